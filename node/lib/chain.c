@@ -1,0 +1,100 @@
+#include "chain.h"
+
+#include <sodium.h>
+#include <string.h>
+#include <time.h>
+
+static const char chain_tag[] = "yrdx-chain-v1";
+static const char head_tag[] = "yrdx-head-v1";
+
+#define HEAD_MSG_LEN (sizeof(head_tag) - 1 + YX_KEY_BYTES + 8 + YX_HASH_BYTES + 8)
+
+void yx_chain_digest(const uint8_t *bytes, size_t len, uint8_t digest[YX_HASH_BYTES])
+{
+	crypto_generichash(digest, YX_HASH_BYTES, bytes, len, NULL, 0);
+}
+
+void yx_chain_link(const uint8_t prev[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
+		   uint8_t out[YX_HASH_BYTES])
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, YX_HASH_BYTES);
+	crypto_generichash_update(&st, (const uint8_t *)chain_tag, sizeof(chain_tag) - 1);
+	crypto_generichash_update(&st, prev, YX_HASH_BYTES);
+	crypto_generichash_update(&st, digest, YX_HASH_BYTES);
+	crypto_generichash_final(&st, out, YX_HASH_BYTES);
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* The fixed byte string a head signature covers: never a protobuf encoding. */
+static void head_message(const yx_head_t *h, uint8_t msg[HEAD_MSG_LEN])
+{
+	uint8_t *p = msg;
+	memcpy(p, head_tag, sizeof(head_tag) - 1);
+	p += sizeof(head_tag) - 1;
+	memcpy(p, h->origin, YX_KEY_BYTES);
+	p += YX_KEY_BYTES;
+	put_be64(p, h->seq);
+	p += 8;
+	memcpy(p, h->hash, YX_HASH_BYTES);
+	p += YX_HASH_BYTES;
+	put_be64(p, (uint64_t)h->time_ms);
+}
+
+void yx_head_sign(yx_head_t *head, const yx_identity_t *id)
+{
+	uint8_t msg[HEAD_MSG_LEN];
+	head_message(head, msg);
+	yx_identity_sign(id, msg, sizeof(msg), head->signature);
+}
+
+int yx_head_verify(const yx_head_t *head)
+{
+	uint8_t msg[HEAD_MSG_LEN];
+	head_message(head, msg);
+	return yx_signature_verify(head->origin, msg, sizeof(msg), head->signature);
+}
+
+int yx_head_from_proto(const Yrdx__SignedHead *m, yx_head_t *head, yx_diag_t *diag)
+{
+	if (m->origin.len != YX_KEY_BYTES)
+		return yx_diag_set(diag, YX_EDECODE, "head.origin: %zu bytes, expected %d",
+				   m->origin.len, YX_KEY_BYTES);
+	if (m->hash.len != YX_HASH_BYTES)
+		return yx_diag_set(diag, YX_EDECODE, "head.hash: %zu bytes, expected %d",
+				   m->hash.len, YX_HASH_BYTES);
+	if (m->signature.len != YX_SIG_BYTES)
+		return yx_diag_set(diag, YX_EDECODE, "head.signature: %zu bytes, expected %d",
+				   m->signature.len, YX_SIG_BYTES);
+	memcpy(head->origin, m->origin.data, YX_KEY_BYTES);
+	memcpy(head->hash, m->hash.data, YX_HASH_BYTES);
+	memcpy(head->signature, m->signature.data, YX_SIG_BYTES);
+	head->seq = m->seq;
+	head->time_ms = m->time_ms;
+	return YX_OK;
+}
+
+void yx_head_to_proto(const yx_head_t *head, Yrdx__SignedHead *m)
+{
+	yrdx__signed_head__init(m);
+	m->origin.data = (uint8_t *)head->origin;
+	m->origin.len = YX_KEY_BYTES;
+	m->hash.data = (uint8_t *)head->hash;
+	m->hash.len = YX_HASH_BYTES;
+	m->signature.data = (uint8_t *)head->signature;
+	m->signature.len = YX_SIG_BYTES;
+	m->seq = head->seq;
+	m->time_ms = head->time_ms;
+}
+
+int64_t yx_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,121 @@
+#include "codec.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+static const char *const kind_names[YX_KIND_COUNT] = {
+	[YX_KIND_NONE] = "none",
+	[YX_KIND_INCUBATOR] = "incubator",
+	[YX_KIND_ENTERPRISE] = "enterprise",
+	[YX_KIND_PARK] = "park",
+	[YX_KIND_RELAY_EVENT] = "relay-event",
+	[YX_KIND_JOINT] = "joint",
+	[YX_KIND_EVALUATION] = "evaluation",
+};
+
+const char *yx_kind_name(yx_kind_t kind)
+{
+	if ((int)kind < 0 || kind >= YX_KIND_COUNT)
+		return NULL;
+	return kind_names[kind];
+}
+
+yx_kind_t yx_kind_from_name(const char *name)
+{
+	for (int k = YX_KIND_INCUBATOR; k < YX_KIND_COUNT; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return (yx_kind_t)k;
+	return YX_KIND_NONE;
+}
+
+yx_kind_t yx_change_body_kind(const Yrdx__Change *c)
+{
+	switch (c->body_case) {
+	case YRDX__CHANGE__BODY_INCUBATOR: return YX_KIND_INCUBATOR;
+	case YRDX__CHANGE__BODY_ENTERPRISE: return YX_KIND_ENTERPRISE;
+	case YRDX__CHANGE__BODY_PARK: return YX_KIND_PARK;
+	case YRDX__CHANGE__BODY_RELAY_EVENT: return YX_KIND_RELAY_EVENT;
+	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION: return YX_KIND_JOINT;
+	case YRDX__CHANGE__BODY_EVALUATION: return YX_KIND_EVALUATION;
+	default: return YX_KIND_NONE;
+	}
+}
+
+const char *yx_change_body_id(const Yrdx__Change *c)
+{
+	switch (c->body_case) {
+	case YRDX__CHANGE__BODY_INCUBATOR: return c->incubator->id;
+	case YRDX__CHANGE__BODY_ENTERPRISE: return c->enterprise->credit_code;
+	case YRDX__CHANGE__BODY_PARK: return c->park->id;
+	case YRDX__CHANGE__BODY_RELAY_EVENT: return c->relay_event->id;
+	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION: return c->joint_participation->id;
+	case YRDX__CHANGE__BODY_EVALUATION: return c->evaluation->id;
+	default: return NULL;
+	}
+}
+
+void yx_change_set_body(Yrdx__Change *c, yx_kind_t kind, void *record)
+{
+	switch (kind) {
+	case YX_KIND_INCUBATOR:
+		c->body_case = YRDX__CHANGE__BODY_INCUBATOR;
+		c->incubator = record;
+		break;
+	case YX_KIND_ENTERPRISE:
+		c->body_case = YRDX__CHANGE__BODY_ENTERPRISE;
+		c->enterprise = record;
+		break;
+	case YX_KIND_PARK:
+		c->body_case = YRDX__CHANGE__BODY_PARK;
+		c->park = record;
+		break;
+	case YX_KIND_RELAY_EVENT:
+		c->body_case = YRDX__CHANGE__BODY_RELAY_EVENT;
+		c->relay_event = record;
+		break;
+	case YX_KIND_JOINT:
+		c->body_case = YRDX__CHANGE__BODY_JOINT_PARTICIPATION;
+		c->joint_participation = record;
+		break;
+	case YX_KIND_EVALUATION:
+		c->body_case = YRDX__CHANGE__BODY_EVALUATION;
+		c->evaluation = record;
+		break;
+	default:
+		c->body_case = YRDX__CHANGE__BODY__NOT_SET;
+		break;
+	}
+	c->kind = (Yrdx__RecordKind)kind;
+}
+
+int yx_change_encode(const Yrdx__Change *change, uint8_t **out, size_t *len)
+{
+	size_t n = yrdx__change__get_packed_size(change);
+	if (n > YX_MAX_CHANGE_BYTES)
+		return YX_ETOOBIG;
+	uint8_t *buf = malloc(n ? n : 1);
+	if (!buf)
+		return -ENOMEM;
+	*len = yrdx__change__pack(change, buf);
+	*out = buf;
+	return YX_OK;
+}
+
+int yx_change_decode(const uint8_t *bytes, size_t len, Yrdx__Change **out)
+{
+	if (len > YX_MAX_CHANGE_BYTES)
+		return YX_ETOOBIG;
+	*out = yrdx__change__unpack(NULL, len, bytes);
+	return *out ? YX_OK : YX_EDECODE;
+}
+
+void yx_change_free(Yrdx__Change **change)
+{
+	if (change && *change) {
+		yrdx__change__free_unpacked(*change, NULL);
+		*change = NULL;
+	}
+}

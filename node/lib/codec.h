@@ -1,0 +1,57 @@
+/* codec: record kinds, and the change envelope to and from its exact stored bytes.
+ *
+ * Changes are packed once, by their origin, and then only ever passed around as bytes;
+ * decoding never feeds back into hashing. */
+#ifndef YRDX_CODEC_H
+#define YRDX_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "change.pb-c.h"
+#include "records.pb-c.h"
+
+#define YX_KEY_BYTES 32    /* Ed25519 public key, the name of an origin */
+#define YX_HASH_BYTES 32   /* BLAKE2b-256 */
+#define YX_MAX_CHANGE_BYTES (64 * 1024)  /* largest encoded change accepted anywhere */
+
+typedef enum {
+	YX_KIND_NONE = YRDX__RECORD_KIND__RECORD_KIND_UNSPECIFIED,
+	YX_KIND_INCUBATOR = YRDX__RECORD_KIND__RECORD_KIND_INCUBATOR,
+	YX_KIND_ENTERPRISE = YRDX__RECORD_KIND__RECORD_KIND_ENTERPRISE,
+	YX_KIND_PARK = YRDX__RECORD_KIND__RECORD_KIND_PARK,
+	YX_KIND_RELAY_EVENT = YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT,
+	YX_KIND_JOINT = YRDX__RECORD_KIND__RECORD_KIND_JOINT_PARTICIPATION,
+	YX_KIND_EVALUATION = YRDX__RECORD_KIND__RECORD_KIND_EVALUATION,
+	YX_KIND_COUNT
+} yx_kind_t;
+
+/* Command-line name of a kind ("enterprise", "relay-event", ...); NULL if out of range. */
+const char *yx_kind_name(yx_kind_t kind);
+
+/* Kind for a command-line name; YX_KIND_NONE if unknown. */
+yx_kind_t yx_kind_from_name(const char *name);
+
+/* Kind a change's body carries (tombstones carry none: YX_KIND_NONE). */
+yx_kind_t yx_change_body_kind(const Yrdx__Change *change);
+
+/* The record id the body itself names (credit code for an enterprise, id otherwise);
+ * NULL for a tombstone or an empty body. Points into change. */
+const char *yx_change_body_id(const Yrdx__Change *change);
+
+/* Points change's oneof at record (a Yrdx__Incubator* etc. matching kind); the change
+ * does not take ownership. */
+void yx_change_set_body(Yrdx__Change *change, yx_kind_t kind, void *record);
+
+/* Packs change into *out (caller frees with free()). Returns YX_ETOOBIG if the result
+ * exceeds YX_MAX_CHANGE_BYTES, -ENOMEM. */
+int yx_change_encode(const Yrdx__Change *change, uint8_t **out, size_t *len);
+
+/* Unpacks bytes into *out (caller frees with yx_change_free). Returns YX_EDECODE on
+ * malformed bytes, YX_ETOOBIG past YX_MAX_CHANGE_BYTES. */
+int yx_change_decode(const uint8_t *bytes, size_t len, Yrdx__Change **out);
+
+/* Frees a change from yx_change_decode and nulls the pointer; accepts NULL. */
+void yx_change_free(Yrdx__Change **change);
+
+#endif

@@ -1,0 +1,44 @@
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *yx_strerror(int err)
+{
+	switch (err) {
+	case YX_OK: return "success";
+	case YX_EINVAL: return "invalid input";
+	case YX_EDECODE: return "malformed message";
+	case YX_ENOTFOUND: return "not found";
+	case YX_ECHAIN: return "hash chain broken";
+	case YX_ESIG: return "bad head signature";
+	case YX_EGAP: return "gap in change log";
+	case YX_EFORK: return "fork: two hashes for one origin sequence";
+	case YX_ESCHEMA: return "store has an unknown or older schema";
+	case YX_ENEWER: return "store has a newer schema than this build";
+	case YX_ENOSPC: return "store map is full";
+	case YX_EKEYPERM: return "key file is readable by group or others";
+	case YX_EKEY: return "key file malformed";
+	case YX_ECORRUPT: return "stored data corrupt";
+	case YX_ETOOBIG: return "too large";
+	case YX_EBUSY: return "busy";
+	case YX_ECRYPTO: return "crypto library failed to initialise";
+	case YX_ESTORE: return "storage engine failure";
+	case YX_ECONFIG: return "invalid configuration";
+	}
+	if (err < 0 && err > -1000)
+		return strerror(-err);
+	return "unknown error";
+}
+
+int yx_diag_set(yx_diag_t *diag, int err, const char *fmt, ...)
+{
+	if (diag) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(diag->msg, sizeof(diag->msg), fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}

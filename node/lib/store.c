@@ -1,0 +1,1431 @@
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "validate.h"
+
+#define DEFAULT_MAP_SIZE ((size_t)16 << 30)
+#define MAX_ORIGINS 4096
+#define LOG_HDR (1 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, H, D */
+#define LOG_FLAG_STUB 1
+#define HEAD_VAL (YX_HASH_BYTES + 8 + YX_SIG_BYTES)
+#define TIP_VAL (8 + YX_HASH_BYTES)
+/* kind(1) | origin id(4) | record id */
+#define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
+#define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + STATE_KEY_MAX)
+
+enum { DB_META, DB_ORIGINS, DB_LOG, DB_HEADS, DB_VECTOR, DB_STATE, DB_IDX_CREDIT,
+       DB_IDX_INCUBATOR, DB_IDX_PARK, DB_IDX_INDUSTRY, DB_ARRIVAL, DB_CURSORS, DB_COUNT };
+
+static const char *const db_names[DB_COUNT] = {
+	"meta", "origins", "log", "heads", "vector", "state", "idx_credit",
+	"idx_incubator", "idx_park", "idx_industry", "arrival", "cursors",
+};
+
+struct yx_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	bool readonly;
+	bool writing; /* a batch or remote txn is open */
+	/* Origin public keys by local id, mirrored from "origins"; may lag behind the
+	 * database in a read-only opener, so misses re-read it. */
+	uint8_t (*origins)[YX_KEY_BYTES];
+	uint32_t n_origins;
+};
+
+struct yx_batch {
+	yx_store_t *store;
+	MDB_txn *txn;
+	const yx_identity_t *id;
+	uint32_t origin_id;
+	uint64_t seq;            /* last seq written */
+	uint64_t head_seq;       /* last seq covered by a head written in this batch */
+	uint8_t hash[YX_HASH_BYTES]; /* H(seq) */
+	size_t count;
+	int64_t time_ms;
+	uint64_t arrival;        /* last arrival number */
+	yx_head_t last_head;     /* the most recent head written in this batch */
+};
+
+struct yx_remote {
+	yx_store_t *store;
+	MDB_txn *txn;
+	uint64_t arrival;
+};
+
+/* ---- encoding helpers ------------------------------------------------------------ */
+
+static void be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t be32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The one place LMDB's errors become ours. */
+static int lmdb_error(int rc, const char *what)
+{
+	switch (rc) {
+	case MDB_SUCCESS: return YX_OK;
+	case MDB_NOTFOUND: return YX_ENOTFOUND;
+	case MDB_MAP_FULL: return YX_ENOSPC;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		yx_log_error("store: %s: %s", what, mdb_strerror(rc));
+		return YX_ECORRUPT;
+	}
+	if (rc > 0 && rc < 1000) /* errno values */
+		return -rc;
+	yx_log_error("store: %s: %s", what, mdb_strerror(rc));
+	return YX_ESTORE;
+}
+
+static int txn_begin(yx_store_t *s, bool write, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, txn);
+	if (rc == MDB_READERS_FULL) {
+		/* Slots of readers that died without closing: reclaim and retry once. */
+		int dead = 0;
+		mdb_reader_check(s->env, &dead);
+		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, txn);
+	}
+	return lmdb_error(rc, "begin transaction");
+}
+
+static int db_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val)
+{
+	MDB_val k = {klen, (void *)key};
+	return lmdb_error(mdb_get(txn, dbi, &k, val), "get");
+}
+
+static int db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val,
+		  size_t vlen, unsigned flags)
+{
+	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+	return lmdb_error(mdb_put(txn, dbi, &k, &v, flags), "put");
+}
+
+/* ---- open / close ---------------------------------------------------------------- */
+
+static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag)
+{
+	MDB_val v;
+	uint8_t buf[4];
+	int ret = db_get(txn, s->dbi[DB_META], "schema", 6, &v);
+	if (ret == YX_ENOTFOUND && fresh) {
+		be32_put(buf, YX_SCHEMA_VERSION);
+		return db_put(txn, s->dbi[DB_META], "schema", 6, buf, 4, 0);
+	}
+	if (ret == YX_ENOTFOUND || (ret == YX_OK && v.mv_size != 4))
+		return yx_diag_set(diag, YX_ESCHEMA, "store has no yrdx schema version");
+	if (ret)
+		return ret;
+	uint32_t version = be32_get(v.mv_data);
+	if (version > YX_SCHEMA_VERSION)
+		return yx_diag_set(diag, YX_ENEWER,
+				   "store schema version %u is newer than this build's %u",
+				   version, YX_SCHEMA_VERSION);
+	if (version < YX_SCHEMA_VERSION)
+		return yx_diag_set(diag, YX_ESCHEMA,
+				   "store schema version %u is older than this build's %u", version,
+				   YX_SCHEMA_VERSION);
+	return YX_OK;
+}
+
+static int load_origins(yx_store_t *s, MDB_txn *txn)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, s->dbi[DB_ORIGINS], &cur);
+	if (rc)
+		return lmdb_error(rc, "open cursor");
+	s->n_origins = 0;
+	while ((rc = mdb_cursor_get(cur, &k, &v, s->n_origins ? MDB_NEXT : MDB_FIRST)) == 0) {
+		uint32_t id = be32_get(k.mv_data);
+		if (k.mv_size != 4 || v.mv_size != YX_KEY_BYTES || id != s->n_origins ||
+		    id >= MAX_ORIGINS) {
+			mdb_cursor_close(cur);
+			return YX_ECORRUPT;
+		}
+		memcpy(s->origins[id], v.mv_data, YX_KEY_BYTES);
+		s->n_origins++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? YX_OK : lmdb_error(rc, "read origins");
+}
+
+int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t **out,
+		  yx_diag_t *diag)
+{
+	int ret;
+	MDB_txn *txn = NULL;
+	yx_store_t *s = calloc(1, sizeof(*s));
+	bool readonly = flags & YX_STORE_READONLY;
+	bool fresh = false;
+	struct stat st;
+	char path[4096];
+
+	if (!s)
+		return -ENOMEM;
+	s->readonly = readonly;
+	s->origins = calloc(MAX_ORIGINS, YX_KEY_BYTES);
+	if (!s->origins) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT || !(flags & YX_STORE_CREATE) || readonly) {
+			ret = yx_diag_set(diag, -errno, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			ret = yx_diag_set(diag, -errno, "%s: %s", dir, strerror(errno));
+			goto out;
+		}
+		fresh = true;
+	}
+	if ((ret = lmdb_error(mdb_env_create(&s->env), "create environment")))
+		goto out;
+	mdb_env_set_maxdbs(s->env, DB_COUNT);
+	mdb_env_set_maxreaders(s->env, 254);
+	mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE);
+	ret = lmdb_error(mdb_env_open(s->env, dir, (readonly ? MDB_RDONLY : 0) | MDB_NOTLS,
+				      0600), "open environment");
+	if (ret) {
+		yx_diag_set(diag, ret, "%s: cannot open store: %s", dir, yx_strerror(ret));
+		goto out;
+	}
+	if ((ret = txn_begin(s, !readonly, &txn)))
+		goto out;
+	for (int i = 0; i < DB_COUNT; i++) {
+		int rc = mdb_dbi_open(txn, db_names[i], readonly ? 0 : MDB_CREATE, &s->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"%s\" database", dir,
+					  db_names[i]);
+			goto out;
+		}
+		if ((ret = lmdb_error(rc, "open database")))
+			goto out;
+	}
+	if ((ret = check_schema(s, txn, fresh, diag)))
+		goto out;
+	if ((ret = load_origins(s, txn)))
+		goto out;
+	/* Committed even when read-only: database handles opened in an aborted txn close. */
+	ret = lmdb_error(mdb_txn_commit(txn), "commit");
+	txn = NULL;
+	if (ret)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	yx_store_close(&s);
+	return ret;
+}
+
+void yx_store_close(yx_store_t **store)
+{
+	if (!store || !*store)
+		return;
+	yx_store_t *s = *store;
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s->origins);
+	free(s);
+	*store = NULL;
+}
+
+/* ---- origins ----------------------------------------------------------------------- */
+
+/* Local id of origin, or YX_ENOTFOUND. Re-reads the table on a miss, since another
+ * process may have added origins since this handle loaded it. */
+static int origin_lookup(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_BYTES],
+			 uint32_t *id)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < s->n_origins; i++)
+			if (memcmp(s->origins[i], origin, YX_KEY_BYTES) == 0) {
+				*id = i;
+				return YX_OK;
+			}
+		if (pass == 0) {
+			int ret = load_origins(s, txn);
+			if (ret)
+				return ret;
+		}
+	}
+	return YX_ENOTFOUND;
+}
+
+/* Local id of origin, assigning the next one inside txn if new. The in-memory table
+ * is only extended; an aborted txn leaves a stale extra entry that load_origins drops
+ * at the next miss, and a re-used id is simply re-written identically. */
+static int origin_intern(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_BYTES],
+			 uint32_t *id)
+{
+	int ret = origin_lookup(s, txn, origin, id);
+	if (ret != YX_ENOTFOUND)
+		return ret;
+	if (s->n_origins >= MAX_ORIGINS)
+		return YX_ENOSPC;
+	uint8_t key[4];
+	be32_put(key, s->n_origins);
+	if ((ret = db_put(txn, s->dbi[DB_ORIGINS], key, 4, origin, YX_KEY_BYTES, 0)))
+		return ret;
+	memcpy(s->origins[s->n_origins], origin, YX_KEY_BYTES);
+	*id = s->n_origins++;
+	return YX_OK;
+}
+
+static int tip_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t *seq,
+		    uint8_t hash[YX_HASH_BYTES])
+{
+	uint8_t key[4];
+	MDB_val v;
+	be32_put(key, oid);
+	int ret = db_get(txn, s->dbi[DB_VECTOR], key, 4, &v);
+	if (ret == YX_ENOTFOUND) {
+		*seq = 0;
+		memset(hash, 0, YX_HASH_BYTES);
+		return YX_OK;
+	}
+	if (ret)
+		return ret;
+	if (v.mv_size != TIP_VAL)
+		return YX_ECORRUPT;
+	*seq = be64_get(v.mv_data);
+	memcpy(hash, (uint8_t *)v.mv_data + 8, YX_HASH_BYTES);
+	return YX_OK;
+}
+
+static int tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+		     const uint8_t hash[YX_HASH_BYTES])
+{
+	uint8_t key[4], val[TIP_VAL];
+	be32_put(key, oid);
+	be64_put(val, seq);
+	memcpy(val + 8, hash, YX_HASH_BYTES);
+	return db_put(txn, s->dbi[DB_VECTOR], key, 4, val, TIP_VAL, 0);
+}
+
+static void log_key(uint8_t key[12], uint32_t oid, uint64_t seq)
+{
+	be32_put(key, oid);
+	be64_put(key + 4, seq);
+}
+
+/* H(seq) of origin from its log; zeros for seq 0. */
+static int log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+		    uint8_t hash[YX_HASH_BYTES])
+{
+	if (seq == 0) {
+		memset(hash, 0, YX_HASH_BYTES);
+		return YX_OK;
+	}
+	uint8_t key[12];
+	MDB_val v;
+	log_key(key, oid, seq);
+	int ret = db_get(txn, s->dbi[DB_LOG], key, 12, &v);
+	if (ret)
+		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+	if (v.mv_size < LOG_HDR)
+		return YX_ECORRUPT;
+	memcpy(hash, (uint8_t *)v.mv_data + 1, YX_HASH_BYTES);
+	return YX_OK;
+}
+
+static int log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+		     const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
+		     const uint8_t *bytes, size_t len)
+{
+	uint8_t key[12];
+	MDB_val k = {12, key}, v = {LOG_HDR + (bytes ? len : 0), NULL};
+	log_key(key, oid, seq);
+	/* Reserve and fill in place: the change bytes are copied once, into the map. */
+	int rc = mdb_put(txn, s->dbi[DB_LOG], &k, &v, MDB_RESERVE);
+	if (rc)
+		return lmdb_error(rc, "append log");
+	uint8_t *p = v.mv_data;
+	p[0] = bytes ? 0 : LOG_FLAG_STUB;
+	memcpy(p + 1, hash, YX_HASH_BYTES);
+	memcpy(p + 1 + YX_HASH_BYTES, digest, YX_HASH_BYTES);
+	if (bytes)
+		memcpy(p + LOG_HDR, bytes, len);
+	return YX_OK;
+}
+
+static int head_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, const yx_head_t *h)
+{
+	uint8_t key[12], val[HEAD_VAL];
+	log_key(key, oid, h->seq);
+	memcpy(val, h->hash, YX_HASH_BYTES);
+	be64_put(val + YX_HASH_BYTES, (uint64_t)h->time_ms);
+	memcpy(val + YX_HASH_BYTES + 8, h->signature, YX_SIG_BYTES);
+	return db_put(txn, s->dbi[DB_HEADS], key, 12, val, HEAD_VAL, 0);
+}
+
+/* ---- state and indexes ------------------------------------------------------------- */
+
+static size_t state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *id)
+{
+	size_t idlen = strlen(id);
+	key[0] = (uint8_t)kind;
+	be32_put(key + 1, oid);
+	memcpy(key + 5, id, idlen);
+	return 5 + idlen;
+}
+
+typedef struct {
+	yx_store_t *s;
+	MDB_txn *txn;
+	const uint8_t *skey;
+	size_t sklen;
+	bool remove;
+	int ret;
+} index_op_t;
+
+static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, bool text)
+{
+	uint8_t key[INDEX_KEY_MAX + 1];
+	if (op->ret || tlen == 0 || tlen > YX_MAX_ID_LEN)
+		return;
+	memcpy(key, term, tlen);
+	size_t klen = tlen;
+	if (text)
+		key[klen++] = 0; /* ids hold no NUL (validate.c), so the term ends here */
+	memcpy(key + klen, op->skey, op->sklen);
+	klen += op->sklen;
+	MDB_val k = {klen, key}, v = {0, ""};
+	int rc = op->remove ? mdb_del(op->txn, op->s->dbi[db], &k, NULL)
+			    : mdb_put(op->txn, op->s->dbi[db], &k, &v, 0);
+	if (rc == MDB_NOTFOUND && op->remove)
+		rc = 0;
+	op->ret = lmdb_error(rc, "index");
+}
+
+static void index_text(index_op_t *op, int db, const char *term)
+{
+	if (term)
+		index_apply(op, db, term, strlen(term), true);
+}
+
+static void index_industries(index_op_t *op, const Yrdx__Industry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t term = (uint8_t)v[i];
+		index_apply(op, DB_IDX_INDUSTRY, &term, 1, false);
+	}
+}
+
+/* Adds or removes the index entries of one record version. An enterprise's own record
+ * is found through state by its credit code (its id), so it has no credit entry. */
+static int index_record(yx_store_t *s, MDB_txn *txn, const Yrdx__Change *c, const uint8_t *skey,
+			size_t sklen, bool remove)
+{
+	index_op_t op = {s, txn, skey, sklen, remove, YX_OK};
+	switch (c->body_case) {
+	case YRDX__CHANGE__BODY_INCUBATOR:
+		index_industries(&op, c->incubator->focus_industries, c->incubator->n_focus_industries);
+		break;
+	case YRDX__CHANGE__BODY_ENTERPRISE:
+		for (size_t i = 0; i < c->enterprise->n_incubator_ids; i++)
+			index_text(&op, DB_IDX_INCUBATOR, c->enterprise->incubator_ids[i]);
+		index_text(&op, DB_IDX_PARK, c->enterprise->park_id);
+		index_industries(&op, c->enterprise->industries, c->enterprise->n_industries);
+		break;
+	case YRDX__CHANGE__BODY_PARK:
+		index_industries(&op, c->park->industries, c->park->n_industries);
+		break;
+	case YRDX__CHANGE__BODY_RELAY_EVENT:
+		index_text(&op, DB_IDX_CREDIT, c->relay_event->credit_code);
+		index_text(&op, DB_IDX_INCUBATOR, c->relay_event->source_incubator_id);
+		index_text(&op, DB_IDX_PARK, c->relay_event->park_id);
+		break;
+	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION:
+		index_text(&op, DB_IDX_CREDIT, c->joint_participation->credit_code);
+		for (size_t i = 0; i < c->joint_participation->n_incubator_ids; i++)
+			index_text(&op, DB_IDX_INCUBATOR, c->joint_participation->incubator_ids[i]);
+		break;
+	case YRDX__CHANGE__BODY_EVALUATION:
+		index_text(&op, DB_IDX_INCUBATOR, c->evaluation->incubator_id);
+		break;
+	default:
+		break;
+	}
+	return op.ret;
+}
+
+/* The decoded change at (oid, seq); caller frees. */
+static int log_read_change(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+			   Yrdx__Change **out)
+{
+	uint8_t key[12];
+	MDB_val v;
+	log_key(key, oid, seq);
+	int ret = db_get(txn, s->dbi[DB_LOG], key, 12, &v);
+	if (ret)
+		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+	const uint8_t *p = v.mv_data;
+	if (v.mv_size < LOG_HDR || (p[0] & LOG_FLAG_STUB))
+		return YX_ECORRUPT; /* state never points at a stub */
+	ret = yx_change_decode(p + LOG_HDR, v.mv_size - LOG_HDR, out);
+	return ret == YX_OK ? YX_OK : YX_ECORRUPT;
+}
+
+static bool kind_is_fed(yx_kind_t kind)
+{
+	return kind == YX_KIND_RELAY_EVENT || kind == YX_KIND_JOINT;
+}
+
+/* Makes change (oid, seq) the current version of its record: replaces the state entry
+ * and moves the index entries from the old version to the new one. */
+static int state_apply(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+		       const Yrdx__Change *c, uint64_t *arrival)
+{
+	uint8_t skey[STATE_KEY_MAX], sval[8];
+	yx_kind_t kind = (yx_kind_t)c->kind;
+	size_t sklen = state_key(skey, kind, oid, c->id);
+	MDB_val k = {sklen, skey}, v = {8, sval};
+	bool tombstone = c->body_case == YRDX__CHANGE__BODY_TOMBSTONE;
+	int ret, rc;
+
+	be64_put(sval, seq);
+	rc = tombstone ? mdb_get(txn, s->dbi[DB_STATE], &k, &v)
+		       : mdb_put(txn, s->dbi[DB_STATE], &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST || (tombstone && rc == 0)) {
+		/* An older version exists: its index entries go. */
+		Yrdx__Change *old = NULL;
+		if (v.mv_size != 8)
+			return YX_ECORRUPT;
+		ret = log_read_change(s, txn, oid, be64_get(v.mv_data), &old);
+		if (ret == YX_OK)
+			ret = index_record(s, txn, old, skey, sklen, true);
+		yx_change_free(&old);
+		if (ret)
+			return ret;
+		v.mv_data = sval;
+		v.mv_size = 8;
+		rc = tombstone ? mdb_del(txn, s->dbi[DB_STATE], &k, NULL)
+			       : mdb_put(txn, s->dbi[DB_STATE], &k, &v, 0);
+	} else if (tombstone && rc == MDB_NOTFOUND) {
+		rc = 0; /* retraction of a record never seen here (e.g. withheld) */
+	}
+	if ((ret = lmdb_error(rc, "state")))
+		return ret;
+	if (!tombstone && (ret = index_record(s, txn, c, skey, sklen, false)))
+		return ret;
+	if (kind_is_fed(kind)) {
+		uint8_t akey[8], aval[12];
+		be64_put(akey, ++*arrival);
+		log_key(aval, oid, seq);
+		ret = db_put(txn, s->dbi[DB_ARRIVAL], akey, 8, aval, 12, MDB_APPEND);
+	}
+	return ret;
+}
+
+static int arrival_last(yx_store_t *s, MDB_txn *txn, uint64_t *last)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, s->dbi[DB_ARRIVAL], &cur);
+	if (rc)
+		return lmdb_error(rc, "cursor");
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	*last = (rc == 0 && k.mv_size == 8) ? be64_get(k.mv_data) : 0;
+	return rc == 0 || rc == MDB_NOTFOUND ? YX_OK : lmdb_error(rc, "arrival");
+}
+
+/* ---- local batches ----------------------------------------------------------------- */
+
+int yx_batch_begin(yx_store_t *s, const yx_identity_t *id, yx_batch_t **out)
+{
+	int ret;
+	MDB_val v;
+	const uint8_t *pk = yx_identity_public(id);
+	yx_batch_t *b;
+
+	if (s->readonly)
+		return -EROFS;
+	assert(!s->writing);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->store = s;
+	b->id = id;
+	if ((ret = txn_begin(s, true, &b->txn)))
+		goto out;
+	ret = db_get(b->txn, s->dbi[DB_META], "node", 4, &v);
+	if (ret == YX_ENOTFOUND)
+		ret = db_put(b->txn, s->dbi[DB_META], "node", 4, pk, YX_KEY_BYTES, 0);
+	else if (ret == YX_OK && (v.mv_size != YX_KEY_BYTES || memcmp(v.mv_data, pk, YX_KEY_BYTES)))
+		ret = YX_EKEY; /* this store belongs to another node's key */
+	if (ret)
+		goto out;
+	if ((ret = origin_intern(s, b->txn, pk, &b->origin_id)))
+		goto out;
+	if ((ret = tip_read(s, b->txn, b->origin_id, &b->seq, b->hash)))
+		goto out;
+	if ((ret = arrival_last(s, b->txn, &b->arrival)))
+		goto out;
+	b->head_seq = b->seq;
+	b->time_ms = yx_now_ms();
+	s->writing = true;
+	*out = b;
+	b = NULL;
+out:
+	if (b) {
+		if (b->txn)
+			mdb_txn_abort(b->txn);
+		free(b);
+	}
+	return ret;
+}
+
+static int batch_write_head(yx_batch_t *b)
+{
+	yx_head_t h;
+	memcpy(h.origin, yx_identity_public(b->id), YX_KEY_BYTES);
+	h.seq = b->seq;
+	memcpy(h.hash, b->hash, YX_HASH_BYTES);
+	h.time_ms = b->time_ms;
+	yx_head_sign(&h, b->id);
+	int ret = head_write(b->store, b->txn, b->origin_id, &h);
+	if (ret == YX_OK) {
+		b->head_seq = b->seq;
+		b->last_head = h;
+	}
+	return ret;
+}
+
+/* Assigns the envelope, validates, encodes, chains, and applies one local change. */
+static int batch_append(yx_batch_t *b, Yrdx__Change *c, yx_diag_t *diag)
+{
+	uint8_t *bytes = NULL, digest[YX_HASH_BYTES], hash[YX_HASH_BYTES];
+	size_t len = 0;
+	int ret;
+
+	c->origin.data = (uint8_t *)yx_identity_public(b->id);
+	c->origin.len = YX_KEY_BYTES;
+	c->seq = b->seq + 1;
+	c->prev_hash.data = b->hash;
+	c->prev_hash.len = YX_HASH_BYTES;
+	c->time_ms = b->time_ms;
+	if ((ret = yx_validate_change(c, diag)))
+		return ret;
+	ret = yx_change_encode(c, &bytes, &len);
+	if (ret == YX_ETOOBIG)
+		return yx_diag_set(diag, ret, "%s %s: encoded change exceeds %d bytes",
+				   yx_kind_name((yx_kind_t)c->kind), c->id, YX_MAX_CHANGE_BYTES);
+	if (ret)
+		return ret;
+	yx_chain_digest(bytes, len, digest);
+	yx_chain_link(b->hash, digest, hash);
+	ret = log_write(b->store, b->txn, b->origin_id, c->seq, hash, digest, bytes, len);
+	if (ret == YX_OK)
+		ret = state_apply(b->store, b->txn, b->origin_id, c->seq, c, &b->arrival);
+	free(bytes);
+	if (ret) {
+		/* The txn may hold part of this change: nothing of the batch can be trusted. */
+		yx_diag_set(diag, ret, "store: %s", yx_strerror(ret));
+		return ret;
+	}
+	b->seq++;
+	memcpy(b->hash, hash, YX_HASH_BYTES);
+	b->count++;
+	if (b->seq - b->head_seq >= YX_HEAD_INTERVAL)
+		ret = batch_write_head(b);
+	return ret;
+}
+
+int yx_batch_put(yx_batch_t *b, Yrdx__Change *c, yx_diag_t *diag)
+{
+	if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
+		return yx_diag_set(diag, YX_EINVAL, "use yx_batch_retract for tombstones");
+	return batch_append(b, c, diag);
+}
+
+int yx_batch_retract(yx_batch_t *b, yx_kind_t kind, const char *id, const char *reason,
+		     yx_diag_t *diag)
+{
+	uint8_t skey[STATE_KEY_MAX];
+	MDB_val v;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	Yrdx__Tombstone t = YRDX__TOMBSTONE__INIT;
+
+	if (strlen(id) > YX_MAX_ID_LEN || !yx_kind_name(kind) || kind == YX_KIND_NONE)
+		return yx_diag_set(diag, YX_EINVAL, "retract: invalid kind or id \"%.80s\"", id);
+	size_t sklen = state_key(skey, kind, b->origin_id, id);
+	int ret = db_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v);
+	if (ret == YX_ENOTFOUND)
+		return yx_diag_set(diag, ret, "%s \"%s\": no such record of this node",
+				   yx_kind_name(kind), id);
+	if (ret)
+		return ret;
+	t.reason = (char *)(reason ? reason : "");
+	c.kind = (Yrdx__RecordKind)kind;
+	c.id = (char *)id;
+	c.body_case = YRDX__CHANGE__BODY_TOMBSTONE;
+	c.tombstone = &t;
+	return batch_append(b, &c, diag);
+}
+
+size_t yx_batch_count(const yx_batch_t *b)
+{
+	return b->count;
+}
+
+static void batch_free(yx_batch_t **batch)
+{
+	yx_batch_t *b = *batch;
+	if (b->txn)
+		mdb_txn_abort(b->txn);
+	b->store->writing = false;
+	free(b);
+	*batch = NULL;
+}
+
+int yx_batch_commit(yx_batch_t **batch, yx_head_t *head)
+{
+	yx_batch_t *b = *batch;
+	int ret = YX_OK;
+	if (head)
+		memset(head, 0, sizeof(*head));
+	if (b->count == 0)
+		goto out; /* nothing to sign; the txn is aborted below */
+	if (b->head_seq != b->seq && (ret = batch_write_head(b)))
+		goto out;
+	if ((ret = tip_write(b->store, b->txn, b->origin_id, b->seq, b->hash)))
+		goto out;
+	ret = lmdb_error(mdb_txn_commit(b->txn), "commit");
+	b->txn = NULL;
+	if (ret == YX_OK && head)
+		*head = b->last_head;
+out:
+	batch_free(batch);
+	return ret;
+}
+
+void yx_batch_abort(yx_batch_t **batch)
+{
+	if (batch && *batch)
+		batch_free(batch);
+}
+
+/* ---- verified writes from elsewhere ---------------------------------------------------- */
+
+int yx_remote_begin(yx_store_t *s, yx_remote_t **out)
+{
+	int ret;
+	if (s->readonly)
+		return -EROFS;
+	assert(!s->writing);
+	yx_remote_t *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->store = s;
+	if ((ret = txn_begin(s, true, &r->txn)) || (ret = arrival_last(s, r->txn, &r->arrival))) {
+		if (r->txn)
+			mdb_txn_abort(r->txn);
+		free(r);
+		return ret;
+	}
+	s->writing = true;
+	*out = r;
+	return YX_OK;
+}
+
+static void hex8(const uint8_t *key, char out[17])
+{
+	sodium_bin2hex(out, 17, key, 8);
+}
+
+/* Checks one full change against its expected envelope; ECHAIN/EDECODE/EINVAL. */
+static int verify_change(const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+			 const uint8_t prev[YX_HASH_BYTES], const Yrdx__Change *c,
+			 const char *who, yx_diag_t *diag)
+{
+	if (c->origin.len != YX_KEY_BYTES || memcmp(c->origin.data, origin, YX_KEY_BYTES) != 0)
+		return yx_diag_set(diag, YX_ECHAIN, "%s seq %llu: change names another origin",
+				   who, (unsigned long long)seq);
+	if (c->seq != seq)
+		return yx_diag_set(diag, YX_ECHAIN, "%s seq %llu: change carries seq %llu", who,
+				   (unsigned long long)seq, (unsigned long long)c->seq);
+	if (c->prev_hash.len != YX_HASH_BYTES ||
+	    memcmp(c->prev_hash.data, prev, YX_HASH_BYTES) != 0)
+		return yx_diag_set(diag, YX_ECHAIN,
+				   "%s seq %llu: prev_hash does not match the hash of seq %llu", who,
+				   (unsigned long long)seq, (unsigned long long)(seq - 1));
+	yx_diag_t vd;
+	if (yx_validate_change(c, &vd) != YX_OK)
+		return yx_diag_set(diag, YX_EINVAL, "%s seq %llu: %s", who,
+				   (unsigned long long)seq, vd.msg);
+	return YX_OK;
+}
+
+int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
+		     const yx_entry_t *e, size_t n, const yx_head_t *head, size_t *appended,
+		     yx_diag_t *diag)
+{
+	yx_store_t *s = r->store;
+	uint8_t tip_hash[YX_HASH_BYTES], prev[YX_HASH_BYTES];
+	uint8_t (*hashes)[YX_HASH_BYTES] = NULL, (*digests)[YX_HASH_BYTES] = NULL;
+	Yrdx__Change **changes = NULL;
+	uint64_t tip = 0;
+	uint32_t oid = 0;
+	bool known;
+	char who[17];
+	int ret;
+
+	hex8(origin, who);
+	if (appended)
+		*appended = 0;
+	if (n == 0 || n > YX_HEAD_INTERVAL)
+		return yx_diag_set(diag, n ? YX_ETOOBIG : YX_EDECODE,
+				   "origin %s: segment of %zu entries (1..%d allowed)", who, n,
+				   YX_HEAD_INTERVAL);
+	if (memcmp(head->origin, origin, YX_KEY_BYTES) != 0)
+		return yx_diag_set(diag, YX_ESIG, "origin %s: head signed for another origin", who);
+	for (size_t i = 0; i < n; i++)
+		if (e[i].seq != e[0].seq + i || (!e[i].bytes && !e[i].digest))
+			return yx_diag_set(diag, YX_EDECODE, "origin %s: entry %zu malformed or out "
+					   "of sequence", who, i);
+	if (head->seq != e[n - 1].seq)
+		return yx_diag_set(diag, YX_ECHAIN, "origin %s: head at seq %llu does not close the "
+				   "segment ending at %llu", who, (unsigned long long)head->seq,
+				   (unsigned long long)e[n - 1].seq);
+	if (e[0].seq == 0)
+		return yx_diag_set(diag, YX_EDECODE, "origin %s: seq 0 does not exist", who);
+
+	ret = origin_lookup(s, r->txn, origin, &oid);
+	known = ret == YX_OK;
+	if (ret && ret != YX_ENOTFOUND)
+		return ret;
+	if (known && (ret = tip_read(s, r->txn, oid, &tip, tip_hash)))
+		return ret;
+	if (e[0].seq > tip + 1)
+		return yx_diag_set(diag, YX_EGAP, "origin %s: segment starts at seq %llu but the "
+				   "local log ends at %llu", who, (unsigned long long)e[0].seq,
+				   (unsigned long long)tip);
+	if ((ret = known ? log_hash(s, r->txn, oid, e[0].seq - 1, prev) : YX_OK))
+		return ret;
+	if (!known)
+		memset(prev, 0, YX_HASH_BYTES);
+
+	hashes = malloc(n * YX_HASH_BYTES);
+	digests = malloc(n * YX_HASH_BYTES);
+	changes = calloc(n, sizeof(*changes));
+	if (!hashes || !digests || !changes) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* Phase 1: verify everything, writing nothing. First the chain of digests must end
+	 * in the hash the origin signed, so nothing unauthenticated is parsed; then the
+	 * overlap with what we hold (a mismatch there is a fork, proven by the signature);
+	 * then each new change must carry its own envelope and be a valid record. */
+	uint8_t link[YX_HASH_BYTES];
+	memcpy(link, prev, YX_HASH_BYTES);
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].bytes && e[i].len > YX_MAX_CHANGE_BYTES) {
+			ret = yx_diag_set(diag, YX_ETOOBIG, "origin %s seq %llu: %zu bytes", who,
+					  (unsigned long long)e[i].seq, e[i].len);
+			goto out;
+		}
+		if (e[i].bytes)
+			yx_chain_digest(e[i].bytes, e[i].len, digests[i]);
+		else
+			memcpy(digests[i], e[i].digest, YX_HASH_BYTES);
+		yx_chain_link(link, digests[i], hashes[i]);
+		memcpy(link, hashes[i], YX_HASH_BYTES);
+	}
+	if (sodium_memcmp(link, head->hash, YX_HASH_BYTES) != 0) {
+		ret = yx_diag_set(diag, YX_ECHAIN, "origin %s: seq %llu..%llu do not hash to the "
+				  "head at seq %llu (altered or out of chain)", who,
+				  (unsigned long long)e[0].seq, (unsigned long long)head->seq,
+				  (unsigned long long)head->seq);
+		goto out;
+	}
+	if (yx_head_verify(head) != YX_OK) {
+		ret = yx_diag_set(diag, YX_ESIG, "origin %s: head at seq %llu has a bad signature",
+				  who, (unsigned long long)head->seq);
+		goto out;
+	}
+	for (size_t i = 0; i < n && e[i].seq <= tip; i++) {
+		uint8_t have[YX_HASH_BYTES];
+		if ((ret = log_hash(s, r->txn, oid, e[i].seq, have)))
+			goto out;
+		if (sodium_memcmp(have, hashes[i], YX_HASH_BYTES) != 0) {
+			ret = yx_diag_set(diag, YX_EFORK, "origin %s seq %llu: signed hash differs "
+					  "from the stored change (fork)", who,
+					  (unsigned long long)e[i].seq);
+			goto out;
+		}
+	}
+	if (head->seq <= tip)
+		goto out; /* all known already */
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *want_prev = i ? hashes[i - 1] : prev;
+		if (e[i].seq <= tip || !e[i].bytes)
+			continue;
+		ret = yx_change_decode(e[i].bytes, e[i].len, &changes[i]);
+		if (ret) {
+			yx_diag_set(diag, ret, "origin %s seq %llu: not a change message", who,
+				    (unsigned long long)e[i].seq);
+			goto out;
+		}
+		if ((ret = verify_change(origin, e[i].seq, want_prev, changes[i], who, diag)))
+			goto out;
+	}
+
+	/* Phase 2: apply what is new. */
+	if ((ret = origin_intern(s, r->txn, origin, &oid)))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].seq <= tip)
+			continue;
+		ret = log_write(s, r->txn, oid, e[i].seq, hashes[i], digests[i], e[i].bytes, e[i].len);
+		if (ret == YX_OK && changes[i])
+			ret = state_apply(s, r->txn, oid, e[i].seq, changes[i], &r->arrival);
+		if (ret)
+			goto out;
+	}
+	if ((ret = head_write(s, r->txn, oid, head)) ||
+	    (ret = tip_write(s, r->txn, oid, head->seq, head->hash)))
+		goto out;
+	if (appended)
+		*appended = (size_t)(head->seq - tip);
+out:
+	if (changes)
+		for (size_t i = 0; i < n; i++)
+			yx_change_free(&changes[i]);
+	free(changes);
+	free(hashes);
+	free(digests);
+	return ret;
+}
+
+static void remote_free(yx_remote_t **txn)
+{
+	yx_remote_t *r = *txn;
+	if (r->txn)
+		mdb_txn_abort(r->txn);
+	r->store->writing = false;
+	free(r);
+	*txn = NULL;
+}
+
+int yx_remote_commit(yx_remote_t **txn)
+{
+	yx_remote_t *r = *txn;
+	int ret = lmdb_error(mdb_txn_commit(r->txn), "commit");
+	r->txn = NULL;
+	remote_free(txn);
+	return ret;
+}
+
+void yx_remote_abort(yx_remote_t **txn)
+{
+	if (txn && *txn)
+		remote_free(txn);
+}
+
+int yx_store_append_verified(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES],
+			     const yx_entry_t *entries, size_t n, const yx_head_t *head,
+			     size_t *appended, yx_diag_t *diag)
+{
+	yx_remote_t *r = NULL;
+	int ret = yx_remote_begin(s, &r);
+	if (ret)
+		return ret;
+	ret = yx_remote_append(r, origin, entries, n, head, appended, diag);
+	if (ret == YX_OK)
+		return yx_remote_commit(&r);
+	yx_remote_abort(&r);
+	return ret;
+}
+
+/* ---- reads --------------------------------------------------------------------------- */
+
+int yx_store_get(yx_store_t *s, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES],
+		 const char *id, Yrdx__Change **out)
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	uint8_t skey[STATE_KEY_MAX];
+	uint32_t oid;
+	int ret;
+	if (strlen(id) > YX_MAX_ID_LEN)
+		return YX_ENOTFOUND;
+	if ((ret = txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = origin_lookup(s, txn, origin, &oid)))
+		goto out;
+	size_t sklen = state_key(skey, kind, oid, id);
+	if ((ret = db_get(txn, s->dbi[DB_STATE], skey, sklen, &v)))
+		goto out;
+	if (v.mv_size != 8) {
+		ret = YX_ECORRUPT;
+		goto out;
+	}
+	ret = log_read_change(s, txn, oid, be64_get(v.mv_data), out);
+out:
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+/* Calls fn for the current record named by state key skey (read in txn). */
+static int visit_state_key(yx_store_t *s, MDB_txn *txn, const uint8_t *skey, size_t sklen,
+			   uint64_t seq, yx_record_fn fn, void *arg)
+{
+	Yrdx__Change *c = NULL;
+	if (sklen < 5)
+		return YX_ECORRUPT;
+	uint32_t oid = be32_get(skey + 1);
+	if (oid >= s->n_origins && load_origins(s, txn) != YX_OK)
+		return YX_ECORRUPT;
+	if (oid >= s->n_origins)
+		return YX_ECORRUPT;
+	int ret = log_read_change(s, txn, oid, seq, &c);
+	if (ret == YX_OK)
+		ret = fn(arg, s->origins[oid], seq, c);
+	yx_change_free(&c);
+	return ret;
+}
+
+int yx_store_find(yx_store_t *s, yx_index_t index, const void *term, size_t term_len,
+		  yx_record_fn fn, void *arg)
+{
+	static const int dbs[YX_INDEX_COUNT] = {DB_IDX_CREDIT, DB_IDX_INCUBATOR, DB_IDX_PARK,
+						 DB_IDX_INDUSTRY};
+	uint8_t prefix[YX_MAX_ID_LEN + 1];
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v, sv;
+	bool text = index != YX_INDEX_INDUSTRY;
+	int ret, rc;
+
+	assert(index < YX_INDEX_COUNT);
+	if (term_len == 0 || term_len > YX_MAX_ID_LEN)
+		return YX_OK;
+	memcpy(prefix, term, term_len);
+	size_t plen = term_len;
+	if (text)
+		prefix[plen++] = 0;
+	if ((ret = txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[dbs[index]], &cur), "cursor")))
+		goto out;
+	k.mv_size = plen;
+	k.mv_data = prefix;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		const uint8_t *skey = (const uint8_t *)k.mv_data + plen;
+		size_t sklen = k.mv_size - plen;
+		if ((ret = db_get(txn, s->dbi[DB_STATE], skey, sklen, &sv)))
+			goto out; /* index entries exist only for live records */
+		if (sv.mv_size != 8) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		if ((ret = visit_state_key(s, txn, skey, sklen, be64_get(sv.mv_data), fn, arg)))
+			goto out;
+	}
+	if (rc != MDB_NOTFOUND && rc != 0)
+		ret = lmdb_error(rc, "index scan");
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+}
+
+int yx_store_scan(yx_store_t *s, yx_kind_t kind, yx_record_fn fn, void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint8_t first = (uint8_t)kind;
+	int ret, rc;
+	if ((ret = txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_STATE], &cur), "cursor")))
+		goto out;
+	k.mv_size = kind == YX_KIND_NONE ? 0 : 1;
+	k.mv_data = &first;
+	for (rc = mdb_cursor_get(cur, &k, &v, k.mv_size ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (kind != YX_KIND_NONE && ((const uint8_t *)k.mv_data)[0] != first)
+			break;
+		if (v.mv_size != 8) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		if ((ret = visit_state_key(s, txn, k.mv_data, k.mv_size, be64_get(v.mv_data), fn,
+					   arg)))
+			goto out;
+	}
+	if (rc != MDB_NOTFOUND && rc != 0)
+		ret = lmdb_error(rc, "scan");
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int yx_store_log_iterate(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from_seq,
+			 yx_log_fn fn, void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint8_t key[12];
+	uint32_t oid;
+	int ret, rc;
+	if ((ret = txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = origin_lookup(s, txn, origin, &oid)))
+		goto out;
+	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_LOG], &cur), "cursor")))
+		goto out;
+	log_key(key, oid, from_seq);
+	k.mv_size = 12;
+	k.mv_data = key;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *p = v.mv_data;
+		if (k.mv_size != 12 || be32_get(k.mv_data) != oid)
+			break;
+		if (v.mv_size < LOG_HDR) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		bool stub = p[0] & LOG_FLAG_STUB;
+		ret = fn(arg, be64_get((const uint8_t *)k.mv_data + 4), p + 1, p + 1 + YX_HASH_BYTES,
+			 stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
+		if (ret)
+			goto out;
+	}
+	if (rc != MDB_NOTFOUND && rc != 0)
+		ret = lmdb_error(rc, "log scan");
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int yx_store_head_find(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t min_seq,
+		       yx_head_t *head)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint8_t key[12];
+	uint32_t oid;
+	int ret, rc;
+	if ((ret = txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = origin_lookup(s, txn, origin, &oid)))
+		goto out;
+	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_HEADS], &cur), "cursor")))
+		goto out;
+	log_key(key, oid, min_seq);
+	k.mv_size = 12;
+	k.mv_data = key;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && (k.mv_size != 12 || be32_get(k.mv_data) != oid))
+		rc = MDB_NOTFOUND;
+	if ((ret = lmdb_error(rc, "head")))
+		goto out;
+	if (v.mv_size != HEAD_VAL) {
+		ret = YX_ECORRUPT;
+		goto out;
+	}
+	const uint8_t *p = v.mv_data;
+	memcpy(head->origin, origin, YX_KEY_BYTES);
+	head->seq = be64_get((const uint8_t *)k.mv_data + 4);
+	memcpy(head->hash, p, YX_HASH_BYTES);
+	head->time_ms = (int64_t)be64_get(p + YX_HASH_BYTES);
+	memcpy(head->signature, p + YX_HASH_BYTES + 8, YX_SIG_BYTES);
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+static int tip_compare(const void *a, const void *b)
+{
+	return memcmp(((const yx_tip_t *)a)->origin, ((const yx_tip_t *)b)->origin, YX_KEY_BYTES);
+}
+
+int yx_store_vector(yx_store_t *s, yx_vector_t *vec)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int ret, rc;
+	vec->tips = NULL;
+	vec->n = 0;
+	if ((ret = txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = load_origins(s, txn)))
+		goto out;
+	vec->tips = calloc(s->n_origins ? s->n_origins : 1, sizeof(yx_tip_t));
+	if (!vec->tips) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_VECTOR], &cur), "cursor")))
+		goto out;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint32_t oid = be32_get(k.mv_data);
+		if (k.mv_size != 4 || v.mv_size != TIP_VAL || oid >= s->n_origins ||
+		    vec->n >= s->n_origins) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		yx_tip_t *t = &vec->tips[vec->n++];
+		memcpy(t->origin, s->origins[oid], YX_KEY_BYTES);
+		t->seq = be64_get(v.mv_data);
+		memcpy(t->hash, (uint8_t *)v.mv_data + 8, YX_HASH_BYTES);
+	}
+	if (rc != MDB_NOTFOUND)
+		ret = lmdb_error(rc, "vector");
+	qsort(vec->tips, vec->n, sizeof(yx_tip_t), tip_compare);
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (ret)
+		yx_vector_free(vec);
+	return ret;
+}
+
+void yx_vector_free(yx_vector_t *vec)
+{
+	free(vec->tips);
+	vec->tips = NULL;
+	vec->n = 0;
+}
+
+int yx_store_tip(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], yx_tip_t *tip)
+{
+	MDB_txn *txn = NULL;
+	uint32_t oid;
+	int ret;
+	if ((ret = txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = origin_lookup(s, txn, origin, &oid)) == YX_OK &&
+	    (ret = tip_read(s, txn, oid, &tip->seq, tip->hash)) == YX_OK) {
+		memcpy(tip->origin, origin, YX_KEY_BYTES);
+		if (tip->seq == 0)
+			ret = YX_ENOTFOUND;
+	}
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+static void tip_digest_update(crypto_generichash_state *st, const yx_tip_t *t)
+{
+	uint8_t seq[8];
+	be64_put(seq, t->seq);
+	crypto_generichash_update(st, t->origin, YX_KEY_BYTES);
+	crypto_generichash_update(st, seq, 8);
+	crypto_generichash_update(st, t->hash, YX_HASH_BYTES);
+}
+
+int yx_store_origin_digest(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES],
+			   uint8_t digest[YX_HASH_BYTES])
+{
+	yx_tip_t tip;
+	int ret = yx_store_tip(s, origin, &tip);
+	if (ret)
+		return ret;
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, (const uint8_t *)"yrdx-origin-v1", 14, YX_HASH_BYTES);
+	tip_digest_update(&st, &tip);
+	crypto_generichash_final(&st, digest, YX_HASH_BYTES);
+	return YX_OK;
+}
+
+int yx_store_digest(yx_store_t *s, uint8_t digest[YX_HASH_BYTES])
+{
+	yx_vector_t vec;
+	int ret = yx_store_vector(s, &vec);
+	if (ret)
+		return ret;
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, (const uint8_t *)"yrdx-store-v1", 13, YX_HASH_BYTES);
+	for (size_t i = 0; i < vec.n; i++)
+		tip_digest_update(&st, &vec.tips[i]);
+	crypto_generichash_final(&st, digest, YX_HASH_BYTES);
+	yx_vector_free(&vec);
+	return YX_OK;
+}
+
+int yx_store_node_key(yx_store_t *s, uint8_t key[YX_KEY_BYTES])
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	int ret = txn_begin(s, false, &txn);
+	if (ret)
+		return ret;
+	ret = db_get(txn, s->dbi[DB_META], "node", 4, &v);
+	if (ret == YX_OK && v.mv_size != YX_KEY_BYTES)
+		ret = YX_ECORRUPT;
+	if (ret == YX_OK)
+		memcpy(key, v.mv_data, YX_KEY_BYTES);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+/* Re-derives every hash of one origin's log and checks each stored head against it. */
+static int verify_origin(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_diag_t *diag)
+{
+	MDB_cursor *cur = NULL, *hcur = NULL;
+	MDB_val k, v, hk, hv;
+	uint8_t key[12], prev[YX_HASH_BYTES] = {0}, digest[YX_HASH_BYTES], hash[YX_HASH_BYTES];
+	uint64_t expect = 1, tip;
+	uint8_t tip_hash[YX_HASH_BYTES];
+	char who[17];
+	int ret, rc, hrc;
+
+	hex8(s->origins[oid], who);
+	if ((ret = tip_read(s, txn, oid, &tip, tip_hash)))
+		return ret;
+	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_LOG], &cur), "cursor")) ||
+	    (ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_HEADS], &hcur), "cursor")))
+		goto out;
+	log_key(key, oid, 1);
+	k = (MDB_val){12, key};
+	hk = (MDB_val){12, key};
+	hrc = mdb_cursor_get(hcur, &hk, &hv, MDB_SET_RANGE);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), expect++) {
+		if (k.mv_size != 12 || be32_get(k.mv_data) != oid)
+			break;
+		uint64_t seq = be64_get((const uint8_t *)k.mv_data + 4);
+		const uint8_t *p = v.mv_data;
+		if (seq != expect || v.mv_size < LOG_HDR) {
+			ret = yx_diag_set(diag, YX_ECHAIN, "origin %s: log entry %llu missing", who,
+					  (unsigned long long)expect);
+			goto out;
+		}
+		if (p[0] & LOG_FLAG_STUB) {
+			memcpy(digest, p + 1 + YX_HASH_BYTES, YX_HASH_BYTES);
+		} else {
+			Yrdx__Change *c = NULL;
+			yx_chain_digest(p + LOG_HDR, v.mv_size - LOG_HDR, digest);
+			if (memcmp(digest, p + 1 + YX_HASH_BYTES, YX_HASH_BYTES) != 0) {
+				ret = yx_diag_set(diag, YX_ECORRUPT, "origin %s seq %llu: change bytes "
+						  "do not match their stored digest", who,
+						  (unsigned long long)seq);
+				goto out;
+			}
+			ret = yx_change_decode(p + LOG_HDR, v.mv_size - LOG_HDR, &c);
+			if (ret == YX_OK)
+				ret = verify_change(s->origins[oid], seq, prev, c, who, diag);
+			else
+				yx_diag_set(diag, ret, "origin %s seq %llu: undecodable change", who,
+					    (unsigned long long)seq);
+			yx_change_free(&c);
+			if (ret)
+				goto out;
+		}
+		yx_chain_link(prev, digest, hash);
+		if (memcmp(hash, p + 1, YX_HASH_BYTES) != 0) {
+			ret = yx_diag_set(diag, YX_ECHAIN, "origin %s seq %llu: stored hash does not "
+					  "follow from seq %llu", who, (unsigned long long)seq,
+					  (unsigned long long)(seq - 1));
+			goto out;
+		}
+		memcpy(prev, hash, YX_HASH_BYTES);
+		/* Heads come in seq order too: check the one at this seq, if any. */
+		while (hrc == 0 && hk.mv_size == 12 && be32_get(hk.mv_data) == oid &&
+		       be64_get((const uint8_t *)hk.mv_data + 4) <= seq) {
+			yx_head_t h;
+			const uint8_t *hp = hv.mv_data;
+			memcpy(h.origin, s->origins[oid], YX_KEY_BYTES);
+			h.seq = be64_get((const uint8_t *)hk.mv_data + 4);
+			if (hv.mv_size != HEAD_VAL || h.seq != seq) {
+				ret = yx_diag_set(diag, YX_ECORRUPT, "origin %s: head at seq %llu is "
+						  "malformed or has no log entry", who,
+						  (unsigned long long)h.seq);
+				goto out;
+			}
+			memcpy(h.hash, hp, YX_HASH_BYTES);
+			h.time_ms = (int64_t)be64_get(hp + YX_HASH_BYTES);
+			memcpy(h.signature, hp + YX_HASH_BYTES + 8, YX_SIG_BYTES);
+			if (memcmp(h.hash, hash, YX_HASH_BYTES) != 0 || yx_head_verify(&h) != YX_OK) {
+				ret = yx_diag_set(diag, YX_ESIG, "origin %s: head at seq %llu does not "
+						  "verify", who, (unsigned long long)seq);
+				goto out;
+			}
+			hrc = mdb_cursor_get(hcur, &hk, &hv, MDB_NEXT);
+		}
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		ret = lmdb_error(rc, "verify");
+		goto out;
+	}
+	if (expect - 1 != tip || memcmp(prev, tip_hash, YX_HASH_BYTES) != 0)
+		ret = yx_diag_set(diag, YX_ECHAIN, "origin %s: log ends at seq %llu but the vector "
+				  "says %llu", who, (unsigned long long)(expect - 1),
+				  (unsigned long long)tip);
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	if (hcur)
+		mdb_cursor_close(hcur);
+	return ret;
+}
+
+int yx_store_verify(yx_store_t *s, yx_diag_t *diag)
+{
+	MDB_txn *txn = NULL;
+	int ret = txn_begin(s, false, &txn);
+	if (ret)
+		return ret;
+	if ((ret = load_origins(s, txn)) == YX_OK)
+		for (uint32_t oid = 0; oid < s->n_origins && ret == YX_OK; oid++)
+			ret = verify_origin(s, txn, oid, diag);
+	mdb_txn_abort(txn);
+	return ret;
+}

@@ -1,0 +1,191 @@
+/* store: a node's LMDB environment — change logs, current state, indexes, signed heads,
+ * version vector, arrival sequence, cursors — behind a small transaction API.
+ *
+ * A write transaction is the unit of atomicity: a local batch or a verified remote
+ * segment is either fully applied, with its head and vector entry, or not at all. Every
+ * commit is durable (fdatasync) before it returns. Change bytes are stored exactly as
+ * hashed and never re-encoded.
+ *
+ * Named databases (key -> value; origin ids are 4-byte local numbers, see "origins"):
+ *   meta     "schema" -> u32, "node" -> this node's public key
+ *   origins  u32 id -> origin public key (32)
+ *   log      id|seq -> flags(1) H(32) D(32) change bytes (none for a stub)
+ *   heads    id|seq -> H(32) time(8) signature(64), one per origin write transaction
+ *   vector   id -> seq(8) H(32): the tip of each origin's log
+ *   state    kind|id|record id -> seq(8): the current version of every live record
+ *   idx_*    term|0|state key -> empty (credit code, incubator, park, industry)
+ *   arrival  n -> id|seq: local arrival order of relay events and joint participations
+ *   cursors  name -> opaque bytes (peer and park progress, owned by the daemon)
+ * All integers big-endian so keys sort numerically. */
+#ifndef YRDX_STORE_H
+#define YRDX_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chain.h"
+#include "codec.h"
+#include "error.h"
+#include "keys.h"
+
+#define YX_SCHEMA_VERSION 1
+/* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
+ * segment never needs more than this many entries in memory. */
+#define YX_HEAD_INTERVAL 4096
+
+typedef struct yx_store yx_store_t;
+typedef struct yx_batch yx_batch_t;
+typedef struct yx_remote yx_remote_t;
+
+enum {
+	YX_STORE_CREATE = 1 << 0,   /* create the environment if missing */
+	YX_STORE_READONLY = 1 << 1, /* open for reading beside a running daemon */
+};
+
+/* Opens (or with YX_STORE_CREATE creates) the store in directory dir. map_size 0 means
+ * the default (16 GiB, sparse). Returns YX_ENEWER / YX_ESCHEMA on a schema mismatch,
+ * -ENOENT if missing and not creating. Caller closes with yx_store_close. */
+int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t **out,
+		  yx_diag_t *diag);
+
+/* Closes and nulls the pointer; accepts NULL. An open batch must be finished first. */
+void yx_store_close(yx_store_t **store);
+
+/* ---- local writes ---------------------------------------------------------------- */
+
+/* Starts a write batch of this node's own changes, signed by id. YX_EKEY if the store
+ * already belongs to another node key. One batch (or remote txn) at a time. */
+int yx_batch_begin(yx_store_t *store, const yx_identity_t *id, yx_batch_t **out);
+
+/* Appends a new version of a record. change has its body (and kind/id) set; the batch
+ * fills origin, seq, prev_hash and time_ms. Validates first: YX_EINVAL with diag, and
+ * the batch is unchanged. */
+int yx_batch_put(yx_batch_t *batch, Yrdx__Change *change, yx_diag_t *diag);
+
+/* Appends a tombstone for this node's record (kind, id). YX_ENOTFOUND if no such live
+ * record. */
+int yx_batch_retract(yx_batch_t *batch, yx_kind_t kind, const char *id, const char *reason,
+		     yx_diag_t *diag);
+
+/* Changes appended so far in this batch. */
+size_t yx_batch_count(const yx_batch_t *batch);
+
+/* Signs the head, updates the vector and commits durably. head (may be NULL) receives
+ * the final head. An empty batch commits nothing and returns YX_OK with head->seq = 0.
+ * Frees the batch either way and nulls the pointer. */
+int yx_batch_commit(yx_batch_t **batch, yx_head_t *head);
+
+/* Discards the batch; accepts NULL. */
+void yx_batch_abort(yx_batch_t **batch);
+
+/* ---- verified writes from elsewhere ---------------------------------------------- */
+
+/* One entry of a received segment: change bytes, or a stub carrying only its digest. */
+typedef struct {
+	uint64_t seq;
+	const uint8_t *bytes;  /* NULL for a stub */
+	size_t len;
+	const uint8_t *digest; /* YX_HASH_BYTES, stubs only */
+} yx_entry_t;
+
+int yx_remote_begin(yx_store_t *store, yx_remote_t **out);
+
+/* Verifies a segment of origin's log ending in head, then applies the entries beyond the
+ * local tip. Nothing is written unless everything verifies. Errors (diag says where):
+ *   YX_EGAP    first entry beyond local tip + 1
+ *   YX_ECHAIN  a link or the last hash does not match, or a change names another
+ *              origin or seq
+ *   YX_ESIG    head signature does not verify against origin
+ *   YX_EFORK   an entry or head at or below the local tip has a different hash
+ *   YX_EINVAL  a change is not a valid record; YX_EDECODE: not a change at all
+ *   YX_ETOOBIG more than YX_HEAD_INTERVAL entries
+ * *appended (may be NULL) receives how many entries were new. */
+int yx_remote_append(yx_remote_t *txn, const uint8_t origin[YX_KEY_BYTES],
+		     const yx_entry_t *entries, size_t n, const yx_head_t *head,
+		     size_t *appended, yx_diag_t *diag) __attribute__((warn_unused_result));
+
+/* Commits durably; frees and nulls either way. */
+int yx_remote_commit(yx_remote_t **txn);
+void yx_remote_abort(yx_remote_t **txn);
+
+/* begin + append + commit: one segment in its own transaction. */
+int yx_store_append_verified(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
+			     const yx_entry_t *entries, size_t n, const yx_head_t *head,
+			     size_t *appended, yx_diag_t *diag)
+	__attribute__((warn_unused_result));
+
+/* ---- reads (each call reads one consistent snapshot) ------------------------------ */
+
+/* The current version of origin's record (kind, id), decoded; caller frees with
+ * yx_change_free. YX_ENOTFOUND if absent or retracted. */
+int yx_store_get(yx_store_t *store, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES],
+		 const char *id, Yrdx__Change **out);
+
+typedef enum {
+	YX_INDEX_CREDIT_CODE, /* relay events, joint participations by enterprise */
+	YX_INDEX_INCUBATOR,   /* enterprises, evaluations, relay events, joints by incubator */
+	YX_INDEX_PARK,        /* enterprises, relay events by park id */
+	YX_INDEX_INDUSTRY,    /* incubators, enterprises, parks by industry (term: 1 byte) */
+	YX_INDEX_COUNT
+} yx_index_t;
+
+/* Called with each current record found; return non-zero to stop (that value is then
+ * returned by the iterating function). change is valid only during the call. */
+typedef int (*yx_record_fn)(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+			    const Yrdx__Change *change);
+
+/* Every current record whose index entry equals term (term_len bytes). */
+int yx_store_find(yx_store_t *store, yx_index_t index, const void *term, size_t term_len,
+		  yx_record_fn fn, void *arg);
+
+/* Every current record of kind (all kinds if YX_KIND_NONE), in key order. */
+int yx_store_scan(yx_store_t *store, yx_kind_t kind, yx_record_fn fn, void *arg);
+
+/* Called with each log entry: bytes is NULL for a stub. Return non-zero to stop. */
+typedef int (*yx_log_fn)(void *arg, uint64_t seq, const uint8_t hash[YX_HASH_BYTES],
+			 const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len);
+
+/* origin's log from seq from_seq on. YX_ENOTFOUND if the origin is unknown. */
+int yx_store_log_iterate(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
+			 uint64_t from_seq, yx_log_fn fn, void *arg);
+
+/* The first signed head of origin at seq >= min_seq. YX_ENOTFOUND if none. */
+int yx_store_head_find(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
+		       uint64_t min_seq, yx_head_t *head);
+
+typedef struct {
+	uint8_t origin[YX_KEY_BYTES];
+	uint64_t seq;
+	uint8_t hash[YX_HASH_BYTES];
+} yx_tip_t;
+
+typedef struct {
+	yx_tip_t *tips; /* sorted by origin key bytes */
+	size_t n;
+} yx_vector_t;
+
+/* The version vector; caller frees with yx_vector_free. */
+int yx_store_vector(yx_store_t *store, yx_vector_t *vector);
+void yx_vector_free(yx_vector_t *vector);
+
+/* Tip of one origin; YX_ENOTFOUND if the store holds nothing of it. */
+int yx_store_tip(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES], yx_tip_t *tip);
+
+/* Per-origin digest: BLAKE2b over (origin, seq, H(seq)) of its tip, which commits to the
+ * whole log. Two stores holding the same changes of origin have the same digest. */
+int yx_store_origin_digest(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
+			   uint8_t digest[YX_HASH_BYTES]);
+
+/* Digest of the whole store: BLAKE2b over every tip in origin order. */
+int yx_store_digest(yx_store_t *store, uint8_t digest[YX_HASH_BYTES]);
+
+/* Public key of the node that writes local batches to this store; YX_ENOTFOUND if no
+ * local batch was ever committed. */
+int yx_store_node_key(yx_store_t *store, uint8_t key[YX_KEY_BYTES]);
+
+/* Re-checks every chain link, digest and head signature of every origin. YX_OK, or
+ * the first fault with diag naming origin and seq. */
+int yx_store_verify(yx_store_t *store, yx_diag_t *diag);
+
+#endif

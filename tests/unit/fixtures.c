@@ -1,0 +1,246 @@
+#include "fixtures.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "validate.h"
+
+char *fx_tmpdir(const char *tag)
+{
+	const char *base = getenv("YRDX_TEST_TMP");
+	if (!base || !*base)
+		base = "/tmp";
+	mkdir(base, 0700);
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s-XXXXXX", base, tag) < 0 || !mkdtemp(path)) {
+		perror("fx_tmpdir");
+		abort();
+	}
+	return path;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+void fx_rmtree(const char *dir)
+{
+	if (dir)
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void fx_credit_code(uint32_t i, char out[19])
+{
+	/* 9 = 工商 registration authority, 1 = enterprise; 310115 浦东新区; then a 9-character
+	 * organisation code made from i. */
+	snprintf(out, 19, "91310115%09u", i);
+	out[17] = yx_credit_code_check_char(out);
+	out[18] = '\0';
+}
+
+void fx_enterprise_init(fx_enterprise_t *f, uint32_t i)
+{
+	static const uint32_t cities[] = {310000, 320500, 330100, 340100};
+	memset(f, 0, sizeof(*f));
+	yrdx__enterprise__init(&f->e);
+	yrdx__enterprise_financials__init(&f->fin);
+	fx_credit_code(i, f->code);
+	snprintf(f->name, sizeof(f->name), "长三角硬科技样本企业%u有限公司", i);
+	snprintf(f->incubator, sizeof(f->incubator), "SH-INC-%04u", i % 500);
+	f->incubators[0] = f->incubator;
+	f->industries[0] = YRDX__INDUSTRY__INDUSTRY_INTEGRATED_CIRCUITS + (Yrdx__Industry)(i % 3);
+	f->industries[1] = YRDX__INDUSTRY__INDUSTRY_FUTURE_HEALTH + (Yrdx__Industry)(i % 5);
+	f->qualifications[0] = YRDX__QUALIFICATION__QUALIFICATION_TECH_SME;
+	f->qualifications[1] = YRDX__QUALIFICATION__QUALIFICATION_GAZELLE;
+	f->e.credit_code = f->code;
+	f->e.name = f->name;
+	f->e.city = cities[i % 4];
+	f->e.stage = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_GROWTH;
+	f->e.n_incubator_ids = 1;
+	f->e.incubator_ids = f->incubators;
+	f->e.n_industries = 2;
+	f->e.industries = f->industries;
+	f->e.n_qualifications = (i % 7 == 0) ? 2 : 1;
+	f->e.qualifications = f->qualifications;
+	f->e.employees = 20 + i % 400;
+	f->e.patents = i % 37;
+	f->e.funding_wan_yuan = 500 + (uint64_t)(i % 10000) * 3;
+	f->e.founded_year = 2015 + i % 10;
+	f->fin.revenue_wan_yuan = 1000 + i % 99991;
+	f->fin.rd_spend_wan_yuan = 100 + i % 9973;
+	f->fin.valuation_wan_yuan = 20000 + (uint64_t)i * 7 % 1000003;
+	f->e.financials = &f->fin;
+}
+
+void fx_incubator_init(fx_incubator_t *f, uint32_t i)
+{
+	memset(f, 0, sizeof(*f));
+	yrdx__incubator__init(&f->inc);
+	snprintf(f->id, sizeof(f->id), "SH-INC-%04u", i);
+	snprintf(f->name, sizeof(f->name), "上海样本孵化器%u号", i);
+	f->industries[0] = YRDX__INDUSTRY__INDUSTRY_ARTIFICIAL_INTELLIGENCE;
+	f->industries[1] = YRDX__INDUSTRY__INDUSTRY_BIOMEDICINE;
+	f->industries[2] = YRDX__INDUSTRY__INDUSTRY_FUTURE_SPACE;
+	f->platforms[0] = YRDX__SERVICE_PLATFORM__SERVICE_PLATFORM_CONCEPT_VERIFICATION;
+	f->platforms[1] = YRDX__SERVICE_PLATFORM__SERVICE_PLATFORM_PILOT_BASE;
+	f->inc.id = f->id;
+	f->inc.name = f->name;
+	f->inc.city = 310000;
+	f->inc.tier = YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY + (Yrdx__IncubatorTier)(i % 3);
+	f->inc.operator_type = YRDX__OPERATOR_TYPE__OPERATOR_TYPE_UNIVERSITY_SCIENCE_PARK +
+			       (Yrdx__OperatorType)(i % 8);
+	f->inc.n_focus_industries = 3;
+	f->inc.focus_industries = f->industries;
+	f->inc.n_platforms = 2;
+	f->inc.platforms = f->platforms;
+	f->inc.seed_fund_wan_yuan = 5000;
+	f->inc.mentors = 12 + i % 30;
+	f->inc.transformed = (i % 2) == 0;
+	f->inc.area_m2 = 8000;
+}
+
+/* Deterministic filler for keys, hashes and blobs: distinct per (tag, i). */
+static void fx_fill(uint8_t *buf, size_t len, uint8_t tag, uint32_t i)
+{
+	for (size_t k = 0; k < len; k++)
+		buf[k] = (uint8_t)(tag * 31u + i * 7u + k * 13u);
+}
+
+void fx_park_init(fx_park_t *f, uint32_t i)
+{
+	static const uint32_t cities[] = {320500, 330100, 340100, 310000};
+	memset(f, 0, sizeof(*f));
+	yrdx__park__init(&f->park);
+	snprintf(f->id, sizeof(f->id), "PARK-%04u", i);
+	snprintf(f->name, sizeof(f->name), "长三角样本产业园%u号", i);
+	f->industries[0] = YRDX__INDUSTRY__INDUSTRY_INTEGRATED_CIRCUITS;
+	f->industries[1] = YRDX__INDUSTRY__INDUSTRY_HIGH_END_EQUIPMENT + (Yrdx__Industry)(i % 3);
+	f->park.id = f->id;
+	f->park.name = f->name;
+	f->park.city = cities[i % 4];
+	f->park.type = YRDX__PARK_TYPE__PARK_TYPE_HIGH_TECH_ZONE + (Yrdx__ParkType)(i % 3);
+	f->park.n_industries = 2;
+	f->park.industries = f->industries;
+	f->park.capacity = 40 + i % 60;
+	f->park.area_m2 = 20000 + i % 5000;
+}
+
+void fx_relay_event_init(fx_relay_event_t *f, uint32_t i)
+{
+	memset(f, 0, sizeof(*f));
+	yrdx__relay_event__init(&f->ev);
+	yrdx__change_ref__init(&f->answers);
+	snprintf(f->case_id, sizeof(f->case_id), "SH-RELAY-%04u", i);
+	snprintf(f->id, sizeof(f->id), "%s/accept", f->case_id);
+	fx_credit_code(i, f->code);
+	snprintf(f->source, sizeof(f->source), "SH-INC-%04u", i % 500);
+	snprintf(f->park_id, sizeof(f->park_id), "PARK-%04u", i);
+	snprintf(f->note, sizeof(f->note), "接力孵化：产业匹配，园区接收（案例%u）", i);
+	fx_fill(f->destination, sizeof(f->destination), 1, i);
+	fx_fill(f->answers_origin, sizeof(f->answers_origin), 2, i);
+	fx_fill(f->answers_hash, sizeof(f->answers_hash), 3, i);
+	fx_fill(f->dossier, sizeof(f->dossier), 4, i);
+	f->answers.origin = (ProtobufCBinaryData){sizeof(f->answers_origin), f->answers_origin};
+	f->answers.seq = 1 + i;
+	f->answers.hash = (ProtobufCBinaryData){sizeof(f->answers_hash), f->answers_hash};
+	f->ev.id = f->id;
+	f->ev.case_id = f->case_id;
+	f->ev.type = YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT;
+	f->ev.credit_code = f->code;
+	f->ev.source_incubator_id = f->source;
+	f->ev.destination_node = (ProtobufCBinaryData){sizeof(f->destination), f->destination};
+	f->ev.park_id = f->park_id;
+	f->ev.answers = &f->answers;
+	f->ev.note = f->note;
+	f->ev.sealed_dossier = (ProtobufCBinaryData){sizeof(f->dossier), f->dossier};
+}
+
+void fx_joint_init(fx_joint_t *f, uint32_t i)
+{
+	static const char *const prefixes[3] = {"SH", "SZ", "HZ"};
+	memset(f, 0, sizeof(*f));
+	yrdx__joint_participation__init(&f->jp);
+	for (int k = 0; k < 3; k++) {
+		fx_fill(f->keys[k], sizeof(f->keys[k]), (uint8_t)(10 + k), i);
+		f->parties[k] = (ProtobufCBinaryData){sizeof(f->keys[k]), f->keys[k]};
+		snprintf(f->incubator_id[k], sizeof(f->incubator_id[k]), "%s-INC-%04u",
+			 prefixes[k], i % 500);
+		f->incubator_ids[k] = f->incubator_id[k];
+	}
+	snprintf(f->id, sizeof(f->id), "JOINT-%04u", i);
+	fx_credit_code(i, f->code);
+	snprintf(f->role, sizeof(f->role), "lead");
+	f->jp.id = f->id;
+	f->jp.n_parties = 3;
+	f->jp.parties = f->parties;
+	f->jp.n_incubator_ids = 3;
+	f->jp.incubator_ids = f->incubator_ids;
+	f->jp.credit_code = f->code;
+	f->jp.incubator_id = f->incubator_id[0];
+	f->jp.role = f->role;
+}
+
+void fx_evaluation_init(fx_evaluation_t *f, uint32_t i)
+{
+	memset(f, 0, sizeof(*f));
+	yrdx__evaluation__init(&f->ev);
+	snprintf(f->incubator_id, sizeof(f->incubator_id), "SH-INC-%04u", i);
+	snprintf(f->period, sizeof(f->period), "%u", 2023 + i % 3);
+	snprintf(f->id, sizeof(f->id), "%s/%s", f->incubator_id, f->period);
+	for (int k = 0; k < 5; k++) {
+		yrdx__dimension_score__init(&f->score[k]);
+		f->score[k].dimension = YRDX__EVALUATION_DIMENSION__EVALUATION_DIMENSION_TALENT +
+					(Yrdx__EvaluationDimension)k;
+		f->score[k].score = 60 + (i + (uint32_t)k * 7) % 41;
+		f->scores[k] = &f->score[k];
+	}
+	f->ev.id = f->id;
+	f->ev.incubator_id = f->incubator_id;
+	f->ev.period = f->period;
+	f->ev.n_scores = 5;
+	f->ev.scores = f->scores;
+	f->ev.result = YRDX__MILESTONE_RESULT__MILESTONE_RESULT_EXCELLENT + (Yrdx__MilestoneResult)(i % 4);
+	f->ev.startup_funding_wan_yuan = 500 + i % 100;
+	f->ev.operating_subsidy_wan_yuan = 200 + i % 50;
+	f->ev.milestone_reward_wan_yuan = (i % 4 == 0) ? 300 : 0;
+}
+
+static void fx_change_envelope(fx_change_t *f, uint64_t seq)
+{
+	memset(f, 0, sizeof(*f));
+	yrdx__change__init(&f->c);
+	yrdx__tombstone__init(&f->tomb);
+	fx_fill(f->origin, sizeof(f->origin), 20, 0);
+	if (seq > 1)
+		fx_fill(f->prev_hash, sizeof(f->prev_hash), 21, (uint32_t)seq);
+	f->c.origin = (ProtobufCBinaryData){sizeof(f->origin), f->origin};
+	f->c.seq = seq;
+	f->c.prev_hash = (ProtobufCBinaryData){sizeof(f->prev_hash), f->prev_hash};
+	f->c.time_ms = 1700000000000 + (int64_t)seq * 1000;
+}
+
+void fx_change_init(fx_change_t *f, yx_kind_t kind, void *record, uint64_t seq)
+{
+	fx_change_envelope(f, seq);
+	yx_change_set_body(&f->c, kind, record);
+	f->c.id = (char *)yx_change_body_id(&f->c);
+}
+
+void fx_tombstone_init(fx_change_t *f, yx_kind_t kind, const char *id, uint64_t seq)
+{
+	fx_change_envelope(f, seq);
+	snprintf(f->reason, sizeof(f->reason), "撤回：登记有误 (seq %llu)", (unsigned long long)seq);
+	f->tomb.reason = f->reason;
+	f->c.kind = (Yrdx__RecordKind)kind;
+	f->c.id = (char *)id;
+	f->c.body_case = YRDX__CHANGE__BODY_TOMBSTONE;
+	f->c.tombstone = &f->tomb;
+}

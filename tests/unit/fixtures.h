@@ -1,0 +1,121 @@
+/* Test fixtures: scratch directories and realistic records built in caller-owned storage
+ * (no heap, nothing to free). Shared by the unit tests and the benchmarks. */
+#ifndef YRDX_FIXTURES_H
+#define YRDX_FIXTURES_H
+
+#include <stdint.h>
+
+#include "codec.h"
+
+/* A fresh, empty directory under $YRDX_TEST_TMP (or /tmp) whose name starts with tag;
+ * caller frees the string. Aborts the test run if it cannot be made. */
+char *fx_tmpdir(const char *tag);
+
+/* Removes dir and everything in it; accepts NULL. */
+void fx_rmtree(const char *dir);
+
+/* A valid unified social credit code, different for every i. */
+void fx_credit_code(uint32_t i, char out[19]);
+
+typedef struct {
+	Yrdx__Enterprise e;
+	Yrdx__EnterpriseFinancials fin;
+	char code[19];
+	char name[64];
+	char incubator[32];
+	char *incubators[1];
+	Yrdx__Industry industries[2];
+	Yrdx__Qualification qualifications[2];
+} fx_enterprise_t;
+
+/* Fills f with enterprise number i (valid, about 200 bytes encoded). */
+void fx_enterprise_init(fx_enterprise_t *f, uint32_t i);
+
+typedef struct {
+	Yrdx__Incubator inc;
+	char id[32];
+	char name[64];
+	Yrdx__Industry industries[3];
+	Yrdx__ServicePlatform platforms[2];
+} fx_incubator_t;
+
+/* Fills f with incubator number i (valid). */
+void fx_incubator_init(fx_incubator_t *f, uint32_t i);
+
+typedef struct {
+	Yrdx__Park park;
+	char id[32];
+	char name[64];
+	Yrdx__Industry industries[2];
+} fx_park_t;
+
+/* Fills f with park number i (valid; in one of the four provinces' cities). */
+void fx_park_init(fx_park_t *f, uint32_t i);
+
+#define FX_DOSSIER_BYTES 304  /* 48 bytes of sealed-box overhead + 256 of "材料" */
+
+typedef struct {
+	Yrdx__RelayEvent ev;
+	Yrdx__ChangeRef answers;
+	char id[48];
+	char case_id[32];
+	char code[19];
+	char source[32];
+	char park_id[32];
+	char note[96];
+	uint8_t destination[32];
+	uint8_t answers_origin[32];
+	uint8_t answers_hash[32];
+	uint8_t dossier[FX_DOSSIER_BYTES];
+} fx_relay_event_t;
+
+/* Fills f with an ACCEPT event of relay case i (valid): it answers the case's PROPOSE
+ * (answers set) and carries a destination node and a sealed dossier, so every field is
+ * populated. For a valid PROPOSE set ev.type to PROPOSE and ev.answers to NULL. Keys,
+ * hash and dossier are deterministic filler bytes, not real keys or ciphertext. */
+void fx_relay_event_init(fx_relay_event_t *f, uint32_t i);
+
+typedef struct {
+	Yrdx__JointParticipation jp;
+	uint8_t keys[3][32];
+	ProtobufCBinaryData parties[3];
+	char incubator_id[3][32];
+	char *incubator_ids[3];
+	char id[48];
+	char code[19];
+	char role[16];
+} fx_joint_t;
+
+/* Fills f with this party's participation in joint agreement i (valid): three parties,
+ * three incubators, the first party's incubator as its own, role "lead". */
+void fx_joint_init(fx_joint_t *f, uint32_t i);
+
+typedef struct {
+	Yrdx__Evaluation ev;
+	Yrdx__DimensionScore score[5];
+	Yrdx__DimensionScore *scores[5];
+	char id[48];
+	char incubator_id[32];
+	char period[8];
+} fx_evaluation_t;
+
+/* Fills f with evaluation i of incubator i (valid): all five dimensions scored. */
+void fx_evaluation_init(fx_evaluation_t *f, uint32_t i);
+
+typedef struct {
+	Yrdx__Change c;
+	Yrdx__Tombstone tomb;
+	uint8_t origin[32];
+	uint8_t prev_hash[32];
+	char reason[64];
+} fx_change_t;
+
+/* Wraps record (a Yrdx__Incubator* etc. matching kind) in change seq of a fixed test
+ * origin: prev_hash filler (zeros for seq 1), change id taken from the body. The change
+ * points into f and record; nothing is copied. */
+void fx_change_init(fx_change_t *f, yx_kind_t kind, void *record, uint64_t seq);
+
+/* Fills f with a tombstone retracting (kind, id) as change seq; points at id. */
+void fx_tombstone_init(fx_change_t *f, yx_kind_t kind, const char *id, uint64_t seq);
+
+#endif

@@ -1,0 +1,590 @@
+/* Store: local batches, reads, indexes, verified remote segments and their rejections,
+ * durability across close and SIGKILL, digests. Real LMDB in scratch directories. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <lmdb.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fixtures.h"
+#include "store.h"
+
+typedef struct {
+	char *dir;
+	yx_store_t *store;
+	yx_identity_t *id;
+} node_t;
+
+static void node_open(node_t *n, const char *tag)
+{
+	yx_diag_t d = {{0}};
+	n->dir = fx_tmpdir(tag);
+	assert_int_equal(yx_store_open(n->dir, YX_STORE_CREATE, 0, &n->store, &d), YX_OK);
+	assert_int_equal(yx_identity_generate(&n->id), YX_OK);
+}
+
+static void node_close(node_t *n)
+{
+	yx_store_close(&n->store);
+	yx_identity_free(&n->id);
+	fx_rmtree(n->dir);
+	free(n->dir);
+}
+
+/* Commits enterprises [first, first+count) as one batch. */
+static yx_head_t put_enterprises(node_t *n, uint32_t first, uint32_t count)
+{
+	yx_batch_t *b = NULL;
+	yx_head_t head;
+	yx_diag_t d = {{0}};
+	assert_int_equal(yx_batch_begin(n->store, n->id, &b), YX_OK);
+	for (uint32_t i = first; i < first + count; i++) {
+		fx_enterprise_t f;
+		Yrdx__Change c = YRDX__CHANGE__INIT;
+		fx_enterprise_init(&f, i);
+		yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+		c.id = f.code;
+		if (yx_batch_put(b, &c, &d) != YX_OK)
+			fail_msg("put %u: %s", i, d.msg);
+	}
+	assert_int_equal(yx_batch_commit(&b, &head), YX_OK);
+	assert_null(b);
+	return head;
+}
+
+/* A segment of a store's log copied out, as a peer would send it. */
+typedef struct {
+	size_t n;
+	yx_entry_t *e;
+	uint8_t **bytes;
+	uint8_t (*digests)[YX_HASH_BYTES];
+	yx_head_t head;
+} segment_t;
+
+typedef struct {
+	segment_t *seg;
+	uint64_t last;
+	bool stubs;
+} copy_ctx_t;
+
+static int copy_entry(void *arg, uint64_t seq, const uint8_t hash[YX_HASH_BYTES],
+		      const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
+{
+	copy_ctx_t *ctx = arg;
+	segment_t *s = ctx->seg;
+	(void)hash;
+	if (seq > ctx->last)
+		return 1;
+	size_t i = s->n++;
+	s->e[i].seq = seq;
+	memcpy(s->digests[i], digest, YX_HASH_BYTES);
+	if (ctx->stubs || !bytes) {
+		s->e[i].bytes = NULL;
+		s->e[i].digest = s->digests[i];
+	} else {
+		s->bytes[i] = malloc(len);
+		memcpy(s->bytes[i], bytes, len);
+		s->e[i].bytes = s->bytes[i];
+		s->e[i].len = len;
+	}
+	return 0;
+}
+
+/* Entries (first, head at or after first] of origin's log in store. */
+static segment_t segment_read(yx_store_t *store, const uint8_t *origin, uint64_t first,
+			      bool stubs)
+{
+	segment_t s = {0};
+	assert_int_equal(yx_store_head_find(store, origin, first, &s.head), YX_OK);
+	size_t cap = s.head.seq - first + 1;
+	s.e = calloc(cap, sizeof(*s.e));
+	s.bytes = calloc(cap, sizeof(*s.bytes));
+	s.digests = calloc(cap, YX_HASH_BYTES);
+	copy_ctx_t ctx = {&s, s.head.seq, stubs};
+	int ret = yx_store_log_iterate(store, origin, first, copy_entry, &ctx);
+	assert_true(ret == YX_OK || ret == 1);
+	assert_int_equal(s.n, cap);
+	return s;
+}
+
+static void segment_free(segment_t *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->bytes[i]);
+	free(s->bytes);
+	free(s->e);
+	free(s->digests);
+}
+
+/* BLAKE2b of the store's data file: "byte-for-byte unchanged" made checkable. */
+static void file_hash(const char *dir, uint8_t out[32])
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 32);
+	uint8_t buf[65536];
+	size_t got;
+	while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+		crypto_generichash_update(&st, buf, got);
+	fclose(f);
+	crypto_generichash_final(&st, out, 32);
+}
+
+static int count_record(void *arg, const uint8_t *origin, uint64_t seq, const Yrdx__Change *c)
+{
+	(void)origin;
+	(void)seq;
+	(void)c;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static void test_append_read_iterate(void **state)
+{
+	(void)state;
+	node_t a;
+	node_open(&a, "store-basic");
+	yx_head_t h1 = put_enterprises(&a, 0, 100);
+	assert_int_equal(h1.seq, 100);
+	assert_int_equal(yx_head_verify(&h1), YX_OK);
+	yx_head_t h2 = put_enterprises(&a, 100, 50);
+	assert_int_equal(h2.seq, 150);
+
+	/* read by key */
+	for (uint32_t i = 0; i < 150; i += 7) {
+		fx_enterprise_t f;
+		Yrdx__Change *c = NULL;
+		fx_enterprise_init(&f, i);
+		assert_int_equal(yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id),
+					      f.code, &c), YX_OK);
+		assert_string_equal(c->enterprise->name, f.name);
+		assert_int_equal(c->seq, i + 1);
+		yx_change_free(&c);
+	}
+	Yrdx__Change *none = NULL;
+	assert_int_equal(yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id),
+				      "911100000000000000", &none), YX_ENOTFOUND);
+
+	/* iterate the log from the middle */
+	segment_t s = segment_read(a.store, yx_identity_public(a.id), 101, false);
+	assert_int_equal(s.n, 50);
+	assert_int_equal(s.e[0].seq, 101);
+	assert_memory_equal(s.head.hash, h2.hash, YX_HASH_BYTES);
+	segment_free(&s);
+
+	/* by index: incubator SH-INC-0007 has enterprises 7, 507...; only 7 here */
+	size_t found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0007", 11, count_record,
+				       &found), YX_OK);
+	assert_int_equal(found, 1);
+	uint8_t ic = YRDX__INDUSTRY__INDUSTRY_INTEGRATED_CIRCUITS;
+	found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &ic, 1, count_record, &found),
+			 YX_OK);
+	assert_int_equal(found, 50); /* i % 3 == 0 */
+	found = 0;
+	assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
+	assert_int_equal(found, 150);
+
+	/* version vector */
+	yx_vector_t v;
+	assert_int_equal(yx_store_vector(a.store, &v), YX_OK);
+	assert_int_equal(v.n, 1);
+	assert_int_equal(v.tips[0].seq, 150);
+	assert_memory_equal(v.tips[0].hash, h2.hash, YX_HASH_BYTES);
+	yx_vector_free(&v);
+	yx_diag_t d = {{0}};
+	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	node_close(&a);
+}
+
+static void test_update_and_retract(void **state)
+{
+	(void)state;
+	node_t a;
+	yx_diag_t d = {{0}};
+	node_open(&a, "store-update");
+	put_enterprises(&a, 0, 10);
+
+	/* a new version of enterprise 3 moves it to another incubator */
+	fx_enterprise_t f;
+	yx_batch_t *b = NULL;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	fx_enterprise_init(&f, 3);
+	strcpy(f.incubator, "HZ-INC-0001");
+	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+	c.id = f.code;
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_put(b, &c, &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	size_t found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0003", 11, count_record,
+				       &found), YX_OK);
+	assert_int_equal(found, 0);
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "HZ-INC-0001", 11, count_record,
+				       &found), YX_OK);
+	assert_int_equal(found, 1);
+
+	/* retract it: gone from state and every index */
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, f.code, "moved out", &d), YX_OK);
+	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, "911100000000000000", "x", &d),
+			 YX_ENOTFOUND);
+	assert_non_null(strstr(d.msg, "911100000000000000"));
+	yx_head_t h;
+	assert_int_equal(yx_batch_commit(&b, &h), YX_OK);
+	assert_int_equal(h.seq, 12);
+	Yrdx__Change *got = NULL;
+	assert_int_equal(yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id), f.code,
+				      &got), YX_ENOTFOUND);
+	found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "HZ-INC-0001", 11, count_record,
+				       &found), YX_OK);
+	assert_int_equal(found, 0);
+	found = 0;
+	assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
+	assert_int_equal(found, 9);
+
+	/* an invalid record is refused with the field named, and nothing is appended */
+	fx_enterprise_init(&f, 20);
+	f.code[17] = f.code[17] == '0' ? '1' : '0';
+	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+	c.id = f.code;
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_put(b, &c, &d), YX_EINVAL);
+	assert_non_null(strstr(d.msg, "credit_code"));
+	assert_int_equal(yx_batch_count(b), 0);
+	assert_int_equal(yx_batch_commit(&b, &h), YX_OK);
+	assert_int_equal(h.seq, 0);
+	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	node_close(&a);
+}
+
+static void test_reopen(void **state)
+{
+	(void)state;
+	node_t a;
+	uint8_t before[32], after[32];
+	yx_diag_t d = {{0}};
+	node_open(&a, "store-reopen");
+	put_enterprises(&a, 0, 5000); /* crosses the head interval */
+	yx_head_t mid;
+	assert_int_equal(yx_store_head_find(a.store, yx_identity_public(a.id), 1, &mid), YX_OK);
+	assert_int_equal(mid.seq, YX_HEAD_INTERVAL);
+	assert_int_equal(yx_head_verify(&mid), YX_OK);
+	assert_int_equal(yx_store_digest(a.store, before), YX_OK);
+	yx_store_close(&a.store);
+	assert_null(a.store);
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	assert_int_equal(yx_store_digest(a.store, after), YX_OK);
+	assert_memory_equal(before, after, 32);
+	/* a read-only opener sees the same, and cannot write (LMDB allows one environment
+	 * handle per process, so the writer closes first; other processes may share) */
+	yx_store_close(&a.store);
+	yx_store_t *ro = NULL;
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &ro, &d), YX_OK);
+	assert_int_equal(yx_store_digest(ro, after), YX_OK);
+	assert_memory_equal(before, after, 32);
+	yx_batch_t *b = NULL;
+	assert_int_equal(yx_batch_begin(ro, a.id, &b), -EROFS);
+	yx_store_close(&ro);
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	/* the store belongs to its node key */
+	yx_identity_t *other = NULL;
+	assert_int_equal(yx_identity_generate(&other), YX_OK);
+	assert_int_equal(yx_batch_begin(a.store, other, &b), YX_EKEY);
+	yx_identity_free(&other);
+	put_enterprises(&a, 5000, 10);
+	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	node_close(&a);
+}
+
+static void set_schema(const char *dir, uint32_t version)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	uint8_t v[4] = {(uint8_t)(version >> 24), (uint8_t)(version >> 16), (uint8_t)(version >> 8),
+			(uint8_t)version};
+	MDB_val k = {6, "schema"}, val = {4, v};
+	assert_int_equal(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &val, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void test_schema_check(void **state)
+{
+	(void)state;
+	node_t a;
+	yx_diag_t d = {{0}};
+	node_open(&a, "store-schema");
+	yx_store_close(&a.store);
+	set_schema(a.dir, YX_SCHEMA_VERSION + 1);
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_ENEWER);
+	assert_non_null(strstr(d.msg, "newer"));
+	set_schema(a.dir, 0);
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_ESCHEMA);
+	char *missing = fx_tmpdir("store-missing");
+	assert_int_equal(yx_store_open(missing, 0, 0, &a.store, &d), -ENOENT);
+	assert_non_null(strstr(d.msg, "data.mdb"));
+	fx_rmtree(missing);
+	free(missing);
+	node_close(&a);
+}
+
+/* Expects append to fail with err and leave b's data file and digest untouched. */
+static void expect_rejected(node_t *b, const uint8_t *origin, segment_t *s, int err,
+			    const char *msg_part)
+{
+	uint8_t f1[32], f2[32], d1[32], d2[32];
+	yx_diag_t d = {{0}};
+	size_t appended = 99;
+	file_hash(b->dir, f1);
+	assert_int_equal(yx_store_digest(b->store, d1), YX_OK);
+	int ret = yx_store_append_verified(b->store, origin, s->e, s->n, &s->head, &appended, &d);
+	if (ret != err)
+		fail_msg("expected %s, got %s (%s)", yx_strerror(err), yx_strerror(ret), d.msg);
+	assert_non_null(strstr(d.msg, msg_part));
+	file_hash(b->dir, f2);
+	assert_int_equal(yx_store_digest(b->store, d2), YX_OK);
+	assert_memory_equal(f1, f2, 32);
+	assert_memory_equal(d1, d2, 32);
+}
+
+static void test_remote_rejections(void **state)
+{
+	(void)state;
+	node_t a, b, a2;
+	yx_diag_t d = {{0}};
+	size_t appended = 0;
+	node_open(&a, "store-src");
+	node_open(&b, "store-dst");
+	put_enterprises(&a, 0, 20);
+	put_enterprises(&a, 20, 20);
+	put_enterprises(&a, 40, 20);
+	const uint8_t *origin = yx_identity_public(a.id);
+
+	segment_t s1 = segment_read(a.store, origin, 1, false);
+	assert_int_equal(yx_store_append_verified(b.store, origin, s1.e, s1.n, &s1.head, &appended,
+						  &d), YX_OK);
+	assert_int_equal(appended, 20);
+	/* the same segment again changes nothing */
+	assert_int_equal(yx_store_append_verified(b.store, origin, s1.e, s1.n, &s1.head, &appended,
+						  &d), YX_OK);
+	assert_int_equal(appended, 0);
+
+	/* gap: segment 3 while b ends at 20 */
+	segment_t s3 = segment_read(a.store, origin, 41, false);
+	expect_rejected(&b, origin, &s3, YX_EGAP, "starts at seq 41");
+
+	/* broken chain: one flipped byte inside a change of segment 2 */
+	segment_t s2 = segment_read(a.store, origin, 21, false);
+	s2.bytes[5][s2.e[5].len / 2] ^= 0x01;
+	expect_rejected(&b, origin, &s2, YX_ECHAIN, "do not hash to the head at seq 40");
+	s2.bytes[5][s2.e[5].len / 2] ^= 0x01;
+	/* ... and in the last change */
+	s2.bytes[19][3] ^= 0x40;
+	expect_rejected(&b, origin, &s2, YX_ECHAIN, "head at seq 40");
+	s2.bytes[19][3] ^= 0x40;
+
+	/* bad signature: a forged head over the true hash */
+	s2.head.signature[10] ^= 0x80;
+	expect_rejected(&b, origin, &s2, YX_ESIG, "bad signature");
+	s2.head.signature[10] ^= 0x80;
+
+	/* a head signed by somebody else's key for this origin */
+	yx_head_t forged = s2.head;
+	yx_head_sign(&forged, b.id);
+	segment_t s2f = s2;
+	s2f.head = forged;
+	expect_rejected(&b, origin, &s2f, YX_ESIG, "bad signature");
+
+	/* fork: the same origin key signs a different history for seq 1..20 */
+	a2.dir = fx_tmpdir("store-fork");
+	assert_int_equal(yx_store_open(a2.dir, YX_STORE_CREATE, 0, &a2.store, &d), YX_OK);
+	a2.id = a.id;
+	put_enterprises(&a2, 1000, 20);
+	segment_t f1 = segment_read(a2.store, origin, 1, false);
+	expect_rejected(&b, origin, &f1, YX_EFORK, "fork");
+
+	/* the honest segment 2 still applies after all that */
+	assert_int_equal(yx_store_append_verified(b.store, origin, s2.e, s2.n, &s2.head, &appended,
+						  &d), YX_OK);
+	assert_int_equal(appended, 20);
+	segment_free(&s1);
+	segment_free(&s2);
+	segment_free(&s3);
+	segment_free(&f1);
+	yx_store_close(&a2.store);
+	fx_rmtree(a2.dir);
+	free(a2.dir);
+	node_close(&a);
+	node_close(&b);
+}
+
+static void test_digest_equal_with_stubs(void **state)
+{
+	(void)state;
+	node_t a, b, c;
+	yx_diag_t d = {{0}};
+	uint8_t da[32], db[32], dc[32];
+	node_open(&a, "digest-a");
+	node_open(&b, "digest-b");
+	node_open(&c, "digest-c");
+	put_enterprises(&a, 0, 5000);
+	put_enterprises(&a, 5000, 30);
+	const uint8_t *origin = yx_identity_public(a.id);
+	/* b gets full changes; c gets the first segment as stubs only */
+	for (uint64_t next = 1; next <= 5030;) {
+		segment_t full = segment_read(a.store, origin, next, false);
+		segment_t stub = segment_read(a.store, origin, next, next == 1);
+		assert_int_equal(yx_store_append_verified(b.store, origin, full.e, full.n, &full.head,
+							  NULL, &d), YX_OK);
+		assert_int_equal(yx_store_append_verified(c.store, origin, stub.e, stub.n, &stub.head,
+							  NULL, &d), YX_OK);
+		next = full.head.seq + 1;
+		segment_free(&full);
+		segment_free(&stub);
+	}
+	assert_int_equal(yx_store_digest(a.store, da), YX_OK);
+	assert_int_equal(yx_store_digest(b.store, db), YX_OK);
+	assert_int_equal(yx_store_digest(c.store, dc), YX_OK);
+	assert_memory_equal(da, db, 32);
+	assert_memory_equal(da, dc, 32);
+	assert_int_equal(yx_store_origin_digest(a.store, origin, da), YX_OK);
+	assert_int_equal(yx_store_origin_digest(c.store, origin, dc), YX_OK);
+	assert_memory_equal(da, dc, 32);
+	/* c holds stubs for the first 4096: those records are not readable there */
+	size_t found = 0;
+	assert_int_equal(yx_store_scan(c.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
+	assert_int_equal(found, 5030 - YX_HEAD_INTERVAL);
+	assert_int_equal(yx_store_verify(b.store, &d), YX_OK);
+	assert_int_equal(yx_store_verify(c.store, &d), YX_OK);
+	/* a different history gives a different digest */
+	put_enterprises(&b, 0, 1);
+	assert_int_equal(yx_store_digest(b.store, db), YX_OK);
+	assert_memory_not_equal(da, db, 32);
+	node_close(&a);
+	node_close(&b);
+	node_close(&c);
+}
+
+/* A child writes batches of BATCH records and reports each committed head on a pipe;
+ * the parent kills it with SIGKILL mid-batch and checks what survived. */
+#define KILL_BATCH 2000
+
+static void child_writer(const char *dir, const char *keyfile, int fd)
+{
+	yx_store_t *s = NULL;
+	yx_identity_t *id = NULL;
+	yx_diag_t d;
+	if (yx_store_open(dir, 0, 0, &s, &d) || yx_identity_load(keyfile, &id, &d))
+		_exit(3);
+	for (uint32_t i = 0;; i += KILL_BATCH) {
+		yx_batch_t *b = NULL;
+		yx_head_t h;
+		if (yx_batch_begin(s, id, &b))
+			_exit(4);
+		for (uint32_t j = i; j < i + KILL_BATCH; j++) {
+			fx_enterprise_t f;
+			Yrdx__Change c = YRDX__CHANGE__INIT;
+			fx_enterprise_init(&f, j);
+			yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+			c.id = f.code;
+			if (yx_batch_put(b, &c, &d))
+				_exit(5);
+		}
+		if (yx_batch_commit(&b, &h))
+			_exit(6);
+		uint64_t seq = h.seq;
+		if (write(fd, &seq, sizeof(seq)) != sizeof(seq))
+			_exit(7);
+	}
+}
+
+static void test_sigkill_mid_batch(void **state)
+{
+	(void)state;
+	node_t a;
+	yx_diag_t d = {{0}};
+	char keyfile[4200];
+	node_open(&a, "store-kill");
+	snprintf(keyfile, sizeof(keyfile), "%s/node.key", a.dir);
+	assert_int_equal(yx_identity_save(a.id, keyfile), YX_OK);
+	yx_store_close(&a.store);
+	srand((unsigned)time(NULL));
+	for (int round = 0; round < 3; round++) {
+		int fds[2];
+		assert_int_equal(pipe(fds), 0);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(fds[0]);
+			child_writer(a.dir, keyfile, fds[1]);
+		}
+		close(fds[1]);
+		/* wait for 2..4 commits, then kill at a random point inside the next batch */
+		uint64_t seq = 0, reported = 0;
+		int commits = 2 + rand() % 3;
+		for (int i = 0; i < commits; i++) {
+			assert_int_equal(read(fds[0], &seq, sizeof(seq)), sizeof(seq));
+			reported = seq;
+		}
+		usleep((useconds_t)(rand() % 20000));
+		kill(pid, SIGKILL);
+		int status;
+		waitpid(pid, &status, 0);
+		assert_true(WIFSIGNALED(status));
+		/* commits the child reported after our last read are also durable */
+		while (read(fds[0], &seq, sizeof(seq)) == sizeof(seq))
+			reported = seq;
+		close(fds[0]);
+
+		assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+		yx_tip_t tip;
+		assert_int_equal(yx_store_tip(a.store, yx_identity_public(a.id), &tip), YX_OK);
+		assert_true(tip.seq >= reported);       /* nothing committed lost */
+		assert_int_equal(tip.seq % KILL_BATCH, 0); /* nothing half-applied */
+		assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+		size_t found = 0;
+		assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
+		/* each round rewrites the same ids from 0, so live records = max written */
+		assert_true(found <= tip.seq && found >= KILL_BATCH);
+		yx_store_close(&a.store);
+	}
+	node_close(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_append_read_iterate),
+		cmocka_unit_test(test_update_and_retract),
+		cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_schema_check),
+		cmocka_unit_test(test_remote_rejections),
+		cmocka_unit_test(test_digest_equal_with_stubs),
+		cmocka_unit_test(test_sigkill_mid_batch),
+	};
+	if (yx_crypto_init() != YX_OK)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
