@@ -29,6 +29,28 @@ static const char *const db_names[DB_COUNT] = {
 	"idx_incubator", "idx_park", "idx_industry", "arrival", "cursors",
 };
 
+/* The write set of a transaction: state and index changes wait here and are applied in
+ * key order at flush. Credit codes arrive in no particular order; LMDB inserts sorted
+ * keys about twice as fast as random ones, because consecutive puts land on the page
+ * just made dirty. */
+typedef struct {
+	uint32_t key_off;
+	uint16_t key_len;
+	uint8_t db;        /* DB_STATE or an index database */
+	uint8_t tombstone; /* state ops: the change retracts its record */
+	uint32_t slot;     /* which pending change this op belongs to */
+	uint32_t oid;
+	uint64_t seq;
+} pending_op_t;
+
+typedef struct {
+	pending_op_t *ops;
+	size_t n_ops, cap_ops;
+	uint8_t *keys;
+	size_t keys_len, keys_cap;
+	uint32_t slots;
+} pending_t;
+
 struct yx_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
@@ -52,12 +74,14 @@ struct yx_batch {
 	int64_t time_ms;
 	uint64_t arrival;        /* last arrival number */
 	yx_head_t last_head;     /* the most recent head written in this batch */
+	pending_t pending;
 };
 
 struct yx_remote {
 	yx_store_t *store;
 	MDB_txn *txn;
 	uint64_t arrival;
+	pending_t pending;
 };
 
 /* ---- encoding helpers ------------------------------------------------------------ */
@@ -407,14 +431,55 @@ static size_t state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *
 	return 5 + idlen;
 }
 
+#define PENDING_FLUSH_BYTES (64u << 20)
+
+typedef enum { INDEX_PUT, INDEX_DEL, INDEX_COLLECT } index_mode_t;
+
 typedef struct {
 	yx_store_t *s;
 	MDB_txn *txn;
 	const uint8_t *skey;
 	size_t sklen;
-	bool remove;
+	index_mode_t mode;
+	pending_t *pending; /* INDEX_COLLECT */
+	uint32_t slot;
 	int ret;
 } index_op_t;
+
+static int pending_push(pending_t *p, int db, const uint8_t *key, size_t klen, uint32_t slot,
+			uint32_t oid, uint64_t seq, bool tombstone)
+{
+	if (p->n_ops == p->cap_ops) {
+		size_t cap = p->cap_ops ? p->cap_ops * 2 : 4096;
+		pending_op_t *ops = realloc(p->ops, cap * sizeof(*ops));
+		if (!ops)
+			return -ENOMEM;
+		p->ops = ops;
+		p->cap_ops = cap;
+	}
+	if (p->keys_len + klen > p->keys_cap) {
+		size_t cap = p->keys_cap ? p->keys_cap * 2 : (size_t)1 << 18;
+		while (cap < p->keys_len + klen)
+			cap *= 2;
+		uint8_t *keys = realloc(p->keys, cap);
+		if (!keys)
+			return -ENOMEM;
+		p->keys = keys;
+		p->keys_cap = cap;
+	}
+	memcpy(p->keys + p->keys_len, key, klen);
+	p->ops[p->n_ops++] = (pending_op_t){(uint32_t)p->keys_len, (uint16_t)klen, (uint8_t)db,
+					    tombstone, slot, oid, seq};
+	p->keys_len += klen;
+	return YX_OK;
+}
+
+static void pending_free(pending_t *p)
+{
+	free(p->ops);
+	free(p->keys);
+	memset(p, 0, sizeof(*p));
+}
 
 static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, bool text)
 {
@@ -424,13 +489,17 @@ static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, b
 	memcpy(key, term, tlen);
 	size_t klen = tlen;
 	if (text)
-		key[klen++] = 0; /* ids hold no NUL (validate.c), so the term ends here */
+		key[klen++] = 0; /* ids hold no control characters (validate.c): the term ends here */
 	memcpy(key + klen, op->skey, op->sklen);
 	klen += op->sklen;
+	if (op->mode == INDEX_COLLECT) {
+		op->ret = pending_push(op->pending, db, key, klen, op->slot, 0, 0, false);
+		return;
+	}
 	MDB_val k = {klen, key}, v = {0, ""};
-	int rc = op->remove ? mdb_del(op->txn, op->s->dbi[db], &k, NULL)
-			    : mdb_put(op->txn, op->s->dbi[db], &k, &v, 0);
-	if (rc == MDB_NOTFOUND && op->remove)
+	int rc = op->mode == INDEX_DEL ? mdb_del(op->txn, op->s->dbi[db], &k, NULL)
+				       : mdb_put(op->txn, op->s->dbi[db], &k, &v, 0);
+	if (rc == MDB_NOTFOUND && op->mode == INDEX_DEL)
 		rc = 0;
 	op->ret = lmdb_error(rc, "index");
 }
@@ -449,12 +518,14 @@ static void index_industries(index_op_t *op, const Yrdx__Industry *v, size_t n)
 	}
 }
 
-/* Adds or removes the index entries of one record version. An enterprise's own record
- * is found through state by its credit code (its id), so it has no credit entry. */
-static int index_record(yx_store_t *s, MDB_txn *txn, const Yrdx__Change *c, const uint8_t *skey,
-			size_t sklen, bool remove)
+/* Adds, removes or queues the index entries of one record version. An enterprise's own
+ * record is found through state by its credit code (its id), so it has no credit entry;
+ * nor an industry entry: a registry holds hundreds of thousands of enterprises and only
+ * some twenty industries, so each industry entry would cost a random insert for a list
+ * that is a large fraction of a full scan anyway. Incubators and parks, the few records
+ * park matching looks up by industry, are indexed. */
+static int index_record(index_op_t op, const Yrdx__Change *c)
 {
-	index_op_t op = {s, txn, skey, sklen, remove, YX_OK};
 	switch (c->body_case) {
 	case YRDX__CHANGE__BODY_INCUBATOR:
 		index_industries(&op, c->incubator->focus_industries, c->incubator->n_focus_industries);
@@ -463,7 +534,6 @@ static int index_record(yx_store_t *s, MDB_txn *txn, const Yrdx__Change *c, cons
 		for (size_t i = 0; i < c->enterprise->n_incubator_ids; i++)
 			index_text(&op, DB_IDX_INCUBATOR, c->enterprise->incubator_ids[i]);
 		index_text(&op, DB_IDX_PARK, c->enterprise->park_id);
-		index_industries(&op, c->enterprise->industries, c->enterprise->n_industries);
 		break;
 	case YRDX__CHANGE__BODY_PARK:
 		index_industries(&op, c->park->industries, c->park->n_industries);
@@ -509,49 +579,124 @@ static bool kind_is_fed(yx_kind_t kind)
 	return kind == YX_KIND_RELAY_EVENT || kind == YX_KIND_JOINT;
 }
 
-/* Makes change (oid, seq) the current version of its record: replaces the state entry
- * and moves the index entries from the old version to the new one. */
-static int state_apply(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+/* Queues change (oid, seq) to become the current version of its record; relay events and
+ * joint participations also get their arrival number now (an append). */
+static int state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, uint64_t seq,
 		       const Yrdx__Change *c, uint64_t *arrival)
 {
-	uint8_t skey[STATE_KEY_MAX], sval[8];
+	uint8_t skey[STATE_KEY_MAX];
 	yx_kind_t kind = (yx_kind_t)c->kind;
 	size_t sklen = state_key(skey, kind, oid, c->id);
-	MDB_val k = {sklen, skey}, v = {8, sval};
 	bool tombstone = c->body_case == YRDX__CHANGE__BODY_TOMBSTONE;
-	int ret, rc;
-
-	be64_put(sval, seq);
-	rc = tombstone ? mdb_get(txn, s->dbi[DB_STATE], &k, &v)
-		       : mdb_put(txn, s->dbi[DB_STATE], &k, &v, MDB_NOOVERWRITE);
-	if (rc == MDB_KEYEXIST || (tombstone && rc == 0)) {
-		/* An older version exists: its index entries go. */
-		Yrdx__Change *old = NULL;
-		if (v.mv_size != 8)
-			return YX_ECORRUPT;
-		ret = log_read_change(s, txn, oid, be64_get(v.mv_data), &old);
-		if (ret == YX_OK)
-			ret = index_record(s, txn, old, skey, sklen, true);
-		yx_change_free(&old);
-		if (ret)
-			return ret;
-		v.mv_data = sval;
-		v.mv_size = 8;
-		rc = tombstone ? mdb_del(txn, s->dbi[DB_STATE], &k, NULL)
-			       : mdb_put(txn, s->dbi[DB_STATE], &k, &v, 0);
-	} else if (tombstone && rc == MDB_NOTFOUND) {
-		rc = 0; /* retraction of a record never seen here (e.g. withheld) */
-	}
-	if ((ret = lmdb_error(rc, "state")))
-		return ret;
-	if (!tombstone && (ret = index_record(s, txn, c, skey, sklen, false)))
-		return ret;
-	if (kind_is_fed(kind)) {
+	uint32_t slot = p->slots++;
+	int ret = pending_push(p, DB_STATE, skey, sklen, slot, oid, seq, tombstone);
+	if (ret == YX_OK && !tombstone)
+		ret = index_record((index_op_t){s, txn, skey, sklen, INDEX_COLLECT, p, slot, YX_OK},
+				   c);
+	if (ret == YX_OK && kind_is_fed(kind)) {
 		uint8_t akey[8], aval[12];
 		be64_put(akey, ++*arrival);
 		log_key(aval, oid, seq);
 		ret = db_put(txn, s->dbi[DB_ARRIVAL], akey, 8, aval, 12, MDB_APPEND);
 	}
+	return ret;
+}
+
+static int pending_compare(const void *a, const void *b, void *arg)
+{
+	const pending_op_t *x = a, *y = b;
+	const uint8_t *keys = arg;
+	if (x->db != y->db)
+		return x->db < y->db ? -1 : 1;
+	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c = memcmp(keys + x->key_off, keys + y->key_off, n);
+	if (c || x->key_len != y->key_len)
+		return c ? c : (x->key_len < y->key_len ? -1 : 1);
+	return x->slot < y->slot ? -1 : x->slot > y->slot; /* later versions last */
+}
+
+/* Makes one state op current: replaces (or for a tombstone deletes) the state entry and
+ * removes the index entries of the version it replaces. */
+static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, const uint8_t *key)
+{
+	uint8_t sval[8];
+	MDB_val k = {op->key_len, (void *)key}, v = {8, sval};
+	int ret, rc;
+	be64_put(sval, op->seq);
+	rc = op->tombstone ? mdb_get(txn, s->dbi[DB_STATE], &k, &v)
+			   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST || (op->tombstone && rc == 0)) {
+		Yrdx__Change *old = NULL;
+		if (v.mv_size != 8)
+			return YX_ECORRUPT;
+		ret = log_read_change(s, txn, op->oid, be64_get(v.mv_data), &old);
+		if (ret == YX_OK)
+			ret = index_record((index_op_t){s, txn, key, op->key_len, INDEX_DEL, NULL, 0,
+							YX_OK}, old);
+		yx_change_free(&old);
+		if (ret)
+			return ret;
+		v.mv_data = sval;
+		v.mv_size = 8;
+		rc = op->tombstone ? mdb_del(txn, s->dbi[DB_STATE], &k, NULL)
+				   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, 0);
+	} else if (op->tombstone && rc == MDB_NOTFOUND) {
+		rc = 0; /* retraction of a record never seen here (e.g. withheld) */
+	}
+	return lmdb_error(rc, "state");
+}
+
+/* Applies the write set in key order. A record changed twice in the set keeps only its
+ * last version; the index entries of the versions it skips are never written. */
+static int pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
+{
+	bool *superseded = NULL;
+	MDB_cursor *cur = NULL;
+	int cur_db = -1, ret = YX_OK;
+
+	if (p->n_ops == 0)
+		goto out;
+	superseded = calloc(p->slots, sizeof(bool));
+	if (!superseded) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	qsort_r(p->ops, p->n_ops, sizeof(pending_op_t), pending_compare, p->keys);
+	/* DB_STATE sorts before the index databases: state ops come first. */
+	size_t i = 0;
+	for (; i < p->n_ops && p->ops[i].db == DB_STATE; i++) {
+		const pending_op_t *op = &p->ops[i], *next = i + 1 < p->n_ops ? op + 1 : NULL;
+		if (next && next->db == DB_STATE && next->key_len == op->key_len &&
+		    memcmp(p->keys + next->key_off, p->keys + op->key_off, op->key_len) == 0) {
+			superseded[op->slot] = true;
+			continue;
+		}
+		if ((ret = state_write(s, txn, op, p->keys + op->key_off)))
+			goto out;
+	}
+	for (; i < p->n_ops; i++) {
+		const pending_op_t *op = &p->ops[i];
+		if (superseded[op->slot])
+			continue;
+		if (op->db != cur_db) {
+			if (cur)
+				mdb_cursor_close(cur);
+			cur = NULL;
+			if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[op->db], &cur), "cursor")))
+				goto out;
+			cur_db = op->db;
+		}
+		MDB_val k = {op->key_len, p->keys + op->key_off}, v = {0, ""};
+		if ((ret = lmdb_error(mdb_cursor_put(cur, &k, &v, 0), "index")))
+			goto out;
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	free(superseded);
+	p->n_ops = 0;
+	p->keys_len = 0;
+	p->slots = 0;
 	return ret;
 }
 
@@ -655,7 +800,10 @@ static int batch_append(yx_batch_t *b, Yrdx__Change *c, yx_diag_t *diag)
 	yx_chain_link(b->hash, digest, hash);
 	ret = log_write(b->store, b->txn, b->origin_id, c->seq, hash, digest, bytes, len);
 	if (ret == YX_OK)
-		ret = state_apply(b->store, b->txn, b->origin_id, c->seq, c, &b->arrival);
+		ret = state_queue(b->store, b->txn, &b->pending, b->origin_id, c->seq, c,
+				  &b->arrival);
+	if (ret == YX_OK && b->pending.keys_len > PENDING_FLUSH_BYTES)
+		ret = pending_flush(b->store, b->txn, &b->pending);
 	free(bytes);
 	if (ret) {
 		/* The txn may hold part of this change: nothing of the batch can be trusted. */
@@ -688,7 +836,10 @@ int yx_batch_retract(yx_batch_t *b, yx_kind_t kind, const char *id, const char *
 	if (strlen(id) > YX_MAX_ID_LEN || !yx_kind_name(kind) || kind == YX_KIND_NONE)
 		return yx_diag_set(diag, YX_EINVAL, "retract: invalid kind or id \"%.80s\"", id);
 	size_t sklen = state_key(skey, kind, b->origin_id, id);
-	int ret = db_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v);
+	/* Existence is asked of state, so what this batch put so far must be there. */
+	int ret = pending_flush(b->store, b->txn, &b->pending);
+	if (ret == YX_OK)
+		ret = db_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v);
 	if (ret == YX_ENOTFOUND)
 		return yx_diag_set(diag, ret, "%s \"%s\": no such record of this node",
 				   yx_kind_name(kind), id);
@@ -713,6 +864,7 @@ static void batch_free(yx_batch_t **batch)
 	if (b->txn)
 		mdb_txn_abort(b->txn);
 	b->store->writing = false;
+	pending_free(&b->pending);
 	free(b);
 	*batch = NULL;
 }
@@ -725,6 +877,8 @@ int yx_batch_commit(yx_batch_t **batch, yx_head_t *head)
 		memset(head, 0, sizeof(*head));
 	if (b->count == 0)
 		goto out; /* nothing to sign; the txn is aborted below */
+	if ((ret = pending_flush(b->store, b->txn, &b->pending)))
+		goto out;
 	if (b->head_seq != b->seq && (ret = batch_write_head(b)))
 		goto out;
 	if ((ret = tip_write(b->store, b->txn, b->origin_id, b->seq, b->hash)))
@@ -917,7 +1071,8 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 			continue;
 		ret = log_write(s, r->txn, oid, e[i].seq, hashes[i], digests[i], e[i].bytes, e[i].len);
 		if (ret == YX_OK && changes[i])
-			ret = state_apply(s, r->txn, oid, e[i].seq, changes[i], &r->arrival);
+			ret = state_queue(s, r->txn, &r->pending, oid, e[i].seq, changes[i],
+					  &r->arrival);
 		if (ret)
 			goto out;
 	}
@@ -926,6 +1081,8 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 		goto out;
 	if (appended)
 		*appended = (size_t)(head->seq - tip);
+	if (r->pending.keys_len > PENDING_FLUSH_BYTES)
+		ret = pending_flush(s, r->txn, &r->pending);
 out:
 	if (changes)
 		for (size_t i = 0; i < n; i++)
@@ -942,6 +1099,7 @@ static void remote_free(yx_remote_t **txn)
 	if (r->txn)
 		mdb_txn_abort(r->txn);
 	r->store->writing = false;
+	pending_free(&r->pending);
 	free(r);
 	*txn = NULL;
 }
@@ -949,8 +1107,11 @@ static void remote_free(yx_remote_t **txn)
 int yx_remote_commit(yx_remote_t **txn)
 {
 	yx_remote_t *r = *txn;
-	int ret = lmdb_error(mdb_txn_commit(r->txn), "commit");
-	r->txn = NULL;
+	int ret = pending_flush(r->store, r->txn, &r->pending);
+	if (ret == YX_OK) {
+		ret = lmdb_error(mdb_txn_commit(r->txn), "commit");
+		r->txn = NULL;
+	}
 	remote_free(txn);
 	return ret;
 }

@@ -126,7 +126,7 @@ typedef enum {
 	YX_INDEX_CREDIT_CODE, /* relay events, joint participations by enterprise */
 	YX_INDEX_INCUBATOR,   /* enterprises, evaluations, relay events, joints by incubator */
 	YX_INDEX_PARK,        /* enterprises, relay events by park id */
-	YX_INDEX_INDUSTRY,    /* incubators, enterprises, parks by industry (term: 1 byte) */
+	YX_INDEX_INDUSTRY,    /* incubators and parks by industry (term: 1 byte) */
 	YX_INDEX_COUNT
 } yx_index_t;
 

@@ -242,8 +242,11 @@ static int check_id_list(char *const *ids, size_t n, const char *field, yx_diag_
 	char f[FIELD_BUF];
 
 	TRY(check_count(n, field, diag));
+	/* Checked first without a message: the indexed field name is only formatted for
+	 * the one that fails (this runs for every imported record). */
 	for (size_t i = 0; i < n; i++)
-		TRY(check_str(ids[i], STR_ID, field_at(f, field, i), diag));
+		if (check_str(ids[i], STR_ID, field, NULL) != YX_OK)
+			TRY(check_str(ids[i], STR_ID, field_at(f, field, i), diag));
 out:
 	return ret;
 }
@@ -286,10 +289,11 @@ static int check_enum_list(const void *values, size_t n, const ProtobufCEnumDesc
 
 	TRY(check_count(n, field, diag));
 	for (size_t i = 0; i < n; i++) {
-		field_at(f, field, i);
-		TRY(check_enum(v[i], d, true, f, diag));
+		if (check_enum(v[i], d, true, field, NULL) != YX_OK)
+			TRY(check_enum(v[i], d, true, field_at(f, field, i), diag));
 		for (size_t j = 0; j < i; j++) {
 			if (v[j] == v[i]) {
+				field_at(f, field, i);
 				ret = yx_diag_set(diag, YX_EINVAL, "%s: %s repeats %s[%zu]", f,
 						  enum_value_name(d, v[i]), field, j);
 				goto out;

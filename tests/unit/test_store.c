@@ -190,11 +190,6 @@ static void test_append_read_iterate(void **state)
 	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0007", 11, count_record,
 				       &found), YX_OK);
 	assert_int_equal(found, 1);
-	uint8_t ic = YRDX__INDUSTRY__INDUSTRY_INTEGRATED_CIRCUITS;
-	found = 0;
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &ic, 1, count_record, &found),
-			 YX_OK);
-	assert_int_equal(found, 50); /* i % 3 == 0 */
 	found = 0;
 	assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
 	assert_int_equal(found, 150);
@@ -270,6 +265,102 @@ static void test_update_and_retract(void **state)
 	assert_int_equal(yx_batch_commit(&b, &h), YX_OK);
 	assert_int_equal(h.seq, 0);
 	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	node_close(&a);
+}
+
+static void put_record(node_t *n, yx_kind_t kind, void *record, const char *id)
+{
+	yx_batch_t *b = NULL;
+	yx_diag_t d = {{0}};
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	yx_change_set_body(&c, kind, record);
+	c.id = (char *)id;
+	assert_int_equal(yx_batch_begin(n->store, n->id, &b), YX_OK);
+	if (yx_batch_put(b, &c, &d) != YX_OK)
+		fail_msg("put %s %s: %s", yx_kind_name(kind), id, d.msg);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+}
+
+static void test_indexes_every_kind(void **state)
+{
+	(void)state;
+	node_t a;
+	size_t found;
+	node_open(&a, "store-index");
+	fx_incubator_t inc;
+	fx_park_t park;
+	fx_relay_event_t relay;
+	fx_joint_t joint;
+	fx_evaluation_t eval;
+	fx_incubator_init(&inc, 1);
+	fx_park_init(&park, 1);
+	fx_relay_event_init(&relay, 1);
+	fx_joint_init(&joint, 1);
+	fx_evaluation_init(&eval, 1);
+	put_record(&a, YX_KIND_INCUBATOR, &inc.inc, inc.id);
+	put_record(&a, YX_KIND_PARK, &park.park, park.id);
+	put_record(&a, YX_KIND_RELAY_EVENT, &relay.ev, relay.id);
+	put_record(&a, YX_KIND_JOINT, &joint.jp, joint.id);
+	put_record(&a, YX_KIND_EVALUATION, &eval.ev, eval.id);
+
+	for (size_t i = 0; i < inc.inc.n_focus_industries; i++) {
+		uint8_t term = (uint8_t)inc.industries[i];
+		found = 0;
+		assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &term, 1, count_record,
+					       &found), YX_OK);
+		assert_true(found >= 1);
+	}
+	uint8_t park_industry = (uint8_t)park.industries[0];
+	found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &park_industry, 1,
+				       count_record, &found), YX_OK);
+	assert_true(found >= 1);
+	found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_PARK, relay.park_id, strlen(relay.park_id),
+				       count_record, &found), YX_OK);
+	assert_int_equal(found, 1);
+	found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_CREDIT_CODE, relay.code, 18, count_record,
+				       &found), YX_OK);
+	assert_true(found >= 1);
+	found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_CREDIT_CODE, joint.code, 18, count_record,
+				       &found), YX_OK);
+	assert_true(found >= 1);
+	found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, eval.incubator_id,
+				       strlen(eval.incubator_id), count_record, &found), YX_OK);
+	assert_true(found >= 1);
+	found = 0;
+	assert_int_equal(yx_store_scan(a.store, YX_KIND_NONE, count_record, &found), YX_OK);
+	assert_int_equal(found, 5);
+	/* the same record changed twice in one batch keeps only its last index entries */
+	yx_batch_t *b = NULL;
+	yx_diag_t d = {{0}};
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	yx_change_set_body(&c, YX_KIND_PARK, &park.park);
+	c.id = park.id;
+	park.industries[0] = YRDX__INDUSTRY__INDUSTRY_METAVERSE;
+	park.industries[1] = YRDX__INDUSTRY__INDUSTRY_FUTURE_ENERGY;
+	assert_int_equal(yx_batch_put(b, &c, &d), YX_OK);
+	park.industries[0] = YRDX__INDUSTRY__INDUSTRY_FUTURE_SPACE;
+	park.industries[1] = YRDX__INDUSTRY__INDUSTRY_FUTURE_MATERIALS;
+	assert_int_equal(yx_batch_put(b, &c, &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	uint8_t metaverse = YRDX__INDUSTRY__INDUSTRY_METAVERSE;
+	uint8_t space = YRDX__INDUSTRY__INDUSTRY_FUTURE_SPACE;
+	found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &metaverse, 1, count_record,
+				       &found), YX_OK);
+	assert_int_equal(found, 0);
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &space, 1, count_record,
+				       &found), YX_OK);
+	assert_int_equal(found, 2); /* the park and incubator 1 */
+	found = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &park_industry, 1,
+				       count_record, &found), YX_OK);
+	assert_int_equal(found, 0); /* the park's first version is no longer indexed */
 	node_close(&a);
 }
 
@@ -578,6 +669,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append_read_iterate),
 		cmocka_unit_test(test_update_and_retract),
+		cmocka_unit_test(test_indexes_every_kind),
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_schema_check),
 		cmocka_unit_test(test_remote_rejections),
