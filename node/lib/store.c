@@ -13,7 +13,9 @@
 
 #define DEFAULT_MAP_SIZE ((size_t)16 << 30)
 #define MAX_ORIGINS 4096
-#define LOG_HDR (1 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, H, D */
+#define LOG_HDR (2 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, kind, H, D */
+#define LOG_H 2
+#define LOG_D (2 + YX_HASH_BYTES)
 #define LOG_FLAG_STUB 1
 #define HEAD_VAL (YX_HASH_BYTES + 8 + YX_SIG_BYTES)
 #define TIP_VAL (8 + YX_HASH_BYTES)
@@ -386,13 +388,15 @@ static int log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
 	if (v.mv_size < LOG_HDR)
 		return YX_ECORRUPT;
-	memcpy(hash, (uint8_t *)v.mv_data + 1, YX_HASH_BYTES);
+	memcpy(hash, (uint8_t *)v.mv_data + LOG_H, YX_HASH_BYTES);
 	return YX_OK;
 }
 
+/* kind is the change's record kind (tombstones included), 0 for a stub: kept beside the
+ * bytes so a sender can apply its sharing policy without decoding every change. */
 static int log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 		     const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
-		     const uint8_t *bytes, size_t len)
+		     yx_kind_t kind, const uint8_t *bytes, size_t len)
 {
 	uint8_t key[12];
 	MDB_val k = {12, key}, v = {LOG_HDR + (bytes ? len : 0), NULL};
@@ -403,8 +407,9 @@ static int log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 		return lmdb_error(rc, "append log");
 	uint8_t *p = v.mv_data;
 	p[0] = bytes ? 0 : LOG_FLAG_STUB;
-	memcpy(p + 1, hash, YX_HASH_BYTES);
-	memcpy(p + 1 + YX_HASH_BYTES, digest, YX_HASH_BYTES);
+	p[1] = (uint8_t)kind;
+	memcpy(p + LOG_H, hash, YX_HASH_BYTES);
+	memcpy(p + LOG_D, digest, YX_HASH_BYTES);
 	if (bytes)
 		memcpy(p + LOG_HDR, bytes, len);
 	return YX_OK;
@@ -798,7 +803,8 @@ static int batch_append(yx_batch_t *b, Yrdx__Change *c, yx_diag_t *diag)
 		return ret;
 	yx_chain_digest(bytes, len, digest);
 	yx_chain_link(b->hash, digest, hash);
-	ret = log_write(b->store, b->txn, b->origin_id, c->seq, hash, digest, bytes, len);
+	ret = log_write(b->store, b->txn, b->origin_id, c->seq, hash, digest, (yx_kind_t)c->kind,
+			bytes, len);
 	if (ret == YX_OK)
 		ret = state_queue(b->store, b->txn, &b->pending, b->origin_id, c->seq, c,
 				  &b->arrival);
@@ -1069,7 +1075,9 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].seq <= tip)
 			continue;
-		ret = log_write(s, r->txn, oid, e[i].seq, hashes[i], digests[i], e[i].bytes, e[i].len);
+		ret = log_write(s, r->txn, oid, e[i].seq, hashes[i], digests[i],
+				changes[i] ? (yx_kind_t)changes[i]->kind : YX_KIND_NONE, e[i].bytes,
+				e[i].len);
 		if (ret == YX_OK && changes[i])
 			ret = state_queue(s, r->txn, &r->pending, oid, e[i].seq, changes[i],
 					  &r->arrival);
@@ -1296,7 +1304,8 @@ int yx_store_log_iterate(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint
 			goto out;
 		}
 		bool stub = p[0] & LOG_FLAG_STUB;
-		ret = fn(arg, be64_get((const uint8_t *)k.mv_data + 4), p + 1, p + 1 + YX_HASH_BYTES,
+		ret = fn(arg, be64_get((const uint8_t *)k.mv_data + 4), (yx_kind_t)p[1], p + LOG_H,
+			 p + LOG_D,
 			 stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
 		if (ret)
 			goto out;
@@ -1510,11 +1519,11 @@ static int verify_origin(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_diag_t *d
 			goto out;
 		}
 		if (p[0] & LOG_FLAG_STUB) {
-			memcpy(digest, p + 1 + YX_HASH_BYTES, YX_HASH_BYTES);
+			memcpy(digest, p + LOG_D, YX_HASH_BYTES);
 		} else {
 			Yrdx__Change *c = NULL;
 			yx_chain_digest(p + LOG_HDR, v.mv_size - LOG_HDR, digest);
-			if (memcmp(digest, p + 1 + YX_HASH_BYTES, YX_HASH_BYTES) != 0) {
+			if (memcmp(digest, p + LOG_D, YX_HASH_BYTES) != 0) {
 				ret = yx_diag_set(diag, YX_ECORRUPT, "origin %s seq %llu: change bytes "
 						  "do not match their stored digest", who,
 						  (unsigned long long)seq);
@@ -1531,7 +1540,7 @@ static int verify_origin(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_diag_t *d
 				goto out;
 		}
 		yx_chain_link(prev, digest, hash);
-		if (memcmp(hash, p + 1, YX_HASH_BYTES) != 0) {
+		if (memcmp(hash, p + LOG_H, YX_HASH_BYTES) != 0) {
 			ret = yx_diag_set(diag, YX_ECHAIN, "origin %s seq %llu: stored hash does not "
 					  "follow from seq %llu", who, (unsigned long long)seq,
 					  (unsigned long long)(seq - 1));

@@ -9,7 +9,7 @@
  * Named databases (key -> value; origin ids are 4-byte local numbers, see "origins"):
  *   meta     "schema" -> u32, "node" -> this node's public key
  *   origins  u32 id -> origin public key (32)
- *   log      id|seq -> flags(1) H(32) D(32) change bytes (none for a stub)
+ *   log      id|seq -> flags(1) kind(1) H(32) D(32) change bytes (none for a stub)
  *   heads    id|seq -> H(32) time(8) signature(64), one per origin write transaction
  *   vector   id -> seq(8) H(32): the tip of each origin's log
  *   state    kind|id|record id -> seq(8): the current version of every live record
@@ -32,7 +32,7 @@
 #define YX_SCHEMA_VERSION 1
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. */
-#define YX_HEAD_INTERVAL 4096
+#define YX_HEAD_INTERVAL 1024
 
 typedef struct yx_store yx_store_t;
 typedef struct yx_batch yx_batch_t;
@@ -142,8 +142,10 @@ int yx_store_find(yx_store_t *store, yx_index_t index, const void *term, size_t 
 /* Every current record of kind (all kinds if YX_KIND_NONE), in key order. */
 int yx_store_scan(yx_store_t *store, yx_kind_t kind, yx_record_fn fn, void *arg);
 
-/* Called with each log entry: bytes is NULL for a stub. Return non-zero to stop. */
-typedef int (*yx_log_fn)(void *arg, uint64_t seq, const uint8_t hash[YX_HASH_BYTES],
+/* Called with each log entry: bytes is NULL for a stub, kind is YX_KIND_NONE for a stub.
+ * Return non-zero to stop. */
+typedef int (*yx_log_fn)(void *arg, uint64_t seq, yx_kind_t kind,
+			 const uint8_t hash[YX_HASH_BYTES],
 			 const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len);
 
 /* origin's log from seq from_seq on. YX_ENOTFOUND if the origin is unknown. */

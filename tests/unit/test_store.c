@@ -77,12 +77,13 @@ typedef struct {
 	bool stubs;
 } copy_ctx_t;
 
-static int copy_entry(void *arg, uint64_t seq, const uint8_t hash[YX_HASH_BYTES],
+static int copy_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
 		      const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
 {
 	copy_ctx_t *ctx = arg;
 	segment_t *s = ctx->seg;
 	(void)hash;
+	assert_int_equal(kind, bytes ? YX_KIND_ENTERPRISE : YX_KIND_NONE);
 	if (seq > ctx->last)
 		return 1;
 	size_t i = s->n++;
