@@ -781,11 +781,14 @@ static int batch_write_head(yx_batch_t *b)
 }
 
 /* Assigns the envelope, validates, encodes, chains, and applies one local change. */
-static int batch_append(yx_batch_t *b, Yrdx__Change *c, yx_diag_t *diag)
+static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *diag)
 {
 	uint8_t *bytes = NULL, digest[YX_HASH_BYTES], hash[YX_HASH_BYTES];
 	size_t len = 0;
 	int ret;
+	/* The envelope is filled on a shallow copy: the caller's change (perhaps unpacked,
+	 * owning its fields) is left as it was. */
+	Yrdx__Change envelope = *record, *c = &envelope;
 
 	c->origin.data = (uint8_t *)yx_identity_public(b->id);
 	c->origin.len = YX_KEY_BYTES;
@@ -824,7 +827,7 @@ static int batch_append(yx_batch_t *b, Yrdx__Change *c, yx_diag_t *diag)
 	return ret;
 }
 
-int yx_batch_put(yx_batch_t *b, Yrdx__Change *c, yx_diag_t *diag)
+int yx_batch_put(yx_batch_t *b, const Yrdx__Change *c, yx_diag_t *diag)
 {
 	if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
 		return yx_diag_set(diag, YX_EINVAL, "use yx_batch_retract for tombstones");

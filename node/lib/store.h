@@ -59,9 +59,10 @@ void yx_store_close(yx_store_t **store);
 int yx_batch_begin(yx_store_t *store, const yx_identity_t *id, yx_batch_t **out);
 
 /* Appends a new version of a record. change has its body (and kind/id) set; the batch
- * fills origin, seq, prev_hash and time_ms. Validates first: YX_EINVAL with diag, and
- * the batch is unchanged. */
-int yx_batch_put(yx_batch_t *batch, Yrdx__Change *change, yx_diag_t *diag);
+ * writes its own origin, seq, prev_hash and time_ms into the stored envelope (change
+ * itself is not modified). Validates first: YX_EINVAL with diag, and the batch is
+ * unchanged. */
+int yx_batch_put(yx_batch_t *batch, const Yrdx__Change *change, yx_diag_t *diag);
 
 /* Appends a tombstone for this node's record (kind, id). YX_ENOTFOUND if no such live
  * record. */

@@ -1,0 +1,593 @@
+/* client: our pull connections, one DEALER per configured peer, CURVE-authenticated
+ * against the peer's key from the trust store.
+ *
+ * Each origin we lack is subscribed at exactly one peer (the one that has most of it and
+ * has not served us bad data); that peer streams the origin's log and keeps pushing new
+ * segments as they commit. Every segment is verified back to its origin's signed head
+ * before it is stored. Received segments share one LMDB transaction until the input
+ * drains; credit goes back only after the durable commit, so memory stays bounded by
+ * credit × segment size however fast a peer sends. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "yrdxd.h"
+
+#define BAD_PEER_MS 30000          /* how long a peer that served bad data is avoided */
+#define FLUSH_SEGMENTS 64          /* commit after this many segments at the latest */
+
+typedef struct {
+	uint8_t origin[YX_KEY_BYTES];
+	uint64_t seq;          /* the peer's tip, as it last told us */
+	bool subscribed;       /* we pull this origin from this peer */
+	int64_t bad_until_ms;  /* it served bad data for this origin: avoid until then */
+} peer_tip_t;
+
+struct yxd_client {
+	char name[33];
+	char endpoint[256];
+	uint8_t key[YX_KEY_BYTES];
+	zsock_t *sock;
+	uint64_t session;
+	bool connected;        /* heard from within dead_after_ms */
+	int64_t last_rx_ms, last_hello_ms, next_connect_ms;
+	uint32_t backoff_ms;
+	peer_tip_t *tips;
+	size_t n_tips;
+	uint32_t credit_owed;  /* segments received, to return after the commit */
+	uint64_t bytes_in, bytes_out, segments_in, rejected;
+};
+
+zsock_t *yxd_client_socket(const yxd_client_t *c)
+{
+	return c->sock;
+}
+
+static peer_tip_t *tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], bool create)
+{
+	for (size_t i = 0; i < c->n_tips; i++)
+		if (memcmp(c->tips[i].origin, origin, YX_KEY_BYTES) == 0)
+			return &c->tips[i];
+	if (!create)
+		return NULL;
+	peer_tip_t *t = realloc(c->tips, (c->n_tips + 1) * sizeof(*t));
+	if (!t)
+		return NULL;
+	c->tips = t;
+	t = &c->tips[c->n_tips++];
+	memset(t, 0, sizeof(*t));
+	memcpy(t->origin, origin, YX_KEY_BYTES);
+	return t;
+}
+
+static int client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
+{
+	size_t bytes = 0;
+	int ret = yx_wire_send(c->sock, NULL, &m->base, &bytes);
+	if (ret == YX_OK)
+		c->bytes_out += bytes;
+	return ret;
+}
+
+static int send_hello(yxd_t *d, yxd_client_t *c, uint32_t credit)
+{
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Hello h = YRDX__HELLO__INIT;
+	Yrdx__VersionVector vec = YRDX__VERSION_VECTOR__INIT;
+	int ret = yxd_vector_msg(d, &vec);
+	if (ret)
+		return ret;
+	h.name = d->cfg->name;
+	h.vector = &vec;
+	h.credit = credit;
+	h.session = c->session;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_HELLO;
+	m.hello = &h;
+	ret = client_send(c, &m);
+	c->last_hello_ms = zclock_time();
+	yxd_vector_msg_free(&vec);
+	return ret;
+}
+
+static int send_pull(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64_t from)
+{
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Pull p = YRDX__PULL__INIT;
+	p.origin.data = (uint8_t *)origin;
+	p.origin.len = YX_KEY_BYTES;
+	p.from_seq = from;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_PULL;
+	m.pull = &p;
+	return client_send(c, &m);
+}
+
+static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
+{
+	if (c->sock)
+		yx_log_info("peer %s: disconnected (%s)", c->name, why);
+	zsock_destroy(&c->sock);
+	c->connected = false;
+	for (size_t i = 0; i < c->n_tips; i++)
+		c->tips[i].subscribed = false;
+	c->credit_owed = 0;
+	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : d->cfg->reconnect_min_ms;
+	if (c->backoff_ms > d->cfg->reconnect_max_ms)
+		c->backoff_ms = d->cfg->reconnect_max_ms;
+	c->next_connect_ms = zclock_time() + c->backoff_ms;
+}
+
+static int client_connect(yxd_t *d, yxd_client_t *c)
+{
+	uint8_t server_curve[32];
+	int ret = yx_pubkey_to_curve(c->key, server_curve);
+	if (ret)
+		return ret;
+	c->sock = zsock_new(ZMQ_DEALER);
+	if (!c->sock)
+		return -ENOMEM;
+	zsock_set_curve_serverkey_bin(c->sock, server_curve);
+	zsock_set_curve_publickey_bin(c->sock, d->curve_public);
+	zsock_set_curve_secretkey_bin(c->sock, d->curve_secret);
+	zsock_set_sndhwm(c->sock, 100000);
+	zsock_set_rcvhwm(c->sock, 100000);
+	zsock_set_linger(c->sock, 0);
+	zsock_set_sndtimeo(c->sock, 0); /* the loop never blocks on a send */
+	if (zsock_connect(c->sock, "%s", c->endpoint) < 0) {
+		yx_log_error("peer %s: cannot connect to %s: %s", c->name, c->endpoint,
+			     zmq_strerror(zmq_errno()));
+		zsock_destroy(&c->sock);
+		return -EINVAL;
+	}
+	c->session = ((uint64_t)randombytes_random() << 32) | randombytes_random();
+	c->last_rx_ms = zclock_time();
+	c->last_hello_ms = 0;
+	/* Queued until the connection completes; a peer that never answers is dropped by
+	 * dead-peer detection and the socket (with this Hello) is made anew. */
+	return send_hello(d, c, d->cfg->credit);
+}
+
+static yxd_client_t *client_new(const yx_peer_conf_t *p)
+{
+	yxd_client_t *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "%s", p->name);
+	snprintf(c->endpoint, sizeof(c->endpoint), "%s", p->endpoint);
+	memcpy(c->key, p->key, YX_KEY_BYTES);
+	return c;
+}
+
+static void client_destroy(yxd_client_t **cp)
+{
+	yxd_client_t *c = *cp;
+	if (!c)
+		return;
+	zsock_destroy(&c->sock);
+	free(c->tips);
+	free(c);
+	*cp = NULL;
+}
+
+int yxd_clients_sync_config(yxd_t *d)
+{
+	yxd_client_t **next = calloc(d->cfg->n_peers ? d->cfg->n_peers : 1, sizeof(*next));
+	if (!next)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->cfg->n_peers; i++) {
+		const yx_peer_conf_t *p = &d->cfg->peers[i];
+		/* Keep a healthy connection whose peer, endpoint and key are unchanged. */
+		for (size_t j = 0; j < d->n_clients; j++) {
+			yxd_client_t *c = d->clients[j];
+			if (c && strcmp(c->name, p->name) == 0 && strcmp(c->endpoint, p->endpoint) == 0 &&
+			    memcmp(c->key, p->key, YX_KEY_BYTES) == 0) {
+				next[i] = c;
+				d->clients[j] = NULL;
+				break;
+			}
+		}
+		if (!next[i] && !(next[i] = client_new(p))) {
+			free(next);
+			return -ENOMEM;
+		}
+	}
+	for (size_t j = 0; j < d->n_clients; j++) {
+		if (d->clients[j])
+			yx_log_info("peer %s: removed from the trust store", d->clients[j]->name);
+		client_destroy(&d->clients[j]);
+	}
+	free(d->clients);
+	d->clients = next;
+	d->n_clients = d->cfg->n_peers;
+	return YX_OK;
+}
+
+void yxd_clients_stop(yxd_t *d)
+{
+	for (size_t i = 0; i < d->n_clients; i++)
+		client_destroy(&d->clients[i]);
+	free(d->clients);
+	d->clients = NULL;
+	d->n_clients = 0;
+}
+
+/* Which client, if any, we pull origin from. */
+static yxd_client_t *subscriber_of(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
+{
+	for (size_t i = 0; i < d->n_clients; i++) {
+		peer_tip_t *t = tip_get(d->clients[i], origin, false);
+		if (t && t->subscribed)
+			return d->clients[i];
+	}
+	return NULL;
+}
+
+/* For every origin some peer has more of, subscribe at the best peer: the one with the
+ * highest tip that has not served bad data for that origin lately. Runs only with no
+ * uncommitted segments, so our tips are exact. */
+static void schedule_pulls(yxd_t *d)
+{
+	int64_t now = zclock_time();
+	if (d->remote)
+		return;
+	for (size_t i = 0; i < d->n_clients; i++) {
+		yxd_client_t *ci = d->clients[i];
+		for (size_t k = 0; k < ci->n_tips; k++) {
+			const uint8_t *origin = ci->tips[k].origin;
+			yx_tip_t mine;
+			if (yx_store_tip(d->store, origin, &mine) != YX_OK)
+				mine.seq = 0;
+			if (memcmp(origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0)
+				continue; /* nobody else writes our log */
+			yxd_client_t *best = NULL, *current = subscriber_of(d, origin);
+			uint64_t best_seq = mine.seq;
+			for (size_t j = 0; j < d->n_clients; j++) {
+				yxd_client_t *cj = d->clients[j];
+				peer_tip_t *t = tip_get(cj, origin, false);
+				if (cj->connected && t && t->seq > best_seq && t->bad_until_ms <= now) {
+					best = cj;
+					best_seq = t->seq;
+				}
+			}
+			if (!best)
+				continue;
+			if (current) {
+				peer_tip_t *ct = tip_get(current, origin, false);
+				if (current->connected && ct->seq > mine.seq && ct->bad_until_ms <= now)
+					continue; /* it still has more for us */
+				ct->subscribed = false;
+				send_pull(current, origin, 0);
+			}
+			if (send_pull(best, origin, mine.seq + 1) == YX_OK)
+				tip_get(best, origin, false)->subscribed = true;
+		}
+	}
+}
+
+static int remote_open(yxd_t *d)
+{
+	if (d->remote)
+		return YX_OK;
+	int ret = yx_remote_begin(d->store, &d->remote);
+	if (ret == YX_OK) {
+		d->remote_segments = 0;
+		d->remote_opened_ms = zclock_time();
+	}
+	return ret;
+}
+
+/* Collects the moved origins of this transaction, for announcing after commit. */
+static uint8_t (*moved)[YX_KEY_BYTES];
+static size_t n_moved, cap_moved;
+
+static void note_moved(const uint8_t origin[YX_KEY_BYTES])
+{
+	for (size_t i = 0; i < n_moved; i++)
+		if (memcmp(moved[i], origin, YX_KEY_BYTES) == 0)
+			return;
+	if (n_moved == cap_moved) {
+		size_t cap = cap_moved ? cap_moved * 2 : 16;
+		void *m = realloc(moved, cap * YX_KEY_BYTES);
+		if (!m)
+			return;
+		moved = m;
+		cap_moved = cap;
+	}
+	memcpy(moved[n_moved++], origin, YX_KEY_BYTES);
+}
+
+int yxd_remote_flush(yxd_t *d)
+{
+	int ret = YX_OK;
+	if (d->remote) {
+		ret = yx_remote_commit(&d->remote);
+		if (ret) {
+			yx_log_error("commit of received segments failed: %s; re-pulling",
+				     yx_strerror(ret));
+			for (size_t i = 0; i < d->n_clients; i++)
+				for (size_t k = 0; k < d->clients[i]->n_tips; k++)
+					if (d->clients[i]->tips[k].subscribed) {
+						d->clients[i]->tips[k].subscribed = false;
+						send_pull(d->clients[i], d->clients[i]->tips[k].origin, 0);
+					}
+			n_moved = 0;
+		} else {
+			d->counters[C_COMMITS]++;
+		}
+	}
+	for (size_t i = 0; i < d->n_clients; i++) {
+		yxd_client_t *c = d->clients[i];
+		if (c->credit_owed && c->sock) {
+			Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+			Yrdx__Credit cr = YRDX__CREDIT__INIT;
+			cr.credit = c->credit_owed;
+			m.msg_case = YRDX__PEER_MESSAGE__MSG_CREDIT;
+			m.credit = &cr;
+			client_send(c, &m);
+		}
+		c->credit_owed = 0;
+	}
+	if (n_moved) {
+		yxd_serve_announce(d, (const uint8_t(*)[YX_KEY_BYTES])moved, n_moved);
+		n_moved = 0;
+	}
+	schedule_pulls(d);
+	return ret;
+}
+
+static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
+{
+	if (!tips->vector)
+		return;
+	for (size_t i = 0; i < tips->vector->n_entries; i++) {
+		const Yrdx__VectorEntry *e = tips->vector->entries[i];
+		if (e->origin.len != YX_KEY_BYTES)
+			continue;
+		peer_tip_t *t = tip_get(c, e->origin.data, true);
+		if (t)
+			t->seq = e->seq;
+	}
+	schedule_pulls(d);
+}
+
+/* Verifies and stages one segment. Bad data is counted, the origin is avoided at this
+ * peer for a while and re-pulled elsewhere; it never reaches the store. */
+static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
+{
+	yx_entry_t *entries = NULL;
+	yx_head_t head;
+	yx_diag_t diag = {{0}};
+	size_t appended = 0;
+	int ret;
+
+	c->segments_in++;
+	c->credit_owed++;
+	if (!b || b->origin.len != YX_KEY_BYTES || !b->head) {
+		ret = YX_EDECODE;
+		snprintf(diag.msg, sizeof(diag.msg), "segment without origin or head");
+		goto rejected;
+	}
+	if ((ret = yx_head_from_proto(b->head, &head, &diag)))
+		goto rejected;
+	entries = calloc(b->n_entries ? b->n_entries : 1, sizeof(*entries));
+	if (!entries)
+		return;
+	for (size_t i = 0; i < b->n_entries; i++) {
+		const Yrdx__LogEntry *e = b->entries[i];
+		entries[i].seq = e->seq;
+		if (e->entry_case == YRDX__LOG_ENTRY__ENTRY_CHANGE) {
+			entries[i].bytes = e->change.data;
+			entries[i].len = e->change.len;
+		} else if (e->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST &&
+			   e->digest.len == YX_HASH_BYTES) {
+			entries[i].digest = e->digest.data;
+		} else {
+			ret = YX_EDECODE;
+			snprintf(diag.msg, sizeof(diag.msg), "entry %zu is neither change nor stub", i);
+			goto rejected;
+		}
+	}
+	if ((ret = remote_open(d))) {
+		yx_log_error("cannot open a store transaction: %s", yx_strerror(ret));
+		goto out;
+	}
+	ret = yx_remote_append(d->remote, b->origin.data, entries, b->n_entries, &head, &appended,
+			       &diag);
+	if (ret == YX_OK) {
+		d->remote_segments++;
+		d->counters[C_SEGMENTS_RECEIVED]++;
+		d->counters[C_CHANGES_RECEIVED] += b->n_entries;
+		d->counters[C_CHANGES_APPLIED] += appended;
+		if (appended)
+			note_moved(b->origin.data);
+		if (d->remote_segments >= FLUSH_SEGMENTS)
+			yxd_remote_flush(d);
+		goto out;
+	}
+	if (ret == YX_EGAP) {
+		/* Not the peer's fault: we are behind what it pushed (e.g. after switching
+		 * peers). The subscription's next pull starts from our tip. */
+		d->counters[C_GAPS]++;
+		goto out;
+	}
+rejected:
+	switch (ret) {
+	case YX_ECHAIN: d->counters[C_REJECTED_CHAIN]++; break;
+	case YX_ESIG: d->counters[C_REJECTED_SIGNATURE]++; break;
+	case YX_EFORK: d->counters[C_REJECTED_FORK]++; break;
+	case YX_EINVAL:
+	case YX_EDECODE:
+	case YX_ETOOBIG: d->counters[C_REJECTED_INVALID]++; break;
+	default:
+		/* A storage failure: what this transaction holds cannot be trusted. */
+		yx_log_error("peer %s: storing a segment failed: %s", c->name, yx_strerror(ret));
+		yx_remote_abort(&d->remote);
+		n_moved = 0;
+		for (size_t i = 0; i < d->n_clients; i++)
+			for (size_t k = 0; k < d->clients[i]->n_tips; k++)
+				d->clients[i]->tips[k].subscribed = false;
+		goto out;
+	}
+	c->rejected++;
+	if (ret == YX_EFORK)
+		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag.msg);
+	else
+		yx_log_warn("peer %s: segment refused (%s): %s", c->name, yx_strerror(ret),
+			    diag.msg);
+	if (b && b->origin.len == YX_KEY_BYTES) {
+		peer_tip_t *t = tip_get(c, b->origin.data, true);
+		if (t) {
+			t->bad_until_ms = zclock_time() + BAD_PEER_MS;
+			if (t->subscribed) {
+				t->subscribed = false;
+				send_pull(c, b->origin.data, 0);
+			}
+		}
+	}
+out:
+	free(entries);
+}
+
+void yxd_client_handle(yxd_t *d, yxd_client_t *c)
+{
+	for (int budget = 0; budget < 64 && c->sock; budget++) {
+		zframe_t *frame = NULL;
+		int ret = yx_wire_recv(c->sock, NULL, &frame);
+		if (ret == -EAGAIN)
+			return;
+		if (ret) {
+			d->counters[C_REJECTED_INVALID]++;
+			continue;
+		}
+		c->bytes_in += zframe_size(frame);
+		c->last_rx_ms = zclock_time();
+		if (!c->connected) {
+			yx_log_info("peer %s: connected to %s", c->name, c->endpoint);
+			c->connected = true;
+			c->backoff_ms = 0;
+		}
+		Yrdx__PeerMessage *m = yx_wire_peer_message(frame);
+		if (!m) {
+			d->counters[C_REJECTED_INVALID]++;
+		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_TIPS) {
+			on_tips(d, c, m->tips);
+		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT) {
+			on_segment(d, c, m->segment->batch);
+		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_REFUSED) {
+			yx_log_warn("peer %s refused a pull: %s", c->name, m->refused->reason);
+		} else {
+			d->counters[C_REJECTED_INVALID]++;
+		}
+		if (m)
+			yrdx__peer_message__free_unpacked(m, NULL);
+		zframe_destroy(&frame);
+	}
+}
+
+void yxd_clients_tick(yxd_t *d, int64_t now)
+{
+	for (size_t i = 0; i < d->n_clients; i++) {
+		yxd_client_t *c = d->clients[i];
+		if (!c->sock) {
+			if (now >= c->next_connect_ms && client_connect(d, c) != YX_OK)
+				client_disconnect(d, c, "connect failed");
+			continue;
+		}
+		if (now - c->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
+			client_disconnect(d, c, "no answer");
+			continue;
+		}
+		if (now - c->last_hello_ms >= (int64_t)d->cfg->heartbeat_ms)
+			send_hello(d, c, 0);
+	}
+}
+
+int64_t yxd_clients_next_timer(const yxd_t *d, int64_t now)
+{
+	int64_t next = now + d->cfg->heartbeat_ms;
+	for (size_t i = 0; i < d->n_clients; i++) {
+		const yxd_client_t *c = d->clients[i];
+		int64_t t = c->sock ? c->last_hello_ms + d->cfg->heartbeat_ms : c->next_connect_ms;
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+int yxd_clients_sync_now(yxd_t *d, const char *peer)
+{
+	int found = 0;
+	for (size_t i = 0; i < d->n_clients; i++) {
+		yxd_client_t *c = d->clients[i];
+		if (peer && *peer && strcmp(peer, c->name) != 0)
+			continue;
+		found++;
+		if (!c->sock) {
+			c->next_connect_ms = 0; /* skip the backoff */
+			c->backoff_ms = 0;
+		} else {
+			send_hello(d, c, 0);
+		}
+	}
+	return found ? YX_OK : YX_ENOTFOUND;
+}
+
+void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *r)
+{
+	r->peers = calloc(d->n_clients ? d->n_clients : 1, sizeof(*r->peers));
+	if (!r->peers)
+		return;
+	for (size_t i = 0; i < d->n_clients; i++) {
+		yxd_client_t *c = d->clients[i];
+		Yrdx__PeerStatus *p = calloc(1, sizeof(*p));
+		Yrdx__VersionVector *v = calloc(1, sizeof(*v));
+		if (!p || !v) {
+			free(p);
+			free(v);
+			break;
+		}
+		yrdx__peer_status__init(p);
+		yrdx__version_vector__init(v);
+		p->name = c->name;
+		p->key.data = c->key;
+		p->key.len = YX_KEY_BYTES;
+		p->endpoint = c->endpoint;
+		p->connected = c->connected;
+		p->last_contact_ms = c->connected ? c->last_rx_ms : 0;
+		p->bytes_in = c->bytes_in;
+		p->bytes_out = c->bytes_out;
+		p->segments_in = c->segments_in;
+		p->rejected = c->rejected;
+		v->entries = calloc(c->n_tips ? c->n_tips : 1, sizeof(*v->entries));
+		for (size_t k = 0; v->entries && k < c->n_tips; k++) {
+			Yrdx__VectorEntry *e = calloc(1, sizeof(*e));
+			if (!e)
+				break;
+			yrdx__vector_entry__init(e);
+			e->origin.data = c->tips[k].origin;
+			e->origin.len = YX_KEY_BYTES;
+			e->seq = c->tips[k].seq;
+			v->entries[v->n_entries++] = e;
+		}
+		p->tips = v;
+		r->peers[r->n_peers++] = p;
+	}
+}
+
+void yxd_clients_status_free(Yrdx__StatusReply *r)
+{
+	for (size_t i = 0; i < r->n_peers; i++) {
+		Yrdx__PeerStatus *p = r->peers[i];
+		for (size_t k = 0; p->tips && k < p->tips->n_entries; k++)
+			free(p->tips->entries[k]);
+		if (p->tips)
+			free(p->tips->entries);
+		free(p->tips);
+		free(p);
+	}
+	free(r->peers);
+	r->peers = NULL;
+	r->n_peers = 0;
+}

@@ -1,0 +1,178 @@
+/* control: the local socket yrdxctl talks to (a ZeroMQ ROUTER on an ipc:// path made
+ * owner-only). Writes of this node's own records go through here, so every change is
+ * chained, signed and pushed to peers by the one process that owns the log. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "yrdxd.h"
+
+int yxd_control_start(yxd_t *d)
+{
+	d->control = zsock_new(ZMQ_ROUTER);
+	if (!d->control)
+		return -ENOMEM;
+	zsock_set_sndtimeo(d->control, 0);
+	unlink(d->cfg->control_path); /* a socket file left by a killed daemon */
+	/* The socket file is created owner-only: only the node's administrator may write. */
+	mode_t old = umask(0077);
+	int rc = zsock_bind(d->control, "ipc://%s", d->cfg->control_path);
+	umask(old);
+	if (rc != 0) {
+		yx_log_error("control socket %s: %s", d->cfg->control_path, zmq_strerror(zmq_errno()));
+		zsock_destroy(&d->control);
+		return -EADDRINUSE;
+	}
+	chmod(d->cfg->control_path, 0600);
+	return YX_OK;
+}
+
+void yxd_control_stop(yxd_t *d)
+{
+	zsock_destroy(&d->control);
+	if (d->cfg)
+		unlink(d->cfg->control_path);
+}
+
+static void reply_error(Yrdx__ControlReply *r, int err, const char *msg)
+{
+	r->error = err;
+	r->message = strdup(msg);
+}
+
+static void announce_self(yxd_t *d)
+{
+	uint8_t self[1][YX_KEY_BYTES];
+	memcpy(self[0], yx_identity_public(d->id), YX_KEY_BYTES);
+	yxd_serve_announce(d, (const uint8_t(*)[YX_KEY_BYTES])self, 1);
+}
+
+static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
+{
+	yx_batch_t *b = NULL;
+	yx_diag_t diag = {{0}};
+	int ret = yxd_remote_flush(d); /* one writer: received data first */
+	if (ret == YX_OK)
+		ret = yx_batch_begin(d->store, d->id, &b);
+	if (ret) {
+		reply_error(r, ret, yx_strerror(ret));
+		return;
+	}
+	for (size_t i = 0; i < req->n_changes; i++) {
+		Yrdx__Change *c = req->changes[i];
+		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
+			ret = yx_batch_retract(b, (yx_kind_t)c->kind, c->id ? c->id : "",
+					       c->tombstone->reason, &diag);
+		else
+			ret = yx_batch_put(b, c, &diag);
+		if (ret) {
+			char msg[700];
+			snprintf(msg, sizeof(msg), "record %zu (%s %s): %s", i + 1,
+				 yx_kind_name((yx_kind_t)c->kind) ? yx_kind_name((yx_kind_t)c->kind) : "?",
+				 c->id ? c->id : "", diag.msg[0] ? diag.msg : yx_strerror(ret));
+			reply_error(r, ret, msg);
+			yx_batch_abort(&b);
+			return;
+		}
+	}
+	if (req->dry_run) {
+		r->applied = (uint32_t)yx_batch_count(b);
+		yx_batch_abort(&b);
+		return;
+	}
+	size_t n = yx_batch_count(b);
+	if ((ret = yx_batch_commit(&b, head))) {
+		reply_error(r, ret, yx_strerror(ret));
+		return;
+	}
+	r->applied = (uint32_t)n;
+	d->counters[C_LOCAL_CHANGES] += n;
+	if (n) {
+		Yrdx__SignedHead *h = malloc(sizeof(*h));
+		if (h) {
+			yx_head_to_proto(head, h);
+			r->head = h;
+		}
+		announce_self(d);
+	}
+}
+
+static void do_status(yxd_t *d, Yrdx__ControlReply *r, Yrdx__StatusReply *s,
+		      Yrdx__VersionVector *vec, Yrdx__Counter *counters, Yrdx__Counter **cptrs)
+{
+	yrdx__status_reply__init(s);
+	s->name = d->cfg->name;
+	s->city = d->cfg->city;
+	s->key.data = (uint8_t *)yx_identity_public(d->id);
+	s->key.len = YX_KEY_BYTES;
+	if (yxd_vector_msg(d, vec) == YX_OK)
+		s->vector = vec;
+	for (int i = 0; i < C_COUNT; i++) {
+		yrdx__counter__init(&counters[i]);
+		counters[i].name = (char *)yxd_counter_name((yxd_counter_t)i);
+		counters[i].value = d->counters[i];
+		cptrs[i] = &counters[i];
+	}
+	s->counters = cptrs;
+	s->n_counters = C_COUNT;
+	yxd_clients_status(d, s);
+	struct stat st;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/data.mdb", d->cfg->data_dir);
+	if (stat(path, &st) == 0)
+		s->store_bytes = (uint64_t)st.st_blocks * 512;
+	r->status = s;
+}
+
+void yxd_control_handle(yxd_t *d)
+{
+	for (int budget = 0; budget < 16; budget++) {
+		zframe_t *rid = NULL, *frame = NULL;
+		int ret = yx_wire_recv(d->control, &rid, &frame);
+		if (ret == -EAGAIN)
+			return;
+		if (ret)
+			continue;
+		d->counters[C_CONTROL_REQUESTS]++;
+		Yrdx__ControlRequest *req = yx_wire_control_request(frame);
+		Yrdx__ControlReply r = YRDX__CONTROL_REPLY__INIT;
+		Yrdx__StatusReply status;
+		Yrdx__VersionVector vec = YRDX__VERSION_VECTOR__INIT;
+		Yrdx__Counter counters[C_COUNT], *cptrs[C_COUNT];
+		yx_head_t head;
+		if (!req) {
+			reply_error(&r, YX_EDECODE, "malformed control request");
+		} else {
+			switch (req->req_case) {
+			case YRDX__CONTROL_REQUEST__REQ_PUT:
+				do_put(d, req->put, &r, &head);
+				break;
+			case YRDX__CONTROL_REQUEST__REQ_SYNC:
+				if (yxd_clients_sync_now(d, req->sync->peer) != YX_OK)
+					reply_error(&r, YX_ENOTFOUND, "no such peer in the trust store");
+				break;
+			case YRDX__CONTROL_REQUEST__REQ_STATUS:
+				yxd_remote_flush(d);
+				do_status(d, &r, &status, &vec, counters, cptrs);
+				break;
+			default:
+				reply_error(&r, YX_EINVAL, "unknown control request");
+				break;
+			}
+		}
+		yx_wire_send(d->control, rid, &r.base, NULL);
+		if (r.status)
+			yxd_clients_status_free(r.status);
+		yxd_vector_msg_free(&vec);
+		if (r.message != protobuf_c_empty_string)
+			free(r.message); /* set by reply_error */
+		free(r.head);
+		if (req)
+			yrdx__control_request__free_unpacked(req, NULL);
+		zframe_destroy(&rid);
+		zframe_destroy(&frame);
+	}
+}

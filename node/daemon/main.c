@@ -1,0 +1,254 @@
+/* yrdxd: a city's node. Loads its config and key, opens its store, and runs one poll
+ * loop over the ZAP handler, the peer port, the pull connections, the control socket and
+ * a signalfd: SIGTERM/SIGINT stop it cleanly, SIGHUP (or an edited config file) reloads
+ * the trust store and peers without dropping healthy connections. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "yrdxd.h"
+
+#define TICK_MS 100
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: yrdxd -c FILE            run the node\n"
+		     "       yrdxd --check -c FILE    validate FILE and print it normalised\n"
+		     "\n"
+		     "  -c, --config FILE   node configuration (see config/*.zpl)\n"
+		     "      --check         check the configuration and exit\n"
+		     "  -h, --help          this help\n");
+}
+
+static time_t file_mtime(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_mtime : 0;
+}
+
+/* Re-reads the config; on any error the running config stays. Settings other than the
+ * trust store and peers take effect at the next start. */
+static void reload(yxd_t *d)
+{
+	yx_config_t *fresh = NULL;
+	yx_diag_t diag = {{0}};
+	d->config_mtime = file_mtime(d->cfg->path);
+	if (yx_config_load(d->cfg->path, &fresh, &diag) != YX_OK) {
+		yx_log_error("reload refused, keeping the running configuration: %s", diag.msg);
+		return;
+	}
+	if (strcmp(fresh->peer_endpoint, d->cfg->peer_endpoint) != 0 ||
+	    strcmp(fresh->data_dir, d->cfg->data_dir) != 0 ||
+	    strcmp(fresh->control_path, d->cfg->control_path) != 0)
+		yx_log_warn("listen addresses and paths change only at restart");
+	/* The sockets keep the endpoints and paths they were made with. */
+	snprintf(fresh->peer_endpoint, sizeof(fresh->peer_endpoint), "%s", d->cfg->peer_endpoint);
+	snprintf(fresh->control_path, sizeof(fresh->control_path), "%s", d->cfg->control_path);
+	snprintf(fresh->data_dir, sizeof(fresh->data_dir), "%s", d->cfg->data_dir);
+	yx_config_free(&d->cfg);
+	d->cfg = fresh;
+	yx_log_set_level((yx_log_level_t)d->cfg->log_level);
+	if (yxd_clients_sync_config(d) != YX_OK)
+		yx_log_error("reload: cannot set up peer connections");
+	d->counters[C_RELOADS]++;
+	yx_log_info("reloaded %s: %zu peers, %zu parks", d->cfg->path, d->cfg->n_peers,
+		    d->cfg->n_parks);
+}
+
+static int open_node(yxd_t *d)
+{
+	yx_diag_t diag = {{0}};
+	int ret = yx_identity_load(d->cfg->key_file, &d->id, &diag);
+	if (ret) {
+		yx_log_error("%s", diag.msg);
+		return ret;
+	}
+	if ((ret = yx_identity_curve_keys(d->id, d->curve_public, d->curve_secret)))
+		return ret;
+	yx_pubkey_format(yx_identity_public(d->id), d->pubkey_text);
+	ret = yx_store_open(d->cfg->data_dir, YX_STORE_CREATE, 0, &d->store, &diag);
+	if (ret) {
+		yx_log_error("%s", diag.msg[0] ? diag.msg : yx_strerror(ret));
+		return ret;
+	}
+	uint8_t owner[YX_KEY_BYTES];
+	if (yx_store_node_key(d->store, owner) == YX_OK &&
+	    memcmp(owner, yx_identity_public(d->id), YX_KEY_BYTES) != 0) {
+		yx_log_error("%s belongs to another node key than %s", d->cfg->data_dir,
+			     d->cfg->key_file);
+		return YX_EKEY;
+	}
+	return YX_OK;
+}
+
+static int signals_open(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void signals_handle(yxd_t *d, int fd)
+{
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			d->reload_requested = true;
+		} else {
+			yx_log_info("%s: stopping", strsignal((int)si.ssi_signo));
+			d->stopping = true;
+		}
+	}
+}
+
+static int run(yxd_t *d, int sigfd)
+{
+	int64_t next_tick = 0;
+	zmq_pollitem_t *items = NULL;
+	size_t cap = 0;
+	while (!d->stopping) {
+		size_t n = 4 + d->n_clients;
+		if (n > cap) {
+			zmq_pollitem_t *grown = realloc(items, n * sizeof(*items));
+			if (!grown)
+				return -ENOMEM;
+			items = grown;
+			cap = n;
+		}
+		items[0] = (zmq_pollitem_t){zsock_resolve(d->zap), 0, ZMQ_POLLIN, 0};
+		items[1] = (zmq_pollitem_t){zsock_resolve(d->peer_router), 0, ZMQ_POLLIN, 0};
+		items[2] = (zmq_pollitem_t){zsock_resolve(d->control), 0, ZMQ_POLLIN, 0};
+		items[3] = (zmq_pollitem_t){NULL, sigfd, ZMQ_POLLIN, 0};
+		size_t live = 4;
+		for (size_t i = 0; i < d->n_clients; i++) {
+			zsock_t *s = yxd_client_socket(d->clients[i]);
+			if (s)
+				items[live++] = (zmq_pollitem_t){zsock_resolve(s), 0, ZMQ_POLLIN, 0};
+		}
+		int64_t now = zclock_time();
+		long timeout = next_tick > now ? (long)(next_tick - now) : 0;
+		if (d->remote)
+			timeout = 0; /* commit what arrived as soon as the input drains */
+		int rc = zmq_poll(items, (int)live, timeout);
+		if (rc < 0 && zmq_errno() != EINTR)
+			break;
+		if (items[3].revents & ZMQ_POLLIN)
+			signals_handle(d, sigfd);
+		if (items[0].revents & ZMQ_POLLIN)
+			yxd_zap_handle(d);
+		/* Every client socket: polled readiness or not, drain what is there. */
+		for (size_t i = 0; i < d->n_clients; i++)
+			if (yxd_client_socket(d->clients[i]))
+				yxd_client_handle(d, d->clients[i]);
+		if (items[1].revents & ZMQ_POLLIN)
+			yxd_serve_handle(d);
+		if (items[2].revents & ZMQ_POLLIN)
+			yxd_control_handle(d);
+		if (rc == 0 && d->remote)
+			yxd_remote_flush(d);
+		now = zclock_time();
+		if (now >= next_tick) {
+			if (d->remote)
+				yxd_remote_flush(d);
+			yxd_clients_tick(d, now);
+			yxd_serve_tick(d, now);
+			if (file_mtime(d->cfg->path) != d->config_mtime)
+				d->reload_requested = true;
+			next_tick = now + TICK_MS;
+		}
+		if (d->reload_requested) {
+			d->reload_requested = false;
+			reload(d);
+		}
+	}
+	free(items);
+	return YX_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config_path = NULL;
+	bool check = false;
+	int opt, ret = 1, sigfd = -1;
+	yxd_t d = {0};
+	yx_diag_t diag = {{0}};
+
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'C': check = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!config_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (yx_config_load(config_path, &d.cfg, &diag) != YX_OK) {
+		fprintf(stderr, "yrdxd: %s\n", diag.msg);
+		return check ? 2 : 1;
+	}
+	if (check) {
+		yx_config_print(d.cfg, stdout);
+		yx_config_free(&d.cfg);
+		return 0;
+	}
+	yx_log_set_level((yx_log_level_t)d.cfg->log_level);
+	if (yx_crypto_init() != YX_OK) {
+		yx_log_error("libsodium failed to initialise");
+		goto out;
+	}
+	if (open_node(&d) != YX_OK)
+		goto out;
+	d.config_mtime = file_mtime(d.cfg->path);
+	zsys_handler_set(NULL); /* signals come through the signalfd, not CZMQ's handler */
+	zsys_set_linger(0);
+	if ((sigfd = signals_open()) < 0) {
+		yx_log_error("cannot set up signal handling: %s", strerror(errno));
+		goto out;
+	}
+	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_control_start(&d) ||
+	    yxd_clients_sync_config(&d))
+		goto out;
+	yx_log_info("node %s (city %u) up, key %s, %zu peers, %zu parks", d.cfg->name, d.cfg->city,
+		    d.pubkey_text, d.cfg->n_peers, d.cfg->n_parks);
+	ret = run(&d, sigfd) == YX_OK ? 0 : 1;
+	/* The batch in flight is committed, never half applied. */
+	if (yxd_remote_flush(&d) != YX_OK)
+		ret = 1;
+	yx_log_info("stopped");
+out:
+	yxd_clients_stop(&d);
+	yxd_control_stop(&d);
+	yxd_serve_stop(&d);
+	yxd_zap_stop(&d);
+	yx_remote_abort(&d.remote);
+	yx_store_close(&d.store);
+	yx_identity_free(&d.id);
+	sodium_memzero(d.curve_secret, sizeof(d.curve_secret));
+	yx_config_free(&d.cfg);
+	if (sigfd >= 0)
+		close(sigfd);
+	zsys_shutdown();
+	return ret;
+}

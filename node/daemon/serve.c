@@ -1,0 +1,445 @@
+/* serve: the peer port. A ROUTER that answers each authenticated puller's Hello with our
+ * tips, streams the segments it pulls while its credit lasts, and pushes new segments to
+ * pullers that are caught up, so a commit reaches them without a poll interval.
+ *
+ * The puller's identity is the peer name the ZAP handler put in the connection's User-Id;
+ * what it may see (the sharing policy) is decided here from our own config. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "yrdxd.h"
+
+typedef struct {
+	uint8_t origin[YX_KEY_BYTES];
+	uint64_t seq; /* the puller has (or has been sent) the log up to here */
+	bool pulling; /* it asked for more: stream while credit lasts */
+} known_t;
+
+typedef struct {
+	zframe_t *routing_id;
+	char peer[33];
+	uint64_t session;
+	uint32_t credit;
+	int64_t last_rx_ms;
+	known_t *known;
+	size_t n_known;
+	uint64_t bytes_out, segments_out;
+} sub_t;
+
+static sub_t *subs;
+static size_t n_subs;
+
+static const yx_peer_conf_t *sub_peer(yxd_t *d, const sub_t *s)
+{
+	return yx_config_peer_by_name(d->cfg, s->peer);
+}
+
+static void sub_free(sub_t *s)
+{
+	zframe_destroy(&s->routing_id);
+	free(s->known);
+	memset(s, 0, sizeof(*s));
+}
+
+static void sub_remove(size_t i)
+{
+	sub_free(&subs[i]);
+	subs[i] = subs[--n_subs];
+}
+
+static sub_t *sub_find(zframe_t *routing_id)
+{
+	for (size_t i = 0; i < n_subs; i++)
+		if (zframe_eq(subs[i].routing_id, routing_id))
+			return &subs[i];
+	return NULL;
+}
+
+static known_t *known_get(sub_t *s, const uint8_t origin[YX_KEY_BYTES], bool create)
+{
+	for (size_t i = 0; i < s->n_known; i++)
+		if (memcmp(s->known[i].origin, origin, YX_KEY_BYTES) == 0)
+			return &s->known[i];
+	if (!create)
+		return NULL;
+	known_t *k = realloc(s->known, (s->n_known + 1) * sizeof(*k));
+	if (!k)
+		return NULL;
+	s->known = k;
+	k = &s->known[s->n_known++];
+	memset(k, 0, sizeof(*k));
+	memcpy(k->origin, origin, YX_KEY_BYTES);
+	return k;
+}
+
+int yxd_serve_start(yxd_t *d)
+{
+	d->peer_router = zsock_new(ZMQ_ROUTER);
+	if (!d->peer_router)
+		return -ENOMEM;
+	zsock_set_zap_domain(d->peer_router, "peer");
+	zsock_set_curve_server(d->peer_router, 1);
+	zsock_set_curve_secretkey_bin(d->peer_router, d->curve_secret);
+	/* Credit bounds what is queued; the high-water marks only need to exceed it. */
+	zsock_set_sndhwm(d->peer_router, 100000);
+	zsock_set_rcvhwm(d->peer_router, 100000);
+	zsock_set_router_mandatory(d->peer_router, 1);
+	zsock_set_sndtimeo(d->peer_router, 0); /* the loop never blocks on a send */
+	if (zsock_bind(d->peer_router, "%s", d->cfg->peer_endpoint) < 0) {
+		yx_log_error("peer port %s: %s", d->cfg->peer_endpoint, zmq_strerror(zmq_errno()));
+		return -EADDRINUSE;
+	}
+	yx_log_info("serving peers on %s", d->cfg->peer_endpoint);
+	return YX_OK;
+}
+
+void yxd_serve_stop(yxd_t *d)
+{
+	for (size_t i = 0; i < n_subs; i++)
+		sub_free(&subs[i]);
+	free(subs);
+	subs = NULL;
+	n_subs = 0;
+	zsock_destroy(&d->peer_router);
+}
+
+static int send_msg(yxd_t *d, sub_t *s, Yrdx__PeerMessage *m)
+{
+	size_t bytes = 0;
+	int ret = yx_wire_send(d->peer_router, s->routing_id, &m->base, &bytes);
+	if (ret == YX_OK)
+		s->bytes_out += bytes;
+	return ret;
+}
+
+static int send_tips(yxd_t *d, sub_t *s, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
+{
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Tips tips = YRDX__TIPS__INIT;
+	Yrdx__VersionVector vec = YRDX__VERSION_VECTOR__INIT;
+	int ret = yxd_vector_msg(d, &vec);
+	if (ret)
+		return ret;
+	if (origins) {
+		/* Only the origins that moved. */
+		size_t keep = 0;
+		for (size_t i = 0; i < vec.n_entries; i++) {
+			bool moved = false;
+			for (size_t j = 0; j < n && !moved; j++)
+				moved = memcmp(vec.entries[i]->origin.data, origins[j], YX_KEY_BYTES) == 0;
+			if (moved) {
+				Yrdx__VectorEntry *t = vec.entries[keep];
+				vec.entries[keep++] = vec.entries[i];
+				vec.entries[i] = t;
+			}
+		}
+		Yrdx__VersionVector part = vec;
+		part.n_entries = keep;
+		tips.vector = &part;
+		m.msg_case = YRDX__PEER_MESSAGE__MSG_TIPS;
+		m.tips = &tips;
+		ret = send_msg(d, s, &m);
+	} else {
+		tips.vector = &vec;
+		m.msg_case = YRDX__PEER_MESSAGE__MSG_TIPS;
+		m.tips = &tips;
+		ret = send_msg(d, s, &m);
+	}
+	yxd_vector_msg_free(&vec);
+	return ret;
+}
+
+/* One segment being gathered from the log. */
+typedef struct {
+	Yrdx__LogEntry *entries;
+	Yrdx__LogEntry **ptrs;
+	size_t n, cap;
+	uint64_t last;
+	uint32_t share_mask;
+	size_t stubs;
+	uint8_t *buf;
+	size_t buf_len, buf_cap;
+	int err;
+} gather_t;
+
+/* Copies what an entry needs into one growing buffer; data pointers hold offsets until
+ * the buffer stops moving, then fix_pointers makes them real. */
+static int gather_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
+			const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
+{
+	gather_t *g = arg;
+	(void)hash;
+	if (seq > g->last || g->n == g->cap)
+		return 1;
+	bool stub = !bytes || (kind != YX_KIND_NONE && !(g->share_mask & (1u << kind)));
+	const uint8_t *src = stub ? digest : bytes;
+	size_t n = stub ? YX_HASH_BYTES : len;
+	if (g->buf_len + n > g->buf_cap) {
+		size_t cap = g->buf_cap ? g->buf_cap * 2 : 64 * 1024;
+		while (cap < g->buf_len + n)
+			cap *= 2;
+		uint8_t *buf = realloc(g->buf, cap);
+		if (!buf) {
+			g->err = -ENOMEM;
+			return 1;
+		}
+		g->buf = buf;
+		g->buf_cap = cap;
+	}
+	Yrdx__LogEntry *e = &g->entries[g->n++];
+	yrdx__log_entry__init(e);
+	e->seq = seq;
+	memcpy(g->buf + g->buf_len, src, n);
+	ProtobufCBinaryData b = {n, (uint8_t *)(uintptr_t)g->buf_len};
+	if (stub) {
+		e->entry_case = YRDX__LOG_ENTRY__ENTRY_DIGEST;
+		e->digest = b;
+		g->stubs++;
+	} else {
+		e->entry_case = YRDX__LOG_ENTRY__ENTRY_CHANGE;
+		e->change = b;
+	}
+	g->buf_len += n;
+	return 0;
+}
+
+static void fix_pointers(gather_t *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		Yrdx__LogEntry *e = &g->entries[i];
+		ProtobufCBinaryData *b = e->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST ? &e->digest
+											  : &e->change;
+		b->data = g->buf + (uintptr_t)b->data;
+		g->ptrs[i] = e;
+	}
+}
+
+/* Sends sub the segment of origin that starts at from. Returns YX_OK, YX_ENOTFOUND if we
+ * have nothing from there on, or an error. *last gets the segment's last seq. */
+static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
+			uint64_t *last)
+{
+	yx_head_t head;
+	gather_t g = {0};
+	int ret = yx_store_head_find(d->store, origin, from, &head);
+	if (ret)
+		return ret;
+	const yx_peer_conf_t *peer = sub_peer(d, s);
+	g.share_mask = peer ? peer->share_mask : 0;
+	g.last = head.seq;
+	g.cap = (size_t)(head.seq - from + 1);
+	if (g.cap > YX_HEAD_INTERVAL)
+		return YX_ECORRUPT; /* heads are at most an interval apart */
+	g.entries = calloc(g.cap, sizeof(*g.entries));
+	g.ptrs = calloc(g.cap, sizeof(*g.ptrs));
+	if (!g.entries || !g.ptrs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = yx_store_log_iterate(d->store, origin, from, gather_entry, &g);
+	if (ret == 1)
+		ret = YX_OK;
+	if (ret == YX_OK)
+		ret = g.err;
+	if (ret)
+		goto out;
+	if (g.n != g.cap || g.entries[0].seq != from) {
+		ret = YX_ECORRUPT;
+		goto out;
+	}
+	fix_pointers(&g);
+
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Segment seg = YRDX__SEGMENT__INIT;
+	Yrdx__LogBatch batch = YRDX__LOG_BATCH__INIT;
+	Yrdx__SignedHead h;
+	yx_head_to_proto(&head, &h);
+	batch.origin.data = (uint8_t *)origin;
+	batch.origin.len = YX_KEY_BYTES;
+	batch.entries = g.ptrs;
+	batch.n_entries = g.n;
+	batch.head = &h;
+	seg.batch = &batch;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_SEGMENT;
+	m.segment = &seg;
+	if ((ret = send_msg(d, s, &m)))
+		goto out;
+	s->segments_out++;
+	d->counters[C_SEGMENTS_SENT]++;
+	d->counters[C_CHANGES_SENT] += g.n;
+	d->counters[C_STUBS_SENT] += g.stubs;
+	*last = head.seq;
+out:
+	free(g.entries);
+	free(g.ptrs);
+	free(g.buf);
+	return ret;
+}
+
+/* Streams to s while it has credit: origins it pulls, and origins it is caught up on
+ * (push). Stops at each origin's tip. */
+static void pump(yxd_t *d, sub_t *s)
+{
+	bool progress = true;
+	while (s->credit > 0 && progress) {
+		progress = false;
+		for (size_t i = 0; i < s->n_known && s->credit > 0; i++) {
+			known_t *k = &s->known[i];
+			yx_tip_t tip;
+			if (!k->pulling)
+				continue;
+			if (yx_store_tip(d->store, k->origin, &tip) != YX_OK || tip.seq <= k->seq)
+				continue; /* caught up: the subscription stays, later commits are pushed */
+			uint64_t last = 0;
+			int ret = send_segment(d, s, k->origin, k->seq + 1, &last);
+			if (ret == -EHOSTUNREACH || ret == -EAGAIN)
+				return; /* gone, or its queue is full: try at the next tick */
+			if (ret) {
+				yx_log_warn("peer %s: cannot serve origin from seq %llu: %s", s->peer,
+					    (unsigned long long)(k->seq + 1), yx_strerror(ret));
+				k->pulling = false;
+				continue;
+			}
+			k->seq = last;
+			s->credit--;
+			progress = true;
+		}
+	}
+}
+
+static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const Yrdx__Hello *h,
+		     int64_t now)
+{
+	sub_t *s = sub_find(rid);
+	if (!s) {
+		sub_t *grown = realloc(subs, (n_subs + 1) * sizeof(*grown));
+		if (!grown)
+			return;
+		subs = grown;
+		s = &subs[n_subs++];
+		memset(s, 0, sizeof(*s));
+		s->routing_id = zframe_dup(rid);
+		yx_log_info("peer %s connected to pull", peer);
+	}
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	if (s->session != h->session) {
+		/* A new connection of that peer: start over from what it says it has. */
+		s->session = h->session;
+		s->credit = h->credit;
+		free(s->known);
+		s->known = NULL;
+		s->n_known = 0;
+	}
+	s->last_rx_ms = now;
+	if (h->vector) {
+		for (size_t i = 0; i < h->vector->n_entries; i++) {
+			const Yrdx__VectorEntry *e = h->vector->entries[i];
+			if (e->origin.len != YX_KEY_BYTES)
+				continue;
+			known_t *k = known_get(s, e->origin.data, true);
+			if (k && e->seq > k->seq)
+				k->seq = e->seq;
+		}
+	}
+	send_tips(d, s, NULL, 0);
+	pump(d, s);
+}
+
+void yxd_serve_handle(yxd_t *d)
+{
+	for (int budget = 0; budget < 256; budget++) {
+		zframe_t *rid = NULL, *frame = NULL;
+		int ret = yx_wire_recv(d->peer_router, &rid, &frame);
+		if (ret == -EAGAIN)
+			return;
+		if (ret) {
+			d->counters[C_REJECTED_INVALID]++;
+			continue;
+		}
+		const char *peer = zframe_meta(frame, "User-Id");
+		Yrdx__PeerMessage *m = yx_wire_peer_message(frame);
+		int64_t now = zclock_time();
+		/* The trust store may have changed since the handshake (SIGHUP): re-check. */
+		if (!peer || !yx_config_peer_by_name(d->cfg, peer) || !m) {
+			if (!m)
+				d->counters[C_REJECTED_INVALID]++;
+			goto next;
+		}
+		sub_t *s = sub_find(rid);
+		switch (m->msg_case) {
+		case YRDX__PEER_MESSAGE__MSG_HELLO:
+			on_hello(d, rid, peer, m->hello, now);
+			break;
+		case YRDX__PEER_MESSAGE__MSG_PULL:
+			if (!s || m->pull->origin.len != YX_KEY_BYTES)
+				break;
+			s->last_rx_ms = now;
+			known_t *k = known_get(s, m->pull->origin.data, true);
+			if (!k)
+				break;
+			if (m->pull->from_seq == 0) {
+				k->pulling = false; /* cancelled */
+				break;
+			}
+			k->seq = m->pull->from_seq - 1;
+			k->pulling = true;
+			pump(d, s);
+			break;
+		case YRDX__PEER_MESSAGE__MSG_CREDIT:
+			if (!s)
+				break;
+			s->last_rx_ms = now;
+			s->credit += m->credit->credit;
+			pump(d, s);
+			break;
+		default:
+			d->counters[C_REJECTED_INVALID]++;
+			break;
+		}
+	next:
+		if (m)
+			yrdx__peer_message__free_unpacked(m, NULL);
+		zframe_destroy(&rid);
+		zframe_destroy(&frame);
+	}
+}
+
+void yxd_serve_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
+{
+	for (size_t i = 0; i < n_subs; i++) {
+		sub_t *s = &subs[i];
+		bool need_notice = false;
+		for (size_t j = 0; j < n; j++) {
+			known_t *k = known_get(s, origins[j], false);
+			/* A puller subscribed to this origin gets the new segments pushed (pump);
+			 * the others are told, and pull if they want it from us. */
+			if (!k || !k->pulling)
+				need_notice = true;
+		}
+		if (need_notice)
+			send_tips(d, s, origins, n);
+		pump(d, s);
+	}
+}
+
+void yxd_serve_tick(yxd_t *d, int64_t now_ms)
+{
+	for (size_t i = 0; i < n_subs;) {
+		if (now_ms - subs[i].last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
+			yx_log_info("peer %s stopped pulling (silent %lld ms)", subs[i].peer,
+				    (long long)(now_ms - subs[i].last_rx_ms));
+			sub_remove(i);
+			continue;
+		}
+		pump(d, &subs[i]);
+		i++;
+	}
+}
+
+size_t yxd_serve_count(const yxd_t *d)
+{
+	(void)d;
+	return n_subs;
+}

@@ -1,0 +1,109 @@
+/* yrdxd: the node daemon's shared context. One thread of application logic runs every
+ * subsystem from one poll loop (main.c); ZeroMQ's I/O threads do CURVE encryption. */
+#ifndef YRDXD_H
+#define YRDXD_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "keys.h"
+#include "store.h"
+#include "wire.h"
+
+typedef struct yxd yxd_t;
+
+/* ---- counters (counters.c): what the node reports in status and metrics ---- */
+typedef enum {
+	C_HANDSHAKES_REFUSED,   /* ZAP refused a CURVE key not in the trust store */
+	C_SEGMENTS_RECEIVED,    /* segments that verified and were applied */
+	C_CHANGES_RECEIVED,     /* entries received in segments (new or not) */
+	C_CHANGES_APPLIED,      /* entries new to this store */
+	C_REJECTED_CHAIN,       /* segments refused: broken chain / altered bytes */
+	C_REJECTED_SIGNATURE,   /* segments refused: head signature */
+	C_REJECTED_FORK,        /* segments refused: fork (two hashes, one seq) */
+	C_REJECTED_INVALID,     /* segments refused: malformed message or invalid record */
+	C_GAPS,                 /* segments that started past our tip (dropped, re-pulled) */
+	C_SEGMENTS_SENT,
+	C_CHANGES_SENT,
+	C_STUBS_SENT,           /* entries withheld by sharing policy */
+	C_COMMITS,              /* durable LMDB commits of received data */
+	C_LOCAL_CHANGES,        /* changes written by this node */
+	C_CONTROL_REQUESTS,
+	C_RELOADS,
+	C_COUNT
+} yxd_counter_t;
+
+const char *yxd_counter_name(yxd_counter_t c);
+
+/* One pull connection: our DEALER to a configured peer's ROUTER (client.c). */
+typedef struct yxd_client yxd_client_t;
+
+struct yxd {
+	yx_config_t *cfg;
+	yx_store_t *store;
+	yx_identity_t *id;
+	uint8_t curve_public[32];
+	uint8_t curve_secret[32];
+	char pubkey_text[YX_PUBKEY_TEXT_LEN + 1];
+
+	zsock_t *zap;         /* inproc ZAP handler (zap.c) */
+	zsock_t *peer_router; /* serves pulls (serve.c) */
+	zsock_t *control;     /* yrdxctl requests (control.c) */
+
+	yxd_client_t **clients; /* one per configured peer */
+	size_t n_clients;
+
+	/* Received segments accumulate in one LMDB transaction, committed when the input
+	 * drains or grows large, then credit is returned (client.c). */
+	yx_remote_t *remote;
+	size_t remote_segments;
+	int64_t remote_opened_ms;
+
+	uint64_t counters[C_COUNT];
+	bool stopping;
+	bool reload_requested;
+	time_t config_mtime;
+};
+
+/* ---- zap.c ---- */
+int yxd_zap_start(yxd_t *d);
+void yxd_zap_stop(yxd_t *d);
+void yxd_zap_handle(yxd_t *d);
+
+/* ---- serve.c: the ROUTER side ---- */
+int yxd_serve_start(yxd_t *d);
+void yxd_serve_stop(yxd_t *d);
+void yxd_serve_handle(yxd_t *d);
+/* Tells connected pullers that origins' tips moved (pushing segments where it can). */
+void yxd_serve_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
+void yxd_serve_tick(yxd_t *d, int64_t now_ms);
+/* Appends one PeerStatus-like line per subscriber (for status). */
+size_t yxd_serve_count(const yxd_t *d);
+
+/* ---- client.c: the DEALER side ---- */
+int yxd_clients_sync_config(yxd_t *d);  /* create/keep/destroy clients to match cfg */
+void yxd_clients_stop(yxd_t *d);
+void yxd_client_handle(yxd_t *d, yxd_client_t *c);
+zsock_t *yxd_client_socket(const yxd_client_t *c);
+void yxd_clients_tick(yxd_t *d, int64_t now_ms);
+int64_t yxd_clients_next_timer(const yxd_t *d, int64_t now_ms);
+/* Commits the open remote transaction (if any), returns credit, announces new tips. */
+int yxd_remote_flush(yxd_t *d);
+/* Sends a Hello to every (or the named) peer now, so pulls start without waiting. */
+int yxd_clients_sync_now(yxd_t *d, const char *peer);
+void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *reply);
+void yxd_clients_status_free(Yrdx__StatusReply *reply);
+
+/* ---- control.c ---- */
+int yxd_control_start(yxd_t *d);
+void yxd_control_stop(yxd_t *d);
+void yxd_control_handle(yxd_t *d);
+
+/* ---- vector.c helpers shared by serve and client ---- */
+/* Our version vector as a protobuf message; free with yxd_vector_msg_free. */
+int yxd_vector_msg(yxd_t *d, Yrdx__VersionVector *msg);
+void yxd_vector_msg_free(Yrdx__VersionVector *msg);
+
+#endif

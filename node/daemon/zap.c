@@ -1,0 +1,101 @@
+/* zap: the ZeroMQ authentication handler (ZAP, RFC 27) for every CURVE socket of the node.
+ *
+ * CZMQ's zauth keeps one certificate store for all sockets, but a node trusts different
+ * keys on different ports: peers on the peer port, parks on the feed port. So the node
+ * answers ZAP itself, on its own loop, from its trust store: domain "peer" admits the
+ * configured peers, domain "feed" the configured parks. The admitted name becomes the
+ * connection's User-Id, which every message then carries. Refusals are logged and
+ * counted. */
+#include <errno.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "log.h"
+#include "yrdxd.h"
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+
+int yxd_zap_start(yxd_t *d)
+{
+	d->zap = zsock_new(ZMQ_REP);
+	if (!d->zap)
+		return -ENOMEM;
+	if (zsock_bind(d->zap, ZAP_ENDPOINT) != 0) {
+		yx_log_error("cannot bind the ZAP handler: %s", zmq_strerror(zmq_errno()));
+		zsock_destroy(&d->zap);
+		return -EADDRINUSE;
+	}
+	return YX_OK;
+}
+
+void yxd_zap_stop(yxd_t *d)
+{
+	zsock_destroy(&d->zap);
+}
+
+/* The name a CURVE client key is admitted under in domain, or NULL. user must hold 64. */
+static bool admit(yxd_t *d, const char *domain, const uint8_t curve_key[32], char user[64])
+{
+	uint8_t ed[32];
+	if (strcmp(domain, "peer") == 0) {
+		for (size_t i = 0; i < d->cfg->n_peers; i++) {
+			const yx_peer_conf_t *p = &d->cfg->peers[i];
+			if (yx_pubkey_to_curve(p->key, ed) == YX_OK && sodium_memcmp(ed, curve_key, 32) == 0) {
+				snprintf(user, 64, "%s", p->name);
+				return true;
+			}
+		}
+	} else if (strcmp(domain, "feed") == 0) {
+		for (size_t i = 0; i < d->cfg->n_parks; i++) {
+			const yx_park_conf_t *p = &d->cfg->parks[i];
+			if (yx_pubkey_to_curve(p->key, ed) == YX_OK && sodium_memcmp(ed, curve_key, 32) == 0) {
+				snprintf(user, 64, "%s", p->name);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+void yxd_zap_handle(yxd_t *d)
+{
+	while (zsock_events(d->zap) & ZMQ_POLLIN) {
+		zmsg_t *req = zmsg_recv(d->zap);
+		if (!req)
+			return;
+		char *version = zmsg_popstr(req), *request_id = zmsg_popstr(req);
+		char *domain = zmsg_popstr(req), *address = zmsg_popstr(req);
+		zframe_t *identity = zmsg_pop(req);
+		char *mechanism = zmsg_popstr(req);
+		zframe_t *key = zmsg_pop(req);
+		char user[64] = "";
+		bool ok = version && strcmp(version, "1.0") == 0 && mechanism &&
+			  strcmp(mechanism, "CURVE") == 0 && key && zframe_size(key) == 32 && domain &&
+			  admit(d, domain, zframe_data(key), user);
+		if (!ok) {
+			char hex[65] = "-";
+			if (key && zframe_size(key) == 32)
+				sodium_bin2hex(hex, sizeof(hex), zframe_data(key), 32);
+			d->counters[C_HANDSHAKES_REFUSED]++;
+			yx_log_warn("refused %s handshake from %s on the %s port: CURVE key %s is not in "
+				    "the trust store", mechanism ? mechanism : "?",
+				    address ? address : "?", domain ? domain : "?", hex);
+		}
+		zmsg_t *rep = zmsg_new();
+		zmsg_addstr(rep, "1.0");
+		zmsg_addstr(rep, request_id ? request_id : "");
+		zmsg_addstr(rep, ok ? "200" : "400");
+		zmsg_addstr(rep, ok ? "OK" : "not in trust store");
+		zmsg_addstr(rep, user);
+		zmsg_addmem(rep, NULL, 0);
+		zmsg_send(&rep, d->zap);
+		zstr_free(&version);
+		zstr_free(&request_id);
+		zstr_free(&domain);
+		zstr_free(&address);
+		zstr_free(&mechanism);
+		zframe_destroy(&identity);
+		zframe_destroy(&key);
+		zmsg_destroy(&req);
+	}
+}

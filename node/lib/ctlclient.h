@@ -1,0 +1,22 @@
+/* ctlclient: the client side of a node's control socket, used by yrdxctl. One request,
+ * one reply, with a deadline: a daemon that is not running is reported, not waited on. */
+#ifndef YRDX_CTLCLIENT_H
+#define YRDX_CTLCLIENT_H
+
+#include "error.h"
+#include "wire.h"
+
+typedef struct yx_ctl yx_ctl_t;
+
+/* Connects to the daemon's control socket at path. -ENOENT if no socket file exists
+ * (daemon not running), -EACCES if not ours to use. Caller closes with yx_ctl_close. */
+int yx_ctl_open(const char *path, yx_ctl_t **out);
+void yx_ctl_close(yx_ctl_t **ctl);
+
+/* Sends req and waits up to timeout_ms for the reply (caller frees it with
+ * yrdx__control_reply__free_unpacked). -ETIMEDOUT if the daemon does not answer,
+ * YX_EDECODE for a malformed reply. */
+int yx_ctl_call(yx_ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
+		Yrdx__ControlReply **reply);
+
+#endif

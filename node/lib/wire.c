@@ -1,0 +1,87 @@
+#include "wire.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *msg,
+		 size_t *sent_bytes)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	zframe_t *frame = zframe_new(NULL, len);
+	if (!frame)
+		return -ENOMEM;
+	protobuf_c_message_pack(msg, zframe_data(frame));
+	if (sent_bytes)
+		*sent_bytes = len;
+	if (routing_id) {
+		zframe_t *id = zframe_dup(routing_id);
+		if (zframe_send(&id, sock, ZFRAME_MORE) != 0) {
+			zframe_destroy(&id);
+			zframe_destroy(&frame);
+			return -errno;
+		}
+	}
+	if (zframe_send(&frame, sock, 0) != 0) {
+		int err = errno;
+		zframe_destroy(&frame);
+		return -err;
+	}
+	return YX_OK;
+}
+
+int yx_wire_recv(zsock_t *sock, zframe_t **routing_id, zframe_t **frame)
+{
+	int ret = YX_OK;
+	*frame = NULL;
+	if (routing_id)
+		*routing_id = NULL;
+	if (!(zsock_events(sock) & ZMQ_POLLIN))
+		return -EAGAIN;
+	if (routing_id) {
+		*routing_id = zframe_recv(sock);
+		if (!*routing_id)
+			return -errno;
+		if (!zframe_more(*routing_id)) {
+			ret = YX_EDECODE;
+			goto out;
+		}
+	}
+	*frame = zframe_recv(sock);
+	if (!*frame) {
+		ret = -errno;
+		goto out;
+	}
+	if (zframe_more(*frame)) {
+		/* More parts than the protocol has: drain them and refuse the message. */
+		while (zsock_rcvmore(sock)) {
+			zframe_t *extra = zframe_recv(sock);
+			zframe_destroy(&extra);
+		}
+		ret = YX_EDECODE;
+		goto out;
+	}
+	if (zframe_size(*frame) > YX_MAX_WIRE_BYTES)
+		ret = YX_ETOOBIG;
+out:
+	if (ret) {
+		zframe_destroy(frame);
+		if (routing_id)
+			zframe_destroy(routing_id);
+	}
+	return ret;
+}
+
+Yrdx__PeerMessage *yx_wire_peer_message(zframe_t *frame)
+{
+	return yrdx__peer_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
+}
+
+Yrdx__ControlRequest *yx_wire_control_request(zframe_t *frame)
+{
+	return yrdx__control_request__unpack(NULL, zframe_size(frame), zframe_data(frame));
+}
+
+Yrdx__ControlReply *yx_wire_control_reply(zframe_t *frame)
+{
+	return yrdx__control_reply__unpack(NULL, zframe_size(frame), zframe_data(frame));
+}

@@ -1,0 +1,13 @@
+# two peers with one key
+node
+    name = shanghai
+    city = 310000
+listen
+    peer = tcp://127.0.0.1:7401
+peers
+    hangzhou
+        endpoint = tcp://127.0.0.1:7411
+        public_key = "rPeSjC1Eumn+qrHOykFdkt4MiQdUo4vWcHHB+IGsEns="
+    hefei
+        endpoint = tcp://127.0.0.1:7421
+        public_key = "rPeSjC1Eumn+qrHOykFdkt4MiQdUo4vWcHHB+IGsEns="

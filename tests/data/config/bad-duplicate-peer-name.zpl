@@ -1,0 +1,13 @@
+# one peer twice
+node
+    name = shanghai
+    city = 310000
+listen
+    peer = tcp://127.0.0.1:7401
+peers
+    hangzhou
+        endpoint = tcp://127.0.0.1:7411
+        public_key = "rPeSjC1Eumn+qrHOykFdkt4MiQdUo4vWcHHB+IGsEns="
+    hangzhou
+        endpoint = tcp://127.0.0.1:7412
+        public_key = "lPpPEyjZNaw35YInrLUsHoWad4OavKm6J/pn7xeF2pI="

@@ -1,0 +1,7 @@
+# feed on the peer endpoint
+node
+    name = shanghai
+    city = 310000
+listen
+    peer = tcp://127.0.0.1:7401
+    feed = tcp://127.0.0.1:7401

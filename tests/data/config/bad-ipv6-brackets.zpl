@@ -1,0 +1,6 @@
+# IPv6 without brackets
+node
+    name = shanghai
+    city = 310000
+listen
+    peer = tcp://::1:7401

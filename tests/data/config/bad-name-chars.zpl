@@ -1,0 +1,6 @@
+# upper case in a name
+node
+    name = Shanghai
+    city = 310000
+listen
+    peer = tcp://127.0.0.1:7401

@@ -1,0 +1,4 @@
+# a line without =
+node
+    name shanghai
+    city = 310000

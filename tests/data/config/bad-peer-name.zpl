@@ -1,0 +1,10 @@
+# peer names must follow the name rule
+node
+    name = shanghai
+    city = 310000
+listen
+    peer = tcp://127.0.0.1:7401
+peers
+    Hang_zhou
+        endpoint = tcp://127.0.0.1:7411
+        public_key = "rPeSjC1Eumn+qrHOykFdkt4MiQdUo4vWcHHB+IGsEns="

@@ -1,0 +1,3 @@
+# a tab where 4 spaces belong
+node
+	name = shanghai

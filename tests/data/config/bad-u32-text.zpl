@@ -1,0 +1,8 @@
+# a number with a unit
+node
+    name = shanghai
+    city = 310000
+listen
+    peer = tcp://127.0.0.1:7401
+sync
+    heartbeat_ms = 1s

@@ -1,0 +1,6 @@
+# typo: nmae
+node
+    nmae = shanghai
+    city = 310000
+listen
+    peer = tcp://127.0.0.1:7401

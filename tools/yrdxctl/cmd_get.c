@@ -1,0 +1,55 @@
+/* get: one record by kind and id, from every origin that has one (or from one). */
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "keys.h"
+#include "yrdxctl.h"
+
+int cmd_get(ctl_t *ctl, int argc, char **argv)
+{
+	static const char help[] =
+		"usage: yrdxctl -c FILE get KIND ID [--origin PUBKEY]\n"
+		"Prints the current version of record ID of KIND as JSON, one line per origin\n"
+		"that holds one (a record belongs to the node that wrote it). Exit 1 if none.\n";
+	yx_store_t *store = NULL;
+	yx_vector_t vec;
+	uint8_t only[32];
+	bool have_only = false;
+	yx_diag_t diag = {{0}};
+	if (ctl_wants_help(argc, argv, help))
+		return EXIT_OK;
+	if (argc == 5 && strcmp(argv[3], "--origin") == 0) {
+		if (yx_pubkey_parse(argv[4], only, &diag) != YX_OK)
+			return ctl_fail(EXIT_USAGE, "get: --origin %s", diag.msg);
+		have_only = true;
+	} else if (argc != 3) {
+		return ctl_fail(EXIT_USAGE, "get: expected KIND ID (see --help)");
+	}
+	yx_kind_t kind = yx_kind_from_name(argv[1]);
+	if (kind == YX_KIND_NONE)
+		return ctl_fail(EXIT_USAGE, "get: unknown kind \"%s\"", argv[1]);
+	int rc = ctl_open_store(ctl, &store);
+	if (rc)
+		return rc;
+	if (yx_store_vector(store, &vec) != YX_OK) {
+		yx_store_close(&store);
+		return ctl_fail(EXIT_FAIL, "get: cannot read the store");
+	}
+	size_t found = 0;
+	for (size_t i = 0; i < vec.n; i++) {
+		Yrdx__Change *c = NULL;
+		if (have_only && memcmp(only, vec.tips[i].origin, 32) != 0)
+			continue;
+		if (yx_store_get(store, kind, vec.tips[i].origin, argv[2], &c) != YX_OK)
+			continue;
+		found++;
+		ctl_print_json(yx_change_to_json(c));
+		yx_change_free(&c);
+	}
+	yx_vector_free(&vec);
+	yx_store_close(&store);
+	if (!found)
+		return ctl_fail(EXIT_FAIL, "no %s \"%s\" in this node's store", argv[1], argv[2]);
+	return EXIT_OK;
+}

@@ -1,0 +1,212 @@
+/* status, sync: ask the running node. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "yrdxctl.h"
+
+#define STATUS_TIMEOUT_MS 5000
+
+static int get_status(ctl_t *ctl, Yrdx__ControlReply **reply)
+{
+	Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
+	Yrdx__StatusRequest st = YRDX__STATUS_REQUEST__INIT;
+	req.req_case = YRDX__CONTROL_REQUEST__REQ_STATUS;
+	req.status = &st;
+	int rc = ctl_call(ctl, &req, STATUS_TIMEOUT_MS, reply);
+	if (rc == EXIT_OK && (!(*reply)->status || (*reply)->error)) {
+		rc = ctl_fail(EXIT_FAIL, "status: %s", (*reply)->message);
+		yrdx__control_reply__free_unpacked(*reply, NULL);
+	}
+	return rc;
+}
+
+static uint64_t vector_seq(const Yrdx__VersionVector *v, const ProtobufCBinaryData *origin)
+{
+	for (size_t i = 0; v && i < v->n_entries; i++)
+		if (v->entries[i]->origin.len == origin->len &&
+		    memcmp(v->entries[i]->origin.data, origin->data, origin->len) == 0)
+			return v->entries[i]->seq;
+	return 0;
+}
+
+/* Records we lack that a peer has, summed over origins. */
+static uint64_t behind(const Yrdx__StatusReply *s, const Yrdx__PeerStatus *p)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; p->tips && i < p->tips->n_entries; i++) {
+		uint64_t mine = vector_seq(s->vector, &p->tips->entries[i]->origin);
+		if (p->tips->entries[i]->seq > mine)
+			n += p->tips->entries[i]->seq - mine;
+	}
+	return n;
+}
+
+static json_t *status_json(const Yrdx__StatusReply *s)
+{
+	char key[YX_PUBKEY_TEXT_LEN + 1];
+	json_t *peers = json_array(), *counters = json_object(), *vector = json_array();
+	for (size_t i = 0; s->vector && i < s->vector->n_entries; i++) {
+		yx_pubkey_format(s->vector->entries[i]->origin.data, key);
+		json_array_append_new(vector, json_pack("{s:s, s:I}", "origin", key, "seq",
+							(json_int_t)s->vector->entries[i]->seq));
+	}
+	for (size_t i = 0; i < s->n_peers; i++) {
+		const Yrdx__PeerStatus *p = s->peers[i];
+		yx_pubkey_format(p->key.data, key);
+		json_array_append_new(peers, json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+						       "name", p->name, "endpoint", p->endpoint,
+						       "key", key, "connected", p->connected,
+						       "last_contact_ms", (json_int_t)p->last_contact_ms,
+						       "behind", (json_int_t)behind(s, p),
+						       "bytes_in", (json_int_t)p->bytes_in,
+						       "bytes_out", (json_int_t)p->bytes_out,
+						       "segments_in", (json_int_t)p->segments_in,
+						       "rejected", (json_int_t)p->rejected));
+	}
+	for (size_t i = 0; i < s->n_counters; i++)
+		json_object_set_new(counters, s->counters[i]->name,
+				    json_integer((json_int_t)s->counters[i]->value));
+	yx_pubkey_format(s->key.data, key);
+	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:I}", "name", s->name, "city",
+			 (int)s->city, "key", key, "vector", vector, "peers", peers, "counters",
+			 counters, "store_bytes", (json_int_t)s->store_bytes);
+}
+
+int cmd_status(ctl_t *ctl, int argc, char **argv)
+{
+	static const char help[] = "usage: yrdxctl -c FILE status [--json]\n"
+				   "This node, each peer (connected, last contact, records behind,\n"
+				   "bytes in/out) and the node's counters.\n";
+	Yrdx__ControlReply *reply = NULL;
+	char key[YX_PUBKEY_TEXT_LEN + 1];
+	if (ctl_wants_help(argc, argv, help))
+		return EXIT_OK;
+	int rc = get_status(ctl, &reply);
+	if (rc)
+		return rc;
+	const Yrdx__StatusReply *s = reply->status;
+	if (ctl->json) {
+		ctl_print_json(status_json(s));
+	} else {
+		uint64_t total = 0;
+		for (size_t i = 0; s->vector && i < s->vector->n_entries; i++)
+			total += s->vector->entries[i]->seq;
+		yx_pubkey_format(s->key.data, key);
+		printf("node %s (city %u) key %s\n", s->name, s->city, key);
+		printf("store: %llu changes from %zu origins, %.1f MiB on disk\n",
+		       (unsigned long long)total, s->vector ? s->vector->n_entries : 0,
+		       (double)s->store_bytes / (1 << 20));
+		printf("%-12s %-10s %-24s %10s %12s %12s %8s\n", "PEER", "STATE", "LAST CONTACT",
+		       "BEHIND", "BYTES IN", "BYTES OUT", "REJECTED");
+		for (size_t i = 0; i < s->n_peers; i++) {
+			const Yrdx__PeerStatus *p = s->peers[i];
+			char when[32] = "never";
+			if (p->last_contact_ms) {
+				time_t t = (time_t)(p->last_contact_ms / 1000);
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+			}
+			printf("%-12s %-10s %-24s %10llu %12llu %12llu %8llu\n", p->name,
+			       p->connected ? "connected" : "down", when,
+			       (unsigned long long)behind(s, p), (unsigned long long)p->bytes_in,
+			       (unsigned long long)p->bytes_out, (unsigned long long)p->rejected);
+		}
+		printf("counters:");
+		for (size_t i = 0; i < s->n_counters; i++)
+			if (s->counters[i]->value)
+				printf(" %s=%llu", s->counters[i]->name,
+				       (unsigned long long)s->counters[i]->value);
+		printf("\n");
+	}
+	yrdx__control_reply__free_unpacked(reply, NULL);
+	return EXIT_OK;
+}
+
+int cmd_sync(ctl_t *ctl, int argc, char **argv)
+{
+	static const char help[] =
+		"usage: yrdxctl -c FILE sync [PEER] [--wait] [--timeout SECONDS]\n"
+		"Asks every peer (or PEER) for what this node lacks, now. With --wait, waits\n"
+		"(progress on stderr) until no connected peer has records this node lacks.\n";
+	bool wait = false;
+	long timeout_s = 60;
+	const char *peer = "";
+	if (ctl_wants_help(argc, argv, help))
+		return EXIT_OK;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--wait") == 0)
+			wait = true;
+		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
+			timeout_s = atol(argv[++i]);
+		else if (argv[i][0] != '-' && !*peer)
+			peer = argv[i];
+		else
+			return ctl_fail(EXIT_USAGE, "sync: unexpected \"%s\" (see --help)", argv[i]);
+	}
+	Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
+	Yrdx__SyncRequest sr = YRDX__SYNC_REQUEST__INIT;
+	Yrdx__ControlReply *reply = NULL;
+	sr.peer = (char *)peer;
+	req.req_case = YRDX__CONTROL_REQUEST__REQ_SYNC;
+	req.sync = &sr;
+	int rc = ctl_call(ctl, &req, STATUS_TIMEOUT_MS, &reply);
+	if (rc)
+		return rc;
+	if (reply->error) {
+		rc = ctl_fail(EXIT_USAGE, "sync %s: %s", peer, reply->message);
+		yrdx__control_reply__free_unpacked(reply, NULL);
+		return rc;
+	}
+	yrdx__control_reply__free_unpacked(reply, NULL);
+	if (!wait)
+		return EXIT_OK;
+	bool tty = isatty(2);
+	time_t deadline = time(NULL) + timeout_s;
+	uint64_t first_behind = 0;
+	for (;;) {
+		if ((rc = get_status(ctl, &reply)))
+			return rc;
+		const Yrdx__StatusReply *s = reply->status;
+		uint64_t lag = 0;
+		size_t connected = 0;
+		for (size_t i = 0; i < s->n_peers; i++) {
+			if (*peer && strcmp(peer, s->peers[i]->name) != 0)
+				continue;
+			if (!s->peers[i]->connected)
+				continue;
+			connected++;
+			uint64_t b = behind(s, s->peers[i]);
+			if (b > lag)
+				lag = b;
+		}
+		yrdx__control_reply__free_unpacked(reply, NULL);
+		if (lag > first_behind)
+			first_behind = lag;
+		if (tty && first_behind) {
+			int pct = (int)(100 * (first_behind - lag) / first_behind);
+			fprintf(stderr, "\r[%-40.*s] %3d%%  %llu behind ", pct * 40 / 100,
+				"########################################", pct,
+				(unsigned long long)lag);
+		}
+		if (connected && lag == 0) {
+			if (tty)
+				fputc('\n', stderr);
+			if (ctl->json)
+				ctl_print_json(json_pack("{s:b}", "caught_up", 1));
+			else
+				printf("caught up\n");
+			return EXIT_OK;
+		}
+		if (time(NULL) >= deadline) {
+			if (tty)
+				fputc('\n', stderr);
+			return ctl_fail(EXIT_FAIL, "sync: not caught up after %ld s (%llu behind, %zu "
+						   "peer%s connected)", timeout_s,
+					(unsigned long long)lag, connected, connected == 1 ? "" : "s");
+		}
+		usleep(100000);
+	}
+}

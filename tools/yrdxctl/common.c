@@ -1,0 +1,94 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "yrdxctl.h"
+
+int ctl_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("yrdxctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int ctl_need_config(ctl_t *ctl)
+{
+	yx_diag_t diag = {{0}};
+	if (ctl->cfg)
+		return EXIT_OK;
+	if (!ctl->config_path)
+		return ctl_fail(EXIT_USAGE, "this command needs the node's config: yrdxctl -c FILE ...");
+	int ret = yx_config_load(ctl->config_path, &ctl->cfg, &diag);
+	if (ret)
+		return ctl_fail(ret == YX_ECONFIG ? EXIT_USAGE : EXIT_FAIL, "%s", diag.msg);
+	return EXIT_OK;
+}
+
+int ctl_open_store(ctl_t *ctl, yx_store_t **store)
+{
+	yx_diag_t diag = {{0}};
+	int rc = ctl_need_config(ctl);
+	if (rc)
+		return rc;
+	int ret = yx_store_open(ctl->cfg->data_dir, YX_STORE_READONLY, 0, store, &diag);
+	if (ret)
+		return ctl_fail(EXIT_FAIL, "%s", diag.msg[0] ? diag.msg : yx_strerror(ret));
+	return EXIT_OK;
+}
+
+int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
+	     Yrdx__ControlReply **reply)
+{
+	yx_ctl_t *c = NULL;
+	int rc = ctl_need_config(ctl);
+	if (rc)
+		return rc;
+	int ret = yx_ctl_open(ctl->cfg->control_path, &c);
+	if (ret == -ENOENT)
+		return ctl_fail(EXIT_FAIL, "the node is not running (no control socket at %s); "
+					   "start it with: yrdxd -c %s", ctl->cfg->control_path,
+				ctl->cfg->path);
+	if (ret)
+		return ctl_fail(EXIT_FAIL, "control socket %s: %s", ctl->cfg->control_path,
+				yx_strerror(ret));
+	ret = yx_ctl_call(c, req, timeout_ms, reply);
+	yx_ctl_close(&c);
+	if (ret == -ETIMEDOUT)
+		return ctl_fail(EXIT_FAIL, "the node did not answer on %s within %d ms",
+				ctl->cfg->control_path, timeout_ms);
+	if (ret)
+		return ctl_fail(EXIT_FAIL, "control socket: %s", yx_strerror(ret));
+	return EXIT_OK;
+}
+
+void ctl_hex(const uint8_t *bytes, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void ctl_print_json(json_t *value)
+{
+	json_dumpf(value, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(value);
+}
+
+bool ctl_wants_help(int argc, char **argv, const char *usage)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return true;
+		}
+	return false;
+}

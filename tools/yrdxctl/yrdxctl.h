@@ -1,0 +1,56 @@
+/* yrdxctl: the administrator's tool for a city node. One file per command (or family of
+ * commands), a command table in main.c. Exit codes: 0 ok, 1 operational failure, 2 usage
+ * or input error. Tools use libyrdx only: reads may open LMDB read-only, writes go
+ * through the daemon's control socket. */
+#ifndef YRDXCTL_H
+#define YRDXCTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "ctlclient.h"
+#include "store.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+typedef struct {
+	const char *config_path; /* -c FILE */
+	yx_config_t *cfg;        /* loaded for commands that need it */
+	bool json;               /* --json: machine-readable output */
+} ctl_t;
+
+typedef int (*ctl_cmd_fn)(ctl_t *ctl, int argc, char **argv);
+
+/* common.c */
+/* Prints "yrdxctl: " + message to stderr; returns code for `return ctl_fail(...)`. */
+int ctl_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Loads ctl->cfg from -c FILE (or fails with a message naming what to pass). */
+int ctl_need_config(ctl_t *ctl);
+/* Opens the node's store read-only (works while the daemon runs, and when it does not). */
+int ctl_open_store(ctl_t *ctl, yx_store_t **store);
+/* One control request to the running daemon; prints why if it is not reachable. */
+int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
+	     Yrdx__ControlReply **reply);
+/* Lower-case hex of n bytes into out (2n+1). */
+void ctl_hex(const uint8_t *bytes, size_t n, char *out);
+/* Prints a JSON value followed by a newline and releases it. */
+void ctl_print_json(json_t *value);
+/* Standard --help handling: true if argv asks for help (the text has been printed). */
+bool ctl_wants_help(int argc, char **argv, const char *usage);
+
+/* commands */
+int cmd_init(ctl_t *ctl, int argc, char **argv);
+int cmd_keygen(ctl_t *ctl, int argc, char **argv);
+int cmd_pubkey(ctl_t *ctl, int argc, char **argv);
+int cmd_peer(ctl_t *ctl, int argc, char **argv);
+int cmd_park(ctl_t *ctl, int argc, char **argv);
+int cmd_put(ctl_t *ctl, int argc, char **argv);
+int cmd_retract(ctl_t *ctl, int argc, char **argv);
+int cmd_get(ctl_t *ctl, int argc, char **argv);
+int cmd_digest(ctl_t *ctl, int argc, char **argv);
+int cmd_verify(ctl_t *ctl, int argc, char **argv);
+int cmd_status(ctl_t *ctl, int argc, char **argv);
+int cmd_sync(ctl_t *ctl, int argc, char **argv);
+
+#endif
