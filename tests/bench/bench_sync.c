@@ -37,47 +37,64 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int raw_zmq(long n, long record_bytes, long batch)
+/* The receiving process of raw-zmq: counts messages, answers "done" after the last. */
+static int raw_zmq_recv(int port, const char *secret_hex, long messages)
+{
+	uint8_t sk[32];
+	if (sodium_hex2bin(sk, 32, secret_hex, 64, NULL, NULL, NULL) != 0)
+		return 2;
+	zsys_handler_set(NULL);
+	zsock_t *r = zsock_new(ZMQ_ROUTER);
+	zsock_set_curve_server(r, 1);
+	zsock_set_curve_secretkey_bin(r, sk);
+	zsock_set_rcvhwm(r, 1000);
+	if (zsock_bind(r, "tcp://127.0.0.1:%d", port) < 0)
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	long got = 0;
+	zframe_t *id = NULL;
+	while (got < messages) {
+		zframe_destroy(&id);
+		id = zframe_recv(r);
+		zframe_t *f = zframe_recv(r);
+		if (!f)
+			return 1;
+		got++;
+		zframe_destroy(&f);
+	}
+	zframe_send(&id, r, ZFRAME_MORE);
+	zstr_send(r, "done");
+	zclock_sleep(100); /* let "done" leave before the context goes */
+	zsock_destroy(&r);
+	return 0;
+}
+
+static int raw_zmq(const char *self, long n, long record_bytes, long batch)
 {
 	uint8_t server_pk[32], server_sk[32], client_pk[32], client_sk[32];
+	char sk_hex[65], port_s[16], messages_s[32], line[16];
 	crypto_box_keypair(server_pk, server_sk);
 	crypto_box_keypair(client_pk, client_sk);
+	sodium_bin2hex(sk_hex, sizeof(sk_hex), server_sk, 32);
 	long messages = (n + batch - 1) / batch;
 	size_t msg_bytes = (size_t)(batch * record_bytes);
 	int port = 20000 + getpid() % 20000;
-	int ready[2];
-	if (pipe(ready))
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	snprintf(messages_s, sizeof(messages_s), "%ld", messages);
+	int out[2];
+	if (pipe(out))
 		return 1;
 	pid_t pid = fork();
 	if (pid == 0) {
-		/* receiver: counts messages, answers "done" when all arrived */
-		zsys_handler_set(NULL);
-		zsock_t *r = zsock_new(ZMQ_ROUTER);
-		zsock_set_curve_server(r, 1);
-		zsock_set_curve_secretkey_bin(r, server_sk);
-		zsock_set_rcvhwm(r, 1000);
-		if (zsock_bind(r, "tcp://127.0.0.1:%d", port) < 0)
-			_exit(1);
-		if (write(ready[1], "x", 1) != 1)
-			_exit(1);
-		long got = 0;
-		zframe_t *id = NULL;
-		while (got < messages) {
-			zframe_destroy(&id);
-			id = zframe_recv(r);
-			zframe_t *f = zframe_recv(r);
-			if (!f)
-				_exit(1);
-			got++;
-			zframe_destroy(&f);
-		}
-		zframe_send(&id, r, ZFRAME_MORE);
-		zstr_send(r, "done");
-		zsock_destroy(&r);
-		_exit(0);
+		dup2(out[1], 1);
+		close(out[0]);
+		execl(self, self, "raw-zmq-recv", port_s, sk_hex, messages_s, (char *)NULL);
+		_exit(127);
 	}
-	char c;
-	if (read(ready[0], &c, 1) != 1)
+	close(out[1]);
+	FILE *child = fdopen(out[0], "r");
+	if (!fgets(line, sizeof(line), child) || strcmp(line, "ready\n") != 0)
 		return 1;
 	zsys_handler_set(NULL);
 	zsock_t *d = zsock_new(ZMQ_DEALER);
@@ -99,6 +116,7 @@ static int raw_zmq(long n, long record_bytes, long batch)
 	zsock_destroy(&d);
 	free(payload);
 	waitpid(pid, NULL, 0);
+	fclose(child);
 	printf("raw_zmq_curve: %.0f records/s\n", (double)n / t);
 	return 0;
 }
@@ -257,7 +275,9 @@ int main(int argc, char **argv)
 	if (yx_crypto_init())
 		return 1;
 	if (argc == 5 && strcmp(argv[1], "raw-zmq") == 0)
-		return raw_zmq(atol(argv[2]), atol(argv[3]), atol(argv[4]));
+		return raw_zmq(argv[0], atol(argv[2]), atol(argv[3]), atol(argv[4]));
+	if (argc == 5 && strcmp(argv[1], "raw-zmq-recv") == 0)
+		return raw_zmq_recv(atoi(argv[2]), argv[3], atol(argv[4]));
 	if (argc == 6 && strcmp(argv[1], "raw-lmdb") == 0)
 		return raw_lmdb(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]));
 	if (argc == 8 && strcmp(argv[1], "latency") == 0)
