@@ -66,8 +66,14 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
 			ret = yx_batch_retract(b, (yx_kind_t)c->kind, c->id ? c->id : "",
 					       c->tombstone->reason, &diag);
-		else
+		else if (req->skip_unchanged) {
+			bool written = false;
+			ret = yx_batch_put_if_changed(b, c, &written, &diag);
+			if (ret == YX_OK && !written)
+				r->unchanged++;
+		} else {
 			ret = yx_batch_put(b, c, &diag);
+		}
 		if (ret) {
 			char msg[700];
 			snprintf(msg, sizeof(msg), "record %zu (%s %s): %s", i + 1,

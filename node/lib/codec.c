@@ -57,6 +57,19 @@ const char *yx_change_body_id(const Yrdx__Change *c)
 	}
 }
 
+const ProtobufCMessage *yx_change_body(const Yrdx__Change *c)
+{
+	switch (c->body_case) {
+	case YRDX__CHANGE__BODY_INCUBATOR: return &c->incubator->base;
+	case YRDX__CHANGE__BODY_ENTERPRISE: return &c->enterprise->base;
+	case YRDX__CHANGE__BODY_PARK: return &c->park->base;
+	case YRDX__CHANGE__BODY_RELAY_EVENT: return &c->relay_event->base;
+	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION: return &c->joint_participation->base;
+	case YRDX__CHANGE__BODY_EVALUATION: return &c->evaluation->base;
+	default: return NULL;
+	}
+}
+
 void yx_change_set_body(Yrdx__Change *c, yx_kind_t kind, void *record)
 {
 	switch (kind) {

@@ -39,6 +39,9 @@ yx_kind_t yx_change_body_kind(const Yrdx__Change *change);
  * NULL for a tombstone or an empty body. Points into change. */
 const char *yx_change_body_id(const Yrdx__Change *change);
 
+/* The body's record message (NULL for a tombstone or an empty body); points into change. */
+const ProtobufCMessage *yx_change_body(const Yrdx__Change *change);
+
 /* Points change's oneof at record (a Yrdx__Incubator* etc. matching kind); the change
  * does not take ownership. */
 void yx_change_set_body(Yrdx__Change *change, yx_kind_t kind, void *record);

@@ -834,6 +834,49 @@ int yx_batch_put(yx_batch_t *b, const Yrdx__Change *c, yx_diag_t *diag)
 	return batch_append(b, c, diag);
 }
 
+/* Whether two record messages pack to the same bytes. Packing is deterministic for one
+ * build, which is all a comparison needs (stored bytes are never re-packed for hashing). */
+static bool same_record(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+	if (!a || !b || a->descriptor != b->descriptor)
+		return false;
+	size_t la = protobuf_c_message_get_packed_size(a), lb = protobuf_c_message_get_packed_size(b);
+	if (la != lb)
+		return false;
+	uint8_t *pa = malloc(la ? la : 1), *pb = malloc(lb ? lb : 1);
+	bool same = pa && pb;
+	if (same) {
+		protobuf_c_message_pack(a, pa);
+		protobuf_c_message_pack(b, pb);
+		same = memcmp(pa, pb, la) == 0;
+	}
+	free(pa);
+	free(pb);
+	return same;
+}
+
+int yx_batch_put_if_changed(yx_batch_t *b, const Yrdx__Change *c, bool *written, yx_diag_t *diag)
+{
+	uint8_t skey[STATE_KEY_MAX];
+	MDB_val v;
+	*written = false;
+	if (c->id && strlen(c->id) <= YX_MAX_ID_LEN && c->body_case != YRDX__CHANGE__BODY_TOMBSTONE) {
+		size_t sklen = state_key(skey, (yx_kind_t)c->kind, b->origin_id, c->id);
+		if (db_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v) == YX_OK && v.mv_size == 8) {
+			Yrdx__Change *cur = NULL;
+			bool same = log_read_change(b->store, b->txn, b->origin_id, be64_get(v.mv_data),
+						    &cur) == YX_OK &&
+				    same_record(yx_change_body(cur), yx_change_body(c));
+			yx_change_free(&cur);
+			if (same)
+				return YX_OK;
+		}
+	}
+	int ret = yx_batch_put(b, c, diag);
+	*written = ret == YX_OK;
+	return ret;
+}
+
 int yx_batch_retract(yx_batch_t *b, yx_kind_t kind, const char *id, const char *reason,
 		     yx_diag_t *diag)
 {

@@ -64,6 +64,12 @@ int yx_batch_begin(yx_store_t *store, const yx_identity_t *id, yx_batch_t **out)
  * unchanged. */
 int yx_batch_put(yx_batch_t *batch, const Yrdx__Change *change, yx_diag_t *diag);
 
+/* Like yx_batch_put, but appends nothing when this node's current version of the record
+ * (as committed before this batch) has the same body: re-importing a registry changes
+ * nothing. *written tells which happened. */
+int yx_batch_put_if_changed(yx_batch_t *batch, const Yrdx__Change *change, bool *written,
+			    yx_diag_t *diag);
+
 /* Appends a tombstone for this node's record (kind, id). YX_ENOTFOUND if no such live
  * record. */
 int yx_batch_retract(yx_batch_t *batch, yx_kind_t kind, const char *id, const char *reason,

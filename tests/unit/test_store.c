@@ -365,6 +365,32 @@ static void test_indexes_every_kind(void **state)
 	node_close(&a);
 }
 
+static void test_put_if_changed(void **state)
+{
+	(void)state;
+	node_t a;
+	yx_diag_t d = {{0}};
+	bool written = true;
+	yx_batch_t *b = NULL;
+	yx_head_t h;
+	fx_enterprise_t f;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	node_open(&a, "store-ifchanged");
+	put_enterprises(&a, 0, 10);
+	fx_enterprise_init(&f, 4);
+	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+	c.id = f.code;
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_put_if_changed(b, &c, &written, &d), YX_OK);
+	assert_false(written); /* identical to the current version */
+	f.e.employees++;
+	assert_int_equal(yx_batch_put_if_changed(b, &c, &written, &d), YX_OK);
+	assert_true(written);
+	assert_int_equal(yx_batch_commit(&b, &h), YX_OK);
+	assert_int_equal(h.seq, 11);
+	node_close(&a);
+}
+
 static void test_reopen(void **state)
 {
 	(void)state;
@@ -671,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_append_read_iterate),
 		cmocka_unit_test(test_update_and_retract),
 		cmocka_unit_test(test_indexes_every_kind),
+		cmocka_unit_test(test_put_if_changed),
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_schema_check),
 		cmocka_unit_test(test_remote_rejections),
