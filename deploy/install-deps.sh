@@ -11,6 +11,7 @@ packages=(
   liblmdb-dev lmdb-utils                  # the store
   libcmocka-dev                           # unit tests
   libjansson-dev libcsv-dev               # JSON / CSV for yrdxctl
+  libmicrohttpd-dev                       # metrics and status page over HTTP
   iproute2 procps python3                 # integration tests: namespaces, ps, helpers
 )
 

@@ -12,6 +12,8 @@ if [ "${YRDX_SANITIZE:-0}" = 1 ]; then
   cmake_args=(-DYRDX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  # Memory bounds are asserted on the normal build only.
+  set -- -LE memory-bound "$@"
 else
   build=build
   cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)

@@ -28,10 +28,15 @@ static void usage(FILE *out)
 		     "  -h, --help          this help\n");
 }
 
-static time_t file_mtime(const char *path)
+/* A fingerprint of the config file: yrdxctl replaces it by rename, so the inode changes
+ * even when the edit falls in the same second as the last one. */
+static uint64_t file_stamp(const char *path)
 {
 	struct stat st;
-	return stat(path, &st) == 0 ? st.st_mtime : 0;
+	if (stat(path, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_ino * 1000003u ^ (uint64_t)st.st_mtim.tv_sec * 1000000007u ^
+	       (uint64_t)st.st_mtim.tv_nsec ^ (uint64_t)st.st_size << 40;
 }
 
 /* Re-reads the config; on any error the running config stays. Settings other than the
@@ -40,7 +45,7 @@ static void reload(yxd_t *d)
 {
 	yx_config_t *fresh = NULL;
 	yx_diag_t diag = {{0}};
-	d->config_mtime = file_mtime(d->cfg->path);
+	d->config_stamp = file_stamp(d->cfg->path);
 	if (yx_config_load(d->cfg->path, &fresh, &diag) != YX_OK) {
 		yx_log_error("reload refused, keeping the running configuration: %s", diag.msg);
 		return;
@@ -120,7 +125,7 @@ static int run(yxd_t *d, int sigfd)
 	zmq_pollitem_t *items = NULL;
 	size_t cap = 0;
 	while (!d->stopping) {
-		size_t n = 4 + d->n_clients;
+		size_t n = 5 + d->n_clients;
 		if (n > cap) {
 			zmq_pollitem_t *grown = realloc(items, n * sizeof(*items));
 			if (!grown)
@@ -133,6 +138,12 @@ static int run(yxd_t *d, int sigfd)
 		items[2] = (zmq_pollitem_t){zsock_resolve(d->control), 0, ZMQ_POLLIN, 0};
 		items[3] = (zmq_pollitem_t){NULL, sigfd, ZMQ_POLLIN, 0};
 		size_t live = 4;
+		int metrics_fd = yxd_metrics_fd(d);
+		size_t metrics_item = 0;
+		if (metrics_fd >= 0) {
+			metrics_item = live;
+			items[live++] = (zmq_pollitem_t){NULL, metrics_fd, ZMQ_POLLIN, 0};
+		}
 		for (size_t i = 0; i < d->n_clients; i++) {
 			zsock_t *s = yxd_client_socket(d->clients[i]);
 			if (s)
@@ -149,6 +160,8 @@ static int run(yxd_t *d, int sigfd)
 			signals_handle(d, sigfd);
 		if (items[0].revents & ZMQ_POLLIN)
 			yxd_zap_handle(d);
+		if (metrics_item && (items[metrics_item].revents & ZMQ_POLLIN))
+			yxd_metrics_run(d);
 		/* Every client socket: polled readiness or not, drain what is there. */
 		for (size_t i = 0; i < d->n_clients; i++)
 			if (yxd_client_socket(d->clients[i]))
@@ -164,8 +177,9 @@ static int run(yxd_t *d, int sigfd)
 			if (d->remote)
 				yxd_remote_flush(d);
 			yxd_clients_tick(d, now);
+			yxd_metrics_run(d); /* its connection timeouts */
 			yxd_serve_tick(d, now);
-			if (file_mtime(d->cfg->path) != d->config_mtime)
+			if (file_stamp(d->cfg->path) != d->config_stamp)
 				d->reload_requested = true;
 			next_tick = now + TICK_MS;
 		}
@@ -220,7 +234,7 @@ int main(int argc, char **argv)
 	}
 	if (open_node(&d) != YX_OK)
 		goto out;
-	d.config_mtime = file_mtime(d.cfg->path);
+	d.config_stamp = file_stamp(d.cfg->path);
 	zsys_handler_set(NULL); /* signals come through the signalfd, not CZMQ's handler */
 	zsys_set_linger(0);
 	if ((sigfd = signals_open()) < 0) {
@@ -228,7 +242,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_control_start(&d) ||
-	    yxd_clients_sync_config(&d))
+	    yxd_metrics_start(&d) || yxd_clients_sync_config(&d))
 		goto out;
 	yx_log_info("node %s (city %u) up, key %s, %zu peers, %zu parks", d.cfg->name, d.cfg->city,
 		    d.pubkey_text, d.cfg->n_peers, d.cfg->n_parks);
@@ -239,6 +253,7 @@ int main(int argc, char **argv)
 	yx_log_info("stopped");
 out:
 	yxd_clients_stop(&d);
+	yxd_metrics_stop(&d);
 	yxd_control_stop(&d);
 	yxd_serve_stop(&d);
 	yxd_zap_stop(&d);

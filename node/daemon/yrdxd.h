@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct MHD_Daemon;
+
 #include "config.h"
 #include "keys.h"
 #include "store.h"
@@ -61,10 +63,12 @@ struct yxd {
 	size_t remote_segments;
 	int64_t remote_opened_ms;
 
+	struct MHD_Daemon *metrics; /* HTTP metrics and status page (metrics.c) */
+
 	uint64_t counters[C_COUNT];
 	bool stopping;
 	bool reload_requested;
-	time_t config_mtime;
+	uint64_t config_stamp; /* of the config file, to notice edits */
 };
 
 /* ---- zap.c ---- */
@@ -95,6 +99,12 @@ int yxd_remote_flush(yxd_t *d);
 int yxd_clients_sync_now(yxd_t *d, const char *peer);
 void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *reply);
 void yxd_clients_status_free(Yrdx__StatusReply *reply);
+
+/* ---- metrics.c ---- */
+int yxd_metrics_start(yxd_t *d);
+void yxd_metrics_stop(yxd_t *d);
+int yxd_metrics_fd(yxd_t *d); /* -1 when off */
+void yxd_metrics_run(yxd_t *d);
 
 /* ---- control.c ---- */
 int yxd_control_start(yxd_t *d);

@@ -239,7 +239,7 @@ static int integer_from_json(ctx_t *cx, const json_t *v, bool strings, wide_int_
 static int signed_from_json(ctx_t *cx, const json_t *v, bool strings, int64_t min, int64_t max,
 			    int64_t *out)
 {
-	wide_int_t w;
+	wide_int_t w = {0};
 	int ret = integer_from_json(cx, v, strings, &w);
 	char what[80];
 
@@ -261,7 +261,7 @@ static int signed_from_json(ctx_t *cx, const json_t *v, bool strings, int64_t mi
 static int unsigned_from_json(ctx_t *cx, const json_t *v, bool strings, uint64_t max,
 			      uint64_t *out)
 {
-	wide_int_t w;
+	wide_int_t w = {0};
 	int ret = integer_from_json(cx, v, strings, &w);
 	char what[64];
 
@@ -410,9 +410,9 @@ static int value_from_json(ctx_t *cx, const ProtobufCFieldDescriptor *f, const j
 			   void *member)
 {
 	int ret = YX_OK;
-	int64_t i64;
-	uint64_t u64;
-	double dbl;
+	int64_t i64 = 0;
+	uint64_t u64 = 0;
+	double dbl = 0;
 
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_INT32:
