@@ -183,10 +183,20 @@ class Federation:
     def close(self, keep=False):
         for n in self.nodes:
             if n.proc and n.proc.poll() is None:
-                n.proc.kill()
-                n.proc.wait()
+                n.proc.send_signal(signal.SIGTERM)
+                try:
+                    n.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    n.proc.kill()
+                    n.proc.wait()
+        # A sanitizer build reports memory errors and leaks in the daemons' logs.
+        reports = [n.name for n in self.nodes
+                   if "AddressSanitizer" in n.log() or "runtime error:" in n.log()
+                   or "LeakSanitizer" in n.log()]
         if not keep:
             shutil.rmtree(self.root, ignore_errors=True)
+        if reports:
+            raise AssertionError("sanitizer reports in the logs of: %s" % ", ".join(reports))
 
     def dump_logs(self):
         for n in self.nodes:
@@ -197,6 +207,8 @@ class Federation:
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type:
+            self.dump_logs()
+        elif any("Sanitizer" in n.log() or "runtime error:" in n.log() for n in self.nodes):
             self.dump_logs()
         self.close()
         return False
