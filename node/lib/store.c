@@ -1645,3 +1645,33 @@ int yx_store_verify(yx_store_t *s, yx_diag_t *diag)
 	mdb_txn_abort(txn);
 	return ret;
 }
+
+int yx_store_backup(yx_store_t *s, const char *dest, yx_diag_t *diag)
+{
+	char path[4200];
+	struct stat st;
+	if (mkdir(dest, 0700) != 0 && errno != EEXIST)
+		return yx_diag_set(diag, -errno, "%s: %s", dest, strerror(errno));
+	snprintf(path, sizeof(path), "%s/data.mdb", dest);
+	if (stat(path, &st) == 0)
+		return yx_diag_set(diag, -EEXIST, "%s already holds a store; refusing to overwrite", dest);
+	/* mdb_env_copy2 reads one snapshot in a read transaction: writers are not blocked. */
+	int ret = lmdb_error(mdb_env_copy2(s->env, dest, MDB_CP_COMPACT), "backup");
+	if (ret)
+		return yx_diag_set(diag, ret, "backup to %s: %s", dest, yx_strerror(ret));
+	return YX_OK;
+}
+
+int yx_store_usage(yx_store_t *s, uint64_t *used, uint64_t *map)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int ret = lmdb_error(mdb_env_info(s->env, &info), "env info");
+	if (ret == YX_OK)
+		ret = lmdb_error(mdb_env_stat(s->env, &st), "env stat");
+	if (ret)
+		return ret;
+	*used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	*map = info.me_mapsize;
+	return YX_OK;
+}

@@ -193,6 +193,14 @@ int yx_store_digest(yx_store_t *store, uint8_t digest[YX_HASH_BYTES]);
  * local batch was ever committed. */
 int yx_store_node_key(yx_store_t *store, uint8_t key[YX_KEY_BYTES]);
 
+/* Writes a consistent, compacted copy of the store into directory dest (created, must not
+ * hold a store), while other processes keep reading and writing. -EEXIST if dest holds
+ * a data file. */
+int yx_store_backup(yx_store_t *store, const char *dest, yx_diag_t *diag);
+
+/* Bytes of the data file in use (last page) and the map size, for status. */
+int yx_store_usage(yx_store_t *store, uint64_t *used, uint64_t *map);
+
 /* Re-checks every chain link, digest and head signature of every origin. YX_OK, or
  * the first fault with diag naming origin and seq. */
 int yx_store_verify(yx_store_t *store, yx_diag_t *diag);

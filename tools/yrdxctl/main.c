@@ -1,5 +1,6 @@
 /* yrdxctl: command table and global options. */
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,10 @@ static const struct {
 	{"put", cmd_put, "write records of this node from a JSON file"},
 	{"retract", cmd_retract, "retract (tombstone) a record of this node"},
 	{"get", cmd_get, "print a record as JSON"},
+	{"list", cmd_list, "list records of a kind, filtered"},
+	{"profile", cmd_profile, "an enterprise's profile across every city"},
+	{"stats", cmd_stats, "the plan's counts per city, beside its 2025 targets"},
+	{"backup", cmd_backup, "consistent hot copy of the store, verified"},
 	{"digest", cmd_digest, "print the store digest and each origin's tip"},
 	{"verify", cmd_verify, "re-check every chain and signature in the store"},
 	{"status", cmd_status, "this node, its peers and counters"},
@@ -46,6 +51,9 @@ int main(int argc, char **argv)
 	};
 	ctl_t ctl = {0};
 	int opt;
+	/* Display widths of Chinese text need a UTF-8 locale, whatever the environment has. */
+	if (!setlocale(LC_CTYPE, "") || !strstr(setlocale(LC_CTYPE, NULL), "UTF-8"))
+		setlocale(LC_CTYPE, "C.UTF-8");
 	/* '+': options after the command belong to the command. */
 	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -75,7 +83,7 @@ int main(int argc, char **argv)
 				cargc--;
 				k--;
 			}
-		optind = 1;
+		optind = 0; /* 0, not 1: glibc re-initialises (main parsed in "+" mode) */
 		int rc = commands[i].fn(&ctl, cargc, cargv);
 		yx_config_free(&ctl.cfg);
 		return rc;

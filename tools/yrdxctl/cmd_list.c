@@ -1,0 +1,195 @@
+/* list: the current records of one kind, filtered, as a table or NDJSON. Filters match
+ * the record's own fields in their JSON form, so they take the same names put and import
+ * take (e.g. --tier high_quality, --industry integrated_circuits). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "keys.h"
+#include "table.h"
+#include "validate.h"
+#include "yrdxctl.h"
+
+typedef struct {
+	const char *field;  /* record field the option filters on */
+	const char *value;  /* NULL: not given */
+} filter_t;
+
+enum { F_TIER, F_INDUSTRY, F_QUALIFICATION, F_STAGE, F_COUNT };
+
+typedef struct {
+	ctl_t *ctl;
+	yx_kind_t kind;
+	uint32_t city;
+	filter_t filters[F_COUNT];
+	const uint8_t *origin;
+	long limit;
+	long shown;
+	table_t *table;
+} list_t;
+
+/* The field of industries for each kind (incubators call theirs focus_industries). */
+static const char *industry_field(yx_kind_t kind)
+{
+	return kind == YX_KIND_INCUBATOR ? "focus_industries" : "industries";
+}
+
+static bool value_matches(const json_t *v, const char *want)
+{
+	if (json_is_string(v))
+		return strcasecmp(json_string_value(v), want) == 0;
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(v, i, e)
+			if (json_is_string(e) && strcasecmp(json_string_value(e), want) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* Joins an array of strings (or a string) with ','. */
+static void cell(const json_t *rec, const char *field, char *out, size_t cap)
+{
+	const json_t *v = json_object_get(rec, field);
+	out[0] = '\0';
+	if (json_is_string(v)) {
+		snprintf(out, cap, "%s", json_string_value(v));
+	} else if (json_is_integer(v)) {
+		snprintf(out, cap, "%lld", (long long)json_integer_value(v));
+	} else if (json_is_array(v)) {
+		size_t i, len = 0;
+		json_t *e;
+		json_array_foreach(v, i, e) {
+			if (!json_is_string(e) || len + 2 >= cap)
+				continue;
+			len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "",
+						json_string_value(e));
+		}
+	}
+}
+
+static const char *const columns[YX_KIND_COUNT][6] = {
+	[YX_KIND_INCUBATOR] = {"id", "name", "city", "tier", "operator_type", "focus_industries"},
+	[YX_KIND_ENTERPRISE] = {"credit_code", "name", "city", "stage", "qualifications", "industries"},
+	[YX_KIND_PARK] = {"id", "name", "city", "type", "industries", "capacity"},
+	[YX_KIND_RELAY_EVENT] = {"id", "case_id", "type", "credit_code", "park_id", "note"},
+	[YX_KIND_JOINT] = {"id", "credit_code", "incubator_id", "role", "incubator_ids", "parties"},
+	[YX_KIND_EVALUATION] = {"id", "incubator_id", "period", "result", "operating_subsidy_wan_yuan",
+				"milestone_reward_wan_yuan"},
+};
+
+static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+		 const Yrdx__Change *c)
+{
+	list_t *l = arg;
+	(void)seq;
+	const ProtobufCMessage *body = yx_change_body(c);
+	if (!body || (l->origin && memcmp(l->origin, origin, YX_KEY_BYTES) != 0))
+		return 0;
+	json_t *rec = yx_record_to_json(l->kind, body);
+	bool keep = rec != NULL;
+	if (keep && l->city) {
+		json_t *city = json_object_get(rec, "city");
+		keep = json_is_integer(city) && (uint32_t)json_integer_value(city) == l->city;
+	}
+	for (int f = 0; keep && f < F_COUNT; f++)
+		if (l->filters[f].value)
+			keep = value_matches(json_object_get(rec, l->filters[f].field),
+					     l->filters[f].value);
+	if (keep) {
+		if (l->ctl->json) {
+			ctl_print_json(yx_change_to_json(c));
+		} else {
+			char v[6][160];
+			for (int i = 0; i < 6; i++) {
+				cell(rec, columns[l->kind][i], v[i], sizeof(v[i]));
+				if (strcmp(columns[l->kind][i], "city") == 0 && yx_city_name((uint32_t)atol(v[i])))
+					snprintf(v[i], sizeof(v[i]), "%s", yx_city_name((uint32_t)atol(v[i])));
+			}
+			table_row(l->table, v[0], v[1], v[2], v[3], v[4], v[5]);
+		}
+		l->shown++;
+	}
+	json_decref(rec);
+	return l->limit && l->shown >= l->limit ? 1 : 0;
+}
+
+int cmd_list(ctl_t *ctl, int argc, char **argv)
+{
+	static const char help[] =
+		"usage: yrdxctl -c FILE list KIND [--city CODE] [--tier T] [--industry I]\n"
+		"                               [--qualification Q] [--stage S] [--origin NAME|KEY]\n"
+		"                               [--limit N]\n"
+		"Current records of KIND held by this node (its own and every city's it syncs\n"
+		"with), filtered by field values as put/import spell them, e.g.\n"
+		"  yrdxctl -c FILE list enterprise --qualification gazelle --city 310000\n"
+		"  yrdxctl -c FILE list incubator --tier high_quality\n";
+	static const struct option opts[] = {
+		{"city", required_argument, NULL, 'c'}, {"tier", required_argument, NULL, 't'},
+		{"industry", required_argument, NULL, 'i'},
+		{"qualification", required_argument, NULL, 'q'},
+		{"stage", required_argument, NULL, 's'}, {"origin", required_argument, NULL, 'o'},
+		{"limit", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	list_t l = {.ctl = ctl};
+	const char *origin_arg = NULL;
+	uint8_t origin[32];
+	int opt;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': l.city = (uint32_t)atol(optarg); break;
+		case 't': l.filters[F_TIER].value = optarg; break;
+		case 'i': l.filters[F_INDUSTRY].value = optarg; break;
+		case 'q': l.filters[F_QUALIFICATION].value = optarg; break;
+		case 's': l.filters[F_STAGE].value = optarg; break;
+		case 'o': origin_arg = optarg; break;
+		case 'l': l.limit = atol(optarg); break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: fputs(help, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		return ctl_fail(EXIT_USAGE, "list: expected one KIND (see --help)");
+	l.kind = yx_kind_from_name(argv[optind]);
+	if (l.kind == YX_KIND_NONE)
+		return ctl_fail(EXIT_USAGE, "list: unknown kind \"%s\"", argv[optind]);
+	if (l.city && !yx_city_name(l.city))
+		return ctl_fail(EXIT_USAGE, "list: --city %u is not a Yangtze River Delta city code",
+				l.city);
+	l.filters[F_TIER].field = "tier";
+	l.filters[F_INDUSTRY].field = industry_field(l.kind);
+	l.filters[F_QUALIFICATION].field = "qualifications";
+	l.filters[F_STAGE].field = "stage";
+	int rc = ctl_need_config(ctl);
+	if (rc)
+		return rc;
+	if (origin_arg) {
+		const yx_peer_conf_t *p = yx_config_peer_by_name(ctl->cfg, origin_arg);
+		yx_diag_t diag;
+		if (p)
+			memcpy(origin, p->key, 32);
+		else if (yx_pubkey_parse(origin_arg, origin, &diag) != YX_OK)
+			return ctl_fail(EXIT_USAGE, "list: --origin %s: not a peer name or public key",
+					origin_arg);
+		l.origin = origin;
+	}
+	yx_store_t *store = NULL;
+	if ((rc = ctl_open_store(ctl, &store)))
+		return rc;
+	const char *const *h = columns[l.kind];
+	if (!ctl->json)
+		l.table = table_new(h[0], h[1], h[2], h[3], h[4], h[5], NULL);
+	int ret = yx_store_scan(store, l.kind, visit, &l);
+	yx_store_close(&store);
+	if (l.table)
+		table_print(&l.table, stdout);
+	if (ret != YX_OK && ret != 1)
+		return ctl_fail(EXIT_FAIL, "list: %s", yx_strerror(ret));
+	if (!ctl->json)
+		printf("%ld %s record%s\n", l.shown, yx_kind_name(l.kind), l.shown == 1 ? "" : "s");
+	return EXIT_OK;
+}

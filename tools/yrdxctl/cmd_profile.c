@@ -1,0 +1,166 @@
+/* profile: an enterprise's digital profile (数字画像) merged across every city's records
+ * this node holds: its record in each city, the incubators it went through, where it
+ * landed, its relay-incubation cases and joint-incubation agreements. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "keys.h"
+#include "validate.h"
+#include "yrdxctl.h"
+
+typedef struct {
+	ctl_t *ctl;
+	yx_store_t *store;
+	json_t *cases;
+	json_t *joints;
+} profile_t;
+
+static const char *origin_label(ctl_t *ctl, const uint8_t key[32], char buf[64])
+{
+	const yx_peer_conf_t *p = yx_config_peer_by_key(ctl->cfg, key);
+	uint8_t self[32];
+	yx_identity_t *id = NULL;
+	yx_diag_t d;
+	if (p)
+		return p->name;
+	if (yx_identity_load(ctl->cfg->key_file, &id, &d) == YX_OK) {
+		memcpy(self, yx_identity_public(id), 32);
+		yx_identity_free(&id);
+		if (memcmp(self, key, 32) == 0)
+			return ctl->cfg->name;
+	}
+	yx_pubkey_format(key, buf);
+	buf[12] = '\0';
+	return buf;
+}
+
+static int on_indexed(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+		      const Yrdx__Change *c)
+{
+	profile_t *p = arg;
+	char buf[64];
+	(void)seq;
+	json_t *j = yx_change_to_json(c);
+	json_object_set_new(j, "origin_name", json_string(origin_label(p->ctl, origin, buf)));
+	json_array_append_new(c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT ? p->cases : p->joints, j);
+	return 0;
+}
+
+int cmd_profile(ctl_t *ctl, int argc, char **argv)
+{
+	static const char help[] =
+		"usage: yrdxctl -c FILE profile CREDIT_CODE\n"
+		"The enterprise's profile merged across every city's records held here: its\n"
+		"record in each city (stage, qualifications, incubators, park), its relay cases\n"
+		"and its joint-incubation agreements.\n";
+	yx_diag_t diag = {{0}};
+	yx_vector_t vec;
+	if (ctl_wants_help(argc, argv, help))
+		return EXIT_OK;
+	if (argc != 2)
+		return ctl_fail(EXIT_USAGE, "profile: expected CREDIT_CODE");
+	if (yx_credit_code_check(argv[1], "CREDIT_CODE", &diag) != YX_OK)
+		return ctl_fail(EXIT_USAGE, "profile: %s", diag.msg);
+	profile_t p = {ctl, NULL, json_array(), json_array()};
+	int rc = ctl_open_store(ctl, &p.store);
+	if (rc)
+		return rc;
+	json_t *records = json_array();
+	if (yx_store_vector(p.store, &vec) == YX_OK) {
+		for (size_t i = 0; i < vec.n; i++) {
+			Yrdx__Change *c = NULL;
+			char buf[64];
+			const uint8_t *origin = vec.tips[i].origin;
+			if (yx_store_get(p.store, YX_KIND_ENTERPRISE, origin, argv[1], &c) != YX_OK)
+				continue;
+			json_t *j = yx_change_to_json(c);
+			json_object_set_new(j, "origin_name", json_string(origin_label(ctl, origin, buf)));
+			/* the incubators it names, from the same city's registry */
+			json_t *incs = json_array();
+			for (size_t k = 0; k < c->enterprise->n_incubator_ids; k++) {
+				Yrdx__Change *inc = NULL;
+				const char *iid = c->enterprise->incubator_ids[k];
+				if (yx_store_get(p.store, YX_KIND_INCUBATOR, origin, iid, &inc) == YX_OK) {
+					json_array_append_new(incs, json_pack("{s:s, s:s}", "id", iid, "name",
+									      inc->incubator->name));
+					yx_change_free(&inc);
+				} else {
+					json_array_append_new(incs, json_pack("{s:s}", "id", iid));
+				}
+			}
+			json_object_set_new(j, "incubators", incs);
+			json_array_append_new(records, j);
+			yx_change_free(&c);
+		}
+		yx_vector_free(&vec);
+	}
+	yx_store_find(p.store, YX_INDEX_CREDIT_CODE, argv[1], strlen(argv[1]), on_indexed, &p);
+	yx_store_close(&p.store);
+	if (json_array_size(records) == 0 && json_array_size(p.cases) == 0) {
+		json_decref(records);
+		json_decref(p.cases);
+		json_decref(p.joints);
+		return ctl_fail(EXIT_FAIL, "no enterprise %s in any city's records held here", argv[1]);
+	}
+	if (ctl->json) {
+		ctl_print_json(json_pack("{s:s, s:o, s:o, s:o}", "credit_code", argv[1], "records",
+					 records, "relay_events", p.cases, "joint_participations",
+					 p.joints));
+		return EXIT_OK;
+	}
+	size_t i;
+	json_t *r;
+	printf("enterprise %s\n", argv[1]);
+	json_array_foreach(records, i, r) {
+		json_t *rec = json_object_get(r, "record");
+		time_t t = (time_t)(json_integer_value(json_object_get(r, "time_ms")) / 1000);
+		char when[32];
+		strftime(when, sizeof(when), "%Y-%m-%d", localtime(&t));
+		const char *city = yx_city_name((uint32_t)json_integer_value(json_object_get(rec, "city")));
+		printf("\n  in %s's registry (%s, updated %s): %s\n",
+		       json_string_value(json_object_get(r, "origin_name")), city ? city : "?", when,
+		       json_string_value(json_object_get(rec, "name")));
+		const char *stage = json_string_value(json_object_get(rec, "stage"));
+		printf("    stage           %s\n", stage ? stage : "-");
+		char *q = json_dumps(json_object_get(rec, "qualifications"), JSON_COMPACT);
+		char *ind = json_dumps(json_object_get(rec, "industries"), JSON_COMPACT);
+		printf("    qualifications  %s\n    industries      %s\n", q ? q : "[]", ind ? ind : "[]");
+		free(q);
+		free(ind);
+		size_t k;
+		json_t *inc;
+		json_array_foreach(json_object_get(r, "incubators"), k, inc) {
+			const char *name = json_string_value(json_object_get(inc, "name"));
+			printf("    incubator       %s %s\n", json_string_value(json_object_get(inc, "id")),
+			       name ? name : "");
+		}
+		const char *park = json_string_value(json_object_get(rec, "park_id"));
+		if (park)
+			printf("    park            %s\n", park);
+	}
+	if (json_array_size(p.cases)) {
+		printf("\n  relay cases (接力孵化):\n");
+		json_array_foreach(p.cases, i, r) {
+			json_t *rec = json_object_get(r, "record");
+			printf("    %-20s %-8s park %-14s by %s\n",
+			       json_string_value(json_object_get(rec, "case_id")),
+			       json_string_value(json_object_get(rec, "type")),
+			       json_string_value(json_object_get(rec, "park_id")) ?
+				       json_string_value(json_object_get(rec, "park_id")) : "-",
+			       json_string_value(json_object_get(r, "origin_name")));
+		}
+	}
+	if (json_array_size(p.joints)) {
+		printf("\n  joint incubation (联合孵化):\n");
+		json_array_foreach(p.joints, i, r)
+			printf("    %s by %s\n", json_string_value(json_object_get(r, "id")),
+			       json_string_value(json_object_get(r, "origin_name")));
+	}
+	json_decref(records);
+	json_decref(p.cases);
+	json_decref(p.joints);
+	return EXIT_OK;
+}

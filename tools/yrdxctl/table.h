@@ -1,0 +1,20 @@
+/* table: human-readable tables whose columns line up with Chinese text, measured in
+ * display columns (wcwidth), not bytes. */
+#ifndef YRDXCTL_TABLE_H
+#define YRDXCTL_TABLE_H
+
+#include <stdio.h>
+
+typedef struct table table_t;
+
+/* A table with n columns named by the NULL-terminated header list. */
+table_t *table_new(const char *first_header, ...) __attribute__((sentinel));
+/* Adds a row of exactly as many cells as headers (copied). */
+void table_row(table_t *t, ...);
+/* Prints and frees. */
+void table_print(table_t **t, FILE *out);
+
+/* Display columns taken by UTF-8 text s. */
+int text_width(const char *s);
+
+#endif
