@@ -125,11 +125,11 @@ static void do_status(yxd_t *d, Yrdx__ControlReply *r, Yrdx__StatusReply *s,
 	s->counters = cptrs;
 	s->n_counters = C_COUNT;
 	yxd_clients_status(d, s);
-	struct stat st;
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/data.mdb", d->cfg->data_dir);
-	if (stat(path, &st) == 0)
-		s->store_bytes = (uint64_t)st.st_blocks * 512;
+	uint64_t used = 0, map = 0;
+	if (yx_store_usage(d->store, &used, &map) == YX_OK) {
+		s->store_bytes = used;
+		s->map_bytes = map;
+	}
 	r->status = s;
 }
 

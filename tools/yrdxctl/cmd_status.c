@@ -71,9 +71,10 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 		json_object_set_new(counters, s->counters[i]->name,
 				    json_integer((json_int_t)s->counters[i]->value));
 	yx_pubkey_format(s->key.data, key);
-	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:I}", "name", s->name, "city",
+	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:I, s:I}", "name", s->name, "city",
 			 (int)s->city, "key", key, "vector", vector, "peers", peers, "counters",
-			 counters, "store_bytes", (json_int_t)s->store_bytes);
+			 counters, "store_bytes", (json_int_t)s->store_bytes, "map_bytes",
+			 (json_int_t)s->map_bytes);
 }
 
 int cmd_status(ctl_t *ctl, int argc, char **argv)
@@ -97,9 +98,10 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 			total += s->vector->entries[i]->seq;
 		yx_pubkey_format(s->key.data, key);
 		printf("node %s (city %u) key %s\n", s->name, s->city, key);
-		printf("store: %llu changes from %zu origins, %.1f MiB on disk\n",
+		printf("store: %llu changes from %zu origins, %.1f MiB used of a %.0f GiB map (%.1f%%)\n",
 		       (unsigned long long)total, s->vector ? s->vector->n_entries : 0,
-		       (double)s->store_bytes / (1 << 20));
+		       (double)s->store_bytes / (1 << 20), (double)s->map_bytes / (1 << 30),
+		       s->map_bytes ? 100.0 * (double)s->store_bytes / (double)s->map_bytes : 0.0);
 		printf("%-12s %-10s %-24s %10s %12s %12s %8s\n", "PEER", "STATE", "LAST CONTACT",
 		       "BEHIND", "BYTES IN", "BYTES OUT", "REJECTED");
 		for (size_t i = 0; i < s->n_peers; i++) {
