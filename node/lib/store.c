@@ -1322,26 +1322,54 @@ out:
 	return ret;
 }
 
+/* Opens a read snapshot and a cursor on db positioned at the first key >= (origin, seq).
+ * On success the caller closes both with cursor_done; k and v hold the entry (rc says
+ * whether there was one: 0 or MDB_NOTFOUND). */
+static int origin_cursor(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], int db, uint64_t seq,
+			 MDB_txn **txn, MDB_cursor **cur, uint32_t *oid, MDB_val *k, MDB_val *v,
+			 uint8_t key[12], int *rc)
+{
+	int ret;
+	*txn = NULL;
+	*cur = NULL;
+	if ((ret = txn_begin(s, false, txn)))
+		return ret;
+	if ((ret = origin_lookup(s, *txn, origin, oid)) ||
+	    (ret = lmdb_error(mdb_cursor_open(*txn, s->dbi[db], cur), "cursor"))) {
+		if (*cur)
+			mdb_cursor_close(*cur);
+		mdb_txn_abort(*txn);
+		*cur = NULL;
+		*txn = NULL;
+		return ret;
+	}
+	log_key(key, *oid, seq);
+	k->mv_size = 12;
+	k->mv_data = key;
+	*rc = mdb_cursor_get(*cur, k, v, MDB_SET_RANGE);
+	return YX_OK;
+}
+
+static void cursor_done(MDB_txn *txn, MDB_cursor *cur)
+{
+	if (cur)
+		mdb_cursor_close(cur);
+	if (txn)
+		mdb_txn_abort(txn);
+}
+
 int yx_store_log_iterate(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from_seq,
 			 yx_log_fn fn, void *arg)
 {
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
+	MDB_txn *txn;
+	MDB_cursor *cur;
 	MDB_val k, v;
 	uint8_t key[12];
 	uint32_t oid;
-	int ret, rc;
-	if ((ret = txn_begin(s, false, &txn)))
+	int rc, ret = origin_cursor(s, origin, DB_LOG, from_seq, &txn, &cur, &oid, &k, &v, key, &rc);
+	if (ret)
 		return ret;
-	if ((ret = origin_lookup(s, txn, origin, &oid)))
-		goto out;
-	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_LOG], &cur), "cursor")))
-		goto out;
-	log_key(key, oid, from_seq);
-	k.mv_size = 12;
-	k.mv_data = key;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *p = v.mv_data;
 		if (k.mv_size != 12 || be32_get(k.mv_data) != oid)
 			break;
@@ -1351,39 +1379,28 @@ int yx_store_log_iterate(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint
 		}
 		bool stub = p[0] & LOG_FLAG_STUB;
 		ret = fn(arg, be64_get((const uint8_t *)k.mv_data + 4), (yx_kind_t)p[1], p + LOG_H,
-			 p + LOG_D,
-			 stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
+			 p + LOG_D, stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
 		if (ret)
 			goto out;
 	}
 	if (rc != MDB_NOTFOUND && rc != 0)
 		ret = lmdb_error(rc, "log scan");
 out:
-	if (cur)
-		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	cursor_done(txn, cur);
 	return ret;
 }
 
 int yx_store_head_find(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t min_seq,
 		       yx_head_t *head)
 {
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
+	MDB_txn *txn;
+	MDB_cursor *cur;
 	MDB_val k, v;
 	uint8_t key[12];
 	uint32_t oid;
-	int ret, rc;
-	if ((ret = txn_begin(s, false, &txn)))
+	int rc, ret = origin_cursor(s, origin, DB_HEADS, min_seq, &txn, &cur, &oid, &k, &v, key, &rc);
+	if (ret)
 		return ret;
-	if ((ret = origin_lookup(s, txn, origin, &oid)))
-		goto out;
-	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_HEADS], &cur), "cursor")))
-		goto out;
-	log_key(key, oid, min_seq);
-	k.mv_size = 12;
-	k.mv_data = key;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 && (k.mv_size != 12 || be32_get(k.mv_data) != oid))
 		rc = MDB_NOTFOUND;
 	if ((ret = lmdb_error(rc, "head")))
@@ -1399,9 +1416,7 @@ int yx_store_head_find(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64
 	head->time_ms = (int64_t)be64_get(p + YX_HASH_BYTES);
 	memcpy(head->signature, p + YX_HASH_BYTES + 8, YX_SIG_BYTES);
 out:
-	if (cur)
-		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	cursor_done(txn, cur);
 	return ret;
 }
 
