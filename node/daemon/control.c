@@ -156,6 +156,22 @@ void yxd_control_handle(yxd_t *d)
 			case YRDX__CONTROL_REQUEST__REQ_PUT:
 				do_put(d, req->put, &r, &head);
 				break;
+			case YRDX__CONTROL_REQUEST__REQ_RELAY: {
+				yx_diag_t diag = {{0}};
+				int err = yxd_author_relay(d, req->relay, &r, &head, &diag);
+				if (err) {
+					reply_error(&r, err, diag.msg[0] ? diag.msg : yx_strerror(err));
+				} else {
+					Yrdx__SignedHead *h = malloc(sizeof(*h));
+					if (h) {
+						yx_head_to_proto(&head, h);
+						r.head = h;
+					}
+					r.applied = 1;
+					announce_self(d);
+				}
+				break;
+			}
 			case YRDX__CONTROL_REQUEST__REQ_SYNC:
 				if (yxd_clients_sync_now(d, req->sync->peer) != YX_OK)
 					reply_error(&r, YX_ENOTFOUND, "no such peer in the trust store");
@@ -175,6 +191,8 @@ void yxd_control_handle(yxd_t *d)
 		yxd_vector_msg_free(&vec);
 		if (r.message != protobuf_c_empty_string)
 			free(r.message); /* set by reply_error */
+		if (r.case_id != protobuf_c_empty_string)
+			free(r.case_id); /* set by yxd_author_relay */
 		free(r.head);
 		if (req)
 			yrdx__control_request__free_unpacked(req, NULL);

@@ -106,6 +106,12 @@ void yxd_metrics_stop(yxd_t *d);
 int yxd_metrics_fd(yxd_t *d); /* -1 when off */
 void yxd_metrics_run(yxd_t *d);
 
+/* ---- author.c ---- */
+/* Writes the relay step q asks for, as this node; r->case_id (malloc'd) names the case.
+ * YX_EINVAL/YX_ENOTFOUND with diag for a step this node may not take now. */
+int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__ControlReply *r,
+		     yx_head_t *head, yx_diag_t *diag);
+
 /* ---- control.c ---- */
 int yxd_control_start(yxd_t *d);
 void yxd_control_stop(yxd_t *d);

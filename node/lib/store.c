@@ -1420,6 +1420,20 @@ out:
 	return ret;
 }
 
+int yx_store_hash(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+		  uint8_t hash[YX_HASH_BYTES])
+{
+	MDB_txn *txn = NULL;
+	uint32_t oid;
+	int ret = txn_begin(s, false, &txn);
+	if (ret)
+		return ret;
+	if ((ret = origin_lookup(s, txn, origin, &oid)) == YX_OK)
+		ret = seq ? log_hash(s, txn, oid, seq, hash) : YX_ENOTFOUND;
+	mdb_txn_abort(txn);
+	return ret == YX_ECORRUPT ? YX_ENOTFOUND : ret;
+}
+
 static int tip_compare(const void *a, const void *b)
 {
 	return memcmp(((const yx_tip_t *)a)->origin, ((const yx_tip_t *)b)->origin, YX_KEY_BYTES);

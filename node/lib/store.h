@@ -159,6 +159,10 @@ typedef int (*yx_log_fn)(void *arg, uint64_t seq, yx_kind_t kind,
 int yx_store_log_iterate(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
 			 uint64_t from_seq, yx_log_fn fn, void *arg);
 
+/* The chain hash H(seq) of origin's change seq (what events answering it name). */
+int yx_store_hash(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+		  uint8_t hash[YX_HASH_BYTES]);
+
 /* The first signed head of origin at seq >= min_seq. YX_ENOTFOUND if none. */
 int yx_store_head_find(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
 		       uint64_t min_seq, yx_head_t *head);

@@ -24,6 +24,7 @@ static const struct {
 	{"profile", cmd_profile, "an enterprise's profile across every city"},
 	{"stats", cmd_stats, "the plan's counts per city, beside its 2025 targets"},
 	{"backup", cmd_backup, "consistent hot copy of the store, verified"},
+	{"relay", cmd_relay, "relay-incubation cases: propose, accept, land, list, show, suggest"},
 	{"digest", cmd_digest, "print the store digest and each origin's tip"},
 	{"verify", cmd_verify, "re-check every chain and signature in the store"},
 	{"status", cmd_status, "this node, its peers and counters"},

@@ -52,6 +52,7 @@ int cmd_list(ctl_t *ctl, int argc, char **argv);
 int cmd_profile(ctl_t *ctl, int argc, char **argv);
 int cmd_stats(ctl_t *ctl, int argc, char **argv);
 int cmd_backup(ctl_t *ctl, int argc, char **argv);
+int cmd_relay(ctl_t *ctl, int argc, char **argv);
 int cmd_digest(ctl_t *ctl, int argc, char **argv);
 int cmd_verify(ctl_t *ctl, int argc, char **argv);
 int cmd_status(ctl_t *ctl, int argc, char **argv);

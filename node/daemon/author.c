@@ -1,0 +1,131 @@
+/* author: relay-incubation steps this node writes for its city. The step is checked
+ * against the case's state as derived from every event this node holds, linked to the
+ * step it answers, and for a PROPOSE the dossier is sealed to the destination node, so
+ * every city stores and forwards it and only the destination can open it. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "validate.h"
+#include "log.h"
+#include "yrdxd.h"
+
+static const char *type_word(Yrdx__RelayEventType t)
+{
+	const ProtobufCEnumValue *v =
+		protobuf_c_enum_descriptor_get_value(&yrdx__relay_event_type__descriptor, (int)t);
+	return v ? v->name + strlen("RELAY_EVENT_TYPE_") : "?";
+}
+
+/* Fills ev for a PROPOSE: the enterprise must be in this node's registry; the case id is
+ * this node's name and the seq the event will get, unique in the federation. */
+static int propose(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__RelayEvent *ev, char *case_id,
+		   size_t cap, char *incubator, size_t incubator_cap, uint8_t **sealed,
+		   yx_diag_t *diag)
+{
+	const uint8_t *self = yx_identity_public(d->id);
+	Yrdx__Change *ent = NULL;
+	yx_tip_t tip;
+	uint8_t curve[32];
+	if (q->destination.len != YX_KEY_BYTES)
+		return yx_diag_set(diag, YX_EINVAL, "propose: no destination node");
+	if (memcmp(q->destination.data, self, YX_KEY_BYTES) == 0)
+		return yx_diag_set(diag, YX_EINVAL, "propose: the destination is this node itself");
+	if (yx_store_get(d->store, YX_KIND_ENTERPRISE, self, q->credit_code, &ent) != YX_OK)
+		return yx_diag_set(diag, YX_EINVAL, "propose: enterprise %s is not in %s's registry",
+				   q->credit_code, d->cfg->name);
+	if (yx_store_tip(d->store, self, &tip) != YX_OK)
+		tip.seq = 0;
+	snprintf(case_id, cap, "%s-%llu", d->cfg->name, (unsigned long long)(tip.seq + 1));
+	ev->case_id = case_id;
+	ev->credit_code = q->credit_code;
+	ev->park_id = q->park_id;
+	ev->destination_node = q->destination;
+	snprintf(incubator, incubator_cap, "%s",
+		 ent->enterprise->n_incubator_ids ? ent->enterprise->incubator_ids[0] : "");
+	ev->source_incubator_id = incubator;
+	yx_change_free(&ent);
+	if (q->dossier.len) {
+		if (yx_pubkey_to_curve(q->destination.data, curve) != YX_OK)
+			return yx_diag_set(diag, YX_EINVAL, "propose: destination key has no X25519 form");
+		*sealed = malloc(q->dossier.len + crypto_box_SEALBYTES);
+		if (!*sealed)
+			return YX_ENOSPC;
+		crypto_box_seal(*sealed, q->dossier.data, q->dossier.len, curve);
+		ev->sealed_dossier.data = *sealed;
+		ev->sealed_dossier.len = q->dossier.len + crypto_box_SEALBYTES;
+	}
+	return YX_OK;
+}
+
+int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__ControlReply *r,
+		     yx_head_t *head, yx_diag_t *diag)
+{
+	Yrdx__RelayEvent ev = YRDX__RELAY_EVENT__INIT;
+	Yrdx__ChangeRef ref = YRDX__CHANGE_REF__INIT;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	yx_case_events_t events = {0};
+	yx_batch_t *b = NULL;
+	uint8_t *sealed = NULL;
+	char case_id[96], event_id[128], incubator[YX_MAX_ID_LEN + 1];
+	int ret;
+
+	if ((ret = yxd_remote_flush(d)))
+		return yx_diag_set(diag, ret, "%s", yx_strerror(ret));
+	ev.type = q->type;
+	ev.note = q->note;
+	if (q->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE) {
+		if ((ret = propose(d, q, &ev, case_id, sizeof(case_id), incubator, sizeof(incubator),
+				   &sealed, diag)))
+			goto out;
+	} else {
+		yx_case_t cs;
+		snprintf(case_id, sizeof(case_id), "%s", q->case_id);
+		if ((ret = yx_case_events_load(d->store, case_id, &events)))
+			goto out;
+		if (yx_case_derive(events.events, events.n, case_id, &cs) != YX_OK) {
+			ret = yx_diag_set(diag, YX_ENOTFOUND, "no relay case %s known to this node", case_id);
+			goto out;
+		}
+		if ((ret = yx_case_check_step(&cs, q->type, yx_identity_public(d->id), diag)))
+			goto out;
+		/* Every step repeats the case's key facts, so each event is indexed alike. */
+		const Yrdx__RelayEvent *p = cs.propose->ev;
+		ev.case_id = case_id;
+		ev.credit_code = p->credit_code;
+		ev.park_id = p->park_id;
+		snprintf(incubator, sizeof(incubator), "%s", p->source_incubator_id);
+		ev.source_incubator_id = incubator;
+		ev.destination_node = p->destination_node;
+		ref.origin.data = (uint8_t *)cs.last->origin;
+		ref.origin.len = YX_KEY_BYTES;
+		ref.seq = cs.last->seq;
+		ref.hash.data = (uint8_t *)cs.last->hash;
+		ref.hash.len = YX_HASH_BYTES;
+		ev.answers = &ref;
+	}
+	snprintf(event_id, sizeof(event_id), "%s/%s", case_id, type_word(q->type));
+	for (char *s = event_id; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	ev.id = event_id;
+	yx_change_set_body(&c, YX_KIND_RELAY_EVENT, &ev);
+	c.id = event_id;
+	if ((ret = yx_batch_begin(d->store, d->id, &b)))
+		goto out;
+	if ((ret = yx_batch_put(b, &c, diag))) {
+		yx_batch_abort(&b);
+		goto out;
+	}
+	if ((ret = yx_batch_commit(&b, head)))
+		goto out;
+	d->counters[C_LOCAL_CHANGES]++;
+	r->case_id = strdup(case_id);
+	yx_log_info("relay case %s: %s written", case_id, type_word(q->type));
+out:
+	free(sealed);
+	yx_case_events_free(&events);
+	return ret;
+}
