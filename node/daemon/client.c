@@ -330,7 +330,7 @@ int yxd_remote_flush(yxd_t *d)
 		c->credit_owed = 0;
 	}
 	if (n_moved) {
-		yxd_serve_announce(d, (const uint8_t(*)[YX_KEY_BYTES])moved, n_moved);
+		yxd_announce(d, (const uint8_t(*)[YX_KEY_BYTES])moved, n_moved);
 		n_moved = 0;
 	}
 	schedule_pulls(d);

@@ -43,13 +43,6 @@ static void reply_error(Yrdx__ControlReply *r, int err, const char *msg)
 	r->message = strdup(msg);
 }
 
-static void announce_self(yxd_t *d)
-{
-	uint8_t self[1][YX_KEY_BYTES];
-	memcpy(self[0], yx_identity_public(d->id), YX_KEY_BYTES);
-	yxd_serve_announce(d, (const uint8_t(*)[YX_KEY_BYTES])self, 1);
-}
-
 static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
 {
 	yx_batch_t *b = NULL;
@@ -102,7 +95,7 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 			yx_head_to_proto(head, h);
 			r->head = h;
 		}
-		announce_self(d);
+		yxd_announce_self(d);
 	}
 }
 
@@ -168,7 +161,7 @@ void yxd_control_handle(yxd_t *d)
 						r.head = h;
 					}
 					r.applied = 1;
-					announce_self(d);
+					yxd_announce_self(d);
 				}
 				break;
 			}

@@ -68,6 +68,19 @@ static void reload(yxd_t *d)
 		    d->cfg->n_parks);
 }
 
+void yxd_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
+{
+	yxd_serve_announce(d, origins, n);
+	yxd_feed_pump(d);
+}
+
+void yxd_announce_self(yxd_t *d)
+{
+	uint8_t self[1][YX_KEY_BYTES];
+	memcpy(self[0], yx_identity_public(d->id), YX_KEY_BYTES);
+	yxd_announce(d, (const uint8_t(*)[YX_KEY_BYTES])self, 1);
+}
+
 static int open_node(yxd_t *d)
 {
 	yx_diag_t diag = {{0}};
@@ -125,7 +138,7 @@ static int run(yxd_t *d, int sigfd)
 	zmq_pollitem_t *items = NULL;
 	size_t cap = 0;
 	while (!d->stopping) {
-		size_t n = 5 + d->n_clients;
+		size_t n = 6 + d->n_clients;
 		if (n > cap) {
 			zmq_pollitem_t *grown = realloc(items, n * sizeof(*items));
 			if (!grown)
@@ -138,6 +151,11 @@ static int run(yxd_t *d, int sigfd)
 		items[2] = (zmq_pollitem_t){zsock_resolve(d->control), 0, ZMQ_POLLIN, 0};
 		items[3] = (zmq_pollitem_t){NULL, sigfd, ZMQ_POLLIN, 0};
 		size_t live = 4;
+		size_t feed_item = 0;
+		if (d->feed) {
+			feed_item = live;
+			items[live++] = (zmq_pollitem_t){zsock_resolve(d->feed), 0, ZMQ_POLLIN, 0};
+		}
 		int metrics_fd = yxd_metrics_fd(d);
 		size_t metrics_item = 0;
 		if (metrics_fd >= 0) {
@@ -170,6 +188,8 @@ static int run(yxd_t *d, int sigfd)
 			yxd_serve_handle(d);
 		if (items[2].revents & ZMQ_POLLIN)
 			yxd_control_handle(d);
+		if (feed_item && (items[feed_item].revents & ZMQ_POLLIN))
+			yxd_feed_handle(d);
 		if (rc == 0 && d->remote)
 			yxd_remote_flush(d);
 		now = zclock_time();
@@ -179,6 +199,7 @@ static int run(yxd_t *d, int sigfd)
 			yxd_clients_tick(d, now);
 			yxd_metrics_run(d); /* its connection timeouts */
 			yxd_serve_tick(d, now);
+			yxd_feed_tick(d, now);
 			if (file_stamp(d->cfg->path) != d->config_stamp)
 				d->reload_requested = true;
 			next_tick = now + TICK_MS;
@@ -241,7 +262,7 @@ int main(int argc, char **argv)
 		yx_log_error("cannot set up signal handling: %s", strerror(errno));
 		goto out;
 	}
-	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_control_start(&d) ||
+	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_feed_start(&d) || yxd_control_start(&d) ||
 	    yxd_metrics_start(&d) || yxd_clients_sync_config(&d))
 		goto out;
 	yx_log_info("node %s (city %u) up, key %s, %zu peers, %zu parks", d.cfg->name, d.cfg->city,
@@ -255,6 +276,7 @@ out:
 	yxd_clients_stop(&d);
 	yxd_metrics_stop(&d);
 	yxd_control_stop(&d);
+	yxd_feed_stop(&d);
 	yxd_serve_stop(&d);
 	yxd_zap_stop(&d);
 	yx_remote_abort(&d.remote);

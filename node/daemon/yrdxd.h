@@ -53,6 +53,7 @@ struct yxd {
 	zsock_t *zap;         /* inproc ZAP handler (zap.c) */
 	zsock_t *peer_router; /* serves pulls (serve.c) */
 	zsock_t *control;     /* yrdxctl requests (control.c) */
+	zsock_t *feed;        /* partner parks' yrdx-feed (feed.c); NULL when off */
 
 	yxd_client_t **clients; /* one per configured peer */
 	size_t n_clients;
@@ -99,6 +100,19 @@ int yxd_remote_flush(yxd_t *d);
 int yxd_clients_sync_now(yxd_t *d, const char *peer);
 void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *reply);
 void yxd_clients_status_free(Yrdx__StatusReply *reply);
+
+/* ---- feed.c ---- */
+int yxd_feed_start(yxd_t *d);
+void yxd_feed_stop(yxd_t *d);
+void yxd_feed_handle(yxd_t *d);
+void yxd_feed_pump(yxd_t *d); /* new arrivals to subscribed parks */
+void yxd_feed_tick(yxd_t *d, int64_t now_ms);
+
+/* ---- main.c ---- */
+/* After a commit: tells pullers that origins moved and feeds that events arrived. */
+void yxd_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
+/* The same for this node's own log. */
+void yxd_announce_self(yxd_t *d);
 
 /* ---- metrics.c ---- */
 int yxd_metrics_start(yxd_t *d);

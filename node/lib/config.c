@@ -134,6 +134,7 @@ static const item_t peer_items[] = {
 static const item_t park_items[] = {
 	{"park_id", T_STRING, F_REQUIRED, NULL, 0, 0, PARK(park_id), NULL},
 	{"public_key", T_PUBKEY, F_REQUIRED, NULL, 0, 0, PARK(key), NULL},
+	{"open_cases", T_U32, 0, "0", 0, 1, PARK(open_cases), NULL},
 };
 
 #define ITEMS(a) a, sizeof(a) / sizeof(a[0])
@@ -160,6 +161,7 @@ static const section_t sections[SEC_COUNT] = {
 	 "    NAME\n"
 	 "        park_id = SZ-PARK-SIP           (the park's record id)\n"
 	 "        public_key = \"...\"              (its yrdx-feed key)\n"
+	 "        open_cases = 0                  (1: also open cases in its industries)\n"
 	 "Add and remove with `yrdxctl -c FILE park add` / `park remove`."},
 };
 

@@ -56,6 +56,8 @@ typedef struct {
 	char name[YX_CONFIG_NAME_MAX + 1];
 	char park_id[YX_CONFIG_ID_MAX + 1];     /* the park's record id */
 	uint8_t key[32];                        /* Ed25519 public key of its yrdx-feed */
+	uint32_t open_cases;                    /* 1: policy lets it see open relay cases
+						 * whose enterprise fits its industries */
 } yx_park_conf_t;
 
 /* A loaded configuration: every value effective (defaults filled in), every path

@@ -1420,6 +1420,47 @@ out:
 	return ret;
 }
 
+int yx_store_arrivals(yx_store_t *s, uint64_t after, yx_arrival_fn fn, void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint8_t key[8];
+	int ret, rc;
+	if ((ret = txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_ARRIVAL], &cur), "cursor")))
+		goto out;
+	be64_put(key, after + 1);
+	k.mv_size = 8;
+	k.mv_data = key;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Yrdx__Change *c = NULL;
+		if (k.mv_size != 8 || v.mv_size != 12) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		uint32_t oid = be32_get(v.mv_data);
+		uint64_t seq = be64_get((const uint8_t *)v.mv_data + 4);
+		if (oid >= s->n_origins && (ret = load_origins(s, txn)))
+			goto out;
+		if (oid >= s->n_origins || (ret = log_read_change(s, txn, oid, seq, &c))) {
+			ret = ret ? ret : YX_ECORRUPT;
+			goto out;
+		}
+		ret = fn(arg, be64_get(k.mv_data), s->origins[oid], seq, c);
+		yx_change_free(&c);
+		if (ret)
+			goto out;
+	}
+	if (rc != MDB_NOTFOUND && rc != 0)
+		ret = lmdb_error(rc, "arrivals");
+out:
+	cursor_done(txn, cur);
+	return ret;
+}
+
 int yx_store_hash(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
 		  uint8_t hash[YX_HASH_BYTES])
 {

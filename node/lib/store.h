@@ -149,6 +149,15 @@ int yx_store_find(yx_store_t *store, yx_index_t index, const void *term, size_t 
 /* Every current record of kind (all kinds if YX_KIND_NONE), in key order. */
 int yx_store_scan(yx_store_t *store, yx_kind_t kind, yx_record_fn fn, void *arg);
 
+/* Called with each arrival after a cursor: its local arrival number n, and the current
+ * decoded change (valid only during the call). Return non-zero to stop. */
+typedef int (*yx_arrival_fn)(void *arg, uint64_t n, const uint8_t origin[YX_KEY_BYTES],
+			     uint64_t seq, const Yrdx__Change *change);
+
+/* Relay events and joint participations in the order they arrived at this node, from
+ * arrival number after + 1 on: the feed's cursor. */
+int yx_store_arrivals(yx_store_t *store, uint64_t after, yx_arrival_fn fn, void *arg);
+
 /* Called with each log entry: bytes is NULL for a stub, kind is YX_KIND_NONE for a stub.
  * Return non-zero to stop. */
 typedef int (*yx_log_fn)(void *arg, uint64_t seq, yx_kind_t kind,

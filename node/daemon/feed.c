@@ -1,0 +1,275 @@
+/* feed: the feed port, where partner parks' yrdx-feed connect. A ROUTER with CURVE whose
+ * ZAP domain "feed" admits only the parks of the trust store; the admitted park name is
+ * each message's User-Id. What a park sees is decided here, for its authenticated key:
+ * the events of relay cases addressed to its park at this node, and — where the node's
+ * policy (parks/NAME/open_cases) allows — open cases whose enterprise fits its
+ * industries. A client's own filters are never trusted. The cursor is the node's arrival
+ * number, so a feed resumes exactly where it stopped; delivery is at-least-once, with a
+ * stable event id ("<origin key>/<seq>") to drop repeats. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "log.h"
+#include "match.h"
+#include "yrdxd.h"
+
+typedef struct {
+	zframe_t *routing_id;
+	char park[33];
+	uint64_t cursor; /* arrivals up to here have been considered */
+	uint32_t credit;
+	int64_t last_rx_ms;
+} feed_sub_t;
+
+static feed_sub_t *subs;
+static size_t n_subs;
+
+int yxd_feed_start(yxd_t *d)
+{
+	if (!d->cfg->feed_endpoint[0])
+		return YX_OK;
+	d->feed = zsock_new(ZMQ_ROUTER);
+	if (!d->feed)
+		return -ENOMEM;
+	zsock_set_zap_domain(d->feed, "feed");
+	zsock_set_curve_server(d->feed, 1);
+	zsock_set_curve_secretkey_bin(d->feed, d->curve_secret);
+	zsock_set_sndtimeo(d->feed, 0);
+	zsock_set_sndhwm(d->feed, 100000);
+	zsock_set_router_mandatory(d->feed, 1);
+	if (zsock_bind(d->feed, "%s", d->cfg->feed_endpoint) < 0) {
+		yx_log_error("feed port %s: %s", d->cfg->feed_endpoint, zmq_strerror(zmq_errno()));
+		return -EADDRINUSE;
+	}
+	yx_log_info("serving park feeds on %s", d->cfg->feed_endpoint);
+	return YX_OK;
+}
+
+void yxd_feed_stop(yxd_t *d)
+{
+	for (size_t i = 0; i < n_subs; i++)
+		zframe_destroy(&subs[i].routing_id);
+	free(subs);
+	subs = NULL;
+	n_subs = 0;
+	zsock_destroy(&d->feed);
+}
+
+static feed_sub_t *sub_find(zframe_t *rid)
+{
+	for (size_t i = 0; i < n_subs; i++)
+		if (zframe_eq(subs[i].routing_id, rid))
+			return &subs[i];
+	return NULL;
+}
+
+static int send_feed(yxd_t *d, zframe_t *rid, Yrdx__FeedMessage *m)
+{
+	return yx_wire_send(d->feed, rid, &m->base, NULL);
+}
+
+/* "addressed", "open-case" or NULL: may this park see this change? */
+static const char *visible(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Change *c)
+{
+	if (c->body_case != YRDX__CHANGE__BODY_RELAY_EVENT)
+		return NULL;
+	const Yrdx__RelayEvent *ev = c->relay_event;
+	bool to_us = ev->destination_node.len == YX_KEY_BYTES &&
+		     memcmp(ev->destination_node.data, yx_identity_public(d->id), YX_KEY_BYTES) == 0;
+	if (to_us && strcmp(ev->park_id, park->park_id) == 0)
+		return "addressed";
+	if (!park->open_cases || ev->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE ||
+	    c->origin.len != YX_KEY_BYTES)
+		return NULL;
+	/* An open opportunity: the enterprise (as its own city shares it) fits the park. */
+	Yrdx__Change *ent = NULL, *own = NULL;
+	const char *why = NULL;
+	if (yx_store_get(d->store, YX_KIND_ENTERPRISE, c->origin.data, ev->credit_code, &ent) == YX_OK &&
+	    yx_store_get(d->store, YX_KIND_PARK, yx_identity_public(d->id), park->park_id, &own) == YX_OK &&
+	    yx_match_park(ent->enterprise, own->park).industry > 0)
+		why = "open-case";
+	yx_change_free(&ent);
+	yx_change_free(&own);
+	return why;
+}
+
+typedef struct {
+	yxd_t *d;
+	feed_sub_t *s;
+	const yx_park_conf_t *park;
+	int err;
+} pump_t;
+
+static int copy_bytes(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t *hash,
+		      const uint8_t *digest, const uint8_t *bytes, size_t len)
+{
+	zchunk_t **out = arg;
+	(void)seq;
+	(void)kind;
+	(void)hash;
+	(void)digest;
+	if (bytes)
+		*out = zchunk_new(bytes, len);
+	return 1;
+}
+
+static int deliver(void *arg, uint64_t n, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+		   const Yrdx__Change *c)
+{
+	pump_t *p = arg;
+	const char *why = visible(p->d, p->park, c);
+	if (why) {
+		zchunk_t *bytes = NULL;
+		char key[YX_PUBKEY_TEXT_LEN + 1], id[80];
+		yx_store_log_iterate(p->d->store, origin, seq, copy_bytes, &bytes);
+		if (!bytes) {
+			p->err = YX_ECORRUPT;
+			return 1;
+		}
+		yx_pubkey_format(origin, key);
+		snprintf(id, sizeof(id), "%s/%llu", key, (unsigned long long)seq);
+		Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
+		Yrdx__FeedEvent e = YRDX__FEED_EVENT__INIT;
+		e.cursor = n;
+		e.event_id = id;
+		e.change.data = zchunk_data(bytes);
+		e.change.len = zchunk_size(bytes);
+		e.why = (char *)why;
+		m.msg_case = YRDX__FEED_MESSAGE__MSG_EVENT;
+		m.event = &e;
+		int ret = send_feed(p->d, p->s->routing_id, &m);
+		zchunk_destroy(&bytes);
+		if (ret) {
+			p->err = ret;
+			return 1; /* gone or full: the cursor stays before this event */
+		}
+		p->s->credit--;
+	}
+	p->s->cursor = n;
+	return p->s->credit == 0 ? 1 : 0;
+}
+
+static void pump(yxd_t *d, feed_sub_t *s)
+{
+	const yx_park_conf_t *park = yx_config_park_by_name(d->cfg, s->park);
+	if (!park || s->credit == 0)
+		return;
+	pump_t p = {d, s, park, 0};
+	yx_store_arrivals(d->store, s->cursor, deliver, &p);
+}
+
+void yxd_feed_pump(yxd_t *d)
+{
+	for (size_t i = 0; i < n_subs; i++)
+		pump(d, &subs[i]);
+}
+
+/* The park acts on a case addressed to it: the node writes the step as the destination
+ * city, noting the park. */
+static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park, const Yrdx__FeedAction *a)
+{
+	Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
+	Yrdx__FeedResult res = YRDX__FEED_RESULT__INIT;
+	Yrdx__ControlReply r = YRDX__CONTROL_REPLY__INIT;
+	yx_case_events_t events = {0};
+	yx_case_t cs;
+	yx_diag_t diag = {{0}};
+	yx_head_t head;
+	char note[YX_CONFIG_NAME_MAX + 2048];
+	int ret;
+	res.case_id = a->case_id;
+	if (a->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT &&
+	    a->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE) {
+		ret = yx_diag_set(&diag, YX_EINVAL, "a park may only accept or decline");
+	} else if ((ret = yx_case_events_load(d->store, a->case_id, &events)) == YX_OK &&
+		   yx_case_derive(events.events, events.n, a->case_id, &cs) != YX_OK) {
+		ret = yx_diag_set(&diag, YX_ENOTFOUND, "no relay case %s at this node", a->case_id);
+	} else if (ret == YX_OK &&
+		   (strcmp(cs.propose->ev->park_id, park->park_id) != 0 ||
+		    memcmp(cs.destination, yx_identity_public(d->id), YX_KEY_BYTES) != 0)) {
+		ret = yx_diag_set(&diag, YX_EINVAL, "case %s is not addressed to park %s",
+				  a->case_id, park->park_id);
+	} else if (ret == YX_OK) {
+		Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
+		snprintf(note, sizeof(note), "by park %s%s%s", park->name, a->note[0] ? ": " : "",
+			 a->note);
+		q.type = a->type;
+		q.case_id = a->case_id;
+		q.note = note;
+		ret = yxd_author_relay(d, &q, &r, &head, &diag);
+		if (ret == YX_OK)
+			yxd_announce_self(d);
+	}
+	yx_case_events_free(&events);
+	if (r.case_id != protobuf_c_empty_string)
+		free(r.case_id);
+	res.error = ret;
+	res.message = ret ? (diag.msg[0] ? diag.msg : (char *)yx_strerror(ret)) : "ok";
+	m.msg_case = YRDX__FEED_MESSAGE__MSG_RESULT;
+	m.result = &res;
+	send_feed(d, rid, &m);
+}
+
+void yxd_feed_handle(yxd_t *d)
+{
+	for (int budget = 0; budget < 64; budget++) {
+		zframe_t *rid = NULL, *frame = NULL;
+		if (yx_wire_recv(d->feed, &rid, &frame) != YX_OK) {
+			if (!rid && !frame)
+				return;
+			continue;
+		}
+		const char *name = zframe_meta(frame, "User-Id");
+		const yx_park_conf_t *park = name ? yx_config_park_by_name(d->cfg, name) : NULL;
+		Yrdx__FeedMessage *m = yrdx__feed_message__unpack(NULL, zframe_size(frame),
+								 zframe_data(frame));
+		feed_sub_t *s = sub_find(rid);
+		if (!park || !m) /* removed from the trust store since, or garbage */
+			goto next;
+		if (s)
+			s->last_rx_ms = zclock_time();
+		if (m->msg_case == YRDX__FEED_MESSAGE__MSG_SUBSCRIBE) {
+			if (!s) {
+				feed_sub_t *grown = realloc(subs, (n_subs + 1) * sizeof(*grown));
+				if (!grown)
+					goto next;
+				subs = grown;
+				s = &subs[n_subs++];
+				memset(s, 0, sizeof(*s));
+				s->routing_id = zframe_dup(rid);
+				yx_log_info("park %s (%s) subscribed from cursor %llu", park->name,
+					    park->park_id, (unsigned long long)m->subscribe->after);
+			}
+			snprintf(s->park, sizeof(s->park), "%s", park->name);
+			s->cursor = m->subscribe->after;
+			s->credit = m->subscribe->credit;
+			s->last_rx_ms = zclock_time();
+			pump(d, s);
+		} else if (m->msg_case == YRDX__FEED_MESSAGE__MSG_ACK && s) {
+			s->credit += m->ack->credit;
+			pump(d, s);
+		} else if (m->msg_case == YRDX__FEED_MESSAGE__MSG_ACTION) {
+			on_action(d, rid, park, m->action);
+		}
+	next:
+		if (m)
+			yrdx__feed_message__free_unpacked(m, NULL);
+		zframe_destroy(&rid);
+		zframe_destroy(&frame);
+	}
+}
+
+void yxd_feed_tick(yxd_t *d, int64_t now)
+{
+	for (size_t i = 0; i < n_subs;) {
+		if (now - subs[i].last_rx_ms > (int64_t)d->cfg->dead_after_ms * 2) {
+			zframe_destroy(&subs[i].routing_id);
+			subs[i] = subs[--n_subs];
+			continue;
+		}
+		pump(d, &subs[i]);
+		i++;
+	}
+}
