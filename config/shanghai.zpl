@@ -56,8 +56,7 @@ sync
     # Reconnect back-off: starts at min, doubles up to max.
     reconnect_min_ms = 100
     reconnect_max_ms = 5000
-    # Records per sync message, and messages in flight per pull (flow control).
-    batch_records = 1024
+    # Log segments (up to 1024 records each) in flight per pull: flow control.
     credit = 8
 
 peers

@@ -118,11 +118,9 @@ static const item_t sync_items[] = {
 	 "each failed attempt..."},
 	{"reconnect_max_ms", T_U32, 0, "5000", 1, 3600000, CFG(reconnect_max_ms),
 	 "...up to this."},
-	{"batch_records", T_U32, 0, "1024", 1, 16384, CFG(batch_records),
-	 "Records per sync message."},
 	{"credit", T_U32, 0, "8", 1, 1024, CFG(credit),
-	 "Sync messages in flight per pull: a slow peer never makes the sender\n"
-	 "buffer more than this."},
+	 "Log segments (up to 1024 records each) in flight per pull: a slow peer\n"
+	 "never makes the sender buffer more than this."},
 };
 
 static const item_t peer_items[] = {

@@ -82,7 +82,6 @@ typedef struct yx_config {
 	uint32_t dead_after_ms;                 /* >= 2 * heartbeat_ms */
 	uint32_t reconnect_min_ms;
 	uint32_t reconnect_max_ms;              /* >= reconnect_min_ms */
-	uint32_t batch_records;                 /* records per sync message */
 	uint32_t credit;                        /* batches in flight per pull */
 
 	yx_peer_conf_t *peers;

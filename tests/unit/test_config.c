@@ -325,7 +325,6 @@ static void test_full_values(void **state)
 	assert_string_equal(cfg->path, expect);
 	assert_string_equal(cfg->key_file, "/etc/yrdx/hangzhou.key");
 	assert_string_equal(cfg->feed_endpoint, "tcp://[::1]:7412");
-	assert_int_equal(cfg->batch_records, 16384);
 	assert_int_equal(cfg->credit, 1);
 	assert_int_equal(cfg->n_peers, 4);
 	/* Sorted by name whatever the file's order. */
@@ -377,7 +376,7 @@ static const struct {
 	  "did you mean \"enterprise\"?"}},
 	{"bad-share-empty.zpl", {"peers/hangzhou/share: \"\": empty"}},
 	{"bad-log-level.zpl", {"node/log_level: \"verbose\"", "error, warn, info or debug"}},
-	{"bad-batch-zero.zpl", {"sync/batch_records: \"0\": must be from 1 to 16384"}},
+	{"bad-credit-zero.zpl", {"sync/credit: \"0\": must be from 1 to 1024"}},
 	{"bad-u32-text.zpl", {"sync/heartbeat_ms: \"1s\": expected a whole number"}},
 	{"bad-dead-after.zpl", {"sync/dead_after_ms: \"1500\"", "twice sync/heartbeat_ms"}},
 	{"bad-reconnect.zpl", {"sync/reconnect_max_ms: \"1000\"", "sync/reconnect_min_ms"}},

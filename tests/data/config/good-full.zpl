@@ -19,7 +19,6 @@ sync
     dead_after_ms = 500
     reconnect_min_ms = 50
     reconnect_max_ms = 60000
-    batch_records = 16384
     credit = 1
 
 peers

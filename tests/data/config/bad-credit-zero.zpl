@@ -1,8 +1,8 @@
-# zero records per batch
+# zero segments in flight
 node
     name = shanghai
     city = 310000
 listen
     peer = tcp://127.0.0.1:7401
 sync
-    batch_records = 0
+    credit = 0
