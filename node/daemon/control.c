@@ -56,6 +56,18 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 	}
 	for (size_t i = 0; i < req->n_changes; i++) {
 		Yrdx__Change *c = req->changes[i];
+		if (c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ||
+		    c->kind == YRDX__RECORD_KIND__RECORD_KIND_JOINT_PARTICIPATION) {
+			/* Steps of shared objects are checked against their derived state: only
+			 * the relay and joint commands write them. */
+			char msg[300];
+			snprintf(msg, sizeof(msg), "record %zu: %s records are written with yrdxctl %s, "
+				 "which checks each step", i + 1, yx_kind_name((yx_kind_t)c->kind),
+				 c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ? "relay" : "joint");
+			reply_error(r, YX_EINVAL, msg);
+			yx_batch_abort(&b);
+			return;
+		}
 		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
 			ret = yx_batch_retract(b, (yx_kind_t)c->kind, c->id ? c->id : "",
 					       c->tombstone->reason, &diag);
@@ -165,6 +177,22 @@ void yxd_control_handle(yxd_t *d)
 				}
 				break;
 			}
+			case YRDX__CONTROL_REQUEST__REQ_JOINT: {
+				yx_diag_t diag = {{0}};
+				int err = yxd_author_joint(d, req->joint, &r, &head, &diag);
+				if (err) {
+					reply_error(&r, err, diag.msg[0] ? diag.msg : yx_strerror(err));
+				} else {
+					Yrdx__SignedHead *h = malloc(sizeof(*h));
+					if (h) {
+						yx_head_to_proto(&head, h);
+						r.head = h;
+					}
+					r.applied = 1;
+					yxd_announce_self(d);
+				}
+				break;
+			}
 			case YRDX__CONTROL_REQUEST__REQ_SYNC:
 				if (yxd_clients_sync_now(d, req->sync->peer) != YX_OK)
 					reply_error(&r, YX_ENOTFOUND, "no such peer in the trust store");
@@ -186,6 +214,8 @@ void yxd_control_handle(yxd_t *d)
 			free(r.message); /* set by reply_error */
 		if (r.case_id != protobuf_c_empty_string)
 			free(r.case_id); /* set by yxd_author_relay */
+		if (r.agreement_id != protobuf_c_empty_string)
+			free(r.agreement_id); /* set by yxd_author_joint */
 		free(r.head);
 		if (req)
 			yrdx__control_request__free_unpacked(req, NULL);

@@ -126,6 +126,14 @@ void yxd_metrics_run(yxd_t *d);
 int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__ControlReply *r,
 		     yx_head_t *head, yx_diag_t *diag);
 
+/* ---- joint.c ---- */
+/* Writes this node's participation in a joint-incubation agreement: a new one
+ * (ACTION_PROPOSE) or one another party proposed (ACTION_SIGN); r->agreement_id
+ * (malloc'd) names it. YX_EINVAL/YX_ENOTFOUND with diag for a request this node may not
+ * carry out (an incubator in no or several registries, not a party, signed already). */
+int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *r,
+		     yx_head_t *head, yx_diag_t *diag);
+
 /* ---- control.c ---- */
 int yxd_control_start(yxd_t *d);
 void yxd_control_stop(yxd_t *d);

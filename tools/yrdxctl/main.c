@@ -25,6 +25,7 @@ static const struct {
 	{"stats", cmd_stats, "the plan's counts per city, beside its 2025 targets"},
 	{"backup", cmd_backup, "consistent hot copy of the store, verified"},
 	{"relay", cmd_relay, "relay-incubation cases: propose, accept, land, list, show, suggest"},
+	{"joint", cmd_joint, "joint-incubation agreements: propose, sign, list, show"},
 	{"digest", cmd_digest, "print the store digest and each origin's tip"},
 	{"verify", cmd_verify, "re-check every chain and signature in the store"},
 	{"status", cmd_status, "this node, its peers and counters"},

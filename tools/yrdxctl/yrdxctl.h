@@ -53,6 +53,7 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv);
 int cmd_stats(ctl_t *ctl, int argc, char **argv);
 int cmd_backup(ctl_t *ctl, int argc, char **argv);
 int cmd_relay(ctl_t *ctl, int argc, char **argv);
+int cmd_joint(ctl_t *ctl, int argc, char **argv);
 int cmd_digest(ctl_t *ctl, int argc, char **argv);
 int cmd_verify(ctl_t *ctl, int argc, char **argv);
 int cmd_status(ctl_t *ctl, int argc, char **argv);

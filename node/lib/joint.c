@@ -1,0 +1,244 @@
+#include "joint.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool has_party(const Yrdx__JointParticipation *jp, const uint8_t key[YX_KEY_BYTES])
+{
+	for (size_t i = 0; i < jp->n_parties; i++)
+		if (jp->parties[i].len == YX_KEY_BYTES &&
+		    memcmp(jp->parties[i].data, key, YX_KEY_BYTES) == 0)
+			return true;
+	return false;
+}
+
+static bool has_id(char *const *ids, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+static const char *str(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Stored records passed validation, but derivation also runs on whatever a caller
+ * built: a party list that is not a set of keys is never counted. */
+static bool well_formed(const Yrdx__JointParticipation *jp)
+{
+	if (jp->n_parties < 2 || jp->n_parties > YX_JOINT_MAX_PARTIES)
+		return false;
+	for (size_t i = 0; i < jp->n_parties; i++) {
+		if (jp->parties[i].len != YX_KEY_BYTES)
+			return false;
+		for (size_t k = 0; k < i; k++)
+			if (memcmp(jp->parties[k].data, jp->parties[i].data, YX_KEY_BYTES) == 0)
+				return false;
+	}
+	return true;
+}
+
+bool yx_joint_same_terms(const Yrdx__JointParticipation *a, const Yrdx__JointParticipation *b)
+{
+	if (strcmp(str(a->credit_code), str(b->credit_code)) != 0 ||
+	    a->n_parties != b->n_parties || a->n_incubator_ids != b->n_incubator_ids)
+		return false;
+	for (size_t i = 0; i < a->n_parties; i++)
+		if (a->parties[i].len != YX_KEY_BYTES || !has_party(b, a->parties[i].data))
+			return false;
+	for (size_t i = 0; i < a->n_incubator_ids; i++)
+		if (!has_id(b->incubator_ids, b->n_incubator_ids, a->incubator_ids[i]) ||
+		    !has_id(a->incubator_ids, a->n_incubator_ids, b->incubator_ids[i]))
+			return false;
+	return true;
+}
+
+static bool of_agreement(const yx_joint_part_t *p, const char *id)
+{
+	return strcmp(str(p->jp->id), id) == 0;
+}
+
+static bool eligible(const yx_joint_part_t *p)
+{
+	return well_formed(p->jp) && has_party(p->jp, p->origin);
+}
+
+/* The group of participations with terms's terms: the signer of each of its parties (in
+ * terms's party order; the lowest hash if one node somehow wrote two) and the group's
+ * lowest hash. Returns how many parties signed. */
+static size_t group(yx_joint_part_t *parts, size_t n, const char *id,
+		    const yx_joint_part_t *terms, yx_joint_part_t **by, const uint8_t **lowest)
+{
+	size_t signers = 0;
+	*lowest = NULL;
+	for (size_t k = 0; k < terms->jp->n_parties; k++)
+		by[k] = NULL;
+	for (size_t i = 0; i < n; i++) {
+		yx_joint_part_t *p = &parts[i];
+		if (!of_agreement(p, id) || !eligible(p) || !yx_joint_same_terms(p->jp, terms->jp))
+			continue;
+		if (!*lowest || memcmp(p->hash, *lowest, YX_HASH_BYTES) < 0)
+			*lowest = p->hash;
+		for (size_t k = 0; k < terms->jp->n_parties; k++) {
+			if (memcmp(terms->jp->parties[k].data, p->origin, YX_KEY_BYTES) != 0)
+				continue;
+			if (!by[k])
+				signers++;
+			if (!by[k] || memcmp(p->hash, by[k]->hash, YX_HASH_BYTES) < 0)
+				by[k] = p;
+		}
+	}
+	return signers;
+}
+
+static int cmp_party(const void *a, const void *b)
+{
+	return memcmp(((const yx_joint_party_t *)a)->key, ((const yx_joint_party_t *)b)->key,
+		      YX_KEY_BYTES);
+}
+
+int yx_joint_derive(yx_joint_part_t *parts, size_t n, const char *agreement_id, yx_joint_t *out)
+{
+	yx_joint_part_t *by[YX_JOINT_MAX_PARTIES], *best_by[YX_JOINT_MAX_PARTIES];
+	const yx_joint_part_t *best = NULL;
+	const uint8_t *best_lowest = NULL;
+	size_t best_signers = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		yx_joint_part_t *p = &parts[i];
+		if (!of_agreement(p, agreement_id))
+			continue;
+		p->counted = false;
+		if (!well_formed(p->jp)) {
+			p->note = "malformed parties list";
+			continue;
+		}
+		if (!has_party(p->jp, p->origin)) {
+			p->note = "written by a node that is not one of its parties";
+			continue;
+		}
+		p->note = "its parties, enterprise or incubators differ from the agreement's";
+		/* Each group is weighed once, from its first member met; weighing it again
+		 * from another member gives the same result. */
+		const uint8_t *lowest;
+		size_t signers = group(parts, n, agreement_id, p, by, &lowest);
+		bool complete = signers == p->jp->n_parties;
+		bool best_complete = best && best_signers == best->jp->n_parties;
+		if (best && (best_complete != complete ? best_complete
+			     : best_signers != signers ? best_signers > signers
+						       : memcmp(best_lowest, lowest, YX_HASH_BYTES) <= 0))
+			continue;
+		best = p;
+		best_lowest = lowest;
+		best_signers = signers;
+		memcpy(best_by, by, sizeof(by));
+	}
+	if (!best)
+		return YX_ENOTFOUND;
+	out->terms = best;
+	out->n_parties = best->jp->n_parties;
+	for (size_t k = 0; k < out->n_parties; k++) {
+		memcpy(out->parties[k].key, best->jp->parties[k].data, YX_KEY_BYTES);
+		out->parties[k].part = best_by[k];
+		if (best_by[k]) {
+			best_by[k]->counted = true;
+			best_by[k]->note = NULL;
+			out->n_signed++;
+		}
+	}
+	/* A second participation of one node with the same terms (never from a store,
+	 * which keeps one record per node and id) is not its signature. */
+	for (size_t i = 0; i < n; i++) {
+		yx_joint_part_t *p = &parts[i];
+		if (of_agreement(p, agreement_id) && !p->counted && eligible(p) &&
+		    yx_joint_same_terms(p->jp, best->jp))
+			p->note = "superseded by another participation of the same node";
+	}
+	qsort(out->parties, out->n_parties, sizeof(out->parties[0]), cmp_party);
+	out->active = out->n_signed == out->n_parties;
+	return YX_OK;
+}
+
+const yx_joint_party_t *yx_joint_party(const yx_joint_t *j, const uint8_t key[YX_KEY_BYTES])
+{
+	for (size_t k = 0; k < j->n_parties; k++)
+		if (memcmp(j->parties[k].key, key, YX_KEY_BYTES) == 0)
+			return &j->parties[k];
+	return NULL;
+}
+
+/* ---- loading from a store ----------------------------------------------------------- */
+
+typedef struct {
+	yx_store_t *store;
+	const char *id;
+	yx_joint_parts_t *out;
+	size_t cap;
+} load_t;
+
+static int collect(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+		   const Yrdx__Change *c)
+{
+	load_t *l = arg;
+	yx_joint_parts_t *o = l->out;
+	if (c->body_case != YRDX__CHANGE__BODY_JOINT_PARTICIPATION ||
+	    (l->id && strcmp(c->joint_participation->id, l->id) != 0))
+		return 0;
+	if (o->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		yx_joint_part_t *parts = realloc(o->parts, cap * sizeof(*parts));
+		if (!parts)
+			return -ENOMEM;
+		o->parts = parts;
+		Yrdx__Change **ch = realloc(o->changes, cap * sizeof(*ch));
+		if (!ch)
+			return -ENOMEM;
+		o->changes = ch;
+		l->cap = cap;
+	}
+	/* The scan's change lives only during the call: keep a decoded copy of our own. */
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	Yrdx__Change *copy = NULL;
+	int ret = yx_change_encode(c, &bytes, &len);
+	if (ret == YX_OK)
+		ret = yx_change_decode(bytes, len, &copy);
+	free(bytes);
+	if (ret)
+		return ret;
+	yx_joint_part_t *p = &o->parts[o->n];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->origin, origin, YX_KEY_BYTES);
+	p->seq = seq;
+	if ((ret = yx_store_hash(l->store, origin, seq, p->hash))) {
+		yx_change_free(&copy);
+		return ret;
+	}
+	p->jp = copy->joint_participation;
+	o->changes[o->n++] = copy;
+	return 0;
+}
+
+int yx_joint_parts_load(yx_store_t *store, const char *agreement_id, yx_joint_parts_t *out)
+{
+	load_t l = {store, agreement_id, out, 0};
+	memset(out, 0, sizeof(*out));
+	int ret = yx_store_scan(store, YX_KIND_JOINT, collect, &l);
+	if (ret)
+		yx_joint_parts_free(out);
+	return ret;
+}
+
+void yx_joint_parts_free(yx_joint_parts_t *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		yx_change_free(&o->changes[i]);
+	free(o->changes);
+	free(o->parts);
+	memset(o, 0, sizeof(*o));
+}
