@@ -57,7 +57,7 @@ sync
     reconnect_min_ms = 100
     reconnect_max_ms = 5000
     # Log segments (up to 1024 records each) in flight per pull: flow control.
-    credit = 8
+    credit = 32
 
 peers
     # Hangzhou: the next city on the chain towards Hefei. Shanghai passes on

@@ -54,7 +54,7 @@ sync
     reconnect_min_ms = 100
     reconnect_max_ms = 5000
     # Log segments (up to 1024 records each) in flight per pull: flow control.
-    credit = 8
+    credit = 32
 
 peers
     # Shanghai: Suzhou's link to the rest of the federation.

@@ -118,7 +118,7 @@ static const item_t sync_items[] = {
 	 "each failed attempt..."},
 	{"reconnect_max_ms", T_U32, 0, "5000", 1, 3600000, CFG(reconnect_max_ms),
 	 "...up to this."},
-	{"credit", T_U32, 0, "8", 1, 1024, CFG(credit),
+	{"credit", T_U32, 0, "32", 1, 1024, CFG(credit),
 	 "Log segments (up to 1024 records each) in flight per pull: a slow peer\n"
 	 "never makes the sender buffer more than this."},
 };

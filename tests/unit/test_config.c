@@ -851,7 +851,7 @@ static void test_write_new(void **state)
 	snprintf(expect, sizeof(expect), "%s/node.key", cfg->dir);
 	assert_string_equal(cfg->key_file, expect);
 	assert_int_equal(cfg->heartbeat_ms, 1000);
-	assert_int_equal(cfg->credit, 8);
+	assert_int_equal(cfg->credit, 32);
 	assert_int_equal(cfg->n_peers + cfg->n_parks, 0);
 	yx_config_free(&cfg);
 	char *first = read_all(path, &len0);
