@@ -1,0 +1,272 @@
+/* Feed delivery benchmarks, run by tests/bench/feed.py:
+ *
+ *   bench_feed yrdx CONTROL PARK_KEYFILE FEED_ENDPOINT FEED_NODE_KEY DEST_KEY PARK_ID CODES N
+ *       Proposes N relay cases at the origin node (CONTROL: its control socket), one
+ *       enterprise each (CODES: a file of N credit codes in its registry), pipelined, for
+ *       PARK_ID at the destination node DEST_KEY; meanwhile follows the park's feed at a
+ *       node FEED_ENDPOINT (key FEED_NODE_KEY) under PARK_KEYFILE. Each PROPOSE is its own
+ *       durable commit at the origin. Prints events/s (first request to last delivery)
+ *       and the latency from each request to the park's delivery, p50 and p99.
+ *   bench_feed nats URL N BYTES
+ *       The same shape on NATS JetStream: a file-backed stream, N messages of BYTES
+ *       published asynchronously, a durable pull consumer with explicit acks fetching them.
+ *       Prints messages/s and publish-to-consumer latency p50/p99. */
+#include <czmq.h>
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec.h"
+#include "ctlclient.h"
+#include "keys.h"
+#include "wire.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *prefix, const char *unit, long n, double t0, double t_end,
+		   double *lat)
+{
+	qsort(lat, (size_t)n, sizeof(double), cmp_double);
+	printf("%s_throughput: %.0f %s/s\n", prefix, n / ((t_end - t0) / 1e3), unit);
+	printf("%s_latency_p50: %.3f ms\n", prefix, lat[n / 2]);
+	printf("%s_latency_p99: %.3f ms\n", prefix, lat[(long)(n * 0.99)]);
+}
+
+static zsock_t *curve_dealer(const char *endpoint, const char *server_key_text, const char *keyfile)
+{
+	uint8_t server[32], server_curve[32], pub[32], sec[32];
+	yx_identity_t *id = NULL;
+	yx_diag_t diag;
+	if (yx_pubkey_parse(server_key_text, server, &diag) || yx_pubkey_to_curve(server, server_curve) ||
+	    yx_identity_load(keyfile, &id, &diag) || yx_identity_curve_keys(id, pub, sec))
+		return NULL;
+	yx_identity_free(&id);
+	zsock_t *s = zsock_new(ZMQ_DEALER);
+	zsock_set_curve_serverkey_bin(s, server_curve);
+	zsock_set_curve_publickey_bin(s, pub);
+	zsock_set_curve_secretkey_bin(s, sec);
+	zsock_set_rcvhwm(s, 0);
+	zsock_set_sndhwm(s, 0);
+	zsock_connect(s, "%s", endpoint);
+	return s;
+}
+
+static int bench_yrdx(char **a, long n)
+{
+	const char *control = a[0], *park_key = a[1], *feed_ep = a[2], *feed_node = a[3];
+	const char *dest_text = a[4], *park_id = a[5], *codes_path = a[6];
+	uint8_t dest[32];
+	yx_diag_t diag;
+	char (*codes)[19] = calloc((size_t)n, 19);
+	double *sent = calloc((size_t)n, sizeof(double)), *lat = calloc((size_t)n, sizeof(double));
+	FILE *f = fopen(codes_path, "r");
+	if (!codes || !sent || !lat || !f || yx_pubkey_parse(dest_text, dest, &diag))
+		return 2;
+	for (long i = 0; i < n; i++)
+		if (fscanf(f, "%18s", codes[i]) != 1)
+			return 2;
+	fclose(f);
+
+	zsock_t *feed = curve_dealer(feed_ep, feed_node, park_key);
+	zsock_t *ctl = zsock_new(ZMQ_DEALER);
+	if (!feed || !ctl || zsock_connect(ctl, "ipc://%s", control) != 0)
+		return 1;
+	zsock_set_sndhwm(ctl, 0);
+	zsock_set_rcvhwm(ctl, 0);
+	Yrdx__FeedMessage fm = YRDX__FEED_MESSAGE__INIT;
+	Yrdx__FeedSubscribe sub = YRDX__FEED_SUBSCRIBE__INIT;
+	sub.after = 0;
+	sub.credit = (uint32_t)n + 16;
+	fm.msg_case = YRDX__FEED_MESSAGE__MSG_SUBSCRIBE;
+	fm.subscribe = &sub;
+	yx_wire_send(feed, NULL, &fm.base, NULL);
+
+	/* Pipelined requests: up to WINDOW outstanding at the origin's control socket. */
+	enum { WINDOW = 64 };
+	long next = 0, replies = 0, delivered = 0;
+	double t0 = now_ms(), t_end = t0;
+	zpoller_t *poller = zpoller_new(ctl, feed, NULL);
+	while (delivered < n) {
+		while (next < n && next - replies < WINDOW) {
+			Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
+			Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
+			q.type = YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE;
+			q.credit_code = codes[next];
+			q.park_id = (char *)park_id;
+			q.destination.data = dest;
+			q.destination.len = 32;
+			req.req_case = YRDX__CONTROL_REQUEST__REQ_RELAY;
+			req.relay = &q;
+			sent[next] = now_ms();
+			yx_wire_send(ctl, NULL, &req.base, NULL);
+			next++;
+		}
+		void *ready = zpoller_wait(poller, 10000);
+		if (!ready) {
+			fprintf(stderr, "bench_feed: stalled at %ld delivered, %ld replies\n", delivered, replies);
+			return 1;
+		}
+		zframe_t *frame = NULL;
+		if (ready == ctl) {
+			while (yx_wire_recv(ctl, NULL, &frame) == YX_OK) {
+				Yrdx__ControlReply *r = yx_wire_control_reply(frame);
+				if (!r || r->error) {
+					fprintf(stderr, "bench_feed: propose failed: %s\n", r ? r->message : "?");
+					return 1;
+				}
+				yrdx__control_reply__free_unpacked(r, NULL);
+				zframe_destroy(&frame);
+				replies++;
+			}
+		} else {
+			while (yx_wire_recv(feed, NULL, &frame) == YX_OK) {
+				Yrdx__FeedMessage *m = yrdx__feed_message__unpack(NULL, zframe_size(frame),
+										 zframe_data(frame));
+				Yrdx__Change *c = NULL;
+				if (m && m->msg_case == YRDX__FEED_MESSAGE__MSG_EVENT &&
+				    yx_change_decode(m->event->change.data, m->event->change.len, &c) == YX_OK &&
+				    c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT) {
+					/* the enterprise number is the line in CODES */
+					for (long i = delivered; i < n; i++)
+						if (strcmp(codes[i], c->relay_event->credit_code) == 0) {
+							lat[delivered++] = now_ms() - sent[i];
+							break;
+						}
+					t_end = now_ms();
+				}
+				yx_change_free(&c);
+				if (m)
+					yrdx__feed_message__free_unpacked(m, NULL);
+				zframe_destroy(&frame);
+			}
+		}
+	}
+	report("yrdx_feed", "events", n, t0, t_end, lat);
+	zpoller_destroy(&poller);
+	zsock_destroy(&feed);
+	zsock_destroy(&ctl);
+	free(codes);
+	free(sent);
+	free(lat);
+	return 0;
+}
+
+#define NATS_CHECK(expr)                                                                  \
+	do {                                                                               \
+		natsStatus s_ = (expr);                                                    \
+		if (s_ != NATS_OK) {                                                       \
+			fprintf(stderr, "bench_feed: %s: %s\n", #expr, natsStatus_GetText(s_)); \
+			return 1;                                                          \
+		}                                                                          \
+	} while (0)
+
+typedef struct {
+	natsSubscription *sub;
+	long n;
+	double *lat;
+	double t_end;
+	int err;
+} consumer_t;
+
+/* The durable pull consumer, in a thread of its own as a park's client would be. */
+static void *consume(void *arg)
+{
+	consumer_t *c = arg;
+	long delivered = 0;
+	jsErrCode jerr = 0;
+	while (delivered < c->n) {
+		natsMsgList list = {0};
+		natsStatus st = natsSubscription_Fetch(&list, c->sub, 256, 10000, &jerr);
+		if (st == NATS_TIMEOUT)
+			continue;
+		if (st != NATS_OK) {
+			c->err = 1;
+			return NULL;
+		}
+		for (int i = 0; i < list.Count; i++) {
+			double t;
+			memcpy(&t, natsMsg_GetData(list.Msgs[i]), sizeof(t));
+			if (delivered < c->n)
+				c->lat[delivered++] = now_ms() - t;
+			natsMsg_Ack(list.Msgs[i], NULL);
+		}
+		c->t_end = now_ms();
+		natsMsgList_Destroy(&list);
+	}
+	return NULL;
+}
+
+static int bench_nats(const char *url, long n, long bytes)
+{
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	jsOptions jo;
+	jsStreamConfig sc;
+	jsErrCode jerr = 0;
+	jsSubOptions so;
+	consumer_t c = {NULL, n, calloc((size_t)n, sizeof(double)), 0, 0};
+	char *payload = calloc(1, (size_t)bytes);
+	pthread_t thread;
+	if (!c.lat || !payload || bytes < 16)
+		return 2;
+	NATS_CHECK(natsConnection_ConnectTo(&nc, url));
+	jsOptions_Init(&jo);
+	jo.PublishAsync.MaxPending = 64; /* the same window as the yrdx producer */
+	NATS_CHECK(natsConnection_JetStream(&js, nc, &jo));
+	jsStreamConfig_Init(&sc);
+	sc.Name = "RELAY";
+	const char *subjects[] = {"relay.>"};
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.Storage = js_FileStorage;
+	js_DeleteStream(js, "RELAY", NULL, NULL);
+	NATS_CHECK(js_AddStream(NULL, js, &sc, NULL, &jerr));
+	jsSubOptions_Init(&so);
+	so.Config.AckPolicy = js_AckExplicit;
+	NATS_CHECK(js_PullSubscribe(&c.sub, js, "relay.park", "park", NULL, &so, &jerr));
+	pthread_create(&thread, NULL, consume, &c);
+	double t0 = now_ms();
+	for (long i = 0; i < n; i++) {
+		double t = now_ms();
+		memcpy(payload, &t, sizeof(t));
+		NATS_CHECK(js_PublishAsync(js, "relay.park", payload, (int)bytes, NULL));
+	}
+	NATS_CHECK(js_PublishAsyncComplete(js, NULL));
+	pthread_join(thread, NULL);
+	if (c.err)
+		return 1;
+	report("nats_jetstream", "messages", n, t0, c.t_end, c.lat);
+	natsSubscription_Destroy(c.sub);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	free(c.lat);
+	free(payload);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (yx_crypto_init())
+		return 1;
+	zsys_handler_set(NULL);
+	if (argc == 10 && strcmp(argv[1], "yrdx") == 0)
+		return bench_yrdx(argv + 2, atol(argv[9]));
+	if (argc == 5 && strcmp(argv[1], "nats") == 0)
+		return bench_nats(argv[2], atol(argv[3]), atol(argv[4]));
+	fprintf(stderr, "usage: see the comment at the top of bench_feed.c\n");
+	return 2;
+}
