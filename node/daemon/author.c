@@ -21,13 +21,12 @@ static const char *type_word(Yrdx__RelayEventType t)
 
 /* Fills ev for a PROPOSE: the enterprise must be in this node's registry; the case id is
  * this node's name and the seq the event will get, unique in the federation. */
-static int propose(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__RelayEvent *ev, char *case_id,
-		   size_t cap, char *incubator, size_t incubator_cap, uint8_t **sealed,
+static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__RelayEvent *ev,
+		   char *case_id, size_t cap, char *incubator, size_t incubator_cap, uint8_t **sealed,
 		   yx_diag_t *diag)
 {
 	const uint8_t *self = yx_identity_public(d->id);
 	Yrdx__Change *ent = NULL;
-	yx_tip_t tip;
 	uint8_t curve[32];
 	if (q->destination.len != YX_KEY_BYTES)
 		return yx_diag_set(diag, YX_EINVAL, "propose: no destination node");
@@ -36,9 +35,7 @@ static int propose(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__RelayEvent *ev, 
 	if (yx_store_get(d->store, YX_KIND_ENTERPRISE, self, q->credit_code, &ent) != YX_OK)
 		return yx_diag_set(diag, YX_EINVAL, "propose: enterprise %s is not in %s's registry",
 				   q->credit_code, d->cfg->name);
-	if (yx_store_tip(d->store, self, &tip) != YX_OK)
-		tip.seq = 0;
-	snprintf(case_id, cap, "%s-%llu", d->cfg->name, (unsigned long long)(tip.seq + 1));
+	snprintf(case_id, cap, "%s-%llu", d->cfg->name, (unsigned long long)yx_batch_next_seq(b));
 	ev->case_id = case_id;
 	ev->credit_code = q->credit_code;
 	ev->park_id = q->park_id;
@@ -60,29 +57,27 @@ static int propose(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__RelayEvent *ev, 
 	return YX_OK;
 }
 
-int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__ControlReply *r,
-		     yx_head_t *head, yx_diag_t *diag)
+int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, char *case_id,
+			  size_t cap, yx_diag_t *diag)
 {
 	Yrdx__RelayEvent ev = YRDX__RELAY_EVENT__INIT;
 	Yrdx__ChangeRef ref = YRDX__CHANGE_REF__INIT;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
 	yx_case_events_t events = {0};
-	yx_batch_t *b = NULL;
 	uint8_t *sealed = NULL;
-	char case_id[96], event_id[128], incubator[YX_MAX_ID_LEN + 1];
+	char event_id[128], incubator[YX_MAX_ID_LEN + 1];
 	int ret;
 
-	if ((ret = yxd_remote_flush(d)))
-		return yx_diag_set(diag, ret, "%s", yx_strerror(ret));
 	ev.type = q->type;
 	ev.note = q->note;
 	if (q->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE) {
-		if ((ret = propose(d, q, &ev, case_id, sizeof(case_id), incubator, sizeof(incubator),
-				   &sealed, diag)))
+		if ((ret = propose(d, b, q, &ev, case_id, cap, incubator, sizeof(incubator), &sealed,
+				   diag)))
 			goto out;
 	} else {
+		/* The case as committed: the caller writes steps other than PROPOSE alone. */
 		yx_case_t cs;
-		snprintf(case_id, sizeof(case_id), "%s", q->case_id);
+		snprintf(case_id, cap, "%s", q->case_id);
 		if ((ret = yx_case_events_load(d->store, case_id, &events)))
 			goto out;
 		if (yx_case_derive(events.events, events.n, case_id, &cs) != YX_OK) {
@@ -113,19 +108,29 @@ int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__ControlReply *
 	ev.id = event_id;
 	yx_change_set_body(&c, YX_KIND_RELAY_EVENT, &ev);
 	c.id = event_id;
-	if ((ret = yx_batch_begin(d->store, d->id, &b)))
-		goto out;
-	if ((ret = yx_batch_put(b, &c, diag))) {
-		yx_batch_abort(&b);
-		goto out;
-	}
-	if ((ret = yx_batch_commit(&b, head)))
-		goto out;
-	d->counters[C_LOCAL_CHANGES]++;
-	r->case_id = strdup(case_id);
-	yx_log_info("relay case %s: %s written", case_id, type_word(q->type));
+	ret = yx_batch_put(b, &c, diag);
 out:
 	free(sealed);
 	yx_case_events_free(&events);
 	return ret;
+}
+
+int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, char *case_id, size_t cap,
+		     yx_head_t *head, yx_diag_t *diag)
+{
+	yx_batch_t *b = NULL;
+	int ret = yxd_remote_flush(d);
+	if (ret == YX_OK)
+		ret = yx_batch_begin(d->store, d->id, &b);
+	if (ret)
+		return yx_diag_set(diag, ret, "%s", yx_strerror(ret));
+	if ((ret = yxd_author_relay_into(d, b, q, case_id, cap, diag))) {
+		yx_batch_abort(&b);
+		return ret;
+	}
+	if ((ret = yx_batch_commit(&b, head)))
+		return yx_diag_set(diag, ret, "%s", yx_strerror(ret));
+	d->counters[C_LOCAL_CHANGES]++;
+	yx_log_info("relay case %s: %s written", case_id, type_word(q->type));
+	return YX_OK;
 }

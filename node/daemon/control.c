@@ -138,13 +138,107 @@ static void do_status(yxd_t *d, Yrdx__ControlReply *r, Yrdx__StatusReply *s,
 	r->status = s;
 }
 
+/* Relay proposals queued on the control socket share one batch and one durable commit
+ * (group commit); each is answered only after that commit. */
+#define GROUP_MAX 256
+
+typedef struct {
+	zframe_t *routing_id;
+	char case_id[96];
+} grouped_t;
+
+static struct {
+	yx_batch_t *batch;
+	grouped_t req[GROUP_MAX];
+	size_t n;
+} group;
+
+static void send_reply(yxd_t *d, zframe_t *rid, Yrdx__ControlReply *r)
+{
+	yx_wire_send(d->control, rid, &r->base, NULL);
+}
+
+/* Fills r for a written step: the head that covers it. */
+static void reply_written(Yrdx__ControlReply *r, const yx_head_t *head, Yrdx__SignedHead *h)
+{
+	yx_head_to_proto(head, h);
+	r->head = h;
+	r->applied = 1;
+}
+
+/* Commits the group and answers every request in it. */
+static void group_flush(yxd_t *d)
+{
+	yx_head_t head;
+	Yrdx__SignedHead h;
+	if (!group.batch)
+		return;
+	int err = yx_batch_commit(&group.batch, &head);
+	for (size_t i = 0; i < group.n; i++) {
+		Yrdx__ControlReply r = YRDX__CONTROL_REPLY__INIT;
+		if (err) {
+			r.error = err;
+			r.message = (char *)yx_strerror(err);
+		} else {
+			reply_written(&r, &head, &h);
+			r.case_id = group.req[i].case_id;
+		}
+		send_reply(d, group.req[i].routing_id, &r);
+		zframe_destroy(&group.req[i].routing_id);
+	}
+	if (!err && group.n) {
+		d->counters[C_LOCAL_CHANGES] += group.n;
+		yxd_announce_self(d);
+	}
+	group.n = 0;
+}
+
+/* Adds a PROPOSE to the group; true if it is answered later by group_flush. */
+static bool group_propose(yxd_t *d, zframe_t *rid, const Yrdx__RelayRequest *q,
+			  Yrdx__ControlReply *r)
+{
+	yx_diag_t diag = {{0}};
+	if (group.n == GROUP_MAX)
+		group_flush(d);
+	if (!group.batch) {
+		int ret = yxd_remote_flush(d);
+		if (ret == YX_OK)
+			ret = yx_batch_begin(d->store, d->id, &group.batch);
+		if (ret) {
+			reply_error(r, ret, yx_strerror(ret));
+			return false;
+		}
+	}
+	grouped_t *g = &group.req[group.n];
+	int ret = yxd_author_relay_into(d, group.batch, q, g->case_id, sizeof(g->case_id), &diag);
+	if (ret) {
+		reply_error(r, ret, diag.msg[0] ? diag.msg : yx_strerror(ret));
+		if (ret != YX_EINVAL && ret != YX_ENOTFOUND) {
+			/* A storage failure: nothing of this batch can be trusted. */
+			yx_batch_abort(&group.batch);
+			for (size_t i = 0; i < group.n; i++) {
+				Yrdx__ControlReply e = YRDX__CONTROL_REPLY__INIT;
+				e.error = ret;
+				e.message = (char *)yx_strerror(ret);
+				send_reply(d, group.req[i].routing_id, &e);
+				zframe_destroy(&group.req[i].routing_id);
+			}
+			group.n = 0;
+		}
+		return false;
+	}
+	g->routing_id = zframe_dup(rid);
+	group.n++;
+	return true;
+}
+
 void yxd_control_handle(yxd_t *d)
 {
-	for (int budget = 0; budget < 16; budget++) {
+	for (int budget = 0; budget < GROUP_MAX; budget++) {
 		zframe_t *rid = NULL, *frame = NULL;
 		int ret = yx_wire_recv(d->control, &rid, &frame);
 		if (ret == -EAGAIN)
-			return;
+			break;
 		if (ret)
 			continue;
 		d->counters[C_CONTROL_REQUESTS]++;
@@ -153,73 +247,74 @@ void yxd_control_handle(yxd_t *d)
 		Yrdx__StatusReply status;
 		Yrdx__VersionVector vec = YRDX__VERSION_VECTOR__INIT;
 		Yrdx__Counter counters[C_COUNT], *cptrs[C_COUNT];
+		Yrdx__SignedHead h;
 		yx_head_t head;
-		if (!req) {
-			reply_error(&r, YX_EDECODE, "malformed control request");
+		char case_id[96];
+		yx_diag_t diag = {{0}};
+		bool deferred = false;
+		if (req && req->req_case == YRDX__CONTROL_REQUEST__REQ_RELAY &&
+		    req->relay->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE) {
+			deferred = group_propose(d, rid, req->relay, &r);
 		} else {
-			switch (req->req_case) {
-			case YRDX__CONTROL_REQUEST__REQ_PUT:
-				do_put(d, req->put, &r, &head);
-				break;
-			case YRDX__CONTROL_REQUEST__REQ_RELAY: {
-				yx_diag_t diag = {{0}};
-				int err = yxd_author_relay(d, req->relay, &r, &head, &diag);
-				if (err) {
-					reply_error(&r, err, diag.msg[0] ? diag.msg : yx_strerror(err));
-				} else {
-					Yrdx__SignedHead *h = malloc(sizeof(*h));
-					if (h) {
-						yx_head_to_proto(&head, h);
-						r.head = h;
+			group_flush(d); /* one writer, and later steps see earlier ones */
+			if (!req) {
+				reply_error(&r, YX_EDECODE, "malformed control request");
+			} else {
+				switch (req->req_case) {
+				case YRDX__CONTROL_REQUEST__REQ_PUT:
+					do_put(d, req->put, &r, &head);
+					break;
+				case YRDX__CONTROL_REQUEST__REQ_RELAY:
+					ret = yxd_author_relay(d, req->relay, case_id, sizeof(case_id), &head,
+							       &diag);
+					if (ret) {
+						reply_error(&r, ret, diag.msg[0] ? diag.msg : yx_strerror(ret));
+					} else {
+						reply_written(&r, &head, &h);
+						r.case_id = strdup(case_id);
+						yxd_announce_self(d);
 					}
-					r.applied = 1;
-					yxd_announce_self(d);
-				}
-				break;
-			}
-			case YRDX__CONTROL_REQUEST__REQ_JOINT: {
-				yx_diag_t diag = {{0}};
-				int err = yxd_author_joint(d, req->joint, &r, &head, &diag);
-				if (err) {
-					reply_error(&r, err, diag.msg[0] ? diag.msg : yx_strerror(err));
-				} else {
-					Yrdx__SignedHead *h = malloc(sizeof(*h));
-					if (h) {
-						yx_head_to_proto(&head, h);
-						r.head = h;
+					break;
+				case YRDX__CONTROL_REQUEST__REQ_JOINT:
+					ret = yxd_author_joint(d, req->joint, &r, &head, &diag);
+					if (ret) {
+						reply_error(&r, ret, diag.msg[0] ? diag.msg : yx_strerror(ret));
+					} else {
+						reply_written(&r, &head, &h);
+						yxd_announce_self(d);
 					}
-					r.applied = 1;
-					yxd_announce_self(d);
+					break;
+				case YRDX__CONTROL_REQUEST__REQ_SYNC:
+					if (yxd_clients_sync_now(d, req->sync->peer) != YX_OK)
+						reply_error(&r, YX_ENOTFOUND, "no such peer in the trust store");
+					break;
+				case YRDX__CONTROL_REQUEST__REQ_STATUS:
+					yxd_remote_flush(d);
+					do_status(d, &r, &status, &vec, counters, cptrs);
+					break;
+				default:
+					reply_error(&r, YX_EINVAL, "unknown control request");
+					break;
 				}
-				break;
-			}
-			case YRDX__CONTROL_REQUEST__REQ_SYNC:
-				if (yxd_clients_sync_now(d, req->sync->peer) != YX_OK)
-					reply_error(&r, YX_ENOTFOUND, "no such peer in the trust store");
-				break;
-			case YRDX__CONTROL_REQUEST__REQ_STATUS:
-				yxd_remote_flush(d);
-				do_status(d, &r, &status, &vec, counters, cptrs);
-				break;
-			default:
-				reply_error(&r, YX_EINVAL, "unknown control request");
-				break;
 			}
 		}
-		yx_wire_send(d->control, rid, &r.base, NULL);
+		if (!deferred)
+			send_reply(d, rid, &r);
 		if (r.status)
 			yxd_clients_status_free(r.status);
 		yxd_vector_msg_free(&vec);
 		if (r.message != protobuf_c_empty_string)
 			free(r.message); /* set by reply_error */
 		if (r.case_id != protobuf_c_empty_string)
-			free(r.case_id); /* set by yxd_author_relay */
+			free(r.case_id);
 		if (r.agreement_id != protobuf_c_empty_string)
 			free(r.agreement_id); /* set by yxd_author_joint */
-		free(r.head);
+		if (r.head != &h)
+			free(r.head); /* do_put's */
 		if (req)
 			yrdx__control_request__free_unpacked(req, NULL);
 		zframe_destroy(&rid);
 		zframe_destroy(&frame);
 	}
+	group_flush(d);
 }

@@ -172,7 +172,6 @@ static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park, const
 {
 	Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
 	Yrdx__FeedResult res = YRDX__FEED_RESULT__INIT;
-	Yrdx__ControlReply r = YRDX__CONTROL_REPLY__INIT;
 	yx_case_events_t events = {0};
 	yx_case_t cs;
 	yx_diag_t diag = {{0}};
@@ -198,13 +197,12 @@ static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park, const
 		q.type = a->type;
 		q.case_id = a->case_id;
 		q.note = note;
-		ret = yxd_author_relay(d, &q, &r, &head, &diag);
+		char case_id[96];
+		ret = yxd_author_relay(d, &q, case_id, sizeof(case_id), &head, &diag);
 		if (ret == YX_OK)
 			yxd_announce_self(d);
 	}
 	yx_case_events_free(&events);
-	if (r.case_id != protobuf_c_empty_string)
-		free(r.case_id);
 	res.error = ret;
 	res.message = ret ? (diag.msg[0] ? diag.msg : (char *)yx_strerror(ret)) : "ok";
 	m.msg_case = YRDX__FEED_MESSAGE__MSG_RESULT;

@@ -121,9 +121,15 @@ int yxd_metrics_fd(yxd_t *d); /* -1 when off */
 void yxd_metrics_run(yxd_t *d);
 
 /* ---- author.c ---- */
-/* Writes the relay step q asks for, as this node; r->case_id (malloc'd) names the case.
- * YX_EINVAL/YX_ENOTFOUND with diag for a step this node may not take now. */
-int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, Yrdx__ControlReply *r,
+/* Writes the relay step q asks for into the open batch b, as this node; case_id (cap
+ * bytes) receives the case. A PROPOSE needs only committed registry data, so many share
+ * one batch (group commit); every other step is derived from the committed case and must
+ * be written alone (yxd_author_relay). YX_EINVAL/YX_ENOTFOUND with diag for a step this
+ * node may not take now; b is then unchanged. */
+int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, char *case_id,
+			  size_t cap, yx_diag_t *diag);
+/* The same in a batch of its own, committed durably; head receives its head. */
+int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, char *case_id, size_t cap,
 		     yx_head_t *head, yx_diag_t *diag);
 
 /* ---- joint.c ---- */

@@ -905,6 +905,11 @@ int yx_batch_retract(yx_batch_t *b, yx_kind_t kind, const char *id, const char *
 	return batch_append(b, &c, diag);
 }
 
+uint64_t yx_batch_next_seq(const yx_batch_t *b)
+{
+	return b->seq + 1;
+}
+
 size_t yx_batch_count(const yx_batch_t *b)
 {
 	return b->count;

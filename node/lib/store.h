@@ -75,6 +75,9 @@ int yx_batch_put_if_changed(yx_batch_t *batch, const Yrdx__Change *change, bool 
 int yx_batch_retract(yx_batch_t *batch, yx_kind_t kind, const char *id, const char *reason,
 		     yx_diag_t *diag);
 
+/* The seq the next change of this batch will get. */
+uint64_t yx_batch_next_seq(const yx_batch_t *batch);
+
 /* Changes appended so far in this batch. */
 size_t yx_batch_count(const yx_batch_t *batch);
 

@@ -96,7 +96,7 @@ static int bench_yrdx(char **a, long n)
 	yx_wire_send(feed, NULL, &fm.base, NULL);
 
 	/* Pipelined requests: up to WINDOW outstanding at the origin's control socket. */
-	enum { WINDOW = 64 };
+	enum { WINDOW = 256 };
 	long next = 0, replies = 0, delivered = 0;
 	double t0 = now_ms(), t_end = t0;
 	zpoller_t *poller = zpoller_new(ctl, feed, NULL);
@@ -225,7 +225,7 @@ static int bench_nats(const char *url, long n, long bytes)
 		return 2;
 	NATS_CHECK(natsConnection_ConnectTo(&nc, url));
 	jsOptions_Init(&jo);
-	jo.PublishAsync.MaxPending = 64; /* the same window as the yrdx producer */
+	jo.PublishAsync.MaxPending = 256; /* the same window as the yrdx producer */
 	NATS_CHECK(natsConnection_JetStream(&js, nc, &jo));
 	jsStreamConfig_Init(&sc);
 	sc.Name = "RELAY";
