@@ -279,7 +279,7 @@ static int cmd_act(const opts_t *o, Yrdx__RelayEventType type, const char *case_
 	m.action = &a;
 	send_msg(s, &m);
 	zpoller_t *poller = zpoller_new(s, NULL);
-	int rc = fail(EXIT_FAIL, "no answer from %s", o->node);
+	int rc = -1;
 	int64_t deadline = zclock_mono() + 10000;
 	while (zclock_mono() < deadline && zpoller_wait(poller, 1000)) {
 		zframe_t *frame = NULL;
@@ -306,7 +306,7 @@ static int cmd_act(const opts_t *o, Yrdx__RelayEventType type, const char *case_
 	}
 	zpoller_destroy(&poller);
 	zsock_destroy(&s);
-	return rc;
+	return rc >= 0 ? rc : fail(EXIT_FAIL, "no answer from %s", o->node);
 }
 
 int main(int argc, char **argv)

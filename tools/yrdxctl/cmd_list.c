@@ -121,10 +121,11 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
 		"usage: yrdxctl -c FILE list KIND [--city CODE] [--tier T] [--industry I]\n"
-		"                               [--qualification Q] [--stage S] [--origin NAME|KEY]\n"
+		"                               [--qualification Q] [--stage S] [--origin NODE]\n"
 		"                               [--limit N]\n"
 		"Current records of KIND held by this node (its own and every city's it syncs\n"
-		"with), filtered by field values as put/import spell them, e.g.\n"
+		"with), filtered by field values as put/import spell them; --origin keeps one\n"
+		"city's records (this node's name or self, a peer's name, or a public key), e.g.\n"
 		"  yrdxctl -c FILE list enterprise --qualification gazelle --city 310000\n"
 		"  yrdxctl -c FILE list incubator --tier high_quality\n";
 	static const struct option opts[] = {
@@ -169,12 +170,19 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 		return rc;
 	if (origin_arg) {
 		const yx_peer_conf_t *p = yx_config_peer_by_name(ctl->cfg, origin_arg);
+		yx_identity_t *id = NULL;
 		yx_diag_t diag;
-		if (p)
+		if (p) {
 			memcpy(origin, p->key, 32);
-		else if (yx_pubkey_parse(origin_arg, origin, &diag) != YX_OK)
-			return ctl_fail(EXIT_USAGE, "list: --origin %s: not a peer name or public key",
-					origin_arg);
+		} else if (strcmp(origin_arg, ctl->cfg->name) == 0 || strcmp(origin_arg, "self") == 0) {
+			if (yx_identity_load(ctl->cfg->key_file, &id, &diag) != YX_OK)
+				return ctl_fail(EXIT_FAIL, "%s", diag.msg);
+			memcpy(origin, yx_identity_public(id), 32);
+			yx_identity_free(&id);
+		} else if (yx_pubkey_parse(origin_arg, origin, &diag) != YX_OK) {
+			return ctl_fail(EXIT_USAGE, "list: --origin %s: not this node, a peer name or a "
+						    "public key", origin_arg);
+		}
 		l.origin = origin;
 	}
 	yx_store_t *store = NULL;

@@ -282,9 +282,21 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		}
 	}
 	yx_identity_free(&id);
-	json_t *events = json_array();
+	/* In the order they were written (time is informative only; seq breaks ties). */
+	size_t order[ev.n ? ev.n : 1];
 	for (size_t i = 0; i < ev.n; i++) {
-		const yx_case_event_t *e = &ev.events[i];
+		size_t j = i;
+		for (; j > 0; j--) {
+			const Yrdx__Change *a = ev.changes[order[j - 1]], *b = ev.changes[i];
+			if (a->time_ms < b->time_ms || (a->time_ms == b->time_ms && a->seq <= b->seq))
+				break;
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+	}
+	json_t *events = json_array();
+	for (size_t k = 0; k < ev.n; k++) {
+		const yx_case_event_t *e = &ev.events[order[k]];
 		char who[64], key[YX_PUBKEY_TEXT_LEN + 1];
 		key_label(ctl, e->origin, self, who, sizeof(who));
 		yx_pubkey_format(e->origin, key);
