@@ -2,7 +2,9 @@
 # The main job, on one machine: builds yrdx, stands up a local federation of three city
 # nodes in a chain — 上海 Shanghai ── 杭州 Hangzhou ── 合肥 Hefei — loads each city's sample
 # registry (tests/data), and shows the cities converging, records relayed through
-# Hangzhou, and a new record reaching Hefei live. Everything lives in ./demo.
+# Hangzhou, a new record reaching Hefei live, and one relay-incubation case (接力孵化)
+# going from proposal to landing across the three cities while the destination park's
+# yrdx-feed prints it. Everything lives in ./demo.
 #
 #   ./deploy/quickstart.sh          run it, then stop the nodes
 #   ./deploy/quickstart.sh --keep   leave the nodes running (stop: pkill -f demo/.*yrdxd.zpl)
@@ -14,7 +16,7 @@ base=${YRDX_PORT_BASE:-17400}
 
 ./deploy/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target yrdxd yrdxctl >/dev/null
+cmake --build build -j"$(nproc)" --target yrdxd yrdxctl yrdx-feed >/dev/null
 export PATH="$PWD/build/tools:$PWD/build/node/daemon:$PATH"
 
 demo="$PWD/demo"
@@ -28,6 +30,11 @@ ctl() { local city=$1; shift; yrdxctl -c "$demo/$city/yrdxd.zpl" "$@"; }
 cities=(shanghai hangzhou hefei)
 declare -A code=([shanghai]=310000 [hangzhou]=330100 [hefei]=340100)
 declare -A port=([shanghai]=$((base + 1)) [hangzhou]=$((base + 11)) [hefei]=$((base + 21)))
+# A port pair already taken on this machine: take free ones instead.
+port_free() { python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()' "$1" 2>/dev/null; }
+for c in "${cities[@]}"; do
+  while ! port_free "${port[$c]}" || ! port_free "$((port[$c] + 1))"; do port[$c]=$((port[$c] + 100)); done
+done
 declare -A key
 
 say "yrdxctl init: one node per city (config, key, empty store)"
@@ -48,7 +55,7 @@ link shanghai hangzhou
 link hangzhou hefei
 
 stop_nodes() {
-  for c in "${cities[@]}"; do
+  for c in "${cities[@]}" feed; do
     [ -f "$demo/$c.pid" ] && kill "$(cat "$demo/$c.pid")" 2>/dev/null || true
   done
 }
@@ -96,6 +103,39 @@ for _ in $(seq 200); do
 done
 ctl hefei get enterprise 91310115MA1K3YJ12G
 echo "visible at hefei $(( ($(date +%s%N) - start) / 1000000 )) ms after the put at shanghai"
+
+say "relay incubation: shanghai proposes an enterprise to a park in hefei"
+first_json() { python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
+park=$(ctl hefei --json list park --origin hefei --limit 1 | first_json id)
+code=$(ctl shanghai --json list enterprise --origin shanghai --qualification hard_tech --limit 1 | first_json id)
+echo "the park's yrdx-feed: a key of its own, authorised at hefei for park $park"
+yrdx-feed keygen "$demo/park.key" > "$demo/park.pub"
+ctl hefei park add demo-park "$park" "$(cat "$demo/park.pub")"
+feed=(yrdx-feed --node "tcp://127.0.0.1:$((port[hefei] + 1))" --node-key "${key[hefei]}" --key "$demo/park.key")
+"${feed[@]}" --state "$demo/feed.state" run > "$demo/feed.ndjson" 2>"$demo/feed.log" &
+echo $! > "$demo/feed.pid"
+echo "-- parks ranked for enterprise $code by industry fit (产业匹配度):"
+ctl shanghai relay suggest "$code" --limit 3
+echo "营业收入 3200 万元, 研发投入 860 万元 (sealed: only hefei can read this)" > "$demo/dossier.txt"
+case=$(ctl shanghai --json relay propose "$code" --to-park "$park" --dossier "$demo/dossier.txt" \
+       --note "毕业企业, 建议落地合肥" | first_json case)
+echo "proposed case $case"
+for _ in $(seq 100); do grep -q "\"$case\"" "$demo/feed.ndjson" 2>/dev/null && break; sleep 0.1; done
+echo "-- the park's feed received:"
+cat "$demo/feed.ndjson"
+"${feed[@]}" accept "$case"
+ctl hefei relay land "$case"
+ctl hefei relay close "$case"
+for _ in $(seq 100); do ctl shanghai relay list --state closed | grep -q "$case" && break; sleep 0.1; done
+echo "-- at shanghai (the dossier stays sealed):"
+ctl shanghai relay show "$case"
+echo "-- at hefei (the destination opens it):"
+ctl hefei relay show "$case"
+for _ in $(seq 100); do [ "$(grep -c "\"$case\"" "$demo/feed.ndjson")" -ge 4 ] && break; sleep 0.1; done
+echo "-- every step reached the park's feed (cursor, type, event id):"
+python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    e = json.loads(l); print(e["cursor"], e["record"]["type"], e["event_id"])' "$demo/feed.ndjson"
 
 if [ $keep = 1 ]; then
   say "nodes left running; try: yrdxctl -c demo/hefei/yrdxd.zpl status"

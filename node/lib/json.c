@@ -31,7 +31,7 @@ static const struct {
 #define QUOTE_MAX 48
 #define QUOTE_BUF (QUOTE_MAX + 8)
 #define PATH_BUF 256
-#define LIST_BUF 384
+#define LIST_BUF YX_ENUM_LIST_MAX
 
 /* Reals are integral field values only where a double holds them exactly. */
 #define EXACT_REAL_MAX 9007199254740992.0 /* 2^53 */
@@ -191,6 +191,84 @@ typedef struct {
 	uint64_t mag;
 } wide_int_t;
 
+/* Reads len bytes of text, an optional '-' then decimal digits and nothing else (a NUL
+ * inside included); NULL, or why not. */
+static const char *decimal_parse(const char *s, size_t len, wide_int_t *out)
+{
+	size_t i = len > 0 && s[0] == '-';
+	uint64_t m = 0;
+
+	out->neg = i == 1;
+	if (i == len)
+		return "not a decimal integer";
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return "not a decimal integer";
+		unsigned digit = (unsigned)(s[i] - '0');
+		if (m > (UINT64_MAX - digit) / 10)
+			return "out of range for a 64-bit integer";
+		m = m * 10 + digit;
+	}
+	out->mag = m;
+	return NULL;
+}
+
+/* w in min..max: YX_OK with *out set, or YX_EINVAL with the reason in why. */
+static int signed_range(wide_int_t w, int64_t min, int64_t max, int64_t *out, char *why,
+			size_t size)
+{
+	if ((!w.neg && w.mag > (uint64_t)max) ||
+	    (w.neg && w.mag > (uint64_t)(-(min + 1)) + 1)) {
+		snprintf(why, size, "out of range (%lld..%lld)", (long long)min, (long long)max);
+		return YX_EINVAL;
+	}
+	if (!w.neg)
+		*out = (int64_t)w.mag;
+	else
+		*out = w.mag == 0 ? 0 : -(int64_t)(w.mag - 1) - 1;
+	return YX_OK;
+}
+
+static int unsigned_range(wide_int_t w, uint64_t max, uint64_t *out, char *why, size_t size)
+{
+	if (w.neg && w.mag != 0) {
+		snprintf(why, size, "must be a non-negative integer");
+		return YX_EINVAL;
+	}
+	if (w.mag > max) {
+		snprintf(why, size, "out of range (0..%llu)", (unsigned long long)max);
+		return YX_EINVAL;
+	}
+	*out = w.mag;
+	return YX_OK;
+}
+
+int yx_text_to_int(const char *text, size_t len, int64_t min, int64_t max, int64_t *out,
+		   char why[YX_WHY_MAX])
+{
+	wide_int_t w = {0};
+	const char *bad = decimal_parse(text, len, &w);
+
+	if (bad) {
+		snprintf(why, YX_WHY_MAX, "%s", bad);
+		return YX_EINVAL;
+	}
+	return signed_range(w, min, max, out, why, YX_WHY_MAX);
+}
+
+int yx_text_to_uint(const char *text, size_t len, uint64_t max, uint64_t *out,
+		    char why[YX_WHY_MAX])
+{
+	wide_int_t w = {0};
+	const char *bad = decimal_parse(text, len, &w);
+
+	if (bad) {
+		snprintf(why, YX_WHY_MAX, "%s", bad);
+		return YX_EINVAL;
+	}
+	return unsigned_range(w, max, out, why, YX_WHY_MAX);
+}
+
 /* Reads an integer: a JSON integer, an integral real (spreadsheets write 5000.0) or, for
  * 64-bit fields (strings), a decimal string, the only way past jansson's json_int_t. */
 static int integer_from_json(ctx_t *cx, const json_t *v, bool strings, wide_int_t *out)
@@ -214,23 +292,8 @@ static int integer_from_json(ctx_t *cx, const json_t *v, bool strings, wide_int_
 		return YX_OK;
 	}
 	if (strings && json_is_string(v)) {
-		const char *s = json_string_value(v);
-		const char *p = s + (*s == '-');
-		uint64_t m = 0;
-
-		out->neg = *s == '-';
-		if (!*p || json_string_length(v) != strlen(s))
-			return value_error(cx, v, "not a decimal integer");
-		for (; *p; p++) {
-			if (*p < '0' || *p > '9')
-				return value_error(cx, v, "not a decimal integer");
-			unsigned digit = (unsigned)(*p - '0');
-			if (m > (UINT64_MAX - digit) / 10)
-				return value_error(cx, v, "out of range for a 64-bit integer");
-			m = m * 10 + digit;
-		}
-		out->mag = m;
-		return YX_OK;
+		const char *why = decimal_parse(json_string_value(v), json_string_length(v), out);
+		return why ? value_error(cx, v, why) : YX_OK;
 	}
 	return value_error(cx, v, strings ? "expected an integer or a decimal string"
 					  : "expected an integer");
@@ -241,20 +304,12 @@ static int signed_from_json(ctx_t *cx, const json_t *v, bool strings, int64_t mi
 {
 	wide_int_t w = {0};
 	int ret = integer_from_json(cx, v, strings, &w);
-	char what[80];
+	char what[YX_WHY_MAX];
 
 	if (ret != YX_OK)
 		return ret;
-	if ((!w.neg && w.mag > (uint64_t)max) ||
-	    (w.neg && w.mag > (uint64_t)(-(min + 1)) + 1)) {
-		snprintf(what, sizeof(what), "out of range (%lld..%lld)", (long long)min,
-			 (long long)max);
+	if (signed_range(w, min, max, out, what, sizeof(what)) != YX_OK)
 		return value_error(cx, v, what);
-	}
-	if (!w.neg)
-		*out = (int64_t)w.mag;
-	else
-		*out = w.mag == 0 ? 0 : -(int64_t)(w.mag - 1) - 1;
 	return YX_OK;
 }
 
@@ -263,17 +318,12 @@ static int unsigned_from_json(ctx_t *cx, const json_t *v, bool strings, uint64_t
 {
 	wide_int_t w = {0};
 	int ret = integer_from_json(cx, v, strings, &w);
-	char what[64];
+	char what[YX_WHY_MAX];
 
 	if (ret != YX_OK)
 		return ret;
-	if (w.neg && w.mag != 0)
-		return value_error(cx, v, "must be a non-negative integer");
-	if (w.mag > max) {
-		snprintf(what, sizeof(what), "out of range (0..%llu)", (unsigned long long)max);
+	if (unsigned_range(w, max, out, what, sizeof(what)) != YX_OK)
 		return value_error(cx, v, what);
-	}
-	*out = w.mag;
 	return YX_OK;
 }
 
@@ -298,8 +348,39 @@ static bool enum_name_matches(const char *input, const char *name)
 	return *input == *name;
 }
 
+int yx_enum_from_text(const ProtobufCEnumDescriptor *d, const char *text, int *value)
+{
+	size_t prefix = enum_prefix_len(d);
+
+	for (unsigned i = 0; i < d->n_values; i++) {
+		if (enum_name_matches(text, d->values[i].name + prefix) ||
+		    enum_name_matches(text, d->values[i].name)) {
+			*value = d->values[i].value;
+			return YX_OK;
+		}
+	}
+	return YX_ENOTFOUND;
+}
+
+const char *yx_enum_to_text(const ProtobufCEnumDescriptor *d, int value, char *out, size_t size)
+{
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, value);
+	const char *name;
+	size_t n;
+
+	if (!ev)
+		return NULL;
+	name = ev->name + enum_prefix_len(d);
+	n = strlen(name);
+	if (n >= size)
+		return NULL;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = ascii_lower(name[i]);
+	return out;
+}
+
 /* The short names of d's values other than UNSPECIFIED, for "expected one of". */
-static const char *enum_names_list(const ProtobufCEnumDescriptor *d, char out[LIST_BUF])
+const char *yx_enum_names(const ProtobufCEnumDescriptor *d, char out[LIST_BUF])
 {
 	size_t prefix = enum_prefix_len(d);
 	size_t len = 0;
@@ -337,21 +418,14 @@ static int enum_from_json(ctx_t *cx, const ProtobufCEnumDescriptor *d, const jso
 			return YX_OK;
 		}
 	} else if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		size_t prefix = enum_prefix_len(d);
-		for (unsigned i = 0; i < d->n_values; i++) {
-			if (enum_name_matches(s, d->values[i].name + prefix) ||
-			    enum_name_matches(s, d->values[i].name)) {
-				*out = d->values[i].value;
-				return YX_OK;
-			}
-		}
+		if (yx_enum_from_text(d, json_string_value(v), out) == YX_OK)
+			return YX_OK;
 	} else {
 		snprintf(what, sizeof(what), "expected a %s name (string)", d->short_name);
 		return value_error(cx, v, what);
 	}
 	snprintf(what, sizeof(what), "not a valid %s (expected one of %s)", d->short_name,
-		 enum_names_list(d, list));
+		 yx_enum_names(d, list));
 	return value_error(cx, v, what);
 }
 
@@ -748,21 +822,12 @@ static json_t *u64_to_json(uint64_t u)
 
 static json_t *enum_to_json(const ProtobufCEnumDescriptor *d, int value)
 {
-	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, value);
-	char *name;
-	json_t *v;
+	char name[YX_ENUM_NAME_MAX];
 
 	/* A number this build does not know (protobuf-c keeps them) stays a number. */
-	if (!ev)
+	if (!yx_enum_to_text(d, value, name, sizeof(name)))
 		return json_integer(value);
-	name = strdup(ev->name + enum_prefix_len(d));
-	if (!name)
-		return NULL;
-	for (char *p = name; *p; p++)
-		*p = ascii_lower(*p);
-	v = json_string(name);
-	free(name);
-	return v;
+	return json_string(name);
 }
 
 static json_t *message_to_json(const ProtobufCMessage *m, const char *always);
@@ -906,4 +971,192 @@ json_t *yx_change_to_json(const Yrdx__Change *c)
 		return NULL;
 	}
 	return obj;
+}
+
+/* ---- record to JSON text, streamed ---- */
+
+/* The writers below print exactly what json_dumpf(yx_record_to_json(...), JSON_COMPACT)
+ * prints, without a jansson tree: export writes millions of records. The stream is
+ * locked once per record, so the unlocked stdio calls are safe. */
+
+/* A string as jansson dumps it: '"', '\\' and control characters escaped (\uXXXX with
+ * capitals), everything else as is; bytes that are not UTF-8 become U+FFFD, as in
+ * string_to_json. */
+static void write_string(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), run = 0;
+
+	putc_unlocked('"', out);
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t k = c < 0x80 ? 1 : utf8_seq_len(p + i, n - i);
+		if (k == 1 && (c == '"' || c == '\\' || c < 0x20)) {
+			fwrite_unlocked(p + run, 1, i - run, out);
+			switch (c) {
+			case '"': fputs_unlocked("\\\"", out); break;
+			case '\\': fputs_unlocked("\\\\", out); break;
+			case '\b': fputs_unlocked("\\b", out); break;
+			case '\f': fputs_unlocked("\\f", out); break;
+			case '\n': fputs_unlocked("\\n", out); break;
+			case '\r': fputs_unlocked("\\r", out); break;
+			case '\t': fputs_unlocked("\\t", out); break;
+			default: fprintf(out, "\\u%04X", c); break;
+			}
+			run = ++i;
+		} else if (k == 0) {
+			fwrite_unlocked(p + run, 1, i - run, out);
+			fputs_unlocked("\xEF\xBF\xBD", out);
+			run = ++i;
+		} else {
+			i += k;
+		}
+	}
+	fwrite_unlocked(p + run, 1, n - run, out);
+	putc_unlocked('"', out);
+}
+
+static void write_u64(FILE *out, uint64_t v, bool neg)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		digits[--i] = '-';
+	fwrite_unlocked(digits + i, 1, sizeof(digits) - i, out);
+}
+
+static void write_i64(FILE *out, int64_t v)
+{
+	write_u64(out, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
+}
+
+/* Reals are rare (no record has one yet): jansson formats them, so they match. */
+static int write_real(FILE *out, double d)
+{
+	char text[64];
+	json_t *v = json_real(d);
+	size_t n = v ? json_dumpb(v, text, sizeof(text), JSON_ENCODE_ANY) : 0;
+
+	json_decref(v);
+	if (n == 0 || n > sizeof(text))
+		return -ENOMEM;
+	fwrite_unlocked(text, 1, n, out);
+	return YX_OK;
+}
+
+static int write_message(FILE *out, const ProtobufCMessage *m, const char *always);
+
+static int write_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *member)
+{
+	char name[YX_ENUM_NAME_MAX];
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32: write_i64(out, *(const int32_t *)member); break;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64: write_i64(out, *(const int64_t *)member); break;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32: write_u64(out, *(const uint32_t *)member, false); break;
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64: {
+		/* Past json_int_t as a decimal string, as u64_to_json. */
+		uint64_t u = *(const uint64_t *)member;
+		if (u > (uint64_t)INT64_MAX)
+			putc_unlocked('"', out);
+		write_u64(out, u, false);
+		if (u > (uint64_t)INT64_MAX)
+			putc_unlocked('"', out);
+		break;
+	}
+	case PROTOBUF_C_TYPE_FLOAT: return write_real(out, *(const float *)member);
+	case PROTOBUF_C_TYPE_DOUBLE: return write_real(out, *(const double *)member);
+	case PROTOBUF_C_TYPE_BOOL:
+		fputs_unlocked(*(const protobuf_c_boolean *)member ? "true" : "false", out);
+		break;
+	case PROTOBUF_C_TYPE_ENUM:
+		if (yx_enum_to_text(f->descriptor, *(const int *)member, name, sizeof(name)))
+			write_string(out, name);
+		else
+			write_i64(out, *(const int *)member);
+		break;
+	case PROTOBUF_C_TYPE_STRING: write_string(out, *(char *const *)member); break;
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *b = member;
+		size_t size = sodium_base64_ENCODED_LEN(b->len, sodium_base64_VARIANT_ORIGINAL);
+		char small[128], *text = size <= sizeof(small) ? small : malloc(size);
+		if (!text)
+			return -ENOMEM;
+		sodium_bin2base64(text, size, b->data, b->len, sodium_base64_VARIANT_ORIGINAL);
+		putc_unlocked('"', out);
+		fwrite_unlocked(text, 1, size - 1, out);
+		putc_unlocked('"', out);
+		if (text != small)
+			free(text);
+		break;
+	}
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return write_message(out, *(ProtobufCMessage *const *)member, NULL);
+	}
+	return YX_OK;
+}
+
+/* message_to_json's fields in message_to_json's order. */
+static int write_message(FILE *out, const ProtobufCMessage *m, const char *always)
+{
+	const ProtobufCMessageDescriptor *d;
+	bool first = true;
+	int ret = YX_OK;
+
+	putc_unlocked('{', out);
+	d = m ? m->descriptor : NULL;
+	for (unsigned i = 0; d && i < d->n_fields && ret == YX_OK; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		bool repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
+		size_t n = repeated ? *(const size_t *)CMEMBER(m, f->quantifier_offset) : 0;
+
+		if (repeated ? n == 0
+			     : !field_present(m, f) && !(always && strcmp(f->name, always) == 0))
+			continue;
+		if (!first)
+			putc_unlocked(',', out);
+		first = false;
+		write_string(out, f->name);
+		putc_unlocked(':', out);
+		if (!repeated) {
+			ret = write_value(out, f, CMEMBER(m, f->offset));
+			continue;
+		}
+		const char *arr = *(void *const *)CMEMBER(m, f->offset);
+		size_t size = type_size(f->type);
+		putc_unlocked('[', out);
+		for (size_t k = 0; k < n && ret == YX_OK; k++) {
+			if (k)
+				putc_unlocked(',', out);
+			ret = write_value(out, f, arr + k * size);
+		}
+		putc_unlocked(']', out);
+	}
+	putc_unlocked('}', out);
+	return ret;
+}
+
+int yx_record_write_json(FILE *out, yx_kind_t kind, const void *record)
+{
+	int ret;
+
+	assert(yx_kind_descriptor(kind) && record);
+	assert(((const ProtobufCMessage *)record)->descriptor == kinds[kind].desc);
+	flockfile(out);
+	ret = write_message(out, record, kinds[kind].key);
+	funlockfile(out);
+	if (ret == YX_OK && ferror(out))
+		ret = -EIO;
+	return ret;
 }

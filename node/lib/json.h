@@ -24,6 +24,8 @@
 #define YRDX_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -61,5 +63,38 @@ json_t *yx_record_to_json(yx_kind_t kind, const void *record);
  * empty body). "kind" is yx_kind_name's name, or the number if it has none. New
  * reference, NULL if out of memory. */
 json_t *yx_change_to_json(const Yrdx__Change *change);
+
+/* Writes the JSON form of record (as yx_record_to_json, dumped with JSON_COMPACT: the
+ * same bytes) to out without building it in memory, for exports of millions of records.
+ * Nothing else is written (no newline). YX_OK, -EIO if out failed, -ENOMEM. */
+int yx_record_write_json(FILE *out, yx_kind_t kind, const void *record);
+
+/* ---- the same spellings for other text forms (csvrec.c) ---- */
+
+#define YX_ENUM_NAME_MAX 128  /* an enum value's output name, with its NUL */
+#define YX_ENUM_LIST_MAX 384  /* yx_enum_names' list, with its NUL */
+#define YX_WHY_MAX 80         /* a reason from yx_text_to_int / yx_text_to_uint */
+
+/* The value of enum d that text (NUL-terminated) names as JSON input accepts it: short or
+ * full value name, any case, '-' for '_'. YX_OK with *value set, or YX_ENOTFOUND. */
+int yx_enum_from_text(const ProtobufCEnumDescriptor *d, const char *text, int *value);
+
+/* value's output name ("biomedicine") written into out (size bytes); returns out, or
+ * NULL if d defines no such value (or out is too small). */
+const char *yx_enum_to_text(const ProtobufCEnumDescriptor *d, int value, char *out,
+			    size_t size);
+
+/* "a, b, c": d's output names other than UNSPECIFIED, for "expected one of" messages;
+ * cut with ", ..." if they do not fit. Returns out. */
+const char *yx_enum_names(const ProtobufCEnumDescriptor *d, char out[YX_ENUM_LIST_MAX]);
+
+/* Parses len bytes, an optional '-' then decimal digits and nothing else, as an integer
+ * in min..max (or 0..max): YX_OK with *out set, or YX_EINVAL with the reason in why
+ * ("not a decimal integer", "out of range (0..4294967295)", ...), worded as JSON input
+ * words it. */
+int yx_text_to_int(const char *text, size_t len, int64_t min, int64_t max, int64_t *out,
+		   char why[YX_WHY_MAX]);
+int yx_text_to_uint(const char *text, size_t len, uint64_t max, uint64_t *out,
+		    char why[YX_WHY_MAX]);
 
 #endif

@@ -41,14 +41,12 @@ int ctl_open_store(ctl_t *ctl, yx_store_t **store)
 	return EXIT_OK;
 }
 
-int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
-	     Yrdx__ControlReply **reply)
+int ctl_connect(ctl_t *ctl, yx_ctl_t **conn)
 {
-	yx_ctl_t *c = NULL;
 	int rc = ctl_need_config(ctl);
 	if (rc)
 		return rc;
-	int ret = yx_ctl_open(ctl->cfg->control_path, &c);
+	int ret = yx_ctl_open(ctl->cfg->control_path, conn);
 	if (ret == -ENOENT)
 		return ctl_fail(EXIT_FAIL, "the node is not running (no control socket at %s); "
 					   "start it with: yrdxd -c %s", ctl->cfg->control_path,
@@ -56,14 +54,30 @@ int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "control socket %s: %s", ctl->cfg->control_path,
 				yx_strerror(ret));
-	ret = yx_ctl_call(c, req, timeout_ms, reply);
-	yx_ctl_close(&c);
+	return EXIT_OK;
+}
+
+int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int timeout_ms,
+		Yrdx__ControlReply **reply)
+{
+	int ret = yx_ctl_call(conn, req, timeout_ms, reply);
 	if (ret == -ETIMEDOUT)
 		return ctl_fail(EXIT_FAIL, "the node did not answer on %s within %d ms",
 				ctl->cfg->control_path, timeout_ms);
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "control socket: %s", yx_strerror(ret));
 	return EXIT_OK;
+}
+
+int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
+	     Yrdx__ControlReply **reply)
+{
+	yx_ctl_t *c = NULL;
+	int rc = ctl_connect(ctl, &c);
+	if (rc == EXIT_OK)
+		rc = ctl_call_on(ctl, c, req, timeout_ms, reply);
+	yx_ctl_close(&c);
+	return rc;
 }
 
 void ctl_hex(const uint8_t *bytes, size_t n, char *out)

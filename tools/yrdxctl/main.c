@@ -26,6 +26,8 @@ static const struct {
 	{"backup", cmd_backup, "consistent hot copy of the store, verified"},
 	{"relay", cmd_relay, "relay-incubation cases: propose, accept, land, list, show, suggest"},
 	{"joint", cmd_joint, "joint-incubation agreements: propose, sign, list, show"},
+	{"import", cmd_import, "import a registry file (CSV or NDJSON) of this node's records"},
+	{"export", cmd_export, "write the store's records as NDJSON or CSV that import reads"},
 	{"digest", cmd_digest, "print the store digest and each origin's tip"},
 	{"verify", cmd_verify, "re-check every chain and signature in the store"},
 	{"status", cmd_status, "this node, its peers and counters"},

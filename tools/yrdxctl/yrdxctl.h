@@ -32,12 +32,21 @@ int ctl_open_store(ctl_t *ctl, yx_store_t **store);
 /* One control request to the running daemon; prints why if it is not reachable. */
 int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
 	     Yrdx__ControlReply **reply);
+/* ctl_call in two steps, for many requests over one connection (import): connect once
+ * (caller closes *conn with yx_ctl_close), then call on it. Both print why they fail. */
+int ctl_connect(ctl_t *ctl, yx_ctl_t **conn);
+int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int timeout_ms,
+		Yrdx__ControlReply **reply);
 /* Lower-case hex of n bytes into out (2n+1). */
 void ctl_hex(const uint8_t *bytes, size_t n, char *out);
 /* Prints a JSON value followed by a newline and releases it. */
 void ctl_print_json(json_t *value);
 /* Standard --help handling: true if argv asks for help (the text has been printed). */
 bool ctl_wants_help(int argc, char **argv, const char *usage);
+
+/* cmd_import.c: a record kind by its name or plural, any case, '-' or '_'
+ * ("enterprises", "relay_event"); YX_KIND_NONE if none. */
+yx_kind_t ctl_kind_from_word(const char *word);
 
 /* commands */
 int cmd_init(ctl_t *ctl, int argc, char **argv);
@@ -54,6 +63,8 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv);
 int cmd_backup(ctl_t *ctl, int argc, char **argv);
 int cmd_relay(ctl_t *ctl, int argc, char **argv);
 int cmd_joint(ctl_t *ctl, int argc, char **argv);
+int cmd_import(ctl_t *ctl, int argc, char **argv);
+int cmd_export(ctl_t *ctl, int argc, char **argv);
 int cmd_digest(ctl_t *ctl, int argc, char **argv);
 int cmd_verify(ctl_t *ctl, int argc, char **argv);
 int cmd_status(ctl_t *ctl, int argc, char **argv);

@@ -1,0 +1,264 @@
+/* export: the store's current records as NDJSON or CSV that import reads back, read from
+ * the store directly (read-only: the daemon may be running or stopped). One snapshot per
+ * export; records written straight to one large stdio buffer, with no per-record JSON
+ * tree (json.c's yx_record_write_json). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <getopt.h>
+
+#include "csvrec.h"
+#include "json.h"
+#include "keys.h"
+#include "validate.h"
+#include "yrdxctl.h"
+
+#define OUT_BUFFER (1u << 20)
+
+typedef struct {
+	yx_kind_t kind; /* YX_KIND_NONE: every kind */
+	uint32_t city;
+	bool have_origin;
+	uint8_t origin[YX_KEY_BYTES];
+	bool csv;
+	FILE *out;
+	uint64_t n;
+	int err;
+	const ProtobufCFieldDescriptor *city_field[YX_KIND_COUNT];
+} export_t;
+
+/* The record's city (GB/T 2260), 0 for kinds that have none. */
+static uint32_t record_city(const export_t *ex, yx_kind_t kind, const ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *f = ex->city_field[kind];
+	return f ? *(const uint32_t *)((const char *)m + f->offset) : 0;
+}
+
+/* One NDJSON line, written straight from the record (no jansson tree per record). */
+static int write_json(export_t *ex, yx_kind_t kind, const ProtobufCMessage *m, bool envelope)
+{
+	int ret;
+
+	if (envelope)
+		fprintf(ex->out, "{\"kind\":\"%s\",\"record\":", yx_kind_name(kind));
+	ret = yx_record_write_json(ex->out, kind, m);
+	if (envelope)
+		putc('}', ex->out);
+	putc('\n', ex->out);
+	return ret;
+}
+
+static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+		 const Yrdx__Change *c)
+{
+	export_t *ex = arg;
+	yx_kind_t kind = yx_change_body_kind(c);
+	const ProtobufCMessage *body = yx_change_body(c);
+	(void)seq;
+
+	if (kind == YX_KIND_NONE || !body)
+		return 0;
+	if (ex->have_origin && memcmp(origin, ex->origin, YX_KEY_BYTES) != 0)
+		return 0;
+	if (ex->city && record_city(ex, kind, body) != ex->city)
+		return 0;
+	if (ex->csv)
+		ex->err = yx_csv_write_record(ex->out, kind, body);
+	else
+		ex->err = write_json(ex, kind, body, ex->kind == YX_KIND_NONE);
+	if (ex->err)
+		return 1;
+	ex->n++;
+	return 0;
+}
+
+/* A city by GB/T 2260 code or by its Chinese name; 0 if neither. */
+static uint32_t parse_city(const char *s)
+{
+	char *end;
+	unsigned long code = strtoul(s, &end, 10);
+
+	if (*s && !*end)
+		return code <= UINT32_MAX && yx_city_name((uint32_t)code) ? (uint32_t)code : 0;
+	/* Every Yangtze River Delta city code is a multiple of 100 in 310000..341800. */
+	for (uint32_t c = 310000; c <= 341800; c += 100) {
+		const char *name = yx_city_name(c);
+		if (name && (strcmp(name, s) == 0 ||
+			     (strncmp(s, name, strlen(name)) == 0 && strcmp(s + strlen(name), "市") == 0)))
+			return c;
+	}
+	return 0;
+}
+
+/* --origin: this node's name, a peer's name, or a public key. */
+static int parse_origin(ctl_t *ctl, const char *arg, uint8_t key[YX_KEY_BYTES])
+{
+	yx_diag_t diag = {{0}};
+	const yx_peer_conf_t *p = yx_config_peer_by_name(ctl->cfg, arg);
+
+	if (p) {
+		memcpy(key, p->key, YX_KEY_BYTES);
+		return EXIT_OK;
+	}
+	if (strcmp(arg, ctl->cfg->name) == 0) {
+		yx_identity_t *id = NULL;
+		if (yx_identity_load(ctl->cfg->key_file, &id, &diag) != YX_OK)
+			return ctl_fail(EXIT_FAIL, "export: %s", diag.msg);
+		memcpy(key, yx_identity_public(id), YX_KEY_BYTES);
+		yx_identity_free(&id);
+		return EXIT_OK;
+	}
+	if (yx_pubkey_parse(arg, key, &diag) != YX_OK)
+		return ctl_fail(EXIT_USAGE, "export: --origin %s: not this node's name, a peer's "
+					    "name or a public key", arg);
+	return EXIT_OK;
+}
+
+int cmd_export(ctl_t *ctl, int argc, char **argv)
+{
+	static const char help[] =
+		"usage: yrdxctl -c FILE export [--kind KIND] [--city CODE] [--origin NAME|KEY]\n"
+		"                              [--format ndjson|csv] [--bom] [--output FILE]\n"
+		"Writes the current records this node holds (its own and every origin's it\n"
+		"syncs with, unless --origin picks one) in the form import reads back:\n"
+		"  ndjson  one record per line; without --kind each line is\n"
+		"          {\"kind\": K, \"record\": {...}} (the default format)\n"
+		"  csv     a header row and one row per record; needs --kind. --bom starts the\n"
+		"          file with a UTF-8 byte order mark, for spreadsheet programs\n"
+		"--city keeps records of one city (code or name, e.g. 310000 or 上海); kinds\n"
+		"without a city (relay events, joints, evaluations) are left out then.\n"
+		"Reads the store directly: the node may be running or stopped. --output writes\n"
+		"FILE (mode 0600: it may hold confidential figures) only once it is complete.\n";
+	static const struct option opts[] = {
+		{"kind", required_argument, NULL, 'k'},
+		{"city", required_argument, NULL, 'c'},
+		{"origin", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'w'},
+		{"bom", no_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	export_t ex = {.kind = YX_KIND_NONE};
+	const char *origin_arg = NULL, *output = NULL, *format = "ndjson";
+	char *tmp = NULL;
+	bool bom = false;
+	yx_store_t *store = NULL;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			if ((ex.kind = ctl_kind_from_word(optarg)) == YX_KIND_NONE)
+				return ctl_fail(EXIT_USAGE, "export: unknown kind \"%s\"", optarg);
+			break;
+		case 'c':
+			if (!(ex.city = parse_city(optarg)))
+				return ctl_fail(EXIT_USAGE, "export: --city %s is not a Yangtze River "
+							    "Delta city (code or name)", optarg);
+			break;
+		case 'o': origin_arg = optarg; break;
+		case 'f': format = optarg; break;
+		case 'w': output = optarg; break;
+		case 'b': bom = true; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: fputs(help, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return ctl_fail(EXIT_USAGE, "export: unexpected \"%s\" (see --help)", argv[optind]);
+	if (strcmp(format, "csv") == 0)
+		ex.csv = true;
+	else if (strcmp(format, "ndjson") != 0)
+		return ctl_fail(EXIT_USAGE, "export: --format %s: expected ndjson or csv", format);
+	if (ex.csv && ex.kind == YX_KIND_NONE)
+		return ctl_fail(EXIT_USAGE, "export: a CSV file holds one kind of record: add --kind");
+	if (bom && !ex.csv)
+		return ctl_fail(EXIT_USAGE, "export: --bom is for CSV");
+	for (int k = YX_KIND_INCUBATOR; k < YX_KIND_COUNT; k++) {
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(yx_kind_descriptor((yx_kind_t)k),
+									 "city");
+		if (f && f->type == PROTOBUF_C_TYPE_UINT32 && f->label != PROTOBUF_C_LABEL_REPEATED)
+			ex.city_field[k] = f;
+	}
+	if (ex.city && ex.kind != YX_KIND_NONE && !ex.city_field[ex.kind])
+		return ctl_fail(EXIT_USAGE, "export: %s records have no city", yx_kind_name(ex.kind));
+	if ((rc = ctl_need_config(ctl)))
+		return rc;
+	if (origin_arg && (rc = parse_origin(ctl, origin_arg, ex.origin)))
+		return rc;
+	ex.have_origin = origin_arg != NULL;
+	if ((rc = ctl_open_store(ctl, &store)))
+		return rc;
+
+	if (output) {
+		/* Written beside its final name, renamed once complete. */
+		if (asprintf(&tmp, "%s.XXXXXX", output) < 0) {
+			tmp = NULL;
+			rc = ctl_fail(EXIT_FAIL, "out of memory");
+			goto out;
+		}
+		int fd = mkstemp(tmp);
+		if (fd < 0 || !(ex.out = fdopen(fd, "w"))) {
+			rc = ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			free(tmp);
+			tmp = NULL;
+			goto out;
+		}
+	} else {
+		ex.out = stdout;
+	}
+	setvbuf(ex.out, NULL, _IOFBF, OUT_BUFFER);
+	if (bom)
+		fputs("\xEF\xBB\xBF", ex.out);
+	if (ex.csv)
+		yx_csv_write_header(ex.out, ex.kind);
+	int ret = yx_store_scan(store, ex.kind, visit, &ex);
+	if (ret == 1)
+		ret = ex.err;
+	if (ret == YX_OK && fflush(ex.out) != 0)
+		ret = -errno;
+	if (ret == YX_OK && ferror(ex.out))
+		ret = -EIO;
+	if (ret) {
+		rc = ctl_fail(EXIT_FAIL, "export: %s",
+			      ret == YX_EINVAL ? "a record has a field CSV cannot hold; use ndjson"
+			      : ret < 0 && ret > -1000 ? strerror(-ret) : yx_strerror(ret));
+		goto out;
+	}
+	if (output) {
+		if (fsync(fileno(ex.out)) != 0 || fclose(ex.out) != 0) {
+			ex.out = NULL;
+			rc = ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
+			goto out;
+		}
+		ex.out = NULL;
+		if (rename(tmp, output) != 0) {
+			rc = ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
+			goto out;
+		}
+		free(tmp);
+		tmp = NULL;
+		if (ctl->json)
+			ctl_print_json(json_pack("{s:s, s:I, s:s}", "output", output, "records",
+						 (json_int_t)ex.n, "format", format));
+		else
+			printf("%s: %llu record%s\n", output, (unsigned long long)ex.n,
+			       ex.n == 1 ? "" : "s");
+	}
+out:
+	if (ex.out && ex.out != stdout)
+		fclose(ex.out);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	yx_store_close(&store);
+	return rc;
+}
