@@ -23,6 +23,7 @@
 #include "keys.h"
 #include "log.h"
 #include "validate.h"
+#include "text.h"
 
 #define MAX_FILE_BYTES (1024 * 1024)  /* a config with thousands of peers is still tiny */
 #define ZPL_LINE_MAX 1024             /* zconfig silently cuts longer lines */
@@ -239,31 +240,6 @@ static const char *key_path(char *buf, const char *prefix, const char *name)
 	return buf;
 }
 
-/* Levenshtein distance of two short words (SIZE_MAX if either is long). */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[33];
-	if (la > 32 || lb > 32)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag_prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag_prev + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag_prev = up;
-		}
-	}
-	return row[lb];
-}
-
 /* The name closest to word (within two edits) among n structs of the given stride whose
  * first member is a const char *name; NULL if none is close. Catches typos. */
 static const char *suggest(const char *word, const void *base, size_t n, size_t stride)
@@ -272,7 +248,7 @@ static const char *suggest(const char *word, const void *base, size_t n, size_t 
 	size_t best_d = 3;
 	for (size_t i = 0; i < n; i++) {
 		const char *cand = *(const char *const *)((const char *)base + i * stride);
-		size_t d = edit_distance(word, cand);
+		size_t d = yx_edit_distance(word, cand);
 		if (d < best_d && d < strlen(word)) {
 			best_d = d;
 			best = cand;

@@ -1,4 +1,5 @@
 #include "json.h"
+#include "text.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -602,34 +603,6 @@ static int repeated_from_json(ctx_t *cx, const ProtobufCFieldDescriptor *f, cons
 	return ret;
 }
 
-/* Edit distance of two short names, to suggest the field a typo meant; SIZE_MAX when a
- * name is too long to bother. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[65];
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 static int unknown_field(ctx_t *cx, const ProtobufCMessageDescriptor *d, const char *key)
 {
 	char q[QUOTE_BUF];
@@ -641,7 +614,7 @@ static int unknown_field(ctx_t *cx, const ProtobufCMessageDescriptor *d, const c
 	quote(k, q);
 	json_decref(k);
 	for (unsigned i = 0; i < d->n_fields; i++) {
-		size_t dist = edit_distance(key, d->fields[i].name);
+		size_t dist = yx_edit_distance(key, d->fields[i].name);
 		if (dist < best_dist) {
 			best_dist = dist;
 			best = d->fields[i].name;

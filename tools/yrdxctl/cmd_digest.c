@@ -5,15 +5,6 @@
 #include "keys.h"
 #include "yrdxctl.h"
 
-/* The name an origin goes by in this node's config (itself or a peer), or "". */
-static const char *origin_name(ctl_t *ctl, const uint8_t key[32], const uint8_t *self)
-{
-	if (self && memcmp(self, key, 32) == 0)
-		return ctl->cfg->name;
-	const yx_peer_conf_t *p = yx_config_peer_by_key(ctl->cfg, key);
-	return p ? p->name : "";
-}
-
 int cmd_digest(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
@@ -47,13 +38,14 @@ int cmd_digest(ctl_t *ctl, int argc, char **argv)
 		char key[YX_PUBKEY_TEXT_LEN + 1], h[2 * YX_HASH_BYTES + 1];
 		yx_pubkey_format(vec.tips[i].origin, key);
 		ctl_hex(vec.tips[i].hash, YX_HASH_BYTES, h);
-		const char *name = origin_name(ctl, vec.tips[i].origin, have_self ? self : NULL);
+		char name[64];
+		ctl_node_label(ctl, vec.tips[i].origin, have_self ? self : NULL, name, sizeof(name));
 		if (ctl->json)
 			json_array_append_new(origins, json_pack("{s:s, s:s, s:I, s:s}", "origin", key,
 								 "name", name, "seq",
 								 (json_int_t)vec.tips[i].seq, "hash", h));
 		else
-			printf("  %-12s %s  seq %-10llu hash %.16s\n", name[0] ? name : "-", key,
+			printf("  %-14s %s  seq %-10llu hash %.16s\n", name, key,
 			       (unsigned long long)vec.tips[i].seq, h);
 	}
 	if (ctl->json)

@@ -26,33 +26,6 @@ static const char help[] =
 	"its signed participation, pending until then. Default roles: lead (proposer),\n"
 	"co-incubator (the others).\n";
 
-/* The name this node calls a key by: itself, a peer, or the key's first characters. */
-static void key_label(ctl_t *ctl, const uint8_t key[32], const uint8_t self[32], char *out,
-		      size_t cap)
-{
-	const yx_peer_conf_t *p = yx_config_peer_by_key(ctl->cfg, key);
-	char text[YX_PUBKEY_TEXT_LEN + 1];
-	if (memcmp(self, key, 32) == 0) {
-		snprintf(out, cap, "%s", ctl->cfg->name);
-	} else if (p) {
-		snprintf(out, cap, "%s", p->name);
-	} else {
-		yx_pubkey_format(key, text);
-		snprintf(out, cap, "%.12s…", text);
-	}
-}
-
-static int load_self(ctl_t *ctl, uint8_t self[32])
-{
-	yx_diag_t diag = {{0}};
-	yx_identity_t *id = NULL;
-	if (yx_identity_load(ctl->cfg->key_file, &id, &diag) != YX_OK)
-		return ctl_fail(EXIT_FAIL, "%s", diag.msg);
-	memcpy(self, yx_identity_public(id), 32);
-	yx_identity_free(&id);
-	return EXIT_OK;
-}
-
 static int request(ctl_t *ctl, Yrdx__JointRequest *q, const char *what)
 {
 	Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
@@ -162,7 +135,7 @@ static json_t *agreement_json(ctl_t *ctl, const char *id, const yx_joint_t *j,
 	for (size_t k = 0; k < j->n_parties; k++) {
 		const yx_joint_party_t *p = &j->parties[k];
 		char name[64], key[YX_PUBKEY_TEXT_LEN + 1];
-		key_label(ctl, p->key, self, name, sizeof(name));
+		ctl_node_label(ctl, p->key, self, name, sizeof(name));
 		yx_pubkey_format(p->key, key);
 		json_t *o = json_pack("{s:s, s:s, s:b}", "name", name, "key", key, "signed",
 				      p->part != NULL);
@@ -197,7 +170,7 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 	else if (argc != 2)
 		return ctl_fail(EXIT_USAGE, "joint list: [--active|--pending]");
 	int rc = ctl_open_store(ctl, &store);
-	if (rc || (rc = load_self(ctl, self))) {
+	if (rc || (rc = ctl_self_key(ctl, self))) {
 		yx_store_close(&store);
 		return rc;
 	}
@@ -232,7 +205,7 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 			char name[64];
 			if (j.parties[k].part || wn >= sizeof(waiting))
 				continue;
-			key_label(ctl, j.parties[k].key, self, name, sizeof(name));
+			ctl_node_label(ctl, j.parties[k].key, self, name, sizeof(name));
 			wn += (size_t)snprintf(waiting + wn, sizeof(waiting) - wn, "%s%s",
 					       wn ? ", " : "", name);
 		}
@@ -283,7 +256,7 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_USAGE, "joint show: expected AGREEMENT");
 	const char *id = argv[2];
 	int rc = ctl_open_store(ctl, &store);
-	if (rc || (rc = load_self(ctl, self))) {
+	if (rc || (rc = ctl_self_key(ctl, self))) {
 		yx_store_close(&store);
 		return rc;
 	}
@@ -306,7 +279,7 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	for (size_t i = 0; i < parts.n; i++) {
 		const yx_joint_part_t *p = &parts.parts[i];
 		char who[64], key[YX_PUBKEY_TEXT_LEN + 1];
-		key_label(ctl, p->origin, self, who, sizeof(who));
+		ctl_node_label(ctl, p->origin, self, who, sizeof(who));
 		yx_pubkey_format(p->origin, key);
 		json_t *e = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "by", who, "signer", key,
 				      "seq", (json_int_t)p->seq, "incubator_id", p->jp->incubator_id,

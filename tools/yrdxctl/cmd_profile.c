@@ -16,26 +16,8 @@ typedef struct {
 	yx_store_t *store;
 	json_t *cases;
 	json_t *joints;
-} profile_t;
-
-static const char *origin_label(ctl_t *ctl, const uint8_t key[32], char buf[64])
-{
-	const yx_peer_conf_t *p = yx_config_peer_by_key(ctl->cfg, key);
 	uint8_t self[32];
-	yx_identity_t *id = NULL;
-	yx_diag_t d;
-	if (p)
-		return p->name;
-	if (yx_identity_load(ctl->cfg->key_file, &id, &d) == YX_OK) {
-		memcpy(self, yx_identity_public(id), 32);
-		yx_identity_free(&id);
-		if (memcmp(self, key, 32) == 0)
-			return ctl->cfg->name;
-	}
-	yx_pubkey_format(key, buf);
-	buf[12] = '\0';
-	return buf;
-}
+} profile_t;
 
 static int on_indexed(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
 		      const Yrdx__Change *c)
@@ -44,7 +26,8 @@ static int on_indexed(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t se
 	char buf[64];
 	(void)seq;
 	json_t *j = yx_change_to_json(c);
-	json_object_set_new(j, "origin_name", json_string(origin_label(p->ctl, origin, buf)));
+	ctl_node_label(p->ctl, origin, p->self, buf, sizeof(buf));
+	json_object_set_new(j, "origin_name", json_string(buf));
 	json_array_append_new(c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT ? p->cases : p->joints, j);
 	return 0;
 }
@@ -64,10 +47,15 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_USAGE, "profile: expected CREDIT_CODE");
 	if (yx_credit_code_check(argv[1], "CREDIT_CODE", &diag) != YX_OK)
 		return ctl_fail(EXIT_USAGE, "profile: %s", diag.msg);
-	profile_t p = {ctl, NULL, json_array(), json_array()};
+	profile_t p = {ctl, NULL, json_array(), json_array(), {0}};
 	int rc = ctl_open_store(ctl, &p.store);
-	if (rc)
+	if (rc == EXIT_OK && (rc = ctl_self_key(ctl, p.self)))
+		yx_store_close(&p.store);
+	if (rc) {
+		json_decref(p.cases);
+		json_decref(p.joints);
 		return rc;
+	}
 	json_t *records = json_array();
 	if (yx_store_vector(p.store, &vec) == YX_OK) {
 		for (size_t i = 0; i < vec.n; i++) {
@@ -77,7 +65,8 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 			if (yx_store_get(p.store, YX_KIND_ENTERPRISE, origin, argv[1], &c) != YX_OK)
 				continue;
 			json_t *j = yx_change_to_json(c);
-			json_object_set_new(j, "origin_name", json_string(origin_label(ctl, origin, buf)));
+			ctl_node_label(ctl, origin, p.self, buf, sizeof(buf));
+			json_object_set_new(j, "origin_name", json_string(buf));
 			/* the incubators it names, from the same city's registry */
 			json_t *incs = json_array();
 			for (size_t k = 0; k < c->enterprise->n_incubator_ids; k++) {

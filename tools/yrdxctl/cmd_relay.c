@@ -29,33 +29,6 @@ static const char help[] =
 	"and forwards it, only the destination can open it (relay show prints it there).\n"
 	"suggest ranks every park known here by industry fit (产业匹配度), with its parts.\n";
 
-/* The name this node calls a key by: itself, a peer, or the key's first characters. */
-static void key_label(ctl_t *ctl, const uint8_t key[32], const uint8_t *self, char *out, size_t cap)
-{
-	const yx_peer_conf_t *p = yx_config_peer_by_key(ctl->cfg, key);
-	char text[YX_PUBKEY_TEXT_LEN + 1];
-	if (self && memcmp(self, key, 32) == 0) {
-		snprintf(out, cap, "%s", ctl->cfg->name);
-	} else if (p) {
-		snprintf(out, cap, "%s", p->name);
-	} else {
-		yx_pubkey_format(key, text);
-		snprintf(out, cap, "%.12s…", text);
-	}
-}
-
-static int load_self(ctl_t *ctl, uint8_t self[32], yx_identity_t **id)
-{
-	yx_diag_t diag = {{0}};
-	yx_identity_t *tmp = NULL;
-	int ret = yx_identity_load(ctl->cfg->key_file, id ? id : &tmp, &diag);
-	if (ret)
-		return ctl_fail(EXIT_FAIL, "%s", diag.msg);
-	memcpy(self, yx_identity_public(id ? *id : tmp), 32);
-	yx_identity_free(&tmp);
-	return EXIT_OK;
-}
-
 /* Which node's registry holds park_id; exactly one must, unless --to names it. */
 typedef struct {
 	const char *park_id;
@@ -206,7 +179,7 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 	else if (argc != 2)
 		return ctl_fail(EXIT_USAGE, "relay list: [--state STATE]");
 	int rc = ctl_open_store(ctl, &store);
-	if (rc || (rc = load_self(ctl, self, NULL))) {
+	if (rc || (rc = ctl_self_key(ctl, self))) {
 		yx_store_close(&store);
 		return rc;
 	}
@@ -222,8 +195,8 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 		char from[64], to[64];
 		if (state && strcmp(state, yx_case_state_name(c->state)) != 0)
 			continue;
-		key_label(ctl, c->source, self, from, sizeof(from));
-		key_label(ctl, c->destination, self, to, sizeof(to));
+		ctl_node_label(ctl, c->source, self, from, sizeof(from));
+		ctl_node_label(ctl, c->destination, self, to, sizeof(to));
 		if (ctl->json)
 			ctl_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "case", rows[i].id,
 						 "state", yx_case_state_name(c->state), "credit_code",
@@ -250,10 +223,15 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	uint8_t self[32];
 	if (argc != 3)
 		return ctl_fail(EXIT_USAGE, "relay show: expected CASE");
+	yx_diag_t diag = {{0}};
 	int rc = ctl_open_store(ctl, &store);
-	if (rc || (rc = load_self(ctl, self, &id))) {
+	if (rc || (rc = ctl_self_key(ctl, self))) {
 		yx_store_close(&store);
 		return rc;
+	}
+	if (yx_identity_load(ctl->cfg->key_file, &id, &diag) != YX_OK) { /* opens the dossier */
+		yx_store_close(&store);
+		return ctl_fail(EXIT_FAIL, "%s", diag.msg);
 	}
 	int ret = yx_case_events_load(store, argv[2], &ev);
 	yx_store_close(&store);
@@ -277,7 +255,7 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 			free(plain);
 		} else {
 			char to[64];
-			key_label(ctl, c.destination, self, to, sizeof(to));
+			ctl_node_label(ctl, c.destination, self, to, sizeof(to));
 			dossier = json_sprintf("(sealed for %s: %zu bytes)", to, p->sealed_dossier.len);
 		}
 	}
@@ -298,7 +276,7 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	for (size_t k = 0; k < ev.n; k++) {
 		const yx_case_event_t *e = &ev.events[order[k]];
 		char who[64], key[YX_PUBKEY_TEXT_LEN + 1];
-		key_label(ctl, e->origin, self, who, sizeof(who));
+		ctl_node_label(ctl, e->origin, self, who, sizeof(who));
 		yx_pubkey_format(e->origin, key);
 		json_t *rec = yx_record_to_json(YX_KIND_RELAY_EVENT, e->ev);
 		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b}", "type",
@@ -317,8 +295,8 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 					 "park_id", p->park_id, "dossier", dossier, "events", events));
 	} else {
 		char from[64], to[64];
-		key_label(ctl, c.source, self, from, sizeof(from));
-		key_label(ctl, c.destination, self, to, sizeof(to));
+		ctl_node_label(ctl, c.source, self, from, sizeof(from));
+		ctl_node_label(ctl, c.destination, self, to, sizeof(to));
 		printf("case %s: %s\n  enterprise %s from %s (incubator %s)\n  to park %s in %s\n",
 		       argv[2], yx_case_state_name(c.state), p->credit_code, from,
 		       p->source_incubator_id, p->park_id, to);

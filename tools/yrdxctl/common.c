@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keys.h"
 #include "yrdxctl.h"
 
 int ctl_fail(int code, const char *fmt, ...)
@@ -105,4 +106,32 @@ bool ctl_wants_help(int argc, char **argv, const char *usage)
 			return true;
 		}
 	return false;
+}
+
+int ctl_self_key(ctl_t *ctl, uint8_t self[32])
+{
+	yx_diag_t diag = {{0}};
+	yx_identity_t *id = NULL;
+	int rc = ctl_need_config(ctl);
+	if (rc)
+		return rc;
+	if (yx_identity_load(ctl->cfg->key_file, &id, &diag) != YX_OK)
+		return ctl_fail(EXIT_FAIL, "%s", diag.msg);
+	memcpy(self, yx_identity_public(id), 32);
+	yx_identity_free(&id);
+	return EXIT_OK;
+}
+
+void ctl_node_label(ctl_t *ctl, const uint8_t key[32], const uint8_t *self, char *out, size_t cap)
+{
+	const yx_peer_conf_t *p = yx_config_peer_by_key(ctl->cfg, key);
+	char text[YX_PUBKEY_TEXT_LEN + 1];
+	if (self && memcmp(self, key, 32) == 0) {
+		snprintf(out, cap, "%s", ctl->cfg->name);
+	} else if (p) {
+		snprintf(out, cap, "%s", p->name);
+	} else {
+		yx_pubkey_format(key, text);
+		snprintf(out, cap, "%.12s…", text);
+	}
 }

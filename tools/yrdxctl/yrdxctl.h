@@ -41,6 +41,12 @@ int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int
 void ctl_hex(const uint8_t *bytes, size_t n, char *out);
 /* Prints a JSON value followed by a newline and releases it. */
 void ctl_print_json(json_t *value);
+/* This node's own public key, from its key file. */
+int ctl_self_key(ctl_t *ctl, uint8_t self[32]);
+/* The name this node calls a node key by: itself, a peer's name, or the key's first
+ * characters (self may be NULL). */
+void ctl_node_label(ctl_t *ctl, const uint8_t key[32], const uint8_t *self, char *out,
+		    size_t cap);
 /* Standard --help handling: true if argv asks for help (the text has been printed). */
 bool ctl_wants_help(int argc, char **argv, const char *usage);
 
