@@ -2,12 +2,12 @@
 #ifndef YRDX_CASES_H
 #define YRDX_CASES_H
 
+#include "events.h"
 #include "relay.h"
-#include "store.h"
 
 typedef struct {
-	yx_case_event_t *events; /* point into changes */
-	Yrdx__Change **changes;  /* owned */
+	yx_case_event_t *events; /* point into raw */
+	yx_events_t raw;         /* owned: each event's change, same order */
 	size_t n;
 } yx_case_events_t;
 

@@ -174,71 +174,37 @@ const yx_joint_party_t *yx_joint_party(const yx_joint_t *j, const uint8_t key[YX
 
 /* ---- loading from a store ----------------------------------------------------------- */
 
-typedef struct {
-	yx_store_t *store;
-	const char *id;
-	yx_joint_parts_t *out;
-	size_t cap;
-} load_t;
-
-static int collect(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-		   const Yrdx__Change *c)
+static bool in_agreement(const Yrdx__Change *c, const char *id)
 {
-	load_t *l = arg;
-	yx_joint_parts_t *o = l->out;
-	if (c->body_case != YRDX__CHANGE__BODY_JOINT_PARTICIPATION ||
-	    (l->id && strcmp(c->joint_participation->id, l->id) != 0))
-		return 0;
-	if (o->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		yx_joint_part_t *parts = realloc(o->parts, cap * sizeof(*parts));
-		if (!parts)
-			return -ENOMEM;
-		o->parts = parts;
-		Yrdx__Change **ch = realloc(o->changes, cap * sizeof(*ch));
-		if (!ch)
-			return -ENOMEM;
-		o->changes = ch;
-		l->cap = cap;
-	}
-	/* The scan's change lives only during the call: keep a decoded copy of our own. */
-	uint8_t *bytes = NULL;
-	size_t len = 0;
-	Yrdx__Change *copy = NULL;
-	int ret = yx_change_encode(c, &bytes, &len);
-	if (ret == YX_OK)
-		ret = yx_change_decode(bytes, len, &copy);
-	free(bytes);
-	if (ret)
-		return ret;
-	yx_joint_part_t *p = &o->parts[o->n];
-	memset(p, 0, sizeof(*p));
-	memcpy(p->origin, origin, YX_KEY_BYTES);
-	p->seq = seq;
-	if ((ret = yx_store_hash(l->store, origin, seq, p->hash))) {
-		yx_change_free(&copy);
-		return ret;
-	}
-	p->jp = copy->joint_participation;
-	o->changes[o->n++] = copy;
-	return 0;
+	return c->body_case == YRDX__CHANGE__BODY_JOINT_PARTICIPATION &&
+	       (!id || strcmp(c->joint_participation->id, id) == 0);
 }
 
 int yx_joint_parts_load(yx_store_t *store, const char *agreement_id, yx_joint_parts_t *out)
 {
-	load_t l = {store, agreement_id, out, 0};
 	memset(out, 0, sizeof(*out));
-	int ret = yx_store_scan(store, YX_KIND_JOINT, collect, &l);
+	int ret = yx_events_load(store, YX_KIND_JOINT, in_agreement, agreement_id, &out->raw);
 	if (ret)
-		yx_joint_parts_free(out);
-	return ret;
+		return ret;
+	out->parts = calloc(out->raw.n ? out->raw.n : 1, sizeof(*out->parts));
+	if (!out->parts) {
+		yx_events_free(&out->raw);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < out->raw.n; i++) {
+		const yx_event_t *e = &out->raw.v[i];
+		memcpy(out->parts[i].origin, e->origin, YX_KEY_BYTES);
+		out->parts[i].seq = e->seq;
+		memcpy(out->parts[i].hash, e->hash, YX_HASH_BYTES);
+		out->parts[i].jp = e->change->joint_participation;
+	}
+	out->n = out->raw.n;
+	return YX_OK;
 }
 
 void yx_joint_parts_free(yx_joint_parts_t *o)
 {
-	for (size_t i = 0; i < o->n; i++)
-		yx_change_free(&o->changes[i]);
-	free(o->changes);
+	yx_events_free(&o->raw);
 	free(o->parts);
 	memset(o, 0, sizeof(*o));
 }

@@ -25,6 +25,7 @@
 
 #include "codec.h"
 #include "error.h"
+#include "events.h"
 #include "store.h"
 
 #define YX_JOINT_MAX_PARTIES 32 /* YX_MAX_REPEATED: validation allows no more */
@@ -69,8 +70,8 @@ const yx_joint_party_t *yx_joint_party(const yx_joint_t *j, const uint8_t key[YX
 /* ---- loading from a store ----------------------------------------------------------- */
 
 typedef struct {
-	yx_joint_part_t *parts;  /* point into changes */
-	Yrdx__Change **changes;  /* owned */
+	yx_joint_part_t *parts; /* point into raw */
+	yx_events_t raw;        /* owned: each participation's change, same order */
 	size_t n;
 } yx_joint_parts_t;
 

@@ -265,7 +265,7 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	for (size_t i = 0; i < ev.n; i++) {
 		size_t j = i;
 		for (; j > 0; j--) {
-			const Yrdx__Change *a = ev.changes[order[j - 1]], *b = ev.changes[i];
+			const Yrdx__Change *a = ev.raw.v[order[j - 1]].change, *b = ev.raw.v[i].change;
 			if (a->time_ms < b->time_ms || (a->time_ms == b->time_ms && a->seq <= b->seq))
 				break;
 			order[j] = order[j - 1];
