@@ -130,6 +130,7 @@ static void do_status(yxd_t *d, Yrdx__ControlReply *r, Yrdx__StatusReply *s,
 	s->counters = cptrs;
 	s->n_counters = C_COUNT;
 	yxd_clients_status(d, s);
+	yxd_feed_status(d, s);
 	uint64_t used = 0, map = 0;
 	if (yx_store_usage(d->store, &used, &map) == YX_OK) {
 		s->store_bytes = used;
@@ -300,8 +301,10 @@ void yxd_control_handle(yxd_t *d)
 		}
 		if (!deferred)
 			send_reply(d, rid, &r);
-		if (r.status)
+		if (r.status) {
 			yxd_clients_status_free(r.status);
+			yxd_feed_status_free(r.status);
+		}
 		yxd_vector_msg_free(&vec);
 		if (r.message != protobuf_c_empty_string)
 			free(r.message); /* set by reply_error */

@@ -271,3 +271,55 @@ void yxd_feed_tick(yxd_t *d, int64_t now)
 		i++;
 	}
 }
+
+typedef struct {
+	yxd_t *d;
+	const yx_park_conf_t *park;
+	uint64_t count;
+} behind_t;
+
+static int count_visible(void *arg, uint64_t n, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+			 const Yrdx__Change *c)
+{
+	behind_t *b = arg;
+	(void)n;
+	(void)origin;
+	(void)seq;
+	if (visible(b->d, b->park, c))
+		b->count++;
+	return 0;
+}
+
+void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *r)
+{
+	r->feeds = calloc(d->cfg->n_parks ? d->cfg->n_parks : 1, sizeof(*r->feeds));
+	if (!r->feeds)
+		return;
+	for (size_t i = 0; i < d->cfg->n_parks; i++) {
+		const yx_park_conf_t *park = &d->cfg->parks[i];
+		Yrdx__FeedStatus *f = calloc(1, sizeof(*f));
+		if (!f)
+			break;
+		yrdx__feed_status__init(f);
+		f->park = (char *)park->name;
+		f->park_id = (char *)park->park_id;
+		for (size_t k = 0; k < n_subs; k++)
+			if (strcmp(subs[k].park, park->name) == 0) {
+				f->connected = true;
+				f->cursor = subs[k].cursor;
+			}
+		behind_t b = {d, park, 0};
+		yx_store_arrivals(d->store, f->cursor, count_visible, &b);
+		f->behind = b.count;
+		r->feeds[r->n_feeds++] = f;
+	}
+}
+
+void yxd_feed_status_free(Yrdx__StatusReply *r)
+{
+	for (size_t i = 0; i < r->n_feeds; i++)
+		free(r->feeds[i]);
+	free(r->feeds);
+	r->feeds = NULL;
+	r->n_feeds = 0;
+}

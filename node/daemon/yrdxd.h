@@ -107,6 +107,9 @@ void yxd_feed_stop(yxd_t *d);
 void yxd_feed_handle(yxd_t *d);
 void yxd_feed_pump(yxd_t *d); /* new arrivals to subscribed parks */
 void yxd_feed_tick(yxd_t *d, int64_t now_ms);
+/* Each configured park's feed: connected, cursor, events behind (for status). */
+void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *reply);
+void yxd_feed_status_free(Yrdx__StatusReply *reply);
 
 /* ---- main.c ---- */
 /* After a commit: tells pullers that origins moved and feeds that events arrived. */

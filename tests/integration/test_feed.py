@@ -129,6 +129,12 @@ class FeedTest(unittest.TestCase):
                 self.assertEqual(len(expected), 13)  # 12 proposals and one accept
                 wait_until(lambda: {e["event_id"] for e in sip.events()} >= expected, 20,
                            "every event at the restarted feed")
+                fstat = {f["park"]: f for f in sz.ctl_json("status")["feeds"]}
+                self.assertTrue(fstat["sip"]["connected"])
+                self.assertGreater(fstat["sip"]["cursor"], 0)
+                self.assertEqual(fstat["sip"]["behind"], 0)
+                self.assertEqual(fstat["fashion"]["behind"], 0)
+                self.assertIn("PARK FEED", sz.ctl("status").stdout)
                 got = [e["event_id"] for e in sip.events()]
                 self.assertEqual(set(got), expected, "only the park's own events")
                 self.assertLessEqual(len(got) - len(set(got)), 2, "repeats beyond the one in flight")

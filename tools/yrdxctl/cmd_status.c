@@ -49,6 +49,13 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 {
 	char key[YX_PUBKEY_TEXT_LEN + 1];
 	json_t *peers = json_array(), *counters = json_object(), *vector = json_array();
+	json_t *feeds = json_array();
+	for (size_t i = 0; i < s->n_feeds; i++)
+		json_array_append_new(feeds, json_pack("{s:s, s:s, s:b, s:I, s:I}", "park",
+						       s->feeds[i]->park, "park_id", s->feeds[i]->park_id,
+						       "connected", s->feeds[i]->connected, "cursor",
+						       (json_int_t)s->feeds[i]->cursor, "behind",
+						       (json_int_t)s->feeds[i]->behind));
 	for (size_t i = 0; s->vector && i < s->vector->n_entries; i++) {
 		yx_pubkey_format(s->vector->entries[i]->origin.data, key);
 		json_array_append_new(vector, json_pack("{s:s, s:I}", "origin", key, "seq",
@@ -71,9 +78,9 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 		json_object_set_new(counters, s->counters[i]->name,
 				    json_integer((json_int_t)s->counters[i]->value));
 	yx_pubkey_format(s->key.data, key);
-	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:I, s:I}", "name", s->name, "city",
-			 (int)s->city, "key", key, "vector", vector, "peers", peers, "counters",
-			 counters, "store_bytes", (json_int_t)s->store_bytes, "map_bytes",
+	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:I, s:I}", "name", s->name, "city",
+			 (int)s->city, "key", key, "vector", vector, "peers", peers, "feeds", feeds,
+			 "counters", counters, "store_bytes", (json_int_t)s->store_bytes, "map_bytes",
 			 (json_int_t)s->map_bytes);
 }
 
@@ -115,6 +122,15 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 			       p->connected ? "connected" : "down", when,
 			       (unsigned long long)behind(s, p), (unsigned long long)p->bytes_in,
 			       (unsigned long long)p->bytes_out, (unsigned long long)p->rejected);
+		}
+		for (size_t i = 0; i < s->n_feeds; i++) {
+			const Yrdx__FeedStatus *f = s->feeds[i];
+			if (i == 0)
+				printf("%-12s %-16s %-10s %10s %10s\n", "PARK FEED", "PARK ID", "STATE",
+				       "CURSOR", "BEHIND");
+			printf("%-12s %-16s %-10s %10llu %10llu\n", f->park, f->park_id,
+			       f->connected ? "connected" : "down", (unsigned long long)f->cursor,
+			       (unsigned long long)f->behind);
 		}
 		printf("counters:");
 		for (size_t i = 0; i < s->n_counters; i++)
