@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config        # toolchain
+  clang-format                            # the one C style (.clang-format), checked by ctest
   libzmq3-dev libczmq-dev                 # ZeroMQ with CURVE, CZMQ (zauth/zcert, zconfig)
   protobuf-c-compiler libprotobuf-c-dev   # schema -> C
   libsodium-dev                           # Ed25519, BLAKE2b, sealed boxes

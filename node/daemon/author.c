@@ -15,15 +15,15 @@
 static const char *type_word(Yrdx__RelayEventType t)
 {
 	const ProtobufCEnumValue *v =
-		protobuf_c_enum_descriptor_get_value(&yrdx__relay_event_type__descriptor, (int)t);
+	        protobuf_c_enum_descriptor_get_value(&yrdx__relay_event_type__descriptor, (int)t);
 	return v ? v->name + strlen("RELAY_EVENT_TYPE_") : "?";
 }
 
 /* Fills ev for a PROPOSE: the enterprise must be in this node's registry; the case id is
  * this node's name and the seq the event will get, unique in the federation. */
 static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__RelayEvent *ev,
-		   char *case_id, size_t cap, char *incubator, size_t incubator_cap, uint8_t **sealed,
-		   yx_diag_t *diag)
+                   char *case_id, size_t cap, char *incubator, size_t incubator_cap,
+                   uint8_t **sealed, yx_diag_t *diag)
 {
 	const uint8_t *self = yx_identity_public(d->id);
 	Yrdx__Change *ent = NULL;
@@ -33,20 +33,22 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 	if (memcmp(q->destination.data, self, YX_KEY_BYTES) == 0)
 		return yx_diag_set(diag, YX_EINVAL, "propose: the destination is this node itself");
 	if (yx_store_get(d->store, YX_KIND_ENTERPRISE, self, q->credit_code, &ent) != YX_OK)
-		return yx_diag_set(diag, YX_EINVAL, "propose: enterprise %s is not in %s's registry",
-				   q->credit_code, d->cfg->name);
+		return yx_diag_set(diag, YX_EINVAL,
+		                   "propose: enterprise %s is not in %s's registry", q->credit_code,
+		                   d->cfg->name);
 	snprintf(case_id, cap, "%s-%llu", d->cfg->name, (unsigned long long)yx_batch_next_seq(b));
 	ev->case_id = case_id;
 	ev->credit_code = q->credit_code;
 	ev->park_id = q->park_id;
 	ev->destination_node = q->destination;
 	snprintf(incubator, incubator_cap, "%s",
-		 ent->enterprise->n_incubator_ids ? ent->enterprise->incubator_ids[0] : "");
+	         ent->enterprise->n_incubator_ids ? ent->enterprise->incubator_ids[0] : "");
 	ev->source_incubator_id = incubator;
 	yx_change_free(&ent);
 	if (q->dossier.len) {
 		if (yx_pubkey_to_curve(q->destination.data, curve) != YX_OK)
-			return yx_diag_set(diag, YX_EINVAL, "propose: destination key has no X25519 form");
+			return yx_diag_set(diag, YX_EINVAL,
+			                   "propose: destination key has no X25519 form");
 		*sealed = malloc(q->dossier.len + crypto_box_SEALBYTES);
 		if (!*sealed)
 			return YX_ENOSPC;
@@ -58,7 +60,7 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 }
 
 int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, char *case_id,
-			  size_t cap, yx_diag_t *diag)
+                          size_t cap, yx_diag_t *diag)
 {
 	Yrdx__RelayEvent ev = YRDX__RELAY_EVENT__INIT;
 	Yrdx__ChangeRef ref = YRDX__CHANGE_REF__INIT;
@@ -71,8 +73,8 @@ int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, 
 	ev.type = q->type;
 	ev.note = q->note;
 	if (q->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE) {
-		if ((ret = propose(d, b, q, &ev, case_id, cap, incubator, sizeof(incubator), &sealed,
-				   diag)))
+		if ((ret = propose(d, b, q, &ev, case_id, cap, incubator, sizeof(incubator),
+		                   &sealed, diag)))
 			goto out;
 	} else {
 		/* The case as committed: the caller writes steps other than PROPOSE alone. */
@@ -81,7 +83,8 @@ int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, 
 		if ((ret = yx_case_events_load(d->store, case_id, &events)))
 			goto out;
 		if (yx_case_derive(events.events, events.n, case_id, &cs) != YX_OK) {
-			ret = yx_diag_set(diag, YX_ENOTFOUND, "no relay case %s known to this node", case_id);
+			ret = yx_diag_set(diag, YX_ENOTFOUND, "no relay case %s known to this node",
+			                  case_id);
 			goto out;
 		}
 		if ((ret = yx_case_check_step(&cs, q->type, yx_identity_public(d->id), diag)))
@@ -116,7 +119,7 @@ out:
 }
 
 int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, char *case_id, size_t cap,
-		     yx_head_t *head, yx_diag_t *diag)
+                     yx_head_t *head, yx_diag_t *diag)
 {
 	yx_batch_t *b = NULL;
 	int ret = yxd_remote_flush(d);

@@ -16,14 +16,14 @@
 #include "log.h"
 #include "yrdxd.h"
 
-#define BAD_PEER_MS 30000          /* how long a peer that served bad data is avoided */
-#define FLUSH_SEGMENTS 64          /* commit after this many segments at the latest */
+#define BAD_PEER_MS    30000 /* how long a peer that served bad data is avoided */
+#define FLUSH_SEGMENTS 64    /* commit after this many segments at the latest */
 
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
-	uint64_t seq;          /* the peer's tip, as it last told us */
-	bool subscribed;       /* we pull this origin from this peer */
-	int64_t bad_until_ms;  /* it served bad data for this origin: avoid until then */
+	uint64_t seq;         /* the peer's tip, as it last told us */
+	bool subscribed;      /* we pull this origin from this peer */
+	int64_t bad_until_ms; /* it served bad data for this origin: avoid until then */
 } peer_tip_t;
 
 struct yxd_client {
@@ -32,12 +32,12 @@ struct yxd_client {
 	uint8_t key[YX_KEY_BYTES];
 	zsock_t *sock;
 	uint64_t session;
-	bool connected;        /* heard from within dead_after_ms */
+	bool connected; /* heard from within dead_after_ms */
 	int64_t last_rx_ms, last_hello_ms, next_connect_ms;
 	uint32_t backoff_ms;
 	peer_tip_t *tips;
 	size_t n_tips;
-	uint32_t credit_owed;  /* segments received, to return after the commit */
+	uint32_t credit_owed; /* segments received, to return after the commit */
 	uint64_t bytes_in, bytes_out, segments_in, rejected;
 };
 
@@ -137,7 +137,7 @@ static int client_connect(yxd_t *d, yxd_client_t *c)
 	zsock_set_sndtimeo(c->sock, 0); /* the loop never blocks on a send */
 	if (zsock_connect(c->sock, "%s", c->endpoint) < 0) {
 		yx_log_error("peer %s: cannot connect to %s: %s", c->name, c->endpoint,
-			     zmq_strerror(zmq_errno()));
+		             zmq_strerror(zmq_errno()));
 		zsock_destroy(&c->sock);
 		return -EINVAL;
 	}
@@ -181,7 +181,8 @@ int yxd_clients_sync_config(yxd_t *d)
 		/* Keep a healthy connection whose peer, endpoint and key are unchanged. */
 		for (size_t j = 0; j < d->n_clients; j++) {
 			yxd_client_t *c = d->clients[j];
-			if (c && strcmp(c->name, p->name) == 0 && strcmp(c->endpoint, p->endpoint) == 0 &&
+			if (c && strcmp(c->name, p->name) == 0 &&
+			    strcmp(c->endpoint, p->endpoint) == 0 &&
 			    memcmp(c->key, p->key, YX_KEY_BYTES) == 0) {
 				next[i] = c;
 				d->clients[j] = NULL;
@@ -246,7 +247,8 @@ static void schedule_pulls(yxd_t *d)
 			for (size_t j = 0; j < d->n_clients; j++) {
 				yxd_client_t *cj = d->clients[j];
 				peer_tip_t *t = tip_get(cj, origin, false);
-				if (cj->connected && t && t->seq > best_seq && t->bad_until_ms <= now) {
+				if (cj->connected && t && t->seq > best_seq &&
+				    t->bad_until_ms <= now) {
 					best = cj;
 					best_seq = t->seq;
 				}
@@ -255,7 +257,8 @@ static void schedule_pulls(yxd_t *d)
 				continue;
 			if (current) {
 				peer_tip_t *ct = tip_get(current, origin, false);
-				if (current->connected && ct->seq > mine.seq && ct->bad_until_ms <= now)
+				if (current->connected && ct->seq > mine.seq &&
+				    ct->bad_until_ms <= now)
 					continue; /* it still has more for us */
 				ct->subscribed = false;
 				send_pull(current, origin, 0);
@@ -305,12 +308,13 @@ int yxd_remote_flush(yxd_t *d)
 		ret = yx_remote_commit(&d->remote);
 		if (ret) {
 			yx_log_error("commit of received segments failed: %s; re-pulling",
-				     yx_strerror(ret));
+			             yx_strerror(ret));
 			for (size_t i = 0; i < d->n_clients; i++)
 				for (size_t k = 0; k < d->clients[i]->n_tips; k++)
 					if (d->clients[i]->tips[k].subscribed) {
 						d->clients[i]->tips[k].subscribed = false;
-						send_pull(d->clients[i], d->clients[i]->tips[k].origin, 0);
+						send_pull(d->clients[i],
+						          d->clients[i]->tips[k].origin, 0);
 					}
 			n_moved = 0;
 		} else {
@@ -381,11 +385,12 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 			entries[i].bytes = e->change.data;
 			entries[i].len = e->change.len;
 		} else if (e->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST &&
-			   e->digest.len == YX_HASH_BYTES) {
+		           e->digest.len == YX_HASH_BYTES) {
 			entries[i].digest = e->digest.data;
 		} else {
 			ret = YX_EDECODE;
-			snprintf(diag.msg, sizeof(diag.msg), "entry %zu is neither change nor stub", i);
+			snprintf(diag.msg, sizeof(diag.msg), "entry %zu is neither change nor stub",
+			         i);
 			goto rejected;
 		}
 	}
@@ -394,7 +399,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 		goto out;
 	}
 	ret = yx_remote_append(d->remote, b->origin.data, entries, b->n_entries, &head, &appended,
-			       &diag);
+	                       &diag);
 	if (ret == YX_OK) {
 		d->remote_segments++;
 		d->counters[C_SEGMENTS_RECEIVED]++;
@@ -435,7 +440,7 @@ rejected:
 		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag.msg);
 	else
 		yx_log_warn("peer %s: segment refused (%s): %s", c->name, yx_strerror(ret),
-			    diag.msg);
+		            diag.msg);
 	if (b && b->origin.len == YX_KEY_BYTES) {
 		peer_tip_t *t = tip_get(c, b->origin.data, true);
 		if (t) {

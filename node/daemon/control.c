@@ -22,7 +22,8 @@ int yxd_control_start(yxd_t *d)
 	int rc = zsock_bind(d->control, "ipc://%s", d->cfg->control_path);
 	umask(old);
 	if (rc != 0) {
-		yx_log_error("control socket %s: %s", d->cfg->control_path, zmq_strerror(zmq_errno()));
+		yx_log_error("control socket %s: %s", d->cfg->control_path,
+		             zmq_strerror(zmq_errno()));
 		zsock_destroy(&d->control);
 		return -EADDRINUSE;
 	}
@@ -61,16 +62,19 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 			/* Steps of shared objects are checked against their derived state: only
 			 * the relay and joint commands write them. */
 			char msg[300];
-			snprintf(msg, sizeof(msg), "record %zu: %s records are written with yrdxctl %s, "
-				 "which checks each step", i + 1, yx_kind_name((yx_kind_t)c->kind),
-				 c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ? "relay" : "joint");
+			snprintf(msg, sizeof(msg),
+			         "record %zu: %s records are written with yrdxctl %s, "
+			         "which checks each step",
+			         i + 1, yx_kind_name((yx_kind_t)c->kind),
+			         c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ? "relay"
+			                                                               : "joint");
 			reply_error(r, YX_EINVAL, msg);
 			yx_batch_abort(&b);
 			return;
 		}
 		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
 			ret = yx_batch_retract(b, (yx_kind_t)c->kind, c->id ? c->id : "",
-					       c->tombstone->reason, &diag);
+			                       c->tombstone->reason, &diag);
 		else if (req->skip_unchanged) {
 			bool written = false;
 			ret = yx_batch_put_if_changed(b, c, &written, &diag);
@@ -82,8 +86,9 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 		if (ret) {
 			char msg[700];
 			snprintf(msg, sizeof(msg), "record %zu (%s %s): %s", i + 1,
-				 yx_kind_name((yx_kind_t)c->kind) ? yx_kind_name((yx_kind_t)c->kind) : "?",
-				 c->id ? c->id : "", diag.msg[0] ? diag.msg : yx_strerror(ret));
+			         yx_kind_name((yx_kind_t)c->kind) ? yx_kind_name((yx_kind_t)c->kind)
+			                                          : "?",
+			         c->id ? c->id : "", diag.msg[0] ? diag.msg : yx_strerror(ret));
 			reply_error(r, ret, msg);
 			yx_batch_abort(&b);
 			return;
@@ -112,7 +117,7 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 }
 
 static void do_status(yxd_t *d, Yrdx__ControlReply *r, Yrdx__StatusReply *s,
-		      Yrdx__VersionVector *vec, Yrdx__Counter *counters, Yrdx__Counter **cptrs)
+                      Yrdx__VersionVector *vec, Yrdx__Counter *counters, Yrdx__Counter **cptrs)
 {
 	yrdx__status_reply__init(s);
 	s->name = d->cfg->name;
@@ -196,7 +201,7 @@ static void group_flush(yxd_t *d)
 
 /* Adds a PROPOSE to the group; true if it is answered later by group_flush. */
 static bool group_propose(yxd_t *d, zframe_t *rid, const Yrdx__RelayRequest *q,
-			  Yrdx__ControlReply *r)
+                          Yrdx__ControlReply *r)
 {
 	yx_diag_t diag = {{0}};
 	if (group.n == GROUP_MAX)
@@ -266,10 +271,12 @@ void yxd_control_handle(yxd_t *d)
 					do_put(d, req->put, &r, &head);
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_RELAY:
-					ret = yxd_author_relay(d, req->relay, case_id, sizeof(case_id), &head,
-							       &diag);
+					ret = yxd_author_relay(d, req->relay, case_id,
+					                       sizeof(case_id), &head, &diag);
 					if (ret) {
-						reply_error(&r, ret, diag.msg[0] ? diag.msg : yx_strerror(ret));
+						reply_error(&r, ret,
+						            diag.msg[0] ? diag.msg
+						                        : yx_strerror(ret));
 					} else {
 						reply_written(&r, &head, &h);
 						r.case_id = strdup(case_id);
@@ -279,7 +286,9 @@ void yxd_control_handle(yxd_t *d)
 				case YRDX__CONTROL_REQUEST__REQ_JOINT:
 					ret = yxd_author_joint(d, req->joint, &r, &head, &diag);
 					if (ret) {
-						reply_error(&r, ret, diag.msg[0] ? diag.msg : yx_strerror(ret));
+						reply_error(&r, ret,
+						            diag.msg[0] ? diag.msg
+						                        : yx_strerror(ret));
 					} else {
 						reply_written(&r, &head, &h);
 						yxd_announce_self(d);
@@ -287,7 +296,8 @@ void yxd_control_handle(yxd_t *d)
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_SYNC:
 					if (yxd_clients_sync_now(d, req->sync->peer) != YX_OK)
-						reply_error(&r, YX_ENOTFOUND, "no such peer in the trust store");
+						reply_error(&r, YX_ENOTFOUND,
+						            "no such peer in the trust store");
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_STATUS:
 					yxd_remote_flush(d);

@@ -76,8 +76,9 @@ static const char *visible(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Cha
 	if (c->body_case != YRDX__CHANGE__BODY_RELAY_EVENT)
 		return NULL;
 	const Yrdx__RelayEvent *ev = c->relay_event;
-	bool to_us = ev->destination_node.len == YX_KEY_BYTES &&
-		     memcmp(ev->destination_node.data, yx_identity_public(d->id), YX_KEY_BYTES) == 0;
+	bool to_us =
+	        ev->destination_node.len == YX_KEY_BYTES &&
+	        memcmp(ev->destination_node.data, yx_identity_public(d->id), YX_KEY_BYTES) == 0;
 	if (to_us && strcmp(ev->park_id, park->park_id) == 0)
 		return "addressed";
 	if (!park->open_cases || ev->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE ||
@@ -86,8 +87,10 @@ static const char *visible(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Cha
 	/* An open opportunity: the enterprise (as its own city shares it) fits the park. */
 	Yrdx__Change *ent = NULL, *own = NULL;
 	const char *why = NULL;
-	if (yx_store_get(d->store, YX_KIND_ENTERPRISE, c->origin.data, ev->credit_code, &ent) == YX_OK &&
-	    yx_store_get(d->store, YX_KIND_PARK, yx_identity_public(d->id), park->park_id, &own) == YX_OK &&
+	if (yx_store_get(d->store, YX_KIND_ENTERPRISE, c->origin.data, ev->credit_code, &ent) ==
+	            YX_OK &&
+	    yx_store_get(d->store, YX_KIND_PARK, yx_identity_public(d->id), park->park_id, &own) ==
+	            YX_OK &&
 	    yx_match_park(ent->enterprise, own->park).industry > 0)
 		why = "open-case";
 	yx_change_free(&ent);
@@ -103,7 +106,7 @@ typedef struct {
 } pump_t;
 
 static int copy_bytes(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t *hash,
-		      const uint8_t *digest, const uint8_t *bytes, size_t len)
+                      const uint8_t *digest, const uint8_t *bytes, size_t len)
 {
 	zchunk_t **out = arg;
 	(void)seq;
@@ -116,7 +119,7 @@ static int copy_bytes(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t *ha
 }
 
 static int deliver(void *arg, uint64_t n, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-		   const Yrdx__Change *c)
+                   const Yrdx__Change *c)
 {
 	pump_t *p = arg;
 	const char *why = visible(p->d, p->park, c);
@@ -168,7 +171,8 @@ void yxd_feed_pump(yxd_t *d)
 
 /* The park acts on a case addressed to it: the node writes the step as the destination
  * city, noting the park. */
-static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park, const Yrdx__FeedAction *a)
+static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park,
+                      const Yrdx__FeedAction *a)
 {
 	Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
 	Yrdx__FeedResult res = YRDX__FEED_RESULT__INIT;
@@ -183,17 +187,17 @@ static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park, const
 	    a->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE) {
 		ret = yx_diag_set(&diag, YX_EINVAL, "a park may only accept or decline");
 	} else if ((ret = yx_case_events_load(d->store, a->case_id, &events)) == YX_OK &&
-		   yx_case_derive(events.events, events.n, a->case_id, &cs) != YX_OK) {
+	           yx_case_derive(events.events, events.n, a->case_id, &cs) != YX_OK) {
 		ret = yx_diag_set(&diag, YX_ENOTFOUND, "no relay case %s at this node", a->case_id);
 	} else if (ret == YX_OK &&
-		   (strcmp(cs.propose->ev->park_id, park->park_id) != 0 ||
-		    memcmp(cs.destination, yx_identity_public(d->id), YX_KEY_BYTES) != 0)) {
+	           (strcmp(cs.propose->ev->park_id, park->park_id) != 0 ||
+	            memcmp(cs.destination, yx_identity_public(d->id), YX_KEY_BYTES) != 0)) {
 		ret = yx_diag_set(&diag, YX_EINVAL, "case %s is not addressed to park %s",
-				  a->case_id, park->park_id);
+		                  a->case_id, park->park_id);
 	} else if (ret == YX_OK) {
 		Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
 		snprintf(note, sizeof(note), "by park %s%s%s", park->name, a->note[0] ? ": " : "",
-			 a->note);
+		         a->note);
 		q.type = a->type;
 		q.case_id = a->case_id;
 		q.note = note;
@@ -221,8 +225,8 @@ void yxd_feed_handle(yxd_t *d)
 		}
 		const char *name = zframe_meta(frame, "User-Id");
 		const yx_park_conf_t *park = name ? yx_config_park_by_name(d->cfg, name) : NULL;
-		Yrdx__FeedMessage *m = yrdx__feed_message__unpack(NULL, zframe_size(frame),
-								 zframe_data(frame));
+		Yrdx__FeedMessage *m =
+		        yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
 		feed_sub_t *s = sub_find(rid);
 		if (!park || !m) /* removed from the trust store since, or garbage */
 			goto next;
@@ -238,7 +242,7 @@ void yxd_feed_handle(yxd_t *d)
 				memset(s, 0, sizeof(*s));
 				s->routing_id = zframe_dup(rid);
 				yx_log_info("park %s (%s) subscribed from cursor %llu", park->name,
-					    park->park_id, (unsigned long long)m->subscribe->after);
+				            park->park_id, (unsigned long long)m->subscribe->after);
 			}
 			snprintf(s->park, sizeof(s->park), "%s", park->name);
 			s->cursor = m->subscribe->after;
@@ -279,7 +283,7 @@ typedef struct {
 } behind_t;
 
 static int count_visible(void *arg, uint64_t n, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-			 const Yrdx__Change *c)
+                         const Yrdx__Change *c)
 {
 	behind_t *b = arg;
 	(void)n;

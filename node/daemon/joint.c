@@ -13,16 +13,16 @@
 #include "yrdxd.h"
 
 #define ROLE_PROPOSER "lead"
-#define ROLE_SIGNER "co-incubator"
+#define ROLE_SIGNER   "co-incubator"
 
 /* One --incubators entry: ID, or CITY:ID where CITY is "self", this node's name, a
  * peer's name or a node key, and what the registries held here say about it. */
 typedef struct {
-	const char *text;  /* as given */
-	const char *id;    /* points into text */
-	bool pinned;       /* CITY given */
+	const char *text; /* as given */
+	const char *id;   /* points into text */
+	bool pinned;      /* CITY given */
 	uint8_t city[YX_KEY_BYTES];
-	size_t found;      /* registries holding it (among the pinned city's, if pinned) */
+	size_t found; /* registries holding it (among the pinned city's, if pinned) */
 	uint8_t origin[2][YX_KEY_BYTES]; /* the first two of them */
 } spec_t;
 
@@ -67,7 +67,7 @@ static bool city_key(const yxd_t *d, const char *city, size_t len, uint8_t key[Y
 }
 
 static int find_incubator(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-			  const Yrdx__Change *c)
+                          const Yrdx__Change *c)
 {
 	resolve_t *r = arg;
 	(void)seq;
@@ -98,7 +98,8 @@ static bool enterprise_known(yxd_t *d, const char *code)
 		return false;
 	for (size_t i = 0; i < vec.n && !known; i++) {
 		Yrdx__Change *c = NULL;
-		if (yx_store_get(d->store, YX_KIND_ENTERPRISE, vec.tips[i].origin, code, &c) == YX_OK)
+		if (yx_store_get(d->store, YX_KIND_ENTERPRISE, vec.tips[i].origin, code, &c) ==
+		    YX_OK)
 			known = true;
 		yx_change_free(&c);
 	}
@@ -111,8 +112,8 @@ static bool enterprise_known(yxd_t *d, const char *code)
  * seq its participation will get, unique in the federation. keys, ids and own are the
  * caller's storage jp points into. */
 static int propose(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__JointParticipation *jp,
-		   char *agreement_id, size_t cap, uint8_t (*keys)[YX_KEY_BYTES],
-		   ProtobufCBinaryData *parties, char **ids, yx_diag_t *diag)
+                   char *agreement_id, size_t cap, uint8_t (*keys)[YX_KEY_BYTES],
+                   ProtobufCBinaryData *parties, char **ids, yx_diag_t *diag)
 {
 	const uint8_t *self = yx_identity_public(d->id);
 	spec_t specs[YX_MAX_REPEATED];
@@ -126,13 +127,13 @@ static int propose(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__JointParticipati
 		return yx_diag_set(diag, YX_EINVAL, "no incubators given");
 	if (q->n_incubator_ids > YX_MAX_REPEATED)
 		return yx_diag_set(diag, YX_EINVAL, "%zu incubators, at most %d",
-				   q->n_incubator_ids, YX_MAX_REPEATED);
+		                   q->n_incubator_ids, YX_MAX_REPEATED);
 	if (yx_credit_code_check(q->credit_code, "enterprise", diag) != YX_OK)
 		return YX_EINVAL;
 	if (!enterprise_known(d, q->credit_code))
 		return yx_diag_set(diag, YX_EINVAL,
-				   "enterprise %s is in no registry held by this node",
-				   q->credit_code);
+		                   "enterprise %s is in no registry held by this node",
+		                   q->credit_code);
 	memset(specs, 0, sizeof(specs));
 	for (size_t i = 0; i < r.n; i++) {
 		spec_t *s = &specs[i];
@@ -145,13 +146,13 @@ static int propose(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__JointParticipati
 		}
 		if (*s->id == '\0' || strlen(s->id) > YX_MAX_ID_LEN)
 			return yx_diag_set(diag, YX_EINVAL, "\"%s\" is not an incubator id",
-					   s->text);
+			                   s->text);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(specs[k].id, s->id) == 0 &&
 			    (!s->pinned || !specs[k].pinned ||
 			     memcmp(specs[k].city, s->city, YX_KEY_BYTES) == 0))
 				return yx_diag_set(diag, YX_EINVAL, "incubator %s is listed twice",
-						   s->id);
+				                   s->id);
 	}
 	if ((ret = yx_store_scan(d->store, YX_KIND_INCUBATOR, find_incubator, &r)))
 		return yx_diag_set(diag, ret, "reading the registries: %s", yx_strerror(ret));
@@ -160,15 +161,15 @@ static int propose(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__JointParticipati
 		char a[64], b[64];
 		if (s->found == 0)
 			return yx_diag_set(diag, YX_EINVAL,
-					   "incubator %s is in no registry held by this node",
-					   s->text);
+			                   "incubator %s is in no registry held by this node",
+			                   s->text);
 		if (s->found > 1) {
 			label(d, s->origin[0], a, sizeof(a));
 			label(d, s->origin[1], b, sizeof(b));
 			return yx_diag_set(diag, YX_EINVAL,
-					   "incubator %s is registered by more than one city "
-					   "(%s, %s%s): write CITY:%s",
-					   s->id, a, b, s->found > 2 ? ", ..." : "", s->id);
+			                   "incubator %s is registered by more than one city "
+			                   "(%s, %s%s): write CITY:%s",
+			                   s->id, a, b, s->found > 2 ? ", ..." : "", s->id);
 		}
 		bool seen = false;
 		for (size_t k = 0; k < n_keys; k++)
@@ -181,13 +182,12 @@ static int propose(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__JointParticipati
 	}
 	if (!own)
 		return yx_diag_set(diag, YX_EINVAL,
-				   "none of the incubators is in %s's own registry",
-				   d->cfg->name);
+		                   "none of the incubators is in %s's own registry", d->cfg->name);
 	if (n_keys < 2)
 		return yx_diag_set(diag, YX_EINVAL,
-				   "every incubator is %s's own: a joint agreement needs "
-				   "incubators of at least two cities",
-				   d->cfg->name);
+		                   "every incubator is %s's own: a joint agreement needs "
+		                   "incubators of at least two cities",
+		                   d->cfg->name);
 	qsort(keys, n_keys, YX_KEY_BYTES, cmp_key);
 	for (size_t k = 0; k < n_keys; k++)
 		parties[k] = (ProtobufCBinaryData){YX_KEY_BYTES, keys[k]};
@@ -218,7 +218,7 @@ static bool registry_has(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], const cha
  * that has not signed yet, with one of the incubators in its own registry. jp points
  * into parts and into own_id (the caller's). */
 static int sign(yxd_t *d, const Yrdx__JointRequest *q, const yx_joint_parts_t *parts,
-		Yrdx__JointParticipation *jp, char *own_id, size_t own_cap, yx_diag_t *diag)
+                Yrdx__JointParticipation *jp, char *own_id, size_t own_cap, yx_diag_t *diag)
 {
 	const uint8_t *self = yx_identity_public(d->id);
 	const char *id = q->agreement_id;
@@ -228,13 +228,14 @@ static int sign(yxd_t *d, const Yrdx__JointRequest *q, const yx_joint_parts_t *p
 		return yx_diag_set(diag, YX_ENOTFOUND, "no agreement %s known to this node", id);
 	if (yx_joint_derive(parts->parts, parts->n, id, &j) != YX_OK)
 		return yx_diag_set(diag, YX_ENOTFOUND,
-				   "agreement %s has no participation by one of its parties here", id);
+		                   "agreement %s has no participation by one of its parties here",
+		                   id);
 	const yx_joint_party_t *me = yx_joint_party(&j, self);
 	if (!me)
 		return yx_diag_set(diag, YX_EINVAL, "not a party of agreement %s", id);
 	if (me->part)
 		return yx_diag_set(diag, YX_EINVAL, "%s has already signed agreement %s",
-				   d->cfg->name, id);
+		                   d->cfg->name, id);
 	/* Two sets of terms among the parties: which one this node would endorse is for
 	 * its administrator to settle with the others, not for the daemon to pick. */
 	const Yrdx__JointParticipation *t = j.terms->jp;
@@ -246,9 +247,9 @@ static int sign(yxd_t *d, const Yrdx__JointRequest *q, const yx_joint_parts_t *p
 			continue;
 		label(d, p->origin, who, sizeof(who));
 		return yx_diag_set(diag, YX_EINVAL,
-				   "agreement %s: the parties' participations disagree on its "
-				   "terms (%s's differs): settle them before signing",
-				   id, who);
+		                   "agreement %s: the parties' participations disagree on its "
+		                   "terms (%s's differs): settle them before signing",
+		                   id, who);
 	}
 	/* This node's incubator: the first listed that its registry holds and no other
 	 * party's does; else the first its registry holds. The proposer may have pinned an
@@ -262,15 +263,15 @@ static int sign(yxd_t *d, const Yrdx__JointRequest *q, const yx_joint_parts_t *p
 		bool elsewhere = false;
 		for (size_t k = 0; k < j.n_parties && !elsewhere; k++)
 			elsewhere = memcmp(j.parties[k].key, self, YX_KEY_BYTES) != 0 &&
-				    registry_has(d, j.parties[k].key, iid);
+			            registry_has(d, j.parties[k].key, iid);
 		if (!own_id[0] || !elsewhere)
 			snprintf(own_id, own_cap, "%s", iid);
 		shared = elsewhere;
 	}
 	if (!own_id[0])
 		return yx_diag_set(diag, YX_EINVAL,
-				   "agreement %s: none of its incubators is in %s's registry", id,
-				   d->cfg->name);
+		                   "agreement %s: none of its incubators is in %s's registry", id,
+		                   d->cfg->name);
 	jp->id = (char *)id;
 	jp->n_parties = t->n_parties;
 	jp->parties = t->parties;
@@ -282,8 +283,8 @@ static int sign(yxd_t *d, const Yrdx__JointRequest *q, const yx_joint_parts_t *p
 	return YX_OK;
 }
 
-int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *r,
-		     yx_head_t *head, yx_diag_t *diag)
+int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *r, yx_head_t *head,
+                     yx_diag_t *diag)
 {
 	Yrdx__JointParticipation jp = YRDX__JOINT_PARTICIPATION__INIT;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
@@ -301,7 +302,8 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 	switch (q->action) {
 	case YRDX__JOINT_REQUEST__ACTION__ACTION_PROPOSE:
 		what = "proposed";
-		ret = propose(d, q, &jp, agreement_id, sizeof(agreement_id), keys, parties, ids, diag);
+		ret = propose(d, q, &jp, agreement_id, sizeof(agreement_id), keys, parties, ids,
+		              diag);
 		break;
 	case YRDX__JOINT_REQUEST__ACTION__ACTION_SIGN:
 		what = "signed";
@@ -312,14 +314,12 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 		snprintf(agreement_id, sizeof(agreement_id), "%s", q->agreement_id);
 		if ((ret = yx_joint_parts_load(d->store, agreement_id, &parts))) {
 			yx_diag_set(diag, ret, "reading agreement %s: %s", agreement_id,
-				    yx_strerror(ret));
+			            yx_strerror(ret));
 			break;
 		}
 		ret = sign(d, q, &parts, &jp, own_id, sizeof(own_id), diag);
 		break;
-	default:
-		ret = yx_diag_set(diag, YX_EINVAL, "unknown action %d", (int)q->action);
-		break;
+	default: ret = yx_diag_set(diag, YX_EINVAL, "unknown action %d", (int)q->action); break;
 	}
 	if (ret)
 		goto out;
@@ -338,7 +338,7 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 	if (!(r->agreement_id = strdup(agreement_id)))
 		r->agreement_id = (char *)protobuf_c_empty_string;
 	yx_log_info("joint agreement %s: %s (incubator %s, role %s)", agreement_id, what,
-		    jp.incubator_id, jp.role);
+	            jp.incubator_id, jp.role);
 out:
 	yx_joint_parts_free(&parts);
 	return ret;

@@ -21,11 +21,11 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: yrdxd -c FILE            run the node\n"
-		     "       yrdxd --check -c FILE    validate FILE and print it normalised\n"
-		     "\n"
-		     "  -c, --config FILE   node configuration (see config/*.zpl)\n"
-		     "      --check         check the configuration and exit\n"
-		     "  -h, --help          this help\n");
+	             "       yrdxd --check -c FILE    validate FILE and print it normalised\n"
+	             "\n"
+	             "  -c, --config FILE   node configuration (see config/*.zpl)\n"
+	             "      --check         check the configuration and exit\n"
+	             "  -h, --help          this help\n");
 }
 
 /* A fingerprint of the config file: yrdxctl replaces it by rename, so the inode changes
@@ -65,7 +65,7 @@ static void reload(yxd_t *d)
 		yx_log_error("reload: cannot set up peer connections");
 	d->counters[C_RELOADS]++;
 	yx_log_info("reloaded %s: %zu peers, %zu parks", d->cfg->path, d->cfg->n_peers,
-		    d->cfg->n_parks);
+	            d->cfg->n_parks);
 }
 
 void yxd_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
@@ -101,7 +101,7 @@ static int open_node(yxd_t *d)
 	if (yx_store_node_key(d->store, owner) == YX_OK &&
 	    memcmp(owner, yx_identity_public(d->id), YX_KEY_BYTES) != 0) {
 		yx_log_error("%s belongs to another node key than %s", d->cfg->data_dir,
-			     d->cfg->key_file);
+		             d->cfg->key_file);
 		return YX_EKEY;
 	}
 	return YX_OK;
@@ -165,7 +165,8 @@ static int run(yxd_t *d, int sigfd)
 		for (size_t i = 0; i < d->n_clients; i++) {
 			zsock_t *s = yxd_client_socket(d->clients[i]);
 			if (s)
-				items[live++] = (zmq_pollitem_t){zsock_resolve(s), 0, ZMQ_POLLIN, 0};
+				items[live++] =
+				        (zmq_pollitem_t){zsock_resolve(s), 0, ZMQ_POLLIN, 0};
 		}
 		int64_t now = zclock_time();
 		long timeout = next_tick > now ? (long)(next_tick - now) : 0;
@@ -216,10 +217,10 @@ static int run(yxd_t *d, int sigfd)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"config", required_argument, NULL, 'c'},
+	        {"check", no_argument, NULL, 'C'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL;
 	bool check = false;
@@ -262,11 +263,11 @@ int main(int argc, char **argv)
 		yx_log_error("cannot set up signal handling: %s", strerror(errno));
 		goto out;
 	}
-	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_feed_start(&d) || yxd_control_start(&d) ||
-	    yxd_metrics_start(&d) || yxd_clients_sync_config(&d))
+	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_feed_start(&d) ||
+	    yxd_control_start(&d) || yxd_metrics_start(&d) || yxd_clients_sync_config(&d))
 		goto out;
 	yx_log_info("node %s (city %u) up, key %s, %zu peers, %zu parks", d.cfg->name, d.cfg->city,
-		    d.pubkey_text, d.cfg->n_peers, d.cfg->n_parks);
+	            d.pubkey_text, d.cfg->n_peers, d.cfg->n_parks);
 	ret = run(&d, sigfd) == YX_OK ? 0 : 1;
 	/* The batch in flight is committed, never half applied. */
 	if (yxd_remote_flush(&d) != YX_OK)

@@ -52,7 +52,7 @@ static void metrics_text(yxd_t *d, text_t *t)
 	for (int i = 0; i < C_COUNT; i++) {
 		const char *name = yxd_counter_name((yxd_counter_t)i);
 		text_add(t, "# TYPE yrdx_%s_total counter\nyrdx_%s_total %llu\n", name, name,
-			 (unsigned long long)d->counters[i]);
+		         (unsigned long long)d->counters[i]);
 	}
 	if (yx_store_vector(d->store, &v) == YX_OK) {
 		text_add(t, "# TYPE yrdx_origin_seq gauge\n");
@@ -60,7 +60,7 @@ static void metrics_text(yxd_t *d, text_t *t)
 			char key[YX_PUBKEY_TEXT_LEN + 1];
 			yx_pubkey_format(v.tips[i].origin, key);
 			text_add(t, "yrdx_origin_seq{origin=\"%s\"} %llu\n", key,
-				 (unsigned long long)v.tips[i].seq);
+			         (unsigned long long)v.tips[i].seq);
 		}
 		yx_vector_free(&v);
 	}
@@ -68,39 +68,40 @@ static void metrics_text(yxd_t *d, text_t *t)
 	text_add(t, "# TYPE yrdx_peer_connected gauge\n");
 	for (size_t i = 0; i < s.n_peers; i++)
 		text_add(t, "yrdx_peer_connected{peer=\"%s\"} %d\n", s.peers[i]->name,
-			 s.peers[i]->connected ? 1 : 0);
+		         s.peers[i]->connected ? 1 : 0);
 	text_add(t, "# TYPE yrdx_peer_bytes_in_total counter\n");
 	for (size_t i = 0; i < s.n_peers; i++)
 		text_add(t, "yrdx_peer_bytes_in_total{peer=\"%s\"} %llu\n", s.peers[i]->name,
-			 (unsigned long long)s.peers[i]->bytes_in);
+		         (unsigned long long)s.peers[i]->bytes_in);
 	text_add(t, "# TYPE yrdx_peer_rejected_total counter\n");
 	for (size_t i = 0; i < s.n_peers; i++)
 		text_add(t, "yrdx_peer_rejected_total{peer=\"%s\"} %llu\n", s.peers[i]->name,
-			 (unsigned long long)s.peers[i]->rejected);
+		         (unsigned long long)s.peers[i]->rejected);
 	yxd_clients_status_free(&s);
 }
 
 static void status_page(yxd_t *d, text_t *t)
 {
 	Yrdx__StatusReply s = YRDX__STATUS_REPLY__INIT;
-	text_add(t, "<!doctype html><meta charset=utf-8><title>yrdx %s</title>"
-		    "<h1>yrdx node %s</h1><p>city %u · key <code>%s</code></p>"
-		    "<table border=1 cellpadding=4><tr><th>peer<th>endpoint<th>state"
-		    "<th>bytes in<th>rejected</tr>",
-		 d->cfg->name, d->cfg->name, d->cfg->city, d->pubkey_text);
+	text_add(t,
+	         "<!doctype html><meta charset=utf-8><title>yrdx %s</title>"
+	         "<h1>yrdx node %s</h1><p>city %u · key <code>%s</code></p>"
+	         "<table border=1 cellpadding=4><tr><th>peer<th>endpoint<th>state"
+	         "<th>bytes in<th>rejected</tr>",
+	         d->cfg->name, d->cfg->name, d->cfg->city, d->pubkey_text);
 	yxd_clients_status(d, &s);
 	for (size_t i = 0; i < s.n_peers; i++)
 		text_add(t, "<tr><td>%s<td>%s<td>%s<td>%llu<td>%llu</tr>", s.peers[i]->name,
-			 s.peers[i]->endpoint, s.peers[i]->connected ? "connected" : "down",
-			 (unsigned long long)s.peers[i]->bytes_in,
-			 (unsigned long long)s.peers[i]->rejected);
+		         s.peers[i]->endpoint, s.peers[i]->connected ? "connected" : "down",
+		         (unsigned long long)s.peers[i]->bytes_in,
+		         (unsigned long long)s.peers[i]->rejected);
 	yxd_clients_status_free(&s);
 	text_add(t, "</table><p><a href=/metrics>metrics</a></p>\n");
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version, const char *data,
-			      size_t *data_size, void **state)
+                              const char *method, const char *version, const char *data,
+                              size_t *data_size, void **state)
 {
 	yxd_t *d = cls;
 	text_t t = {0};
@@ -123,7 +124,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		text_add(&t, "not found\n");
 	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(t.len, t.buf ? t.buf : (char *)"",
-								 MHD_RESPMEM_MUST_COPY);
+	                                                         MHD_RESPMEM_MUST_COPY);
 	free(t.buf);
 	if (!r)
 		return MHD_NO;
@@ -152,10 +153,10 @@ int yxd_metrics_start(yxd_t *d)
 		yx_log_error("metrics: %s: give an IPv4 address and port", d->cfg->metrics_addr);
 		return YX_ECONFIG;
 	}
-	d->metrics = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, ntohs(addr.sin_port),
-				      NULL, NULL, handle, d, MHD_OPTION_SOCK_ADDR, &addr,
-				      MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				      MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
+	d->metrics = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, ntohs(addr.sin_port), NULL,
+	                              NULL, handle, d, MHD_OPTION_SOCK_ADDR, &addr,
+	                              MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+	                              MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
 	if (!d->metrics) {
 		yx_log_error("metrics: cannot listen on %s", d->cfg->metrics_addr);
 		return -EADDRINUSE;
@@ -175,7 +176,8 @@ int yxd_metrics_fd(yxd_t *d)
 {
 	if (!d->metrics)
 		return -1;
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->metrics, MHD_DAEMON_INFO_EPOLL_FD);
+	const union MHD_DaemonInfo *info =
+	        MHD_get_daemon_info(d->metrics, MHD_DAEMON_INFO_EPOLL_FD);
 	return info ? info->epoll_fd : -1;
 }
 

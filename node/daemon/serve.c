@@ -128,7 +128,8 @@ static int send_tips(yxd_t *d, sub_t *s, const uint8_t (*origins)[YX_KEY_BYTES],
 		for (size_t i = 0; i < vec.n_entries; i++) {
 			bool moved = false;
 			for (size_t j = 0; j < n && !moved; j++)
-				moved = memcmp(vec.entries[i]->origin.data, origins[j], YX_KEY_BYTES) == 0;
+				moved = memcmp(vec.entries[i]->origin.data, origins[j],
+				               YX_KEY_BYTES) == 0;
 			if (moved) {
 				Yrdx__VectorEntry *t = vec.entries[keep];
 				vec.entries[keep++] = vec.entries[i];
@@ -167,7 +168,7 @@ typedef struct {
 /* Copies what an entry needs into one growing buffer; data pointers hold offsets until
  * the buffer stops moving, then fix_pointers makes them real. */
 static int gather_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
-			const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
+                        const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
 {
 	gather_t *g = arg;
 	(void)hash;
@@ -209,8 +210,8 @@ static void fix_pointers(gather_t *g)
 {
 	for (size_t i = 0; i < g->n; i++) {
 		Yrdx__LogEntry *e = &g->entries[i];
-		ProtobufCBinaryData *b = e->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST ? &e->digest
-											  : &e->change;
+		ProtobufCBinaryData *b =
+		        e->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST ? &e->digest : &e->change;
 		b->data = g->buf + (uintptr_t)b->data;
 		g->ptrs[i] = e;
 	}
@@ -219,7 +220,7 @@ static void fix_pointers(gather_t *g)
 /* Sends sub the segment of origin that starts at from. Returns YX_OK, YX_ENOTFOUND if we
  * have nothing from there on, or an error. *last gets the segment's last seq. */
 static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
-			uint64_t *last)
+                        uint64_t *last)
 {
 	yx_head_t head;
 	gather_t g = {0};
@@ -291,14 +292,16 @@ static void pump(yxd_t *d, sub_t *s)
 			if (!k->pulling)
 				continue;
 			if (yx_store_tip(d->store, k->origin, &tip) != YX_OK || tip.seq <= k->seq)
-				continue; /* caught up: the subscription stays, later commits are pushed */
+				continue; /* caught up: the subscription stays, later commits are
+				             pushed */
 			uint64_t last = 0;
 			int ret = send_segment(d, s, k->origin, k->seq + 1, &last);
 			if (ret == -EHOSTUNREACH || ret == -EAGAIN)
 				return; /* gone, or its queue is full: try at the next tick */
 			if (ret) {
-				yx_log_warn("peer %s: cannot serve origin from seq %llu: %s", s->peer,
-					    (unsigned long long)(k->seq + 1), yx_strerror(ret));
+				yx_log_warn("peer %s: cannot serve origin from seq %llu: %s",
+				            s->peer, (unsigned long long)(k->seq + 1),
+				            yx_strerror(ret));
 				k->pulling = false;
 				continue;
 			}
@@ -309,8 +312,7 @@ static void pump(yxd_t *d, sub_t *s)
 	}
 }
 
-static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const Yrdx__Hello *h,
-		     int64_t now)
+static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const Yrdx__Hello *h, int64_t now)
 {
 	sub_t *s = sub_find(rid);
 	if (!s) {
@@ -369,9 +371,7 @@ void yxd_serve_handle(yxd_t *d)
 		}
 		sub_t *s = sub_find(rid);
 		switch (m->msg_case) {
-		case YRDX__PEER_MESSAGE__MSG_HELLO:
-			on_hello(d, rid, peer, m->hello, now);
-			break;
+		case YRDX__PEER_MESSAGE__MSG_HELLO: on_hello(d, rid, peer, m->hello, now); break;
 		case YRDX__PEER_MESSAGE__MSG_PULL:
 			if (!s || m->pull->origin.len != YX_KEY_BYTES)
 				break;
@@ -394,9 +394,7 @@ void yxd_serve_handle(yxd_t *d)
 			s->credit += m->credit->credit;
 			pump(d, s);
 			break;
-		default:
-			d->counters[C_REJECTED_INVALID]++;
-			break;
+		default: d->counters[C_REJECTED_INVALID]++; break;
 		}
 	next:
 		if (m)
@@ -429,7 +427,7 @@ void yxd_serve_tick(yxd_t *d, int64_t now_ms)
 	for (size_t i = 0; i < n_subs;) {
 		if (now_ms - subs[i].last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
 			yx_log_info("peer %s stopped pulling (silent %lld ms)", subs[i].peer,
-				    (long long)(now_ms - subs[i].last_rx_ms));
+			            (long long)(now_ms - subs[i].last_rx_ms));
 			sub_remove(i);
 			continue;
 		}

@@ -18,20 +18,20 @@ typedef struct yxd yxd_t;
 
 /* ---- counters (counters.c): what the node reports in status and metrics ---- */
 typedef enum {
-	C_HANDSHAKES_REFUSED,   /* ZAP refused a CURVE key not in the trust store */
-	C_SEGMENTS_RECEIVED,    /* segments that verified and were applied */
-	C_CHANGES_RECEIVED,     /* entries received in segments (new or not) */
-	C_CHANGES_APPLIED,      /* entries new to this store */
-	C_REJECTED_CHAIN,       /* segments refused: broken chain / altered bytes */
-	C_REJECTED_SIGNATURE,   /* segments refused: head signature */
-	C_REJECTED_FORK,        /* segments refused: fork (two hashes, one seq) */
-	C_REJECTED_INVALID,     /* segments refused: malformed message or invalid record */
-	C_GAPS,                 /* segments that started past our tip (dropped, re-pulled) */
+	C_HANDSHAKES_REFUSED, /* ZAP refused a CURVE key not in the trust store */
+	C_SEGMENTS_RECEIVED,  /* segments that verified and were applied */
+	C_CHANGES_RECEIVED,   /* entries received in segments (new or not) */
+	C_CHANGES_APPLIED,    /* entries new to this store */
+	C_REJECTED_CHAIN,     /* segments refused: broken chain / altered bytes */
+	C_REJECTED_SIGNATURE, /* segments refused: head signature */
+	C_REJECTED_FORK,      /* segments refused: fork (two hashes, one seq) */
+	C_REJECTED_INVALID,   /* segments refused: malformed message or invalid record */
+	C_GAPS,               /* segments that started past our tip (dropped, re-pulled) */
 	C_SEGMENTS_SENT,
 	C_CHANGES_SENT,
-	C_STUBS_SENT,           /* entries withheld by sharing policy */
-	C_COMMITS,              /* durable LMDB commits of received data */
-	C_LOCAL_CHANGES,        /* changes written by this node */
+	C_STUBS_SENT,    /* entries withheld by sharing policy */
+	C_COMMITS,       /* durable LMDB commits of received data */
+	C_LOCAL_CHANGES, /* changes written by this node */
 	C_CONTROL_REQUESTS,
 	C_RELOADS,
 	C_COUNT
@@ -88,7 +88,7 @@ void yxd_serve_tick(yxd_t *d, int64_t now_ms);
 size_t yxd_serve_count(const yxd_t *d);
 
 /* ---- client.c: the DEALER side ---- */
-int yxd_clients_sync_config(yxd_t *d);  /* create/keep/destroy clients to match cfg */
+int yxd_clients_sync_config(yxd_t *d); /* create/keep/destroy clients to match cfg */
 void yxd_clients_stop(yxd_t *d);
 void yxd_client_handle(yxd_t *d, yxd_client_t *c);
 zsock_t *yxd_client_socket(const yxd_client_t *c);
@@ -130,18 +130,18 @@ void yxd_metrics_run(yxd_t *d);
  * be written alone (yxd_author_relay). YX_EINVAL/YX_ENOTFOUND with diag for a step this
  * node may not take now; b is then unchanged. */
 int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, char *case_id,
-			  size_t cap, yx_diag_t *diag);
+                          size_t cap, yx_diag_t *diag);
 /* The same in a batch of its own, committed durably; head receives its head. */
 int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, char *case_id, size_t cap,
-		     yx_head_t *head, yx_diag_t *diag);
+                     yx_head_t *head, yx_diag_t *diag);
 
 /* ---- joint.c ---- */
 /* Writes this node's participation in a joint-incubation agreement: a new one
  * (ACTION_PROPOSE) or one another party proposed (ACTION_SIGN); r->agreement_id
  * (malloc'd) names it. YX_EINVAL/YX_ENOTFOUND with diag for a request this node may not
  * carry out (an incubator in no or several registries, not a party, signed already). */
-int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *r,
-		     yx_head_t *head, yx_diag_t *diag);
+int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *r, yx_head_t *head,
+                     yx_diag_t *diag);
 
 /* ---- control.c ---- */
 int yxd_control_start(yxd_t *d);

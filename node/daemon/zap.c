@@ -40,7 +40,8 @@ static bool admit(yxd_t *d, const char *domain, const uint8_t curve_key[32], cha
 	if (strcmp(domain, "peer") == 0) {
 		for (size_t i = 0; i < d->cfg->n_peers; i++) {
 			const yx_peer_conf_t *p = &d->cfg->peers[i];
-			if (yx_pubkey_to_curve(p->key, ed) == YX_OK && sodium_memcmp(ed, curve_key, 32) == 0) {
+			if (yx_pubkey_to_curve(p->key, ed) == YX_OK &&
+			    sodium_memcmp(ed, curve_key, 32) == 0) {
 				snprintf(user, 64, "%s", p->name);
 				return true;
 			}
@@ -48,7 +49,8 @@ static bool admit(yxd_t *d, const char *domain, const uint8_t curve_key[32], cha
 	} else if (strcmp(domain, "feed") == 0) {
 		for (size_t i = 0; i < d->cfg->n_parks; i++) {
 			const yx_park_conf_t *p = &d->cfg->parks[i];
-			if (yx_pubkey_to_curve(p->key, ed) == YX_OK && sodium_memcmp(ed, curve_key, 32) == 0) {
+			if (yx_pubkey_to_curve(p->key, ed) == YX_OK &&
+			    sodium_memcmp(ed, curve_key, 32) == 0) {
 				snprintf(user, 64, "%s", p->name);
 				return true;
 			}
@@ -70,16 +72,18 @@ void yxd_zap_handle(yxd_t *d)
 		zframe_t *key = zmsg_pop(req);
 		char user[64] = "";
 		bool ok = version && strcmp(version, "1.0") == 0 && mechanism &&
-			  strcmp(mechanism, "CURVE") == 0 && key && zframe_size(key) == 32 && domain &&
-			  admit(d, domain, zframe_data(key), user);
+		          strcmp(mechanism, "CURVE") == 0 && key && zframe_size(key) == 32 &&
+		          domain && admit(d, domain, zframe_data(key), user);
 		if (!ok) {
 			char hex[65] = "-";
 			if (key && zframe_size(key) == 32)
 				sodium_bin2hex(hex, sizeof(hex), zframe_data(key), 32);
 			d->counters[C_HANDSHAKES_REFUSED]++;
-			yx_log_warn("refused %s handshake from %s on the %s port: CURVE key %s is not in "
-				    "the trust store", mechanism ? mechanism : "?",
-				    address ? address : "?", domain ? domain : "?", hex);
+			yx_log_warn("refused %s handshake from %s on the %s port: CURVE key %s is "
+			            "not in "
+			            "the trust store",
+			            mechanism ? mechanism : "?", address ? address : "?",
+			            domain ? domain : "?", hex);
 		}
 		zmsg_t *rep = zmsg_new();
 		zmsg_addstr(rep, "1.0");

@@ -15,7 +15,7 @@ void yx_chain_digest(const uint8_t *bytes, size_t len, uint8_t digest[YX_HASH_BY
 }
 
 void yx_chain_link(const uint8_t prev[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
-		   uint8_t out[YX_HASH_BYTES])
+                   uint8_t out[YX_HASH_BYTES])
 {
 	crypto_generichash_state st;
 	crypto_generichash_init(&st, NULL, 0, YX_HASH_BYTES);
@@ -64,13 +64,13 @@ int yx_head_from_proto(const Yrdx__SignedHead *m, yx_head_t *head, yx_diag_t *di
 {
 	if (m->origin.len != YX_KEY_BYTES)
 		return yx_diag_set(diag, YX_EDECODE, "head.origin: %zu bytes, expected %d",
-				   m->origin.len, YX_KEY_BYTES);
+		                   m->origin.len, YX_KEY_BYTES);
 	if (m->hash.len != YX_HASH_BYTES)
 		return yx_diag_set(diag, YX_EDECODE, "head.hash: %zu bytes, expected %d",
-				   m->hash.len, YX_HASH_BYTES);
+		                   m->hash.len, YX_HASH_BYTES);
 	if (m->signature.len != YX_SIG_BYTES)
 		return yx_diag_set(diag, YX_EDECODE, "head.signature: %zu bytes, expected %d",
-				   m->signature.len, YX_SIG_BYTES);
+		                   m->signature.len, YX_SIG_BYTES);
 	memcpy(head->origin, m->origin.data, YX_KEY_BYTES);
 	memcpy(head->hash, m->hash.data, YX_HASH_BYTES);
 	memcpy(head->signature, m->signature.data, YX_SIG_BYTES);

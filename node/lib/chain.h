@@ -28,7 +28,7 @@ void yx_chain_digest(const uint8_t *bytes, size_t len, uint8_t digest[YX_HASH_BY
 
 /* H(n) from H(n-1) and D(n). out may alias neither input. */
 void yx_chain_link(const uint8_t prev[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
-		   uint8_t out[YX_HASH_BYTES]);
+                   uint8_t out[YX_HASH_BYTES]);
 
 /* Signs head (origin must be id's public key) in place. */
 void yx_head_sign(yx_head_t *head, const yx_identity_t *id);

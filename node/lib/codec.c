@@ -7,13 +7,13 @@
 #include "error.h"
 
 static const char *const kind_names[YX_KIND_COUNT] = {
-	[YX_KIND_NONE] = "none",
-	[YX_KIND_INCUBATOR] = "incubator",
-	[YX_KIND_ENTERPRISE] = "enterprise",
-	[YX_KIND_PARK] = "park",
-	[YX_KIND_RELAY_EVENT] = "relay-event",
-	[YX_KIND_JOINT] = "joint",
-	[YX_KIND_EVALUATION] = "evaluation",
+        [YX_KIND_NONE] = "none",
+        [YX_KIND_INCUBATOR] = "incubator",
+        [YX_KIND_ENTERPRISE] = "enterprise",
+        [YX_KIND_PARK] = "park",
+        [YX_KIND_RELAY_EVENT] = "relay-event",
+        [YX_KIND_JOINT] = "joint",
+        [YX_KIND_EVALUATION] = "evaluation",
 };
 
 const char *yx_kind_name(yx_kind_t kind)
@@ -97,9 +97,7 @@ void yx_change_set_body(Yrdx__Change *c, yx_kind_t kind, void *record)
 		c->body_case = YRDX__CHANGE__BODY_EVALUATION;
 		c->evaluation = record;
 		break;
-	default:
-		c->body_case = YRDX__CHANGE__BODY__NOT_SET;
-		break;
+	default: c->body_case = YRDX__CHANGE__BODY__NOT_SET; break;
 	}
 	c->kind = (Yrdx__RecordKind)kind;
 }

@@ -11,9 +11,9 @@
 #include "change.pb-c.h"
 #include "records.pb-c.h"
 
-#define YX_KEY_BYTES 32    /* Ed25519 public key, the name of an origin */
-#define YX_HASH_BYTES 32   /* BLAKE2b-256 */
-#define YX_MAX_CHANGE_BYTES (64 * 1024)  /* largest encoded change accepted anywhere */
+#define YX_KEY_BYTES        32          /* Ed25519 public key, the name of an origin */
+#define YX_HASH_BYTES       32          /* BLAKE2b-256 */
+#define YX_MAX_CHANGE_BYTES (64 * 1024) /* largest encoded change accepted anywhere */
 
 typedef enum {
 	YX_KIND_NONE = YRDX__RECORD_KIND__RECORD_KIND_UNSPECIFIED,

@@ -25,42 +25,42 @@
 #include "validate.h"
 #include "text.h"
 
-#define MAX_FILE_BYTES (1024 * 1024)  /* a config with thousands of peers is still tiny */
-#define ZPL_LINE_MAX 1024             /* zconfig silently cuts longer lines */
-#define KEY_PATH_MAX 160              /* "peers/<name>/public_key" */
-#define MAX_ITEMS 8                   /* keys per section */
+#define MAX_FILE_BYTES (1024 * 1024) /* a config with thousands of peers is still tiny */
+#define ZPL_LINE_MAX   1024          /* zconfig silently cuts longer lines */
+#define KEY_PATH_MAX   160           /* "peers/<name>/public_key" */
+#define MAX_ITEMS      8             /* keys per section */
 
 /* ---- schema ---- */
 
 typedef enum {
-	T_STRING,    /* one line of printable UTF-8 (park ids, as in park records) */
-	T_NAME,      /* node, peer and park names: [a-z0-9-], 1..32, not starting with '-' */
-	T_PATH,      /* file or directory, relative to the config file's directory */
-	T_ENDPOINT,  /* ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH where F_IPC */
-	T_ADDR,      /* HOST:PORT */
-	T_U32,       /* decimal within [min, max] */
-	T_PUBKEY,    /* Ed25519 public key in its 44-character base64 text form */
-	T_KINDS,     /* comma list of record kind names, "all" or "none" */
-	T_LEVEL,     /* log level name */
-	T_CITY,      /* GB/T 2260 code of a Yangtze River Delta city */
+	T_STRING,   /* one line of printable UTF-8 (park ids, as in park records) */
+	T_NAME,     /* node, peer and park names: [a-z0-9-], 1..32, not starting with '-' */
+	T_PATH,     /* file or directory, relative to the config file's directory */
+	T_ENDPOINT, /* ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH where F_IPC */
+	T_ADDR,     /* HOST:PORT */
+	T_U32,      /* decimal within [min, max] */
+	T_PUBKEY,   /* Ed25519 public key in its 44-character base64 text form */
+	T_KINDS,    /* comma list of record kind names, "all" or "none" */
+	T_LEVEL,    /* log level name */
+	T_CITY,     /* GB/T 2260 code of a Yangtze River Delta city */
 } item_type_t;
 
 enum {
-	F_REQUIRED = 1 << 0,  /* no default: the file must give it */
-	F_OFF = 1 << 1,       /* "" is allowed and turns the feature off */
-	F_IPC = 1 << 2,       /* ipc://PATH allowed besides tcp:// */
-	F_BIND = 1 << 3,      /* an endpoint to bind: host may be '*' */
-	F_SOCKET = 1 << 4,    /* a UNIX socket path: sun_path limits its length */
+	F_REQUIRED = 1 << 0, /* no default: the file must give it */
+	F_OFF = 1 << 1,      /* "" is allowed and turns the feature off */
+	F_IPC = 1 << 2,      /* ipc://PATH allowed besides tcp:// */
+	F_BIND = 1 << 3,     /* an endpoint to bind: host may be '*' */
+	F_SOCKET = 1 << 4,   /* a UNIX socket path: sun_path limits its length */
 };
 
 typedef struct {
 	const char *name;
 	item_type_t type;
 	unsigned flags;
-	const char *def;        /* default in text form, parsed like a value from the file */
-	uint32_t min, max;      /* range of a T_U32 */
-	size_t offset, size;    /* the field in yx_config_t, yx_peer_conf_t or yx_park_conf_t */
-	const char *doc;        /* written above the key in files this module writes */
+	const char *def;     /* default in text form, parsed like a value from the file */
+	uint32_t min, max;   /* range of a T_U32 */
+	size_t offset, size; /* the field in yx_config_t, yx_peer_conf_t or yx_park_conf_t */
+	const char *doc;     /* written above the key in files this module writes */
 } item_t;
 
 typedef enum { SEC_NODE, SEC_LISTEN, SEC_SYNC, SEC_PEERS, SEC_PARKS, SEC_COUNT } section_id_t;
@@ -68,105 +68,106 @@ typedef enum { SEC_NODE, SEC_LISTEN, SEC_SYNC, SEC_PEERS, SEC_PARKS, SEC_COUNT }
 typedef struct {
 	const char *name;
 	section_id_t id;
-	const char *entry;      /* maps (peers, parks): what one named entry is */
-	const item_t *items;    /* keys of the section, or of each entry of a map */
+	const char *entry;   /* maps (peers, parks): what one named entry is */
+	const item_t *items; /* keys of the section, or of each entry of a map */
 	size_t n_items;
 	const char *doc;
 } section_t;
 
-#define CFG(f) offsetof(yx_config_t, f), sizeof(((yx_config_t *)0)->f)
+#define CFG(f)  offsetof(yx_config_t, f), sizeof(((yx_config_t *)0)->f)
 #define PEER(f) offsetof(yx_peer_conf_t, f), sizeof(((yx_peer_conf_t *)0)->f)
 #define PARK(f) offsetof(yx_park_conf_t, f), sizeof(((yx_park_conf_t *)0)->f)
 
 static const item_t node_items[] = {
-	{"name", T_NAME, F_REQUIRED, NULL, 0, 0, CFG(name),
-	 "Short name of this city node (城市节点) in logs and in the other cities'\n"
-	 "configs: a-z, 0-9 and -, at most 32 characters."},
-	{"city", T_CITY, F_REQUIRED, NULL, 0, 0, CFG(city),
-	 "GB/T 2260 code of this node's city, one of the 41 Yangtze River Delta\n"
-	 "cities: 310000 上海, 320100 南京, 320500 苏州, 330100 杭州, 340100 合肥, ..."},
-	{"data_dir", T_PATH, 0, "data", 0, 0, CFG(data_dir),
-	 "Directory of this node's LMDB store: its own records and those the other\n"
-	 "cities sent."},
-	{"key_file", T_PATH, 0, "node.key", 0, 0, CFG(key_file),
-	 "This node's Ed25519 key pair, made by `yrdxctl init` (secret: mode 0600).\n"
-	 "Its public half is what the other cities enter as this node's public_key."},
-	{"log_level", T_LEVEL, 0, "info", 0, 0, CFG(log_level), "error | warn | info | debug"},
+        {"name", T_NAME, F_REQUIRED, NULL, 0, 0, CFG(name),
+         "Short name of this city node (城市节点) in logs and in the other cities'\n"
+         "configs: a-z, 0-9 and -, at most 32 characters."},
+        {"city", T_CITY, F_REQUIRED, NULL, 0, 0, CFG(city),
+         "GB/T 2260 code of this node's city, one of the 41 Yangtze River Delta\n"
+         "cities: 310000 上海, 320100 南京, 320500 苏州, 330100 杭州, 340100 合肥, ..."},
+        {"data_dir", T_PATH, 0, "data", 0, 0, CFG(data_dir),
+         "Directory of this node's LMDB store: its own records and those the other\n"
+         "cities sent."},
+        {"key_file", T_PATH, 0, "node.key", 0, 0, CFG(key_file),
+         "This node's Ed25519 key pair, made by `yrdxctl init` (secret: mode 0600).\n"
+         "Its public half is what the other cities enter as this node's public_key."},
+        {"log_level", T_LEVEL, 0, "info", 0, 0, CFG(log_level), "error | warn | info | debug"},
 };
 
 static const item_t listen_items[] = {
-	{"peer", T_ENDPOINT, F_REQUIRED | F_IPC | F_BIND, NULL, 0, 0, CFG(peer_endpoint),
-	 "Where the other cities' nodes connect to sync: tcp://HOST:PORT (* = every\n"
-	 "interface) or ipc://PATH. CURVE-encrypted; only keys under peers get in."},
-	{"feed", T_ENDPOINT, F_OFF | F_BIND, "", 0, 0, CFG(feed_endpoint),
-	 "Where partner parks' yrdx-feed connects to receive the relay-incubation\n"
-	 "(接力孵化) cases addressed to them: tcp://HOST:PORT; \"\" = no feed. Only keys\n"
-	 "under parks get in."},
-	{"control", T_PATH, F_SOCKET, "control.sock", 0, 0, CFG(control_path),
-	 "UNIX socket for yrdxctl on this machine (owner-only)."},
-	{"metrics", T_ADDR, F_OFF, "", 0, 0, CFG(metrics_addr),
-	 "HOST:PORT of the Prometheus metrics and status page (plain HTTP: keep it\n"
-	 "on localhost); \"\" = off."},
+        {"peer", T_ENDPOINT, F_REQUIRED | F_IPC | F_BIND, NULL, 0, 0, CFG(peer_endpoint),
+         "Where the other cities' nodes connect to sync: tcp://HOST:PORT (* = every\n"
+         "interface) or ipc://PATH. CURVE-encrypted; only keys under peers get in."},
+        {"feed", T_ENDPOINT, F_OFF | F_BIND, "", 0, 0, CFG(feed_endpoint),
+         "Where partner parks' yrdx-feed connects to receive the relay-incubation\n"
+         "(接力孵化) cases addressed to them: tcp://HOST:PORT; \"\" = no feed. Only keys\n"
+         "under parks get in."},
+        {"control", T_PATH, F_SOCKET, "control.sock", 0, 0, CFG(control_path),
+         "UNIX socket for yrdxctl on this machine (owner-only)."},
+        {"metrics", T_ADDR, F_OFF, "", 0, 0, CFG(metrics_addr),
+         "HOST:PORT of the Prometheus metrics and status page (plain HTTP: keep it\n"
+         "on localhost); \"\" = off."},
 };
 
 static const item_t sync_items[] = {
-	{"heartbeat_ms", T_U32, 0, "1000", 10, 600000, CFG(heartbeat_ms),
-	 "How often each peer hears from this node when there is nothing to send."},
-	{"dead_after_ms", T_U32, 0, "5000", 20, 3600000, CFG(dead_after_ms),
-	 "A peer silent this long counts as down (at least twice heartbeat_ms)."},
-	{"reconnect_min_ms", T_U32, 0, "100", 1, 60000, CFG(reconnect_min_ms),
-	 "First wait before reconnecting to a peer that went down; it doubles on\n"
-	 "each failed attempt..."},
-	{"reconnect_max_ms", T_U32, 0, "5000", 1, 3600000, CFG(reconnect_max_ms),
-	 "...up to this."},
-	{"credit", T_U32, 0, "32", 1, 1024, CFG(credit),
-	 "Log segments (up to 1024 records each) in flight per pull: a slow peer\n"
-	 "never makes the sender buffer more than this."},
+        {"heartbeat_ms", T_U32, 0, "1000", 10, 600000, CFG(heartbeat_ms),
+         "How often each peer hears from this node when there is nothing to send."},
+        {"dead_after_ms", T_U32, 0, "5000", 20, 3600000, CFG(dead_after_ms),
+         "A peer silent this long counts as down (at least twice heartbeat_ms)."},
+        {"reconnect_min_ms", T_U32, 0, "100", 1, 60000, CFG(reconnect_min_ms),
+         "First wait before reconnecting to a peer that went down; it doubles on\n"
+         "each failed attempt..."},
+        {"reconnect_max_ms", T_U32, 0, "5000", 1, 3600000, CFG(reconnect_max_ms), "...up to this."},
+        {"credit", T_U32, 0, "32", 1, 1024, CFG(credit),
+         "Log segments (up to 1024 records each) in flight per pull: a slow peer\n"
+         "never makes the sender buffer more than this."},
 };
 
 static const item_t peer_items[] = {
-	{"endpoint", T_ENDPOINT, F_REQUIRED | F_IPC, NULL, 0, 0, PEER(endpoint), NULL},
-	{"public_key", T_PUBKEY, F_REQUIRED, NULL, 0, 0, PEER(key), NULL},
-	{"share", T_KINDS, 0, "all", 0, 0, PEER(share_mask), NULL},
+        {"endpoint", T_ENDPOINT, F_REQUIRED | F_IPC, NULL, 0, 0, PEER(endpoint), NULL},
+        {"public_key", T_PUBKEY, F_REQUIRED, NULL, 0, 0, PEER(key), NULL},
+        {"share", T_KINDS, 0, "all", 0, 0, PEER(share_mask), NULL},
 };
 
 static const item_t park_items[] = {
-	{"park_id", T_STRING, F_REQUIRED, NULL, 0, 0, PARK(park_id), NULL},
-	{"public_key", T_PUBKEY, F_REQUIRED, NULL, 0, 0, PARK(key), NULL},
-	{"open_cases", T_U32, 0, "0", 0, 1, PARK(open_cases), NULL},
+        {"park_id", T_STRING, F_REQUIRED, NULL, 0, 0, PARK(park_id), NULL},
+        {"public_key", T_PUBKEY, F_REQUIRED, NULL, 0, 0, PARK(key), NULL},
+        {"open_cases", T_U32, 0, "0", 0, 1, PARK(open_cases), NULL},
 };
 
 #define ITEMS(a) a, sizeof(a) / sizeof(a[0])
 
 static const section_t sections[SEC_COUNT] = {
-	{"node", SEC_NODE, NULL, ITEMS(node_items),
-	 "This city's node. Relative paths are relative to this file's directory."},
-	{"listen", SEC_LISTEN, NULL, ITEMS(listen_items), NULL},
-	{"sync", SEC_SYNC, NULL, ITEMS(sync_items),
-	 "Syncing with the peer cities; times in milliseconds."},
-	{"peers", SEC_PEERS, "peer", ITEMS(peer_items),
-	 "The other cities' nodes this node syncs with, one block per city:\n"
-	 "    NAME\n"
-	 "        endpoint = tcp://HOST:PORT      (that node's listen/peer)\n"
-	 "        public_key = \"...\"              (from that city's yrdxctl init)\n"
-	 "        share = incubator,enterprise,park,relay-event,joint,evaluation\n"
-	 "share lists the record kinds this node passes on to that city (all by\n"
-	 "default, or none); changes withheld still travel as stubs, so every chain\n"
-	 "verifies.\n"
-	 "Add and remove with `yrdxctl -c FILE peer add` / `peer remove`."},
-	{"parks", SEC_PARKS, "park", ITEMS(park_items),
-	 "Partner parks (接力孵化 destination parks) whose yrdx-feed may connect to\n"
-	 "listen/feed, one block per park:\n"
-	 "    NAME\n"
-	 "        park_id = SZ-PARK-SIP           (the park's record id)\n"
-	 "        public_key = \"...\"              (its yrdx-feed key)\n"
-	 "        open_cases = 0                  (1: also open cases in its industries)\n"
-	 "Add and remove with `yrdxctl -c FILE park add` / `park remove`."},
+        {"node", SEC_NODE, NULL, ITEMS(node_items),
+         "This city's node. Relative paths are relative to this file's directory."},
+        {"listen", SEC_LISTEN, NULL, ITEMS(listen_items), NULL},
+        {"sync", SEC_SYNC, NULL, ITEMS(sync_items),
+         "Syncing with the peer cities; times in milliseconds."},
+        {"peers", SEC_PEERS, "peer", ITEMS(peer_items),
+         "The other cities' nodes this node syncs with, one block per city:\n"
+         "    NAME\n"
+         "        endpoint = tcp://HOST:PORT      (that node's listen/peer)\n"
+         "        public_key = \"...\"              (from that city's yrdxctl init)\n"
+         "        share = incubator,enterprise,park,relay-event,joint,evaluation\n"
+         "share lists the record kinds this node passes on to that city (all by\n"
+         "default, or none); changes withheld still travel as stubs, so every chain\n"
+         "verifies.\n"
+         "Add and remove with `yrdxctl -c FILE peer add` / `peer remove`."},
+        {"parks", SEC_PARKS, "park", ITEMS(park_items),
+         "Partner parks (接力孵化 destination parks) whose yrdx-feed may connect to\n"
+         "listen/feed, one block per park:\n"
+         "    NAME\n"
+         "        park_id = SZ-PARK-SIP           (the park's record id)\n"
+         "        public_key = \"...\"              (its yrdx-feed key)\n"
+         "        open_cases = 0                  (1: also open cases in its industries)\n"
+         "Add and remove with `yrdxctl -c FILE park add` / `park remove`."},
 };
 
 static const char *const level_names[] = {
-	[YX_LOG_ERROR] = "error", [YX_LOG_WARN] = "warn",
-	[YX_LOG_INFO] = "info", [YX_LOG_DEBUG] = "debug",
+        [YX_LOG_ERROR] = "error",
+        [YX_LOG_WARN] = "warn",
+        [YX_LOG_INFO] = "info",
+        [YX_LOG_DEBUG] = "debug",
 };
 
 /* ---- small helpers ---- */
@@ -174,7 +175,7 @@ static const char *const level_names[] = {
 /* Where a value came from, for messages: the file as the caller named it. */
 typedef struct {
 	const char *file;
-	const char *dir;        /* absolute: base of relative paths */
+	const char *dir; /* absolute: base of relative paths */
 	yx_diag_t *diag;
 } ctx_t;
 
@@ -203,8 +204,8 @@ static const char *quoted(char *buf, size_t cap, const char *value)
 }
 
 /* "FILE: KEY: "VALUE": WHY", or "FILE: KEY: WHY" when value is NULL; YX_ECONFIG. */
-__attribute__((format(printf, 4, 5)))
-static int fail(const ctx_t *c, const char *key, const char *value, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int fail(const ctx_t *c, const char *key,
+                                                      const char *value, const char *fmt, ...)
 {
 	char why[400], q[128];
 	va_list ap;
@@ -213,7 +214,7 @@ static int fail(const ctx_t *c, const char *key, const char *value, const char *
 	va_end(ap);
 	if (value)
 		return yx_diag_set(c->diag, YX_ECONFIG, "%s: %s: %s: %s", c->file, key,
-				   quoted(q, sizeof(q), value), why);
+		                   quoted(q, sizeof(q), value), why);
 	return yx_diag_set(c->diag, YX_ECONFIG, "%s: %s: %s", c->file, key, why);
 }
 
@@ -334,7 +335,7 @@ static bool path_resolve(const char *dir, const char *p, char *out, size_t cap)
 {
 	char joined[2 * YX_CONFIG_PATH_MAX];
 	int n = p[0] == '/' ? snprintf(joined, sizeof(joined), "%s", p)
-			    : snprintf(joined, sizeof(joined), "%s/%s", dir, p);
+	                    : snprintf(joined, sizeof(joined), "%s/%s", dir, p);
 	if (n < 0 || (size_t)n >= sizeof(joined) || cap < 2)
 		return false;
 	size_t len = 0;
@@ -392,19 +393,18 @@ static const char *host_problem(const char *h, bool wildcard)
 		size_t ln = strcspn(label, ".");
 		if (ln == 0 || ln > 63 || label[0] == '-' || label[ln - 1] == '-' ||
 		    strspn(label, "abcdefghijklmnopqrstuvwxyz"
-				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") < ln)
+		                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") < ln)
 			return "not a valid host name";
 		label += ln;
 		if (*label == '.' && *++label == '\0')
-			break;  /* a trailing dot is allowed */
+			break; /* a trailing dot is allowed */
 	}
 	return NULL;
 }
 
 /* Checks "HOST:PORT" with HOST a name, an IPv4 address or [IPv6]; form names the
  * expected syntax in the reason. Returns true, or false with why filled in. */
-static bool hostport_check(const char *hp, bool wildcard, const char *form, char *why,
-			   size_t cap)
+static bool hostport_check(const char *hp, bool wildcard, const char *form, char *why, size_t cap)
 {
 	char host[256];
 	const char *port, *problem;
@@ -464,7 +464,7 @@ static bool hostport_check(const char *hp, bool wildcard, const char *form, char
 }
 
 static int endpoint_parse(const ctx_t *c, const char *key, const item_t *it, const char *v,
-			  char *dst, size_t size)
+                          char *dst, size_t size)
 {
 	char why[200];
 	const char *form = it->flags & F_IPC ? "tcp://HOST:PORT or ipc://PATH" : "tcp://HOST:PORT";
@@ -486,14 +486,16 @@ static int endpoint_parse(const ctx_t *c, const char *key, const item_t *it, con
 		if (p[0] == '@') {
 			if (strlen(p) >= YX_CONFIG_SOCKET_MAX)
 				return fail(c, key, v, "longer than a UNIX socket path (%d bytes)",
-					    YX_CONFIG_SOCKET_MAX - 1);
+				            YX_CONFIG_SOCKET_MAX - 1);
 			snprintf(dst, size, "%s", v);
 			return YX_OK;
 		}
 		if (!path_resolve(c->dir, p, path, sizeof(path)) ||
 		    strlen(path) >= YX_CONFIG_SOCKET_MAX)
-			return fail(c, key, v, "resolves to a path longer than a UNIX socket path "
-				    "(%d bytes)", YX_CONFIG_SOCKET_MAX - 1);
+			return fail(c, key, v,
+			            "resolves to a path longer than a UNIX socket path "
+			            "(%d bytes)",
+			            YX_CONFIG_SOCKET_MAX - 1);
 		snprintf(dst, size, "ipc://%s", path);
 		return YX_OK;
 	}
@@ -505,7 +507,7 @@ static int kinds_parse(const ctx_t *c, const char *key, const char *v, uint32_t 
 	const char *names[YX_KIND_COUNT];
 	const uint32_t all = ((1u << YX_KIND_COUNT) - 1) & ~(1u << YX_KIND_NONE);
 	const char *expect = "incubator, enterprise, park, relay-event, joint, evaluation "
-			     "(comma-separated), all, or none";
+	                     "(comma-separated), all, or none";
 	char buf[256], m[64];
 	char *save = NULL;
 	for (int k = YX_KIND_NONE + 1; k < YX_KIND_COUNT; k++)
@@ -537,18 +539,17 @@ static int kinds_parse(const ctx_t *c, const char *key, const char *v, uint32_t 
 		yx_kind_t k = yx_kind_from_name(w);
 		if (k == YX_KIND_NONE)
 			return fail(c, key, v, "unknown kind \"%.32s\"%s: expected %s", w,
-				    did_you_mean(m, sizeof(m),
-						 suggest(w, &names[1], YX_KIND_COUNT - 1,
-							 sizeof(names[0]))),
-				    expect);
+			            did_you_mean(m, sizeof(m),
+			                         suggest(w, &names[1], YX_KIND_COUNT - 1,
+			                                 sizeof(names[0]))),
+			            expect);
 		*mask |= 1u << k;
 	}
 	return YX_OK;
 }
 
 /* Parses the value v of key (full path, for messages) into dst as item it says. */
-static int value_parse(const ctx_t *c, const char *key, const item_t *it, const char *v,
-		       void *dst)
+static int value_parse(const ctx_t *c, const char *key, const item_t *it, const char *v, void *dst)
 {
 	const char *problem = text_problem(v);
 	char why[200];
@@ -579,17 +580,17 @@ static int value_parse(const ctx_t *c, const char *key, const item_t *it, const 
 		if (!*v)
 			return fail(c, key, v, "must not be empty");
 		if (v[0] == '~')
-			return fail(c, key, v, "~ is not expanded: give an absolute path or one "
-				    "relative to this file's directory");
+			return fail(c, key, v,
+			            "~ is not expanded: give an absolute path or one "
+			            "relative to this file's directory");
 		if (!path_resolve(c->dir, v, path, sizeof(path)) || strlen(path) >= it->size)
-			return fail(c, key, v, "resolved path is longer than %zu bytes%s",
-				    it->size - 1,
-				    it->flags & F_SOCKET ? ", the limit of a UNIX socket path" : "");
+			return fail(
+			        c, key, v, "resolved path is longer than %zu bytes%s", it->size - 1,
+			        it->flags & F_SOCKET ? ", the limit of a UNIX socket path" : "");
 		strcpy(dst, path);
 		return YX_OK;
 	}
-	case T_ENDPOINT:
-		return endpoint_parse(c, key, it, v, dst, it->size);
+	case T_ENDPOINT: return endpoint_parse(c, key, it, v, dst, it->size);
 	case T_ADDR:
 		if (!hostport_check(v, false, "HOST:PORT", why, sizeof(why)))
 			return fail(c, key, v, "%s", why);
@@ -600,7 +601,7 @@ static int value_parse(const ctx_t *c, const char *key, const item_t *it, const 
 	case T_U32:
 		if (!u32_parse(v, &u))
 			return fail(c, key, v, "expected a whole number from %u to %u", it->min,
-				    it->max);
+			            it->max);
 		if (u < it->min || u > it->max)
 			return fail(c, key, v, "must be from %u to %u", it->min, it->max);
 		memcpy(dst, &u, sizeof(u));
@@ -609,14 +610,13 @@ static int value_parse(const ctx_t *c, const char *key, const item_t *it, const 
 		uint8_t key32[32], curve[32];
 		if (yx_pubkey_parse(v, key32, NULL) != YX_OK)
 			return fail(c, key, v, "expected %d characters of base64 (32 bytes)",
-				    YX_PUBKEY_TEXT_LEN);
+			            YX_PUBKEY_TEXT_LEN);
 		if (yx_pubkey_to_curve(key32, curve) != YX_OK)
 			return fail(c, key, v, "not an Ed25519 public key (it has no CURVE form)");
 		memcpy(dst, key32, 32);
 		return YX_OK;
 	}
-	case T_KINDS:
-		return kinds_parse(c, key, v, dst);
+	case T_KINDS: return kinds_parse(c, key, v, dst);
 	case T_LEVEL: {
 		int level = yx_log_level_from_name(v);
 		if (level < 0)
@@ -626,8 +626,9 @@ static int value_parse(const ctx_t *c, const char *key, const item_t *it, const 
 	}
 	case T_CITY:
 		if (!u32_parse(v, &u) || !yx_city_name(u))
-			return fail(c, key, v, "not a Yangtze River Delta prefecture-level city "
-				    "(GB/T 2260 code, e.g. 310000 上海, 330100 杭州)");
+			return fail(c, key, v,
+			            "not a Yangtze River Delta prefecture-level city "
+			            "(GB/T 2260 code, e.g. 310000 上海, 330100 杭州)");
 		memcpy(dst, &u, sizeof(u));
 		return YX_OK;
 	}
@@ -645,9 +646,7 @@ static void value_format(const item_t *it, const void *base, char *buf, size_t c
 	case T_NAME:
 	case T_PATH:
 	case T_ENDPOINT:
-	case T_ADDR:
-		snprintf(buf, cap, "%s", f);
-		return;
+	case T_ADDR: snprintf(buf, cap, "%s", f); return;
 	case T_U32:
 	case T_CITY:
 		memcpy(&u, f, sizeof(u));
@@ -666,14 +665,15 @@ static void value_format(const item_t *it, const void *base, char *buf, size_t c
 		for (int k = YX_KIND_NONE + 1; k < YX_KIND_COUNT; k++)
 			if (u & (1u << k))
 				o += (size_t)snprintf(buf + o, cap - o, "%s%s", o ? "," : "",
-						      yx_kind_name((yx_kind_t)k));
+				                      yx_kind_name((yx_kind_t)k));
 		if (o == 0)
 			snprintf(buf, cap, "none");
 		return;
 	}
 	case T_LEVEL:
 		memcpy(&level, f, sizeof(level));
-		snprintf(buf, cap, "%s", level >= 0 && level <= YX_LOG_DEBUG ? level_names[level] : "?");
+		snprintf(buf, cap, "%s",
+		         level >= 0 && level <= YX_LOG_DEBUG ? level_names[level] : "?");
 		return;
 	}
 	snprintf(buf, cap, "?");
@@ -684,7 +684,7 @@ static void value_format(const item_t *it, const void *base, char *buf, size_t c
 /* Loads the keys of one section (or one peer/park entry) from node, which may be NULL
  * when the file leaves the section out: then only defaults apply. */
 static int items_load(const ctx_t *c, const char *prefix, const item_t *items, size_t n,
-		      zconfig_t *node, void *base)
+                      zconfig_t *node, void *base)
 {
 	zconfig_t *given[MAX_ITEMS] = {0};
 	char key[KEY_PATH_MAX], m[64], list[200];
@@ -700,11 +700,11 @@ static int items_load(const ctx_t *c, const char *prefix, const item_t *items, s
 			size_t o = 0;
 			for (size_t j = 0; j < n; j++)
 				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
-						      j ? ", " : "", items[j].name);
+				                      j ? ", " : "", items[j].name);
 			return fail(c, key, NULL, "unknown key%s; %s takes %s",
-				    did_you_mean(m, sizeof(m),
-						 suggest(name, items, n, sizeof(items[0]))),
-				    prefix, list);
+			            did_you_mean(m, sizeof(m),
+			                         suggest(name, items, n, sizeof(items[0]))),
+			            prefix, list);
 		}
 		if (given[i])
 			return fail(c, key, NULL, "given twice");
@@ -717,7 +717,8 @@ static int items_load(const ctx_t *c, const char *prefix, const item_t *items, s
 		key_path(key, prefix, items[i].name);
 		if (!given[i] && (items[i].flags & F_REQUIRED))
 			return fail(c, key, NULL, "missing: this key is required");
-		int ret = value_parse(c, key, &items[i], v ? v : "", (char *)base + items[i].offset);
+		int ret =
+		        value_parse(c, key, &items[i], v ? v : "", (char *)base + items[i].offset);
 		if (ret != YX_OK)
 			return ret;
 	}
@@ -753,8 +754,10 @@ static int map_load(const ctx_t *c, const section_t *sec, zconfig_t *node, yx_co
 		if (!name_ok(name))
 			return fail(c, key, NULL, "a %s's name must be " NAME_RULE, sec->entry);
 		if (v && *v)
-			return fail(c, key, v, "a %s takes no value: its keys go on the lines "
-				    "below, indented 4 more spaces", sec->entry);
+			return fail(c, key, v,
+			            "a %s takes no value: its keys go on the lines "
+			            "below, indented 4 more spaces",
+			            sec->entry);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(entry_name(cfg, sec->id, j), name) == 0)
 				return fail(c, key, NULL, "%s given twice", sec->entry);
@@ -768,8 +771,8 @@ static int map_load(const ctx_t *c, const section_t *sec, zconfig_t *node, yx_co
 }
 
 /* fail() for a number that breaks a rule across keys. */
-__attribute__((format(printf, 4, 5)))
-static int u32_fail(const ctx_t *c, const char *key, uint32_t v, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int u32_fail(const ctx_t *c, const char *key,
+                                                          uint32_t v, const char *fmt, ...)
 {
 	char text[16], why[200];
 	va_list ap;
@@ -787,24 +790,25 @@ static int cross_check(const ctx_t *c, yx_config_t *cfg)
 	char text[YX_PUBKEY_TEXT_LEN + 1];
 	if (cfg->dead_after_ms < 2 * (uint64_t)cfg->heartbeat_ms)
 		return u32_fail(c, "sync/dead_after_ms", cfg->dead_after_ms,
-				"must be at least twice sync/heartbeat_ms (%u)", cfg->heartbeat_ms);
+		                "must be at least twice sync/heartbeat_ms (%u)", cfg->heartbeat_ms);
 	if (cfg->reconnect_max_ms < cfg->reconnect_min_ms)
 		return u32_fail(c, "sync/reconnect_max_ms", cfg->reconnect_max_ms,
-				"must not be less than sync/reconnect_min_ms (%u)",
-				cfg->reconnect_min_ms);
+		                "must not be less than sync/reconnect_min_ms (%u)",
+		                cfg->reconnect_min_ms);
 	if (cfg->feed_endpoint[0] && strcmp(cfg->feed_endpoint, cfg->peer_endpoint) == 0)
 		return fail(c, "listen/feed", cfg->feed_endpoint, "same endpoint as listen/peer");
 	for (size_t i = 0; i < cfg->n_peers; i++) {
 		const yx_peer_conf_t *p = &cfg->peers[i];
 		key_path(key, "peers", p->name);
 		if (strcmp(p->name, cfg->name) == 0)
-			return fail(c, key, NULL, "a peer cannot have this node's own name (node/name)");
+			return fail(c, key, NULL,
+			            "a peer cannot have this node's own name (node/name)");
 		for (size_t j = 0; j < i; j++)
 			if (memcmp(cfg->peers[j].key, p->key, 32) == 0) {
 				yx_pubkey_format(p->key, text);
 				key_path(other, "peers", cfg->peers[j].name);
 				return fail(c, key_path(kk, key, "public_key"), text,
-					    "same key as %s: one key is one node", other);
+				            "same key as %s: one key is one node", other);
 			}
 	}
 	for (size_t i = 0; i < cfg->n_parks; i++) {
@@ -815,15 +819,16 @@ static int cross_check(const ctx_t *c, yx_config_t *cfg)
 				yx_pubkey_format(p->key, text);
 				key_path(other, "peers", cfg->peers[j].name);
 				return fail(c, key_path(kk, key, "public_key"), text,
-					    "same key as %s: a park's yrdx-feed has its own key, "
-					    "never a city node's", other);
+				            "same key as %s: a park's yrdx-feed has its own key, "
+				            "never a city node's",
+				            other);
 			}
 		for (size_t j = 0; j < i; j++)
 			if (memcmp(cfg->parks[j].key, p->key, 32) == 0) {
 				yx_pubkey_format(p->key, text);
 				key_path(other, "parks", cfg->parks[j].name);
 				return fail(c, key_path(kk, key, "public_key"), text,
-					    "same key as %s: one key is one park", other);
+				            "same key as %s: one key is one park", other);
 			}
 	}
 	return YX_OK;
@@ -841,8 +846,8 @@ static int park_cmp(const void *a, const void *b)
 
 /* The loader proper, shared by yx_config_load and the edits: validates the tree and
  * builds the configuration. file names the file in messages; abs and dir are absolute. */
-static int config_from_tree(zconfig_t *root, const char *file, const char *abs,
-			    const char *dir, yx_config_t **out, yx_diag_t *diag)
+static int config_from_tree(zconfig_t *root, const char *file, const char *abs, const char *dir,
+                            yx_config_t **out, yx_diag_t *diag)
 {
 	ctx_t c = {file, dir, diag};
 	zconfig_t *given[SEC_COUNT] = {0};
@@ -856,15 +861,18 @@ static int config_from_tree(zconfig_t *root, const char *file, const char *abs,
 		const char *name = zconfig_name(s), *v = zconfig_value(s);
 		const section_t *sec = section_find(name);
 		if (!sec)
-			return fail(&c, name, NULL, "unknown section%s; sections are node, listen, "
-				    "sync, peers and parks",
-				    did_you_mean(m, sizeof(m),
-						 suggest(name, sections, SEC_COUNT, sizeof(sections[0]))));
+			return fail(&c, name, NULL,
+			            "unknown section%s; sections are node, listen, "
+			            "sync, peers and parks",
+			            did_you_mean(m, sizeof(m),
+			                         suggest(name, sections, SEC_COUNT,
+			                                 sizeof(sections[0]))));
 		if (given[sec->id])
 			return fail(&c, name, NULL, "section given twice");
 		if (v && *v)
-			return fail(&c, name, v, "a section takes no value: its keys go on the "
-				    "lines below, indented 4 spaces");
+			return fail(&c, name, v,
+			            "a section takes no value: its keys go on the "
+			            "lines below, indented 4 spaces");
 		given[sec->id] = s;
 	}
 	if (!(cfg = calloc(1, sizeof(*cfg))))
@@ -897,8 +905,7 @@ out:
 
 /* Reads a whole config file. -errno (diag says so) if it cannot be read, YX_ECONFIG if
  * it is not a regular file or too large. *text is NUL-terminated, caller frees. */
-static int file_read(const char *path, char **text, size_t *len, struct stat *st,
-		     yx_diag_t *diag)
+static int file_read(const char *path, char **text, size_t *len, struct stat *st, yx_diag_t *diag)
 {
 	int ret = YX_OK;
 	char *buf = NULL;
@@ -922,7 +929,7 @@ static int file_read(const char *path, char **text, size_t *len, struct stat *st
 	}
 	if (st->st_size > MAX_FILE_BYTES) {
 		ret = yx_diag_set(diag, YX_ECONFIG, "%s: larger than %d bytes: not a config file",
-				  path, MAX_FILE_BYTES);
+		                  path, MAX_FILE_BYTES);
 		goto out;
 	}
 	if (!(buf = malloc((size_t)st->st_size + 1))) {
@@ -934,7 +941,8 @@ static int file_read(const char *path, char **text, size_t *len, struct stat *st
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			ret = yx_diag_set(diag, -errno, "%s: cannot read: %s", path, strerror(errno));
+			ret = yx_diag_set(diag, -errno, "%s: cannot read: %s", path,
+			                  strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -1021,8 +1029,7 @@ static zconfig_t *zpl_parse(const char *text, size_t len, char *why, size_t cap)
 
 /* The absolute form of path without following a symlink at path itself: the real
  * directory and the file name. -errno if the directory cannot be resolved. */
-static int path_locate(const char *path, char abs[YX_CONFIG_PATH_MAX],
-		       char dir[YX_CONFIG_PATH_MAX])
+static int path_locate(const char *path, char abs[YX_CONFIG_PATH_MAX], char dir[YX_CONFIG_PATH_MAX])
 {
 	char parent[YX_CONFIG_PATH_MAX], real[PATH_MAX];
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
@@ -1041,8 +1048,8 @@ static int path_locate(const char *path, char abs[YX_CONFIG_PATH_MAX],
 	if (strlen(real) >= YX_CONFIG_PATH_MAX)
 		return -ENAMETOOLONG;
 	strcpy(dir, real);
-	if (snprintf(abs, YX_CONFIG_PATH_MAX, "%s%s%s", real, strcmp(real, "/") ? "/" : "",
-		     base) >= YX_CONFIG_PATH_MAX)
+	if (snprintf(abs, YX_CONFIG_PATH_MAX, "%s%s%s", real, strcmp(real, "/") ? "/" : "", base) >=
+	    YX_CONFIG_PATH_MAX)
 		return -ENAMETOOLONG;
 	return YX_OK;
 }
@@ -1057,7 +1064,7 @@ static int tree_load(const char *path, zconfig_t **root, struct stat *st, yx_dia
 		return ret;
 	if (!(*root = zpl_parse(text, len, why, sizeof(why))))
 		ret = yx_diag_set(diag, YX_ECONFIG, "%s: cannot parse as ZPL (zconfig): %s", path,
-				  why);
+		                  why);
 	free(text);
 	return ret;
 }
@@ -1072,7 +1079,8 @@ int yx_config_load(const char *path, yx_config_t **out, yx_diag_t *diag)
 	if ((ret = tree_load(path, &root, &st, diag)) != YX_OK)
 		return ret;
 	if ((ret = path_locate(path, abs, dir)) != YX_OK)
-		yx_diag_set(diag, ret, "%s: cannot resolve its directory: %s", path, strerror(-ret));
+		yx_diag_set(diag, ret, "%s: cannot resolve its directory: %s", path,
+		            strerror(-ret));
 	else
 		ret = config_from_tree(root, path, abs, dir, out, diag);
 	zconfig_destroy(&root);
@@ -1145,11 +1153,11 @@ static void tree_write(FILE *f, zconfig_t *root)
 		for (zconfig_t *k = zconfig_child(s); k; k = zconfig_next(k)) {
 			if (sec && sec->entry) {
 				fprintf(f, "%s    %s\n", k == zconfig_child(s) ? "" : "\n",
-					zconfig_name(k));
+				        zconfig_name(k));
 				for (zconfig_t *e = zconfig_child(k); e; e = zconfig_next(e)) {
 					const char *v = zconfig_value(e);
 					line_write(f, 2, zconfig_name(e), v ? v : "",
-						   item_find(sec, zconfig_name(e)));
+					           item_find(sec, zconfig_name(e)));
 				}
 				continue;
 			}
@@ -1172,15 +1180,18 @@ int yx_config_print(const yx_config_t *cfg, FILE *out)
 	for (size_t s = 0; s < SEC_COUNT; s++) {
 		const section_t *sec = &sections[s];
 		fprintf(out, "\n%s\n", sec->name);
-		size_t n = sec->id == SEC_PEERS ? cfg->n_peers : sec->id == SEC_PARKS ? cfg->n_parks : 1;
+		size_t n = sec->id == SEC_PEERS   ? cfg->n_peers
+		           : sec->id == SEC_PARKS ? cfg->n_parks
+		                                  : 1;
 		for (size_t i = 0; i < n; i++) {
 			const void *base = cfg;
 			int depth = 1;
 			if (sec->entry) {
 				base = sec->id == SEC_PEERS ? (const void *)&cfg->peers[i]
-							    : (const void *)&cfg->parks[i];
-				fprintf(out, "    %s\n", sec->id == SEC_PEERS ? cfg->peers[i].name
-									  : cfg->parks[i].name);
+				                            : (const void *)&cfg->parks[i];
+				fprintf(out, "    %s\n",
+				        sec->id == SEC_PEERS ? cfg->peers[i].name
+				                             : cfg->parks[i].name);
 				depth = 2;
 			}
 			for (size_t k = 0; k < sec->n_items; k++) {
@@ -1231,8 +1242,8 @@ const yx_park_conf_t *yx_config_park_by_name(const yx_config_t *cfg, const char 
 /* Puts data at target through a temporary file in the same directory: mode and owner
  * of orig (or 0600 and no overwrite when orig is NULL), fsync, then rename (or link, which
  * refuses an existing target), then fsync of the directory. target is absolute. */
-static int file_install(const char *target, const char *data, size_t len,
-			const struct stat *orig, const char *file, yx_diag_t *diag)
+static int file_install(const char *target, const char *data, size_t len, const struct stat *orig,
+                        const char *file, yx_diag_t *diag)
 {
 	char tmp[YX_CONFIG_PATH_MAX + 16], dir[YX_CONFIG_PATH_MAX];
 	const char *slash = strrchr(target, '/');
@@ -1246,7 +1257,7 @@ static int file_install(const char *target, const char *data, size_t len,
 		return yx_diag_set(diag, -ENAMETOOLONG, "%s: path too long", file);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return yx_diag_set(diag, -errno, "%s: cannot create a file beside it: %s", file,
-				   strerror(errno));
+		                   strerror(errno));
 	if (orig) {
 		struct stat now;
 		if (fstat(fd, &now) != 0 ||
@@ -1303,9 +1314,8 @@ out:
 
 /* Serialises a tree, checks that the text loads back (so the file written is always
  * one yx_config_load accepts), and installs it. */
-static int tree_install(zconfig_t *root, const char *file, const char *target,
-			const char *abs, const char *dir, const struct stat *orig,
-			yx_diag_t *diag)
+static int tree_install(zconfig_t *root, const char *file, const char *target, const char *abs,
+                        const char *dir, const struct stat *orig, yx_diag_t *diag)
 {
 	char *text = NULL, why[300];
 	size_t len = 0;
@@ -1322,7 +1332,7 @@ static int tree_install(zconfig_t *root, const char *file, const char *target,
 	}
 	if (!(again = zpl_parse(text, len, why, sizeof(why)))) {
 		ret = yx_diag_set(diag, YX_ECONFIG, "%s: the rewritten file would not parse: %s",
-				  file, why);
+		                  file, why);
 		goto out;
 	}
 	if ((ret = config_from_tree(again, file, abs, dir, &cfg, diag)) != YX_OK)
@@ -1396,7 +1406,7 @@ static int config_edit(const char *path, const edit_t *ed, yx_diag_t *diag)
 	 * as the loader does, from path's own directory. */
 	if ((ret = path_locate(path, abs, dir)) != YX_OK)
 		return yx_diag_set(diag, ret, "%s: cannot resolve its directory: %s", path,
-				   strerror(-ret));
+		                   strerror(-ret));
 	if (!realpath(path, target)) {
 		if (errno == ENOENT)
 			return yx_diag_set(diag, -ENOENT, "%s: no such file", path);
@@ -1408,7 +1418,7 @@ static int config_edit(const char *path, const edit_t *ed, yx_diag_t *diag)
 	if ((lfd = open(lockdir[0] ? lockdir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    flock(lfd, LOCK_EX) != 0) {
 		ret = yx_diag_set(diag, -errno, "%s: cannot lock its directory: %s", path,
-				  strerror(errno));
+		                  strerror(errno));
 		goto out;
 	}
 	if ((ret = tree_load(path, &root, &st, diag)) != YX_OK)
@@ -1417,8 +1427,10 @@ static int config_edit(const char *path, const edit_t *ed, yx_diag_t *diag)
 	zconfig_t *entry = child_named(section, ed->name);
 	if (ed->add) {
 		if (entry) {
-			ret = fail(&c, key, NULL, "a %s of this name is already configured; remove "
-				   "it first", sec->entry);
+			ret = fail(&c, key, NULL,
+			           "a %s of this name is already configured; remove "
+			           "it first",
+			           sec->entry);
 			goto out;
 		}
 		if (!section)
@@ -1435,7 +1447,7 @@ static int config_edit(const char *path, const edit_t *ed, yx_diag_t *diag)
 	} else {
 		if (!entry) {
 			ret = yx_diag_set(diag, YX_ENOTFOUND, "%s: %s: no such %s", path, key,
-					  sec->entry);
+			                  sec->entry);
 			goto out;
 		}
 		/* CZMQ 4.2's stable API cannot unlink one node (zconfig_remove is draft):
@@ -1453,11 +1465,14 @@ out:
 }
 
 int yx_config_peer_add(const char *path, const char *name, const char *endpoint,
-		       const char *pubkey_text, const char *share, yx_diag_t *diag)
+                       const char *pubkey_text, const char *share, yx_diag_t *diag)
 {
 	assert(endpoint && pubkey_text);
-	edit_t ed = {SEC_PEERS, name, true, {"endpoint", "public_key", "share"},
-		     {endpoint, pubkey_text, share}};
+	edit_t ed = {SEC_PEERS,
+	             name,
+	             true,
+	             {"endpoint", "public_key", "share"},
+	             {endpoint, pubkey_text, share}};
 	return config_edit(path, &ed, diag);
 }
 
@@ -1468,11 +1483,14 @@ int yx_config_peer_remove(const char *path, const char *name, yx_diag_t *diag)
 }
 
 int yx_config_park_add(const char *path, const char *name, const char *park_id,
-		       const char *pubkey_text, yx_diag_t *diag)
+                       const char *pubkey_text, yx_diag_t *diag)
 {
 	assert(park_id && pubkey_text);
-	edit_t ed = {SEC_PARKS, name, true, {"park_id", "public_key", NULL},
-		     {park_id, pubkey_text, NULL}};
+	edit_t ed = {SEC_PARKS,
+	             name,
+	             true,
+	             {"park_id", "public_key", NULL},
+	             {park_id, pubkey_text, NULL}};
 	return config_edit(path, &ed, diag);
 }
 
@@ -1483,7 +1501,7 @@ int yx_config_park_remove(const char *path, const char *name, yx_diag_t *diag)
 }
 
 int yx_config_write_new(const char *path, const char *name, uint32_t city,
-			const char *peer_endpoint, const char *feed_endpoint, yx_diag_t *diag)
+                        const char *peer_endpoint, const char *feed_endpoint, yx_diag_t *diag)
 {
 	char abs[YX_CONFIG_PATH_MAX], dir[YX_CONFIG_PATH_MAX], city_text[16];
 	const char *city_name = yx_city_name(city);
@@ -1494,27 +1512,27 @@ int yx_config_write_new(const char *path, const char *name, uint32_t city,
 	assert(path && name && peer_endpoint);
 	if ((ret = path_locate(path, abs, dir)) != YX_OK)
 		return yx_diag_set(diag, ret, "%s: cannot resolve its directory: %s", path,
-				   strerror(-ret));
+		                   strerror(-ret));
 	if (lstat(path, &st) == 0)
 		return yx_diag_set(diag, -EEXIST, "%s: already exists; not overwriting it", path);
 	snprintf(city_text, sizeof(city_text), "%u", city);
 	root = zconfig_new("root", NULL);
 	assert(root);
 	zconfig_set_comment(root, " yrdx node configuration: %s (%u), node \"%s\"",
-			    city_name ? city_name : "?", city, name);
+	                    city_name ? city_name : "?", city, name);
 	zconfig_set_comment(root, "%s", "");
 	zconfig_set_comment(root, " ZPL (rfc.zeromq.org/spec:4): \"key = value\", sections "
-			    "nested by indenting");
+	                          "nested by indenting");
 	zconfig_set_comment(root, " exactly 4 spaces, '#' starts a comment. Comments "
-			    "starting in column 0, like");
+	                          "starting in column 0, like");
 	zconfig_set_comment(root, " these, are kept when yrdxctl edits peers and parks; "
-			    "indented comments are");
+	                          "indented comments are");
 	zconfig_set_comment(root, " rewritten from the schema.");
 	zconfig_set_comment(root, "%s", "");
 	zconfig_set_comment(root, " Give this node's public key (the \"public:\" line of "
-			    "node/key_file) to the");
+	                          "node/key_file) to the");
 	zconfig_set_comment(root, " other cities; enter theirs with `yrdxctl -c FILE peer "
-			    "add`, and partner");
+	                          "add`, and partner");
 	zconfig_set_comment(root, " parks' with `yrdxctl -c FILE park add`.");
 	for (size_t s = 0; s < SEC_COUNT; s++) {
 		const section_t *sec = &sections[s];

@@ -35,54 +35,54 @@
 
 #include "error.h"
 
-#define YX_CONFIG_NAME_MAX 32        /* node, peer and park names: [a-z0-9-] */
-#define YX_CONFIG_ID_MAX 64          /* park ids, as in park records */
-#define YX_CONFIG_PATH_MAX 1024      /* resolved paths, with their NUL */
-#define YX_CONFIG_ENDPOINT_MAX 256   /* ZeroMQ endpoints, with their NUL */
-#define YX_CONFIG_SOCKET_MAX 108     /* a UNIX socket path (sun_path), with its NUL */
-#define YX_CONFIG_ADDR_MAX 128       /* HOST:PORT, with its NUL */
+#define YX_CONFIG_NAME_MAX     32   /* node, peer and park names: [a-z0-9-] */
+#define YX_CONFIG_ID_MAX       64   /* park ids, as in park records */
+#define YX_CONFIG_PATH_MAX     1024 /* resolved paths, with their NUL */
+#define YX_CONFIG_ENDPOINT_MAX 256  /* ZeroMQ endpoints, with their NUL */
+#define YX_CONFIG_SOCKET_MAX   108  /* a UNIX socket path (sun_path), with its NUL */
+#define YX_CONFIG_ADDR_MAX     128  /* HOST:PORT, with its NUL */
 
 /* A peer city's node: where to reach it, its key, and which record kinds this node
  * passes on to it (withheld changes still travel as stubs). */
 typedef struct {
 	char name[YX_CONFIG_NAME_MAX + 1];
-	char endpoint[YX_CONFIG_ENDPOINT_MAX];  /* tcp://HOST:PORT or ipc:///abs/path */
-	uint8_t key[32];                        /* Ed25519 public key */
-	uint32_t share_mask;                    /* bit (1u << kind) per yx_kind_t shared */
+	char endpoint[YX_CONFIG_ENDPOINT_MAX]; /* tcp://HOST:PORT or ipc:///abs/path */
+	uint8_t key[32];                       /* Ed25519 public key */
+	uint32_t share_mask;                   /* bit (1u << kind) per yx_kind_t shared */
 } yx_peer_conf_t;
 
 /* A partner park allowed on the feed port. */
 typedef struct {
 	char name[YX_CONFIG_NAME_MAX + 1];
-	char park_id[YX_CONFIG_ID_MAX + 1];     /* the park's record id */
-	uint8_t key[32];                        /* Ed25519 public key of its yrdx-feed */
-	uint32_t open_cases;                    /* 1: policy lets it see open relay cases
-						 * whose enterprise fits its industries */
+	char park_id[YX_CONFIG_ID_MAX + 1]; /* the park's record id */
+	uint8_t key[32];                    /* Ed25519 public key of its yrdx-feed */
+	uint32_t open_cases;                /* 1: policy lets it see open relay cases
+	                                     * whose enterprise fits its industries */
 } yx_park_conf_t;
 
 /* A loaded configuration: every value effective (defaults filled in), every path
  * absolute. Owned by the caller of yx_config_load, freed with yx_config_free; the
  * peers and parks arrays belong to it and are sorted by name. */
 typedef struct yx_config {
-	char path[YX_CONFIG_PATH_MAX];          /* absolute path of the file */
-	char dir[YX_CONFIG_PATH_MAX];           /* its directory: base of relative paths */
+	char path[YX_CONFIG_PATH_MAX]; /* absolute path of the file */
+	char dir[YX_CONFIG_PATH_MAX];  /* its directory: base of relative paths */
 
-	char name[YX_CONFIG_NAME_MAX + 1];      /* node/name */
-	uint32_t city;                          /* node/city, GB/T 2260 */
-	char data_dir[YX_CONFIG_PATH_MAX];      /* node/data_dir, resolved */
-	char key_file[YX_CONFIG_PATH_MAX];      /* node/key_file, resolved */
-	int log_level;                          /* node/log_level, a yx_log_level_t */
+	char name[YX_CONFIG_NAME_MAX + 1]; /* node/name */
+	uint32_t city;                     /* node/city, GB/T 2260 */
+	char data_dir[YX_CONFIG_PATH_MAX]; /* node/data_dir, resolved */
+	char key_file[YX_CONFIG_PATH_MAX]; /* node/key_file, resolved */
+	int log_level;                     /* node/log_level, a yx_log_level_t */
 
-	char peer_endpoint[YX_CONFIG_ENDPOINT_MAX];  /* listen/peer */
-	char feed_endpoint[YX_CONFIG_ENDPOINT_MAX];  /* listen/feed, "" = off */
-	char control_path[YX_CONFIG_SOCKET_MAX];     /* listen/control, resolved */
-	char metrics_addr[YX_CONFIG_ADDR_MAX];       /* listen/metrics HOST:PORT, "" = off */
+	char peer_endpoint[YX_CONFIG_ENDPOINT_MAX]; /* listen/peer */
+	char feed_endpoint[YX_CONFIG_ENDPOINT_MAX]; /* listen/feed, "" = off */
+	char control_path[YX_CONFIG_SOCKET_MAX];    /* listen/control, resolved */
+	char metrics_addr[YX_CONFIG_ADDR_MAX];      /* listen/metrics HOST:PORT, "" = off */
 
 	uint32_t heartbeat_ms;
-	uint32_t dead_after_ms;                 /* >= 2 * heartbeat_ms */
+	uint32_t dead_after_ms; /* >= 2 * heartbeat_ms */
 	uint32_t reconnect_min_ms;
-	uint32_t reconnect_max_ms;              /* >= reconnect_min_ms */
-	uint32_t credit;                        /* batches in flight per pull */
+	uint32_t reconnect_max_ms; /* >= reconnect_min_ms */
+	uint32_t credit;           /* batches in flight per pull */
 
 	yx_peer_conf_t *peers;
 	size_t n_peers;
@@ -128,11 +128,11 @@ const yx_park_conf_t *yx_config_park_by_name(const yx_config_t *cfg, const char 
  * a name or key already present, a file that does not load); YX_ENOTFOUND when
  * removing a name that is not there; -errno on I/O failure. diag says which. */
 int yx_config_peer_add(const char *path, const char *name, const char *endpoint,
-		       const char *pubkey_text, const char *share /* NULL = all kinds */,
-		       yx_diag_t *diag);
+                       const char *pubkey_text, const char *share /* NULL = all kinds */,
+                       yx_diag_t *diag);
 int yx_config_peer_remove(const char *path, const char *name, yx_diag_t *diag);
 int yx_config_park_add(const char *path, const char *name, const char *park_id,
-		       const char *pubkey_text, yx_diag_t *diag);
+                       const char *pubkey_text, yx_diag_t *diag);
 int yx_config_park_remove(const char *path, const char *name, yx_diag_t *diag);
 
 /* Writes a fresh, commented configuration (for `yrdxctl init`): every key with its
@@ -141,6 +141,6 @@ int yx_config_park_remove(const char *path, const char *name, yx_diag_t *diag);
  * content is validated first (YX_ECONFIG naming the bad value); the file appears
  * complete or not at all. */
 int yx_config_write_new(const char *path, const char *name, uint32_t city,
-			const char *peer_endpoint, const char *feed_endpoint, yx_diag_t *diag);
+                        const char *peer_endpoint, const char *feed_endpoint, yx_diag_t *diag);
 
 #endif

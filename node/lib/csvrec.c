@@ -13,18 +13,18 @@
 #include "json.h"
 #include "validate.h"
 
-#define CHUNK (64 * 1024)
+#define CHUNK            (64 * 1024)
 #define HEADER_CELLS_MAX 256 /* cells a header row may have before it is bound */
-#define COLUMNS_MAX 64       /* columns of one kind's CSV form */
-#define COLUMN_NAME_MAX 96   /* "parent.child", with its NUL */
-#define DEPTH_MAX 3          /* message nesting a column name can spell */
-#define QUOTE_MAX 48         /* bytes of a value quoted in a message */
-#define QUOTE_BUF (QUOTE_MAX * 4 + 8)
+#define COLUMNS_MAX      64  /* columns of one kind's CSV form */
+#define COLUMN_NAME_MAX  96  /* "parent.child", with its NUL */
+#define DEPTH_MAX        3   /* message nesting a column name can spell */
+#define QUOTE_MAX        48  /* bytes of a value quoted in a message */
+#define QUOTE_BUF        (QUOTE_MAX * 4 + 8)
 
 /* libcsv's state between rows (its ROW_NOT_BEGUN, not exported by csv.h). */
 #define CSV_STATE_ROW_NOT_BEGUN 0
 
-#define MEMBER(m, off) ((void *)((char *)(m) + (off)))
+#define MEMBER(m, off)  ((void *)((char *)(m) + (off)))
 #define CMEMBER(m, off) ((const void *)((const char *)(m) + (off)))
 
 _Static_assert(sizeof(Yrdx__Industry) == sizeof(int), "protobuf-c enums are int-sized");
@@ -48,12 +48,12 @@ typedef struct {
 /* Mirrors the required fields of validate.c's check_<kind> (tests/unit/test_csvrec.c
  * holds the two together); the key column comes first. */
 static const char *const required[YX_KIND_COUNT][6] = {
-	[YX_KIND_INCUBATOR] = {"id", "name", "city", "tier", "operator_type", NULL},
-	[YX_KIND_ENTERPRISE] = {"credit_code", "name", "city", "stage", NULL},
-	[YX_KIND_PARK] = {"id", "name", "city", "type", NULL},
-	[YX_KIND_RELAY_EVENT] = {"id", "case_id", "type", "credit_code", NULL},
-	[YX_KIND_JOINT] = {"id", "parties", "credit_code", "incubator_id", NULL},
-	[YX_KIND_EVALUATION] = {"id", "incubator_id", "period", "result", NULL},
+        [YX_KIND_INCUBATOR] = {"id", "name", "city", "tier", "operator_type", NULL},
+        [YX_KIND_ENTERPRISE] = {"credit_code", "name", "city", "stage", NULL},
+        [YX_KIND_PARK] = {"id", "name", "city", "type", NULL},
+        [YX_KIND_RELAY_EVENT] = {"id", "case_id", "type", "credit_code", NULL},
+        [YX_KIND_JOINT] = {"id", "parties", "credit_code", "incubator_id", NULL},
+        [YX_KIND_EVALUATION] = {"id", "incubator_id", "period", "result", NULL},
 };
 
 static bool valid_kind(yx_kind_t kind)
@@ -74,12 +74,13 @@ static bool pairable(const ProtobufCMessageDescriptor *d)
 }
 
 static void walk(columns_t *cs, const ProtobufCMessageDescriptor *d, const char *prefix,
-		 const ProtobufCFieldDescriptor **path, unsigned depth)
+                 const ProtobufCFieldDescriptor **path, unsigned depth)
 {
 	for (unsigned i = 0; i < d->n_fields && cs->n < COLUMNS_MAX; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		char name[COLUMN_NAME_MAX];
-		bool nested = f->type == PROTOBUF_C_TYPE_MESSAGE && f->label != PROTOBUF_C_LABEL_REPEATED;
+		bool nested =
+		        f->type == PROTOBUF_C_TYPE_MESSAGE && f->label != PROTOBUF_C_LABEL_REPEATED;
 		int len = snprintf(name, sizeof(name), "%s%s", prefix, f->name);
 
 		path[depth] = f;
@@ -95,7 +96,7 @@ static void walk(columns_t *cs, const ProtobufCMessageDescriptor *d, const char 
 		c->depth = depth + 1;
 		c->pairs = f->type == PROTOBUF_C_TYPE_MESSAGE && !nested && pairable(f->descriptor);
 		c->no_csv = (f->type == PROTOBUF_C_TYPE_MESSAGE && !c->pairs) ||
-			    len >= (int)sizeof(name);
+		            len >= (int)sizeof(name);
 	}
 }
 
@@ -357,7 +358,7 @@ static const char *reader_column(const yx_csv_reader_t *r, size_t index, char *b
 }
 
 static void set_fatal(yx_csv_reader_t *r, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static void set_fatal(yx_csv_reader_t *r, int err, const char *fmt, ...)
 {
@@ -376,7 +377,7 @@ static void oversized(yx_csv_reader_t *r, size_t index)
 	char num[24];
 
 	set_fatal(r, YX_EINVAL, "%s:%lu: column %s: cell of more than %d bytes", r->name,
-		  r->row_line, reader_column(r, index, num, sizeof(num)), YX_CSV_CELL_MAX);
+	          r->row_line, reader_column(r, index, num, sizeof(num)), YX_CSV_CELL_MAX);
 }
 
 /* Room for twice as many cells in the three per-cell arrays. */
@@ -519,7 +520,7 @@ static void refill(yx_csv_reader_t *r)
 }
 
 static void row_error(yx_csv_reader_t *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 static void row_error(yx_csv_reader_t *r, const char *fmt, ...)
 {
@@ -534,17 +535,20 @@ static void row_error(yx_csv_reader_t *r, const char *fmt, ...)
 }
 
 /* Why libcsv stopped at byte c in strict mode. */
-static const char *syntax_reason(const yx_csv_reader_t *r, unsigned char c, char *buf,
-				 size_t size)
+static const char *syntax_reason(const yx_csv_reader_t *r, unsigned char c, char *buf, size_t size)
 {
 	if (c == '"' && !r->p.quoted)
 		return "'\"' inside an unquoted field (quote the whole field and double the quote)";
 	if (c >= 0x21 && c < 0x7F)
-		snprintf(buf, size, "'%c' after a closing quote (a quote inside a quoted field "
-				    "is written twice)", c);
+		snprintf(buf, size,
+		         "'%c' after a closing quote (a quote inside a quoted field "
+		         "is written twice)",
+		         c);
 	else
-		snprintf(buf, size, "%s after a closing quote (a quote inside a quoted field "
-				    "is written twice)", c == ' ' ? "a space" : "a character");
+		snprintf(buf, size,
+		         "%s after a closing quote (a quote inside a quoted field "
+		         "is written twice)",
+		         c == ' ' ? "a space" : "a character");
 	return buf;
 }
 
@@ -567,10 +571,11 @@ static void feed_segment(yx_csv_reader_t *r)
 
 	if (bad < n) {
 		unsigned char b = (unsigned char)s[bad];
-		row_error(r, b ? "%s:%lu:%lu: invalid UTF-8 (byte 0x%02X): the file must be "
-				 "UTF-8 (convert it, e.g. iconv -f GB18030 -t UTF-8)"
-			       : "%s:%lu:%lu: NUL byte (0x%02X)",
-			  r->name, r->line, r->col + utf8_chars(s, bad) + 1, b);
+		row_error(r,
+		          b ? "%s:%lu:%lu: invalid UTF-8 (byte 0x%02X): the file must be "
+		              "UTF-8 (convert it, e.g. iconv -f GB18030 -t UTF-8)"
+		            : "%s:%lu:%lu: NUL byte (0x%02X)",
+		          r->name, r->line, r->col + utf8_chars(s, bad) + 1, b);
 	}
 	if (grow((void **)&r->raw, &r->raw_cap, r->raw_len + n + 2, 1) != YX_OK) {
 		set_fatal(r, -ENOMEM, "%s: out of memory", r->name);
@@ -585,8 +590,8 @@ static void feed_segment(yx_csv_reader_t *r)
 	if (fed < n) {
 		if (csv_error(&r->p) == CSV_EPARSE)
 			set_fatal(r, YX_EINVAL, "%s:%lu:%lu: %s", r->name, r->line,
-				  r->col + utf8_chars(s, fed) + 1,
-				  syntax_reason(r, (unsigned char)s[fed], why, sizeof(why)));
+			          r->col + utf8_chars(s, fed) + 1,
+			          syntax_reason(r, (unsigned char)s[fed], why, sizeof(why)));
 		else
 			set_fatal(r, -ENOMEM, "%s: out of memory", r->name);
 		return;
@@ -644,11 +649,12 @@ static int row_out(yx_csv_reader_t *r, yx_csv_row_t *row, yx_diag_t *diag)
 	size_t total = r->n + r->n_extra;
 
 	if (r->rows == 0 && r->n_extra)
-		row_error(r, "%s:%lu: more than %d columns", r->name, r->row_line, HEADER_CELLS_MAX);
+		row_error(r, "%s:%lu: more than %d columns", r->name, r->row_line,
+		          HEADER_CELLS_MAX);
 	else if (r->rows > 0 && total != r->n_names)
 		row_error(r, "%s:%lu: %zu cell%s, but the header has %zu column%s", r->name,
-			  r->row_line, total, total == 1 ? "" : "s", r->n_names,
-			  r->n_names == 1 ? "" : "s");
+		          r->row_line, total, total == 1 ? "" : "s", r->n_names,
+		          r->n_names == 1 ? "" : "s");
 	if (r->rows == 0 && keep_names(r) != YX_OK) {
 		set_fatal(r, -ENOMEM, "%s: out of memory", r->name);
 		return yx_diag_set(diag, r->fatal, "%s", r->fatal_diag.msg);
@@ -674,8 +680,10 @@ static int finish(yx_csv_reader_t *r, yx_csv_row_t *row, yx_diag_t *diag)
 {
 	r->finished = true;
 	if (csv_fini(&r->p, on_field, on_row, r) != 0)
-		set_fatal(r, YX_EINVAL, "%s:%lu: a quoted field is still open at the end of the file "
-					"(a quote is missing)", r->name, r->row_line);
+		set_fatal(r, YX_EINVAL,
+		          "%s:%lu: a quoted field is still open at the end of the file "
+		          "(a quote is missing)",
+		          r->name, r->row_line);
 	if (!r->fatal && r->row_done)
 		return row_out(r, row, diag);
 	if (!r->fatal && r->rows == 0)
@@ -754,7 +762,7 @@ static void column_list(const columns_t *cs, char *out, size_t size)
 }
 
 int yx_csv_header_new(yx_kind_t kind, const char *name, const yx_csv_row_t *row,
-		      yx_csv_header_t **out, yx_diag_t *diag)
+                      yx_csv_header_t **out, yx_diag_t *diag)
 {
 	yx_csv_header_t *h = NULL;
 	char q[QUOTE_BUF], list[400], missing[256];
@@ -781,27 +789,29 @@ int yx_csv_header_new(yx_kind_t kind, const char *name, const yx_csv_row_t *row,
 		const column_t *c = column_by_name(h->all, row->cells[i], row->lens[i]);
 		if (row->lens[i] == 0) {
 			ret = yx_diag_set(diag, YX_EINVAL, "%s:%lu: column %zu has no name", name,
-					  row->line, i + 1);
+			                  row->line, i + 1);
 			goto out;
 		}
 		if (c && c->no_csv) {
-			ret = yx_diag_set(diag, YX_EINVAL, "%s:%lu: column %s cannot be written in "
-					  "CSV; import these records as NDJSON", name, row->line,
-					  c->name);
+			ret = yx_diag_set(diag, YX_EINVAL,
+			                  "%s:%lu: column %s cannot be written in "
+			                  "CSV; import these records as NDJSON",
+			                  name, row->line, c->name);
 			goto out;
 		}
 		if (!c) {
 			column_list(h->all, list, sizeof(list));
 			ret = yx_diag_set(diag, YX_EINVAL, "%s:%lu: unknown column %s (%s has %s)",
-					  name, row->line, quote(q, row->cells[i], row->lens[i]),
-					  yx_kind_name(kind), list);
+			                  name, row->line, quote(q, row->cells[i], row->lens[i]),
+			                  yx_kind_name(kind), list);
 			goto out;
 		}
 		for (size_t k = 0; k < i; k++) {
 			if (h->cols[k] == c) {
-				ret = yx_diag_set(diag, YX_EINVAL, "%s:%lu: column %s appears twice "
-						  "(columns %zu and %zu)", name, row->line, c->name,
-						  k + 1, i + 1);
+				ret = yx_diag_set(diag, YX_EINVAL,
+				                  "%s:%lu: column %s appears twice "
+				                  "(columns %zu and %zu)",
+				                  name, row->line, c->name, k + 1, i + 1);
 				goto out;
 			}
 		}
@@ -814,7 +824,7 @@ int yx_csv_header_new(yx_kind_t kind, const char *name, const yx_csv_row_t *row,
 			found = strcmp(h->cols[i]->name, *req) == 0;
 		if (!found) {
 			int n = snprintf(missing + mlen, sizeof(missing) - mlen, "%s%s",
-					 nmissing ? ", " : "", *req);
+			                 nmissing ? ", " : "", *req);
 			mlen += n > 0 && (size_t)n < sizeof(missing) - mlen ? (size_t)n : 0;
 			nmissing++;
 		}
@@ -823,12 +833,15 @@ int yx_csv_header_new(yx_kind_t kind, const char *name, const yx_csv_row_t *row,
 		size_t rl = 0;
 		list[0] = '\0';
 		for (const char *const *req = required[kind]; *req; req++) {
-			int n = snprintf(list + rl, sizeof(list) - rl, "%s%s", rl ? ", " : "", *req);
+			int n = snprintf(list + rl, sizeof(list) - rl, "%s%s", rl ? ", " : "",
+			                 *req);
 			rl += n > 0 && (size_t)n < sizeof(list) - rl ? (size_t)n : 0;
 		}
-		ret = yx_diag_set(diag, YX_EINVAL, "%s:%lu: missing required column%s %s (%s "
-				  "records need %s)", name, row->line, nmissing == 1 ? "" : "s",
-				  missing, yx_kind_name(kind), list);
+		ret = yx_diag_set(diag, YX_EINVAL,
+		                  "%s:%lu: missing required column%s %s (%s "
+		                  "records need %s)",
+		                  name, row->line, nmissing == 1 ? "" : "s", missing,
+		                  yx_kind_name(kind), list);
 		goto out;
 	}
 	*out = h;
@@ -866,7 +879,7 @@ static int cv_error(conv_t *cv, const char *s, size_t len, const char *what)
 {
 	char q[QUOTE_BUF];
 	return yx_diag_set(cv->diag, YX_EINVAL, "%s:%lu: column %s: %s: %s", cv->h->name,
-			   cv->row->line, cv->col->name, quote(q, s, len), what);
+	                   cv->row->line, cv->col->name, quote(q, s, len), what);
 }
 
 static ProtobufCMessage *cv_message(conv_t *cv, const ProtobufCMessageDescriptor *d)
@@ -894,9 +907,9 @@ static bool ascii_ieq(const char *s, size_t len, const char *word)
 /* The output names of an enum's values (yx_enum_to_text), which rows mostly use: found
  * by one comparison each instead of json.c's spelling rules, which still decide every
  * other spelling. Built once per enum (single-threaded callers: the tools). */
-#define ENUM_CACHE 16
+#define ENUM_CACHE        16
 #define ENUM_CACHE_VALUES 32
-#define ENUM_CACHE_NAME 48
+#define ENUM_CACHE_NAME   48
 
 typedef struct {
 	const ProtobufCEnumDescriptor *d;
@@ -918,7 +931,8 @@ static const enum_names_t *enum_names_of(const ProtobufCEnumDescriptor *d)
 			e = &cache[i];
 			e->d = d;
 			for (unsigned k = 0; k < d->n_values && e->n < ENUM_CACHE_VALUES; k++) {
-				if (!yx_enum_to_text(d, d->values[k].value, e->names[e->n], ENUM_CACHE_NAME))
+				if (!yx_enum_to_text(d, d->values[k].value, e->names[e->n],
+				                     ENUM_CACHE_NAME))
 					continue;
 				e->lens[e->n] = (unsigned char)strlen(e->names[e->n]);
 				e->values[e->n++] = d->values[k].value;
@@ -941,8 +955,8 @@ static bool enum_exact(const ProtobufCEnumDescriptor *d, const char *s, size_t l
 	return false;
 }
 
-static int enum_from_text(conv_t *cv, const ProtobufCEnumDescriptor *d, const char *s,
-			  size_t len, int *out)
+static int enum_from_text(conv_t *cv, const ProtobufCEnumDescriptor *d, const char *s, size_t len,
+                          int *out)
 {
 	char text[YX_ENUM_NAME_MAX], why[YX_WHY_MAX], list[YX_ENUM_LIST_MAX];
 	char what[YX_ENUM_LIST_MAX + 64];
@@ -966,10 +980,11 @@ static int enum_from_text(conv_t *cv, const ProtobufCEnumDescriptor *d, const ch
 	/* The names are cut (", ...") to the room the message has beside a long path. */
 	char q[QUOTE_BUF];
 	int used = snprintf(NULL, 0, "%s:%lu: column %s: %s: not a valid %s (expected one of )",
-			    cv->h->name, cv->row->line, cv->col->name, quote(q, s, len),
-			    d->short_name);
+	                    cv->h->name, cv->row->line, cv->col->name, quote(q, s, len),
+	                    d->short_name);
 	size_t room = used > 0 && (size_t)used + 16 < sizeof(cv->diag->msg)
-			      ? sizeof(cv->diag->msg) - 1 - (size_t)used : 16;
+	                      ? sizeof(cv->diag->msg) - 1 - (size_t)used
+	                      : 16;
 	yx_enum_names(d, list);
 	if (strlen(list) > room) {
 		char *cut = list + room - 5;
@@ -1023,7 +1038,8 @@ static int bytes_from_text(conv_t *cv, const char *s, size_t len, ProtobufCBinar
 	if (!bin)
 		return cv_nomem(cv);
 	if (sodium_base642bin(bin, max, s, len, NULL, &bin_len, &end,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 || end != s + len) {
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != s + len) {
 		if (!cv->a)
 			free(bin);
 		return cv_error(cv, s, len, "not valid base64 (standard alphabet, padded)");
@@ -1034,8 +1050,8 @@ static int bytes_from_text(conv_t *cv, const char *s, size_t len, ProtobufCBinar
 }
 
 /* One value of field f from s (len bytes, not empty) into member. */
-static int value_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s,
-			   size_t len, bool list, void *member)
+static int value_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s, size_t len,
+                           bool list, void *member)
 {
 	char why[YX_WHY_MAX];
 	int64_t i64 = 0;
@@ -1082,14 +1098,11 @@ static int value_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, const 
 		else
 			return cv_error(cv, s, len, "expected true or false");
 		return YX_OK;
-	case PROTOBUF_C_TYPE_ENUM:
-		return enum_from_text(cv, f->descriptor, s, len, (int *)member);
-	case PROTOBUF_C_TYPE_STRING:
-		return string_from_text(cv, s, len, list, (char **)member);
+	case PROTOBUF_C_TYPE_ENUM: return enum_from_text(cv, f->descriptor, s, len, (int *)member);
+	case PROTOBUF_C_TYPE_STRING: return string_from_text(cv, s, len, list, (char **)member);
 	case PROTOBUF_C_TYPE_BYTES:
 		return bytes_from_text(cv, s, len, (ProtobufCBinaryData *)member);
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return cv_error(cv, s, len, "no CSV form");
+	case PROTOBUF_C_TYPE_MESSAGE: return cv_error(cv, s, len, "no CSV form");
 	}
 	return ret == YX_OK ? YX_OK : cv_error(cv, s, len, why);
 }
@@ -1104,8 +1117,8 @@ static size_t item_end(const char *s, size_t len, size_t i, bool escapes)
 }
 
 /* "first:second" into a fresh two-field message. */
-static int pair_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s,
-			  size_t len, ProtobufCMessage **slot)
+static int pair_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s, size_t len,
+                          ProtobufCMessage **slot)
 {
 	const ProtobufCMessageDescriptor *d = f->descriptor;
 	const char *colon = memchr(s, ':', len);
@@ -1114,7 +1127,8 @@ static int pair_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, const c
 	int ret;
 
 	if (!colon || colon == s || colon + 1 == s + len) {
-		snprintf(what, sizeof(what), "expected %s:%s", d->fields[0].name, d->fields[1].name);
+		snprintf(what, sizeof(what), "expected %s:%s", d->fields[0].name,
+		         d->fields[1].name);
 		return cv_error(cv, s, len, what);
 	}
 	if (!(*slot = cv_message(cv, d)))
@@ -1123,14 +1137,14 @@ static int pair_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, const c
 	ret = value_from_text(cv, &d->fields[0], s, k, false, MEMBER(*slot, d->fields[0].offset));
 	if (ret == YX_OK)
 		ret = value_from_text(cv, &d->fields[1], colon + 1, len - k - 1, false,
-				      MEMBER(*slot, d->fields[1].offset));
+		                      MEMBER(*slot, d->fields[1].offset));
 	return ret;
 }
 
 /* A repeated field's cell. The array is zeroed and attached, count included, before any
  * value is read, so a failure part way leaves a message that frees whole. */
-static int repeated_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f,
-			      ProtobufCMessage *m, const char *s, size_t len)
+static int repeated_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, ProtobufCMessage *m,
+                              const char *s, size_t len)
 {
 	bool escapes = f->type == PROTOBUF_C_TYPE_STRING;
 	size_t n = 0, size = type_size(f->type);
@@ -1152,7 +1166,8 @@ static int repeated_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f,
 			snprintf(what, sizeof(what), "value %zu of the list is empty", k + 1);
 			ret = cv_error(cv, s, len, what);
 		} else if (cv->col->pairs) {
-			ret = pair_from_text(cv, f, s + i, end - i, (ProtobufCMessage **)(arr + k * size));
+			ret = pair_from_text(cv, f, s + i, end - i,
+			                     (ProtobufCMessage **)(arr + k * size));
 		} else {
 			ret = value_from_text(cv, f, s + i, end - i, true, arr + k * size);
 		}
@@ -1217,7 +1232,7 @@ static int cell_from_text(conv_t *cv, ProtobufCMessage *root, const char *s, siz
 }
 
 int yx_csv_row_to_record(const yx_csv_header_t *h, const yx_csv_row_t *row,
-			 ProtobufCAllocator *allocator, void **record, yx_diag_t *diag)
+                         ProtobufCAllocator *allocator, void **record, yx_diag_t *diag)
 {
 	conv_t cv = {.h = h, .row = row, .a = allocator, .diag = diag};
 	ProtobufCMessage *m = NULL;
@@ -1230,9 +1245,11 @@ int yx_csv_row_to_record(const yx_csv_header_t *h, const yx_csv_row_t *row,
 		goto out;
 	}
 	if (row->n != h->n) {
-		ret = yx_diag_set(diag, YX_EINVAL, "%s:%lu: %zu cell%s, but the header has %zu "
-				  "column%s", h->name, row->line, row->n, row->n == 1 ? "" : "s",
-				  h->n, h->n == 1 ? "" : "s");
+		ret = yx_diag_set(diag, YX_EINVAL,
+		                  "%s:%lu: %zu cell%s, but the header has %zu "
+		                  "column%s",
+		                  h->name, row->line, row->n, row->n == 1 ? "" : "s", h->n,
+		                  h->n == 1 ? "" : "s");
 		goto out;
 	}
 	if (!(m = cv_message(&cv, h->desc))) {
@@ -1253,8 +1270,8 @@ out:
 	return ret;
 }
 
-int yx_csv_validate(const yx_csv_header_t *h, const yx_csv_row_t *row,
-		    const Yrdx__Change *change, yx_diag_t *diag)
+int yx_csv_validate(const yx_csv_header_t *h, const yx_csv_row_t *row, const Yrdx__Change *change,
+                    yx_diag_t *diag)
 {
 	yx_diag_t d = {{0}};
 	const column_t *best = NULL;
@@ -1285,7 +1302,8 @@ int yx_csv_validate(const yx_csv_header_t *h, const yx_csv_row_t *row,
 		return yx_diag_set(diag, ret, "%s:%lu: %s", h->name, row->line, path);
 	if (strlen(best->name) == plen)
 		return yx_diag_set(diag, ret, "%s:%lu: column %s", h->name, row->line, path);
-	return yx_diag_set(diag, ret, "%s:%lu: column %s: %s", h->name, row->line, best->name, path);
+	return yx_diag_set(diag, ret, "%s:%lu: column %s: %s", h->name, row->line, best->name,
+	                   path);
 }
 
 /* ---- records to CSV ---- */
@@ -1329,8 +1347,7 @@ static int buf_i64(buf_t *b, int64_t v)
 }
 
 /* One value of field f stored at member. */
-static int value_to_text(buf_t *b, const ProtobufCFieldDescriptor *f, const void *member,
-			 bool list)
+static int value_to_text(buf_t *b, const ProtobufCFieldDescriptor *f, const void *member, bool list)
 {
 	char text[YX_ENUM_NAME_MAX];
 	int n;
@@ -1354,7 +1371,7 @@ static int value_to_text(buf_t *b, const ProtobufCFieldDescriptor *f, const void
 		return buf_add(b, text, (size_t)n);
 	case PROTOBUF_C_TYPE_BOOL:
 		return *(const protobuf_c_boolean *)member ? buf_add(b, "true", 4)
-							   : buf_add(b, "false", 5);
+		                                           : buf_add(b, "false", 5);
 	case PROTOBUF_C_TYPE_ENUM: {
 		const enum_names_t *e = enum_names_of(f->descriptor);
 		int v = *(const int *)member;
@@ -1386,7 +1403,7 @@ static int value_to_text(buf_t *b, const ProtobufCFieldDescriptor *f, const void
 		if (buf_room(b, size) != YX_OK)
 			return -ENOMEM;
 		sodium_bin2base64(b->p + b->len, size, bin->data, bin->len,
-				  sodium_base64_VARIANT_ORIGINAL);
+		                  sodium_base64_VARIANT_ORIGINAL);
 		b->len += size - 1;
 		return YX_OK;
 	}
@@ -1447,12 +1464,13 @@ static int cell_to_text(buf_t *b, const ProtobufCMessage *m, const column_t *c, 
 			const ProtobufCMessageDescriptor *d = f->descriptor;
 			if (!p)
 				return YX_EINVAL;
-			ret = value_to_text(b, &d->fields[0], CMEMBER(p, d->fields[0].offset), false);
+			ret = value_to_text(b, &d->fields[0], CMEMBER(p, d->fields[0].offset),
+			                    false);
 			if (ret == YX_OK)
 				ret = buf_add(b, ":", 1);
 			if (ret == YX_OK)
-				ret = value_to_text(b, &d->fields[1], CMEMBER(p, d->fields[1].offset),
-						    false);
+				ret = value_to_text(b, &d->fields[1],
+				                    CMEMBER(p, d->fields[1].offset), false);
 		} else {
 			ret = value_to_text(b, f, arr + k * size, true);
 		}

@@ -50,15 +50,15 @@ typedef struct yx_csv_reader yx_csv_reader_t;
 /* One row as read. Everything points into the reader and is valid until the next
  * yx_csv_reader_next or yx_csv_reader_destroy. */
 typedef struct {
-	size_t n;                  /* cells */
-	const char *const *cells;  /* each NUL-terminated */
-	const size_t *lens;        /* byte lengths of the cells */
-	unsigned long line;        /* physical line the row starts on, 1-based */
-	const char *raw;           /* the row exactly as in the file, its line ending */
-	size_t raw_len;            /* included (a BOM is not part of the first row) */
-	const char *error;         /* NULL, or why this row cannot be used: a full message
-				    * ("FILE:LINE:COL: invalid UTF-8 ..."); cells may then
-				    * be incomplete, the next row is still read correctly */
+	size_t n;                 /* cells */
+	const char *const *cells; /* each NUL-terminated */
+	const size_t *lens;       /* byte lengths of the cells */
+	unsigned long line;       /* physical line the row starts on, 1-based */
+	const char *raw;          /* the row exactly as in the file, its line ending */
+	size_t raw_len;           /* included (a BOM is not part of the first row) */
+	const char *error;        /* NULL, or why this row cannot be used: a full message
+	                           * ("FILE:LINE:COL: invalid UTF-8 ..."); cells may then
+	                           * be incomplete, the next row is still read correctly */
 } yx_csv_row_t;
 
 /* A reader of the CSV stream in (not closed by the reader) that name names in messages
@@ -90,7 +90,7 @@ typedef struct yx_csv_header yx_csv_header_t;
  * repeated or unnamed column or for missing required columns (all of them named in one
  * message), or -ENOMEM. Caller destroys *out with yx_csv_header_destroy. */
 int yx_csv_header_new(yx_kind_t kind, const char *name, const yx_csv_row_t *header,
-		      yx_csv_header_t **out, yx_diag_t *diag);
+                      yx_csv_header_t **out, yx_diag_t *diag);
 void yx_csv_header_destroy(yx_csv_header_t **header);
 
 /* The kind the header was bound for. */
@@ -104,12 +104,12 @@ yx_kind_t yx_csv_header_kind(const yx_csv_header_t *header);
  * beyond what the CSV form requires: that is yx_csv_validate's work. On error *record
  * is NULL and nothing is left allocated (with an arena: nothing that matters). */
 int yx_csv_row_to_record(const yx_csv_header_t *header, const yx_csv_row_t *row,
-			 ProtobufCAllocator *allocator, void **record, yx_diag_t *diag);
+                         ProtobufCAllocator *allocator, void **record, yx_diag_t *diag);
 
 /* yx_validate_record on change (whose body came from row) with the message said in CSV
  * terms: "FILE:LINE: column COL: ...". YX_OK or YX_EINVAL. */
 int yx_csv_validate(const yx_csv_header_t *header, const yx_csv_row_t *row,
-		    const Yrdx__Change *change, yx_diag_t *diag);
+                    const Yrdx__Change *change, yx_diag_t *diag);
 
 /* The columns validate.c requires of kind, NULL-terminated (static). */
 const char *const *yx_csv_required_columns(yx_kind_t kind);

@@ -41,7 +41,7 @@ void yx_ctl_close(yx_ctl_t **ctl)
 }
 
 int yx_ctl_call(yx_ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
-		Yrdx__ControlReply **reply)
+                Yrdx__ControlReply **reply)
 {
 	zframe_t *frame = NULL;
 	zsock_set_sndtimeo(ctl->sock, timeout_ms);

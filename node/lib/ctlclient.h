@@ -17,6 +17,6 @@ void yx_ctl_close(yx_ctl_t **ctl);
  * yrdx__control_reply__free_unpacked). -ETIMEDOUT if the daemon does not answer,
  * YX_EDECODE for a malformed reply. */
 int yx_ctl_call(yx_ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
-		Yrdx__ControlReply **reply);
+                Yrdx__ControlReply **reply);
 
 #endif

@@ -6,24 +6,24 @@
 
 enum {
 	YX_OK = 0,
-	YX_EINVAL = -1001,     /* input failed validation (a diag says which field) */
-	YX_EDECODE = -1002,    /* bytes are not a well-formed message */
-	YX_ENOTFOUND = -1003,  /* no such record, origin or entry */
-	YX_ECHAIN = -1004,     /* hash chain broken: a link does not match */
-	YX_ESIG = -1005,       /* head signature does not verify against the origin key */
-	YX_EGAP = -1006,       /* batch starts past the local tip: changes missing */
-	YX_EFORK = -1007,      /* same (origin, seq) with a different hash */
-	YX_ESCHEMA = -1008,    /* store written by an older or unknown schema */
-	YX_ENEWER = -1009,     /* store written by a newer schema than this build */
-	YX_ENOSPC = -1010,     /* store map is full */
-	YX_EKEYPERM = -1011,   /* key file readable by group or others */
-	YX_EKEY = -1012,       /* key file malformed or inconsistent */
-	YX_ECORRUPT = -1013,   /* stored data does not match what was written */
-	YX_ETOOBIG = -1014,    /* message or batch exceeds its size limit */
-	YX_EBUSY = -1015,      /* resource locked by another process */
-	YX_ECRYPTO = -1016,    /* libsodium could not be initialised */
-	YX_ESTORE = -1017,     /* other storage engine failure (logged with detail) */
-	YX_ECONFIG = -1018,    /* configuration invalid (a diag says where) */
+	YX_EINVAL = -1001,    /* input failed validation (a diag says which field) */
+	YX_EDECODE = -1002,   /* bytes are not a well-formed message */
+	YX_ENOTFOUND = -1003, /* no such record, origin or entry */
+	YX_ECHAIN = -1004,    /* hash chain broken: a link does not match */
+	YX_ESIG = -1005,      /* head signature does not verify against the origin key */
+	YX_EGAP = -1006,      /* batch starts past the local tip: changes missing */
+	YX_EFORK = -1007,     /* same (origin, seq) with a different hash */
+	YX_ESCHEMA = -1008,   /* store written by an older or unknown schema */
+	YX_ENEWER = -1009,    /* store written by a newer schema than this build */
+	YX_ENOSPC = -1010,    /* store map is full */
+	YX_EKEYPERM = -1011,  /* key file readable by group or others */
+	YX_EKEY = -1012,      /* key file malformed or inconsistent */
+	YX_ECORRUPT = -1013,  /* stored data does not match what was written */
+	YX_ETOOBIG = -1014,   /* message or batch exceeds its size limit */
+	YX_EBUSY = -1015,     /* resource locked by another process */
+	YX_ECRYPTO = -1016,   /* libsodium could not be initialised */
+	YX_ESTORE = -1017,    /* other storage engine failure (logged with detail) */
+	YX_ECONFIG = -1018,   /* configuration invalid (a diag says where) */
 };
 
 /* Returns a static, human-readable description of err (never NULL). */
@@ -38,6 +38,6 @@ typedef struct {
 /* Writes a formatted message into diag (if diag is not NULL); returns err unchanged so it
  * can be used as `return yx_diag_set(d, YX_EINVAL, "...", ...)`. */
 int yx_diag_set(yx_diag_t *diag, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -13,7 +13,7 @@ typedef struct {
 } load_t;
 
 static int collect(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-		   const Yrdx__Change *c)
+                   const Yrdx__Change *c)
 {
 	load_t *l = arg;
 	yx_events_t *o = l->out;
@@ -47,7 +47,7 @@ static int collect(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
 }
 
 int yx_events_load(yx_store_t *store, yx_kind_t kind, yx_event_keep_fn keep, const char *group,
-		   yx_events_t *out)
+                   yx_events_t *out)
 {
 	load_t l = {store, keep, group, out, 0};
 	memset(out, 0, sizeof(*out));

@@ -26,7 +26,7 @@ typedef bool (*yx_event_keep_fn)(const Yrdx__Change *change, const char *group);
 /* Every current record of kind that keep accepts for group. Caller frees with
  * yx_events_free; on error *out is left empty. */
 int yx_events_load(yx_store_t *store, yx_kind_t kind, yx_event_keep_fn keep, const char *group,
-		   yx_events_t *out);
+                   yx_events_t *out);
 void yx_events_free(yx_events_t *events);
 
 #endif

@@ -44,8 +44,8 @@ static bool well_formed(const Yrdx__JointParticipation *jp)
 
 bool yx_joint_same_terms(const Yrdx__JointParticipation *a, const Yrdx__JointParticipation *b)
 {
-	if (strcmp(str(a->credit_code), str(b->credit_code)) != 0 ||
-	    a->n_parties != b->n_parties || a->n_incubator_ids != b->n_incubator_ids)
+	if (strcmp(str(a->credit_code), str(b->credit_code)) != 0 || a->n_parties != b->n_parties ||
+	    a->n_incubator_ids != b->n_incubator_ids)
 		return false;
 	for (size_t i = 0; i < a->n_parties; i++)
 		if (a->parties[i].len != YX_KEY_BYTES || !has_party(b, a->parties[i].data))
@@ -70,8 +70,8 @@ static bool eligible(const yx_joint_part_t *p)
 /* The group of participations with terms's terms: the signer of each of its parties (in
  * terms's party order; the lowest hash if one node somehow wrote two) and the group's
  * lowest hash. Returns how many parties signed. */
-static size_t group(yx_joint_part_t *parts, size_t n, const char *id,
-		    const yx_joint_part_t *terms, yx_joint_part_t **by, const uint8_t **lowest)
+static size_t group(yx_joint_part_t *parts, size_t n, const char *id, const yx_joint_part_t *terms,
+                    yx_joint_part_t **by, const uint8_t **lowest)
 {
 	size_t signers = 0;
 	*lowest = NULL;
@@ -98,7 +98,7 @@ static size_t group(yx_joint_part_t *parts, size_t n, const char *id,
 static int cmp_party(const void *a, const void *b)
 {
 	return memcmp(((const yx_joint_party_t *)a)->key, ((const yx_joint_party_t *)b)->key,
-		      YX_KEY_BYTES);
+	              YX_KEY_BYTES);
 }
 
 int yx_joint_derive(yx_joint_part_t *parts, size_t n, const char *agreement_id, yx_joint_t *out)
@@ -129,9 +129,10 @@ int yx_joint_derive(yx_joint_part_t *parts, size_t n, const char *agreement_id, 
 		size_t signers = group(parts, n, agreement_id, p, by, &lowest);
 		bool complete = signers == p->jp->n_parties;
 		bool best_complete = best && best_signers == best->jp->n_parties;
-		if (best && (best_complete != complete ? best_complete
-			     : best_signers != signers ? best_signers > signers
-						       : memcmp(best_lowest, lowest, YX_HASH_BYTES) <= 0))
+		if (best &&
+		    (best_complete != complete ? best_complete
+		     : best_signers != signers ? best_signers > signers
+		                               : memcmp(best_lowest, lowest, YX_HASH_BYTES) <= 0))
 			continue;
 		best = p;
 		best_lowest = lowest;

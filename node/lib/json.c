@@ -19,20 +19,20 @@ static const struct {
 	const char *root;
 	const char *key;
 } kinds[YX_KIND_COUNT] = {
-	[YX_KIND_INCUBATOR] = {&yrdx__incubator__descriptor, "incubator", "id"},
-	[YX_KIND_ENTERPRISE] = {&yrdx__enterprise__descriptor, "enterprise", "credit_code"},
-	[YX_KIND_PARK] = {&yrdx__park__descriptor, "park", "id"},
-	[YX_KIND_RELAY_EVENT] = {&yrdx__relay_event__descriptor, "relay_event", "id"},
-	[YX_KIND_JOINT] = {&yrdx__joint_participation__descriptor, "joint_participation", "id"},
-	[YX_KIND_EVALUATION] = {&yrdx__evaluation__descriptor, "evaluation", "id"},
+        [YX_KIND_INCUBATOR] = {&yrdx__incubator__descriptor, "incubator", "id"},
+        [YX_KIND_ENTERPRISE] = {&yrdx__enterprise__descriptor, "enterprise", "credit_code"},
+        [YX_KIND_PARK] = {&yrdx__park__descriptor, "park", "id"},
+        [YX_KIND_RELAY_EVENT] = {&yrdx__relay_event__descriptor, "relay_event", "id"},
+        [YX_KIND_JOINT] = {&yrdx__joint_participation__descriptor, "joint_participation", "id"},
+        [YX_KIND_EVALUATION] = {&yrdx__evaluation__descriptor, "evaluation", "id"},
 };
 
 /* Values are quoted at most this many bytes long: a diag is 512 bytes and also holds the
  * path and, for enums, the list of accepted names. */
 #define QUOTE_MAX 48
 #define QUOTE_BUF (QUOTE_MAX + 8)
-#define PATH_BUF 256
-#define LIST_BUF YX_ENUM_LIST_MAX
+#define PATH_BUF  256
+#define LIST_BUF  YX_ENUM_LIST_MAX
 
 /* Reals are integral field values only where a double holds them exactly. */
 #define EXACT_REAL_MAX 9007199254740992.0 /* 2^53 */
@@ -41,7 +41,7 @@ static const struct {
 _Static_assert(sizeof(Yrdx__Industry) == sizeof(int), "protobuf-c enums are int-sized");
 
 /* The member of message m that field f describes. */
-#define MEMBER(m, off) ((void *)((char *)(m) + (off)))
+#define MEMBER(m, off)  ((void *)((char *)(m) + (off)))
 #define CMEMBER(m, off) ((const void *)((const char *)(m) + (off)))
 
 const ProtobufCMessageDescriptor *yx_kind_descriptor(yx_kind_t kind)
@@ -140,7 +140,7 @@ static size_t path_push(ctx_t *cx, const char *name, size_t index)
 	size_t old = cx->len;
 	size_t room = sizeof(cx->path) - cx->len;
 	int n = name ? snprintf(cx->path + cx->len, room, ".%s", name)
-		     : snprintf(cx->path + cx->len, room, "[%zu]", index);
+	             : snprintf(cx->path + cx->len, room, "[%zu]", index);
 
 	cx->len = (n < 0 || (size_t)n >= room) ? sizeof(cx->path) - 1 : cx->len + (size_t)n;
 	return old;
@@ -216,10 +216,9 @@ static const char *decimal_parse(const char *s, size_t len, wide_int_t *out)
 
 /* w in min..max: YX_OK with *out set, or YX_EINVAL with the reason in why. */
 static int signed_range(wide_int_t w, int64_t min, int64_t max, int64_t *out, char *why,
-			size_t size)
+                        size_t size)
 {
-	if ((!w.neg && w.mag > (uint64_t)max) ||
-	    (w.neg && w.mag > (uint64_t)(-(min + 1)) + 1)) {
+	if ((!w.neg && w.mag > (uint64_t)max) || (w.neg && w.mag > (uint64_t)(-(min + 1)) + 1)) {
 		snprintf(why, size, "out of range (%lld..%lld)", (long long)min, (long long)max);
 		return YX_EINVAL;
 	}
@@ -245,7 +244,7 @@ static int unsigned_range(wide_int_t w, uint64_t max, uint64_t *out, char *why, 
 }
 
 int yx_text_to_int(const char *text, size_t len, int64_t min, int64_t max, int64_t *out,
-		   char why[YX_WHY_MAX])
+                   char why[YX_WHY_MAX])
 {
 	wide_int_t w = {0};
 	const char *bad = decimal_parse(text, len, &w);
@@ -257,8 +256,7 @@ int yx_text_to_int(const char *text, size_t len, int64_t min, int64_t max, int64
 	return signed_range(w, min, max, out, why, YX_WHY_MAX);
 }
 
-int yx_text_to_uint(const char *text, size_t len, uint64_t max, uint64_t *out,
-		    char why[YX_WHY_MAX])
+int yx_text_to_uint(const char *text, size_t len, uint64_t max, uint64_t *out, char why[YX_WHY_MAX])
 {
 	wide_int_t w = {0};
 	const char *bad = decimal_parse(text, len, &w);
@@ -283,8 +281,9 @@ static int integer_from_json(ctx_t *cx, const json_t *v, bool strings, wide_int_
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
 		if (!(d >= -EXACT_REAL_MAX && d <= EXACT_REAL_MAX))
-			return value_error(cx, v, "too large to be exact as a real, write it "
-						  "without fraction or exponent");
+			return value_error(cx, v,
+			                   "too large to be exact as a real, write it "
+			                   "without fraction or exponent");
 		long long i = (long long)d;
 		if ((double)i != d)
 			return value_error(cx, v, "must be an integer");
@@ -296,12 +295,12 @@ static int integer_from_json(ctx_t *cx, const json_t *v, bool strings, wide_int_
 		const char *why = decimal_parse(json_string_value(v), json_string_length(v), out);
 		return why ? value_error(cx, v, why) : YX_OK;
 	}
-	return value_error(cx, v, strings ? "expected an integer or a decimal string"
-					  : "expected an integer");
+	return value_error(
+	        cx, v, strings ? "expected an integer or a decimal string" : "expected an integer");
 }
 
 static int signed_from_json(ctx_t *cx, const json_t *v, bool strings, int64_t min, int64_t max,
-			    int64_t *out)
+                            int64_t *out)
 {
 	wide_int_t w = {0};
 	int ret = integer_from_json(cx, v, strings, &w);
@@ -314,8 +313,7 @@ static int signed_from_json(ctx_t *cx, const json_t *v, bool strings, int64_t mi
 	return YX_OK;
 }
 
-static int unsigned_from_json(ctx_t *cx, const json_t *v, bool strings, uint64_t max,
-			      uint64_t *out)
+static int unsigned_from_json(ctx_t *cx, const json_t *v, bool strings, uint64_t max, uint64_t *out)
 {
 	wide_int_t w = {0};
 	int ret = integer_from_json(cx, v, strings, &w);
@@ -414,7 +412,8 @@ static int enum_from_json(ctx_t *cx, const ProtobufCEnumDescriptor *d, const jso
 
 	if (json_is_integer(v)) {
 		json_int_t i = json_integer_value(v);
-		if (i >= INT32_MIN && i <= INT32_MAX && protobuf_c_enum_descriptor_get_value(d, (int)i)) {
+		if (i >= INT32_MIN && i <= INT32_MAX &&
+		    protobuf_c_enum_descriptor_get_value(d, (int)i)) {
 			*out = (int)i;
 			return YX_OK;
 		}
@@ -426,7 +425,7 @@ static int enum_from_json(ctx_t *cx, const ProtobufCEnumDescriptor *d, const jso
 		return value_error(cx, v, what);
 	}
 	snprintf(what, sizeof(what), "not a valid %s (expected one of %s)", d->short_name,
-		 yx_enum_names(d, list));
+	         yx_enum_names(d, list));
 	return value_error(cx, v, what);
 }
 
@@ -461,7 +460,7 @@ static int bytes_from_json(ctx_t *cx, const json_t *v, ProtobufCBinaryData *out)
 		goto out;
 	}
 	if (sodium_base642bin(bin, max, json_string_value(v), len, NULL, &bin_len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0) {
+	                      sodium_base64_VARIANT_ORIGINAL) != 0) {
 		ret = value_error(cx, v, "not valid base64 (standard alphabet, padded)");
 		goto out;
 	}
@@ -476,13 +475,13 @@ out:
 }
 
 static int message_from_json(ctx_t *cx, const ProtobufCMessageDescriptor *d, const json_t *obj,
-			     ProtobufCMessage **out);
+                             ProtobufCMessage **out);
 
 /* Stores one JSON value into member, the storage of one (singular or array element)
  * value of field f. Anything allocated is already owned by member on return, error or
  * not, so freeing the message frees it. */
 static int value_from_json(ctx_t *cx, const ProtobufCFieldDescriptor *f, const json_t *v,
-			   void *member)
+                           void *member)
 {
 	int ret = YX_OK;
 	int64_t i64 = 0;
@@ -532,12 +531,8 @@ static int value_from_json(ctx_t *cx, const ProtobufCFieldDescriptor *f, const j
 		else
 			*(protobuf_c_boolean *)member = json_is_true(v);
 		break;
-	case PROTOBUF_C_TYPE_ENUM:
-		ret = enum_from_json(cx, f->descriptor, v, (int *)member);
-		break;
-	case PROTOBUF_C_TYPE_STRING:
-		ret = string_from_json(cx, v, (char **)member);
-		break;
+	case PROTOBUF_C_TYPE_ENUM: ret = enum_from_json(cx, f->descriptor, v, (int *)member); break;
+	case PROTOBUF_C_TYPE_STRING: ret = string_from_json(cx, v, (char **)member); break;
 	case PROTOBUF_C_TYPE_BYTES:
 		ret = bytes_from_json(cx, v, (ProtobufCBinaryData *)member);
 		break;
@@ -556,14 +551,12 @@ static size_t type_size(ProtobufCType t)
 	case PROTOBUF_C_TYPE_SINT32:
 	case PROTOBUF_C_TYPE_SFIXED32:
 	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		return 4;
+	case PROTOBUF_C_TYPE_FIXED32: return 4;
 	case PROTOBUF_C_TYPE_INT64:
 	case PROTOBUF_C_TYPE_SINT64:
 	case PROTOBUF_C_TYPE_SFIXED64:
 	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		return 8;
+	case PROTOBUF_C_TYPE_FIXED64: return 8;
 	case PROTOBUF_C_TYPE_FLOAT: return sizeof(float);
 	case PROTOBUF_C_TYPE_DOUBLE: return sizeof(double);
 	case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
@@ -579,7 +572,7 @@ static size_t type_size(ProtobufCType t)
 /* The array is zero-filled and attached, count included, before any element is read:
  * free_unpacked then frees exactly what was built whatever element fails. */
 static int repeated_from_json(ctx_t *cx, const ProtobufCFieldDescriptor *f, const json_t *v,
-			      ProtobufCMessage *m)
+                              ProtobufCMessage *m)
 {
 	size_t n, size = type_size(f->type);
 	char *arr;
@@ -621,22 +614,23 @@ static int unknown_field(ctx_t *cx, const ProtobufCMessageDescriptor *d, const c
 		}
 	}
 	if (best)
-		return yx_diag_set(cx->diag, YX_EINVAL, "%s: unknown field %s (did you mean \"%s\"?)",
-				   cx->path, q, best);
+		return yx_diag_set(cx->diag, YX_EINVAL,
+		                   "%s: unknown field %s (did you mean \"%s\"?)", cx->path, q,
+		                   best);
 	list[0] = '\0';
 	for (unsigned i = 0; i < d->n_fields && len < LIST_BUF; i++) {
 		int n = snprintf(list + len, LIST_BUF - len, "%s%s", i ? ", " : "",
-				 d->fields[i].name);
+		                 d->fields[i].name);
 		len += n > 0 ? (size_t)n : 0;
 	}
 	return yx_diag_set(cx->diag, YX_EINVAL, "%s: unknown field %s (expected one of %s)",
-			   cx->path, q, list);
+	                   cx->path, q, list);
 }
 
 /* Builds *out from obj, setting *out before any field is read so that a failure part way
  * leaves a message the caller can free whole. */
 static int message_from_json(ctx_t *cx, const ProtobufCMessageDescriptor *d, const json_t *obj,
-			     ProtobufCMessage **out)
+                             ProtobufCMessage **out)
 {
 	ProtobufCMessage *m;
 	const char *key;
@@ -652,9 +646,10 @@ static int message_from_json(ctx_t *cx, const ProtobufCMessageDescriptor *d, con
 	*out = m;
 
 	/* jansson's iteration takes json_t * but does not modify the object. */
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		const ProtobufCFieldDescriptor *f =
-			protobuf_c_message_descriptor_get_field_by_name(d, key);
+		        protobuf_c_message_descriptor_get_field_by_name(d, key);
 		size_t at;
 
 		if (!f) {
@@ -669,10 +664,11 @@ static int message_from_json(ctx_t *cx, const ProtobufCMessageDescriptor *d, con
 			uint32_t *which = MEMBER(m, f->quantifier_offset);
 			if (*which != 0 && *which != f->id) {
 				const ProtobufCFieldDescriptor *other =
-					protobuf_c_message_descriptor_get_field(d, *which);
-				ret = yx_diag_set(cx->diag, YX_EINVAL,
-						  "%s: cannot be given with \"%s\" (one of them only)",
-						  cx->path, other ? other->name : "?");
+				        protobuf_c_message_descriptor_get_field(d, *which);
+				ret = yx_diag_set(
+				        cx->diag, YX_EINVAL,
+				        "%s: cannot be given with \"%s\" (one of them only)",
+				        cx->path, other ? other->name : "?");
 				path_pop(cx, at);
 				break;
 			}
@@ -713,7 +709,7 @@ int yx_json_to_record(yx_kind_t kind, const json_t *obj, void **record, yx_diag_
 }
 
 int yx_json_to_record_text(yx_kind_t kind, const char *text, size_t len, void **record,
-			   yx_diag_t *diag)
+                           yx_diag_t *diag)
 {
 	json_error_t err;
 	json_t *root;
@@ -724,7 +720,7 @@ int yx_json_to_record_text(yx_kind_t kind, const char *text, size_t len, void **
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return yx_diag_set(diag, YX_EINVAL, "line %d, column %d: %s", err.line, err.column,
-				   err.text);
+		                   err.text);
 	ret = yx_json_to_record(kind, root, record, diag);
 	json_decref(root);
 	return ret;
@@ -811,30 +807,20 @@ static json_t *value_to_json(const ProtobufCFieldDescriptor *f, const void *memb
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_INT32:
 	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-		return json_integer(*(const int32_t *)member);
+	case PROTOBUF_C_TYPE_SFIXED32: return json_integer(*(const int32_t *)member);
 	case PROTOBUF_C_TYPE_INT64:
 	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-		return json_integer((json_int_t)*(const int64_t *)member);
+	case PROTOBUF_C_TYPE_SFIXED64: return json_integer((json_int_t) * (const int64_t *)member);
 	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		return json_integer(*(const uint32_t *)member);
+	case PROTOBUF_C_TYPE_FIXED32: return json_integer(*(const uint32_t *)member);
 	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		return u64_to_json(*(const uint64_t *)member);
-	case PROTOBUF_C_TYPE_FLOAT:
-		return json_real(*(const float *)member);
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return json_real(*(const double *)member);
-	case PROTOBUF_C_TYPE_BOOL:
-		return json_boolean(*(const protobuf_c_boolean *)member);
-	case PROTOBUF_C_TYPE_ENUM:
-		return enum_to_json(f->descriptor, *(const int *)member);
-	case PROTOBUF_C_TYPE_STRING:
-		return string_to_json(*(char *const *)member);
-	case PROTOBUF_C_TYPE_BYTES:
-		return bytes_to_json(member);
+	case PROTOBUF_C_TYPE_FIXED64: return u64_to_json(*(const uint64_t *)member);
+	case PROTOBUF_C_TYPE_FLOAT: return json_real(*(const float *)member);
+	case PROTOBUF_C_TYPE_DOUBLE: return json_real(*(const double *)member);
+	case PROTOBUF_C_TYPE_BOOL: return json_boolean(*(const protobuf_c_boolean *)member);
+	case PROTOBUF_C_TYPE_ENUM: return enum_to_json(f->descriptor, *(const int *)member);
+	case PROTOBUF_C_TYPE_STRING: return string_to_json(*(char *const *)member);
+	case PROTOBUF_C_TYPE_BYTES: return bytes_to_json(member);
 	case PROTOBUF_C_TYPE_MESSAGE:
 		return message_to_json(*(ProtobufCMessage *const *)member, NULL);
 	}
@@ -889,7 +875,8 @@ static json_t *message_to_json(const ProtobufCMessage *m, const char *always)
 				continue;
 			v = json_array();
 			for (size_t k = 0; v && k < n; k++) {
-				if (json_array_append_new(v, value_to_json(f, arr + k * size)) != 0) {
+				if (json_array_append_new(v, value_to_json(f, arr + k * size)) !=
+				    0) {
 					json_decref(v);
 					v = NULL;
 				}
@@ -923,21 +910,23 @@ json_t *yx_change_to_json(const Yrdx__Change *c)
 
 	if (!obj)
 		return NULL;
-	fail |= json_object_set_new(obj, "kind", kind_name ? json_string(kind_name)
-							 : json_integer(c->kind));
+	fail |= json_object_set_new(obj, "kind",
+	                            kind_name ? json_string(kind_name) : json_integer(c->kind));
 	fail |= json_object_set_new(obj, "id", string_to_json(c->id));
 	fail |= json_object_set_new(obj, "origin", bytes_to_json(&c->origin));
 	fail |= json_object_set_new(obj, "seq", u64_to_json(c->seq));
 	fail |= json_object_set_new(obj, "time_ms", json_integer((json_int_t)c->time_ms));
 	if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE) {
-		fail |= json_object_set_new(obj, "tombstone",
-					    message_to_json((const ProtobufCMessage *)c->tombstone, NULL));
+		fail |= json_object_set_new(
+		        obj, "tombstone",
+		        message_to_json((const ProtobufCMessage *)c->tombstone, NULL));
 	} else if (body_kind != YX_KIND_NONE) {
 		/* The oneof member is found through the descriptor, like every other field. */
 		const ProtobufCFieldDescriptor *f =
-			protobuf_c_message_descriptor_get_field(c->base.descriptor, c->body_case);
+		        protobuf_c_message_descriptor_get_field(c->base.descriptor, c->body_case);
 		const void *body = *(void *const *)CMEMBER(c, f->offset);
-		fail |= json_object_set_new(obj, "record", message_to_json(body, kinds[body_kind].key));
+		fail |= json_object_set_new(obj, "record",
+		                            message_to_json(body, kinds[body_kind].key));
 	}
 	if (fail) {
 		json_decref(obj);
@@ -1095,7 +1084,7 @@ static int write_message(FILE *out, const ProtobufCMessage *m, const char *alway
 		size_t n = repeated ? *(const size_t *)CMEMBER(m, f->quantifier_offset) : 0;
 
 		if (repeated ? n == 0
-			     : !field_present(m, f) && !(always && strcmp(f->name, always) == 0))
+		             : !field_present(m, f) && !(always && strcmp(f->name, always) == 0))
 			continue;
 		if (!first)
 			putc_unlocked(',', out);

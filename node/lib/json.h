@@ -46,7 +46,7 @@ int yx_json_to_record(yx_kind_t kind, const json_t *obj, void **record, yx_diag_
  * duplicate keys rejected). A syntax error is YX_EINVAL with a diag
  * "line L, column C: <what>". */
 int yx_json_to_record_text(yx_kind_t kind, const char *text, size_t len, void **record,
-			   yx_diag_t *diag);
+                           yx_diag_t *diag);
 
 /* Frees a record from yx_json_to_record (or a Yrdx__Incubator * etc. unpacked with the
  * default allocator) and nulls the pointer; accepts NULL and a NULL *record. */
@@ -71,9 +71,9 @@ int yx_record_write_json(FILE *out, yx_kind_t kind, const void *record);
 
 /* ---- the same spellings for other text forms (csvrec.c) ---- */
 
-#define YX_ENUM_NAME_MAX 128  /* an enum value's output name, with its NUL */
-#define YX_ENUM_LIST_MAX 384  /* yx_enum_names' list, with its NUL */
-#define YX_WHY_MAX 80         /* a reason from yx_text_to_int / yx_text_to_uint */
+#define YX_ENUM_NAME_MAX 128 /* an enum value's output name, with its NUL */
+#define YX_ENUM_LIST_MAX 384 /* yx_enum_names' list, with its NUL */
+#define YX_WHY_MAX       80  /* a reason from yx_text_to_int / yx_text_to_uint */
 
 /* The value of enum d that text (NUL-terminated) names as JSON input accepts it: short or
  * full value name, any case, '-' for '_'. YX_OK with *value set, or YX_ENOTFOUND. */
@@ -81,8 +81,7 @@ int yx_enum_from_text(const ProtobufCEnumDescriptor *d, const char *text, int *v
 
 /* value's output name ("biomedicine") written into out (size bytes); returns out, or
  * NULL if d defines no such value (or out is too small). */
-const char *yx_enum_to_text(const ProtobufCEnumDescriptor *d, int value, char *out,
-			    size_t size);
+const char *yx_enum_to_text(const ProtobufCEnumDescriptor *d, int value, char *out, size_t size);
 
 /* "a, b, c": d's output names other than UNSPECIFIED, for "expected one of" messages;
  * cut with ", ..." if they do not fit. Returns out. */
@@ -93,8 +92,8 @@ const char *yx_enum_names(const ProtobufCEnumDescriptor *d, char out[YX_ENUM_LIS
  * ("not a decimal integer", "out of range (0..4294967295)", ...), worded as JSON input
  * words it. */
 int yx_text_to_int(const char *text, size_t len, int64_t min, int64_t max, int64_t *out,
-		   char why[YX_WHY_MAX]);
+                   char why[YX_WHY_MAX]);
 int yx_text_to_uint(const char *text, size_t len, uint64_t max, uint64_t *out,
-		    char why[YX_WHY_MAX]);
+                    char why[YX_WHY_MAX]);
 
 #endif

@@ -64,11 +64,12 @@ int yx_pubkey_parse(const char *text, uint8_t key[32], yx_diag_t *diag)
 	const char *end = NULL;
 	if (strlen(text) != YX_PUBKEY_TEXT_LEN ||
 	    sodium_base642bin(key, 32, text, YX_PUBKEY_TEXT_LEN, NULL, &len, &end,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    len != 32 || *end != '\0')
-		return yx_diag_set(diag, YX_EINVAL,
-				   "public key \"%.60s\": expected %d characters of base64 (32 bytes)",
-				   text, YX_PUBKEY_TEXT_LEN);
+		return yx_diag_set(
+		        diag, YX_EINVAL,
+		        "public key \"%.60s\": expected %d characters of base64 (32 bytes)", text,
+		        YX_PUBKEY_TEXT_LEN);
 	return YX_OK;
 }
 
@@ -87,10 +88,12 @@ int yx_identity_save(const yx_identity_t *id, const char *path)
 	}
 	/* The seed is the first half of libsodium's secret key; the rest is derived. */
 	sodium_bin2base64(seed, sizeof(seed), id->secret_key, crypto_sign_SEEDBYTES,
-			  sodium_base64_VARIANT_ORIGINAL);
+	                  sodium_base64_VARIANT_ORIGINAL);
 	yx_pubkey_format(id->public_key, pub);
-	fprintf(f, "# yrdx node key (Ed25519 seed). Secret: keep this file mode 0600.\n"
-		   "secret: %s\npublic: %s\n", seed, pub);
+	fprintf(f,
+	        "# yrdx node key (Ed25519 seed). Secret: keep this file mode 0600.\n"
+	        "secret: %s\npublic: %s\n",
+	        seed, pub);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
 		ret = -errno;
 	if (fclose(f) != 0 && ret == YX_OK)
@@ -106,7 +109,8 @@ out:
 static int key_field(const char *text, const char *name, char *out, size_t cap)
 {
 	size_t nlen = strlen(name);
-	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (const char *line = text; line && *line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		if (strncmp(line, name, nlen) != 0 || line[nlen] != ':')
 			continue;
 		const char *v = line + nlen + 1;
@@ -144,14 +148,16 @@ int yx_identity_load(const char *path, yx_identity_t **out, yx_diag_t *diag)
 		goto out;
 	}
 	if (st.st_mode & 077) {
-		ret = yx_diag_set(diag, YX_EKEYPERM,
-				  "%s: key file mode is %04o; it must be readable by its owner only "
-				  "(chmod 600 %s)", path, (unsigned)(st.st_mode & 07777), path);
+		ret = yx_diag_set(
+		        diag, YX_EKEYPERM,
+		        "%s: key file mode is %04o; it must be readable by its owner only "
+		        "(chmod 600 %s)",
+		        path, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
 	if (st.st_size > 4096) {
 		ret = yx_diag_set(diag, YX_EKEY, "%s: %lld bytes is too large for a key file", path,
-				  (long long)st.st_size);
+		                  (long long)st.st_size);
 		goto out;
 	}
 	text = sodium_malloc((size_t)st.st_size + 1);
@@ -168,10 +174,10 @@ int yx_identity_load(const char *path, yx_identity_t **out, yx_diag_t *diag)
 	size_t len = 0;
 	if (key_field(text, "secret", seed_text, sizeof(seed_text)) != 0 ||
 	    sodium_base642bin(seed, sizeof(seed), seed_text, strlen(seed_text), NULL, &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    len != sizeof(seed)) {
-		ret = yx_diag_set(diag, YX_EKEY, "%s: no valid \"secret:\" line (base64 of 32 bytes)",
-				  path);
+		ret = yx_diag_set(diag, YX_EKEY,
+		                  "%s: no valid \"secret:\" line (base64 of 32 bytes)", path);
 		goto out;
 	}
 	id = identity_alloc();
@@ -184,7 +190,8 @@ int yx_identity_load(const char *path, yx_identity_t **out, yx_diag_t *diag)
 		if (yx_pubkey_parse(pub_text, pub, NULL) != YX_OK ||
 		    sodium_memcmp(pub, id->public_key, 32) != 0) {
 			ret = yx_diag_set(diag, YX_EKEY,
-					  "%s: \"public:\" line does not match the secret key", path);
+			                  "%s: \"public:\" line does not match the secret key",
+			                  path);
 			goto out;
 		}
 	}
@@ -202,13 +209,12 @@ out:
 }
 
 void yx_identity_sign(const yx_identity_t *id, const uint8_t *msg, size_t len,
-		      uint8_t sig[YX_SIG_BYTES])
+                      uint8_t sig[YX_SIG_BYTES])
 {
 	crypto_sign_detached(sig, NULL, msg, len, id->secret_key);
 }
 
-int yx_identity_curve_keys(const yx_identity_t *id, uint8_t public_key[32],
-			   uint8_t secret_key[32])
+int yx_identity_curve_keys(const yx_identity_t *id, uint8_t public_key[32], uint8_t secret_key[32])
 {
 	if (crypto_sign_ed25519_pk_to_curve25519(public_key, id->public_key) != 0 ||
 	    crypto_sign_ed25519_sk_to_curve25519(secret_key, id->secret_key) != 0)
@@ -216,8 +222,8 @@ int yx_identity_curve_keys(const yx_identity_t *id, uint8_t public_key[32],
 	return YX_OK;
 }
 
-int yx_identity_unseal(const yx_identity_t *id, const uint8_t *box, size_t len,
-		       uint8_t **plain, size_t *plain_len)
+int yx_identity_unseal(const yx_identity_t *id, const uint8_t *box, size_t len, uint8_t **plain,
+                       size_t *plain_len)
 {
 	uint8_t cpk[32], csk[32];
 	int ret = YX_ECRYPTO;
@@ -249,7 +255,7 @@ int yx_pubkey_to_curve(const uint8_t ed25519[32], uint8_t x25519[32])
 }
 
 int yx_signature_verify(const uint8_t key[32], const uint8_t *msg, size_t len,
-			const uint8_t sig[YX_SIG_BYTES])
+                        const uint8_t sig[YX_SIG_BYTES])
 {
 	return crypto_sign_verify_detached(sig, msg, len, key) == 0 ? YX_OK : YX_ESIG;
 }

@@ -13,7 +13,7 @@
 #include "error.h"
 
 #define YX_PUBKEY_TEXT_LEN 44
-#define YX_SIG_BYTES 64
+#define YX_SIG_BYTES       64
 
 typedef struct yx_identity yx_identity_t;
 
@@ -41,21 +41,20 @@ const uint8_t *yx_identity_public(const yx_identity_t *id);
 
 /* Ed25519 detached signature of msg. */
 void yx_identity_sign(const yx_identity_t *id, const uint8_t *msg, size_t len,
-		      uint8_t sig[YX_SIG_BYTES]);
+                      uint8_t sig[YX_SIG_BYTES]);
 
 /* The X25519 (CURVE) key pair derived from the identity. secret must hold 32 bytes and
  * should be wiped by the caller after use. */
-int yx_identity_curve_keys(const yx_identity_t *id, uint8_t public_key[32],
-			   uint8_t secret_key[32]);
+int yx_identity_curve_keys(const yx_identity_t *id, uint8_t public_key[32], uint8_t secret_key[32]);
 
 /* Opens a sealed box addressed to this identity's X25519 key. Returns YX_OK and a
  * malloc'd plaintext, or YX_ECRYPTO if the box is not for this key or was altered. */
-int yx_identity_unseal(const yx_identity_t *id, const uint8_t *box, size_t len,
-		       uint8_t **plain, size_t *plain_len) __attribute__((warn_unused_result));
+int yx_identity_unseal(const yx_identity_t *id, const uint8_t *box, size_t len, uint8_t **plain,
+                       size_t *plain_len) __attribute__((warn_unused_result));
 
 /* The X25519 public key for an Ed25519 public key (for CURVE and sealing). */
 int yx_pubkey_to_curve(const uint8_t ed25519[32], uint8_t x25519[32])
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /* Text form of a public key into out (YX_PUBKEY_TEXT_LEN + 1 bytes). */
 void yx_pubkey_format(const uint8_t key[32], char out[YX_PUBKEY_TEXT_LEN + 1]);
@@ -65,6 +64,6 @@ int yx_pubkey_parse(const char *text, uint8_t key[32], yx_diag_t *diag);
 
 /* YX_OK if sig is a valid Ed25519 signature of msg by key, YX_ESIG otherwise. */
 int yx_signature_verify(const uint8_t key[32], const uint8_t *msg, size_t len,
-			const uint8_t sig[YX_SIG_BYTES]) __attribute__((warn_unused_result));
+                        const uint8_t sig[YX_SIG_BYTES]) __attribute__((warn_unused_result));
 
 #endif

@@ -13,8 +13,8 @@ int yx_log_level_from_name(const char *name);
 void yx_log(yx_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define yx_log_error(...) yx_log(YX_LOG_ERROR, __VA_ARGS__)
-#define yx_log_warn(...) yx_log(YX_LOG_WARN, __VA_ARGS__)
-#define yx_log_info(...) yx_log(YX_LOG_INFO, __VA_ARGS__)
+#define yx_log_warn(...)  yx_log(YX_LOG_WARN, __VA_ARGS__)
+#define yx_log_info(...)  yx_log(YX_LOG_INFO, __VA_ARGS__)
 #define yx_log_debug(...) yx_log(YX_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -13,9 +13,11 @@ int yx_industry_track(Yrdx__Industry i)
 	if (i >= YRDX__INDUSTRY__INDUSTRY_ELECTRONIC_INFORMATION &&
 	    i <= YRDX__INDUSTRY__INDUSTRY_FASHION_CONSUMER_GOODS)
 		return 3;
-	if (i >= YRDX__INDUSTRY__INDUSTRY_DIGITAL_ECONOMY && i <= YRDX__INDUSTRY__INDUSTRY_SMART_TERMINALS)
+	if (i >= YRDX__INDUSTRY__INDUSTRY_DIGITAL_ECONOMY &&
+	    i <= YRDX__INDUSTRY__INDUSTRY_SMART_TERMINALS)
 		return 4;
-	if (i >= YRDX__INDUSTRY__INDUSTRY_FUTURE_HEALTH && i <= YRDX__INDUSTRY__INDUSTRY_FUTURE_MATERIALS)
+	if (i >= YRDX__INDUSTRY__INDUSTRY_FUTURE_HEALTH &&
+	    i <= YRDX__INDUSTRY__INDUSTRY_FUTURE_MATERIALS)
 		return 5;
 	return 0;
 }
@@ -54,9 +56,9 @@ yx_match_t yx_match_park(const Yrdx__Enterprise *e, const Yrdx__Park *p)
 	bool hard = false;
 	for (size_t k = 0; k < e->n_qualifications; k++)
 		hard |= e->qualifications[k] == YRDX__QUALIFICATION__QUALIFICATION_HARD_TECH ||
-			e->qualifications[k] == YRDX__QUALIFICATION__QUALIFICATION_LITTLE_GIANT;
+		        e->qualifications[k] == YRDX__QUALIFICATION__QUALIFICATION_LITTLE_GIANT;
 	if (hard && (p->type == YRDX__PARK_TYPE__PARK_TYPE_HIGH_TECH_ZONE ||
-		     p->type == YRDX__PARK_TYPE__PARK_TYPE_SCI_TECH_DEMO_BASE))
+	             p->type == YRDX__PARK_TYPE__PARK_TYPE_SCI_TECH_DEMO_BASE))
 		m.hard_tech = 10;
 	m.total = m.industry + m.track + m.capacity + m.hard_tech;
 	return m;

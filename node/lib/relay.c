@@ -3,9 +3,9 @@
 #include <string.h>
 
 static const char *const state_names[] = {
-	[YX_CASE_PROPOSED] = "proposed", [YX_CASE_ACCEPTED] = "accepted",
-	[YX_CASE_DECLINED] = "declined", [YX_CASE_WITHDRAWN] = "withdrawn",
-	[YX_CASE_LANDED] = "landed",     [YX_CASE_CLOSED] = "closed",
+        [YX_CASE_PROPOSED] = "proposed", [YX_CASE_ACCEPTED] = "accepted",
+        [YX_CASE_DECLINED] = "declined", [YX_CASE_WITHDRAWN] = "withdrawn",
+        [YX_CASE_LANDED] = "landed",     [YX_CASE_CLOSED] = "closed",
 };
 
 const char *yx_case_state_name(yx_case_state_t state)
@@ -22,21 +22,30 @@ static const struct {
 	party_t by;
 	yx_case_state_t to;
 } steps[] = {
-	{YX_CASE_PROPOSED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, PARTY_DESTINATION, YX_CASE_ACCEPTED},
-	{YX_CASE_PROPOSED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE, PARTY_DESTINATION, YX_CASE_DECLINED},
-	{YX_CASE_PROPOSED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW, PARTY_SOURCE, YX_CASE_WITHDRAWN},
-	{YX_CASE_ACCEPTED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, PARTY_DESTINATION, YX_CASE_LANDED},
-	{YX_CASE_ACCEPTED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW, PARTY_SOURCE, YX_CASE_WITHDRAWN},
-	{YX_CASE_LANDED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE, PARTY_EITHER, YX_CASE_CLOSED},
-	{YX_CASE_DECLINED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE, PARTY_SOURCE, YX_CASE_CLOSED},
-	{YX_CASE_WITHDRAWN, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE, PARTY_SOURCE, YX_CASE_CLOSED},
+        {YX_CASE_PROPOSED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, PARTY_DESTINATION,
+         YX_CASE_ACCEPTED},
+        {YX_CASE_PROPOSED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE, PARTY_DESTINATION,
+         YX_CASE_DECLINED},
+        {YX_CASE_PROPOSED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW, PARTY_SOURCE,
+         YX_CASE_WITHDRAWN},
+        {YX_CASE_ACCEPTED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, PARTY_DESTINATION,
+         YX_CASE_LANDED},
+        {YX_CASE_ACCEPTED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW, PARTY_SOURCE,
+         YX_CASE_WITHDRAWN},
+        {YX_CASE_LANDED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE, PARTY_EITHER,
+         YX_CASE_CLOSED},
+        {YX_CASE_DECLINED, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE, PARTY_SOURCE,
+         YX_CASE_CLOSED},
+        {YX_CASE_WITHDRAWN, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE, PARTY_SOURCE,
+         YX_CASE_CLOSED},
 };
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))
 
 static const char *party_name(party_t p)
 {
-	return p == PARTY_SOURCE ? "the proposing city" : p == PARTY_DESTINATION ? "the destination city"
-										  : "either city";
+	return p == PARTY_SOURCE        ? "the proposing city"
+	       : p == PARTY_DESTINATION ? "the destination city"
+	                                : "either city";
 }
 
 static bool is_party(const yx_case_t *c, party_t p, const uint8_t who[YX_KEY_BYTES])
@@ -59,7 +68,8 @@ static bool answers(const yx_case_event_t *e, const yx_case_event_t *to)
 {
 	const Yrdx__ChangeRef *r = e->ev->answers;
 	return r && r->seq == to->seq && r->origin.len == YX_KEY_BYTES &&
-	       r->hash.len == YX_HASH_BYTES && memcmp(r->origin.data, to->origin, YX_KEY_BYTES) == 0 &&
+	       r->hash.len == YX_HASH_BYTES &&
+	       memcmp(r->origin.data, to->origin, YX_KEY_BYTES) == 0 &&
 	       memcmp(r->hash.data, to->hash, YX_HASH_BYTES) == 0;
 }
 
@@ -96,7 +106,8 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 		yx_case_event_t *next = NULL;
 		for (size_t i = 0; i < n; i++) {
 			yx_case_event_t *e = &events[i];
-			if (e->applied || strcmp(e->ev->case_id, case_id) != 0 || !answers(e, out->last))
+			if (e->applied || strcmp(e->ev->case_id, case_id) != 0 ||
+			    !answers(e, out->last))
 				continue;
 			int s = step_for(out->state, e->ev->type);
 			if (s < 0) {
@@ -109,7 +120,8 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 			}
 			if (next) {
 				/* Two legal answers: the lower hash wins, on every node alike. */
-				yx_case_event_t *loser = memcmp(e->hash, next->hash, YX_HASH_BYTES) < 0 ? next : e;
+				yx_case_event_t *loser =
+				        memcmp(e->hash, next->hash, YX_HASH_BYTES) < 0 ? next : e;
 				loser->note = "superseded by a concurrent step with a lower hash";
 				if (loser == next)
 					next = e;
@@ -129,17 +141,17 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 }
 
 int yx_case_check_step(const yx_case_t *c, Yrdx__RelayEventType type,
-		       const uint8_t author[YX_KEY_BYTES], yx_diag_t *diag)
+                       const uint8_t author[YX_KEY_BYTES], yx_diag_t *diag)
 {
 	const ProtobufCEnumValue *tv = protobuf_c_enum_descriptor_get_value(
-		&yrdx__relay_event_type__descriptor, (int)type);
+	        &yrdx__relay_event_type__descriptor, (int)type);
 	const char *tname = tv ? tv->name + strlen("RELAY_EVENT_TYPE_") : "?";
 	int s = step_for(c->state, type);
 	if (s < 0)
 		return yx_diag_set(diag, YX_EINVAL, "case %s is %s: %s is not a step from there",
-				   c->propose->ev->case_id, yx_case_state_name(c->state), tname);
+		                   c->propose->ev->case_id, yx_case_state_name(c->state), tname);
 	if (!is_party(c, steps[s].by, author))
 		return yx_diag_set(diag, YX_EINVAL, "case %s: %s belongs to %s, not to this node",
-				   c->propose->ev->case_id, tname, party_name(steps[s].by));
+		                   c->propose->ev->case_id, tname, party_name(steps[s].by));
 	return YX_OK;
 }

@@ -40,8 +40,8 @@ typedef struct {
 	uint8_t hash[YX_HASH_BYTES]; /* the change's chain hash: what answers name */
 	const Yrdx__RelayEvent *ev;
 	/* filled by yx_case_derive */
-	bool applied;      /* on the case's path */
-	const char *note;  /* why not, when not applied */
+	bool applied;     /* on the case's path */
+	const char *note; /* why not, when not applied */
 } yx_case_event_t;
 
 typedef struct {
@@ -50,7 +50,7 @@ typedef struct {
 	const yx_case_event_t *last;    /* the event that set the state */
 	uint8_t source[YX_KEY_BYTES];   /* proposer's node */
 	uint8_t destination[YX_KEY_BYTES];
-	size_t steps;                   /* events applied, PROPOSE included */
+	size_t steps; /* events applied, PROPOSE included */
 } yx_case_t;
 
 /* Name of a state, lower case ("proposed", ...). */
@@ -64,6 +64,6 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 /* Whether author may now add an event of type to the case: YX_OK, or YX_EINVAL with a
  * message saying who owns that step or which state it needs. */
 int yx_case_check_step(const yx_case_t *c, Yrdx__RelayEventType type,
-		       const uint8_t author[YX_KEY_BYTES], yx_diag_t *diag);
+                       const uint8_t author[YX_KEY_BYTES], yx_diag_t *diag);
 
 #endif

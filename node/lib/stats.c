@@ -6,14 +6,15 @@
 #include <string.h>
 
 const yx_plan_targets_t yx_plan_targets_2025 = {
-	.high_quality_incubators = 20,
-	.transformed_incubators = 200,
-	.by_qualification = {
-		[YRDX__QUALIFICATION__QUALIFICATION_TECH_SME] = 10000,
-		[YRDX__QUALIFICATION__QUALIFICATION_HIGH_TECH] = 2000,
-		[YRDX__QUALIFICATION__QUALIFICATION_GAZELLE] = 300,
-		[YRDX__QUALIFICATION__QUALIFICATION_LITTLE_GIANT] = 100,
-	},
+        .high_quality_incubators = 20,
+        .transformed_incubators = 200,
+        .by_qualification =
+                {
+                        [YRDX__QUALIFICATION__QUALIFICATION_TECH_SME] = 10000,
+                        [YRDX__QUALIFICATION__QUALIFICATION_HIGH_TECH] = 2000,
+                        [YRDX__QUALIFICATION__QUALIFICATION_GAZELLE] = 300,
+                        [YRDX__QUALIFICATION__QUALIFICATION_LITTLE_GIANT] = 100,
+                },
 };
 
 /* One enterprise record, reduced to what the counts need. */
@@ -46,8 +47,7 @@ static yx_city_stats_t *city_entry(yx_stats_t *st, uint32_t city)
 	return c;
 }
 
-static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-		 const Yrdx__Change *c)
+static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
 {
 	collect_t *cx = arg;
 	(void)origin;
@@ -83,7 +83,7 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
 		ent_t *x = &cx->ents[cx->n_ents++];
 		uint8_t h[8];
 		crypto_generichash(h, sizeof(h), (const uint8_t *)e->credit_code,
-				   strlen(e->credit_code), NULL, 0);
+		                   strlen(e->credit_code), NULL, 0);
 		memcpy(&x->code_hash, h, 8);
 		x->time_ms = c->time_ms;
 		x->city = e->city;

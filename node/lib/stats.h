@@ -12,14 +12,14 @@
 
 #include "store.h"
 
-#define YX_TIERS 4          /* IncubatorTier values */
+#define YX_TIERS          4 /* IncubatorTier values */
 #define YX_QUALIFICATIONS 6 /* Qualification values */
 
 typedef struct {
-	uint32_t city;                            /* GB/T 2260; 0 for the federation */
+	uint32_t city; /* GB/T 2260; 0 for the federation */
 	uint64_t incubators;
-	uint64_t incubators_by_tier[YX_TIERS];    /* index: IncubatorTier */
-	uint64_t incubators_transformed;          /* 专业化、品牌化、国际化转型升级 */
+	uint64_t incubators_by_tier[YX_TIERS]; /* index: IncubatorTier */
+	uint64_t incubators_transformed;       /* 专业化、品牌化、国际化转型升级 */
 	uint64_t enterprises;
 	uint64_t enterprises_by_qualification[YX_QUALIFICATIONS]; /* index: Qualification */
 	uint64_t parks;
@@ -33,8 +33,8 @@ typedef struct {
 
 /* The plan's 2025 targets (《实施方案》 工作目标); 0 where it names no number. */
 typedef struct {
-	uint64_t high_quality_incubators;   /* 不少于20家高质量孵化器 */
-	uint64_t transformed_incubators;    /* 不少于200家孵化器转型升级 */
+	uint64_t high_quality_incubators;             /* 不少于20家高质量孵化器 */
+	uint64_t transformed_incubators;              /* 不少于200家孵化器转型升级 */
 	uint64_t by_qualification[YX_QUALIFICATIONS]; /* 1万 / 2000 / 300 / 100 / 一批 */
 } yx_plan_targets_t;
 

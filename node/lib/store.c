@@ -12,23 +12,36 @@
 #include "validate.h"
 
 #define DEFAULT_MAP_SIZE ((size_t)16 << 30)
-#define MAX_ORIGINS 4096
-#define LOG_HDR (2 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, kind, H, D */
-#define LOG_H 2
-#define LOG_D (2 + YX_HASH_BYTES)
-#define LOG_FLAG_STUB 1
-#define HEAD_VAL (YX_HASH_BYTES + 8 + YX_SIG_BYTES)
-#define TIP_VAL (8 + YX_HASH_BYTES)
+#define MAX_ORIGINS      4096
+#define LOG_HDR          (2 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, kind, H, D */
+#define LOG_H            2
+#define LOG_D            (2 + YX_HASH_BYTES)
+#define LOG_FLAG_STUB    1
+#define HEAD_VAL         (YX_HASH_BYTES + 8 + YX_SIG_BYTES)
+#define TIP_VAL          (8 + YX_HASH_BYTES)
 /* kind(1) | origin id(4) | record id */
 #define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
 #define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + STATE_KEY_MAX)
 
-enum { DB_META, DB_ORIGINS, DB_LOG, DB_HEADS, DB_VECTOR, DB_STATE, DB_IDX_CREDIT,
-       DB_IDX_INCUBATOR, DB_IDX_PARK, DB_IDX_INDUSTRY, DB_ARRIVAL, DB_CURSORS, DB_COUNT };
+enum {
+	DB_META,
+	DB_ORIGINS,
+	DB_LOG,
+	DB_HEADS,
+	DB_VECTOR,
+	DB_STATE,
+	DB_IDX_CREDIT,
+	DB_IDX_INCUBATOR,
+	DB_IDX_PARK,
+	DB_IDX_INDUSTRY,
+	DB_ARRIVAL,
+	DB_CURSORS,
+	DB_COUNT
+};
 
 static const char *const db_names[DB_COUNT] = {
-	"meta", "origins", "log", "heads", "vector", "state", "idx_credit",
-	"idx_incubator", "idx_park", "idx_industry", "arrival", "cursors",
+        "meta",       "origins",       "log",      "heads",        "vector",  "state",
+        "idx_credit", "idx_incubator", "idx_park", "idx_industry", "arrival", "cursors",
 };
 
 /* The write set of a transaction: state and index changes wait here and are applied in
@@ -69,13 +82,13 @@ struct yx_batch {
 	MDB_txn *txn;
 	const yx_identity_t *id;
 	uint32_t origin_id;
-	uint64_t seq;            /* last seq written */
-	uint64_t head_seq;       /* last seq covered by a head written in this batch */
+	uint64_t seq;                /* last seq written */
+	uint64_t head_seq;           /* last seq covered by a head written in this batch */
 	uint8_t hash[YX_HASH_BYTES]; /* H(seq) */
 	size_t count;
 	int64_t time_ms;
-	uint64_t arrival;        /* last arrival number */
-	yx_head_t last_head;     /* the most recent head written in this batch */
+	uint64_t arrival;    /* last arrival number */
+	yx_head_t last_head; /* the most recent head written in this batch */
 	pending_t pending;
 };
 
@@ -154,7 +167,7 @@ static int db_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_v
 }
 
 static int db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val,
-		  size_t vlen, unsigned flags)
+                  size_t vlen, unsigned flags)
 {
 	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
 	return lmdb_error(mdb_put(txn, dbi, &k, &v, flags), "put");
@@ -178,12 +191,12 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag
 	uint32_t version = be32_get(v.mv_data);
 	if (version > YX_SCHEMA_VERSION)
 		return yx_diag_set(diag, YX_ENEWER,
-				   "store schema version %u is newer than this build's %u",
-				   version, YX_SCHEMA_VERSION);
+		                   "store schema version %u is newer than this build's %u", version,
+		                   YX_SCHEMA_VERSION);
 	if (version < YX_SCHEMA_VERSION)
 		return yx_diag_set(diag, YX_ESCHEMA,
-				   "store schema version %u is older than this build's %u", version,
-				   YX_SCHEMA_VERSION);
+		                   "store schema version %u is older than this build's %u", version,
+		                   YX_SCHEMA_VERSION);
 	return YX_OK;
 }
 
@@ -210,7 +223,7 @@ static int load_origins(yx_store_t *s, MDB_txn *txn)
 }
 
 int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t **out,
-		  yx_diag_t *diag)
+                  yx_diag_t *diag)
 {
 	int ret;
 	MDB_txn *txn = NULL;
@@ -245,8 +258,8 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 	mdb_env_set_maxdbs(s->env, DB_COUNT);
 	mdb_env_set_maxreaders(s->env, 254);
 	mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE);
-	ret = lmdb_error(mdb_env_open(s->env, dir, (readonly ? MDB_RDONLY : 0) | MDB_NOTLS,
-				      0600), "open environment");
+	ret = lmdb_error(mdb_env_open(s->env, dir, (readonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0600),
+	                 "open environment");
 	if (ret) {
 		yx_diag_set(diag, ret, "%s: cannot open store: %s", dir, yx_strerror(ret));
 		goto out;
@@ -257,7 +270,7 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 		int rc = mdb_dbi_open(txn, db_names[i], readonly ? 0 : MDB_CREATE, &s->dbi[i]);
 		if (rc == MDB_NOTFOUND) {
 			ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"%s\" database", dir,
-					  db_names[i]);
+			                  db_names[i]);
 			goto out;
 		}
 		if ((ret = lmdb_error(rc, "open database")))
@@ -298,7 +311,7 @@ void yx_store_close(yx_store_t **store)
 /* Local id of origin, or YX_ENOTFOUND. Re-reads the table on a miss, since another
  * process may have added origins since this handle loaded it. */
 static int origin_lookup(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_BYTES],
-			 uint32_t *id)
+                         uint32_t *id)
 {
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t i = 0; i < s->n_origins; i++)
@@ -319,7 +332,7 @@ static int origin_lookup(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KE
  * is only extended; an aborted txn leaves a stale extra entry that load_origins drops
  * at the next miss, and a re-used id is simply re-written identically. */
 static int origin_intern(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_BYTES],
-			 uint32_t *id)
+                         uint32_t *id)
 {
 	int ret = origin_lookup(s, txn, origin, id);
 	if (ret != YX_ENOTFOUND)
@@ -336,7 +349,7 @@ static int origin_intern(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KE
 }
 
 static int tip_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t *seq,
-		    uint8_t hash[YX_HASH_BYTES])
+                    uint8_t hash[YX_HASH_BYTES])
 {
 	uint8_t key[4];
 	MDB_val v;
@@ -357,7 +370,7 @@ static int tip_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t *seq,
 }
 
 static int tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
-		     const uint8_t hash[YX_HASH_BYTES])
+                     const uint8_t hash[YX_HASH_BYTES])
 {
 	uint8_t key[4], val[TIP_VAL];
 	be32_put(key, oid);
@@ -374,7 +387,7 @@ static void log_key(uint8_t key[12], uint32_t oid, uint64_t seq)
 
 /* H(seq) of origin from its log; zeros for seq 0. */
 static int log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
-		    uint8_t hash[YX_HASH_BYTES])
+                    uint8_t hash[YX_HASH_BYTES])
 {
 	if (seq == 0) {
 		memset(hash, 0, YX_HASH_BYTES);
@@ -395,8 +408,8 @@ static int log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 /* kind is the change's record kind (tombstones included), 0 for a stub: kept beside the
  * bytes so a sender can apply its sharing policy without decoding every change. */
 static int log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
-		     const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
-		     yx_kind_t kind, const uint8_t *bytes, size_t len)
+                     const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
+                     yx_kind_t kind, const uint8_t *bytes, size_t len)
 {
 	uint8_t key[12];
 	MDB_val k = {12, key}, v = {LOG_HDR + (bytes ? len : 0), NULL};
@@ -452,7 +465,7 @@ typedef struct {
 } index_op_t;
 
 static int pending_push(pending_t *p, int db, const uint8_t *key, size_t klen, uint32_t slot,
-			uint32_t oid, uint64_t seq, bool tombstone)
+                        uint32_t oid, uint64_t seq, bool tombstone)
 {
 	if (p->n_ops == p->cap_ops) {
 		size_t cap = p->cap_ops ? p->cap_ops * 2 : 4096;
@@ -473,8 +486,8 @@ static int pending_push(pending_t *p, int db, const uint8_t *key, size_t klen, u
 		p->keys_cap = cap;
 	}
 	memcpy(p->keys + p->keys_len, key, klen);
-	p->ops[p->n_ops++] = (pending_op_t){(uint32_t)p->keys_len, (uint16_t)klen, (uint8_t)db,
-					    tombstone, slot, oid, seq};
+	p->ops[p->n_ops++] = (pending_op_t){
+	        (uint32_t)p->keys_len, (uint16_t)klen, (uint8_t)db, tombstone, slot, oid, seq};
 	p->keys_len += klen;
 	return YX_OK;
 }
@@ -494,7 +507,8 @@ static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, b
 	memcpy(key, term, tlen);
 	size_t klen = tlen;
 	if (text)
-		key[klen++] = 0; /* ids hold no control characters (validate.c): the term ends here */
+		key[klen++] =
+		        0; /* ids hold no control characters (validate.c): the term ends here */
 	memcpy(key + klen, op->skey, op->sklen);
 	klen += op->sklen;
 	if (op->mode == INDEX_COLLECT) {
@@ -503,7 +517,7 @@ static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, b
 	}
 	MDB_val k = {klen, key}, v = {0, ""};
 	int rc = op->mode == INDEX_DEL ? mdb_del(op->txn, op->s->dbi[db], &k, NULL)
-				       : mdb_put(op->txn, op->s->dbi[db], &k, &v, 0);
+	                               : mdb_put(op->txn, op->s->dbi[db], &k, &v, 0);
 	if (rc == MDB_NOTFOUND && op->mode == INDEX_DEL)
 		rc = 0;
 	op->ret = lmdb_error(rc, "index");
@@ -533,7 +547,8 @@ static int index_record(index_op_t op, const Yrdx__Change *c)
 {
 	switch (c->body_case) {
 	case YRDX__CHANGE__BODY_INCUBATOR:
-		index_industries(&op, c->incubator->focus_industries, c->incubator->n_focus_industries);
+		index_industries(&op, c->incubator->focus_industries,
+		                 c->incubator->n_focus_industries);
 		break;
 	case YRDX__CHANGE__BODY_ENTERPRISE:
 		for (size_t i = 0; i < c->enterprise->n_incubator_ids; i++)
@@ -556,15 +571,14 @@ static int index_record(index_op_t op, const Yrdx__Change *c)
 	case YRDX__CHANGE__BODY_EVALUATION:
 		index_text(&op, DB_IDX_INCUBATOR, c->evaluation->incubator_id);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return op.ret;
 }
 
 /* The decoded change at (oid, seq); caller frees. */
 static int log_read_change(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
-			   Yrdx__Change **out)
+                           Yrdx__Change **out)
 {
 	uint8_t key[12];
 	MDB_val v;
@@ -587,7 +601,7 @@ static bool kind_is_fed(yx_kind_t kind)
 /* Queues change (oid, seq) to become the current version of its record; relay events and
  * joint participations also get their arrival number now (an append). */
 static int state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, uint64_t seq,
-		       const Yrdx__Change *c, uint64_t *arrival)
+                       const Yrdx__Change *c, uint64_t *arrival)
 {
 	uint8_t skey[STATE_KEY_MAX];
 	yx_kind_t kind = (yx_kind_t)c->kind;
@@ -597,7 +611,7 @@ static int state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, 
 	int ret = pending_push(p, DB_STATE, skey, sklen, slot, oid, seq, tombstone);
 	if (ret == YX_OK && !tombstone)
 		ret = index_record((index_op_t){s, txn, skey, sklen, INDEX_COLLECT, p, slot, YX_OK},
-				   c);
+		                   c);
 	if (ret == YX_OK && kind_is_fed(kind)) {
 		uint8_t akey[8], aval[12];
 		be64_put(akey, ++*arrival);
@@ -629,22 +643,23 @@ static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, cons
 	int ret, rc;
 	be64_put(sval, op->seq);
 	rc = op->tombstone ? mdb_get(txn, s->dbi[DB_STATE], &k, &v)
-			   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, MDB_NOOVERWRITE);
+	                   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST || (op->tombstone && rc == 0)) {
 		Yrdx__Change *old = NULL;
 		if (v.mv_size != 8)
 			return YX_ECORRUPT;
 		ret = log_read_change(s, txn, op->oid, be64_get(v.mv_data), &old);
 		if (ret == YX_OK)
-			ret = index_record((index_op_t){s, txn, key, op->key_len, INDEX_DEL, NULL, 0,
-							YX_OK}, old);
+			ret = index_record(
+			        (index_op_t){s, txn, key, op->key_len, INDEX_DEL, NULL, 0, YX_OK},
+			        old);
 		yx_change_free(&old);
 		if (ret)
 			return ret;
 		v.mv_data = sval;
 		v.mv_size = 8;
 		rc = op->tombstone ? mdb_del(txn, s->dbi[DB_STATE], &k, NULL)
-				   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, 0);
+		                   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, 0);
 	} else if (op->tombstone && rc == MDB_NOTFOUND) {
 		rc = 0; /* retraction of a record never seen here (e.g. withheld) */
 	}
@@ -687,7 +702,8 @@ static int pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
 			if (cur)
 				mdb_cursor_close(cur);
 			cur = NULL;
-			if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[op->db], &cur), "cursor")))
+			if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[op->db], &cur),
+			                      "cursor")))
 				goto out;
 			cur_db = op->db;
 		}
@@ -801,16 +817,16 @@ static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *di
 	ret = yx_change_encode(c, &bytes, &len);
 	if (ret == YX_ETOOBIG)
 		return yx_diag_set(diag, ret, "%s %s: encoded change exceeds %d bytes",
-				   yx_kind_name((yx_kind_t)c->kind), c->id, YX_MAX_CHANGE_BYTES);
+		                   yx_kind_name((yx_kind_t)c->kind), c->id, YX_MAX_CHANGE_BYTES);
 	if (ret)
 		return ret;
 	yx_chain_digest(bytes, len, digest);
 	yx_chain_link(b->hash, digest, hash);
 	ret = log_write(b->store, b->txn, b->origin_id, c->seq, hash, digest, (yx_kind_t)c->kind,
-			bytes, len);
+	                bytes, len);
 	if (ret == YX_OK)
 		ret = state_queue(b->store, b->txn, &b->pending, b->origin_id, c->seq, c,
-				  &b->arrival);
+		                  &b->arrival);
 	if (ret == YX_OK && b->pending.keys_len > PENDING_FLUSH_BYTES)
 		ret = pending_flush(b->store, b->txn, &b->pending);
 	free(bytes);
@@ -840,7 +856,8 @@ static bool same_record(const ProtobufCMessage *a, const ProtobufCMessage *b)
 {
 	if (!a || !b || a->descriptor != b->descriptor)
 		return false;
-	size_t la = protobuf_c_message_get_packed_size(a), lb = protobuf_c_message_get_packed_size(b);
+	size_t la = protobuf_c_message_get_packed_size(a),
+	       lb = protobuf_c_message_get_packed_size(b);
 	if (la != lb)
 		return false;
 	uint8_t *pa = malloc(la ? la : 1), *pb = malloc(lb ? lb : 1);
@@ -860,13 +877,15 @@ int yx_batch_put_if_changed(yx_batch_t *b, const Yrdx__Change *c, bool *written,
 	uint8_t skey[STATE_KEY_MAX];
 	MDB_val v;
 	*written = false;
-	if (c->id && strlen(c->id) <= YX_MAX_ID_LEN && c->body_case != YRDX__CHANGE__BODY_TOMBSTONE) {
+	if (c->id && strlen(c->id) <= YX_MAX_ID_LEN &&
+	    c->body_case != YRDX__CHANGE__BODY_TOMBSTONE) {
 		size_t sklen = state_key(skey, (yx_kind_t)c->kind, b->origin_id, c->id);
-		if (db_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v) == YX_OK && v.mv_size == 8) {
+		if (db_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v) == YX_OK &&
+		    v.mv_size == 8) {
 			Yrdx__Change *cur = NULL;
-			bool same = log_read_change(b->store, b->txn, b->origin_id, be64_get(v.mv_data),
-						    &cur) == YX_OK &&
-				    same_record(yx_change_body(cur), yx_change_body(c));
+			bool same = log_read_change(b->store, b->txn, b->origin_id,
+			                            be64_get(v.mv_data), &cur) == YX_OK &&
+			            same_record(yx_change_body(cur), yx_change_body(c));
 			yx_change_free(&cur);
 			if (same)
 				return YX_OK;
@@ -878,7 +897,7 @@ int yx_batch_put_if_changed(yx_batch_t *b, const Yrdx__Change *c, bool *written,
 }
 
 int yx_batch_retract(yx_batch_t *b, yx_kind_t kind, const char *id, const char *reason,
-		     yx_diag_t *diag)
+                     yx_diag_t *diag)
 {
 	uint8_t skey[STATE_KEY_MAX];
 	MDB_val v;
@@ -894,7 +913,7 @@ int yx_batch_retract(yx_batch_t *b, yx_kind_t kind, const char *id, const char *
 		ret = db_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v);
 	if (ret == YX_ENOTFOUND)
 		return yx_diag_set(diag, ret, "%s \"%s\": no such record of this node",
-				   yx_kind_name(kind), id);
+		                   yx_kind_name(kind), id);
 	if (ret)
 		return ret;
 	t.reason = (char *)(reason ? reason : "");
@@ -985,34 +1004,33 @@ static void hex8(const uint8_t *key, char out[17])
 
 /* Checks one full change against its expected envelope; ECHAIN/EDECODE/EINVAL. */
 static int verify_change(const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-			 const uint8_t prev[YX_HASH_BYTES], const Yrdx__Change *c,
-			 const char *who, yx_diag_t *diag)
+                         const uint8_t prev[YX_HASH_BYTES], const Yrdx__Change *c, const char *who,
+                         yx_diag_t *diag)
 {
 	if (c->origin.len != YX_KEY_BYTES || memcmp(c->origin.data, origin, YX_KEY_BYTES) != 0)
-		return yx_diag_set(diag, YX_ECHAIN, "%s seq %llu: change names another origin",
-				   who, (unsigned long long)seq);
+		return yx_diag_set(diag, YX_ECHAIN, "%s seq %llu: change names another origin", who,
+		                   (unsigned long long)seq);
 	if (c->seq != seq)
 		return yx_diag_set(diag, YX_ECHAIN, "%s seq %llu: change carries seq %llu", who,
-				   (unsigned long long)seq, (unsigned long long)c->seq);
+		                   (unsigned long long)seq, (unsigned long long)c->seq);
 	if (c->prev_hash.len != YX_HASH_BYTES ||
 	    memcmp(c->prev_hash.data, prev, YX_HASH_BYTES) != 0)
 		return yx_diag_set(diag, YX_ECHAIN,
-				   "%s seq %llu: prev_hash does not match the hash of seq %llu", who,
-				   (unsigned long long)seq, (unsigned long long)(seq - 1));
+		                   "%s seq %llu: prev_hash does not match the hash of seq %llu",
+		                   who, (unsigned long long)seq, (unsigned long long)(seq - 1));
 	yx_diag_t vd;
 	if (yx_validate_change(c, &vd) != YX_OK)
-		return yx_diag_set(diag, YX_EINVAL, "%s seq %llu: %s", who,
-				   (unsigned long long)seq, vd.msg);
+		return yx_diag_set(diag, YX_EINVAL, "%s seq %llu: %s", who, (unsigned long long)seq,
+		                   vd.msg);
 	return YX_OK;
 }
 
-int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
-		     const yx_entry_t *e, size_t n, const yx_head_t *head, size_t *appended,
-		     yx_diag_t *diag)
+int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const yx_entry_t *e,
+                     size_t n, const yx_head_t *head, size_t *appended, yx_diag_t *diag)
 {
 	yx_store_t *s = r->store;
 	uint8_t tip_hash[YX_HASH_BYTES], prev[YX_HASH_BYTES];
-	uint8_t (*hashes)[YX_HASH_BYTES] = NULL, (*digests)[YX_HASH_BYTES] = NULL;
+	uint8_t(*hashes)[YX_HASH_BYTES] = NULL, (*digests)[YX_HASH_BYTES] = NULL;
 	Yrdx__Change **changes = NULL;
 	uint64_t tip = 0;
 	uint32_t oid = 0;
@@ -1025,18 +1043,22 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 		*appended = 0;
 	if (n == 0 || n > YX_HEAD_INTERVAL)
 		return yx_diag_set(diag, n ? YX_ETOOBIG : YX_EDECODE,
-				   "origin %s: segment of %zu entries (1..%d allowed)", who, n,
-				   YX_HEAD_INTERVAL);
+		                   "origin %s: segment of %zu entries (1..%d allowed)", who, n,
+		                   YX_HEAD_INTERVAL);
 	if (memcmp(head->origin, origin, YX_KEY_BYTES) != 0)
 		return yx_diag_set(diag, YX_ESIG, "origin %s: head signed for another origin", who);
 	for (size_t i = 0; i < n; i++)
 		if (e[i].seq != e[0].seq + i || (!e[i].bytes && !e[i].digest))
-			return yx_diag_set(diag, YX_EDECODE, "origin %s: entry %zu malformed or out "
-					   "of sequence", who, i);
+			return yx_diag_set(diag, YX_EDECODE,
+			                   "origin %s: entry %zu malformed or out "
+			                   "of sequence",
+			                   who, i);
 	if (head->seq != e[n - 1].seq)
-		return yx_diag_set(diag, YX_ECHAIN, "origin %s: head at seq %llu does not close the "
-				   "segment ending at %llu", who, (unsigned long long)head->seq,
-				   (unsigned long long)e[n - 1].seq);
+		return yx_diag_set(diag, YX_ECHAIN,
+		                   "origin %s: head at seq %llu does not close the "
+		                   "segment ending at %llu",
+		                   who, (unsigned long long)head->seq,
+		                   (unsigned long long)e[n - 1].seq);
 	if (e[0].seq == 0)
 		return yx_diag_set(diag, YX_EDECODE, "origin %s: seq 0 does not exist", who);
 
@@ -1047,9 +1069,10 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 	if (known && (ret = tip_read(s, r->txn, oid, &tip, tip_hash)))
 		return ret;
 	if (e[0].seq > tip + 1)
-		return yx_diag_set(diag, YX_EGAP, "origin %s: segment starts at seq %llu but the "
-				   "local log ends at %llu", who, (unsigned long long)e[0].seq,
-				   (unsigned long long)tip);
+		return yx_diag_set(diag, YX_EGAP,
+		                   "origin %s: segment starts at seq %llu but the "
+		                   "local log ends at %llu",
+		                   who, (unsigned long long)e[0].seq, (unsigned long long)tip);
 	if ((ret = known ? log_hash(s, r->txn, oid, e[0].seq - 1, prev) : YX_OK))
 		return ret;
 	if (!known)
@@ -1071,7 +1094,7 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].bytes && e[i].len > YX_MAX_CHANGE_BYTES) {
 			ret = yx_diag_set(diag, YX_ETOOBIG, "origin %s seq %llu: %zu bytes", who,
-					  (unsigned long long)e[i].seq, e[i].len);
+			                  (unsigned long long)e[i].seq, e[i].len);
 			goto out;
 		}
 		if (e[i].bytes)
@@ -1082,15 +1105,16 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 		memcpy(link, hashes[i], YX_HASH_BYTES);
 	}
 	if (sodium_memcmp(link, head->hash, YX_HASH_BYTES) != 0) {
-		ret = yx_diag_set(diag, YX_ECHAIN, "origin %s: seq %llu..%llu do not hash to the "
-				  "head at seq %llu (altered or out of chain)", who,
-				  (unsigned long long)e[0].seq, (unsigned long long)head->seq,
-				  (unsigned long long)head->seq);
+		ret = yx_diag_set(diag, YX_ECHAIN,
+		                  "origin %s: seq %llu..%llu do not hash to the "
+		                  "head at seq %llu (altered or out of chain)",
+		                  who, (unsigned long long)e[0].seq, (unsigned long long)head->seq,
+		                  (unsigned long long)head->seq);
 		goto out;
 	}
 	if (yx_head_verify(head) != YX_OK) {
 		ret = yx_diag_set(diag, YX_ESIG, "origin %s: head at seq %llu has a bad signature",
-				  who, (unsigned long long)head->seq);
+		                  who, (unsigned long long)head->seq);
 		goto out;
 	}
 	for (size_t i = 0; i < n && e[i].seq <= tip; i++) {
@@ -1098,9 +1122,10 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 		if ((ret = log_hash(s, r->txn, oid, e[i].seq, have)))
 			goto out;
 		if (sodium_memcmp(have, hashes[i], YX_HASH_BYTES) != 0) {
-			ret = yx_diag_set(diag, YX_EFORK, "origin %s seq %llu: signed hash differs "
-					  "from the stored change (fork)", who,
-					  (unsigned long long)e[i].seq);
+			ret = yx_diag_set(diag, YX_EFORK,
+			                  "origin %s seq %llu: signed hash differs "
+			                  "from the stored change (fork)",
+			                  who, (unsigned long long)e[i].seq);
 			goto out;
 		}
 	}
@@ -1113,7 +1138,7 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 		ret = yx_change_decode(e[i].bytes, e[i].len, &changes[i]);
 		if (ret) {
 			yx_diag_set(diag, ret, "origin %s seq %llu: not a change message", who,
-				    (unsigned long long)e[i].seq);
+			            (unsigned long long)e[i].seq);
 			goto out;
 		}
 		if ((ret = verify_change(origin, e[i].seq, want_prev, changes[i], who, diag)))
@@ -1127,11 +1152,11 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES],
 		if (e[i].seq <= tip)
 			continue;
 		ret = log_write(s, r->txn, oid, e[i].seq, hashes[i], digests[i],
-				changes[i] ? (yx_kind_t)changes[i]->kind : YX_KIND_NONE, e[i].bytes,
-				e[i].len);
+		                changes[i] ? (yx_kind_t)changes[i]->kind : YX_KIND_NONE, e[i].bytes,
+		                e[i].len);
 		if (ret == YX_OK && changes[i])
 			ret = state_queue(s, r->txn, &r->pending, oid, e[i].seq, changes[i],
-					  &r->arrival);
+			                  &r->arrival);
 		if (ret)
 			goto out;
 	}
@@ -1182,8 +1207,8 @@ void yx_remote_abort(yx_remote_t **txn)
 }
 
 int yx_store_append_verified(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES],
-			     const yx_entry_t *entries, size_t n, const yx_head_t *head,
-			     size_t *appended, yx_diag_t *diag)
+                             const yx_entry_t *entries, size_t n, const yx_head_t *head,
+                             size_t *appended, yx_diag_t *diag)
 {
 	yx_remote_t *r = NULL;
 	int ret = yx_remote_begin(s, &r);
@@ -1198,8 +1223,8 @@ int yx_store_append_verified(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES],
 
 /* ---- reads --------------------------------------------------------------------------- */
 
-int yx_store_get(yx_store_t *s, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES],
-		 const char *id, Yrdx__Change **out)
+int yx_store_get(yx_store_t *s, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES], const char *id,
+                 Yrdx__Change **out)
 {
 	MDB_txn *txn = NULL;
 	MDB_val v;
@@ -1227,7 +1252,7 @@ out:
 
 /* Calls fn for the current record named by state key skey (read in txn). */
 static int visit_state_key(yx_store_t *s, MDB_txn *txn, const uint8_t *skey, size_t sklen,
-			   uint64_t seq, yx_record_fn fn, void *arg)
+                           uint64_t seq, yx_record_fn fn, void *arg)
 {
 	Yrdx__Change *c = NULL;
 	if (sklen < 5)
@@ -1245,10 +1270,10 @@ static int visit_state_key(yx_store_t *s, MDB_txn *txn, const uint8_t *skey, siz
 }
 
 int yx_store_find(yx_store_t *s, yx_index_t index, const void *term, size_t term_len,
-		  yx_record_fn fn, void *arg)
+                  yx_record_fn fn, void *arg)
 {
 	static const int dbs[YX_INDEX_COUNT] = {DB_IDX_CREDIT, DB_IDX_INCUBATOR, DB_IDX_PARK,
-						 DB_IDX_INDUSTRY};
+	                                        DB_IDX_INDUSTRY};
 	uint8_t prefix[YX_MAX_ID_LEN + 1];
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
@@ -1315,7 +1340,7 @@ int yx_store_scan(yx_store_t *s, yx_kind_t kind, yx_record_fn fn, void *arg)
 			goto out;
 		}
 		if ((ret = visit_state_key(s, txn, k.mv_data, k.mv_size, be64_get(v.mv_data), fn,
-					   arg)))
+		                           arg)))
 			goto out;
 	}
 	if (rc != MDB_NOTFOUND && rc != 0)
@@ -1331,8 +1356,8 @@ out:
  * On success the caller closes both with cursor_done; k and v hold the entry (rc says
  * whether there was one: 0 or MDB_NOTFOUND). */
 static int origin_cursor(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], int db, uint64_t seq,
-			 MDB_txn **txn, MDB_cursor **cur, uint32_t *oid, MDB_val *k, MDB_val *v,
-			 uint8_t key[12], int *rc)
+                         MDB_txn **txn, MDB_cursor **cur, uint32_t *oid, MDB_val *k, MDB_val *v,
+                         uint8_t key[12], int *rc)
 {
 	int ret;
 	*txn = NULL;
@@ -1364,14 +1389,15 @@ static void cursor_done(MDB_txn *txn, MDB_cursor *cur)
 }
 
 int yx_store_log_iterate(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from_seq,
-			 yx_log_fn fn, void *arg)
+                         yx_log_fn fn, void *arg)
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	uint8_t key[12];
 	uint32_t oid;
-	int rc, ret = origin_cursor(s, origin, DB_LOG, from_seq, &txn, &cur, &oid, &k, &v, key, &rc);
+	int rc, ret = origin_cursor(s, origin, DB_LOG, from_seq, &txn, &cur, &oid, &k, &v, key,
+	                            &rc);
 	if (ret)
 		return ret;
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -1384,7 +1410,7 @@ int yx_store_log_iterate(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint
 		}
 		bool stub = p[0] & LOG_FLAG_STUB;
 		ret = fn(arg, be64_get((const uint8_t *)k.mv_data + 4), (yx_kind_t)p[1], p + LOG_H,
-			 p + LOG_D, stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
+		         p + LOG_D, stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
 		if (ret)
 			goto out;
 	}
@@ -1396,14 +1422,15 @@ out:
 }
 
 int yx_store_head_find(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t min_seq,
-		       yx_head_t *head)
+                       yx_head_t *head)
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	uint8_t key[12];
 	uint32_t oid;
-	int rc, ret = origin_cursor(s, origin, DB_HEADS, min_seq, &txn, &cur, &oid, &k, &v, key, &rc);
+	int rc, ret = origin_cursor(s, origin, DB_HEADS, min_seq, &txn, &cur, &oid, &k, &v, key,
+	                            &rc);
 	if (ret)
 		return ret;
 	if (rc == 0 && (k.mv_size != 12 || be32_get(k.mv_data) != oid))
@@ -1467,7 +1494,7 @@ out:
 }
 
 int yx_store_hash(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-		  uint8_t hash[YX_HASH_BYTES])
+                  uint8_t hash[YX_HASH_BYTES])
 {
 	MDB_txn *txn = NULL;
 	uint32_t oid;
@@ -1563,7 +1590,7 @@ static void tip_digest_update(crypto_generichash_state *st, const yx_tip_t *t)
 }
 
 int yx_store_origin_digest(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES],
-			   uint8_t digest[YX_HASH_BYTES])
+                           uint8_t digest[YX_HASH_BYTES])
 {
 	yx_tip_t tip;
 	int ret = yx_store_tip(s, origin, &tip);
@@ -1636,7 +1663,7 @@ static int verify_origin(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_diag_t *d
 		const uint8_t *p = v.mv_data;
 		if (seq != expect || v.mv_size < LOG_HDR) {
 			ret = yx_diag_set(diag, YX_ECHAIN, "origin %s: log entry %llu missing", who,
-					  (unsigned long long)expect);
+			                  (unsigned long long)expect);
 			goto out;
 		}
 		if (p[0] & LOG_FLAG_STUB) {
@@ -1645,26 +1672,29 @@ static int verify_origin(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_diag_t *d
 			Yrdx__Change *c = NULL;
 			yx_chain_digest(p + LOG_HDR, v.mv_size - LOG_HDR, digest);
 			if (memcmp(digest, p + LOG_D, YX_HASH_BYTES) != 0) {
-				ret = yx_diag_set(diag, YX_ECORRUPT, "origin %s seq %llu: change bytes "
-						  "do not match their stored digest", who,
-						  (unsigned long long)seq);
+				ret = yx_diag_set(diag, YX_ECORRUPT,
+				                  "origin %s seq %llu: change bytes "
+				                  "do not match their stored digest",
+				                  who, (unsigned long long)seq);
 				goto out;
 			}
 			ret = yx_change_decode(p + LOG_HDR, v.mv_size - LOG_HDR, &c);
 			if (ret == YX_OK)
 				ret = verify_change(s->origins[oid], seq, prev, c, who, diag);
 			else
-				yx_diag_set(diag, ret, "origin %s seq %llu: undecodable change", who,
-					    (unsigned long long)seq);
+				yx_diag_set(diag, ret, "origin %s seq %llu: undecodable change",
+				            who, (unsigned long long)seq);
 			yx_change_free(&c);
 			if (ret)
 				goto out;
 		}
 		yx_chain_link(prev, digest, hash);
 		if (memcmp(hash, p + LOG_H, YX_HASH_BYTES) != 0) {
-			ret = yx_diag_set(diag, YX_ECHAIN, "origin %s seq %llu: stored hash does not "
-					  "follow from seq %llu", who, (unsigned long long)seq,
-					  (unsigned long long)(seq - 1));
+			ret = yx_diag_set(diag, YX_ECHAIN,
+			                  "origin %s seq %llu: stored hash does not "
+			                  "follow from seq %llu",
+			                  who, (unsigned long long)seq,
+			                  (unsigned long long)(seq - 1));
 			goto out;
 		}
 		memcpy(prev, hash, YX_HASH_BYTES);
@@ -1676,17 +1706,21 @@ static int verify_origin(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_diag_t *d
 			memcpy(h.origin, s->origins[oid], YX_KEY_BYTES);
 			h.seq = be64_get((const uint8_t *)hk.mv_data + 4);
 			if (hv.mv_size != HEAD_VAL || h.seq != seq) {
-				ret = yx_diag_set(diag, YX_ECORRUPT, "origin %s: head at seq %llu is "
-						  "malformed or has no log entry", who,
-						  (unsigned long long)h.seq);
+				ret = yx_diag_set(diag, YX_ECORRUPT,
+				                  "origin %s: head at seq %llu is "
+				                  "malformed or has no log entry",
+				                  who, (unsigned long long)h.seq);
 				goto out;
 			}
 			memcpy(h.hash, hp, YX_HASH_BYTES);
 			h.time_ms = (int64_t)be64_get(hp + YX_HASH_BYTES);
 			memcpy(h.signature, hp + YX_HASH_BYTES + 8, YX_SIG_BYTES);
-			if (memcmp(h.hash, hash, YX_HASH_BYTES) != 0 || yx_head_verify(&h) != YX_OK) {
-				ret = yx_diag_set(diag, YX_ESIG, "origin %s: head at seq %llu does not "
-						  "verify", who, (unsigned long long)seq);
+			if (memcmp(h.hash, hash, YX_HASH_BYTES) != 0 ||
+			    yx_head_verify(&h) != YX_OK) {
+				ret = yx_diag_set(diag, YX_ESIG,
+				                  "origin %s: head at seq %llu does not "
+				                  "verify",
+				                  who, (unsigned long long)seq);
 				goto out;
 			}
 			hrc = mdb_cursor_get(hcur, &hk, &hv, MDB_NEXT);
@@ -1697,9 +1731,10 @@ static int verify_origin(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_diag_t *d
 		goto out;
 	}
 	if (expect - 1 != tip || memcmp(prev, tip_hash, YX_HASH_BYTES) != 0)
-		ret = yx_diag_set(diag, YX_ECHAIN, "origin %s: log ends at seq %llu but the vector "
-				  "says %llu", who, (unsigned long long)(expect - 1),
-				  (unsigned long long)tip);
+		ret = yx_diag_set(diag, YX_ECHAIN,
+		                  "origin %s: log ends at seq %llu but the vector "
+		                  "says %llu",
+		                  who, (unsigned long long)(expect - 1), (unsigned long long)tip);
 out:
 	if (cur)
 		mdb_cursor_close(cur);
@@ -1729,7 +1764,8 @@ int yx_store_backup(yx_store_t *s, const char *dest, yx_diag_t *diag)
 		return yx_diag_set(diag, -errno, "%s: %s", dest, strerror(errno));
 	snprintf(path, sizeof(path), "%s/data.mdb", dest);
 	if (stat(path, &st) == 0)
-		return yx_diag_set(diag, -EEXIST, "%s already holds a store; refusing to overwrite", dest);
+		return yx_diag_set(diag, -EEXIST, "%s already holds a store; refusing to overwrite",
+		                   dest);
 	/* mdb_env_copy2 reads one snapshot in a read transaction: writers are not blocked. */
 	int ret = lmdb_error(mdb_env_copy2(s->env, dest, MDB_CP_COMPACT), "backup");
 	if (ret)

@@ -47,7 +47,7 @@ enum {
  * the default (16 GiB, sparse). Returns YX_ENEWER / YX_ESCHEMA on a schema mismatch,
  * -ENOENT if missing and not creating. Caller closes with yx_store_close. */
 int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t **out,
-		  yx_diag_t *diag);
+                  yx_diag_t *diag);
 
 /* Closes and nulls the pointer; accepts NULL. An open batch must be finished first. */
 void yx_store_close(yx_store_t **store);
@@ -68,12 +68,12 @@ int yx_batch_put(yx_batch_t *batch, const Yrdx__Change *change, yx_diag_t *diag)
  * (as committed before this batch) has the same body: re-importing a registry changes
  * nothing. *written tells which happened. */
 int yx_batch_put_if_changed(yx_batch_t *batch, const Yrdx__Change *change, bool *written,
-			    yx_diag_t *diag);
+                            yx_diag_t *diag);
 
 /* Appends a tombstone for this node's record (kind, id). YX_ENOTFOUND if no such live
  * record. */
 int yx_batch_retract(yx_batch_t *batch, yx_kind_t kind, const char *id, const char *reason,
-		     yx_diag_t *diag);
+                     yx_diag_t *diag);
 
 /* The seq the next change of this batch will get. */
 uint64_t yx_batch_next_seq(const yx_batch_t *batch);
@@ -94,7 +94,7 @@ void yx_batch_abort(yx_batch_t **batch);
 /* One entry of a received segment: change bytes, or a stub carrying only its digest. */
 typedef struct {
 	uint64_t seq;
-	const uint8_t *bytes;  /* NULL for a stub */
+	const uint8_t *bytes; /* NULL for a stub */
 	size_t len;
 	const uint8_t *digest; /* YX_HASH_BYTES, stubs only */
 } yx_entry_t;
@@ -112,8 +112,8 @@ int yx_remote_begin(yx_store_t *store, yx_remote_t **out);
  *   YX_ETOOBIG more than YX_HEAD_INTERVAL entries
  * *appended (may be NULL) receives how many entries were new. */
 int yx_remote_append(yx_remote_t *txn, const uint8_t origin[YX_KEY_BYTES],
-		     const yx_entry_t *entries, size_t n, const yx_head_t *head,
-		     size_t *appended, yx_diag_t *diag) __attribute__((warn_unused_result));
+                     const yx_entry_t *entries, size_t n, const yx_head_t *head, size_t *appended,
+                     yx_diag_t *diag) __attribute__((warn_unused_result));
 
 /* Commits durably; frees and nulls either way. */
 int yx_remote_commit(yx_remote_t **txn);
@@ -121,16 +121,15 @@ void yx_remote_abort(yx_remote_t **txn);
 
 /* begin + append + commit: one segment in its own transaction. */
 int yx_store_append_verified(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
-			     const yx_entry_t *entries, size_t n, const yx_head_t *head,
-			     size_t *appended, yx_diag_t *diag)
-	__attribute__((warn_unused_result));
+                             const yx_entry_t *entries, size_t n, const yx_head_t *head,
+                             size_t *appended, yx_diag_t *diag) __attribute__((warn_unused_result));
 
 /* ---- reads (each call reads one consistent snapshot) ------------------------------ */
 
 /* The current version of origin's record (kind, id), decoded; caller frees with
  * yx_change_free. YX_ENOTFOUND if absent or retracted. */
 int yx_store_get(yx_store_t *store, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES],
-		 const char *id, Yrdx__Change **out);
+                 const char *id, Yrdx__Change **out);
 
 typedef enum {
 	YX_INDEX_CREDIT_CODE, /* relay events, joint participations by enterprise */
@@ -143,11 +142,11 @@ typedef enum {
 /* Called with each current record found; return non-zero to stop (that value is then
  * returned by the iterating function). change is valid only during the call. */
 typedef int (*yx_record_fn)(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-			    const Yrdx__Change *change);
+                            const Yrdx__Change *change);
 
 /* Every current record whose index entry equals term (term_len bytes). */
 int yx_store_find(yx_store_t *store, yx_index_t index, const void *term, size_t term_len,
-		  yx_record_fn fn, void *arg);
+                  yx_record_fn fn, void *arg);
 
 /* Every current record of kind (all kinds if YX_KIND_NONE), in key order. */
 int yx_store_scan(yx_store_t *store, yx_kind_t kind, yx_record_fn fn, void *arg);
@@ -155,7 +154,7 @@ int yx_store_scan(yx_store_t *store, yx_kind_t kind, yx_record_fn fn, void *arg)
 /* Called with each arrival after a cursor: its local arrival number n, and the current
  * decoded change (valid only during the call). Return non-zero to stop. */
 typedef int (*yx_arrival_fn)(void *arg, uint64_t n, const uint8_t origin[YX_KEY_BYTES],
-			     uint64_t seq, const Yrdx__Change *change);
+                             uint64_t seq, const Yrdx__Change *change);
 
 /* Relay events and joint participations in the order they arrived at this node, from
  * arrival number after + 1 on: the feed's cursor. */
@@ -163,21 +162,20 @@ int yx_store_arrivals(yx_store_t *store, uint64_t after, yx_arrival_fn fn, void 
 
 /* Called with each log entry: bytes is NULL for a stub, kind is YX_KIND_NONE for a stub.
  * Return non-zero to stop. */
-typedef int (*yx_log_fn)(void *arg, uint64_t seq, yx_kind_t kind,
-			 const uint8_t hash[YX_HASH_BYTES],
-			 const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len);
+typedef int (*yx_log_fn)(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
+                         const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len);
 
 /* origin's log from seq from_seq on. YX_ENOTFOUND if the origin is unknown. */
-int yx_store_log_iterate(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
-			 uint64_t from_seq, yx_log_fn fn, void *arg);
+int yx_store_log_iterate(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES], uint64_t from_seq,
+                         yx_log_fn fn, void *arg);
 
 /* The chain hash H(seq) of origin's change seq (what events answering it name). */
 int yx_store_hash(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-		  uint8_t hash[YX_HASH_BYTES]);
+                  uint8_t hash[YX_HASH_BYTES]);
 
 /* The first signed head of origin at seq >= min_seq. YX_ENOTFOUND if none. */
-int yx_store_head_find(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
-		       uint64_t min_seq, yx_head_t *head);
+int yx_store_head_find(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES], uint64_t min_seq,
+                       yx_head_t *head);
 
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
@@ -200,7 +198,7 @@ int yx_store_tip(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES], yx_tip_t
 /* Per-origin digest: BLAKE2b over (origin, seq, H(seq)) of its tip, which commits to the
  * whole log. Two stores holding the same changes of origin have the same digest. */
 int yx_store_origin_digest(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES],
-			   uint8_t digest[YX_HASH_BYTES]);
+                           uint8_t digest[YX_HASH_BYTES]);
 
 /* Digest of the whole store: BLAKE2b over every tip in origin order. */
 int yx_store_digest(yx_store_t *store, uint8_t digest[YX_HASH_BYTES]);

@@ -6,10 +6,10 @@
 
 /* Validation is a run of independent checks in field order; the first failure is the one
  * reported, so every check either returns YX_OK or fills the diag and stops the run. */
-#define TRY(expr) \
-	do { \
+#define TRY(expr)                            \
+	do {                                 \
 		if ((ret = (expr)) != YX_OK) \
-			goto out; \
+			goto out;            \
 	} while (0)
 
 /* Room for a field name with an index and a nested member, e.g.
@@ -34,7 +34,7 @@ _Static_assert(sizeof(Yrdx__Qualification) == sizeof(int), "protobuf-c enums are
 static const char credit_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 static const unsigned credit_weights[YX_CREDIT_CODE_LEN - 1] = {
-	1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 };
 
 static int credit_value(char c)
@@ -50,21 +50,50 @@ static const struct {
 	uint32_t code;
 	const char *name;
 } cities[] = {
-	{310000, "上海"},
-	/* Jiangsu */
-	{320100, "南京"}, {320200, "无锡"}, {320300, "徐州"}, {320400, "常州"},
-	{320500, "苏州"}, {320600, "南通"}, {320700, "连云港"}, {320800, "淮安"},
-	{320900, "盐城"}, {321000, "扬州"}, {321100, "镇江"}, {321200, "泰州"},
-	{321300, "宿迁"},
-	/* Zhejiang */
-	{330100, "杭州"}, {330200, "宁波"}, {330300, "温州"}, {330400, "嘉兴"},
-	{330500, "湖州"}, {330600, "绍兴"}, {330700, "金华"}, {330800, "衢州"},
-	{330900, "舟山"}, {331000, "台州"}, {331100, "丽水"},
-	/* Anhui (341400 巢湖 was dissolved in 2011) */
-	{340100, "合肥"}, {340200, "芜湖"}, {340300, "蚌埠"}, {340400, "淮南"},
-	{340500, "马鞍山"}, {340600, "淮北"}, {340700, "铜陵"}, {340800, "安庆"},
-	{341000, "黄山"}, {341100, "滁州"}, {341200, "阜阳"}, {341300, "宿州"},
-	{341500, "六安"}, {341600, "亳州"}, {341700, "池州"}, {341800, "宣城"},
+        {310000, "上海"},
+        /* Jiangsu */
+        {320100, "南京"},
+        {320200, "无锡"},
+        {320300, "徐州"},
+        {320400, "常州"},
+        {320500, "苏州"},
+        {320600, "南通"},
+        {320700, "连云港"},
+        {320800, "淮安"},
+        {320900, "盐城"},
+        {321000, "扬州"},
+        {321100, "镇江"},
+        {321200, "泰州"},
+        {321300, "宿迁"},
+        /* Zhejiang */
+        {330100, "杭州"},
+        {330200, "宁波"},
+        {330300, "温州"},
+        {330400, "嘉兴"},
+        {330500, "湖州"},
+        {330600, "绍兴"},
+        {330700, "金华"},
+        {330800, "衢州"},
+        {330900, "舟山"},
+        {331000, "台州"},
+        {331100, "丽水"},
+        /* Anhui (341400 巢湖 was dissolved in 2011) */
+        {340100, "合肥"},
+        {340200, "芜湖"},
+        {340300, "蚌埠"},
+        {340400, "淮南"},
+        {340500, "马鞍山"},
+        {340600, "淮北"},
+        {340700, "铜陵"},
+        {340800, "安庆"},
+        {341000, "黄山"},
+        {341100, "滁州"},
+        {341200, "阜阳"},
+        {341300, "宿州"},
+        {341500, "六安"},
+        {341600, "亳州"},
+        {341700, "池州"},
+        {341800, "宣城"},
 };
 
 /* ---- strings ---- */
@@ -163,10 +192,10 @@ static const char *field_member(char *buf, const char *field, const char *member
 }
 
 typedef enum {
-	STR_ID,      /* required record, case or period id */
-	STR_OPT_ID,  /* an id that may be left empty */
-	STR_NAME,    /* required official name */
-	STR_TEXT,    /* optional free text: notes, roles, reasons */
+	STR_ID,     /* required record, case or period id */
+	STR_OPT_ID, /* an id that may be left empty */
+	STR_NAME,   /* required official name */
+	STR_TEXT,   /* optional free text: notes, roles, reasons */
 } str_class_t;
 
 /* What each class of string may hold. Ids and names are single-line (they are keys and
@@ -176,10 +205,10 @@ static const struct {
 	bool required;
 	bool multiline;
 } str_rules[] = {
-	[STR_ID] = {YX_MAX_ID_LEN, true, false},
-	[STR_OPT_ID] = {YX_MAX_ID_LEN, false, false},
-	[STR_NAME] = {YX_MAX_NAME_LEN, true, false},
-	[STR_TEXT] = {YX_MAX_TEXT_LEN, false, true},
+        [STR_ID] = {YX_MAX_ID_LEN, true, false},
+        [STR_OPT_ID] = {YX_MAX_ID_LEN, false, false},
+        [STR_NAME] = {YX_MAX_NAME_LEN, true, false},
+        [STR_TEXT] = {YX_MAX_TEXT_LEN, false, true},
 };
 
 static int check_str(const char *s, str_class_t cls, const char *field, yx_diag_t *diag)
@@ -202,7 +231,7 @@ static int check_str(const char *s, str_class_t cls, const char *field, yx_diag_
 	}
 	if (len > str_rules[cls].max) {
 		yx_diag_set(diag, ret, "%s: %s: %zu bytes, at most %zu", field,
-			    quote(q, sizeof(q), s), len, str_rules[cls].max);
+		            quote(q, sizeof(q), s), len, str_rules[cls].max);
 		goto out;
 	}
 	for (p = (const unsigned char *)s; *p;) {
@@ -210,13 +239,13 @@ static int check_str(const char *s, str_class_t cls, const char *field, yx_diag_
 		size_t at = (size_t)(p - (const unsigned char *)s) + 1;
 		if (n == 0) {
 			yx_diag_set(diag, ret, "%s: %s: invalid UTF-8 at byte %zu", field,
-				    quote(q, sizeof(q), s), at);
+			            quote(q, sizeof(q), s), at);
 			goto out;
 		}
 		if (n == 1 && (*p < 0x20 || *p == 0x7F) &&
 		    !(str_rules[cls].multiline && (*p == '\n' || *p == '\r' || *p == '\t'))) {
 			yx_diag_set(diag, ret, "%s: %s: control character 0x%02X at byte %zu",
-				    field, quote(q, sizeof(q), s), *p, at);
+			            field, quote(q, sizeof(q), s), *p, at);
 			goto out;
 		}
 		p += n;
@@ -232,7 +261,7 @@ static int check_count(size_t n, const char *field, yx_diag_t *diag)
 
 	if (n > YX_MAX_REPEATED)
 		ret = yx_diag_set(diag, YX_EINVAL, "%s: %zu entries, at most %d", field, n,
-				  YX_MAX_REPEATED);
+		                  YX_MAX_REPEATED);
 	return ret;
 }
 
@@ -262,7 +291,7 @@ static const char *enum_value_name(const ProtobufCEnumDescriptor *d, int v)
 /* protobuf-c keeps enum numbers it does not know, so the range is whatever the generated
  * descriptor lists, not a hard-coded maximum. */
 static int check_enum(int v, const ProtobufCEnumDescriptor *d, bool required, const char *field,
-		      yx_diag_t *diag)
+                      yx_diag_t *diag)
 {
 	int ret = YX_EINVAL;
 
@@ -281,7 +310,7 @@ out:
 
 /* A repeated enum is a set: every entry meaningful (no UNSPECIFIED), none twice. */
 static int check_enum_list(const void *values, size_t n, const ProtobufCEnumDescriptor *d,
-			   const char *field, yx_diag_t *diag)
+                           const char *field, yx_diag_t *diag)
 {
 	const int *v = values;
 	int ret;
@@ -295,7 +324,7 @@ static int check_enum_list(const void *values, size_t n, const ProtobufCEnumDesc
 			if (v[j] == v[i]) {
 				field_at(f, field, i);
 				ret = yx_diag_set(diag, YX_EINVAL, "%s: %s repeats %s[%zu]", f,
-						  enum_value_name(d, v[i]), field, j);
+				                  enum_value_name(d, v[i]), field, j);
 				goto out;
 			}
 		}
@@ -313,7 +342,7 @@ static int check_key32(const ProtobufCBinaryData *b, const char *field, yx_diag_
 
 	if (b->len != YX_KEY_BYTES)
 		ret = yx_diag_set(diag, YX_EINVAL, "%s: %zu bytes, expected %d", field, b->len,
-				  YX_KEY_BYTES);
+		                  YX_KEY_BYTES);
 	return ret;
 }
 
@@ -325,8 +354,9 @@ static int check_city(uint32_t code, const char *field, yx_diag_t *diag)
 		ret = yx_diag_set(diag, YX_EINVAL, "%s: must be set (GB/T 2260 city code)", field);
 	else if (!yx_city_name(code))
 		ret = yx_diag_set(diag, YX_EINVAL,
-				  "%s: %u is not a Yangtze River Delta prefecture-level city "
-				  "(GB/T 2260)", field, code);
+		                  "%s: %u is not a Yangtze River Delta prefecture-level city "
+		                  "(GB/T 2260)",
+		                  field, code);
 	return ret;
 }
 
@@ -356,11 +386,11 @@ static int check_incubator(const Yrdx__Incubator *m, yx_diag_t *diag)
 	TRY(check_city(m->city, "incubator.city", diag));
 	TRY(check_enum(m->tier, &yrdx__incubator_tier__descriptor, true, "incubator.tier", diag));
 	TRY(check_enum(m->operator_type, &yrdx__operator_type__descriptor, true,
-		       "incubator.operator_type", diag));
-	TRY(check_enum_list(m->focus_industries, m->n_focus_industries,
-			    &yrdx__industry__descriptor, "incubator.focus_industries", diag));
+	               "incubator.operator_type", diag));
+	TRY(check_enum_list(m->focus_industries, m->n_focus_industries, &yrdx__industry__descriptor,
+	                    "incubator.focus_industries", diag));
 	TRY(check_enum_list(m->platforms, m->n_platforms, &yrdx__service_platform__descriptor,
-			    "incubator.platforms", diag));
+	                    "incubator.platforms", diag));
 out:
 	return ret;
 }
@@ -373,12 +403,12 @@ static int check_enterprise(const Yrdx__Enterprise *m, yx_diag_t *diag)
 	TRY(check_str(m->name, STR_NAME, "enterprise.name", diag));
 	TRY(check_city(m->city, "enterprise.city", diag));
 	TRY(check_enum(m->stage, &yrdx__enterprise_stage__descriptor, true, "enterprise.stage",
-		       diag));
+	               diag));
 	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids, "enterprise.incubator_ids", diag));
 	TRY(check_enum_list(m->industries, m->n_industries, &yrdx__industry__descriptor,
-			    "enterprise.industries", diag));
+	                    "enterprise.industries", diag));
 	TRY(check_enum_list(m->qualifications, m->n_qualifications,
-			    &yrdx__qualification__descriptor, "enterprise.qualifications", diag));
+	                    &yrdx__qualification__descriptor, "enterprise.qualifications", diag));
 	TRY(check_str(m->park_id, STR_OPT_ID, "enterprise.park_id", diag));
 out:
 	return ret;
@@ -393,7 +423,7 @@ static int check_park(const Yrdx__Park *m, yx_diag_t *diag)
 	TRY(check_city(m->city, "park.city", diag));
 	TRY(check_enum(m->type, &yrdx__park_type__descriptor, true, "park.type", diag));
 	TRY(check_enum_list(m->industries, m->n_industries, &yrdx__industry__descriptor,
-			    "park.industries", diag));
+	                    "park.industries", diag));
 out:
 	return ret;
 }
@@ -403,20 +433,21 @@ out:
 static int check_relay_event(const Yrdx__RelayEvent *m, yx_diag_t *diag)
 {
 	const char *propose = enum_value_name(&yrdx__relay_event_type__descriptor,
-					      YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE);
+	                                      YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE);
 	bool is_propose = m->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE;
 	int ret;
 
 	TRY(check_str(m->id, STR_ID, "relay_event.id", diag));
 	TRY(check_str(m->case_id, STR_ID, "relay_event.case_id", diag));
 	TRY(check_enum(m->type, &yrdx__relay_event_type__descriptor, true, "relay_event.type",
-		       diag));
+	               diag));
 	TRY(yx_credit_code_check(m->credit_code, "relay_event.credit_code", diag));
-	TRY(check_str(m->source_incubator_id, STR_OPT_ID, "relay_event.source_incubator_id",
-		      diag));
+	TRY(check_str(m->source_incubator_id, STR_OPT_ID, "relay_event.source_incubator_id", diag));
 	if (is_propose && m->destination_node.len == 0) {
-		ret = yx_diag_set(diag, YX_EINVAL, "relay_event.destination_node: missing, "
-				  "required for %s", propose);
+		ret = yx_diag_set(diag, YX_EINVAL,
+		                  "relay_event.destination_node: missing, "
+		                  "required for %s",
+		                  propose);
 		goto out;
 	}
 	if (m->destination_node.len)
@@ -424,20 +455,21 @@ static int check_relay_event(const Yrdx__RelayEvent *m, yx_diag_t *diag)
 	TRY(check_str(m->park_id, STR_OPT_ID, "relay_event.park_id", diag));
 	if (is_propose && m->answers) {
 		ret = yx_diag_set(diag, YX_EINVAL, "relay_event.answers: must be unset for %s",
-				  propose);
+		                  propose);
 		goto out;
 	}
 	if (!is_propose && !m->answers) {
 		ret = yx_diag_set(diag, YX_EINVAL, "relay_event.answers: missing, required for %s",
-				  enum_value_name(&yrdx__relay_event_type__descriptor, m->type));
+		                  enum_value_name(&yrdx__relay_event_type__descriptor, m->type));
 		goto out;
 	}
 	if (m->answers)
 		TRY(check_ref(m->answers, "relay_event.answers", diag));
 	TRY(check_str(m->note, STR_TEXT, "relay_event.note", diag));
 	if (m->sealed_dossier.len > YX_MAX_DOSSIER_BYTES) {
-		ret = yx_diag_set(diag, YX_EINVAL, "relay_event.sealed_dossier: %zu bytes, at most %d",
-				  m->sealed_dossier.len, YX_MAX_DOSSIER_BYTES);
+		ret = yx_diag_set(diag, YX_EINVAL,
+		                  "relay_event.sealed_dossier: %zu bytes, at most %d",
+		                  m->sealed_dossier.len, YX_MAX_DOSSIER_BYTES);
 		goto out;
 	}
 out:
@@ -454,7 +486,7 @@ static int check_joint(const Yrdx__JointParticipation *m, yx_diag_t *diag)
 	TRY(check_str(m->id, STR_ID, "joint_participation.id", diag));
 	if (m->n_parties < 2) {
 		ret = yx_diag_set(diag, YX_EINVAL, "%s: %zu entries, at least 2", parties,
-				  m->n_parties);
+		                  m->n_parties);
 		goto out;
 	}
 	TRY(check_count(m->n_parties, parties, diag));
@@ -464,13 +496,13 @@ static int check_joint(const Yrdx__JointParticipation *m, yx_diag_t *diag)
 		for (size_t j = 0; j < i; j++) {
 			if (memcmp(m->parties[j].data, m->parties[i].data, YX_KEY_BYTES) == 0) {
 				ret = yx_diag_set(diag, YX_EINVAL, "%s: repeats %s[%zu]", f,
-						  parties, j);
+				                  parties, j);
 				goto out;
 			}
 		}
 	}
-	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids,
-			  "joint_participation.incubator_ids", diag));
+	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids, "joint_participation.incubator_ids",
+	                  diag));
 	TRY(yx_credit_code_check(m->credit_code, "joint_participation.credit_code", diag));
 	TRY(check_str(m->incubator_id, STR_ID, "joint_participation.incubator_id", diag));
 	TRY(check_str(m->role, STR_TEXT, "joint_participation.role", diag));
@@ -497,25 +529,25 @@ static int check_evaluation(const Yrdx__Evaluation *m, yx_diag_t *diag)
 			goto out;
 		}
 		TRY(check_enum(s->dimension, &yrdx__evaluation_dimension__descriptor, true,
-			       field_member(g, f, "dimension"), diag));
+		               field_member(g, f, "dimension"), diag));
 		for (size_t j = 0; j < i; j++) {
 			if (m->scores[j]->dimension == s->dimension) {
-				ret = yx_diag_set(diag, YX_EINVAL, "%s: %s repeats %s[%zu]", g,
-						  enum_value_name(
-							  &yrdx__evaluation_dimension__descriptor,
-							  s->dimension),
-						  scores, j);
+				ret = yx_diag_set(
+				        diag, YX_EINVAL, "%s: %s repeats %s[%zu]", g,
+				        enum_value_name(&yrdx__evaluation_dimension__descriptor,
+				                        s->dimension),
+				        scores, j);
 				goto out;
 			}
 		}
 		if (s->score > 100) {
 			ret = yx_diag_set(diag, YX_EINVAL, "%s.score: %u, expected 0..100", f,
-					  s->score);
+			                  s->score);
 			goto out;
 		}
 	}
 	TRY(check_enum(m->result, &yrdx__milestone_result__descriptor, true, "evaluation.result",
-		       diag));
+	               diag));
 out:
 	return ret;
 }
@@ -575,7 +607,7 @@ int yx_credit_code_check(const char *code, const char *field, yx_diag_t *diag)
 	quote(q, sizeof(q), code);
 	if (len == 0) {
 		yx_diag_set(diag, ret, "%s: %s: empty, expected %d characters", field, q,
-			    YX_CREDIT_CODE_LEN);
+		            YX_CREDIT_CODE_LEN);
 		goto out;
 	}
 	/* Non-ASCII first: a full-width digit would otherwise surface as a confusing length. */
@@ -583,38 +615,42 @@ int yx_credit_code_check(const char *code, const char *field, yx_diag_t *diag)
 		unsigned char c = (unsigned char)code[i];
 		if (c < 0x20 || c >= 0x7F) {
 			yx_diag_set(diag, ret, "%s: %s: byte 0x%02X at position %zu is not allowed",
-				    field, q, c, i + 1);
+			            field, q, c, i + 1);
 			goto out;
 		}
 	}
 	if (len != YX_CREDIT_CODE_LEN) {
 		yx_diag_set(diag, ret, "%s: %s: length %zu, expected %d", field, q, len,
-			    YX_CREDIT_CODE_LEN);
+		            YX_CREDIT_CODE_LEN);
 		goto out;
 	}
 	for (i = 0; i < len; i++) {
 		char c = code[i];
 		if (c >= 'a' && c <= 'z') {
-			yx_diag_set(diag, ret, "%s: %s: lowercase character '%c' at position %zu "
-				    "(credit codes are upper case)", field, q, c, i + 1);
+			yx_diag_set(diag, ret,
+			            "%s: %s: lowercase character '%c' at position %zu "
+			            "(credit codes are upper case)",
+			            field, q, c, i + 1);
 			goto out;
 		}
 		if (credit_value(c) < 0) {
-			yx_diag_set(diag, ret, "%s: %s: character '%c' at position %zu is not allowed",
-				    field, q, c, i + 1);
+			yx_diag_set(diag, ret,
+			            "%s: %s: character '%c' at position %zu is not allowed", field,
+			            q, c, i + 1);
 			goto out;
 		}
 		if (i >= 2 && i < 8 && !(c >= '0' && c <= '9')) {
-			yx_diag_set(diag, ret, "%s: %s: character '%c' at position %zu is not a "
-				    "digit (positions 3-8 are the administrative division code)",
-				    field, q, c, i + 1);
+			yx_diag_set(diag, ret,
+			            "%s: %s: character '%c' at position %zu is not a "
+			            "digit (positions 3-8 are the administrative division code)",
+			            field, q, c, i + 1);
 			goto out;
 		}
 	}
 	check = yx_credit_code_check_char(code);
 	if (code[YX_CREDIT_CODE_LEN - 1] != check) {
 		yx_diag_set(diag, ret, "%s: %s: check character is '%c', expected '%c'", field, q,
-			    code[YX_CREDIT_CODE_LEN - 1], check);
+		            code[YX_CREDIT_CODE_LEN - 1], check);
 		goto out;
 	}
 	ret = YX_OK;
@@ -670,7 +706,7 @@ int yx_validate_change(const Yrdx__Change *change, yx_diag_t *diag)
 	TRY(check_key32(&c->origin, "change.origin", diag));
 	if (c->prev_hash.len != YX_HASH_BYTES) {
 		ret = yx_diag_set(diag, YX_EINVAL, "change.prev_hash: %zu bytes, expected %d",
-				  c->prev_hash.len, YX_HASH_BYTES);
+		                  c->prev_hash.len, YX_HASH_BYTES);
 		goto out;
 	}
 	if (c->seq == 0) {
@@ -686,12 +722,12 @@ int yx_validate_change(const Yrdx__Change *change, yx_diag_t *diag)
 	TRY(check_enum(c->kind, &yrdx__record_kind__descriptor, true, "change.kind", diag));
 	if ((int)c->kind >= YX_KIND_COUNT) {
 		ret = yx_diag_set(diag, YX_EINVAL, "change.kind: %d is not supported by this build",
-				  (int)c->kind);
+		                  (int)c->kind);
 		goto out;
 	}
 	if (!tombstone && yx_change_body_kind(c) != (yx_kind_t)c->kind) {
 		ret = yx_diag_set(diag, YX_EINVAL, "change.kind: %s, but the body holds %s",
-				  enum_value_name(&yrdx__record_kind__descriptor, c->kind), field);
+		                  enum_value_name(&yrdx__record_kind__descriptor, c->kind), field);
 		goto out;
 	}
 	TRY(check_str(c->id, STR_ID, "change.id", diag));
@@ -701,7 +737,8 @@ int yx_validate_change(const Yrdx__Change *change, yx_diag_t *diag)
 		body_id = "";
 	if (body_id && strcmp(c->id, body_id) != 0) {
 		ret = yx_diag_set(diag, YX_EINVAL, "change.id: %s: does not match %s id %s",
-				  quote(q, sizeof(q), c->id), field, quote(q2, sizeof(q2), body_id));
+		                  quote(q, sizeof(q), c->id), field,
+		                  quote(q2, sizeof(q2), body_id));
 		goto out;
 	}
 	TRY(yx_validate_record(c, diag));

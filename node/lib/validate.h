@@ -13,11 +13,11 @@
 #include "codec.h"
 #include "error.h"
 
-#define YX_CREDIT_CODE_LEN 18
-#define YX_MAX_ID_LEN 64        /* record ids, case ids, period */
-#define YX_MAX_NAME_LEN 200     /* names, in bytes of UTF-8 */
-#define YX_MAX_TEXT_LEN 2000    /* notes, roles, reasons */
-#define YX_MAX_REPEATED 32      /* industries, qualifications, incubators, parties, scores */
+#define YX_CREDIT_CODE_LEN   18
+#define YX_MAX_ID_LEN        64   /* record ids, case ids, period */
+#define YX_MAX_NAME_LEN      200  /* names, in bytes of UTF-8 */
+#define YX_MAX_TEXT_LEN      2000 /* notes, roles, reasons */
+#define YX_MAX_REPEATED      32   /* industries, qualifications, incubators, parties, scores */
 #define YX_MAX_DOSSIER_BYTES (48 * 1024)
 
 /* The check character (GB 32100-2015) for the first 17 characters of a credit code, or

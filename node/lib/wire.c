@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *msg,
-		 size_t *sent_bytes)
+                 size_t *sent_bytes)
 {
 	size_t len = protobuf_c_message_get_packed_size(msg);
 	zframe_t *frame = zframe_new(NULL, len);

@@ -17,7 +17,7 @@
 /* Packs msg into one frame and sends it on sock, after routing_id (a ROUTER's peer) when
  * not NULL. Returns YX_OK or -errno; *sent_bytes (may be NULL) gets the frame size. */
 int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *msg,
-		 size_t *sent_bytes);
+                 size_t *sent_bytes);
 
 /* Receives one message from sock. For a ROUTER, *routing_id (caller destroys) gets the
  * sender's id, else pass NULL. *frame (caller destroys with zframe_destroy) holds the

@@ -31,7 +31,7 @@ static uint32_t shuffled(uint32_t i, uint32_t n)
 
 /* The stored size of the first change, envelope included. */
 static int first_size(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t *hash,
-		      const uint8_t *digest, const uint8_t *bytes, size_t len)
+                      const uint8_t *digest, const uint8_t *bytes, size_t len)
 {
 	(void)seq;
 	(void)kind;
@@ -84,7 +84,7 @@ static double bench_store(const char *dir, uint32_t n, uint32_t batch_size, size
 	yx_store_log_iterate(s, yx_identity_public(id), 1, first_size, bytes);
 	if (yx_store_tip(s, yx_identity_public(id), &tip) || tip.seq != n) {
 		fprintf(stderr, "bench_append: store holds %llu, expected %u\n",
-			(unsigned long long)tip.seq, n);
+		        (unsigned long long)tip.seq, n);
 		exit(1);
 	}
 	yx_store_close(&s);

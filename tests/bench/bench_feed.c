@@ -38,7 +38,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 static void report(const char *prefix, const char *unit, long n, double t0, double t_end,
-		   double *lat)
+                   double *lat)
 {
 	qsort(lat, (size_t)n, sizeof(double), cmp_double);
 	printf("%s_throughput: %.0f %s/s\n", prefix, n / ((t_end - t0) / 1e3), unit);
@@ -51,8 +51,9 @@ static zsock_t *curve_dealer(const char *endpoint, const char *server_key_text, 
 	uint8_t server[32], server_curve[32], pub[32], sec[32];
 	yx_identity_t *id = NULL;
 	yx_diag_t diag;
-	if (yx_pubkey_parse(server_key_text, server, &diag) || yx_pubkey_to_curve(server, server_curve) ||
-	    yx_identity_load(keyfile, &id, &diag) || yx_identity_curve_keys(id, pub, sec))
+	if (yx_pubkey_parse(server_key_text, server, &diag) ||
+	    yx_pubkey_to_curve(server, server_curve) || yx_identity_load(keyfile, &id, &diag) ||
+	    yx_identity_curve_keys(id, pub, sec))
 		return NULL;
 	yx_identity_free(&id);
 	zsock_t *s = zsock_new(ZMQ_DEALER);
@@ -71,7 +72,7 @@ static int bench_yrdx(char **a, long n)
 	const char *dest_text = a[4], *park_id = a[5], *codes_path = a[6];
 	uint8_t dest[32];
 	yx_diag_t diag;
-	char (*codes)[19] = calloc((size_t)n, 19);
+	char(*codes)[19] = calloc((size_t)n, 19);
 	double *sent = calloc((size_t)n, sizeof(double)), *lat = calloc((size_t)n, sizeof(double));
 	FILE *f = fopen(codes_path, "r");
 	if (!codes || !sent || !lat || !f || yx_pubkey_parse(dest_text, dest, &diag))
@@ -117,7 +118,8 @@ static int bench_yrdx(char **a, long n)
 		}
 		void *ready = zpoller_wait(poller, 10000);
 		if (!ready) {
-			fprintf(stderr, "bench_feed: stalled at %ld delivered, %ld replies\n", delivered, replies);
+			fprintf(stderr, "bench_feed: stalled at %ld delivered, %ld replies\n",
+			        delivered, replies);
 			return 1;
 		}
 		zframe_t *frame = NULL;
@@ -125,7 +127,8 @@ static int bench_yrdx(char **a, long n)
 			while (yx_wire_recv(ctl, NULL, &frame) == YX_OK) {
 				Yrdx__ControlReply *r = yx_wire_control_reply(frame);
 				if (!r || r->error) {
-					fprintf(stderr, "bench_feed: propose failed: %s\n", r ? r->message : "?");
+					fprintf(stderr, "bench_feed: propose failed: %s\n",
+					        r ? r->message : "?");
 					return 1;
 				}
 				yrdx__control_reply__free_unpacked(r, NULL);
@@ -134,15 +137,17 @@ static int bench_yrdx(char **a, long n)
 			}
 		} else {
 			while (yx_wire_recv(feed, NULL, &frame) == YX_OK) {
-				Yrdx__FeedMessage *m = yrdx__feed_message__unpack(NULL, zframe_size(frame),
-										 zframe_data(frame));
+				Yrdx__FeedMessage *m = yrdx__feed_message__unpack(
+				        NULL, zframe_size(frame), zframe_data(frame));
 				Yrdx__Change *c = NULL;
 				if (m && m->msg_case == YRDX__FEED_MESSAGE__MSG_EVENT &&
-				    yx_change_decode(m->event->change.data, m->event->change.len, &c) == YX_OK &&
+				    yx_change_decode(m->event->change.data, m->event->change.len,
+				                     &c) == YX_OK &&
 				    c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT) {
 					/* the enterprise number is the line in CODES */
 					for (long i = delivered; i < n; i++)
-						if (strcmp(codes[i], c->relay_event->credit_code) == 0) {
+						if (strcmp(codes[i], c->relay_event->credit_code) ==
+						    0) {
 							lat[delivered++] = now_ms() - sent[i];
 							break;
 						}
@@ -165,13 +170,13 @@ static int bench_yrdx(char **a, long n)
 	return 0;
 }
 
-#define NATS_CHECK(expr)                                                                  \
-	do {                                                                               \
-		natsStatus s_ = (expr);                                                    \
-		if (s_ != NATS_OK) {                                                       \
+#define NATS_CHECK(expr)                                                                        \
+	do {                                                                                    \
+		natsStatus s_ = (expr);                                                         \
+		if (s_ != NATS_OK) {                                                            \
 			fprintf(stderr, "bench_feed: %s: %s\n", #expr, natsStatus_GetText(s_)); \
-			return 1;                                                          \
-		}                                                                          \
+			return 1;                                                               \
+		}                                                                               \
 	} while (0)
 
 typedef struct {

@@ -238,14 +238,15 @@ static int latency(char **argv)
 		for (bool seen = false; !seen;) {
 			if (!zpoller_wait(poller, 5000)) {
 				fprintf(stderr, "bench_sync latency: seq %llu never arrived\n",
-					(unsigned long long)want);
+				        (unsigned long long)want);
 				return 1;
 			}
 			if (yx_wire_recv(sub, NULL, &frame))
 				continue;
 			r = yx_wire_peer_message(frame);
-			if (r && r->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT && r->segment->batch &&
-			    r->segment->batch->head && r->segment->batch->head->seq >= want)
+			if (r && r->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT &&
+			    r->segment->batch && r->segment->batch->head &&
+			    r->segment->batch->head->seq >= want)
 				seen = true;
 			if (r)
 				yrdx__peer_message__free_unpacked(r, NULL);

@@ -24,7 +24,7 @@ typedef struct {
 } seg_t;
 
 static int gather(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[32],
-		  const uint8_t digest[32], const uint8_t *bytes, size_t len)
+                  const uint8_t digest[32], const uint8_t *bytes, size_t len)
 {
 	seg_t *s = arg;
 	(void)kind;
@@ -50,7 +50,7 @@ static int gather(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[32
 }
 
 static void serve_pull(zsock_t *router, zframe_t *rid, yx_store_t *store, const yx_identity_t *id,
-		       const uint8_t *origin, uint64_t from, bool forge)
+                       const uint8_t *origin, uint64_t from, bool forge)
 {
 	yx_tip_t tip;
 	if (yx_store_tip(store, origin, &tip) != YX_OK)
@@ -145,8 +145,9 @@ int main(int argc, char **argv)
 				yx_vector_free(&v);
 			}
 		} else if (m && m->msg_case == YRDX__PEER_MESSAGE__MSG_PULL && m->pull->from_seq &&
-			   m->pull->origin.len == 32) {
-			serve_pull(router, rid, store, id, m->pull->origin.data, m->pull->from_seq, forge);
+		           m->pull->origin.len == 32) {
+			serve_pull(router, rid, store, id, m->pull->origin.data, m->pull->from_seq,
+			           forge);
 		}
 		if (m)
 			yrdx__peer_message__free_unpacked(m, NULL);

@@ -94,9 +94,10 @@ void fx_incubator_init(fx_incubator_t *f, uint32_t i)
 	f->inc.id = f->id;
 	f->inc.name = f->name;
 	f->inc.city = 310000;
-	f->inc.tier = YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY + (Yrdx__IncubatorTier)(i % 3);
+	f->inc.tier =
+	        YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY + (Yrdx__IncubatorTier)(i % 3);
 	f->inc.operator_type = YRDX__OPERATOR_TYPE__OPERATOR_TYPE_UNIVERSITY_SCIENCE_PARK +
-			       (Yrdx__OperatorType)(i % 8);
+	                       (Yrdx__OperatorType)(i % 8);
 	f->inc.n_focus_industries = 3;
 	f->inc.focus_industries = f->industries;
 	f->inc.n_platforms = 2;
@@ -171,8 +172,8 @@ void fx_joint_init(fx_joint_t *f, uint32_t i)
 	for (int k = 0; k < 3; k++) {
 		fx_fill(f->keys[k], sizeof(f->keys[k]), (uint8_t)(10 + k), i);
 		f->parties[k] = (ProtobufCBinaryData){sizeof(f->keys[k]), f->keys[k]};
-		snprintf(f->incubator_id[k], sizeof(f->incubator_id[k]), "%s-INC-%04u",
-			 prefixes[k], i % 500);
+		snprintf(f->incubator_id[k], sizeof(f->incubator_id[k]), "%s-INC-%04u", prefixes[k],
+		         i % 500);
 		f->incubator_ids[k] = f->incubator_id[k];
 	}
 	snprintf(f->id, sizeof(f->id), "JOINT-%04u", i);
@@ -198,7 +199,7 @@ void fx_evaluation_init(fx_evaluation_t *f, uint32_t i)
 	for (int k = 0; k < 5; k++) {
 		yrdx__dimension_score__init(&f->score[k]);
 		f->score[k].dimension = YRDX__EVALUATION_DIMENSION__EVALUATION_DIMENSION_TALENT +
-					(Yrdx__EvaluationDimension)k;
+		                        (Yrdx__EvaluationDimension)k;
 		f->score[k].score = 60 + (i + (uint32_t)k * 7) % 41;
 		f->scores[k] = &f->score[k];
 	}
@@ -207,7 +208,8 @@ void fx_evaluation_init(fx_evaluation_t *f, uint32_t i)
 	f->ev.period = f->period;
 	f->ev.n_scores = 5;
 	f->ev.scores = f->scores;
-	f->ev.result = YRDX__MILESTONE_RESULT__MILESTONE_RESULT_EXCELLENT + (Yrdx__MilestoneResult)(i % 4);
+	f->ev.result =
+	        YRDX__MILESTONE_RESULT__MILESTONE_RESULT_EXCELLENT + (Yrdx__MilestoneResult)(i % 4);
 	f->ev.startup_funding_wan_yuan = 500 + i % 100;
 	f->ev.operating_subsidy_wan_yuan = 200 + i % 50;
 	f->ev.milestone_reward_wan_yuan = (i % 4 == 0) ? 300 : 0;
@@ -237,7 +239,8 @@ void fx_change_init(fx_change_t *f, yx_kind_t kind, void *record, uint64_t seq)
 void fx_tombstone_init(fx_change_t *f, yx_kind_t kind, const char *id, uint64_t seq)
 {
 	fx_change_envelope(f, seq);
-	snprintf(f->reason, sizeof(f->reason), "撤回：登记有误 (seq %llu)", (unsigned long long)seq);
+	snprintf(f->reason, sizeof(f->reason), "撤回：登记有误 (seq %llu)",
+	         (unsigned long long)seq);
 	f->tomb.reason = f->reason;
 	f->c.kind = (Yrdx__RecordKind)kind;
 	f->c.id = (char *)id;

@@ -52,7 +52,7 @@ typedef struct {
 /* Fills f with park number i (valid; in one of the four provinces' cities). */
 void fx_park_init(fx_park_t *f, uint32_t i);
 
-#define FX_DOSSIER_BYTES 304  /* 48 bytes of sealed-box overhead + 256 of "材料" */
+#define FX_DOSSIER_BYTES 304 /* 48 bytes of sealed-box overhead + 256 of "材料" */
 
 typedef struct {
 	Yrdx__RelayEvent ev;

@@ -57,7 +57,7 @@ static void assert_incubator(const Yrdx__Incubator *a, const Yrdx__Incubator *b)
 	assert_int_equal(a->tier, b->tier);
 	assert_int_equal(a->operator_type, b->operator_type);
 	assert_enums(a->focus_industries, a->n_focus_industries, b->focus_industries,
-		     b->n_focus_industries);
+	             b->n_focus_industries);
 	assert_enums(a->platforms, a->n_platforms, b->platforms, b->n_platforms);
 	assert_int_equal(a->seed_fund_wan_yuan, b->seed_fund_wan_yuan);
 	assert_int_equal(a->mentors, b->mentors);
@@ -75,7 +75,7 @@ static void assert_enterprise(const Yrdx__Enterprise *a, const Yrdx__Enterprise 
 	assert_strings(a->incubator_ids, a->n_incubator_ids, b->incubator_ids, b->n_incubator_ids);
 	assert_enums(a->industries, a->n_industries, b->industries, b->n_industries);
 	assert_enums(a->qualifications, a->n_qualifications, b->qualifications,
-		     b->n_qualifications);
+	             b->n_qualifications);
 	assert_int_equal(a->employees, b->employees);
 	assert_int_equal(a->patents, b->patents);
 	assert_int_equal(a->funding_wan_yuan, b->funding_wan_yuan);
@@ -86,9 +86,10 @@ static void assert_enterprise(const Yrdx__Enterprise *a, const Yrdx__Enterprise 
 	} else {
 		assert_non_null(b->financials);
 		assert_int_equal(a->financials->revenue_wan_yuan, b->financials->revenue_wan_yuan);
-		assert_int_equal(a->financials->rd_spend_wan_yuan, b->financials->rd_spend_wan_yuan);
+		assert_int_equal(a->financials->rd_spend_wan_yuan,
+		                 b->financials->rd_spend_wan_yuan);
 		assert_int_equal(a->financials->valuation_wan_yuan,
-				 b->financials->valuation_wan_yuan);
+		                 b->financials->valuation_wan_yuan);
 	}
 }
 
@@ -340,12 +341,9 @@ static void test_body_accessors(void **state)
 		void *record;
 		const char *id;
 	} bodies[] = {
-		{YX_KIND_INCUBATOR, &inc.inc, inc.id},
-		{YX_KIND_ENTERPRISE, &ent.e, ent.code},
-		{YX_KIND_PARK, &park.park, park.id},
-		{YX_KIND_RELAY_EVENT, &relay.ev, relay.id},
-		{YX_KIND_JOINT, &joint.jp, joint.id},
-		{YX_KIND_EVALUATION, &eval.ev, eval.id},
+	        {YX_KIND_INCUBATOR, &inc.inc, inc.id}, {YX_KIND_ENTERPRISE, &ent.e, ent.code},
+	        {YX_KIND_PARK, &park.park, park.id},   {YX_KIND_RELAY_EVENT, &relay.ev, relay.id},
+	        {YX_KIND_JOINT, &joint.jp, joint.id},  {YX_KIND_EVALUATION, &eval.ev, eval.id},
 	};
 	assert_int_equal(yx_change_body_kind(&c), YX_KIND_NONE);
 	assert_null(yx_change_body_id(&c));
@@ -368,18 +366,19 @@ static void test_decode_garbage(void **state)
 		uint8_t bytes[16];
 		size_t len;
 	} bad[] = {
-		{"eleven-byte varint tag", {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-					    0xFF, 0xFF}, 11},
-		{"wire type 7", {0x0F, 0x00}, 2},
-		{"field number 0", {0x02, 0x00}, 2},
-		{"tag without value", {0x10}, 1},
-		{"unterminated varint", {0x10, 0x80, 0x80}, 3},
-		{"bytes longer than input", {0x0A, 0x20, 0x01, 0x02}, 4},
-		{"length past 2^32", {0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}, 6},
-		{"body longer than input", {0x62, 0x05, 0x0A, 0x01}, 4},
-		{"string in a body cut short", {0x62, 0x04, 0x0A, 0x05, 'a', 'b'}, 6},
-		{"origin sent as a varint", {0x08, 0x01}, 2},
-		{"fixed64 cut short", {0x11, 0x01, 0x02}, 3},
+	        {"eleven-byte varint tag",
+	         {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF},
+	         11},
+	        {"wire type 7", {0x0F, 0x00}, 2},
+	        {"field number 0", {0x02, 0x00}, 2},
+	        {"tag without value", {0x10}, 1},
+	        {"unterminated varint", {0x10, 0x80, 0x80}, 3},
+	        {"bytes longer than input", {0x0A, 0x20, 0x01, 0x02}, 4},
+	        {"length past 2^32", {0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}, 6},
+	        {"body longer than input", {0x62, 0x05, 0x0A, 0x01}, 4},
+	        {"string in a body cut short", {0x62, 0x04, 0x0A, 0x05, 'a', 'b'}, 6},
+	        {"origin sent as a varint", {0x08, 0x01}, 2},
+	        {"fixed64 cut short", {0x11, 0x01, 0x02}, 3},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -437,7 +436,7 @@ static void test_decode_truncated(void **state)
 			int ret = yx_change_decode(bytes, cut, &out);
 			if (ret != YX_EDECODE)
 				fail_msg("change %d cut at %zu of %zu: got %s", c, cut, len,
-					 yx_strerror(ret));
+				         yx_strerror(ret));
 		}
 		/* Cuts inside the envelope's first fields: inside origin, inside prev_hash. */
 		for (size_t cut = 1; cut < 2 + YX_KEY_BYTES; cut++) {
@@ -501,13 +500,13 @@ static void test_too_big(void **state)
 static void test_kind_names(void **state)
 {
 	static const char *const expected[YX_KIND_COUNT] = {
-		[YX_KIND_NONE] = "none",
-		[YX_KIND_INCUBATOR] = "incubator",
-		[YX_KIND_ENTERPRISE] = "enterprise",
-		[YX_KIND_PARK] = "park",
-		[YX_KIND_RELAY_EVENT] = "relay-event",
-		[YX_KIND_JOINT] = "joint",
-		[YX_KIND_EVALUATION] = "evaluation",
+	        [YX_KIND_NONE] = "none",
+	        [YX_KIND_INCUBATOR] = "incubator",
+	        [YX_KIND_ENTERPRISE] = "enterprise",
+	        [YX_KIND_PARK] = "park",
+	        [YX_KIND_RELAY_EVENT] = "relay-event",
+	        [YX_KIND_JOINT] = "joint",
+	        [YX_KIND_EVALUATION] = "evaluation",
 	};
 	(void)state;
 	assert_int_equal(YX_KIND_COUNT, 7);
@@ -533,19 +532,19 @@ static void test_kind_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_incubator),
-		cmocka_unit_test(test_roundtrip_enterprise),
-		cmocka_unit_test(test_roundtrip_park),
-		cmocka_unit_test(test_roundtrip_relay_event),
-		cmocka_unit_test(test_roundtrip_joint),
-		cmocka_unit_test(test_roundtrip_evaluation),
-		cmocka_unit_test(test_roundtrip_tombstone),
-		cmocka_unit_test(test_roundtrip_envelope_edges),
-		cmocka_unit_test(test_body_accessors),
-		cmocka_unit_test(test_decode_garbage),
-		cmocka_unit_test(test_decode_truncated),
-		cmocka_unit_test(test_too_big),
-		cmocka_unit_test(test_kind_names),
+	        cmocka_unit_test(test_roundtrip_incubator),
+	        cmocka_unit_test(test_roundtrip_enterprise),
+	        cmocka_unit_test(test_roundtrip_park),
+	        cmocka_unit_test(test_roundtrip_relay_event),
+	        cmocka_unit_test(test_roundtrip_joint),
+	        cmocka_unit_test(test_roundtrip_evaluation),
+	        cmocka_unit_test(test_roundtrip_tombstone),
+	        cmocka_unit_test(test_roundtrip_envelope_edges),
+	        cmocka_unit_test(test_body_accessors),
+	        cmocka_unit_test(test_decode_garbage),
+	        cmocka_unit_test(test_decode_truncated),
+	        cmocka_unit_test(test_too_big),
+	        cmocka_unit_test(test_kind_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

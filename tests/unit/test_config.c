@@ -29,17 +29,17 @@
 #include "keys.h"
 
 /* Real Ed25519 public keys (secret halves thrown away), as in edit-base.zpl. */
-#define K1 "rPeSjC1Eumn+qrHOykFdkt4MiQdUo4vWcHHB+IGsEns="  /* edit-base: peers/hangzhou */
-#define K2 "lPpPEyjZNaw35YInrLUsHoWad4OavKm6J/pn7xeF2pI="  /* edit-base: parks/sip */
+#define K1 "rPeSjC1Eumn+qrHOykFdkt4MiQdUo4vWcHHB+IGsEns=" /* edit-base: peers/hangzhou */
+#define K2 "lPpPEyjZNaw35YInrLUsHoWad4OavKm6J/pn7xeF2pI=" /* edit-base: parks/sip */
 #define K3 "3FToyGUXjtwrqXFqOMlQjC4FyREa9jQOmCucwggjapY="
 #define K4 "5LXV6wO2eOnvQk789vCwd8UdEAAUAJDHq4EWWnEyFkk="
 
-#define ALL_KINDS                                                                           \
-	((1u << YX_KIND_INCUBATOR) | (1u << YX_KIND_ENTERPRISE) | (1u << YX_KIND_PARK) |    \
+#define ALL_KINDS                                                                        \
+	((1u << YX_KIND_INCUBATOR) | (1u << YX_KIND_ENTERPRISE) | (1u << YX_KIND_PARK) | \
 	 (1u << YX_KIND_RELAY_EVENT) | (1u << YX_KIND_JOINT) | (1u << YX_KIND_EVALUATION))
 
-static char data_dir[PATH_MAX];      /* tests/data/config */
-static char examples_dir[PATH_MAX];  /* config/ */
+static char data_dir[PATH_MAX];     /* tests/data/config */
+static char examples_dir[PATH_MAX]; /* config/ */
 
 /* ---- helpers ---- */
 
@@ -159,18 +159,17 @@ static void expect_msg_at(const char *msg, const char *const *needles, size_t n,
 			fail_msg("line %d: message lacks \"%s\":\n  %s", line, needles[i], msg);
 }
 
-#define expect_msg(msg, ...)                                                                \
-	do {                                                                                \
-		const char *const needles_[] = {__VA_ARGS__};                               \
-		expect_msg_at((msg), needles_, sizeof(needles_) / sizeof(needles_[0]),      \
-			      __LINE__);                                                    \
+#define expect_msg(msg, ...)                                                                      \
+	do {                                                                                      \
+		const char *const needles_[] = {__VA_ARGS__};                                     \
+		expect_msg_at((msg), needles_, sizeof(needles_) / sizeof(needles_[0]), __LINE__); \
 	} while (0)
 
 /* A scratch directory holding node.zpl, a copy of edit-base.zpl with mode 0600. */
 typedef struct {
 	char *dir;
 	char *path;
-	char *before;      /* contents before the step under test */
+	char *before; /* contents before the step under test */
 	size_t before_len;
 } scratch_t;
 
@@ -241,7 +240,8 @@ static void test_golden(void **state)
 	(void)state;
 	size_t n = 0;
 	char **names = list_dir(data_dir, "good-", ".zpl", &n);
-	bool update = getenv("YRDX_UPDATE_GOLDEN") && strcmp(getenv("YRDX_UPDATE_GOLDEN"), "1") == 0;
+	bool update =
+	        getenv("YRDX_UPDATE_GOLDEN") && strcmp(getenv("YRDX_UPDATE_GOLDEN"), "1") == 0;
 	int bad = 0;
 	assert_true(n >= 3);
 	for (size_t i = 0; i < n; i++) {
@@ -257,7 +257,8 @@ static void test_golden(void **state)
 		} else {
 			char *golden = read_all(golden_path, NULL);
 			if (!golden) {
-				printf("%s: missing (run with YRDX_UPDATE_GOLDEN=1)\n", golden_path);
+				printf("%s: missing (run with YRDX_UPDATE_GOLDEN=1)\n",
+				       golden_path);
 				bad++;
 			} else if (strcmp(golden, stable) != 0) {
 				printf("%s differs; printed:\n%s", golden_path, stable);
@@ -333,8 +334,8 @@ static void test_full_values(void **state)
 	assert_int_equal(cfg->peers[0].share_mask, ALL_KINDS);
 	assert_int_equal(yx_config_peer_by_name(cfg, "hefei")->share_mask, 0);
 	assert_int_equal(yx_config_peer_by_name(cfg, "suzhou")->share_mask,
-			 (1u << YX_KIND_INCUBATOR) | (1u << YX_KIND_PARK) |
-				 (1u << YX_KIND_EVALUATION));
+	                 (1u << YX_KIND_INCUBATOR) | (1u << YX_KIND_PARK) |
+	                         (1u << YX_KIND_EVALUATION));
 	snprintf(expect, sizeof(expect), "ipc://%s/hefei.ipc", cfg->dir);
 	assert_string_equal(yx_config_peer_by_name(cfg, "hefei")->endpoint, expect);
 	assert_int_equal(cfg->n_parks, 2);
@@ -347,57 +348,58 @@ static void test_full_values(void **state)
 	assert_null(yx_config_peer_by_name(cfg, "nanjing"));
 	assert_null(yx_config_park_by_name(cfg, "nowhere"));
 	yx_config_free(&cfg);
-	yx_config_free(&cfg);  /* accepts NULL */
+	yx_config_free(&cfg); /* accepts NULL */
 	free(path);
 }
 
 static const struct {
 	const char *file;
-	const char *needles[3];  /* each must appear in the message */
+	const char *needles[3]; /* each must appear in the message */
 } bad_cases[] = {
-	{"bad-missing-name.zpl", {"node/name: missing"}},
-	{"bad-city.zpl", {"node/city: \"999999\": not a Yangtze River Delta"}},
-	{"bad-endpoint-no-port.zpl", {"listen/peer: \"tcp://host\": port missing"}},
-	{"bad-port-range.zpl",
-	 {"peers/hangzhou/endpoint: \"tcp://127.0.0.1:70000\"", "port 70000 is out of range"}},
-	{"bad-unknown-key.zpl", {"node/nmae: unknown key", "did you mean \"name\"?"}},
-	{"bad-unknown-section.zpl", {"sinc: unknown section", "did you mean \"sync\"?"}},
-	{"bad-pubkey.zpl",
-	 {"peers/hangzhou/public_key: \"abc\": expected 44 characters of base64 (32 bytes)"}},
-	{"bad-pubkey-point.zpl",
-	 {"peers/hangzhou/public_key: \"ydNRM6gYlvsJ8A3hcqP6RExZnz1OagxEidyN9/txEPg=\"",
-	  "not an Ed25519 public key"}},
-	{"bad-duplicate-peer-key.zpl",
-	 {"peers/hefei/public_key: \"" K1 "\"", "same key as peers/hangzhou"}},
-	{"bad-park-key-is-peer.zpl",
-	 {"parks/sip/public_key: \"" K1 "\"", "same key as peers/hangzhou"}},
-	{"bad-share-kind.zpl",
-	 {"peers/hangzhou/share: \"incubator,enterprize\"", "unknown kind \"enterprize\"",
-	  "did you mean \"enterprise\"?"}},
-	{"bad-share-empty.zpl", {"peers/hangzhou/share: \"\": empty"}},
-	{"bad-log-level.zpl", {"node/log_level: \"verbose\"", "error, warn, info or debug"}},
-	{"bad-credit-zero.zpl", {"sync/credit: \"0\": must be from 1 to 1024"}},
-	{"bad-u32-text.zpl", {"sync/heartbeat_ms: \"1s\": expected a whole number"}},
-	{"bad-dead-after.zpl", {"sync/dead_after_ms: \"1500\"", "twice sync/heartbeat_ms"}},
-	{"bad-reconnect.zpl", {"sync/reconnect_max_ms: \"1000\"", "sync/reconnect_min_ms"}},
-	{"bad-indent.zpl", {"cannot parse as ZPL", "line 4: indent 4 spaces at once"}},
-	{"bad-no-equals.zpl", {"cannot parse as ZPL", "line 3: invalid syntax 'shanghai'"}},
-	{"bad-quote.zpl", {"cannot parse as ZPL", "line 3: missing \""}},
-	{"bad-duplicate-peer-name.zpl", {"peers/hangzhou: peer given twice"}},
-	{"bad-duplicate-key.zpl", {"node/city: given twice"}},
-	{"bad-name-chars.zpl", {"node/name: \"Shanghai\"", "a-z, 0-9 and -"}},
-	{"bad-peer-name.zpl", {"peers/Hang_zhou: a peer's name must be"}},
-	{"bad-peer-own-name.zpl", {"peers/shanghai: a peer cannot have this node's own name"}},
-	{"bad-peer-no-key.zpl", {"peers/hangzhou/public_key: missing"}},
-	{"bad-section-value.zpl", {"node: \"main\": a section takes no value"}},
-	{"bad-key-children.zpl", {"node/name: a key cannot have indented lines below it"}},
-	{"bad-ipv6-brackets.zpl", {"listen/peer: \"tcp://::1:7401\"", "in brackets"}},
-	{"bad-feed-ipc.zpl", {"listen/feed: \"ipc:///run/feed.ipc\": expected tcp://HOST:PORT"}},
-	{"bad-feed-same.zpl", {"listen/feed: \"tcp://127.0.0.1:7401\": same endpoint as listen/peer"}},
-	{"bad-metrics.zpl", {"listen/metrics: \"7403\": port missing (expected HOST:PORT)"}},
-	{"bad-tilde.zpl", {"node/data_dir: \"~/yrdx\": ~ is not expanded"}},
-	{"bad-empty.zpl", {"node/name: missing"}},
-	{"bad-tab.zpl", {"cannot parse as ZPL", "line 3: invalid syntax"}},
+        {"bad-missing-name.zpl", {"node/name: missing"}},
+        {"bad-city.zpl", {"node/city: \"999999\": not a Yangtze River Delta"}},
+        {"bad-endpoint-no-port.zpl", {"listen/peer: \"tcp://host\": port missing"}},
+        {"bad-port-range.zpl",
+         {"peers/hangzhou/endpoint: \"tcp://127.0.0.1:70000\"", "port 70000 is out of range"}},
+        {"bad-unknown-key.zpl", {"node/nmae: unknown key", "did you mean \"name\"?"}},
+        {"bad-unknown-section.zpl", {"sinc: unknown section", "did you mean \"sync\"?"}},
+        {"bad-pubkey.zpl",
+         {"peers/hangzhou/public_key: \"abc\": expected 44 characters of base64 (32 bytes)"}},
+        {"bad-pubkey-point.zpl",
+         {"peers/hangzhou/public_key: \"ydNRM6gYlvsJ8A3hcqP6RExZnz1OagxEidyN9/txEPg=\"",
+          "not an Ed25519 public key"}},
+        {"bad-duplicate-peer-key.zpl",
+         {"peers/hefei/public_key: \"" K1 "\"", "same key as peers/hangzhou"}},
+        {"bad-park-key-is-peer.zpl",
+         {"parks/sip/public_key: \"" K1 "\"", "same key as peers/hangzhou"}},
+        {"bad-share-kind.zpl",
+         {"peers/hangzhou/share: \"incubator,enterprize\"", "unknown kind \"enterprize\"",
+          "did you mean \"enterprise\"?"}},
+        {"bad-share-empty.zpl", {"peers/hangzhou/share: \"\": empty"}},
+        {"bad-log-level.zpl", {"node/log_level: \"verbose\"", "error, warn, info or debug"}},
+        {"bad-credit-zero.zpl", {"sync/credit: \"0\": must be from 1 to 1024"}},
+        {"bad-u32-text.zpl", {"sync/heartbeat_ms: \"1s\": expected a whole number"}},
+        {"bad-dead-after.zpl", {"sync/dead_after_ms: \"1500\"", "twice sync/heartbeat_ms"}},
+        {"bad-reconnect.zpl", {"sync/reconnect_max_ms: \"1000\"", "sync/reconnect_min_ms"}},
+        {"bad-indent.zpl", {"cannot parse as ZPL", "line 4: indent 4 spaces at once"}},
+        {"bad-no-equals.zpl", {"cannot parse as ZPL", "line 3: invalid syntax 'shanghai'"}},
+        {"bad-quote.zpl", {"cannot parse as ZPL", "line 3: missing \""}},
+        {"bad-duplicate-peer-name.zpl", {"peers/hangzhou: peer given twice"}},
+        {"bad-duplicate-key.zpl", {"node/city: given twice"}},
+        {"bad-name-chars.zpl", {"node/name: \"Shanghai\"", "a-z, 0-9 and -"}},
+        {"bad-peer-name.zpl", {"peers/Hang_zhou: a peer's name must be"}},
+        {"bad-peer-own-name.zpl", {"peers/shanghai: a peer cannot have this node's own name"}},
+        {"bad-peer-no-key.zpl", {"peers/hangzhou/public_key: missing"}},
+        {"bad-section-value.zpl", {"node: \"main\": a section takes no value"}},
+        {"bad-key-children.zpl", {"node/name: a key cannot have indented lines below it"}},
+        {"bad-ipv6-brackets.zpl", {"listen/peer: \"tcp://::1:7401\"", "in brackets"}},
+        {"bad-feed-ipc.zpl", {"listen/feed: \"ipc:///run/feed.ipc\": expected tcp://HOST:PORT"}},
+        {"bad-feed-same.zpl",
+         {"listen/feed: \"tcp://127.0.0.1:7401\": same endpoint as listen/peer"}},
+        {"bad-metrics.zpl", {"listen/metrics: \"7403\": port missing (expected HOST:PORT)"}},
+        {"bad-tilde.zpl", {"node/data_dir: \"~/yrdx\": ~ is not expanded"}},
+        {"bad-empty.zpl", {"node/name: missing"}},
+        {"bad-tab.zpl", {"cannot parse as ZPL", "line 3: invalid syntax"}},
 };
 
 /* Each bad-*.zpl: YX_ECONFIG, a message that starts with the file and names the key
@@ -424,7 +426,7 @@ static void test_bad_inputs(void **state)
 		yx_diag_t d = {{0}};
 		int ret = yx_config_load(path, &cfg, &d);
 		bool ok = ret == YX_ECONFIG && !cfg && strncmp(d.msg, path, strlen(path)) == 0 &&
-			  d.msg[strlen(path)] == ':';
+		          d.msg[strlen(path)] == ':';
 		for (size_t k = 0; k < 3 && bad_cases[i].needles[k]; k++)
 			ok = ok && strstr(d.msg, bad_cases[i].needles[k]);
 		if (!ok) {
@@ -515,10 +517,10 @@ static const struct {
 	uint32_t city;
 	const char *peer;
 } example_nodes[] = {
-	{"shanghai", 310000, "tcp://127.0.0.1:7401"},
-	{"hangzhou", 330100, "tcp://127.0.0.1:7411"},
-	{"hefei", 340100, "tcp://127.0.0.1:7421"},
-	{"suzhou", 320500, "tcp://127.0.0.1:7431"},
+        {"shanghai", 310000, "tcp://127.0.0.1:7401"},
+        {"hangzhou", 330100, "tcp://127.0.0.1:7411"},
+        {"hefei", 340100, "tcp://127.0.0.1:7421"},
+        {"suzhou", 320500, "tcp://127.0.0.1:7431"},
 };
 
 #define N_EXAMPLES (sizeof(example_nodes) / sizeof(example_nodes[0]))
@@ -567,7 +569,7 @@ static void test_examples(void **state)
 			assert_non_null(yx_config_peer_by_name(cfg[j], cfg[i]->name));
 			yx_pubkey_format(peer->key, key_text);
 			snprintf(line, sizeof(line), "# Example public key of this node: %s\n",
-				 key_text);
+			         key_text);
 			assert_non_null(strstr(text[j], line));
 			links++;
 		}
@@ -599,7 +601,7 @@ static void test_peer_add(void **state)
 	yx_config_t *cfg;
 
 	assert_int_equal(yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:7421", K3, NULL, &d),
-			 YX_OK);
+	                 YX_OK);
 	cfg = load_ok(s->path);
 	assert_int_equal(cfg->n_peers, 2);
 	const yx_peer_conf_t *p = yx_config_peer_by_name(cfg, "hefei");
@@ -617,16 +619,16 @@ static void test_peer_add(void **state)
 	assert_int_equal(mode_of(s->path), 0600);
 
 	assert_int_equal(yx_config_peer_add(s->path, "suzhou", "tcp://127.0.0.1:7431", K4,
-					    "incubator, park", &d),
-			 YX_OK);
+	                                    "incubator, park", &d),
+	                 YX_OK);
 	assert_int_equal(yx_config_peer_add(s->path, "wuhu", "ipc:///run/yrdx/wuhu.ipc",
-					    "7rq6Yxuxuv8b/FKHBNh8BJMszoyciFD+WRo/3N7Bzm0=", "none",
-					    &d),
-			 YX_OK);
+	                                    "7rq6Yxuxuv8b/FKHBNh8BJMszoyciFD+WRo/3N7Bzm0=", "none",
+	                                    &d),
+	                 YX_OK);
 	cfg = load_ok(s->path);
 	assert_int_equal(cfg->n_peers, 4);
 	assert_int_equal(yx_config_peer_by_name(cfg, "suzhou")->share_mask,
-			 (1u << YX_KIND_INCUBATOR) | (1u << YX_KIND_PARK));
+	                 (1u << YX_KIND_INCUBATOR) | (1u << YX_KIND_PARK));
 	assert_int_equal(yx_config_peer_by_name(cfg, "wuhu")->share_mask, 0);
 	yx_config_free(&cfg);
 
@@ -634,11 +636,11 @@ static void test_peer_add(void **state)
 	 * indented and end-of-line ones; the rewrite explains each key from the schema. */
 	snapshot(s);
 	expect_msg(s->before, "# edit-base: a node the trust-store edit tests change.\n"
-			      "# Column-0 comments like these two lines survive an edit.\n");
+	                      "# Column-0 comments like these two lines survive an edit.\n");
 	assert_null(strstr(s->before, "An indented comment"));
 	assert_null(strstr(s->before, "end-of-line comment"));
 	expect_msg(s->before, "    # Short name of this city node",
-		   "        public_key = \"" K3 "\"\n", "        share = none\n");
+	           "        public_key = \"" K3 "\"\n", "        share = none\n");
 	expect_unchanged(s);
 }
 
@@ -649,55 +651,55 @@ static void test_edit_refused(void **state)
 	yx_diag_t d = {{0}};
 	snapshot(s);
 
-	assert_int_equal(yx_config_peer_add(s->path, "hangzhou", "tcp://127.0.0.1:7412", K3,
-					    NULL, &d),
-			 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_peer_add(s->path, "hangzhou", "tcp://127.0.0.1:7412", K3, NULL, &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, s->path, "peers/hangzhou", "already configured");
 	expect_unchanged(s);
 
 	assert_int_equal(yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:7421", K1, NULL, &d),
-			 YX_ECONFIG);
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "peers/hefei/public_key: \"" K1 "\"", "same key as peers/hangzhou");
 	expect_unchanged(s);
 
-	assert_int_equal(yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:7421", "abc", NULL,
-					    &d),
-			 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:7421", "abc", NULL, &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, s->path,
-		   "peers/hefei/public_key: \"abc\": expected 44 characters of base64");
+	           "peers/hefei/public_key: \"abc\": expected 44 characters of base64");
 	expect_unchanged(s);
 
-	assert_int_equal(yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:70000", K3, NULL,
-					    &d),
-			 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:70000", K3, NULL, &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, "peers/hefei/endpoint: \"tcp://127.0.0.1:70000\"");
 	expect_unchanged(s);
 
-	assert_int_equal(yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:7421", K3,
-					    "enterprize", &d),
-			 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:7421", K3, "enterprize", &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, "peers/hefei/share: \"enterprize\"");
 	expect_unchanged(s);
 
-	assert_int_equal(yx_config_peer_add(s->path, "he/fei", "tcp://127.0.0.1:7421", K3, NULL,
-					    &d),
-			 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_peer_add(s->path, "he/fei", "tcp://127.0.0.1:7421", K3, NULL, &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, "peers/he/fei: a peer's name must be");
 	expect_unchanged(s);
 
-	assert_int_equal(yx_config_peer_add(s->path, "shanghai", "tcp://127.0.0.1:7421", K3, NULL,
-					    &d),
-			 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_peer_add(s->path, "shanghai", "tcp://127.0.0.1:7421", K3, NULL, &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, "peers/shanghai: a peer cannot have this node's own name");
 	expect_unchanged(s);
 
 	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "SH-PARK-ZJ", K1, &d),
-			 YX_ECONFIG);
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "parks/zhangjiang/public_key: \"" K1 "\"", "same key as peers/hangzhou");
 	expect_unchanged(s);
 
 	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "SH-PARK-ZJ", K2, &d),
-			 YX_ECONFIG);
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "parks/zhangjiang/public_key", "same key as parks/sip");
 	expect_unchanged(s);
 
@@ -710,8 +712,9 @@ static void test_edit_refused(void **state)
 	expect_unchanged(s);
 
 	/* A peer key as a park key, the other way round. */
-	assert_int_equal(yx_config_peer_add(s->path, "suzhou", "tcp://127.0.0.1:7431", K2, NULL, &d),
-			 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_peer_add(s->path, "suzhou", "tcp://127.0.0.1:7431", K2, NULL, &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, "parks/sip/public_key", "same key as peers/suzhou");
 	expect_unchanged(s);
 }
@@ -777,7 +780,7 @@ static void test_edit_keeps_mode(void **state)
 	scratch_t *s = *state;
 	yx_diag_t d = {{0}};
 	assert_int_equal(yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:7421", K3, NULL, &d),
-			 YX_OK);
+	                 YX_OK);
 	assert_int_equal(mode_of(s->path), 0600);
 	assert_int_equal(chmod(s->path, 0640), 0);
 	assert_int_equal(yx_config_peer_remove(s->path, "hefei", &d), YX_OK);
@@ -792,21 +795,23 @@ static void test_edit_broken_file(void **state)
 	write_all(s->path, "node\n   name = shanghai\n", 0600);
 	snapshot(s);
 	assert_int_equal(yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:7421", K3, NULL, &d),
-			 YX_ECONFIG);
+	                 YX_ECONFIG);
 	expect_msg(d.msg, s->path, "cannot parse as ZPL", "line 2");
 	expect_unchanged(s);
 
-	write_all(s->path, "node\n    name = shanghai\n    city = 999999\nlisten\n"
-			   "    peer = tcp://127.0.0.1:7401\n", 0600);
+	write_all(s->path,
+	          "node\n    name = shanghai\n    city = 999999\nlisten\n"
+	          "    peer = tcp://127.0.0.1:7401\n",
+	          0600);
 	snapshot(s);
 	assert_int_equal(yx_config_peer_add(s->path, "hefei", "tcp://127.0.0.1:7421", K3, NULL, &d),
-			 YX_ECONFIG);
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "node/city: \"999999\"");
 	expect_unchanged(s);
 
 	char *missing = join(s->dir, "missing.zpl");
 	assert_int_equal(yx_config_peer_add(missing, "hefei", "tcp://127.0.0.1:7421", K3, NULL, &d),
-			 -ENOENT);
+	                 -ENOENT);
 	expect_msg(d.msg, "missing.zpl: no such file");
 	assert_int_equal(access(missing, F_OK), -1);
 	free(missing);
@@ -820,9 +825,9 @@ static void test_edit_symlink(void **state)
 	struct stat st;
 	char *link_path = join(s->dir, "link.zpl");
 	assert_int_equal(symlink("node.zpl", link_path), 0);
-	assert_int_equal(yx_config_peer_add(link_path, "hefei", "tcp://127.0.0.1:7421", K3, NULL,
-					    &d),
-			 YX_OK);
+	assert_int_equal(
+	        yx_config_peer_add(link_path, "hefei", "tcp://127.0.0.1:7421", K3, NULL, &d),
+	        YX_OK);
 	assert_int_equal(lstat(link_path, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	yx_config_t *cfg = load_ok(s->path);
@@ -840,8 +845,8 @@ static void test_write_new(void **state)
 	size_t len0 = 0, len1 = 0;
 
 	assert_int_equal(yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421",
-					     "tcp://0.0.0.0:7422", &d),
-			 YX_OK);
+	                                     "tcp://0.0.0.0:7422", &d),
+	                 YX_OK);
 	assert_int_equal(mode_of(path), 0600);
 	yx_config_t *cfg = load_ok(path);
 	assert_string_equal(cfg->name, "hefei");
@@ -856,36 +861,37 @@ static void test_write_new(void **state)
 	yx_config_free(&cfg);
 	char *first = read_all(path, &len0);
 	expect_msg(first, "# yrdx node configuration: 合肥 (340100), node \"hefei\"\n",
-		   "    # GB/T 2260 code of this node's city", "    city = 340100    # 合肥\n",
-		   "    feed = tcp://0.0.0.0:7422\n", "    metrics = \"\"\n");
+	           "    # GB/T 2260 code of this node's city", "    city = 340100    # 合肥\n",
+	           "    feed = tcp://0.0.0.0:7422\n", "    metrics = \"\"\n");
 
 	/* Never overwrites. */
 	assert_int_equal(yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421", NULL, &d),
-			 -EEXIST);
+	                 -EEXIST);
 	expect_msg(d.msg, "new.zpl: already exists");
 
 	/* Invalid values never reach a file. */
-	assert_int_equal(yx_config_write_new(other, "hefei", 999999, "tcp://0.0.0.0:7421", NULL, &d),
-			 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_write_new(other, "hefei", 999999, "tcp://0.0.0.0:7421", NULL, &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, "other.zpl: node/city: \"999999\"");
 	assert_int_equal(yx_config_write_new(other, "hefei", 340100, "tcp://0.0.0.0", NULL, &d),
-			 YX_ECONFIG);
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "listen/peer: \"tcp://0.0.0.0\": port missing");
 	assert_int_equal(yx_config_write_new(other, "He Fei", 340100, "tcp://0.0.0.0:1", NULL, &d),
-			 YX_ECONFIG);
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "node/name: \"He Fei\"");
 	assert_int_equal(access(other, F_OK), -1);
 
 	/* Feed off by default; then the layout is stable under edits: adding and removing
 	 * a peer gives back the very same bytes, header comments included. */
-	assert_int_equal(yx_config_write_new(other, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL,
-					     &d),
-			 YX_OK);
+	assert_int_equal(
+	        yx_config_write_new(other, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL, &d),
+	        YX_OK);
 	cfg = load_ok(other);
 	assert_string_equal(cfg->feed_endpoint, "");
 	yx_config_free(&cfg);
 	assert_int_equal(yx_config_peer_add(path, "hangzhou", "tcp://127.0.0.1:7411", K1, NULL, &d),
-			 YX_OK);
+	                 YX_OK);
 	assert_int_equal(yx_config_park_add(path, "hf-park", "HF-PARK-1", K2, &d), YX_OK);
 	assert_int_equal(yx_config_park_remove(path, "hf-park", &d), YX_OK);
 	assert_int_equal(yx_config_peer_remove(path, "hangzhou", &d), YX_OK);
@@ -913,24 +919,24 @@ int main(void)
 	snprintf(examples_dir, sizeof(examples_dir), "%s/../../config", src);
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden),
-		cmocka_unit_test(test_print_round_trip),
-		cmocka_unit_test(test_full_values),
-		cmocka_unit_test(test_bad_inputs),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_parse_errors_stay_off_stdout),
-		cmocka_unit_test(test_examples),
-		cmocka_unit_test_setup_teardown(test_peer_add, scratch_setup, scratch_teardown),
-		cmocka_unit_test_setup_teardown(test_edit_refused, scratch_setup, scratch_teardown),
-		cmocka_unit_test_setup_teardown(test_peer_remove, scratch_setup, scratch_teardown),
-		cmocka_unit_test_setup_teardown(test_park_add_remove, scratch_setup,
-						scratch_teardown),
-		cmocka_unit_test_setup_teardown(test_edit_keeps_mode, scratch_setup,
-						scratch_teardown),
-		cmocka_unit_test_setup_teardown(test_edit_broken_file, scratch_setup,
-						scratch_teardown),
-		cmocka_unit_test_setup_teardown(test_edit_symlink, scratch_setup, scratch_teardown),
-		cmocka_unit_test_setup_teardown(test_write_new, scratch_setup, scratch_teardown),
+	        cmocka_unit_test(test_golden),
+	        cmocka_unit_test(test_print_round_trip),
+	        cmocka_unit_test(test_full_values),
+	        cmocka_unit_test(test_bad_inputs),
+	        cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_parse_errors_stay_off_stdout),
+	        cmocka_unit_test(test_examples),
+	        cmocka_unit_test_setup_teardown(test_peer_add, scratch_setup, scratch_teardown),
+	        cmocka_unit_test_setup_teardown(test_edit_refused, scratch_setup, scratch_teardown),
+	        cmocka_unit_test_setup_teardown(test_peer_remove, scratch_setup, scratch_teardown),
+	        cmocka_unit_test_setup_teardown(test_park_add_remove, scratch_setup,
+	                                        scratch_teardown),
+	        cmocka_unit_test_setup_teardown(test_edit_keeps_mode, scratch_setup,
+	                                        scratch_teardown),
+	        cmocka_unit_test_setup_teardown(test_edit_broken_file, scratch_setup,
+	                                        scratch_teardown),
+	        cmocka_unit_test_setup_teardown(test_edit_symlink, scratch_setup, scratch_teardown),
+	        cmocka_unit_test_setup_teardown(test_write_new, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -278,15 +278,15 @@ static void test_write_form(void **state)
 	assert_int_equal(yx_csv_write_header(out, YX_KIND_EVALUATION), YX_OK);
 	fclose(out);
 	assert_string_equal(text, "id,incubator_id,period,scores,result,startup_funding_wan_yuan,"
-				  "operating_subsidy_wan_yuan,milestone_reward_wan_yuan\n");
+	                          "operating_subsidy_wan_yuan,milestone_reward_wan_yuan\n");
 	free(text);
 	out = open_memstream(&text, &len);
 	assert_int_equal(yx_csv_write_header(out, YX_KIND_ENTERPRISE), YX_OK);
 	fclose(out);
 	assert_string_equal(text, "credit_code,name,city,stage,incubator_ids,industries,"
-				  "qualifications,employees,patents,funding_wan_yuan,park_id,"
-				  "founded_year,financials.revenue_wan_yuan,"
-				  "financials.rd_spend_wan_yuan,financials.valuation_wan_yuan\n");
+	                          "qualifications,employees,patents,funding_wan_yuan,park_id,"
+	                          "founded_year,financials.revenue_wan_yuan,"
+	                          "financials.rd_spend_wan_yuan,financials.valuation_wan_yuan\n");
 	free(text);
 
 	/* Pairs, enums by short name, defaults empty. */
@@ -308,7 +308,7 @@ static void test_write_form(void **state)
 	assert_int_equal(yx_csv_write_record(out, YX_KIND_EVALUATION, &e), YX_OK);
 	fclose(out);
 	assert_string_equal(text, "SH-INC-0001/2024,SH-INC-0001,2024,"
-				  "talent:80;hard_tech_origination:75,excellent,,,300\n");
+	                          "talent:80;hard_tech_origination:75,excellent,,,300\n");
 	free(text);
 }
 
@@ -323,8 +323,9 @@ static void test_input_spellings(void **state)
 	(void)state;
 
 	snprintf(text, sizeof(text),
-		 "industries,stage,city,name,credit_code,financials.revenue_wan_yuan\n"
-		 "Integrated-Circuits;INDUSTRY_BIOMEDICINE;5,3,310000,名称,%s,\n", good_code());
+	         "industries,stage,city,name,credit_code,financials.revenue_wan_yuan\n"
+	         "Integrated-Circuits;INDUSTRY_BIOMEDICINE;5,3,310000,名称,%s,\n",
+	         good_code());
 	doc_open(&d, YX_KIND_ENTERPRISE, text, strlen(text));
 	assert_int_equal(yx_csv_reader_next(d.r, &row, &diag), YX_OK);
 	assert_int_equal(yx_csv_row_to_record(d.h, &row, NULL, &rec, &diag), YX_OK);
@@ -340,9 +341,11 @@ static void test_input_spellings(void **state)
 	doc_close(&d);
 
 	/* Nor does a nested default make one: "0" is written as an empty cell. */
-	snprintf(text, sizeof(text), "credit_code,name,city,stage,financials.revenue_wan_yuan,"
-				     "financials.rd_spend_wan_yuan\n%s,名称,310000,seed,0,7\n%s,名称,"
-				     "310000,seed,0,\n", good_code(), good_code());
+	snprintf(text, sizeof(text),
+	         "credit_code,name,city,stage,financials.revenue_wan_yuan,"
+	         "financials.rd_spend_wan_yuan\n%s,名称,310000,seed,0,7\n%s,名称,"
+	         "310000,seed,0,\n",
+	         good_code(), good_code());
 	doc_open(&d, YX_KIND_ENTERPRISE, text, strlen(text));
 	assert_int_equal(yx_csv_reader_next(d.r, &row, &diag), YX_OK);
 	assert_int_equal(yx_csv_row_to_record(d.h, &row, NULL, &rec, &diag), YX_OK);
@@ -364,7 +367,7 @@ static void clear_field(void *record, const char *name)
 {
 	ProtobufCMessage *m = record;
 	const ProtobufCFieldDescriptor *f =
-		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+	        protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
 	assert_non_null(f);
 	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 		*(size_t *)((char *)m + f->quantifier_offset) = 0;
@@ -391,7 +394,7 @@ static bool is_required(yx_kind_t kind, const char *name)
 
 /* Clearing a required field fails validation, clearing any other does not. */
 static void check_required(yx_kind_t kind, void (*init)(void *, uint32_t), void *fx, void *record,
-			   const char *conditional)
+                           const char *conditional)
 {
 	const ProtobufCMessageDescriptor *d = yx_kind_descriptor(kind);
 	for (unsigned i = 0; i < d->n_fields; i++) {
@@ -406,17 +409,35 @@ static void check_required(yx_kind_t kind, void (*init)(void *, uint32_t), void 
 		int ret = yx_validate_record(&c, &diag);
 		if (is_required(kind, name) != (ret != YX_OK))
 			fail_msg("%s.%s: required in csvrec.c: %d, validate.c says: %s",
-				 yx_kind_name(kind), name, is_required(kind, name),
-				 ret ? diag.msg : "ok");
+			         yx_kind_name(kind), name, is_required(kind, name),
+			         ret ? diag.msg : "ok");
 	}
 }
 
-static void init_inc(void *f, uint32_t i) { fx_incubator_init(f, i); }
-static void init_ent(void *f, uint32_t i) { fx_enterprise_init(f, i); }
-static void init_park(void *f, uint32_t i) { fx_park_init(f, i); }
-static void init_relay(void *f, uint32_t i) { fx_relay_event_init(f, i); }
-static void init_joint(void *f, uint32_t i) { fx_joint_init(f, i); }
-static void init_eval(void *f, uint32_t i) { fx_evaluation_init(f, i); }
+static void init_inc(void *f, uint32_t i)
+{
+	fx_incubator_init(f, i);
+}
+static void init_ent(void *f, uint32_t i)
+{
+	fx_enterprise_init(f, i);
+}
+static void init_park(void *f, uint32_t i)
+{
+	fx_park_init(f, i);
+}
+static void init_relay(void *f, uint32_t i)
+{
+	fx_relay_event_init(f, i);
+}
+static void init_joint(void *f, uint32_t i)
+{
+	fx_joint_init(f, i);
+}
+static void init_eval(void *f, uint32_t i)
+{
+	fx_evaluation_init(f, i);
+}
 
 static void test_required_columns(void **state)
 {
@@ -433,7 +454,7 @@ static void test_required_columns(void **state)
 	check_required(YX_KIND_PARK, init_park, &park, &park.park, NULL);
 	/* Required by type only (PROPOSE needs a destination, the rest an answer). */
 	check_required(YX_KIND_RELAY_EVENT, init_relay, &relay, &relay.ev,
-		       "destination_node answers");
+	               "destination_node answers");
 	check_required(YX_KIND_JOINT, init_joint, &joint, &joint.jp, NULL);
 	check_required(YX_KIND_EVALUATION, init_eval, &eval, &eval.ev, NULL);
 	assert_null(yx_csv_required_columns(YX_KIND_NONE));
@@ -444,12 +465,13 @@ static void test_required_columns(void **state)
 /* BOM, CRLF, quoted commas, quotes and line breaks, blank lines: rows and their lines. */
 static void test_read_dialects(void **state)
 {
-	static const char text[] = "\xEF\xBB\xBF" "a,b,c\r\n"
-				   "1,\"x, y\",\"say \"\"hi\"\"\"\r\n"
-				   "\r\n"
-				   "2,\"two\r\nlines\",\r\n"
-				   "3, spaced ,\"\"\r\n"
-				   "4,last,row";
+	static const char text[] = "\xEF\xBB\xBF"
+	                           "a,b,c\r\n"
+	                           "1,\"x, y\",\"say \"\"hi\"\"\"\r\n"
+	                           "\r\n"
+	                           "2,\"two\r\nlines\",\r\n"
+	                           "3, spaced ,\"\"\r\n"
+	                           "4,last,row";
 	FILE *f = open_text(text, sizeof(text) - 1);
 	yx_csv_reader_t *r = NULL;
 	yx_csv_row_t row;
@@ -532,14 +554,14 @@ static void test_read_errors(void **state)
 	expect_read_error("\xEF\xBB\xBF", 3, 0, YX_EINVAL, "t.csv: empty file");
 	expect_read_error("\n\r\n\n", 4, 0, YX_EINVAL, "t.csv: empty file");
 	expect_read_error("a,b\n1,x\"y\n", 10, 1, YX_EINVAL,
-			  "t.csv:2:4: '\"' inside an unquoted field (quote the whole field and "
-			  "double the quote)");
+	                  "t.csv:2:4: '\"' inside an unquoted field (quote the whole field and "
+	                  "double the quote)");
 	expect_read_error("a,b\n\"中文\"x,2\n", 15, 1, YX_EINVAL,
-			  "t.csv:2:5: 'x' after a closing quote (a quote inside a quoted field is "
-			  "written twice)");
+	                  "t.csv:2:5: 'x' after a closing quote (a quote inside a quoted field is "
+	                  "written twice)");
 	expect_read_error("a,b\n1,2\n3,\"open\n4,5\n", 20, 2, YX_EINVAL,
-			  "t.csv:3: a quoted field is still open at the end of the file (a quote "
-			  "is missing)");
+	                  "t.csv:3: a quoted field is still open at the end of the file (a quote "
+	                  "is missing)");
 	/* A cell longer than the limit stops reading, naming the header's column. */
 	n = YX_CSV_CELL_MAX + 200;
 	big = malloc(n + 16);
@@ -547,7 +569,8 @@ static void test_read_errors(void **state)
 	memcpy(big, "id,name\nX,", 10);
 	memset(big + 10, 'a', n - 10);
 	big[n] = '\n';
-	expect_read_error(big, n + 1, 1, YX_EINVAL, "t.csv:2: column name: cell of more than 65536 bytes");
+	expect_read_error(big, n + 1, 1, YX_EINVAL,
+	                  "t.csv:2: column name: cell of more than 65536 bytes");
 	free(big);
 }
 
@@ -555,11 +578,11 @@ static void test_read_errors(void **state)
 static void test_row_errors(void **state)
 {
 	static const char text[] = "a,b\n"
-				   "1,caf\xE9\n"
-				   "2,ok\n"
-				   "3\n"
-				   "4,\"x\",y\n"
-				   "5,n\x00l\n";
+	                           "1,caf\xE9\n"
+	                           "2,ok\n"
+	                           "3\n"
+	                           "4,\"x\",y\n"
+	                           "5,n\x00l\n";
 	FILE *f = open_text(text, sizeof(text) - 1);
 	yx_csv_reader_t *r = NULL;
 	yx_csv_row_t row;
@@ -570,7 +593,7 @@ static void test_row_errors(void **state)
 	assert_int_equal(yx_csv_reader_next(r, &row, &diag), YX_OK);
 	assert_int_equal(yx_csv_reader_next(r, &row, &diag), YX_OK);
 	assert_string_equal(row.error, "t.csv:2:6: invalid UTF-8 (byte 0xE9): the file must be "
-				       "UTF-8 (convert it, e.g. iconv -f GB18030 -t UTF-8)");
+	                               "UTF-8 (convert it, e.g. iconv -f GB18030 -t UTF-8)");
 	assert_int_equal(yx_csv_reader_next(r, &row, &diag), YX_OK);
 	assert_null(row.error);
 	assert_string_equal(row.cells[1], "ok");
@@ -609,23 +632,23 @@ static void test_header_errors(void **state)
 {
 	(void)state;
 	expect_header_error(YX_KIND_PARK, "id,name,city,type,size\n",
-			    "t.csv:1: unknown column \"size\" (park has id, name, city, type, "
-			    "industries, capacity, area_m2)");
+	                    "t.csv:1: unknown column \"size\" (park has id, name, city, type, "
+	                    "industries, capacity, area_m2)");
 	expect_header_error(YX_KIND_PARK, "id,name,city,type,name\n",
-			    "t.csv:1: column name appears twice (columns 2 and 5)");
+	                    "t.csv:1: column name appears twice (columns 2 and 5)");
 	expect_header_error(YX_KIND_PARK, "id,,city,type\n", "t.csv:1: column 2 has no name");
 	expect_header_error(YX_KIND_ENTERPRISE, "name,city,employees\n",
-			    "t.csv:1: missing required columns credit_code, stage (enterprise "
-			    "records need credit_code, name, city, stage)");
+	                    "t.csv:1: missing required columns credit_code, stage (enterprise "
+	                    "records need credit_code, name, city, stage)");
 	expect_header_error(YX_KIND_EVALUATION, "incubator_id,period,result,scores\n",
-			    "t.csv:1: missing required column id (evaluation records need id, "
-			    "incubator_id, period, result)");
+	                    "t.csv:1: missing required column id (evaluation records need id, "
+	                    "incubator_id, period, result)");
 	expect_header_error(YX_KIND_ENTERPRISE, "credit_code,name,city,stage,financials\n",
-			    "t.csv:1: unknown column \"financials\" (enterprise has credit_code, "
-			    "name, city, stage, incubator_ids, industries, qualifications, "
-			    "employees, patents, funding_wan_yuan, park_id, founded_year, "
-			    "financials.revenue_wan_yuan, financials.rd_spend_wan_yuan, "
-			    "financials.valuation_wan_yuan)");
+	                    "t.csv:1: unknown column \"financials\" (enterprise has credit_code, "
+	                    "name, city, stage, incubator_ids, industries, qualifications, "
+	                    "employees, patents, funding_wan_yuan, park_id, founded_year, "
+	                    "financials.revenue_wan_yuan, financials.rd_spend_wan_yuan, "
+	                    "financials.valuation_wan_yuan)");
 }
 
 /* ---- cells and validation, in CSV terms ---- */
@@ -637,38 +660,39 @@ static void test_cell_errors(void **state)
 	(void)state;
 
 #define ROW(fmt, ...) (snprintf(text, sizeof(text), ENT_HEADER fmt, __VA_ARGS__), text)
-	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seed,integrated_circuit,1,\n", code),
-			 "t.csv:2: column industries: \"integrated_circuit\": not a valid Industry "
-			 "(expected one of digital_transformation, green_transformation, "
-			 "integrated_circuits, biomedicine, artificial_intelligence, "
-			 "electronic_information, life_health, automotive, high_end_equipment, "
-			 "advanced_materials, fashion_consumer_goods, digital_economy, "
-			 "green_low_carbon, metaverse, smart_terminals, future_health, "
-			 "future_intelligence, future_energy, future_space, future_materials)");
+	expect_row_error(YX_KIND_ENTERPRISE,
+	                 ROW("%s,名称,310000,seed,integrated_circuit,1,\n", code),
+	                 "t.csv:2: column industries: \"integrated_circuit\": not a valid Industry "
+	                 "(expected one of digital_transformation, green_transformation, "
+	                 "integrated_circuits, biomedicine, artificial_intelligence, "
+	                 "electronic_information, life_health, automotive, high_end_equipment, "
+	                 "advanced_materials, fashion_consumer_goods, digital_economy, "
+	                 "green_low_carbon, metaverse, smart_terminals, future_health, "
+	                 "future_intelligence, future_energy, future_space, future_materials)");
 	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seeds,,1,\n", code),
-			 "t.csv:2: column stage: \"seeds\": not a valid EnterpriseStage (expected "
-			 "one of seed, startup, growth, graduated, landed)");
+	                 "t.csv:2: column stage: \"seeds\": not a valid EnterpriseStage (expected "
+	                 "one of seed, startup, growth, graduated, landed)");
 	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seed,,12人,\n", code),
-			 "t.csv:2: column employees: \"12人\": not a decimal integer");
+	                 "t.csv:2: column employees: \"12人\": not a decimal integer");
 	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seed,,-1,\n", code),
-			 "t.csv:2: column employees: \"-1\": must be a non-negative integer");
+	                 "t.csv:2: column employees: \"-1\": must be a non-negative integer");
 	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seed,,4294967296,\n", code),
-			 "t.csv:2: column employees: \"4294967296\": out of range (0..4294967295)");
-	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seed,,1,18446744073709551616\n", code),
-			 "t.csv:2: column financials.revenue_wan_yuan: \"18446744073709551616\": "
-			 "out of range for a 64-bit integer");
+	                 "t.csv:2: column employees: \"4294967296\": out of range (0..4294967295)");
 	expect_row_error(YX_KIND_ENTERPRISE,
-			 ROW("%s,名称,310000,seed,biomedicine;;metaverse,1,\n", code),
-			 "t.csv:2: column industries: \"biomedicine;;metaverse\": value 2 of the "
-			 "list is empty");
+	                 ROW("%s,名称,310000,seed,,1,18446744073709551616\n", code),
+	                 "t.csv:2: column financials.revenue_wan_yuan: \"18446744073709551616\": "
+	                 "out of range for a 64-bit integer");
+	expect_row_error(YX_KIND_ENTERPRISE,
+	                 ROW("%s,名称,310000,seed,biomedicine;;metaverse,1,\n", code),
+	                 "t.csv:2: column industries: \"biomedicine;;metaverse\": value 2 of the "
+	                 "list is empty");
 	/* Validation, named by column. */
-	expect_row_error(YX_KIND_ENTERPRISE,
-			 ROW("%s,名称,310000,seed,,1,\n", "91310115MA1K4ABC9X"),
-			 "t.csv:2: column credit_code: \"91310115MA1K4ABC9X\": check character is "
-			 "'X', expected '1'");
+	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seed,,1,\n", "91310115MA1K4ABC9X"),
+	                 "t.csv:2: column credit_code: \"91310115MA1K4ABC9X\": check character is "
+	                 "'X', expected '1'");
 	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,110000,seed,,1,\n", code),
-			 "t.csv:2: column city: 110000 is not a Yangtze River Delta "
-			 "prefecture-level city (GB/T 2260)");
+	                 "t.csv:2: column city: 110000 is not a Yangtze River Delta "
+	                 "prefecture-level city (GB/T 2260)");
 #undef ROW
 }
 
@@ -676,36 +700,37 @@ static void test_cell_errors_other_kinds(void **state)
 {
 	(void)state;
 	expect_row_error(YX_KIND_EVALUATION,
-			 "id,incubator_id,period,result,scores\n"
-			 "E/2024,E,2024,passed,talent:80;talent:70\n",
-			 "t.csv:2: column scores: scores[1].dimension: EVALUATION_DIMENSION_TALENT "
-			 "repeats evaluation.scores[0]");
+	                 "id,incubator_id,period,result,scores\n"
+	                 "E/2024,E,2024,passed,talent:80;talent:70\n",
+	                 "t.csv:2: column scores: scores[1].dimension: EVALUATION_DIMENSION_TALENT "
+	                 "repeats evaluation.scores[0]");
 	expect_row_error(YX_KIND_EVALUATION,
-			 "id,incubator_id,period,result,scores\n"
-			 "E/2024,E,2024,passed,talent=80\n",
-			 "t.csv:2: column scores: \"talent=80\": expected dimension:score");
+	                 "id,incubator_id,period,result,scores\n"
+	                 "E/2024,E,2024,passed,talent=80\n",
+	                 "t.csv:2: column scores: \"talent=80\": expected dimension:score");
 	expect_row_error(YX_KIND_EVALUATION,
-			 "id,incubator_id,period,result,scores\n"
-			 "E/2024,E,2024,passed,talent:high\n",
-			 "t.csv:2: column scores: \"high\": not a decimal integer");
+	                 "id,incubator_id,period,result,scores\n"
+	                 "E/2024,E,2024,passed,talent:high\n",
+	                 "t.csv:2: column scores: \"high\": not a decimal integer");
 	expect_row_error(YX_KIND_INCUBATOR,
-			 "id,name,city,tier,operator_type,transformed\n"
-			 "I,孵化器,310000,standard,state_owned,yes\n",
-			 "t.csv:2: column transformed: \"yes\": expected true or false");
+	                 "id,name,city,tier,operator_type,transformed\n"
+	                 "I,孵化器,310000,standard,state_owned,yes\n",
+	                 "t.csv:2: column transformed: \"yes\": expected true or false");
 	expect_row_error(YX_KIND_PARK, "id,name,city,type\nP,园区,320500,high_tech_zone,\n",
-			 "t.csv:2: 5 cells, but the header has 4 columns");
-	expect_row_error(YX_KIND_JOINT,
-			 "id,credit_code,incubator_id,parties\nJ,X,I,abc\n",
-			 "t.csv:2: column parties: \"abc\": not valid base64 (standard alphabet, "
-			 "padded)");
+	                 "t.csv:2: 5 cells, but the header has 4 columns");
+	expect_row_error(YX_KIND_JOINT, "id,credit_code,incubator_id,parties\nJ,X,I,abc\n",
+	                 "t.csv:2: column parties: \"abc\": not valid base64 (standard alphabet, "
+	                 "padded)");
 	{
 		char name[300], text[512];
 		memset(name, 'n', 250);
 		name[250] = '\0';
-		snprintf(text, sizeof(text), "id,name,city,type\nP,%s,320500,high_tech_zone\n", name);
+		snprintf(text, sizeof(text), "id,name,city,type\nP,%s,320500,high_tech_zone\n",
+		         name);
 		expect_row_error(YX_KIND_PARK, text,
-				 "t.csv:2: column name: \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...\": "
-				 "250 bytes, at most 200");
+		                 "t.csv:2: column name: "
+		                 "\"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...\": "
+		                 "250 bytes, at most 200");
 	}
 }
 
@@ -769,19 +794,19 @@ static void test_json_stream_matches_jansson(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_every_kind),
-		cmocka_unit_test(test_roundtrip_edges),
-		cmocka_unit_test(test_write_form),
-		cmocka_unit_test(test_input_spellings),
-		cmocka_unit_test(test_required_columns),
-		cmocka_unit_test(test_read_dialects),
-		cmocka_unit_test(test_read_chunk_boundary),
-		cmocka_unit_test(test_read_errors),
-		cmocka_unit_test(test_row_errors),
-		cmocka_unit_test(test_header_errors),
-		cmocka_unit_test(test_cell_errors),
-		cmocka_unit_test(test_cell_errors_other_kinds),
-		cmocka_unit_test(test_json_stream_matches_jansson),
+	        cmocka_unit_test(test_roundtrip_every_kind),
+	        cmocka_unit_test(test_roundtrip_edges),
+	        cmocka_unit_test(test_write_form),
+	        cmocka_unit_test(test_input_spellings),
+	        cmocka_unit_test(test_required_columns),
+	        cmocka_unit_test(test_read_dialects),
+	        cmocka_unit_test(test_read_chunk_boundary),
+	        cmocka_unit_test(test_read_errors),
+	        cmocka_unit_test(test_row_errors),
+	        cmocka_unit_test(test_header_errors),
+	        cmocka_unit_test(test_cell_errors),
+	        cmocka_unit_test(test_cell_errors_other_kinds),
+	        cmocka_unit_test(test_json_stream_matches_jansson),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -329,14 +329,14 @@ static void test_load_from_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_active_once_every_party_signed),
-		cmocka_unit_test(test_order_independent),
-		cmocka_unit_test(test_non_party_ignored),
-		cmocka_unit_test(test_inconsistent_terms_ignored),
-		cmocka_unit_test(test_complete_terms_win),
-		cmocka_unit_test(test_other_agreements_left_alone),
-		cmocka_unit_test(test_same_terms),
-		cmocka_unit_test(test_load_from_store),
+	        cmocka_unit_test(test_active_once_every_party_signed),
+	        cmocka_unit_test(test_order_independent),
+	        cmocka_unit_test(test_non_party_ignored),
+	        cmocka_unit_test(test_inconsistent_terms_ignored),
+	        cmocka_unit_test(test_complete_terms_win),
+	        cmocka_unit_test(test_other_agreements_left_alone),
+	        cmocka_unit_test(test_same_terms),
+	        cmocka_unit_test(test_load_from_store),
 	};
 	if (yx_crypto_init() != YX_OK)
 		return 1;

@@ -177,14 +177,14 @@ static void test_enterprise_golden(void **state)
 	fx_enterprise_init(&f, 1);
 	char expected[1024];
 	snprintf(expected, sizeof(expected),
-		 "{\"city\":320500,\"credit_code\":\"%s\",\"employees\":21,"
-		 "\"financials\":{\"rd_spend_wan_yuan\":101,\"revenue_wan_yuan\":1001,"
-		 "\"valuation_wan_yuan\":20007},\"founded_year\":2016,\"funding_wan_yuan\":503,"
-		 "\"incubator_ids\":[\"SH-INC-0001\"],"
-		 "\"industries\":[\"biomedicine\",\"future_intelligence\"],"
-		 "\"name\":\"长三角硬科技样本企业1有限公司\",\"patents\":1,"
-		 "\"qualifications\":[\"tech_sme\"],\"stage\":\"growth\"}",
-		 f.code);
+	         "{\"city\":320500,\"credit_code\":\"%s\",\"employees\":21,"
+	         "\"financials\":{\"rd_spend_wan_yuan\":101,\"revenue_wan_yuan\":1001,"
+	         "\"valuation_wan_yuan\":20007},\"founded_year\":2016,\"funding_wan_yuan\":503,"
+	         "\"incubator_ids\":[\"SH-INC-0001\"],"
+	         "\"industries\":[\"biomedicine\",\"future_intelligence\"],"
+	         "\"name\":\"长三角硬科技样本企业1有限公司\",\"patents\":1,"
+	         "\"qualifications\":[\"tech_sme\"],\"stage\":\"growth\"}",
+	         f.code);
 	char *text = dump_sorted(yx_record_to_json(YX_KIND_ENTERPRISE, &f.e));
 	assert_string_equal(text, expected);
 	free(text);
@@ -221,8 +221,9 @@ static void test_defaults_omitted(void **state)
 	inc.tier = YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY_CULTIVATION;
 	inc.transformed = 1;
 	text = dump_sorted(yx_record_to_json(YX_KIND_INCUBATOR, &inc));
-	assert_string_equal(text, "{\"focus_industries\":[\"unspecified\",99],\"id\":\"SH-INC-0001\","
-				  "\"tier\":\"high_quality_cultivation\",\"transformed\":true}");
+	assert_string_equal(text,
+	                    "{\"focus_industries\":[\"unspecified\",99],\"id\":\"SH-INC-0001\","
+	                    "\"tier\":\"high_quality_cultivation\",\"transformed\":true}");
 	free(text);
 }
 
@@ -266,9 +267,13 @@ static void test_invalid_utf8_output(void **state)
 static void test_enum_spellings(void **state)
 {
 	static const char *const spellings[] = {
-		"\"characteristic_park\"", "\"CHARACTERISTIC_PARK\"", "\"Characteristic-Park\"",
-		"\"characteristic-park\"", "\"PARK_TYPE_CHARACTERISTIC_PARK\"",
-		"\"park-type-characteristic-park\"", "2",
+	        "\"characteristic_park\"",
+	        "\"CHARACTERISTIC_PARK\"",
+	        "\"Characteristic-Park\"",
+	        "\"characteristic-park\"",
+	        "\"PARK_TYPE_CHARACTERISTIC_PARK\"",
+	        "\"park-type-characteristic-park\"",
+	        "2",
 	};
 	char text[128];
 	(void)state;
@@ -277,13 +282,13 @@ static void test_enum_spellings(void **state)
 		snprintf(text, sizeof(text), "{\"id\":\"P\",\"type\":%s}", spellings[i]);
 		void *r = parse_ok(YX_KIND_PARK, text);
 		assert_int_equal(((Yrdx__Park *)r)->type,
-				 YRDX__PARK_TYPE__PARK_TYPE_CHARACTERISTIC_PARK);
+		                 YRDX__PARK_TYPE__PARK_TYPE_CHARACTERISTIC_PARK);
 		yx_record_free(YX_KIND_PARK, &r);
 	}
 
 	void *r = parse_ok(YX_KIND_INCUBATOR,
-			   "{\"tier\":\"high-quality-cultivation\","
-			   "\"focus_industries\":[\"integrated_circuits\",\"Future-Space\",4]}");
+	                   "{\"tier\":\"high-quality-cultivation\","
+	                   "\"focus_industries\":[\"integrated_circuits\",\"Future-Space\",4]}");
 	Yrdx__Incubator *inc = r;
 	assert_int_equal(inc->tier, YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY_CULTIVATION);
 	assert_int_equal(inc->n_focus_industries, 3);
@@ -293,19 +298,19 @@ static void test_enum_spellings(void **state)
 	yx_record_free(YX_KIND_INCUBATOR, &r);
 
 	expect_error(YX_KIND_PARK, "{\"type\":99}",
-		     "park.type: 99: not a valid ParkType (expected one of high_tech_zone, "
-		     "characteristic_park, sci_tech_demo_base)");
+	             "park.type: 99: not a valid ParkType (expected one of high_tech_zone, "
+	             "characteristic_park, sci_tech_demo_base)");
 	expect_error(YX_KIND_PARK, "{\"type\":\"characteristic\"}",
-		     "park.type: \"characteristic\": not a valid ParkType (expected one of "
-		     "high_tech_zone, characteristic_park, sci_tech_demo_base)");
+	             "park.type: \"characteristic\": not a valid ParkType (expected one of "
+	             "high_tech_zone, characteristic_park, sci_tech_demo_base)");
 	expect_error(YX_KIND_PARK, "{\"type\":\"characteristic park\"}",
-		     "park.type: \"characteristic park\": not a valid ParkType (expected one of "
-		     "high_tech_zone, characteristic_park, sci_tech_demo_base)");
+	             "park.type: \"characteristic park\": not a valid ParkType (expected one of "
+	             "high_tech_zone, characteristic_park, sci_tech_demo_base)");
 	expect_error(YX_KIND_PARK, "{\"type\":2.0}",
-		     "park.type: 2.0: expected a ParkType name (string)");
+	             "park.type: 2.0: expected a ParkType name (string)");
 	expect_error(YX_KIND_RELAY_EVENT, "{\"type\":\"proposal\"}",
-		     "relay_event.type: \"proposal\": not a valid RelayEventType (expected one "
-		     "of propose, accept, decline, withdraw, land, close)");
+	             "relay_event.type: \"proposal\": not a valid RelayEventType (expected one "
+	             "of propose, accept, decline, withdraw, land, close)");
 }
 
 static void test_values_parsed(void **state)
@@ -314,9 +319,9 @@ static void test_values_parsed(void **state)
 
 	/* null is absent; integral reals and 64-bit decimal strings are integers. */
 	void *r = parse_ok(YX_KIND_INCUBATOR,
-			   "{\"id\":\"SH-INC-0001\",\"name\":null,\"mentors\":12.0,"
-			   "\"seed_fund_wan_yuan\":\"18446744073709551615\",\"area_m2\":1e3,"
-			   "\"transformed\":true,\"platforms\":[],\"focus_industries\":null}");
+	                   "{\"id\":\"SH-INC-0001\",\"name\":null,\"mentors\":12.0,"
+	                   "\"seed_fund_wan_yuan\":\"18446744073709551615\",\"area_m2\":1e3,"
+	                   "\"transformed\":true,\"platforms\":[],\"focus_industries\":null}");
 	Yrdx__Incubator *inc = r;
 	assert_string_equal(inc->id, "SH-INC-0001");
 	assert_string_equal(inc->name, "");
@@ -334,7 +339,7 @@ static void test_values_parsed(void **state)
 
 	/* Empty base64 is empty bytes; nested messages and arrays of messages. */
 	r = parse_ok(YX_KIND_RELAY_EVENT,
-		     "{\"destination_node\":\"\",\"answers\":{\"seq\":\"7\",\"hash\":\"AAEC\"}}");
+	             "{\"destination_node\":\"\",\"answers\":{\"seq\":\"7\",\"hash\":\"AAEC\"}}");
 	Yrdx__RelayEvent *ev = r;
 	assert_int_equal(ev->destination_node.len, 0);
 	assert_non_null(ev->answers);
@@ -344,10 +349,11 @@ static void test_values_parsed(void **state)
 	yx_record_free(YX_KIND_RELAY_EVENT, &r);
 
 	r = parse_ok(YX_KIND_EVALUATION,
-		     "{\"id\":\"E\",\"scores\":[{\"dimension\":\"talent\",\"score\":80},{}]}");
+	             "{\"id\":\"E\",\"scores\":[{\"dimension\":\"talent\",\"score\":80},{}]}");
 	Yrdx__Evaluation *e = r;
 	assert_int_equal(e->n_scores, 2);
-	assert_int_equal(e->scores[0]->dimension, YRDX__EVALUATION_DIMENSION__EVALUATION_DIMENSION_TALENT);
+	assert_int_equal(e->scores[0]->dimension,
+	                 YRDX__EVALUATION_DIMENSION__EVALUATION_DIMENSION_TALENT);
 	assert_int_equal(e->scores[0]->score, 80);
 	assert_int_equal(e->scores[1]->score, 0);
 	yx_record_free(YX_KIND_EVALUATION, &r);
@@ -362,86 +368,85 @@ static void test_errors(void **state)
 
 	/* Unknown fields, with a suggestion when one is close. */
 	expect_error(YX_KIND_PARK, "{\"id\":\"P\",\"capcity\":3}",
-		     "park: unknown field \"capcity\" (did you mean \"capacity\"?)");
+	             "park: unknown field \"capcity\" (did you mean \"capacity\"?)");
 	expect_error(YX_KIND_PARK, "{\"owner\":null}",
-		     "park: unknown field \"owner\" (expected one of id, name, city, type, "
-		     "industries, capacity, area_m2)");
+	             "park: unknown field \"owner\" (expected one of id, name, city, type, "
+	             "industries, capacity, area_m2)");
 	expect_error(YX_KIND_RELAY_EVENT, "{\"answers\":{\"hsh\":\"\"}}",
-		     "relay_event.answers: unknown field \"hsh\" (did you mean \"hash\"?)");
+	             "relay_event.answers: unknown field \"hsh\" (did you mean \"hash\"?)");
 
 	/* Wrong types. */
 	expect_error(YX_KIND_PARK, "[1]", "park: [1]: expected an object");
 	expect_error(YX_KIND_INCUBATOR, "{\"name\":5}", "incubator.name: 5: expected a string");
 	expect_error(YX_KIND_INCUBATOR, "{\"mentors\":\"12\"}",
-		     "incubator.mentors: \"12\": expected an integer");
+	             "incubator.mentors: \"12\": expected an integer");
 	expect_error(YX_KIND_INCUBATOR, "{\"seed_fund_wan_yuan\":true}",
-		     "incubator.seed_fund_wan_yuan: true: expected an integer or a decimal string");
+	             "incubator.seed_fund_wan_yuan: true: expected an integer or a decimal string");
 	expect_error(YX_KIND_INCUBATOR, "{\"transformed\":1}",
-		     "incubator.transformed: 1: expected true or false");
+	             "incubator.transformed: 1: expected true or false");
 	expect_error(YX_KIND_INCUBATOR, "{\"focus_industries\":\"biomedicine\"}",
-		     "incubator.focus_industries: \"biomedicine\": expected an array");
+	             "incubator.focus_industries: \"biomedicine\": expected an array");
 	expect_error(YX_KIND_ENTERPRISE, "{\"financials\":[1]}",
-		     "enterprise.financials: [1]: expected an object");
+	             "enterprise.financials: [1]: expected an object");
 	expect_error(YX_KIND_JOINT, "{\"parties\":[\"AAEC\",7]}",
-		     "joint_participation.parties[1]: 7: expected a base64 string");
+	             "joint_participation.parties[1]: 7: expected a base64 string");
 	expect_error(YX_KIND_EVALUATION, "{\"scores\":[{},null]}",
-		     "evaluation.scores[1]: null: expected an object");
+	             "evaluation.scores[1]: null: expected an object");
 
 	/* Bad enum, in an array and nested in an array of messages. */
 	expect_error(YX_KIND_ENTERPRISE,
-		     "{\"industries\":[\"integrated_circuits\",\"integrated_circuit\"]}",
-		     "enterprise.industries[1]: \"integrated_circuit\": not a valid Industry "
-		     "(expected one of digital_transformation, green_transformation, "
-		     "integrated_circuits, biomedicine, artificial_intelligence, "
-		     "electronic_information, life_health, automotive, high_end_equipment, "
-		     "advanced_materials, fashion_consumer_goods, digital_economy, "
-		     "green_low_carbon, metaverse, smart_terminals, future_health, "
-		     "future_intelligence, future_energy, future_space, future_materials)");
+	             "{\"industries\":[\"integrated_circuits\",\"integrated_circuit\"]}",
+	             "enterprise.industries[1]: \"integrated_circuit\": not a valid Industry "
+	             "(expected one of digital_transformation, green_transformation, "
+	             "integrated_circuits, biomedicine, artificial_intelligence, "
+	             "electronic_information, life_health, automotive, high_end_equipment, "
+	             "advanced_materials, fashion_consumer_goods, digital_economy, "
+	             "green_low_carbon, metaverse, smart_terminals, future_health, "
+	             "future_intelligence, future_energy, future_space, future_materials)");
 	expect_error(YX_KIND_EVALUATION,
-		     "{\"scores\":[{\"dimension\":\"talent\"},{},{\"dimension\":\"talnt\"}]}",
-		     "evaluation.scores[2].dimension: \"talnt\": not a valid EvaluationDimension "
-		     "(expected one of talent, hard_tech_origination, disruptive_conversion, "
-		     "high_growth_incubation, resource_integration)");
+	             "{\"scores\":[{\"dimension\":\"talent\"},{},{\"dimension\":\"talnt\"}]}",
+	             "evaluation.scores[2].dimension: \"talnt\": not a valid EvaluationDimension "
+	             "(expected one of talent, hard_tech_origination, disruptive_conversion, "
+	             "high_growth_incubation, resource_integration)");
 
 	/* Integers. */
 	expect_error(YX_KIND_INCUBATOR, "{\"mentors\":-3}",
-		     "incubator.mentors: -3: must be a non-negative integer");
+	             "incubator.mentors: -3: must be a non-negative integer");
 	expect_error(YX_KIND_INCUBATOR, "{\"area_m2\":4294967296}",
-		     "incubator.area_m2: 4294967296: out of range (0..4294967295)");
+	             "incubator.area_m2: 4294967296: out of range (0..4294967295)");
 	expect_error(YX_KIND_INCUBATOR, "{\"mentors\":1.5}",
-		     "incubator.mentors: 1.5: must be an integer");
+	             "incubator.mentors: 1.5: must be an integer");
 	expect_error(YX_KIND_INCUBATOR, "{\"mentors\":1e300}",
-		     "incubator.mentors: 1e300: too large to be exact as a real, write it "
-		     "without fraction or exponent");
+	             "incubator.mentors: 1e300: too large to be exact as a real, write it "
+	             "without fraction or exponent");
 	expect_error(YX_KIND_INCUBATOR, "{\"seed_fund_wan_yuan\":-1}",
-		     "incubator.seed_fund_wan_yuan: -1: must be a non-negative integer");
+	             "incubator.seed_fund_wan_yuan: -1: must be a non-negative integer");
 	expect_error(YX_KIND_INCUBATOR, "{\"seed_fund_wan_yuan\":\"-5\"}",
-		     "incubator.seed_fund_wan_yuan: \"-5\": must be a non-negative integer");
+	             "incubator.seed_fund_wan_yuan: \"-5\": must be a non-negative integer");
 	expect_error(YX_KIND_INCUBATOR, "{\"seed_fund_wan_yuan\":\"18446744073709551616\"}",
-		     "incubator.seed_fund_wan_yuan: \"18446744073709551616\": out of range for a "
-		     "64-bit integer");
+	             "incubator.seed_fund_wan_yuan: \"18446744073709551616\": out of range for a "
+	             "64-bit integer");
 	expect_error(YX_KIND_INCUBATOR, "{\"seed_fund_wan_yuan\":\"12 \"}",
-		     "incubator.seed_fund_wan_yuan: \"12 \": not a decimal integer");
+	             "incubator.seed_fund_wan_yuan: \"12 \": not a decimal integer");
 	expect_error(YX_KIND_INCUBATOR, "{\"seed_fund_wan_yuan\":\"\"}",
-		     "incubator.seed_fund_wan_yuan: \"\": not a decimal integer");
+	             "incubator.seed_fund_wan_yuan: \"\": not a decimal integer");
 	expect_error(YX_KIND_RELAY_EVENT, "{\"answers\":{\"seq\":-1}}",
-		     "relay_event.answers.seq: -1: must be a non-negative integer");
+	             "relay_event.answers.seq: -1: must be a non-negative integer");
 
 	/* Bytes. */
 	expect_error(YX_KIND_RELAY_EVENT, "{\"destination_node\":\"not base64!\"}",
-		     "relay_event.destination_node: \"not base64!\": not valid base64 (standard "
-		     "alphabet, padded)");
+	             "relay_event.destination_node: \"not base64!\": not valid base64 (standard "
+	             "alphabet, padded)");
 	expect_error(YX_KIND_RELAY_EVENT, "{\"answers\":{\"origin\":\"AAEC\",\"hash\":\"AAE\"}}",
-		     "relay_event.answers.hash: \"AAE\": not valid base64 (standard alphabet, "
-		     "padded)");
+	             "relay_event.answers.hash: \"AAE\": not valid base64 (standard alphabet, "
+	             "padded)");
 	expect_error(YX_KIND_RELAY_EVENT, "{\"sealed_dossier\":\"-_8=\"}",
-		     "relay_event.sealed_dossier: \"-_8=\": not valid base64 (standard alphabet, "
-		     "padded)");
+	             "relay_event.sealed_dossier: \"-_8=\": not valid base64 (standard alphabet, "
+	             "padded)");
 
 	/* Long values are quoted cut short, at a character boundary. */
-	expect_error(YX_KIND_PARK,
-		     "{\"capacity\":\"长三角长三角长三角长三角长三角长三角\"}",
-		     "park.capacity: \"长三角长三角长三角长三角长三角...: expected an integer");
+	expect_error(YX_KIND_PARK, "{\"capacity\":\"长三角长三角长三角长三角长三角长三角\"}",
+	             "park.capacity: \"长三角长三角长三角长三角长三角...: expected an integer");
 }
 
 /* A string jansson built with a NUL inside cannot become a C string. */
@@ -467,21 +472,21 @@ static void test_syntax_errors(void **state)
 
 	static const char bad[] = "{\n  \"id\": \"P\",\n  \"name\" \"x\"\n}";
 	assert_int_equal(yx_json_to_record_text(YX_KIND_PARK, bad, strlen(bad), &r, &diag),
-			 YX_EINVAL);
+	                 YX_EINVAL);
 	assert_null(r);
 	assert_true(strncmp(diag.msg, "line 3, column ", 15) == 0);
 	assert_non_null(strstr(diag.msg, "':' expected"));
 
 	static const char dup[] = "{\"id\":\"P\",\"id\":\"Q\"}";
 	assert_int_equal(yx_json_to_record_text(YX_KIND_PARK, dup, strlen(dup), &r, &diag),
-			 YX_EINVAL);
+	                 YX_EINVAL);
 	assert_true(strncmp(diag.msg, "line 1, column ", 15) == 0);
 	assert_non_null(strstr(diag.msg, "duplicate object key"));
 
 	static const char trailing[] = "{\"id\":\"P\"} {}";
-	assert_int_equal(yx_json_to_record_text(YX_KIND_PARK, trailing, strlen(trailing), &r,
-						&diag),
-			 YX_EINVAL);
+	assert_int_equal(
+	        yx_json_to_record_text(YX_KIND_PARK, trailing, strlen(trailing), &r, &diag),
+	        YX_EINVAL);
 	assert_true(strncmp(diag.msg, "line 1, column ", 15) == 0);
 
 	assert_int_equal(yx_json_to_record_text(YX_KIND_PARK, "", 0, &r, &diag), YX_EINVAL);
@@ -518,9 +523,9 @@ static void test_change_tombstone(void **state)
 	fx_tombstone_init(&ch, YX_KIND_PARK, "PARK-0001", 5);
 	sodium_bin2base64(origin, sizeof(origin), ch.origin, 32, sodium_base64_VARIANT_ORIGINAL);
 	snprintf(expected, sizeof(expected),
-		 "{\"id\":\"PARK-0001\",\"kind\":\"park\",\"origin\":\"%s\",\"seq\":5,"
-		 "\"time_ms\":1700000005000,\"tombstone\":{\"reason\":\"撤回：登记有误 (seq 5)\"}}",
-		 origin);
+	         "{\"id\":\"PARK-0001\",\"kind\":\"park\",\"origin\":\"%s\",\"seq\":5,"
+	         "\"time_ms\":1700000005000,\"tombstone\":{\"reason\":\"撤回：登记有误 (seq 5)\"}}",
+	         origin);
 	char *text = dump_sorted(yx_change_to_json(&ch.c));
 	assert_string_equal(text, expected);
 	free(text);
@@ -549,9 +554,9 @@ static void test_change_record(void **state)
 	/* The "record" member is what `put` takes back. */
 	yx_diag_t diag = {{0}};
 	void *back = NULL;
-	assert_int_equal(yx_json_to_record(YX_KIND_RELAY_EVENT, json_object_get(j, "record"), &back,
-					   &diag),
-			 YX_OK);
+	assert_int_equal(
+	        yx_json_to_record(YX_KIND_RELAY_EVENT, json_object_get(j, "record"), &back, &diag),
+	        YX_OK);
 	yx_record_free(YX_KIND_RELAY_EVENT, &back);
 	json_decref(want);
 	json_decref(j);
@@ -560,20 +565,20 @@ static void test_change_record(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_every_kind),
-		cmocka_unit_test(test_roundtrip_edges),
-		cmocka_unit_test(test_enterprise_golden),
-		cmocka_unit_test(test_defaults_omitted),
-		cmocka_unit_test(test_bytes_are_base64),
-		cmocka_unit_test(test_invalid_utf8_output),
-		cmocka_unit_test(test_enum_spellings),
-		cmocka_unit_test(test_values_parsed),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_nul_in_string),
-		cmocka_unit_test(test_syntax_errors),
-		cmocka_unit_test(test_kind_descriptor),
-		cmocka_unit_test(test_change_tombstone),
-		cmocka_unit_test(test_change_record),
+	        cmocka_unit_test(test_roundtrip_every_kind),
+	        cmocka_unit_test(test_roundtrip_edges),
+	        cmocka_unit_test(test_enterprise_golden),
+	        cmocka_unit_test(test_defaults_omitted),
+	        cmocka_unit_test(test_bytes_are_base64),
+	        cmocka_unit_test(test_invalid_utf8_output),
+	        cmocka_unit_test(test_enum_spellings),
+	        cmocka_unit_test(test_values_parsed),
+	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_nul_in_string),
+	        cmocka_unit_test(test_syntax_errors),
+	        cmocka_unit_test(test_kind_descriptor),
+	        cmocka_unit_test(test_change_tombstone),
+	        cmocka_unit_test(test_change_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

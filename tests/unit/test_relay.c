@@ -102,8 +102,10 @@ static void test_wrong_party_and_order(void **state)
 	memset(src, SRC, 32);
 	memset(dst, DST, 32);
 	mk(0, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, SRC, -1, 0x50);
-	mk(1, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, SRC, 0, 0x51); /* source accepts itself */
-	mk(2, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, DST, 0, 0x52);   /* lands before accept */
+	mk(1, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, SRC, 0,
+	   0x51); /* source accepts itself */
+	mk(2, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, DST, 0,
+	   0x52); /* lands before accept */
 	assert_int_equal(yx_case_derive(events, 3, "SH-2026-0001", &c), YX_OK);
 	assert_int_equal(c.state, YX_CASE_PROPOSED);
 	assert_false(events[1].applied);
@@ -111,16 +113,20 @@ static void test_wrong_party_and_order(void **state)
 	assert_false(events[2].applied);
 	assert_non_null(strstr(events[2].note, "not a step this state allows"));
 	/* the checks an authoring node makes before writing */
-	assert_int_equal(yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, src, &d),
-			 YX_EINVAL);
+	assert_int_equal(
+	        yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, src, &d),
+	        YX_EINVAL);
 	assert_non_null(strstr(d.msg, "belongs to the destination city"));
-	assert_int_equal(yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, dst, &d),
-			 YX_EINVAL);
+	assert_int_equal(
+	        yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, dst, &d),
+	        YX_EINVAL);
 	assert_non_null(strstr(d.msg, "is proposed: LAND is not a step from there"));
-	assert_int_equal(yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, dst, &d),
-			 YX_OK);
-	assert_int_equal(yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW, src, &d),
-			 YX_OK);
+	assert_int_equal(
+	        yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, dst, &d),
+	        YX_OK);
+	assert_int_equal(
+	        yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW, src, &d),
+	        YX_OK);
 }
 
 static void test_concurrent_steps_resolve_alike(void **state)
@@ -144,9 +150,9 @@ static void test_concurrent_steps_resolve_alike(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_path_any_order),
-		cmocka_unit_test(test_wrong_party_and_order),
-		cmocka_unit_test(test_concurrent_steps_resolve_alike),
+	        cmocka_unit_test(test_full_path_any_order),
+	        cmocka_unit_test(test_wrong_party_and_order),
+	        cmocka_unit_test(test_concurrent_steps_resolve_alike),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

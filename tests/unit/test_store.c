@@ -78,7 +78,7 @@ typedef struct {
 } copy_ctx_t;
 
 static int copy_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
-		      const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
+                      const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
 {
 	copy_ctx_t *ctx = arg;
 	segment_t *s = ctx->seg;
@@ -102,8 +102,7 @@ static int copy_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t has
 }
 
 /* Entries (first, head at or after first] of origin's log in store. */
-static segment_t segment_read(yx_store_t *store, const uint8_t *origin, uint64_t first,
-			      bool stubs)
+static segment_t segment_read(yx_store_t *store, const uint8_t *origin, uint64_t first, bool stubs)
 {
 	segment_t s = {0};
 	assert_int_equal(yx_store_head_find(store, origin, first, &s.head), YX_OK);
@@ -170,14 +169,16 @@ static void test_append_read_iterate(void **state)
 		Yrdx__Change *c = NULL;
 		fx_enterprise_init(&f, i);
 		assert_int_equal(yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id),
-					      f.code, &c), YX_OK);
+		                              f.code, &c),
+		                 YX_OK);
 		assert_string_equal(c->enterprise->name, f.name);
 		assert_int_equal(c->seq, i + 1);
 		yx_change_free(&c);
 	}
 	Yrdx__Change *none = NULL;
 	assert_int_equal(yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id),
-				      "911100000000000000", &none), YX_ENOTFOUND);
+	                              "911100000000000000", &none),
+	                 YX_ENOTFOUND);
 
 	/* iterate the log from the middle */
 	segment_t s = segment_read(a.store, yx_identity_public(a.id), 101, false);
@@ -188,8 +189,9 @@ static void test_append_read_iterate(void **state)
 
 	/* by index: incubator SH-INC-0007 has enterprises 7, 507...; only 7 here */
 	size_t found = 0;
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0007", 11, count_record,
-				       &found), YX_OK);
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0007", 11, count_record, &found),
+	        YX_OK);
 	assert_int_equal(found, 1);
 	found = 0;
 	assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
@@ -227,28 +229,32 @@ static void test_update_and_retract(void **state)
 	assert_int_equal(yx_batch_put(b, &c, &d), YX_OK);
 	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
 	size_t found = 0;
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0003", 11, count_record,
-				       &found), YX_OK);
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0003", 11, count_record, &found),
+	        YX_OK);
 	assert_int_equal(found, 0);
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "HZ-INC-0001", 11, count_record,
-				       &found), YX_OK);
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_INCUBATOR, "HZ-INC-0001", 11, count_record, &found),
+	        YX_OK);
 	assert_int_equal(found, 1);
 
 	/* retract it: gone from state and every index */
 	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
 	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, f.code, "moved out", &d), YX_OK);
 	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, "911100000000000000", "x", &d),
-			 YX_ENOTFOUND);
+	                 YX_ENOTFOUND);
 	assert_non_null(strstr(d.msg, "911100000000000000"));
 	yx_head_t h;
 	assert_int_equal(yx_batch_commit(&b, &h), YX_OK);
 	assert_int_equal(h.seq, 12);
 	Yrdx__Change *got = NULL;
-	assert_int_equal(yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id), f.code,
-				      &got), YX_ENOTFOUND);
+	assert_int_equal(
+	        yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id), f.code, &got),
+	        YX_ENOTFOUND);
 	found = 0;
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "HZ-INC-0001", 11, count_record,
-				       &found), YX_OK);
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_INCUBATOR, "HZ-INC-0001", 11, count_record, &found),
+	        YX_OK);
 	assert_int_equal(found, 0);
 	found = 0;
 	assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
@@ -307,30 +313,36 @@ static void test_indexes_every_kind(void **state)
 	for (size_t i = 0; i < inc.inc.n_focus_industries; i++) {
 		uint8_t term = (uint8_t)inc.industries[i];
 		found = 0;
-		assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &term, 1, count_record,
-					       &found), YX_OK);
+		assert_int_equal(
+		        yx_store_find(a.store, YX_INDEX_INDUSTRY, &term, 1, count_record, &found),
+		        YX_OK);
 		assert_true(found >= 1);
 	}
 	uint8_t park_industry = (uint8_t)park.industries[0];
 	found = 0;
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &park_industry, 1,
-				       count_record, &found), YX_OK);
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_INDUSTRY, &park_industry, 1, count_record, &found),
+	        YX_OK);
 	assert_true(found >= 1);
 	found = 0;
 	assert_int_equal(yx_store_find(a.store, YX_INDEX_PARK, relay.park_id, strlen(relay.park_id),
-				       count_record, &found), YX_OK);
+	                               count_record, &found),
+	                 YX_OK);
 	assert_int_equal(found, 1);
 	found = 0;
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_CREDIT_CODE, relay.code, 18, count_record,
-				       &found), YX_OK);
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_CREDIT_CODE, relay.code, 18, count_record, &found),
+	        YX_OK);
 	assert_true(found >= 1);
 	found = 0;
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_CREDIT_CODE, joint.code, 18, count_record,
-				       &found), YX_OK);
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_CREDIT_CODE, joint.code, 18, count_record, &found),
+	        YX_OK);
 	assert_true(found >= 1);
 	found = 0;
 	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, eval.incubator_id,
-				       strlen(eval.incubator_id), count_record, &found), YX_OK);
+	                               strlen(eval.incubator_id), count_record, &found),
+	                 YX_OK);
 	assert_true(found >= 1);
 	found = 0;
 	assert_int_equal(yx_store_scan(a.store, YX_KIND_NONE, count_record, &found), YX_OK);
@@ -352,15 +364,17 @@ static void test_indexes_every_kind(void **state)
 	uint8_t metaverse = YRDX__INDUSTRY__INDUSTRY_METAVERSE;
 	uint8_t space = YRDX__INDUSTRY__INDUSTRY_FUTURE_SPACE;
 	found = 0;
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &metaverse, 1, count_record,
-				       &found), YX_OK);
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_INDUSTRY, &metaverse, 1, count_record, &found),
+	        YX_OK);
 	assert_int_equal(found, 0);
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &space, 1, count_record,
-				       &found), YX_OK);
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &space, 1, count_record, &found),
+	                 YX_OK);
 	assert_int_equal(found, 2); /* the park and incubator 1 */
 	found = 0;
-	assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &park_industry, 1,
-				       count_record, &found), YX_OK);
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_INDUSTRY, &park_industry, 1, count_record, &found),
+	        YX_OK);
 	assert_int_equal(found, 0); /* the park's first version is no longer indexed */
 	node_close(&a);
 }
@@ -436,7 +450,7 @@ static void set_schema(const char *dir, uint32_t version)
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	uint8_t v[4] = {(uint8_t)(version >> 24), (uint8_t)(version >> 16), (uint8_t)(version >> 8),
-			(uint8_t)version};
+	                (uint8_t)version};
 	MDB_val k = {6, "schema"}, val = {4, v};
 	assert_int_equal(mdb_env_create(&env), 0);
 	mdb_env_set_maxdbs(env, 16);
@@ -470,7 +484,7 @@ static void test_schema_check(void **state)
 
 /* Expects append to fail with err and leave b's data file and digest untouched. */
 static void expect_rejected(node_t *b, const uint8_t *origin, segment_t *s, int err,
-			    const char *msg_part)
+                            const char *msg_part)
 {
 	uint8_t f1[32], f2[32], d1[32], d2[32];
 	yx_diag_t d = {{0}};
@@ -501,12 +515,14 @@ static void test_remote_rejections(void **state)
 	const uint8_t *origin = yx_identity_public(a.id);
 
 	segment_t s1 = segment_read(a.store, origin, 1, false);
-	assert_int_equal(yx_store_append_verified(b.store, origin, s1.e, s1.n, &s1.head, &appended,
-						  &d), YX_OK);
+	assert_int_equal(
+	        yx_store_append_verified(b.store, origin, s1.e, s1.n, &s1.head, &appended, &d),
+	        YX_OK);
 	assert_int_equal(appended, 20);
 	/* the same segment again changes nothing */
-	assert_int_equal(yx_store_append_verified(b.store, origin, s1.e, s1.n, &s1.head, &appended,
-						  &d), YX_OK);
+	assert_int_equal(
+	        yx_store_append_verified(b.store, origin, s1.e, s1.n, &s1.head, &appended, &d),
+	        YX_OK);
 	assert_int_equal(appended, 0);
 
 	/* gap: segment 3 while b ends at 20 */
@@ -544,8 +560,9 @@ static void test_remote_rejections(void **state)
 	expect_rejected(&b, origin, &f1, YX_EFORK, "fork");
 
 	/* the honest segment 2 still applies after all that */
-	assert_int_equal(yx_store_append_verified(b.store, origin, s2.e, s2.n, &s2.head, &appended,
-						  &d), YX_OK);
+	assert_int_equal(
+	        yx_store_append_verified(b.store, origin, s2.e, s2.n, &s2.head, &appended, &d),
+	        YX_OK);
 	assert_int_equal(appended, 20);
 	segment_free(&s1);
 	segment_free(&s2);
@@ -574,10 +591,12 @@ static void test_digest_equal_with_stubs(void **state)
 	for (uint64_t next = 1; next <= 5030;) {
 		segment_t full = segment_read(a.store, origin, next, false);
 		segment_t stub = segment_read(a.store, origin, next, next == 1);
-		assert_int_equal(yx_store_append_verified(b.store, origin, full.e, full.n, &full.head,
-							  NULL, &d), YX_OK);
-		assert_int_equal(yx_store_append_verified(c.store, origin, stub.e, stub.n, &stub.head,
-							  NULL, &d), YX_OK);
+		assert_int_equal(yx_store_append_verified(b.store, origin, full.e, full.n,
+		                                          &full.head, NULL, &d),
+		                 YX_OK);
+		assert_int_equal(yx_store_append_verified(c.store, origin, stub.e, stub.n,
+		                                          &stub.head, NULL, &d),
+		                 YX_OK);
 		next = full.head.seq + 1;
 		segment_free(&full);
 		segment_free(&stub);
@@ -679,11 +698,12 @@ static void test_sigkill_mid_batch(void **state)
 		assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
 		yx_tip_t tip;
 		assert_int_equal(yx_store_tip(a.store, yx_identity_public(a.id), &tip), YX_OK);
-		assert_true(tip.seq >= reported);       /* nothing committed lost */
+		assert_true(tip.seq >= reported);          /* nothing committed lost */
 		assert_int_equal(tip.seq % KILL_BATCH, 0); /* nothing half-applied */
 		assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
 		size_t found = 0;
-		assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
+		assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found),
+		                 YX_OK);
 		/* each round rewrites the same ids from 0, so live records = max written */
 		assert_true(found <= tip.seq && found >= KILL_BATCH);
 		yx_store_close(&a.store);
@@ -694,15 +714,15 @@ static void test_sigkill_mid_batch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_append_read_iterate),
-		cmocka_unit_test(test_update_and_retract),
-		cmocka_unit_test(test_indexes_every_kind),
-		cmocka_unit_test(test_put_if_changed),
-		cmocka_unit_test(test_reopen),
-		cmocka_unit_test(test_schema_check),
-		cmocka_unit_test(test_remote_rejections),
-		cmocka_unit_test(test_digest_equal_with_stubs),
-		cmocka_unit_test(test_sigkill_mid_batch),
+	        cmocka_unit_test(test_append_read_iterate),
+	        cmocka_unit_test(test_update_and_retract),
+	        cmocka_unit_test(test_indexes_every_kind),
+	        cmocka_unit_test(test_put_if_changed),
+	        cmocka_unit_test(test_reopen),
+	        cmocka_unit_test(test_schema_check),
+	        cmocka_unit_test(test_remote_rejections),
+	        cmocka_unit_test(test_digest_equal_with_stubs),
+	        cmocka_unit_test(test_sigkill_mid_batch),
 	};
 	if (yx_crypto_init() != YX_OK)
 		return 1;

@@ -91,10 +91,10 @@ static void expect_bad_at(const Yrdx__Change *c, const char *field, const char *
 	int ret = yx_validate_record(c, &d);
 	if (ret != YX_EINVAL)
 		fail_msg("line %d: expected YX_EINVAL naming %s, got %s (%s)", line, field,
-			 yx_strerror(ret), d.msg);
+		         yx_strerror(ret), d.msg);
 	if (!strstr(d.msg, field) || (detail && !strstr(d.msg, detail)))
 		fail_msg("line %d: expected \"%s\" and \"%s\" in: %s", line, field,
-			 detail ? detail : "", d.msg);
+		         detail ? detail : "", d.msg);
 	assert_int_equal(yx_validate_change(c, &d), YX_EINVAL);
 	/* A NULL diag is allowed and only the code comes back. */
 	assert_int_equal(yx_validate_record(c, NULL), YX_EINVAL);
@@ -102,20 +102,20 @@ static void expect_bad_at(const Yrdx__Change *c, const char *field, const char *
 
 /* Envelope rules are checked by yx_validate_change alone. */
 static void expect_bad_change_at(const Yrdx__Change *c, const char *field, const char *detail,
-				 int line)
+                                 int line)
 {
 	yx_diag_t d = {{0}};
 	int ret = yx_validate_change(c, &d);
 	if (ret != YX_EINVAL)
 		fail_msg("line %d: expected YX_EINVAL naming %s, got %s (%s)", line, field,
-			 yx_strerror(ret), d.msg);
+		         yx_strerror(ret), d.msg);
 	if (!strstr(d.msg, field) || (detail && !strstr(d.msg, detail)))
 		fail_msg("line %d: expected \"%s\" and \"%s\" in: %s", line, field,
-			 detail ? detail : "", d.msg);
+		         detail ? detail : "", d.msg);
 }
 
-#define expect_ok(c) expect_ok_at((c), __LINE__)
-#define expect_bad(c, field, detail) expect_bad_at((c), (field), (detail), __LINE__)
+#define expect_ok(c)                        expect_ok_at((c), __LINE__)
+#define expect_bad(c, field, detail)        expect_bad_at((c), (field), (detail), __LINE__)
 #define expect_bad_change(c, field, detail) expect_bad_change_at((c), (field), (detail), __LINE__)
 
 static char *repeat(char *buf, size_t size, const char *unit, size_t times)
@@ -131,19 +131,19 @@ static char *repeat(char *buf, size_t size, const char *unit, size_t times)
 /* Published codes of well-known enterprises (from their business licences / annual
  * reports), each also checked by an independent computation of the check character. */
 static const char *const real_codes[] = {
-	"91350100M000100Y43", /* the GB 32100-2015 worked example, hand-computed below */
-	"91110000802100433B", /* 北京百度网讯科技有限公司 */
-	"914403001922038216", /* 华为技术有限公司 */
-	"91440300708461136T", /* 深圳市腾讯计算机系统有限公司 */
-	"91330100716105852F", /* 阿里巴巴(中国)有限公司 */
-	"91110108551385082Q", /* 小米科技有限责任公司 */
-	"91520000214434146R", /* 贵州茅台酒股份有限公司 */
-	"91440300192317458F", /* 比亚迪股份有限公司 */
-	"91440300100012316L", /* 中国平安保险(集团)股份有限公司 */
-	"91310000132260250X", /* 上海汽车集团股份有限公司 */
-	"91440400192548256N", /* 珠海格力电器股份有限公司 */
-	"91440606722473344C", /* 美的集团股份有限公司 */
-	"9144030027939873X7", /* 中兴通讯股份有限公司 */
+        "91350100M000100Y43", /* the GB 32100-2015 worked example, hand-computed below */
+        "91110000802100433B", /* 北京百度网讯科技有限公司 */
+        "914403001922038216", /* 华为技术有限公司 */
+        "91440300708461136T", /* 深圳市腾讯计算机系统有限公司 */
+        "91330100716105852F", /* 阿里巴巴(中国)有限公司 */
+        "91110108551385082Q", /* 小米科技有限责任公司 */
+        "91520000214434146R", /* 贵州茅台酒股份有限公司 */
+        "91440300192317458F", /* 比亚迪股份有限公司 */
+        "91440300100012316L", /* 中国平安保险(集团)股份有限公司 */
+        "91310000132260250X", /* 上海汽车集团股份有限公司 */
+        "91440400192548256N", /* 珠海格力电器股份有限公司 */
+        "91440606722473344C", /* 美的集团股份有限公司 */
+        "9144030027939873X7", /* 中兴通讯股份有限公司 */
 };
 
 static void test_credit_code_real(void **state)
@@ -197,26 +197,26 @@ static void test_credit_code_invalid(void **state)
 		const char *code;
 		const char *detail;
 	} bad[] = {
-		{"91350100M000100Y44", "check character is '4', expected '3'"},
-		{"91110000802100433C", "check character is 'C', expected 'B'"},
-		{"914403001922038217", "check character is '7', expected '6'"},
-		{"91350100M000100Y4", "length 17, expected 18"},
-		{"91350100M000100Y433", "length 19, expected 18"},
-		{"9", "length 1, expected 18"},
-		{"", "empty, expected 18 characters"},
-		{"9135I100M000100Y43", "character 'I' at position 5 is not allowed"},
-		{"91350100O000100Y43", "character 'O' at position 9 is not allowed"},
-		{"91350100M000100Z43", "character 'Z' at position 16 is not allowed"},
-		{"S1350100M000100Y43", "character 'S' at position 1 is not allowed"},
-		{"91350100M00V100Y43", "character 'V' at position 12 is not allowed"},
-		{"91350100M000100Y4-", "character '-' at position 18 is not allowed"},
-		{"91350100m000100y43", "lowercase character 'm' at position 9"},
-		{"91350100M000100Y4a", "lowercase character 'a' at position 18"},
-		{"91A50100M000100Y43", "character 'A' at position 3 is not a digit"},
-		{"9135010XM000100Y43", "character 'X' at position 8 is not a digit"},
-		{"9135 100M000100Y43", "character ' ' at position 5 is not allowed"},
-		{"9135010\xef\xbc\x90M000100Y43", "byte 0xEF at position 8 is not allowed"},
-		{"91350100M000100Y4\n", "byte 0x0A at position 18 is not allowed"},
+	        {"91350100M000100Y44", "check character is '4', expected '3'"},
+	        {"91110000802100433C", "check character is 'C', expected 'B'"},
+	        {"914403001922038217", "check character is '7', expected '6'"},
+	        {"91350100M000100Y4", "length 17, expected 18"},
+	        {"91350100M000100Y433", "length 19, expected 18"},
+	        {"9", "length 1, expected 18"},
+	        {"", "empty, expected 18 characters"},
+	        {"9135I100M000100Y43", "character 'I' at position 5 is not allowed"},
+	        {"91350100O000100Y43", "character 'O' at position 9 is not allowed"},
+	        {"91350100M000100Z43", "character 'Z' at position 16 is not allowed"},
+	        {"S1350100M000100Y43", "character 'S' at position 1 is not allowed"},
+	        {"91350100M00V100Y43", "character 'V' at position 12 is not allowed"},
+	        {"91350100M000100Y4-", "character '-' at position 18 is not allowed"},
+	        {"91350100m000100y43", "lowercase character 'm' at position 9"},
+	        {"91350100M000100Y4a", "lowercase character 'a' at position 18"},
+	        {"91A50100M000100Y43", "character 'A' at position 3 is not a digit"},
+	        {"9135010XM000100Y43", "character 'X' at position 8 is not a digit"},
+	        {"9135 100M000100Y43", "character ' ' at position 5 is not allowed"},
+	        {"9135010\xef\xbc\x90M000100Y43", "byte 0xEF at position 8 is not allowed"},
+	        {"91350100M000100Y4\n", "byte 0x0A at position 18 is not allowed"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -225,7 +225,7 @@ static void test_credit_code_invalid(void **state)
 		if (ret != YX_EINVAL || !strstr(d.msg, "enterprise.credit_code: \"") ||
 		    !strstr(d.msg, bad[i].detail))
 			fail_msg("%s: expected \"%s\", got %d: %s", bad[i].code, bad[i].detail, ret,
-				 d.msg);
+			         d.msg);
 	}
 	assert_int_equal(yx_credit_code_check(NULL, "x", NULL), YX_EINVAL);
 }
@@ -236,24 +236,26 @@ static void test_credit_code_messages(void **state)
 	yx_diag_t d = {{0}};
 	(void)state;
 	assert_int_equal(yx_credit_code_check("91350100M000100Y44", "enterprise.credit_code", &d),
-			 YX_EINVAL);
+	                 YX_EINVAL);
 	assert_string_equal(d.msg, "enterprise.credit_code: \"91350100M000100Y44\": "
-				   "check character is '4', expected '3'");
+	                           "check character is '4', expected '3'");
 	assert_int_equal(yx_credit_code_check("91350100M000100Y4", "enterprise.credit_code", &d),
-			 YX_EINVAL);
+	                 YX_EINVAL);
 	assert_string_equal(d.msg, "enterprise.credit_code: \"91350100M000100Y4\": "
-				   "length 17, expected 18");
+	                           "length 17, expected 18");
 	assert_int_equal(yx_credit_code_check("9135I100M000100Y43", "relay_event.credit_code", &d),
-			 YX_EINVAL);
+	                 YX_EINVAL);
 	assert_string_equal(d.msg, "relay_event.credit_code: \"9135I100M000100Y43\": "
-				   "character 'I' at position 5 is not allowed");
+	                           "character 'I' at position 5 is not allowed");
 	assert_int_equal(yx_credit_code_check("91350100m000100y43", "enterprise.credit_code", &d),
-			 YX_EINVAL);
-	assert_string_equal(d.msg, "enterprise.credit_code: \"91350100m000100y43\": "
-				   "lowercase character 'm' at position 9 (credit codes are upper case)");
-	assert_int_equal(yx_credit_code_check("", "joint_participation.credit_code", &d), YX_EINVAL);
+	                 YX_EINVAL);
+	assert_string_equal(d.msg,
+	                    "enterprise.credit_code: \"91350100m000100y43\": "
+	                    "lowercase character 'm' at position 9 (credit codes are upper case)");
+	assert_int_equal(yx_credit_code_check("", "joint_participation.credit_code", &d),
+	                 YX_EINVAL);
 	assert_string_equal(d.msg, "joint_participation.credit_code: \"\": empty, expected 18 "
-				   "characters");
+	                           "characters");
 }
 
 /* ---- cities ---- */
@@ -264,14 +266,14 @@ static void test_city_table(void **state)
 		uint32_t code;
 		const char *name;
 	} known[] = {
-		{310000, "上海"}, {320100, "南京"}, {320500, "苏州"}, {320700, "连云港"},
-		{321300, "宿迁"}, {330100, "杭州"}, {330200, "宁波"}, {331100, "丽水"},
-		{340100, "合肥"}, {340500, "马鞍山"}, {341000, "黄山"}, {341600, "亳州"},
-		{341800, "宣城"},
+	        {310000, "上海"}, {320100, "南京"},   {320500, "苏州"}, {320700, "连云港"},
+	        {321300, "宿迁"}, {330100, "杭州"},   {330200, "宁波"}, {331100, "丽水"},
+	        {340100, "合肥"}, {340500, "马鞍山"}, {341000, "黄山"}, {341600, "亳州"},
+	        {341800, "宣城"},
 	};
 	static const uint32_t outside[] = {
-		0, 310100, 310115, 320000, 330000, 340000, 340900, 341400, 341900,
-		110000, 350100, 420100, 3201000, UINT32_MAX,
+	        0,      310100, 310115, 320000, 330000, 340000,  340900,
+	        341400, 341900, 110000, 350100, 420100, 3201000, UINT32_MAX,
 	};
 	unsigned count = 0, per_province[4] = {0};
 	(void)state;
@@ -322,7 +324,8 @@ static void test_valid_fixtures(void **state)
 		fx_evaluation_init(&w.eval, i);
 		fx_change_init(&w.ch, YX_KIND_EVALUATION, &w.eval.ev, 1 + i);
 		expect_ok(&w.ch.c);
-		fx_tombstone_init(&w.ch, (yx_kind_t)(YX_KIND_INCUBATOR + i % 6), "SH-INC-0001", 1 + i);
+		fx_tombstone_init(&w.ch, (yx_kind_t)(YX_KIND_INCUBATOR + i % 6), "SH-INC-0001",
+		                  1 + i);
 		expect_ok(&w.ch.c);
 	}
 }
@@ -413,41 +416,42 @@ static void test_strings(void **state)
 	char buf[YX_MAX_TEXT_LEN + 8];
 	(void)state;
 	expect_bad((incubator(), w.inc.inc.id = "", &w.ch.c), "incubator.id", "must not be empty");
-	expect_bad((incubator(), w.inc.inc.id = NULL, &w.ch.c), "incubator.id", "must not be empty");
+	expect_bad((incubator(), w.inc.inc.id = NULL, &w.ch.c), "incubator.id",
+	           "must not be empty");
 	expect_bad((incubator(), w.inc.inc.id = repeat(buf, sizeof(buf), "I", 65), &w.ch.c),
-		   "incubator.id", "65 bytes, at most 64");
+	           "incubator.id", "65 bytes, at most 64");
 	expect_bad((incubator(), w.inc.inc.id = "SH\nINC", &w.ch.c), "incubator.id",
-		   "control character 0x0A at byte 3");
+	           "control character 0x0A at byte 3");
 	expect_bad((incubator(), w.inc.inc.name = "", &w.ch.c), "incubator.name",
-		   "must not be empty");
+	           "must not be empty");
 	expect_bad((incubator(), w.inc.inc.name = repeat(buf, sizeof(buf), "孵", 67), &w.ch.c),
-		   "incubator.name", "201 bytes, at most 200");
+	           "incubator.name", "201 bytes, at most 200");
 	expect_bad((incubator(), w.inc.inc.name = "孵化\tA", &w.ch.c), "incubator.name",
-		   "control character 0x09");
+	           "control character 0x09");
 	expect_bad((incubator(), w.inc.inc.name = "孵化\x7f", &w.ch.c), "incubator.name",
-		   "control character 0x7F");
+	           "control character 0x7F");
 	/* Malformed UTF-8: truncated sequence, stray continuation, overlong '/', surrogate,
 	 * past U+10FFFF, bytes that never occur. */
 	expect_bad((incubator(), w.inc.inc.name = "孵\xe5\xad", &w.ch.c), "incubator.name",
-		   "invalid UTF-8 at byte 4");
+	           "invalid UTF-8 at byte 4");
 	expect_bad((incubator(), w.inc.inc.name = "a\x80", &w.ch.c), "incubator.name",
-		   "invalid UTF-8 at byte 2");
+	           "invalid UTF-8 at byte 2");
 	expect_bad((incubator(), w.inc.inc.name = "\xc0\xaf", &w.ch.c), "incubator.name",
-		   "invalid UTF-8 at byte 1");
+	           "invalid UTF-8 at byte 1");
 	expect_bad((incubator(), w.inc.inc.name = "\xe0\x80\xaf", &w.ch.c), "incubator.name",
-		   "invalid UTF-8");
+	           "invalid UTF-8");
 	expect_bad((incubator(), w.inc.inc.name = "\xed\xa0\x80", &w.ch.c), "incubator.name",
-		   "invalid UTF-8");
+	           "invalid UTF-8");
 	expect_bad((incubator(), w.inc.inc.name = "\xf4\x90\x80\x80", &w.ch.c), "incubator.name",
-		   "invalid UTF-8");
+	           "invalid UTF-8");
 	expect_bad((incubator(), w.inc.inc.name = "ok\xff", &w.ch.c), "incubator.name",
-		   "invalid UTF-8 at byte 3");
+	           "invalid UTF-8 at byte 3");
 	expect_bad((relay(), w.relay.ev.note = repeat(buf, sizeof(buf), "x", 2001), &w.ch.c),
-		   "relay_event.note", "2001 bytes, at most 2000");
+	           "relay_event.note", "2001 bytes, at most 2000");
 	expect_bad((relay(), w.relay.ev.note = "a\x01z", &w.ch.c), "relay_event.note",
-		   "control character 0x01");
+	           "control character 0x01");
 	expect_bad((relay(), w.relay.ev.note = "\xfe", &w.ch.c), "relay_event.note",
-		   "invalid UTF-8");
+	           "invalid UTF-8");
 }
 
 /* Values in messages are escaped and cut, so a peer cannot forge log lines. */
@@ -477,7 +481,7 @@ static void test_cities(void **state)
 	(void)state;
 	expect_bad((incubator(), w.inc.inc.city = 0, &w.ch.c), "incubator.city", "must be set");
 	expect_bad((incubator(), w.inc.inc.city = 320000, &w.ch.c), "incubator.city",
-		   "320000 is not a Yangtze River Delta");
+	           "320000 is not a Yangtze River Delta");
 	expect_bad((enterprise(), w.ent.e.city = 350100, &w.ch.c), "enterprise.city", "350100");
 	expect_bad((enterprise(), w.ent.e.city = 0, &w.ch.c), "enterprise.city", "must be set");
 	expect_bad((park(), w.park.park.city = 310115, &w.ch.c), "park.city", "310115");
@@ -487,30 +491,30 @@ static void test_enums(void **state)
 {
 	(void)state;
 	expect_bad((incubator(), w.inc.inc.tier = 0, &w.ch.c), "incubator.tier",
-		   "INCUBATOR_TIER_UNSPECIFIED: must be set");
+	           "INCUBATOR_TIER_UNSPECIFIED: must be set");
 	expect_bad((incubator(), w.inc.inc.tier = (Yrdx__IncubatorTier)4, &w.ch.c),
-		   "incubator.tier", "4 is not a valid IncubatorTier");
+	           "incubator.tier", "4 is not a valid IncubatorTier");
 	expect_bad((incubator(), w.inc.inc.operator_type = 0, &w.ch.c), "incubator.operator_type",
-		   "OPERATOR_TYPE_UNSPECIFIED");
+	           "OPERATOR_TYPE_UNSPECIFIED");
 	expect_bad((incubator(), w.inc.inc.operator_type = (Yrdx__OperatorType)9, &w.ch.c),
-		   "incubator.operator_type", "9 is not a valid OperatorType");
+	           "incubator.operator_type", "9 is not a valid OperatorType");
 	expect_bad((incubator(), w.inc.inc.operator_type = (Yrdx__OperatorType)-1, &w.ch.c),
-		   "incubator.operator_type", "-1 is not a valid OperatorType");
+	           "incubator.operator_type", "-1 is not a valid OperatorType");
 	expect_bad((enterprise(), w.ent.e.stage = 0, &w.ch.c), "enterprise.stage",
-		   "ENTERPRISE_STAGE_UNSPECIFIED");
+	           "ENTERPRISE_STAGE_UNSPECIFIED");
 	expect_bad((enterprise(), w.ent.e.stage = (Yrdx__EnterpriseStage)6, &w.ch.c),
-		   "enterprise.stage", "6 is not a valid EnterpriseStage");
+	           "enterprise.stage", "6 is not a valid EnterpriseStage");
 	expect_bad((park(), w.park.park.type = 0, &w.ch.c), "park.type", "PARK_TYPE_UNSPECIFIED");
 	expect_bad((park(), w.park.park.type = (Yrdx__ParkType)4, &w.ch.c), "park.type",
-		   "4 is not a valid ParkType");
+	           "4 is not a valid ParkType");
 	expect_bad((relay(), w.relay.ev.type = 0, &w.ch.c), "relay_event.type",
-		   "RELAY_EVENT_TYPE_UNSPECIFIED");
+	           "RELAY_EVENT_TYPE_UNSPECIFIED");
 	expect_bad((relay(), w.relay.ev.type = (Yrdx__RelayEventType)7, &w.ch.c),
-		   "relay_event.type", "7 is not a valid RelayEventType");
+	           "relay_event.type", "7 is not a valid RelayEventType");
 	expect_bad((evaluation(), w.eval.ev.result = 0, &w.ch.c), "evaluation.result",
-		   "MILESTONE_RESULT_UNSPECIFIED");
+	           "MILESTONE_RESULT_UNSPECIFIED");
 	expect_bad((evaluation(), w.eval.ev.result = (Yrdx__MilestoneResult)5, &w.ch.c),
-		   "evaluation.result", "5 is not a valid MilestoneResult");
+	           "evaluation.result", "5 is not a valid MilestoneResult");
 }
 
 static void test_enum_lists(void **state)
@@ -518,33 +522,33 @@ static void test_enum_lists(void **state)
 	static Yrdx__Industry many[YX_MAX_REPEATED + 1];
 	(void)state;
 	expect_bad((incubator(), w.inc.industries[1] = 0, &w.ch.c), "incubator.focus_industries[1]",
-		   "INDUSTRY_UNSPECIFIED: must be set");
+	           "INDUSTRY_UNSPECIFIED: must be set");
 	expect_bad((incubator(), w.inc.industries[2] = (Yrdx__Industry)21, &w.ch.c),
-		   "incubator.focus_industries[2]", "21 is not a valid Industry");
+	           "incubator.focus_industries[2]", "21 is not a valid Industry");
 	expect_bad((incubator(), w.inc.industries[2] = w.inc.industries[0], &w.ch.c),
-		   "incubator.focus_industries[2]",
-		   "INDUSTRY_ARTIFICIAL_INTELLIGENCE repeats incubator.focus_industries[0]");
+	           "incubator.focus_industries[2]",
+	           "INDUSTRY_ARTIFICIAL_INTELLIGENCE repeats incubator.focus_industries[0]");
 	expect_bad((incubator(), w.inc.platforms[1] = (Yrdx__ServicePlatform)5, &w.ch.c),
-		   "incubator.platforms[1]", "5 is not a valid ServicePlatform");
+	           "incubator.platforms[1]", "5 is not a valid ServicePlatform");
 	expect_bad((incubator(), w.inc.platforms[0] = 0, &w.ch.c), "incubator.platforms[0]",
-		   "SERVICE_PLATFORM_UNSPECIFIED");
+	           "SERVICE_PLATFORM_UNSPECIFIED");
 	expect_bad((enterprise(), w.ent.industries[1] = (Yrdx__Industry)99, &w.ch.c),
-		   "enterprise.industries[1]", "99 is not a valid Industry");
+	           "enterprise.industries[1]", "99 is not a valid Industry");
 	expect_bad((enterprise(), w.ent.e.n_qualifications = 2,
-		    w.ent.qualifications[1] = (Yrdx__Qualification)6, &w.ch.c),
-		   "enterprise.qualifications[1]", "6 is not a valid Qualification");
+	            w.ent.qualifications[1] = (Yrdx__Qualification)6, &w.ch.c),
+	           "enterprise.qualifications[1]", "6 is not a valid Qualification");
 	expect_bad((enterprise(), w.ent.qualifications[0] = 0, &w.ch.c),
-		   "enterprise.qualifications[0]", "QUALIFICATION_UNSPECIFIED");
+	           "enterprise.qualifications[0]", "QUALIFICATION_UNSPECIFIED");
 	expect_bad((park(), w.park.industries[1] = w.park.industries[0], &w.ch.c),
-		   "park.industries[1]", "repeats park.industries[0]");
+	           "park.industries[1]", "repeats park.industries[0]");
 	for (int i = 0; i <= YX_MAX_REPEATED; i++)
 		many[i] = (Yrdx__Industry)(1 + i % 20);
 	expect_bad((park(), w.park.park.industries = many,
-		    w.park.park.n_industries = YX_MAX_REPEATED + 1, &w.ch.c),
-		   "park.industries", "33 entries, at most 32");
+	            w.park.park.n_industries = YX_MAX_REPEATED + 1, &w.ch.c),
+	           "park.industries", "33 entries, at most 32");
 	expect_bad((incubator(), w.inc.inc.focus_industries = many,
-		    w.inc.inc.n_focus_industries = YX_MAX_REPEATED + 1, &w.ch.c),
-		   "incubator.focus_industries", "33 entries, at most 32");
+	            w.inc.inc.n_focus_industries = YX_MAX_REPEATED + 1, &w.ch.c),
+	           "incubator.focus_industries", "33 entries, at most 32");
 }
 
 static void test_enterprise_rules(void **state)
@@ -553,22 +557,22 @@ static void test_enterprise_rules(void **state)
 	char buf[128];
 	(void)state;
 	expect_bad((enterprise(), w.ent.code[17] ^= 1, &w.ch.c), "enterprise.credit_code",
-		   "check character is");
+	           "check character is");
 	expect_bad((enterprise(), w.ent.code[9] = 'a', &w.ch.c), "enterprise.credit_code",
-		   "lowercase character 'a' at position 10");
+	           "lowercase character 'a' at position 10");
 	expect_bad((enterprise(), w.ent.e.credit_code = "", &w.ch.c), "enterprise.credit_code",
-		   "empty");
+	           "empty");
 	expect_bad((enterprise(), w.ent.e.name = "", &w.ch.c), "enterprise.name",
-		   "must not be empty");
+	           "must not be empty");
 	expect_bad((enterprise(), w.ent.incubator[0] = '\0', &w.ch.c),
-		   "enterprise.incubator_ids[0]", "must not be empty");
+	           "enterprise.incubator_ids[0]", "must not be empty");
 	for (int i = 0; i <= YX_MAX_REPEATED; i++)
 		ids[i] = "SH-INC-0001";
 	expect_bad((enterprise(), w.ent.e.incubator_ids = ids,
-		    w.ent.e.n_incubator_ids = YX_MAX_REPEATED + 1, &w.ch.c),
-		   "enterprise.incubator_ids", "33 entries, at most 32");
+	            w.ent.e.n_incubator_ids = YX_MAX_REPEATED + 1, &w.ch.c),
+	           "enterprise.incubator_ids", "33 entries, at most 32");
 	expect_bad((enterprise(), w.ent.e.park_id = repeat(buf, sizeof(buf), "P", 65), &w.ch.c),
-		   "enterprise.park_id", "65 bytes");
+	           "enterprise.park_id", "65 bytes");
 }
 
 static void test_relay_rules(void **state)
@@ -579,42 +583,42 @@ static void test_relay_rules(void **state)
 	(void)state;
 	expect_bad((relay(), w.relay.ev.id = "", &w.ch.c), "relay_event.id", "must not be empty");
 	expect_bad((relay(), w.relay.ev.case_id = "", &w.ch.c), "relay_event.case_id",
-		   "must not be empty");
+	           "must not be empty");
 	expect_bad((relay(), w.relay.ev.case_id = repeat(buf, sizeof(buf), "C", 65), &w.ch.c),
-		   "relay_event.case_id", "65 bytes");
+	           "relay_event.case_id", "65 bytes");
 	expect_bad((relay(), w.relay.code[17] ^= 1, &w.ch.c), "relay_event.credit_code",
-		   "check character is");
+	           "check character is");
 	expect_bad((relay(), w.relay.ev.credit_code = "", &w.ch.c), "relay_event.credit_code",
-		   "empty");
+	           "empty");
 	expect_bad((relay(), w.relay.ev.source_incubator_id = "a\nb", &w.ch.c),
-		   "relay_event.source_incubator_id", "control character");
+	           "relay_event.source_incubator_id", "control character");
 	expect_bad((relay(), w.relay.ev.destination_node.len = 31, &w.ch.c),
-		   "relay_event.destination_node", "31 bytes, expected 32");
+	           "relay_event.destination_node", "31 bytes, expected 32");
 	expect_bad((relay(), w.relay.ev.destination_node = (ProtobufCBinaryData){33, key}, &w.ch.c),
-		   "relay_event.destination_node", "33 bytes, expected 32");
+	           "relay_event.destination_node", "33 bytes, expected 32");
 	expect_bad((relay(), w.relay.ev.type = YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE,
-		    w.relay.ev.answers = NULL, w.relay.ev.destination_node.len = 0, &w.ch.c),
-		   "relay_event.destination_node",
-		   "missing, required for RELAY_EVENT_TYPE_PROPOSE");
+	            w.relay.ev.answers = NULL, w.relay.ev.destination_node.len = 0, &w.ch.c),
+	           "relay_event.destination_node",
+	           "missing, required for RELAY_EVENT_TYPE_PROPOSE");
 	expect_bad((relay(), w.relay.ev.type = YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE,
-		    &w.ch.c),
-		   "relay_event.answers", "must be unset for RELAY_EVENT_TYPE_PROPOSE");
+	            &w.ch.c),
+	           "relay_event.answers", "must be unset for RELAY_EVENT_TYPE_PROPOSE");
 	expect_bad((relay(), w.relay.ev.answers = NULL, &w.ch.c), "relay_event.answers",
-		   "missing, required for RELAY_EVENT_TYPE_ACCEPT");
+	           "missing, required for RELAY_EVENT_TYPE_ACCEPT");
 	expect_bad((relay(), w.relay.ev.type = YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE,
-		    w.relay.ev.answers = NULL, &w.ch.c),
-		   "relay_event.answers", "missing, required for RELAY_EVENT_TYPE_CLOSE");
+	            w.relay.ev.answers = NULL, &w.ch.c),
+	           "relay_event.answers", "missing, required for RELAY_EVENT_TYPE_CLOSE");
 	expect_bad((relay(), w.relay.answers.origin.len = 0, &w.ch.c), "relay_event.answers.origin",
-		   "0 bytes, expected 32");
+	           "0 bytes, expected 32");
 	expect_bad((relay(), w.relay.answers.hash = (ProtobufCBinaryData){33, key}, &w.ch.c),
-		   "relay_event.answers.hash", "33 bytes, expected 32");
+	           "relay_event.answers.hash", "33 bytes, expected 32");
 	expect_bad((relay(), w.relay.answers.seq = 0, &w.ch.c), "relay_event.answers.seq",
-		   "0, changes are numbered from 1");
+	           "0, changes are numbered from 1");
 	expect_bad((relay(), w.relay.ev.park_id = repeat(buf, sizeof(buf), "P", 65), &w.ch.c),
-		   "relay_event.park_id", "65 bytes");
+	           "relay_event.park_id", "65 bytes");
 	expect_bad((relay(), w.relay.ev.sealed_dossier = (ProtobufCBinaryData){sizeof(big), big},
-		    &w.ch.c),
-		   "relay_event.sealed_dossier", "49153 bytes, at most 49152");
+	            &w.ch.c),
+	           "relay_event.sealed_dossier", "49153 bytes, at most 49152");
 }
 
 static void test_joint_rules(void **state)
@@ -624,32 +628,32 @@ static void test_joint_rules(void **state)
 	char buf[YX_MAX_TEXT_LEN + 8];
 	(void)state;
 	expect_bad((joint(), w.joint.jp.id = "", &w.ch.c), "joint_participation.id",
-		   "must not be empty");
+	           "must not be empty");
 	expect_bad((joint(), w.joint.jp.n_parties = 1, &w.ch.c), "joint_participation.parties",
-		   "1 entries, at least 2");
+	           "1 entries, at least 2");
 	expect_bad((joint(), w.joint.jp.n_parties = 0, &w.ch.c), "joint_participation.parties",
-		   "0 entries, at least 2");
+	           "0 entries, at least 2");
 	expect_bad((joint(), w.joint.parties[1].len = 16, &w.ch.c),
-		   "joint_participation.parties[1]", "16 bytes, expected 32");
-	expect_bad((joint(), w.joint.parties[2].len = 0, &w.ch.c),
-		   "joint_participation.parties[2]", "0 bytes, expected 32");
+	           "joint_participation.parties[1]", "16 bytes, expected 32");
+	expect_bad((joint(), w.joint.parties[2].len = 0, &w.ch.c), "joint_participation.parties[2]",
+	           "0 bytes, expected 32");
 	expect_bad((joint(), memcpy(w.joint.keys[2], w.joint.keys[0], 32), &w.ch.c),
-		   "joint_participation.parties[2]", "repeats joint_participation.parties[0]");
+	           "joint_participation.parties[2]", "repeats joint_participation.parties[0]");
 	for (int i = 0; i <= YX_MAX_REPEATED; i++) {
 		memset(keys[i], i + 1, 32);
 		many[i] = (ProtobufCBinaryData){32, keys[i]};
 	}
 	expect_bad((joint(), w.joint.jp.parties = many, w.joint.jp.n_parties = YX_MAX_REPEATED + 1,
-		    &w.ch.c),
-		   "joint_participation.parties", "33 entries, at most 32");
+	            &w.ch.c),
+	           "joint_participation.parties", "33 entries, at most 32");
 	expect_bad((joint(), w.joint.incubator_id[1][0] = '\0', &w.ch.c),
-		   "joint_participation.incubator_ids[1]", "must not be empty");
+	           "joint_participation.incubator_ids[1]", "must not be empty");
 	expect_bad((joint(), w.joint.code[0] = 'I', &w.ch.c), "joint_participation.credit_code",
-		   "character 'I' at position 1 is not allowed");
+	           "character 'I' at position 1 is not allowed");
 	expect_bad((joint(), w.joint.jp.incubator_id = "", &w.ch.c),
-		   "joint_participation.incubator_id", "must not be empty");
+	           "joint_participation.incubator_id", "must not be empty");
 	expect_bad((joint(), w.joint.jp.role = repeat(buf, sizeof(buf), "r", 2001), &w.ch.c),
-		   "joint_participation.role", "2001 bytes, at most 2000");
+	           "joint_participation.role", "2001 bytes, at most 2000");
 }
 
 static void test_evaluation_rules(void **state)
@@ -657,32 +661,34 @@ static void test_evaluation_rules(void **state)
 	static Yrdx__DimensionScore *many[YX_MAX_REPEATED + 1];
 	char buf[128];
 	(void)state;
-	expect_bad((evaluation(), w.eval.ev.id = "", &w.ch.c), "evaluation.id", "must not be empty");
+	expect_bad((evaluation(), w.eval.ev.id = "", &w.ch.c), "evaluation.id",
+	           "must not be empty");
 	expect_bad((evaluation(), w.eval.ev.incubator_id = "", &w.ch.c), "evaluation.incubator_id",
-		   "must not be empty");
+	           "must not be empty");
 	expect_bad((evaluation(), w.eval.ev.period = "", &w.ch.c), "evaluation.period",
-		   "must not be empty");
+	           "must not be empty");
 	expect_bad((evaluation(), w.eval.ev.period = repeat(buf, sizeof(buf), "9", 65), &w.ch.c),
-		   "evaluation.period", "65 bytes");
-	expect_bad((evaluation(), w.eval.score[2].score = 101, &w.ch.c), "evaluation.scores[2].score",
-		   "101, expected 0..100");
+	           "evaluation.period", "65 bytes");
+	expect_bad((evaluation(), w.eval.score[2].score = 101, &w.ch.c),
+	           "evaluation.scores[2].score", "101, expected 0..100");
 	expect_bad((evaluation(), w.eval.score[4].score = UINT32_MAX, &w.ch.c),
-		   "evaluation.scores[4].score", "4294967295, expected 0..100");
+	           "evaluation.scores[4].score", "4294967295, expected 0..100");
 	expect_bad((evaluation(), w.eval.score[1].dimension = 0, &w.ch.c),
-		   "evaluation.scores[1].dimension", "EVALUATION_DIMENSION_UNSPECIFIED: must be set");
-	expect_bad((evaluation(), w.eval.score[1].dimension = (Yrdx__EvaluationDimension)6,
-		    &w.ch.c),
-		   "evaluation.scores[1].dimension", "6 is not a valid EvaluationDimension");
+	           "evaluation.scores[1].dimension",
+	           "EVALUATION_DIMENSION_UNSPECIFIED: must be set");
+	expect_bad(
+	        (evaluation(), w.eval.score[1].dimension = (Yrdx__EvaluationDimension)6, &w.ch.c),
+	        "evaluation.scores[1].dimension", "6 is not a valid EvaluationDimension");
 	expect_bad((evaluation(), w.eval.score[3].dimension = w.eval.score[0].dimension, &w.ch.c),
-		   "evaluation.scores[3].dimension",
-		   "EVALUATION_DIMENSION_TALENT repeats evaluation.scores[0]");
+	           "evaluation.scores[3].dimension",
+	           "EVALUATION_DIMENSION_TALENT repeats evaluation.scores[0]");
 	expect_bad((evaluation(), w.eval.scores[4] = NULL, &w.ch.c), "evaluation.scores[4]",
-		   "missing");
+	           "missing");
 	for (int i = 0; i <= YX_MAX_REPEATED; i++)
 		many[i] = &w.eval.score[0];
 	expect_bad((evaluation(), w.eval.ev.scores = many, w.eval.ev.n_scores = YX_MAX_REPEATED + 1,
-		    &w.ch.c),
-		   "evaluation.scores", "33 entries, at most 32");
+	            &w.ch.c),
+	           "evaluation.scores", "33 entries, at most 32");
 }
 
 static void test_tombstone_rules(void **state)
@@ -690,9 +696,9 @@ static void test_tombstone_rules(void **state)
 	char buf[YX_MAX_TEXT_LEN + 8];
 	(void)state;
 	expect_bad((tombstone(), w.ch.tomb.reason = repeat(buf, sizeof(buf), "x", 2001), &w.ch.c),
-		   "tombstone.reason", "2001 bytes, at most 2000");
+	           "tombstone.reason", "2001 bytes, at most 2000");
 	expect_bad((tombstone(), w.ch.tomb.reason = "\xc3", &w.ch.c), "tombstone.reason",
-		   "invalid UTF-8");
+	           "invalid UTF-8");
 	expect_bad((tombstone(), w.ch.c.tombstone = NULL, &w.ch.c), "change.tombstone", "not set");
 	/* A tombstone needs no reason. */
 	tombstone();
@@ -708,44 +714,45 @@ static void test_change_rules(void **state)
 	uint8_t key[33] = {0};
 	(void)state;
 	expect_bad_change((incubator(), w.ch.c.origin.len = 31, &w.ch.c), "change.origin",
-			  "31 bytes, expected 32");
+	                  "31 bytes, expected 32");
 	expect_bad_change((incubator(), w.ch.c.origin.len = 0, &w.ch.c), "change.origin",
-			  "0 bytes, expected 32");
+	                  "0 bytes, expected 32");
 	expect_bad_change((incubator(), w.ch.c.origin = (ProtobufCBinaryData){33, key}, &w.ch.c),
-			  "change.origin", "33 bytes, expected 32");
+	                  "change.origin", "33 bytes, expected 32");
 	expect_bad_change((incubator(), w.ch.c.prev_hash.len = 0, &w.ch.c), "change.prev_hash",
-			  "0 bytes, expected 32");
+	                  "0 bytes, expected 32");
 	expect_bad_change((incubator(), w.ch.c.seq = 0, &w.ch.c), "change.seq",
-			  "0, changes are numbered from 1");
+	                  "0, changes are numbered from 1");
 	expect_bad_change((incubator(), w.ch.c.body_case = YRDX__CHANGE__BODY__NOT_SET, &w.ch.c),
-			  "change.body", "not set");
+	                  "change.body", "not set");
 	expect_bad_change((enterprise(), w.ch.c.enterprise = NULL, &w.ch.c), "change.enterprise",
-			  "not set");
+	                  "not set");
 	expect_bad_change((incubator(), w.ch.c.kind = 0, &w.ch.c), "change.kind",
-			  "RECORD_KIND_UNSPECIFIED: must be set");
+	                  "RECORD_KIND_UNSPECIFIED: must be set");
 	expect_bad_change((incubator(), w.ch.c.kind = (Yrdx__RecordKind)7, &w.ch.c), "change.kind",
-			  "7 is not a valid RecordKind");
-	expect_bad_change((enterprise(), w.ch.c.kind = YRDX__RECORD_KIND__RECORD_KIND_PARK,
-			   &w.ch.c),
-			  "change.kind", "RECORD_KIND_PARK, but the body holds enterprise");
-	expect_bad_change((incubator(), w.ch.c.id = "", &w.ch.c), "change.id",
-			  "must not be empty");
+	                  "7 is not a valid RecordKind");
+	expect_bad_change(
+	        (enterprise(), w.ch.c.kind = YRDX__RECORD_KIND__RECORD_KIND_PARK, &w.ch.c),
+	        "change.kind", "RECORD_KIND_PARK, but the body holds enterprise");
+	expect_bad_change((incubator(), w.ch.c.id = "", &w.ch.c), "change.id", "must not be empty");
 	expect_bad_change((incubator(), w.ch.c.id = repeat(buf, sizeof(buf), "I", 65), &w.ch.c),
-			  "change.id", "65 bytes, at most 64");
+	                  "change.id", "65 bytes, at most 64");
 	expect_bad_change((incubator(), w.ch.c.id = "SH-INC-0008", &w.ch.c), "change.id",
-			  "\"SH-INC-0008\": does not match incubator id \"SH-INC-0007\"");
+	                  "\"SH-INC-0008\": does not match incubator id \"SH-INC-0007\"");
 	/* An enterprise's id is its credit code. */
 	expect_bad_change((enterprise(), w.ch.c.id = "SH-INC-0007", &w.ch.c), "change.id",
-			  "does not match enterprise id");
+	                  "does not match enterprise id");
 	/* With the envelope intact, the record's own rule speaks. */
-	expect_bad_change((park(), w.park.park.name = "", &w.ch.c), "park.name", "must not be empty");
+	expect_bad_change((park(), w.park.park.name = "", &w.ch.c), "park.name",
+	                  "must not be empty");
 	/* Tombstones: kind and id name the retracted record. */
 	expect_bad_change((tombstone(), w.ch.c.kind = 0, &w.ch.c), "change.kind",
-			  "RECORD_KIND_UNSPECIFIED");
+	                  "RECORD_KIND_UNSPECIFIED");
 	expect_bad_change((tombstone(), w.ch.c.id = "", &w.ch.c), "change.id", "must not be empty");
-	expect_bad_change((tombstone(), w.ch.c.origin.len = 3, &w.ch.c), "change.origin", "3 bytes");
+	expect_bad_change((tombstone(), w.ch.c.origin.len = 3, &w.ch.c), "change.origin",
+	                  "3 bytes");
 	assert_int_equal(yx_validate_change((incubator(), w.ch.c.seq = 0, &w.ch.c), NULL),
-			 YX_EINVAL);
+	                 YX_EINVAL);
 }
 
 /* protobuf-c keeps enum numbers it does not know: a peer's out-of-range value survives
@@ -779,26 +786,26 @@ static void test_unknown_enum_after_decode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_credit_code_real),
-		cmocka_unit_test(test_credit_code_hand_computed),
-		cmocka_unit_test(test_credit_code_fixtures),
-		cmocka_unit_test(test_credit_code_invalid),
-		cmocka_unit_test(test_credit_code_messages),
-		cmocka_unit_test(test_city_table),
-		cmocka_unit_test(test_valid_fixtures),
-		cmocka_unit_test(test_valid_edges),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_message_quoting),
-		cmocka_unit_test(test_cities),
-		cmocka_unit_test(test_enums),
-		cmocka_unit_test(test_enum_lists),
-		cmocka_unit_test(test_enterprise_rules),
-		cmocka_unit_test(test_relay_rules),
-		cmocka_unit_test(test_joint_rules),
-		cmocka_unit_test(test_evaluation_rules),
-		cmocka_unit_test(test_tombstone_rules),
-		cmocka_unit_test(test_change_rules),
-		cmocka_unit_test(test_unknown_enum_after_decode),
+	        cmocka_unit_test(test_credit_code_real),
+	        cmocka_unit_test(test_credit_code_hand_computed),
+	        cmocka_unit_test(test_credit_code_fixtures),
+	        cmocka_unit_test(test_credit_code_invalid),
+	        cmocka_unit_test(test_credit_code_messages),
+	        cmocka_unit_test(test_city_table),
+	        cmocka_unit_test(test_valid_fixtures),
+	        cmocka_unit_test(test_valid_edges),
+	        cmocka_unit_test(test_strings),
+	        cmocka_unit_test(test_message_quoting),
+	        cmocka_unit_test(test_cities),
+	        cmocka_unit_test(test_enums),
+	        cmocka_unit_test(test_enum_lists),
+	        cmocka_unit_test(test_enterprise_rules),
+	        cmocka_unit_test(test_relay_rules),
+	        cmocka_unit_test(test_joint_rules),
+	        cmocka_unit_test(test_evaluation_rules),
+	        cmocka_unit_test(test_tombstone_rules),
+	        cmocka_unit_test(test_change_rules),
+	        cmocka_unit_test(test_unknown_enum_after_decode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,22 +27,22 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-#define CREDIT 64
+#define CREDIT         64
 #define RESUBSCRIBE_MS 5000 /* idle this long: reconnect and subscribe again */
-#define RETRY_MS 1000       /* a failed --exec is retried after this */
+#define RETRY_MS       1000 /* a failed --exec is retried after this */
 
 static const char usage[] =
-	"usage: yrdx-feed keygen FILE\n"
-	"       yrdx-feed CONNECTION [--state FILE] [--exec CMD] run\n"
-	"       yrdx-feed CONNECTION accept|decline CASE [--note TEXT]\n"
-	"CONNECTION: --node tcp://HOST:PORT  the city node's feed port\n"
-	"            --node-key PUBKEY       that node's public key (yrdxctl pubkey)\n"
-	"            --key FILE              this park's key (yrdx-feed keygen; mode 0600)\n"
-	"run prints each event addressed to this park as one JSON line (or runs CMD with\n"
-	"the event on stdin: a non-zero exit retries it later, the cursor does not move),\n"
-	"then records its cursor in --state FILE (default yrdx-feed.state), so a restart\n"
-	"resumes where it stopped. Events carry a stable event_id for de-duplication.\n"
-	"accept/decline acts on a case addressed to this park, as the destination city.\n";
+        "usage: yrdx-feed keygen FILE\n"
+        "       yrdx-feed CONNECTION [--state FILE] [--exec CMD] run\n"
+        "       yrdx-feed CONNECTION accept|decline CASE [--note TEXT]\n"
+        "CONNECTION: --node tcp://HOST:PORT  the city node's feed port\n"
+        "            --node-key PUBKEY       that node's public key (yrdxctl pubkey)\n"
+        "            --key FILE              this park's key (yrdx-feed keygen; mode 0600)\n"
+        "run prints each event addressed to this park as one JSON line (or runs CMD with\n"
+        "the event on stdin: a non-zero exit retries it later, the cursor does not move),\n"
+        "then records its cursor in --state FILE (default yrdx-feed.state), so a restart\n"
+        "resumes where it stopped. Events carry a stable event_id for de-duplication.\n"
+        "accept/decline acts on a case addressed to this park, as the destination city.\n";
 
 static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(int code, const char *fmt, ...)
@@ -190,7 +190,7 @@ static int cmd_run(const opts_t *o)
 		return EXIT_USAGE;
 	subscribe(s, cursor, CREDIT);
 	fprintf(stderr, "yrdx-feed: following %s from cursor %llu\n", o->node,
-		(unsigned long long)cursor);
+	        (unsigned long long)cursor);
 	zpoller_t *poller = zpoller_new(s, NULL);
 	int64_t last_rx = zclock_mono();
 	while (!zsys_interrupted) {
@@ -214,8 +214,8 @@ static int cmd_run(const opts_t *o)
 		if (yx_wire_recv(s, NULL, &frame) != YX_OK)
 			continue;
 		last_rx = zclock_mono();
-		Yrdx__FeedMessage *m = yrdx__feed_message__unpack(NULL, zframe_size(frame),
-								 zframe_data(frame));
+		Yrdx__FeedMessage *m =
+		        yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
 		zframe_destroy(&frame);
 		if (!m || m->msg_case != YRDX__FEED_MESSAGE__MSG_EVENT) {
 			if (m)
@@ -232,8 +232,9 @@ static int cmd_run(const opts_t *o)
 			if (o->exec) {
 				int rc;
 				while ((rc = run_exec(o->exec, text)) != 0 && !zsys_interrupted) {
-					fprintf(stderr, "yrdx-feed: %s exited %d for %s; retrying\n", o->exec,
-						rc, m->event->event_id);
+					fprintf(stderr,
+					        "yrdx-feed: %s exited %d for %s; retrying\n",
+					        o->exec, rc, m->event->event_id);
 					zclock_sleep(RETRY_MS);
 				}
 				if (rc != 0) {
@@ -265,7 +266,7 @@ static int cmd_run(const opts_t *o)
 }
 
 static int cmd_act(const opts_t *o, Yrdx__RelayEventType type, const char *case_id,
-		   const char *note)
+                   const char *note)
 {
 	zsock_t *s = connect_node(o);
 	if (!s)
@@ -285,18 +286,21 @@ static int cmd_act(const opts_t *o, Yrdx__RelayEventType type, const char *case_
 		zframe_t *frame = NULL;
 		if (yx_wire_recv(s, NULL, &frame) != YX_OK)
 			continue;
-		Yrdx__FeedMessage *r = yrdx__feed_message__unpack(NULL, zframe_size(frame),
-								 zframe_data(frame));
+		Yrdx__FeedMessage *r =
+		        yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
 		zframe_destroy(&frame);
 		if (r && r->msg_case == YRDX__FEED_MESSAGE__MSG_RESULT) {
 			if (r->result->error)
-				rc = fail(r->result->error == YX_EINVAL || r->result->error == YX_ENOTFOUND
-						  ? EXIT_USAGE : EXIT_FAIL,
-					  "%s", r->result->message);
+				rc = fail(r->result->error == YX_EINVAL ||
+				                          r->result->error == YX_ENOTFOUND
+				                  ? EXIT_USAGE
+				                  : EXIT_FAIL,
+				          "%s", r->result->message);
 			else
 				rc = (printf("case %s: %s\n", r->result->case_id,
-					     type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT ? "accepted"
-												  : "declined"),
+				             type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT
+				                     ? "accepted"
+				                     : "declined"),
 				      EXIT_OK);
 			yrdx__feed_message__free_unpacked(r, NULL);
 			break;
@@ -312,10 +316,10 @@ static int cmd_act(const opts_t *o, Yrdx__RelayEventType type, const char *case_
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"node", required_argument, NULL, 'n'}, {"node-key", required_argument, NULL, 'K'},
-		{"key", required_argument, NULL, 'k'}, {"state", required_argument, NULL, 's'},
-		{"exec", required_argument, NULL, 'e'}, {"note", required_argument, NULL, 'N'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	        {"node", required_argument, NULL, 'n'}, {"node-key", required_argument, NULL, 'K'},
+	        {"key", required_argument, NULL, 'k'},  {"state", required_argument, NULL, 's'},
+	        {"exec", required_argument, NULL, 'e'}, {"note", required_argument, NULL, 'N'},
+	        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
 	opts_t o = {0};
 	const char *note = NULL;
@@ -348,8 +352,8 @@ int main(int argc, char **argv)
 		if (ret) {
 			yx_identity_free(&id);
 			return fail(EXIT_FAIL, "keygen %s: %s", argv[optind + 1],
-				    ret == -EEXIST ? "file exists; refusing to overwrite a key"
-						   : yx_strerror(ret));
+			            ret == -EEXIST ? "file exists; refusing to overwrite a key"
+			                           : yx_strerror(ret));
 		}
 		yx_pubkey_format(yx_identity_public(id), pub);
 		yx_identity_free(&id);
@@ -360,9 +364,9 @@ int main(int argc, char **argv)
 		return cmd_run(&o);
 	if ((strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0) && optind + 2 == argc)
 		return cmd_act(&o,
-			       cmd[0] == 'a' ? YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT
-					     : YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE,
-			       argv[optind + 1], note);
+		               cmd[0] == 'a' ? YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT
+		                             : YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE,
+		               argv[optind + 1], note);
 	fputs(usage, stderr);
 	return EXIT_USAGE;
 }

@@ -7,10 +7,10 @@
 int cmd_backup(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE backup DEST\n"
-		"Writes a consistent, compacted copy of the node's store into directory DEST\n"
-		"(one LMDB snapshot; the running node keeps reading and writing), then opens the\n"
-		"copy and checks it: every chain and signature, and the digest.\n";
+	        "usage: yrdxctl -c FILE backup DEST\n"
+	        "Writes a consistent, compacted copy of the node's store into directory DEST\n"
+	        "(one LMDB snapshot; the running node keeps reading and writing), then opens the\n"
+	        "copy and checks it: every chain and signature, and the digest.\n";
 	yx_store_t *store = NULL, *copy = NULL;
 	yx_diag_t diag = {{0}};
 	uint8_t d1[YX_HASH_BYTES];
@@ -34,7 +34,7 @@ int cmd_backup(ctl_t *ctl, int argc, char **argv)
 	yx_store_close(&copy);
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "backup %s does not verify: %s", argv[1],
-				diag.msg[0] ? diag.msg : yx_strerror(ret));
+		                diag.msg[0] ? diag.msg : yx_strerror(ret));
 	ctl_hex(d1, YX_HASH_BYTES, hex);
 	if (ctl->json)
 		ctl_print_json(json_pack("{s:s, s:s}", "backup", argv[1], "digest", hex));

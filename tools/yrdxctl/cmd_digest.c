@@ -8,9 +8,9 @@
 int cmd_digest(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE digest [--json]\n"
-		"Prints the store's digest (equal on every node holding the same changes) and\n"
-		"each origin's tip: sequence number and chain hash.\n";
+	        "usage: yrdxctl -c FILE digest [--json]\n"
+	        "Prints the store's digest (equal on every node holding the same changes) and\n"
+	        "each origin's tip: sequence number and chain hash.\n";
 	yx_store_t *store = NULL;
 	yx_vector_t vec;
 	uint8_t digest[YX_HASH_BYTES], self[32];
@@ -39,11 +39,13 @@ int cmd_digest(ctl_t *ctl, int argc, char **argv)
 		yx_pubkey_format(vec.tips[i].origin, key);
 		ctl_hex(vec.tips[i].hash, YX_HASH_BYTES, h);
 		char name[64];
-		ctl_node_label(ctl, vec.tips[i].origin, have_self ? self : NULL, name, sizeof(name));
+		ctl_node_label(ctl, vec.tips[i].origin, have_self ? self : NULL, name,
+		               sizeof(name));
 		if (ctl->json)
-			json_array_append_new(origins, json_pack("{s:s, s:s, s:I, s:s}", "origin", key,
-								 "name", name, "seq",
-								 (json_int_t)vec.tips[i].seq, "hash", h));
+			json_array_append_new(origins,
+			                      json_pack("{s:s, s:s, s:I, s:s}", "origin", key,
+			                                "name", name, "seq",
+			                                (json_int_t)vec.tips[i].seq, "hash", h));
 		else
 			printf("  %-14s %s  seq %-10llu hash %.16s\n", name, key,
 			       (unsigned long long)vec.tips[i].seq, h);
@@ -60,9 +62,9 @@ int cmd_digest(ctl_t *ctl, int argc, char **argv)
 int cmd_verify(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE verify\n"
-		"Re-checks every change digest, chain link and signed head of every origin in\n"
-		"the store and reports the first fault precisely (origin and seq).\n";
+	        "usage: yrdxctl -c FILE verify\n"
+	        "Re-checks every change digest, chain link and signed head of every origin in\n"
+	        "the store and reports the first fault precisely (origin and seq).\n";
 	yx_store_t *store = NULL;
 	yx_vector_t vec;
 	yx_diag_t diag = {{0}};
@@ -88,7 +90,7 @@ int cmd_verify(ctl_t *ctl, int argc, char **argv)
 	}
 	if (ctl->json)
 		ctl_print_json(json_pack("{s:b, s:I, s:I}", "ok", 1, "origins", (json_int_t)origins,
-					 "changes", (json_int_t)changes));
+		                         "changes", (json_int_t)changes));
 	else
 		printf("ok: %llu changes of %zu origin%s verified\n", changes, origins,
 		       origins == 1 ? "" : "s");

@@ -51,8 +51,7 @@ static int write_json(export_t *ex, yx_kind_t kind, const ProtobufCMessage *m, b
 	return ret;
 }
 
-static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-		 const Yrdx__Change *c)
+static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
 {
 	export_t *ex = arg;
 	yx_kind_t kind = yx_change_body_kind(c);
@@ -86,8 +85,8 @@ static uint32_t parse_city(const char *s)
 	/* Every Yangtze River Delta city code is a multiple of 100 in 310000..341800. */
 	for (uint32_t c = 310000; c <= 341800; c += 100) {
 		const char *name = yx_city_name(c);
-		if (name && (strcmp(name, s) == 0 ||
-			     (strncmp(s, name, strlen(name)) == 0 && strcmp(s + strlen(name), "市") == 0)))
+		if (name && (strcmp(name, s) == 0 || (strncmp(s, name, strlen(name)) == 0 &&
+		                                      strcmp(s + strlen(name), "市") == 0)))
 			return c;
 	}
 	return 0;
@@ -112,35 +111,33 @@ static int parse_origin(ctl_t *ctl, const char *arg, uint8_t key[YX_KEY_BYTES])
 		return EXIT_OK;
 	}
 	if (yx_pubkey_parse(arg, key, &diag) != YX_OK)
-		return ctl_fail(EXIT_USAGE, "export: --origin %s: not this node's name, a peer's "
-					    "name or a public key", arg);
+		return ctl_fail(EXIT_USAGE,
+		                "export: --origin %s: not this node's name, a peer's "
+		                "name or a public key",
+		                arg);
 	return EXIT_OK;
 }
 
 int cmd_export(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE export [--kind KIND] [--city CODE] [--origin NAME|KEY]\n"
-		"                              [--format ndjson|csv] [--bom] [--output FILE]\n"
-		"Writes the current records this node holds (its own and every origin's it\n"
-		"syncs with, unless --origin picks one) in the form import reads back:\n"
-		"  ndjson  one record per line; without --kind each line is\n"
-		"          {\"kind\": K, \"record\": {...}} (the default format)\n"
-		"  csv     a header row and one row per record; needs --kind. --bom starts the\n"
-		"          file with a UTF-8 byte order mark, for spreadsheet programs\n"
-		"--city keeps records of one city (code or name, e.g. 310000 or 上海); kinds\n"
-		"without a city (relay events, joints, evaluations) are left out then.\n"
-		"Reads the store directly: the node may be running or stopped. --output writes\n"
-		"FILE (mode 0600: it may hold confidential figures) only once it is complete.\n";
+	        "usage: yrdxctl -c FILE export [--kind KIND] [--city CODE] [--origin NAME|KEY]\n"
+	        "                              [--format ndjson|csv] [--bom] [--output FILE]\n"
+	        "Writes the current records this node holds (its own and every origin's it\n"
+	        "syncs with, unless --origin picks one) in the form import reads back:\n"
+	        "  ndjson  one record per line; without --kind each line is\n"
+	        "          {\"kind\": K, \"record\": {...}} (the default format)\n"
+	        "  csv     a header row and one row per record; needs --kind. --bom starts the\n"
+	        "          file with a UTF-8 byte order mark, for spreadsheet programs\n"
+	        "--city keeps records of one city (code or name, e.g. 310000 or 上海); kinds\n"
+	        "without a city (relay events, joints, evaluations) are left out then.\n"
+	        "Reads the store directly: the node may be running or stopped. --output writes\n"
+	        "FILE (mode 0600: it may hold confidential figures) only once it is complete.\n";
 	static const struct option opts[] = {
-		{"kind", required_argument, NULL, 'k'},
-		{"city", required_argument, NULL, 'c'},
-		{"origin", required_argument, NULL, 'o'},
-		{"format", required_argument, NULL, 'f'},
-		{"output", required_argument, NULL, 'w'},
-		{"bom", no_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"kind", required_argument, NULL, 'k'},   {"city", required_argument, NULL, 'c'},
+	        {"origin", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
+	        {"output", required_argument, NULL, 'w'}, {"bom", no_argument, NULL, 'b'},
+	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	export_t ex = {.kind = YX_KIND_NONE};
 	const char *origin_arg = NULL, *output = NULL, *format = "ndjson";
@@ -157,8 +154,10 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 			break;
 		case 'c':
 			if (!(ex.city = parse_city(optarg)))
-				return ctl_fail(EXIT_USAGE, "export: --city %s is not a Yangtze River "
-							    "Delta city (code or name)", optarg);
+				return ctl_fail(EXIT_USAGE,
+				                "export: --city %s is not a Yangtze River "
+				                "Delta city (code or name)",
+				                optarg);
 			break;
 		case 'o': origin_arg = optarg; break;
 		case 'f': format = optarg; break;
@@ -175,18 +174,19 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 	else if (strcmp(format, "ndjson") != 0)
 		return ctl_fail(EXIT_USAGE, "export: --format %s: expected ndjson or csv", format);
 	if (ex.csv && ex.kind == YX_KIND_NONE)
-		return ctl_fail(EXIT_USAGE, "export: a CSV file holds one kind of record: add --kind");
+		return ctl_fail(EXIT_USAGE,
+		                "export: a CSV file holds one kind of record: add --kind");
 	if (bom && !ex.csv)
 		return ctl_fail(EXIT_USAGE, "export: --bom is for CSV");
 	for (int k = YX_KIND_INCUBATOR; k < YX_KIND_COUNT; k++) {
-		const ProtobufCFieldDescriptor *f =
-			protobuf_c_message_descriptor_get_field_by_name(yx_kind_descriptor((yx_kind_t)k),
-									 "city");
+		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
+		        yx_kind_descriptor((yx_kind_t)k), "city");
 		if (f && f->type == PROTOBUF_C_TYPE_UINT32 && f->label != PROTOBUF_C_LABEL_REPEATED)
 			ex.city_field[k] = f;
 	}
 	if (ex.city && ex.kind != YX_KIND_NONE && !ex.city_field[ex.kind])
-		return ctl_fail(EXIT_USAGE, "export: %s records have no city", yx_kind_name(ex.kind));
+		return ctl_fail(EXIT_USAGE, "export: %s records have no city",
+		                yx_kind_name(ex.kind));
 	if ((rc = ctl_need_config(ctl)))
 		return rc;
 	if (origin_arg && (rc = parse_origin(ctl, origin_arg, ex.origin)))
@@ -228,8 +228,9 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 		ret = -EIO;
 	if (ret) {
 		rc = ctl_fail(EXIT_FAIL, "export: %s",
-			      ret == YX_EINVAL ? "a record has a field CSV cannot hold; use ndjson"
-			      : ret < 0 && ret > -1000 ? strerror(-ret) : yx_strerror(ret));
+		              ret == YX_EINVAL ? "a record has a field CSV cannot hold; use ndjson"
+		              : ret < 0 && ret > -1000 ? strerror(-ret)
+		                                       : yx_strerror(ret));
 		goto out;
 	}
 	if (output) {
@@ -247,7 +248,7 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 		tmp = NULL;
 		if (ctl->json)
 			ctl_print_json(json_pack("{s:s, s:I, s:s}", "output", output, "records",
-						 (json_int_t)ex.n, "format", format));
+			                         (json_int_t)ex.n, "format", format));
 		else
 			printf("%s: %llu record%s\n", output, (unsigned long long)ex.n,
 			       ex.n == 1 ? "" : "s");

@@ -9,9 +9,9 @@
 int cmd_get(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE get KIND ID [--origin PUBKEY]\n"
-		"Prints the current version of record ID of KIND as JSON, one line per origin\n"
-		"that holds one (a record belongs to the node that wrote it). Exit 1 if none.\n";
+	        "usage: yrdxctl -c FILE get KIND ID [--origin PUBKEY]\n"
+	        "Prints the current version of record ID of KIND as JSON, one line per origin\n"
+	        "that holds one (a record belongs to the node that wrote it). Exit 1 if none.\n";
 	yx_store_t *store = NULL;
 	yx_vector_t vec;
 	uint8_t only[32];

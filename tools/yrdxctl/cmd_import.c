@@ -24,12 +24,12 @@
 #include "validate.h"
 #include "yrdxctl.h"
 
-#define BATCH_RECORDS 5000
-#define BATCH_BYTES (6u << 20)          /* a PutRequest stays under this */
-#define IMPORT_TIMEOUT_MS 60000         /* one batch committed, fsync included, on a busy node */
-#define SHOW_ERRORS 100                 /* bad rows printed; the rest are counted */
-#define NDJSON_LINE_MAX (1u << 20)
-#define ARENA_BLOCK (1u << 20)
+#define BATCH_RECORDS     5000
+#define BATCH_BYTES       (6u << 20) /* a PutRequest stays under this */
+#define IMPORT_TIMEOUT_MS 60000      /* one batch committed, fsync included, on a busy node */
+#define SHOW_ERRORS       100        /* bad rows printed; the rest are counted */
+#define NDJSON_LINE_MAX   (1u << 20)
+#define ARENA_BLOCK       (1u << 20)
 /* Envelope bytes the daemon adds to a record: origin, prev_hash, seq, time_ms. */
 #define ENVELOPE_BYTES 96
 
@@ -41,20 +41,20 @@ static const struct {
 	const char *word;
 	yx_kind_t kind;
 } kind_words[] = {
-	{"incubators", YX_KIND_INCUBATOR},
-	{"incubator", YX_KIND_INCUBATOR},
-	{"enterprises", YX_KIND_ENTERPRISE},
-	{"enterprise", YX_KIND_ENTERPRISE},
-	{"parks", YX_KIND_PARK},
-	{"park", YX_KIND_PARK},
-	{"relay-events", YX_KIND_RELAY_EVENT},
-	{"relay-event", YX_KIND_RELAY_EVENT},
-	{"joint-participations", YX_KIND_JOINT},
-	{"joint-participation", YX_KIND_JOINT},
-	{"joints", YX_KIND_JOINT},
-	{"joint", YX_KIND_JOINT},
-	{"evaluations", YX_KIND_EVALUATION},
-	{"evaluation", YX_KIND_EVALUATION},
+        {"incubators", YX_KIND_INCUBATOR},
+        {"incubator", YX_KIND_INCUBATOR},
+        {"enterprises", YX_KIND_ENTERPRISE},
+        {"enterprise", YX_KIND_ENTERPRISE},
+        {"parks", YX_KIND_PARK},
+        {"park", YX_KIND_PARK},
+        {"relay-events", YX_KIND_RELAY_EVENT},
+        {"relay-event", YX_KIND_RELAY_EVENT},
+        {"joint-participations", YX_KIND_JOINT},
+        {"joint-participation", YX_KIND_JOINT},
+        {"joints", YX_KIND_JOINT},
+        {"joint", YX_KIND_JOINT},
+        {"evaluations", YX_KIND_EVALUATION},
+        {"evaluation", YX_KIND_EVALUATION},
 };
 
 static char lower_dash(char c)
@@ -103,7 +103,8 @@ static yx_kind_t kind_from_path(const char *path, bool *several)
 	*several = false;
 	for (size_t i = 0; i < sizeof(kind_words) / sizeof(kind_words[0]); i++) {
 		size_t wl = strlen(kind_words[i].word);
-		for (const char *p = strstr(name, kind_words[i].word); p; p = strstr(p + 1, kind_words[i].word)) {
+		for (const char *p = strstr(name, kind_words[i].word); p;
+		     p = strstr(p + 1, kind_words[i].word)) {
 			if ((p > name && word_char(p[-1])) || word_char(p[wl]))
 				continue;
 			if (found != YX_KIND_NONE && found != kind_words[i].kind)
@@ -230,7 +231,8 @@ typedef struct {
 
 static void key_hash(yx_kind_t kind, const char *id, uint64_t *a, uint64_t *b)
 {
-	uint64_t h1 = 0xcbf29ce484222325ull ^ (uint64_t)kind, h2 = 0x9e3779b97f4a7c15ull + (uint64_t)kind;
+	uint64_t h1 = 0xcbf29ce484222325ull ^ (uint64_t)kind,
+	         h2 = 0x9e3779b97f4a7c15ull + (uint64_t)kind;
 	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
 		h1 = (h1 ^ *p) * 0x100000001b3ull;
 		h2 = (h2 ^ *p) * 0xff51afd7ed558ccdull;
@@ -281,7 +283,7 @@ typedef struct {
 } rowmsg_t;
 
 static int msg_set(rowmsg_t *m, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static int msg_set(rowmsg_t *m, int err, const char *fmt, ...)
 {
@@ -303,7 +305,7 @@ typedef struct {
 	yx_csv_row_t row;
 	char *header_raw;
 	size_t header_raw_len;
-	char *line;     /* NDJSON */
+	char *line; /* NDJSON */
 	size_t line_len;
 	unsigned long lineno;
 	/* the current row */
@@ -377,7 +379,8 @@ static int ndjson_line(source_t *s, rowmsg_t *diag)
 				blank = false;
 		}
 		if (n == 0 && c == EOF)
-			return ferror(s->f) ? (msg_set(diag, -EIO, "%s: read error", s->path), -1) : 0;
+			return ferror(s->f) ? (msg_set(diag, -EIO, "%s: read error", s->path), -1)
+			                    : 0;
 		if (s->lineno == 1 && n >= 3 && memcmp(s->line, "\xEF\xBB\xBF", 3) == 0) {
 			memmove(s->line, s->line + 3, n - 3);
 			n -= 3;
@@ -390,7 +393,7 @@ static int ndjson_line(source_t *s, rowmsg_t *diag)
 		s->raw_len = n + 1;
 		if (too_long) {
 			msg_set(diag, YX_EINVAL, "%s:%lu: line longer than %u bytes", s->path,
-				s->lineno, NDJSON_LINE_MAX);
+			        s->lineno, NDJSON_LINE_MAX);
 			return 2;
 		}
 		if (!blank)
@@ -424,13 +427,16 @@ static int ndjson_record(source_t *s, yx_kind_t *kind, void **record, rowmsg_t *
 	if (json_object_get(obj, "record")) {
 		const char *key;
 		json_t *v;
-		json_object_foreach(obj, key, v) {
+		json_object_foreach(obj, key, v)
+		{
 			bool known = false;
-			for (size_t i = 0; i < sizeof(envelope_keys) / sizeof(envelope_keys[0]); i++)
+			for (size_t i = 0; i < sizeof(envelope_keys) / sizeof(envelope_keys[0]);
+			     i++)
 				known |= strcmp(key, envelope_keys[i]) == 0;
 			if (!known) {
-				msg_set(diag, ret, "%s:%lu: unknown field \"%.40s\" beside \"record\"",
-					s->path, s->lineno, key);
+				msg_set(diag, ret,
+				        "%s:%lu: unknown field \"%.40s\" beside \"record\"",
+				        s->path, s->lineno, key);
 				goto out;
 			}
 		}
@@ -438,19 +444,20 @@ static int ndjson_record(source_t *s, yx_kind_t *kind, void **record, rowmsg_t *
 		*kind = k ? ctl_kind_from_word(k) : YX_KIND_NONE;
 		if (*kind == YX_KIND_NONE) {
 			msg_set(diag, ret, "%s:%lu: kind: expected a record kind beside \"record\"",
-				s->path, s->lineno);
+			        s->path, s->lineno);
 			goto out;
 		}
 		if (s->kind != YX_KIND_NONE && *kind != s->kind) {
 			msg_set(diag, ret, "%s:%lu: kind: \"%s\", but this import is of %s",
-				s->path, s->lineno, yx_kind_name(*kind), yx_kind_name(s->kind));
+			        s->path, s->lineno, yx_kind_name(*kind), yx_kind_name(s->kind));
 			goto out;
 		}
 		rec = json_object_get(obj, "record");
 	} else if (*kind == YX_KIND_NONE) {
-		msg_set(diag, ret, "%s:%lu: which kind of record? Name it with --kind or in "
-			"the file name, or write {\"kind\": ..., \"record\": {...}}",
-			    s->path, s->lineno);
+		msg_set(diag, ret,
+		        "%s:%lu: which kind of record? Name it with --kind or in "
+		        "the file name, or write {\"kind\": ..., \"record\": {...}}",
+		        s->path, s->lineno);
 		goto out;
 	}
 	ret = yx_json_to_record(*kind, rec, record, &d);
@@ -464,7 +471,7 @@ out:
 /* The next row as a record. 1: a row (*record set, or diag says why it is bad; the row's
  * text is s->raw); 0: the end; -1: the file cannot be read on (diag). */
 static int source_next(source_t *s, ProtobufCAllocator *arena, yx_kind_t *kind, void **record,
-		       rowmsg_t *diag)
+                       rowmsg_t *diag)
 {
 	yx_diag_t d = {{0}};
 	int ret;
@@ -541,11 +548,11 @@ static void progress(import_t *im, const char *what, uint64_t done, uint64_t tot
 	rate = t > im->t0 ? (double)done / (t - im->t0) : 0;
 	if (total)
 		fprintf(stderr, "\r%s: %llu / %llu rows (%.0f%%), %.0f rows/s\033[K", what,
-			(unsigned long long)done, (unsigned long long)total,
-			100.0 * (double)done / (double)total, rate);
+		        (unsigned long long)done, (unsigned long long)total,
+		        100.0 * (double)done / (double)total, rate);
 	else
-		fprintf(stderr, "\r%s: %llu rows, %.0f rows/s\033[K", what, (unsigned long long)done,
-			rate);
+		fprintf(stderr, "\r%s: %llu rows, %.0f rows/s\033[K", what,
+		        (unsigned long long)done, rate);
 	if (last)
 		fputs("\r\033[K", stderr);
 }
@@ -584,10 +591,10 @@ static bool importable(yx_kind_t kind)
 static const char *not_importable(yx_kind_t kind)
 {
 	return kind == YX_KIND_RELAY_EVENT
-		       ? "relay-event records are not imported: yrdxctl relay writes them, "
-			 "checking each step against its case"
-		       : "joint records are not imported: yrdxctl joint writes them, checking "
-			 "each step against its agreement";
+	               ? "relay-event records are not imported: yrdxctl relay writes them, "
+	                 "checking each step against its case"
+	               : "joint records are not imported: yrdxctl joint writes them, checking "
+	                 "each step against its agreement";
 }
 
 /* A row's change envelope, pointing at record. */
@@ -622,16 +629,20 @@ static int check_row(import_t *im, yx_kind_t kind, void *record, rowmsg_t *diag)
 	if (s->raw_len + 16 * s->cells + ENVELOPE_BYTES + 256 > YX_MAX_CHANGE_BYTES) {
 		size_t n = protobuf_c_message_get_packed_size(&c.base) + ENVELOPE_BYTES;
 		if (n > YX_MAX_CHANGE_BYTES)
-			return msg_set(diag, YX_EINVAL, "%s:%lu: record of %zu bytes encoded, at "
-					   "most %d", s->path, s->at, n, YX_MAX_CHANGE_BYTES);
+			return msg_set(diag, YX_EINVAL,
+			               "%s:%lu: record of %zu bytes encoded, at "
+			               "most %d",
+			               s->path, s->at, n, YX_MAX_CHANGE_BYTES);
 	}
 	long first = keyset_add(&im->keys, kind, c.id, s->at);
 	if (first < 0)
 		return msg_set(diag, -ENOMEM, "out of memory");
 	if (first > 0)
-		return msg_set(diag, YX_EINVAL, "%s:%lu: %s \"%.64s\" is also on line %ld "
-				   "(one row per record)", s->path, s->at,
-				   kind == YX_KIND_ENTERPRISE ? "credit_code" : "id", c.id, first);
+		return msg_set(diag, YX_EINVAL,
+		               "%s:%lu: %s \"%.64s\" is also on line %ld "
+		               "(one row per record)",
+		               s->path, s->at, kind == YX_KIND_ENTERPRISE ? "credit_code" : "id",
+		               c.id, first);
 	return YX_OK;
 }
 
@@ -684,7 +695,8 @@ static int pass_check(import_t *im)
 				goto out;
 			}
 			if (write_reject(im) != YX_OK) {
-				rc = ctl_fail(EXIT_FAIL, "%s: %s", im->rejects_path, strerror(errno));
+				rc = ctl_fail(EXIT_FAIL, "%s: %s", im->rejects_path,
+				              strerror(errno));
 				goto out;
 			}
 		}
@@ -695,7 +707,7 @@ static int pass_check(import_t *im)
 	progress(im, "checking", im->rows, 0, true);
 	if (im->bad > SHOW_ERRORS)
 		fprintf(stderr, "... and %llu more invalid rows\n",
-			(unsigned long long)(im->bad - SHOW_ERRORS));
+		        (unsigned long long)(im->bad - SHOW_ERRORS));
 	if (got < 0)
 		rc = ctl_fail(diag.err == YX_EINVAL ? EXIT_USAGE : EXIT_FAIL, "%s", diag.msg);
 	else if (s->fmt == FMT_NDJSON && im->rows == 0)
@@ -730,7 +742,7 @@ typedef struct {
 	pthread_cond_t cv;
 	batch_t *pending; /* handed over, not yet answered */
 	bool quit;
-	int rc;           /* the first failure */
+	int rc; /* the first failure */
 } sender_t;
 
 /* Empties a batch the daemon has answered, for refilling. */
@@ -761,11 +773,12 @@ static int batch_send(import_t *im, yx_ctl_t *conn, batch_t *b)
 	req.put = &put;
 	rc = ctl_call_on(im->ctl, conn, &req, IMPORT_TIMEOUT_MS, &reply);
 	if (rc == EXIT_OK && reply->error)
-		rc = ctl_fail(reply->error == YX_EINVAL ? EXIT_USAGE : EXIT_FAIL,
-			      "%s: the rows of lines %lu-%lu were refused (%llu records before them "
-			      "were imported or unchanged): %s", im->src.path, b->first_line,
-			      b->last_line, (unsigned long long)(im->imported + im->unchanged),
-			      reply->message);
+		rc = ctl_fail(
+		        reply->error == YX_EINVAL ? EXIT_USAGE : EXIT_FAIL,
+		        "%s: the rows of lines %lu-%lu were refused (%llu records before them "
+		        "were imported or unchanged): %s",
+		        im->src.path, b->first_line, b->last_line,
+		        (unsigned long long)(im->imported + im->unchanged), reply->message);
 	else if (rc == EXIT_OK) {
 		im->imported += reply->applied;
 		im->unchanged += reply->unchanged;
@@ -868,7 +881,8 @@ static int pass_import(import_t *im, yx_ctl_t *conn)
 			continue;
 		}
 		if (!record) {
-			rc = ctl_fail(EXIT_FAIL, "%s changed since it was checked: %s", s->path, diag.msg);
+			rc = ctl_fail(EXIT_FAIL, "%s changed since it was checked: %s", s->path,
+			              diag.msg);
 			goto out;
 		}
 		if (b->n == 0)
@@ -884,7 +898,7 @@ static int pass_import(import_t *im, yx_ctl_t *conn)
 		rc = ctl_fail(EXIT_FAIL, "%s changed since it was checked: %s", s->path, diag.msg);
 	else if (ordinal != im->rows)
 		rc = ctl_fail(EXIT_FAIL, "%s changed since it was checked: %llu rows, then %llu",
-			      s->path, (unsigned long long)im->rows, (unsigned long long)ordinal);
+		              s->path, (unsigned long long)im->rows, (unsigned long long)ordinal);
 	else if ((rc = sender_submit(&snd, b)) == EXIT_OK)
 		rc = sender_wait(&snd);
 	progress(im, "importing", ordinal, im->rows, true);
@@ -931,14 +945,16 @@ static void report(import_t *im)
 	const char *kind = s->kind != YX_KIND_NONE ? yx_kind_name(s->kind) : NULL;
 
 	if (im->ctl->json) {
-		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "file", s->path, "format",
-				      s->fmt == FMT_CSV ? "csv" : "ndjson", "rows", (json_int_t)im->rows,
-				      "valid", (json_int_t)(im->rows - im->bad), "rejected",
-				      (json_int_t)im->bad, "dry_run", im->dry_run);
+		json_t *o =
+		        json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "file", s->path, "format",
+		                  s->fmt == FMT_CSV ? "csv" : "ndjson", "rows",
+		                  (json_int_t)im->rows, "valid", (json_int_t)(im->rows - im->bad),
+		                  "rejected", (json_int_t)im->bad, "dry_run", im->dry_run);
 		json_object_set_new(o, "kind", kind ? json_string(kind) : json_null());
 		if (!im->dry_run) {
 			json_object_set_new(o, "imported", json_integer((json_int_t)im->imported));
-			json_object_set_new(o, "unchanged", json_integer((json_int_t)im->unchanged));
+			json_object_set_new(o, "unchanged",
+			                    json_integer((json_int_t)im->unchanged));
 		}
 		if (im->rejects)
 			json_object_set_new(o, "rejects", json_string(im->rejects_path));
@@ -946,7 +962,8 @@ static void report(import_t *im)
 		return;
 	}
 	if (im->dry_run) {
-		printf("%s: %llu rows checked: %llu valid, %llu invalid (dry run: nothing written)\n",
+		printf("%s: %llu rows checked: %llu valid, %llu invalid (dry run: nothing "
+		       "written)\n",
 		       s->path, (unsigned long long)im->rows,
 		       (unsigned long long)(im->rows - im->bad), (unsigned long long)im->bad);
 		return;
@@ -962,28 +979,28 @@ static void report(import_t *im)
 int cmd_import(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE import [--kind KIND] [--dry-run] [--skip-invalid REJECTS]\n"
-		"                              FILE\n"
-		"Imports a registry file as records of this node: CSV (FILE.csv, a header row of\n"
-		"field names) or NDJSON (FILE.ndjson / .jsonl: one JSON object per line, as put\n"
-		"reads them, or {\"kind\": K, \"record\": {...}} as export writes several kinds).\n"
-		"KIND (incubator, enterprise, park, evaluation, or a plural) defaults to the\n"
-		"kind the file name names, e.g. shanghai-enterprises.csv. (Relay events and\n"
-		"joints are written by yrdxctl relay and joint, which check each step.)\n"
-		"Every row is checked first; if any is invalid, they are listed (the first 100)\n"
-		"and nothing is imported, unless --skip-invalid writes them to REJECTS (the\n"
-		"header and each bad row as it was) and imports the rest.\n"
-		"Records equal to this node's current version are left alone, so importing a\n"
-		"file again changes nothing. --dry-run only checks (the node need not run).\n"
-		"CSV columns: proto field names, parent.child for nested fields; lists as\n"
-		"a;b;c; evaluation scores as talent:80;hard_tech_origination:75.\n"
-		"Exit codes: 0 imported, 1 the node failed or is not running, 2 invalid input.\n";
+	        "usage: yrdxctl -c FILE import [--kind KIND] [--dry-run] [--skip-invalid REJECTS]\n"
+	        "                              FILE\n"
+	        "Imports a registry file as records of this node: CSV (FILE.csv, a header row of\n"
+	        "field names) or NDJSON (FILE.ndjson / .jsonl: one JSON object per line, as put\n"
+	        "reads them, or {\"kind\": K, \"record\": {...}} as export writes several kinds).\n"
+	        "KIND (incubator, enterprise, park, evaluation, or a plural) defaults to the\n"
+	        "kind the file name names, e.g. shanghai-enterprises.csv. (Relay events and\n"
+	        "joints are written by yrdxctl relay and joint, which check each step.)\n"
+	        "Every row is checked first; if any is invalid, they are listed (the first 100)\n"
+	        "and nothing is imported, unless --skip-invalid writes them to REJECTS (the\n"
+	        "header and each bad row as it was) and imports the rest.\n"
+	        "Records equal to this node's current version are left alone, so importing a\n"
+	        "file again changes nothing. --dry-run only checks (the node need not run).\n"
+	        "CSV columns: proto field names, parent.child for nested fields; lists as\n"
+	        "a;b;c; evaluation scores as talent:80;hard_tech_origination:75.\n"
+	        "Exit codes: 0 imported, 1 the node failed or is not running, 2 invalid input.\n";
 	static const struct option opts[] = {
-		{"kind", required_argument, NULL, 'k'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"skip-invalid", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"kind", required_argument, NULL, 'k'},
+	        {"dry-run", no_argument, NULL, 'n'},
+	        {"skip-invalid", required_argument, NULL, 's'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	import_t im = {.ctl = ctl};
 	yx_ctl_t *conn = NULL;
@@ -1010,8 +1027,10 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	} else {
 		im.src.kind = kind_from_path(im.src.path, &several);
 		if (several)
-			return ctl_fail(EXIT_USAGE, "import: %s names more than one kind of record; "
-						    "say which with --kind", im.src.path);
+			return ctl_fail(EXIT_USAGE,
+			                "import: %s names more than one kind of record; "
+			                "say which with --kind",
+			                im.src.path);
 	}
 	if (im.src.kind != YX_KIND_NONE && !importable(im.src.kind))
 		return ctl_fail(EXIT_USAGE, "import: %s", not_importable(im.src.kind));
@@ -1021,9 +1040,10 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	im.src.fmt = detect_format(im.src.path, probe);
 	fclose(probe);
 	if (im.src.fmt == FMT_CSV && im.src.kind == YX_KIND_NONE)
-		return ctl_fail(EXIT_USAGE, "import: which kind of record does %s hold? Say it with "
-					    "--kind or in the file name (e.g. shanghai-enterprises.csv)",
-				im.src.path);
+		return ctl_fail(EXIT_USAGE,
+		                "import: which kind of record does %s hold? Say it with "
+		                "--kind or in the file name (e.g. shanghai-enterprises.csv)",
+		                im.src.path);
 	if (im.rejects_path && strcmp(im.rejects_path, im.src.path) == 0)
 		return ctl_fail(EXIT_USAGE, "import: the rejects file must not be the input file");
 	im.progress = isatty(STDERR_FILENO);
@@ -1039,9 +1059,10 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	if ((rc = pass_check(&im)))
 		goto out;
 	if (im.bad && !im.rejects_path) {
-		rc = ctl_fail(EXIT_USAGE, "import: %llu invalid row%s in %s; nothing imported (fix "
-					  "them, or --skip-invalid REJECTS imports the rest)",
-			      (unsigned long long)im.bad, im.bad == 1 ? "" : "s", im.src.path);
+		rc = ctl_fail(EXIT_USAGE,
+		              "import: %llu invalid row%s in %s; nothing imported (fix "
+		              "them, or --skip-invalid REJECTS imports the rest)",
+		              (unsigned long long)im.bad, im.bad == 1 ? "" : "s", im.src.path);
 		goto out;
 	}
 	if (im.rejects && fflush(im.rejects) != 0) {

@@ -13,18 +13,22 @@
 int cmd_init(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl init --dir DIR --name NAME --city CODE [--peer-port N]\n"
-		"                    [--feed-port N] [--host ADDR]\n"
-		"Creates DIR with yrdxd.zpl (the config), node.key (mode 0600) and an empty\n"
-		"store, and prints the node's public key. CODE is the GB/T 2260 city code\n"
-		"(310000 上海, 330100 杭州, 340100 合肥, 320500 苏州, ...). Ports default to\n"
-		"7401 (peers) and 7402 (park feeds); ADDR (default 127.0.0.1) is where they\n"
-		"listen. Then: yrdxd -c DIR/yrdxd.zpl\n";
+	        "usage: yrdxctl init --dir DIR --name NAME --city CODE [--peer-port N]\n"
+	        "                    [--feed-port N] [--host ADDR]\n"
+	        "Creates DIR with yrdxd.zpl (the config), node.key (mode 0600) and an empty\n"
+	        "store, and prints the node's public key. CODE is the GB/T 2260 city code\n"
+	        "(310000 上海, 330100 杭州, 340100 合肥, 320500 苏州, ...). Ports default to\n"
+	        "7401 (peers) and 7402 (park feeds); ADDR (default 127.0.0.1) is where they\n"
+	        "listen. Then: yrdxd -c DIR/yrdxd.zpl\n";
 	static const struct option opts[] = {
-		{"dir", required_argument, NULL, 'd'}, {"name", required_argument, NULL, 'n'},
-		{"city", required_argument, NULL, 'y'}, {"peer-port", required_argument, NULL, 'p'},
-		{"feed-port", required_argument, NULL, 'f'}, {"host", required_argument, NULL, 'H'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	        {"dir", required_argument, NULL, 'd'},
+	        {"name", required_argument, NULL, 'n'},
+	        {"city", required_argument, NULL, 'y'},
+	        {"peer-port", required_argument, NULL, 'p'},
+	        {"feed-port", required_argument, NULL, 'f'},
+	        {"host", required_argument, NULL, 'H'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *name = NULL, *host = "127.0.0.1";
 	long city = 0, peer_port = 7401, feed_port = 7402;
@@ -41,8 +45,10 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 			long v = strtol(optarg, &end, 10);
 			if (*end || v <= 0)
 				return ctl_fail(EXIT_USAGE, "init: --%s \"%s\": not a number",
-						opt == 'y' ? "city" : opt == 'p' ? "peer-port" : "feed-port",
-						optarg);
+				                opt == 'y'   ? "city"
+				                : opt == 'p' ? "peer-port"
+				                             : "feed-port",
+				                optarg);
 			*(opt == 'y' ? &city : opt == 'p' ? &peer_port : &feed_port) = v;
 			break;
 		}
@@ -51,10 +57,11 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 		}
 	}
 	if (!dir || !name || !city || optind != argc)
-		return ctl_fail(EXIT_USAGE, "init: --dir, --name and --city are required (see --help)");
+		return ctl_fail(EXIT_USAGE,
+		                "init: --dir, --name and --city are required (see --help)");
 	if (!yx_city_name((uint32_t)city))
-		return ctl_fail(EXIT_USAGE, "init: --city %ld is not a Yangtze River Delta city code",
-				city);
+		return ctl_fail(EXIT_USAGE,
+		                "init: --city %ld is not a Yangtze River Delta city code", city);
 	if (peer_port > 65535 || feed_port > 65535 || peer_port == feed_port)
 		return ctl_fail(EXIT_USAGE, "init: ports must be distinct and at most 65535");
 
@@ -74,7 +81,7 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	struct stat st;
 	if (stat(cfg_path, &st) == 0 || stat(key_path, &st) == 0)
 		return ctl_fail(EXIT_FAIL, "init: %s already holds a node; refusing to overwrite",
-				dir);
+		                dir);
 	if ((ret = yx_config_write_new(cfg_path, name, (uint32_t)city, peer_ep, feed_ep, &diag)))
 		return ctl_fail(ret == YX_ECONFIG ? EXIT_USAGE : EXIT_FAIL, "init: %s", diag.msg);
 	if ((ret = yx_identity_generate(&id)) || (ret = yx_identity_save(id, key_path))) {
@@ -90,8 +97,8 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	yx_identity_free(&id);
 	if (ctl->json) {
 		ctl_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "config",
-					 cfg_path, "key_file", key_path, "peer", peer_ep,
-					 "public_key", pub));
+		                         cfg_path, "key_file", key_path, "peer", peer_ep,
+		                         "public_key", pub));
 	} else {
 		printf("node %s (%s) created in %s\n", name, yx_city_name((uint32_t)city), dir);
 		printf("  config      %s\n  peer port   %s\n  public key  %s\n", cfg_path, peer_ep,

@@ -13,18 +13,18 @@
 #define JOINT_TIMEOUT_MS 10000
 
 static const char help[] =
-	"usage: yrdxctl -c FILE joint propose --incubators ID,ID,... --enterprise CREDIT_CODE\n"
-	"                                     [--role ROLE]\n"
-	"       yrdxctl -c FILE joint sign AGREEMENT [--role ROLE]\n"
-	"       yrdxctl -c FILE joint list [--active|--pending]\n"
-	"       yrdxctl -c FILE joint show AGREEMENT\n"
-	"Incubators of several cities incubate an enterprise together. propose names the\n"
-	"incubators, each by its id in its own city's registry (CITY:ID picks the city when\n"
-	"two registries use the same id; CITY is self, a peer's name or a node key); their\n"
-	"cities are the parties, and this node must be one of them. Each other party's node\n"
-	"then runs joint sign. The agreement is active once every party's node has published\n"
-	"its signed participation, pending until then. Default roles: lead (proposer),\n"
-	"co-incubator (the others).\n";
+        "usage: yrdxctl -c FILE joint propose --incubators ID,ID,... --enterprise CREDIT_CODE\n"
+        "                                     [--role ROLE]\n"
+        "       yrdxctl -c FILE joint sign AGREEMENT [--role ROLE]\n"
+        "       yrdxctl -c FILE joint list [--active|--pending]\n"
+        "       yrdxctl -c FILE joint show AGREEMENT\n"
+        "Incubators of several cities incubate an enterprise together. propose names the\n"
+        "incubators, each by its id in its own city's registry (CITY:ID picks the city when\n"
+        "two registries use the same id; CITY is self, a peer's name or a node key); their\n"
+        "cities are the parties, and this node must be one of them. Each other party's node\n"
+        "then runs joint sign. The agreement is active once every party's node has published\n"
+        "its signed participation, pending until then. Default roles: lead (proposer),\n"
+        "co-incubator (the others).\n";
 
 static int request(ctl_t *ctl, Yrdx__JointRequest *q, const char *what)
 {
@@ -38,14 +38,15 @@ static int request(ctl_t *ctl, Yrdx__JointRequest *q, const char *what)
 	unsigned long long seq = reply->head ? (unsigned long long)reply->head->seq : 0;
 	if (reply->error) {
 		rc = ctl_fail(reply->error == YX_EINVAL || reply->error == YX_ENOTFOUND ? EXIT_USAGE
-											 : EXIT_FAIL,
-			      "joint %s: %s", what, reply->message);
+		                                                                        : EXIT_FAIL,
+		              "joint %s: %s", what, reply->message);
 	} else if (ctl->json) {
 		ctl_print_json(json_pack("{s:s, s:I}", "agreement", reply->agreement_id, "seq",
-					 (json_int_t)seq));
+		                         (json_int_t)seq));
 	} else if (q->action == YRDX__JOINT_REQUEST__ACTION__ACTION_PROPOSE) {
 		printf("agreement %s: proposed, %s's participation written (log seq %llu)\n"
-		       "pending until every party signs: yrdxctl joint sign %s at each one's node\n",
+		       "pending until every party signs: yrdxctl joint sign %s at each one's "
+		       "node\n",
 		       reply->agreement_id, ctl->cfg->name, seq, reply->agreement_id);
 	} else {
 		printf("agreement %s: signed, %s's participation written (log seq %llu)\n",
@@ -76,9 +77,10 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 			return ctl_fail(EXIT_USAGE, "joint propose: unexpected \"%s\"", argv[i]);
 	}
 	if (!incubators || q.credit_code == protobuf_c_empty_string)
-		return ctl_fail(EXIT_USAGE,
-				"joint propose: --incubators ID,ID,... and --enterprise CREDIT_CODE "
-				"are required");
+		return ctl_fail(
+		        EXIT_USAGE,
+		        "joint propose: --incubators ID,ID,... and --enterprise CREDIT_CODE "
+		        "are required");
 	if (yx_credit_code_check(q.credit_code, "--enterprise", &diag) != YX_OK)
 		return ctl_fail(EXIT_USAGE, "joint propose: %s", diag.msg);
 	if (!(copy = strdup(incubators)))
@@ -93,14 +95,14 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 			continue;
 		if (n == YX_MAX_REPEATED) {
 			rc = ctl_fail(EXIT_USAGE, "joint propose: more than %d incubators",
-				      YX_MAX_REPEATED);
+			              YX_MAX_REPEATED);
 			goto out;
 		}
 		ids[n++] = tok;
 	}
 	if (n < 2) {
 		rc = ctl_fail(EXIT_USAGE,
-			      "joint propose: --incubators needs at least two ids, of two cities");
+		              "joint propose: --incubators needs at least two ids, of two cities");
 		goto out;
 	}
 	q.action = YRDX__JOINT_REQUEST__ACTION__ACTION_PROPOSE;
@@ -126,7 +128,7 @@ static int do_sign(ctl_t *ctl, int argc, char **argv)
 
 /* An agreement as JSON: its terms and each party, signed or not. */
 static json_t *agreement_json(ctl_t *ctl, const char *id, const yx_joint_t *j,
-			      const uint8_t self[32])
+                              const uint8_t self[32])
 {
 	const Yrdx__JointParticipation *t = j->terms->jp;
 	json_t *incs = json_array(), *parties = json_array();
@@ -138,18 +140,19 @@ static json_t *agreement_json(ctl_t *ctl, const char *id, const yx_joint_t *j,
 		ctl_node_label(ctl, p->key, self, name, sizeof(name));
 		yx_pubkey_format(p->key, key);
 		json_t *o = json_pack("{s:s, s:s, s:b}", "name", name, "key", key, "signed",
-				      p->part != NULL);
+		                      p->part != NULL);
 		if (p->part) {
-			json_object_set_new(o, "incubator_id", json_string(p->part->jp->incubator_id));
+			json_object_set_new(o, "incubator_id",
+			                    json_string(p->part->jp->incubator_id));
 			json_object_set_new(o, "role", json_string(p->part->jp->role));
 			json_object_set_new(o, "seq", json_integer((json_int_t)p->part->seq));
 		}
 		json_array_append_new(parties, o);
 	}
 	return json_pack("{s:s, s:s, s:b, s:s, s:o, s:i, s:i, s:o}", "agreement", id, "state",
-			 j->active ? "active" : "pending", "active", j->active, "credit_code",
-			 t->credit_code, "incubator_ids", incs, "signed", (int)j->n_signed,
-			 "parties_total", (int)j->n_parties, "parties", parties);
+	                 j->active ? "active" : "pending", "active", j->active, "credit_code",
+	                 t->credit_code, "incubator_ids", incs, "signed", (int)j->n_signed,
+	                 "parties_total", (int)j->n_parties, "parties", parties);
 }
 
 static int cmp_part_id(const void *a, const void *b)
@@ -182,8 +185,8 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 	if (parts.n)
 		qsort(parts.parts, parts.n, sizeof(parts.parts[0]), cmp_part_id);
 	table_t *t = ctl->json ? NULL
-			       : table_new("agreement", "state", "enterprise", "signed", "waiting for",
-					   "incubators", NULL);
+	                       : table_new("agreement", "state", "enterprise", "signed",
+	                                   "waiting for", "incubators", NULL);
 	for (size_t at = 0, end; at < parts.n; at = end) {
 		const char *id = parts.parts[at].jp->id;
 		yx_joint_t j;
@@ -207,14 +210,14 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 				continue;
 			ctl_node_label(ctl, j.parties[k].key, self, name, sizeof(name));
 			wn += (size_t)snprintf(waiting + wn, sizeof(waiting) - wn, "%s%s",
-					       wn ? ", " : "", name);
+			                       wn ? ", " : "", name);
 		}
 		for (size_t k = 0; k < terms->n_incubator_ids && in < sizeof(incs); k++)
 			in += (size_t)snprintf(incs + in, sizeof(incs) - in, "%s%s", k ? ", " : "",
-					       terms->incubator_ids[k]);
+			                       terms->incubator_ids[k]);
 		snprintf(signed_, sizeof(signed_), "%zu/%zu", j.n_signed, j.n_parties);
 		table_row(t, id, j.active ? "active" : "pending", terms->credit_code, signed_,
-			  wn ? waiting : "-", incs);
+		          wn ? waiting : "-", incs);
 	}
 	if (t)
 		table_print(&t, stdout);
@@ -281,9 +284,10 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		char who[64], key[YX_PUBKEY_TEXT_LEN + 1];
 		ctl_node_label(ctl, p->origin, self, who, sizeof(who));
 		yx_pubkey_format(p->origin, key);
-		json_t *e = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "by", who, "signer", key,
-				      "seq", (json_int_t)p->seq, "incubator_id", p->jp->incubator_id,
-				      "role", p->jp->role, "counted", p->counted);
+		json_t *e =
+		        json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "by", who, "signer", key, "seq",
+		                  (json_int_t)p->seq, "incubator_id", p->jp->incubator_id, "role",
+		                  p->jp->role, "counted", p->counted);
 		if (p->note)
 			json_object_set_new(e, "note", json_string(p->note));
 		json_array_append_new(all, e);
@@ -299,9 +303,10 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		printf("  enterprise  %s%s%s\n  incubators ", j.terms->jp->credit_code,
 		       ent_name ? " " : "", ent_name ? ent_name : "");
 		json_array_foreach(json_object_get(o, "incubator_ids"), i, v)
-			printf("%s%s", i ? ", " : " ", json_string_value(v));
+		        printf("%s%s", i ? ", " : " ", json_string_value(v));
 		printf("\n  parties:\n");
-		json_array_foreach(json_object_get(o, "parties"), i, v) {
+		json_array_foreach(json_object_get(o, "parties"), i, v)
+		{
 			if (json_is_true(json_object_get(v, "signed")))
 				printf("    %-12s signed   incubator %s, role %s (seq %lld)\n",
 				       json_string_value(json_object_get(v, "name")),
@@ -314,13 +319,15 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 				       json_string_value(json_object_get(v, "key")));
 		}
 		bool header = false;
-		json_array_foreach(all, i, v) {
+		json_array_foreach(all, i, v)
+		{
 			if (json_is_true(json_object_get(v, "counted")))
 				continue;
 			if (!header)
 				printf("  not counted:\n");
 			header = true;
-			printf("    %-12s seq %lld — %s\n", json_string_value(json_object_get(v, "by")),
+			printf("    %-12s seq %lld — %s\n",
+			       json_string_value(json_object_get(v, "by")),
 			       (long long)json_integer_value(json_object_get(v, "seq")),
 			       json_string_value(json_object_get(v, "note")));
 		}

@@ -10,8 +10,8 @@
 int cmd_keygen(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] = "usage: yrdxctl keygen FILE\n"
-				   "Generates an Ed25519 node key into FILE (mode 0600, never "
-				   "overwritten) and prints its public key.\n";
+	                           "Generates an Ed25519 node key into FILE (mode 0600, never "
+	                           "overwritten) and prints its public key.\n";
 	yx_identity_t *id = NULL;
 	char pub[YX_PUBKEY_TEXT_LEN + 1];
 	if (ctl_wants_help(argc, argv, help))
@@ -24,8 +24,8 @@ int cmd_keygen(ctl_t *ctl, int argc, char **argv)
 	if (ret) {
 		yx_identity_free(&id);
 		return ctl_fail(EXIT_FAIL, "keygen %s: %s", argv[1],
-				ret == -EEXIST ? "file exists; refusing to overwrite a key"
-					       : yx_strerror(ret));
+		                ret == -EEXIST ? "file exists; refusing to overwrite a key"
+		                               : yx_strerror(ret));
 	}
 	yx_pubkey_format(yx_identity_public(id), pub);
 	yx_identity_free(&id);
@@ -40,7 +40,7 @@ int cmd_keygen(ctl_t *ctl, int argc, char **argv)
 int cmd_pubkey(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] = "usage: yrdxctl -c FILE pubkey | yrdxctl pubkey KEYFILE\n"
-				   "Prints the node's public key in its one text form (base64).\n";
+	                           "Prints the node's public key in its one text form (base64).\n";
 	yx_identity_t *id = NULL;
 	yx_diag_t diag = {{0}};
 	char pub[YX_PUBKEY_TEXT_LEN + 1];

@@ -13,8 +13,8 @@
 #include "yrdxctl.h"
 
 typedef struct {
-	const char *field;  /* record field the option filters on */
-	const char *value;  /* NULL: not given */
+	const char *field; /* record field the option filters on */
+	const char *value; /* NULL: not given */
 } filter_t;
 
 enum { F_TIER, F_INDUSTRY, F_QUALIFICATION, F_STAGE, F_COUNT };
@@ -43,9 +43,9 @@ static bool value_matches(const json_t *v, const char *want)
 	if (json_is_array(v)) {
 		size_t i;
 		json_t *e;
-		json_array_foreach(v, i, e)
-			if (json_is_string(e) && strcasecmp(json_string_value(e), want) == 0)
-				return true;
+		json_array_foreach(v, i,
+		                   e) if (json_is_string(e) &&
+		                          strcasecmp(json_string_value(e), want) == 0) return true;
 	}
 	return false;
 }
@@ -62,27 +62,28 @@ static void cell(const json_t *rec, const char *field, char *out, size_t cap)
 	} else if (json_is_array(v)) {
 		size_t i, len = 0;
 		json_t *e;
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			if (!json_is_string(e) || len + 2 >= cap)
 				continue;
 			len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "",
-						json_string_value(e));
+			                        json_string_value(e));
 		}
 	}
 }
 
 static const char *const columns[YX_KIND_COUNT][6] = {
-	[YX_KIND_INCUBATOR] = {"id", "name", "city", "tier", "operator_type", "focus_industries"},
-	[YX_KIND_ENTERPRISE] = {"credit_code", "name", "city", "stage", "qualifications", "industries"},
-	[YX_KIND_PARK] = {"id", "name", "city", "type", "industries", "capacity"},
-	[YX_KIND_RELAY_EVENT] = {"id", "case_id", "type", "credit_code", "park_id", "note"},
-	[YX_KIND_JOINT] = {"id", "credit_code", "incubator_id", "role", "incubator_ids", "parties"},
-	[YX_KIND_EVALUATION] = {"id", "incubator_id", "period", "result", "operating_subsidy_wan_yuan",
-				"milestone_reward_wan_yuan"},
+        [YX_KIND_INCUBATOR] = {"id", "name", "city", "tier", "operator_type", "focus_industries"},
+        [YX_KIND_ENTERPRISE] = {"credit_code", "name", "city", "stage", "qualifications",
+                                "industries"},
+        [YX_KIND_PARK] = {"id", "name", "city", "type", "industries", "capacity"},
+        [YX_KIND_RELAY_EVENT] = {"id", "case_id", "type", "credit_code", "park_id", "note"},
+        [YX_KIND_JOINT] = {"id", "credit_code", "incubator_id", "role", "incubator_ids", "parties"},
+        [YX_KIND_EVALUATION] = {"id", "incubator_id", "period", "result",
+                                "operating_subsidy_wan_yuan", "milestone_reward_wan_yuan"},
 };
 
-static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-		 const Yrdx__Change *c)
+static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
 {
 	list_t *l = arg;
 	(void)seq;
@@ -98,7 +99,7 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
 	for (int f = 0; keep && f < F_COUNT; f++)
 		if (l->filters[f].value)
 			keep = value_matches(json_object_get(rec, l->filters[f].field),
-					     l->filters[f].value);
+			                     l->filters[f].value);
 	if (keep) {
 		if (l->ctl->json) {
 			ctl_print_json(yx_change_to_json(c));
@@ -106,8 +107,10 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
 			char v[6][160];
 			for (int i = 0; i < 6; i++) {
 				cell(rec, columns[l->kind][i], v[i], sizeof(v[i]));
-				if (strcmp(columns[l->kind][i], "city") == 0 && yx_city_name((uint32_t)atol(v[i])))
-					snprintf(v[i], sizeof(v[i]), "%s", yx_city_name((uint32_t)atol(v[i])));
+				if (strcmp(columns[l->kind][i], "city") == 0 &&
+				    yx_city_name((uint32_t)atol(v[i])))
+					snprintf(v[i], sizeof(v[i]), "%s",
+					         yx_city_name((uint32_t)atol(v[i])));
 			}
 			table_row(l->table, v[0], v[1], v[2], v[3], v[4], v[5]);
 		}
@@ -120,21 +123,24 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
 int cmd_list(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE list KIND [--city CODE] [--tier T] [--industry I]\n"
-		"                               [--qualification Q] [--stage S] [--origin NODE]\n"
-		"                               [--limit N]\n"
-		"Current records of KIND held by this node (its own and every city's it syncs\n"
-		"with), filtered by field values as put/import spell them; --origin keeps one\n"
-		"city's records (this node's name or self, a peer's name, or a public key), e.g.\n"
-		"  yrdxctl -c FILE list enterprise --qualification gazelle --city 310000\n"
-		"  yrdxctl -c FILE list incubator --tier high_quality\n";
+	        "usage: yrdxctl -c FILE list KIND [--city CODE] [--tier T] [--industry I]\n"
+	        "                               [--qualification Q] [--stage S] [--origin NODE]\n"
+	        "                               [--limit N]\n"
+	        "Current records of KIND held by this node (its own and every city's it syncs\n"
+	        "with), filtered by field values as put/import spell them; --origin keeps one\n"
+	        "city's records (this node's name or self, a peer's name, or a public key), e.g.\n"
+	        "  yrdxctl -c FILE list enterprise --qualification gazelle --city 310000\n"
+	        "  yrdxctl -c FILE list incubator --tier high_quality\n";
 	static const struct option opts[] = {
-		{"city", required_argument, NULL, 'c'}, {"tier", required_argument, NULL, 't'},
-		{"industry", required_argument, NULL, 'i'},
-		{"qualification", required_argument, NULL, 'q'},
-		{"stage", required_argument, NULL, 's'}, {"origin", required_argument, NULL, 'o'},
-		{"limit", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"city", required_argument, NULL, 'c'},
+	        {"tier", required_argument, NULL, 't'},
+	        {"industry", required_argument, NULL, 'i'},
+	        {"qualification", required_argument, NULL, 'q'},
+	        {"stage", required_argument, NULL, 's'},
+	        {"origin", required_argument, NULL, 'o'},
+	        {"limit", required_argument, NULL, 'l'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	list_t l = {.ctl = ctl};
 	const char *origin_arg = NULL;
@@ -159,8 +165,8 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	if (l.kind == YX_KIND_NONE)
 		return ctl_fail(EXIT_USAGE, "list: unknown kind \"%s\"", argv[optind]);
 	if (l.city && !yx_city_name(l.city))
-		return ctl_fail(EXIT_USAGE, "list: --city %u is not a Yangtze River Delta city code",
-				l.city);
+		return ctl_fail(EXIT_USAGE,
+		                "list: --city %u is not a Yangtze River Delta city code", l.city);
 	l.filters[F_TIER].field = "tier";
 	l.filters[F_INDUSTRY].field = industry_field(l.kind);
 	l.filters[F_QUALIFICATION].field = "qualifications";
@@ -174,14 +180,17 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 		yx_diag_t diag;
 		if (p) {
 			memcpy(origin, p->key, 32);
-		} else if (strcmp(origin_arg, ctl->cfg->name) == 0 || strcmp(origin_arg, "self") == 0) {
+		} else if (strcmp(origin_arg, ctl->cfg->name) == 0 ||
+		           strcmp(origin_arg, "self") == 0) {
 			if (yx_identity_load(ctl->cfg->key_file, &id, &diag) != YX_OK)
 				return ctl_fail(EXIT_FAIL, "%s", diag.msg);
 			memcpy(origin, yx_identity_public(id), 32);
 			yx_identity_free(&id);
 		} else if (yx_pubkey_parse(origin_arg, origin, &diag) != YX_OK) {
-			return ctl_fail(EXIT_USAGE, "list: --origin %s: not this node, a peer name or a "
-						    "public key", origin_arg);
+			return ctl_fail(EXIT_USAGE,
+			                "list: --origin %s: not this node, a peer name or a "
+			                "public key",
+			                origin_arg);
 		}
 		l.origin = origin;
 	}

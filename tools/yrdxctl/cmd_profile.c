@@ -20,7 +20,7 @@ typedef struct {
 } profile_t;
 
 static int on_indexed(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-		      const Yrdx__Change *c)
+                      const Yrdx__Change *c)
 {
 	profile_t *p = arg;
 	char buf[64];
@@ -28,17 +28,18 @@ static int on_indexed(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t se
 	json_t *j = yx_change_to_json(c);
 	ctl_node_label(p->ctl, origin, p->self, buf, sizeof(buf));
 	json_object_set_new(j, "origin_name", json_string(buf));
-	json_array_append_new(c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT ? p->cases : p->joints, j);
+	json_array_append_new(c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT ? p->cases : p->joints,
+	                      j);
 	return 0;
 }
 
 int cmd_profile(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE profile CREDIT_CODE\n"
-		"The enterprise's profile merged across every city's records held here: its\n"
-		"record in each city (stage, qualifications, incubators, park), its relay cases\n"
-		"and its joint-incubation agreements.\n";
+	        "usage: yrdxctl -c FILE profile CREDIT_CODE\n"
+	        "The enterprise's profile merged across every city's records held here: its\n"
+	        "record in each city (stage, qualifications, incubators, park), its relay cases\n"
+	        "and its joint-incubation agreements.\n";
 	yx_diag_t diag = {{0}};
 	yx_vector_t vec;
 	if (ctl_wants_help(argc, argv, help))
@@ -72,9 +73,11 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 			for (size_t k = 0; k < c->enterprise->n_incubator_ids; k++) {
 				Yrdx__Change *inc = NULL;
 				const char *iid = c->enterprise->incubator_ids[k];
-				if (yx_store_get(p.store, YX_KIND_INCUBATOR, origin, iid, &inc) == YX_OK) {
-					json_array_append_new(incs, json_pack("{s:s, s:s}", "id", iid, "name",
-									      inc->incubator->name));
+				if (yx_store_get(p.store, YX_KIND_INCUBATOR, origin, iid, &inc) ==
+				    YX_OK) {
+					json_array_append_new(
+					        incs, json_pack("{s:s, s:s}", "id", iid, "name",
+					                        inc->incubator->name));
 					yx_change_free(&inc);
 				} else {
 					json_array_append_new(incs, json_pack("{s:s}", "id", iid));
@@ -92,39 +95,44 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 		json_decref(records);
 		json_decref(p.cases);
 		json_decref(p.joints);
-		return ctl_fail(EXIT_FAIL, "no enterprise %s in any city's records held here", argv[1]);
+		return ctl_fail(EXIT_FAIL, "no enterprise %s in any city's records held here",
+		                argv[1]);
 	}
 	if (ctl->json) {
 		ctl_print_json(json_pack("{s:s, s:o, s:o, s:o}", "credit_code", argv[1], "records",
-					 records, "relay_events", p.cases, "joint_participations",
-					 p.joints));
+		                         records, "relay_events", p.cases, "joint_participations",
+		                         p.joints));
 		return EXIT_OK;
 	}
 	size_t i;
 	json_t *r;
 	printf("enterprise %s\n", argv[1]);
-	json_array_foreach(records, i, r) {
+	json_array_foreach(records, i, r)
+	{
 		json_t *rec = json_object_get(r, "record");
 		time_t t = (time_t)(json_integer_value(json_object_get(r, "time_ms")) / 1000);
 		char when[32];
 		strftime(when, sizeof(when), "%Y-%m-%d", localtime(&t));
-		const char *city = yx_city_name((uint32_t)json_integer_value(json_object_get(rec, "city")));
+		const char *city =
+		        yx_city_name((uint32_t)json_integer_value(json_object_get(rec, "city")));
 		printf("\n  in %s's registry (%s, updated %s): %s\n",
-		       json_string_value(json_object_get(r, "origin_name")), city ? city : "?", when,
-		       json_string_value(json_object_get(rec, "name")));
+		       json_string_value(json_object_get(r, "origin_name")), city ? city : "?",
+		       when, json_string_value(json_object_get(rec, "name")));
 		const char *stage = json_string_value(json_object_get(rec, "stage"));
 		printf("    stage           %s\n", stage ? stage : "-");
 		char *q = json_dumps(json_object_get(rec, "qualifications"), JSON_COMPACT);
 		char *ind = json_dumps(json_object_get(rec, "industries"), JSON_COMPACT);
-		printf("    qualifications  %s\n    industries      %s\n", q ? q : "[]", ind ? ind : "[]");
+		printf("    qualifications  %s\n    industries      %s\n", q ? q : "[]",
+		       ind ? ind : "[]");
 		free(q);
 		free(ind);
 		size_t k;
 		json_t *inc;
-		json_array_foreach(json_object_get(r, "incubators"), k, inc) {
+		json_array_foreach(json_object_get(r, "incubators"), k, inc)
+		{
 			const char *name = json_string_value(json_object_get(inc, "name"));
-			printf("    incubator       %s %s\n", json_string_value(json_object_get(inc, "id")),
-			       name ? name : "");
+			printf("    incubator       %s %s\n",
+			       json_string_value(json_object_get(inc, "id")), name ? name : "");
 		}
 		const char *park = json_string_value(json_object_get(rec, "park_id"));
 		if (park)
@@ -132,21 +140,23 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 	}
 	if (json_array_size(p.cases)) {
 		printf("\n  relay cases (接力孵化):\n");
-		json_array_foreach(p.cases, i, r) {
+		json_array_foreach(p.cases, i, r)
+		{
 			json_t *rec = json_object_get(r, "record");
 			printf("    %-20s %-8s park %-14s by %s\n",
 			       json_string_value(json_object_get(rec, "case_id")),
 			       json_string_value(json_object_get(rec, "type")),
-			       json_string_value(json_object_get(rec, "park_id")) ?
-				       json_string_value(json_object_get(rec, "park_id")) : "-",
+			       json_string_value(json_object_get(rec, "park_id"))
+			               ? json_string_value(json_object_get(rec, "park_id"))
+			               : "-",
 			       json_string_value(json_object_get(r, "origin_name")));
 		}
 	}
 	if (json_array_size(p.joints)) {
 		printf("\n  joint incubation (联合孵化):\n");
 		json_array_foreach(p.joints, i, r)
-			printf("    %s by %s\n", json_string_value(json_object_get(r, "id")),
-			       json_string_value(json_object_get(r, "origin_name")));
+		        printf("    %s by %s\n", json_string_value(json_object_get(r, "id")),
+		               json_string_value(json_object_get(r, "origin_name")));
 	}
 	json_decref(records);
 	json_decref(p.cases);

@@ -17,11 +17,13 @@ static int report_write(ctl_t *ctl, Yrdx__ControlReply *r, const char *verb)
 	int rc = EXIT_OK;
 	if (r->error) {
 		rc = ctl_fail(r->error == YX_EINVAL || r->error == YX_ENOTFOUND ||
-				      r->error == YX_EDECODE ? EXIT_USAGE : EXIT_FAIL,
-			      "%s refused: %s", verb, r->message);
+		                              r->error == YX_EDECODE
+		                      ? EXIT_USAGE
+		                      : EXIT_FAIL,
+		              "%s refused: %s", verb, r->message);
 	} else if (ctl->json) {
 		ctl_print_json(json_pack("{s:i, s:I}", "applied", (int)r->applied, "head_seq",
-					 (json_int_t)(r->head ? r->head->seq : 0)));
+		                         (json_int_t)(r->head ? r->head->seq : 0)));
 	} else {
 		printf("%s %u record%s; log head at seq %llu\n", verb, r->applied,
 		       r->applied == 1 ? "" : "s",
@@ -100,14 +102,15 @@ static int read_records(records_t *rs, const char *path)
 		} else if (json_is_array(doc)) {
 			size_t i;
 			json_t *v;
-			json_array_foreach(doc, i, v) {
+			json_array_foreach(doc, i, v)
+			{
 				snprintf(where, sizeof(where), "%s: record %zu", path, i + 1);
 				if ((rc = add_record(rs, v, where)))
 					break;
 			}
 		} else {
-			rc = ctl_fail(EXIT_USAGE, "%s: expected a JSON object or an array of objects",
-				      path);
+			rc = ctl_fail(EXIT_USAGE,
+			              "%s: expected a JSON object or an array of objects", path);
 		}
 		json_decref(doc);
 		return rc;
@@ -124,11 +127,13 @@ static int read_records(records_t *rs, const char *path)
 		json_t *obj = json_loadb(line, (size_t)len, 0, &err);
 		snprintf(where, sizeof(where), "%s:%d", path, lineno);
 		if (!obj) {
-			rc = ctl_fail(EXIT_USAGE, "%s:%d:%d: %s", path, lineno, err.column, err.text);
+			rc = ctl_fail(EXIT_USAGE, "%s:%d:%d: %s", path, lineno, err.column,
+			              err.text);
 			break;
 		}
-		rc = json_is_object(obj) ? add_record(rs, obj, where)
-					 : ctl_fail(EXIT_USAGE, "%s: expected a JSON object", where);
+		rc = json_is_object(obj)
+		             ? add_record(rs, obj, where)
+		             : ctl_fail(EXIT_USAGE, "%s: expected a JSON object", where);
 		json_decref(obj);
 		if (rc)
 			break;
@@ -141,10 +146,10 @@ static int read_records(records_t *rs, const char *path)
 int cmd_put(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE put [--dry-run] KIND FILE.json\n"
-		"Writes records of this node: FILE.json holds one JSON object, an array, or\n"
-		"one object per line. KIND: incubator, enterprise, park, relay-event, joint,\n"
-		"evaluation. All are validated first; if any is invalid nothing is written.\n";
+	        "usage: yrdxctl -c FILE put [--dry-run] KIND FILE.json\n"
+	        "Writes records of this node: FILE.json holds one JSON object, an array, or\n"
+	        "one object per line. KIND: incubator, enterprise, park, relay-event, joint,\n"
+	        "evaluation. All are validated first; if any is invalid nothing is written.\n";
 	records_t rs = {0};
 	bool dry_run = false;
 	Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
@@ -181,9 +186,9 @@ int cmd_put(ctl_t *ctl, int argc, char **argv)
 int cmd_retract(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE retract KIND ID [--reason TEXT]\n"
-		"Retracts a record of this node: a tombstone enters the log, and every node\n"
-		"drops the record when it arrives.\n";
+	        "usage: yrdxctl -c FILE retract KIND ID [--reason TEXT]\n"
+	        "Retracts a record of this node: a tombstone enters the log, and every node\n"
+	        "drops the record when it arrives.\n";
 	Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
 	Yrdx__PutRequest put = YRDX__PUT_REQUEST__INIT;
 	Yrdx__Change c = YRDX__CHANGE__INIT, *cp = &c;

@@ -16,18 +16,18 @@
 #define RELAY_TIMEOUT_MS 10000
 
 static const char help[] =
-	"usage: yrdxctl -c FILE relay propose CREDIT_CODE --to-park PARK_ID [--to NODE]\n"
-	"                                     [--dossier FILE] [--note TEXT]\n"
-	"       yrdxctl -c FILE relay accept|decline|withdraw|land|close CASE [--note TEXT]\n"
-	"       yrdxctl -c FILE relay list [--state STATE]\n"
-	"       yrdxctl -c FILE relay show CASE\n"
-	"       yrdxctl -c FILE relay suggest CREDIT_CODE [--limit N]\n"
-	"An enterprise graduating from this city's incubator is proposed to a park, often\n"
-	"in another city; the destination city accepts or declines, registers the\n"
-	"enterprise when it lands, and closes the case. Each step is written by the city\n"
-	"that owns it. The dossier is sealed to the destination node: every city stores\n"
-	"and forwards it, only the destination can open it (relay show prints it there).\n"
-	"suggest ranks every park known here by industry fit (产业匹配度), with its parts.\n";
+        "usage: yrdxctl -c FILE relay propose CREDIT_CODE --to-park PARK_ID [--to NODE]\n"
+        "                                     [--dossier FILE] [--note TEXT]\n"
+        "       yrdxctl -c FILE relay accept|decline|withdraw|land|close CASE [--note TEXT]\n"
+        "       yrdxctl -c FILE relay list [--state STATE]\n"
+        "       yrdxctl -c FILE relay show CASE\n"
+        "       yrdxctl -c FILE relay suggest CREDIT_CODE [--limit N]\n"
+        "An enterprise graduating from this city's incubator is proposed to a park, often\n"
+        "in another city; the destination city accepts or declines, registers the\n"
+        "enterprise when it lands, and closes the case. Each step is written by the city\n"
+        "that owns it. The dossier is sealed to the destination node: every city stores\n"
+        "and forwards it, only the destination can open it (relay show prints it there).\n"
+        "suggest ranks every park known here by industry fit (产业匹配度), with its parts.\n";
 
 /* Which node's registry holds park_id; exactly one must, unless --to names it. */
 typedef struct {
@@ -58,11 +58,11 @@ static int step(ctl_t *ctl, Yrdx__RelayRequest *q, const char *what)
 		return rc;
 	if (reply->error) {
 		rc = ctl_fail(reply->error == YX_EINVAL || reply->error == YX_ENOTFOUND ? EXIT_USAGE
-											 : EXIT_FAIL,
-			      "relay: %s", reply->message);
+		                                                                        : EXIT_FAIL,
+		              "relay: %s", reply->message);
 	} else if (ctl->json) {
 		ctl_print_json(json_pack("{s:s, s:I}", "case", reply->case_id, "seq",
-					 (json_int_t)(reply->head ? reply->head->seq : 0)));
+		                         (json_int_t)(reply->head ? reply->head->seq : 0)));
 	} else {
 		printf("case %s: %s written (log seq %llu)\n", reply->case_id, what,
 		       (unsigned long long)(reply->head ? reply->head->seq : 0));
@@ -80,7 +80,8 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 	uint8_t *doss = NULL;
 	int rc;
 	if (argc < 3)
-		return ctl_fail(EXIT_USAGE, "relay propose: expected CREDIT_CODE --to-park PARK_ID");
+		return ctl_fail(EXIT_USAGE,
+		                "relay propose: expected CREDIT_CODE --to-park PARK_ID");
 	q.type = YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE;
 	q.credit_code = argv[2];
 	for (int i = 3; i < argc; i++) {
@@ -109,7 +110,8 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 		if (p)
 			memcpy(dest, p->key, 32);
 		else if (yx_pubkey_parse(to, dest, &diag) != YX_OK)
-			return ctl_fail(EXIT_USAGE, "relay propose: --to %s: not a peer or a key", to);
+			return ctl_fail(EXIT_USAGE, "relay propose: --to %s: not a peer or a key",
+			                to);
 	} else {
 		yx_store_t *store = NULL;
 		park_find_t f = {park, {0}, 0};
@@ -118,8 +120,10 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 		yx_store_scan(store, YX_KIND_PARK, find_park, &f);
 		yx_store_close(&store);
 		if (f.found != 1)
-			return ctl_fail(EXIT_USAGE, "relay propose: park %s is %s; name its city with --to",
-					park, f.found ? "registered by more than one city" : "not known here");
+			return ctl_fail(
+			        EXIT_USAGE, "relay propose: park %s is %s; name its city with --to",
+			        park,
+			        f.found ? "registered by more than one city" : "not known here");
 		memcpy(dest, f.key, 32);
 	}
 	q.destination.data = dest;
@@ -127,14 +131,15 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 	if (dossier) {
 		FILE *fp = fopen(dossier, "rb");
 		if (!fp)
-			return ctl_fail(EXIT_USAGE, "relay propose: %s: %s", dossier, strerror(errno));
+			return ctl_fail(EXIT_USAGE, "relay propose: %s: %s", dossier,
+			                strerror(errno));
 		doss = malloc(YX_MAX_DOSSIER_BYTES + 1);
 		size_t n = doss ? fread(doss, 1, YX_MAX_DOSSIER_BYTES - 48 + 1, fp) : 0;
 		fclose(fp);
 		if (n > YX_MAX_DOSSIER_BYTES - 48) {
 			free(doss);
-			return ctl_fail(EXIT_USAGE, "relay propose: %s: larger than %d bytes", dossier,
-					YX_MAX_DOSSIER_BYTES - 48);
+			return ctl_fail(EXIT_USAGE, "relay propose: %s: larger than %d bytes",
+			                dossier, YX_MAX_DOSSIER_BYTES - 48);
 		}
 		q.dossier.data = doss;
 		q.dossier.len = n;
@@ -189,7 +194,9 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_FAIL, "relay list: %s", yx_strerror(ret));
 	case_row_t *rows;
 	size_t n = derive_all(&ev, &rows);
-	table_t *t = ctl->json ? NULL : table_new("case", "state", "enterprise", "park", "from", "to", NULL);
+	table_t *t = ctl->json
+	                     ? NULL
+	                     : table_new("case", "state", "enterprise", "park", "from", "to", NULL);
 	for (size_t i = 0; i < n; i++) {
 		const yx_case_t *c = &rows[i].c;
 		char from[64], to[64];
@@ -198,14 +205,14 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 		ctl_node_label(ctl, c->source, self, from, sizeof(from));
 		ctl_node_label(ctl, c->destination, self, to, sizeof(to));
 		if (ctl->json)
-			ctl_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "case", rows[i].id,
-						 "state", yx_case_state_name(c->state), "credit_code",
-						 c->propose->ev->credit_code, "park_id",
-						 c->propose->ev->park_id, "from", from, "to", to, "steps",
-						 (int)c->steps));
+			ctl_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "case",
+			                         rows[i].id, "state", yx_case_state_name(c->state),
+			                         "credit_code", c->propose->ev->credit_code,
+			                         "park_id", c->propose->ev->park_id, "from", from,
+			                         "to", to, "steps", (int)c->steps));
 		else
-			table_row(t, rows[i].id, yx_case_state_name(c->state), c->propose->ev->credit_code,
-				  c->propose->ev->park_id, from, to);
+			table_row(t, rows[i].id, yx_case_state_name(c->state),
+			          c->propose->ev->credit_code, c->propose->ev->park_id, from, to);
 	}
 	if (t)
 		table_print(&t, stdout);
@@ -249,14 +256,15 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	if (p->sealed_dossier.len) {
 		uint8_t *plain = NULL;
 		size_t len = 0;
-		if (yx_identity_unseal(id, p->sealed_dossier.data, p->sealed_dossier.len, &plain, &len) ==
-		    YX_OK) {
+		if (yx_identity_unseal(id, p->sealed_dossier.data, p->sealed_dossier.len, &plain,
+		                       &len) == YX_OK) {
 			dossier = json_stringn((const char *)plain, len);
 			free(plain);
 		} else {
 			char to[64];
 			ctl_node_label(ctl, c.destination, self, to, sizeof(to));
-			dossier = json_sprintf("(sealed for %s: %zu bytes)", to, p->sealed_dossier.len);
+			dossier = json_sprintf("(sealed for %s: %zu bytes)", to,
+			                       p->sealed_dossier.len);
 		}
 	}
 	yx_identity_free(&id);
@@ -265,8 +273,10 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	for (size_t i = 0; i < ev.n; i++) {
 		size_t j = i;
 		for (; j > 0; j--) {
-			const Yrdx__Change *a = ev.raw.v[order[j - 1]].change, *b = ev.raw.v[i].change;
-			if (a->time_ms < b->time_ms || (a->time_ms == b->time_ms && a->seq <= b->seq))
+			const Yrdx__Change *a = ev.raw.v[order[j - 1]].change,
+			                   *b = ev.raw.v[i].change;
+			if (a->time_ms < b->time_ms ||
+			    (a->time_ms == b->time_ms && a->seq <= b->seq))
 				break;
 			order[j] = order[j - 1];
 		}
@@ -279,9 +289,10 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		ctl_node_label(ctl, e->origin, self, who, sizeof(who));
 		yx_pubkey_format(e->origin, key);
 		json_t *rec = yx_record_to_json(YX_KIND_RELAY_EVENT, e->ev);
-		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b}", "type",
-				      json_string_value(json_object_get(rec, "type")), "by", who,
-				      "signer", key, "seq", (json_int_t)e->seq, "applied", e->applied);
+		json_t *j =
+		        json_pack("{s:s, s:s, s:s, s:I, s:b}", "type",
+		                  json_string_value(json_object_get(rec, "type")), "by", who,
+		                  "signer", key, "seq", (json_int_t)e->seq, "applied", e->applied);
 		json_decref(rec);
 		if (e->note)
 			json_object_set_new(j, "note", json_string(e->note));
@@ -291,8 +302,9 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	}
 	if (ctl->json) {
 		ctl_print_json(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "case", argv[2], "state",
-					 yx_case_state_name(c.state), "credit_code", p->credit_code,
-					 "park_id", p->park_id, "dossier", dossier, "events", events));
+		                         yx_case_state_name(c.state), "credit_code", p->credit_code,
+		                         "park_id", p->park_id, "dossier", dossier, "events",
+		                         events));
 	} else {
 		char from[64], to[64];
 		ctl_node_label(ctl, c.source, self, from, sizeof(from));
@@ -305,7 +317,8 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		printf("  events:\n");
 		size_t i;
 		json_t *e;
-		json_array_foreach(events, i, e) {
+		json_array_foreach(events, i, e)
+		{
 			const char *note = json_string_value(json_object_get(e, "note"));
 			printf("    %-9s by %-10s seq %-6lld signed %s%s%s\n",
 			       json_string_value(json_object_get(e, "type")),
@@ -327,7 +340,7 @@ typedef struct {
 		char id[65], name[201];
 		uint32_t city;
 		yx_match_t m;
-	} *parks;
+	} * parks;
 	size_t n, cap;
 } suggest_t;
 
@@ -369,7 +382,8 @@ static int do_suggest(ctl_t *ctl, int argc, char **argv)
 	if (yx_store_vector(store, &vec) == YX_OK) {
 		for (size_t i = 0; i < vec.n; i++) {
 			Yrdx__Change *c = NULL;
-			if (yx_store_get(store, YX_KIND_ENTERPRISE, vec.tips[i].origin, argv[2], &c) != YX_OK)
+			if (yx_store_get(store, YX_KIND_ENTERPRISE, vec.tips[i].origin, argv[2],
+			                 &c) != YX_OK)
 				continue;
 			if (!ent || c->time_ms > ent->time_ms) {
 				yx_change_free(&ent);
@@ -390,24 +404,26 @@ static int do_suggest(ctl_t *ctl, int argc, char **argv)
 	/* rank: total, then park id for a stable order */
 	for (size_t i = 1; i < s.n; i++)
 		for (size_t j = i; j > 0 && (s.parks[j].m.total > s.parks[j - 1].m.total ||
-					     (s.parks[j].m.total == s.parks[j - 1].m.total &&
-					      strcmp(s.parks[j].id, s.parks[j - 1].id) < 0));
+		                             (s.parks[j].m.total == s.parks[j - 1].m.total &&
+		                              strcmp(s.parks[j].id, s.parks[j - 1].id) < 0));
 		     j--) {
 			__typeof__(*s.parks) t = s.parks[j];
 			s.parks[j] = s.parks[j - 1];
 			s.parks[j - 1] = t;
 		}
-	table_t *t = ctl->json ? NULL : table_new("park", "name", "city", "score", "industry", "track",
-						  "capacity", "hard-tech", NULL);
+	table_t *t = ctl->json ? NULL
+	                       : table_new("park", "name", "city", "score", "industry", "track",
+	                                   "capacity", "hard-tech", NULL);
 	for (size_t i = 0; i < s.n && (long)i < limit; i++) {
 		const yx_match_t *m = &s.parks[i].m;
 		const char *city = yx_city_name(s.parks[i].city);
 		if (ctl->json) {
-			ctl_print_json(json_pack("{s:s, s:s, s:i, s:i, s:{s:i, s:i, s:i, s:i}}", "park_id",
-						 s.parks[i].id, "name", s.parks[i].name, "city",
-						 (int)s.parks[i].city, "score", m->total, "parts",
-						 "industry", m->industry, "track", m->track, "capacity",
-						 m->capacity, "hard_tech", m->hard_tech));
+			ctl_print_json(json_pack("{s:s, s:s, s:i, s:i, s:{s:i, s:i, s:i, s:i}}",
+			                         "park_id", s.parks[i].id, "name", s.parks[i].name,
+			                         "city", (int)s.parks[i].city, "score", m->total,
+			                         "parts", "industry", m->industry, "track",
+			                         m->track, "capacity", m->capacity, "hard_tech",
+			                         m->hard_tech));
 			continue;
 		}
 		char v[5][16];
@@ -416,8 +432,8 @@ static int do_suggest(ctl_t *ctl, int argc, char **argv)
 		snprintf(v[2], 16, "%d/20", m->track);
 		snprintf(v[3], 16, "%d/10", m->capacity);
 		snprintf(v[4], 16, "%d/10", m->hard_tech);
-		table_row(t, s.parks[i].id, s.parks[i].name, city ? city : "?", v[0], v[1], v[2], v[3],
-			  v[4]);
+		table_row(t, s.parks[i].id, s.parks[i].name, city ? city : "?", v[0], v[1], v[2],
+		          v[3], v[4]);
 	}
 	if (t)
 		table_print(&t, stdout);
@@ -432,11 +448,11 @@ int cmd_relay(ctl_t *ctl, int argc, char **argv)
 		const char *word;
 		Yrdx__RelayEventType type;
 	} steps[] = {
-		{"accept", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT},
-		{"decline", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE},
-		{"withdraw", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW},
-		{"land", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND},
-		{"close", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE},
+	        {"accept", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT},
+	        {"decline", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE},
+	        {"withdraw", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW},
+	        {"land", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND},
+	        {"close", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE},
 	};
 	if (ctl_wants_help(argc, argv, help))
 		return EXIT_OK;

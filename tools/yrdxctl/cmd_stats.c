@@ -11,22 +11,25 @@
 #include "yrdxctl.h"
 
 static const struct {
-	const char *label;   /* the plan's term */
-	const char *key;     /* JSON name */
-	int tier;            /* IncubatorTier, or -1 */
-	int qualification;   /* Qualification, or -1 */
+	const char *label; /* the plan's term */
+	const char *key;   /* JSON name */
+	int tier;          /* IncubatorTier, or -1 */
+	int qualification; /* Qualification, or -1 */
 } rows[] = {
-	{"高质量孵化器 high-quality incubators", "high_quality_incubators",
-	 YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY, -1},
-	{"高质量培育 in cultivation", "cultivation_incubators",
-	 YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY_CULTIVATION, -1},
-	{"转型升级孵化器 upgraded incubators", "transformed_incubators", -2, -1},
-	{"科技型中小企业 tech-based SMEs", "tech_sme", -1, YRDX__QUALIFICATION__QUALIFICATION_TECH_SME},
-	{"高新技术企业 high-tech enterprises", "high_tech", -1,
-	 YRDX__QUALIFICATION__QUALIFICATION_HIGH_TECH},
-	{"瞪羚企业 gazelles", "gazelle", -1, YRDX__QUALIFICATION__QUALIFICATION_GAZELLE},
-	{"科技小巨人 little giants", "little_giant", -1, YRDX__QUALIFICATION__QUALIFICATION_LITTLE_GIANT},
-	{"硬科技企业 hard-tech enterprises", "hard_tech", -1, YRDX__QUALIFICATION__QUALIFICATION_HARD_TECH},
+        {"高质量孵化器 high-quality incubators", "high_quality_incubators",
+         YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY, -1},
+        {"高质量培育 in cultivation", "cultivation_incubators",
+         YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY_CULTIVATION, -1},
+        {"转型升级孵化器 upgraded incubators", "transformed_incubators", -2, -1},
+        {"科技型中小企业 tech-based SMEs", "tech_sme", -1,
+         YRDX__QUALIFICATION__QUALIFICATION_TECH_SME},
+        {"高新技术企业 high-tech enterprises", "high_tech", -1,
+         YRDX__QUALIFICATION__QUALIFICATION_HIGH_TECH},
+        {"瞪羚企业 gazelles", "gazelle", -1, YRDX__QUALIFICATION__QUALIFICATION_GAZELLE},
+        {"科技小巨人 little giants", "little_giant", -1,
+         YRDX__QUALIFICATION__QUALIFICATION_LITTLE_GIANT},
+        {"硬科技企业 hard-tech enterprises", "hard_tech", -1,
+         YRDX__QUALIFICATION__QUALIFICATION_HARD_TECH},
 };
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -66,11 +69,11 @@ static json_t *city_json(const yx_city_stats_t *s)
 int cmd_stats(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE stats [--city CODE]\n"
-		"Counts the plan tracks — high-quality incubators by tier, upgraded incubators,\n"
-		"tech-based SMEs, high-tech enterprises, gazelles, little giants, hard-tech\n"
-		"enterprises — per city and for the federation, beside the plan's 2025 targets.\n"
-		"An enterprise relayed between cities counts once in the federation.\n";
+	        "usage: yrdxctl -c FILE stats [--city CODE]\n"
+	        "Counts the plan tracks — high-quality incubators by tier, upgraded incubators,\n"
+	        "tech-based SMEs, high-tech enterprises, gazelles, little giants, hard-tech\n"
+	        "enterprises — per city and for the federation, beside the plan's 2025 targets.\n"
+	        "An enterprise relayed between cities counts once in the federation.\n";
 	uint32_t city = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -80,11 +83,12 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv)
 		if (strcmp(argv[i], "--city") == 0 && i + 1 < argc)
 			city = (uint32_t)atol(argv[++i]);
 		else
-			return ctl_fail(EXIT_USAGE, "stats: unexpected \"%s\" (see --help)", argv[i]);
+			return ctl_fail(EXIT_USAGE, "stats: unexpected \"%s\" (see --help)",
+			                argv[i]);
 	}
 	if (city && !yx_city_name(city))
-		return ctl_fail(EXIT_USAGE, "stats: --city %u is not a Yangtze River Delta city code",
-				city);
+		return ctl_fail(EXIT_USAGE,
+		                "stats: --city %u is not a Yangtze River Delta city code", city);
 	yx_store_t *store = NULL;
 	yx_stats_t st;
 	int rc = ctl_open_store(ctl, &store);
@@ -100,27 +104,31 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv)
 			json_array_append_new(cities, city_json(&st.cities[i]));
 		for (size_t r = 0; r < N_ROWS; r++)
 			if (target(r))
-				json_object_set_new(targets, rows[r].key, json_integer((json_int_t)target(r)));
+				json_object_set_new(targets, rows[r].key,
+				                    json_integer((json_int_t)target(r)));
 		ctl_print_json(json_pack("{s:o, s:o, s:o}", "cities", cities, "federation",
-					 city_json(&st.federation), "targets_2025", targets));
+		                         city_json(&st.federation), "targets_2025", targets));
 		yx_stats_free(&st);
 		return EXIT_OK;
 	}
 	/* A row per city, then the federation and the plan's 2025 target. */
-	table_t *t = table_new("城市 city", "高质量", "培育", "转型升级", "科技型中小企业", "高新技术",
-			       "瞪羚", "小巨人", "硬科技", NULL);
+	table_t *t = table_new("城市 city", "高质量", "培育", "转型升级", "科技型中小企业",
+	                       "高新技术", "瞪羚", "小巨人", "硬科技", NULL);
 	char v[N_ROWS][24];
 	for (size_t i = 0; i <= st.n + 1; i++) {
 		const yx_city_stats_t *s = i < st.n ? &st.cities[i] : &st.federation;
-		const char *name = i < st.n ? yx_city_name(s->city) : i == st.n ? "联邦 federation"
-										: "2025目标 target";
+		const char *name = i < st.n    ? yx_city_name(s->city)
+		                   : i == st.n ? "联邦 federation"
+		                               : "2025目标 target";
 		for (size_t r = 0; r < N_ROWS; r++) {
 			if (i <= st.n)
-				snprintf(v[r], sizeof(v[r]), "%llu", (unsigned long long)value(s, r));
+				snprintf(v[r], sizeof(v[r]), "%llu",
+				         (unsigned long long)value(s, r));
 			else if (target(r))
 				snprintf(v[r], sizeof(v[r]), "%llu", (unsigned long long)target(r));
 			else
-				snprintf(v[r], sizeof(v[r]), "%s", rows[r].qualification >= 0 ? "一批" : "-");
+				snprintf(v[r], sizeof(v[r]), "%s",
+				         rows[r].qualification >= 0 ? "一批" : "-");
 		}
 		table_row(t, name, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
 	}

@@ -51,44 +51,46 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 	json_t *peers = json_array(), *counters = json_object(), *vector = json_array();
 	json_t *feeds = json_array();
 	for (size_t i = 0; i < s->n_feeds; i++)
-		json_array_append_new(feeds, json_pack("{s:s, s:s, s:b, s:I, s:I}", "park",
-						       s->feeds[i]->park, "park_id", s->feeds[i]->park_id,
-						       "connected", s->feeds[i]->connected, "cursor",
-						       (json_int_t)s->feeds[i]->cursor, "behind",
-						       (json_int_t)s->feeds[i]->behind));
+		json_array_append_new(feeds,
+		                      json_pack("{s:s, s:s, s:b, s:I, s:I}", "park",
+		                                s->feeds[i]->park, "park_id", s->feeds[i]->park_id,
+		                                "connected", s->feeds[i]->connected, "cursor",
+		                                (json_int_t)s->feeds[i]->cursor, "behind",
+		                                (json_int_t)s->feeds[i]->behind));
 	for (size_t i = 0; s->vector && i < s->vector->n_entries; i++) {
 		yx_pubkey_format(s->vector->entries[i]->origin.data, key);
 		json_array_append_new(vector, json_pack("{s:s, s:I}", "origin", key, "seq",
-							(json_int_t)s->vector->entries[i]->seq));
+		                                        (json_int_t)s->vector->entries[i]->seq));
 	}
 	for (size_t i = 0; i < s->n_peers; i++) {
 		const Yrdx__PeerStatus *p = s->peers[i];
 		yx_pubkey_format(p->key.data, key);
-		json_array_append_new(peers, json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
-						       "name", p->name, "endpoint", p->endpoint,
-						       "key", key, "connected", p->connected,
-						       "last_contact_ms", (json_int_t)p->last_contact_ms,
-						       "behind", (json_int_t)behind(s, p),
-						       "bytes_in", (json_int_t)p->bytes_in,
-						       "bytes_out", (json_int_t)p->bytes_out,
-						       "segments_in", (json_int_t)p->segments_in,
-						       "rejected", (json_int_t)p->rejected));
+		json_array_append_new(
+		        peers,
+		        json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
+		                  p->name, "endpoint", p->endpoint, "key", key, "connected",
+		                  p->connected, "last_contact_ms", (json_int_t)p->last_contact_ms,
+		                  "behind", (json_int_t)behind(s, p), "bytes_in",
+		                  (json_int_t)p->bytes_in, "bytes_out", (json_int_t)p->bytes_out,
+		                  "segments_in", (json_int_t)p->segments_in, "rejected",
+		                  (json_int_t)p->rejected));
 	}
 	for (size_t i = 0; i < s->n_counters; i++)
 		json_object_set_new(counters, s->counters[i]->name,
-				    json_integer((json_int_t)s->counters[i]->value));
+		                    json_integer((json_int_t)s->counters[i]->value));
 	yx_pubkey_format(s->key.data, key);
 	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:I, s:I}", "name", s->name, "city",
-			 (int)s->city, "key", key, "vector", vector, "peers", peers, "feeds", feeds,
-			 "counters", counters, "store_bytes", (json_int_t)s->store_bytes, "map_bytes",
-			 (json_int_t)s->map_bytes);
+	                 (int)s->city, "key", key, "vector", vector, "peers", peers, "feeds", feeds,
+	                 "counters", counters, "store_bytes", (json_int_t)s->store_bytes,
+	                 "map_bytes", (json_int_t)s->map_bytes);
 }
 
 int cmd_status(ctl_t *ctl, int argc, char **argv)
 {
-	static const char help[] = "usage: yrdxctl -c FILE status [--json]\n"
-				   "This node, each peer (connected, last contact, records behind,\n"
-				   "bytes in/out) and the node's counters.\n";
+	static const char help[] =
+	        "usage: yrdxctl -c FILE status [--json]\n"
+	        "This node, each peer (connected, last contact, records behind,\n"
+	        "bytes in/out) and the node's counters.\n";
 	Yrdx__ControlReply *reply = NULL;
 	char key[YX_PUBKEY_TEXT_LEN + 1];
 	if (ctl_wants_help(argc, argv, help))
@@ -105,7 +107,8 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 			total += s->vector->entries[i]->seq;
 		yx_pubkey_format(s->key.data, key);
 		printf("node %s (city %u) key %s\n", s->name, s->city, key);
-		printf("store: %llu changes from %zu origins, %.1f MiB used of a %.0f GiB map (%.1f%%)\n",
+		printf("store: %llu changes from %zu origins, %.1f MiB used of a %.0f GiB map "
+		       "(%.1f%%)\n",
 		       (unsigned long long)total, s->vector ? s->vector->n_entries : 0,
 		       (double)s->store_bytes / (1 << 20), (double)s->map_bytes / (1 << 30),
 		       s->map_bytes ? 100.0 * (double)s->store_bytes / (double)s->map_bytes : 0.0);
@@ -126,8 +129,8 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 		for (size_t i = 0; i < s->n_feeds; i++) {
 			const Yrdx__FeedStatus *f = s->feeds[i];
 			if (i == 0)
-				printf("%-12s %-16s %-10s %10s %10s\n", "PARK FEED", "PARK ID", "STATE",
-				       "CURSOR", "BEHIND");
+				printf("%-12s %-16s %-10s %10s %10s\n", "PARK FEED", "PARK ID",
+				       "STATE", "CURSOR", "BEHIND");
 			printf("%-12s %-16s %-10s %10llu %10llu\n", f->park, f->park_id,
 			       f->connected ? "connected" : "down", (unsigned long long)f->cursor,
 			       (unsigned long long)f->behind);
@@ -146,9 +149,9 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 int cmd_sync(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE sync [PEER] [--wait] [--timeout SECONDS]\n"
-		"Asks every peer (or PEER) for what this node lacks, now. With --wait, waits\n"
-		"(progress on stderr) until no connected peer has records this node lacks.\n";
+	        "usage: yrdxctl -c FILE sync [PEER] [--wait] [--timeout SECONDS]\n"
+	        "Asks every peer (or PEER) for what this node lacks, now. With --wait, waits\n"
+	        "(progress on stderr) until no connected peer has records this node lacks.\n";
 	bool wait = false;
 	long timeout_s = 60;
 	const char *peer = "";
@@ -162,7 +165,8 @@ int cmd_sync(ctl_t *ctl, int argc, char **argv)
 		else if (argv[i][0] != '-' && !*peer)
 			peer = argv[i];
 		else
-			return ctl_fail(EXIT_USAGE, "sync: unexpected \"%s\" (see --help)", argv[i]);
+			return ctl_fail(EXIT_USAGE, "sync: unexpected \"%s\" (see --help)",
+			                argv[i]);
 	}
 	Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
 	Yrdx__SyncRequest sr = YRDX__SYNC_REQUEST__INIT;
@@ -206,8 +210,8 @@ int cmd_sync(ctl_t *ctl, int argc, char **argv)
 		if (tty && first_behind) {
 			int pct = (int)(100 * (first_behind - lag) / first_behind);
 			fprintf(stderr, "\r[%-40.*s] %3d%%  %llu behind ", pct * 40 / 100,
-				"########################################", pct,
-				(unsigned long long)lag);
+			        "########################################", pct,
+			        (unsigned long long)lag);
 		}
 		if (connected && lag == 0) {
 			if (tty)
@@ -221,9 +225,11 @@ int cmd_sync(ctl_t *ctl, int argc, char **argv)
 		if (time(NULL) >= deadline) {
 			if (tty)
 				fputc('\n', stderr);
-			return ctl_fail(EXIT_FAIL, "sync: not caught up after %ld s (%llu behind, %zu "
-						   "peer%s connected)", timeout_s,
-					(unsigned long long)lag, connected, connected == 1 ? "" : "s");
+			return ctl_fail(EXIT_FAIL,
+			                "sync: not caught up after %ld s (%llu behind, %zu "
+			                "peer%s connected)",
+			                timeout_s, (unsigned long long)lag, connected,
+			                connected == 1 ? "" : "s");
 		}
 		usleep(100000);
 	}

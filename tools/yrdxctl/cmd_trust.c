@@ -11,19 +11,19 @@ static int edit_result(int ret, const yx_diag_t *diag)
 	if (ret == YX_OK)
 		return EXIT_OK;
 	return ctl_fail(ret == YX_ECONFIG || ret == YX_EINVAL ? EXIT_USAGE : EXIT_FAIL, "%s",
-			diag->msg[0] ? diag->msg : yx_strerror(ret));
+	                diag->msg[0] ? diag->msg : yx_strerror(ret));
 }
 
 int cmd_peer(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE peer add NAME ENDPOINT PUBKEY [--share KINDS]\n"
-		"       yrdxctl -c FILE peer remove NAME\n"
-		"Adds or removes a peer city's node. ENDPOINT is tcp://HOST:PORT of its peer\n"
-		"port, PUBKEY its public key (yrdxctl pubkey on that node). KINDS is a comma\n"
-		"list of the record kinds passed on to it (incubator,enterprise,park,\n"
-		"relay-event,joint,evaluation; default all; 'none'): withheld kinds travel as\n"
-		"hash stubs only.\n";
+	        "usage: yrdxctl -c FILE peer add NAME ENDPOINT PUBKEY [--share KINDS]\n"
+	        "       yrdxctl -c FILE peer remove NAME\n"
+	        "Adds or removes a peer city's node. ENDPOINT is tcp://HOST:PORT of its peer\n"
+	        "port, PUBKEY its public key (yrdxctl pubkey on that node). KINDS is a comma\n"
+	        "list of the record kinds passed on to it (incubator,enterprise,park,\n"
+	        "relay-event,joint,evaluation; default all; 'none'): withheld kinds travel as\n"
+	        "hash stubs only.\n";
 	yx_diag_t diag = {{0}};
 	const char *share = NULL;
 	if (ctl_wants_help(argc, argv, help))
@@ -39,7 +39,8 @@ int cmd_peer(ctl_t *ctl, int argc, char **argv)
 		}
 	if (argc == 5 && strcmp(argv[1], "add") == 0)
 		return edit_result(yx_config_peer_add(ctl->config_path, argv[2], argv[3], argv[4],
-						      share, &diag), &diag);
+		                                      share, &diag),
+		                   &diag);
 	if (argc == 3 && strcmp(argv[1], "remove") == 0)
 		return edit_result(yx_config_peer_remove(ctl->config_path, argv[2], &diag), &diag);
 	fputs(help, stderr);
@@ -49,18 +50,19 @@ int cmd_peer(ctl_t *ctl, int argc, char **argv)
 int cmd_park(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-		"usage: yrdxctl -c FILE park add NAME PARK_ID PUBKEY\n"
-		"       yrdxctl -c FILE park remove NAME\n"
-		"Authorises a partner park's yrdx-feed key (yrdx-feed keygen prints it) to\n"
-		"receive the relay-incubation cases addressed to park PARK_ID.\n";
+	        "usage: yrdxctl -c FILE park add NAME PARK_ID PUBKEY\n"
+	        "       yrdxctl -c FILE park remove NAME\n"
+	        "Authorises a partner park's yrdx-feed key (yrdx-feed keygen prints it) to\n"
+	        "receive the relay-incubation cases addressed to park PARK_ID.\n";
 	yx_diag_t diag = {{0}};
 	if (ctl_wants_help(argc, argv, help))
 		return EXIT_OK;
 	if (!ctl->config_path)
 		return ctl_fail(EXIT_USAGE, "park: needs -c FILE");
 	if (argc == 5 && strcmp(argv[1], "add") == 0)
-		return edit_result(yx_config_park_add(ctl->config_path, argv[2], argv[3], argv[4],
-						      &diag), &diag);
+		return edit_result(
+		        yx_config_park_add(ctl->config_path, argv[2], argv[3], argv[4], &diag),
+		        &diag);
 	if (argc == 3 && strcmp(argv[1], "remove") == 0)
 		return edit_result(yx_config_park_remove(ctl->config_path, argv[2], &diag), &diag);
 	fputs(help, stderr);

@@ -23,7 +23,8 @@ int ctl_need_config(ctl_t *ctl)
 	if (ctl->cfg)
 		return EXIT_OK;
 	if (!ctl->config_path)
-		return ctl_fail(EXIT_USAGE, "this command needs the node's config: yrdxctl -c FILE ...");
+		return ctl_fail(EXIT_USAGE,
+		                "this command needs the node's config: yrdxctl -c FILE ...");
 	int ret = yx_config_load(ctl->config_path, &ctl->cfg, &diag);
 	if (ret)
 		return ctl_fail(ret == YX_ECONFIG ? EXIT_USAGE : EXIT_FAIL, "%s", diag.msg);
@@ -49,29 +50,30 @@ int ctl_connect(ctl_t *ctl, yx_ctl_t **conn)
 		return rc;
 	int ret = yx_ctl_open(ctl->cfg->control_path, conn);
 	if (ret == -ENOENT)
-		return ctl_fail(EXIT_FAIL, "the node is not running (no control socket at %s); "
-					   "start it with: yrdxd -c %s", ctl->cfg->control_path,
-				ctl->cfg->path);
+		return ctl_fail(EXIT_FAIL,
+		                "the node is not running (no control socket at %s); "
+		                "start it with: yrdxd -c %s",
+		                ctl->cfg->control_path, ctl->cfg->path);
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "control socket %s: %s", ctl->cfg->control_path,
-				yx_strerror(ret));
+		                yx_strerror(ret));
 	return EXIT_OK;
 }
 
 int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int timeout_ms,
-		Yrdx__ControlReply **reply)
+                Yrdx__ControlReply **reply)
 {
 	int ret = yx_ctl_call(conn, req, timeout_ms, reply);
 	if (ret == -ETIMEDOUT)
 		return ctl_fail(EXIT_FAIL, "the node did not answer on %s within %d ms",
-				ctl->cfg->control_path, timeout_ms);
+		                ctl->cfg->control_path, timeout_ms);
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "control socket: %s", yx_strerror(ret));
 	return EXIT_OK;
 }
 
 int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
-	     Yrdx__ControlReply **reply)
+             Yrdx__ControlReply **reply)
 {
 	yx_ctl_t *c = NULL;
 	int rc = ctl_connect(ctl, &c);

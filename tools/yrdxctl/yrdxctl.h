@@ -31,12 +31,12 @@ int ctl_need_config(ctl_t *ctl);
 int ctl_open_store(ctl_t *ctl, yx_store_t **store);
 /* One control request to the running daemon; prints why if it is not reachable. */
 int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
-	     Yrdx__ControlReply **reply);
+             Yrdx__ControlReply **reply);
 /* ctl_call in two steps, for many requests over one connection (import): connect once
  * (caller closes *conn with yx_ctl_close), then call on it. Both print why they fail. */
 int ctl_connect(ctl_t *ctl, yx_ctl_t **conn);
 int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int timeout_ms,
-		Yrdx__ControlReply **reply);
+                Yrdx__ControlReply **reply);
 /* Lower-case hex of n bytes into out (2n+1). */
 void ctl_hex(const uint8_t *bytes, size_t n, char *out);
 /* Prints a JSON value followed by a newline and releases it. */
@@ -45,8 +45,7 @@ void ctl_print_json(json_t *value);
 int ctl_self_key(ctl_t *ctl, uint8_t self[32]);
 /* The name this node calls a node key by: itself, a peer's name, or the key's first
  * characters (self may be NULL). */
-void ctl_node_label(ctl_t *ctl, const uint8_t key[32], const uint8_t *self, char *out,
-		    size_t cap);
+void ctl_node_label(ctl_t *ctl, const uint8_t key[32], const uint8_t *self, char *out, size_t cap);
 /* Standard --help handling: true if argv asks for help (the text has been printed). */
 bool ctl_wants_help(int argc, char **argv, const char *usage);
 
