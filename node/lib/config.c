@@ -293,31 +293,11 @@ static bool name_ok(const char *s)
 
 #define NAME_RULE "1 to 32 characters of a-z, 0-9 and - (not starting with -)"
 
-/* Number of bytes of the UTF-8 sequence at p, 0 if it is not valid UTF-8. */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t n;
-	if (p[0] < 0x80)
-		return 1;
-	else if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		n = 2;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		n = 3;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* Every value is one line of UTF-8 that the writer can quote: a reason if not. */
 static const char *text_problem(const char *v)
 {
 	for (const unsigned char *p = (const unsigned char *)v; *p;) {
-		size_t n = utf8_len(p);
+		size_t n = yx_utf8_seq_len(p, SIZE_MAX);
 		if (n == 0)
 			return "not valid UTF-8";
 		if (n == 1 && (*p < 0x20 || *p == 0x7F))

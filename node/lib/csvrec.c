@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "validate.h"
+#include "text.h"
 
 #define CHUNK            (64 * 1024)
 #define HEADER_CELLS_MAX 256 /* cells a header row may have before it is bound */
@@ -165,41 +166,6 @@ static size_t type_size(ProtobufCType t)
 
 /* ---- UTF-8 ---- */
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if there is none:
- * overlong forms, surrogates and code points past U+10FFFF are not UTF-8. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 /* Offset of the first byte of s that is NUL or does not start a well-formed sequence;
  * n if there is none. Runs of ASCII go 8 bytes at a time: this sees every byte read. */
 static size_t utf8_invalid(const unsigned char *s, size_t n)
@@ -219,7 +185,7 @@ static size_t utf8_invalid(const unsigned char *s, size_t n)
 			break;
 		if (s[i] == 0)
 			return i;
-		size_t k = utf8_seq_len(s + i, n - i);
+		size_t k = yx_utf8_seq_len(s + i, n - i);
 		if (k == 0)
 			return i;
 		i += k;
@@ -262,7 +228,7 @@ static const char *quote(char buf[QUOTE_BUF], const char *s, size_t len)
 
 	buf[o++] = '"';
 	while (i < len && i < QUOTE_MAX) {
-		size_t n = utf8_seq_len(p + i, len - i);
+		size_t n = yx_utf8_seq_len(p + i, len - i);
 		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7F || p[i] == '"' || p[i] == '\\')) {
 			if (p[i] == '"' || p[i] == '\\')
 				o += (size_t)snprintf(buf + o, QUOTE_BUF - o, "\\%c", p[i]);

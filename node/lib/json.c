@@ -63,41 +63,6 @@ void yx_record_free(yx_kind_t kind, void **record)
 
 /* ---- helpers shared by both directions ---- */
 
-/* Length of the well-formed UTF-8 sequence starting at s (n bytes left), 0 if there is
- * none: overlong forms, surrogates and code points past U+10FFFF are not UTF-8. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 /* Length of the name prefix all of an enum's value names share ("INDUSTRY_"): the zero
  * value's name without "UNSPECIFIED". 0 for an enum not written in that style, whose
  * values are then shown by their full names. */
@@ -746,7 +711,7 @@ static json_t *string_to_json(const char *s)
 	if (!fixed)
 		return NULL;
 	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq_len((const unsigned char *)s + i, n - i);
+		size_t k = yx_utf8_seq_len((const unsigned char *)s + i, n - i);
 		if (k) {
 			memcpy(fixed + len, s + i, k);
 			len += k;
@@ -952,7 +917,7 @@ static void write_string(FILE *out, const char *s)
 	putc_unlocked('"', out);
 	for (size_t i = 0; i < n;) {
 		unsigned c = p[i];
-		size_t k = c < 0x80 ? 1 : utf8_seq_len(p + i, n - i);
+		size_t k = c < 0x80 ? 1 : yx_utf8_seq_len(p + i, n - i);
 		if (k == 1 && (c == '"' || c == '\\' || c < 0x20)) {
 			fwrite_unlocked(p + run, 1, i - run, out);
 			switch (c) {

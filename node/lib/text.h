@@ -8,4 +8,10 @@
  * name is longer than 64 bytes. */
 size_t yx_edit_distance(const char *a, const char *b);
 
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if there is none:
+ * overlong forms, surrogates and code points past U+10FFFF are not UTF-8, so a peer
+ * cannot smuggle two spellings of one name past a comparison. Never reads past a
+ * terminating NUL, which is not a continuation byte. */
+size_t yx_utf8_seq_len(const unsigned char *s, size_t n);
+
 #endif

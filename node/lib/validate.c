@@ -1,4 +1,5 @@
 #include "validate.h"
+#include "text.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -98,43 +99,6 @@ static const struct {
 
 /* ---- strings ---- */
 
-/* Length of the well-formed UTF-8 sequence at p (1 to 4), or 0 if the bytes there are not
- * one: overlong forms, surrogates and code points past U+10FFFF are rejected, as a peer
- * could otherwise smuggle two spellings of one name past a comparison. */
-static size_t utf8_seq_len(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	uint32_t cp, min;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xE0) == 0xC0) {
-		n = 2;
-		cp = c & 0x1F;
-		min = 0x80;
-	} else if ((c & 0xF0) == 0xE0) {
-		n = 3;
-		cp = c & 0x0F;
-		min = 0x800;
-	} else if ((c & 0xF8) == 0xF0) {
-		n = 4;
-		cp = c & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	/* The terminating NUL is not a continuation byte, so this never reads past it. */
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 /* Writes s into buf as a double-quoted value for a diag. Values come from peers and files
  * and end up in logs and on terminals, so control bytes and broken UTF-8 are escaped
  * (a hostile value cannot forge a log line) and long values are cut on a character
@@ -146,7 +110,7 @@ static const char *quote(char *buf, size_t size, const char *s)
 
 	buf[o++] = '"';
 	while (*p && used < QUOTE_MAX && o + 8 < size) {
-		size_t n = utf8_seq_len(p);
+		size_t n = yx_utf8_seq_len(p, SIZE_MAX);
 		if (n == 1 && (*p < 0x20 || *p == 0x7F || *p == '"' || *p == '\\')) {
 			if (*p == '"' || *p == '\\')
 				o += (size_t)snprintf(buf + o, size - o, "\\%c", *p);
@@ -235,7 +199,7 @@ static int check_str(const char *s, str_class_t cls, const char *field, yx_diag_
 		goto out;
 	}
 	for (p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_seq_len(p);
+		size_t n = yx_utf8_seq_len(p, SIZE_MAX);
 		size_t at = (size_t)(p - (const unsigned char *)s) + 1;
 		if (n == 0) {
 			yx_diag_set(diag, ret, "%s: %s: invalid UTF-8 at byte %zu", field,
