@@ -1363,8 +1363,8 @@ typedef struct {
 	section_id_t sec;
 	const char *name;
 	bool add;
-	const char *keys[3];
-	const char *values[3];
+	const char *keys[4];
+	const char *values[4];
 } edit_t;
 
 /* Read, change, validate, write: the one path every trust-store edit takes. */
@@ -1463,14 +1463,14 @@ int yx_config_peer_remove(const char *path, const char *name, yx_diag_t *diag)
 }
 
 int yx_config_park_add(const char *path, const char *name, const char *park_id,
-                       const char *pubkey_text, yx_diag_t *diag)
+                       const char *pubkey_text, bool open_cases, yx_diag_t *diag)
 {
 	assert(park_id && pubkey_text);
 	edit_t ed = {SEC_PARKS,
 	             name,
 	             true,
-	             {"park_id", "public_key", NULL},
-	             {park_id, pubkey_text, NULL}};
+	             {"park_id", "public_key", "open_cases", NULL},
+	             {park_id, pubkey_text, open_cases ? "1" : "0", NULL}};
 	return config_edit(path, &ed, diag);
 }
 

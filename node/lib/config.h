@@ -29,6 +29,7 @@
 #ifndef YRDX_CONFIG_H
 #define YRDX_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -132,7 +133,7 @@ int yx_config_peer_add(const char *path, const char *name, const char *endpoint,
                        yx_diag_t *diag);
 int yx_config_peer_remove(const char *path, const char *name, yx_diag_t *diag);
 int yx_config_park_add(const char *path, const char *name, const char *park_id,
-                       const char *pubkey_text, yx_diag_t *diag);
+                       const char *pubkey_text, bool open_cases, yx_diag_t *diag);
 int yx_config_park_remove(const char *path, const char *name, yx_diag_t *diag);
 
 /* Writes a fresh, commented configuration (for `yrdxctl init`): every key with its

@@ -35,13 +35,12 @@ enum {
 	DB_IDX_PARK,
 	DB_IDX_INDUSTRY,
 	DB_ARRIVAL,
-	DB_CURSORS,
 	DB_COUNT
 };
 
 static const char *const db_names[DB_COUNT] = {
         "meta",       "origins",       "log",      "heads",        "vector",  "state",
-        "idx_credit", "idx_incubator", "idx_park", "idx_industry", "arrival", "cursors",
+        "idx_credit", "idx_incubator", "idx_park", "idx_industry", "arrival",
 };
 
 /* The write set of a transaction: state and index changes wait here and are applied in

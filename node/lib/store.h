@@ -1,5 +1,5 @@
 /* store: a node's LMDB environment — change logs, current state, indexes, signed heads,
- * version vector, arrival sequence, cursors — behind a small transaction API.
+ * version vector, arrival sequence — behind a small transaction API.
  *
  * A write transaction is the unit of atomicity: a local batch or a verified remote
  * segment is either fully applied, with its head and vector entry, or not at all. Every
@@ -15,7 +15,6 @@
  *   state    kind|id|record id -> seq(8): the current version of every live record
  *   idx_*    term|0|state key -> empty (credit code, incubator, park, industry)
  *   arrival  n -> id|seq: local arrival order of relay events and joint participations
- *   cursors  name -> opaque bytes (peer and park progress, owned by the daemon)
  * All integers big-endian so keys sort numerically. */
 #ifndef YRDX_STORE_H
 #define YRDX_STORE_H

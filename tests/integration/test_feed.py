@@ -79,19 +79,24 @@ class FeedTest(unittest.TestCase):
             fed.link(hz, sz)
             sip = Feed(fed, sz, "sip")
             fashion = Feed(fed, sz, "fashion")
+            icpark = Feed(fed, sz, "icpark")
             sz.ctl("park", "add", "sip", "SZ-PARK-SIP", sip.pubkey)
-            sz.ctl("park", "add", "fashion", "SZ-PARK-FASHION", fashion.pubkey)
-            feeds = [sip, fashion]
+            # Suzhou's policy shows these two parks open cases that fit their industries.
+            sz.ctl("park", "add", "fashion", "SZ-PARK-FASHION", fashion.pubkey, "--open-cases")
+            sz.ctl("park", "add", "icpark", "SZ-PARK-IC", icpark.pubkey, "--open-cases")
+            feeds = [sip, fashion, icpark]
             try:
                 for n in (sh, hz, sz):
                     n.start()
                 sz.put("park", [park("SZ-PARK-SIP", "苏州工业园区", ["integrated_circuits"]),
-                                park("SZ-PARK-FASHION", "苏州时尚产业园", ["fashion_consumer_goods"])])
+                                park("SZ-PARK-FASHION", "苏州时尚产业园", ["fashion_consumer_goods"]),
+                                park("SZ-PARK-IC", "苏州集成电路产业园", ["integrated_circuits"])])
                 ents = [enterprise(i) for i in range(12)]
                 sh.put("enterprise", ents)
                 wait_until(lambda: same_digest(sh, hz, sz), 20, "the registries everywhere")
                 sip.start()
                 fashion.start()
+                icpark.start()
 
                 first = sh.ctl_json("relay", "propose", ents[0]["credit_code"], "--to-park", "SZ-PARK-SIP")["case"]
                 wait_until(lambda: any(e["record"]["case_id"] == first for e in sip.events()), 10,
@@ -100,6 +105,13 @@ class FeedTest(unittest.TestCase):
                 self.assertEqual(ev["why"], "addressed")
                 self.assertEqual(ev["record"]["type"], "propose")
                 self.assertTrue(ev["event_id"].endswith("/%d" % ev["seq"]))
+
+                # An open opportunity for the park whose industries fit (policy), not addressed
+                # to it: it sees the proposal only, and may not act on it.
+                wait_until(lambda: any(e["record"]["case_id"] == first for e in icpark.events()), 10,
+                           "the open case at the IC park's feed")
+                self.assertEqual(icpark.events()[0]["why"], "open-case")
+                self.assertEqual(icpark.act("accept", first).returncode, 2)
 
                 # The other park may not act on it; the addressed park accepts through its feed.
                 r = fashion.act("accept", first)
@@ -139,8 +151,11 @@ class FeedTest(unittest.TestCase):
                 self.assertEqual(set(got), expected, "only the park's own events")
                 self.assertLessEqual(len(got) - len(set(got)), 2, "repeats beyond the one in flight")
 
-                # The other park asked for everything from cursor 0 and saw nothing.
+                # The other park asked for everything from cursor 0 and saw nothing (its
+                # industries fit no case); the IC park saw the proposals only.
                 self.assertEqual(fashion.events(), [])
+                self.assertTrue(all(e["record"]["type"] == "propose" and e["why"] == "open-case"
+                                    for e in icpark.events()))
                 self.assertIn("not in the trust store",
                               subprocess.run([FEED, "--node", "tcp://127.0.0.1:%d" % sh.feed_port,
                                               "--node-key", sh.pubkey, "--key", sip.key, "accept", first],

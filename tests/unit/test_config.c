@@ -693,21 +693,22 @@ static void test_edit_refused(void **state)
 	expect_msg(d.msg, "peers/shanghai: a peer cannot have this node's own name");
 	expect_unchanged(s);
 
-	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "SH-PARK-ZJ", K1, &d),
+	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "SH-PARK-ZJ", K1, false, &d),
 	                 YX_ECONFIG);
 	expect_msg(d.msg, "parks/zhangjiang/public_key: \"" K1 "\"", "same key as peers/hangzhou");
 	expect_unchanged(s);
 
-	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "SH-PARK-ZJ", K2, &d),
+	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "SH-PARK-ZJ", K2, false, &d),
 	                 YX_ECONFIG);
 	expect_msg(d.msg, "parks/zhangjiang/public_key", "same key as parks/sip");
 	expect_unchanged(s);
 
-	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "", K3, &d), YX_ECONFIG);
+	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "", K3, false, &d), YX_ECONFIG);
 	expect_msg(d.msg, "parks/zhangjiang/park_id: \"\": must not be empty");
 	expect_unchanged(s);
 
-	assert_int_equal(yx_config_park_add(s->path, "sip", "SZ-PARK-SIP2", K3, &d), YX_ECONFIG);
+	assert_int_equal(yx_config_park_add(s->path, "sip", "SZ-PARK-SIP2", K3, false, &d),
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "parks/sip", "already configured");
 	expect_unchanged(s);
 
@@ -749,7 +750,8 @@ static void test_park_add_remove(void **state)
 	uint8_t key[32];
 	yx_config_t *cfg;
 
-	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "SH-PARK-ZJ", K4, &d), YX_OK);
+	assert_int_equal(yx_config_park_add(s->path, "zhangjiang", "SH-PARK-ZJ", K4, false, &d),
+	                 YX_OK);
 	cfg = load_ok(s->path);
 	assert_int_equal(cfg->n_parks, 2);
 	key_of(K4, key);
@@ -892,7 +894,7 @@ static void test_write_new(void **state)
 	yx_config_free(&cfg);
 	assert_int_equal(yx_config_peer_add(path, "hangzhou", "tcp://127.0.0.1:7411", K1, NULL, &d),
 	                 YX_OK);
-	assert_int_equal(yx_config_park_add(path, "hf-park", "HF-PARK-1", K2, &d), YX_OK);
+	assert_int_equal(yx_config_park_add(path, "hf-park", "HF-PARK-1", K2, false, &d), YX_OK);
 	assert_int_equal(yx_config_park_remove(path, "hf-park", &d), YX_OK);
 	assert_int_equal(yx_config_peer_remove(path, "hangzhou", &d), YX_OK);
 	char *again = read_all(path, &len1);

@@ -64,16 +64,27 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 	}
 	for (size_t i = 0; i < s->n_peers; i++) {
 		const Yrdx__PeerStatus *p = s->peers[i];
+		json_t *by_origin = json_object(); /* records behind, per origin */
+		for (size_t k = 0; p->tips && k < p->tips->n_entries; k++) {
+			uint64_t mine = vector_seq(s->vector, &p->tips->entries[k]->origin);
+			if (p->tips->entries[k]->seq > mine) {
+				yx_pubkey_format(p->tips->entries[k]->origin.data, key);
+				json_object_set_new(
+				        by_origin, key,
+				        json_integer(
+				                (json_int_t)(p->tips->entries[k]->seq - mine)));
+			}
+		}
 		yx_pubkey_format(p->key.data, key);
 		json_array_append_new(
 		        peers,
-		        json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
+		        json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "name",
 		                  p->name, "endpoint", p->endpoint, "key", key, "connected",
 		                  p->connected, "last_contact_ms", (json_int_t)p->last_contact_ms,
-		                  "behind", (json_int_t)behind(s, p), "bytes_in",
-		                  (json_int_t)p->bytes_in, "bytes_out", (json_int_t)p->bytes_out,
-		                  "segments_in", (json_int_t)p->segments_in, "rejected",
-		                  (json_int_t)p->rejected));
+		                  "behind", (json_int_t)behind(s, p), "behind_by_origin", by_origin,
+		                  "bytes_in", (json_int_t)p->bytes_in, "bytes_out",
+		                  (json_int_t)p->bytes_out, "segments_in",
+		                  (json_int_t)p->segments_in, "rejected", (json_int_t)p->rejected));
 	}
 	for (size_t i = 0; i < s->n_counters; i++)
 		json_object_set_new(counters, s->counters[i]->name,

@@ -1,6 +1,7 @@
 /* peer, park: edit the trust store in the node's config file. The running node picks
  * the change up by itself (it watches the file) or on SIGHUP. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,19 +51,26 @@ int cmd_peer(ctl_t *ctl, int argc, char **argv)
 int cmd_park(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-	        "usage: yrdxctl -c FILE park add NAME PARK_ID PUBKEY\n"
+	        "usage: yrdxctl -c FILE park add NAME PARK_ID PUBKEY [--open-cases]\n"
 	        "       yrdxctl -c FILE park remove NAME\n"
 	        "Authorises a partner park's yrdx-feed key (yrdx-feed keygen prints it) to\n"
-	        "receive the relay-incubation cases addressed to park PARK_ID.\n";
+	        "receive the relay-incubation cases addressed to park PARK_ID. With\n"
+	        "--open-cases this node's policy also shows it open cases (proposals to other\n"
+	        "parks) whose enterprise fits its industries.\n";
 	yx_diag_t diag = {{0}};
+	bool open_cases = false;
 	if (ctl_wants_help(argc, argv, help))
 		return EXIT_OK;
 	if (!ctl->config_path)
 		return ctl_fail(EXIT_USAGE, "park: needs -c FILE");
+	if (argc == 6 && strcmp(argv[5], "--open-cases") == 0) {
+		open_cases = true;
+		argc--;
+	}
 	if (argc == 5 && strcmp(argv[1], "add") == 0)
-		return edit_result(
-		        yx_config_park_add(ctl->config_path, argv[2], argv[3], argv[4], &diag),
-		        &diag);
+		return edit_result(yx_config_park_add(ctl->config_path, argv[2], argv[3], argv[4],
+		                                      open_cases, &diag),
+		                   &diag);
 	if (argc == 3 && strcmp(argv[1], "remove") == 0)
 		return edit_result(yx_config_park_remove(ctl->config_path, argv[2], &diag), &diag);
 	fputs(help, stderr);
