@@ -138,32 +138,6 @@ static const char *root_name(const ProtobufCMessageDescriptor *d)
 	return d->short_name;
 }
 
-/* Bytes one value of type t takes in a repeated field's array. */
-static size_t type_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32: return 4;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64: return 8;
-	case PROTOBUF_C_TYPE_FLOAT: return sizeof(float);
-	case PROTOBUF_C_TYPE_DOUBLE: return sizeof(double);
-	case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_ENUM: return sizeof(int);
-	case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
-	}
-	assert(!"unknown protobuf-c field type");
-	return 0;
-}
-
 /* ---- UTF-8 ---- */
 
 /* Offset of the first byte of s that is NUL or does not start a well-formed sequence;
@@ -1113,7 +1087,7 @@ static int repeated_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, Pro
                               const char *s, size_t len)
 {
 	bool escapes = f->type == PROTOBUF_C_TYPE_STRING;
-	size_t n = 0, size = type_size(f->type);
+	size_t n = 0, size = yx_field_value_size(f->type);
 	char *arr;
 	int ret = YX_OK;
 
@@ -1171,11 +1145,11 @@ static int cell_from_text(conv_t *cv, ProtobufCMessage *root, const char *s, siz
 		uint64_t value = 0;
 		if ((ret = value_from_text(cv, f, s, len, false, &value)) != YX_OK)
 			return ret;
-		if (memcmp(&value, zero, type_size(f->type)) == 0)
+		if (memcmp(&value, zero, yx_field_value_size(f->type)) == 0)
 			return YX_OK;
 		if (!(m = cv_target(cv, root, c)))
 			return cv_nomem(cv);
-		memcpy(MEMBER(m, f->offset), &value, type_size(f->type));
+		memcpy(MEMBER(m, f->offset), &value, yx_field_value_size(f->type));
 		return YX_OK;
 	}
 	if (!(m = cv_target(cv, root, c)))
@@ -1397,7 +1371,7 @@ static bool present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f
 		return *(const protobuf_c_boolean *)CMEMBER(m, f->quantifier_offset);
 	if (f->type == PROTOBUF_C_TYPE_BYTES)
 		return ((const ProtobufCBinaryData *)member)->len != 0;
-	for (size_t i = 0; i < type_size(f->type); i++)
+	for (size_t i = 0; i < yx_field_value_size(f->type); i++)
 		if (((const unsigned char *)member)[i])
 			return true;
 	return false;
@@ -1421,7 +1395,7 @@ static int cell_to_text(buf_t *b, const ProtobufCMessage *m, const column_t *c, 
 		return value_to_text(b, f, CMEMBER(m, f->offset), false);
 	size_t n = *(const size_t *)CMEMBER(m, f->quantifier_offset);
 	const char *arr = *(void *const *)CMEMBER(m, f->offset);
-	size_t size = type_size(f->type);
+	size_t size = yx_field_value_size(f->type);
 	for (size_t k = 0; k < n && ret == YX_OK; k++) {
 		if (k && (ret = buf_add(b, ";", 1)) != YX_OK)
 			break;

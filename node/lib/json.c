@@ -508,38 +508,12 @@ static int value_from_json(ctx_t *cx, const ProtobufCFieldDescriptor *f, const j
 	return ret;
 }
 
-/* Bytes one value of type t takes in a repeated field's array. */
-static size_t type_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32: return 4;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64: return 8;
-	case PROTOBUF_C_TYPE_FLOAT: return sizeof(float);
-	case PROTOBUF_C_TYPE_DOUBLE: return sizeof(double);
-	case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_ENUM: return sizeof(int);
-	case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
-	}
-	assert(!"unknown protobuf-c field type");
-	return 0;
-}
-
 /* The array is zero-filled and attached, count included, before any element is read:
  * free_unpacked then frees exactly what was built whatever element fails. */
 static int repeated_from_json(ctx_t *cx, const ProtobufCFieldDescriptor *f, const json_t *v,
                               ProtobufCMessage *m)
 {
-	size_t n, size = type_size(f->type);
+	size_t n, size = yx_field_value_size(f->type);
 	char *arr;
 	int ret = YX_OK;
 
@@ -813,7 +787,7 @@ static bool field_present(const ProtobufCMessage *m, const ProtobufCFieldDescrip
 		return *(const protobuf_c_boolean *)CMEMBER(m, f->quantifier_offset);
 	if (f->type == PROTOBUF_C_TYPE_BYTES)
 		return ((const ProtobufCBinaryData *)member)->len != 0;
-	for (size_t i = 0; i < type_size(f->type); i++)
+	for (size_t i = 0; i < yx_field_value_size(f->type); i++)
 		if (((const unsigned char *)member)[i])
 			return true;
 	return false;
@@ -835,7 +809,7 @@ static json_t *message_to_json(const ProtobufCMessage *m, const char *always)
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = *(const size_t *)CMEMBER(m, f->quantifier_offset);
 			const char *arr = *(void *const *)CMEMBER(m, f->offset);
-			size_t size = type_size(f->type);
+			size_t size = yx_field_value_size(f->type);
 			if (n == 0)
 				continue;
 			v = json_array();
@@ -1061,7 +1035,7 @@ static int write_message(FILE *out, const ProtobufCMessage *m, const char *alway
 			continue;
 		}
 		const char *arr = *(void *const *)CMEMBER(m, f->offset);
-		size_t size = type_size(f->type);
+		size_t size = yx_field_value_size(f->type);
 		putc_unlocked('[', out);
 		for (size_t k = 0; k < n && ret == YX_OK; k++) {
 			if (k)
@@ -1086,4 +1060,30 @@ int yx_record_write_json(FILE *out, yx_kind_t kind, const void *record)
 	if (ret == YX_OK && ferror(out))
 		ret = -EIO;
 	return ret;
+}
+
+/* Bytes one value of type t takes in a repeated field's array. */
+size_t yx_field_value_size(ProtobufCType t)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32: return 4;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64: return 8;
+	case PROTOBUF_C_TYPE_FLOAT: return sizeof(float);
+	case PROTOBUF_C_TYPE_DOUBLE: return sizeof(double);
+	case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
+	case PROTOBUF_C_TYPE_ENUM: return sizeof(int);
+	case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
+	case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
+	case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
+	}
+	assert(!"unknown protobuf-c field type");
+	return 0;
 }

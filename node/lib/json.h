@@ -96,4 +96,8 @@ int yx_text_to_int(const char *text, size_t len, int64_t min, int64_t max, int64
 int yx_text_to_uint(const char *text, size_t len, uint64_t max, uint64_t *out,
                     char why[YX_WHY_MAX]);
 
+/* Bytes one value of protobuf-c type t takes in a repeated field's array (shared by the
+ * JSON and CSV record codecs). */
+size_t yx_field_value_size(ProtobufCType t);
+
 #endif
