@@ -116,6 +116,12 @@ class AdminTest(unittest.TestCase):
             self.assertIn("2025目标", a.ctl("stats").stdout)
             prof = a.ctl_json("profile", code)
             self.assertEqual(prof["records"][0]["origin_name"], "shanghai")
+            # a new version: the profile shows qualifications over time
+            a.put("enterprise", [dict(ents[3], qualifications=["tech_sme", "gazelle", "high_tech"])])
+            hist = a.ctl_json("profile", code)["records"][0]["history"]
+            self.assertEqual([h["qualifications"] for h in hist],
+                             [["tech_sme", "gazelle"], ["tech_sme", "gazelle", "high_tech"]])
+            self.assertIn("history", a.ctl("profile", code).stdout)
             self.assertEqual(a.ctl("profile", "123", check=False).returncode, 2)
 
             # sync and status at the other city; profile merges across cities there

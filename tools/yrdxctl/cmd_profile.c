@@ -19,6 +19,38 @@ typedef struct {
 	uint8_t self[32];
 } profile_t;
 
+/* Every version of one enterprise record in its origin's log: stage and qualifications
+ * over time. The log is read in order; only enterprise entries are decoded. */
+typedef struct {
+	const char *code;
+	json_t *history;
+} history_t;
+
+static int on_version(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t *hash,
+                      const uint8_t *digest, const uint8_t *bytes, size_t len)
+{
+	history_t *h = arg;
+	Yrdx__Change *c = NULL;
+	(void)hash;
+	(void)digest;
+	if (kind != YX_KIND_ENTERPRISE || !bytes || yx_change_decode(bytes, len, &c) != YX_OK)
+		return 0;
+	if (strcmp(c->id, h->code) == 0) {
+		json_t *j = c->body_case == YRDX__CHANGE__BODY_ENTERPRISE
+		                    ? yx_record_to_json(YX_KIND_ENTERPRISE, c->enterprise)
+		                    : json_object();
+		json_t *v = json_pack("{s:I, s:I, s:O*, s:O*}", "seq", (json_int_t)seq, "time_ms",
+		                      (json_int_t)c->time_ms, "stage", json_object_get(j, "stage"),
+		                      "qualifications", json_object_get(j, "qualifications"));
+		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
+			json_object_set_new(v, "retracted", json_true());
+		json_array_append_new(h->history, v);
+		json_decref(j);
+	}
+	yx_change_free(&c);
+	return 0;
+}
+
 static int on_indexed(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
                       const Yrdx__Change *c)
 {
@@ -37,6 +69,8 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
 	        "usage: yrdxctl -c FILE profile CREDIT_CODE\n"
+	        "Each city record's history too: every version with its stage and\n"
+	        "qualifications over time (read from that city's log).\n"
 	        "The enterprise's profile merged across every city's records held here: its\n"
 	        "record in each city (stage, qualifications, incubators, park), its relay cases\n"
 	        "and its joint-incubation agreements.\n";
@@ -84,6 +118,9 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 				}
 			}
 			json_object_set_new(j, "incubators", incs);
+			history_t h = {argv[1], json_array()};
+			yx_store_log_iterate(p.store, origin, 1, on_version, &h);
+			json_object_set_new(j, "history", h.history);
 			json_array_append_new(records, j);
 			yx_change_free(&c);
 		}
@@ -137,6 +174,25 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 		const char *park = json_string_value(json_object_get(rec, "park_id"));
 		if (park)
 			printf("    park            %s\n", park);
+		json_t *v;
+		json_array_foreach(json_object_get(r, "history"), k, v)
+		{
+			time_t vt =
+			        (time_t)(json_integer_value(json_object_get(v, "time_ms")) / 1000);
+			char day[32];
+			char *quals =
+			        json_dumps(json_object_get(v, "qualifications"), JSON_COMPACT);
+			const char *st = json_string_value(json_object_get(v, "stage"));
+			strftime(day, sizeof(day), "%Y-%m-%d", localtime(&vt));
+			printf("    %s %s  seq %-8lld stage %-10s qualifications %s\n",
+			       k ? "          " : "history   ", day,
+			       (long long)json_integer_value(json_object_get(v, "seq")),
+			       st ? st
+			          : (json_is_true(json_object_get(v, "retracted")) ? "retracted"
+			                                                           : "-"),
+			       quals ? quals : "[]");
+			free(quals);
+		}
 	}
 	if (json_array_size(p.cases)) {
 		printf("\n  relay cases (接力孵化):\n");
