@@ -1269,21 +1269,18 @@ static int buf_add(buf_t *b, const char *s, size_t n)
 
 static int buf_u64(buf_t *b, uint64_t v, bool neg)
 {
-	char digits[24];
-	size_t i = sizeof(digits);
-
-	do {
-		digits[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (neg)
-		digits[--i] = '-';
-	return buf_add(b, digits + i, sizeof(digits) - i);
+	char buf[YX_INT_TEXT];
+	size_t len;
+	const char *text = yx_uint_text(buf, v, neg, &len);
+	return buf_add(b, text, len);
 }
 
 static int buf_i64(buf_t *b, int64_t v)
 {
-	return buf_u64(b, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
+	char buf[YX_INT_TEXT];
+	size_t len;
+	const char *text = yx_int_text(buf, v, &len);
+	return buf_add(b, text, len);
 }
 
 /* One value of field f stored at member. */

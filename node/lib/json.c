@@ -919,21 +919,18 @@ static void write_string(FILE *out, const char *s)
 
 static void write_u64(FILE *out, uint64_t v, bool neg)
 {
-	char digits[24];
-	size_t i = sizeof(digits);
-
-	do {
-		digits[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (neg)
-		digits[--i] = '-';
-	fwrite_unlocked(digits + i, 1, sizeof(digits) - i, out);
+	char buf[YX_INT_TEXT];
+	size_t len;
+	const char *text = yx_uint_text(buf, v, neg, &len);
+	fwrite_unlocked(text, 1, len, out);
 }
 
 static void write_i64(FILE *out, int64_t v)
 {
-	write_u64(out, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
+	char buf[YX_INT_TEXT];
+	size_t len;
+	const char *text = yx_int_text(buf, v, &len);
+	fwrite_unlocked(text, 1, len, out);
 }
 
 /* Reals are rare (no record has one yet): jansson formats them, so they match. */

@@ -59,3 +59,21 @@ size_t yx_utf8_seq_len(const unsigned char *s, size_t n)
 		return 0;
 	return len;
 }
+
+const char *yx_uint_text(char buf[YX_INT_TEXT], uint64_t v, bool neg, size_t *len)
+{
+	size_t i = YX_INT_TEXT;
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		buf[--i] = '-';
+	*len = YX_INT_TEXT - i;
+	return buf + i;
+}
+
+const char *yx_int_text(char buf[YX_INT_TEXT], int64_t v, size_t *len)
+{
+	return yx_uint_text(buf, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0, len);
+}

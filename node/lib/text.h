@@ -2,7 +2,9 @@
 #ifndef YRDX_TEXT_H
 #define YRDX_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Levenshtein distance of two short names, to suggest what a typo meant; SIZE_MAX when a
  * name is longer than 64 bytes. */
@@ -13,5 +15,15 @@ size_t yx_edit_distance(const char *a, const char *b);
  * cannot smuggle two spellings of one name past a comparison. Never reads past a
  * terminating NUL, which is not a continuation byte. */
 size_t yx_utf8_seq_len(const unsigned char *s, size_t n);
+
+#define YX_INT_TEXT 24 /* room for any 64-bit integer in decimal, sign included */
+
+/* The decimal text of an integer of magnitude v (negative if neg), written at the end
+ * of buf; returns where it starts and sets *len. No locale, no printf: the codecs print
+ * millions of these. */
+const char *yx_uint_text(char buf[YX_INT_TEXT], uint64_t v, bool neg, size_t *len);
+
+/* The same for a signed value. */
+const char *yx_int_text(char buf[YX_INT_TEXT], int64_t v, size_t *len);
 
 #endif
