@@ -340,21 +340,7 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 
 int cmd_joint(ctl_t *ctl, int argc, char **argv)
 {
-	if (ctl_wants_help(argc, argv, help))
-		return EXIT_OK;
-	if (argc < 2)
-		return ctl_fail(EXIT_USAGE, "joint: expected a subcommand (see --help)");
-	int rc = ctl_need_config(ctl);
-	if (rc)
-		return rc;
-	const char *sub = argv[1];
-	if (strcmp(sub, "propose") == 0)
-		return do_propose(ctl, argc, argv);
-	if (strcmp(sub, "sign") == 0)
-		return do_sign(ctl, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return do_list(ctl, argc, argv);
-	if (strcmp(sub, "show") == 0)
-		return do_show(ctl, argc, argv);
-	return ctl_fail(EXIT_USAGE, "joint: unknown subcommand \"%s\" (see --help)", sub);
+	static const ctl_sub_t subs[] = {
+	        {"propose", do_propose}, {"sign", do_sign}, {"list", do_list}, {"show", do_show}};
+	return ctl_run_sub(ctl, argc, argv, help, subs, sizeof(subs) / sizeof(subs[0]));
 }

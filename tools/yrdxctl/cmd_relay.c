@@ -442,7 +442,8 @@ static int do_suggest(ctl_t *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-int cmd_relay(ctl_t *ctl, int argc, char **argv)
+/* accept, decline, withdraw, land, close: argv[1] names the step. */
+static int do_step(ctl_t *ctl, int argc, char **argv)
 {
 	static const struct {
 		const char *word;
@@ -454,33 +455,24 @@ int cmd_relay(ctl_t *ctl, int argc, char **argv)
 	        {"land", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND},
 	        {"close", YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE},
 	};
-	if (ctl_wants_help(argc, argv, help))
-		return EXIT_OK;
-	if (argc < 2)
-		return ctl_fail(EXIT_USAGE, "relay: expected a subcommand (see --help)");
-	int rc = ctl_need_config(ctl);
-	if (rc)
-		return rc;
-	const char *sub = argv[1];
-	if (strcmp(sub, "propose") == 0)
-		return do_propose(ctl, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return do_list(ctl, argc, argv);
-	if (strcmp(sub, "show") == 0)
-		return do_show(ctl, argc, argv);
-	if (strcmp(sub, "suggest") == 0)
-		return do_suggest(ctl, argc, argv);
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		if (strcmp(sub, steps[i].word) != 0)
-			continue;
-		Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
-		if (argc == 5 && strcmp(argv[3], "--note") == 0)
-			q.note = argv[4];
-		else if (argc != 3)
-			return ctl_fail(EXIT_USAGE, "relay %s: expected CASE [--note TEXT]", sub);
-		q.type = steps[i].type;
-		q.case_id = argv[2];
-		return step(ctl, &q, sub);
-	}
-	return ctl_fail(EXIT_USAGE, "relay: unknown subcommand \"%s\" (see --help)", sub);
+	Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
+	if (argc == 5 && strcmp(argv[3], "--note") == 0)
+		q.note = argv[4];
+	else if (argc != 3)
+		return ctl_fail(EXIT_USAGE, "relay %s: expected CASE [--note TEXT]", argv[1]);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (strcmp(argv[1], steps[i].word) == 0)
+			q.type = steps[i].type;
+	q.case_id = argv[2];
+	return step(ctl, &q, argv[1]);
+}
+
+int cmd_relay(ctl_t *ctl, int argc, char **argv)
+{
+	static const ctl_sub_t subs[] = {
+	        {"propose", do_propose}, {"accept", do_step}, {"decline", do_step},
+	        {"withdraw", do_step},   {"land", do_step},   {"close", do_step},
+	        {"list", do_list},       {"show", do_show},   {"suggest", do_suggest},
+	};
+	return ctl_run_sub(ctl, argc, argv, help, subs, sizeof(subs) / sizeof(subs[0]));
 }

@@ -137,3 +137,19 @@ void ctl_node_label(ctl_t *ctl, const uint8_t key[32], const uint8_t *self, char
 		snprintf(out, cap, "%.12s…", text);
 	}
 }
+
+int ctl_run_sub(ctl_t *ctl, int argc, char **argv, const char *help, const ctl_sub_t *subs,
+                size_t n)
+{
+	if (ctl_wants_help(argc, argv, help))
+		return EXIT_OK;
+	if (argc < 2)
+		return ctl_fail(EXIT_USAGE, "%s: expected a subcommand (see --help)", argv[0]);
+	int rc = ctl_need_config(ctl);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].fn(ctl, argc, argv);
+	return ctl_fail(EXIT_USAGE, "%s: unknown subcommand \"%s\" (see --help)", argv[0], argv[1]);
+}

@@ -46,6 +46,16 @@ int ctl_self_key(ctl_t *ctl, uint8_t self[32]);
 /* The name this node calls a node key by: itself, a peer's name, or the key's first
  * characters (self may be NULL). */
 void ctl_node_label(ctl_t *ctl, const uint8_t key[32], const uint8_t *self, char *out, size_t cap);
+/* A subcommand of a command family (relay, joint): argv[1] names it. */
+typedef struct {
+	const char *name;
+	ctl_cmd_fn fn;
+} ctl_sub_t;
+
+/* --help, the node's config, then the subcommand argv[1] names from subs (n of them). */
+int ctl_run_sub(ctl_t *ctl, int argc, char **argv, const char *help, const ctl_sub_t *subs,
+                size_t n);
+
 /* Standard --help handling: true if argv asks for help (the text has been printed). */
 bool ctl_wants_help(int argc, char **argv, const char *usage);
 
