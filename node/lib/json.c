@@ -880,7 +880,7 @@ json_t *yx_change_to_json(const Yrdx__Change *c)
  * prints, without a jansson tree: export writes millions of records. The stream is
  * locked once per record, so the unlocked stdio calls are safe. */
 
-/* A string as jansson dumps it: '"', '\\' and control characters escaped (\uXXXX with
+/* A string as jansson dumps it: '"', '\\' and control characters escaped (\u001F style, with
  * capitals), everything else as is; bytes that are not UTF-8 become U+FFFD, as in
  * string_to_json. */
 static void write_string(FILE *out, const char *s)
