@@ -84,7 +84,7 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 			ret = yx_batch_put(b, c, &diag);
 		}
 		if (ret) {
-			char msg[700];
+			char msg[sizeof(diag.msg) + 200];
 			snprintf(msg, sizeof(msg), "record %zu (%s %s): %s", i + 1,
 			         yx_kind_name((yx_kind_t)c->kind) ? yx_kind_name((yx_kind_t)c->kind)
 			                                          : "?",

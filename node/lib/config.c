@@ -180,7 +180,7 @@ typedef struct {
 } ctx_t;
 
 /* value in double quotes for a message: escapes quotes and control bytes, cut at ~100
- * bytes (an overlong value is usually garbage, and the diag has 512 bytes). */
+ * bytes (an overlong value is usually garbage, and the diag has 1024 bytes). */
 static const char *quoted(char *buf, size_t cap, const char *value)
 {
 	size_t o = 0;

@@ -32,7 +32,7 @@ const char *yx_strerror(int err);
 /* A diagnostic for input errors: names the field (or file:line:column) and the value.
  * Functions that take a yx_diag_t fill it when they return YX_EINVAL/YX_EDECODE/... */
 typedef struct {
-	char msg[512];
+	char msg[1024];
 } yx_diag_t;
 
 /* Writes a formatted message into diag (if diag is not NULL); returns err unchanged so it

@@ -27,7 +27,7 @@ static const struct {
         [YX_KIND_EVALUATION] = {&yrdx__evaluation__descriptor, "evaluation", "id"},
 };
 
-/* Values are quoted at most this many bytes long: a diag is 512 bytes and also holds the
+/* Values are quoted at most this many bytes long: a diag is 1024 bytes and also holds the
  * path and, for enums, the list of accepted names. */
 #define QUOTE_MAX 48
 #define QUOTE_BUF (QUOTE_MAX + 8)

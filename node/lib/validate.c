@@ -17,7 +17,7 @@
  * "evaluation.scores[31].dimension". */
 #define FIELD_BUF 96
 
-/* Values are shown at most this many input bytes long: a diag is 512 bytes and some
+/* Values are shown at most this many input bytes long: a diag is 1024 bytes and some
  * messages quote two values. */
 #define QUOTE_MAX 48
 #define QUOTE_BUF (QUOTE_MAX * 4 + 8)
