@@ -473,7 +473,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			c->connected = true;
 			c->backoff_ms = 0;
 		}
-		Yrdx__PeerMessage *m = yx_wire_peer_message(frame);
+		Yrdx__PeerMessage *m = yx_wire_peer_message(frame, &d->rx_arena);
 		if (!m) {
 			d->counters[C_REJECTED_INVALID]++;
 		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_TIPS) {
@@ -485,8 +485,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		} else {
 			d->counters[C_REJECTED_INVALID]++;
 		}
-		if (m)
-			yrdx__peer_message__free_unpacked(m, NULL);
+		yx_arena_reset(&d->rx_arena);
 		zframe_destroy(&frame);
 	}
 }

@@ -300,7 +300,6 @@ void yxd_control_handle(yxd_t *d)
 						            "no such peer in the trust store");
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_STATUS:
-					yxd_remote_flush(d);
 					do_status(d, &r, &status, &vec, counters, cptrs);
 					break;
 				default:

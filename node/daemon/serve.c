@@ -361,7 +361,7 @@ void yxd_serve_handle(yxd_t *d)
 			continue;
 		}
 		const char *peer = zframe_meta(frame, "User-Id");
-		Yrdx__PeerMessage *m = yx_wire_peer_message(frame);
+		Yrdx__PeerMessage *m = yx_wire_peer_message(frame, NULL);
 		int64_t now = zclock_time();
 		/* The trust store may have changed since the handshake (SIGHUP): re-check. */
 		if (!peer || !yx_config_peer_by_name(d->cfg, peer) || !m) {

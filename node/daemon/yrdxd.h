@@ -62,6 +62,7 @@ struct yxd {
 	 * drains or grows large, then credit is returned (client.c). */
 	yx_remote_t *remote;
 	size_t remote_segments;
+	yx_arena_t rx_arena; /* the peer message being handled (client.c) */
 	int64_t remote_opened_ms;
 
 	struct MHD_Daemon *metrics; /* HTTP metrics and status page (metrics.c) */

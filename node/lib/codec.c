@@ -115,12 +115,23 @@ int yx_change_encode(const Yrdx__Change *change, uint8_t **out, size_t *len)
 	return YX_OK;
 }
 
-int yx_change_decode(const uint8_t *bytes, size_t len, Yrdx__Change **out)
+static int change_decode(ProtobufCAllocator *allocator, const uint8_t *bytes, size_t len,
+                         Yrdx__Change **out)
 {
 	if (len > YX_MAX_CHANGE_BYTES)
 		return YX_ETOOBIG;
-	*out = yrdx__change__unpack(NULL, len, bytes);
+	*out = yrdx__change__unpack(allocator, len, bytes);
 	return *out ? YX_OK : YX_EDECODE;
+}
+
+int yx_change_decode(const uint8_t *bytes, size_t len, Yrdx__Change **out)
+{
+	return change_decode(NULL, bytes, len, out);
+}
+
+int yx_change_decode_in(yx_arena_t *arena, const uint8_t *bytes, size_t len, Yrdx__Change **out)
+{
+	return change_decode(yx_arena_allocator(arena), bytes, len, out);
 }
 
 void yx_change_free(Yrdx__Change **change)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "change.pb-c.h"
 #include "records.pb-c.h"
 
@@ -53,6 +54,10 @@ int yx_change_encode(const Yrdx__Change *change, uint8_t **out, size_t *len);
 /* Unpacks bytes into *out (caller frees with yx_change_free). Returns YX_EDECODE on
  * malformed bytes, YX_ETOOBIG past YX_MAX_CHANGE_BYTES. */
 int yx_change_decode(const uint8_t *bytes, size_t len, Yrdx__Change **out);
+
+/* As yx_change_decode, with the change's memory taken from arena: released by the arena's
+ * reset, never by yx_change_free. */
+int yx_change_decode_in(yx_arena_t *arena, const uint8_t *bytes, size_t len, Yrdx__Change **out);
 
 /* Frees a change from yx_change_decode and nulls the pointer; accepts NULL. */
 void yx_change_free(Yrdx__Change **change);

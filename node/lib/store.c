@@ -74,6 +74,7 @@ struct yx_store {
 	 * database in a read-only opener, so misses re-read it. */
 	uint8_t (*origins)[YX_KEY_BYTES];
 	uint32_t n_origins;
+	yx_arena_t segment_arena; /* the decoded changes of the segment being appended */
 };
 
 struct yx_batch {
@@ -235,6 +236,7 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 	if (!s)
 		return -ENOMEM;
 	s->readonly = readonly;
+	yx_arena_init(&s->segment_arena);
 	s->origins = calloc(MAX_ORIGINS, YX_KEY_BYTES);
 	if (!s->origins) {
 		ret = -ENOMEM;
@@ -301,6 +303,7 @@ void yx_store_close(yx_store_t **store)
 	if (s->env)
 		mdb_env_close(s->env);
 	free(s->origins);
+	yx_arena_free(&s->segment_arena);
 	free(s);
 	*store = NULL;
 }
@@ -1134,7 +1137,7 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 		const uint8_t *want_prev = i ? hashes[i - 1] : prev;
 		if (e[i].seq <= tip || !e[i].bytes)
 			continue;
-		ret = yx_change_decode(e[i].bytes, e[i].len, &changes[i]);
+		ret = yx_change_decode_in(&s->segment_arena, e[i].bytes, e[i].len, &changes[i]);
 		if (ret) {
 			yx_diag_set(diag, ret, "origin %s seq %llu: not a change message", who,
 			            (unsigned long long)e[i].seq);
@@ -1167,9 +1170,7 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 	if (r->pending.keys_len > PENDING_FLUSH_BYTES)
 		ret = pending_flush(s, r->txn, &r->pending);
 out:
-	if (changes)
-		for (size_t i = 0; i < n; i++)
-			yx_change_free(&changes[i]);
+	yx_arena_reset(&s->segment_arena);
 	free(changes);
 	free(hashes);
 	free(digests);

@@ -71,9 +71,10 @@ out:
 	return ret;
 }
 
-Yrdx__PeerMessage *yx_wire_peer_message(zframe_t *frame)
+Yrdx__PeerMessage *yx_wire_peer_message(zframe_t *frame, yx_arena_t *arena)
 {
-	return yrdx__peer_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
+	return yrdx__peer_message__unpack(arena ? yx_arena_allocator(arena) : NULL,
+	                                  zframe_size(frame), zframe_data(frame));
 }
 
 Yrdx__ControlRequest *yx_wire_control_request(zframe_t *frame)

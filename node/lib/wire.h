@@ -9,6 +9,7 @@
 #include <czmq.h>
 #include <protobuf-c/protobuf-c.h>
 
+#include "arena.h"
 #include "error.h"
 #include "wire.pb-c.h"
 
@@ -27,8 +28,9 @@ int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *ms
 int yx_wire_recv(zsock_t *sock, zframe_t **routing_id, zframe_t **frame);
 
 /* Unpacks a PeerMessage / ControlRequest / ControlReply from a received frame; caller
- * frees with protobuf_c_message_free_unpacked. NULL if malformed. */
-Yrdx__PeerMessage *yx_wire_peer_message(zframe_t *frame);
+ * frees with protobuf_c_message_free_unpacked. NULL if malformed. A PeerMessage may
+ * instead be unpacked into arena (not NULL), which then holds it until its reset. */
+Yrdx__PeerMessage *yx_wire_peer_message(zframe_t *frame, yx_arena_t *arena);
 Yrdx__ControlRequest *yx_wire_control_request(zframe_t *frame);
 Yrdx__ControlReply *yx_wire_control_reply(zframe_t *frame);
 

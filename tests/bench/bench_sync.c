@@ -11,7 +11,12 @@
  *       Commit-to-visible latency through a chain: puts one enterprise at a time through
  *       the origin node's control socket and waits until the last node of the chain
  *       pushes that change to this probe (a trusted peer subscribed to the origin there),
- *       which it does right after its own durable commit. Prints p50 and p99 in ms. */
+ *       which it does right after its own durable commit. Prints p50 and p99 in ms.
+ *   bench_sync wait-tip STORE_DIR ORIGIN_KEY N
+ *       Waits (up to 10 minutes) until the store, opened read-only beside its running
+ *       node, holds ORIGIN's changes up to seq N, checking every millisecond from this
+ *       one process (spawning a command per check would take CPU from the nodes being
+ *       measured). Prints the CLOCK_MONOTONIC time it saw the tip, in seconds. */
 #include <czmq.h>
 #include <errno.h>
 #include <lmdb.h>
@@ -28,6 +33,7 @@
 #include "ctlclient.h"
 #include "fixtures.h"
 #include "keys.h"
+#include "store.h"
 #include "wire.h"
 
 static double now_s(void)
@@ -196,7 +202,7 @@ static int latency(char **argv)
 		fprintf(stderr, "bench_sync latency: no answer from %s\n", endpoint);
 		return 1;
 	}
-	Yrdx__PeerMessage *r = yx_wire_peer_message(frame);
+	Yrdx__PeerMessage *r = yx_wire_peer_message(frame, NULL);
 	for (size_t i = 0; r && r->tips && r->tips->vector && i < r->tips->vector->n_entries; i++)
 		if (memcmp(r->tips->vector->entries[i]->origin.data, origin, 32) == 0)
 			tip = r->tips->vector->entries[i]->seq;
@@ -243,7 +249,7 @@ static int latency(char **argv)
 			}
 			if (yx_wire_recv(sub, NULL, &frame))
 				continue;
-			r = yx_wire_peer_message(frame);
+			r = yx_wire_peer_message(frame, NULL);
 			if (r && r->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT &&
 			    r->segment->batch && r->segment->batch->head &&
 			    r->segment->batch->head->seq >= want)
@@ -271,6 +277,32 @@ static int latency(char **argv)
 	return 0;
 }
 
+static int wait_tip(const char *dir, const char *origin_text, long n)
+{
+	uint8_t origin[YX_KEY_BYTES];
+	yx_diag_t diag;
+	yx_store_t *store = NULL;
+	if (yx_pubkey_parse(origin_text, origin, &diag) ||
+	    yx_store_open(dir, YX_STORE_READONLY, 0, &store, &diag)) {
+		fprintf(stderr, "bench_sync: %s\n", diag.msg);
+		return 2;
+	}
+	double deadline = now_s() + 600;
+	yx_tip_t tip = {0};
+	while (now_s() < deadline) {
+		if (yx_store_tip(store, origin, &tip) == YX_OK && tip.seq >= (uint64_t)n) {
+			printf("reached: %.6f s\n", now_s());
+			yx_store_close(&store);
+			return 0;
+		}
+		usleep(1000);
+	}
+	fprintf(stderr, "bench_sync: tip %llu after 10 minutes, waiting for %ld\n",
+	        (unsigned long long)tip.seq, n);
+	yx_store_close(&store);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (yx_crypto_init())
@@ -283,6 +315,8 @@ int main(int argc, char **argv)
 		return raw_lmdb(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]));
 	if (argc == 8 && strcmp(argv[1], "latency") == 0)
 		return latency(argv + 2);
+	if (argc == 5 && strcmp(argv[1], "wait-tip") == 0)
+		return wait_tip(argv[2], argv[3], atol(argv[4]));
 	fprintf(stderr, "usage: see the comment at the top of bench_sync.c\n");
 	return 2;
 }

@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		zpoller_destroy(&p);
 		if (!ready || yx_wire_recv(router, &rid, &frame) != YX_OK)
 			continue;
-		Yrdx__PeerMessage *m = yx_wire_peer_message(frame);
+		Yrdx__PeerMessage *m = yx_wire_peer_message(frame, NULL);
 		if (m && m->msg_case == YRDX__PEER_MESSAGE__MSG_HELLO) {
 			yx_vector_t v;
 			if (yx_store_vector(store, &v) == YX_OK) {

@@ -1,0 +1,91 @@
+#include "arena.h"
+
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define CHUNK_MIN (256u << 10)
+
+struct yx_arena_chunk {
+	yx_arena_chunk_t *next;
+	size_t size, used;
+	alignas(max_align_t) unsigned char data[];
+};
+
+static void *pb_alloc(void *arena, size_t size)
+{
+	return yx_arena_alloc(arena, size);
+}
+
+static void pb_free(void *arena, void *pointer)
+{
+	(void)arena;
+	(void)pointer; /* released by the reset */
+}
+
+void yx_arena_init(yx_arena_t *a)
+{
+	a->chunks = NULL;
+	a->total = 0;
+	a->pb = (ProtobufCAllocator){pb_alloc, pb_free, a};
+}
+
+static yx_arena_chunk_t *chunk_new(size_t size)
+{
+	yx_arena_chunk_t *c = malloc(sizeof(*c) + size);
+	if (c) {
+		c->next = NULL;
+		c->size = size;
+		c->used = 0;
+	}
+	return c;
+}
+
+void *yx_arena_alloc(yx_arena_t *a, size_t size)
+{
+	const size_t align = alignof(max_align_t);
+	size_t need = (size + align - 1) & ~(align - 1);
+	if (need < size)
+		return NULL; /* overflow */
+	yx_arena_chunk_t *c = a->chunks;
+	if (!c || c->size - c->used < need) {
+		size_t chunk = need > CHUNK_MIN ? need : CHUNK_MIN;
+		if (!(c = chunk_new(chunk)))
+			return NULL;
+		c->next = a->chunks;
+		a->chunks = c;
+	}
+	void *p = c->data + c->used;
+	c->used += need;
+	a->total += need;
+	return p;
+}
+
+ProtobufCAllocator *yx_arena_allocator(yx_arena_t *a)
+{
+	return &a->pb;
+}
+
+void yx_arena_reset(yx_arena_t *a)
+{
+	yx_arena_chunk_t *c = a->chunks;
+	if (c && c->next) {
+		/* Several chunks: replace them by one that holds what they held. */
+		size_t want = a->total > CHUNK_MIN ? a->total : CHUNK_MIN;
+		yx_arena_free(a);
+		a->chunks = chunk_new(want);
+	} else if (c) {
+		c->used = 0;
+	}
+	a->total = 0;
+}
+
+void yx_arena_free(yx_arena_t *a)
+{
+	for (yx_arena_chunk_t *c = a->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	a->chunks = NULL;
+	a->total = 0;
+}
