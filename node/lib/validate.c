@@ -38,11 +38,19 @@ static const unsigned credit_weights[YX_CREDIT_CODE_LEN - 1] = {
         1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 };
 
+/* Each byte's value plus one, 0 for a byte outside the alphabet: a record's credit code
+ * is looked up some fifty times (the check loop, then the check character). */
+static const uint8_t credit_values[256] = {
+        ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,
+        ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14,
+        ['E'] = 15, ['F'] = 16, ['G'] = 17, ['H'] = 18, ['J'] = 19, ['K'] = 20, ['L'] = 21,
+        ['M'] = 22, ['N'] = 23, ['P'] = 24, ['Q'] = 25, ['R'] = 26, ['T'] = 27, ['U'] = 28,
+        ['W'] = 29, ['X'] = 30, ['Y'] = 31,
+};
+
 static int credit_value(char c)
 {
-	/* strchr would find the terminator for '\0'. */
-	const char *p = c ? strchr(credit_alphabet, c) : NULL;
-	return p ? (int)(p - credit_alphabet) : -1;
+	return (int)credit_values[(unsigned char)c] - 1;
 }
 
 /* ---- GB/T 2260 prefecture-level cities of the Yangtze River Delta ---- */
@@ -199,7 +207,7 @@ static int check_str(const char *s, str_class_t cls, const char *field, yx_diag_
 		goto out;
 	}
 	for (p = (const unsigned char *)s; *p;) {
-		size_t n = yx_utf8_seq_len(p, SIZE_MAX);
+		size_t n = *p < 0x80 ? 1 : yx_utf8_seq_len(p, SIZE_MAX);
 		size_t at = (size_t)(p - (const unsigned char *)s) + 1;
 		if (n == 0) {
 			yx_diag_set(diag, ret, "%s: %s: invalid UTF-8 at byte %zu", field,
@@ -568,10 +576,10 @@ int yx_credit_code_check(const char *code, const char *field, yx_diag_t *diag)
 	if (!code)
 		code = "";
 	len = strlen(code);
-	quote(q, sizeof(q), code);
+	/* The value is quoted only for a message: most codes are valid. */
 	if (len == 0) {
-		yx_diag_set(diag, ret, "%s: %s: empty, expected %d characters", field, q,
-		            YX_CREDIT_CODE_LEN);
+		yx_diag_set(diag, ret, "%s: %s: empty, expected %d characters", field,
+		            quote(q, sizeof(q), code), YX_CREDIT_CODE_LEN);
 		goto out;
 	}
 	/* Non-ASCII first: a full-width digit would otherwise surface as a confusing length. */
@@ -579,13 +587,13 @@ int yx_credit_code_check(const char *code, const char *field, yx_diag_t *diag)
 		unsigned char c = (unsigned char)code[i];
 		if (c < 0x20 || c >= 0x7F) {
 			yx_diag_set(diag, ret, "%s: %s: byte 0x%02X at position %zu is not allowed",
-			            field, q, c, i + 1);
+			            field, quote(q, sizeof(q), code), c, i + 1);
 			goto out;
 		}
 	}
 	if (len != YX_CREDIT_CODE_LEN) {
-		yx_diag_set(diag, ret, "%s: %s: length %zu, expected %d", field, q, len,
-		            YX_CREDIT_CODE_LEN);
+		yx_diag_set(diag, ret, "%s: %s: length %zu, expected %d", field,
+		            quote(q, sizeof(q), code), len, YX_CREDIT_CODE_LEN);
 		goto out;
 	}
 	for (i = 0; i < len; i++) {
@@ -594,27 +602,27 @@ int yx_credit_code_check(const char *code, const char *field, yx_diag_t *diag)
 			yx_diag_set(diag, ret,
 			            "%s: %s: lowercase character '%c' at position %zu "
 			            "(credit codes are upper case)",
-			            field, q, c, i + 1);
+			            field, quote(q, sizeof(q), code), c, i + 1);
 			goto out;
 		}
 		if (credit_value(c) < 0) {
 			yx_diag_set(diag, ret,
 			            "%s: %s: character '%c' at position %zu is not allowed", field,
-			            q, c, i + 1);
+			            quote(q, sizeof(q), code), c, i + 1);
 			goto out;
 		}
 		if (i >= 2 && i < 8 && !(c >= '0' && c <= '9')) {
 			yx_diag_set(diag, ret,
 			            "%s: %s: character '%c' at position %zu is not a "
 			            "digit (positions 3-8 are the administrative division code)",
-			            field, q, c, i + 1);
+			            field, quote(q, sizeof(q), code), c, i + 1);
 			goto out;
 		}
 	}
 	check = yx_credit_code_check_char(code);
 	if (code[YX_CREDIT_CODE_LEN - 1] != check) {
-		yx_diag_set(diag, ret, "%s: %s: check character is '%c', expected '%c'", field, q,
-		            code[YX_CREDIT_CODE_LEN - 1], check);
+		yx_diag_set(diag, ret, "%s: %s: check character is '%c', expected '%c'", field,
+		            quote(q, sizeof(q), code), code[YX_CREDIT_CODE_LEN - 1], check);
 		goto out;
 	}
 	ret = YX_OK;

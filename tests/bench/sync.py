@@ -29,6 +29,9 @@ def sync_run(n, records):
         fed.link(a, b)
         a.start()
         a.put("enterprise", records, chunk=25000)
+        # Each measurement starts with no dirty pages queued for the disk: the sync here,
+        # the raw appends below.
+        os.sync()
         t0 = time.monotonic()
         b.start(wait=False)
         # Watched from one in-process reader: polling with yrdxctl would spawn a process
@@ -43,6 +46,7 @@ def sync_run(n, records):
         record_bytes = peer["bytes_in"] / n
         txn_records = n / max(c["commits"], 1)
         raw_dir = os.path.join(fed.root, "raw-lmdb")
+        os.sync()
         zmq = figure(subprocess.run([BENCH, "raw-zmq", str(n), str(int(record_bytes)), "1024"],
                                     capture_output=True, text=True, check=True).stdout, "raw_zmq_curve")
         lmdb = figure(subprocess.run([BENCH, "raw-lmdb", raw_dir, str(n), str(int(record_bytes) + 66),

@@ -230,6 +230,25 @@ static void test_credit_code_invalid(void **state)
 	assert_int_equal(yx_credit_code_check(NULL, "x", NULL), YX_EINVAL);
 }
 
+/* Every byte at position 10 (registration number): the 31 characters of GB 32100 are
+ * accepted once the check character is recomputed, every other byte is refused. */
+static void test_credit_code_alphabet(void **state)
+{
+	static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	(void)state;
+	for (int b = 1; b < 256; b++) {
+		char code[19] = "91350100M000100Y43";
+		yx_diag_t d = {{0}};
+		code[9] = (char)b;
+		code[17] = yx_credit_code_check_char(code);
+		int ret = yx_credit_code_check(code, NULL, &d);
+		if (strchr(alphabet, b))
+			assert_int_equal(ret, YX_OK);
+		else if (ret != YX_EINVAL)
+			fail_msg("byte 0x%02X accepted in a credit code", b);
+	}
+}
+
 /* The exact wording, field and quoted value first. */
 static void test_credit_code_messages(void **state)
 {
@@ -790,6 +809,7 @@ int main(void)
 	        cmocka_unit_test(test_credit_code_hand_computed),
 	        cmocka_unit_test(test_credit_code_fixtures),
 	        cmocka_unit_test(test_credit_code_invalid),
+	        cmocka_unit_test(test_credit_code_alphabet),
 	        cmocka_unit_test(test_credit_code_messages),
 	        cmocka_unit_test(test_city_table),
 	        cmocka_unit_test(test_valid_fixtures),
