@@ -66,7 +66,7 @@ void yx_record_free(yx_kind_t kind, void **record)
 /* Length of the name prefix all of an enum's value names share ("INDUSTRY_"): the zero
  * value's name without "UNSPECIFIED". 0 for an enum not written in that style, whose
  * values are then shown by their full names. */
-static size_t enum_prefix_len(const ProtobufCEnumDescriptor *d)
+static size_t enum_prefix_compute(const ProtobufCEnumDescriptor *d)
 {
 	static const char unspecified[] = "UNSPECIFIED";
 	const size_t ulen = sizeof(unspecified) - 1;
@@ -83,6 +83,28 @@ static size_t enum_prefix_len(const ProtobufCEnumDescriptor *d)
 		if (strncmp(d->values[i].name, zero->name, n) != 0 || d->values[i].name[n] == '\0')
 			return 0;
 	return n;
+}
+
+/* enum_prefix_compute, remembered per descriptor: an export writes a few enum values per
+ * record, and the schema has a dozen enums. */
+static size_t enum_prefix_len(const ProtobufCEnumDescriptor *d)
+{
+	static _Thread_local struct {
+		const ProtobufCEnumDescriptor *d;
+		size_t prefix;
+	} known[32];
+	static _Thread_local size_t n_known;
+
+	for (size_t i = 0; i < n_known; i++)
+		if (known[i].d == d)
+			return known[i].prefix;
+	size_t prefix = enum_prefix_compute(d);
+	if (n_known < sizeof(known) / sizeof(known[0])) {
+		known[n_known].d = d;
+		known[n_known].prefix = prefix;
+		n_known++;
+	}
+	return prefix;
 }
 
 static char ascii_lower(char c)

@@ -578,9 +578,9 @@ static int index_record(index_op_t op, const Yrdx__Change *c)
 	return op.ret;
 }
 
-/* The decoded change at (oid, seq); caller frees. */
-static int log_read_change(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
-                           Yrdx__Change **out)
+/* The decoded change at (oid, seq): in arena if not NULL, else the caller frees it. */
+static int log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid,
+                           uint64_t seq, Yrdx__Change **out)
 {
 	uint8_t key[12];
 	MDB_val v;
@@ -591,7 +591,8 @@ static int log_read_change(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t s
 	const uint8_t *p = v.mv_data;
 	if (v.mv_size < LOG_HDR || (p[0] & LOG_FLAG_STUB))
 		return YX_ECORRUPT; /* state never points at a stub */
-	ret = yx_change_decode(p + LOG_HDR, v.mv_size - LOG_HDR, out);
+	ret = arena ? yx_change_decode_in(arena, p + LOG_HDR, v.mv_size - LOG_HDR, out)
+	            : yx_change_decode(p + LOG_HDR, v.mv_size - LOG_HDR, out);
 	return ret == YX_OK ? YX_OK : YX_ECORRUPT;
 }
 
@@ -650,7 +651,7 @@ static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, cons
 		Yrdx__Change *old = NULL;
 		if (v.mv_size != 8)
 			return YX_ECORRUPT;
-		ret = log_read_change(s, txn, op->oid, be64_get(v.mv_data), &old);
+		ret = log_read_change(s, txn, NULL, op->oid, be64_get(v.mv_data), &old);
 		if (ret == YX_OK)
 			ret = index_record(
 			        (index_op_t){s, txn, key, op->key_len, INDEX_DEL, NULL, 0, YX_OK},
@@ -885,7 +886,7 @@ int yx_batch_put_if_changed(yx_batch_t *b, const Yrdx__Change *c, bool *written,
 		if (db_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v) == YX_OK &&
 		    v.mv_size == 8) {
 			Yrdx__Change *cur = NULL;
-			bool same = log_read_change(b->store, b->txn, b->origin_id,
+			bool same = log_read_change(b->store, b->txn, NULL, b->origin_id,
 			                            be64_get(v.mv_data), &cur) == YX_OK &&
 			            same_record(yx_change_body(cur), yx_change_body(c));
 			yx_change_free(&cur);
@@ -1244,15 +1245,16 @@ int yx_store_get(yx_store_t *s, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTE
 		ret = YX_ECORRUPT;
 		goto out;
 	}
-	ret = log_read_change(s, txn, oid, be64_get(v.mv_data), out);
+	ret = log_read_change(s, txn, NULL, oid, be64_get(v.mv_data), out);
 out:
 	mdb_txn_abort(txn);
 	return ret;
 }
 
-/* Calls fn for the current record named by state key skey (read in txn). */
-static int visit_state_key(yx_store_t *s, MDB_txn *txn, const uint8_t *skey, size_t sklen,
-                           uint64_t seq, yx_record_fn fn, void *arg)
+/* Calls fn for the current record named by state key skey (read in txn), decoded in
+ * arena, which is reset once fn returns: a scan's records cost no malloc each. */
+static int visit_state_key(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, const uint8_t *skey,
+                           size_t sklen, uint64_t seq, yx_record_fn fn, void *arg)
 {
 	Yrdx__Change *c = NULL;
 	if (sklen < 5)
@@ -1262,10 +1264,10 @@ static int visit_state_key(yx_store_t *s, MDB_txn *txn, const uint8_t *skey, siz
 		return YX_ECORRUPT;
 	if (oid >= s->n_origins)
 		return YX_ECORRUPT;
-	int ret = log_read_change(s, txn, oid, seq, &c);
+	int ret = log_read_change(s, txn, arena, oid, seq, &c);
 	if (ret == YX_OK)
 		ret = fn(arg, s->origins[oid], seq, c);
-	yx_change_free(&c);
+	yx_arena_reset(arena);
 	return ret;
 }
 
@@ -1279,6 +1281,7 @@ int yx_store_find(yx_store_t *s, yx_index_t index, const void *term, size_t term
 	MDB_cursor *cur = NULL;
 	MDB_val k, v, sv;
 	bool text = index != YX_INDEX_INDUSTRY;
+	yx_arena_t arena;
 	int ret, rc;
 
 	assert(index < YX_INDEX_COUNT);
@@ -1290,6 +1293,7 @@ int yx_store_find(yx_store_t *s, yx_index_t index, const void *term, size_t term
 		prefix[plen++] = 0;
 	if ((ret = txn_begin(s, false, &txn)))
 		return ret;
+	yx_arena_init(&arena);
 	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[dbs[index]], &cur), "cursor")))
 		goto out;
 	k.mv_size = plen;
@@ -1306,7 +1310,8 @@ int yx_store_find(yx_store_t *s, yx_index_t index, const void *term, size_t term
 			ret = YX_ECORRUPT;
 			goto out;
 		}
-		if ((ret = visit_state_key(s, txn, skey, sklen, be64_get(sv.mv_data), fn, arg)))
+		if ((ret = visit_state_key(s, txn, &arena, skey, sklen, be64_get(sv.mv_data), fn,
+		                           arg)))
 			goto out;
 	}
 	if (rc != MDB_NOTFOUND && rc != 0)
@@ -1315,6 +1320,7 @@ out:
 	if (cur)
 		mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
+	yx_arena_free(&arena);
 	return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
 }
 
@@ -1324,9 +1330,11 @@ int yx_store_scan(yx_store_t *s, yx_kind_t kind, yx_record_fn fn, void *arg)
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	uint8_t first = (uint8_t)kind;
+	yx_arena_t arena;
 	int ret, rc;
 	if ((ret = txn_begin(s, false, &txn)))
 		return ret;
+	yx_arena_init(&arena);
 	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_STATE], &cur), "cursor")))
 		goto out;
 	k.mv_size = kind == YX_KIND_NONE ? 0 : 1;
@@ -1339,8 +1347,8 @@ int yx_store_scan(yx_store_t *s, yx_kind_t kind, yx_record_fn fn, void *arg)
 			ret = YX_ECORRUPT;
 			goto out;
 		}
-		if ((ret = visit_state_key(s, txn, k.mv_data, k.mv_size, be64_get(v.mv_data), fn,
-		                           arg)))
+		if ((ret = visit_state_key(s, txn, &arena, k.mv_data, k.mv_size,
+		                           be64_get(v.mv_data), fn, arg)))
 			goto out;
 	}
 	if (rc != MDB_NOTFOUND && rc != 0)
@@ -1349,6 +1357,7 @@ out:
 	if (cur)
 		mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
+	yx_arena_free(&arena);
 	return ret;
 }
 
@@ -1477,7 +1486,7 @@ int yx_store_arrivals(yx_store_t *s, uint64_t after, yx_arrival_fn fn, void *arg
 		uint64_t seq = be64_get((const uint8_t *)v.mv_data + 4);
 		if (oid >= s->n_origins && (ret = load_origins(s, txn)))
 			goto out;
-		if (oid >= s->n_origins || (ret = log_read_change(s, txn, oid, seq, &c))) {
+		if (oid >= s->n_origins || (ret = log_read_change(s, txn, NULL, oid, seq, &c))) {
 			ret = ret ? ret : YX_ECORRUPT;
 			goto out;
 		}
