@@ -28,7 +28,9 @@
 #include "error.h"
 #include "keys.h"
 
-#define YX_SCHEMA_VERSION 1
+/* The store's layout version; a store of another version is refused, never guessed at.
+ * 2: relay events are no longer entered in the incubator and park indexes. */
+#define YX_SCHEMA_VERSION 2
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. */
 #define YX_HEAD_INTERVAL 1024
@@ -132,8 +134,8 @@ int yx_store_get(yx_store_t *store, yx_kind_t kind, const uint8_t origin[YX_KEY_
 
 typedef enum {
 	YX_INDEX_CREDIT_CODE, /* relay events, joint participations by enterprise */
-	YX_INDEX_INCUBATOR,   /* enterprises, evaluations, relay events, joints by incubator */
-	YX_INDEX_PARK,        /* enterprises, relay events by park id */
+	YX_INDEX_INCUBATOR,   /* enterprises, evaluations, joints by incubator */
+	YX_INDEX_PARK,        /* enterprises by park id */
 	YX_INDEX_INDUSTRY,    /* incubators and parks by industry (term: 1 byte) */
 	YX_INDEX_COUNT
 } yx_index_t;

@@ -16,6 +16,16 @@ def run_yrdxd(*args):
     return subprocess.run([YRDXD] + list(args), capture_output=True, text=True, timeout=30)
 
 
+def schema_version():
+    """YX_SCHEMA_VERSION, as this build has it."""
+    header = os.path.join(os.path.dirname(__file__), "../../node/lib/store.h")
+    with open(header, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#define YX_SCHEMA_VERSION "):
+                return int(line.split()[2])
+    raise AssertionError("YX_SCHEMA_VERSION not found in store.h")
+
+
 class DaemonTest(unittest.TestCase):
     def test_check_and_refusals(self):
         with Federation("daemon") as fed:
@@ -42,11 +52,12 @@ class DaemonTest(unittest.TestCase):
             self.assertIn("readable by its owner only", r.stderr)
             os.chmod(key, 0o600)
 
-            # A store written by a newer yrdx: schema version 2.
+            # A store written by a newer yrdx: this build's schema version plus one.
             data = os.path.join(a.dir, "data")
             dump = subprocess.run(["mdb_dump", "-p", "-s", "meta", data], capture_output=True,
                                   text=True, check=True).stdout
-            newer = dump.replace("\\00\\00\\00\\01", "\\00\\00\\00\\02")
+            version = schema_version()
+            newer = dump.replace("\\00\\00\\00\\%02x" % version, "\\00\\00\\00\\%02x" % (version + 1))
             self.assertNotEqual(dump, newer)
             subprocess.run(["mdb_load", "-s", "meta", data], input=newer, text=True, check=True)
             r = run_yrdxd("-c", a.config)
