@@ -105,52 +105,31 @@ typedef struct {
 	int err;
 } pump_t;
 
-static int copy_bytes(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t *hash,
-                      const uint8_t *digest, const uint8_t *bytes, size_t len)
-{
-	zchunk_t **out = arg;
-	(void)seq;
-	(void)kind;
-	(void)hash;
-	(void)digest;
-	if (bytes)
-		*out = zchunk_new(bytes, len);
-	return 1;
-}
-
-static int deliver(void *arg, uint64_t n, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-                   const Yrdx__Change *c)
+static int deliver(void *arg, const yx_arrival_t *a)
 {
 	pump_t *p = arg;
-	const char *why = visible(p->d, p->park, c);
+	const char *why = visible(p->d, p->park, a->change);
 	if (why) {
-		zchunk_t *bytes = NULL;
 		char key[YX_PUBKEY_TEXT_LEN + 1], id[80];
-		yx_store_log_iterate(p->d->store, origin, seq, copy_bytes, &bytes);
-		if (!bytes) {
-			p->err = YX_ECORRUPT;
-			return 1;
-		}
-		yx_pubkey_format(origin, key);
-		snprintf(id, sizeof(id), "%s/%llu", key, (unsigned long long)seq);
+		yx_pubkey_format(a->origin, key);
+		snprintf(id, sizeof(id), "%s/%llu", key, (unsigned long long)a->seq);
 		Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
 		Yrdx__FeedEvent e = YRDX__FEED_EVENT__INIT;
-		e.cursor = n;
+		e.cursor = a->n;
 		e.event_id = id;
-		e.change.data = zchunk_data(bytes);
-		e.change.len = zchunk_size(bytes);
+		e.change.data = (uint8_t *)a->bytes; /* the exact bytes its author signed */
+		e.change.len = a->len;
 		e.why = (char *)why;
 		m.msg_case = YRDX__FEED_MESSAGE__MSG_EVENT;
 		m.event = &e;
 		int ret = send_feed(p->d, p->s->routing_id, &m);
-		zchunk_destroy(&bytes);
 		if (ret) {
 			p->err = ret;
 			return 1; /* gone or full: the cursor stays before this event */
 		}
 		p->s->credit--;
 	}
-	p->s->cursor = n;
+	p->s->cursor = a->n;
 	return p->s->credit == 0 ? 1 : 0;
 }
 
@@ -282,14 +261,10 @@ typedef struct {
 	uint64_t count;
 } behind_t;
 
-static int count_visible(void *arg, uint64_t n, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-                         const Yrdx__Change *c)
+static int count_visible(void *arg, const yx_arrival_t *a)
 {
 	behind_t *b = arg;
-	(void)n;
-	(void)origin;
-	(void)seq;
-	if (visible(b->d, b->park, c))
+	if (visible(b->d, b->park, a->change))
 		b->count++;
 	return 0;
 }

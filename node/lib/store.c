@@ -580,9 +580,9 @@ static int index_record(index_op_t op, const Yrdx__Change *c)
 	return op.ret;
 }
 
-/* The decoded change at (oid, seq): in arena if not NULL, else the caller frees it. */
-static int log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid,
-                           uint64_t seq, Yrdx__Change **out)
+/* The stored bytes of the full change at (oid, seq), valid while txn is. */
+static int log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                          const uint8_t **bytes, size_t *len)
 {
 	uint8_t key[12];
 	MDB_val v;
@@ -593,8 +593,22 @@ static int log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint3
 	const uint8_t *p = v.mv_data;
 	if (v.mv_size < LOG_HDR || (p[0] & LOG_FLAG_STUB))
 		return YX_ECORRUPT; /* state never points at a stub */
-	ret = arena ? yx_change_decode_in(arena, p + LOG_HDR, v.mv_size - LOG_HDR, out)
-	            : yx_change_decode(p + LOG_HDR, v.mv_size - LOG_HDR, out);
+	*bytes = p + LOG_HDR;
+	*len = v.mv_size - LOG_HDR;
+	return YX_OK;
+}
+
+/* The decoded change at (oid, seq): in arena if not NULL, else the caller frees it. */
+static int log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid,
+                           uint64_t seq, Yrdx__Change **out)
+{
+	const uint8_t *bytes;
+	size_t len;
+	int ret = log_read_bytes(s, txn, oid, seq, &bytes, &len);
+	if (ret)
+		return ret;
+	ret = arena ? yx_change_decode_in(arena, bytes, len, out)
+	            : yx_change_decode(bytes, len, out);
 	return ret == YX_OK ? YX_OK : YX_ECORRUPT;
 }
 
@@ -1469,9 +1483,11 @@ int yx_store_arrivals(yx_store_t *s, uint64_t after, yx_arrival_fn fn, void *arg
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	uint8_t key[8];
+	yx_arena_t arena;
 	int ret, rc;
 	if ((ret = txn_begin(s, false, &txn)))
 		return ret;
+	yx_arena_init(&arena);
 	if ((ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_ARRIVAL], &cur), "cursor")))
 		goto out;
 	be64_put(key, after + 1);
@@ -1479,21 +1495,30 @@ int yx_store_arrivals(yx_store_t *s, uint64_t after, yx_arrival_fn fn, void *arg
 	k.mv_data = key;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		yx_arrival_t a = {0};
 		Yrdx__Change *c = NULL;
 		if (k.mv_size != 8 || v.mv_size != 12) {
 			ret = YX_ECORRUPT;
 			goto out;
 		}
 		uint32_t oid = be32_get(v.mv_data);
-		uint64_t seq = be64_get((const uint8_t *)v.mv_data + 4);
+		a.n = be64_get(k.mv_data);
+		a.seq = be64_get((const uint8_t *)v.mv_data + 4);
 		if (oid >= s->n_origins && (ret = load_origins(s, txn)))
 			goto out;
-		if (oid >= s->n_origins || (ret = log_read_change(s, txn, NULL, oid, seq, &c))) {
+		if (oid >= s->n_origins ||
+		    (ret = log_read_bytes(s, txn, oid, a.seq, &a.bytes, &a.len))) {
 			ret = ret ? ret : YX_ECORRUPT;
 			goto out;
 		}
-		ret = fn(arg, be64_get(k.mv_data), s->origins[oid], seq, c);
-		yx_change_free(&c);
+		if (yx_change_decode_in(&arena, a.bytes, a.len, &c) != YX_OK) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		a.origin = s->origins[oid];
+		a.change = c;
+		ret = fn(arg, &a);
+		yx_arena_reset(&arena);
 		if (ret)
 			goto out;
 	}
@@ -1501,6 +1526,7 @@ int yx_store_arrivals(yx_store_t *s, uint64_t after, yx_arrival_fn fn, void *arg
 		ret = lmdb_error(rc, "arrivals");
 out:
 	cursor_done(txn, cur);
+	yx_arena_free(&arena);
 	return ret;
 }
 

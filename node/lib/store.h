@@ -152,10 +152,19 @@ int yx_store_find(yx_store_t *store, yx_index_t index, const void *term, size_t 
 /* Every current record of kind (all kinds if YX_KIND_NONE), in key order. */
 int yx_store_scan(yx_store_t *store, yx_kind_t kind, yx_record_fn fn, void *arg);
 
-/* Called with each arrival after a cursor: its local arrival number n, and the current
- * decoded change (valid only during the call). Return non-zero to stop. */
-typedef int (*yx_arrival_fn)(void *arg, uint64_t n, const uint8_t origin[YX_KEY_BYTES],
-                             uint64_t seq, const Yrdx__Change *change);
+/* One arrival: its local arrival number n, its origin and seq, and the change both decoded
+ * and as stored (the exact signed bytes); all valid only during the callback. */
+typedef struct {
+	uint64_t n;
+	const uint8_t *origin; /* YX_KEY_BYTES */
+	uint64_t seq;
+	const Yrdx__Change *change;
+	const uint8_t *bytes;
+	size_t len;
+} yx_arrival_t;
+
+/* Called with each arrival after a cursor. Return non-zero to stop. */
+typedef int (*yx_arrival_fn)(void *arg, const yx_arrival_t *arrival);
 
 /* Relay events and joint participations in the order they arrived at this node, from
  * arrival number after + 1 on: the feed's cursor. */
