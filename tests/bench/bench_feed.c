@@ -96,12 +96,19 @@ static int bench_yrdx(char **a, long n)
 	fm.subscribe = &sub;
 	yx_wire_send(feed, NULL, &fm.base, NULL);
 
-	/* Pipelined requests: up to WINDOW outstanding at the origin's control socket. */
+	/* Pipelined requests: up to WINDOW outstanding at the origin's control socket. Like
+	 * the JetStream consumer below, the park's side reads only the envelope: a reply names
+	 * the case "<node>-<seq>", an event its id "<origin>/<seq>", and the seq pairs them. */
 	enum { WINDOW = 256 };
 	long next = 0, replies = 0, delivered = 0;
+	uint64_t *reply_seq = calloc((size_t)n, sizeof(uint64_t));
+	uint64_t *event_seq = calloc((size_t)n, sizeof(uint64_t));
+	double *event_at = calloc((size_t)n, sizeof(double));
+	if (!reply_seq || !event_seq || !event_at)
+		return 2;
 	double t0 = now_ms(), t_end = t0;
 	zpoller_t *poller = zpoller_new(ctl, feed, NULL);
-	while (delivered < n) {
+	while (delivered < n || replies < n) {
 		while (next < n && next - replies < WINDOW) {
 			Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
 			Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
@@ -126,40 +133,61 @@ static int bench_yrdx(char **a, long n)
 		if (ready == ctl) {
 			while (yx_wire_recv(ctl, NULL, &frame) == YX_OK) {
 				Yrdx__ControlReply *r = yx_wire_control_reply(frame);
-				if (!r || r->error) {
+				const char *dash = r && !r->error ? strrchr(r->case_id, '-') : NULL;
+				if (!dash || replies >= n) {
 					fprintf(stderr, "bench_feed: propose failed: %s\n",
 					        r ? r->message : "?");
 					return 1;
 				}
+				/* Answers come in request order, with rising seqs. */
+				reply_seq[replies] = strtoull(dash + 1, NULL, 10);
+				if (replies && reply_seq[replies] <= reply_seq[replies - 1]) {
+					fprintf(stderr, "bench_feed: case seqs out of order\n");
+					return 1;
+				}
+				replies++;
 				yrdx__control_reply__free_unpacked(r, NULL);
 				zframe_destroy(&frame);
-				replies++;
 			}
 		} else {
 			while (yx_wire_recv(feed, NULL, &frame) == YX_OK) {
 				Yrdx__FeedMessage *m = yrdx__feed_message__unpack(
 				        NULL, zframe_size(frame), zframe_data(frame));
-				Yrdx__Change *c = NULL;
-				if (m && m->msg_case == YRDX__FEED_MESSAGE__MSG_EVENT &&
-				    yx_change_decode(m->event->change.data, m->event->change.len,
-				                     &c) == YX_OK &&
-				    c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT) {
-					/* the enterprise number is the line in CODES */
-					for (long i = delivered; i < n; i++)
-						if (strcmp(codes[i], c->relay_event->credit_code) ==
-						    0) {
-							lat[delivered++] = now_ms() - sent[i];
-							break;
-						}
-					t_end = now_ms();
+				const char *slash =
+				        m && m->msg_case == YRDX__FEED_MESSAGE__MSG_EVENT
+				                ? strrchr(m->event->event_id, '/')
+				                : NULL;
+				if (slash && delivered < n) {
+					event_seq[delivered] = strtoull(slash + 1, NULL, 10);
+					event_at[delivered++] = t_end = now_ms();
 				}
-				yx_change_free(&c);
 				if (m)
 					yrdx__feed_message__free_unpacked(m, NULL);
 				zframe_destroy(&frame);
 			}
 		}
 	}
+	/* Each event's latency: from the request whose answer carried its seq. Seqs rise
+	 * with the requests, so a binary search finds it. */
+	for (long i = 0; i < n; i++) {
+		long lo = 0, hi = replies - 1;
+		while (lo < hi) {
+			long mid = (lo + hi) / 2;
+			if (reply_seq[mid] < event_seq[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (replies == 0 || reply_seq[lo] != event_seq[i]) {
+			fprintf(stderr, "bench_feed: event seq %llu was never requested\n",
+			        (unsigned long long)event_seq[i]);
+			return 1;
+		}
+		lat[i] = event_at[i] - sent[lo];
+	}
+	free(reply_seq);
+	free(event_seq);
+	free(event_at);
 	report("yrdx_feed", "events", n, t0, t_end, lat);
 	zpoller_destroy(&poller);
 	zsock_destroy(&feed);
