@@ -35,21 +35,24 @@ int yx_wire_recv(zsock_t *sock, zframe_t **routing_id, zframe_t **frame)
 	*frame = NULL;
 	if (routing_id)
 		*routing_id = NULL;
-	if (!(zsock_events(sock) & ZMQ_POLLIN))
-		return -EAGAIN;
+	/* The first part without waiting (the parts of a message arrive together). Asking
+	 * the socket for ZMQ_EVENTS first would cost a poll(2) of its mailbox per message. */
+	zframe_t *first = zframe_recv_nowait(sock);
+	if (!first)
+		return -zmq_errno();
 	if (routing_id) {
-		*routing_id = zframe_recv(sock);
-		if (!*routing_id)
-			return -errno;
+		*routing_id = first;
 		if (!zframe_more(*routing_id)) {
 			ret = YX_EDECODE;
 			goto out;
 		}
-	}
-	*frame = zframe_recv(sock);
-	if (!*frame) {
-		ret = -errno;
-		goto out;
+		*frame = zframe_recv(sock);
+		if (!*frame) {
+			ret = -zmq_errno();
+			goto out;
+		}
+	} else {
+		*frame = first;
 	}
 	if (zframe_more(*frame)) {
 		/* More parts than the protocol has: drain them and refuse the message. */
