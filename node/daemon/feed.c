@@ -98,48 +98,81 @@ static const char *visible(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Cha
 	return why;
 }
 
+#define BATCH_MAX 256 /* events per FeedBatch */
+
+/* One batch being gathered from the arrivals after a subscriber's cursor. */
 typedef struct {
 	yxd_t *d;
-	feed_sub_t *s;
 	const yx_park_conf_t *park;
+	uint32_t credit;   /* what the subscriber still takes */
+	uint64_t cursor;   /* arrivals considered so far */
+	yx_arena_t *arena; /* the events' copies: the scan's read snapshot ends before the send */
+	Yrdx__FeedEvent *events[BATCH_MAX];
+	size_t n;
 	int err;
-} pump_t;
+} gather_t;
 
-static int deliver(void *arg, const yx_arrival_t *a)
+static int gather(void *arg, const yx_arrival_t *a)
 {
-	pump_t *p = arg;
-	const char *why = visible(p->d, p->park, a->change);
+	gather_t *g = arg;
+	const char *why = visible(g->d, g->park, a->change);
 	if (why) {
 		char key[YX_PUBKEY_TEXT_LEN + 1], id[80];
 		yx_pubkey_format(a->origin, key);
-		snprintf(id, sizeof(id), "%s/%llu", key, (unsigned long long)a->seq);
-		Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
-		Yrdx__FeedEvent e = YRDX__FEED_EVENT__INIT;
-		e.cursor = a->n;
-		e.event_id = id;
-		e.change.data = (uint8_t *)a->bytes; /* the exact bytes its author signed */
-		e.change.len = a->len;
-		e.why = (char *)why;
-		m.msg_case = YRDX__FEED_MESSAGE__MSG_EVENT;
-		m.event = &e;
-		int ret = send_feed(p->d, p->s->routing_id, &m);
-		if (ret) {
-			p->err = ret;
-			return 1; /* gone or full: the cursor stays before this event */
+		int idlen = snprintf(id, sizeof(id), "%s/%llu", key, (unsigned long long)a->seq);
+		Yrdx__FeedEvent *e = yx_arena_alloc(g->arena, sizeof(*e));
+		char *id_copy = yx_arena_alloc(g->arena, (size_t)idlen + 1);
+		uint8_t *bytes = yx_arena_alloc(g->arena, a->len ? a->len : 1);
+		if (!e || !id_copy || !bytes) {
+			g->err = -ENOMEM;
+			return 1;
 		}
-		p->s->credit--;
+		yrdx__feed_event__init(e);
+		memcpy(id_copy, id, (size_t)idlen + 1);
+		memcpy(bytes, a->bytes, a->len); /* the exact bytes its author signed */
+		e->cursor = a->n;
+		e->event_id = id_copy;
+		e->change.data = bytes;
+		e->change.len = a->len;
+		e->why = (char *)why;
+		g->events[g->n++] = e;
+		g->credit--;
 	}
-	p->s->cursor = a->n;
-	return p->s->credit == 0 ? 1 : 0;
+	g->cursor = a->n;
+	return g->credit == 0 || g->n == BATCH_MAX ? 1 : 0;
 }
 
+/* Sends s what is waiting for it, in batches, while its credit lasts. The cursor moves
+ * past a batch only once the batch is queued, and past events it may not see as well. */
 static void pump(yxd_t *d, feed_sub_t *s)
 {
 	const yx_park_conf_t *park = yx_config_park_by_name(d->cfg, s->park);
-	if (!park || s->credit == 0)
+	yx_arena_t arena;
+	if (!park)
 		return;
-	pump_t p = {d, s, park, 0};
-	yx_store_arrivals(d->store, s->cursor, deliver, &p);
+	yx_arena_init(&arena);
+	while (s->credit > 0) {
+		gather_t g = {d, park, s->credit, s->cursor, &arena, {0}, 0, 0};
+		int ret = yx_store_arrivals(d->store, s->cursor, gather, &g);
+		if ((ret != YX_OK && ret != 1) || g.err)
+			break; /* 1: gather stopped the scan (batch full or credit spent) */
+		if (g.n) {
+			Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
+			Yrdx__FeedBatch b = YRDX__FEED_BATCH__INIT;
+			b.events = g.events;
+			b.n_events = g.n;
+			m.msg_case = YRDX__FEED_MESSAGE__MSG_BATCH;
+			m.batch = &b;
+			if (send_feed(d, s->routing_id, &m) != YX_OK)
+				break; /* gone or full: the cursor stays before this batch */
+			s->credit -= (uint32_t)g.n;
+		}
+		s->cursor = g.cursor;
+		yx_arena_reset(&arena);
+		if (g.n < BATCH_MAX && g.credit > 0)
+			break; /* the scan reached the last arrival */
+	}
+	yx_arena_free(&arena);
 }
 
 void yxd_feed_pump(yxd_t *d)

@@ -153,13 +153,17 @@ static int bench_yrdx(char **a, long n)
 			while (yx_wire_recv(feed, NULL, &frame) == YX_OK) {
 				Yrdx__FeedMessage *m = yrdx__feed_message__unpack(
 				        NULL, zframe_size(frame), zframe_data(frame));
-				const char *slash =
-				        m && m->msg_case == YRDX__FEED_MESSAGE__MSG_EVENT
-				                ? strrchr(m->event->event_id, '/')
-				                : NULL;
-				if (slash && delivered < n) {
+				size_t k = m && m->msg_case == YRDX__FEED_MESSAGE__MSG_BATCH
+				                   ? m->batch->n_events
+				                   : 0;
+				double at = now_ms();
+				for (size_t i = 0; i < k && delivered < n; i++) {
+					const char *slash =
+					        strrchr(m->batch->events[i]->event_id, '/');
+					if (!slash)
+						continue;
 					event_seq[delivered] = strtoull(slash + 1, NULL, 10);
-					event_at[delivered++] = t_end = now_ms();
+					event_at[delivered++] = t_end = at;
 				}
 				if (m)
 					yrdx__feed_message__free_unpacked(m, NULL);

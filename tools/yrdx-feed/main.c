@@ -217,45 +217,49 @@ static int cmd_run(const opts_t *o)
 		Yrdx__FeedMessage *m =
 		        yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
 		zframe_destroy(&frame);
-		if (!m || m->msg_case != YRDX__FEED_MESSAGE__MSG_EVENT) {
+		if (!m || m->msg_case != YRDX__FEED_MESSAGE__MSG_BATCH) {
 			if (m)
 				yrdx__feed_message__free_unpacked(m, NULL);
 			continue;
 		}
-		if (m->event->cursor <= cursor) { /* already handed on before a resubscribe */
-			yrdx__feed_message__free_unpacked(m, NULL);
-			continue;
-		}
-		char *text = event_text(m->event);
-		if (text) {
-			/* Hand it on; only then does the cursor move. */
-			if (o->exec) {
+		/* Hand each event on; the cursor moves past what was handed on, is saved once
+		 * per batch, and the batch's credit goes back. */
+		uint64_t before = cursor;
+		bool stop = false;
+		for (size_t i = 0; i < m->batch->n_events && !stop; i++) {
+			const Yrdx__FeedEvent *e = m->batch->events[i];
+			if (e->cursor <= cursor)
+				continue; /* already handed on before a resubscribe */
+			char *text = event_text(e);
+			if (text && o->exec) {
 				int rc;
 				while ((rc = run_exec(o->exec, text)) != 0 && !zsys_interrupted) {
 					fprintf(stderr,
 					        "yrdx-feed: %s exited %d for %s; retrying\n",
-					        o->exec, rc, m->event->event_id);
+					        o->exec, rc, e->event_id);
 					zclock_sleep(RETRY_MS);
 				}
-				if (rc != 0) {
-					free(text);
-					yrdx__feed_message__free_unpacked(m, NULL);
-					break;
-				}
-			} else {
+				stop = rc != 0;
+			} else if (text) {
 				printf("%s\n", text);
-				fflush(stdout);
 			}
 			free(text);
+			if (!stop)
+				cursor = e->cursor;
 		}
-		cursor = m->event->cursor;
-		int ret = state_write(state, cursor);
+		fflush(stdout);
+		uint32_t credit = (uint32_t)m->batch->n_events;
 		yrdx__feed_message__free_unpacked(m, NULL);
-		if (ret)
-			return fail(EXIT_FAIL, "%s: %s", state, strerror(-ret));
+		if (cursor != before) {
+			int ret = state_write(state, cursor);
+			if (ret)
+				return fail(EXIT_FAIL, "%s: %s", state, strerror(-ret));
+		}
+		if (stop)
+			break;
 		Yrdx__FeedMessage ack = YRDX__FEED_MESSAGE__INIT;
 		Yrdx__FeedAck a = YRDX__FEED_ACK__INIT;
-		a.credit = 1;
+		a.credit = credit;
 		ack.msg_case = YRDX__FEED_MESSAGE__MSG_ACK;
 		ack.ack = &a;
 		send_msg(s, &ack);
