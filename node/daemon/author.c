@@ -32,7 +32,8 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 		return yx_diag_set(diag, YX_EINVAL, "propose: no destination node");
 	if (memcmp(q->destination.data, self, YX_KEY_BYTES) == 0)
 		return yx_diag_set(diag, YX_EINVAL, "propose: the destination is this node itself");
-	if (yx_store_get(d->store, YX_KIND_ENTERPRISE, self, q->credit_code, &ent) != YX_OK)
+	if (yx_store_get_in(d->store, &d->scratch, YX_KIND_ENTERPRISE, self, q->credit_code,
+	                    &ent) != YX_OK)
 		return yx_diag_set(diag, YX_EINVAL,
 		                   "propose: enterprise %s is not in %s's registry", q->credit_code,
 		                   d->cfg->name);
@@ -44,7 +45,6 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 	snprintf(incubator, incubator_cap, "%s",
 	         ent->enterprise->n_incubator_ids ? ent->enterprise->incubator_ids[0] : "");
 	ev->source_incubator_id = incubator;
-	yx_change_free(&ent);
 	if (q->dossier.len) {
 		if (yx_pubkey_to_curve(q->destination.data, curve) != YX_OK)
 			return yx_diag_set(diag, YX_EINVAL,

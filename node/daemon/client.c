@@ -473,7 +473,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			c->connected = true;
 			c->backoff_ms = 0;
 		}
-		Yrdx__PeerMessage *m = yx_wire_peer_message(frame, &d->rx_arena);
+		Yrdx__PeerMessage *m = yx_wire_peer_message(frame, &d->scratch);
 		if (!m) {
 			d->counters[C_REJECTED_INVALID]++;
 		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_TIPS) {
@@ -485,7 +485,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		} else {
 			d->counters[C_REJECTED_INVALID]++;
 		}
-		yx_arena_reset(&d->rx_arena);
+		yx_arena_reset(&d->scratch);
 		zframe_destroy(&frame);
 	}
 }

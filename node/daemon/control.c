@@ -327,6 +327,7 @@ void yxd_control_handle(yxd_t *d)
 			yrdx__control_request__free_unpacked(req, NULL);
 		zframe_destroy(&rid);
 		zframe_destroy(&frame);
+		yx_arena_reset(&d->scratch); /* what the step read */
 	}
 	group_flush(d);
 }

@@ -272,6 +272,7 @@ void yxd_feed_handle(yxd_t *d)
 			yrdx__feed_message__free_unpacked(m, NULL);
 		zframe_destroy(&rid);
 		zframe_destroy(&frame);
+		yx_arena_reset(&d->scratch); /* what a park's step read */
 	}
 }
 

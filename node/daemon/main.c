@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	yx_log_set_level((yx_log_level_t)d.cfg->log_level);
-	yx_arena_init(&d.rx_arena);
+	yx_arena_init(&d.scratch);
 	if (yx_crypto_init() != YX_OK) {
 		yx_log_error("libsodium failed to initialise");
 		goto out;
@@ -283,7 +283,7 @@ out:
 	yxd_zap_stop(&d);
 	yx_remote_abort(&d.remote);
 	yx_store_close(&d.store);
-	yx_arena_free(&d.rx_arena);
+	yx_arena_free(&d.scratch);
 	yx_identity_free(&d.id);
 	sodium_memzero(d.curve_secret, sizeof(d.curve_secret));
 	yx_config_free(&d.cfg);

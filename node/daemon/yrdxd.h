@@ -62,7 +62,10 @@ struct yxd {
 	 * drains or grows large, then credit is returned (client.c). */
 	yx_remote_t *remote;
 	size_t remote_segments;
-	yx_arena_t rx_arena; /* the peer message being handled (client.c) */
+	/* What one input needs decoded while it is handled — a peer message (client.c), a
+	 * control request and the records its step reads (control.c, author.c) — reset once
+	 * that input is done. */
+	yx_arena_t scratch;
 	int64_t remote_opened_ms;
 
 	struct MHD_Daemon *metrics; /* HTTP metrics and status page (metrics.c) */

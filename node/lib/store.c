@@ -1240,8 +1240,8 @@ int yx_store_append_verified(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES],
 
 /* ---- reads --------------------------------------------------------------------------- */
 
-int yx_store_get(yx_store_t *s, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES], const char *id,
-                 Yrdx__Change **out)
+static int store_get(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
+                     const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out)
 {
 	MDB_txn *txn = NULL;
 	MDB_val v;
@@ -1261,10 +1261,22 @@ int yx_store_get(yx_store_t *s, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTE
 		ret = YX_ECORRUPT;
 		goto out;
 	}
-	ret = log_read_change(s, txn, NULL, oid, be64_get(v.mv_data), out);
+	ret = log_read_change(s, txn, arena, oid, be64_get(v.mv_data), out);
 out:
 	mdb_txn_abort(txn);
 	return ret;
+}
+
+int yx_store_get(yx_store_t *s, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES], const char *id,
+                 Yrdx__Change **out)
+{
+	return store_get(s, NULL, kind, origin, id, out);
+}
+
+int yx_store_get_in(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
+                    const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out)
+{
+	return store_get(s, arena, kind, origin, id, out);
 }
 
 /* Calls fn for the current record named by state key skey (read in txn), decoded in

@@ -132,6 +132,10 @@ int yx_store_append_verified(yx_store_t *store, const uint8_t origin[YX_KEY_BYTE
 int yx_store_get(yx_store_t *store, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES],
                  const char *id, Yrdx__Change **out);
 
+/* As yx_store_get, decoded into arena: released by its reset, never by yx_change_free. */
+int yx_store_get_in(yx_store_t *store, yx_arena_t *arena, yx_kind_t kind,
+                    const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out);
+
 typedef enum {
 	YX_INDEX_CREDIT_CODE, /* relay events, joint participations by enterprise */
 	YX_INDEX_INCUBATOR,   /* enterprises, evaluations, joints by incubator */
