@@ -15,6 +15,15 @@ from harness import BUILD, Federation, enterprise, same_digest, wait_until
 FEED = os.path.join(BUILD, "tools/yrdx-feed")
 
 
+def text(path):
+    """The file's contents, or "" while it does not exist."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
 def park(pid, name, industries):
     return {"id": pid, "name": name, "city": 320500, "type": "characteristic_park",
             "industries": industries, "capacity": 50}
@@ -149,7 +158,9 @@ class FeedTest(unittest.TestCase):
                 self.assertIn("PARK FEED", sz.ctl("status").stdout)
                 got = [e["event_id"] for e in sip.events()]
                 self.assertEqual(set(got), expected, "only the park's own events")
-                self.assertLessEqual(len(got) - len(set(got)), 2, "repeats beyond the one in flight")
+                # At most the batch in flight at the kill comes again: here the accept, or it and the
+                # proposal before it.
+                self.assertLessEqual(len(got) - len(set(got)), 2, "repeats beyond the batch in flight")
 
                 # The other park asked for everything from cursor 0 and saw nothing (its
                 # industries fit no case); the IC park saw the proposals only.
@@ -173,11 +184,13 @@ class FeedTest(unittest.TestCase):
                 # it gets through on its own once the key is trusted.
                 ex.start()
                 wait_until(lambda: os.path.exists(tried), 25, "the command to fail once")
-                self.assertFalse(os.path.exists(ex.state) and open(ex.state).read().strip() != "0")
+                self.assertIn(text(ex.state).strip(), ("", "0"))
                 open(ok, "w").close()
-                wait_until(lambda: os.path.exists(delivered) and
-                           len(open(delivered).read().splitlines()) >= 13, 20, "delivery after the retry")
-                self.assertGreater(int(open(ex.state).read()), 0)
+                wait_until(lambda: len(text(delivered).splitlines()) >= 13, 20,
+                           "delivery after the retry")
+                # The cursor is saved once the batch it came in is handed on.
+                wait_until(lambda: int(text(ex.state) or 0) > 0, 10,
+                           "the cursor to move past the delivered events")
             finally:
                 for f in feeds:
                     if f.proc:
