@@ -4,9 +4,10 @@
  *       Proposes N relay cases at the origin node (CONTROL: its control socket), one
  *       enterprise each (CODES: a file of N credit codes in its registry), pipelined, for
  *       PARK_ID at the destination node DEST_KEY; meanwhile follows the park's feed at a
- *       node FEED_ENDPOINT (key FEED_NODE_KEY) under PARK_KEYFILE. Each PROPOSE is its own
- *       durable commit at the origin. Prints events/s (first request to last delivery)
- *       and the latency from each request to the park's delivery, p50 and p99.
+ *       node FEED_ENDPOINT (key FEED_NODE_KEY) under PARK_KEYFILE, in a thread of its
+ *       own. Each PROPOSE is answered after its durable commit at the origin (proposals
+ *       queued together share one). Prints events/s (first request to last delivery) and
+ *       the latency from each request to the park's delivery, p50 and p99.
  *   bench_feed nats URL N BYTES
  *       The same shape on NATS JetStream: a file-backed stream, N messages of BYTES
  *       published asynchronously, a durable pull consumer with explicit acks fetching them.
@@ -66,6 +67,52 @@ static zsock_t *curve_dealer(const char *endpoint, const char *server_key_text, 
 	return s;
 }
 
+/* The park's side of the yrdx run, in a thread of its own as on the JetStream side: reads
+ * only each event's envelope, the id "<origin>/<seq>", and notes when it came. */
+typedef struct {
+	zsock_t *feed;
+	long n;
+	uint64_t *seq;
+	double *at;
+	double t_end;
+	int err;
+} park_t;
+
+static void *follow(void *arg)
+{
+	park_t *p = arg;
+	zpoller_t *poller = zpoller_new(p->feed, NULL);
+	long delivered = 0;
+	while (delivered < p->n) {
+		if (!zpoller_wait(poller, 10000)) {
+			fprintf(stderr, "bench_feed: feed stalled at %ld events\n", delivered);
+			p->err = 1;
+			break;
+		}
+		zframe_t *frame = NULL;
+		while (yx_wire_recv(p->feed, NULL, &frame) == YX_OK) {
+			Yrdx__FeedMessage *m = yrdx__feed_message__unpack(NULL, zframe_size(frame),
+			                                                  zframe_data(frame));
+			size_t k = m && m->msg_case == YRDX__FEED_MESSAGE__MSG_BATCH
+			                   ? m->batch->n_events
+			                   : 0;
+			double at = now_ms();
+			for (size_t i = 0; i < k && delivered < p->n; i++) {
+				const char *slash = strrchr(m->batch->events[i]->event_id, '/');
+				if (!slash)
+					continue;
+				p->seq[delivered] = strtoull(slash + 1, NULL, 10);
+				p->at[delivered++] = p->t_end = at;
+			}
+			if (m)
+				yrdx__feed_message__free_unpacked(m, NULL);
+			zframe_destroy(&frame);
+		}
+	}
+	zpoller_destroy(&poller);
+	return NULL;
+}
+
 static int bench_yrdx(char **a, long n)
 {
 	const char *control = a[0], *park_key = a[1], *feed_ep = a[2], *feed_node = a[3];
@@ -74,17 +121,22 @@ static int bench_yrdx(char **a, long n)
 	yx_diag_t diag;
 	char(*codes)[19] = calloc((size_t)n, 19);
 	double *sent = calloc((size_t)n, sizeof(double)), *lat = calloc((size_t)n, sizeof(double));
+	uint64_t *reply_seq = calloc((size_t)n, sizeof(uint64_t));
+	park_t park = {
+	        NULL, n, calloc((size_t)n, sizeof(uint64_t)), calloc((size_t)n, sizeof(double)),
+	        0,    0};
 	FILE *f = fopen(codes_path, "r");
-	if (!codes || !sent || !lat || !f || yx_pubkey_parse(dest_text, dest, &diag))
+	if (!codes || !sent || !lat || !reply_seq || !park.seq || !park.at || !f ||
+	    yx_pubkey_parse(dest_text, dest, &diag))
 		return 2;
 	for (long i = 0; i < n; i++)
 		if (fscanf(f, "%18s", codes[i]) != 1)
 			return 2;
 	fclose(f);
 
-	zsock_t *feed = curve_dealer(feed_ep, feed_node, park_key);
+	park.feed = curve_dealer(feed_ep, feed_node, park_key);
 	zsock_t *ctl = zsock_new(ZMQ_DEALER);
-	if (!feed || !ctl || zsock_connect(ctl, "ipc://%s", control) != 0)
+	if (!park.feed || !ctl || zsock_connect(ctl, "ipc://%s", control) != 0)
 		return 1;
 	zsock_set_sndhwm(ctl, 0);
 	zsock_set_rcvhwm(ctl, 0);
@@ -94,21 +146,17 @@ static int bench_yrdx(char **a, long n)
 	sub.credit = (uint32_t)n + 16;
 	fm.msg_case = YRDX__FEED_MESSAGE__MSG_SUBSCRIBE;
 	fm.subscribe = &sub;
-	yx_wire_send(feed, NULL, &fm.base, NULL);
+	yx_wire_send(park.feed, NULL, &fm.base, NULL);
+	pthread_t thread;
+	pthread_create(&thread, NULL, follow, &park);
 
-	/* Pipelined requests: up to WINDOW outstanding at the origin's control socket. Like
-	 * the JetStream consumer below, the park's side reads only the envelope: a reply names
-	 * the case "<node>-<seq>", an event its id "<origin>/<seq>", and the seq pairs them. */
+	/* Pipelined requests: up to WINDOW outstanding at the origin's control socket. A
+	 * reply names the case "<node>-<seq>"; the seq pairs it with the park's event. */
 	enum { WINDOW = 256 };
-	long next = 0, replies = 0, delivered = 0;
-	uint64_t *reply_seq = calloc((size_t)n, sizeof(uint64_t));
-	uint64_t *event_seq = calloc((size_t)n, sizeof(uint64_t));
-	double *event_at = calloc((size_t)n, sizeof(double));
-	if (!reply_seq || !event_seq || !event_at)
-		return 2;
-	double t0 = now_ms(), t_end = t0;
-	zpoller_t *poller = zpoller_new(ctl, feed, NULL);
-	while (delivered < n || replies < n) {
+	long next = 0, replies = 0;
+	double t0 = now_ms();
+	zpoller_t *poller = zpoller_new(ctl, NULL);
+	while (replies < n) {
 		while (next < n && next - replies < WINDOW) {
 			Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
 			Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
@@ -123,82 +171,61 @@ static int bench_yrdx(char **a, long n)
 			yx_wire_send(ctl, NULL, &req.base, NULL);
 			next++;
 		}
-		void *ready = zpoller_wait(poller, 10000);
-		if (!ready) {
-			fprintf(stderr, "bench_feed: stalled at %ld delivered, %ld replies\n",
-			        delivered, replies);
+		if (!zpoller_wait(poller, 10000)) {
+			fprintf(stderr, "bench_feed: stalled at %ld replies\n", replies);
 			return 1;
 		}
 		zframe_t *frame = NULL;
-		if (ready == ctl) {
-			while (yx_wire_recv(ctl, NULL, &frame) == YX_OK) {
-				Yrdx__ControlReply *r = yx_wire_control_reply(frame);
-				const char *dash = r && !r->error ? strrchr(r->case_id, '-') : NULL;
-				if (!dash || replies >= n) {
-					fprintf(stderr, "bench_feed: propose failed: %s\n",
-					        r ? r->message : "?");
-					return 1;
-				}
-				/* Answers come in request order, with rising seqs. */
-				reply_seq[replies] = strtoull(dash + 1, NULL, 10);
-				if (replies && reply_seq[replies] <= reply_seq[replies - 1]) {
-					fprintf(stderr, "bench_feed: case seqs out of order\n");
-					return 1;
-				}
-				replies++;
-				yrdx__control_reply__free_unpacked(r, NULL);
-				zframe_destroy(&frame);
+		while (yx_wire_recv(ctl, NULL, &frame) == YX_OK) {
+			Yrdx__ControlReply *r = yx_wire_control_reply(frame);
+			const char *dash = r && !r->error ? strrchr(r->case_id, '-') : NULL;
+			if (!dash || replies >= n) {
+				fprintf(stderr, "bench_feed: propose failed: %s\n",
+				        r ? r->message : "?");
+				return 1;
 			}
-		} else {
-			while (yx_wire_recv(feed, NULL, &frame) == YX_OK) {
-				Yrdx__FeedMessage *m = yrdx__feed_message__unpack(
-				        NULL, zframe_size(frame), zframe_data(frame));
-				size_t k = m && m->msg_case == YRDX__FEED_MESSAGE__MSG_BATCH
-				                   ? m->batch->n_events
-				                   : 0;
-				double at = now_ms();
-				for (size_t i = 0; i < k && delivered < n; i++) {
-					const char *slash =
-					        strrchr(m->batch->events[i]->event_id, '/');
-					if (!slash)
-						continue;
-					event_seq[delivered] = strtoull(slash + 1, NULL, 10);
-					event_at[delivered++] = t_end = at;
-				}
-				if (m)
-					yrdx__feed_message__free_unpacked(m, NULL);
-				zframe_destroy(&frame);
+			/* Answers come in request order, with rising seqs. */
+			reply_seq[replies] = strtoull(dash + 1, NULL, 10);
+			if (replies && reply_seq[replies] <= reply_seq[replies - 1]) {
+				fprintf(stderr, "bench_feed: case seqs out of order\n");
+				return 1;
 			}
+			replies++;
+			yrdx__control_reply__free_unpacked(r, NULL);
+			zframe_destroy(&frame);
 		}
 	}
-	/* Each event's latency: from the request whose answer carried its seq. Seqs rise
-	 * with the requests, so a binary search finds it. */
+	pthread_join(thread, NULL);
+	if (park.err)
+		return 1;
+	/* Each event's latency: from the request whose answer carried its seq (a binary
+	 * search: seqs rise with the requests). */
 	for (long i = 0; i < n; i++) {
 		long lo = 0, hi = replies - 1;
 		while (lo < hi) {
 			long mid = (lo + hi) / 2;
-			if (reply_seq[mid] < event_seq[i])
+			if (reply_seq[mid] < park.seq[i])
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if (replies == 0 || reply_seq[lo] != event_seq[i]) {
+		if (reply_seq[lo] != park.seq[i]) {
 			fprintf(stderr, "bench_feed: event seq %llu was never requested\n",
-			        (unsigned long long)event_seq[i]);
+			        (unsigned long long)park.seq[i]);
 			return 1;
 		}
-		lat[i] = event_at[i] - sent[lo];
+		lat[i] = park.at[i] - sent[lo];
 	}
-	free(reply_seq);
-	free(event_seq);
-	free(event_at);
-	report("yrdx_feed", "events", n, t0, t_end, lat);
+	report("yrdx_feed", "events", n, t0, park.t_end, lat);
 	zpoller_destroy(&poller);
-	zsock_destroy(&feed);
+	zsock_destroy(&park.feed);
 	zsock_destroy(&ctl);
 	free(codes);
 	free(sent);
 	free(lat);
+	free(reply_seq);
+	free(park.seq);
+	free(park.at);
 	return 0;
 }
 
