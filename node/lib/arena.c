@@ -4,7 +4,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define CHUNK_MIN (256u << 10)
+/* The first chunk is small, so an arena made for one scan or one lookup costs a small
+ * malloc; each new chunk doubles the last, so a segment of a thousand changes needs a
+ * handful, and the reset then keeps one chunk the size of everything. */
+#define CHUNK_MIN (4u << 10)
 
 struct yx_arena_chunk {
 	yx_arena_chunk_t *next;
@@ -49,7 +52,9 @@ void *yx_arena_alloc(yx_arena_t *a, size_t size)
 		return NULL; /* overflow */
 	yx_arena_chunk_t *c = a->chunks;
 	if (!c || c->size - c->used < need) {
-		size_t chunk = need > CHUNK_MIN ? need : CHUNK_MIN;
+		size_t chunk = c ? c->size * 2 : CHUNK_MIN;
+		if (chunk < need)
+			chunk = need;
 		if (!(c = chunk_new(chunk)))
 			return NULL;
 		c->next = a->chunks;
