@@ -2,7 +2,12 @@
 from Shanghai through Hangzhou to a Suzhou park's feed — events/s and latency from the
 request at the origin to delivery at the park, p50/p99 — beside NATS JetStream in the
 same run (file storage, durable pull consumer, explicit acks, events of the same size,
-publish to consumer). Medians of RUNS runs."""
+publish to consumer). Medians of RUNS runs.
+
+A third series shows where the difference lies: the same yrdx run with the nodes' disk
+flushes removed (libeatmydata preloaded: fdatasync and O_DSYNC become no-ops), which is
+JetStream 2.9's durability, whose file store acknowledges before any flush and cannot be
+told otherwise (2.9 has no sync_interval setting). A diagnostic only: yrdx never runs so."""
 import os
 import shutil
 import socket
@@ -24,7 +29,20 @@ def figures(out):
     return {l.split(":")[0]: float(l.split()[1]) for l in out.splitlines() if ":" in l}
 
 
-def yrdx_run(n):
+def yrdx_run(n, unflushed=False):
+    saved = os.environ.get("LD_PRELOAD")
+    if unflushed:
+        os.environ["LD_PRELOAD"] = "libeatmydata.so"
+    try:
+        return yrdx_federation(n)
+    finally:
+        if saved is None:
+            os.environ.pop("LD_PRELOAD", None)
+        else:
+            os.environ["LD_PRELOAD"] = saved
+
+
+def yrdx_federation(n):
     with Federation("bench-feed") as fed:
         sh = fed.node("shanghai", 310000)
         hz = fed.node("hangzhou", 330100)
@@ -81,11 +99,15 @@ def main():
     for _ in range(runs):
         r = yrdx_run(n)
         r.update(nats_run(n))
+        r.update({k.replace("yrdx_feed", "yrdx_unflushed_feed"): v
+                  for k, v in yrdx_run(n, unflushed=True).items()})
         results.append(r)
     print("feed_events: %d events" % n)
     for key, unit in (("yrdx_feed_throughput", "events/s"), ("nats_jetstream_throughput", "messages/s"),
                       ("yrdx_feed_latency_p50", "ms"), ("yrdx_feed_latency_p99", "ms"),
-                      ("nats_jetstream_latency_p50", "ms"), ("nats_jetstream_latency_p99", "ms")):
+                      ("nats_jetstream_latency_p50", "ms"), ("nats_jetstream_latency_p99", "ms"),
+                      ("yrdx_unflushed_feed_throughput", "events/s"),
+                      ("yrdx_unflushed_feed_latency_p50", "ms"), ("yrdx_unflushed_feed_latency_p99", "ms")):
         print("%s: %.3f %s" % (key, statistics.median(r[key] for r in results), unit))
 
 

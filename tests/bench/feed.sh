@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./deploy/install-deps.sh
-if ! command -v nats-server >/dev/null || ! pkg-config --exists libnats; then
+if ! command -v nats-server >/dev/null || ! pkg-config --exists libnats || ! command -v eatmydata >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nats-server libnats-dev >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nats-server libnats-dev eatmydata >/dev/null
 fi
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DYRDX_WERROR=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" --target yrdxd yrdxctl yrdx-feed bench_feed >/dev/null
