@@ -117,21 +117,22 @@ static int gather(void *arg, const yx_arrival_t *a)
 	gather_t *g = arg;
 	const char *why = visible(g->d, g->park, a->change);
 	if (why) {
-		char key[YX_PUBKEY_TEXT_LEN + 1], id[80];
-		yx_pubkey_format(a->origin, key);
-		int idlen = snprintf(id, sizeof(id), "%s/%llu", key, (unsigned long long)a->seq);
+		/* "<origin key>/<seq>": the key's text, a slash, at most 20 digits. */
+		enum { ID_CAP = YX_PUBKEY_TEXT_LEN + 22 };
+		char key[YX_PUBKEY_TEXT_LEN + 1];
 		Yrdx__FeedEvent *e = yx_arena_alloc(g->arena, sizeof(*e));
-		char *id_copy = yx_arena_alloc(g->arena, (size_t)idlen + 1);
+		char *id = yx_arena_alloc(g->arena, ID_CAP);
 		uint8_t *bytes = yx_arena_alloc(g->arena, a->len ? a->len : 1);
-		if (!e || !id_copy || !bytes) {
+		if (!e || !id || !bytes) {
 			g->err = -ENOMEM;
 			return 1;
 		}
 		yrdx__feed_event__init(e);
-		memcpy(id_copy, id, (size_t)idlen + 1);
+		yx_pubkey_format(a->origin, key);
+		snprintf(id, ID_CAP, "%s/%llu", key, (unsigned long long)a->seq);
 		memcpy(bytes, a->bytes, a->len); /* the exact bytes its author signed */
 		e->cursor = a->n;
-		e->event_id = id_copy;
+		e->event_id = id;
 		e->change.data = bytes;
 		e->change.len = a->len;
 		e->why = (char *)why;
