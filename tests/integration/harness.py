@@ -40,10 +40,26 @@ def enterprise(i, city=310000, district="310115", name_prefix="长三角样本�
     }
 
 
+# Ports come from below the ephemeral range (32768 and up), where the kernel never hands
+# out a connection's local port: each process walks its own stretch of 10000-31999,
+# starting at an offset drawn from its pid, and skips ports that are taken.
+_PORT_LOW, _PORT_HIGH = 10000, 32000
+_next_port = [None]
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    if _next_port[0] is None:
+        _next_port[0] = _PORT_LOW + (os.getpid() * 211) % (_PORT_HIGH - _PORT_LOW)
+    for _ in range(_PORT_HIGH - _PORT_LOW):
+        port = _next_port[0]
+        _next_port[0] = _PORT_LOW + (port + 1 - _PORT_LOW) % (_PORT_HIGH - _PORT_LOW)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port in %d-%d" % (_PORT_LOW, _PORT_HIGH - 1))
 
 
 def wait_until(cond, timeout, what, interval=0.02):
