@@ -40,7 +40,7 @@ with open(path, "w", encoding="utf-8") as f:
                                      industries[(i + 2) % 5], 20 + i % 400, i % 37,
                                      500 + i % 10000 * 3, 2015 + i % 10, 1000 + i % 99991))
 EOF
-free_port() { python3 -c "import sys; sys.path.insert(0, \"$root/tests/integration\"); from harness import free_port; print(free_port())"; }
+free_port() { python3 -c "import sys; sys.path.insert(0, \"tests/integration\"); from harness import free_port; print(free_port())"; }
 now() { date +%s.%N; }
 rate() { awk -v n="$n" -v a="$1" -v b="$2" 'BEGIN {printf "%d\n", n / (b - a)}'; }
 
