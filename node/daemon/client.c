@@ -16,14 +16,20 @@
 #include "log.h"
 #include "yrdxd.h"
 
-#define BAD_PEER_MS    30000 /* how long a peer that served bad data is avoided */
-#define FLUSH_SEGMENTS 64    /* commit after this many segments at the latest */
+#define BAD_PEER_MS     30000  /* how long a peer that served bad data is avoided */
+#define BAD_PEER_MAX_MS 600000 /* the longest a stalling peer is avoided */
+#define FLUSH_SEGMENTS  64     /* commit after this many segments at the latest */
 
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
 	uint64_t seq;         /* the peer's tip, as it last told us */
 	bool subscribed;      /* we pull this origin from this peer */
 	int64_t bad_until_ms; /* it served bad data for this origin: avoid until then */
+	/* Liveness of the subscription (docs/design.md, "Liveness"): when this origin last
+	 * moved here, the connection's segment count then, and how many stalls in a row. */
+	int64_t progress_ms;
+	uint64_t progress_mark;
+	uint32_t stalls;
 } peer_tip_t;
 
 struct yxd_client {
@@ -31,9 +37,11 @@ struct yxd_client {
 	char endpoint[256];
 	uint8_t key[YX_KEY_BYTES];
 	zsock_t *sock;
-	uint64_t session;
-	bool connected; /* heard from within dead_after_ms */
-	int64_t last_rx_ms, last_hello_ms, next_connect_ms;
+	uint64_t session; /* ours, in every Hello */
+	uint64_t epoch;   /* the server's state for our session (Tips.epoch); 0: none yet */
+	bool connected;   /* heard from within dead_after_ms */
+	bool heard;       /* heard from on this socket at all */
+	int64_t last_rx_ms, last_hello_ms, last_segment_ms, next_connect_ms;
 	uint32_t backoff_ms;
 	peer_tip_t *tips;
 	size_t n_tips;
@@ -72,7 +80,10 @@ static int client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
 	return ret;
 }
 
-static int send_hello(yxd_t *d, yxd_client_t *c, uint32_t credit)
+/* Every Hello carries the whole credit window until Tips show the server holds state for
+ * this session (a Hello lost on a connection that was not up yet must not leave the server
+ * with none); after that, credit comes back in Credit messages. */
+static int send_hello(yxd_t *d, yxd_client_t *c)
 {
 	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
 	Yrdx__Hello h = YRDX__HELLO__INIT;
@@ -82,12 +93,13 @@ static int send_hello(yxd_t *d, yxd_client_t *c, uint32_t credit)
 		return ret;
 	h.name = d->cfg->name;
 	h.vector = &vec;
-	h.credit = credit;
+	h.credit = c->epoch ? 0 : d->cfg->credit;
 	h.session = c->session;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_HELLO;
 	m.hello = &h;
 	ret = client_send(c, &m);
-	c->last_hello_ms = zclock_time();
+	if (ret == YX_OK)
+		c->last_hello_ms = zclock_time(); /* else retried at the next tick */
 	yxd_vector_msg_free(&vec);
 	return ret;
 }
@@ -104,15 +116,23 @@ static int send_pull(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64
 	return client_send(c, &m);
 }
 
+/* Forgets what the server held for our session: subscriptions and credit. */
+static void session_reset(yxd_client_t *c)
+{
+	c->session = ((uint64_t)randombytes_random() << 32) | randombytes_random();
+	c->epoch = 0;
+	for (size_t i = 0; i < c->n_tips; i++)
+		c->tips[i].subscribed = false;
+	c->credit_owed = 0;
+}
+
 static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
 {
 	if (c->sock)
 		yx_log_info("peer %s: disconnected (%s)", c->name, why);
 	zsock_destroy(&c->sock);
 	c->connected = false;
-	for (size_t i = 0; i < c->n_tips; i++)
-		c->tips[i].subscribed = false;
-	c->credit_owed = 0;
+	session_reset(c);
 	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : d->cfg->reconnect_min_ms;
 	if (c->backoff_ms > d->cfg->reconnect_max_ms)
 		c->backoff_ms = d->cfg->reconnect_max_ms;
@@ -135,18 +155,26 @@ static int client_connect(yxd_t *d, yxd_client_t *c)
 	zsock_set_rcvhwm(c->sock, 100000);
 	zsock_set_linger(c->sock, 0);
 	zsock_set_sndtimeo(c->sock, 0); /* the loop never blocks on a send */
+	/* Nothing is queued for a connection that is not up: a Hello that cannot go now is
+	 * sent again at the next tick, so a peer that comes back gets one fresh Hello, not a
+	 * backlog of heartbeats. */
+	zsock_set_immediate(c->sock, 1);
+	/* ZeroMQ re-dials by itself while the peer is unreachable: with the configured
+	 * back-off, doubling up to reconnect_max_ms, so dead peers cost next to nothing. */
+	zsock_set_reconnect_ivl(c->sock, (int)d->cfg->reconnect_min_ms);
+	zsock_set_reconnect_ivl_max(c->sock, (int)d->cfg->reconnect_max_ms);
 	if (zsock_connect(c->sock, "%s", c->endpoint) < 0) {
 		yx_log_error("peer %s: cannot connect to %s: %s", c->name, c->endpoint,
 		             zmq_strerror(zmq_errno()));
 		zsock_destroy(&c->sock);
 		return -EINVAL;
 	}
-	c->session = ((uint64_t)randombytes_random() << 32) | randombytes_random();
+	session_reset(c);
+	c->heard = false;
 	c->last_rx_ms = zclock_time();
 	c->last_hello_ms = 0;
-	/* Queued until the connection completes; a peer that never answers is dropped by
-	 * dead-peer detection and the socket (with this Hello) is made anew. */
-	return send_hello(d, c, d->cfg->credit);
+	send_hello(d, c); /* -EAGAIN until the connection is up: the tick retries */
+	return YX_OK;
 }
 
 static yxd_client_t *client_new(const yx_peer_conf_t *p)
@@ -231,7 +259,7 @@ static yxd_client_t *subscriber_of(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
 static void schedule_pulls(yxd_t *d)
 {
 	int64_t now = zclock_time();
-	if (d->remote)
+	if (d->remote || (d->full.since_ms && now < d->full.retry_ms))
 		return;
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *ci = d->clients[i];
@@ -263,8 +291,12 @@ static void schedule_pulls(yxd_t *d)
 				ct->subscribed = false;
 				send_pull(current, origin, 0);
 			}
-			if (send_pull(best, origin, mine.seq + 1) == YX_OK)
-				tip_get(best, origin, false)->subscribed = true;
+			if (send_pull(best, origin, mine.seq + 1) == YX_OK) {
+				peer_tip_t *bt = tip_get(best, origin, false);
+				bt->subscribed = true;
+				bt->progress_ms = now;
+				bt->progress_mark = best->segments_in;
+			}
 		}
 	}
 }
@@ -281,24 +313,70 @@ static int remote_open(yxd_t *d)
 	return ret;
 }
 
-/* Collects the moved origins of this transaction, for announcing after commit. */
-static uint8_t (*moved)[YX_KEY_BYTES];
-static size_t n_moved, cap_moved;
-
-static void note_moved(const uint8_t origin[YX_KEY_BYTES])
+/* Notes an origin this transaction moved, for announcing after the commit. */
+static void note_moved(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
 {
-	for (size_t i = 0; i < n_moved; i++)
-		if (memcmp(moved[i], origin, YX_KEY_BYTES) == 0)
+	yxd_origins_t *m = &d->moved;
+	for (size_t i = 0; i < m->n; i++)
+		if (memcmp(m->keys[i], origin, YX_KEY_BYTES) == 0)
 			return;
-	if (n_moved == cap_moved) {
-		size_t cap = cap_moved ? cap_moved * 2 : 16;
-		void *m = realloc(moved, cap * YX_KEY_BYTES);
-		if (!m)
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		void *grown = realloc(m->keys, cap * YX_KEY_BYTES);
+		if (!grown)
 			return;
-		moved = m;
-		cap_moved = cap;
+		m->keys = grown;
+		m->cap = cap;
 	}
-	memcpy(moved[n_moved++], origin, YX_KEY_BYTES);
+	memcpy(m->keys[m->n++], origin, YX_KEY_BYTES);
+}
+
+/* The store cannot grow: its map or its disk is full. */
+static bool store_full_error(int err)
+{
+	return err == YX_ENOSPC || err == -ENOSPC;
+}
+
+/* Drops every subscription (the server stops streaming), so that what is re-pulled later
+ * starts from the committed tip. */
+static void unsubscribe_all(yxd_t *d)
+{
+	for (size_t i = 0; i < d->n_clients; i++)
+		for (size_t k = 0; k < d->clients[i]->n_tips; k++)
+			if (d->clients[i]->tips[k].subscribed) {
+				d->clients[i]->tips[k].subscribed = false;
+				send_pull(d->clients[i], d->clients[i]->tips[k].origin, 0);
+			}
+}
+
+/* The store refused to grow (map or disk full): stop pulling, say so once, and try
+ * again after a back-off that doubles up to reconnect_max_ms × 12 (a minute by
+ * default). The first commit that succeeds ends it. */
+static void store_full(yxd_t *d, int err)
+{
+	int64_t now = zclock_time();
+	uint32_t max = d->cfg->reconnect_max_ms * 12;
+	if (!d->full.since_ms) {
+		d->full.since_ms = now;
+		d->full.backoff_ms = d->cfg->reconnect_min_ms * 10;
+		yx_log_error("%s: pulling stopped until there is room; trying again with a "
+		             "back-off of up to %u s",
+		             yx_strerror(err), max / 1000);
+	} else {
+		d->full.backoff_ms = d->full.backoff_ms * 2 > max ? max : d->full.backoff_ms * 2;
+	}
+	d->full.err = err;
+	d->full.retry_ms = now + d->full.backoff_ms;
+	unsubscribe_all(d);
+}
+
+static void store_room_again(yxd_t *d)
+{
+	if (!d->full.since_ms)
+		return;
+	yx_log_info("the store has room again (full for %lld s): pulling resumed",
+	            (long long)((zclock_time() - d->full.since_ms) / 1000));
+	memset(&d->full, 0, sizeof(d->full));
 }
 
 int yxd_remote_flush(yxd_t *d)
@@ -307,18 +385,22 @@ int yxd_remote_flush(yxd_t *d)
 	if (d->remote) {
 		ret = yx_remote_commit(&d->remote);
 		if (ret) {
-			yx_log_error("commit of received segments failed: %s; re-pulling",
-			             yx_strerror(ret));
-			for (size_t i = 0; i < d->n_clients; i++)
-				for (size_t k = 0; k < d->clients[i]->n_tips; k++)
-					if (d->clients[i]->tips[k].subscribed) {
-						d->clients[i]->tips[k].subscribed = false;
-						send_pull(d->clients[i],
-						          d->clients[i]->tips[k].origin, 0);
-					}
-			n_moved = 0;
+			d->moved.n = 0;
+			d->staged = (yxd_staged_t){0};
+			if (store_full_error(ret)) {
+				store_full(d, ret);
+			} else {
+				yx_log_error("commit of received segments failed: %s; re-pulling",
+				             yx_strerror(ret));
+				unsubscribe_all(d);
+			}
 		} else {
+			/* Counted only once durable. */
 			d->counters[C_COMMITS]++;
+			d->counters[C_SEGMENTS_RECEIVED] += d->staged.segments;
+			d->counters[C_CHANGES_APPLIED] += d->staged.applied;
+			d->staged = (yxd_staged_t){0};
+			store_room_again(d);
 		}
 	}
 	for (size_t i = 0; i < d->n_clients; i++) {
@@ -333,9 +415,9 @@ int yxd_remote_flush(yxd_t *d)
 		}
 		c->credit_owed = 0;
 	}
-	if (n_moved) {
-		yxd_announce(d, (const uint8_t(*)[YX_KEY_BYTES])moved, n_moved);
-		n_moved = 0;
+	if (d->moved.n) {
+		yxd_announce(d, (const uint8_t(*)[YX_KEY_BYTES])d->moved.keys, d->moved.n);
+		d->moved.n = 0;
 	}
 	schedule_pulls(d);
 	return ret;
@@ -343,6 +425,20 @@ int yxd_remote_flush(yxd_t *d)
 
 static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 {
+	if (tips->session == c->session) {
+		if (!c->epoch) {
+			c->epoch = tips->epoch;
+		} else if (tips->epoch != c->epoch) {
+			/* The server made new state for our session: it restarted, or dropped
+			 * us, or ZeroMQ re-made the connection underneath. What it held for us
+			 * (subscriptions, credit) is gone: start a new session. */
+			yx_log_info("peer %s: our session was lost there (restart or reconnect); "
+			            "subscribing afresh",
+			            c->name);
+			session_reset(c);
+			send_hello(d, c);
+		}
+	}
 	if (!tips->vector)
 		return;
 	for (size_t i = 0; i < tips->vector->n_entries; i++) {
@@ -350,8 +446,19 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 		if (e->origin.len != YX_KEY_BYTES)
 			continue;
 		peer_tip_t *t = tip_get(c, e->origin.data, true);
-		if (t)
-			t->seq = e->seq;
+		if (!t)
+			continue;
+		if (t->subscribed && e->seq > t->seq) {
+			/* It had nothing more for us and now has: the stall clock starts. */
+			yx_tip_t mine;
+			if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
+				mine.seq = 0;
+			if (t->seq <= mine.seq) {
+				t->progress_ms = zclock_time();
+				t->progress_mark = c->segments_in;
+			}
+		}
+		t->seq = e->seq;
 	}
 	schedule_pulls(d);
 }
@@ -368,6 +475,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 
 	c->segments_in++;
 	c->credit_owed++;
+	c->last_segment_ms = zclock_time();
 	if (!b || b->origin.len != YX_KEY_BYTES || !b->head) {
 		ret = YX_EDECODE;
 		snprintf(diag.msg, sizeof(diag.msg), "segment without origin or head");
@@ -401,20 +509,36 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 	ret = yx_remote_append(d->remote, b->origin.data, entries, b->n_entries, &head, &appended,
 	                       &diag);
 	if (ret == YX_OK) {
+		peer_tip_t *t = tip_get(c, b->origin.data, false);
+		if (t) {
+			t->progress_ms = c->last_segment_ms;
+			t->progress_mark = c->segments_in;
+			t->stalls = 0;
+		}
 		d->remote_segments++;
-		d->counters[C_SEGMENTS_RECEIVED]++;
+		d->staged.segments++;
+		d->staged.applied += appended;
 		d->counters[C_CHANGES_RECEIVED] += b->n_entries;
-		d->counters[C_CHANGES_APPLIED] += appended;
 		if (appended)
-			note_moved(b->origin.data);
+			note_moved(d, b->origin.data);
 		if (d->remote_segments >= FLUSH_SEGMENTS)
 			yxd_remote_flush(d);
 		goto out;
 	}
 	if (ret == YX_EGAP) {
-		/* Not the peer's fault: we are behind what it pushed (e.g. after switching
-		 * peers). The subscription's next pull starts from our tip. */
+		/* Not the peer's fault: it streamed from a point past our tip (its idea of
+		 * what we hold was off, say after we switched peers). Ask again from our
+		 * tip, once what is staged is committed, or the stream never resumes. */
 		d->counters[C_GAPS]++;
+		peer_tip_t *t = tip_get(c, b->origin.data, false);
+		if (t && t->subscribed) {
+			yx_tip_t mine;
+			yxd_remote_flush(d);
+			if (yx_store_tip(d->store, b->origin.data, &mine) != YX_OK)
+				mine.seq = 0;
+			if (t->subscribed && c->sock)
+				send_pull(c, b->origin.data, mine.seq + 1);
+		}
 		goto out;
 	}
 rejected:
@@ -427,12 +551,16 @@ rejected:
 	case YX_ETOOBIG: d->counters[C_REJECTED_INVALID]++; break;
 	default:
 		/* A storage failure: what this transaction holds cannot be trusted. */
-		yx_log_error("peer %s: storing a segment failed: %s", c->name, yx_strerror(ret));
 		yx_remote_abort(&d->remote);
-		n_moved = 0;
-		for (size_t i = 0; i < d->n_clients; i++)
-			for (size_t k = 0; k < d->clients[i]->n_tips; k++)
-				d->clients[i]->tips[k].subscribed = false;
+		d->moved.n = 0;
+		d->staged = (yxd_staged_t){0};
+		if (store_full_error(ret)) {
+			store_full(d, ret);
+		} else {
+			yx_log_error("peer %s: storing a segment failed: %s", c->name,
+			             yx_strerror(ret));
+			unsubscribe_all(d);
+		}
 		goto out;
 	}
 	c->rejected++;
@@ -468,6 +596,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		}
 		c->bytes_in += zframe_size(frame);
 		c->last_rx_ms = zclock_time();
+		c->heard = true;
 		if (!c->connected) {
 			yx_log_info("peer %s: connected to %s", c->name, c->endpoint);
 			c->connected = true;
@@ -490,6 +619,54 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 	}
 }
 
+/* A subscription stalls when the peer claims more of the origin than we hold and sends
+ * none of it for dead_after_ms, while the connection is idle or busy with other origins.
+ * The first stall makes the connection anew (new session, fresh credit); the next ones
+ * avoid the peer for that origin, for twice as long each time, so another peer serves
+ * it. */
+static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
+{
+	int64_t limit = (int64_t)d->cfg->dead_after_ms;
+	bool idle = now - c->last_segment_ms > limit;
+	for (size_t k = 0; k < c->n_tips && c->sock; k++) {
+		peer_tip_t *t = &c->tips[k];
+		yx_tip_t mine;
+		if (!t->subscribed || now - t->progress_ms <= limit)
+			continue;
+		if (!idle && c->segments_in - t->progress_mark <= 2 * (uint64_t)d->cfg->credit)
+			continue; /* its turn has not come round yet */
+		if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
+			mine.seq = 0;
+		if (t->seq <= mine.seq)
+			continue; /* nothing more to come: an idle subscription */
+		char who[YX_PUBKEY_TEXT_LEN + 1];
+		yx_pubkey_format(t->origin, who);
+		t->stalls++;
+		t->progress_ms = now;
+		t->progress_mark = c->segments_in;
+		if (t->stalls == 1) {
+			yx_log_warn("peer %s: claims %s up to %llu, we hold %llu, and sent none of "
+			            "it for %lld ms: connecting anew",
+			            c->name, who, (unsigned long long)t->seq,
+			            (unsigned long long)mine.seq, (long long)limit);
+			client_disconnect(d, c, "stalled");
+			c->backoff_ms = 0;
+			c->next_connect_ms = now;
+			return;
+		}
+		int64_t avoid = (int64_t)BAD_PEER_MS << (t->stalls - 2 < 5 ? t->stalls - 2 : 5);
+		if (avoid > BAD_PEER_MAX_MS)
+			avoid = BAD_PEER_MAX_MS;
+		yx_log_warn("peer %s: still sends none of %s (claims %llu, we hold %llu): pulling "
+		            "it elsewhere for %lld s",
+		            c->name, who, (unsigned long long)t->seq, (unsigned long long)mine.seq,
+		            (long long)(avoid / 1000));
+		t->bad_until_ms = now + avoid;
+		t->subscribed = false;
+		send_pull(c, t->origin, 0);
+	}
+}
+
 void yxd_clients_tick(yxd_t *d, int64_t now)
 {
 	for (size_t i = 0; i < d->n_clients; i++) {
@@ -499,13 +676,19 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 				client_disconnect(d, c, "connect failed");
 			continue;
 		}
-		if (now - c->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
+		/* A socket never answered on is left to ZeroMQ's own re-dialling (with the
+		 * back-off); one that went silent is made anew, with a new session. */
+		if (c->heard && now - c->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
 			client_disconnect(d, c, "no answer");
 			continue;
 		}
-		if (now - c->last_hello_ms >= (int64_t)d->cfg->heartbeat_ms)
-			send_hello(d, c, 0);
+		if (now - c->last_hello_ms >= (int64_t)d->cfg->heartbeat_ms ||
+		    (!c->heard && now - c->last_hello_ms >= 100))
+			send_hello(d, c);
+		check_stalls(d, c, now);
 	}
+	if (d->full.since_ms && now >= d->full.retry_ms)
+		schedule_pulls(d);
 }
 
 int64_t yxd_clients_next_timer(const yxd_t *d, int64_t now)
@@ -532,7 +715,7 @@ int yxd_clients_sync_now(yxd_t *d, const char *peer)
 			c->next_connect_ms = 0; /* skip the backoff */
 			c->backoff_ms = 0;
 		} else {
-			send_hello(d, c, 0);
+			send_hello(d, c);
 		}
 	}
 	return found ? YX_OK : YX_ENOTFOUND;
@@ -540,6 +723,10 @@ int yxd_clients_sync_now(yxd_t *d, const char *peer)
 
 void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *r)
 {
+	if (d->full.since_ms) {
+		r->store_full_since_ms = d->full.since_ms;
+		r->store_full = (char *)yx_strerror(d->full.err);
+	}
 	r->peers = calloc(d->n_clients ? d->n_clients : 1, sizeof(*r->peers));
 	if (!r->peers)
 		return;

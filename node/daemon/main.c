@@ -63,6 +63,7 @@ static void reload(yxd_t *d)
 	yx_log_set_level((yx_log_level_t)d->cfg->log_level);
 	if (yxd_clients_sync_config(d) != YX_OK)
 		yx_log_error("reload: cannot set up peer connections");
+	yxd_serve_trust_changed(d);
 	d->counters[C_RELOADS]++;
 	yx_log_info("reloaded %s: %zu peers, %zu parks", d->cfg->path, d->cfg->n_peers,
 	            d->cfg->n_parks);
@@ -282,6 +283,7 @@ out:
 	yxd_serve_stop(&d);
 	yxd_zap_stop(&d);
 	yx_remote_abort(&d.remote);
+	free(d.moved.keys);
 	yx_store_close(&d.store);
 	yx_arena_free(&d.scratch);
 	yx_identity_free(&d.id);

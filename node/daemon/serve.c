@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "log.h"
 #include "yrdxd.h"
 
@@ -20,7 +22,9 @@ typedef struct {
 typedef struct {
 	zframe_t *routing_id;
 	char peer[33];
-	uint64_t session;
+	char key[YX_PUBKEY_TEXT_LEN + 1]; /* the key it was admitted with (ZAP's X-Key) */
+	uint64_t session;                 /* the puller's, from its Hello */
+	uint64_t epoch;                   /* drawn when this state was made (Tips.epoch) */
 	uint32_t credit;
 	int64_t last_rx_ms;
 	known_t *known;
@@ -28,12 +32,21 @@ typedef struct {
 	uint64_t bytes_out, segments_out;
 } sub_t;
 
-static sub_t *subs;
-static size_t n_subs;
+struct yxd_serve {
+	sub_t *subs;
+	size_t n_subs;
+};
 
-static const yx_peer_conf_t *sub_peer(yxd_t *d, const sub_t *s)
+/* The trust store's entry for a puller, as the store is now: NULL once the peer was
+ * removed or its key replaced, whatever the connection was admitted with. */
+static const yx_peer_conf_t *trusted_peer(yxd_t *d, const char *name, const char *key)
 {
-	return yx_config_peer_by_name(d->cfg, s->peer);
+	const yx_peer_conf_t *p = name && key ? yx_config_peer_by_name(d->cfg, name) : NULL;
+	char text[YX_PUBKEY_TEXT_LEN + 1];
+	if (!p)
+		return NULL;
+	yx_pubkey_format(p->key, text);
+	return strcmp(text, key) == 0 ? p : NULL;
 }
 
 static void sub_free(sub_t *s)
@@ -43,17 +56,17 @@ static void sub_free(sub_t *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void sub_remove(size_t i)
+static void sub_remove(yxd_serve_t *sv, size_t i)
 {
-	sub_free(&subs[i]);
-	subs[i] = subs[--n_subs];
+	sub_free(&sv->subs[i]);
+	sv->subs[i] = sv->subs[--sv->n_subs];
 }
 
-static sub_t *sub_find(zframe_t *routing_id)
+static sub_t *sub_find(yxd_serve_t *sv, zframe_t *routing_id)
 {
-	for (size_t i = 0; i < n_subs; i++)
-		if (zframe_eq(subs[i].routing_id, routing_id))
-			return &subs[i];
+	for (size_t i = 0; i < sv->n_subs; i++)
+		if (zframe_eq(sv->subs[i].routing_id, routing_id))
+			return &sv->subs[i];
 	return NULL;
 }
 
@@ -76,6 +89,9 @@ static known_t *known_get(sub_t *s, const uint8_t origin[YX_KEY_BYTES], bool cre
 
 int yxd_serve_start(yxd_t *d)
 {
+	d->serve = calloc(1, sizeof(*d->serve));
+	if (!d->serve)
+		return -ENOMEM;
 	d->peer_router = zsock_new(ZMQ_ROUTER);
 	if (!d->peer_router)
 		return -ENOMEM;
@@ -97,11 +113,13 @@ int yxd_serve_start(yxd_t *d)
 
 void yxd_serve_stop(yxd_t *d)
 {
-	for (size_t i = 0; i < n_subs; i++)
-		sub_free(&subs[i]);
-	free(subs);
-	subs = NULL;
-	n_subs = 0;
+	if (d->serve) {
+		for (size_t i = 0; i < d->serve->n_subs; i++)
+			sub_free(&d->serve->subs[i]);
+		free(d->serve->subs);
+		free(d->serve);
+		d->serve = NULL;
+	}
 	zsock_destroy(&d->peer_router);
 }
 
@@ -122,6 +140,8 @@ static int send_tips(yxd_t *d, sub_t *s, const uint8_t (*origins)[YX_KEY_BYTES],
 	int ret = yxd_vector_msg(d, &vec);
 	if (ret)
 		return ret;
+	tips.session = s->session;
+	tips.epoch = s->epoch;
 	if (origins) {
 		/* Only the origins that moved. */
 		size_t keep = 0;
@@ -227,8 +247,10 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 	int ret = yx_store_head_find(d->store, origin, from, &head);
 	if (ret)
 		return ret;
-	const yx_peer_conf_t *peer = sub_peer(d, s);
-	g.share_mask = peer ? peer->share_mask : 0;
+	const yx_peer_conf_t *peer = trusted_peer(d, s->peer, s->key);
+	if (!peer)
+		return -EHOSTUNREACH; /* no longer trusted: nothing at all, not even stubs */
+	g.share_mask = peer->share_mask;
 	g.last = head.seq;
 	g.cap = (size_t)(head.seq - from + 1);
 	if (g.cap > YX_HEAD_INTERVAL)
@@ -312,23 +334,38 @@ static void pump(yxd_t *d, sub_t *s)
 	}
 }
 
-static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const Yrdx__Hello *h, int64_t now)
+static uint64_t new_epoch(void)
 {
-	sub_t *s = sub_find(rid);
+	uint64_t e;
+	do
+		e = ((uint64_t)randombytes_random() << 32) | randombytes_random();
+	while (e == 0);
+	return e;
+}
+
+static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const char *key,
+                     const Yrdx__Hello *h, int64_t now)
+{
+	yxd_serve_t *sv = d->serve;
+	sub_t *s = sub_find(sv, rid);
 	if (!s) {
-		sub_t *grown = realloc(subs, (n_subs + 1) * sizeof(*grown));
+		sub_t *grown = realloc(sv->subs, (sv->n_subs + 1) * sizeof(*grown));
 		if (!grown)
 			return;
-		subs = grown;
-		s = &subs[n_subs++];
+		sv->subs = grown;
+		s = &sv->subs[sv->n_subs++];
 		memset(s, 0, sizeof(*s));
 		s->routing_id = zframe_dup(rid);
 		yx_log_info("peer %s connected to pull", peer);
 	}
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
-	if (s->session != h->session) {
-		/* A new connection of that peer: start over from what it says it has. */
+	snprintf(s->key, sizeof(s->key), "%s", key);
+	if (s->session != h->session || s->epoch == 0) {
+		/* A new session of that peer, or state made from a heartbeat after ours was
+		 * lost: start over from what it says it has, under a new epoch, which tells
+		 * the puller whether its subscriptions and credit are still here. */
 		s->session = h->session;
+		s->epoch = new_epoch();
 		s->credit = h->credit;
 		free(s->known);
 		s->known = NULL;
@@ -349,8 +386,48 @@ static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const Yrdx__Hell
 	pump(d, s);
 }
 
+static void on_pull(yxd_t *d, sub_t *s, const Yrdx__Pull *p)
+{
+	if (!s || p->origin.len != YX_KEY_BYTES)
+		return;
+	known_t *k = known_get(s, p->origin.data, true);
+	if (!k)
+		return;
+	if (p->from_seq == 0) {
+		k->pulling = false; /* cancelled */
+		return;
+	}
+	k->seq = p->from_seq - 1;
+	k->pulling = true;
+	pump(d, s);
+}
+
+/* Ends what a puller that is no longer trusted had here. Its connection stays open
+ * underneath (a ROUTER cannot close one peer's), but nothing more is sent on it and every
+ * message it sends is dropped, so it goes silent, and its next handshake is refused. */
+static void untrust(yxd_serve_t *sv, size_t i, const char *why)
+{
+	yx_log_warn("peer %s: %s; its pull connection is no longer served", sv->subs[i].peer, why);
+	sub_remove(sv, i);
+}
+
+void yxd_serve_trust_changed(yxd_t *d)
+{
+	yxd_serve_t *sv = d->serve;
+	for (size_t i = 0; i < sv->n_subs;) {
+		sub_t *s = &sv->subs[i];
+		if (!yx_config_peer_by_name(d->cfg, s->peer))
+			untrust(sv, i, "removed from the trust store");
+		else if (!trusted_peer(d, s->peer, s->key))
+			untrust(sv, i, "its key changed in the trust store");
+		else
+			i++;
+	}
+}
+
 void yxd_serve_handle(yxd_t *d)
 {
+	yxd_serve_t *sv = d->serve;
 	for (int budget = 0; budget < 256; budget++) {
 		zframe_t *rid = NULL, *frame = NULL;
 		int ret = yx_wire_recv(d->peer_router, &rid, &frame);
@@ -361,36 +438,31 @@ void yxd_serve_handle(yxd_t *d)
 			continue;
 		}
 		const char *peer = zframe_meta(frame, "User-Id");
-		Yrdx__PeerMessage *m = yx_wire_peer_message(frame, NULL);
+		const char *key = zframe_meta(frame, "X-Key");
+		Yrdx__PeerMessage *m = NULL;
 		int64_t now = zclock_time();
-		/* The trust store may have changed since the handshake (SIGHUP): re-check. */
-		if (!peer || !yx_config_peer_by_name(d->cfg, peer) || !m) {
-			if (!m)
-				d->counters[C_REJECTED_INVALID]++;
+		sub_t *s = sub_find(sv, rid);
+		/* The trust store may have changed since the handshake: re-check every
+		 * message against it as it is now. */
+		if (!trusted_peer(d, peer, key)) {
+			if (s)
+				untrust(sv, (size_t)(s - sv->subs), "no longer trusted");
 			goto next;
 		}
-		sub_t *s = sub_find(rid);
-		switch (m->msg_case) {
-		case YRDX__PEER_MESSAGE__MSG_HELLO: on_hello(d, rid, peer, m->hello, now); break;
-		case YRDX__PEER_MESSAGE__MSG_PULL:
-			if (!s || m->pull->origin.len != YX_KEY_BYTES)
-				break;
+		if (!(m = yx_wire_peer_message(frame, NULL))) {
+			d->counters[C_REJECTED_INVALID]++;
+			goto next;
+		}
+		if (s)
 			s->last_rx_ms = now;
-			known_t *k = known_get(s, m->pull->origin.data, true);
-			if (!k)
-				break;
-			if (m->pull->from_seq == 0) {
-				k->pulling = false; /* cancelled */
-				break;
-			}
-			k->seq = m->pull->from_seq - 1;
-			k->pulling = true;
-			pump(d, s);
+		switch (m->msg_case) {
+		case YRDX__PEER_MESSAGE__MSG_HELLO:
+			on_hello(d, rid, peer, key, m->hello, now);
 			break;
+		case YRDX__PEER_MESSAGE__MSG_PULL: on_pull(d, s, m->pull); break;
 		case YRDX__PEER_MESSAGE__MSG_CREDIT:
 			if (!s)
 				break;
-			s->last_rx_ms = now;
 			s->credit += m->credit->credit;
 			pump(d, s);
 			break;
@@ -406,8 +478,9 @@ void yxd_serve_handle(yxd_t *d)
 
 void yxd_serve_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
 {
-	for (size_t i = 0; i < n_subs; i++) {
-		sub_t *s = &subs[i];
+	yxd_serve_t *sv = d->serve;
+	for (size_t i = 0; i < sv->n_subs; i++) {
+		sub_t *s = &sv->subs[i];
 		bool need_notice = false;
 		for (size_t j = 0; j < n; j++) {
 			known_t *k = known_get(s, origins[j], false);
@@ -424,20 +497,22 @@ void yxd_serve_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t
 
 void yxd_serve_tick(yxd_t *d, int64_t now_ms)
 {
-	for (size_t i = 0; i < n_subs;) {
-		if (now_ms - subs[i].last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
-			yx_log_info("peer %s stopped pulling (silent %lld ms)", subs[i].peer,
-			            (long long)(now_ms - subs[i].last_rx_ms));
-			sub_remove(i);
+	yxd_serve_t *sv = d->serve;
+	for (size_t i = 0; i < sv->n_subs;) {
+		sub_t *s = &sv->subs[i];
+		if (now_ms - s->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
+			/* Should it come back, its next Hello makes a new epoch. */
+			yx_log_info("peer %s stopped pulling (silent %lld ms)", s->peer,
+			            (long long)(now_ms - s->last_rx_ms));
+			sub_remove(sv, i);
 			continue;
 		}
-		pump(d, &subs[i]);
+		pump(d, s);
 		i++;
 	}
 }
 
 size_t yxd_serve_count(const yxd_t *d)
 {
-	(void)d;
-	return n_subs;
+	return d->serve ? d->serve->n_subs : 0;
 }

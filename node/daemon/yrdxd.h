@@ -41,6 +41,27 @@ const char *yxd_counter_name(yxd_counter_t c);
 
 /* One pull connection: our DEALER to a configured peer's ROUTER (client.c). */
 typedef struct yxd_client yxd_client_t;
+/* The peer port's pullers and what each is sent (serve.c). */
+typedef struct yxd_serve yxd_serve_t;
+
+/* A set of origins (client.c: those the open transaction moved). */
+typedef struct {
+	uint8_t (*keys)[YX_KEY_BYTES];
+	size_t n, cap;
+} yxd_origins_t;
+
+/* What the open transaction of received segments holds, counted once it commits. */
+typedef struct {
+	uint64_t segments, applied;
+} yxd_staged_t;
+
+/* The store could not grow (map or disk full): pulling waits (client.c). */
+typedef struct {
+	int64_t since_ms; /* 0: not full */
+	int64_t retry_ms; /* pull again from then on */
+	uint32_t backoff_ms;
+	int err; /* what the store said */
+} yxd_full_t;
 
 struct yxd {
 	yx_config_t *cfg;
@@ -57,11 +78,15 @@ struct yxd {
 
 	yxd_client_t **clients; /* one per configured peer */
 	size_t n_clients;
+	yxd_serve_t *serve;
 
 	/* Received segments accumulate in one LMDB transaction, committed when the input
 	 * drains or grows large, then credit is returned (client.c). */
 	yx_remote_t *remote;
 	size_t remote_segments;
+	yxd_staged_t staged;
+	yxd_origins_t moved;
+	yxd_full_t full;
 	/* What one input needs decoded while it is handled — a peer message (client.c), a
 	 * control request and the records its step reads (control.c, author.c) — reset once
 	 * that input is done. */
@@ -88,6 +113,9 @@ void yxd_serve_handle(yxd_t *d);
 /* Tells connected pullers that origins' tips moved (pushing segments where it can). */
 void yxd_serve_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 void yxd_serve_tick(yxd_t *d, int64_t now_ms);
+/* After a reload: ends what pullers removed from the trust store, or whose key changed,
+ * had here; nothing more is sent to them. */
+void yxd_serve_trust_changed(yxd_t *d);
 /* Appends one PeerStatus-like line per subscriber (for status). */
 size_t yxd_serve_count(const yxd_t *d);
 

@@ -33,8 +33,10 @@ void yxd_zap_stop(yxd_t *d)
 	zsock_destroy(&d->zap);
 }
 
-/* The name a CURVE client key is admitted under in domain, or NULL. user must hold 64. */
-static bool admit(yxd_t *d, const char *domain, const uint8_t curve_key[32], char user[64])
+/* Whether a CURVE client key is admitted in domain: user (64 bytes) gets the name it is
+ * admitted under, key its Ed25519 key from the trust store. */
+static bool admit(yxd_t *d, const char *domain, const uint8_t curve_key[32], char user[64],
+                  uint8_t key[32])
 {
 	uint8_t ed[32];
 	if (strcmp(domain, "peer") == 0) {
@@ -43,6 +45,7 @@ static bool admit(yxd_t *d, const char *domain, const uint8_t curve_key[32], cha
 			if (yx_pubkey_to_curve(p->key, ed) == YX_OK &&
 			    sodium_memcmp(ed, curve_key, 32) == 0) {
 				snprintf(user, 64, "%s", p->name);
+				memcpy(key, p->key, 32);
 				return true;
 			}
 		}
@@ -52,11 +55,35 @@ static bool admit(yxd_t *d, const char *domain, const uint8_t curve_key[32], cha
 			if (yx_pubkey_to_curve(p->key, ed) == YX_OK &&
 			    sodium_memcmp(ed, curve_key, 32) == 0) {
 				snprintf(user, 64, "%s", p->name);
+				memcpy(key, p->key, 32);
 				return true;
 			}
 		}
 	}
 	return false;
+}
+
+/* The reply's metadata frame: property X-Key, the admitted client's Ed25519 key in its
+ * text form, so every message can be re-checked against the trust store as it is now
+ * (a peer whose key was replaced keeps its name). Empty for a refusal. */
+static void add_key_metadata(zmsg_t *rep, const uint8_t *key)
+{
+	uint8_t meta[1 + 5 + 4 + YX_PUBKEY_TEXT_LEN];
+	char text[YX_PUBKEY_TEXT_LEN + 1];
+	if (!key) {
+		zmsg_addmem(rep, NULL, 0);
+		return;
+	}
+	yx_pubkey_format(key, text);
+	size_t len = strlen(text);
+	meta[0] = 5;
+	memcpy(meta + 1, "X-Key", 5);
+	meta[6] = (uint8_t)(len >> 24);
+	meta[7] = (uint8_t)(len >> 16);
+	meta[8] = (uint8_t)(len >> 8);
+	meta[9] = (uint8_t)len;
+	memcpy(meta + 10, text, len);
+	zmsg_addmem(rep, meta, 10 + len);
 }
 
 void yxd_zap_handle(yxd_t *d)
@@ -71,9 +98,10 @@ void yxd_zap_handle(yxd_t *d)
 		char *mechanism = zmsg_popstr(req);
 		zframe_t *key = zmsg_pop(req);
 		char user[64] = "";
+		uint8_t admitted[32];
 		bool ok = version && strcmp(version, "1.0") == 0 && mechanism &&
 		          strcmp(mechanism, "CURVE") == 0 && key && zframe_size(key) == 32 &&
-		          domain && admit(d, domain, zframe_data(key), user);
+		          domain && admit(d, domain, zframe_data(key), user, admitted);
 		if (!ok) {
 			char hex[65] = "-";
 			if (key && zframe_size(key) == 32)
@@ -91,7 +119,7 @@ void yxd_zap_handle(yxd_t *d)
 		zmsg_addstr(rep, ok ? "200" : "400");
 		zmsg_addstr(rep, ok ? "OK" : "not in trust store");
 		zmsg_addstr(rep, user);
-		zmsg_addmem(rep, NULL, 0);
+		add_key_metadata(rep, ok ? admitted : NULL);
 		zmsg_send(&rep, d->zap);
 		zstr_free(&version);
 		zstr_free(&request_id);
