@@ -33,6 +33,10 @@ node
     key_file = hefei/node.key
     # error | warn | info | debug
     log_level = info
+    # Most the store may hold (LMDB's map, e.g. 512M, 16G, 1T): address space only,
+    # the file grows as records arrive. When it is full the node stops taking
+    # records and says so (status, log); raise this and restart to resume.
+    map_size = 16G
 
 listen
     # Other cities' nodes connect here to sync (CURVE; only keys under peers).

@@ -13,7 +13,7 @@ packages=(
   libcmocka-dev                           # unit tests
   libjansson-dev libcsv-dev               # JSON / CSV for yrdxctl
   libmicrohttpd-dev                       # metrics and status page over HTTP
-  iproute2 procps python3                 # integration tests: namespaces, ps, helpers
+  iproute2 procps python3 strace          # integration tests: namespaces, ps, helpers, connect counts
 )
 
 missing=()

@@ -51,7 +51,7 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 			                   "propose: destination key has no X25519 form");
 		*sealed = malloc(q->dossier.len + crypto_box_SEALBYTES);
 		if (!*sealed)
-			return YX_ENOSPC;
+			return -ENOMEM;
 		crypto_box_seal(*sealed, q->dossier.data, q->dossier.len, curve);
 		ev->sealed_dossier.data = *sealed;
 		ev->sealed_dossier.len = q->dossier.len + crypto_box_SEALBYTES;
@@ -122,18 +122,15 @@ int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, char *case_id, size_
                      yx_head_t *head, yx_diag_t *diag)
 {
 	yx_batch_t *b = NULL;
-	int ret = yxd_remote_flush(d);
-	if (ret == YX_OK)
-		ret = yx_batch_begin(d->store, d->id, &b);
+	int ret = yxd_write_begin(d, &b, diag);
 	if (ret)
-		return yx_diag_set(diag, ret, "%s", yx_strerror(ret));
+		return ret;
 	if ((ret = yxd_author_relay_into(d, b, q, case_id, cap, diag))) {
 		yx_batch_abort(&b);
 		return ret;
 	}
-	if ((ret = yx_batch_commit(&b, head)))
-		return yx_diag_set(diag, ret, "%s", yx_strerror(ret));
-	d->counters[C_LOCAL_CHANGES]++;
+	if ((ret = yxd_write_commit(d, &b, head, diag)))
+		return ret;
 	yx_log_info("relay case %s: %s written", case_id, type_word(q->type));
 	return YX_OK;
 }

@@ -19,6 +19,8 @@
 #define BAD_PEER_MS     30000  /* how long a peer that served bad data is avoided */
 #define BAD_PEER_MAX_MS 600000 /* the longest a stalling peer is avoided */
 #define FLUSH_SEGMENTS  64     /* commit after this many segments at the latest */
+/* Room the store must have before pulling resumes after it was full. */
+#define STORE_ROOM_BYTES (16u << 20)
 
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
@@ -88,6 +90,8 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
 	Yrdx__Hello h = YRDX__HELLO__INIT;
 	Yrdx__VersionVector vec = YRDX__VERSION_VECTOR__INIT;
+	if (!(zsock_events(c->sock) & ZMQ_POLLOUT))
+		return -EAGAIN; /* no connection up (ZMQ_IMMEDIATE): nothing to build it for */
 	int ret = yxd_vector_msg(d, &vec);
 	if (ret)
 		return ret;
@@ -128,12 +132,21 @@ static void session_reset(yxd_client_t *c)
 
 static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
 {
-	if (c->sock)
+	bool never_answered = c->sock && !c->heard;
+	if (c->sock && c->heard)
 		yx_log_info("peer %s: disconnected (%s)", c->name, why);
+	else if (c->sock)
+		yx_log_debug("peer %s: no answer from %s yet (%s)", c->name, c->endpoint, why);
 	zsock_destroy(&c->sock);
 	c->connected = false;
 	session_reset(c);
-	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : d->cfg->reconnect_min_ms;
+	/* A peer that answered and went silent may be restarting: try again soon, then less
+	 * often. One that never answered in dead_after_ms (its socket re-dialled all along)
+	 * is down: try it at the longest interval. */
+	if (never_answered)
+		c->backoff_ms = d->cfg->reconnect_max_ms;
+	else
+		c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : d->cfg->reconnect_min_ms;
 	if (c->backoff_ms > d->cfg->reconnect_max_ms)
 		c->backoff_ms = d->cfg->reconnect_max_ms;
 	c->next_connect_ms = zclock_time() + c->backoff_ms;
@@ -159,9 +172,12 @@ static int client_connect(yxd_t *d, yxd_client_t *c)
 	 * sent again at the next tick, so a peer that comes back gets one fresh Hello, not a
 	 * backlog of heartbeats. */
 	zsock_set_immediate(c->sock, 1);
-	/* ZeroMQ re-dials by itself while the peer is unreachable: with the configured
-	 * back-off, doubling up to reconnect_max_ms, so dead peers cost next to nothing. */
-	zsock_set_reconnect_ivl(c->sock, (int)d->cfg->reconnect_min_ms);
+	/* ZeroMQ re-dials by itself while the peer is unreachable: from the back-off this
+	 * peer has reached, doubling up to reconnect_max_ms, so a dead peer costs about one
+	 * connect per reconnect_max_ms. (It gives up after a refused handshake: the socket
+	 * is made anew after dead_after_ms of silence, see yxd_clients_tick.) */
+	zsock_set_reconnect_ivl(c->sock,
+	                        (int)(c->backoff_ms ? c->backoff_ms : d->cfg->reconnect_min_ms));
 	zsock_set_reconnect_ivl_max(c->sock, (int)d->cfg->reconnect_max_ms);
 	if (zsock_connect(c->sock, "%s", c->endpoint) < 0) {
 		yx_log_error("peer %s: cannot connect to %s: %s", c->name, c->endpoint,
@@ -242,6 +258,15 @@ void yxd_clients_stop(yxd_t *d)
 	d->n_clients = 0;
 }
 
+static bool any_subscribed(yxd_t *d)
+{
+	for (size_t i = 0; i < d->n_clients; i++)
+		for (size_t k = 0; k < d->clients[i]->n_tips; k++)
+			if (d->clients[i]->tips[k].subscribed)
+				return true;
+	return false;
+}
+
 /* Which client, if any, we pull origin from. */
 static yxd_client_t *subscriber_of(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
 {
@@ -268,8 +293,9 @@ static void schedule_pulls(yxd_t *d)
 			yx_tip_t mine;
 			if (yx_store_tip(d->store, origin, &mine) != YX_OK)
 				mine.seq = 0;
-			if (memcmp(origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0)
-				continue; /* nobody else writes our log */
+			if (memcmp(origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0 &&
+			    !yxd_fence_pulls_own(d))
+				continue; /* nobody else writes our log; fenced, we fetch it back */
 			yxd_client_t *best = NULL, *current = subscriber_of(d, origin);
 			uint64_t best_seq = mine.seq;
 			for (size_t j = 0; j < d->n_clients; j++) {
@@ -331,12 +357,6 @@ static void note_moved(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
 	memcpy(m->keys[m->n++], origin, YX_KEY_BYTES);
 }
 
-/* The store cannot grow: its map or its disk is full. */
-static bool store_full_error(int err)
-{
-	return err == YX_ENOSPC || err == -ENOSPC;
-}
-
 /* Drops every subscription (the server stops streaming), so that what is re-pulled later
  * starts from the committed tip. */
 static void unsubscribe_all(yxd_t *d)
@@ -349,19 +369,25 @@ static void unsubscribe_all(yxd_t *d)
 			}
 }
 
-/* The store refused to grow (map or disk full): stop pulling, say so once, and try
- * again after a back-off that doubles up to reconnect_max_ms × 12 (a minute by
- * default). The first commit that succeeds ends it. */
+/* The store refused to grow (map or disk full): stop pulling, drop what is in flight, and
+ * probe for room after a back-off that doubles up to reconnect_max_ms × 12 (a minute by
+ * default). Said once in the log per episode; an episode that starts again soon after
+ * the last one ended continues its back-off, silently. */
 static void store_full(yxd_t *d, int err)
 {
 	int64_t now = zclock_time();
-	uint32_t max = d->cfg->reconnect_max_ms * 12;
+	uint32_t start = d->cfg->reconnect_min_ms * 10, max = d->cfg->reconnect_max_ms * 12;
 	if (!d->full.since_ms) {
+		bool recent = d->full.ended_ms &&
+		              now - d->full.ended_ms < 2 * (int64_t)d->full.backoff_ms;
 		d->full.since_ms = now;
-		d->full.backoff_ms = d->cfg->reconnect_min_ms * 10;
-		yx_log_error("%s: pulling stopped until there is room; trying again with a "
-		             "back-off of up to %u s",
-		             yx_strerror(err), max / 1000);
+		d->full.backoff_ms = recent ? d->full.backoff_ms : start;
+		if (!recent) {
+			yx_log_error("%s: pulling stopped until there is room; trying again with "
+			             "a back-off of up to %u s",
+			             yx_strerror(err), max / 1000);
+			d->full.logged = true;
+		}
 	} else {
 		d->full.backoff_ms = d->full.backoff_ms * 2 > max ? max : d->full.backoff_ms * 2;
 	}
@@ -370,13 +396,17 @@ static void store_full(yxd_t *d, int err)
 	unsubscribe_all(d);
 }
 
+/* The probe found room: pull again. */
 static void store_room_again(yxd_t *d)
 {
-	if (!d->full.since_ms)
-		return;
-	yx_log_info("the store has room again (full for %lld s): pulling resumed",
-	            (long long)((zclock_time() - d->full.since_ms) / 1000));
-	memset(&d->full, 0, sizeof(d->full));
+	int64_t now = zclock_time();
+	if (d->full.logged) {
+		yx_log_info("the store has room again (full for %lld s): pulling resumed",
+		            (long long)((now - d->full.since_ms) / 1000));
+		d->full.logged = false;
+	}
+	d->full.since_ms = 0;
+	d->full.ended_ms = now;
 }
 
 int yxd_remote_flush(yxd_t *d)
@@ -387,7 +417,7 @@ int yxd_remote_flush(yxd_t *d)
 		if (ret) {
 			d->moved.n = 0;
 			d->staged = (yxd_staged_t){0};
-			if (store_full_error(ret)) {
+			if (yx_err_is_store_full(ret)) {
 				store_full(d, ret);
 			} else {
 				yx_log_error("commit of received segments failed: %s; re-pulling",
@@ -400,7 +430,6 @@ int yxd_remote_flush(yxd_t *d)
 			d->counters[C_SEGMENTS_RECEIVED] += d->staged.segments;
 			d->counters[C_CHANGES_APPLIED] += d->staged.applied;
 			d->staged = (yxd_staged_t){0};
-			store_room_again(d);
 		}
 	}
 	for (size_t i = 0; i < d->n_clients; i++) {
@@ -459,6 +488,8 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 			}
 		}
 		t->seq = e->seq;
+		if (memcmp(t->origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0)
+			yxd_fence_own_claim(d, c->name, t->seq);
 	}
 	schedule_pulls(d);
 }
@@ -502,6 +533,8 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 			goto rejected;
 		}
 	}
+	if (d->full.since_ms)
+		goto out; /* in flight when the store filled: dropped, pulled again later */
 	if ((ret = remote_open(d))) {
 		yx_log_error("cannot open a store transaction: %s", yx_strerror(ret));
 		goto out;
@@ -554,7 +587,7 @@ rejected:
 		yx_remote_abort(&d->remote);
 		d->moved.n = 0;
 		d->staged = (yxd_staged_t){0};
-		if (store_full_error(ret)) {
+		if (yx_err_is_store_full(ret)) {
 			store_full(d, ret);
 		} else {
 			yx_log_error("peer %s: storing a segment failed: %s", c->name,
@@ -676,19 +709,33 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 				client_disconnect(d, c, "connect failed");
 			continue;
 		}
-		/* A socket never answered on is left to ZeroMQ's own re-dialling (with the
-		 * back-off); one that went silent is made anew, with a new session. */
-		if (c->heard && now - c->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
-			client_disconnect(d, c, "no answer");
+		/* Silent for dead_after_ms (or never answered, say a refused handshake, after
+		 * which ZeroMQ stops re-dialling): made anew after the back-off, with a new
+		 * session. */
+		if (now - c->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
+			client_disconnect(d, c, c->heard ? "no answer" : "never answered");
 			continue;
 		}
+		/* Until the first answer, a Hello goes out as soon as the connection is up
+		 * (send_hello only builds one then); after it, every heartbeat. */
 		if (now - c->last_hello_ms >= (int64_t)d->cfg->heartbeat_ms ||
-		    (!c->heard && now - c->last_hello_ms >= 100))
+		    (!c->heard && !c->last_hello_ms))
 			send_hello(d, c);
 		check_stalls(d, c, now);
 	}
-	if (d->full.since_ms && now >= d->full.retry_ms)
-		schedule_pulls(d);
+	if (d->full.since_ms && now >= d->full.retry_ms) {
+		/* Pull again only when there looks to be room: a full store costs its peers
+		 * nothing while it waits. */
+		int room = yx_store_room(d->store, STORE_ROOM_BYTES);
+		if (room == YX_OK) {
+			schedule_pulls(d);
+			if (!any_subscribed(d))
+				store_room_again(d); /* room, and nothing to wait for */
+		} else {
+			d->full.err = room;
+			store_full(d, room);
+		}
+	}
 }
 
 int64_t yxd_clients_next_timer(const yxd_t *d, int64_t now)
@@ -727,6 +774,8 @@ void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *r)
 		r->store_full_since_ms = d->full.since_ms;
 		r->store_full = (char *)yx_strerror(d->full.err);
 	}
+	yxd_fence_status(d, d->fence.status, sizeof(d->fence.status));
+	r->fenced = d->fence.status;
 	r->peers = calloc(d->n_clients ? d->n_clients : 1, sizeof(*r->peers));
 	if (!r->peers)
 		return;
@@ -765,6 +814,22 @@ void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *r)
 		p->tips = v;
 		r->peers[r->n_peers++] = p;
 	}
+}
+
+size_t yxd_clients_answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t *max_claim)
+{
+	size_t answered = 0;
+	*max_claim = 0;
+	for (size_t i = 0; i < d->n_clients; i++) {
+		yxd_client_t *c = d->clients[i];
+		if (!c->sock || !c->epoch)
+			continue;
+		answered++;
+		peer_tip_t *t = tip_get(c, origin, false);
+		if (t && t->seq > *max_claim)
+			*max_claim = t->seq;
+	}
+	return answered;
 }
 
 void yxd_clients_status_free(Yrdx__StatusReply *r)

@@ -44,15 +44,46 @@ static void reply_error(Yrdx__ControlReply *r, int err, const char *msg)
 	r->message = strdup(msg);
 }
 
+/* Local writes the store refused for want of room are logged once, when they start
+ * (and again if the reason changes), not once per request; a write that commits ends
+ * the episode. */
+static int store_full_logged;
+
+static void note_write_result(int err, const char *what, size_t records)
+{
+	if (yx_err_is_store_full(err) && err != store_full_logged) {
+		yx_log_error("%s of %zu record%s refused, nothing of it written: %s; local writes "
+		             "fail until there is room (logged once)",
+		             what, records, records == 1 ? "" : "s", yx_strerror(err));
+		store_full_logged = err;
+	} else if (err == YX_OK && records && store_full_logged) {
+		yx_log_info("%s of %zu record%s committed: the store has room again", what, records,
+		            records == 1 ? "" : "s");
+		store_full_logged = 0;
+	}
+}
+
+/* The reply to a put the store had no room for: what, and that nothing was written. */
+static void reply_store_full(Yrdx__ControlReply *r, int err, size_t records)
+{
+	char msg[300];
+	snprintf(msg, sizeof(msg), "%s; nothing of this batch of %zu record%s was written",
+	         yx_strerror(err), records, records == 1 ? "" : "s");
+	reply_error(r, err, msg);
+	note_write_result(err, "put", records);
+}
+
 static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
 {
 	yx_batch_t *b = NULL;
 	yx_diag_t diag = {{0}};
-	int ret = yxd_remote_flush(d); /* one writer: received data first */
-	if (ret == YX_OK)
-		ret = yx_batch_begin(d->store, d->id, &b);
+	int ret = yxd_write_begin(d, &b, &diag);
+	if (yx_err_is_store_full(ret)) {
+		reply_store_full(r, ret, req->n_changes);
+		return;
+	}
 	if (ret) {
-		reply_error(r, ret, yx_strerror(ret));
+		reply_error(r, ret, diag.msg);
 		return;
 	}
 	for (size_t i = 0; i < req->n_changes; i++) {
@@ -83,6 +114,11 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 		} else {
 			ret = yx_batch_put(b, c, &diag);
 		}
+		if (yx_err_is_store_full(ret)) {
+			yx_batch_abort(&b);
+			reply_store_full(r, ret, req->n_changes);
+			return;
+		}
 		if (ret) {
 			char msg[sizeof(diag.msg) + 200];
 			snprintf(msg, sizeof(msg), "record %zu (%s %s): %s", i + 1,
@@ -100,19 +136,21 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 		return;
 	}
 	size_t n = yx_batch_count(b);
-	if ((ret = yx_batch_commit(&b, head))) {
-		reply_error(r, ret, yx_strerror(ret));
+	if ((ret = yxd_write_commit(d, &b, head, &diag))) {
+		if (yx_err_is_store_full(ret))
+			reply_store_full(r, ret, req->n_changes);
+		else
+			reply_error(r, ret, diag.msg);
 		return;
 	}
+	note_write_result(YX_OK, "put", n);
 	r->applied = (uint32_t)n;
-	d->counters[C_LOCAL_CHANGES] += n;
 	if (n) {
 		Yrdx__SignedHead *h = malloc(sizeof(*h));
 		if (h) {
 			yx_head_to_proto(head, h);
 			r->head = h;
 		}
-		yxd_announce_self(d);
 	}
 }
 
@@ -177,9 +215,11 @@ static void group_flush(yxd_t *d)
 {
 	yx_head_t head;
 	Yrdx__SignedHead h;
+	yx_diag_t diag = {{0}};
 	if (!group.batch)
 		return;
-	int err = yx_batch_commit(&group.batch, &head);
+	int err = yxd_write_commit(d, &group.batch, &head, &diag);
+	note_write_result(err, "relay proposals", group.n);
 	for (size_t i = 0; i < group.n; i++) {
 		Yrdx__ControlReply r = YRDX__CONTROL_REPLY__INIT;
 		if (err) {
@@ -192,10 +232,6 @@ static void group_flush(yxd_t *d)
 		send_reply(d, group.req[i].routing_id, &r);
 		zframe_destroy(&group.req[i].routing_id);
 	}
-	if (!err && group.n) {
-		d->counters[C_LOCAL_CHANGES] += group.n;
-		yxd_announce_self(d);
-	}
 	group.n = 0;
 }
 
@@ -207,11 +243,10 @@ static bool group_propose(yxd_t *d, zframe_t *rid, const Yrdx__RelayRequest *q,
 	if (group.n == GROUP_MAX)
 		group_flush(d);
 	if (!group.batch) {
-		int ret = yxd_remote_flush(d);
-		if (ret == YX_OK)
-			ret = yx_batch_begin(d->store, d->id, &group.batch);
+		int ret = yxd_write_begin(d, &group.batch, &diag);
 		if (ret) {
-			reply_error(r, ret, yx_strerror(ret));
+			note_write_result(ret, "relay proposal", 1);
+			reply_error(r, ret, diag.msg);
 			return false;
 		}
 	}
@@ -221,6 +256,7 @@ static bool group_propose(yxd_t *d, zframe_t *rid, const Yrdx__RelayRequest *q,
 		reply_error(r, ret, diag.msg[0] ? diag.msg : yx_strerror(ret));
 		if (ret != YX_EINVAL && ret != YX_ENOTFOUND) {
 			/* A storage failure: nothing of this batch can be trusted. */
+			note_write_result(ret, "relay proposals", group.n + 1);
 			yx_batch_abort(&group.batch);
 			for (size_t i = 0; i < group.n; i++) {
 				Yrdx__ControlReply e = YRDX__CONTROL_REPLY__INIT;
@@ -273,6 +309,7 @@ void yxd_control_handle(yxd_t *d)
 				case YRDX__CONTROL_REQUEST__REQ_RELAY:
 					ret = yxd_author_relay(d, req->relay, case_id,
 					                       sizeof(case_id), &head, &diag);
+					note_write_result(ret, "relay step", 1);
 					if (ret) {
 						reply_error(&r, ret,
 						            diag.msg[0] ? diag.msg
@@ -280,18 +317,17 @@ void yxd_control_handle(yxd_t *d)
 					} else {
 						reply_written(&r, &head, &h);
 						r.case_id = strdup(case_id);
-						yxd_announce_self(d);
 					}
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_JOINT:
 					ret = yxd_author_joint(d, req->joint, &r, &head, &diag);
+					note_write_result(ret, "joint participation", 1);
 					if (ret) {
 						reply_error(&r, ret,
 						            diag.msg[0] ? diag.msg
 						                        : yx_strerror(ret));
 					} else {
 						reply_written(&r, &head, &h);
-						yxd_announce_self(d);
 					}
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_SYNC:

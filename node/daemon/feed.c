@@ -216,8 +216,6 @@ static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park,
 		q.note = note;
 		char case_id[96];
 		ret = yxd_author_relay(d, &q, case_id, sizeof(case_id), &head, &diag);
-		if (ret == YX_OK)
-			yxd_announce_self(d);
 	}
 	yx_case_events_free(&events);
 	res.error = ret;

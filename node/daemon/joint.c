@@ -297,8 +297,8 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 	const char *what = "";
 	int ret;
 
-	if ((ret = yxd_remote_flush(d)))
-		return yx_diag_set(diag, ret, "%s", yx_strerror(ret));
+	if ((ret = yxd_fence_check(d, diag)) || (ret = yxd_remote_flush(d)))
+		return diag->msg[0] ? ret : yx_diag_set(diag, ret, "%s", yx_strerror(ret));
 	switch (q->action) {
 	case YRDX__JOINT_REQUEST__ACTION__ACTION_PROPOSE:
 		what = "proposed";
@@ -325,15 +325,14 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 		goto out;
 	yx_change_set_body(&c, YX_KIND_JOINT, &jp);
 	c.id = jp.id;
-	if ((ret = yx_batch_begin(d->store, d->id, &b)))
+	if ((ret = yxd_write_begin(d, &b, diag)))
 		goto out;
 	if ((ret = yx_batch_put(b, &c, diag))) {
 		yx_batch_abort(&b);
 		goto out;
 	}
-	if ((ret = yx_batch_commit(&b, head)))
+	if ((ret = yxd_write_commit(d, &b, head, diag)))
 		goto out;
-	d->counters[C_LOCAL_CHANGES]++;
 	/* Written already: a reply without the id is still a success. */
 	if (!(r->agreement_id = strdup(agreement_id)))
 		r->agreement_id = (char *)protobuf_c_empty_string;

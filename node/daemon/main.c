@@ -39,8 +39,8 @@ static uint64_t file_stamp(const char *path)
 	       (uint64_t)st.st_mtim.tv_nsec ^ (uint64_t)st.st_size << 40;
 }
 
-/* Re-reads the config; on any error the running config stays. Settings other than the
- * trust store and peers take effect at the next start. */
+/* Re-reads the config; on any error the running config stays. The trust store, peers
+ * and map size take effect at once, other settings at the next start. */
 static void reload(yxd_t *d)
 {
 	yx_config_t *fresh = NULL;
@@ -58,6 +58,18 @@ static void reload(yxd_t *d)
 	snprintf(fresh->peer_endpoint, sizeof(fresh->peer_endpoint), "%s", d->cfg->peer_endpoint);
 	snprintf(fresh->control_path, sizeof(fresh->control_path), "%s", d->cfg->control_path);
 	snprintf(fresh->data_dir, sizeof(fresh->data_dir), "%s", d->cfg->data_dir);
+	if (fresh->map_size != d->cfg->map_size) {
+		/* A raised map ends a map-full pause by itself (client.c). */
+		yxd_remote_flush(d); /* no transaction may be open */
+		int ret = yx_store_set_map_size(d->store, fresh->map_size);
+		if (ret) {
+			yx_log_error("reload: cannot change the map size: %s", yx_strerror(ret));
+			fresh->map_size = d->cfg->map_size;
+		} else {
+			yx_log_info("map size now %llu bytes", (unsigned long long)fresh->map_size);
+			d->full.retry_ms = 0; /* if it was full: try again now */
+		}
+	}
 	yx_config_free(&d->cfg);
 	d->cfg = fresh;
 	yx_log_set_level((yx_log_level_t)d->cfg->log_level);
@@ -93,7 +105,7 @@ static int open_node(yxd_t *d)
 	if ((ret = yx_identity_curve_keys(d->id, d->curve_public, d->curve_secret)))
 		return ret;
 	yx_pubkey_format(yx_identity_public(d->id), d->pubkey_text);
-	ret = yx_store_open(d->cfg->data_dir, YX_STORE_CREATE, 0, &d->store, &diag);
+	ret = yx_store_open(d->cfg->data_dir, YX_STORE_CREATE, d->cfg->map_size, &d->store, &diag);
 	if (ret) {
 		yx_log_error("%s", diag.msg[0] ? diag.msg : yx_strerror(ret));
 		return ret;
@@ -199,6 +211,7 @@ static int run(yxd_t *d, int sigfd)
 			if (d->remote)
 				yxd_remote_flush(d);
 			yxd_clients_tick(d, now);
+			yxd_fence_tick(d, now);
 			yxd_metrics_run(d); /* its connection timeouts */
 			yxd_serve_tick(d, now);
 			yxd_feed_tick(d, now);
@@ -268,6 +281,7 @@ int main(int argc, char **argv)
 	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_feed_start(&d) ||
 	    yxd_control_start(&d) || yxd_metrics_start(&d) || yxd_clients_sync_config(&d))
 		goto out;
+	yxd_fence_start(&d);
 	yx_log_info("node %s (city %u) up, key %s, %zu peers, %zu parks", d.cfg->name, d.cfg->city,
 	            d.pubkey_text, d.cfg->n_peers, d.cfg->n_parks);
 	ret = run(&d, sigfd) == YX_OK ? 0 : 1;

@@ -55,12 +55,22 @@ typedef struct {
 	uint64_t segments, applied;
 } yxd_staged_t;
 
+/* Local writes wait until the node holds its own latest log (fence.c). */
+typedef struct {
+	bool on;
+	bool persisted; /* the store's mark says so too */
+	int64_t since_ms;
+	char status[256]; /* why, for status replies */
+} yxd_fence_t;
+
 /* The store could not grow (map or disk full): pulling waits (client.c). */
 typedef struct {
 	int64_t since_ms; /* 0: not full */
-	int64_t retry_ms; /* pull again from then on */
+	int64_t retry_ms; /* probe for room, and pull again, from then on */
+	int64_t ended_ms; /* when the last episode ended */
 	uint32_t backoff_ms;
-	int err; /* what the store said */
+	int err;     /* what the store said */
+	bool logged; /* the log said it stopped, and not yet that it resumed */
 } yxd_full_t;
 
 struct yxd {
@@ -87,6 +97,7 @@ struct yxd {
 	yxd_staged_t staged;
 	yxd_origins_t moved;
 	yxd_full_t full;
+	yxd_fence_t fence;
 	/* What one input needs decoded while it is handled — a peer message (client.c), a
 	 * control request and the records its step reads (control.c, author.c) — reset once
 	 * that input is done. */
@@ -131,6 +142,9 @@ int yxd_remote_flush(yxd_t *d);
 /* Sends a Hello to every (or the named) peer now, so pulls start without waiting. */
 int yxd_clients_sync_now(yxd_t *d, const char *peer);
 void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *reply);
+/* Peers whose Tips answered our current session; *max_claim gets the highest seq of
+ * origin any of them claims. */
+size_t yxd_clients_answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t *max_claim);
 void yxd_clients_status_free(Yrdx__StatusReply *reply);
 
 /* ---- feed.c ---- */
@@ -143,11 +157,28 @@ void yxd_feed_tick(yxd_t *d, int64_t now_ms);
 void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *reply);
 void yxd_feed_status_free(Yrdx__StatusReply *reply);
 
+/* ---- write.c: the one write path for this node's own records ---- */
+/* Commits what was received, checks the fence, opens a batch. diag says why not. */
+int yxd_write_begin(yxd_t *d, yx_batch_t **b, yx_diag_t *diag);
+/* Commits b durably (freed either way), counts it, and announces it to pullers and
+ * feeds. */
+int yxd_write_commit(yxd_t *d, yx_batch_t **b, yx_head_t *head, yx_diag_t *diag);
+
 /* ---- main.c ---- */
 /* After a commit: tells pullers that origins moved and feeds that events arrived. */
 void yxd_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 /* The same for this node's own log. */
 void yxd_announce_self(yxd_t *d);
+
+/* ---- fence.c: a store older than the node's own log writes nothing until it has it ---- */
+void yxd_fence_start(yxd_t *d); /* the mark yrdxctl backup leaves raises it */
+/* A peer claims our own log up to seq: beyond our tip, the fence rises. */
+void yxd_fence_own_claim(yxd_t *d, const char *peer, uint64_t seq);
+void yxd_fence_tick(yxd_t *d, int64_t now_ms);
+/* YX_OK, or YX_EFENCED with diag saying what the node waits for. */
+int yxd_fence_check(yxd_t *d, yx_diag_t *diag);
+bool yxd_fence_pulls_own(const yxd_t *d); /* own log pulled back from peers */
+void yxd_fence_status(yxd_t *d, char *buf, size_t cap);
 
 /* ---- metrics.c ---- */
 int yxd_metrics_start(yxd_t *d);

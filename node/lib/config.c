@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <ctype.h>
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -43,7 +45,13 @@ typedef enum {
 	T_KINDS,    /* comma list of record kind names, "all" or "none" */
 	T_LEVEL,    /* log level name */
 	T_CITY,     /* GB/T 2260 code of a Yangtze River Delta city */
+	T_SIZE,     /* bytes: a whole number, or with K, M, G or T (powers of 1024) */
 } item_type_t;
+
+/* node/map_size: from 1 MiB (a store smaller than that holds nothing useful) to 64 TiB
+ * (a tenth of the 47-bit address space a process has, by far the most LMDB can use). */
+#define MAP_SIZE_MIN ((uint64_t)1 << 20)
+#define MAP_SIZE_MAX ((uint64_t)64 << 40)
 
 enum {
 	F_REQUIRED = 1 << 0, /* no default: the file must give it */
@@ -92,6 +100,11 @@ static const item_t node_items[] = {
          "This node's Ed25519 key pair, made by `yrdxctl init` (secret: mode 0600).\n"
          "Its public half is what the other cities enter as this node's public_key."},
         {"log_level", T_LEVEL, 0, "info", 0, 0, CFG(log_level), "error | warn | info | debug"},
+        {"map_size", T_SIZE, 0, "16G", 0, 0, CFG(map_size),
+         "Most the store may hold (LMDB's map), e.g. 512M, 16G or 1T (powers of 1024;\n"
+         "1M to 64T). Only address space: the file grows as records are written. When\n"
+         "it is full the node stops taking records, says so, and resumes once this is\n"
+         "raised and the node restarted."},
 };
 
 static const item_t listen_items[] = {
@@ -358,6 +371,50 @@ static bool u32_parse(const char *v, uint32_t *out)
 	return true;
 }
 
+static const char size_suffixes[] = "KMGT"; /* 1024^1 .. 1024^4 */
+
+/* A byte count: digits, then optionally K, M, G or T (any case), optionally followed by
+ * "iB" or "B". false if malformed or beyond 2^64 - 1. */
+static bool size_parse(const char *v, uint64_t *out)
+{
+	size_t digits = strspn(v, "0123456789");
+	uint64_t x = 0;
+	if (digits == 0 || digits > 20)
+		return false;
+	for (size_t i = 0; i < digits; i++) {
+		if (x > (UINT64_MAX - (uint64_t)(v[i] - '0')) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	const char *p = v + digits, *unit = NULL;
+	if (*p && (unit = strchr(size_suffixes, toupper((unsigned char)*p))) != NULL) {
+		p++;
+		if (strcasecmp(p, "iB") == 0 || strcasecmp(p, "B") == 0)
+			p += strlen(p);
+	}
+	if (*p)
+		return false;
+	for (int shift = unit ? 10 * (int)(unit - size_suffixes + 1) : 0; shift > 0; shift -= 10) {
+		if (x > UINT64_MAX >> 10)
+			return false;
+		x <<= 10;
+	}
+	*out = x;
+	return true;
+}
+
+/* bytes in the largest unit that divides it exactly ("16G", "1536M", "1000"). */
+static void size_format(uint64_t bytes, char *buf, size_t cap)
+{
+	int unit = 0;
+	while (unit < 4 && bytes && bytes % 1024 == 0) {
+		bytes /= 1024;
+		unit++;
+	}
+	snprintf(buf, cap, "%llu%.*s", (unsigned long long)bytes, unit ? 1 : 0,
+	         unit ? &size_suffixes[unit - 1] : "");
+}
+
 /* Checks a host name, IPv4 address or (wildcard) '*'; NULL or the reason. */
 static const char *host_problem(const char *h, bool wildcard)
 {
@@ -604,6 +661,20 @@ static int value_parse(const ctx_t *c, const char *key, const item_t *it, const 
 		memcpy(dst, &level, sizeof(level));
 		return YX_OK;
 	}
+	case T_SIZE: {
+		uint64_t bytes;
+		char lo[16], hi[16];
+		size_format(MAP_SIZE_MIN, lo, sizeof(lo));
+		size_format(MAP_SIZE_MAX, hi, sizeof(hi));
+		if (!size_parse(v, &bytes))
+			return fail(c, key, v,
+			            "expected a size in bytes, or with K, M, G or T (powers of "
+			            "1024), e.g. 512M or 16G");
+		if (bytes < MAP_SIZE_MIN || bytes > MAP_SIZE_MAX)
+			return fail(c, key, v, "must be from %s to %s", lo, hi);
+		memcpy(dst, &bytes, sizeof(bytes));
+		return YX_OK;
+	}
 	case T_CITY:
 		if (!u32_parse(v, &u) || !yx_city_name(u))
 			return fail(c, key, v,
@@ -648,6 +719,12 @@ static void value_format(const item_t *it, const void *base, char *buf, size_t c
 				                      yx_kind_name((yx_kind_t)k));
 		if (o == 0)
 			snprintf(buf, cap, "none");
+		return;
+	}
+	case T_SIZE: {
+		uint64_t bytes;
+		memcpy(&bytes, f, sizeof(bytes));
+		size_format(bytes, buf, cap);
 		return;
 	}
 	case T_LEVEL:
@@ -1481,7 +1558,8 @@ int yx_config_park_remove(const char *path, const char *name, yx_diag_t *diag)
 }
 
 int yx_config_write_new(const char *path, const char *name, uint32_t city,
-                        const char *peer_endpoint, const char *feed_endpoint, yx_diag_t *diag)
+                        const char *peer_endpoint, const char *feed_endpoint, const char *map_size,
+                        yx_diag_t *diag)
 {
 	char abs[YX_CONFIG_PATH_MAX], dir[YX_CONFIG_PATH_MAX], city_text[16];
 	const char *city_name = yx_city_name(city);
@@ -1531,6 +1609,8 @@ int yx_config_write_new(const char *path, const char *name, uint32_t city,
 				v = peer_endpoint;
 			else if (s == SEC_LISTEN && strcmp(it->name, "feed") == 0)
 				v = feed_endpoint ? feed_endpoint : "";
+			else if (s == SEC_NODE && strcmp(it->name, "map_size") == 0 && map_size)
+				v = map_size;
 			zconfig_t *kv = zconfig_new(it->name, node);
 			assert(kv);
 			zconfig_set_value(kv, "%s", v ? v : "");

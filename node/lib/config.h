@@ -6,6 +6,7 @@
  *     node
  *         name = shanghai
  *         city = 310000
+ *         map_size = 16G
  *     listen
  *         peer = tcp://127.0.0.1:7401
  *     peers
@@ -73,6 +74,7 @@ typedef struct yx_config {
 	char data_dir[YX_CONFIG_PATH_MAX]; /* node/data_dir, resolved */
 	char key_file[YX_CONFIG_PATH_MAX]; /* node/key_file, resolved */
 	int log_level;                     /* node/log_level, a yx_log_level_t */
+	uint64_t map_size;                 /* node/map_size: the store's LMDB map, bytes */
 
 	char peer_endpoint[YX_CONFIG_ENDPOINT_MAX]; /* listen/peer */
 	char feed_endpoint[YX_CONFIG_ENDPOINT_MAX]; /* listen/feed, "" = off */
@@ -138,10 +140,11 @@ int yx_config_park_remove(const char *path, const char *name, yx_diag_t *diag);
 
 /* Writes a fresh, commented configuration (for `yrdxctl init`): every key with its
  * default, the given name, city and endpoints (feed_endpoint NULL or "" = feed off),
- * empty peers and parks. Mode 0600; never overwrites: -EEXIST if path exists. The
- * content is validated first (YX_ECONFIG naming the bad value); the file appears
- * complete or not at all. */
+ * node/map_size as given (NULL = the default, 16G), empty peers and parks. Mode 0600;
+ * never overwrites: -EEXIST if path exists. The content is validated first (YX_ECONFIG
+ * naming the bad value); the file appears complete or not at all. */
 int yx_config_write_new(const char *path, const char *name, uint32_t city,
-                        const char *peer_endpoint, const char *feed_endpoint, yx_diag_t *diag);
+                        const char *peer_endpoint, const char *feed_endpoint, const char *map_size,
+                        yx_diag_t *diag);
 
 #endif

@@ -1,30 +1,79 @@
 #include "ctlclient.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+/* The DEALER's connection events arrive on a PAIR socket (libzmq's socket monitor): the
+ * kernel closes the daemon's end of the ipc connection the moment the daemon dies, and
+ * libzmq reports that as ZMQ_EVENT_DISCONNECTED, so a request in flight fails at once
+ * instead of waiting out its deadline. */
+#define MONITOR_EVENTS (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_DISCONNECTED)
 
 struct yx_ctl {
 	zsock_t *sock;
+	zsock_t *monitor;
+	bool connected; /* the connection to the daemon is (or was) up */
+	bool lost;      /* it went down: this connection is finished */
+	bool refused;   /* it never came up: nothing accepts on the socket */
 };
+
+/* Whether anything listens on the UNIX socket at path: a plain connect, which refuses at
+ * once when the daemon that made the socket file is gone. -ECONNREFUSED if nothing
+ * listens; YX_OK if something does (or the path is too long to ask this way). */
+static int listener_probe(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return YX_OK;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? YX_OK : -errno;
+	close(fd);
+	return ret == -ECONNREFUSED || ret == -ENOENT ? ret : YX_OK;
+}
+
+static int monitor_start(yx_ctl_t *c)
+{
+	char endpoint[64];
+	snprintf(endpoint, sizeof(endpoint), "inproc://yx-ctl-monitor-%p", (void *)c);
+	if (zmq_socket_monitor(zsock_resolve(c->sock), endpoint, MONITOR_EVENTS) != 0)
+		return -ENOMEM;
+	c->monitor = zsock_new(ZMQ_PAIR);
+	if (!c->monitor || zsock_connect(c->monitor, "%s", endpoint) != 0)
+		return -ENOMEM;
+	return YX_OK;
+}
 
 int yx_ctl_open(const char *path, yx_ctl_t **out)
 {
 	struct stat st;
+	int ret;
 	if (stat(path, &st) != 0)
 		return -errno;
 	if (access(path, R_OK | W_OK) != 0)
 		return -errno;
+	if ((ret = listener_probe(path)))
+		return ret;
 	yx_ctl_t *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	zsys_handler_set(NULL);
 	c->sock = zsock_new(ZMQ_DEALER);
-	if (!c->sock || zsock_connect(c->sock, "ipc://%s", path) != 0) {
-		zsock_destroy(&c->sock);
-		free(c);
-		return -ECONNREFUSED;
+	ret = c->sock ? monitor_start(c) : -ENOMEM;
+	if (ret == YX_OK && zsock_connect(c->sock, "ipc://%s", path) != 0)
+		ret = -ECONNREFUSED;
+	if (ret) {
+		yx_ctl_close(&c);
+		return ret;
 	}
 	zsock_set_linger(c->sock, 0);
 	*out = c;
@@ -33,10 +82,74 @@ int yx_ctl_open(const char *path, yx_ctl_t **out)
 
 void yx_ctl_close(yx_ctl_t **ctl)
 {
-	if (ctl && *ctl) {
-		zsock_destroy(&(*ctl)->sock);
-		free(*ctl);
-		*ctl = NULL;
+	if (!ctl || !*ctl)
+		return;
+	yx_ctl_t *c = *ctl;
+	if (c->sock && c->monitor)
+		zmq_socket_monitor(zsock_resolve(c->sock), NULL, 0);
+	zsock_destroy(&c->monitor);
+	zsock_destroy(&c->sock);
+	free(c);
+	*ctl = NULL;
+}
+
+/* Reads one monitor event (two frames: event number and value, then the endpoint). */
+static void monitor_read(yx_ctl_t *c)
+{
+	zmsg_t *msg = zmsg_recv(c->monitor);
+	zframe_t *f = msg ? zmsg_first(msg) : NULL;
+	uint16_t event = 0;
+	if (f && zframe_size(f) >= sizeof(event))
+		memcpy(&event, zframe_data(f), sizeof(event));
+	zmsg_destroy(&msg);
+	if (event == ZMQ_EVENT_CONNECTED)
+		c->connected = true;
+	else if (event == ZMQ_EVENT_DISCONNECTED && c->connected)
+		c->lost = true;
+	else if (event == ZMQ_EVENT_CONNECT_RETRIED && !c->connected)
+		c->refused = true; /* ipc: nothing accepts on the path */
+}
+
+/* What the connection's state means for a request: YX_OK while usable. */
+static int conn_state(const yx_ctl_t *c)
+{
+	if (c->lost)
+		return -ECONNRESET;
+	if (c->refused)
+		return -ECONNREFUSED;
+	return YX_OK;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until the reply is readable (YX_OK), the connection is lost, or the deadline. */
+static int reply_wait(yx_ctl_t *c, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	for (;;) {
+		zmq_pollitem_t items[2] = {{zsock_resolve(c->sock), 0, ZMQ_POLLIN, 0},
+		                           {zsock_resolve(c->monitor), 0, ZMQ_POLLIN, 0}};
+		int64_t left = deadline - now_ms();
+		if (left < 0)
+			left = 0;
+		int n = zmq_poll(items, 2, (long)left);
+		if (n < 0 && zmq_errno() != EINTR)
+			return -zmq_errno();
+		if (n > 0 && (items[1].revents & ZMQ_POLLIN)) {
+			monitor_read(c);
+			/* A reply that arrived before the daemon went away still counts. */
+			if (conn_state(c) && !(items[0].revents & ZMQ_POLLIN))
+				return conn_state(c);
+		}
+		if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+			return YX_OK;
+		if (left == 0)
+			return -ETIMEDOUT;
 	}
 }
 
@@ -44,17 +157,17 @@ int yx_ctl_call(yx_ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
                 Yrdx__ControlReply **reply)
 {
 	zframe_t *frame = NULL;
+	int ret;
+	while (zsock_events(ctl->monitor) & ZMQ_POLLIN)
+		monitor_read(ctl);
+	if ((ret = conn_state(ctl)))
+		return ret;
 	zsock_set_sndtimeo(ctl->sock, timeout_ms);
-	int ret = yx_wire_send(ctl->sock, NULL, &req->base, NULL);
+	ret = yx_wire_send(ctl->sock, NULL, &req->base, NULL);
 	if (ret)
 		return ret == -EAGAIN ? -ETIMEDOUT : ret;
-	zpoller_t *poller = zpoller_new(ctl->sock, NULL);
-	if (!poller)
-		return -ENOMEM;
-	void *ready = zpoller_wait(poller, timeout_ms);
-	zpoller_destroy(&poller);
-	if (!ready)
-		return -ETIMEDOUT;
+	if ((ret = reply_wait(ctl, timeout_ms)))
+		return ret;
 	if ((ret = yx_wire_recv(ctl->sock, NULL, &frame)))
 		return ret;
 	*reply = yx_wire_control_reply(frame);

@@ -8,14 +8,19 @@
 
 typedef struct yx_ctl yx_ctl_t;
 
-/* Connects to the daemon's control socket at path. -ENOENT if no socket file exists
- * (daemon not running), -EACCES if not ours to use. Caller closes with yx_ctl_close. */
+/* Connects to the daemon's control socket at path. -ENOENT if no socket file exists and
+ * -ECONNREFUSED if nothing listens on it (daemon not running, or killed and its socket
+ * file left behind), -EACCES if not ours to use. Caller closes with yx_ctl_close. */
 int yx_ctl_open(const char *path, yx_ctl_t **out);
 void yx_ctl_close(yx_ctl_t **ctl);
 
 /* Sends req and waits up to timeout_ms for the reply (caller frees it with
  * yrdx__control_reply__free_unpacked). -ETIMEDOUT if the daemon does not answer,
- * YX_EDECODE for a malformed reply. */
+ * YX_EDECODE for a malformed reply. -ECONNRESET as soon as the daemon closes the
+ * connection (it stopped or died) before answering, or if it did so since the last
+ * call: the connection is then finished, every later call on it fails the same way, and
+ * whether a request in flight took effect is for the caller to find out.
+ * -ECONNREFUSED if the connection never came up. */
 int yx_ctl_call(yx_ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
                 Yrdx__ControlReply **reply);
 

@@ -17,7 +17,7 @@ const char *yx_strerror(int err)
 	case YX_EFORK: return "fork: two hashes for one origin sequence";
 	case YX_ESCHEMA: return "store has an unknown or older schema";
 	case YX_ENEWER: return "store has a newer schema than this build";
-	case YX_ENOSPC: return "store map is full";
+	case YX_ENOSPC: return "disk full: no space left on the store's filesystem";
 	case YX_EKEYPERM: return "key file is readable by group or others";
 	case YX_EKEY: return "key file malformed";
 	case YX_ECORRUPT: return "stored data corrupt";
@@ -26,10 +26,19 @@ const char *yx_strerror(int err)
 	case YX_ECRYPTO: return "crypto library failed to initialise";
 	case YX_ESTORE: return "storage engine failure";
 	case YX_ECONFIG: return "invalid configuration";
+	case YX_EMAPFULL: return "the store's map is full (raise node/map_size in the config)";
+	case YX_EFENCED:
+		return "this node's store is older than its own log (restored from a backup): "
+		       "writes wait until its peers confirm its latest seq";
 	}
 	if (err < 0 && err > -1000)
 		return strerror(-err);
 	return "unknown error";
+}
+
+bool yx_err_is_store_full(int err)
+{
+	return err == YX_ENOSPC || err == YX_EMAPFULL;
 }
 
 int yx_diag_set(yx_diag_t *diag, int err, const char *fmt, ...)

@@ -4,6 +4,8 @@
 #ifndef YRDX_ERROR_H
 #define YRDX_ERROR_H
 
+#include <stdbool.h>
+
 enum {
 	YX_OK = 0,
 	YX_EINVAL = -1001,    /* input failed validation (a diag says which field) */
@@ -15,7 +17,7 @@ enum {
 	YX_EFORK = -1007,     /* same (origin, seq) with a different hash */
 	YX_ESCHEMA = -1008,   /* store written by an older or unknown schema */
 	YX_ENEWER = -1009,    /* store written by a newer schema than this build */
-	YX_ENOSPC = -1010,    /* store map is full */
+	YX_ENOSPC = -1010,    /* disk full: the store's filesystem has no space left */
 	YX_EKEYPERM = -1011,  /* key file readable by group or others */
 	YX_EKEY = -1012,      /* key file malformed or inconsistent */
 	YX_ECORRUPT = -1013,  /* stored data does not match what was written */
@@ -24,10 +26,18 @@ enum {
 	YX_ECRYPTO = -1016,   /* libsodium could not be initialised */
 	YX_ESTORE = -1017,    /* other storage engine failure (logged with detail) */
 	YX_ECONFIG = -1018,   /* configuration invalid (a diag says where) */
+	YX_EMAPFULL = -1019,  /* the store's LMDB map is full: raise node/map_size */
+	YX_EFENCED = -1020,   /* local writes wait until the node holds its own latest log */
 };
 
 /* Returns a static, human-readable description of err (never NULL). */
 const char *yx_strerror(int err);
+
+/* True for the two ways a store runs out of room: its map is full (YX_EMAPFULL) or its
+ * disk is (YX_ENOSPC). Nothing of the failed transaction was written; the same write
+ * succeeds once there is room again, so callers back off and retry instead of giving
+ * up or spinning. */
+bool yx_err_is_store_full(int err);
 
 /* A diagnostic for input errors: names the field (or file:line:column) and the value.
  * Functions that take a yx_diag_t fill it when they return YX_EINVAL/YX_EDECODE/... */

@@ -7,18 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "validate.h"
 
-#define DEFAULT_MAP_SIZE ((size_t)16 << 30)
-#define MAX_ORIGINS      4096
-#define LOG_HDR          (2 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, kind, H, D */
-#define LOG_H            2
-#define LOG_D            (2 + YX_HASH_BYTES)
-#define LOG_FLAG_STUB    1
-#define HEAD_VAL         (YX_HASH_BYTES + 8 + YX_SIG_BYTES)
-#define TIP_VAL          (8 + YX_HASH_BYTES)
+#define DEFAULT_MAP_SIZE ((size_t)YX_STORE_DEFAULT_MAP_SIZE)
+/* Less than this left on the store's filesystem after a failed write: the disk is full. */
+#define DISK_FULL_SLACK (4u << 20)
+#define MAX_ORIGINS     4096
+#define LOG_HDR         (2 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, kind, H, D */
+#define LOG_H           2
+#define LOG_D           (2 + YX_HASH_BYTES)
+#define LOG_FLAG_STUB   1
+#define HEAD_VAL        (YX_HASH_BYTES + 8 + YX_SIG_BYTES)
+#define TIP_VAL         (8 + YX_HASH_BYTES)
 /* kind(1) | origin id(4) | record id */
 #define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
 #define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + STATE_KEY_MAX)
@@ -128,13 +132,34 @@ static uint64_t be64_get(const uint8_t *p)
 	return v;
 }
 
-/* The one place LMDB's errors become ours. */
-static int lmdb_error(int rc, const char *what)
+/* Free bytes of the filesystem holding env's files, for this process; UINT64_MAX if
+ * unknown. */
+static uint64_t env_free_bytes(MDB_env *env)
+{
+	const char *path = NULL;
+	struct statvfs st;
+	if (!env || mdb_env_get_path(env, &path) != 0 || !path || statvfs(path, &st) != 0)
+		return UINT64_MAX;
+	return (uint64_t)st.f_bavail * st.f_frsize;
+}
+
+/* The one place LMDB's errors become ours. env is the environment a write went to (NULL
+ * for reads): LMDB turns a write the filesystem cut short for lack of space into EIO
+ * (pwrite came back short and left errno alone), so an EIO from a write to a filesystem
+ * with next to nothing left is the disk being full, not a failing disk. */
+static int lmdb_error_in(MDB_env *env, int rc, const char *what)
 {
 	switch (rc) {
 	case MDB_SUCCESS: return YX_OK;
 	case MDB_NOTFOUND: return YX_ENOTFOUND;
-	case MDB_MAP_FULL: return YX_ENOSPC;
+	case MDB_MAP_FULL: return YX_EMAPFULL;
+	case ENOSPC:
+	case EDQUOT: return YX_ENOSPC;
+	case EIO:
+		if (env_free_bytes(env) < DISK_FULL_SLACK)
+			return YX_ENOSPC;
+		yx_log_error("store: %s: %s", what, mdb_strerror(rc));
+		return -EIO;
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_INVALID:
@@ -146,6 +171,24 @@ static int lmdb_error(int rc, const char *what)
 		return -rc;
 	yx_log_error("store: %s: %s", what, mdb_strerror(rc));
 	return YX_ESTORE;
+}
+
+/* Errors of calls that only read. */
+static int lmdb_error(int rc, const char *what)
+{
+	return lmdb_error_in(NULL, rc, what);
+}
+
+/* Errors of calls that write into txn. */
+static int lmdb_write_error(MDB_txn *txn, int rc, const char *what)
+{
+	return rc ? lmdb_error_in(mdb_txn_env(txn), rc, what) : YX_OK;
+}
+
+/* Commits txn: its pages written and synced, durable on return. */
+static int txn_commit(MDB_env *env, MDB_txn *txn)
+{
+	return lmdb_error_in(env, mdb_txn_commit(txn), "commit");
 }
 
 static int txn_begin(yx_store_t *s, bool write, MDB_txn **txn)
@@ -170,7 +213,7 @@ static int db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const
                   size_t vlen, unsigned flags)
 {
 	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-	return lmdb_error(mdb_put(txn, dbi, &k, &v, flags), "put");
+	return lmdb_write_error(txn, mdb_put(txn, dbi, &k, &v, flags), "put");
 }
 
 /* ---- open / close ---------------------------------------------------------------- */
@@ -222,6 +265,36 @@ static int load_origins(yx_store_t *s, MDB_txn *txn)
 	return rc == MDB_NOTFOUND ? YX_OK : lmdb_error(rc, "read origins");
 }
 
+/* size rounded up to whole OS pages, as LMDB wants a map. */
+static size_t map_round(size_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t p = page > 0 ? (size_t)page : 4096;
+	return (size + p - 1) / p * p;
+}
+
+/* A reader maps at least DEFAULT_MAP_SIZE, or what the store's meta says if that is more:
+ * the writer may grow the data past what a smaller map shows (an address range costs a
+ * reader nothing until it touches it). */
+static int reader_map_widen(yx_store_t *s)
+{
+	MDB_envinfo info;
+	int ret = lmdb_error(mdb_env_info(s->env, &info), "env info");
+	if (ret == YX_OK && info.me_mapsize < DEFAULT_MAP_SIZE)
+		ret = lmdb_error(mdb_env_set_mapsize(s->env, DEFAULT_MAP_SIZE), "map size");
+	return ret;
+}
+
+/* LMDB never maps less than the data: a map_size below it leaves the store full. */
+static void map_check(yx_store_t *s, const char *dir, size_t map_size)
+{
+	MDB_envinfo info;
+	if (mdb_env_info(s->env, &info) == 0 && info.me_mapsize > map_round(map_size))
+		yx_log_warn("store %s already holds %zu bytes, more than the map size asked for "
+		            "(%zu): the map is that size, and full",
+		            dir, info.me_mapsize, map_size);
+}
+
 int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t **out,
                   yx_diag_t *diag)
 {
@@ -258,13 +331,19 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 		goto out;
 	mdb_env_set_maxdbs(s->env, DB_COUNT);
 	mdb_env_set_maxreaders(s->env, 254);
-	mdb_env_set_mapsize(s->env, map_size ? map_size : DEFAULT_MAP_SIZE);
-	ret = lmdb_error(mdb_env_open(s->env, dir, (readonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0600),
-	                 "open environment");
+	if (map_size || fresh)
+		mdb_env_set_mapsize(s->env, map_round(map_size ? map_size : DEFAULT_MAP_SIZE));
+	ret = lmdb_error_in(
+	        s->env, mdb_env_open(s->env, dir, (readonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0600),
+	        "open environment");
 	if (ret) {
 		yx_diag_set(diag, ret, "%s: cannot open store: %s", dir, yx_strerror(ret));
 		goto out;
 	}
+	if (readonly && !map_size && (ret = reader_map_widen(s)))
+		goto out;
+	if (!readonly && map_size)
+		map_check(s, dir, map_size);
 	if ((ret = txn_begin(s, !readonly, &txn)))
 		goto out;
 	for (int i = 0; i < DB_COUNT; i++) {
@@ -282,7 +361,7 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 	if ((ret = load_origins(s, txn)))
 		goto out;
 	/* Committed even when read-only: database handles opened in an aborted txn close. */
-	ret = lmdb_error(mdb_txn_commit(txn), "commit");
+	ret = txn_commit(s->env, txn);
 	txn = NULL;
 	if (ret)
 		goto out;
@@ -339,8 +418,10 @@ static int origin_intern(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KE
 	int ret = origin_lookup(s, txn, origin, id);
 	if (ret != YX_ENOTFOUND)
 		return ret;
-	if (s->n_origins >= MAX_ORIGINS)
-		return YX_ENOSPC;
+	if (s->n_origins >= MAX_ORIGINS) {
+		yx_log_error("store: a store holds the logs of at most %d origins", MAX_ORIGINS);
+		return YX_ETOOBIG;
+	}
 	uint8_t key[4];
 	be32_put(key, s->n_origins);
 	if ((ret = db_put(txn, s->dbi[DB_ORIGINS], key, 4, origin, YX_KEY_BYTES, 0)))
@@ -419,7 +500,7 @@ static int log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 	/* Reserve and fill in place: the change bytes are copied once, into the map. */
 	int rc = mdb_put(txn, s->dbi[DB_LOG], &k, &v, MDB_RESERVE);
 	if (rc)
-		return lmdb_error(rc, "append log");
+		return lmdb_write_error(txn, rc, "append log");
 	uint8_t *p = v.mv_data;
 	p[0] = bytes ? 0 : LOG_FLAG_STUB;
 	p[1] = (uint8_t)kind;
@@ -522,7 +603,7 @@ static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, b
 	                               : mdb_put(op->txn, op->s->dbi[db], &k, &v, 0);
 	if (rc == MDB_NOTFOUND && op->mode == INDEX_DEL)
 		rc = 0;
-	op->ret = lmdb_error(rc, "index");
+	op->ret = lmdb_write_error(op->txn, rc, "index");
 }
 
 static void index_text(index_op_t *op, int db, const char *term)
@@ -682,7 +763,7 @@ static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, cons
 	} else if (op->tombstone && rc == MDB_NOTFOUND) {
 		rc = 0; /* retraction of a record never seen here (e.g. withheld) */
 	}
-	return lmdb_error(rc, "state");
+	return lmdb_write_error(txn, rc, "state");
 }
 
 /* Applies the write set in key order. A record changed twice in the set keeps only its
@@ -727,7 +808,7 @@ static int pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
 			cur_db = op->db;
 		}
 		MDB_val k = {op->key_len, p->keys + op->key_off}, v = {0, ""};
-		if ((ret = lmdb_error(mdb_cursor_put(cur, &k, &v, 0), "index")))
+		if ((ret = lmdb_write_error(txn, mdb_cursor_put(cur, &k, &v, 0), "index")))
 			goto out;
 	}
 out:
@@ -978,7 +1059,7 @@ int yx_batch_commit(yx_batch_t **batch, yx_head_t *head)
 		goto out;
 	if ((ret = tip_write(b->store, b->txn, b->origin_id, b->seq, b->hash)))
 		goto out;
-	ret = lmdb_error(mdb_txn_commit(b->txn), "commit");
+	ret = txn_commit(b->store->env, b->txn);
 	b->txn = NULL;
 	if (ret == YX_OK && head)
 		*head = b->last_head;
@@ -1210,7 +1291,7 @@ int yx_remote_commit(yx_remote_t **txn)
 	yx_remote_t *r = *txn;
 	int ret = pending_flush(r->store, r->txn, &r->pending);
 	if (ret == YX_OK) {
-		ret = lmdb_error(mdb_txn_commit(r->txn), "commit");
+		ret = txn_commit(r->store->env, r->txn);
 		r->txn = NULL;
 	}
 	remote_free(txn);
@@ -1683,6 +1764,42 @@ int yx_store_node_key(yx_store_t *s, uint8_t key[YX_KEY_BYTES])
 	return ret;
 }
 
+int yx_store_fence(yx_store_t *s, bool on)
+{
+	MDB_txn *txn = NULL;
+	if (s->writing)
+		return YX_EBUSY;
+	int ret = txn_begin(s, true, &txn);
+	if (ret)
+		return ret;
+	if (on) {
+		uint8_t one = 1;
+		ret = db_put(txn, s->dbi[DB_META], "fenced", 6, &one, 1, 0);
+	} else {
+		MDB_val k = {6, (void *)"fenced"};
+		int rc = mdb_del(txn, s->dbi[DB_META], &k, NULL);
+		ret = rc == MDB_NOTFOUND ? YX_OK : lmdb_error(rc, "fence");
+	}
+	if (ret) {
+		mdb_txn_abort(txn);
+		return ret;
+	}
+	return lmdb_error(mdb_txn_commit(txn), "fence");
+}
+
+int yx_store_fenced(yx_store_t *s, bool *fenced)
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	int ret = txn_begin(s, false, &txn);
+	if (ret)
+		return ret;
+	ret = db_get(txn, s->dbi[DB_META], "fenced", 6, &v);
+	mdb_txn_abort(txn);
+	*fenced = ret == YX_OK;
+	return ret == YX_ENOTFOUND ? YX_OK : ret;
+}
+
 /* Re-derives every hash of one origin's log and checks each stored head against it. */
 static int verify_origin(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_diag_t *diag)
 {
@@ -1817,8 +1934,42 @@ int yx_store_backup(yx_store_t *s, const char *dest, yx_diag_t *diag)
 		                   dest);
 	/* mdb_env_copy2 reads one snapshot in a read transaction: writers are not blocked. */
 	int ret = lmdb_error(mdb_env_copy2(s->env, dest, MDB_CP_COMPACT), "backup");
+	if (ret == YX_ENOSPC)
+		return yx_diag_set(diag, ret, "backup to %s: disk full (no space left there)",
+		                   dest);
 	if (ret)
 		return yx_diag_set(diag, ret, "backup to %s: %s", dest, yx_strerror(ret));
+	/* A node started on this copy, however it gets there, must not write before it
+	 * holds its own log again (the daemon's fence). */
+	yx_store_t *copy = NULL;
+	if ((ret = yx_store_open(dest, 0, 0, &copy, diag)) == YX_OK)
+		ret = yx_store_fence(copy, true);
+	yx_store_close(&copy);
+	if (ret)
+		return yx_diag_set(diag, ret, "backup to %s: marking the copy: %s", dest,
+		                   yx_strerror(ret));
+	return YX_OK;
+}
+
+int yx_store_set_map_size(yx_store_t *s, size_t map_size)
+{
+	if (s->writing)
+		return YX_EBUSY;
+	if (map_size == 0)
+		return YX_EINVAL;
+	return lmdb_error(mdb_env_set_mapsize(s->env, map_round(map_size)), "map size");
+}
+
+int yx_store_room(yx_store_t *s, uint64_t need)
+{
+	uint64_t used = 0, map = 0;
+	int ret = yx_store_usage(s, &used, &map);
+	if (ret)
+		return ret;
+	if (used + need > map)
+		return YX_EMAPFULL;
+	if (env_free_bytes(s->env) < need)
+		return YX_ENOSPC;
 	return YX_OK;
 }
 

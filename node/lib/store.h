@@ -44,9 +44,22 @@ enum {
 	YX_STORE_READONLY = 1 << 1, /* open for reading beside a running daemon */
 };
 
-/* Opens (or with YX_STORE_CREATE creates) the store in directory dir. map_size 0 means
- * the default (16 GiB, sparse). Returns YX_ENEWER / YX_ESCHEMA on a schema mismatch,
- * -ENOENT if missing and not creating. Caller closes with yx_store_close. */
+/* The map a new store gets when no size is given: 16 GiB of address space (the file
+ * grows only as data is written). */
+#define YX_STORE_DEFAULT_MAP_SIZE ((uint64_t)16 << 30)
+
+/* Opens (or with YX_STORE_CREATE creates) the store in directory dir. map_size is the
+ * most the store may hold (LMDB's map, rounded up to whole pages; a writer's data never
+ * outgrows it, see YX_EMAPFULL). 0 keeps the size the store was last written with
+ * (YX_STORE_DEFAULT_MAP_SIZE for a new store); read-only openers pass 0 and map at
+ * least that much, so a writer's growth stays visible to them. Returns YX_ENEWER /
+ * YX_ESCHEMA on a schema mismatch, -ENOENT if missing and not creating. Caller closes
+ * with yx_store_close.
+ *
+ * Write errors (puts, appends, commits) the caller must tell apart: YX_EMAPFULL (the
+ * map is full: a larger map_size is needed) and YX_ENOSPC (the filesystem is full);
+ * yx_err_is_store_full() is true for both. Either way nothing of the failed transaction
+ * was written and the store stays usable: the same write succeeds once there is room. */
 int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t **out,
                   yx_diag_t *diag);
 
@@ -221,10 +234,27 @@ int yx_store_digest(yx_store_t *store, uint8_t digest[YX_HASH_BYTES]);
  * local batch was ever committed. */
 int yx_store_node_key(yx_store_t *store, uint8_t key[YX_KEY_BYTES]);
 
+/* The fence mark (meta "fenced"): a store that may be older than its node's own log —
+ * every copy yrdxctl backup makes carries it. The daemon refuses local writes while it is
+ * set and clears it once its peers confirm it holds its own latest log. yx_store_fence
+ * is a write transaction of its own: YX_EBUSY while a batch or remote one is open. */
+int yx_store_fence(yx_store_t *store, bool on);
+int yx_store_fenced(yx_store_t *store, bool *fenced);
+
 /* Writes a consistent, compacted copy of the store into directory dest (created, must not
  * hold a store), while other processes keep reading and writing. -EEXIST if dest holds
  * a data file. */
 int yx_store_backup(yx_store_t *store, const char *dest, yx_diag_t *diag);
+
+/* Changes the map size of an open store, e.g. when node/map_size is raised by a reload
+ * (rounded up to whole pages; never below what the data needs). YX_EBUSY while a batch
+ * or remote transaction is open; no read may be in progress in this process. */
+int yx_store_set_map_size(yx_store_t *store, size_t map_size);
+
+/* Whether the store has about need bytes to grow by: YX_OK, YX_EMAPFULL when the map's
+ * unused end is smaller, YX_ENOSPC when its filesystem has less free. A hint (pages freed
+ * inside the map are not counted), for deciding when to try writing again. */
+int yx_store_room(yx_store_t *store, uint64_t need);
 
 /* Bytes of the data file in use (last page) and the map size, for status. */
 int yx_store_usage(yx_store_t *store, uint64_t *used, uint64_t *map);

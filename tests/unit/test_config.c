@@ -847,7 +847,7 @@ static void test_write_new(void **state)
 	size_t len0 = 0, len1 = 0;
 
 	assert_int_equal(yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421",
-	                                     "tcp://0.0.0.0:7422", &d),
+	                                     "tcp://0.0.0.0:7422", NULL, &d),
 	                 YX_OK);
 	assert_int_equal(mode_of(path), 0600);
 	yx_config_t *cfg = load_ok(path);
@@ -867,27 +867,30 @@ static void test_write_new(void **state)
 	           "    feed = tcp://0.0.0.0:7422\n", "    metrics = \"\"\n");
 
 	/* Never overwrites. */
-	assert_int_equal(yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421", NULL, &d),
-	                 -EEXIST);
+	assert_int_equal(
+	        yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421", NULL, NULL, &d),
+	        -EEXIST);
 	expect_msg(d.msg, "new.zpl: already exists");
 
 	/* Invalid values never reach a file. */
 	assert_int_equal(
-	        yx_config_write_new(other, "hefei", 999999, "tcp://0.0.0.0:7421", NULL, &d),
+	        yx_config_write_new(other, "hefei", 999999, "tcp://0.0.0.0:7421", NULL, NULL, &d),
 	        YX_ECONFIG);
 	expect_msg(d.msg, "other.zpl: node/city: \"999999\"");
-	assert_int_equal(yx_config_write_new(other, "hefei", 340100, "tcp://0.0.0.0", NULL, &d),
-	                 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_write_new(other, "hefei", 340100, "tcp://0.0.0.0", NULL, NULL, &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, "listen/peer: \"tcp://0.0.0.0\": port missing");
-	assert_int_equal(yx_config_write_new(other, "He Fei", 340100, "tcp://0.0.0.0:1", NULL, &d),
-	                 YX_ECONFIG);
+	assert_int_equal(
+	        yx_config_write_new(other, "He Fei", 340100, "tcp://0.0.0.0:1", NULL, NULL, &d),
+	        YX_ECONFIG);
 	expect_msg(d.msg, "node/name: \"He Fei\"");
 	assert_int_equal(access(other, F_OK), -1);
 
 	/* Feed off by default; then the layout is stable under edits: adding and removing
 	 * a peer gives back the very same bytes, header comments included. */
 	assert_int_equal(
-	        yx_config_write_new(other, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL, &d),
+	        yx_config_write_new(other, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL, NULL, &d),
 	        YX_OK);
 	cfg = load_ok(other);
 	assert_string_equal(cfg->feed_endpoint, "");
@@ -905,6 +908,104 @@ static void test_write_new(void **state)
 	free(again);
 	free(path);
 	free(other);
+}
+
+/* A config with node/map_size = value (written as given) in s->dir/size.zpl. */
+static char *size_config(scratch_t *s, const char *value)
+{
+	char *path = join(s->dir, "size.zpl"), *text = NULL;
+	assert_true(asprintf(&text,
+	                     "node\n    name = shanghai\n    city = 310000\n"
+	                     "    map_size = %s\nlisten\n    peer = tcp://127.0.0.1:7401\n",
+	                     value) > 0);
+	write_all(path, text, 0600);
+	free(text);
+	return path;
+}
+
+/* node/map_size: sizes with and without units load to bytes and print in the largest
+ * exact unit (and that print loads back); bad ones are refused naming file, key and
+ * value; the default is 16 GiB; yx_config_write_new takes one. */
+static void test_map_size(void **state)
+{
+	scratch_t *s = *state;
+	static const struct {
+		const char *text;
+		uint64_t bytes;
+		const char *printed;
+	} good[] = {
+	        {"16G", (uint64_t)16 << 30, "16G"}, {"64M", 64u << 20, "64M"},
+	        {"1536MiB", 1536u << 20, "1536M"},  {"2gb", (uint64_t)2 << 30, "2G"},
+	        {"1048576", 1u << 20, "1M"},        {"1048577", 1048577, "1048577"},
+	        {"3072k", 3u << 20, "3M"},          {"64T", (uint64_t)64 << 40, "64T"},
+	        {"\"512M\"", 512u << 20, "512M"},
+	};
+	static const struct {
+		const char *text;
+		const char *why;
+	} bad[] = {
+	        {"12x", "expected a size in bytes, or with K, M, G or T"},
+	        {"16 G", "expected a size in bytes"},
+	        {"G", "expected a size in bytes"},
+	        {"-5M", "expected a size in bytes"},
+	        {"1.5G", "expected a size in bytes"},
+	        {"16GiBs", "expected a size in bytes"},
+	        {"1023K", "must be from 1M to 64T"},
+	        {"0", "must be from 1M to 64T"},
+	        {"65T", "must be from 1M to 64T"},
+	        {"99999999999999999999", "expected a size in bytes"},
+	        {"18014398509481984K", "expected a size in bytes"}, /* 2^54 K: 2^64 bytes */
+	};
+	char want[256];
+	yx_diag_t d = {{0}};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *path = size_config(s, good[i].text);
+		yx_config_t *cfg = load_ok(path);
+		assert_int_equal(cfg->map_size, good[i].bytes);
+		char *printed = print_cfg(cfg);
+		snprintf(want, sizeof(want), "\n    map_size = %s\n", good[i].printed);
+		if (!strstr(printed, want))
+			fail_msg("%s: printed\n%s", good[i].text, printed);
+		write_all(path, printed, 0600);
+		yx_config_t *again = load_ok(path);
+		assert_int_equal(again->map_size, good[i].bytes);
+		yx_config_free(&again);
+		yx_config_free(&cfg);
+		free(printed);
+		free(path);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *path = size_config(s, bad[i].text);
+		yx_config_t *cfg = NULL;
+		assert_int_equal(yx_config_load(path, &cfg, &d), YX_ECONFIG);
+		assert_null(cfg);
+		snprintf(want, sizeof(want), "%s: node/map_size: \"%s\": %s", path, bad[i].text,
+		         bad[i].why);
+		if (strncmp(d.msg, want, strlen(want)) != 0)
+			fail_msg("%s: got\n  %s\nwanted\n  %s", bad[i].text, d.msg, want);
+		free(path);
+	}
+	/* Default, and through yx_config_write_new (as yrdxctl init --map-size). */
+	yx_config_t *cfg = load_ok(s->path);
+	assert_int_equal(cfg->map_size, (uint64_t)16 << 30);
+	yx_config_free(&cfg);
+	char *made = join(s->dir, "made.zpl"), *refused = join(s->dir, "refused.zpl");
+	assert_int_equal(yx_config_write_new(made, "hefei", 340100, "tcp://127.0.0.1:7421", NULL,
+	                                     "256M", &d),
+	                 YX_OK);
+	cfg = load_ok(made);
+	assert_int_equal(cfg->map_size, 256u << 20);
+	yx_config_free(&cfg);
+	char *text = read_all(made, NULL);
+	expect_msg(text, "    # Most the store may hold (LMDB's map)", "    map_size = 256M\n");
+	free(text);
+	assert_int_equal(yx_config_write_new(refused, "hefei", 340100, "tcp://127.0.0.1:7421", NULL,
+	                                     "lots", &d),
+	                 YX_ECONFIG);
+	expect_msg(d.msg, "refused.zpl: node/map_size: \"lots\": expected a size in bytes");
+	assert_int_equal(access(refused, F_OK), -1);
+	free(made);
+	free(refused);
 }
 
 int main(void)
@@ -939,6 +1040,7 @@ int main(void)
 	                                        scratch_teardown),
 	        cmocka_unit_test_setup_teardown(test_edit_symlink, scratch_setup, scratch_teardown),
 	        cmocka_unit_test_setup_teardown(test_write_new, scratch_setup, scratch_teardown),
+	        cmocka_unit_test_setup_teardown(test_map_size, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

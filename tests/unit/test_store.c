@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -717,6 +718,135 @@ static void test_sigkill_mid_batch(void **state)
 	node_close(&a);
 }
 
+/* Puts enterprises [first, first+count) in one batch and commits: the first error of a
+ * put or of the commit (the batch is gone either way). */
+static int try_put_enterprises(yx_store_t *store, const yx_identity_t *id, uint32_t first,
+                               uint32_t count)
+{
+	yx_batch_t *b = NULL;
+	yx_diag_t d = {{0}};
+	int ret = yx_batch_begin(store, id, &b);
+	for (uint32_t i = first; ret == YX_OK && i < first + count; i++) {
+		fx_enterprise_t f;
+		Yrdx__Change c = YRDX__CHANGE__INIT;
+		fx_enterprise_init(&f, i);
+		yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+		c.id = f.code;
+		ret = yx_batch_put(b, &c, &d);
+	}
+	if (ret == YX_OK)
+		return yx_batch_commit(&b, NULL);
+	yx_batch_abort(&b);
+	return ret;
+}
+
+#define FULL_BATCH 500
+
+/* Fills the store in batches of FULL_BATCH until a write fails; returns that error and
+ * the records committed before it in *committed. */
+static int fill_until_error(yx_store_t *store, const yx_identity_t *id, uint32_t *committed)
+{
+	int ret;
+	*committed = 0;
+	while ((ret = try_put_enterprises(store, id, *committed, FULL_BATCH)) == YX_OK) {
+		*committed += FULL_BATCH;
+		assert_true(*committed < 2000000); /* the test's store never fills: a bug */
+	}
+	return ret;
+}
+
+/* What a store that ran out of room holds: exactly the batches committed, verified. */
+static void assert_holds(yx_store_t *store, const yx_identity_t *id, uint32_t committed)
+{
+	yx_diag_t d = {{0}};
+	yx_tip_t tip = {0};
+	size_t found = 0;
+	int ret = yx_store_tip(store, yx_identity_public(id), &tip);
+	assert_int_equal(ret, committed ? YX_OK : YX_ENOTFOUND);
+	assert_int_equal(tip.seq, committed);
+	assert_int_equal(yx_store_scan(store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
+	assert_int_equal(found, committed);
+	if (yx_store_verify(store, &d) != YX_OK)
+		fail_msg("verify: %s", d.msg);
+}
+
+static void test_map_full(void **state)
+{
+	(void)state;
+	node_t a;
+	yx_diag_t d = {{0}};
+	uint64_t used, map;
+	uint32_t committed;
+	a.dir = fx_tmpdir("store-mapfull");
+	assert_int_equal(yx_identity_generate(&a.id), YX_OK);
+	/* 1 MiB + 1 byte: rounded up to whole pages. */
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_CREATE, (1u << 20) + 1, &a.store, &d),
+	                 YX_OK);
+	assert_int_equal(yx_store_usage(a.store, &used, &map), YX_OK);
+	assert_int_equal(map, (1u << 20) + (uint64_t)sysconf(_SC_PAGESIZE));
+	int ret = fill_until_error(a.store, a.id, &committed);
+	assert_int_equal(ret, YX_EMAPFULL);
+	assert_true(yx_err_is_store_full(ret));
+	assert_string_equal(yx_strerror(ret),
+	                    "the store's map is full (raise node/map_size in the config)");
+	assert_true(committed > 0);
+	assert_holds(a.store, a.id, committed);
+	/* Still full, still nothing half-written; then a larger map takes the same batch. */
+	assert_int_equal(try_put_enterprises(a.store, a.id, committed, FULL_BATCH), YX_EMAPFULL);
+	assert_int_equal(yx_store_set_map_size(a.store, 4u << 20), YX_OK);
+	assert_int_equal(try_put_enterprises(a.store, a.id, committed, FULL_BATCH), YX_OK);
+	assert_holds(a.store, a.id, committed + FULL_BATCH);
+	yx_store_close(&a.store);
+	/* 0 keeps the size the store was written with; a reader maps at least the default. */
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	assert_int_equal(yx_store_usage(a.store, &used, &map), YX_OK);
+	assert_int_equal(map, 4u << 20);
+	assert_true(used <= map && used > (1u << 20));
+	yx_store_close(&a.store);
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_OK);
+	assert_int_equal(yx_store_usage(a.store, &used, &map), YX_OK);
+	assert_int_equal(map, YX_STORE_DEFAULT_MAP_SIZE);
+	assert_holds(a.store, a.id, committed + FULL_BATCH);
+	node_close(&a);
+}
+
+/* A real full disk: a small tmpfs (needs root, as CI runs; skipped elsewhere). LMDB
+ * reports the short write as EIO; the store must say disk full, keep every committed
+ * batch and nothing of the failed one, and take the same batch once there is room. */
+static void test_disk_full(void **state)
+{
+	(void)state;
+	node_t a;
+	yx_diag_t d = {{0}};
+	uint32_t committed;
+	a.dir = fx_tmpdir("store-diskfull");
+	if (mount("tmpfs", a.dir, "tmpfs", 0, "size=2m,mode=0700") != 0) {
+		fprintf(stderr, "[  SKIPPED ] disk full: cannot mount a tmpfs here: %s\n",
+		        strerror(errno));
+		fx_rmtree(a.dir);
+		free(a.dir);
+		skip();
+	}
+	assert_int_equal(yx_identity_generate(&a.id), YX_OK);
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_CREATE, 0, &a.store, &d), YX_OK);
+	int ret = fill_until_error(a.store, a.id, &committed);
+	assert_int_equal(ret, YX_ENOSPC);
+	assert_true(yx_err_is_store_full(ret));
+	assert_true(committed > 0);
+	assert_holds(a.store, a.id, committed);
+	assert_int_equal(try_put_enterprises(a.store, a.id, committed, FULL_BATCH), YX_ENOSPC);
+	assert_holds(a.store, a.id, committed);
+	assert_int_equal(mount(NULL, a.dir, NULL, MS_REMOUNT, "size=8m,mode=0700"), 0);
+	assert_int_equal(try_put_enterprises(a.store, a.id, committed, FULL_BATCH), YX_OK);
+	assert_holds(a.store, a.id, committed + FULL_BATCH);
+	yx_store_close(&a.store);
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	assert_holds(a.store, a.id, committed + FULL_BATCH);
+	yx_store_close(&a.store);
+	assert_int_equal(umount2(a.dir, MNT_DETACH), 0);
+	node_close(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +859,8 @@ int main(void)
 	        cmocka_unit_test(test_remote_rejections),
 	        cmocka_unit_test(test_digest_equal_with_stubs),
 	        cmocka_unit_test(test_sigkill_mid_batch),
+	        cmocka_unit_test(test_map_full),
+	        cmocka_unit_test(test_disk_full),
 	};
 	if (yx_crypto_init() != YX_OK)
 		return 1;

@@ -4,6 +4,13 @@
  * the rows to the daemon in batches of about BATCH_RECORDS over one connection, with
  * skip_unchanged: importing the same file again writes nothing.
  *
+ * Each batch is one transaction at the daemon, committed whole or not at all; the import
+ * as a whole is not (a transaction held open across batches would stop the node's
+ * receiving and every other local write for the whole import). An import that stops
+ * half way says how many rows were committed, and running it again completes it: the
+ * node stopping shows at once (the control connection closes), and what the batch in
+ * flight did is read from the store.
+ *
  * Both passes stream the file. Pass 2 builds each batch's records in one arena, so a row
  * costs no malloc; pass 1 keeps only a bit per row and a hash per key. */
 #include <errno.h>
@@ -27,6 +34,7 @@
 #define BATCH_RECORDS     5000
 #define BATCH_BYTES       (6u << 20) /* a PutRequest stays under this */
 #define IMPORT_TIMEOUT_MS 60000      /* one batch committed, fsync included, on a busy node */
+#define READY_TIMEOUT_MS  10000      /* a status request */
 #define SHOW_ERRORS       100        /* bad rows printed; the rest are counted */
 #define NDJSON_LINE_MAX   (1u << 20)
 #define ARENA_BLOCK       (1u << 20)
@@ -526,6 +534,8 @@ typedef struct {
 	keyset_t keys;
 	/* pass 2 */
 	uint64_t imported, unchanged, sent;
+	uint8_t self[YX_KEY_BYTES]; /* the node's key: its own log is where rows go */
+	uint64_t tip;               /* its own log's last seq, as of the last answer */
 	/* progress on a terminal */
 	bool progress;
 	double t0, shown;
@@ -758,6 +768,122 @@ static void batch_recycle(batch_t *b)
 	arena_reset(&b->arena);
 }
 
+/* What is atomic, and how to finish, said wherever an import stops half way. */
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+static const char batch_atomic[] =
+        "each batch of up to " STR(BATCH_RECORDS) " rows is committed whole or not at all";
+static const char rerun[] = "run the same import again: rows already stored are left as "
+                            "they are, the rest are imported";
+
+/* The node refused a batch for want of room: nothing of it was written. */
+static int fail_store_full(import_t *im, const batch_t *b, int err)
+{
+	const char *cfg = im->ctl->cfg->path;
+	char fix[YX_CONFIG_PATH_MAX + 100];
+	if (err == YX_EMAPFULL)
+		snprintf(fix, sizeof(fix), "raise node/map_size in %s, restart the node, then",
+		         cfg);
+	else
+		snprintf(fix, sizeof(fix), "free space on the node's disk, then");
+	return ctl_fail(EXIT_FAIL,
+	                "import stopped: %s\nyrdxctl: nothing of lines %lu-%lu of %s was "
+	                "written; %llu rows before them are committed (%llu imported, %llu "
+	                "unchanged), %s.\nyrdxctl: next: %s %s",
+	                yx_strerror(err), b->first_line, b->last_line, im->src.path,
+	                (unsigned long long)(im->imported + im->unchanged),
+	                (unsigned long long)im->imported, (unsigned long long)im->unchanged,
+	                batch_atomic, fix, rerun);
+}
+
+/* Whether b was committed before the node went away, from its store (read-only: the
+ * node need not run): its own log grew past the tip of the last answer only if b's
+ * commit got through (b was the one batch in flight; writes of others during an import
+ * would be counted as b's). 1 committed, 0 not, -1 unknown. */
+static int crashed_batch_committed(import_t *im, const batch_t *b)
+{
+	yx_store_t *store = NULL;
+	yx_tip_t tip = {0};
+	if (ctl_open_store(im->ctl, &store) != EXIT_OK)
+		return -1;
+	int ret = yx_store_tip(store, im->self, &tip);
+	yx_store_close(&store);
+	if (ret != YX_OK && ret != YX_ENOTFOUND)
+		return -1;
+	if (tip.seq <= im->tip)
+		return 0;
+	uint64_t written = tip.seq - im->tip < b->n ? tip.seq - im->tip : b->n;
+	im->imported += written;
+	im->unchanged += b->n - written;
+	im->tip = tip.seq;
+	return 1;
+}
+
+/* The node closed the connection (it stopped or died) before answering b. */
+static int fail_node_gone(import_t *im, const batch_t *b)
+{
+	int committed = crashed_batch_committed(im, b);
+	const char *fate = committed > 0 ? "were committed before it stopped" : "were not written";
+	if (committed < 0)
+		return ctl_fail(EXIT_FAIL,
+		                "import interrupted: the node stopped (its control connection "
+		                "closed) while lines %lu-%lu of %s were sent, and its store cannot "
+		                "be read to tell whether they were committed; the %llu rows before "
+		                "them are (%llu imported, %llu unchanged): %s.\nyrdxctl: next: "
+		                "start the node (yrdxd -c %s), then %s",
+		                b->first_line, b->last_line, im->src.path,
+		                (unsigned long long)(im->imported + im->unchanged),
+		                (unsigned long long)im->imported, (unsigned long long)im->unchanged,
+		                batch_atomic, im->ctl->cfg->path, rerun);
+	return ctl_fail(EXIT_FAIL,
+	                "import interrupted: the node stopped (its control connection "
+	                "closed) while lines %lu-%lu of %s were sent; those rows %s.\n"
+	                "yrdxctl: %llu rows committed (%llu imported, %llu unchanged), the "
+	                "rest not written: %s.\nyrdxctl: next: start the node (yrdxd -c "
+	                "%s), then %s",
+	                b->first_line, b->last_line, im->src.path, fate,
+	                (unsigned long long)(im->imported + im->unchanged),
+	                (unsigned long long)im->imported, (unsigned long long)im->unchanged,
+	                batch_atomic, im->ctl->cfg->path, rerun);
+}
+
+/* No answer to b for another reason (the node too busy to answer in time, ...). */
+static int fail_no_answer(import_t *im, const batch_t *b, int err)
+{
+	char why[YX_CONFIG_SOCKET_MAX + 100];
+	if (err == -ETIMEDOUT)
+		snprintf(why, sizeof(why), "the node did not answer on %s within %d s",
+		         im->ctl->cfg->control_path, IMPORT_TIMEOUT_MS / 1000);
+	else
+		snprintf(why, sizeof(why), "control socket %s: %s", im->ctl->cfg->control_path,
+		         yx_strerror(err));
+	return ctl_fail(EXIT_FAIL,
+	                "import stopped: %s; lines %lu-%lu of %s may or may not be committed, "
+	                "%llu rows before them are (%llu imported, %llu unchanged).\n"
+	                "yrdxctl: next: %s",
+	                why, b->first_line, b->last_line, im->src.path,
+	                (unsigned long long)(im->imported + im->unchanged),
+	                (unsigned long long)im->imported, (unsigned long long)im->unchanged, rerun);
+}
+
+/* The daemon's answer to b: counted, or why not. */
+static int batch_answered(import_t *im, const batch_t *b, const Yrdx__ControlReply *reply)
+{
+	if (yx_err_is_store_full(reply->error))
+		return fail_store_full(im, b, reply->error);
+	if (reply->error)
+		return ctl_fail(reply->error == YX_EINVAL ? EXIT_USAGE : EXIT_FAIL,
+		                "%s: the rows of lines %lu-%lu were refused (%llu records before "
+		                "them were imported or unchanged): %s",
+		                im->src.path, b->first_line, b->last_line,
+		                (unsigned long long)(im->imported + im->unchanged), reply->message);
+	im->imported += reply->applied;
+	im->unchanged += reply->unchanged;
+	if (reply->head && reply->head->seq > im->tip)
+		im->tip = reply->head->seq;
+	return EXIT_OK;
+}
+
 /* One PutRequest and its answer (sender thread). */
 static int batch_send(import_t *im, yx_ctl_t *conn, batch_t *b)
 {
@@ -771,20 +897,13 @@ static int batch_send(import_t *im, yx_ctl_t *conn, batch_t *b)
 	put.skip_unchanged = 1;
 	req.req_case = YRDX__CONTROL_REQUEST__REQ_PUT;
 	req.put = &put;
-	rc = ctl_call_on(im->ctl, conn, &req, IMPORT_TIMEOUT_MS, &reply);
-	if (rc == EXIT_OK && reply->error)
-		rc = ctl_fail(
-		        reply->error == YX_EINVAL ? EXIT_USAGE : EXIT_FAIL,
-		        "%s: the rows of lines %lu-%lu were refused (%llu records before them "
-		        "were imported or unchanged): %s",
-		        im->src.path, b->first_line, b->last_line,
-		        (unsigned long long)(im->imported + im->unchanged), reply->message);
-	else if (rc == EXIT_OK) {
-		im->imported += reply->applied;
-		im->unchanged += reply->unchanged;
-	}
-	if (reply)
-		yrdx__control_reply__free_unpacked(reply, NULL);
+	int ret = yx_ctl_call(conn, &req, IMPORT_TIMEOUT_MS, &reply);
+	if (ret == -ECONNRESET)
+		return fail_node_gone(im, b);
+	if (ret)
+		return fail_no_answer(im, b, ret);
+	rc = batch_answered(im, b, reply);
+	yrdx__control_reply__free_unpacked(reply, NULL);
 	return rc;
 }
 
@@ -924,8 +1043,9 @@ out:
 	return rc;
 }
 
-/* The daemon answers a status request: fail now, not after checking a big file. */
-static int daemon_ready(ctl_t *ctl, yx_ctl_t *conn)
+/* The daemon answers a status request: fail now, not after checking a big file. Notes
+ * the node's key and its own log's tip (where the import's rows will go). */
+static int daemon_ready(import_t *im, yx_ctl_t *conn)
 {
 	Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;
 	Yrdx__StatusRequest st = YRDX__STATUS_REQUEST__INIT;
@@ -933,7 +1053,31 @@ static int daemon_ready(ctl_t *ctl, yx_ctl_t *conn)
 
 	req.req_case = YRDX__CONTROL_REQUEST__REQ_STATUS;
 	req.status = &st;
-	int rc = ctl_call_on(ctl, conn, &req, 10000, &reply);
+	int rc = EXIT_OK, ret = yx_ctl_call(conn, &req, READY_TIMEOUT_MS, &reply);
+	if (ret == -ECONNRESET)
+		rc = ctl_fail(EXIT_FAIL,
+		              "import: the node stopped (its control connection closed) before "
+		              "any row of %s was sent; nothing imported",
+		              im->src.path);
+	else if (ret == -ETIMEDOUT)
+		rc = ctl_fail(EXIT_FAIL, "the node did not answer on %s within %d s",
+		              im->ctl->cfg->control_path, READY_TIMEOUT_MS / 1000);
+	else if (ret)
+		rc = ctl_fail(EXIT_FAIL, "control socket %s: %s", im->ctl->cfg->control_path,
+		              yx_strerror(ret));
+	if (rc == EXIT_OK &&
+	    (reply->error || !reply->status || reply->status->key.len != YX_KEY_BYTES))
+		rc = ctl_fail(EXIT_FAIL, "status: %s",
+		              reply->error ? reply->message : "the node sent no status");
+	if (rc == EXIT_OK) {
+		const Yrdx__StatusReply *s = reply->status;
+		memcpy(im->self, s->key.data, YX_KEY_BYTES);
+		im->tip = 0;
+		for (size_t i = 0; s->vector && i < s->vector->n_entries; i++)
+			if (s->vector->entries[i]->origin.len == YX_KEY_BYTES &&
+			    memcmp(s->vector->entries[i]->origin.data, im->self, YX_KEY_BYTES) == 0)
+				im->tip = s->vector->entries[i]->seq;
+	}
 	if (reply)
 		yrdx__control_reply__free_unpacked(reply, NULL);
 	return rc;
@@ -992,6 +1136,9 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	        "header and each bad row as it was) and imports the rest.\n"
 	        "Records equal to this node's current version are left alone, so importing a\n"
 	        "file again changes nothing. --dry-run only checks (the node need not run).\n"
+	        "Rows are written in batches of up to 5000, each committed whole or not at\n"
+	        "all. If the import stops half way (the node stopped, its disk or map is\n"
+	        "full) it says how many rows were committed; running it again completes it.\n"
 	        "CSV columns: proto field names, parent.child for nested fields; lists as\n"
 	        "a;b;c; evaluation scores as talent:80;hard_tech_origination:75.\n"
 	        "Exit codes: 0 imported, 1 the node failed or is not running, 2 invalid input.\n";
@@ -1049,7 +1196,7 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	im.progress = isatty(STDERR_FILENO);
 
 	if (!im.dry_run) {
-		if ((rc = ctl_connect(ctl, &conn)) || (rc = daemon_ready(ctl, conn)))
+		if ((rc = ctl_connect(ctl, &conn)) || (rc = daemon_ready(&im, conn)))
 			goto out;
 		if (im.rejects_path && !(im.rejects = fopen(im.rejects_path, "w"))) {
 			rc = ctl_fail(EXIT_USAGE, "%s: %s", im.rejects_path, strerror(errno));
@@ -1069,7 +1216,8 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 		rc = ctl_fail(EXIT_FAIL, "%s: %s", im.rejects_path, strerror(errno));
 		goto out;
 	}
-	if (!im.dry_run && (rc = pass_import(&im, conn)))
+	/* The tip again: rows counted after a crash are what the log grew by since. */
+	if (!im.dry_run && ((rc = daemon_ready(&im, conn)) || (rc = pass_import(&im, conn))))
 		goto out;
 	report(&im);
 out:

@@ -14,12 +14,13 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
 	        "usage: yrdxctl init --dir DIR --name NAME --city CODE [--peer-port N]\n"
-	        "                    [--feed-port N] [--host ADDR]\n"
+	        "                    [--feed-port N] [--host ADDR] [--map-size SIZE]\n"
 	        "Creates DIR with yrdxd.zpl (the config), node.key (mode 0600) and an empty\n"
 	        "store, and prints the node's public key. CODE is the GB/T 2260 city code\n"
 	        "(310000 上海, 330100 杭州, 340100 合肥, 320500 苏州, ...). Ports default to\n"
 	        "7401 (peers) and 7402 (park feeds); ADDR (default 127.0.0.1) is where they\n"
-	        "listen. Then: yrdxd -c DIR/yrdxd.zpl\n";
+	        "listen. SIZE (node/map_size, default 16G) is the most the store may hold,\n"
+	        "e.g. 512M or 64G. Then: yrdxd -c DIR/yrdxd.zpl\n";
 	static const struct option opts[] = {
 	        {"dir", required_argument, NULL, 'd'},
 	        {"name", required_argument, NULL, 'n'},
@@ -27,10 +28,11 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	        {"peer-port", required_argument, NULL, 'p'},
 	        {"feed-port", required_argument, NULL, 'f'},
 	        {"host", required_argument, NULL, 'H'},
+	        {"map-size", required_argument, NULL, 'm'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *name = NULL, *host = "127.0.0.1";
+	const char *dir = NULL, *name = NULL, *host = "127.0.0.1", *map_size = NULL;
 	long city = 0, peer_port = 7401, feed_port = 7402;
 	char *end;
 	int opt;
@@ -39,6 +41,7 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'n': name = optarg; break;
 		case 'H': host = optarg; break;
+		case 'm': map_size = optarg; break;
 		case 'y':
 		case 'p':
 		case 'f': {
@@ -82,13 +85,20 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	if (stat(cfg_path, &st) == 0 || stat(key_path, &st) == 0)
 		return ctl_fail(EXIT_FAIL, "init: %s already holds a node; refusing to overwrite",
 		                dir);
-	if ((ret = yx_config_write_new(cfg_path, name, (uint32_t)city, peer_ep, feed_ep, &diag)))
+	if ((ret = yx_config_write_new(cfg_path, name, (uint32_t)city, peer_ep, feed_ep, map_size,
+	                               &diag)))
 		return ctl_fail(ret == YX_ECONFIG ? EXIT_USAGE : EXIT_FAIL, "init: %s", diag.msg);
+	/* The store gets the map the config says (the config has just been validated). */
+	yx_config_t *cfg = NULL;
+	if ((ret = yx_config_load(cfg_path, &cfg, &diag)))
+		return ctl_fail(EXIT_FAIL, "init: %s", diag.msg);
+	uint64_t map_bytes = cfg->map_size;
+	yx_config_free(&cfg);
 	if ((ret = yx_identity_generate(&id)) || (ret = yx_identity_save(id, key_path))) {
 		yx_identity_free(&id);
 		return ctl_fail(EXIT_FAIL, "init: %s: %s", key_path, yx_strerror(ret));
 	}
-	if ((ret = yx_store_open(data_path, YX_STORE_CREATE, 0, &store, &diag))) {
+	if ((ret = yx_store_open(data_path, YX_STORE_CREATE, (size_t)map_bytes, &store, &diag))) {
 		yx_identity_free(&id);
 		return ctl_fail(EXIT_FAIL, "init: %s", diag.msg);
 	}

@@ -24,6 +24,51 @@ static int get_status(ctl_t *ctl, Yrdx__ControlReply **reply)
 	return rc;
 }
 
+/* bytes for people: "512 B", "307.2 KiB", "64 MiB", "1.5 GiB", "16 GiB": the largest
+ * unit of which there is at least one, with one decimal unless the size is a whole
+ * number of that unit. */
+static const char *human_size(uint64_t bytes, char *buf, size_t cap)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+	int unit = 0;
+	if (bytes < 1024) {
+		snprintf(buf, cap, "%llu B", (unsigned long long)bytes);
+		return buf;
+	}
+	while (unit < 3 && bytes >= ((uint64_t)1024 << (10 * (unit + 1))))
+		unit++;
+	uint64_t scale = (uint64_t)1024 << (10 * unit);
+	if (bytes % scale == 0)
+		snprintf(buf, cap, "%llu %s", (unsigned long long)(bytes / scale), units[unit]);
+	else
+		snprintf(buf, cap, "%.1f %s", (double)bytes / (double)scale, units[unit]);
+	return buf;
+}
+
+/* "used of a map (percent)": the store line's figures. */
+static void print_store(const Yrdx__StatusReply *s, uint64_t changes)
+{
+	char used[32], map[32];
+	printf("store: %llu changes from %zu origins, %s used of a %s map",
+	       (unsigned long long)changes, s->vector ? s->vector->n_entries : 0,
+	       human_size(s->store_bytes, used, sizeof(used)),
+	       human_size(s->map_bytes, map, sizeof(map)));
+	if (s->map_bytes)
+		printf(" (%.1f%%)", 100.0 * (double)s->store_bytes / (double)s->map_bytes);
+	putchar('\n');
+	if (s->store_full && s->store_full[0]) {
+		char when[32] = "?";
+		time_t t = (time_t)(s->store_full_since_ms / 1000);
+		if (s->store_full_since_ms)
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+		printf("store FULL since %s: %s; pulling from peers is paused and retried "
+		       "until there is room\n",
+		       when, s->store_full);
+	}
+	if (s->fenced && s->fenced[0])
+		printf("local writes refused: %s\n", s->fenced);
+}
+
 static uint64_t vector_seq(const Yrdx__VersionVector *v, const ProtobufCBinaryData *origin)
 {
 	for (size_t i = 0; v && i < v->n_entries; i++)
@@ -90,10 +135,17 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 		json_object_set_new(counters, s->counters[i]->name,
 		                    json_integer((json_int_t)s->counters[i]->value));
 	yx_pubkey_format(s->key.data, key);
-	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:I, s:I}", "name", s->name, "city",
-	                 (int)s->city, "key", key, "vector", vector, "peers", peers, "feeds", feeds,
-	                 "counters", counters, "store_bytes", (json_int_t)s->store_bytes,
-	                 "map_bytes", (json_int_t)s->map_bytes);
+	json_t *o = json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:I, s:I}", "name", s->name,
+	                      "city", (int)s->city, "key", key, "vector", vector, "peers", peers,
+	                      "feeds", feeds, "counters", counters, "store_bytes",
+	                      (json_int_t)s->store_bytes, "map_bytes", (json_int_t)s->map_bytes);
+	bool full = s->store_full && s->store_full[0];
+	json_object_set_new(o, "store_full", full ? json_string(s->store_full) : json_null());
+	json_object_set_new(o, "store_full_since_ms",
+	                    full ? json_integer((json_int_t)s->store_full_since_ms) : json_null());
+	json_object_set_new(o, "fenced",
+	                    s->fenced && s->fenced[0] ? json_string(s->fenced) : json_null());
+	return o;
 }
 
 int cmd_status(ctl_t *ctl, int argc, char **argv)
@@ -118,11 +170,7 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 			total += s->vector->entries[i]->seq;
 		yx_pubkey_format(s->key.data, key);
 		printf("node %s (city %u) key %s\n", s->name, s->city, key);
-		printf("store: %llu changes from %zu origins, %.1f MiB used of a %.0f GiB map "
-		       "(%.1f%%)\n",
-		       (unsigned long long)total, s->vector ? s->vector->n_entries : 0,
-		       (double)s->store_bytes / (1 << 20), (double)s->map_bytes / (1 << 30),
-		       s->map_bytes ? 100.0 * (double)s->store_bytes / (double)s->map_bytes : 0.0);
+		print_store(s, total);
 		printf("%-12s %-10s %-24s %10s %12s %12s %8s\n", "PEER", "STATE", "LAST CONTACT",
 		       "BEHIND", "BYTES IN", "BYTES OUT", "REJECTED");
 		for (size_t i = 0; i < s->n_peers; i++) {

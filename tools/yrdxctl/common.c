@@ -49,7 +49,7 @@ int ctl_connect(ctl_t *ctl, yx_ctl_t **conn)
 	if (rc)
 		return rc;
 	int ret = yx_ctl_open(ctl->cfg->control_path, conn);
-	if (ret == -ENOENT)
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
 		return ctl_fail(EXIT_FAIL,
 		                "the node is not running (no control socket at %s); "
 		                "start it with: yrdxd -c %s",

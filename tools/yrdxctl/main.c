@@ -24,6 +24,7 @@ static const struct {
         {"profile", cmd_profile, "an enterprise's profile across every city"},
         {"stats", cmd_stats, "the plan's counts per city, beside its 2025 targets"},
         {"backup", cmd_backup, "consistent hot copy of the store, verified"},
+        {"restore", cmd_restore, "put a backup back as the store (node stopped), fenced"},
         {"relay", cmd_relay, "relay-incubation cases: propose, accept, land, list, show, suggest"},
         {"joint", cmd_joint, "joint-incubation agreements: propose, sign, list, show"},
         {"import", cmd_import, "import a registry file (CSV or NDJSON) of this node's records"},

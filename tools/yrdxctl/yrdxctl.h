@@ -76,6 +76,7 @@ int cmd_list(ctl_t *ctl, int argc, char **argv);
 int cmd_profile(ctl_t *ctl, int argc, char **argv);
 int cmd_stats(ctl_t *ctl, int argc, char **argv);
 int cmd_backup(ctl_t *ctl, int argc, char **argv);
+int cmd_restore(ctl_t *ctl, int argc, char **argv);
 int cmd_relay(ctl_t *ctl, int argc, char **argv);
 int cmd_joint(ctl_t *ctl, int argc, char **argv);
 int cmd_import(ctl_t *ctl, int argc, char **argv);
