@@ -3,6 +3,7 @@
 Every wait has a deadline and names what it waited for; nothing sleeps and hopes."""
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -126,6 +127,56 @@ class Node:
                 return o["seq"]
         return 0
 
+    def verify(self):
+        """yrdxctl verify, as JSON ({"ok", "origins", "changes"}); raises if it fails."""
+        return self.ctl_json("verify")
+
+    def export(self, origin=None, kind=None):
+        """The records this node holds (bodies, not stubs), as yrdxctl export prints them:
+        a list of {"kind": K, "record": {...}}, of one origin (name or key) if given."""
+        args = ["export", "--format", "ndjson"]
+        if origin:
+            args += ["--origin", origin]
+        if kind:
+            args += ["--kind", kind]
+        out = self.ctl(*args).stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def peer_status(self, name):
+        """This node's status entry for its peer NAME (its pull connection), or None."""
+        for p in self.status()["peers"]:
+            if p["name"] == name:
+                return p
+        return None
+
+    def set_sync(self, **kw):
+        """Rewrites keys of the config's sync section (heartbeat_ms, dead_after_ms,
+        reconnect_min_ms, reconnect_max_ms, credit); they take effect at the next start."""
+        with open(self.config) as f:
+            lines = f.read().split("\n")
+        section, todo = None, dict(kw)
+        for i, line in enumerate(lines):
+            if line and not line[0].isspace() and not line.startswith("#"):
+                section = line.strip()
+                continue
+            m = re.match(r"^(    )(\w+)(\s*=\s*)(\S+)(.*)$", line)
+            if section == "sync" and m and m.group(2) in todo:
+                lines[i] = "%s%s%s%s%s" % (m.group(1), m.group(2), m.group(3),
+                                           todo.pop(m.group(2)), m.group(5))
+        if todo:
+            raise AssertionError("%s: no sync key %s in %s" % (self.name, ", ".join(todo), self.config))
+        tmp = self.config + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("\n".join(lines))
+        os.replace(tmp, self.config)
+
+    def cpu_seconds(self):
+        """User plus system CPU time the running daemon has used, in seconds."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rpartition(")")[2].split()
+        # Fields 14 and 15 of stat(5) (utime, stime); the split starts at field 3.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peer_add(self, other, share=None):
         args = ["peer", "add", other.name, other.endpoint, other.pubkey]
         if share is not None:
@@ -228,6 +279,53 @@ class Federation:
             self.dump_logs()
         self.close()
         return False
+
+
+def tips_report(nodes):
+    """Each node's tip of each origin, by origin name, for failure messages."""
+    parts = []
+    for n in nodes:
+        try:
+            tips = {o.get("name") or o["origin"][:8]: o["seq"] for o in n.digest()["origins"]}
+        except Exception as e:  # a node that is down still gets a line
+            tips = "unreadable (%s)" % e
+        parts.append("%s: %s" % (n.name, tips))
+    return "; ".join(parts)
+
+
+def wait_converged(nodes, timeout, what):
+    """Waits until every node has the same digest; on timeout the message gives every
+    node's tips."""
+    try:
+        return wait_until(lambda: same_digest(*nodes), timeout, what, interval=0.1)
+    except AssertionError as e:
+        raise AssertionError("%s; tips %s" % (e, tips_report(nodes))) from None
+
+
+def wait_tip(nodes, origin, timeout, what):
+    """Waits until every node in nodes holds origin's log up to origin's tip as it is now;
+    on timeout says which node lagged, where it stood, and its pull connections' state."""
+    target = origin.tip(origin.pubkey)
+    lagging = []
+
+    def caught_up():
+        lagging[:] = [(n, n.tip(origin.pubkey)) for n in nodes]
+        lagging[:] = [(n, t) for n, t in lagging if t < target]
+        return not lagging
+    try:
+        wait_until(caught_up, timeout, what, interval=0.1)
+    except AssertionError:
+        parts = []
+        for n, t in lagging:
+            try:
+                peers = ", ".join("%s %s" % (p["name"], "connected" if p["connected"] else "down")
+                                  for p in n.status()["peers"])
+            except Exception as e:
+                peers = "unknown (%s)" % e
+            parts.append("%s's tip for %s stuck at %d, %s at %d (its peers: %s)"
+                         % (n.name, origin.name, t, origin.name, target, peers))
+        raise AssertionError("%s: after %.0f s, %s" % (what, timeout, "; ".join(parts))) from None
+    return target
 
 
 def same_digest(*nodes):

@@ -1,0 +1,206 @@
+"""Trust-store edits that take effect on live connections.
+
+(d) `peer remove` of a connected peer, writes, then `peer add` again: the peer must end
+    with a BODY for every record the origin holds. A removed peer must not be served at
+    all, not even hash stubs: a stub received while removed fills that seq for good, and
+    after the re-add the digests agree while the bodies are missing, silently.
+(e) A peer's key replaced in the trust store while the peer is connected with the old key:
+    that connection must get nothing more (not a single record written after the change),
+    and the node says in its log that it dropped it.
+
+Each case ends with the liveness property: with the trust store right again, NEW writes at
+the origin reach the peer within LIVENESS_S, with identical digests, equal record counts,
+and verify passing on both."""
+import os
+import random
+import re
+import time
+import unittest
+
+from harness import Federation, enterprise, wait_converged, wait_tip, wait_until
+
+# Short sync timings, so that a dropped connection is given up and re-made in seconds.
+HEARTBEAT_MS = 250
+DEAD_AFTER_MS = 3000
+RECONNECT_MIN_MS = 100
+RECONNECT_MAX_MS = 1000
+
+# After the trust store is right again, a new write at the origin must reach the peer
+# within this bound. A re-admitted peer reconnects within dead_after_ms + reconnect_max_ms
+# (4 s here); 15 s leaves room for a slow, loaded machine.
+LIVENESS_S = 15
+
+# A running node notices its rewritten config by file stamp at its 100 ms tick; this bound
+# covers that and a loaded machine.
+RELOAD_S = 5
+
+# How long the fault is kept (removed peer, or replaced key) while the origin writes, and
+# the peer's tip is watched: it must not move in all that time.
+HOLD_S = 5
+
+# The log line (any level) by which the node says it stopped serving a connection whose
+# peer is no longer in its trust store with the key the connection was admitted with.
+DROP_LOG = re.compile(r"hangzhou\b[^\n]*(no longer served|dropped|dropping|drop\b)", re.I)
+
+NEW_RECORDS = 500
+
+SEED = int(os.environ.get("YRDX_SEED") or time.time_ns() % 1000000007)
+print("test_trust_live: seed %d (YRDX_SEED=%d repeats this run)" % (SEED, SEED), flush=True)
+
+
+def tune(*nodes):
+    for n in nodes:
+        n.set_sync(heartbeat_ms=HEARTBEAT_MS, dead_after_ms=DEAD_AFTER_MS,
+                   reconnect_min_ms=RECONNECT_MIN_MS, reconnect_max_ms=RECONNECT_MAX_MS)
+
+
+class Writer:
+    def __init__(self, rng):
+        self.next = rng.randrange(0, 10 ** 6)  # seeded: the records differ from run to run
+
+    def batch(self, n):
+        recs = [enterprise(i) for i in range(self.next, self.next + n)]
+        self.next += n
+        return recs
+
+
+def wait_reload(node, reloads_before):
+    wait_until(lambda: node.counters()["reloads"] > reloads_before, RELOAD_S,
+               "%s to reload its rewritten config" % node.name)
+
+
+def watch_tip(node, origin, seq, seconds):
+    """Watches node's tip for origin for the stated interval; returns (seconds elapsed,
+    tip) at the first move past seq, or (seconds, seq) if it never moved."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        t = node.tip(origin.pubkey)
+        if t > seq:
+            return time.monotonic() - start, t
+        time.sleep(0.05)
+    return seconds, seq
+
+
+def bodies(node, origin):
+    """Credit codes of the records of origin's that node holds with a body."""
+    return {r["record"]["credit_code"] for r in node.export(origin=origin.pubkey)}
+
+
+def check_live(test, a, b, w, what):
+    before = a.tip(a.pubkey)
+    a.put("enterprise", w.batch(NEW_RECORDS))
+    test.assertEqual(a.tip(a.pubkey), before + NEW_RECORDS)
+    target = wait_tip([b], a, LIVENESS_S, "%d new records written at A %s to reach B"
+                      % (NEW_RECORDS, what))
+    wait_converged([a, b], LIVENESS_S, "identical digests %s" % what)
+    for n in (a, b):
+        test.assertEqual(n.tip(a.pubkey), target, "%s's tip for A" % n.name)
+        v = n.verify()
+        test.assertTrue(v["ok"], "%s: verify %r" % (n.name, v))
+    held_a, held_b = bodies(a, a), bodies(b, a)
+    test.assertEqual(len(held_a), target, "A holds %d bodies of its own %d records"
+                     % (len(held_a), target))
+    missing = sorted(held_a - held_b)
+    if missing:
+        test.fail("B has A's tip (%d) and A's digest, verify passes, yet B holds "
+                  "the bodies of only %d of A's %d records: %d lost, e.g. %s"
+                  % (target, len(held_b), len(held_a), len(missing), missing[:3]))
+
+
+class TrustLiveTest(unittest.TestCase):
+    def test_peer_removed_while_connected_then_added_again(self):
+        """(d)"""
+        rng = random.Random("%d %s" % (SEED, self.id()))
+        with Federation("trust-remove") as fed:
+            a = fed.node("shanghai")
+            b = fed.node("hangzhou", 330100)
+            tune(a, b)
+            fed.link(a, b)
+            a.start()
+            b.start()
+            w = Writer(rng)
+            a.put("enterprise", w.batch(1000))
+            wait_tip([b], a, LIVENESS_S, "B's first sync")
+            wait_until(lambda: b.peer_status("shanghai")["connected"], 10, "B's pull connection")
+
+            reloads = a.counters()["reloads"]
+            a.ctl("peer", "remove", "hangzhou")
+            wait_reload(a, reloads)
+            removed_at = b.tip(a.pubkey)
+            a.put("enterprise", w.batch(rng.randint(300, 700)))
+            written_removed = a.tip(a.pubkey) - removed_at
+            # B is not A's peer now. Keep it so for HOLD_S while watching B's tip for A: a
+            # removed peer must not be served, so it must not move.
+            moved_after, b_tip_removed = watch_tip(b, a, removed_at, HOLD_S)
+
+            reloads = a.counters()["reloads"]
+            a.peer_add(b)
+            wait_reload(a, reloads)
+            a.put("enterprise", w.batch(rng.randint(300, 700)))
+            wait_tip([b], a, LIVENESS_S, "B to catch up with A after the re-add")
+            check_live(self, a, b, w, "after the re-add")
+            self.assertEqual(b_tip_removed, removed_at,
+                             "B's tip for A moved from %d to %d (%.1f s after the removal) while "
+                             "B was removed from A's trust store: a removed peer was served "
+                             "(A wrote %d records meanwhile)"
+                             % (removed_at, b_tip_removed, moved_after, written_removed))
+
+    def test_peer_key_replaced_while_connected(self):
+        """(e)"""
+        rng = random.Random("%d %s" % (SEED, self.id()))
+        with Federation("trust-rekey") as fed:
+            a = fed.node("shanghai")
+            b = fed.node("hangzhou", 330100)
+            other = fed.node("other", 320500)  # initialised, never started: just a key
+            tune(a, b)
+            fed.link(a, b)
+            a.start()
+            b.start()
+            w = Writer(rng)
+            a.put("enterprise", w.batch(1000))
+            wait_tip([b], a, LIVENESS_S, "B's first sync")
+            wait_until(lambda: b.peer_status("shanghai")["connected"], 10, "B's pull connection")
+
+            log_from = len(a.log())
+            # A's trust store now says hangzhou's key is other's; B stays connected with its
+            # own (old) key.
+            a.ctl("peer", "remove", "hangzhou")
+            a.ctl("peer", "add", "hangzhou", b.endpoint, other.pubkey)
+            wait_until(lambda: (a.peer_status("hangzhou") or {}).get("key") == other.pubkey,
+                       RELOAD_S,
+                       "A to run with hangzhou's new key")
+            # The connection is to be dropped as the change takes effect; give A up to
+            # RELOAD_S to say so (this only waits: the check comes below).
+            try:
+                wait_until(lambda: DROP_LOG.search(a.log()[log_from:]), RELOAD_S,
+                           "A to log that it dropped hangzhou's old-key connection")
+            except AssertionError:
+                pass
+            pre = b.tip(a.pubkey)
+            a.put("enterprise", w.batch(rng.randint(300, 700)))
+            written = a.tip(a.pubkey) - pre
+            moved_after, tip = watch_tip(b, a, pre, HOLD_S)
+            b_peer = b.peer_status("shanghai")
+            if tip != pre:
+                self.fail("B, connected with the key A no longer trusts, received A's records "
+                          "%d..%d (its tip for A moved from %d to %d %.1f s after A wrote %d "
+                          "records; B's connection to A: %s)"
+                          % (pre + 1, tip, pre, tip, moved_after, written,
+                             "connected" if b_peer["connected"] else "down"))
+            self.assertTrue(DROP_LOG.search(a.log()[log_from:]),
+                            "A's log has no line matching %r after the key change:\n%s"
+                            % (DROP_LOG.pattern, a.log()[log_from:][-2000:]))
+
+            # The trust store right again: B is re-admitted and live.
+            reloads = a.counters()["reloads"]
+            a.ctl("peer", "remove", "hangzhou")
+            a.peer_add(b)
+            wait_until(lambda: a.counters()["reloads"] > reloads and
+                       (a.peer_status("hangzhou") or {}).get("key") == b.pubkey, RELOAD_S,
+                       "A to run with hangzhou's own key again")
+            wait_tip([b], a, LIVENESS_S, "B to catch up with A once its key is trusted again")
+            check_live(self, a, b, w, "after B's key is trusted again")
+
+
+if __name__ == "__main__":
+    unittest.main()
