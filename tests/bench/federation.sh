@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Federation convergence (issue: federation). Builds what it needs.
+#   tests/bench/federation.sh [CITIES] [RECORDS] [RUNS]      (defaults 41, 10000, 5)
+# Per run: one real yrdxd per city of config/yrd-cities.tsv (the first CITIES, Shanghai and
+# the three provincial capitals always among them) on loopback, linked as the issue lays
+# out: Shanghai to Nanjing, Hangzhou and Hefei; the capitals to each other; every other
+# city to its capital and to its provincial neighbour (the next city of its province in
+# code order; the province's last city to the previous one), every link mutual. All links
+# up, every city imports RECORDS enterprises of its own (its city code, credit codes in its
+# districts) at the same moment; then the time from the end of the last import until every
+# node's digest is the same, and each node's RssAnon then.
+# Prints one "name: value unit" line per figure. A run not converged by the deadline prints
+# the nodes behind, on which origins, and what their peers claim, and fails; the script
+# exits 1 if any run failed.
+# Environment: YRDX_BENCH_SEED (default 2023), YRDX_BENCH_DEADLINE_S (default 300),
+# YRDX_BENCH_KEEP=1 (keep failed runs' node directories and logs).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+./deploy/install-deps.sh
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DYRDX_WERROR=OFF >/dev/null
+cmake --build build-bench -j"$(nproc)" --target yrdxd yrdxctl >/dev/null
+
+out=$(mktemp -d "${TMPDIR:-/var/tmp}/yrdx-bench-federation.XXXXXX")
+driver=
+# Stops the driver (which stops its nodes), then any daemon it left behind, by pid.
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$driver" ] && kill -0 "$driver" 2>/dev/null; then
+    kill -TERM "$driver" 2>/dev/null || true
+    wait "$driver" 2>/dev/null || true
+  fi
+  local left=()
+  if [ -f "$out/pids" ]; then
+    for pid in $(cat "$out/pids"); do
+      [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = yrdxd ] && left+=("$pid")
+    done
+  fi
+  if [ ${#left[@]} -gt 0 ]; then
+    kill -TERM "${left[@]}" 2>/dev/null || true
+    for _ in $(seq 100); do
+      kill -0 "${left[@]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "${left[@]}" 2>/dev/null || true
+  fi
+  if [ "${YRDX_BENCH_KEEP:-}" = 1 ] && [ -n "$(ls -d "$out"/bench-federation-* 2>/dev/null)" ]; then
+    rm -f "$out/pids"
+  else
+    rm -rf "$out"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# In the background so that a signal reaches the trap at once, not after the driver.
+PYTHONDONTWRITEBYTECODE=1 YRDX_BUILD="$PWD/build-bench" YRDX_TEST_TMP="$out" YRDX_BENCH_PIDS="$out/pids" \
+  python3 tests/bench/federation.py "$@" &
+driver=$!
+rc=0
+wait "$driver" || rc=$?
+driver=
+exit "$rc"
