@@ -18,7 +18,9 @@
 
 #define BAD_PEER_MS     30000  /* how long a peer that served bad data is avoided */
 #define BAD_PEER_MAX_MS 600000 /* the longest a stalling peer is avoided */
-#define FLUSH_SEGMENTS  64     /* commit after this many segments at the latest */
+#define FLUSH_SEGMENTS  16     /* commit after this many segments at the latest */
+#define SLOW_COMMIT_MS  1000   /* a commit this slow is worth a line in the log */
+#define FILL_HOLES      64     /* stub seqs asked for in one Fill */
 /* Room the store must have before pulling resumes after it was full. */
 #define STORE_ROOM_BYTES (16u << 20)
 
@@ -30,8 +32,13 @@ typedef struct {
 	/* Liveness of the subscription (docs/design.md, "Liveness"): when this origin last
 	 * moved here, the connection's segment count then, and how many stalls in a row. */
 	int64_t progress_ms;
-	uint64_t progress_mark;
+	uint64_t progress_mark, progress_answers;
 	uint32_t stalls;
+	/* Stubs we hold of this origin, asked of this peer once per session, a segment at a
+	 * time: from where to look for the next, the seq asked for and when, all asked. */
+	uint64_t fill_next, fill_from, fill_last;
+	int64_t fill_sent_ms;
+	bool fill_pending, fill_done;
 } peer_tip_t;
 
 struct yxd_client {
@@ -49,6 +56,8 @@ struct yxd_client {
 	size_t n_tips;
 	uint32_t credit_owed; /* segments received, to return after the commit */
 	uint64_t bytes_in, bytes_out, segments_in, rejected;
+	uint64_t answers; /* Tips of our session: the server is alive and reading us */
+	bool fill_scan;   /* some origin's stubs may be worth asking this peer for */
 };
 
 zsock_t *yxd_client_socket(const yxd_client_t *c)
@@ -73,6 +82,14 @@ static peer_tip_t *tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], 
 	return t;
 }
 
+/* The origin moved at this peer (or the stall clock starts): now is its last progress. */
+static void mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now)
+{
+	t->progress_ms = now;
+	t->progress_mark = c->segments_in;
+	t->progress_answers = c->answers;
+}
+
 static int client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
 {
 	size_t bytes = 0;
@@ -82,8 +99,18 @@ static int client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
 	return ret;
 }
 
-/* Every Hello carries the whole credit window until Tips show the server holds state for
- * this session (a Hello lost on a connection that was not up yet must not leave the server
+/* The credit window of one connection: sync/credit is the node's, shared among its peers
+ * (at least MIN_WINDOW each), so what can be in flight towards this node — and held in its
+ * memory — is about credit segments however many peers it has. */
+#define MIN_WINDOW 2
+static uint32_t window(const yxd_t *d)
+{
+	uint32_t w = d->n_clients ? d->cfg->credit / (uint32_t)d->n_clients : d->cfg->credit;
+	return w < MIN_WINDOW ? MIN_WINDOW : w;
+}
+
+/* Every Hello carries the whole window until Tips show the server holds state for this
+ * session (a Hello lost on a connection that was not up yet must not leave the server
  * with none); after that, credit comes back in Credit messages. */
 static int send_hello(yxd_t *d, yxd_client_t *c)
 {
@@ -97,7 +124,7 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 		return ret;
 	h.name = d->cfg->name;
 	h.vector = &vec;
-	h.credit = c->epoch ? 0 : d->cfg->credit;
+	h.credit = c->epoch ? 0 : window(d);
 	h.session = c->session;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_HELLO;
 	m.hello = &h;
@@ -125,9 +152,27 @@ static void session_reset(yxd_client_t *c)
 {
 	c->session = ((uint64_t)randombytes_random() << 32) | randombytes_random();
 	c->epoch = 0;
-	for (size_t i = 0; i < c->n_tips; i++)
-		c->tips[i].subscribed = false;
+	for (size_t i = 0; i < c->n_tips; i++) {
+		peer_tip_t *t = &c->tips[i];
+		t->subscribed = false;
+		t->fill_next = t->fill_from = 0;
+		t->fill_pending = t->fill_done = false;
+	}
 	c->credit_owed = 0;
+	c->fill_scan = true;
+}
+
+static int send_fill(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64_t *seqs, size_t n)
+{
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Fill f = YRDX__FILL__INIT;
+	f.origin.data = (uint8_t *)origin;
+	f.origin.len = YX_KEY_BYTES;
+	f.seqs = seqs;
+	f.n_seqs = n;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_FILL;
+	m.fill = &f;
+	return client_send(c, &m);
 }
 
 static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
@@ -320,8 +365,7 @@ static void schedule_pulls(yxd_t *d)
 			if (send_pull(best, origin, mine.seq + 1) == YX_OK) {
 				peer_tip_t *bt = tip_get(best, origin, false);
 				bt->subscribed = true;
-				bt->progress_ms = now;
-				bt->progress_mark = best->segments_in;
+				mark_progress(best, bt, now);
 			}
 		}
 	}
@@ -409,11 +453,23 @@ static void store_room_again(yxd_t *d)
 	d->full.ended_ms = now;
 }
 
+bool yxd_remote_due(const yxd_t *d)
+{
+	return d->remote && d->remote_segments >= FLUSH_SEGMENTS;
+}
+
 int yxd_remote_flush(yxd_t *d)
 {
 	int ret = YX_OK;
 	if (d->remote) {
+		int64_t t0 = zclock_time();
+		size_t segments = d->remote_segments;
 		ret = yx_remote_commit(&d->remote);
+		if (zclock_time() - t0 > SLOW_COMMIT_MS)
+			yx_log_warn(
+			        "committing %zu received segments took %lld ms (the disk is slow "
+			        "or the machine overloaded)",
+			        segments, (long long)(zclock_time() - t0));
 		if (ret) {
 			d->moved.n = 0;
 			d->staged = (yxd_staged_t){0};
@@ -429,6 +485,7 @@ int yxd_remote_flush(yxd_t *d)
 			d->counters[C_COMMITS]++;
 			d->counters[C_SEGMENTS_RECEIVED] += d->staged.segments;
 			d->counters[C_CHANGES_APPLIED] += d->staged.applied;
+			d->counters[C_CHANGES_FILLED] += d->staged.filled;
 			d->staged = (yxd_staged_t){0};
 		}
 	}
@@ -455,6 +512,7 @@ int yxd_remote_flush(yxd_t *d)
 static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 {
 	if (tips->session == c->session) {
+		c->answers++;
 		if (!c->epoch) {
 			c->epoch = tips->epoch;
 		} else if (tips->epoch != c->epoch) {
@@ -482,16 +540,96 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 			yx_tip_t mine;
 			if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
 				mine.seq = 0;
-			if (t->seq <= mine.seq) {
-				t->progress_ms = zclock_time();
-				t->progress_mark = c->segments_in;
-			}
+			if (t->seq <= mine.seq)
+				mark_progress(c, t, zclock_time());
 		}
 		t->seq = e->seq;
 		if (memcmp(t->origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0)
 			yxd_fence_own_claim(d, c->name, t->seq);
 	}
 	schedule_pulls(d);
+}
+
+/* Bookkeeping of stub filling after a segment of origin was staged: the fill asked of c
+ * is answered (ask for the next), and new stubs from c are worth asking the other peers
+ * for. */
+static void fills_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES],
+                                const yx_entry_t *e, size_t n, uint64_t head_seq, size_t appended)
+{
+	peer_tip_t *t = tip_get(c, origin, false);
+	if (t && t->fill_pending && n && t->fill_from <= e[0].seq && e[0].seq <= t->fill_last) {
+		/* The answer: from the first hole it shares, to that segment's head. */
+		t->fill_pending = false;
+		t->fill_next = head_seq + 1;
+		c->fill_scan = true;
+	}
+	bool new_stubs = false;
+	for (size_t i = n > appended ? n - appended : 0; i < n && !new_stubs; i++)
+		new_stubs = !e[i].bytes;
+	if (!new_stubs)
+		return;
+	for (size_t i = 0; i < d->n_clients; i++) {
+		peer_tip_t *o = d->clients[i] != c ? tip_get(d->clients[i], origin, false) : NULL;
+		if (o) {
+			o->fill_done = false;
+			d->clients[i]->fill_scan = true;
+		}
+	}
+}
+
+/* Asks c for the bodies of the stubs it may have, FILL_HOLES seqs a request and one request
+ * at a time per connection (docs/design.md, "Stubs are filled in"). An answer that does not
+ * come within dead_after_ms ends the asking of that origin there for this session. */
+static void request_fills(yxd_t *d, yxd_client_t *c, int64_t now)
+{
+	if (!c->sock || !c->epoch || d->full.since_ms)
+		return;
+	for (size_t k = 0; k < c->n_tips; k++) {
+		peer_tip_t *t = &c->tips[k];
+		if (!t->fill_pending)
+			continue;
+		if (now - t->fill_sent_ms <= (int64_t)d->cfg->dead_after_ms)
+			return; /* one at a time */
+		t->fill_pending = false;
+		t->fill_done = true;
+	}
+	if (!c->fill_scan)
+		return;
+	for (size_t k = 0; k < c->n_tips; k++) {
+		peer_tip_t *t = &c->tips[k];
+		uint64_t holes[FILL_HOLES];
+		if (t->fill_done)
+			continue;
+		size_t n = yx_store_holes(d->store, t->origin, t->fill_next ? t->fill_next : 1,
+		                          holes, FILL_HOLES);
+		while (n && holes[n - 1] > t->seq)
+			n--; /* what this peer does not have */
+		if (!n) {
+			t->fill_done = true;
+			continue;
+		}
+		if (send_fill(c, t->origin, holes, n) == YX_OK) {
+			t->fill_pending = true;
+			t->fill_from = holes[0];
+			t->fill_last = holes[n - 1];
+			t->fill_sent_ms = now;
+		}
+		return;
+	}
+	c->fill_scan = false;
+}
+
+static void on_refused(yxd_client_t *c, const Yrdx__PullRefused *r)
+{
+	peer_tip_t *t = r->origin.len == YX_KEY_BYTES ? tip_get(c, r->origin.data, false) : NULL;
+	if (r->fill_last && t && t->fill_pending && r->fill_last == t->fill_last) {
+		/* It withholds every one of those: ask it for the ones after. */
+		t->fill_pending = false;
+		t->fill_next = r->fill_last + 1;
+		c->fill_scan = true;
+		return;
+	}
+	yx_log_warn("peer %s refused a pull: %s", c->name, r->reason ? r->reason : "");
 }
 
 /* Verifies and stages one segment. Bad data is counted, the origin is avoided at this
@@ -544,18 +682,19 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 	if (ret == YX_OK) {
 		peer_tip_t *t = tip_get(c, b->origin.data, false);
 		if (t) {
-			t->progress_ms = c->last_segment_ms;
-			t->progress_mark = c->segments_in;
+			mark_progress(c, t, c->last_segment_ms);
 			t->stalls = 0;
 		}
+		size_t filled = yx_remote_filled(d->remote);
 		d->remote_segments++;
 		d->staged.segments++;
 		d->staged.applied += appended;
+		d->staged.filled += filled;
 		d->counters[C_CHANGES_RECEIVED] += b->n_entries;
-		if (appended)
+		if (appended || filled)
 			note_moved(d, b->origin.data);
-		if (d->remote_segments >= FLUSH_SEGMENTS)
-			yxd_remote_flush(d);
+		fills_after_segment(d, c, b->origin.data, entries, b->n_entries, head.seq,
+		                    appended);
 		goto out;
 	}
 	if (ret == YX_EGAP) {
@@ -606,6 +745,8 @@ rejected:
 		peer_tip_t *t = tip_get(c, b->origin.data, true);
 		if (t) {
 			t->bad_until_ms = zclock_time() + BAD_PEER_MS;
+			t->fill_pending = false;
+			t->fill_done = true; /* not from this peer, this session */
 			if (t->subscribed) {
 				t->subscribed = false;
 				send_pull(c, b->origin.data, 0);
@@ -618,7 +759,10 @@ out:
 
 void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 {
-	for (int budget = 0; budget < 64 && c->sock; budget++) {
+	/* A full transaction stops the reading: the loop commits it (yxd_remote_due) before
+	 * more is read, so one pass of the loop holds at most one commit, and heartbeats
+	 * keep going however much arrives. */
+	for (int budget = 0; budget < 64 && c->sock && !yxd_remote_due(d); budget++) {
 		zframe_t *frame = NULL;
 		int ret = yx_wire_recv(c->sock, NULL, &frame);
 		if (ret == -EAGAIN)
@@ -643,7 +787,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT) {
 			on_segment(d, c, m->segment->batch);
 		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_REFUSED) {
-			yx_log_warn("peer %s refused a pull: %s", c->name, m->refused->reason);
+			on_refused(c, m->refused);
 		} else {
 			d->counters[C_REJECTED_INVALID]++;
 		}
@@ -653,8 +797,10 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 }
 
 /* A subscription stalls when the peer claims more of the origin than we hold and sends
- * none of it for dead_after_ms, while the connection is idle or busy with other origins.
- * The first stall makes the connection anew (new session, fresh credit); the next ones
+ * none of it for dead_after_ms, while the connection is idle or busy with other origins,
+ * and while the peer answers our heartbeats (twice at least: it reads what we send, so
+ * it is not merely overloaded, and it would have streamed had it our state). The first
+ * stall makes the connection anew (new session, fresh credit); the next ones
  * avoid the peer for that origin, for twice as long each time, so another peer serves
  * it. */
 static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
@@ -666,6 +812,8 @@ static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 		yx_tip_t mine;
 		if (!t->subscribed || now - t->progress_ms <= limit)
 			continue;
+		if (c->answers - t->progress_answers < 2)
+			continue; /* the peer is not reading us either: busy, or dead (see tick) */
 		if (!idle && c->segments_in - t->progress_mark <= 2 * (uint64_t)d->cfg->credit)
 			continue; /* its turn has not come round yet */
 		if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
@@ -675,8 +823,7 @@ static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 		char who[YX_PUBKEY_TEXT_LEN + 1];
 		yx_pubkey_format(t->origin, who);
 		t->stalls++;
-		t->progress_ms = now;
-		t->progress_mark = c->segments_in;
+		mark_progress(c, t, now);
 		if (t->stalls == 1) {
 			yx_log_warn("peer %s: claims %s up to %llu, we hold %llu, and sent none of "
 			            "it for %lld ms: connecting anew",
@@ -722,6 +869,7 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		    (!c->heard && !c->last_hello_ms))
 			send_hello(d, c);
 		check_stalls(d, c, now);
+		request_fills(d, c, now);
 	}
 	if (d->full.since_ms && now >= d->full.retry_ms) {
 		/* Pull again only when there looks to be room: a full store costs its peers

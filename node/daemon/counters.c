@@ -6,6 +6,7 @@ static const char *const names[C_COUNT] = {
         [C_SEGMENTS_RECEIVED] = "segments_received",
         [C_CHANGES_RECEIVED] = "changes_received",
         [C_CHANGES_APPLIED] = "changes_applied",
+        [C_CHANGES_FILLED] = "changes_filled",
         [C_REJECTED_CHAIN] = "rejected_chain",
         [C_REJECTED_SIGNATURE] = "rejected_signature",
         [C_REJECTED_FORK] = "rejected_fork",

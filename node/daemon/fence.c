@@ -69,11 +69,16 @@ static void fence_reason(yxd_t *d, int64_t now, char *buf, size_t cap)
 	buf[0] = '\0';
 	if (d->n_clients == 0)
 		return;
-	if (answered == 0 || mine < claim || d->remote || (answered < d->n_clients && !waited))
+	if (answered == 0)
+		snprintf(buf, cap,
+		         "started on an older copy of its store: writes refused until its peers "
+		         "confirm its latest seq (0 of %zu peers answered; own log at %llu)",
+		         d->n_clients, (unsigned long long)mine);
+	else if (mine < claim || d->remote || (answered < d->n_clients && !waited))
 		snprintf(buf, cap,
 		         "started on an older copy of its store: writes refused until its peers "
 		         "confirm its latest seq (%zu of %zu peers answered; own log at %llu, "
-		         "peers hold it to %llu)",
+		         "they hold it to %llu)",
 		         answered, d->n_clients, (unsigned long long)mine,
 		         (unsigned long long)claim);
 }

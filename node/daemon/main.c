@@ -194,10 +194,17 @@ static int run(yxd_t *d, int sigfd)
 			yxd_zap_handle(d);
 		if (metrics_item && (items[metrics_item].revents & ZMQ_POLLIN))
 			yxd_metrics_run(d);
-		/* Every client socket: polled readiness or not, drain what is there. */
-		for (size_t i = 0; i < d->n_clients; i++)
-			if (yxd_client_socket(d->clients[i]))
-				yxd_client_handle(d, d->clients[i]);
+		/* Every client socket: polled readiness or not, read what is there (until the
+		 * open transaction is due for its commit). */
+		for (size_t k = 0; k < d->n_clients; k++) {
+			/* Round robin: each pass starts at the next peer, so none starves. */
+			yxd_client_t *c = d->clients[(d->client_turn + k) % d->n_clients];
+			if (yxd_client_socket(c))
+				yxd_client_handle(d, c);
+		}
+		d->client_turn++;
+		if (yxd_remote_due(d))
+			yxd_remote_flush(d);
 		if (items[1].revents & ZMQ_POLLIN)
 			yxd_serve_handle(d);
 		if (items[2].revents & ZMQ_POLLIN)

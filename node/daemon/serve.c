@@ -15,8 +15,9 @@
 
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
-	uint64_t seq; /* the puller has (or has been sent) the log up to here */
-	bool pulling; /* it asked for more: stream while credit lasts */
+	uint64_t seq;       /* the puller has (or has been sent) the log up to here */
+	bool pulling;       /* it asked for more: stream while credit lasts */
+	uint64_t fill_from; /* it asked for the segment holding this seq once; 0: not */
 } known_t;
 
 typedef struct {
@@ -26,6 +27,7 @@ typedef struct {
 	uint64_t session;                 /* the puller's, from its Hello */
 	uint64_t epoch;                   /* drawn when this state was made (Tips.epoch) */
 	uint32_t credit;
+	size_t next; /* the pump's round robin over known */
 	int64_t last_rx_ms;
 	known_t *known;
 	size_t n_known;
@@ -302,35 +304,48 @@ out:
 }
 
 /* Streams to s while it has credit: origins it pulls, and origins it is caught up on
- * (push). Stops at each origin's tip. */
+ * (push). Stops at each origin's tip. Round robin from where the last pump stopped, so
+ * with a small window every pulled origin still gets its turn. */
 static void pump(yxd_t *d, sub_t *s)
 {
-	bool progress = true;
-	while (s->credit > 0 && progress) {
-		progress = false;
-		for (size_t i = 0; i < s->n_known && s->credit > 0; i++) {
-			known_t *k = &s->known[i];
-			yx_tip_t tip;
-			if (!k->pulling)
-				continue;
-			if (yx_store_tip(d->store, k->origin, &tip) != YX_OK || tip.seq <= k->seq)
-				continue; /* caught up: the subscription stays, later commits are
-				             pushed */
+	size_t idle = 0; /* origins in a row with nothing to send */
+	while (s->credit > 0 && s->n_known && idle < s->n_known) {
+		known_t *k = &s->known[s->next++ % s->n_known];
+		yx_tip_t tip;
+		idle++;
+		if (k->fill_from) {
 			uint64_t last = 0;
-			int ret = send_segment(d, s, k->origin, k->seq + 1, &last);
-			if (ret == -EHOSTUNREACH || ret == -EAGAIN)
-				return; /* gone, or its queue is full: try at the next tick */
-			if (ret) {
-				yx_log_warn("peer %s: cannot serve origin from seq %llu: %s",
-				            s->peer, (unsigned long long)(k->seq + 1),
-				            yx_strerror(ret));
-				k->pulling = false;
-				continue;
+			int ret = send_segment(d, s, k->origin, k->fill_from, &last);
+			if (ret == -EHOSTUNREACH || ret == -EAGAIN) {
+				s->next--;
+				return;
 			}
-			k->seq = last;
-			s->credit--;
-			progress = true;
+			k->fill_from = 0; /* sent, or nothing to send from there */
+			if (ret == YX_OK) {
+				s->credit--;
+				idle = 0;
+			}
+			continue;
 		}
+		if (!k->pulling)
+			continue;
+		if (yx_store_tip(d->store, k->origin, &tip) != YX_OK || tip.seq <= k->seq)
+			continue; /* caught up: the subscription stays, later commits are pushed */
+		uint64_t last = 0;
+		int ret = send_segment(d, s, k->origin, k->seq + 1, &last);
+		if (ret == -EHOSTUNREACH || ret == -EAGAIN) {
+			s->next--; /* its turn again next time */
+			return;    /* gone, or its queue is full: try at the next tick */
+		}
+		if (ret) {
+			yx_log_warn("peer %s: cannot serve origin from seq %llu: %s", s->peer,
+			            (unsigned long long)(k->seq + 1), yx_strerror(ret));
+			k->pulling = false;
+			continue;
+		}
+		k->seq = last;
+		s->credit--;
+		idle = 0;
 	}
 }
 
@@ -402,6 +417,60 @@ static void on_pull(yxd_t *d, sub_t *s, const Yrdx__Pull *p)
 	pump(d, s);
 }
 
+/* Whether origin's entry seq goes to peer as a body (not a stub) under its policy. */
+typedef struct {
+	bool body;
+	yx_kind_t kind;
+} peek_t;
+
+static int peek_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
+                      const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
+{
+	peek_t *p = arg;
+	(void)seq, (void)hash, (void)digest, (void)len;
+	p->body = bytes != NULL;
+	p->kind = kind;
+	return 1;
+}
+
+static bool goes_as_body(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *origin, uint64_t seq)
+{
+	peek_t p = {0};
+	if (yx_store_log_iterate(d->store, origin, seq, peek_entry, &p) != 1)
+		return false;
+	return p.body && (p.kind == YX_KIND_NONE || (peer->share_mask & (1u << p.kind)));
+}
+
+#define FILL_HOLES_MAX 64
+
+/* A Fill: the segment from the first asked-for seq this puller may have as a body, once;
+ * if it may have none of them, a PullRefused naming the last, so it asks for the next. */
+static void on_fill(yxd_t *d, sub_t *s, const Yrdx__Fill *f)
+{
+	const yx_peer_conf_t *peer = s ? trusted_peer(d, s->peer, s->key) : NULL;
+	if (!peer || f->origin.len != YX_KEY_BYTES || f->n_seqs == 0)
+		return;
+	size_t n = f->n_seqs < FILL_HOLES_MAX ? f->n_seqs : FILL_HOLES_MAX;
+	for (size_t i = 0; i < n; i++) {
+		if (!f->seqs[i] || !goes_as_body(d, peer, f->origin.data, f->seqs[i]))
+			continue;
+		known_t *k = known_get(s, f->origin.data, true);
+		if (k) {
+			k->fill_from = f->seqs[i];
+			pump(d, s);
+		}
+		return;
+	}
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__PullRefused r = YRDX__PULL_REFUSED__INIT;
+	r.origin = f->origin;
+	r.reason = "withheld";
+	r.fill_last = f->seqs[n - 1];
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_REFUSED;
+	m.refused = &r;
+	send_msg(d, s, &m);
+}
+
 /* Ends what a puller that is no longer trusted had here. Its connection stays open
  * underneath (a ROUTER cannot close one peer's), but nothing more is sent on it and every
  * message it sends is dropped, so it goes silent, and its next handshake is refused. */
@@ -460,6 +529,7 @@ void yxd_serve_handle(yxd_t *d)
 			on_hello(d, rid, peer, key, m->hello, now);
 			break;
 		case YRDX__PEER_MESSAGE__MSG_PULL: on_pull(d, s, m->pull); break;
+		case YRDX__PEER_MESSAGE__MSG_FILL: on_fill(d, s, m->fill); break;
 		case YRDX__PEER_MESSAGE__MSG_CREDIT:
 			if (!s)
 				break;

@@ -22,6 +22,7 @@ typedef enum {
 	C_SEGMENTS_RECEIVED,  /* segments that verified and were applied */
 	C_CHANGES_RECEIVED,   /* entries received in segments (new or not) */
 	C_CHANGES_APPLIED,    /* entries new to this store */
+	C_CHANGES_FILLED,     /* stubs whose bodies came later (from a peer that shares them) */
 	C_REJECTED_CHAIN,     /* segments refused: broken chain / altered bytes */
 	C_REJECTED_SIGNATURE, /* segments refused: head signature */
 	C_REJECTED_FORK,      /* segments refused: fork (two hashes, one seq) */
@@ -52,7 +53,7 @@ typedef struct {
 
 /* What the open transaction of received segments holds, counted once it commits. */
 typedef struct {
-	uint64_t segments, applied;
+	uint64_t segments, applied, filled;
 } yxd_staged_t;
 
 /* Local writes wait until the node holds its own latest log (fence.c). */
@@ -88,6 +89,7 @@ struct yxd {
 
 	yxd_client_t **clients; /* one per configured peer */
 	size_t n_clients;
+	size_t client_turn; /* which peer's input is read first in the next pass */
 	yxd_serve_t *serve;
 
 	/* Received segments accumulate in one LMDB transaction, committed when the input
@@ -139,6 +141,8 @@ void yxd_clients_tick(yxd_t *d, int64_t now_ms);
 int64_t yxd_clients_next_timer(const yxd_t *d, int64_t now_ms);
 /* Commits the open remote transaction (if any), returns credit, announces new tips. */
 int yxd_remote_flush(yxd_t *d);
+/* The open remote transaction holds as much as one commit should: commit it now. */
+bool yxd_remote_due(const yxd_t *d);
 /* Sends a Hello to every (or the named) peer now, so pulls start without waiting. */
 int yxd_clients_sync_now(yxd_t *d, const char *peer);
 void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *reply);

@@ -132,8 +132,8 @@ static const item_t sync_items[] = {
          "each failed attempt..."},
         {"reconnect_max_ms", T_U32, 0, "5000", 1, 3600000, CFG(reconnect_max_ms), "...up to this."},
         {"credit", T_U32, 0, "32", 1, 1024, CFG(credit),
-         "Log segments (up to 1024 records each) in flight per pull: a slow peer\n"
-         "never makes the sender buffer more than this."},
+         "Log segments (up to 1024 records each) in flight towards this node,\n"
+         "shared among its peers (at least 2 each): what it buffers stays bounded."},
 };
 
 static const item_t peer_items[] = {

@@ -85,7 +85,7 @@ typedef struct yx_config {
 	uint32_t dead_after_ms; /* >= 2 * heartbeat_ms */
 	uint32_t reconnect_min_ms;
 	uint32_t reconnect_max_ms; /* >= reconnect_min_ms */
-	uint32_t credit;           /* batches in flight per pull */
+	uint32_t credit;           /* segments in flight towards this node, all peers */
 
 	yx_peer_conf_t *peers;
 	size_t n_peers;

@@ -43,13 +43,20 @@ static int listener_probe(const char *path)
 
 static int monitor_start(yx_ctl_t *c)
 {
-	char endpoint[64];
-	snprintf(endpoint, sizeof(endpoint), "inproc://yx-ctl-monitor-%p", (void *)c);
+	/* The endpoint of a closed connection's monitor may still be bound a moment after
+	 * it is stopped, and a new yx_ctl_t can get the old one's address: a sequence number
+	 * keeps every monitor's endpoint its own. */
+	static unsigned opened;
+	char endpoint[80];
+	snprintf(endpoint, sizeof(endpoint), "inproc://yx-ctl-monitor-%d-%u", (int)getpid(),
+	         ++opened);
 	if (zmq_socket_monitor(zsock_resolve(c->sock), endpoint, MONITOR_EVENTS) != 0)
-		return -ENOMEM;
+		return -zmq_errno();
 	c->monitor = zsock_new(ZMQ_PAIR);
-	if (!c->monitor || zsock_connect(c->monitor, "%s", endpoint) != 0)
+	if (!c->monitor)
 		return -ENOMEM;
+	if (zsock_connect(c->monitor, "%s", endpoint) != 0)
+		return -zmq_errno();
 	return YX_OK;
 }
 

@@ -101,6 +101,7 @@ struct yx_remote {
 	MDB_txn *txn;
 	uint64_t arrival;
 	pending_t pending;
+	size_t filled; /* stubs the last append replaced by their bodies */
 };
 
 /* ---- encoding helpers ------------------------------------------------------------ */
@@ -488,6 +489,41 @@ static int log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 	return YX_OK;
 }
 
+/* Whether origin's entry seq is held as a stub (its digest only). */
+static int log_is_stub(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool *stub)
+{
+	uint8_t key[12];
+	MDB_val v;
+	log_key(key, oid, seq);
+	int ret = db_get(txn, s->dbi[DB_LOG], key, 12, &v);
+	if (ret)
+		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+	if (v.mv_size < LOG_HDR)
+		return YX_ECORRUPT;
+	*stub = ((const uint8_t *)v.mv_data)[0] & LOG_FLAG_STUB;
+	return YX_OK;
+}
+
+/* Holes: the stubs this store holds, as meta keys "hole" | origin id | seq, so the body
+ * of each can be asked for again (yx_store_next_hole) and the key dropped once it came. */
+#define HOLE_KEY 16
+static void hole_key(uint8_t key[HOLE_KEY], uint32_t oid, uint64_t seq)
+{
+	memcpy(key, "hole", 4);
+	log_key(key + 4, oid, seq);
+}
+
+static int hole_set(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool on)
+{
+	uint8_t key[HOLE_KEY];
+	hole_key(key, oid, seq);
+	if (on)
+		return db_put(txn, s->dbi[DB_META], key, HOLE_KEY, "", 0, 0);
+	MDB_val k = {HOLE_KEY, key};
+	int rc = mdb_del(txn, s->dbi[DB_META], &k, NULL);
+	return rc == MDB_NOTFOUND ? YX_OK : lmdb_write_error(txn, rc, "hole");
+}
+
 /* kind is the change's record kind (tombstones included), 0 for a stub: kept beside the
  * bytes so a sender can apply its sharing policy without decoding every change. */
 static int log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
@@ -731,11 +767,16 @@ static int pending_compare(const void *a, const void *b, void *arg)
 	int c = memcmp(keys + x->key_off, keys + y->key_off, n);
 	if (c || x->key_len != y->key_len)
 		return c ? c : (x->key_len < y->key_len ? -1 : 1);
-	return x->slot < y->slot ? -1 : x->slot > y->slot; /* later versions last */
+	/* Later versions last: by seq, as a body filled in for an old stub may come after a
+	 * newer version of the same record in one transaction. */
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
 /* Makes one state op current: replaces (or for a tombstone deletes) the state entry and
- * removes the index entries of the version it replaces. */
+ * removes the index entries of the version it replaces. Returns 1, writing nothing, when
+ * the store already holds a newer version (a body filled in for an old stub). */
 static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, const uint8_t *key)
 {
 	uint8_t sval[8];
@@ -748,6 +789,8 @@ static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, cons
 		Yrdx__Change *old = NULL;
 		if (v.mv_size != 8)
 			return YX_ECORRUPT;
+		if (be64_get(v.mv_data) > op->seq)
+			return 1;
 		ret = log_read_change(s, txn, NULL, op->oid, be64_get(v.mv_data), &old);
 		if (ret == YX_OK)
 			ret = index_record(
@@ -791,7 +834,11 @@ static int pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
 			superseded[op->slot] = true;
 			continue;
 		}
-		if ((ret = state_write(s, txn, op, p->keys + op->key_off)))
+		if ((ret = state_write(s, txn, op, p->keys + op->key_off)) == 1) {
+			superseded[op->slot] = true; /* its index entries go with it */
+			ret = YX_OK;
+		}
+		if (ret)
 			goto out;
 	}
 	for (; i < p->n_ops; i++) {
@@ -1132,6 +1179,7 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 	uint8_t tip_hash[YX_HASH_BYTES], prev[YX_HASH_BYTES];
 	uint8_t(*hashes)[YX_HASH_BYTES] = NULL, (*digests)[YX_HASH_BYTES] = NULL;
 	Yrdx__Change **changes = NULL;
+	bool *fill = NULL;
 	uint64_t tip = 0;
 	uint32_t oid = 0;
 	bool known;
@@ -1141,6 +1189,7 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 	hex8(origin, who);
 	if (appended)
 		*appended = 0;
+	r->filled = 0;
 	if (n == 0 || n > YX_HEAD_INTERVAL)
 		return yx_diag_set(diag, n ? YX_ETOOBIG : YX_EDECODE,
 		                   "origin %s: segment of %zu entries (1..%d allowed)", who, n,
@@ -1181,7 +1230,8 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 	hashes = malloc(n * YX_HASH_BYTES);
 	digests = malloc(n * YX_HASH_BYTES);
 	changes = calloc(n, sizeof(*changes));
-	if (!hashes || !digests || !changes) {
+	fill = calloc(n, sizeof(*fill));
+	if (!hashes || !digests || !changes || !fill) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -1217,8 +1267,10 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 		                  who, (unsigned long long)head->seq);
 		goto out;
 	}
+	size_t fills = 0;
 	for (size_t i = 0; i < n && e[i].seq <= tip; i++) {
 		uint8_t have[YX_HASH_BYTES];
+		bool stub = false;
 		if ((ret = log_hash(s, r->txn, oid, e[i].seq, have)))
 			goto out;
 		if (sodium_memcmp(have, hashes[i], YX_HASH_BYTES) != 0) {
@@ -1228,12 +1280,18 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 			                  who, (unsigned long long)e[i].seq);
 			goto out;
 		}
+		/* The body of an entry held as a stub: verified like a new one, then filled in
+		 * (its hash equals the stored one, so its digest does too). */
+		if (e[i].bytes && (ret = log_is_stub(s, r->txn, oid, e[i].seq, &stub)))
+			goto out;
+		fill[i] = stub;
+		fills += stub;
 	}
-	if (head->seq <= tip)
+	if (head->seq <= tip && !fills)
 		goto out; /* all known already */
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *want_prev = i ? hashes[i - 1] : prev;
-		if (e[i].seq <= tip || !e[i].bytes)
+		if ((e[i].seq <= tip && !fill[i]) || !e[i].bytes)
 			continue;
 		ret = yx_change_decode_in(&s->segment_arena, e[i].bytes, e[i].len, &changes[i]);
 		if (ret) {
@@ -1245,11 +1303,11 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 			goto out;
 	}
 
-	/* Phase 2: apply what is new. */
+	/* Phase 2: apply what is new, and the bodies of stubs. */
 	if ((ret = origin_intern(s, r->txn, origin, &oid)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		if (e[i].seq <= tip)
+		if (e[i].seq <= tip && !fill[i])
 			continue;
 		ret = log_write(s, r->txn, oid, e[i].seq, hashes[i], digests[i],
 		                changes[i] ? (yx_kind_t)changes[i]->kind : YX_KIND_NONE, e[i].bytes,
@@ -1257,18 +1315,22 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 		if (ret == YX_OK && changes[i])
 			ret = state_queue(s, r->txn, &r->pending, oid, e[i].seq, changes[i],
 			                  &r->arrival);
+		if (ret == YX_OK && (fill[i] || !e[i].bytes))
+			ret = hole_set(s, r->txn, oid, e[i].seq, !fill[i]);
 		if (ret)
 			goto out;
 	}
-	if ((ret = head_write(s, r->txn, oid, head)) ||
-	    (ret = tip_write(s, r->txn, oid, head->seq, head->hash)))
+	r->filled = fills;
+	if (head->seq > tip && ((ret = head_write(s, r->txn, oid, head)) ||
+	                        (ret = tip_write(s, r->txn, oid, head->seq, head->hash))))
 		goto out;
 	if (appended)
-		*appended = (size_t)(head->seq - tip);
+		*appended = head->seq > tip ? (size_t)(head->seq - tip) : 0;
 	if (r->pending.keys_len > PENDING_FLUSH_BYTES)
 		ret = pending_flush(s, r->txn, &r->pending);
 out:
 	yx_arena_reset(&s->segment_arena);
+	free(fill);
 	free(changes);
 	free(hashes);
 	free(digests);
@@ -1762,6 +1824,38 @@ int yx_store_node_key(yx_store_t *s, uint8_t key[YX_KEY_BYTES])
 		memcpy(key, v.mv_data, YX_KEY_BYTES);
 	mdb_txn_abort(txn);
 	return ret;
+}
+
+size_t yx_remote_filled(const yx_remote_t *r)
+{
+	return r ? r->filled : 0;
+}
+
+size_t yx_store_holes(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
+                      uint64_t *seqs, size_t max)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	uint8_t key[HOLE_KEY];
+	uint32_t oid;
+	size_t n = 0;
+	if (txn_begin(s, false, &txn))
+		return 0;
+	if (origin_lookup(s, txn, origin, &oid) || mdb_cursor_open(txn, s->dbi[DB_META], &cur))
+		goto out;
+	hole_key(key, oid, from);
+	MDB_val k = {HOLE_KEY, key}, v;
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != HOLE_KEY || memcmp(k.mv_data, key, 8) != 0)
+			break; /* past this origin's holes */
+		seqs[n++] = be64_get((const uint8_t *)k.mv_data + 8);
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return n;
 }
 
 int yx_store_fence(yx_store_t *s, bool on)

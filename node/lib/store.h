@@ -129,6 +129,11 @@ int yx_remote_append(yx_remote_t *txn, const uint8_t origin[YX_KEY_BYTES],
                      const yx_entry_t *entries, size_t n, const yx_head_t *head, size_t *appended,
                      yx_diag_t *diag) __attribute__((warn_unused_result));
 
+/* How many stubs the last yx_remote_append replaced by their bodies: an entry held as a
+ * stub (its digest only, withheld by the peer that sent it) whose change arrives later
+ * verified is filled in, and its record becomes current unless a newer version is. */
+size_t yx_remote_filled(const yx_remote_t *txn);
+
 /* Commits durably; frees and nulls either way. */
 int yx_remote_commit(yx_remote_t **txn);
 void yx_remote_abort(yx_remote_t **txn);
@@ -233,6 +238,11 @@ int yx_store_digest(yx_store_t *store, uint8_t digest[YX_HASH_BYTES]);
 /* Public key of the node that writes local batches to this store; YX_ENOTFOUND if no
  * local batch was ever committed. */
 int yx_store_node_key(yx_store_t *store, uint8_t key[YX_KEY_BYTES]);
+
+/* Up to max seqs >= from of origin held as stubs (holes whose bodies another peer may
+ * send), ascending, into seqs; how many. 0 also when the store cannot be read. */
+size_t yx_store_holes(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
+                      uint64_t *seqs, size_t max);
 
 /* The fence mark (meta "fenced"): a store that may be older than its node's own log —
  * every copy yrdxctl backup makes carries it. The daemon refuses local writes while it is

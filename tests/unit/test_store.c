@@ -631,6 +631,86 @@ static void test_digest_equal_with_stubs(void **state)
 	node_close(&c);
 }
 
+/* Seq of origin's current version of enterprise i in store; 0 if none is readable. */
+static uint64_t enterprise_seq(yx_store_t *store, const uint8_t *origin, uint32_t i)
+{
+	fx_enterprise_t f;
+	Yrdx__Change *c = NULL;
+	fx_enterprise_init(&f, i);
+	if (yx_store_get(store, YX_KIND_ENTERPRISE, origin, f.code, &c) != YX_OK)
+		return 0;
+	uint64_t seq = c->seq;
+	yx_change_free(&c);
+	return seq;
+}
+
+/* Stubs received from a peer that withheld them are filled in when another peer sends the
+ * bodies: the records become readable, the holes go, a newer version stays current. */
+static void test_stubs_filled(void **state)
+{
+	(void)state;
+	node_t a, c;
+	yx_diag_t d = {{0}};
+	uint8_t da[32], dc[32];
+	node_open(&a, "fill-a");
+	node_open(&c, "fill-c");
+	put_enterprises(&a, 0, YX_HEAD_INTERVAL); /* seqs 1..1024: one segment */
+	put_enterprises(&a, 0, 10);               /* newer versions of 0..9: 1025..1034 */
+	const uint8_t *origin = yx_identity_public(a.id);
+	segment_t stubs = segment_read(a.store, origin, 1, true);
+	segment_t newer = segment_read(a.store, origin, YX_HEAD_INTERVAL + 1, false);
+	segment_t bodies = segment_read(a.store, origin, 1, false);
+	yx_remote_t *r = NULL;
+	size_t appended = 0;
+
+	assert_int_equal(
+	        yx_store_append_verified(c.store, origin, stubs.e, stubs.n, &stubs.head, NULL, &d),
+	        YX_OK);
+	assert_int_equal(
+	        yx_store_append_verified(c.store, origin, newer.e, newer.n, &newer.head, NULL, &d),
+	        YX_OK);
+	uint64_t holes[2048];
+	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048), YX_HEAD_INTERVAL);
+	assert_int_equal(holes[0], 1);
+	assert_int_equal(holes[YX_HEAD_INTERVAL - 1], YX_HEAD_INTERVAL);
+	assert_int_equal(yx_store_holes(c.store, origin, 1000, holes, 10), 10);
+	assert_int_equal(holes[0], 1000);
+	assert_int_equal(enterprise_seq(c.store, origin, 500), 0); /* withheld: unreadable */
+
+	/* The bodies arrive: the same segment, every entry a change. */
+	assert_int_equal(yx_remote_begin(c.store, &r), YX_OK);
+	assert_int_equal(
+	        yx_remote_append(r, origin, bodies.e, bodies.n, &bodies.head, &appended, &d),
+	        YX_OK);
+	assert_int_equal(appended, 0);
+	assert_int_equal(yx_remote_filled(r), YX_HEAD_INTERVAL);
+	assert_int_equal(yx_remote_commit(&r), YX_OK);
+
+	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048), 0);
+	assert_int_equal(enterprise_seq(c.store, origin, 500), 501);
+	for (uint32_t i = 0; i < 10; i++) /* the newer version stays current */
+		assert_int_equal(enterprise_seq(c.store, origin, i), YX_HEAD_INTERVAL + 1 + i);
+	size_t found = 0;
+	assert_int_equal(yx_store_scan(c.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
+	assert_int_equal(found, YX_HEAD_INTERVAL);
+	assert_int_equal(yx_store_verify(c.store, &d), YX_OK);
+	assert_int_equal(yx_store_digest(a.store, da), YX_OK);
+	assert_int_equal(yx_store_digest(c.store, dc), YX_OK);
+	assert_memory_equal(da, dc, 32);
+	/* Sent again, nothing more to fill. */
+	assert_int_equal(yx_remote_begin(c.store, &r), YX_OK);
+	assert_int_equal(
+	        yx_remote_append(r, origin, bodies.e, bodies.n, &bodies.head, &appended, &d),
+	        YX_OK);
+	assert_int_equal(yx_remote_filled(r), 0);
+	yx_remote_abort(&r);
+	segment_free(&stubs);
+	segment_free(&newer);
+	segment_free(&bodies);
+	node_close(&a);
+	node_close(&c);
+}
+
 /* A child writes batches of BATCH records and reports each committed head on a pipe;
  * the parent kills it with SIGKILL mid-batch and checks what survived. */
 #define KILL_BATCH 2000
@@ -858,6 +938,7 @@ int main(void)
 	        cmocka_unit_test(test_schema_check),
 	        cmocka_unit_test(test_remote_rejections),
 	        cmocka_unit_test(test_digest_equal_with_stubs),
+	        cmocka_unit_test(test_stubs_filled),
 	        cmocka_unit_test(test_sigkill_mid_batch),
 	        cmocka_unit_test(test_map_full),
 	        cmocka_unit_test(test_disk_full),
