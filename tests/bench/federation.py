@@ -16,7 +16,7 @@ behind, on which origins, and what their peers claim, are printed. Exits 1 if an
 
 Environment: YRDX_BENCH_SEED (record contents; default 2023), YRDX_BENCH_DEADLINE_S (300),
 YRDX_BENCH_PIDS (a file that gets every daemon's pid, for the calling script's clean-up),
-YRDX_BENCH_KEEP=1 (keep a failed run's node directories and logs)."""
+YRDX_BENCH_KEEP=1 (keep a failed run's node directories and logs; =always, every run's)."""
 import csv
 import os
 import random
@@ -273,12 +273,34 @@ def run(number, cities, links, paths, records, deadline_s, pids_file):
             print("run %d: every origin's tip everywhere, yet %d digests" % (number, len(digests)))
             return None
         failed = False
+        print_log_events(number, nodes)
         return max(converged_at.values()) - import_end, rss, import_end - started
     finally:
-        keep = failed and os.environ.get("YRDX_BENCH_KEEP") == "1"
+        keep_env = os.environ.get("YRDX_BENCH_KEEP")
+        keep = (failed and keep_env == "1") or keep_env == "always"
         fed.close(keep=keep)
         if keep:
             print("run %d: node directories and logs kept in %s" % (number, fed.root))
+
+
+# What the nodes' logs say happened to their connections during a run.
+LOG_EVENTS = {
+    "disconnects": "disconnected (",
+    "silent_pullers": "stopped pulling (silent",
+    "sessions_lost": "our session was lost there",
+    "stalls_reconnected": "connecting anew",
+    "stalls_moved": "pulling it elsewhere",
+}
+
+
+def print_log_events(number, nodes):
+    counts = dict.fromkeys(LOG_EVENTS, 0)
+    for n in nodes:
+        text = n.log()
+        for name, needle in LOG_EVENTS.items():
+            counts[name] += text.count(needle)
+    print("federation_log_events_run%d: %s" % (
+        number, " ".join("%s=%d" % kv for kv in counts.items())))
 
 
 def main():

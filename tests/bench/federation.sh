@@ -13,7 +13,7 @@
 # the nodes behind, on which origins, and what their peers claim, and fails; the script
 # exits 1 if any run failed.
 # Environment: YRDX_BENCH_SEED (default 2023), YRDX_BENCH_DEADLINE_S (default 300),
-# YRDX_BENCH_KEEP=1 (keep failed runs' node directories and logs).
+# YRDX_BENCH_KEEP=1 (keep failed runs' node directories and logs; =always, every run's).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./deploy/install-deps.sh
@@ -43,7 +43,7 @@ cleanup() {
     done
     kill -KILL "${left[@]}" 2>/dev/null || true
   fi
-  if [ "${YRDX_BENCH_KEEP:-}" = 1 ] && [ -n "$(ls -d "$out"/bench-federation-* 2>/dev/null)" ]; then
+  if { [ "${YRDX_BENCH_KEEP:-}" = 1 ] || [ "${YRDX_BENCH_KEEP:-}" = always ]; } && [ -n "$(ls -d "$out"/bench-federation-* 2>/dev/null)" ]; then
     rm -f "$out/pids"
   else
     rm -rf "$out"

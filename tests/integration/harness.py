@@ -41,6 +41,15 @@ def enterprise(i, city=310000, district="310115", name_prefix="长三角样本�
     }
 
 
+def write_csv(path, n, name_prefix):
+    """An import CSV of n enterprises, numbered 0 to n - 1 as credit_code() numbers them."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("credit_code,name,city,stage,industries,qualifications,employees\n")
+        for i in range(n):
+            f.write("%s,%s%d有限公司,310000,growth,integrated_circuits;biomedicine,"
+                    "tech_sme,%d\n" % (credit_code(i), name_prefix, i, 10 + i % 500))
+
+
 # Ports come from below the ephemeral range (32768 and up), where the kernel never hands
 # out a connection's local port: each process walks its own stretch of 10000-31999,
 # starting at an offset drawn from its pid, and skips ports that are taken.
@@ -75,16 +84,18 @@ def wait_until(cond, timeout, what, interval=0.02):
 
 
 class Node:
-    def __init__(self, root, name, city=310000):
+    def __init__(self, root, name, city=310000, map_size=None):
+        """Runs `yrdxctl init` in root/name; map_size (e.g. "2M") is passed as --map-size."""
         self.name = name
         self.dir = os.path.join(root, name)
         self.peer_port = free_port()
         self.feed_port = free_port()
         self.proc = None
         self.log_path = os.path.join(root, name + ".log")
+        extra = ["--map-size", map_size] if map_size else []
         out = self.ctl_json("init", "--dir", self.dir, "--name", name, "--city", str(city),
                             "--peer-port", str(self.peer_port), "--feed-port", str(self.feed_port),
-                            config=False)
+                            *extra, config=False)
         self.pubkey = out["public_key"]
         self.config = out["config"]
         self.endpoint = "tcp://127.0.0.1:%d" % self.peer_port
@@ -238,8 +249,8 @@ class Federation:
         self.root = tempfile.mkdtemp(prefix=tag + "-", dir=base)
         self.nodes = []
 
-    def node(self, name, city=310000):
-        n = Node(self.root, name, city)
+    def node(self, name, city=310000, map_size=None):
+        n = Node(self.root, name, city, map_size)
         self.nodes.append(n)
         return n
 
@@ -331,3 +342,100 @@ def wait_tip(nodes, origin, timeout, what):
 def same_digest(*nodes):
     ds = [n.digest()["digest"] for n in nodes]
     return all(d == ds[0] for d in ds) and ds[0]
+
+
+# -- liveness: new writes must arrive within a bound after a fault -------------------------
+
+# Short sync timings (set by tune()), so that a fault and its recovery fit in a few seconds.
+HEARTBEAT_MS = 250
+DEAD_AFTER_MS = 3000  # a restart "within dead_after_ms" takes ~0.3 s here
+RECONNECT_MIN_MS = 100
+RECONNECT_MAX_MS = 1000
+
+# After a fault has ended, a new write at the origin must reach every node within this
+# bound. A healthy connection delivers in well under a second; a connection the puller has
+# to give up and re-make (a dropped or re-admitted peer) costs at most dead_after_ms +
+# reconnect_max_ms (4 s here). 15 s leaves room for a slow, loaded machine and for nothing
+# else.
+LIVENESS_S = 15
+
+# How many new records check_live() writes at the origin.
+NEW_RECORDS = 500
+
+
+def run_seed(test):
+    """This run's seed: YRDX_SEED, else drawn from the clock; printed, so that the run can
+    be repeated."""
+    seed = int(os.environ.get("YRDX_SEED") or time.time_ns() % 1000000007)
+    print("%s: seed %d (YRDX_SEED=%d repeats this run)" % (test, seed, seed), flush=True)
+    return seed
+
+
+def tune(*nodes):
+    """Sets the short sync timings above in the nodes' configs (effective at the next start)."""
+    for n in nodes:
+        n.set_sync(heartbeat_ms=HEARTBEAT_MS, dead_after_ms=DEAD_AFTER_MS,
+                   reconnect_min_ms=RECONNECT_MIN_MS, reconnect_max_ms=RECONNECT_MAX_MS)
+
+
+class Writer:
+    """Hands out fresh enterprise numbers from start on, so that every write adds that many
+    changes."""
+
+    def __init__(self, start=0):
+        self.next = start
+
+    def batch(self, n):
+        recs = [enterprise(i) for i in range(self.next, self.next + n)]
+        self.next += n
+        return recs
+
+
+def linked_pair(fed, writer, first):
+    """Shanghai (A) and hangzhou (B), tuned, linked and running, B holding A's first
+    `first` records from writer; returns (a, b)."""
+    a = fed.node("shanghai")
+    b = fed.node("hangzhou", 330100)
+    tune(a, b)
+    fed.link(a, b)
+    a.start()
+    b.start()
+    a.put("enterprise", writer.batch(first))
+    wait_tip([b], a, LIVENESS_S, "B's first sync")
+    return a, b
+
+
+def check_live(test, origin, nodes, writer, what):
+    """The liveness property: NEW_RECORDS new writes at origin reach every node in nodes
+    within LIVENESS_S; then every node has origin's digest and tip, verifies, and holds a
+    body for each of origin's records."""
+    before = origin.tip(origin.pubkey)
+    origin.put("enterprise", writer.batch(NEW_RECORDS))
+    target = origin.tip(origin.pubkey)
+    test.assertEqual(target, before + NEW_RECORDS,
+                     "%s did not write the new records" % origin.name)
+    names = ", ".join(n.name for n in nodes)
+    t0 = time.monotonic()
+    wait_tip(nodes, origin, LIVENESS_S, "%d new records written at %s %s to reach %s"
+             % (NEW_RECORDS, origin.name, what, names))
+    print("liveness: %d new records at %s %s reached %s in %.2f s (bound %d s)"
+          % (NEW_RECORDS, origin.name, what, names, time.monotonic() - t0, LIVENESS_S), flush=True)
+    everyone = [origin] + list(nodes)
+    wait_converged(everyone, LIVENESS_S, "identical digests %s" % what)
+    own = origin.export(origin=origin.pubkey)
+    test.assertEqual(len(own), target, "%s holds %d of its own records, its tip is %d"
+                     % (origin.name, len(own), target))
+    own_codes = {r["record"]["credit_code"] for r in own}
+    for n in everyone:
+        test.assertEqual(n.tip(origin.pubkey), target, "%s's tip for %s" % (n.name, origin.name))
+        v = n.verify()
+        test.assertTrue(v["ok"], "%s: verify %r" % (n.name, v))
+        held = n.export(origin=origin.pubkey)
+        missing = sorted(own_codes - {r["record"]["credit_code"] for r in held})
+        if missing:
+            test.fail("%s has %s's tip (%d) and digest, verify passes, yet holds the bodies of "
+                      "only %d of its %d records: %d lost, e.g. %s"
+                      % (n.name, origin.name, target, len(held), len(own), len(missing),
+                         missing[:3]))
+        test.assertEqual(len(held), target, "%s holds %d bodies of %s's records, %s holds %d"
+                         % (n.name, len(held), origin.name, origin.name, target))

@@ -15,18 +15,10 @@ import re
 import subprocess
 import unittest
 
-from harness import YRDXCTL, YRDXD, Federation, Node, credit_code, free_port
+from harness import YRDXCTL, YRDXD, Federation, Node, write_csv
 
 ROWS = 60000
 BATCH = 5000
-
-
-def write_csv(path, n):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("credit_code,name,city,stage,industries,qualifications,employees\n")
-        for i in range(n):
-            f.write("%s,空间测试企业%d有限公司,310000,growth,integrated_circuits;biomedicine,"
-                    "tech_sme,%d\n" % (credit_code(i), i, 10 + i % 500))
 
 
 def mount_tmpfs(path, size):
@@ -39,7 +31,7 @@ class StoreFullImportTest(unittest.TestCase):
         self.fed = Federation("store-full")
         self.addCleanup(self.fed.close)
         self.csv = os.path.join(self.fed.root, "space-enterprises.csv")
-        write_csv(self.csv, ROWS)
+        write_csv(self.csv, ROWS, "空间测试企业")
 
     def own_seq(self, node):
         return node.tip(node.pubkey)
@@ -114,8 +106,7 @@ class StoreFullImportTest(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("node/map_size: \"512K\": must be from 1M to 64T", r.stderr)
-        b = SmallMapNode(self.fed.root, "hangzhou", "2M")
-        self.fed.nodes.append(b)
+        b = self.fed.node("hangzhou", 330100, map_size="2M")
         with open(b.config, encoding="utf-8") as f:
             self.assertIn("\n    map_size = 2M\n", f.read())
         self.assertIn("    map_size = 2M\n", subprocess.run(
@@ -152,23 +143,6 @@ class StoreFullImportTest(unittest.TestCase):
                          (ROWS, ROWS - committed, committed))
         self.assert_store_holds(b, ROWS)
 
-
-class SmallMapNode(Node):
-    """A node made by `yrdxctl init --map-size SIZE` (harness.Node takes the default)."""
-
-    def __init__(self, root, name, map_size):
-        self.name = name
-        self.dir = os.path.join(root, name)
-        self.peer_port = free_port()
-        self.feed_port = free_port()
-        self.proc = None
-        self.log_path = os.path.join(root, name + ".log")
-        out = self.ctl_json("init", "--dir", self.dir, "--name", name, "--city", "330100",
-                            "--peer-port", str(self.peer_port), "--feed-port",
-                            str(self.feed_port), "--map-size", map_size, config=False)
-        self.pubkey = out["public_key"]
-        self.config = out["config"]
-        self.endpoint = "tcp://127.0.0.1:%d" % self.peer_port
 
 if __name__ == "__main__":
     unittest.main()

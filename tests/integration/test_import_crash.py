@@ -11,19 +11,11 @@ import subprocess
 import time
 import unittest
 
-from harness import YRDXCTL, Federation, credit_code, wait_until
+from harness import YRDXCTL, Federation, wait_until, write_csv
 
 ROWS = 200000
 BATCH = 5000
 EXIT_BOUND_S = 5.0  # from the kill to yrdxctl's exit
-
-
-def write_csv(path, n):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("credit_code,name,city,stage,industries,qualifications,employees\n")
-        for i in range(n):
-            f.write("%s,崩溃测试企业%d有限公司,310000,growth,integrated_circuits;biomedicine,"
-                    "tech_sme,%d\n" % (credit_code(i), i, 10 + i % 500))
 
 
 class ImportCrashTest(unittest.TestCase):
@@ -32,7 +24,7 @@ class ImportCrashTest(unittest.TestCase):
         self.addCleanup(self.fed.close)
         self.a = self.fed.node("shanghai", 310000).start()
         self.csv = os.path.join(self.fed.root, "crash-enterprises.csv")
-        write_csv(self.csv, ROWS)
+        write_csv(self.csv, ROWS, "崩溃测试企业")
 
     def own_seq(self):
         return self.a.tip(self.a.pubkey)

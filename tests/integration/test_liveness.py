@@ -22,69 +22,11 @@ import threading
 import time
 import unittest
 
-from harness import (YRDXCTL, Federation, enterprise, free_port, wait_converged, wait_tip,
-                     wait_until)
+from harness import (DEAD_AFTER_MS, LIVENESS_S, YRDXCTL, Federation, Writer, check_live,
+                     free_port, linked_pair, run_seed, tune, wait_tip, wait_until)
 
-# Short sync timings, so that a fault and its recovery fit in a few seconds.
-HEARTBEAT_MS = 250
-DEAD_AFTER_MS = 3000  # a restart "within dead_after_ms" takes ~0.3 s here
-RECONNECT_MIN_MS = 100
-RECONNECT_MAX_MS = 1000
-
-# After a fault has ended, a new write at the origin must reach every node within this
-# bound. A healthy connection delivers in well under a second; a connection the puller has
-# to give up and re-make costs at most dead_after_ms + reconnect_max_ms (4 s here). 15 s
-# leaves room for a slow, loaded machine and for nothing else.
-LIVENESS_S = 15
-
-# How many new records the liveness check writes at the origin.
-NEW_RECORDS = 500
-
-SEED = int(os.environ.get("YRDX_SEED") or time.time_ns() % 1000000007)
-print("test_liveness: seed %d (YRDX_SEED=%d repeats this run)" % (SEED, SEED), flush=True)
-
-
-def tune(*nodes):
-    for n in nodes:
-        n.set_sync(heartbeat_ms=HEARTBEAT_MS, dead_after_ms=DEAD_AFTER_MS,
-                   reconnect_min_ms=RECONNECT_MIN_MS, reconnect_max_ms=RECONNECT_MAX_MS)
-
-
-class Writer:
-    """Hands out fresh enterprise numbers, so that every write adds that many changes."""
-
-    def __init__(self, start=0):
-        self.next = start
-
-    def batch(self, n):
-        recs = [enterprise(i) for i in range(self.next, self.next + n)]
-        self.next += n
-        return recs
-
-
-def check_live(test, origin, nodes, writer, what):
-    """The liveness property: NEW writes at origin reach every node within LIVENESS_S;
-    then every node has origin's digest, origin's count of changes, a body for each of
-    origin's records, and verifies."""
-    before = origin.tip(origin.pubkey)
-    origin.put("enterprise", writer.batch(NEW_RECORDS))
-    target = origin.tip(origin.pubkey)
-    test.assertEqual(target, before + NEW_RECORDS, "%s did not write the new records" % origin.name)
-    wait_tip(nodes, origin, LIVENESS_S,
-             "%d new records written at %s %s to reach %s"
-             % (NEW_RECORDS, origin.name, what, ", ".join(n.name for n in nodes)))
-    everyone = [origin] + list(nodes)
-    wait_converged(everyone, LIVENESS_S, "identical digests %s" % what)
-    held = len(origin.export(origin=origin.pubkey))
-    test.assertEqual(held, target, "%s holds %d of its own records, its tip is %d"
-                     % (origin.name, held, target))
-    for n in everyone:
-        test.assertEqual(n.tip(origin.pubkey), target, "%s's tip for %s" % (n.name, origin.name))
-        v = n.verify()
-        test.assertTrue(v["ok"], "%s: verify %r" % (n.name, v))
-        n_bodies = len(n.export(origin=origin.pubkey))
-        test.assertEqual(n_bodies, target, "%s holds %d bodies of %s's records, %s holds %d"
-                         % (n.name, n_bodies, origin.name, origin.name, target))
+# The sync timings (tune()), LIVENESS_S and check_live() are harness.py's.
+SEED = run_seed("test_liveness")
 
 
 def start_import(node, records):
@@ -104,15 +46,8 @@ class ServerRestartTest(unittest.TestCase):
     def restart_server(self, sig, beyond, importing):
         rng = random.Random("%d %s" % (SEED, self.id()))
         with Federation("liveness") as fed:
-            a = fed.node("shanghai")
-            b = fed.node("hangzhou", 330100)
-            tune(a, b)
-            fed.link(a, b)
-            a.start()
-            b.start()
             w = Writer()
-            a.put("enterprise", w.batch(1000))
-            wait_tip([b], a, LIVENESS_S, "B's first sync")
+            a, b = linked_pair(fed, w, 1000)
             wait_until(lambda: a.peer_status("hangzhou")["connected"], 10, "A to pull from B")
 
             imp = None

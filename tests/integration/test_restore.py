@@ -8,6 +8,7 @@ every node within NEW_WRITES_S. The same holds for an old copy of data.mdb put b
 hand (no fence mark): the first peer that claims more of the node's log raises it."""
 import os
 import shutil
+import time
 import unittest
 
 from harness import Federation, enterprise, wait_converged, wait_until
@@ -20,6 +21,19 @@ NEW_WRITES_S = 15
 
 def records(start, n):
     return [enterprise(i) for i in range(start, start + n)]
+
+
+def synced_pair(fed, n):
+    """Shanghai and hangzhou, linked and running, hangzhou holding shanghai's first n
+    records; returns (shanghai, hangzhou)."""
+    a = fed.node("shanghai")
+    b = fed.node("hangzhou", 330100)
+    fed.link(a, b)
+    a.start()
+    b.start()
+    a.put("enterprise", records(0, n))
+    wait_converged([a, b], 30, "first sync")
+    return a, b
 
 
 class RestoreTest(unittest.TestCase):
@@ -45,13 +59,7 @@ class RestoreTest(unittest.TestCase):
 
     def test_restore_from_backup_refetches_own_log(self):
         with Federation("restore") as fed:
-            a = fed.node("shanghai")
-            b = fed.node("hangzhou", 330100)
-            fed.link(a, b)
-            a.start()
-            b.start()
-            a.put("enterprise", records(0, 1000))
-            wait_converged([a, b], 30, "first sync")
+            a, b = synced_pair(fed, 1000)
             backup = os.path.join(fed.root, "backup")
             a.ctl("backup", backup)
             a.put("enterprise", records(1000, 500))  # newer than the backup
@@ -70,7 +78,10 @@ class RestoreTest(unittest.TestCase):
             self.assertIn("0 of 1 peers answered", a.status()["fenced"])
             # A peer comes back: the node fetches its own log and writes again.
             b.start()
+            t0 = time.monotonic()
             wait_until(lambda: not a.status().get("fenced"), LIFT_S, "the fence to lift")
+            print("restore: the peer back, own log fetched and the fence lifted in %.2f s"
+                  % (time.monotonic() - t0), flush=True)
             self.assertEqual(a.tip(a.pubkey), 1500, "the node did not fetch its own log back")
             a.put("enterprise", records(2000, 100))
             self.assertEqual(a.tip(a.pubkey), 1600)
@@ -80,13 +91,7 @@ class RestoreTest(unittest.TestCase):
 
     def test_old_copy_put_back_by_hand(self):
         with Federation("restore-hand") as fed:
-            a = fed.node("shanghai")
-            b = fed.node("hangzhou", 330100)
-            fed.link(a, b)
-            a.start()
-            b.start()
-            a.put("enterprise", records(0, 800))
-            wait_converged([a, b], 30, "first sync")
+            a, b = synced_pair(fed, 800)
             data = os.path.join(a.dir, "data")
             a.stop()
             shutil.copy2(os.path.join(data, "data.mdb"), os.path.join(fed.root, "old.mdb"))

@@ -53,6 +53,8 @@ class StoreFullTest(unittest.TestCase):
         sent0, cpu0 = a.counters().get("changes_sent", 0), b.cpu_seconds()
         time.sleep(FULL_WINDOW_S)  # the fault persists; what follows measures it
         sent1, cpu1 = a.counters().get("changes_sent", 0), b.cpu_seconds()
+        print("%s: while full for %d s the peer sent %d changes, the receiver used %.2f s CPU"
+              % (reason, FULL_WINDOW_S, sent1 - sent0, cpu1 - cpu0), flush=True)
         self.assertLessEqual(sent1 - sent0, MAX_SENT_WHILE_FULL,
                              "the peer kept sending to a full store")
         self.assertLessEqual(cpu1 - cpu0, MAX_CPU_WHILE_FULL_S, "the full receiver kept busy")
@@ -65,7 +67,10 @@ class StoreFullTest(unittest.TestCase):
 
         make_room()
         a.put("enterprise", [enterprise(RECORDS + i) for i in range(100)])
+        t0 = time.monotonic()
         wait_converged([a, b], RESUME_S, "hangzhou to resume once there is room")
+        print("%s: room made, everything and 100 new records arrived in %.2f s"
+              % (reason, time.monotonic() - t0), flush=True)
         self.assertEqual(b.tip(a.pubkey), RECORDS + 100)
         self.assertEqual(b.counters()["changes_applied"], RECORDS + 100)
         self.assertFalse(b.status().get("store_full"), "status still says full")

@@ -11,24 +11,15 @@
 Each case ends with the liveness property: with the trust store right again, NEW writes at
 the origin reach the peer within LIVENESS_S, with identical digests, equal record counts,
 and verify passing on both."""
-import os
 import random
 import re
 import time
 import unittest
 
-from harness import Federation, enterprise, wait_converged, wait_tip, wait_until
+from harness import (LIVENESS_S, Federation, Writer, check_live, linked_pair, run_seed, wait_tip,
+                     wait_until)
 
-# Short sync timings, so that a dropped connection is given up and re-made in seconds.
-HEARTBEAT_MS = 250
-DEAD_AFTER_MS = 3000
-RECONNECT_MIN_MS = 100
-RECONNECT_MAX_MS = 1000
-
-# After the trust store is right again, a new write at the origin must reach the peer
-# within this bound. A re-admitted peer reconnects within dead_after_ms + reconnect_max_ms
-# (4 s here); 15 s leaves room for a slow, loaded machine.
-LIVENESS_S = 15
+# The sync timings (tune()), LIVENESS_S and check_live() are harness.py's.
 
 # A running node notices its rewritten config by file stamp at its 100 ms tick; this bound
 # covers that and a loaded machine.
@@ -42,26 +33,16 @@ HOLD_S = 5
 # peer is no longer in its trust store with the key the connection was admitted with.
 DROP_LOG = re.compile(r"hangzhou\b[^\n]*(no longer served|dropped|dropping|drop\b)", re.I)
 
-NEW_RECORDS = 500
-
-SEED = int(os.environ.get("YRDX_SEED") or time.time_ns() % 1000000007)
-print("test_trust_live: seed %d (YRDX_SEED=%d repeats this run)" % (SEED, SEED), flush=True)
+SEED = run_seed("test_trust_live")
 
 
-def tune(*nodes):
-    for n in nodes:
-        n.set_sync(heartbeat_ms=HEARTBEAT_MS, dead_after_ms=DEAD_AFTER_MS,
-                   reconnect_min_ms=RECONNECT_MIN_MS, reconnect_max_ms=RECONNECT_MAX_MS)
-
-
-class Writer:
-    def __init__(self, rng):
-        self.next = rng.randrange(0, 10 ** 6)  # seeded: the records differ from run to run
-
-    def batch(self, n):
-        recs = [enterprise(i) for i in range(self.next, self.next + n)]
-        self.next += n
-        return recs
+def pulling_pair(fed, rng):
+    """linked_pair() with a seeded writer (the records differ from run to run), once B pulls
+    from A; returns (a, b, writer)."""
+    w = Writer(rng.randrange(0, 10 ** 6))
+    a, b = linked_pair(fed, w, 1000)
+    wait_until(lambda: b.peer_status("shanghai")["connected"], 10, "B's pull connection")
+    return a, b, w
 
 
 def wait_reload(node, reloads_before):
@@ -81,47 +62,12 @@ def watch_tip(node, origin, seq, seconds):
     return seconds, seq
 
 
-def bodies(node, origin):
-    """Credit codes of the records of origin's that node holds with a body."""
-    return {r["record"]["credit_code"] for r in node.export(origin=origin.pubkey)}
-
-
-def check_live(test, a, b, w, what):
-    before = a.tip(a.pubkey)
-    a.put("enterprise", w.batch(NEW_RECORDS))
-    test.assertEqual(a.tip(a.pubkey), before + NEW_RECORDS)
-    target = wait_tip([b], a, LIVENESS_S, "%d new records written at A %s to reach B"
-                      % (NEW_RECORDS, what))
-    wait_converged([a, b], LIVENESS_S, "identical digests %s" % what)
-    for n in (a, b):
-        test.assertEqual(n.tip(a.pubkey), target, "%s's tip for A" % n.name)
-        v = n.verify()
-        test.assertTrue(v["ok"], "%s: verify %r" % (n.name, v))
-    held_a, held_b = bodies(a, a), bodies(b, a)
-    test.assertEqual(len(held_a), target, "A holds %d bodies of its own %d records"
-                     % (len(held_a), target))
-    missing = sorted(held_a - held_b)
-    if missing:
-        test.fail("B has A's tip (%d) and A's digest, verify passes, yet B holds "
-                  "the bodies of only %d of A's %d records: %d lost, e.g. %s"
-                  % (target, len(held_b), len(held_a), len(missing), missing[:3]))
-
-
 class TrustLiveTest(unittest.TestCase):
     def test_peer_removed_while_connected_then_added_again(self):
         """(d)"""
         rng = random.Random("%d %s" % (SEED, self.id()))
         with Federation("trust-remove") as fed:
-            a = fed.node("shanghai")
-            b = fed.node("hangzhou", 330100)
-            tune(a, b)
-            fed.link(a, b)
-            a.start()
-            b.start()
-            w = Writer(rng)
-            a.put("enterprise", w.batch(1000))
-            wait_tip([b], a, LIVENESS_S, "B's first sync")
-            wait_until(lambda: b.peer_status("shanghai")["connected"], 10, "B's pull connection")
+            a, b, w = pulling_pair(fed, rng)
 
             reloads = a.counters()["reloads"]
             a.ctl("peer", "remove", "hangzhou")
@@ -138,7 +84,7 @@ class TrustLiveTest(unittest.TestCase):
             wait_reload(a, reloads)
             a.put("enterprise", w.batch(rng.randint(300, 700)))
             wait_tip([b], a, LIVENESS_S, "B to catch up with A after the re-add")
-            check_live(self, a, b, w, "after the re-add")
+            check_live(self, a, [b], w, "after the re-add")
             self.assertEqual(b_tip_removed, removed_at,
                              "B's tip for A moved from %d to %d (%.1f s after the removal) while "
                              "B was removed from A's trust store: a removed peer was served "
@@ -149,17 +95,8 @@ class TrustLiveTest(unittest.TestCase):
         """(e)"""
         rng = random.Random("%d %s" % (SEED, self.id()))
         with Federation("trust-rekey") as fed:
-            a = fed.node("shanghai")
-            b = fed.node("hangzhou", 330100)
+            a, b, w = pulling_pair(fed, rng)
             other = fed.node("other", 320500)  # initialised, never started: just a key
-            tune(a, b)
-            fed.link(a, b)
-            a.start()
-            b.start()
-            w = Writer(rng)
-            a.put("enterprise", w.batch(1000))
-            wait_tip([b], a, LIVENESS_S, "B's first sync")
-            wait_until(lambda: b.peer_status("shanghai")["connected"], 10, "B's pull connection")
 
             log_from = len(a.log())
             # A's trust store now says hangzhou's key is other's; B stays connected with its
@@ -199,7 +136,7 @@ class TrustLiveTest(unittest.TestCase):
                        (a.peer_status("hangzhou") or {}).get("key") == b.pubkey, RELOAD_S,
                        "A to run with hangzhou's own key again")
             wait_tip([b], a, LIVENESS_S, "B to catch up with A once its key is trusted again")
-            check_live(self, a, b, w, "after B's key is trusted again")
+            check_live(self, a, [b], w, "after B's key is trusted again")
 
 
 if __name__ == "__main__":
