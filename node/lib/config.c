@@ -411,8 +411,10 @@ static void size_format(uint64_t bytes, char *buf, size_t cap)
 		bytes /= 1024;
 		unit++;
 	}
-	snprintf(buf, cap, "%llu%.*s", (unsigned long long)bytes, unit ? 1 : 0,
-	         unit ? &size_suffixes[unit - 1] : "");
+	/* Not "%.*s" into size_suffixes: gcc 12's printf checker crashes on that under the
+	 * sanitizer build. */
+	char suffix[2] = {unit ? size_suffixes[unit - 1] : '\0', '\0'};
+	snprintf(buf, cap, "%llu%s", (unsigned long long)bytes, suffix);
 }
 
 /* Checks a host name, IPv4 address or (wildcard) '*'; NULL or the reason. */
