@@ -39,6 +39,7 @@ typedef struct {
 	uint64_t fill_next, fill_from, fill_last;
 	int64_t fill_sent_ms;
 	bool fill_pending, fill_done;
+	uint64_t pass; /* the schedule_pulls pass that last considered this origin */
 } peer_tip_t;
 
 struct yxd_client {
@@ -312,42 +313,56 @@ static bool any_subscribed(yxd_t *d)
 	return false;
 }
 
-/* Which client, if any, we pull origin from. */
-static yxd_client_t *subscriber_of(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
+/* Our committed tip of origin, from a vector read once (sorted by origin key). */
+static uint64_t vector_seq(const yx_vector_t *v, const uint8_t origin[YX_KEY_BYTES])
 {
-	for (size_t i = 0; i < d->n_clients; i++) {
-		peer_tip_t *t = tip_get(d->clients[i], origin, false);
-		if (t && t->subscribed)
-			return d->clients[i];
+	size_t lo = 0, hi = v->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(v->tips[mid].origin, origin, YX_KEY_BYTES);
+		if (c == 0)
+			return v->tips[mid].seq;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	return 0;
 }
 
 /* For every origin some peer has more of, subscribe at the best peer: the one with the
  * highest tip that has not served bad data for that origin lately. Runs only with no
- * uncommitted segments, so our tips are exact. */
+ * uncommitted segments, so our tips are exact; each origin is weighed once per pass. */
 static void schedule_pulls(yxd_t *d)
 {
 	int64_t now = zclock_time();
+	yx_vector_t vec;
 	if (d->remote || (d->full.since_ms && now < d->full.retry_ms))
 		return;
+	if (yx_store_vector(d->store, &vec) != YX_OK)
+		return;
+	uint64_t pass = ++d->pull_passes;
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *ci = d->clients[i];
 		for (size_t k = 0; k < ci->n_tips; k++) {
 			const uint8_t *origin = ci->tips[k].origin;
-			yx_tip_t mine;
-			if (yx_store_tip(d->store, origin, &mine) != YX_OK)
-				mine.seq = 0;
+			if (ci->tips[k].pass == pass)
+				continue; /* weighed already, from another peer's tips */
+			uint64_t mine = vector_seq(&vec, origin);
 			if (memcmp(origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0 &&
 			    !yxd_fence_pulls_own(d))
 				continue; /* nobody else writes our log; fenced, we fetch it back */
-			yxd_client_t *best = NULL, *current = subscriber_of(d, origin);
-			uint64_t best_seq = mine.seq;
+			yxd_client_t *best = NULL, *current = NULL;
+			uint64_t best_seq = mine;
 			for (size_t j = 0; j < d->n_clients; j++) {
 				yxd_client_t *cj = d->clients[j];
 				peer_tip_t *t = tip_get(cj, origin, false);
-				if (cj->connected && t && t->seq > best_seq &&
-				    t->bad_until_ms <= now) {
+				if (!t)
+					continue;
+				t->pass = pass;
+				if (t->subscribed)
+					current = cj;
+				if (cj->connected && t->seq > best_seq && t->bad_until_ms <= now) {
 					best = cj;
 					best_seq = t->seq;
 				}
@@ -356,19 +371,19 @@ static void schedule_pulls(yxd_t *d)
 				continue;
 			if (current) {
 				peer_tip_t *ct = tip_get(current, origin, false);
-				if (current->connected && ct->seq > mine.seq &&
-				    ct->bad_until_ms <= now)
+				if (current->connected && ct->seq > mine && ct->bad_until_ms <= now)
 					continue; /* it still has more for us */
 				ct->subscribed = false;
 				send_pull(current, origin, 0);
 			}
-			if (send_pull(best, origin, mine.seq + 1) == YX_OK) {
+			if (send_pull(best, origin, mine + 1) == YX_OK) {
 				peer_tip_t *bt = tip_get(best, origin, false);
 				bt->subscribed = true;
 				mark_progress(best, bt, now);
 			}
 		}
 	}
+	yx_vector_free(&vec);
 }
 
 static int remote_open(yxd_t *d)

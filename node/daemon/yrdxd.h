@@ -89,7 +89,8 @@ struct yxd {
 
 	yxd_client_t **clients; /* one per configured peer */
 	size_t n_clients;
-	size_t client_turn; /* which peer's input is read first in the next pass */
+	size_t client_turn;   /* which peer's input is read first in the next pass */
+	uint64_t pull_passes; /* schedule_pulls passes so far (client.c) */
 	yxd_serve_t *serve;
 
 	/* Received segments accumulate in one LMDB transaction, committed when the input
