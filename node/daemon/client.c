@@ -55,7 +55,8 @@ struct yxd_client {
 	uint32_t backoff_ms;
 	peer_tip_t *tips;
 	size_t n_tips;
-	uint32_t credit_owed; /* segments received, to return after the commit */
+	uint32_t credit_owed; /* segments received since the last commit */
+	uint32_t inflight;    /* credit granted this session and not yet used */
 	uint64_t bytes_in, bytes_out, segments_in, rejected;
 	uint64_t answers; /* Tips of our session: the server is alive and reading us */
 	bool fill_scan;   /* some origin's stubs may be worth asking this peer for */
@@ -100,13 +101,15 @@ static int client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
 	return ret;
 }
 
-/* The credit window of one connection: sync/credit is the node's, shared among its peers
+/* The credit window: sync/credit is the node's, shared among the peers that share it
  * (at least MIN_WINDOW each), so what can be in flight towards this node — and held in its
- * memory — is about credit segments however many peers it has. */
+ * memory — is about credit segments however many peers it has. A session starts with an
+ * even share among all peers; after each commit, the peers that streamed in it are
+ * topped up to an even share among them: one peer streaming gets the whole window. */
 #define MIN_WINDOW 2
-static uint32_t window(const yxd_t *d)
+static uint32_t window(const yxd_t *d, size_t sharing)
 {
-	uint32_t w = d->n_clients ? d->cfg->credit / (uint32_t)d->n_clients : d->cfg->credit;
+	uint32_t w = sharing ? d->cfg->credit / (uint32_t)sharing : d->cfg->credit;
 	return w < MIN_WINDOW ? MIN_WINDOW : w;
 }
 
@@ -125,7 +128,9 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 		return ret;
 	h.name = d->cfg->name;
 	h.vector = &vec;
-	h.credit = c->epoch ? 0 : window(d);
+	h.credit = c->epoch ? 0 : window(d, d->n_clients);
+	if (!c->epoch)
+		c->inflight = h.credit; /* the server takes the first Hello's only */
 	h.session = c->session;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_HELLO;
 	m.hello = &h;
@@ -160,6 +165,7 @@ static void session_reset(yxd_client_t *c)
 		t->fill_pending = t->fill_done = false;
 	}
 	c->credit_owed = 0;
+	c->inflight = 0;
 	c->fill_scan = true;
 }
 
@@ -504,15 +510,20 @@ int yxd_remote_flush(yxd_t *d)
 			d->staged = (yxd_staged_t){0};
 		}
 	}
+	size_t streaming = 0;
+	for (size_t i = 0; i < d->n_clients; i++)
+		streaming += d->clients[i]->credit_owed && d->clients[i]->sock;
+	uint32_t target = window(d, streaming);
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *c = d->clients[i];
-		if (c->credit_owed && c->sock) {
+		if (c->credit_owed && c->sock && c->inflight < target) {
 			Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
 			Yrdx__Credit cr = YRDX__CREDIT__INIT;
-			cr.credit = c->credit_owed;
+			cr.credit = target - c->inflight;
 			m.msg_case = YRDX__PEER_MESSAGE__MSG_CREDIT;
 			m.credit = &cr;
-			client_send(c, &m);
+			if (client_send(c, &m) == YX_OK)
+				c->inflight = target;
 		}
 		c->credit_owed = 0;
 	}
@@ -659,6 +670,8 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 
 	c->segments_in++;
 	c->credit_owed++;
+	if (c->inflight)
+		c->inflight--;
 	c->last_segment_ms = zclock_time();
 	if (!b || b->origin.len != YX_KEY_BYTES || !b->head) {
 		ret = YX_EDECODE;
