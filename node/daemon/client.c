@@ -101,11 +101,12 @@ static int client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
 	return ret;
 }
 
-/* The credit window: sync/credit is the node's, shared among the peers that share it
- * (at least MIN_WINDOW each), so what can be in flight towards this node — and held in its
+/* The credit window: sync/credit is the node's, shared among the peers that use it (at
+ * least MIN_WINDOW each), so what can be in flight towards this node — and held in its
  * memory — is about credit segments however many peers it has. A session starts with an
  * even share among all peers; after each commit, the peers that streamed in it are
- * topped up to an even share among them: one peer streaming gets the whole window. */
+ * topped up towards an even share among them, out of what the window has left: one peer
+ * streaming gets the whole window. */
 #define MIN_WINDOW 2
 static uint32_t window(const yxd_t *d, size_t sharing)
 {
@@ -510,20 +511,36 @@ int yxd_remote_flush(yxd_t *d)
 			d->staged = (yxd_staged_t){0};
 		}
 	}
+	/* Top the peers that streamed up to an even share of what the node's window has
+	 * left: in flight stays within credit, plus MIN_WINDOW per streaming peer. */
 	size_t streaming = 0;
-	for (size_t i = 0; i < d->n_clients; i++)
+	uint64_t total = 0;
+	for (size_t i = 0; i < d->n_clients; i++) {
 		streaming += d->clients[i]->credit_owed && d->clients[i]->sock;
-	uint32_t target = window(d, streaming);
+		total += d->clients[i]->inflight;
+	}
+	uint32_t fair = window(d, streaming);
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *c = d->clients[i];
-		if (c->credit_owed && c->sock && c->inflight < target) {
+		uint32_t give = 0;
+		if (c->credit_owed && c->sock && c->inflight < fair) {
+			uint64_t left = total < d->cfg->credit ? d->cfg->credit - total : 0;
+			give = fair - c->inflight;
+			if (give > left)
+				give = (uint32_t)left;
+			if (c->inflight + give < MIN_WINDOW)
+				give = MIN_WINDOW - c->inflight;
+		}
+		if (give) {
 			Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
 			Yrdx__Credit cr = YRDX__CREDIT__INIT;
-			cr.credit = target - c->inflight;
+			cr.credit = give;
 			m.msg_case = YRDX__PEER_MESSAGE__MSG_CREDIT;
 			m.credit = &cr;
-			if (client_send(c, &m) == YX_OK)
-				c->inflight = target;
+			if (client_send(c, &m) == YX_OK) {
+				c->inflight += give;
+				total += give;
+			}
 		}
 		c->credit_owed = 0;
 	}

@@ -24,14 +24,13 @@ struct yx_ctl {
 	bool refused;   /* it never came up: nothing accepts on the socket */
 };
 
-/* Whether anything listens on the UNIX socket at path: a plain connect, which refuses at
- * once when the daemon that made the socket file is gone. -ECONNREFUSED if nothing
- * listens; YX_OK if something does (or the path is too long to ask this way). */
-static int listener_probe(const char *path)
+/* A plain connect, which refuses at once when the daemon that made the socket file is
+ * gone. */
+int yx_ctl_listening(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return YX_OK;
+		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -68,8 +67,8 @@ int yx_ctl_open(const char *path, yx_ctl_t **out)
 		return -errno;
 	if (access(path, R_OK | W_OK) != 0)
 		return -errno;
-	if ((ret = listener_probe(path)))
-		return ret;
+	if ((ret = yx_ctl_listening(path)) && ret != -ENAMETOOLONG)
+		return ret; /* too long to ask this way: ZeroMQ's ipc tells below */
 	yx_ctl_t *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;

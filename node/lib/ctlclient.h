@@ -8,6 +8,11 @@
 
 typedef struct yx_ctl yx_ctl_t;
 
+/* Whether a daemon listens on the control socket at path now: YX_OK if something
+ * accepts, -ECONNREFUSED if nothing does (a killed daemon's socket file refuses), -ENOENT
+ * if there is no socket file, -ENAMETOOLONG if the path is too long to ask. */
+int yx_ctl_listening(const char *path);
+
 /* Connects to the daemon's control socket at path. -ENOENT if no socket file exists and
  * -ECONNREFUSED if nothing listens on it (daemon not running, or killed and its socket
  * file left behind), -EACCES if not ours to use. Caller closes with yx_ctl_close. */

@@ -469,14 +469,9 @@ static void log_key(uint8_t key[12], uint32_t oid, uint64_t seq)
 	be64_put(key + 4, seq);
 }
 
-/* H(seq) of origin from its log; zeros for seq 0. */
-static int log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
-                    uint8_t hash[YX_HASH_BYTES])
+/* The header of origin's log entry seq (flags, kind, H, D: LOG_HDR bytes). */
+static int log_header(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, const uint8_t **hdr)
 {
-	if (seq == 0) {
-		memset(hash, 0, YX_HASH_BYTES);
-		return YX_OK;
-	}
 	uint8_t key[12];
 	MDB_val v;
 	log_key(key, oid, seq);
@@ -485,23 +480,33 @@ static int log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
 	if (v.mv_size < LOG_HDR)
 		return YX_ECORRUPT;
-	memcpy(hash, (uint8_t *)v.mv_data + LOG_H, YX_HASH_BYTES);
+	*hdr = v.mv_data;
 	return YX_OK;
+}
+
+/* H(seq) of origin from its log; zeros for seq 0. */
+static int log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                    uint8_t hash[YX_HASH_BYTES])
+{
+	const uint8_t *hdr;
+	if (seq == 0) {
+		memset(hash, 0, YX_HASH_BYTES);
+		return YX_OK;
+	}
+	int ret = log_header(s, txn, oid, seq, &hdr);
+	if (ret == YX_OK)
+		memcpy(hash, hdr + LOG_H, YX_HASH_BYTES);
+	return ret;
 }
 
 /* Whether origin's entry seq is held as a stub (its digest only). */
 static int log_is_stub(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool *stub)
 {
-	uint8_t key[12];
-	MDB_val v;
-	log_key(key, oid, seq);
-	int ret = db_get(txn, s->dbi[DB_LOG], key, 12, &v);
-	if (ret)
-		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
-	if (v.mv_size < LOG_HDR)
-		return YX_ECORRUPT;
-	*stub = ((const uint8_t *)v.mv_data)[0] & LOG_FLAG_STUB;
-	return YX_OK;
+	const uint8_t *hdr;
+	int ret = log_header(s, txn, oid, seq, &hdr);
+	if (ret == YX_OK)
+		*stub = hdr[0] & LOG_FLAG_STUB;
+	return ret;
 }
 
 /* Holes: the stubs this store holds, as meta keys "hole" | origin id | seq, so the body

@@ -5,28 +5,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "yrdxctl.h"
-
-/* Whether a daemon listens on the control socket now (a stale socket file of a killed
- * daemon refuses the connection). */
-static bool daemon_running(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return false;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	bool up = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return up;
-}
 
 /* Copies src to dst (created owner-only, never over an existing file) and syncs it. */
 static int copy_file(const char *src, const char *dst)
@@ -124,7 +106,13 @@ int cmd_restore(ctl_t *ctl, int argc, char **argv)
 	int rc = ctl_need_config(ctl);
 	if (rc)
 		return rc;
-	if (daemon_running(ctl->cfg->control_path))
+	int up = yx_ctl_listening(ctl->cfg->control_path);
+	if (up == -ENAMETOOLONG)
+		return ctl_fail(EXIT_FAIL,
+		                "restore: cannot tell whether yrdxd runs (control socket "
+		                "path %s too long); stop it and remove the socket",
+		                ctl->cfg->control_path);
+	if (up == YX_OK)
 		return ctl_fail(EXIT_USAGE,
 		                "restore: yrdxd is running (control socket %s); stop it "
 		                "first",
