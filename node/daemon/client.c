@@ -13,61 +13,22 @@
 
 #include <sodium.h>
 
+#include "client.h"
 #include "log.h"
-#include "yrdxd.h"
 
 #define BAD_PEER_MS     30000  /* how long a peer that served bad data is avoided */
 #define BAD_PEER_MAX_MS 600000 /* the longest a stalling peer is avoided */
 #define FLUSH_SEGMENTS  16     /* commit after this many segments at the latest */
 #define SLOW_COMMIT_MS  1000   /* a commit this slow is worth a line in the log */
-#define FILL_HOLES      64     /* stub seqs asked for in one Fill */
 /* Room the store must have before pulling resumes after it was full. */
 #define STORE_ROOM_BYTES (16u << 20)
-
-typedef struct {
-	uint8_t origin[YX_KEY_BYTES];
-	uint64_t seq;         /* the peer's tip, as it last told us */
-	bool subscribed;      /* we pull this origin from this peer */
-	int64_t bad_until_ms; /* it served bad data for this origin: avoid until then */
-	/* Liveness of the subscription (docs/design.md, "Liveness"): when this origin last
-	 * moved here, the connection's segment count then, and how many stalls in a row. */
-	int64_t progress_ms;
-	uint64_t progress_mark, progress_answers;
-	uint32_t stalls;
-	/* Stubs we hold of this origin, asked of this peer once per session, a segment at a
-	 * time: from where to look for the next, the seq asked for and when, all asked. */
-	uint64_t fill_next, fill_from, fill_last;
-	int64_t fill_sent_ms;
-	bool fill_pending, fill_done;
-	uint64_t pass; /* the schedule_pulls pass that last considered this origin */
-} peer_tip_t;
-
-struct yxd_client {
-	char name[33];
-	char endpoint[256];
-	uint8_t key[YX_KEY_BYTES];
-	zsock_t *sock;
-	uint64_t session; /* ours, in every Hello */
-	uint64_t epoch;   /* the server's state for our session (Tips.epoch); 0: none yet */
-	bool connected;   /* heard from within dead_after_ms */
-	bool heard;       /* heard from on this socket at all */
-	int64_t last_rx_ms, last_hello_ms, last_segment_ms, next_connect_ms;
-	uint32_t backoff_ms;
-	peer_tip_t *tips;
-	size_t n_tips;
-	uint32_t credit_owed; /* segments received since the last commit */
-	uint32_t inflight;    /* credit granted this session and not yet used */
-	uint64_t bytes_in, bytes_out, segments_in, rejected;
-	uint64_t answers; /* Tips of our session: the server is alive and reading us */
-	bool fill_scan;   /* some origin's stubs may be worth asking this peer for */
-};
 
 zsock_t *yxd_client_socket(const yxd_client_t *c)
 {
 	return c->sock;
 }
 
-static peer_tip_t *tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], bool create)
+peer_tip_t *yxd_tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], bool create)
 {
 	for (size_t i = 0; i < c->n_tips; i++)
 		if (memcmp(c->tips[i].origin, origin, YX_KEY_BYTES) == 0)
@@ -92,7 +53,7 @@ static void mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now)
 	t->progress_answers = c->answers;
 }
 
-static int client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
+int yxd_client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
 {
 	size_t bytes = 0;
 	int ret = yx_wire_send(c->sock, NULL, &m->base, &bytes);
@@ -135,7 +96,7 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 	h.session = c->session;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_HELLO;
 	m.hello = &h;
-	ret = client_send(c, &m);
+	ret = yxd_client_send(c, &m);
 	if (ret == YX_OK)
 		c->last_hello_ms = zclock_time(); /* else retried at the next tick */
 	yxd_vector_msg_free(&vec);
@@ -151,7 +112,7 @@ static int send_pull(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64
 	p.from_seq = from;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_PULL;
 	m.pull = &p;
-	return client_send(c, &m);
+	return yxd_client_send(c, &m);
 }
 
 /* Forgets what the server held for our session: subscriptions and credit. */
@@ -168,19 +129,6 @@ static void session_reset(yxd_client_t *c)
 	c->credit_owed = 0;
 	c->inflight = 0;
 	c->fill_scan = true;
-}
-
-static int send_fill(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64_t *seqs, size_t n)
-{
-	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
-	Yrdx__Fill f = YRDX__FILL__INIT;
-	f.origin.data = (uint8_t *)origin;
-	f.origin.len = YX_KEY_BYTES;
-	f.seqs = seqs;
-	f.n_seqs = n;
-	m.msg_case = YRDX__PEER_MESSAGE__MSG_FILL;
-	m.fill = &f;
-	return client_send(c, &m);
 }
 
 static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
@@ -363,7 +311,7 @@ static void schedule_pulls(yxd_t *d)
 			uint64_t best_seq = mine;
 			for (size_t j = 0; j < d->n_clients; j++) {
 				yxd_client_t *cj = d->clients[j];
-				peer_tip_t *t = tip_get(cj, origin, false);
+				peer_tip_t *t = yxd_tip_get(cj, origin, false);
 				if (!t)
 					continue;
 				t->pass = pass;
@@ -377,14 +325,14 @@ static void schedule_pulls(yxd_t *d)
 			if (!best)
 				continue;
 			if (current) {
-				peer_tip_t *ct = tip_get(current, origin, false);
+				peer_tip_t *ct = yxd_tip_get(current, origin, false);
 				if (current->connected && ct->seq > mine && ct->bad_until_ms <= now)
 					continue; /* it still has more for us */
 				ct->subscribed = false;
 				send_pull(current, origin, 0);
 			}
 			if (send_pull(best, origin, mine + 1) == YX_OK) {
-				peer_tip_t *bt = tip_get(best, origin, false);
+				peer_tip_t *bt = yxd_tip_get(best, origin, false);
 				bt->subscribed = true;
 				mark_progress(best, bt, now);
 			}
@@ -537,7 +485,7 @@ int yxd_remote_flush(yxd_t *d)
 			cr.credit = give;
 			m.msg_case = YRDX__PEER_MESSAGE__MSG_CREDIT;
 			m.credit = &cr;
-			if (client_send(c, &m) == YX_OK) {
+			if (yxd_client_send(c, &m) == YX_OK) {
 				c->inflight += give;
 				total += give;
 			}
@@ -575,7 +523,7 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 		const Yrdx__VectorEntry *e = tips->vector->entries[i];
 		if (e->origin.len != YX_KEY_BYTES)
 			continue;
-		peer_tip_t *t = tip_get(c, e->origin.data, true);
+		peer_tip_t *t = yxd_tip_get(c, e->origin.data, true);
 		if (!t)
 			continue;
 		if (t->subscribed && e->seq > t->seq) {
@@ -591,88 +539,6 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 			yxd_fence_own_claim(d, c->name, t->seq);
 	}
 	schedule_pulls(d);
-}
-
-/* Bookkeeping of stub filling after a segment of origin was staged: the fill asked of c
- * is answered (ask for the next), and new stubs from c are worth asking the other peers
- * for. */
-static void fills_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES],
-                                const yx_entry_t *e, size_t n, uint64_t head_seq, size_t appended)
-{
-	peer_tip_t *t = tip_get(c, origin, false);
-	if (t && t->fill_pending && n && t->fill_from <= e[0].seq && e[0].seq <= t->fill_last) {
-		/* The answer: from the first hole it shares, to that segment's head. */
-		t->fill_pending = false;
-		t->fill_next = head_seq + 1;
-		c->fill_scan = true;
-	}
-	bool new_stubs = false;
-	for (size_t i = n > appended ? n - appended : 0; i < n && !new_stubs; i++)
-		new_stubs = !e[i].bytes;
-	if (!new_stubs)
-		return;
-	for (size_t i = 0; i < d->n_clients; i++) {
-		peer_tip_t *o = d->clients[i] != c ? tip_get(d->clients[i], origin, false) : NULL;
-		if (o) {
-			o->fill_done = false;
-			d->clients[i]->fill_scan = true;
-		}
-	}
-}
-
-/* Asks c for the bodies of the stubs it may have, FILL_HOLES seqs a request and one request
- * at a time per connection (docs/design.md, "Stubs are filled in"). An answer that does not
- * come within dead_after_ms ends the asking of that origin there for this session. */
-static void request_fills(yxd_t *d, yxd_client_t *c, int64_t now)
-{
-	if (!c->sock || !c->epoch || d->full.since_ms)
-		return;
-	for (size_t k = 0; k < c->n_tips; k++) {
-		peer_tip_t *t = &c->tips[k];
-		if (!t->fill_pending)
-			continue;
-		if (now - t->fill_sent_ms <= (int64_t)d->cfg->dead_after_ms)
-			return; /* one at a time */
-		t->fill_pending = false;
-		t->fill_done = true;
-	}
-	if (!c->fill_scan)
-		return;
-	for (size_t k = 0; k < c->n_tips; k++) {
-		peer_tip_t *t = &c->tips[k];
-		uint64_t holes[FILL_HOLES];
-		if (t->fill_done)
-			continue;
-		size_t n = yx_store_holes(d->store, t->origin, t->fill_next ? t->fill_next : 1,
-		                          holes, FILL_HOLES);
-		while (n && holes[n - 1] > t->seq)
-			n--; /* what this peer does not have */
-		if (!n) {
-			t->fill_done = true;
-			continue;
-		}
-		if (send_fill(c, t->origin, holes, n) == YX_OK) {
-			t->fill_pending = true;
-			t->fill_from = holes[0];
-			t->fill_last = holes[n - 1];
-			t->fill_sent_ms = now;
-		}
-		return;
-	}
-	c->fill_scan = false;
-}
-
-static void on_refused(yxd_client_t *c, const Yrdx__PullRefused *r)
-{
-	peer_tip_t *t = r->origin.len == YX_KEY_BYTES ? tip_get(c, r->origin.data, false) : NULL;
-	if (r->fill_last && t && t->fill_pending && r->fill_last == t->fill_last) {
-		/* It withholds every one of those: ask it for the ones after. */
-		t->fill_pending = false;
-		t->fill_next = r->fill_last + 1;
-		c->fill_scan = true;
-		return;
-	}
-	yx_log_warn("peer %s refused a pull: %s", c->name, r->reason ? r->reason : "");
 }
 
 /* Verifies and stages one segment. Bad data is counted, the origin is avoided at this
@@ -725,7 +591,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 	ret = yx_remote_append(d->remote, b->origin.data, entries, b->n_entries, &head, &appended,
 	                       &diag);
 	if (ret == YX_OK) {
-		peer_tip_t *t = tip_get(c, b->origin.data, false);
+		peer_tip_t *t = yxd_tip_get(c, b->origin.data, false);
 		if (t) {
 			mark_progress(c, t, c->last_segment_ms);
 			t->stalls = 0;
@@ -738,8 +604,8 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 		d->counters[C_CHANGES_RECEIVED] += b->n_entries;
 		if (appended || filled)
 			note_moved(d, b->origin.data);
-		fills_after_segment(d, c, b->origin.data, entries, b->n_entries, head.seq,
-		                    appended);
+		yxd_fill_after_segment(d, c, b->origin.data, entries, b->n_entries, head.seq,
+		                       appended);
 		goto out;
 	}
 	if (ret == YX_EGAP) {
@@ -747,7 +613,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 		 * what we hold was off, say after we switched peers). Ask again from our
 		 * tip, once what is staged is committed, or the stream never resumes. */
 		d->counters[C_GAPS]++;
-		peer_tip_t *t = tip_get(c, b->origin.data, false);
+		peer_tip_t *t = yxd_tip_get(c, b->origin.data, false);
 		if (t && t->subscribed) {
 			yx_tip_t mine;
 			yxd_remote_flush(d);
@@ -787,7 +653,7 @@ rejected:
 		yx_log_warn("peer %s: segment refused (%s): %s", c->name, yx_strerror(ret),
 		            diag.msg);
 	if (b && b->origin.len == YX_KEY_BYTES) {
-		peer_tip_t *t = tip_get(c, b->origin.data, true);
+		peer_tip_t *t = yxd_tip_get(c, b->origin.data, true);
 		if (t) {
 			t->bad_until_ms = zclock_time() + BAD_PEER_MS;
 			t->fill_pending = false;
@@ -832,7 +698,9 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT) {
 			on_segment(d, c, m->segment->batch);
 		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_REFUSED) {
-			on_refused(c, m->refused);
+			if (!yxd_fill_refused(c, m->refused))
+				yx_log_warn("peer %s refused a pull: %s", c->name,
+				            m->refused->reason ? m->refused->reason : "");
 		} else {
 			d->counters[C_REJECTED_INVALID]++;
 		}
@@ -892,6 +760,24 @@ static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 	}
 }
 
+/* Peers whose Tips answered our current session; *max_claim gets the highest seq of
+ * origin any of them claims. */
+static size_t answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t *max_claim)
+{
+	size_t answered = 0;
+	*max_claim = 0;
+	for (size_t i = 0; i < d->n_clients; i++) {
+		yxd_client_t *c = d->clients[i];
+		if (!c->sock || !c->epoch)
+			continue;
+		answered++;
+		peer_tip_t *t = yxd_tip_get(c, origin, false);
+		if (t && t->seq > *max_claim)
+			*max_claim = t->seq;
+	}
+	return answered;
+}
+
 void yxd_clients_tick(yxd_t *d, int64_t now)
 {
 	for (size_t i = 0; i < d->n_clients; i++) {
@@ -914,8 +800,11 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		    (!c->heard && !c->last_hello_ms))
 			send_hello(d, c);
 		check_stalls(d, c, now);
-		request_fills(d, c, now);
+		yxd_fill_request(d, c, now);
 	}
+	uint64_t claim = 0;
+	size_t n = answered(d, yx_identity_public(d->id), &claim);
+	yxd_fence_peers(d, n, claim);
 	if (d->full.since_ms && now >= d->full.retry_ms) {
 		/* Pull again only when there looks to be room: a full store costs its peers
 		 * nothing while it waits. */
@@ -1007,22 +896,6 @@ void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *r)
 		p->tips = v;
 		r->peers[r->n_peers++] = p;
 	}
-}
-
-size_t yxd_clients_answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t *max_claim)
-{
-	size_t answered = 0;
-	*max_claim = 0;
-	for (size_t i = 0; i < d->n_clients; i++) {
-		yxd_client_t *c = d->clients[i];
-		if (!c->sock || !c->epoch)
-			continue;
-		answered++;
-		peer_tip_t *t = tip_get(c, origin, false);
-		if (t && t->seq > *max_claim)
-			*max_claim = t->seq;
-	}
-	return answered;
 }
 
 void yxd_clients_status_free(Yrdx__StatusReply *r)

@@ -63,8 +63,8 @@ void yxd_fence_own_claim(yxd_t *d, const char *peer, uint64_t seq)
 /* What keeps the fence up now, in words; "" when it may drop. */
 static void fence_reason(yxd_t *d, int64_t now, char *buf, size_t cap)
 {
-	uint64_t claim = 0, mine = own_tip(d);
-	size_t answered = yxd_clients_answered(d, yx_identity_public(d->id), &claim);
+	uint64_t claim = d->fence.claim, mine = own_tip(d);
+	size_t answered = d->fence.answered;
 	bool waited = now - d->fence.since_ms >= 2 * (int64_t)d->cfg->dead_after_ms;
 	buf[0] = '\0';
 	if (d->n_clients == 0)
@@ -81,6 +81,12 @@ static void fence_reason(yxd_t *d, int64_t now, char *buf, size_t cap)
 		         "they hold it to %llu)",
 		         answered, d->n_clients, (unsigned long long)mine,
 		         (unsigned long long)claim);
+}
+
+void yxd_fence_peers(yxd_t *d, size_t answered, uint64_t claim)
+{
+	d->fence.answered = answered;
+	d->fence.claim = claim;
 }
 
 void yxd_fence_tick(yxd_t *d, int64_t now)

@@ -297,8 +297,9 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 	const char *what = "";
 	int ret;
 
-	if ((ret = yxd_fence_check(d, diag)) || (ret = yxd_remote_flush(d)))
-		return diag->msg[0] ? ret : yx_diag_set(diag, ret, "%s", yx_strerror(ret));
+	/* The batch first: what was received is committed before the agreement is read. */
+	if ((ret = yxd_write_begin(d, &b, diag)))
+		return ret;
 	switch (q->action) {
 	case YRDX__JOINT_REQUEST__ACTION__ACTION_PROPOSE:
 		what = "proposed";
@@ -325,12 +326,8 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 		goto out;
 	yx_change_set_body(&c, YX_KIND_JOINT, &jp);
 	c.id = jp.id;
-	if ((ret = yxd_write_begin(d, &b, diag)))
+	if ((ret = yx_batch_put(b, &c, diag)))
 		goto out;
-	if ((ret = yx_batch_put(b, &c, diag))) {
-		yx_batch_abort(&b);
-		goto out;
-	}
 	if ((ret = yxd_write_commit(d, &b, head, diag)))
 		goto out;
 	/* Written already: a reply without the id is still a success. */
@@ -339,6 +336,7 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 	yx_log_info("joint agreement %s: %s (incubator %s, role %s)", agreement_id, what,
 	            jp.incubator_id, jp.role);
 out:
+	yx_batch_abort(&b); /* NULL once committed */
 	yx_joint_parts_free(&parts);
 	return ret;
 }

@@ -441,8 +441,6 @@ static bool goes_as_body(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *or
 	return p.body && (p.kind == YX_KIND_NONE || (peer->share_mask & (1u << p.kind)));
 }
 
-#define FILL_HOLES_MAX 64
-
 /* A Fill: the segment from the first asked-for seq this puller may have as a body, once;
  * if it may have none of them, a PullRefused naming the last, so it asks for the next. */
 static void on_fill(yxd_t *d, sub_t *s, const Yrdx__Fill *f)
@@ -450,7 +448,7 @@ static void on_fill(yxd_t *d, sub_t *s, const Yrdx__Fill *f)
 	const yx_peer_conf_t *peer = s ? trusted_peer(d, s->peer, s->key) : NULL;
 	if (!peer || f->origin.len != YX_KEY_BYTES || f->n_seqs == 0)
 		return;
-	size_t n = f->n_seqs < FILL_HOLES_MAX ? f->n_seqs : FILL_HOLES_MAX;
+	size_t n = f->n_seqs < YXD_FILL_SEQS ? f->n_seqs : YXD_FILL_SEQS;
 	for (size_t i = 0; i < n; i++) {
 		if (!f->seqs[i] || !goes_as_body(d, peer, f->origin.data, f->seqs[i]))
 			continue;

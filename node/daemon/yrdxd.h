@@ -40,6 +40,9 @@ typedef enum {
 
 const char *yxd_counter_name(yxd_counter_t c);
 
+/* Stub seqs one Fill asks for at most (fill.c asks, serve.c answers). */
+#define YXD_FILL_SEQS 64
+
 /* One pull connection: our DEALER to a configured peer's ROUTER (client.c). */
 typedef struct yxd_client yxd_client_t;
 /* The peer port's pullers and what each is sent (serve.c). */
@@ -59,7 +62,9 @@ typedef struct {
 /* Local writes wait until the node holds its own latest log (fence.c). */
 typedef struct {
 	bool on;
-	bool persisted; /* the store's mark says so too */
+	bool persisted;  /* the store's mark says so too */
+	size_t answered; /* peers that answered our session (client.c tells, each tick) */
+	uint64_t claim;  /* the most of our own log any of them holds */
 	int64_t since_ms;
 	char status[256]; /* why, for status replies */
 } yxd_fence_t;
@@ -147,9 +152,6 @@ bool yxd_remote_due(const yxd_t *d);
 /* Sends a Hello to every (or the named) peer now, so pulls start without waiting. */
 int yxd_clients_sync_now(yxd_t *d, const char *peer);
 void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *reply);
-/* Peers whose Tips answered our current session; *max_claim gets the highest seq of
- * origin any of them claims. */
-size_t yxd_clients_answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t *max_claim);
 void yxd_clients_status_free(Yrdx__StatusReply *reply);
 
 /* ---- feed.c ---- */
@@ -179,6 +181,8 @@ void yxd_announce_self(yxd_t *d);
 void yxd_fence_start(yxd_t *d); /* the mark yrdxctl backup leaves raises it */
 /* A peer claims our own log up to seq: beyond our tip, the fence rises. */
 void yxd_fence_own_claim(yxd_t *d, const char *peer, uint64_t seq);
+/* What the peers say, each tick: how many answered, the most of our log one holds. */
+void yxd_fence_peers(yxd_t *d, size_t answered, uint64_t claim);
 void yxd_fence_tick(yxd_t *d, int64_t now_ms);
 /* YX_OK, or YX_EFENCED with diag saying what the node waits for. */
 int yxd_fence_check(yxd_t *d, yx_diag_t *diag);

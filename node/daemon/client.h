@@ -1,0 +1,61 @@
+/* client.h: what the pull side's modules share (client.c: connections, subscriptions,
+ * the receive path; fill.c: asking peers for the bodies of stubs). Not for the rest of
+ * the daemon, which sees only yxd_client_t through yrdxd.h. */
+#ifndef YRDXD_CLIENT_H
+#define YRDXD_CLIENT_H
+
+#include "yrdxd.h"
+
+typedef struct {
+	uint8_t origin[YX_KEY_BYTES];
+	uint64_t seq;         /* the peer's tip, as it last told us */
+	bool subscribed;      /* we pull this origin from this peer */
+	int64_t bad_until_ms; /* it served bad data for this origin: avoid until then */
+	/* Liveness of the subscription (docs/design.md, "Liveness"): when this origin last
+	 * moved here, the connection's segment count then, and how many stalls in a row. */
+	int64_t progress_ms;
+	uint64_t progress_mark, progress_answers;
+	uint32_t stalls;
+	/* Stubs we hold of this origin, asked of this peer once per session, a segment at a
+	 * time: from where to look for the next, the seq asked for and when, all asked. */
+	uint64_t fill_next, fill_from, fill_last;
+	int64_t fill_sent_ms;
+	bool fill_pending, fill_done;
+	uint64_t pass; /* the schedule_pulls pass that last considered this origin */
+} peer_tip_t;
+
+struct yxd_client {
+	char name[33];
+	char endpoint[256];
+	uint8_t key[YX_KEY_BYTES];
+	zsock_t *sock;
+	uint64_t session; /* ours, in every Hello */
+	uint64_t epoch;   /* the server's state for our session (Tips.epoch); 0: none yet */
+	bool connected;   /* heard from within dead_after_ms */
+	bool heard;       /* heard from on this socket at all */
+	int64_t last_rx_ms, last_hello_ms, last_segment_ms, next_connect_ms;
+	uint32_t backoff_ms;
+	peer_tip_t *tips;
+	size_t n_tips;
+	uint32_t credit_owed; /* segments received since the last commit */
+	uint32_t inflight;    /* credit granted this session and not yet used */
+	uint64_t bytes_in, bytes_out, segments_in, rejected;
+	uint64_t answers; /* Tips of our session: the server is alive and reading us */
+	bool fill_scan;   /* some origin's stubs may be worth asking this peer for */
+};
+
+/* What peer c told us of origin; NULL (or, with create, a new entry) if nothing. */
+peer_tip_t *yxd_tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], bool create);
+int yxd_client_send(yxd_client_t *c, Yrdx__PeerMessage *m);
+
+/* ---- fill.c ---- */
+/* After a segment of origin from c was staged: the fill asked of c is answered, and new
+ * stubs in it make the other peers worth asking. */
+void yxd_fill_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES],
+                            const yx_entry_t *e, size_t n, uint64_t head_seq, size_t appended);
+/* Each tick: asks c for the bodies of the next stubs it may have. */
+void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now);
+/* A PullRefused that answers our Fill (c withholds them all): true if it was one. */
+bool yxd_fill_refused(yxd_client_t *c, const Yrdx__PullRefused *r);
+
+#endif

@@ -1,0 +1,104 @@
+/* fill: stubs are filled in (docs/design.md, "Stubs are filled in"). A stub is a change
+ * its sender withheld by its own policy; another peer may share it. The store keeps a hole
+ * per stub; each peer is asked once per session for the bodies of the stubs it holds, a
+ * Fill of up to YXD_FILL_SEQS seqs at a time and one at a time per connection, and answers
+ * with the segment from the first it shares or a refusal naming the last. */
+#include <string.h>
+
+#include "client.h"
+
+static int send_fill(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64_t *seqs, size_t n)
+{
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Fill f = YRDX__FILL__INIT;
+	f.origin.data = (uint8_t *)origin;
+	f.origin.len = YX_KEY_BYTES;
+	f.seqs = seqs;
+	f.n_seqs = n;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_FILL;
+	m.fill = &f;
+	return yxd_client_send(c, &m);
+}
+
+/* Bookkeeping of stub filling after a segment of origin was staged: the fill asked of c
+ * is answered (ask for the next), and new stubs from c are worth asking the other peers
+ * for. */
+void yxd_fill_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES],
+                            const yx_entry_t *e, size_t n, uint64_t head_seq, size_t appended)
+{
+	peer_tip_t *t = yxd_tip_get(c, origin, false);
+	if (t && t->fill_pending && n && t->fill_from <= e[0].seq && e[0].seq <= t->fill_last) {
+		/* The answer: from the first hole it shares, to that segment's head. */
+		t->fill_pending = false;
+		t->fill_next = head_seq + 1;
+		c->fill_scan = true;
+	}
+	bool new_stubs = false;
+	for (size_t i = n > appended ? n - appended : 0; i < n && !new_stubs; i++)
+		new_stubs = !e[i].bytes;
+	if (!new_stubs)
+		return;
+	for (size_t i = 0; i < d->n_clients; i++) {
+		peer_tip_t *o =
+		        d->clients[i] != c ? yxd_tip_get(d->clients[i], origin, false) : NULL;
+		if (o) {
+			o->fill_done = false;
+			d->clients[i]->fill_scan = true;
+		}
+	}
+}
+
+/* Asks c for the bodies of the stubs it may have, YXD_FILL_SEQS seqs a request and one request
+ * at a time per connection (docs/design.md, "Stubs are filled in"). An answer that does not
+ * come within dead_after_ms ends the asking of that origin there for this session. */
+void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now)
+{
+	if (!c->sock || !c->epoch || d->full.since_ms)
+		return;
+	for (size_t k = 0; k < c->n_tips; k++) {
+		peer_tip_t *t = &c->tips[k];
+		if (!t->fill_pending)
+			continue;
+		if (now - t->fill_sent_ms <= (int64_t)d->cfg->dead_after_ms)
+			return; /* one at a time */
+		t->fill_pending = false;
+		t->fill_done = true;
+	}
+	if (!c->fill_scan)
+		return;
+	for (size_t k = 0; k < c->n_tips; k++) {
+		peer_tip_t *t = &c->tips[k];
+		uint64_t holes[YXD_FILL_SEQS];
+		if (t->fill_done)
+			continue;
+		size_t n = yx_store_holes(d->store, t->origin, t->fill_next ? t->fill_next : 1,
+		                          holes, YXD_FILL_SEQS);
+		while (n && holes[n - 1] > t->seq)
+			n--; /* what this peer does not have */
+		if (!n) {
+			t->fill_done = true;
+			continue;
+		}
+		if (send_fill(c, t->origin, holes, n) == YX_OK) {
+			t->fill_pending = true;
+			t->fill_from = holes[0];
+			t->fill_last = holes[n - 1];
+			t->fill_sent_ms = now;
+		}
+		return;
+	}
+	c->fill_scan = false;
+}
+
+bool yxd_fill_refused(yxd_client_t *c, const Yrdx__PullRefused *r)
+{
+	peer_tip_t *t =
+	        r->origin.len == YX_KEY_BYTES ? yxd_tip_get(c, r->origin.data, false) : NULL;
+	if (!r->fill_last || !t || !t->fill_pending || r->fill_last != t->fill_last)
+		return false;
+	/* It withholds every one of those: ask it for the ones after. */
+	t->fill_pending = false;
+	t->fill_next = r->fill_last + 1;
+	c->fill_scan = true;
+	return true;
+}
