@@ -48,6 +48,8 @@ int yx_diag_set(yx_diag_t *diag, int err, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(diag->msg, sizeof(diag->msg), fmt, ap);
 		va_end(ap);
+		diag->path.root = NULL;
+		diag->what = 0;
 	}
 	return err;
 }

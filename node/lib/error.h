@@ -39,14 +39,36 @@ const char *yx_strerror(int err);
  * up or spinning. */
 bool yx_err_is_store_full(int err);
 
+struct ProtobufCMessageDescriptor;
+struct ProtobufCFieldDescriptor;
+
+#define YX_PATH_MAX 6 /* fields a path holds; deeper ones are counted, not kept */
+
+/* A field inside a message as the schema names it: the record message, then a field of
+ * it (an element of it, if repeated), a field of that field's message, and so on. Paths
+ * are built, printed and compared by reflect.h; this header only holds them, so that
+ * every diag can carry one. */
+typedef struct {
+	const struct ProtobufCMessageDescriptor *root; /* NULL: the diag names no field */
+	unsigned depth;
+	struct {
+		const struct ProtobufCFieldDescriptor *field;
+		long index; /* the element of a repeated field, or -1 */
+	} step[YX_PATH_MAX];
+} yx_path_t;
+
 /* A diagnostic for input errors: names the field (or file:line:column) and the value.
- * Functions that take a yx_diag_t fill it when they return YX_EINVAL/YX_EDECODE/... */
+ * Functions that take a yx_diag_t fill it when they return YX_EINVAL/YX_EDECODE/...
+ * A diag about a field of a record (validate.c, json.c) also holds the field itself,
+ * so that a caller can say it in its own terms (a CSV column) without reading msg. */
 typedef struct {
 	char msg[1024];
+	yx_path_t path; /* path.root NULL unless msg is "<path>: <what>" */
+	unsigned what;  /* with a path: where <what> starts in msg */
 } yx_diag_t;
 
-/* Writes a formatted message into diag (if diag is not NULL); returns err unchanged so it
- * can be used as `return yx_diag_set(d, YX_EINVAL, "...", ...)`. */
+/* Writes a formatted message into diag (if diag is not NULL), naming no field; returns
+ * err unchanged so it can be used as `return yx_diag_set(d, YX_EINVAL, "...", ...)`. */
 int yx_diag_set(yx_diag_t *diag, int err, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 

@@ -1,6 +1,9 @@
 #include "text.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t yx_edit_distance(const char *a, const char *b)
@@ -76,4 +79,69 @@ const char *yx_uint_text(char buf[YX_INT_TEXT], uint64_t v, bool neg, size_t *le
 const char *yx_int_text(char buf[YX_INT_TEXT], int64_t v, size_t *len)
 {
 	return yx_uint_text(buf, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0, len);
+}
+
+const char *yx_quote(char buf[YX_QUOTE_BUF], const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, i = 0;
+
+	buf[o++] = '"';
+	while (i < len && i < YX_QUOTE_MAX) {
+		size_t n = yx_utf8_seq_len(p + i, len - i);
+		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7F || p[i] == '"' || p[i] == '\\')) {
+			if (p[i] == '"' || p[i] == '\\')
+				o += (size_t)snprintf(buf + o, YX_QUOTE_BUF - o, "\\%c", p[i]);
+			else
+				o += (size_t)snprintf(buf + o, YX_QUOTE_BUF - o, "\\x%02X", p[i]);
+		} else if (n == 0) {
+			o += (size_t)snprintf(buf + o, YX_QUOTE_BUF - o, "\\x%02X", p[i]);
+			n = 1;
+		} else {
+			memcpy(buf + o, p + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	if (i < len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+int yx_buf_room(yx_buf_t *b, size_t more)
+{
+	size_t need = b->len + more + 1, cap = b->cap ? b->cap : 64;
+	char *p;
+
+	if (need < more)
+		return -ENOMEM;
+	if (need <= b->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (!(p = realloc(b->p, cap)))
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int yx_buf_add(yx_buf_t *b, const char *s, size_t n)
+{
+	if (yx_buf_room(b, n) != 0)
+		return -ENOMEM;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+void yx_buf_free(yx_buf_t *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
 }

@@ -26,4 +26,27 @@ const char *yx_uint_text(char buf[YX_INT_TEXT], uint64_t v, bool neg, size_t *le
 /* The same for a signed value. */
 const char *yx_int_text(char buf[YX_INT_TEXT], int64_t v, size_t *len);
 
+#define YX_QUOTE_MAX 48                     /* bytes of a value a message quotes */
+#define YX_QUOTE_BUF (YX_QUOTE_MAX * 4 + 8) /* room for them, every byte escaped */
+
+/* len bytes of s as a double-quoted value for a message: '"', '\\', control bytes and
+ * broken UTF-8 escaped (values come from files and peers and end up on terminals and in
+ * logs: a hostile one cannot forge a line), cut at a character boundary past
+ * YX_QUOTE_MAX bytes ("..." after it). Returns buf. */
+const char *yx_quote(char buf[YX_QUOTE_BUF], const char *s, size_t len);
+
+/* A growing buffer of text. Zero-initialised it is empty; yx_buf_free releases it. */
+typedef struct {
+	char *p;
+	size_t len, cap;
+} yx_buf_t;
+
+/* Room for more bytes after len, and one for a NUL: YX_OK or -ENOMEM (b unchanged). */
+int yx_buf_room(yx_buf_t *b, size_t more);
+
+/* Appends n bytes of s: YX_OK or -ENOMEM (b unchanged). */
+int yx_buf_add(yx_buf_t *b, const char *s, size_t n);
+
+void yx_buf_free(yx_buf_t *b);
+
 #endif

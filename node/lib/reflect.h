@@ -1,0 +1,216 @@
+/* reflect: records seen through their protobuf-c descriptors, for every text form of a
+ * record (json.c, csvrec.c) and for the field paths of validation's diags (validate.c).
+ * This is the one place that knows protobuf-c's field types, labels, presence and
+ * storage; the codecs above it see values of a few classes, so a field added to
+ * proto/records.proto later has its JSON, its CSV column and its paths without code.
+ *
+ * Text forms of one value (what CSV cells hold, and JSON strings where a value is one):
+ *   - integers in decimal, '-' for negative ones of signed types;
+ *   - booleans true/false (input also 1/0, any case);
+ *   - enums by their output name: the value's name without the prefix every value of
+ *     the enum shares, lower case (INDUSTRY_BIOMEDICINE is "biomedicine"); input also
+ *     takes any case, '-' for '_', the full value name, or the number of a defined value;
+ *   - bytes in standard padded base64;
+ *   - strings as they are.
+ *
+ * Input here comes from files and peers: nothing asserts on it. Programmer errors (a
+ * kind that is not a record kind, a message where a scalar belongs) assert. */
+#ifndef YRDX_REFLECT_H
+#define YRDX_REFLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "error.h"
+#include "text.h"
+
+#define YX_ENUM_NAME_MAX 128 /* an enum value's output name, with its NUL */
+#define YX_ENUM_LIST_MAX 384 /* yx_enum_names' list, with its NUL */
+#define YX_WHY_MAX       80  /* a reason from yx_text_to_int / yx_text_to_uint */
+#define YX_REASON_MAX    (YX_ENUM_LIST_MAX + 64) /* any reason yx_value_from_text gives */
+
+/* ---- record kinds as messages ---- */
+
+/* The message of kind's records (Yrdx__Incubator etc.); NULL if kind is not a record
+ * kind. Static, never freed. */
+const ProtobufCMessageDescriptor *yx_kind_descriptor(yx_kind_t kind);
+
+/* The field that names a record of kind (credit_code for an enterprise, id otherwise),
+ * which its text forms always carry; NULL if kind is not a record kind. Static. */
+const char *yx_kind_key(yx_kind_t kind);
+
+/* The name every path into a message of d starts with: its field name in Change
+ * ("relay_event", "tombstone"), "change" for Change itself, else its short name.
+ * Static. */
+const char *yx_message_name(const ProtobufCMessageDescriptor *d);
+
+/* ---- values ---- */
+
+/* What a field's values are, whatever protobuf-c type stores them. */
+typedef enum {
+	YX_VALUE_INT,     /* int32, sint32, sfixed32, int64, sint64, sfixed64: .i */
+	YX_VALUE_UINT,    /* uint32, fixed32, uint64, fixed64: .u */
+	YX_VALUE_REAL,    /* float, double: .d */
+	YX_VALUE_BOOL,    /* .b */
+	YX_VALUE_ENUM,    /* .i: the number (protobuf-c keeps numbers it does not know) */
+	YX_VALUE_STRING,  /* .s, never NULL */
+	YX_VALUE_BYTES,   /* .bytes */
+	YX_VALUE_MESSAGE, /* .m, NULL if unset */
+} yx_value_class_t;
+
+typedef struct {
+	yx_value_class_t cls;
+	union {
+		int64_t i;
+		uint64_t u;
+		double d;
+		bool b;
+		const char *s;
+		ProtobufCBinaryData bytes;
+		const ProtobufCMessage *m;
+	};
+} yx_value_t;
+
+yx_value_class_t yx_field_class(const ProtobufCFieldDescriptor *f);
+
+/* Bytes one value of protobuf-c type t takes in a message or a repeated field's array. */
+size_t yx_field_value_size(ProtobufCType t);
+
+/* The value stored at member, a value of field f (the member of a singular field, an
+ * element of a repeated one's array). Strings, bytes and messages point into it. */
+yx_value_t yx_value_get(const ProtobufCFieldDescriptor *f, const void *member);
+
+/* Stores the integer -mag (neg) or mag at member, a value of an integer field f, if f's
+ * type holds it: YX_OK, or YX_EINVAL with the reason in why ("out of range
+ * (0..4294967295)", "must be a non-negative integer"). Sign and magnitude hold every
+ * int64 and every uint64. */
+int yx_value_set_int(const ProtobufCFieldDescriptor *f, void *member, bool neg, uint64_t mag,
+                     char why[YX_WHY_MAX]);
+
+/* Stores d at member, a value of a real field f, if f's type holds it: YX_OK or
+ * YX_EINVAL. */
+int yx_value_set_real(const ProtobufCFieldDescriptor *f, void *member, double d);
+
+/* Reads one value of field f (not a message) from len bytes of text, its text form above,
+ * into member. Strings and bytes are allocated with allocator (NULL: malloc) and owned by
+ * member once stored. YX_OK; YX_EINVAL with the reason in why (size bytes: an enum's
+ * list of names is cut, ", ...", to fit); -ENOMEM. */
+int yx_value_from_text(const ProtobufCFieldDescriptor *f, const char *text, size_t len,
+                       ProtobufCAllocator *allocator, void *member, char *why, size_t size);
+
+#define YX_VALUE_TEXT YX_ENUM_NAME_MAX /* room for yx_value_text's text, with its NUL */
+
+/* The text form of the value at member without allocating: a number, a boolean or an
+ * enum (its number if this build does not know it) written into buf, a string as it is;
+ * NULL for bytes and messages. *len is its length. */
+const char *yx_value_text(const ProtobufCFieldDescriptor *f, const void *member,
+                          char buf[YX_VALUE_TEXT], size_t *len);
+
+/* Appends the text form of the value at member (a value of f, not a message) to out, as
+ * yx_value_text, bytes in base64. YX_OK or -ENOMEM. */
+int yx_value_to_text(const ProtobufCFieldDescriptor *f, const void *member, yx_buf_t *out);
+
+/* Parses len bytes, an optional '-' then decimal digits and nothing else, as an integer
+ * in min..max (or 0..max): YX_OK with *out set, or YX_EINVAL with the reason in why
+ * ("not a decimal integer", "out of range (0..4294967295)", ...). */
+int yx_text_to_int(const char *text, size_t len, int64_t min, int64_t max, int64_t *out,
+                   char why[YX_WHY_MAX]);
+int yx_text_to_uint(const char *text, size_t len, uint64_t max, uint64_t *out,
+                    char why[YX_WHY_MAX]);
+
+/* The same digits as sign and magnitude: NULL, or why not. */
+const char *yx_text_to_wide(const char *text, size_t len, bool *neg, uint64_t *mag);
+
+/* ---- enums ---- */
+
+/* The value of enum d that len bytes of text name: output name, full value name, any
+ * case, '-' for '_' (not numbers). YX_OK with *value set, or YX_ENOTFOUND. */
+int yx_enum_from_name(const ProtobufCEnumDescriptor *d, const char *text, size_t len, int *value);
+
+/* As yx_enum_from_name, for NUL-terminated text. */
+int yx_enum_from_text(const ProtobufCEnumDescriptor *d, const char *text, int *value);
+
+/* value's output name ("biomedicine") written into out (size bytes); returns out, or
+ * NULL if d defines no such value (or out is too small). */
+const char *yx_enum_to_text(const ProtobufCEnumDescriptor *d, int value, char *out, size_t size);
+
+/* value's full name ("INDUSTRY_BIOMEDICINE"), as diags about stored values name it;
+ * "?" if d defines no such value. Static. */
+const char *yx_enum_full_name(const ProtobufCEnumDescriptor *d, int value);
+
+/* "a, b, c": d's output names other than UNSPECIFIED, for "expected one of" messages;
+ * cut with ", ..." if they do not fit. Returns out. */
+const char *yx_enum_names(const ProtobufCEnumDescriptor *d, char out[YX_ENUM_LIST_MAX]);
+
+/* "not a valid Industry (expected one of ...)" into why (size bytes), the list cut to
+ * fit. Returns why. */
+const char *yx_enum_reason(const ProtobufCEnumDescriptor *d, char *why, size_t size);
+
+/* ---- fields of a message ---- */
+
+/* Whether field f of m is set: the member its oneof's case names, a message that is
+ * there, a has_ flag, a repeated field with elements; otherwise a value other than the
+ * default (0, "", no bytes). */
+bool yx_field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+
+/* Values field f of m holds: a repeated field's elements, else 1. */
+size_t yx_field_count(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+
+/* Where value k of field f of m is stored: the member of a singular field (k 0), an
+ * element of a repeated field's array. */
+const void *yx_field_value(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, size_t k);
+
+/* The member of singular field f of m, to store a value in. */
+void *yx_field_member(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+
+/* A new message of type d, initialised, from allocator (NULL: malloc); NULL if out of
+ * memory. */
+ProtobufCMessage *yx_message_new(const ProtobufCMessageDescriptor *d,
+                                 ProtobufCAllocator *allocator);
+
+/* Before a value of f is stored in m: if f is a member of a oneof, its case is set to f,
+ * so that freeing m frees what is stored. YX_OK, or YX_EINVAL if another member of the
+ * oneof is set already (*other names it, NULL if this build does not know it). */
+int yx_field_claim(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+                   const ProtobufCFieldDescriptor **other);
+
+/* After a value of singular f is stored in m: sets the has_ flag a proto3 `optional`
+ * scalar or bytes field carries. */
+void yx_field_mark(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+
+/* The array of repeated field f of m made n zeroed values long (allocator NULL: malloc),
+ * attached and counted before any value is read, so that freeing m frees it whatever
+ * fails part way. Returns the array, NULL if out of memory (m unchanged). n > 0. */
+void *yx_field_alloc(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, size_t n,
+                     ProtobufCAllocator *allocator);
+
+/* ---- paths: where in a record (yx_path_t, error.h) ---- */
+
+/* An empty path into messages of root. */
+void yx_path_init(yx_path_t *p, const ProtobufCMessageDescriptor *root);
+
+/* Appends field f of the message the path ends at (index: its element, or -1); returns
+ * the depth to go back to with yx_path_pop. */
+unsigned yx_path_push(yx_path_t *p, const ProtobufCFieldDescriptor *f, long index);
+
+/* Appends the field named name of the message the path ends at, if it has one (a name
+ * the schema does not know leaves the path as it was). Returns the depth before. */
+unsigned yx_path_push_name(yx_path_t *p, const char *name, long index);
+
+void yx_path_pop(yx_path_t *p, unsigned depth);
+
+/* Makes the path's last field name its element index (-1: the field itself). */
+void yx_path_index(yx_path_t *p, long index);
+
+/* The path as text, "relay_event.answers.seq" or "scores[1].dimension" without its root
+ * name, into out (size bytes, cut if it must be). Returns out. */
+const char *yx_path_text(const yx_path_t *p, bool root, char *out, size_t size);
+
+/* Fills diag with "<path>: <what>" (the path with its root name) and keeps the path in
+ * it, for callers that name the field in their own terms. Returns err. */
+int yx_diag_at(yx_diag_t *diag, int err, const yx_path_t *p, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+#endif
