@@ -10,25 +10,18 @@
 #include <csv.h>
 #include <sodium.h>
 
-#include "json.h"
-#include "validate.h"
+#include "reflect.h"
 #include "text.h"
+#include "validate.h"
 
 #define CHUNK            (64 * 1024)
 #define HEADER_CELLS_MAX 256 /* cells a header row may have before it is bound */
 #define COLUMNS_MAX      64  /* columns of one kind's CSV form */
 #define COLUMN_NAME_MAX  96  /* "parent.child", with its NUL */
 #define DEPTH_MAX        3   /* message nesting a column name can spell */
-#define QUOTE_MAX        48  /* bytes of a value quoted in a message */
-#define QUOTE_BUF        (QUOTE_MAX * 4 + 8)
 
 /* libcsv's state between rows (its ROW_NOT_BEGUN, not exported by csv.h). */
 #define CSV_STATE_ROW_NOT_BEGUN 0
-
-#define MEMBER(m, off)  ((void *)((char *)(m) + (off)))
-#define CMEMBER(m, off) ((const void *)((const char *)(m) + (off)))
-
-_Static_assert(sizeof(Yrdx__Industry) == sizeof(int), "protobuf-c enums are int-sized");
 
 /* ---- the CSV form of a kind: its columns ---- */
 
@@ -127,17 +120,6 @@ static const column_t *column_by_name(const columns_t *cs, const char *name, siz
 	return NULL;
 }
 
-/* The record's field name in Change ("relay_event"), which starts validate.c's paths. */
-static const char *root_name(const ProtobufCMessageDescriptor *d)
-{
-	const ProtobufCMessageDescriptor *cd = &yrdx__change__descriptor;
-
-	for (unsigned i = 0; i < cd->n_fields; i++)
-		if (cd->fields[i].type == PROTOBUF_C_TYPE_MESSAGE && cd->fields[i].descriptor == d)
-			return cd->fields[i].name;
-	return d->short_name;
-}
-
 /* ---- UTF-8 ---- */
 
 /* Offset of the first byte of s that is NUL or does not start a well-formed sequence;
@@ -190,40 +172,6 @@ static size_t incomplete_tail(const unsigned char *s, size_t n)
 		return need > k ? k : 0;
 	}
 	return 0;
-}
-
-/* s (len bytes) as a double-quoted value for a message: control bytes, quotes and
- * broken UTF-8 escaped (a hostile cell cannot forge a terminal line), cut on a character
- * boundary past QUOTE_MAX bytes. Returns buf. */
-static const char *quote(char buf[QUOTE_BUF], const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0, i = 0;
-
-	buf[o++] = '"';
-	while (i < len && i < QUOTE_MAX) {
-		size_t n = yx_utf8_seq_len(p + i, len - i);
-		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7F || p[i] == '"' || p[i] == '\\')) {
-			if (p[i] == '"' || p[i] == '\\')
-				o += (size_t)snprintf(buf + o, QUOTE_BUF - o, "\\%c", p[i]);
-			else
-				o += (size_t)snprintf(buf + o, QUOTE_BUF - o, "\\x%02X", p[i]);
-		} else if (n == 0) {
-			o += (size_t)snprintf(buf + o, QUOTE_BUF - o, "\\x%02X", p[i]);
-			n = 1;
-		} else {
-			memcpy(buf + o, p + i, n);
-			o += n;
-		}
-		i += n;
-	}
-	if (i < len) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
 }
 
 /* ---- reader ---- */
@@ -661,7 +609,6 @@ struct yx_csv_header {
 	yx_kind_t kind;
 	char *name;
 	const ProtobufCMessageDescriptor *desc;
-	const char *root;
 	const columns_t *all;
 	size_t n;
 	const column_t **cols; /* per header cell */
@@ -705,7 +652,7 @@ int yx_csv_header_new(yx_kind_t kind, const char *name, const yx_csv_row_t *row,
                       yx_csv_header_t **out, yx_diag_t *diag)
 {
 	yx_csv_header_t *h = NULL;
-	char q[QUOTE_BUF], list[400], missing[256];
+	char q[YX_QUOTE_BUF], list[400], missing[256];
 	size_t nmissing = 0, mlen = 0;
 	int ret = -ENOMEM;
 
@@ -722,7 +669,6 @@ int yx_csv_header_new(yx_kind_t kind, const char *name, const yx_csv_row_t *row,
 		goto out;
 	h->kind = kind;
 	h->desc = yx_kind_descriptor(kind);
-	h->root = root_name(h->desc);
 	h->all = columns_of(kind);
 	h->n = row->n;
 	for (size_t i = 0; i < row->n; i++) {
@@ -742,7 +688,7 @@ int yx_csv_header_new(yx_kind_t kind, const char *name, const yx_csv_row_t *row,
 		if (!c) {
 			column_list(h->all, list, sizeof(list));
 			ret = yx_diag_set(diag, YX_EINVAL, "%s:%lu: unknown column %s (%s has %s)",
-			                  name, row->line, quote(q, row->cells[i], row->lens[i]),
+			                  name, row->line, yx_quote(q, row->cells[i], row->lens[i]),
 			                  yx_kind_name(kind), list);
 			goto out;
 		}
@@ -804,247 +750,63 @@ typedef struct {
 	const column_t *col;
 } conv_t;
 
-static void *cv_alloc(conv_t *cv, size_t n)
-{
-	return cv->a ? cv->a->alloc(cv->a->allocator_data, n) : malloc(n);
-}
-
 static int cv_nomem(conv_t *cv)
 {
 	return yx_diag_set(cv->diag, -ENOMEM, "%s:%lu: out of memory", cv->h->name, cv->row->line);
 }
 
-/* "FILE:LINE: column COL: "value": what", the shape of every cell error. */
-static int cv_error(conv_t *cv, const char *s, size_t len, const char *what)
+/* "FILE:LINE: column COL: "value": why", the shape of every cell error. An enum's list of
+ * names is cut to the room the message leaves it (f: the field, NULL if no enum). */
+static int cv_error(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s, size_t len,
+                    char *why, size_t size)
 {
-	char q[QUOTE_BUF];
+	char q[YX_QUOTE_BUF];
+	int used = snprintf(NULL, 0, "%s:%lu: column %s: %s: ", cv->h->name, cv->row->line,
+	                    cv->col->name, yx_quote(q, s, len));
+
+	if (f && f->type == PROTOBUF_C_TYPE_ENUM) {
+		size_t room = used > 0 && (size_t)used < sizeof(cv->diag->msg)
+		                      ? sizeof(cv->diag->msg) - (size_t)used
+		                      : 1;
+		yx_enum_reason(f->descriptor, why, room < size ? room : size);
+	}
 	return yx_diag_set(cv->diag, YX_EINVAL, "%s:%lu: column %s: %s: %s", cv->h->name,
-	                   cv->row->line, cv->col->name, quote(q, s, len), what);
+	                   cv->row->line, cv->col->name, q, why);
 }
 
-static ProtobufCMessage *cv_message(conv_t *cv, const ProtobufCMessageDescriptor *d)
+static int cv_refuse(conv_t *cv, const char *s, size_t len, const char *what)
 {
-	ProtobufCMessage *m = cv_alloc(cv, d->sizeof_message);
-	if (m)
-		protobuf_c_message_init(d, m);
-	return m;
+	char why[YX_REASON_MAX];
+	snprintf(why, sizeof(why), "%s", what);
+	return cv_error(cv, NULL, s, len, why, sizeof(why));
 }
 
-static bool ascii_ieq(const char *s, size_t len, const char *word)
+/* One value of field f from s (len bytes, not empty) into member. In a repeated string
+ * "\;" and "\\" are escapes. */
+static int value_from_cell(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s, size_t len,
+                           bool list, void *member)
 {
-	size_t n = strlen(word);
-
-	if (len != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
-		if (c != word[i])
-			return false;
-	}
-	return true;
-}
-
-/* The output names of an enum's values (yx_enum_to_text), which rows mostly use: found
- * by one comparison each instead of json.c's spelling rules, which still decide every
- * other spelling. Built once per enum (single-threaded callers: the tools). */
-#define ENUM_CACHE        16
-#define ENUM_CACHE_VALUES 32
-#define ENUM_CACHE_NAME   48
-
-typedef struct {
-	const ProtobufCEnumDescriptor *d;
-	unsigned n;
-	int values[ENUM_CACHE_VALUES];
-	unsigned char lens[ENUM_CACHE_VALUES];
-	char names[ENUM_CACHE_VALUES][ENUM_CACHE_NAME];
-} enum_names_t;
-
-static const enum_names_t *enum_names_of(const ProtobufCEnumDescriptor *d)
-{
-	static enum_names_t cache[ENUM_CACHE];
-	enum_names_t *e = NULL;
-
-	for (size_t i = 0; i < ENUM_CACHE && !e; i++) {
-		if (cache[i].d == d) {
-			e = &cache[i];
-		} else if (!cache[i].d) {
-			e = &cache[i];
-			e->d = d;
-			for (unsigned k = 0; k < d->n_values && e->n < ENUM_CACHE_VALUES; k++) {
-				if (!yx_enum_to_text(d, d->values[k].value, e->names[e->n],
-				                     ENUM_CACHE_NAME))
-					continue;
-				e->lens[e->n] = (unsigned char)strlen(e->names[e->n]);
-				e->values[e->n++] = d->values[k].value;
-			}
-		}
-	}
-	return e;
-}
-
-static bool enum_exact(const ProtobufCEnumDescriptor *d, const char *s, size_t len, int *out)
-{
-	const enum_names_t *e = enum_names_of(d);
-
-	for (unsigned k = 0; e && k < e->n; k++) {
-		if (e->lens[k] == len && memcmp(e->names[k], s, len) == 0) {
-			*out = e->values[k];
-			return true;
-		}
-	}
-	return false;
-}
-
-static int enum_from_text(conv_t *cv, const ProtobufCEnumDescriptor *d, const char *s, size_t len,
-                          int *out)
-{
-	char text[YX_ENUM_NAME_MAX], why[YX_WHY_MAX], list[YX_ENUM_LIST_MAX];
-	char what[YX_ENUM_LIST_MAX + 64];
-	int64_t number;
-
-	if (enum_exact(d, s, len, out))
-		return YX_OK;
-	if (len < sizeof(text)) {
-		memcpy(text, s, len);
-		text[len] = '\0';
-		if (len && s[0] >= '0' && s[0] <= '9') {
-			if (yx_text_to_int(s, len, INT32_MIN, INT32_MAX, &number, why) == YX_OK &&
-			    protobuf_c_enum_descriptor_get_value(d, (int)number)) {
-				*out = (int)number;
-				return YX_OK;
-			}
-		} else if (yx_enum_from_text(d, text, out) == YX_OK) {
-			return YX_OK;
-		}
-	}
-	/* The names are cut (", ...") to the room the message has beside a long path. */
-	char q[QUOTE_BUF];
-	int used = snprintf(NULL, 0, "%s:%lu: column %s: %s: not a valid %s (expected one of )",
-	                    cv->h->name, cv->row->line, cv->col->name, quote(q, s, len),
-	                    d->short_name);
-	size_t room = used > 0 && (size_t)used + 16 < sizeof(cv->diag->msg)
-	                      ? sizeof(cv->diag->msg) - 1 - (size_t)used
-	                      : 16;
-	yx_enum_names(d, list);
-	if (strlen(list) > room) {
-		char *cut = list + room - 5;
-		*cut = '\0';
-		cut = strrchr(list, ',');
-		strcpy(cut ? cut : list, ", ...");
-	}
-	snprintf(what, sizeof(what), "not a valid %s (expected one of %s)", d->short_name, list);
-	return cv_error(cv, s, len, what);
-}
-
-static int real_from_text(conv_t *cv, const char *s, size_t len, double max, double *out)
-{
-	char text[64], *end;
-
-	if (len == 0 || len >= sizeof(text))
-		return cv_error(cv, s, len, "not a number");
-	memcpy(text, s, len);
-	text[len] = '\0';
-	errno = 0;
-	*out = strtod(text, &end);
-	if (end != text + len || errno == ERANGE || !isfinite(*out) || *out > max || *out < -max)
-		return cv_error(cv, s, len, "not a number in range");
-	return YX_OK;
-}
-
-/* A string value; in a repeated string "\;" and "\\" are escapes. */
-static int string_from_text(conv_t *cv, const char *s, size_t len, bool list, char **out)
-{
-	char *str = cv_alloc(cv, len + 1);
+	char why[YX_REASON_MAX];
+	char *str;
 	size_t o = 0;
+	int ret;
 
-	if (!str)
+	if (!list || f->type != PROTOBUF_C_TYPE_STRING) {
+		ret = yx_value_from_text(f, s, len, cv->a, member, why, sizeof(why));
+		if (ret == -ENOMEM)
+			return cv_nomem(cv);
+		return ret == YX_OK ? YX_OK : cv_error(cv, f, s, len, why, sizeof(why));
+	}
+	if (!(str = cv->a ? cv->a->alloc(cv->a->allocator_data, len + 1) : malloc(len + 1)))
 		return cv_nomem(cv);
 	for (size_t i = 0; i < len; i++) {
-		if (list && s[i] == '\\' && i + 1 < len && (s[i + 1] == ';' || s[i + 1] == '\\'))
+		if (s[i] == '\\' && i + 1 < len && (s[i + 1] == ';' || s[i + 1] == '\\'))
 			i++;
 		str[o++] = s[i];
 	}
 	str[o] = '\0';
-	*out = str;
+	*(char **)member = str;
 	return YX_OK;
-}
-
-static int bytes_from_text(conv_t *cv, const char *s, size_t len, ProtobufCBinaryData *out)
-{
-	size_t max = len / 4 * 3 + 3, bin_len = 0;
-	const char *end = NULL;
-	uint8_t *bin = cv_alloc(cv, max);
-
-	if (!bin)
-		return cv_nomem(cv);
-	if (sodium_base642bin(bin, max, s, len, NULL, &bin_len, &end,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    end != s + len) {
-		if (!cv->a)
-			free(bin);
-		return cv_error(cv, s, len, "not valid base64 (standard alphabet, padded)");
-	}
-	out->data = bin;
-	out->len = bin_len;
-	return YX_OK;
-}
-
-/* One value of field f from s (len bytes, not empty) into member. */
-static int value_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s, size_t len,
-                           bool list, void *member)
-{
-	char why[YX_WHY_MAX];
-	int64_t i64 = 0;
-	uint64_t u64 = 0;
-	double dbl = 0;
-	int ret = YX_OK;
-
-	switch (f->type) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-		if ((ret = yx_text_to_int(s, len, INT32_MIN, INT32_MAX, &i64, why)) == YX_OK)
-			*(int32_t *)member = (int32_t)i64;
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-		if ((ret = yx_text_to_int(s, len, INT64_MIN, INT64_MAX, &i64, why)) == YX_OK)
-			*(int64_t *)member = i64;
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		if ((ret = yx_text_to_uint(s, len, UINT32_MAX, &u64, why)) == YX_OK)
-			*(uint32_t *)member = (uint32_t)u64;
-		break;
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		if ((ret = yx_text_to_uint(s, len, UINT64_MAX, &u64, why)) == YX_OK)
-			*(uint64_t *)member = u64;
-		break;
-	case PROTOBUF_C_TYPE_FLOAT:
-		if ((ret = real_from_text(cv, s, len, 3.402823466e38, &dbl)) == YX_OK)
-			*(float *)member = (float)dbl;
-		return ret;
-	case PROTOBUF_C_TYPE_DOUBLE:
-		if ((ret = real_from_text(cv, s, len, 1.7976931348623157e308, &dbl)) == YX_OK)
-			*(double *)member = dbl;
-		return ret;
-	case PROTOBUF_C_TYPE_BOOL:
-		if (ascii_ieq(s, len, "true") || ascii_ieq(s, len, "1"))
-			*(protobuf_c_boolean *)member = 1;
-		else if (ascii_ieq(s, len, "false") || ascii_ieq(s, len, "0"))
-			*(protobuf_c_boolean *)member = 0;
-		else
-			return cv_error(cv, s, len, "expected true or false");
-		return YX_OK;
-	case PROTOBUF_C_TYPE_ENUM: return enum_from_text(cv, f->descriptor, s, len, (int *)member);
-	case PROTOBUF_C_TYPE_STRING: return string_from_text(cv, s, len, list, (char **)member);
-	case PROTOBUF_C_TYPE_BYTES:
-		return bytes_from_text(cv, s, len, (ProtobufCBinaryData *)member);
-	case PROTOBUF_C_TYPE_MESSAGE: return cv_error(cv, s, len, "no CSV form");
-	}
-	return ret == YX_OK ? YX_OK : cv_error(cv, s, len, why);
 }
 
 /* End of the list item starting at s[i]: the next ';' not escaped. */
@@ -1069,20 +831,21 @@ static int pair_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, const c
 	if (!colon || colon == s || colon + 1 == s + len) {
 		snprintf(what, sizeof(what), "expected %s:%s", d->fields[0].name,
 		         d->fields[1].name);
-		return cv_error(cv, s, len, what);
+		return cv_refuse(cv, s, len, what);
 	}
-	if (!(*slot = cv_message(cv, d)))
+	if (!(*slot = yx_message_new(d, cv->a)))
 		return cv_nomem(cv);
 	k = (size_t)(colon - s);
-	ret = value_from_text(cv, &d->fields[0], s, k, false, MEMBER(*slot, d->fields[0].offset));
+	ret = value_from_cell(cv, &d->fields[0], s, k, false,
+	                      yx_field_member(*slot, &d->fields[0]));
 	if (ret == YX_OK)
-		ret = value_from_text(cv, &d->fields[1], colon + 1, len - k - 1, false,
-		                      MEMBER(*slot, d->fields[1].offset));
+		ret = value_from_cell(cv, &d->fields[1], colon + 1, len - k - 1, false,
+		                      yx_field_member(*slot, &d->fields[1]));
 	return ret;
 }
 
-/* A repeated field's cell. The array is zeroed and attached, count included, before any
- * value is read, so a failure part way leaves a message that frees whole. */
+/* A repeated field's cell. The array is attached, count included, before any value is
+ * read, so a failure part way leaves a message that frees whole. */
 static int repeated_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, ProtobufCMessage *m,
                               const char *s, size_t len)
 {
@@ -1093,23 +856,19 @@ static int repeated_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, Pro
 
 	for (size_t i = 0; i <= len; i = item_end(s, len, i, escapes) + 1)
 		n++;
-	arr = cv_alloc(cv, n * size);
-	if (!arr)
+	if (!(arr = yx_field_alloc(m, f, n, cv->a)))
 		return cv_nomem(cv);
-	memset(arr, 0, n * size);
-	*(void **)MEMBER(m, f->offset) = arr;
-	*(size_t *)MEMBER(m, f->quantifier_offset) = n;
 	for (size_t i = 0, k = 0; k < n && ret == YX_OK; k++) {
 		size_t end = item_end(s, len, i, escapes);
 		if (end == i) {
 			char what[64];
 			snprintf(what, sizeof(what), "value %zu of the list is empty", k + 1);
-			ret = cv_error(cv, s, len, what);
+			ret = cv_refuse(cv, s, len, what);
 		} else if (cv->col->pairs) {
 			ret = pair_from_text(cv, f, s + i, end - i,
 			                     (ProtobufCMessage **)(arr + k * size));
 		} else {
-			ret = value_from_text(cv, f, s + i, end - i, true, arr + k * size);
+			ret = value_from_cell(cv, f, s + i, end - i, true, arr + k * size);
 		}
 		i = end + 1;
 	}
@@ -1120,8 +879,8 @@ static int repeated_from_text(conv_t *cv, const ProtobufCFieldDescriptor *f, Pro
 static ProtobufCMessage *cv_target(conv_t *cv, ProtobufCMessage *m, const column_t *c)
 {
 	for (unsigned i = 0; i + 1 < c->depth; i++) {
-		ProtobufCMessage **sub = MEMBER(m, c->path[i]->offset);
-		if (!*sub && !(*sub = cv_message(cv, c->path[i]->descriptor)))
+		ProtobufCMessage **sub = yx_field_member(m, c->path[i]);
+		if (!*sub && !(*sub = yx_message_new(c->path[i]->descriptor, cv->a)))
 			return NULL;
 		m = *sub;
 	}
@@ -1131,43 +890,35 @@ static ProtobufCMessage *cv_target(conv_t *cv, ProtobufCMessage *m, const column
 static int cell_from_text(conv_t *cv, ProtobufCMessage *root, const char *s, size_t len)
 {
 	const column_t *c = cv->col;
-	const ProtobufCFieldDescriptor *f = c->path[c->depth - 1];
+	const ProtobufCFieldDescriptor *f = c->path[c->depth - 1], *other = NULL;
 	ProtobufCMessage *m;
 	int ret;
 
 	/* A nested scalar at its default ("0") makes no message: the CSV form of a message
 	 * whose fields are all default is its absence, so export and import agree. */
 	if (c->depth > 1 && f->label != PROTOBUF_C_LABEL_REPEATED &&
+	    f->label != PROTOBUF_C_LABEL_OPTIONAL && !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 	    f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_BYTES &&
-	    f->type != PROTOBUF_C_TYPE_MESSAGE && !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-	    f->label != PROTOBUF_C_LABEL_OPTIONAL) {
+	    f->type != PROTOBUF_C_TYPE_MESSAGE) {
 		static const unsigned char zero[sizeof(uint64_t)];
 		uint64_t value = 0;
-		if ((ret = value_from_text(cv, f, s, len, false, &value)) != YX_OK)
+		if ((ret = value_from_cell(cv, f, s, len, false, &value)) != YX_OK)
 			return ret;
 		if (memcmp(&value, zero, yx_field_value_size(f->type)) == 0)
 			return YX_OK;
 		if (!(m = cv_target(cv, root, c)))
 			return cv_nomem(cv);
-		memcpy(MEMBER(m, f->offset), &value, yx_field_value_size(f->type));
+		memcpy(yx_field_member(m, f), &value, yx_field_value_size(f->type));
 		return YX_OK;
 	}
 	if (!(m = cv_target(cv, root, c)))
 		return cv_nomem(cv);
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
 		return repeated_from_text(cv, f, m, s, len);
-	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-		uint32_t *which = MEMBER(m, f->quantifier_offset);
-		if (*which != 0 && *which != f->id)
-			return cv_error(cv, s, len, "another member of its oneof is set");
-		*which = f->id;
-	}
-	ret = value_from_text(cv, f, s, len, false, MEMBER(m, f->offset));
-	/* proto3 `optional` scalars and bytes carry a has_ flag. */
-	if (ret == YX_OK && f->label == PROTOBUF_C_LABEL_OPTIONAL &&
-	    !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f->type != PROTOBUF_C_TYPE_STRING &&
-	    f->type != PROTOBUF_C_TYPE_MESSAGE)
-		*(protobuf_c_boolean *)MEMBER(m, f->quantifier_offset) = 1;
+	if (yx_field_claim(m, f, &other) != YX_OK)
+		return cv_refuse(cv, s, len, "another member of its oneof is set");
+	if ((ret = value_from_cell(cv, f, s, len, false, yx_field_member(m, f))) == YX_OK)
+		yx_field_mark(m, f);
 	return ret;
 }
 
@@ -1192,7 +943,7 @@ int yx_csv_row_to_record(const yx_csv_header_t *h, const yx_csv_row_t *row,
 		                  h->n == 1 ? "" : "s");
 		goto out;
 	}
-	if (!(m = cv_message(&cv, h->desc))) {
+	if (!(m = yx_message_new(h->desc, allocator))) {
 		ret = cv_nomem(&cv);
 		goto out;
 	}
@@ -1210,206 +961,103 @@ out:
 	return ret;
 }
 
+/* The column a validation diag's field is in: the one whose fields the path starts with,
+ * the longest of them; NULL if none. */
+static const column_t *column_of(const columns_t *cs, const yx_path_t *p)
+{
+	const column_t *best = NULL;
+
+	for (size_t i = 0; i < cs->n; i++) {
+		const column_t *c = &cs->cols[i];
+		unsigned k = 0;
+		while (k < c->depth && k < p->depth && k < YX_PATH_MAX &&
+		       c->path[k] == p->step[k].field)
+			k++;
+		if (k == c->depth && (!best || c->depth > best->depth))
+			best = c;
+	}
+	return best;
+}
+
 int yx_csv_validate(const yx_csv_header_t *h, const yx_csv_row_t *row, const Yrdx__Change *change,
                     yx_diag_t *diag)
 {
 	yx_diag_t d = {{0}};
-	const column_t *best = NULL;
-	const char *path, *end;
-	size_t root = strlen(h->root), plen;
+	const column_t *c;
+	const char *what;
+	char path[COLUMN_NAME_MAX * 2];
+	bool exact;
 	int ret = yx_validate_record(change, &d);
 
 	if (ret == YX_OK)
 		return YX_OK;
-	/* validate.c names "<root>.<field path>: ..."; the column is the longest column
-	 * name the path starts with. */
-	path = d.msg;
-	if (strncmp(path, h->root, root) == 0 && path[root] == '.')
-		path += root + 1;
-	else
+	what = d.msg + d.what;
+	if (d.path.root != h->desc)
 		return yx_diag_set(diag, ret, "%s:%lu: %s", h->name, row->line, d.msg);
-	end = strchr(path, ':');
-	plen = end ? (size_t)(end - path) : strlen(path);
-	for (size_t i = 0; i < h->all->n; i++) {
-		const column_t *c = &h->all->cols[i];
-		size_t n = strlen(c->name);
-		if (n <= plen && memcmp(c->name, path, n) == 0 &&
-		    (n == plen || path[n] == '[' || path[n] == '.') &&
-		    (!best || n > strlen(best->name)))
-			best = c;
-	}
-	if (!best)
-		return yx_diag_set(diag, ret, "%s:%lu: %s", h->name, row->line, path);
-	if (strlen(best->name) == plen)
-		return yx_diag_set(diag, ret, "%s:%lu: column %s", h->name, row->line, path);
-	return yx_diag_set(diag, ret, "%s:%lu: column %s: %s", h->name, row->line, best->name,
-	                   path);
+	/* Named by its column, then by its path inside it where that says more
+	 * (scores[1].dimension in column scores). */
+	yx_path_text(&d.path, false, path, sizeof(path));
+	if (!(c = column_of(h->all, &d.path)))
+		return yx_diag_set(diag, ret, "%s:%lu: %s: %s", h->name, row->line, path, what);
+	exact = c->depth == d.path.depth;
+	for (unsigned k = 0; k < d.path.depth && k < YX_PATH_MAX; k++)
+		exact = exact && d.path.step[k].index < 0;
+	if (exact)
+		return yx_diag_set(diag, ret, "%s:%lu: column %s: %s", h->name, row->line, path,
+		                   what);
+	return yx_diag_set(diag, ret, "%s:%lu: column %s: %s: %s", h->name, row->line, c->name,
+	                   path, what);
 }
 
 /* ---- records to CSV ---- */
 
-typedef struct {
-	char *p;
-	size_t len, cap;
-} buf_t;
-
-static int buf_room(buf_t *b, size_t more)
+/* One value of field f stored at member; strings in a list escape ';' and '\'. */
+static int value_to_cell(yx_buf_t *b, const ProtobufCFieldDescriptor *f, const void *member,
+                         bool list)
 {
-	return grow((void **)&b->p, &b->cap, b->len + more + 1, 1);
-}
+	const char *s;
 
-static int buf_add(buf_t *b, const char *s, size_t n)
-{
-	if (buf_room(b, n) != YX_OK)
-		return -ENOMEM;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	if (!list || f->type != PROTOBUF_C_TYPE_STRING)
+		return yx_value_to_text(f, member, b);
+	for (s = yx_value_get(f, member).s; *s; s++) {
+		if ((*s == ';' || *s == '\\') && yx_buf_add(b, "\\", 1) != YX_OK)
+			return -ENOMEM;
+		if (yx_buf_add(b, s, 1) != YX_OK)
+			return -ENOMEM;
+	}
 	return YX_OK;
 }
 
-static int buf_u64(buf_t *b, uint64_t v, bool neg)
-{
-	char buf[YX_INT_TEXT];
-	size_t len;
-	const char *text = yx_uint_text(buf, v, neg, &len);
-	return buf_add(b, text, len);
-}
-
-static int buf_i64(buf_t *b, int64_t v)
-{
-	char buf[YX_INT_TEXT];
-	size_t len;
-	const char *text = yx_int_text(buf, v, &len);
-	return buf_add(b, text, len);
-}
-
-/* One value of field f stored at member. */
-static int value_to_text(buf_t *b, const ProtobufCFieldDescriptor *f, const void *member, bool list)
-{
-	char text[YX_ENUM_NAME_MAX];
-	int n;
-
-	switch (f->type) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32: return buf_i64(b, *(const int32_t *)member);
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64: return buf_i64(b, *(const int64_t *)member);
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32: return buf_u64(b, *(const uint32_t *)member, false);
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64: return buf_u64(b, *(const uint64_t *)member, false);
-	case PROTOBUF_C_TYPE_FLOAT:
-		n = snprintf(text, sizeof(text), "%.9g", (double)*(const float *)member);
-		return buf_add(b, text, (size_t)n);
-	case PROTOBUF_C_TYPE_DOUBLE:
-		n = snprintf(text, sizeof(text), "%.17g", *(const double *)member);
-		return buf_add(b, text, (size_t)n);
-	case PROTOBUF_C_TYPE_BOOL:
-		return *(const protobuf_c_boolean *)member ? buf_add(b, "true", 4)
-		                                           : buf_add(b, "false", 5);
-	case PROTOBUF_C_TYPE_ENUM: {
-		const enum_names_t *e = enum_names_of(f->descriptor);
-		int v = *(const int *)member;
-		for (unsigned k = 0; e && k < e->n; k++)
-			if (e->values[k] == v)
-				return buf_add(b, e->names[k], e->lens[k]);
-		/* A number this build does not know (protobuf-c keeps them) stays a number. */
-		if (!yx_enum_to_text(f->descriptor, v, text, sizeof(text)))
-			return buf_i64(b, v);
-		return buf_add(b, text, strlen(text));
-	}
-	case PROTOBUF_C_TYPE_STRING: {
-		const char *s = *(char *const *)member;
-		if (!s)
-			return YX_OK;
-		if (!list)
-			return buf_add(b, s, strlen(s));
-		for (; *s; s++) {
-			if ((*s == ';' || *s == '\\') && buf_add(b, "\\", 1) != YX_OK)
-				return -ENOMEM;
-			if (buf_add(b, s, 1) != YX_OK)
-				return -ENOMEM;
-		}
-		return YX_OK;
-	}
-	case PROTOBUF_C_TYPE_BYTES: {
-		const ProtobufCBinaryData *bin = member;
-		size_t size = sodium_base64_ENCODED_LEN(bin->len, sodium_base64_VARIANT_ORIGINAL);
-		if (buf_room(b, size) != YX_OK)
-			return -ENOMEM;
-		sodium_bin2base64(b->p + b->len, size, bin->data, bin->len,
-		                  sodium_base64_VARIANT_ORIGINAL);
-		b->len += size - 1;
-		return YX_OK;
-	}
-	case PROTOBUF_C_TYPE_MESSAGE: return YX_EINVAL;
-	}
-	return YX_EINVAL;
-}
-
-/* Whether a singular field differs from its default (proto3: zero, "", unset). */
-static bool present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
-{
-	const void *member = CMEMBER(m, f->offset);
-
-	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-		return *(const uint32_t *)CMEMBER(m, f->quantifier_offset) == f->id;
-	if (f->label == PROTOBUF_C_LABEL_REPEATED)
-		return *(const size_t *)CMEMBER(m, f->quantifier_offset) != 0;
-	if (f->type == PROTOBUF_C_TYPE_MESSAGE)
-		return *(ProtobufCMessage *const *)member != NULL;
-	if (f->type == PROTOBUF_C_TYPE_STRING) {
-		const char *s = *(char *const *)member;
-		return s && *s;
-	}
-	if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
-		return *(const protobuf_c_boolean *)CMEMBER(m, f->quantifier_offset);
-	if (f->type == PROTOBUF_C_TYPE_BYTES)
-		return ((const ProtobufCBinaryData *)member)->len != 0;
-	for (size_t i = 0; i < yx_field_value_size(f->type); i++)
-		if (((const unsigned char *)member)[i])
-			return true;
-	return false;
-}
-
-static int cell_to_text(buf_t *b, const ProtobufCMessage *m, const column_t *c, bool key)
+static int cell_to_text(yx_buf_t *b, const ProtobufCMessage *m, const column_t *c, bool key)
 {
 	const ProtobufCFieldDescriptor *f = c->path[c->depth - 1];
+	bool list = f->label == PROTOBUF_C_LABEL_REPEATED;
 	int ret = YX_OK;
 
-	for (unsigned i = 0; i + 1 < c->depth; i++) {
-		m = *(ProtobufCMessage *const *)CMEMBER(m, c->path[i]->offset);
-		if (!m)
+	for (unsigned i = 0; i + 1 < c->depth; i++)
+		if (!(m = yx_value_get(c->path[i], yx_field_value(m, c->path[i], 0)).m))
 			return YX_OK;
-	}
-	if (!present(m, f))
-		return key ? value_to_text(b, f, CMEMBER(m, f->offset), false) : YX_OK;
+	if (!yx_field_present(m, f))
+		return key ? value_to_cell(b, f, yx_field_value(m, f, 0), false) : YX_OK;
 	if (c->no_csv)
 		return YX_EINVAL;
-	if (f->label != PROTOBUF_C_LABEL_REPEATED)
-		return value_to_text(b, f, CMEMBER(m, f->offset), false);
-	size_t n = *(const size_t *)CMEMBER(m, f->quantifier_offset);
-	const char *arr = *(void *const *)CMEMBER(m, f->offset);
-	size_t size = yx_field_value_size(f->type);
-	for (size_t k = 0; k < n && ret == YX_OK; k++) {
-		if (k && (ret = buf_add(b, ";", 1)) != YX_OK)
+	for (size_t k = 0; k < yx_field_count(m, f) && ret == YX_OK; k++) {
+		const void *member = yx_field_value(m, f, k);
+		if (k && (ret = yx_buf_add(b, ";", 1)) != YX_OK)
 			break;
 		if (c->pairs) {
-			const ProtobufCMessage *p = *(ProtobufCMessage *const *)(arr + k * size);
-			const ProtobufCMessageDescriptor *d = f->descriptor;
+			const ProtobufCMessage *p = yx_value_get(f, member).m;
+			const ProtobufCFieldDescriptor *fs =
+			        ((const ProtobufCMessageDescriptor *)f->descriptor)->fields;
 			if (!p)
 				return YX_EINVAL;
-			ret = value_to_text(b, &d->fields[0], CMEMBER(p, d->fields[0].offset),
-			                    false);
+			ret = value_to_cell(b, &fs[0], yx_field_value(p, &fs[0], 0), false);
 			if (ret == YX_OK)
-				ret = buf_add(b, ":", 1);
+				ret = yx_buf_add(b, ":", 1);
 			if (ret == YX_OK)
-				ret = value_to_text(b, &d->fields[1],
-				                    CMEMBER(p, d->fields[1].offset), false);
+				ret = value_to_cell(b, &fs[1], yx_field_value(p, &fs[1], 0), false);
 		} else {
-			ret = value_to_text(b, f, arr + k * size, true);
+			ret = value_to_cell(b, f, member, list);
 		}
 	}
 	return ret;
@@ -1460,7 +1108,7 @@ int yx_csv_write_header(FILE *out, yx_kind_t kind)
 int yx_csv_write_record(FILE *out, yx_kind_t kind, const void *record)
 {
 	/* One buffer for every cell of every row: writing allocates nothing per row. */
-	static buf_t b;
+	static yx_buf_t b;
 	const columns_t *cs;
 	bool first = true;
 	int ret = YX_OK;

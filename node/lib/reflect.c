@@ -209,33 +209,6 @@ const char *yx_text_to_wide(const char *s, size_t len, bool *neg, uint64_t *mag)
 	return NULL;
 }
 
-int yx_text_to_int(const char *text, size_t len, int64_t min, int64_t max, int64_t *out,
-                   char why[YX_WHY_MAX])
-{
-	bool neg = false;
-	uint64_t mag = 0;
-	const char *bad = yx_text_to_wide(text, len, &neg, &mag);
-
-	if (bad) {
-		snprintf(why, YX_WHY_MAX, "%s", bad);
-		return YX_EINVAL;
-	}
-	return wide_to_int(neg, mag, min, max, out, why);
-}
-
-int yx_text_to_uint(const char *text, size_t len, uint64_t max, uint64_t *out, char why[YX_WHY_MAX])
-{
-	bool neg = false;
-	uint64_t mag = 0;
-	const char *bad = yx_text_to_wide(text, len, &neg, &mag);
-
-	if (bad) {
-		snprintf(why, YX_WHY_MAX, "%s", bad);
-		return YX_EINVAL;
-	}
-	return wide_to_uint(neg, mag, max, out, why);
-}
-
 /* ---- enums ---- */
 
 #define ENUMS       16 /* enums known by their names at once, per thread */
@@ -385,7 +358,9 @@ const char *yx_enum_full_name(const ProtobufCEnumDescriptor *d, int value)
 	return ev ? ev->name : "?";
 }
 
-const char *yx_enum_names(const ProtobufCEnumDescriptor *d, char out[YX_ENUM_LIST_MAX])
+/* "a, b, c": d's output names other than UNSPECIFIED, for "expected one of" messages;
+ * cut with ", ..." if they do not fit. Returns out. */
+static const char *enum_names(const ProtobufCEnumDescriptor *d, char out[YX_ENUM_LIST_MAX])
 {
 	size_t prefix = enum_prefix_len(d);
 	size_t len = 0;
@@ -418,7 +393,7 @@ const char *yx_enum_reason(const ProtobufCEnumDescriptor *d, char *why, size_t s
 	size_t room = frame > 0 && (size_t)frame + 16 < size ? size - 1 - (size_t)frame : 16;
 
 	/* The names are cut (", ...") to the room the reason has beside a long path. */
-	yx_enum_names(d, list);
+	enum_names(d, list);
 	if (strlen(list) > room) {
 		char *cut = list + room - 5;
 		*cut = '\0';
@@ -434,20 +409,17 @@ const char *yx_enum_reason(const ProtobufCEnumDescriptor *d, char *why, size_t s
 static int enum_value_from_text(const ProtobufCEnumDescriptor *d, const char *s, size_t len,
                                 int *out, char *why, size_t size)
 {
-	char ignored[YX_WHY_MAX];
-	int64_t number;
+	bool neg = false;
+	uint64_t number = 0;
 
-	if (len < YX_ENUM_NAME_MAX) {
-		if (len && s[0] >= '0' && s[0] <= '9') {
-			if (yx_text_to_int(s, len, INT32_MIN, INT32_MAX, &number, ignored) ==
-			            YX_OK &&
-			    protobuf_c_enum_descriptor_get_value(d, (int)number)) {
-				*out = (int)number;
-				return YX_OK;
-			}
-		} else if (yx_enum_from_name(d, s, len, out) == YX_OK) {
+	if (len && s[0] >= '0' && s[0] <= '9') {
+		if (!yx_text_to_wide(s, len, &neg, &number) && number <= INT32_MAX &&
+		    protobuf_c_enum_descriptor_get_value(d, (int)number)) {
+			*out = (int)number;
 			return YX_OK;
 		}
+	} else if (len < YX_ENUM_NAME_MAX && yx_enum_from_name(d, s, len, out) == YX_OK) {
+		return YX_OK;
 	}
 	yx_enum_reason(d, why, size);
 	return YX_EINVAL;
@@ -582,8 +554,8 @@ const char *yx_value_text(const ProtobufCFieldDescriptor *f, const void *member,
 	case YX_VALUE_INT: return yx_int_text(buf, v.i, len);
 	case YX_VALUE_UINT: return yx_uint_text(buf, v.u, false, len);
 	case YX_VALUE_REAL:
-		n = snprintf(buf, YX_VALUE_TEXT, f->type == PROTOBUF_C_TYPE_FLOAT ? "%.9g" : "%.17g",
-		             v.d);
+		n = snprintf(buf, YX_VALUE_TEXT,
+		             f->type == PROTOBUF_C_TYPE_FLOAT ? "%.9g" : "%.17g", v.d);
 		*len = n > 0 ? (size_t)n : 0;
 		return buf;
 	case YX_VALUE_BOOL: *len = v.b ? 4 : 5; return v.b ? "true" : "false";
@@ -801,10 +773,9 @@ const char *yx_path_text(const yx_path_t *p, bool root, char *out, size_t size)
 	return out;
 }
 
-int yx_diag_at(yx_diag_t *diag, int err, const yx_path_t *p, const char *fmt, ...)
+int yx_diag_vat(yx_diag_t *diag, int err, const yx_path_t *p, const char *fmt, va_list ap)
 {
 	char path[PATH_TEXT];
-	va_list ap;
 	int n;
 
 	if (!diag)
@@ -812,9 +783,17 @@ int yx_diag_at(yx_diag_t *diag, int err, const yx_path_t *p, const char *fmt, ..
 	yx_path_text(p, true, path, sizeof(path));
 	n = snprintf(diag->msg, sizeof(diag->msg), "%s: ", path);
 	diag->what = n > 0 && (size_t)n < sizeof(diag->msg) ? (unsigned)n : sizeof(diag->msg) - 1;
-	va_start(ap, fmt);
 	vsnprintf(diag->msg + diag->what, sizeof(diag->msg) - diag->what, fmt, ap);
-	va_end(ap);
 	diag->path = *p;
+	return err;
+}
+
+int yx_diag_at(yx_diag_t *diag, int err, const yx_path_t *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = yx_diag_vat(diag, err, p, fmt, ap);
+	va_end(ap);
 	return err;
 }

@@ -18,6 +18,7 @@
 #ifndef YRDX_REFLECT_H
 #define YRDX_REFLECT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,9 +27,9 @@
 #include "error.h"
 #include "text.h"
 
-#define YX_ENUM_NAME_MAX 128 /* an enum value's output name, with its NUL */
-#define YX_ENUM_LIST_MAX 384 /* yx_enum_names' list, with its NUL */
-#define YX_WHY_MAX       80  /* a reason from yx_text_to_int / yx_text_to_uint */
+#define YX_ENUM_NAME_MAX 128                     /* an enum value's output name, with its NUL */
+#define YX_ENUM_LIST_MAX 384                     /* yx_enum_names' list, with its NUL */
+#define YX_WHY_MAX       80                      /* a reason yx_value_set_int gives */
 #define YX_REASON_MAX    (YX_ENUM_LIST_MAX + 64) /* any reason yx_value_from_text gives */
 
 /* ---- record kinds as messages ---- */
@@ -113,14 +114,8 @@ const char *yx_value_text(const ProtobufCFieldDescriptor *f, const void *member,
 int yx_value_to_text(const ProtobufCFieldDescriptor *f, const void *member, yx_buf_t *out);
 
 /* Parses len bytes, an optional '-' then decimal digits and nothing else, as an integer
- * in min..max (or 0..max): YX_OK with *out set, or YX_EINVAL with the reason in why
- * ("not a decimal integer", "out of range (0..4294967295)", ...). */
-int yx_text_to_int(const char *text, size_t len, int64_t min, int64_t max, int64_t *out,
-                   char why[YX_WHY_MAX]);
-int yx_text_to_uint(const char *text, size_t len, uint64_t max, uint64_t *out,
-                    char why[YX_WHY_MAX]);
-
-/* The same digits as sign and magnitude: NULL, or why not. */
+ * of sign and magnitude (every int64 and uint64 fits): NULL, or why not ("not a decimal
+ * integer", "out of range for a 64-bit integer"). */
 const char *yx_text_to_wide(const char *text, size_t len, bool *neg, uint64_t *mag);
 
 /* ---- enums ---- */
@@ -139,10 +134,6 @@ const char *yx_enum_to_text(const ProtobufCEnumDescriptor *d, int value, char *o
 /* value's full name ("INDUSTRY_BIOMEDICINE"), as diags about stored values name it;
  * "?" if d defines no such value. Static. */
 const char *yx_enum_full_name(const ProtobufCEnumDescriptor *d, int value);
-
-/* "a, b, c": d's output names other than UNSPECIFIED, for "expected one of" messages;
- * cut with ", ..." if they do not fit. Returns out. */
-const char *yx_enum_names(const ProtobufCEnumDescriptor *d, char out[YX_ENUM_LIST_MAX]);
 
 /* "not a valid Industry (expected one of ...)" into why (size bytes), the list cut to
  * fit. Returns why. */
@@ -212,5 +203,7 @@ const char *yx_path_text(const yx_path_t *p, bool root, char *out, size_t size);
  * it, for callers that name the field in their own terms. Returns err. */
 int yx_diag_at(yx_diag_t *diag, int err, const yx_path_t *p, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
+int yx_diag_vat(yx_diag_t *diag, int err, const yx_path_t *p, const char *fmt, va_list ap)
+        __attribute__((format(printf, 4, 0)));
 
 #endif

@@ -1,6 +1,8 @@
 #include "validate.h"
+#include "reflect.h"
 #include "text.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,14 +15,8 @@
 			goto out;            \
 	} while (0)
 
-/* Room for a field name with an index and a nested member, e.g.
- * "evaluation.scores[31].dimension". */
+/* A path as text in a message ("evaluation.scores"). */
 #define FIELD_BUF 96
-
-/* Values are shown at most this many input bytes long: a diag is 1024 bytes and some
- * messages quote two values. */
-#define QUOTE_MAX 48
-#define QUOTE_BUF (QUOTE_MAX * 4 + 8)
 
 /* Repeated enums are read through const int *: protobuf-c forces every enum to int size
  * (PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE) and stores unknown numbers unchanged. */
@@ -105,63 +101,62 @@ static const struct {
         {341800, "宣城"},
 };
 
+/* ---- where a value sits ---- */
+
+/* A field of a record (d): by name, an element of it (index >= 0), a field of that
+ * element's or field's message (member). A yx_path_t is made of it only when a check
+ * fails: most records pass, and a path costs lookups by name. */
+typedef struct {
+	const ProtobufCMessageDescriptor *d;
+	const char *field;
+	long index;
+	const char *member;
+} at_t;
+
+#define AT(record, field) (&(const at_t){&yrdx__##record##__descriptor, field, -1, NULL})
+#define AT_IN(record, field, i, member) \
+	(&(const at_t){&yrdx__##record##__descriptor, field, i, member})
+
+static void at_path(const at_t *at, yx_path_t *p)
+{
+	yx_path_init(p, at->d);
+	yx_path_push_name(p, at->field, at->index);
+	if (at->member)
+		yx_path_push_name(p, at->member, -1);
+}
+
+/* The field itself, not an element or member, as text ("evaluation.scores"). */
+static const char *at_field(const at_t *at, char buf[FIELD_BUF])
+{
+	yx_path_t p;
+	at_path(&(const at_t){at->d, at->field, -1, NULL}, &p);
+	return yx_path_text(&p, true, buf, FIELD_BUF);
+}
+
+/* "<path>: <what>" into diag, the path kept in it: YX_EINVAL. */
+static int fail(yx_diag_t *diag, const at_t *at, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static int fail(yx_diag_t *diag, const at_t *at, const char *fmt, ...)
+{
+	yx_path_t p;
+	va_list ap;
+
+	if (!diag)
+		return YX_EINVAL;
+	at_path(at, &p);
+	va_start(ap, fmt);
+	yx_diag_vat(diag, YX_EINVAL, &p, fmt, ap);
+	va_end(ap);
+	return YX_EINVAL;
+}
+
+static const char *quote(char buf[YX_QUOTE_BUF], const char *s)
+{
+	return yx_quote(buf, s, strlen(s));
+}
+
 /* ---- strings ---- */
-
-/* Writes s into buf as a double-quoted value for a diag. Values come from peers and files
- * and end up in logs and on terminals, so control bytes and broken UTF-8 are escaped
- * (a hostile value cannot forge a log line) and long values are cut on a character
- * boundary. Returns buf. */
-static const char *quote(char *buf, size_t size, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t o = 0, used = 0;
-
-	buf[o++] = '"';
-	while (*p && used < QUOTE_MAX && o + 8 < size) {
-		size_t n = yx_utf8_seq_len(p, SIZE_MAX);
-		if (n == 1 && (*p < 0x20 || *p == 0x7F || *p == '"' || *p == '\\')) {
-			if (*p == '"' || *p == '\\')
-				o += (size_t)snprintf(buf + o, size - o, "\\%c", *p);
-			else
-				o += (size_t)snprintf(buf + o, size - o, "\\x%02X", *p);
-			n = 1;
-		} else if (n == 0) {
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02X", *p);
-			n = 1;
-		} else {
-			memcpy(buf + o, p, n);
-			o += n;
-		}
-		p += n;
-		used += n;
-	}
-	if (*p) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
-
-/* Field names are built from fixed schema names and bounded indices and always fit; should
- * one not, the message still names it by its prefix, marked as cut. */
-static const char *field_name_done(char *buf, int n)
-{
-	if (n < 0 || n >= FIELD_BUF)
-		memcpy(buf + FIELD_BUF - 4, "...", 4);
-	return buf;
-}
-
-static const char *field_at(char *buf, const char *field, size_t i)
-{
-	return field_name_done(buf, snprintf(buf, FIELD_BUF, "%s[%zu]", field, i));
-}
-
-static const char *field_member(char *buf, const char *field, const char *member)
-{
-	return field_name_done(buf, snprintf(buf, FIELD_BUF, "%s.%s", field, member));
-}
 
 typedef enum {
 	STR_ID,     /* required record, case or period id */
@@ -183,10 +178,9 @@ static const struct {
         [STR_TEXT] = {YX_MAX_TEXT_LEN, false, true},
 };
 
-static int check_str(const char *s, str_class_t cls, const char *field, yx_diag_t *diag)
+static int check_str(const char *s, str_class_t cls, const at_t *at, yx_diag_t *diag)
 {
-	int ret = YX_EINVAL;
-	char q[QUOTE_BUF];
+	char q[YX_QUOTE_BUF];
 	const unsigned char *p;
 	size_t len;
 
@@ -194,112 +188,74 @@ static int check_str(const char *s, str_class_t cls, const char *field, yx_diag_
 	if (!s)
 		s = "";
 	len = strlen(s);
-	if (len == 0) {
-		if (str_rules[cls].required)
-			yx_diag_set(diag, ret, "%s: \"\": must not be empty", field);
-		else
-			ret = YX_OK;
-		goto out;
-	}
-	if (len > str_rules[cls].max) {
-		yx_diag_set(diag, ret, "%s: %s: %zu bytes, at most %zu", field,
-		            quote(q, sizeof(q), s), len, str_rules[cls].max);
-		goto out;
-	}
+	if (len == 0)
+		return str_rules[cls].required ? fail(diag, at, "\"\": must not be empty") : YX_OK;
+	if (len > str_rules[cls].max)
+		return fail(diag, at, "%s: %zu bytes, at most %zu", quote(q, s), len,
+		            str_rules[cls].max);
 	for (p = (const unsigned char *)s; *p;) {
 		size_t n = *p < 0x80 ? 1 : yx_utf8_seq_len(p, SIZE_MAX);
-		size_t at = (size_t)(p - (const unsigned char *)s) + 1;
-		if (n == 0) {
-			yx_diag_set(diag, ret, "%s: %s: invalid UTF-8 at byte %zu", field,
-			            quote(q, sizeof(q), s), at);
-			goto out;
-		}
+		size_t pos = (size_t)(p - (const unsigned char *)s) + 1;
+		if (n == 0)
+			return fail(diag, at, "%s: invalid UTF-8 at byte %zu", quote(q, s), pos);
 		if (n == 1 && (*p < 0x20 || *p == 0x7F) &&
-		    !(str_rules[cls].multiline && (*p == '\n' || *p == '\r' || *p == '\t'))) {
-			yx_diag_set(diag, ret, "%s: %s: control character 0x%02X at byte %zu",
-			            field, quote(q, sizeof(q), s), *p, at);
-			goto out;
-		}
+		    !(str_rules[cls].multiline && (*p == '\n' || *p == '\r' || *p == '\t')))
+			return fail(diag, at, "%s: control character 0x%02X at byte %zu",
+			            quote(q, s), *p, pos);
 		p += n;
 	}
-	ret = YX_OK;
-out:
-	return ret;
+	return YX_OK;
 }
 
-static int check_count(size_t n, const char *field, yx_diag_t *diag)
+static int check_count(size_t n, const at_t *at, yx_diag_t *diag)
 {
-	int ret = YX_OK;
-
 	if (n > YX_MAX_REPEATED)
-		ret = yx_diag_set(diag, YX_EINVAL, "%s: %zu entries, at most %d", field, n,
-		                  YX_MAX_REPEATED);
-	return ret;
+		return fail(diag, at, "%zu entries, at most %d", n, YX_MAX_REPEATED);
+	return YX_OK;
 }
 
-static int check_id_list(char *const *ids, size_t n, const char *field, yx_diag_t *diag)
+static int check_id_list(char *const *ids, size_t n, const at_t *at, yx_diag_t *diag)
 {
 	int ret;
-	char f[FIELD_BUF];
 
-	TRY(check_count(n, field, diag));
-	/* Checked first without a message: the indexed field name is only formatted for
-	 * the one that fails (this runs for every imported record). */
+	TRY(check_count(n, at, diag));
 	for (size_t i = 0; i < n; i++)
-		if (check_str(ids[i], STR_ID, field, NULL) != YX_OK)
-			TRY(check_str(ids[i], STR_ID, field_at(f, field, i), diag));
+		TRY(check_str(ids[i], STR_ID, &(const at_t){at->d, at->field, (long)i, NULL},
+		              diag));
 out:
 	return ret;
 }
 
 /* ---- enums ---- */
 
-static const char *enum_value_name(const ProtobufCEnumDescriptor *d, int v)
-{
-	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, v);
-	return ev ? ev->name : "?";
-}
-
 /* protobuf-c keeps enum numbers it does not know, so the range is whatever the generated
  * descriptor lists, not a hard-coded maximum. */
-static int check_enum(int v, const ProtobufCEnumDescriptor *d, bool required, const char *field,
+static int check_enum(int v, const ProtobufCEnumDescriptor *d, bool required, const at_t *at,
                       yx_diag_t *diag)
 {
-	int ret = YX_EINVAL;
-
-	if (!protobuf_c_enum_descriptor_get_value(d, v)) {
-		yx_diag_set(diag, ret, "%s: %d is not a valid %s", field, v, d->short_name);
-		goto out;
-	}
-	if (required && v == 0) {
-		yx_diag_set(diag, ret, "%s: %s: must be set", field, enum_value_name(d, v));
-		goto out;
-	}
-	ret = YX_OK;
-out:
-	return ret;
+	if (!protobuf_c_enum_descriptor_get_value(d, v))
+		return fail(diag, at, "%d is not a valid %s", v, d->short_name);
+	if (required && v == 0)
+		return fail(diag, at, "%s: must be set", yx_enum_full_name(d, v));
+	return YX_OK;
 }
 
 /* A repeated enum is a set: every entry meaningful (no UNSPECIFIED), none twice. */
 static int check_enum_list(const void *values, size_t n, const ProtobufCEnumDescriptor *d,
-                           const char *field, yx_diag_t *diag)
+                           const at_t *at, yx_diag_t *diag)
 {
 	const int *v = values;
-	int ret;
 	char f[FIELD_BUF];
+	int ret;
 
-	TRY(check_count(n, field, diag));
+	TRY(check_count(n, at, diag));
 	for (size_t i = 0; i < n; i++) {
-		if (check_enum(v[i], d, true, field, NULL) != YX_OK)
-			TRY(check_enum(v[i], d, true, field_at(f, field, i), diag));
-		for (size_t j = 0; j < i; j++) {
-			if (v[j] == v[i]) {
-				field_at(f, field, i);
-				ret = yx_diag_set(diag, YX_EINVAL, "%s: %s repeats %s[%zu]", f,
-				                  enum_value_name(d, v[i]), field, j);
-				goto out;
-			}
-		}
+		const at_t *el = &(const at_t){at->d, at->field, (long)i, NULL};
+		TRY(check_enum(v[i], d, true, el, diag));
+		for (size_t j = 0; j < i; j++)
+			if (v[j] == v[i])
+				TRY(fail(diag, el, "%s repeats %s[%zu]", yx_enum_full_name(d, v[i]),
+				         at_field(at, f), j));
 	}
 out:
 	return ret;
@@ -308,44 +264,39 @@ out:
 /* ---- keys, hashes, references ---- */
 
 /* Node keys and chain hashes are both 32 bytes (YX_KEY_BYTES == YX_HASH_BYTES). */
-static int check_key32(const ProtobufCBinaryData *b, const char *field, yx_diag_t *diag)
+static int check_key32(const ProtobufCBinaryData *b, const at_t *at, yx_diag_t *diag)
 {
-	int ret = YX_OK;
-
 	if (b->len != YX_KEY_BYTES)
-		ret = yx_diag_set(diag, YX_EINVAL, "%s: %zu bytes, expected %d", field, b->len,
-		                  YX_KEY_BYTES);
-	return ret;
+		return fail(diag, at, "%zu bytes, expected %d", b->len, YX_KEY_BYTES);
+	return YX_OK;
 }
 
-static int check_city(uint32_t code, const char *field, yx_diag_t *diag)
+static int check_city(uint32_t code, const at_t *at, yx_diag_t *diag)
 {
-	int ret = YX_OK;
-
 	if (code == 0)
-		ret = yx_diag_set(diag, YX_EINVAL, "%s: must be set (GB/T 2260 city code)", field);
-	else if (!yx_city_name(code))
-		ret = yx_diag_set(diag, YX_EINVAL,
-		                  "%s: %u is not a Yangtze River Delta prefecture-level city "
-		                  "(GB/T 2260)",
-		                  field, code);
-	return ret;
+		return fail(diag, at, "must be set (GB/T 2260 city code)");
+	if (!yx_city_name(code))
+		return fail(diag, at,
+		            "%u is not a Yangtze River Delta prefecture-level city (GB/T 2260)",
+		            code);
+	return YX_OK;
 }
 
-static int check_ref(const Yrdx__ChangeRef *r, const char *field, yx_diag_t *diag)
+/* relay_event.answers, the one reference a record holds. */
+static int check_answers(const Yrdx__ChangeRef *r, yx_diag_t *diag)
 {
 	int ret;
-	char f[FIELD_BUF];
 
-	TRY(check_key32(&r->origin, field_member(f, field, "origin"), diag));
-	if (r->seq == 0) {
-		ret = yx_diag_set(diag, YX_EINVAL, "%s.seq: 0, changes are numbered from 1", field);
-		goto out;
-	}
-	TRY(check_key32(&r->hash, field_member(f, field, "hash"), diag));
+	TRY(check_key32(&r->origin, AT_IN(relay_event, "answers", -1, "origin"), diag));
+	if (r->seq == 0)
+		TRY(fail(diag, AT_IN(relay_event, "answers", -1, "seq"),
+		         "0, changes are numbered from 1"));
+	TRY(check_key32(&r->hash, AT_IN(relay_event, "answers", -1, "hash"), diag));
 out:
 	return ret;
 }
+
+static int check_credit_code(const char *code, const at_t *at, yx_diag_t *diag);
 
 /* ---- records ---- */
 
@@ -353,16 +304,17 @@ static int check_incubator(const Yrdx__Incubator *m, yx_diag_t *diag)
 {
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, "incubator.id", diag));
-	TRY(check_str(m->name, STR_NAME, "incubator.name", diag));
-	TRY(check_city(m->city, "incubator.city", diag));
-	TRY(check_enum(m->tier, &yrdx__incubator_tier__descriptor, true, "incubator.tier", diag));
+	TRY(check_str(m->id, STR_ID, AT(incubator, "id"), diag));
+	TRY(check_str(m->name, STR_NAME, AT(incubator, "name"), diag));
+	TRY(check_city(m->city, AT(incubator, "city"), diag));
+	TRY(check_enum(m->tier, &yrdx__incubator_tier__descriptor, true, AT(incubator, "tier"),
+	               diag));
 	TRY(check_enum(m->operator_type, &yrdx__operator_type__descriptor, true,
-	               "incubator.operator_type", diag));
+	               AT(incubator, "operator_type"), diag));
 	TRY(check_enum_list(m->focus_industries, m->n_focus_industries, &yrdx__industry__descriptor,
-	                    "incubator.focus_industries", diag));
+	                    AT(incubator, "focus_industries"), diag));
 	TRY(check_enum_list(m->platforms, m->n_platforms, &yrdx__service_platform__descriptor,
-	                    "incubator.platforms", diag));
+	                    AT(incubator, "platforms"), diag));
 out:
 	return ret;
 }
@@ -371,17 +323,19 @@ static int check_enterprise(const Yrdx__Enterprise *m, yx_diag_t *diag)
 {
 	int ret;
 
-	TRY(yx_credit_code_check(m->credit_code, "enterprise.credit_code", diag));
-	TRY(check_str(m->name, STR_NAME, "enterprise.name", diag));
-	TRY(check_city(m->city, "enterprise.city", diag));
-	TRY(check_enum(m->stage, &yrdx__enterprise_stage__descriptor, true, "enterprise.stage",
+	TRY(check_credit_code(m->credit_code, AT(enterprise, "credit_code"), diag));
+	TRY(check_str(m->name, STR_NAME, AT(enterprise, "name"), diag));
+	TRY(check_city(m->city, AT(enterprise, "city"), diag));
+	TRY(check_enum(m->stage, &yrdx__enterprise_stage__descriptor, true, AT(enterprise, "stage"),
 	               diag));
-	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids, "enterprise.incubator_ids", diag));
+	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids, AT(enterprise, "incubator_ids"),
+	                  diag));
 	TRY(check_enum_list(m->industries, m->n_industries, &yrdx__industry__descriptor,
-	                    "enterprise.industries", diag));
+	                    AT(enterprise, "industries"), diag));
 	TRY(check_enum_list(m->qualifications, m->n_qualifications,
-	                    &yrdx__qualification__descriptor, "enterprise.qualifications", diag));
-	TRY(check_str(m->park_id, STR_OPT_ID, "enterprise.park_id", diag));
+	                    &yrdx__qualification__descriptor, AT(enterprise, "qualifications"),
+	                    diag));
+	TRY(check_str(m->park_id, STR_OPT_ID, AT(enterprise, "park_id"), diag));
 out:
 	return ret;
 }
@@ -390,12 +344,12 @@ static int check_park(const Yrdx__Park *m, yx_diag_t *diag)
 {
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, "park.id", diag));
-	TRY(check_str(m->name, STR_NAME, "park.name", diag));
-	TRY(check_city(m->city, "park.city", diag));
-	TRY(check_enum(m->type, &yrdx__park_type__descriptor, true, "park.type", diag));
+	TRY(check_str(m->id, STR_ID, AT(park, "id"), diag));
+	TRY(check_str(m->name, STR_NAME, AT(park, "name"), diag));
+	TRY(check_city(m->city, AT(park, "city"), diag));
+	TRY(check_enum(m->type, &yrdx__park_type__descriptor, true, AT(park, "type"), diag));
 	TRY(check_enum_list(m->industries, m->n_industries, &yrdx__industry__descriptor,
-	                    "park.industries", diag));
+	                    AT(park, "industries"), diag));
 out:
 	return ret;
 }
@@ -404,46 +358,35 @@ out:
  * answers nothing. Every later event answers an earlier one, so it must say which. */
 static int check_relay_event(const Yrdx__RelayEvent *m, yx_diag_t *diag)
 {
-	const char *propose = enum_value_name(&yrdx__relay_event_type__descriptor,
-	                                      YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE);
+	const ProtobufCEnumDescriptor *types = &yrdx__relay_event_type__descriptor;
+	const char *propose =
+	        yx_enum_full_name(types, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE);
 	bool is_propose = m->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE;
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, "relay_event.id", diag));
-	TRY(check_str(m->case_id, STR_ID, "relay_event.case_id", diag));
-	TRY(check_enum(m->type, &yrdx__relay_event_type__descriptor, true, "relay_event.type",
-	               diag));
-	TRY(yx_credit_code_check(m->credit_code, "relay_event.credit_code", diag));
-	TRY(check_str(m->source_incubator_id, STR_OPT_ID, "relay_event.source_incubator_id", diag));
-	if (is_propose && m->destination_node.len == 0) {
-		ret = yx_diag_set(diag, YX_EINVAL,
-		                  "relay_event.destination_node: missing, "
-		                  "required for %s",
-		                  propose);
-		goto out;
-	}
+	TRY(check_str(m->id, STR_ID, AT(relay_event, "id"), diag));
+	TRY(check_str(m->case_id, STR_ID, AT(relay_event, "case_id"), diag));
+	TRY(check_enum(m->type, types, true, AT(relay_event, "type"), diag));
+	TRY(check_credit_code(m->credit_code, AT(relay_event, "credit_code"), diag));
+	TRY(check_str(m->source_incubator_id, STR_OPT_ID, AT(relay_event, "source_incubator_id"),
+	              diag));
+	if (is_propose && m->destination_node.len == 0)
+		TRY(fail(diag, AT(relay_event, "destination_node"), "missing, required for %s",
+		         propose));
 	if (m->destination_node.len)
-		TRY(check_key32(&m->destination_node, "relay_event.destination_node", diag));
-	TRY(check_str(m->park_id, STR_OPT_ID, "relay_event.park_id", diag));
-	if (is_propose && m->answers) {
-		ret = yx_diag_set(diag, YX_EINVAL, "relay_event.answers: must be unset for %s",
-		                  propose);
-		goto out;
-	}
-	if (!is_propose && !m->answers) {
-		ret = yx_diag_set(diag, YX_EINVAL, "relay_event.answers: missing, required for %s",
-		                  enum_value_name(&yrdx__relay_event_type__descriptor, m->type));
-		goto out;
-	}
+		TRY(check_key32(&m->destination_node, AT(relay_event, "destination_node"), diag));
+	TRY(check_str(m->park_id, STR_OPT_ID, AT(relay_event, "park_id"), diag));
+	if (is_propose && m->answers)
+		TRY(fail(diag, AT(relay_event, "answers"), "must be unset for %s", propose));
+	if (!is_propose && !m->answers)
+		TRY(fail(diag, AT(relay_event, "answers"), "missing, required for %s",
+		         yx_enum_full_name(types, m->type)));
 	if (m->answers)
-		TRY(check_ref(m->answers, "relay_event.answers", diag));
-	TRY(check_str(m->note, STR_TEXT, "relay_event.note", diag));
-	if (m->sealed_dossier.len > YX_MAX_DOSSIER_BYTES) {
-		ret = yx_diag_set(diag, YX_EINVAL,
-		                  "relay_event.sealed_dossier: %zu bytes, at most %d",
-		                  m->sealed_dossier.len, YX_MAX_DOSSIER_BYTES);
-		goto out;
-	}
+		TRY(check_answers(m->answers, diag));
+	TRY(check_str(m->note, STR_TEXT, AT(relay_event, "note"), diag));
+	if (m->sealed_dossier.len > YX_MAX_DOSSIER_BYTES)
+		TRY(fail(diag, AT(relay_event, "sealed_dossier"), "%zu bytes, at most %d",
+		         m->sealed_dossier.len, YX_MAX_DOSSIER_BYTES));
 out:
 	return ret;
 }
@@ -451,33 +394,26 @@ out:
 /* An agreement is between at least two distinct nodes; each party publishes the same list. */
 static int check_joint(const Yrdx__JointParticipation *m, yx_diag_t *diag)
 {
-	static const char parties[] = "joint_participation.parties";
+	const at_t *parties = AT(joint_participation, "parties");
 	char f[FIELD_BUF];
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, "joint_participation.id", diag));
-	if (m->n_parties < 2) {
-		ret = yx_diag_set(diag, YX_EINVAL, "%s: %zu entries, at least 2", parties,
-		                  m->n_parties);
-		goto out;
-	}
+	TRY(check_str(m->id, STR_ID, AT(joint_participation, "id"), diag));
+	if (m->n_parties < 2)
+		TRY(fail(diag, parties, "%zu entries, at least 2", m->n_parties));
 	TRY(check_count(m->n_parties, parties, diag));
 	for (size_t i = 0; i < m->n_parties; i++) {
-		field_at(f, parties, i);
-		TRY(check_key32(&m->parties[i], f, diag));
-		for (size_t j = 0; j < i; j++) {
-			if (memcmp(m->parties[j].data, m->parties[i].data, YX_KEY_BYTES) == 0) {
-				ret = yx_diag_set(diag, YX_EINVAL, "%s: repeats %s[%zu]", f,
-				                  parties, j);
-				goto out;
-			}
-		}
+		const at_t *el = AT_IN(joint_participation, "parties", (long)i, NULL);
+		TRY(check_key32(&m->parties[i], el, diag));
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(m->parties[j].data, m->parties[i].data, YX_KEY_BYTES) == 0)
+				TRY(fail(diag, el, "repeats %s[%zu]", at_field(parties, f), j));
 	}
-	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids, "joint_participation.incubator_ids",
-	                  diag));
-	TRY(yx_credit_code_check(m->credit_code, "joint_participation.credit_code", diag));
-	TRY(check_str(m->incubator_id, STR_ID, "joint_participation.incubator_id", diag));
-	TRY(check_str(m->role, STR_TEXT, "joint_participation.role", diag));
+	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids,
+	                  AT(joint_participation, "incubator_ids"), diag));
+	TRY(check_credit_code(m->credit_code, AT(joint_participation, "credit_code"), diag));
+	TRY(check_str(m->incubator_id, STR_ID, AT(joint_participation, "incubator_id"), diag));
+	TRY(check_str(m->role, STR_TEXT, AT(joint_participation, "role"), diag));
 out:
 	return ret;
 }
@@ -485,41 +421,32 @@ out:
 /* Each of the five dimensions is scored at most once, 0..100. */
 static int check_evaluation(const Yrdx__Evaluation *m, yx_diag_t *diag)
 {
-	static const char scores[] = "evaluation.scores";
-	char f[FIELD_BUF], g[FIELD_BUF];
+	const ProtobufCEnumDescriptor *dims = &yrdx__evaluation_dimension__descriptor;
+	const at_t *scores = AT(evaluation, "scores");
+	char f[FIELD_BUF];
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, "evaluation.id", diag));
-	TRY(check_str(m->incubator_id, STR_ID, "evaluation.incubator_id", diag));
-	TRY(check_str(m->period, STR_ID, "evaluation.period", diag));
+	TRY(check_str(m->id, STR_ID, AT(evaluation, "id"), diag));
+	TRY(check_str(m->incubator_id, STR_ID, AT(evaluation, "incubator_id"), diag));
+	TRY(check_str(m->period, STR_ID, AT(evaluation, "period"), diag));
 	TRY(check_count(m->n_scores, scores, diag));
 	for (size_t i = 0; i < m->n_scores; i++) {
 		const Yrdx__DimensionScore *s = m->scores[i];
-		field_at(f, scores, i);
-		if (!s) {
-			ret = yx_diag_set(diag, YX_EINVAL, "%s: missing", f);
-			goto out;
-		}
-		TRY(check_enum(s->dimension, &yrdx__evaluation_dimension__descriptor, true,
-		               field_member(g, f, "dimension"), diag));
-		for (size_t j = 0; j < i; j++) {
-			if (m->scores[j]->dimension == s->dimension) {
-				ret = yx_diag_set(
-				        diag, YX_EINVAL, "%s: %s repeats %s[%zu]", g,
-				        enum_value_name(&yrdx__evaluation_dimension__descriptor,
-				                        s->dimension),
-				        scores, j);
-				goto out;
-			}
-		}
-		if (s->score > 100) {
-			ret = yx_diag_set(diag, YX_EINVAL, "%s.score: %u, expected 0..100", f,
-			                  s->score);
-			goto out;
-		}
+		const at_t *dim = AT_IN(evaluation, "scores", (long)i, "dimension");
+		if (!s)
+			TRY(fail(diag, AT_IN(evaluation, "scores", (long)i, NULL), "missing"));
+		TRY(check_enum(s->dimension, dims, true, dim, diag));
+		for (size_t j = 0; j < i; j++)
+			if (m->scores[j]->dimension == s->dimension)
+				TRY(fail(diag, dim, "%s repeats %s[%zu]",
+				         yx_enum_full_name(dims, s->dimension), at_field(scores, f),
+				         j));
+		if (s->score > 100)
+			TRY(fail(diag, AT_IN(evaluation, "scores", (long)i, "score"),
+			         "%u, expected 0..100", s->score));
 	}
-	TRY(check_enum(m->result, &yrdx__milestone_result__descriptor, true, "evaluation.result",
-	               diag));
+	TRY(check_enum(m->result, &yrdx__milestone_result__descriptor, true,
+	               AT(evaluation, "result"), diag));
 out:
 	return ret;
 }
@@ -528,18 +455,15 @@ out:
  * of its oneof field for messages; NULL if the body is not set. */
 static const void *body_record(const Yrdx__Change *c, const char **field)
 {
-	switch (c->body_case) {
-	case YRDX__CHANGE__BODY_INCUBATOR: *field = "incubator"; return c->incubator;
-	case YRDX__CHANGE__BODY_ENTERPRISE: *field = "enterprise"; return c->enterprise;
-	case YRDX__CHANGE__BODY_PARK: *field = "park"; return c->park;
-	case YRDX__CHANGE__BODY_RELAY_EVENT: *field = "relay_event"; return c->relay_event;
-	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION:
-		*field = "joint_participation";
-		return c->joint_participation;
-	case YRDX__CHANGE__BODY_EVALUATION: *field = "evaluation"; return c->evaluation;
-	case YRDX__CHANGE__BODY_TOMBSTONE: *field = "tombstone"; return c->tombstone;
-	default: *field = "body"; return NULL;
+	const ProtobufCFieldDescriptor *f =
+	        protobuf_c_message_descriptor_get_field(c->base.descriptor, c->body_case);
+
+	if (!f || !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
+		*field = "body";
+		return NULL;
 	}
+	*field = f->name;
+	return yx_value_get(f, yx_field_value(&c->base, f, 0)).m;
 }
 
 /* ---- public API ---- */
@@ -564,70 +488,86 @@ out:
 	return check;
 }
 
-int yx_credit_code_check(const char *code, const char *field, yx_diag_t *diag)
+/* Writes a reason into what (size bytes): YX_EINVAL. */
+static int reason(char *what, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static int reason(char *what, size_t size, const char *fmt, ...)
 {
-	int ret = YX_EINVAL;
-	char q[QUOTE_BUF];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, size, fmt, ap);
+	va_end(ap);
+	return YX_EINVAL;
+}
+
+/* What is wrong with code, into what (size bytes: "<quoted code>: <reason>"): YX_EINVAL,
+ * or YX_OK if it is a well-formed credit code with a correct check character. */
+static int credit_code_fault(const char *code, char *what, size_t size)
+{
+	char q[YX_QUOTE_BUF];
 	size_t len, i;
 	char check;
 
-	if (!field)
-		field = "credit_code";
 	if (!code)
 		code = "";
 	len = strlen(code);
 	/* The value is quoted only for a message: most codes are valid. */
-	if (len == 0) {
-		yx_diag_set(diag, ret, "%s: %s: empty, expected %d characters", field,
-		            quote(q, sizeof(q), code), YX_CREDIT_CODE_LEN);
-		goto out;
-	}
+	if (len == 0)
+		return reason(what, size, "%s: empty, expected %d characters", quote(q, code),
+		              YX_CREDIT_CODE_LEN);
 	/* Non-ASCII first: a full-width digit would otherwise surface as a confusing length. */
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)code[i];
-		if (c < 0x20 || c >= 0x7F) {
-			yx_diag_set(diag, ret, "%s: %s: byte 0x%02X at position %zu is not allowed",
-			            field, quote(q, sizeof(q), code), c, i + 1);
-			goto out;
-		}
+		if (c < 0x20 || c >= 0x7F)
+			return reason(what, size, "%s: byte 0x%02X at position %zu is not allowed",
+			              quote(q, code), c, i + 1);
 	}
-	if (len != YX_CREDIT_CODE_LEN) {
-		yx_diag_set(diag, ret, "%s: %s: length %zu, expected %d", field,
-		            quote(q, sizeof(q), code), len, YX_CREDIT_CODE_LEN);
-		goto out;
-	}
+	if (len != YX_CREDIT_CODE_LEN)
+		return reason(what, size, "%s: length %zu, expected %d", quote(q, code), len,
+		              YX_CREDIT_CODE_LEN);
 	for (i = 0; i < len; i++) {
 		char c = code[i];
-		if (c >= 'a' && c <= 'z') {
-			yx_diag_set(diag, ret,
-			            "%s: %s: lowercase character '%c' at position %zu "
-			            "(credit codes are upper case)",
-			            field, quote(q, sizeof(q), code), c, i + 1);
-			goto out;
-		}
-		if (credit_value(c) < 0) {
-			yx_diag_set(diag, ret,
-			            "%s: %s: character '%c' at position %zu is not allowed", field,
-			            quote(q, sizeof(q), code), c, i + 1);
-			goto out;
-		}
-		if (i >= 2 && i < 8 && !(c >= '0' && c <= '9')) {
-			yx_diag_set(diag, ret,
-			            "%s: %s: character '%c' at position %zu is not a "
-			            "digit (positions 3-8 are the administrative division code)",
-			            field, quote(q, sizeof(q), code), c, i + 1);
-			goto out;
-		}
+		if (c >= 'a' && c <= 'z')
+			return reason(what, size,
+			              "%s: lowercase character '%c' at position %zu (credit codes "
+			              "are upper case)",
+			              quote(q, code), c, i + 1);
+		if (credit_value(c) < 0)
+			return reason(what, size,
+			              "%s: character '%c' at position %zu is not allowed",
+			              quote(q, code), c, i + 1);
+		if (i >= 2 && i < 8 && !(c >= '0' && c <= '9'))
+			return reason(
+			        what, size,
+			        "%s: character '%c' at position %zu is not a digit (positions "
+			        "3-8 are the administrative division code)",
+			        quote(q, code), c, i + 1);
 	}
 	check = yx_credit_code_check_char(code);
-	if (code[YX_CREDIT_CODE_LEN - 1] != check) {
-		yx_diag_set(diag, ret, "%s: %s: check character is '%c', expected '%c'", field,
-		            quote(q, sizeof(q), code), code[YX_CREDIT_CODE_LEN - 1], check);
-		goto out;
-	}
-	ret = YX_OK;
-out:
-	return ret;
+	if (code[YX_CREDIT_CODE_LEN - 1] != check)
+		return reason(what, size, "%s: check character is '%c', expected '%c'",
+		              quote(q, code), code[YX_CREDIT_CODE_LEN - 1], check);
+	return YX_OK;
+}
+
+int yx_credit_code_check(const char *code, const char *field, yx_diag_t *diag)
+{
+	char what[sizeof(((yx_diag_t *)0)->msg)];
+
+	if (credit_code_fault(code, what, sizeof(what)) == YX_OK)
+		return YX_OK;
+	return yx_diag_set(diag, YX_EINVAL, "%s: %s", field ? field : "credit_code", what);
+}
+
+static int check_credit_code(const char *code, const at_t *at, yx_diag_t *diag)
+{
+	char what[sizeof(((yx_diag_t *)0)->msg)];
+
+	if (credit_code_fault(code, what, sizeof(what)) == YX_OK)
+		return YX_OK;
+	return fail(diag, at, "%s", what);
 }
 
 const char *yx_city_name(uint32_t code)
@@ -657,7 +597,7 @@ int yx_validate_record(const Yrdx__Change *change, yx_diag_t *diag)
 	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION: ret = check_joint(rec, diag); break;
 	case YRDX__CHANGE__BODY_EVALUATION: ret = check_evaluation(rec, diag); break;
 	case YRDX__CHANGE__BODY_TOMBSTONE:
-		ret = check_str(change->tombstone->reason, STR_TEXT, "tombstone.reason", diag);
+		ret = check_str(change->tombstone->reason, STR_TEXT, AT(tombstone, "reason"), diag);
 		break;
 	default:
 		/* body_record returned NULL for every other case. */
@@ -671,48 +611,35 @@ int yx_validate_change(const Yrdx__Change *change, yx_diag_t *diag)
 {
 	const Yrdx__Change *c = change;
 	const char *field, *body_id;
-	char q[QUOTE_BUF], q2[QUOTE_BUF];
+	char q[YX_QUOTE_BUF], q2[YX_QUOTE_BUF];
 	bool tombstone = c->body_case == YRDX__CHANGE__BODY_TOMBSTONE;
 	int ret;
 
-	TRY(check_key32(&c->origin, "change.origin", diag));
-	if (c->prev_hash.len != YX_HASH_BYTES) {
-		ret = yx_diag_set(diag, YX_EINVAL, "change.prev_hash: %zu bytes, expected %d",
-		                  c->prev_hash.len, YX_HASH_BYTES);
-		goto out;
-	}
-	if (c->seq == 0) {
-		ret = yx_diag_set(diag, YX_EINVAL, "change.seq: 0, changes are numbered from 1");
-		goto out;
-	}
-	if (!body_record(c, &field)) {
-		ret = yx_diag_set(diag, YX_EINVAL, "change.%s: not set", field);
-		goto out;
-	}
+	TRY(check_key32(&c->origin, AT(change, "origin"), diag));
+	if (c->prev_hash.len != YX_HASH_BYTES)
+		TRY(fail(diag, AT(change, "prev_hash"), "%zu bytes, expected %d", c->prev_hash.len,
+		         YX_HASH_BYTES));
+	if (c->seq == 0)
+		TRY(fail(diag, AT(change, "seq"), "0, changes are numbered from 1"));
+	if (!body_record(c, &field))
+		TRY(yx_diag_set(diag, YX_EINVAL, "change.%s: not set", field));
 	/* The descriptor and the codec's kind table must both know the kind: a kind added to
 	 * the schema but not to this build is as foreign as an unknown number. */
-	TRY(check_enum(c->kind, &yrdx__record_kind__descriptor, true, "change.kind", diag));
-	if ((int)c->kind >= YX_KIND_COUNT) {
-		ret = yx_diag_set(diag, YX_EINVAL, "change.kind: %d is not supported by this build",
-		                  (int)c->kind);
-		goto out;
-	}
-	if (!tombstone && yx_change_body_kind(c) != (yx_kind_t)c->kind) {
-		ret = yx_diag_set(diag, YX_EINVAL, "change.kind: %s, but the body holds %s",
-		                  enum_value_name(&yrdx__record_kind__descriptor, c->kind), field);
-		goto out;
-	}
-	TRY(check_str(c->id, STR_ID, "change.id", diag));
+	TRY(check_enum(c->kind, &yrdx__record_kind__descriptor, true, AT(change, "kind"), diag));
+	if ((int)c->kind >= YX_KIND_COUNT)
+		TRY(fail(diag, AT(change, "kind"), "%d is not supported by this build",
+		         (int)c->kind));
+	if (!tombstone && yx_change_body_kind(c) != (yx_kind_t)c->kind)
+		TRY(fail(diag, AT(change, "kind"), "%s, but the body holds %s",
+		         yx_enum_full_name(&yrdx__record_kind__descriptor, c->kind), field));
+	TRY(check_str(c->id, STR_ID, AT(change, "id"), diag));
 	/* A tombstone names the retracted record only through change.id. */
 	body_id = tombstone ? NULL : yx_change_body_id(c);
 	if (!tombstone && !body_id)
 		body_id = "";
-	if (body_id && strcmp(c->id, body_id) != 0) {
-		ret = yx_diag_set(diag, YX_EINVAL, "change.id: %s: does not match %s id %s",
-		                  quote(q, sizeof(q), c->id), field,
-		                  quote(q2, sizeof(q2), body_id));
-		goto out;
-	}
+	if (body_id && strcmp(c->id, body_id) != 0)
+		TRY(fail(diag, AT(change, "id"), "%s: does not match %s id %s", quote(q, c->id),
+		         field, quote(q2, body_id)));
 	TRY(yx_validate_record(c, diag));
 out:
 	return ret;
