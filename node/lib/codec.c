@@ -31,6 +31,37 @@ yx_kind_t yx_kind_from_name(const char *name)
 	return YX_KIND_NONE;
 }
 
+yx_kind_t yx_kind_from_word(const char *text, size_t len)
+{
+	/* The schema's names (RecordKind) where they differ from the short ones. */
+	static const struct {
+		const char *name;
+		yx_kind_t kind;
+	} aliases[] = {{"joint-participation", YX_KIND_JOINT}};
+	char w[32];
+
+	if (len >= sizeof(w))
+		return YX_KIND_NONE;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		w[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c == '_' ? '-' : c;
+	}
+	w[len] = '\0';
+	/* Tried as written, then without a plural's 's'. */
+	for (int plural = 0; plural < 2; plural++) {
+		if (plural && (len < 2 || w[len - 1] != 's'))
+			break;
+		w[len - (size_t)plural] = '\0';
+		yx_kind_t k = yx_kind_from_name(w);
+		for (size_t i = 0; k == YX_KIND_NONE && i < sizeof(aliases) / sizeof(aliases[0]); i++)
+			if (strcmp(w, aliases[i].name) == 0)
+				k = aliases[i].kind;
+		if (k != YX_KIND_NONE)
+			return k;
+	}
+	return YX_KIND_NONE;
+}
+
 yx_kind_t yx_change_body_kind(const Yrdx__Change *c)
 {
 	switch (c->body_case) {

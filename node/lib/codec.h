@@ -30,8 +30,15 @@ typedef enum {
 /* Command-line name of a kind ("enterprise", "relay-event", ...); NULL if out of range. */
 const char *yx_kind_name(yx_kind_t kind);
 
-/* Kind for a command-line name; YX_KIND_NONE if unknown. */
+/* Kind for a command-line name, exactly as yx_kind_name spells it; YX_KIND_NONE if
+ * unknown. For names in configuration files. */
 yx_kind_t yx_kind_from_name(const char *name);
+
+/* Kind that len bytes of text name as people write them: yx_kind_name's name or the
+ * schema's (joint-participation), singular or plural, any case, '_' for '-'
+ * ("Enterprises", "relay_event"); YX_KIND_NONE if none. For command lines, files'
+ * names and NDJSON "kind" members. */
+yx_kind_t yx_kind_from_word(const char *text, size_t len);
 
 /* Kind a change's body carries (tombstones carry none: YX_KIND_NONE). */
 yx_kind_t yx_change_body_kind(const Yrdx__Change *change);

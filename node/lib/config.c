@@ -678,7 +678,7 @@ static int value_parse(const ctx_t *c, const char *key, const item_t *it, const 
 		return YX_OK;
 	}
 	case T_CITY:
-		if (!u32_parse(v, &u) || !yx_city_name(u))
+		if (yx_city_from_text(v, &u) != YX_OK)
 			return fail(c, key, v,
 			            "not a Yangtze River Delta prefecture-level city "
 			            "(GB/T 2260 code, e.g. 310000 上海, 330100 杭州)");
@@ -1174,7 +1174,8 @@ static void line_write(FILE *f, int depth, const char *name, const char *v, cons
 		fprintf(f, "%c%s%c", q, v, q);
 	else
 		fputs(v, f);
-	if (it && it->type == T_CITY && u32_parse(v, &city) && yx_city_name(city))
+	if (it && it->type == T_CITY && yx_city_from_text(v, &city) == YX_OK &&
+	    strcmp(v, yx_city_name(city)) != 0)
 		fprintf(f, "    # %s", yx_city_name(city));
 	fputc('\n', f);
 }

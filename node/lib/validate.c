@@ -579,6 +579,30 @@ const char *yx_city_name(uint32_t code)
 	return NULL;
 }
 
+int yx_city_from_text(const char *text, uint32_t *code)
+{
+	size_t len = strlen(text);
+	uint64_t n = 0;
+
+	if (len > 0 && len <= 10 && strspn(text, "0123456789") == len) {
+		for (size_t i = 0; i < len; i++)
+			n = n * 10 + (uint64_t)(text[i] - '0');
+		if (n > UINT32_MAX || !yx_city_name((uint32_t)n))
+			return YX_ENOTFOUND;
+		*code = (uint32_t)n;
+		return YX_OK;
+	}
+	for (size_t i = 0; i < sizeof(cities) / sizeof(cities[0]); i++) {
+		size_t k = strlen(cities[i].name);
+		if (strncmp(text, cities[i].name, k) == 0 &&
+		    (text[k] == '\0' || strcmp(text + k, "市") == 0)) {
+			*code = cities[i].code;
+			return YX_OK;
+		}
+	}
+	return YX_ENOTFOUND;
+}
+
 int yx_validate_record(const Yrdx__Change *change, yx_diag_t *diag)
 {
 	const char *field;

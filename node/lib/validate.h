@@ -32,6 +32,12 @@ int yx_credit_code_check(const char *code, const char *field, yx_diag_t *diag);
  * 41 cities) by GB/T 2260 code, in Chinese; NULL if code is not one of them. */
 const char *yx_city_name(uint32_t code);
 
+/* The city text names: its GB/T 2260 code ("310000") or its Chinese name, with or without
+ * 市 ("上海", "苏州市"). YX_OK with *code set, or YX_ENOTFOUND if text names no Yangtze
+ * River Delta prefecture-level city. The one parser of cities given as text (command
+ * lines, the config's node/city). */
+int yx_city_from_text(const char *text, uint32_t *code);
+
 /* Validates the body of a change as a record of its kind: required fields present,
  * enums in range, sizes within limits, codes valid. YX_OK or YX_EINVAL with diag. */
 int yx_validate_record(const Yrdx__Change *change, yx_diag_t *diag);

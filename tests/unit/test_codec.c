@@ -529,6 +529,41 @@ static void test_kind_names(void **state)
 	assert_int_equal(yx_kind_from_name("parks"), YX_KIND_NONE);
 }
 
+/* People's spellings of kinds: plurals, any case, '_' for '-', the schema's names. */
+static void test_kind_from_word(void **state)
+{
+	static const struct {
+		const char *word;
+		yx_kind_t kind;
+	} cases[] = {
+	        {"enterprise", YX_KIND_ENTERPRISE},
+	        {"Enterprises", YX_KIND_ENTERPRISE},
+	        {"PARKS", YX_KIND_PARK},
+	        {"relay_event", YX_KIND_RELAY_EVENT},
+	        {"relay-events", YX_KIND_RELAY_EVENT},
+	        {"joint", YX_KIND_JOINT},
+	        {"joints", YX_KIND_JOINT},
+	        {"joint_participations", YX_KIND_JOINT},
+	        {"incubators", YX_KIND_INCUBATOR},
+	        {"evaluation", YX_KIND_EVALUATION},
+	        {"none", YX_KIND_NONE},
+	        {"nones", YX_KIND_NONE},
+	        {"s", YX_KIND_NONE},
+	        {"", YX_KIND_NONE},
+	        {"parkss", YX_KIND_NONE},
+	        {"enterprise ", YX_KIND_NONE},
+	        {"participation", YX_KIND_NONE},
+	        {"an-enterprise-name-far-too-long-to-be-one", YX_KIND_NONE},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (yx_kind_from_word(cases[i].word, strlen(cases[i].word)) != cases[i].kind)
+			fail_msg("\"%s\": expected kind %d", cases[i].word, cases[i].kind);
+	/* Only len bytes are read. */
+	assert_int_equal(yx_kind_from_word("parks.csv", 5), YX_KIND_PARK);
+	assert_int_equal(yx_kind_from_word("parks.csv", 9), YX_KIND_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +580,7 @@ int main(void)
 	        cmocka_unit_test(test_decode_truncated),
 	        cmocka_unit_test(test_too_big),
 	        cmocka_unit_test(test_kind_names),
+	        cmocka_unit_test(test_kind_from_word),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

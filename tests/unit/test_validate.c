@@ -802,6 +802,32 @@ static void test_unknown_enum_after_decode(void **state)
 	free(bytes);
 }
 
+/* Cities as text: the code, or the Chinese name with or without 市; nothing else. */
+static void test_city_from_text(void **state)
+{
+	static const char *const bad[] = {
+	        "",      "110000",   "31000", "310000 ",    " 310000",     "+310000", "上",
+	        "上海 ", "上海市市", "北京",  "4294967296", "99999999999", "310000x",
+	};
+	uint32_t code = 7;
+	(void)state;
+
+	assert_int_equal(yx_city_from_text("310000", &code), YX_OK);
+	assert_int_equal(code, 310000);
+	assert_int_equal(yx_city_from_text("苏州", &code), YX_OK);
+	assert_int_equal(code, 320500);
+	assert_int_equal(yx_city_from_text("马鞍山市", &code), YX_OK);
+	assert_int_equal(code, 340500);
+	assert_int_equal(yx_city_from_text("0341800", &code), YX_OK); /* as config read it */
+	assert_string_equal(yx_city_name(code), "宣城");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		code = 7;
+		if (yx_city_from_text(bad[i], &code) != YX_ENOTFOUND)
+			fail_msg("\"%s\" read as a city", bad[i]);
+		assert_int_equal(code, 7);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -826,6 +852,7 @@ int main(void)
 	        cmocka_unit_test(test_tombstone_rules),
 	        cmocka_unit_test(test_change_rules),
 	        cmocka_unit_test(test_unknown_enum_after_decode),
+	        cmocka_unit_test(test_city_from_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,24 +74,6 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 	return 0;
 }
 
-/* A city by GB/T 2260 code or by its Chinese name; 0 if neither. */
-static uint32_t parse_city(const char *s)
-{
-	char *end;
-	unsigned long code = strtoul(s, &end, 10);
-
-	if (*s && !*end)
-		return code <= UINT32_MAX && yx_city_name((uint32_t)code) ? (uint32_t)code : 0;
-	/* Every Yangtze River Delta city code is a multiple of 100 in 310000..341800. */
-	for (uint32_t c = 310000; c <= 341800; c += 100) {
-		const char *name = yx_city_name(c);
-		if (name && (strcmp(name, s) == 0 || (strncmp(s, name, strlen(name)) == 0 &&
-		                                      strcmp(s + strlen(name), "市") == 0)))
-			return c;
-	}
-	return 0;
-}
-
 /* --origin: this node's name, a peer's name, or a public key. */
 static int parse_origin(ctl_t *ctl, const char *arg, uint8_t key[YX_KEY_BYTES])
 {
@@ -149,11 +131,11 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
-			if ((ex.kind = ctl_kind_from_word(optarg)) == YX_KIND_NONE)
+			if ((ex.kind = yx_kind_from_word(optarg, strlen(optarg))) == YX_KIND_NONE)
 				return ctl_fail(EXIT_USAGE, "export: unknown kind \"%s\"", optarg);
 			break;
 		case 'c':
-			if (!(ex.city = parse_city(optarg)))
+			if (yx_city_from_text(optarg, &ex.city) != YX_OK)
 				return ctl_fail(EXIT_USAGE,
 				                "export: --city %s is not a Yangtze River "
 				                "Delta city (code or name)",

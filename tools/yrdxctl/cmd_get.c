@@ -26,7 +26,7 @@ int cmd_get(ctl_t *ctl, int argc, char **argv)
 	} else if (argc != 3) {
 		return ctl_fail(EXIT_USAGE, "get: expected KIND ID (see --help)");
 	}
-	yx_kind_t kind = yx_kind_from_name(argv[1]);
+	yx_kind_t kind = yx_kind_from_word(argv[1], strlen(argv[1]));
 	if (kind == YX_KIND_NONE)
 		return ctl_fail(EXIT_USAGE, "get: unknown kind \"%s\"", argv[1]);
 	int rc = ctl_open_store(ctl, &store);

@@ -77,21 +77,6 @@ static bool word_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-yx_kind_t ctl_kind_from_word(const char *s)
-{
-	char w[32];
-	size_t n = strlen(s);
-
-	if (n >= sizeof(w))
-		return YX_KIND_NONE;
-	for (size_t i = 0; i <= n; i++)
-		w[i] = lower_dash(s[i]);
-	for (size_t i = 0; i < sizeof(kind_words) / sizeof(kind_words[0]); i++)
-		if (strcmp(w, kind_words[i].word) == 0)
-			return kind_words[i].kind;
-	return YX_KIND_NONE;
-}
-
 /* The one kind a file name names as a word ("shanghai-enterprises.csv"); YX_KIND_NONE
  * if none, and *several set if more than one. */
 static yx_kind_t kind_from_path(const char *path, bool *several)
@@ -449,7 +434,7 @@ static int ndjson_record(source_t *s, yx_kind_t *kind, void **record, rowmsg_t *
 			}
 		}
 		const char *k = json_string_value(json_object_get(obj, "kind"));
-		*kind = k ? ctl_kind_from_word(k) : YX_KIND_NONE;
+		*kind = k ? yx_kind_from_word(k, strlen(k)) : YX_KIND_NONE;
 		if (*kind == YX_KIND_NONE) {
 			msg_set(diag, ret, "%s:%lu: kind: expected a record kind beside \"record\"",
 			        s->path, s->lineno);
@@ -1168,7 +1153,7 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_USAGE, "import: expected one FILE (see --help)");
 	im.src.path = argv[optind];
 	if (kind_arg) {
-		im.src.kind = ctl_kind_from_word(kind_arg);
+		im.src.kind = yx_kind_from_word(kind_arg, strlen(kind_arg));
 		if (im.src.kind == YX_KIND_NONE)
 			return ctl_fail(EXIT_USAGE, "import: unknown kind \"%s\"", kind_arg);
 	} else {

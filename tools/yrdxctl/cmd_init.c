@@ -33,7 +33,8 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *name = NULL, *host = "127.0.0.1", *map_size = NULL;
-	long city = 0, peer_port = 7401, feed_port = 7402;
+	long peer_port = 7401, feed_port = 7402;
+	uint32_t city = 0;
 	char *end;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -43,16 +44,19 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 		case 'H': host = optarg; break;
 		case 'm': map_size = optarg; break;
 		case 'y':
+			if (yx_city_from_text(optarg, &city) != YX_OK)
+				return ctl_fail(EXIT_USAGE,
+				                "init: --city %s is not a Yangtze River Delta city "
+				                "(code or name)",
+				                optarg);
+			break;
 		case 'p':
 		case 'f': {
 			long v = strtol(optarg, &end, 10);
 			if (*end || v <= 0)
 				return ctl_fail(EXIT_USAGE, "init: --%s \"%s\": not a number",
-				                opt == 'y'   ? "city"
-				                : opt == 'p' ? "peer-port"
-				                             : "feed-port",
-				                optarg);
-			*(opt == 'y' ? &city : opt == 'p' ? &peer_port : &feed_port) = v;
+				                opt == 'p' ? "peer-port" : "feed-port", optarg);
+			*(opt == 'p' ? &peer_port : &feed_port) = v;
 			break;
 		}
 		case 'h': fputs(help, stdout); return EXIT_OK;
@@ -62,9 +66,6 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	if (!dir || !name || !city || optind != argc)
 		return ctl_fail(EXIT_USAGE,
 		                "init: --dir, --name and --city are required (see --help)");
-	if (!yx_city_name((uint32_t)city))
-		return ctl_fail(EXIT_USAGE,
-		                "init: --city %ld is not a Yangtze River Delta city code", city);
 	if (peer_port > 65535 || feed_port > 65535 || peer_port == feed_port)
 		return ctl_fail(EXIT_USAGE, "init: ports must be distinct and at most 65535");
 
@@ -85,8 +86,7 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	if (stat(cfg_path, &st) == 0 || stat(key_path, &st) == 0)
 		return ctl_fail(EXIT_FAIL, "init: %s already holds a node; refusing to overwrite",
 		                dir);
-	if ((ret = yx_config_write_new(cfg_path, name, (uint32_t)city, peer_ep, feed_ep, map_size,
-	                               &diag)))
+	if ((ret = yx_config_write_new(cfg_path, name, city, peer_ep, feed_ep, map_size, &diag)))
 		return ctl_fail(ret == YX_ECONFIG ? EXIT_USAGE : EXIT_FAIL, "init: %s", diag.msg);
 	/* The store gets the map the config says (the config has just been validated). */
 	yx_config_t *cfg = NULL;
@@ -110,7 +110,7 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 		                         cfg_path, "key_file", key_path, "peer", peer_ep,
 		                         "public_key", pub));
 	} else {
-		printf("node %s (%s) created in %s\n", name, yx_city_name((uint32_t)city), dir);
+		printf("node %s (%s) created in %s\n", name, yx_city_name(city), dir);
 		printf("  config      %s\n  peer port   %s\n  public key  %s\n", cfg_path, peer_ep,
 		       pub);
 		printf("next: yrdxd -c %s\n", cfg_path);

@@ -1,6 +1,6 @@
-/* list: the current records of one kind, filtered, as a table or NDJSON. Filters match
- * the record's own fields in their JSON form, so they take the same names put and import
- * take (e.g. --tier high_quality, --industry integrated_circuits). */
+/* list: the current records of one kind, filtered, as a table or NDJSON. Filters are read
+ * as put and import read the record's own fields (reflect.h: --tier high_quality,
+ * --industry Integrated-Circuits, --city 上海), and matched on the records' values. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +13,18 @@
 #include "yrdxctl.h"
 
 typedef struct {
-	const char *field; /* record field the option filters on */
-	const char *value; /* NULL: not given */
+	const char *option; /* --tier */
+	const char *field;  /* record field the option filters on */
+	const char *value;  /* NULL: not given */
+	const ProtobufCFieldDescriptor *f;
+	int64_t want; /* the value read from value */
 } filter_t;
 
-enum { F_TIER, F_INDUSTRY, F_QUALIFICATION, F_STAGE, F_COUNT };
+enum { F_CITY, F_TIER, F_INDUSTRY, F_QUALIFICATION, F_STAGE, F_COUNT };
 
 typedef struct {
 	ctl_t *ctl;
 	yx_kind_t kind;
-	uint32_t city;
 	filter_t filters[F_COUNT];
 	const uint8_t *origin;
 	long limit;
@@ -36,16 +38,41 @@ static const char *industry_field(yx_kind_t kind)
 	return kind == YX_KIND_INCUBATOR ? "focus_industries" : "industries";
 }
 
-static bool value_matches(const json_t *v, const char *want)
+/* The field a filter names in records of kind, and its value read as import reads it. */
+static int filter_bind(filter_t *flt, yx_kind_t kind)
 {
-	if (json_is_string(v))
-		return strcasecmp(json_string_value(v), want) == 0;
-	if (json_is_array(v)) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(v, i,
-		                   e) if (json_is_string(e) &&
-		                          strcasecmp(json_string_value(e), want) == 0) return true;
+	const ProtobufCMessageDescriptor *d = yx_kind_descriptor(kind);
+	const ProtobufCFieldDescriptor *f =
+	        protobuf_c_message_descriptor_get_field_by_name(d, flt->field);
+	char why[YX_REASON_MAX];
+	uint32_t city = 0;
+	int v = 0;
+
+	if (!flt->value)
+		return EXIT_OK;
+	if (!f || (f->type != PROTOBUF_C_TYPE_ENUM && strcmp(f->name, "city") != 0))
+		return ctl_fail(EXIT_USAGE, "list: --%s: %s records have no %s", flt->option,
+		                yx_kind_name(kind), flt->field);
+	if (f->type == PROTOBUF_C_TYPE_ENUM &&
+	    yx_value_from_text(f, flt->value, strlen(flt->value), NULL, &v, why, sizeof(why)) !=
+	            YX_OK)
+		return ctl_fail(EXIT_USAGE, "list: --%s %s: %s", flt->option, flt->value, why);
+	if (f->type != PROTOBUF_C_TYPE_ENUM && yx_city_from_text(flt->value, &city) != YX_OK)
+		return ctl_fail(EXIT_USAGE,
+		                "list: --city %s is not a Yangtze River Delta city (code or name)",
+		                flt->value);
+	flt->f = f;
+	flt->want = f->type == PROTOBUF_C_TYPE_ENUM ? v : (int64_t)city;
+	return EXIT_OK;
+}
+
+/* Whether m holds the filter's value (one of them, for a repeated field). */
+static bool filter_matches(const filter_t *flt, const ProtobufCMessage *m)
+{
+	for (size_t k = 0; k < yx_field_count(m, flt->f); k++) {
+		yx_value_t v = yx_value_get(flt->f, yx_field_value(m, flt->f, k));
+		if ((v.cls == YX_VALUE_UINT ? (int64_t)v.u : v.i) == flt->want)
+			return true;
 	}
 	return false;
 }
@@ -90,17 +117,11 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 	const ProtobufCMessage *body = yx_change_body(c);
 	if (!body || (l->origin && memcmp(l->origin, origin, YX_KEY_BYTES) != 0))
 		return 0;
+	for (int f = 0; f < F_COUNT; f++)
+		if (l->filters[f].f && !filter_matches(&l->filters[f], body))
+			return 0;
 	json_t *rec = yx_record_to_json(l->kind, body);
-	bool keep = rec != NULL;
-	if (keep && l->city) {
-		json_t *city = json_object_get(rec, "city");
-		keep = json_is_integer(city) && (uint32_t)json_integer_value(city) == l->city;
-	}
-	for (int f = 0; keep && f < F_COUNT; f++)
-		if (l->filters[f].value)
-			keep = value_matches(json_object_get(rec, l->filters[f].field),
-			                     l->filters[f].value);
-	if (keep) {
+	if (rec) {
 		if (l->ctl->json) {
 			ctl_print_json(yx_change_to_json(c));
 		} else {
@@ -148,7 +169,7 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': l.city = (uint32_t)atol(optarg); break;
+		case 'c': l.filters[F_CITY].value = optarg; break;
 		case 't': l.filters[F_TIER].value = optarg; break;
 		case 'i': l.filters[F_INDUSTRY].value = optarg; break;
 		case 'q': l.filters[F_QUALIFICATION].value = optarg; break;
@@ -161,18 +182,21 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return ctl_fail(EXIT_USAGE, "list: expected one KIND (see --help)");
-	l.kind = yx_kind_from_name(argv[optind]);
+	l.kind = yx_kind_from_word(argv[optind], strlen(argv[optind]));
 	if (l.kind == YX_KIND_NONE)
 		return ctl_fail(EXIT_USAGE, "list: unknown kind \"%s\"", argv[optind]);
-	if (l.city && !yx_city_name(l.city))
-		return ctl_fail(EXIT_USAGE,
-		                "list: --city %u is not a Yangtze River Delta city code", l.city);
-	l.filters[F_TIER].field = "tier";
-	l.filters[F_INDUSTRY].field = industry_field(l.kind);
-	l.filters[F_QUALIFICATION].field = "qualifications";
-	l.filters[F_STAGE].field = "stage";
-	int rc = ctl_need_config(ctl);
-	if (rc)
+	static const char *const options[F_COUNT] = {"city", "tier", "industry", "qualification",
+	                                             "stage"};
+	static const char *const fields[F_COUNT] = {"city", "tier", NULL, "qualifications",
+	                                            "stage"};
+	int rc;
+	for (int f = 0; f < F_COUNT; f++) {
+		l.filters[f].option = options[f];
+		l.filters[f].field = fields[f] ? fields[f] : industry_field(l.kind);
+		if ((rc = filter_bind(&l.filters[f], l.kind)))
+			return rc;
+	}
+	if ((rc = ctl_need_config(ctl)))
 		return rc;
 	if (origin_arg) {
 		const yx_peer_conf_t *p = yx_config_peer_by_name(ctl->cfg, origin_arg);

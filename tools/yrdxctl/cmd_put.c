@@ -70,18 +70,7 @@ static int add_record(records_t *rs, const json_t *obj, const char *where)
 static void records_free(records_t *rs)
 {
 	for (size_t i = 0; i < rs->n; i++) {
-		void *record = NULL;
-		switch (rs->changes[i]->body_case) {
-		case YRDX__CHANGE__BODY_INCUBATOR: record = rs->changes[i]->incubator; break;
-		case YRDX__CHANGE__BODY_ENTERPRISE: record = rs->changes[i]->enterprise; break;
-		case YRDX__CHANGE__BODY_PARK: record = rs->changes[i]->park; break;
-		case YRDX__CHANGE__BODY_RELAY_EVENT: record = rs->changes[i]->relay_event; break;
-		case YRDX__CHANGE__BODY_JOINT_PARTICIPATION:
-			record = rs->changes[i]->joint_participation;
-			break;
-		case YRDX__CHANGE__BODY_EVALUATION: record = rs->changes[i]->evaluation; break;
-		default: break;
-		}
+		void *record = (void *)yx_change_body(rs->changes[i]);
 		yx_record_free(rs->kind, &record);
 		free(rs->changes[i]);
 	}
@@ -164,7 +153,7 @@ int cmd_put(ctl_t *ctl, int argc, char **argv)
 	}
 	if (argc != 3)
 		return ctl_fail(EXIT_USAGE, "put: expected KIND FILE.json (see --help)");
-	rs.kind = yx_kind_from_name(argv[1]);
+	rs.kind = yx_kind_from_word(argv[1], strlen(argv[1]));
 	if (rs.kind == YX_KIND_NONE)
 		return ctl_fail(EXIT_USAGE, "put: unknown kind \"%s\"", argv[1]);
 	int rc = read_records(&rs, argv[2]);
@@ -200,7 +189,7 @@ int cmd_retract(ctl_t *ctl, int argc, char **argv)
 		t.reason = argv[4];
 	else if (argc != 3)
 		return ctl_fail(EXIT_USAGE, "retract: expected KIND ID [--reason TEXT]");
-	yx_kind_t kind = yx_kind_from_name(argv[1]);
+	yx_kind_t kind = yx_kind_from_word(argv[1], strlen(argv[1]));
 	if (kind == YX_KIND_NONE)
 		return ctl_fail(EXIT_USAGE, "retract: unknown kind \"%s\"", argv[1]);
 	c.kind = (Yrdx__RecordKind)kind;

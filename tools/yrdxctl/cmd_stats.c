@@ -80,15 +80,18 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv)
 			fputs(help, stdout);
 			return EXIT_OK;
 		}
-		if (strcmp(argv[i], "--city") == 0 && i + 1 < argc)
-			city = (uint32_t)atol(argv[++i]);
-		else
+		if (strcmp(argv[i], "--city") == 0 && i + 1 < argc) {
+			if (yx_city_from_text(argv[++i], &city) != YX_OK)
+				return ctl_fail(
+				        EXIT_USAGE,
+				        "stats: --city %s is not a Yangtze River Delta city "
+				        "(code or name)",
+				        argv[i]);
+		} else {
 			return ctl_fail(EXIT_USAGE, "stats: unexpected \"%s\" (see --help)",
 			                argv[i]);
+		}
 	}
-	if (city && !yx_city_name(city))
-		return ctl_fail(EXIT_USAGE,
-		                "stats: --city %u is not a Yangtze River Delta city code", city);
 	yx_store_t *store = NULL;
 	yx_stats_t st;
 	int rc = ctl_open_store(ctl, &store);

@@ -59,10 +59,6 @@ int ctl_run_sub(ctl_t *ctl, int argc, char **argv, const char *help, const ctl_s
 /* Standard --help handling: true if argv asks for help (the text has been printed). */
 bool ctl_wants_help(int argc, char **argv, const char *usage);
 
-/* cmd_import.c: a record kind by its name or plural, any case, '-' or '_'
- * ("enterprises", "relay_event"); YX_KIND_NONE if none. */
-yx_kind_t ctl_kind_from_word(const char *word);
-
 /* commands */
 int cmd_init(ctl_t *ctl, int argc, char **argv);
 int cmd_keygen(ctl_t *ctl, int argc, char **argv);
