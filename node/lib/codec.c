@@ -53,7 +53,8 @@ yx_kind_t yx_kind_from_word(const char *text, size_t len)
 			break;
 		w[len - (size_t)plural] = '\0';
 		yx_kind_t k = yx_kind_from_name(w);
-		for (size_t i = 0; k == YX_KIND_NONE && i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		for (size_t i = 0; k == YX_KIND_NONE && i < sizeof(aliases) / sizeof(aliases[0]);
+		     i++)
 			if (strcmp(w, aliases[i].name) == 0)
 				k = aliases[i].kind;
 		if (k != YX_KIND_NONE)

@@ -9,26 +9,21 @@
  *     otherwise) and every field validate.c requires must be there;
  *   - an empty cell is the field absent (its default); a nested message whose cells are
  *     all empty or default ("0") is absent, and is written so;
- *   - integers are decimal ("-" allowed for signed fields), booleans true/false (or 1/0,
- *     any case), enums as json.c spells them (lower-case short names; input also takes
- *     any case, '-' for '_', the full value name or a defined number), bytes standard
- *     padded base64;
+ *   - a value is its text form (reflect.h): decimal integers, true/false, enums by
+ *     their output names (input: any spelling reflect.h takes, or a defined number),
+ *     standard padded base64;
  *   - a repeated field is one cell, its values separated by ';'
  *     ("integrated_circuits;biomedicine"); in repeated strings "\;" is a literal ';' and
  *     "\\" a backslash; empty values are an error;
  *   - a repeated message of two plain fields (evaluation.scores: DimensionScore) is one
  *     cell of "first:second" pairs separated by ';' ("talent:80;hard_tech_origination:75");
  *     other repeated messages have no CSV form (use NDJSON);
- *   - the file is UTF-8 with or without a BOM, lines end in LF or CRLF, fields with ',',
- *     '"' or line breaks are quoted with '"' and quotes inside doubled (RFC 4180); nothing
- *     is trimmed: spaces are data.
+ *   - rows are read by csvread.c, which says the file's dialect and its syntax errors.
  *
- * Messages name the file, the line the row starts on and the column:
+ * Messages name the file, the line the row starts on and the column, found for
+ * validation's messages from the field path the diag carries:
  *   shanghai-enterprises.csv:12: column credit_code: "91310115MA1K4ABC9X": check
  *   character is 'X', expected '1'
- * and syntax errors the line and column (in characters) where reading stopped:
- *   shanghai-enterprises.csv:7:23: '"' inside an unquoted field (quote the whole field
- *   and double the quote)
  * Input here comes from files: nothing asserts on it. */
 #ifndef YRDX_CSVREC_H
 #define YRDX_CSVREC_H
@@ -39,47 +34,8 @@
 #include <stdio.h>
 
 #include "codec.h"
+#include "csvread.h"
 #include "error.h"
-
-#define YX_CSV_CELL_MAX (64 * 1024) /* bytes of one cell as read, before any check */
-
-/* ---- reading rows ---- */
-
-typedef struct yx_csv_reader yx_csv_reader_t;
-
-/* One row as read. Everything points into the reader and is valid until the next
- * yx_csv_reader_next or yx_csv_reader_destroy. */
-typedef struct {
-	size_t n;                 /* cells */
-	const char *const *cells; /* each NUL-terminated */
-	const size_t *lens;       /* byte lengths of the cells */
-	unsigned long line;       /* physical line the row starts on, 1-based */
-	const char *raw;          /* the row exactly as in the file, its line ending */
-	size_t raw_len;           /* included (a BOM is not part of the first row) */
-	const char *error;        /* NULL, or why this row cannot be used: a full message
-	                           * ("FILE:LINE:COL: invalid UTF-8 ..."); cells may then
-	                           * be incomplete, the next row is still read correctly */
-} yx_csv_row_t;
-
-/* A reader of the CSV stream in (not closed by the reader) that name names in messages
- * (copied). The stream is read in 64 KiB chunks and never held whole. Returns YX_OK or
- * -ENOMEM; the caller destroys *out with yx_csv_reader_destroy. */
-int yx_csv_reader_new(FILE *in, const char *name, yx_csv_reader_t **out);
-
-/* Frees the reader and nulls the pointer; accepts NULL. */
-void yx_csv_reader_destroy(yx_csv_reader_t **reader);
-
-/* The next row (blank lines are skipped; the first row returned is the header):
- *   YX_OK        *row filled (row->error says whether it is usable);
- *   YX_ENOTFOUND no more rows;
- *   YX_EINVAL    the file cannot be read on (diag: "FILE:LINE:COL: malformed quoting",
- *                a cell over YX_CSV_CELL_MAX, a quote left open at the end, "FILE: empty
- *                file"); every later call returns the same;
- *   -errno       reading failed (diag says so), -ENOMEM. */
-int yx_csv_reader_next(yx_csv_reader_t *reader, yx_csv_row_t *row, yx_diag_t *diag);
-
-/* Bytes of the stream consumed so far, for progress reports. */
-uint64_t yx_csv_reader_offset(const yx_csv_reader_t *reader);
 
 /* ---- rows to records ---- */
 

@@ -122,7 +122,8 @@ static int enum_from_json(ctx_t *cx, const ProtobufCEnumDescriptor *d, const jso
 			return YX_OK;
 		}
 	} else if (json_is_string(v)) {
-		if (yx_enum_from_text(d, json_string_value(v), out) == YX_OK)
+		if (yx_enum_from_name(d, json_string_value(v), strlen(json_string_value(v)), out) ==
+		    YX_OK)
 			return YX_OK;
 	} else {
 		snprintf(what, sizeof(what), "expected a %s name (string)", d->short_name);

@@ -118,53 +118,44 @@ yx_value_t yx_value_get(const ProtobufCFieldDescriptor *f, const void *member)
 	return v;
 }
 
-/* -mag (neg) or mag in min..max: YX_OK with *out set, or YX_EINVAL with why. */
-static int wide_to_int(bool neg, uint64_t mag, int64_t min, int64_t max, int64_t *out,
-                       char why[YX_WHY_MAX])
-{
-	if ((!neg && mag > (uint64_t)max) || (neg && mag > (uint64_t)(-(min + 1)) + 1)) {
-		snprintf(why, YX_WHY_MAX, "out of range (%lld..%lld)", (long long)min,
-		         (long long)max);
-		return YX_EINVAL;
-	}
-	*out = !neg ? (int64_t)mag : mag == 0 ? 0 : -(int64_t)(mag - 1) - 1;
-	return YX_OK;
-}
+/* Writes a reason into why (size bytes): YX_EINVAL. */
+static int reason(char *why, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
-static int wide_to_uint(bool neg, uint64_t mag, uint64_t max, uint64_t *out, char why[YX_WHY_MAX])
+static int reason(char *why, size_t size, const char *fmt, ...)
 {
-	if (neg && mag != 0) {
-		snprintf(why, YX_WHY_MAX, "must be a non-negative integer");
-		return YX_EINVAL;
-	}
-	if (mag > max) {
-		snprintf(why, YX_WHY_MAX, "out of range (0..%llu)", (unsigned long long)max);
-		return YX_EINVAL;
-	}
-	*out = mag;
-	return YX_OK;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return YX_EINVAL;
 }
 
 int yx_value_set_int(const ProtobufCFieldDescriptor *f, void *member, bool neg, uint64_t mag,
                      char why[YX_WHY_MAX])
 {
 	bool wide = types[f->type].size == 8;
-	int64_t i = 0;
-	uint64_t u = 0;
 
 	if (yx_field_class(f) == YX_VALUE_UINT) {
-		if (wide_to_uint(neg, mag, wide ? UINT64_MAX : UINT32_MAX, &u, why) != YX_OK)
-			return YX_EINVAL;
+		uint64_t max = wide ? UINT64_MAX : UINT32_MAX;
+		if (neg && mag != 0)
+			return reason(why, YX_WHY_MAX, "must be a non-negative integer");
+		if (mag > max)
+			return reason(why, YX_WHY_MAX, "out of range (0..%llu)",
+			              (unsigned long long)max);
 		if (wide)
-			*(uint64_t *)member = u;
+			*(uint64_t *)member = mag;
 		else
-			*(uint32_t *)member = (uint32_t)u;
+			*(uint32_t *)member = (uint32_t)mag;
 		return YX_OK;
 	}
 	assert(yx_field_class(f) == YX_VALUE_INT);
-	if (wide_to_int(neg, mag, wide ? INT64_MIN : INT32_MIN, wide ? INT64_MAX : INT32_MAX, &i,
-	                why) != YX_OK)
-		return YX_EINVAL;
+	int64_t min = wide ? INT64_MIN : INT32_MIN, max = wide ? INT64_MAX : INT32_MAX;
+	if ((!neg && mag > (uint64_t)max) || (neg && mag > (uint64_t)(-(min + 1)) + 1))
+		return reason(why, YX_WHY_MAX, "out of range (%lld..%lld)", (long long)min,
+		              (long long)max);
+	int64_t i = !neg ? (int64_t)mag : mag == 0 ? 0 : -(int64_t)(mag - 1) - 1;
 	if (wide)
 		*(int64_t *)member = i;
 	else
@@ -330,11 +321,6 @@ int yx_enum_from_name(const ProtobufCEnumDescriptor *d, const char *text, size_t
 	return YX_ENOTFOUND;
 }
 
-int yx_enum_from_text(const ProtobufCEnumDescriptor *d, const char *text, int *value)
-{
-	return yx_enum_from_name(d, text, strlen(text), value);
-}
-
 const char *yx_enum_to_text(const ProtobufCEnumDescriptor *d, int value, char *out, size_t size)
 {
 	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, value);
@@ -440,13 +426,6 @@ static void pb_free(ProtobufCAllocator *a, void *p)
 		free(p);
 }
 
-/* Why a value is refused, into why (size bytes): YX_EINVAL. */
-static int reason(char *why, size_t size, const char *text)
-{
-	snprintf(why, size, "%s", text);
-	return YX_EINVAL;
-}
-
 static bool ascii_ieq(const char *s, size_t len, const char *word)
 {
 	size_t n = strlen(word);
@@ -516,9 +495,9 @@ int yx_value_from_text(const ProtobufCFieldDescriptor *f, const char *s, size_t 
 	case YX_VALUE_INT:
 	case YX_VALUE_UINT:
 		if ((bad = yx_text_to_wide(s, len, &neg, &mag)))
-			return reason(why, size, bad);
+			return reason(why, size, "%s", bad);
 		if (yx_value_set_int(f, member, neg, mag, w) != YX_OK)
-			return reason(why, size, w);
+			return reason(why, size, "%s", w);
 		return YX_OK;
 	case YX_VALUE_REAL: return real_from_text(f, s, len, member, why, size);
 	case YX_VALUE_BOOL:

@@ -124,9 +124,6 @@ const char *yx_text_to_wide(const char *text, size_t len, bool *neg, uint64_t *m
  * case, '-' for '_' (not numbers). YX_OK with *value set, or YX_ENOTFOUND. */
 int yx_enum_from_name(const ProtobufCEnumDescriptor *d, const char *text, size_t len, int *value);
 
-/* As yx_enum_from_name, for NUL-terminated text. */
-int yx_enum_from_text(const ProtobufCEnumDescriptor *d, const char *text, int *value);
-
 /* value's output name ("biomedicine") written into out (size bytes); returns out, or
  * NULL if d defines no such value (or out is too small). */
 const char *yx_enum_to_text(const ProtobufCEnumDescriptor *d, int value, char *out, size_t size);
