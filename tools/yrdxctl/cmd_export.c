@@ -100,6 +100,56 @@ static int parse_origin(ctl_t *ctl, const char *arg, uint8_t key[YX_KEY_BYTES])
 	return EXIT_OK;
 }
 
+/* ex->out: output's temporary file beside it (*tmp, renamed once complete), or stdout.
+ * EXIT_OK or an exit code, printed. */
+static int export_open(export_t *ex, const char *output, char **tmp)
+{
+	int fd;
+
+	if (!output) {
+		ex->out = stdout;
+		return EXIT_OK;
+	}
+	if (asprintf(tmp, "%s.XXXXXX", output) < 0) {
+		*tmp = NULL;
+		return ctl_fail(EXIT_FAIL, "out of memory");
+	}
+	if ((fd = mkstemp(*tmp)) < 0 || !(ex->out = fdopen(fd, "w"))) {
+		int rc = ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(*tmp);
+		*tmp = NULL;
+		return rc;
+	}
+	return EXIT_OK;
+}
+
+/* Every record the export keeps, written to ex->out and flushed. EXIT_OK or an exit
+ * code, printed. */
+static int export_records(export_t *ex, yx_store_t *store, bool bom)
+{
+	setvbuf(ex->out, NULL, _IOFBF, OUT_BUFFER);
+	if (bom)
+		fputs("\xEF\xBB\xBF", ex->out);
+	if (ex->csv)
+		yx_csv_write_header(ex->out, ex->kind);
+	int ret = yx_store_scan(store, ex->kind, visit, ex);
+	if (ret == 1)
+		ret = ex->err;
+	if (ret == YX_OK && fflush(ex->out) != 0)
+		ret = -errno;
+	if (ret == YX_OK && ferror(ex->out))
+		ret = -EIO;
+	if (ret)
+		return ctl_fail(EXIT_FAIL, "export: %s",
+		                ret == YX_EINVAL
+		                        ? "a record has a field CSV cannot hold; use ndjson"
+		                : ret < 0 && ret > -1000 ? strerror(-ret)
+		                                         : yx_strerror(ret));
+	return EXIT_OK;
+}
+
 int cmd_export(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
@@ -177,44 +227,8 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 	if ((rc = ctl_open_store(ctl, &store)))
 		return rc;
 
-	if (output) {
-		/* Written beside its final name, renamed once complete. */
-		if (asprintf(&tmp, "%s.XXXXXX", output) < 0) {
-			tmp = NULL;
-			rc = ctl_fail(EXIT_FAIL, "out of memory");
-			goto out;
-		}
-		int fd = mkstemp(tmp);
-		if (fd < 0 || !(ex.out = fdopen(fd, "w"))) {
-			rc = ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			free(tmp);
-			tmp = NULL;
-			goto out;
-		}
-	} else {
-		ex.out = stdout;
-	}
-	setvbuf(ex.out, NULL, _IOFBF, OUT_BUFFER);
-	if (bom)
-		fputs("\xEF\xBB\xBF", ex.out);
-	if (ex.csv)
-		yx_csv_write_header(ex.out, ex.kind);
-	int ret = yx_store_scan(store, ex.kind, visit, &ex);
-	if (ret == 1)
-		ret = ex.err;
-	if (ret == YX_OK && fflush(ex.out) != 0)
-		ret = -errno;
-	if (ret == YX_OK && ferror(ex.out))
-		ret = -EIO;
-	if (ret) {
-		rc = ctl_fail(EXIT_FAIL, "export: %s",
-		              ret == YX_EINVAL ? "a record has a field CSV cannot hold; use ndjson"
-		              : ret < 0 && ret > -1000 ? strerror(-ret)
-		                                       : yx_strerror(ret));
+	if ((rc = export_open(&ex, output, &tmp)) || (rc = export_records(&ex, store, bom)))
 		goto out;
-	}
 	if (output) {
 		if (fsync(fileno(ex.out)) != 0 || fclose(ex.out) != 0) {
 			ex.out = NULL;
