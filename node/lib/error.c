@@ -53,3 +53,13 @@ int yx_diag_set(yx_diag_t *diag, int err, const char *fmt, ...)
 	}
 	return err;
 }
+
+int yx_why(char *why, size_t size, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return err;
+}

@@ -5,6 +5,7 @@
 #define YRDX_ERROR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum {
 	YX_OK = 0,
@@ -71,5 +72,10 @@ typedef struct {
  * err unchanged so it can be used as `return yx_diag_set(d, YX_EINVAL, "...", ...)`. */
 int yx_diag_set(yx_diag_t *diag, int err, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+
+/* Writes a formatted reason (what is wrong with a value, before anyone says where) into
+ * why, size bytes; returns err, as yx_diag_set. */
+int yx_why(char *why, size_t size, int err, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 #endif

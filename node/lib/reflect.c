@@ -118,20 +118,6 @@ yx_value_t yx_value_get(const ProtobufCFieldDescriptor *f, const void *member)
 	return v;
 }
 
-/* Writes a reason into why (size bytes): YX_EINVAL. */
-static int reason(char *why, size_t size, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int reason(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-	return YX_EINVAL;
-}
-
 int yx_value_set_int(const ProtobufCFieldDescriptor *f, void *member, bool neg, uint64_t mag,
                      char why[YX_WHY_MAX])
 {
@@ -140,9 +126,9 @@ int yx_value_set_int(const ProtobufCFieldDescriptor *f, void *member, bool neg, 
 	if (yx_field_class(f) == YX_VALUE_UINT) {
 		uint64_t max = wide ? UINT64_MAX : UINT32_MAX;
 		if (neg && mag != 0)
-			return reason(why, YX_WHY_MAX, "must be a non-negative integer");
+			return yx_why(why, YX_WHY_MAX, YX_EINVAL, "must be a non-negative integer");
 		if (mag > max)
-			return reason(why, YX_WHY_MAX, "out of range (0..%llu)",
+			return yx_why(why, YX_WHY_MAX, YX_EINVAL, "out of range (0..%llu)",
 			              (unsigned long long)max);
 		if (wide)
 			*(uint64_t *)member = mag;
@@ -153,8 +139,8 @@ int yx_value_set_int(const ProtobufCFieldDescriptor *f, void *member, bool neg, 
 	assert(yx_field_class(f) == YX_VALUE_INT);
 	int64_t min = wide ? INT64_MIN : INT32_MIN, max = wide ? INT64_MAX : INT32_MAX;
 	if ((!neg && mag > (uint64_t)max) || (neg && mag > (uint64_t)(-(min + 1)) + 1))
-		return reason(why, YX_WHY_MAX, "out of range (%lld..%lld)", (long long)min,
-		              (long long)max);
+		return yx_why(why, YX_WHY_MAX, YX_EINVAL, "out of range (%lld..%lld)",
+		              (long long)min, (long long)max);
 	int64_t i = !neg ? (int64_t)mag : mag == 0 ? 0 : -(int64_t)(mag - 1) - 1;
 	if (wide)
 		*(int64_t *)member = i;
@@ -445,14 +431,14 @@ static int real_from_text(const ProtobufCFieldDescriptor *f, const char *s, size
 	double d;
 
 	if (len == 0 || len >= sizeof(text))
-		return reason(why, size, "not a number");
+		return yx_why(why, size, YX_EINVAL, "not a number");
 	memcpy(text, s, len);
 	text[len] = '\0';
 	errno = 0;
 	d = strtod(text, &end);
 	if (end != text + len || errno == ERANGE || !isfinite(d) ||
 	    yx_value_set_real(f, member, d) != YX_OK)
-		return reason(why, size, "not a number in range");
+		return yx_why(why, size, YX_EINVAL, "not a number in range");
 	return YX_OK;
 }
 
@@ -471,7 +457,7 @@ static int bytes_from_text(const char *s, size_t len, ProtobufCAllocator *a,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != s + len) {
 		pb_free(a, bin);
-		return reason(why, size, "not valid base64 (standard alphabet, padded)");
+		return yx_why(why, size, YX_EINVAL, "not valid base64 (standard alphabet, padded)");
 	}
 	if (bin_len == 0) {
 		pb_free(a, bin);
@@ -495,9 +481,9 @@ int yx_value_from_text(const ProtobufCFieldDescriptor *f, const char *s, size_t 
 	case YX_VALUE_INT:
 	case YX_VALUE_UINT:
 		if ((bad = yx_text_to_wide(s, len, &neg, &mag)))
-			return reason(why, size, "%s", bad);
+			return yx_why(why, size, YX_EINVAL, "%s", bad);
 		if (yx_value_set_int(f, member, neg, mag, w) != YX_OK)
-			return reason(why, size, "%s", w);
+			return yx_why(why, size, YX_EINVAL, "%s", w);
 		return YX_OK;
 	case YX_VALUE_REAL: return real_from_text(f, s, len, member, why, size);
 	case YX_VALUE_BOOL:
@@ -506,7 +492,7 @@ int yx_value_from_text(const ProtobufCFieldDescriptor *f, const char *s, size_t 
 		else if (ascii_ieq(s, len, "false") || ascii_ieq(s, len, "0"))
 			*(protobuf_c_boolean *)member = 0;
 		else
-			return reason(why, size, "expected true or false");
+			return yx_why(why, size, YX_EINVAL, "expected true or false");
 		return YX_OK;
 	case YX_VALUE_ENUM: return enum_value_from_text(f->descriptor, s, len, member, why, size);
 	case YX_VALUE_STRING:
@@ -519,7 +505,7 @@ int yx_value_from_text(const ProtobufCFieldDescriptor *f, const char *s, size_t 
 	case YX_VALUE_BYTES: return bytes_from_text(s, len, a, member, why, size);
 	case YX_VALUE_MESSAGE: break;
 	}
-	return reason(why, size, "no text form");
+	return yx_why(why, size, YX_EINVAL, "no text form");
 }
 
 const char *yx_value_text(const ProtobufCFieldDescriptor *f, const void *member,

@@ -488,20 +488,6 @@ out:
 	return check;
 }
 
-/* Writes a reason into what (size bytes): YX_EINVAL. */
-static int reason(char *what, size_t size, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int reason(char *what, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, size, fmt, ap);
-	va_end(ap);
-	return YX_EINVAL;
-}
-
 /* What is wrong with code, into what (size bytes: "<quoted code>: <reason>"): YX_EINVAL,
  * or YX_OK if it is a well-formed credit code with a correct check character. */
 static int credit_code_fault(const char *code, char *what, size_t size)
@@ -515,39 +501,40 @@ static int credit_code_fault(const char *code, char *what, size_t size)
 	len = strlen(code);
 	/* The value is quoted only for a message: most codes are valid. */
 	if (len == 0)
-		return reason(what, size, "%s: empty, expected %d characters", quote(q, code),
-		              YX_CREDIT_CODE_LEN);
+		return yx_why(what, size, YX_EINVAL, "%s: empty, expected %d characters",
+		              quote(q, code), YX_CREDIT_CODE_LEN);
 	/* Non-ASCII first: a full-width digit would otherwise surface as a confusing length. */
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)code[i];
 		if (c < 0x20 || c >= 0x7F)
-			return reason(what, size, "%s: byte 0x%02X at position %zu is not allowed",
+			return yx_why(what, size, YX_EINVAL,
+			              "%s: byte 0x%02X at position %zu is not allowed",
 			              quote(q, code), c, i + 1);
 	}
 	if (len != YX_CREDIT_CODE_LEN)
-		return reason(what, size, "%s: length %zu, expected %d", quote(q, code), len,
-		              YX_CREDIT_CODE_LEN);
+		return yx_why(what, size, YX_EINVAL, "%s: length %zu, expected %d", quote(q, code),
+		              len, YX_CREDIT_CODE_LEN);
 	for (i = 0; i < len; i++) {
 		char c = code[i];
 		if (c >= 'a' && c <= 'z')
-			return reason(what, size,
+			return yx_why(what, size, YX_EINVAL,
 			              "%s: lowercase character '%c' at position %zu (credit codes "
 			              "are upper case)",
 			              quote(q, code), c, i + 1);
 		if (credit_value(c) < 0)
-			return reason(what, size,
+			return yx_why(what, size, YX_EINVAL,
 			              "%s: character '%c' at position %zu is not allowed",
 			              quote(q, code), c, i + 1);
 		if (i >= 2 && i < 8 && !(c >= '0' && c <= '9'))
-			return reason(
-			        what, size,
+			return yx_why(
+			        what, size, YX_EINVAL,
 			        "%s: character '%c' at position %zu is not a digit (positions "
 			        "3-8 are the administrative division code)",
 			        quote(q, code), c, i + 1);
 	}
 	check = yx_credit_code_check_char(code);
 	if (code[YX_CREDIT_CODE_LEN - 1] != check)
-		return reason(what, size, "%s: check character is '%c', expected '%c'",
+		return yx_why(what, size, YX_EINVAL, "%s: check character is '%c', expected '%c'",
 		              quote(q, code), code[YX_CREDIT_CODE_LEN - 1], check);
 	return YX_OK;
 }
