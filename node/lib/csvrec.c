@@ -255,6 +255,7 @@ typedef struct {
 	ProtobufCAllocator *a;
 	yx_diag_t *diag;
 	const column_t *col;
+	char why[YX_REASON_MAX]; /* why a value is refused */
 } conv_t;
 
 static int cv_nomem(conv_t *cv)
@@ -262,49 +263,46 @@ static int cv_nomem(conv_t *cv)
 	return yx_diag_set(cv->diag, -ENOMEM, "%s:%lu: out of memory", cv->h->name, cv->row->line);
 }
 
-/* "FILE:LINE: column COL: "value": why", the shape of every cell error. An enum's list of
- * names is cut to the room the message leaves it (f: the field, NULL if no enum). */
+/* "FILE:LINE: column COL: "value": why", the shape of every cell error (ret -ENOMEM: out
+ * of memory). An enum's list of names is cut to the room the message leaves it (f: the
+ * field, NULL for none). Out of line: converting rows that are fine is the hot path. */
 static int cv_error(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s, size_t len,
-                    char *why, size_t size)
+                    int ret) __attribute__((noinline, cold));
+
+static int cv_error(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s, size_t len,
+                    int ret)
 {
 	char q[YX_QUOTE_BUF];
-	int used = snprintf(NULL, 0, "%s:%lu: column %s: %s: ", cv->h->name, cv->row->line,
-	                    cv->col->name, yx_quote(q, s, len));
+	int used;
 
+	if (ret == -ENOMEM)
+		return cv_nomem(cv);
+	used = snprintf(NULL, 0, "%s:%lu: column %s: %s: ", cv->h->name, cv->row->line,
+	                cv->col->name, yx_quote(q, s, len));
 	if (f && f->type == PROTOBUF_C_TYPE_ENUM) {
 		size_t room = used > 0 && (size_t)used < sizeof(cv->diag->msg)
 		                      ? sizeof(cv->diag->msg) - (size_t)used
 		                      : 1;
-		yx_enum_reason(f->descriptor, why, room < size ? room : size);
+		yx_enum_reason(f->descriptor, cv->why,
+		               room < sizeof(cv->why) ? room : sizeof(cv->why));
 	}
 	return yx_diag_set(cv->diag, YX_EINVAL, "%s:%lu: column %s: %s: %s", cv->h->name,
-	                   cv->row->line, cv->col->name, q, why);
+	                   cv->row->line, cv->col->name, q, cv->why);
 }
 
 static int cv_refuse(conv_t *cv, const char *s, size_t len, const char *what)
 {
-	char why[YX_REASON_MAX];
-	snprintf(why, sizeof(why), "%s", what);
-	return cv_error(cv, NULL, s, len, why, sizeof(why));
+	snprintf(cv->why, sizeof(cv->why), "%s", what);
+	return cv_error(cv, NULL, s, len, YX_EINVAL);
 }
 
-/* One value of field f from s (len bytes, not empty) into member. In a repeated string
- * "\;" and "\\" are escapes. */
-static int value_from_cell(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s, size_t len,
-                           bool list, void *member)
+/* A string of a list: "\;" and "\\" are escapes. */
+static int list_string(conv_t *cv, const char *s, size_t len, char **out)
 {
-	char why[YX_REASON_MAX];
-	char *str;
+	char *str = cv->a ? cv->a->alloc(cv->a->allocator_data, len + 1) : malloc(len + 1);
 	size_t o = 0;
-	int ret;
 
-	if (!list || f->type != PROTOBUF_C_TYPE_STRING) {
-		ret = yx_value_from_text(f, s, len, cv->a, member, why, sizeof(why));
-		if (ret == -ENOMEM)
-			return cv_nomem(cv);
-		return ret == YX_OK ? YX_OK : cv_error(cv, f, s, len, why, sizeof(why));
-	}
-	if (!(str = cv->a ? cv->a->alloc(cv->a->allocator_data, len + 1) : malloc(len + 1)))
+	if (!str)
 		return cv_nomem(cv);
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '\\' && i + 1 < len && (s[i + 1] == ';' || s[i + 1] == '\\'))
@@ -312,8 +310,21 @@ static int value_from_cell(conv_t *cv, const ProtobufCFieldDescriptor *f, const 
 		str[o++] = s[i];
 	}
 	str[o] = '\0';
-	*(char **)member = str;
+	*out = str;
 	return YX_OK;
+}
+
+/* One value of field f from s (len bytes, not empty) into member; list: an item of a
+ * repeated field's cell. */
+static inline int value_from_cell(conv_t *cv, const ProtobufCFieldDescriptor *f, const char *s,
+                                  size_t len, bool list, void *member)
+{
+	int ret;
+
+	if (list && f->type == PROTOBUF_C_TYPE_STRING)
+		return list_string(cv, s, len, member);
+	ret = yx_value_from_text(f, s, len, cv->a, member, cv->why, sizeof(cv->why));
+	return ret == YX_OK ? YX_OK : cv_error(cv, f, s, len, ret);
 }
 
 /* End of the list item starting at s[i]: the next ';' not escaped. */
@@ -432,11 +443,16 @@ static int cell_from_text(conv_t *cv, ProtobufCMessage *root, const char *s, siz
 int yx_csv_row_to_record(const yx_csv_header_t *h, const yx_csv_row_t *row,
                          ProtobufCAllocator *allocator, void **record, yx_diag_t *diag)
 {
-	conv_t cv = {.h = h, .row = row, .a = allocator, .diag = diag};
+	conv_t cv; /* why is written before it is read: not cleared for every row */
 	ProtobufCMessage *m = NULL;
 	int ret = YX_OK;
 
 	assert(h && row && record);
+	cv.h = h;
+	cv.row = row;
+	cv.a = allocator;
+	cv.diag = diag;
+	cv.col = NULL;
 	*record = NULL;
 	if (row->error) {
 		ret = yx_diag_set(diag, YX_EINVAL, "%s", row->error);
@@ -489,7 +505,7 @@ static const column_t *column_of(const columns_t *cs, const yx_path_t *p)
 int yx_csv_validate(const yx_csv_header_t *h, const yx_csv_row_t *row, const Yrdx__Change *change,
                     yx_diag_t *diag)
 {
-	yx_diag_t d = {{0}};
+	yx_diag_t d; /* filled by what fails, read only then: not cleared for every row */
 	const column_t *c;
 	const char *what;
 	char path[COLUMN_NAME_MAX * 2];
@@ -519,20 +535,25 @@ int yx_csv_validate(const yx_csv_header_t *h, const yx_csv_row_t *row, const Yrd
 /* ---- records to CSV ---- */
 
 /* One value of field f stored at member; strings in a list escape ';' and '\'. */
-static int value_to_cell(yx_buf_t *b, const ProtobufCFieldDescriptor *f, const void *member,
-                         bool list)
+/* A string of a list, ';' and '\\' escaped. */
+static int list_string_to_cell(yx_buf_t *b, const char *s)
 {
-	const char *s;
-
-	if (!list || f->type != PROTOBUF_C_TYPE_STRING)
-		return yx_value_to_text(f, member, b);
-	for (s = yx_value_get(f, member).s; *s; s++) {
+	for (; s && *s; s++) {
 		if ((*s == ';' || *s == '\\') && yx_buf_add(b, "\\", 1) != YX_OK)
 			return -ENOMEM;
 		if (yx_buf_add(b, s, 1) != YX_OK)
 			return -ENOMEM;
 	}
 	return YX_OK;
+}
+
+/* One value of field f stored at member; list: an item of a repeated field's cell. */
+static inline int value_to_cell(yx_buf_t *b, const ProtobufCFieldDescriptor *f, const void *member,
+                                bool list)
+{
+	if (list && f->type == PROTOBUF_C_TYPE_STRING)
+		return list_string_to_cell(b, *(char *const *)member);
+	return yx_value_to_text(f, member, b);
 }
 
 static int cell_to_text(yx_buf_t *b, const ProtobufCMessage *m, const column_t *c, bool key)
@@ -542,13 +563,13 @@ static int cell_to_text(yx_buf_t *b, const ProtobufCMessage *m, const column_t *
 	int ret = YX_OK;
 
 	for (unsigned i = 0; i + 1 < c->depth; i++)
-		if (!(m = yx_value_get(c->path[i], yx_field_value(m, c->path[i], 0)).m))
+		if (!(m = *(ProtobufCMessage *const *)yx_field_value(m, c->path[i], 0)))
 			return YX_OK;
 	if (!yx_field_present(m, f))
 		return key ? value_to_cell(b, f, yx_field_value(m, f, 0), false) : YX_OK;
 	if (c->no_csv)
 		return YX_EINVAL;
-	for (size_t k = 0; k < yx_field_count(m, f) && ret == YX_OK; k++) {
+	for (size_t k = 0, n = yx_field_count(m, f); k < n && ret == YX_OK; k++) {
 		const void *member = yx_field_value(m, f, k);
 		if (k && (ret = yx_buf_add(b, ";", 1)) != YX_OK)
 			break;

@@ -422,7 +422,7 @@ static json_t *message_to_json(const ProtobufCMessage *m, const char *always)
 			v = value_to_json(f, yx_field_value(m, f, 0));
 		} else {
 			v = json_array();
-			for (size_t k = 0; v && k < yx_field_count(m, f); k++) {
+			for (size_t k = 0, n = yx_field_count(m, f); v && k < n; k++) {
 				if (json_array_append_new(
 				            v, value_to_json(f, yx_field_value(m, f, k))) != 0) {
 					json_decref(v);
@@ -601,7 +601,7 @@ static int write_message(FILE *out, const ProtobufCMessage *m, const char *alway
 		putc_unlocked(':', out);
 		if (repeated)
 			putc_unlocked('[', out);
-		for (size_t k = 0; k < yx_field_count(m, f) && ret == YX_OK; k++) {
+		for (size_t k = 0, n = yx_field_count(m, f); k < n && ret == YX_OK; k++) {
 			if (k)
 				putc_unlocked(',', out);
 			ret = write_value(out, f, yx_field_value(m, f, k));

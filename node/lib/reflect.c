@@ -59,10 +59,7 @@ const char *yx_message_name(const ProtobufCMessageDescriptor *d)
 
 /* ---- values: protobuf-c's types, once ---- */
 
-static const struct {
-	yx_value_class_t cls;
-	unsigned char size;
-} types[] = {
+const yx_type_t yx_types[PROTOBUF_C_TYPE_MESSAGE + 1] = {
         [PROTOBUF_C_TYPE_INT32] = {YX_VALUE_INT, 4},
         [PROTOBUF_C_TYPE_SINT32] = {YX_VALUE_INT, 4},
         [PROTOBUF_C_TYPE_SFIXED32] = {YX_VALUE_INT, 4},
@@ -82,22 +79,10 @@ static const struct {
         [PROTOBUF_C_TYPE_MESSAGE] = {YX_VALUE_MESSAGE, sizeof(ProtobufCMessage *)},
 };
 
-yx_value_class_t yx_field_class(const ProtobufCFieldDescriptor *f)
-{
-	assert((size_t)f->type < sizeof(types) / sizeof(types[0]));
-	return types[f->type].cls;
-}
-
-size_t yx_field_value_size(ProtobufCType t)
-{
-	assert((size_t)t < sizeof(types) / sizeof(types[0]));
-	return types[t].size;
-}
-
 yx_value_t yx_value_get(const ProtobufCFieldDescriptor *f, const void *member)
 {
 	yx_value_t v = {.cls = yx_field_class(f)};
-	bool wide = types[f->type].size == 8;
+	bool wide = yx_types[f->type].size == 8;
 
 	switch (v.cls) {
 	case YX_VALUE_INT: v.i = wide ? *(const int64_t *)member : *(const int32_t *)member; break;
@@ -118,10 +103,11 @@ yx_value_t yx_value_get(const ProtobufCFieldDescriptor *f, const void *member)
 	return v;
 }
 
-int yx_value_set_int(const ProtobufCFieldDescriptor *f, void *member, bool neg, uint64_t mag,
-                     char why[YX_WHY_MAX])
+/* yx_value_set_int, inlined where text is read. */
+static inline int set_int(const ProtobufCFieldDescriptor *f, void *member, bool neg, uint64_t mag,
+                          char why[YX_WHY_MAX])
 {
-	bool wide = types[f->type].size == 8;
+	bool wide = yx_types[f->type].size == 8;
 
 	if (yx_field_class(f) == YX_VALUE_UINT) {
 		uint64_t max = wide ? UINT64_MAX : UINT32_MAX;
@@ -149,9 +135,15 @@ int yx_value_set_int(const ProtobufCFieldDescriptor *f, void *member, bool neg, 
 	return YX_OK;
 }
 
+int yx_value_set_int(const ProtobufCFieldDescriptor *f, void *member, bool neg, uint64_t mag,
+                     char why[YX_WHY_MAX])
+{
+	return set_int(f, member, neg, mag, why);
+}
+
 int yx_value_set_real(const ProtobufCFieldDescriptor *f, void *member, double d)
 {
-	bool wide = types[f->type].size == 8;
+	bool wide = yx_types[f->type].size == 8;
 	double max = wide ? DBL_MAX : FLT_MAX;
 
 	assert(yx_field_class(f) == YX_VALUE_REAL);
@@ -166,7 +158,8 @@ int yx_value_set_real(const ProtobufCFieldDescriptor *f, void *member, double d)
 
 /* ---- integers from text ---- */
 
-const char *yx_text_to_wide(const char *s, size_t len, bool *neg, uint64_t *mag)
+/* yx_text_to_wide, inlined where text is read. */
+static inline const char *to_wide(const char *s, size_t len, bool *neg, uint64_t *mag)
 {
 	size_t i = len > 0 && s[0] == '-';
 	uint64_t m = 0;
@@ -184,6 +177,11 @@ const char *yx_text_to_wide(const char *s, size_t len, bool *neg, uint64_t *mag)
 	}
 	*mag = m;
 	return NULL;
+}
+
+const char *yx_text_to_wide(const char *s, size_t len, bool *neg, uint64_t *mag)
+{
+	return to_wide(s, len, neg, mag);
 }
 
 /* ---- enums ---- */
@@ -480,9 +478,9 @@ int yx_value_from_text(const ProtobufCFieldDescriptor *f, const char *s, size_t 
 	switch (yx_field_class(f)) {
 	case YX_VALUE_INT:
 	case YX_VALUE_UINT:
-		if ((bad = yx_text_to_wide(s, len, &neg, &mag)))
+		if ((bad = to_wide(s, len, &neg, &mag)))
 			return yx_why(why, size, YX_EINVAL, "%s", bad);
-		if (yx_value_set_int(f, member, neg, mag, w) != YX_OK)
+		if (set_int(f, member, neg, mag, w) != YX_OK)
 			return yx_why(why, size, YX_EINVAL, "%s", w);
 		return YX_OK;
 	case YX_VALUE_REAL: return real_from_text(f, s, len, member, why, size);
@@ -511,33 +509,48 @@ int yx_value_from_text(const ProtobufCFieldDescriptor *f, const char *s, size_t 
 const char *yx_value_text(const ProtobufCFieldDescriptor *f, const void *member,
                           char buf[YX_VALUE_TEXT], size_t *len)
 {
-	yx_value_t v = yx_value_get(f, member);
+	bool wide = yx_types[f->type].size == 8;
 	const enum_info_t *e;
-	int n;
+	const char *s;
+	int n, v;
 
-	switch (v.cls) {
-	case YX_VALUE_INT: return yx_int_text(buf, v.i, len);
-	case YX_VALUE_UINT: return yx_uint_text(buf, v.u, false, len);
+	/* Its own switch, not yx_value_get's: exports call this for every value. */
+	switch (yx_field_class(f)) {
+	case YX_VALUE_INT:
+		return yx_int_text(buf, wide ? *(const int64_t *)member : *(const int32_t *)member,
+		                   len);
+	case YX_VALUE_UINT:
+		return yx_uint_text(buf,
+		                    wide ? *(const uint64_t *)member : *(const uint32_t *)member,
+		                    false, len);
 	case YX_VALUE_REAL:
-		n = snprintf(buf, YX_VALUE_TEXT,
-		             f->type == PROTOBUF_C_TYPE_FLOAT ? "%.9g" : "%.17g", v.d);
+		n = snprintf(buf, YX_VALUE_TEXT, wide ? "%.17g" : "%.9g",
+		             wide ? *(const double *)member : *(const float *)member);
 		*len = n > 0 ? (size_t)n : 0;
 		return buf;
-	case YX_VALUE_BOOL: *len = v.b ? 4 : 5; return v.b ? "true" : "false";
+	case YX_VALUE_BOOL:
+		s = *(const protobuf_c_boolean *)member ? "true" : "false";
+		*len = strlen(s);
+		return s;
 	case YX_VALUE_ENUM:
+		v = *(const int *)member;
 		e = enum_info(f->descriptor);
 		for (unsigned k = 0; e && k < e->n; k++) {
-			if (e->values[k] == v.i) {
+			if (e->values[k] == v) {
 				*len = e->lens[k];
 				return e->names[k];
 			}
 		}
 		/* A number this build does not know (protobuf-c keeps them) stays a number. */
-		if (!yx_enum_to_text(f->descriptor, (int)v.i, buf, YX_VALUE_TEXT))
-			return yx_int_text(buf, v.i, len);
+		if (!yx_enum_to_text(f->descriptor, v, buf, YX_VALUE_TEXT))
+			return yx_int_text(buf, v, len);
 		*len = strlen(buf);
 		return buf;
-	case YX_VALUE_STRING: *len = strlen(v.s); return v.s;
+	case YX_VALUE_STRING:
+		s = *(char *const *)member;
+		s = s ? s : "";
+		*len = strlen(s);
+		return s;
 	case YX_VALUE_BYTES:
 	case YX_VALUE_MESSAGE: break;
 	}
@@ -564,51 +577,6 @@ int yx_value_to_text(const ProtobufCFieldDescriptor *f, const void *member, yx_b
 
 /* ---- fields of a message ---- */
 
-bool yx_field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
-{
-	const void *member = CMEMBER(m, f->offset);
-
-	if (f->label == PROTOBUF_C_LABEL_REPEATED)
-		return *(const size_t *)CMEMBER(m, f->quantifier_offset) != 0;
-	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-		return *(const uint32_t *)CMEMBER(m, f->quantifier_offset) == f->id;
-	if (f->type == PROTOBUF_C_TYPE_MESSAGE)
-		return *(ProtobufCMessage *const *)member != NULL;
-	if (f->type == PROTOBUF_C_TYPE_STRING) {
-		const char *s = *(char *const *)member;
-		return s && s != f->default_value && (f->label != PROTOBUF_C_LABEL_NONE || *s);
-	}
-	if (f->label == PROTOBUF_C_LABEL_REQUIRED)
-		return true;
-	if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
-		return *(const protobuf_c_boolean *)CMEMBER(m, f->quantifier_offset);
-	if (f->type == PROTOBUF_C_TYPE_BYTES)
-		return ((const ProtobufCBinaryData *)member)->len != 0;
-	for (size_t i = 0; i < types[f->type].size; i++)
-		if (((const unsigned char *)member)[i])
-			return true;
-	return false;
-}
-
-size_t yx_field_count(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
-{
-	if (f->label != PROTOBUF_C_LABEL_REPEATED)
-		return 1;
-	return *(const size_t *)CMEMBER(m, f->quantifier_offset);
-}
-
-const void *yx_field_value(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, size_t k)
-{
-	if (f->label != PROTOBUF_C_LABEL_REPEATED)
-		return CMEMBER(m, f->offset);
-	return *(const char *const *)CMEMBER(m, f->offset) + k * types[f->type].size;
-}
-
-void *yx_field_member(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
-{
-	return MEMBER(m, f->offset);
-}
-
 ProtobufCMessage *yx_message_new(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *a)
 {
 	ProtobufCMessage *m = pb_alloc(a, d->sizeof_message);
@@ -617,13 +585,11 @@ ProtobufCMessage *yx_message_new(const ProtobufCMessageDescriptor *d, ProtobufCA
 	return m;
 }
 
-int yx_field_claim(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
-                   const ProtobufCFieldDescriptor **other)
+int yx_field_claim_oneof(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+                         const ProtobufCFieldDescriptor **other)
 {
 	uint32_t *which = MEMBER(m, f->quantifier_offset);
 
-	if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
-		return YX_OK;
 	if (*which != 0 && *which != f->id) {
 		*other = protobuf_c_message_descriptor_get_field(m->descriptor, *which);
 		return YX_EINVAL;
@@ -632,17 +598,10 @@ int yx_field_claim(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 	return YX_OK;
 }
 
-void yx_field_mark(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
-{
-	if (f->label == PROTOBUF_C_LABEL_OPTIONAL && !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-	    f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
-		*(protobuf_c_boolean *)MEMBER(m, f->quantifier_offset) = 1;
-}
-
 void *yx_field_alloc(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, size_t n,
                      ProtobufCAllocator *a)
 {
-	size_t size = types[f->type].size;
+	size_t size = yx_types[f->type].size;
 	void *arr;
 
 	assert(f->label == PROTOBUF_C_LABEL_REPEATED && n > 0);

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "codec.h"
 #include "error.h"
@@ -74,10 +75,27 @@ typedef struct {
 	};
 } yx_value_t;
 
-yx_value_class_t yx_field_class(const ProtobufCFieldDescriptor *f);
+/* protobuf-c's types, the one table of them: the class of their values and the bytes one
+ * value takes in a message or a repeated field's array. Read through the accessors. */
+typedef struct {
+	yx_value_class_t cls;
+	unsigned char size;
+} yx_type_t;
 
-/* Bytes one value of protobuf-c type t takes in a message or a repeated field's array. */
-size_t yx_field_value_size(ProtobufCType t);
+extern const yx_type_t yx_types[PROTOBUF_C_TYPE_MESSAGE + 1];
+
+/* The accessors below are inline: exports and imports call them for every field of
+ * every record, and a call costs as much as what they do. */
+
+static inline yx_value_class_t yx_field_class(const ProtobufCFieldDescriptor *f)
+{
+	return yx_types[f->type].cls;
+}
+
+static inline size_t yx_field_value_size(ProtobufCType t)
+{
+	return yx_types[t].size;
+}
 
 /* The value stored at member, a value of field f (the member of a singular field, an
  * element of a repeated one's array). Strings, bytes and messages point into it. */
@@ -138,20 +156,62 @@ const char *yx_enum_reason(const ProtobufCEnumDescriptor *d, char *why, size_t s
 
 /* ---- fields of a message ---- */
 
+#define YX_MEMBER(m, off) ((const void *)((const char *)(m) + (off)))
+
 /* Whether field f of m is set: the member its oneof's case names, a message that is
  * there, a has_ flag, a repeated field with elements; otherwise a value other than the
  * default (0, "", no bytes). */
-bool yx_field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+static inline bool yx_field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	const void *member = YX_MEMBER(m, f->offset);
+	uint64_t bits = 0;
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return *(const size_t *)YX_MEMBER(m, f->quantifier_offset) != 0;
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		return *(const uint32_t *)YX_MEMBER(m, f->quantifier_offset) == f->id;
+	if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+		return *(ProtobufCMessage *const *)member != NULL;
+	if (f->type == PROTOBUF_C_TYPE_STRING) {
+		const char *s = *(char *const *)member;
+		return s && s != f->default_value && (f->label != PROTOBUF_C_LABEL_NONE || *s);
+	}
+	if (f->label == PROTOBUF_C_LABEL_REQUIRED)
+		return true;
+	if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
+		return *(const protobuf_c_boolean *)YX_MEMBER(m, f->quantifier_offset);
+	if (f->type == PROTOBUF_C_TYPE_BYTES)
+		return ((const ProtobufCBinaryData *)member)->len != 0;
+	/* Numbers, booleans and enums: 4 or 8 bytes, not all zero (reals too: -0.0 is set). */
+	memcpy(&bits, member, yx_types[f->type].size);
+	return bits != 0;
+}
 
 /* Values field f of m holds: a repeated field's elements, else 1. */
-size_t yx_field_count(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+static inline size_t yx_field_count(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	if (f->label != PROTOBUF_C_LABEL_REPEATED)
+		return 1;
+	return *(const size_t *)(const void *)((const char *)m + f->quantifier_offset);
+}
 
 /* Where value k of field f of m is stored: the member of a singular field (k 0), an
  * element of a repeated field's array. */
-const void *yx_field_value(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, size_t k);
+static inline const void *yx_field_value(const ProtobufCMessage *m,
+                                         const ProtobufCFieldDescriptor *f, size_t k)
+{
+	const char *member = (const char *)m + f->offset;
+
+	if (f->label != PROTOBUF_C_LABEL_REPEATED)
+		return member;
+	return *(const char *const *)(const void *)member + k * yx_field_value_size(f->type);
+}
 
 /* The member of singular field f of m, to store a value in. */
-void *yx_field_member(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+static inline void *yx_field_member(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	return (char *)m + f->offset;
+}
 
 /* A new message of type d, initialised, from allocator (NULL: malloc); NULL if out of
  * memory. */
@@ -161,12 +221,23 @@ ProtobufCMessage *yx_message_new(const ProtobufCMessageDescriptor *d,
 /* Before a value of f is stored in m: if f is a member of a oneof, its case is set to f,
  * so that freeing m frees what is stored. YX_OK, or YX_EINVAL if another member of the
  * oneof is set already (*other names it, NULL if this build does not know it). */
-int yx_field_claim(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
-                   const ProtobufCFieldDescriptor **other);
+int yx_field_claim_oneof(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+                         const ProtobufCFieldDescriptor **other);
+
+static inline int yx_field_claim(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+                                 const ProtobufCFieldDescriptor **other)
+{
+	return f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF ? yx_field_claim_oneof(m, f, other) : YX_OK;
+}
 
 /* After a value of singular f is stored in m: sets the has_ flag a proto3 `optional`
  * scalar or bytes field carries. */
-void yx_field_mark(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+static inline void yx_field_mark(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	if (f->label == PROTOBUF_C_LABEL_OPTIONAL && !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+	    f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+		*(protobuf_c_boolean *)(void *)((char *)m + f->quantifier_offset) = 1;
+}
 
 /* The array of repeated field f of m made n zeroed values long (allocator NULL: malloc),
  * attached and counted before any value is read, so that freeing m frees it whatever

@@ -130,15 +130,6 @@ int yx_buf_room(yx_buf_t *b, size_t more)
 	return 0;
 }
 
-int yx_buf_add(yx_buf_t *b, const char *s, size_t n)
-{
-	if (yx_buf_room(b, n) != 0)
-		return -ENOMEM;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	return 0;
-}
-
 void yx_buf_free(yx_buf_t *b)
 {
 	free(b->p);

@@ -2,9 +2,11 @@
 #ifndef YRDX_TEXT_H
 #define YRDX_TEXT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Levenshtein distance of two short names, to suggest what a typo meant; SIZE_MAX when a
  * name is longer than 64 bytes. */
@@ -41,11 +43,19 @@ typedef struct {
 	size_t len, cap;
 } yx_buf_t;
 
-/* Room for more bytes after len, and one for a NUL: YX_OK or -ENOMEM (b unchanged). */
+/* Room for more bytes after len, and one for a NUL: 0 or -ENOMEM (b unchanged). */
 int yx_buf_room(yx_buf_t *b, size_t more);
 
-/* Appends n bytes of s: YX_OK or -ENOMEM (b unchanged). */
-int yx_buf_add(yx_buf_t *b, const char *s, size_t n);
+/* Appends n bytes of s: 0 or -ENOMEM (b unchanged). Inline: the writers of CSV and
+ * JSON add a few bytes at a time, millions of times. */
+static inline int yx_buf_add(yx_buf_t *b, const char *s, size_t n)
+{
+	if (n >= b->cap - b->len && yx_buf_room(b, n) != 0)
+		return -ENOMEM;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
 
 void yx_buf_free(yx_buf_t *b);
 

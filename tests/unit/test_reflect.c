@@ -28,6 +28,13 @@ static const ProtobufCFieldDescriptor *field(const ProtobufCMessageDescriptor *d
 	return f;
 }
 
+/* Whether the field named name of message m is present. */
+static bool has(const void *m, const char *name)
+{
+	const ProtobufCMessage *msg = m;
+	return yx_field_present(msg, field(msg->descriptor, name));
+}
+
 /* The text form of the value at member, as a string (static). */
 static const char *text_of(const ProtobufCFieldDescriptor *f, const void *member)
 {
@@ -79,15 +86,15 @@ static void test_presence(void **state)
 	e.n_industries = 2;
 	e.financials = &fin; /* present although every field of it is 0 */
 	e.funding_wan_yuan = 1;
-	assert_true(yx_field_present(m, field(d, "credit_code")));
-	assert_true(yx_field_present(m, field(d, "city")));
-	assert_true(yx_field_present(m, field(d, "industries")));
-	assert_true(yx_field_present(m, field(d, "financials")));
-	assert_true(yx_field_present(m, field(d, "funding_wan_yuan")));
-	assert_false(yx_field_present(m, field(d, "name")));
-	assert_false(yx_field_present(m, field(d, "qualifications")));
+	assert_true(has(m, "credit_code"));
+	assert_true(has(m, "city"));
+	assert_true(has(m, "industries"));
+	assert_true(has(m, "financials"));
+	assert_true(has(m, "funding_wan_yuan"));
+	assert_false(has(m, "name"));
+	assert_false(has(m, "qualifications"));
 	e.name = "";
-	assert_false(yx_field_present(m, field(d, "name")));
+	assert_false(has(m, "name"));
 
 	/* Elements of a repeated field; a singular field is one value, its member. */
 	assert_int_equal(yx_field_count(m, field(d, "industries")), 2);
@@ -97,22 +104,19 @@ static void test_presence(void **state)
 
 	/* A oneof member is present when its case names it, whatever it points at. */
 	Yrdx__Change c = YRDX__CHANGE__INIT;
-	const ProtobufCMessageDescriptor *cd = &yrdx__change__descriptor;
 	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &e);
-	assert_true(yx_field_present(&c.base, field(cd, "enterprise")));
-	assert_false(yx_field_present(&c.base, field(cd, "park")));
-	assert_false(yx_field_present(&c.base, field(cd, "origin")));
+	assert_true(has(&c, "enterprise"));
+	assert_false(has(&c, "park"));
+	assert_false(has(&c, "origin"));
 	uint8_t key[32] = {1};
 	c.origin.data = key;
 	c.origin.len = 32;
-	assert_true(yx_field_present(&c.base, field(cd, "origin")));
+	assert_true(has(&c, "origin"));
 
 	Yrdx__Incubator inc = YRDX__INCUBATOR__INIT;
-	assert_false(
-	        yx_field_present(&inc.base, field(&yrdx__incubator__descriptor, "transformed")));
+	assert_false(has(&inc, "transformed"));
 	inc.transformed = 1;
-	assert_true(
-	        yx_field_present(&inc.base, field(&yrdx__incubator__descriptor, "transformed")));
+	assert_true(has(&inc, "transformed"));
 }
 
 /* ---- values ---- */

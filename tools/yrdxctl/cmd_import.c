@@ -159,7 +159,7 @@ static int check_row(import_t *im, keyset_t *keys, yx_kind_t kind, void *record,
                      rowmsg_t *diag)
 {
 	source_t *s = &im->src;
-	yx_diag_t d = {{0}};
+	yx_diag_t d; /* filled by what fails, read only then: not cleared for every row */
 	Yrdx__Change c;
 	int ret;
 

@@ -109,7 +109,12 @@ typedef struct {
 double import_now(void);
 
 /* A row's change envelope, pointing at record (not owned). */
-void import_wrap(Yrdx__Change *c, yx_kind_t kind, void *record);
+static inline void import_wrap(Yrdx__Change *c, yx_kind_t kind, void *record)
+{
+	yrdx__change__init(c);
+	yx_change_set_body(c, kind, record);
+	c->id = (char *)yx_change_body_id(c);
+}
 
 /* "\rwhat: done / total rows ..." on stderr, at most five times a second (last: the
  * final one, then cleared). */

@@ -51,15 +51,6 @@ void import_progress(import_t *im, const char *what, uint64_t done, uint64_t tot
 		fputs("\r\033[K", stderr);
 }
 
-/* A row's change envelope, pointing at record. */
-void import_wrap(Yrdx__Change *c, yx_kind_t kind, void *record)
-{
-	yrdx__change__init(c);
-	yx_change_set_body(c, kind, record);
-	c->kind = (Yrdx__RecordKind)kind;
-	c->id = (char *)yx_change_body_id(c);
-}
-
 /* ---- the spool ---- */
 
 /* What precedes each record in the spool. */
