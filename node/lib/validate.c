@@ -105,7 +105,8 @@ static const struct {
 
 /* A field of a record (d): by name, an element of it (index >= 0), a field of that
  * element's or field's message (member). A yx_path_t is made of it only when a check
- * fails: most records pass, and a path costs lookups by name. */
+ * fails: most records pass, and a path costs lookups by name. Each check's fields are
+ * static constants; elements are named only once one fails. */
 typedef struct {
 	const ProtobufCMessageDescriptor *d;
 	const char *field;
@@ -113,9 +114,21 @@ typedef struct {
 	const char *member;
 } at_t;
 
-#define AT(record, field) (&(const at_t){&yrdx__##record##__descriptor, field, -1, NULL})
-#define AT_IN(record, field, i, member) \
-	(&(const at_t){&yrdx__##record##__descriptor, field, i, member})
+#define FIELD(record, field)                                   \
+	{                                                      \
+		&yrdx__##record##__descriptor, field, -1, NULL \
+	}
+#define MEMBER(record, field, member)                            \
+	{                                                        \
+		&yrdx__##record##__descriptor, field, -1, member \
+	}
+
+/* Element i of at's field (and its member, if not NULL), in *out. Returns out. */
+static const at_t *element(const at_t *at, size_t i, const char *member, at_t *out)
+{
+	*out = (at_t){at->d, at->field, (long)i, member};
+	return out;
+}
 
 static void at_path(const at_t *at, yx_path_t *p)
 {
@@ -133,7 +146,7 @@ static const char *at_field(const at_t *at, char buf[FIELD_BUF])
 	return yx_path_text(&p, true, buf, FIELD_BUF);
 }
 
-/* "<path>: <what>" into diag, the path kept in it: YX_EINVAL. */
+/* "<path>: <what>" into diag (if not NULL), the path kept in it: YX_EINVAL. */
 static int fail(yx_diag_t *diag, const at_t *at, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
@@ -142,12 +155,12 @@ static int fail(yx_diag_t *diag, const at_t *at, const char *fmt, ...)
 	yx_path_t p;
 	va_list ap;
 
-	if (!diag)
-		return YX_EINVAL;
-	at_path(at, &p);
-	va_start(ap, fmt);
-	yx_diag_vat(diag, YX_EINVAL, &p, fmt, ap);
-	va_end(ap);
+	if (diag) {
+		at_path(at, &p);
+		va_start(ap, fmt);
+		yx_diag_vat(diag, YX_EINVAL, &p, fmt, ap);
+		va_end(ap);
+	}
 	return YX_EINVAL;
 }
 
@@ -180,6 +193,7 @@ static const struct {
 
 static int check_str(const char *s, str_class_t cls, const at_t *at, yx_diag_t *diag)
 {
+	int ret = YX_EINVAL;
 	char q[YX_QUOTE_BUF];
 	const unsigned char *p;
 	size_t len;
@@ -188,40 +202,52 @@ static int check_str(const char *s, str_class_t cls, const at_t *at, yx_diag_t *
 	if (!s)
 		s = "";
 	len = strlen(s);
-	if (len == 0)
-		return str_rules[cls].required ? fail(diag, at, "\"\": must not be empty") : YX_OK;
-	if (len > str_rules[cls].max)
-		return fail(diag, at, "%s: %zu bytes, at most %zu", quote(q, s), len,
-		            str_rules[cls].max);
+	if (len == 0 && str_rules[cls].required) {
+		fail(diag, at, "\"\": must not be empty");
+		goto out;
+	}
+	if (len > str_rules[cls].max) {
+		fail(diag, at, "%s: %zu bytes, at most %zu", quote(q, s), len, str_rules[cls].max);
+		goto out;
+	}
 	for (p = (const unsigned char *)s; *p;) {
 		size_t n = *p < 0x80 ? 1 : yx_utf8_seq_len(p, SIZE_MAX);
-		size_t pos = (size_t)(p - (const unsigned char *)s) + 1;
-		if (n == 0)
-			return fail(diag, at, "%s: invalid UTF-8 at byte %zu", quote(q, s), pos);
+		if (n == 0) {
+			fail(diag, at, "%s: invalid UTF-8 at byte %zu", quote(q, s),
+			     (size_t)(p - (const unsigned char *)s) + 1);
+			goto out;
+		}
 		if (n == 1 && (*p < 0x20 || *p == 0x7F) &&
-		    !(str_rules[cls].multiline && (*p == '\n' || *p == '\r' || *p == '\t')))
-			return fail(diag, at, "%s: control character 0x%02X at byte %zu",
-			            quote(q, s), *p, pos);
+		    !(str_rules[cls].multiline && (*p == '\n' || *p == '\r' || *p == '\t'))) {
+			fail(diag, at, "%s: control character 0x%02X at byte %zu", quote(q, s), *p,
+			     (size_t)(p - (const unsigned char *)s) + 1);
+			goto out;
+		}
 		p += n;
 	}
-	return YX_OK;
+	ret = YX_OK;
+out:
+	return ret;
 }
 
 static int check_count(size_t n, const at_t *at, yx_diag_t *diag)
 {
+	int ret = YX_OK;
+
 	if (n > YX_MAX_REPEATED)
-		return fail(diag, at, "%zu entries, at most %d", n, YX_MAX_REPEATED);
-	return YX_OK;
+		ret = fail(diag, at, "%zu entries, at most %d", n, YX_MAX_REPEATED);
+	return ret;
 }
 
 static int check_id_list(char *const *ids, size_t n, const at_t *at, yx_diag_t *diag)
 {
+	at_t el;
 	int ret;
 
 	TRY(check_count(n, at, diag));
 	for (size_t i = 0; i < n; i++)
-		TRY(check_str(ids[i], STR_ID, &(const at_t){at->d, at->field, (long)i, NULL},
-		              diag));
+		if (check_str(ids[i], STR_ID, at, NULL) != YX_OK)
+			TRY(check_str(ids[i], STR_ID, element(at, i, NULL, &el), diag));
 out:
 	return ret;
 }
@@ -233,11 +259,13 @@ out:
 static int check_enum(int v, const ProtobufCEnumDescriptor *d, bool required, const at_t *at,
                       yx_diag_t *diag)
 {
+	int ret = YX_OK;
+
 	if (!protobuf_c_enum_descriptor_get_value(d, v))
-		return fail(diag, at, "%d is not a valid %s", v, d->short_name);
-	if (required && v == 0)
-		return fail(diag, at, "%s: must be set", yx_enum_full_name(d, v));
-	return YX_OK;
+		ret = fail(diag, at, "%d is not a valid %s", v, d->short_name);
+	else if (required && v == 0)
+		ret = fail(diag, at, "%s: must be set", yx_enum_full_name(d, v));
+	return ret;
 }
 
 /* A repeated enum is a set: every entry meaningful (no UNSPECIFIED), none twice. */
@@ -246,16 +274,17 @@ static int check_enum_list(const void *values, size_t n, const ProtobufCEnumDesc
 {
 	const int *v = values;
 	char f[FIELD_BUF];
+	at_t el;
 	int ret;
 
 	TRY(check_count(n, at, diag));
 	for (size_t i = 0; i < n; i++) {
-		const at_t *el = &(const at_t){at->d, at->field, (long)i, NULL};
-		TRY(check_enum(v[i], d, true, el, diag));
+		if (check_enum(v[i], d, true, at, NULL) != YX_OK)
+			TRY(check_enum(v[i], d, true, element(at, i, NULL, &el), diag));
 		for (size_t j = 0; j < i; j++)
 			if (v[j] == v[i])
-				TRY(fail(diag, el, "%s repeats %s[%zu]", yx_enum_full_name(d, v[i]),
-				         at_field(at, f), j));
+				TRY(fail(diag, element(at, i, NULL, &el), "%s repeats %s[%zu]",
+				         yx_enum_full_name(d, v[i]), at_field(at, f), j));
 	}
 out:
 	return ret;
@@ -266,32 +295,38 @@ out:
 /* Node keys and chain hashes are both 32 bytes (YX_KEY_BYTES == YX_HASH_BYTES). */
 static int check_key32(const ProtobufCBinaryData *b, const at_t *at, yx_diag_t *diag)
 {
+	int ret = YX_OK;
+
 	if (b->len != YX_KEY_BYTES)
-		return fail(diag, at, "%zu bytes, expected %d", b->len, YX_KEY_BYTES);
-	return YX_OK;
+		ret = fail(diag, at, "%zu bytes, expected %d", b->len, YX_KEY_BYTES);
+	return ret;
 }
 
 static int check_city(uint32_t code, const at_t *at, yx_diag_t *diag)
 {
+	int ret = YX_OK;
+
 	if (code == 0)
-		return fail(diag, at, "must be set (GB/T 2260 city code)");
-	if (!yx_city_name(code))
-		return fail(diag, at,
-		            "%u is not a Yangtze River Delta prefecture-level city (GB/T 2260)",
-		            code);
-	return YX_OK;
+		ret = fail(diag, at, "must be set (GB/T 2260 city code)");
+	else if (!yx_city_name(code))
+		ret = fail(diag, at,
+		           "%u is not a Yangtze River Delta prefecture-level city (GB/T 2260)",
+		           code);
+	return ret;
 }
 
 /* relay_event.answers, the one reference a record holds. */
 static int check_answers(const Yrdx__ChangeRef *r, yx_diag_t *diag)
 {
+	static const at_t origin = MEMBER(relay_event, "answers", "origin"),
+	                  seq = MEMBER(relay_event, "answers", "seq"),
+	                  hash = MEMBER(relay_event, "answers", "hash");
 	int ret;
 
-	TRY(check_key32(&r->origin, AT_IN(relay_event, "answers", -1, "origin"), diag));
+	TRY(check_key32(&r->origin, &origin, diag));
 	if (r->seq == 0)
-		TRY(fail(diag, AT_IN(relay_event, "answers", -1, "seq"),
-		         "0, changes are numbered from 1"));
-	TRY(check_key32(&r->hash, AT_IN(relay_event, "answers", -1, "hash"), diag));
+		TRY(fail(diag, &seq, "0, changes are numbered from 1"));
+	TRY(check_key32(&r->hash, &hash, diag));
 out:
 	return ret;
 }
@@ -302,54 +337,65 @@ static int check_credit_code(const char *code, const at_t *at, yx_diag_t *diag);
 
 static int check_incubator(const Yrdx__Incubator *m, yx_diag_t *diag)
 {
+	static const at_t id = FIELD(incubator, "id"), name = FIELD(incubator, "name"),
+	                  city = FIELD(incubator, "city"), tier = FIELD(incubator, "tier"),
+	                  operator_type = FIELD(incubator, "operator_type"),
+	                  focus_industries = FIELD(incubator, "focus_industries"),
+	                  platforms = FIELD(incubator, "platforms");
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, AT(incubator, "id"), diag));
-	TRY(check_str(m->name, STR_NAME, AT(incubator, "name"), diag));
-	TRY(check_city(m->city, AT(incubator, "city"), diag));
-	TRY(check_enum(m->tier, &yrdx__incubator_tier__descriptor, true, AT(incubator, "tier"),
+	TRY(check_str(m->id, STR_ID, &id, diag));
+	TRY(check_str(m->name, STR_NAME, &name, diag));
+	TRY(check_city(m->city, &city, diag));
+	TRY(check_enum(m->tier, &yrdx__incubator_tier__descriptor, true, &tier, diag));
+	TRY(check_enum(m->operator_type, &yrdx__operator_type__descriptor, true, &operator_type,
 	               diag));
-	TRY(check_enum(m->operator_type, &yrdx__operator_type__descriptor, true,
-	               AT(incubator, "operator_type"), diag));
 	TRY(check_enum_list(m->focus_industries, m->n_focus_industries, &yrdx__industry__descriptor,
-	                    AT(incubator, "focus_industries"), diag));
+	                    &focus_industries, diag));
 	TRY(check_enum_list(m->platforms, m->n_platforms, &yrdx__service_platform__descriptor,
-	                    AT(incubator, "platforms"), diag));
+	                    &platforms, diag));
 out:
 	return ret;
 }
 
 static int check_enterprise(const Yrdx__Enterprise *m, yx_diag_t *diag)
 {
+	static const at_t credit_code = FIELD(enterprise, "credit_code"),
+	                  name = FIELD(enterprise, "name"), city = FIELD(enterprise, "city"),
+	                  stage = FIELD(enterprise, "stage"),
+	                  incubator_ids = FIELD(enterprise, "incubator_ids"),
+	                  industries = FIELD(enterprise, "industries"),
+	                  qualifications = FIELD(enterprise, "qualifications"),
+	                  park_id = FIELD(enterprise, "park_id");
 	int ret;
 
-	TRY(check_credit_code(m->credit_code, AT(enterprise, "credit_code"), diag));
-	TRY(check_str(m->name, STR_NAME, AT(enterprise, "name"), diag));
-	TRY(check_city(m->city, AT(enterprise, "city"), diag));
-	TRY(check_enum(m->stage, &yrdx__enterprise_stage__descriptor, true, AT(enterprise, "stage"),
-	               diag));
-	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids, AT(enterprise, "incubator_ids"),
-	                  diag));
+	TRY(check_credit_code(m->credit_code, &credit_code, diag));
+	TRY(check_str(m->name, STR_NAME, &name, diag));
+	TRY(check_city(m->city, &city, diag));
+	TRY(check_enum(m->stage, &yrdx__enterprise_stage__descriptor, true, &stage, diag));
+	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids, &incubator_ids, diag));
 	TRY(check_enum_list(m->industries, m->n_industries, &yrdx__industry__descriptor,
-	                    AT(enterprise, "industries"), diag));
+	                    &industries, diag));
 	TRY(check_enum_list(m->qualifications, m->n_qualifications,
-	                    &yrdx__qualification__descriptor, AT(enterprise, "qualifications"),
-	                    diag));
-	TRY(check_str(m->park_id, STR_OPT_ID, AT(enterprise, "park_id"), diag));
+	                    &yrdx__qualification__descriptor, &qualifications, diag));
+	TRY(check_str(m->park_id, STR_OPT_ID, &park_id, diag));
 out:
 	return ret;
 }
 
 static int check_park(const Yrdx__Park *m, yx_diag_t *diag)
 {
+	static const at_t id = FIELD(park, "id"), name = FIELD(park, "name"),
+	                  city = FIELD(park, "city"), type = FIELD(park, "type"),
+	                  industries = FIELD(park, "industries");
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, AT(park, "id"), diag));
-	TRY(check_str(m->name, STR_NAME, AT(park, "name"), diag));
-	TRY(check_city(m->city, AT(park, "city"), diag));
-	TRY(check_enum(m->type, &yrdx__park_type__descriptor, true, AT(park, "type"), diag));
+	TRY(check_str(m->id, STR_ID, &id, diag));
+	TRY(check_str(m->name, STR_NAME, &name, diag));
+	TRY(check_city(m->city, &city, diag));
+	TRY(check_enum(m->type, &yrdx__park_type__descriptor, true, &type, diag));
 	TRY(check_enum_list(m->industries, m->n_industries, &yrdx__industry__descriptor,
-	                    AT(park, "industries"), diag));
+	                    &industries, diag));
 out:
 	return ret;
 }
@@ -358,35 +404,42 @@ out:
  * answers nothing. Every later event answers an earlier one, so it must say which. */
 static int check_relay_event(const Yrdx__RelayEvent *m, yx_diag_t *diag)
 {
+	static const at_t id = FIELD(relay_event, "id"), case_id = FIELD(relay_event, "case_id"),
+	                  type = FIELD(relay_event, "type"),
+	                  credit_code = FIELD(relay_event, "credit_code"),
+	                  source = FIELD(relay_event, "source_incubator_id"),
+	                  destination = FIELD(relay_event, "destination_node"),
+	                  park_id = FIELD(relay_event, "park_id"),
+	                  answers = FIELD(relay_event, "answers"),
+	                  note = FIELD(relay_event, "note"),
+	                  dossier = FIELD(relay_event, "sealed_dossier");
 	const ProtobufCEnumDescriptor *types = &yrdx__relay_event_type__descriptor;
 	const char *propose =
 	        yx_enum_full_name(types, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE);
 	bool is_propose = m->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE;
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, AT(relay_event, "id"), diag));
-	TRY(check_str(m->case_id, STR_ID, AT(relay_event, "case_id"), diag));
-	TRY(check_enum(m->type, types, true, AT(relay_event, "type"), diag));
-	TRY(check_credit_code(m->credit_code, AT(relay_event, "credit_code"), diag));
-	TRY(check_str(m->source_incubator_id, STR_OPT_ID, AT(relay_event, "source_incubator_id"),
-	              diag));
+	TRY(check_str(m->id, STR_ID, &id, diag));
+	TRY(check_str(m->case_id, STR_ID, &case_id, diag));
+	TRY(check_enum(m->type, types, true, &type, diag));
+	TRY(check_credit_code(m->credit_code, &credit_code, diag));
+	TRY(check_str(m->source_incubator_id, STR_OPT_ID, &source, diag));
 	if (is_propose && m->destination_node.len == 0)
-		TRY(fail(diag, AT(relay_event, "destination_node"), "missing, required for %s",
-		         propose));
+		TRY(fail(diag, &destination, "missing, required for %s", propose));
 	if (m->destination_node.len)
-		TRY(check_key32(&m->destination_node, AT(relay_event, "destination_node"), diag));
-	TRY(check_str(m->park_id, STR_OPT_ID, AT(relay_event, "park_id"), diag));
+		TRY(check_key32(&m->destination_node, &destination, diag));
+	TRY(check_str(m->park_id, STR_OPT_ID, &park_id, diag));
 	if (is_propose && m->answers)
-		TRY(fail(diag, AT(relay_event, "answers"), "must be unset for %s", propose));
+		TRY(fail(diag, &answers, "must be unset for %s", propose));
 	if (!is_propose && !m->answers)
-		TRY(fail(diag, AT(relay_event, "answers"), "missing, required for %s",
+		TRY(fail(diag, &answers, "missing, required for %s",
 		         yx_enum_full_name(types, m->type)));
 	if (m->answers)
 		TRY(check_answers(m->answers, diag));
-	TRY(check_str(m->note, STR_TEXT, AT(relay_event, "note"), diag));
+	TRY(check_str(m->note, STR_TEXT, &note, diag));
 	if (m->sealed_dossier.len > YX_MAX_DOSSIER_BYTES)
-		TRY(fail(diag, AT(relay_event, "sealed_dossier"), "%zu bytes, at most %d",
-		         m->sealed_dossier.len, YX_MAX_DOSSIER_BYTES));
+		TRY(fail(diag, &dossier, "%zu bytes, at most %d", m->sealed_dossier.len,
+		         YX_MAX_DOSSIER_BYTES));
 out:
 	return ret;
 }
@@ -394,26 +447,30 @@ out:
 /* An agreement is between at least two distinct nodes; each party publishes the same list. */
 static int check_joint(const Yrdx__JointParticipation *m, yx_diag_t *diag)
 {
-	const at_t *parties = AT(joint_participation, "parties");
+	static const at_t id = FIELD(joint_participation, "id"),
+	                  parties = FIELD(joint_participation, "parties"),
+	                  incubator_ids = FIELD(joint_participation, "incubator_ids"),
+	                  credit_code = FIELD(joint_participation, "credit_code"),
+	                  incubator_id = FIELD(joint_participation, "incubator_id"),
+	                  role = FIELD(joint_participation, "role");
 	char f[FIELD_BUF];
+	at_t el;
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, AT(joint_participation, "id"), diag));
+	TRY(check_str(m->id, STR_ID, &id, diag));
 	if (m->n_parties < 2)
-		TRY(fail(diag, parties, "%zu entries, at least 2", m->n_parties));
-	TRY(check_count(m->n_parties, parties, diag));
+		TRY(fail(diag, &parties, "%zu entries, at least 2", m->n_parties));
+	TRY(check_count(m->n_parties, &parties, diag));
 	for (size_t i = 0; i < m->n_parties; i++) {
-		const at_t *el = AT_IN(joint_participation, "parties", (long)i, NULL);
-		TRY(check_key32(&m->parties[i], el, diag));
+		TRY(check_key32(&m->parties[i], element(&parties, i, NULL, &el), diag));
 		for (size_t j = 0; j < i; j++)
 			if (memcmp(m->parties[j].data, m->parties[i].data, YX_KEY_BYTES) == 0)
-				TRY(fail(diag, el, "repeats %s[%zu]", at_field(parties, f), j));
+				TRY(fail(diag, &el, "repeats %s[%zu]", at_field(&parties, f), j));
 	}
-	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids,
-	                  AT(joint_participation, "incubator_ids"), diag));
-	TRY(check_credit_code(m->credit_code, AT(joint_participation, "credit_code"), diag));
-	TRY(check_str(m->incubator_id, STR_ID, AT(joint_participation, "incubator_id"), diag));
-	TRY(check_str(m->role, STR_TEXT, AT(joint_participation, "role"), diag));
+	TRY(check_id_list(m->incubator_ids, m->n_incubator_ids, &incubator_ids, diag));
+	TRY(check_credit_code(m->credit_code, &credit_code, diag));
+	TRY(check_str(m->incubator_id, STR_ID, &incubator_id, diag));
+	TRY(check_str(m->role, STR_TEXT, &role, diag));
 out:
 	return ret;
 }
@@ -421,49 +478,55 @@ out:
 /* Each of the five dimensions is scored at most once, 0..100. */
 static int check_evaluation(const Yrdx__Evaluation *m, yx_diag_t *diag)
 {
+	static const at_t id = FIELD(evaluation, "id"),
+	                  incubator_id = FIELD(evaluation, "incubator_id"),
+	                  period = FIELD(evaluation, "period"),
+	                  scores = FIELD(evaluation, "scores"),
+	                  result = FIELD(evaluation, "result");
 	const ProtobufCEnumDescriptor *dims = &yrdx__evaluation_dimension__descriptor;
-	const at_t *scores = AT(evaluation, "scores");
 	char f[FIELD_BUF];
+	at_t el;
 	int ret;
 
-	TRY(check_str(m->id, STR_ID, AT(evaluation, "id"), diag));
-	TRY(check_str(m->incubator_id, STR_ID, AT(evaluation, "incubator_id"), diag));
-	TRY(check_str(m->period, STR_ID, AT(evaluation, "period"), diag));
-	TRY(check_count(m->n_scores, scores, diag));
+	TRY(check_str(m->id, STR_ID, &id, diag));
+	TRY(check_str(m->incubator_id, STR_ID, &incubator_id, diag));
+	TRY(check_str(m->period, STR_ID, &period, diag));
+	TRY(check_count(m->n_scores, &scores, diag));
 	for (size_t i = 0; i < m->n_scores; i++) {
 		const Yrdx__DimensionScore *s = m->scores[i];
-		const at_t *dim = AT_IN(evaluation, "scores", (long)i, "dimension");
 		if (!s)
-			TRY(fail(diag, AT_IN(evaluation, "scores", (long)i, NULL), "missing"));
-		TRY(check_enum(s->dimension, dims, true, dim, diag));
+			TRY(fail(diag, element(&scores, i, NULL, &el), "missing"));
+		TRY(check_enum(s->dimension, dims, true, element(&scores, i, "dimension", &el),
+		               diag));
 		for (size_t j = 0; j < i; j++)
 			if (m->scores[j]->dimension == s->dimension)
-				TRY(fail(diag, dim, "%s repeats %s[%zu]",
-				         yx_enum_full_name(dims, s->dimension), at_field(scores, f),
-				         j));
+				TRY(fail(diag, &el, "%s repeats %s[%zu]",
+				         yx_enum_full_name(dims, s->dimension),
+				         at_field(&scores, f), j));
 		if (s->score > 100)
-			TRY(fail(diag, AT_IN(evaluation, "scores", (long)i, "score"),
-			         "%u, expected 0..100", s->score));
+			TRY(fail(diag, element(&scores, i, "score", &el), "%u, expected 0..100",
+			         s->score));
 	}
-	TRY(check_enum(m->result, &yrdx__milestone_result__descriptor, true,
-	               AT(evaluation, "result"), diag));
+	TRY(check_enum(m->result, &yrdx__milestone_result__descriptor, true, &result, diag));
 out:
 	return ret;
 }
 
-/* The record a change's body points at (a Yrdx__Tombstone for a retraction), and the name
- * of its oneof field for messages; NULL if the body is not set. */
-static const void *body_record(const Yrdx__Change *c, const char **field)
+/* The record a change's body points at (a Yrdx__Tombstone for a retraction); NULL if the
+ * body is not set. */
+static const void *body_record(const Yrdx__Change *c)
+{
+	if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
+		return c->tombstone;
+	return yx_change_body(c);
+}
+
+/* The name of the body's oneof member for messages, "body" when none is set. */
+static const char *body_field(const Yrdx__Change *c)
 {
 	const ProtobufCFieldDescriptor *f =
 	        protobuf_c_message_descriptor_get_field(c->base.descriptor, c->body_case);
-
-	if (!f || !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
-		*field = "body";
-		return NULL;
-	}
-	*field = f->name;
-	return yx_value_get(f, yx_field_value(&c->base, f, 0)).m;
+	return f && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ? f->name : "body";
 }
 
 /* ---- public API ---- */
@@ -592,12 +655,12 @@ int yx_city_from_text(const char *text, uint32_t *code)
 
 int yx_validate_record(const Yrdx__Change *change, yx_diag_t *diag)
 {
-	const char *field;
-	const void *rec = body_record(change, &field);
+	static const at_t reason = FIELD(tombstone, "reason");
+	const void *rec = body_record(change);
 	int ret = YX_EINVAL;
 
 	if (!rec) {
-		yx_diag_set(diag, ret, "change.%s: not set", field);
+		yx_diag_set(diag, ret, "change.%s: not set", body_field(change));
 		goto out;
 	}
 	switch (change->body_case) {
@@ -608,7 +671,7 @@ int yx_validate_record(const Yrdx__Change *change, yx_diag_t *diag)
 	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION: ret = check_joint(rec, diag); break;
 	case YRDX__CHANGE__BODY_EVALUATION: ret = check_evaluation(rec, diag); break;
 	case YRDX__CHANGE__BODY_TOMBSTONE:
-		ret = check_str(change->tombstone->reason, STR_TEXT, AT(tombstone, "reason"), diag);
+		ret = check_str(change->tombstone->reason, STR_TEXT, &reason, diag);
 		break;
 	default:
 		/* body_record returned NULL for every other case. */
@@ -621,36 +684,39 @@ out:
 int yx_validate_change(const Yrdx__Change *change, yx_diag_t *diag)
 {
 	const Yrdx__Change *c = change;
-	const char *field, *body_id;
+	static const at_t origin = FIELD(change, "origin"), prev_hash = FIELD(change, "prev_hash"),
+	                  seq = FIELD(change, "seq"), kind = FIELD(change, "kind"),
+	                  id = FIELD(change, "id");
+	const char *body_id;
 	char q[YX_QUOTE_BUF], q2[YX_QUOTE_BUF];
 	bool tombstone = c->body_case == YRDX__CHANGE__BODY_TOMBSTONE;
 	int ret;
 
-	TRY(check_key32(&c->origin, AT(change, "origin"), diag));
+	TRY(check_key32(&c->origin, &origin, diag));
 	if (c->prev_hash.len != YX_HASH_BYTES)
-		TRY(fail(diag, AT(change, "prev_hash"), "%zu bytes, expected %d", c->prev_hash.len,
+		TRY(fail(diag, &prev_hash, "%zu bytes, expected %d", c->prev_hash.len,
 		         YX_HASH_BYTES));
 	if (c->seq == 0)
-		TRY(fail(diag, AT(change, "seq"), "0, changes are numbered from 1"));
-	if (!body_record(c, &field))
-		TRY(yx_diag_set(diag, YX_EINVAL, "change.%s: not set", field));
+		TRY(fail(diag, &seq, "0, changes are numbered from 1"));
+	if (!body_record(c))
+		TRY(yx_diag_set(diag, YX_EINVAL, "change.%s: not set", body_field(c)));
 	/* The descriptor and the codec's kind table must both know the kind: a kind added to
 	 * the schema but not to this build is as foreign as an unknown number. */
-	TRY(check_enum(c->kind, &yrdx__record_kind__descriptor, true, AT(change, "kind"), diag));
+	TRY(check_enum(c->kind, &yrdx__record_kind__descriptor, true, &kind, diag));
 	if ((int)c->kind >= YX_KIND_COUNT)
-		TRY(fail(diag, AT(change, "kind"), "%d is not supported by this build",
-		         (int)c->kind));
+		TRY(fail(diag, &kind, "%d is not supported by this build", (int)c->kind));
 	if (!tombstone && yx_change_body_kind(c) != (yx_kind_t)c->kind)
-		TRY(fail(diag, AT(change, "kind"), "%s, but the body holds %s",
-		         yx_enum_full_name(&yrdx__record_kind__descriptor, c->kind), field));
-	TRY(check_str(c->id, STR_ID, AT(change, "id"), diag));
+		TRY(fail(diag, &kind, "%s, but the body holds %s",
+		         yx_enum_full_name(&yrdx__record_kind__descriptor, c->kind),
+		         body_field(c)));
+	TRY(check_str(c->id, STR_ID, &id, diag));
 	/* A tombstone names the retracted record only through change.id. */
 	body_id = tombstone ? NULL : yx_change_body_id(c);
 	if (!tombstone && !body_id)
 		body_id = "";
 	if (body_id && strcmp(c->id, body_id) != 0)
-		TRY(fail(diag, AT(change, "id"), "%s: does not match %s id %s", quote(q, c->id),
-		         field, quote(q2, body_id)));
+		TRY(fail(diag, &id, "%s: does not match %s id %s", quote(q, c->id), body_field(c),
+		         quote(q2, body_id)));
 	TRY(yx_validate_record(c, diag));
 out:
 	return ret;
