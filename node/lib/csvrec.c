@@ -95,7 +95,7 @@ static const columns_t *columns_of(yx_kind_t kind)
 	if (!built[kind]) {
 		walk(&table[kind], yx_kind_descriptor(kind), "", path, 0);
 		for (size_t i = 0; i < table[kind].n; i++)
-			if (strcmp(table[kind].cols[i].name, required[kind][0]) == 0)
+			if (strcmp(table[kind].cols[i].name, yx_kind_key(kind)) == 0)
 				table[kind].key = i;
 		built[kind] = true;
 	}

@@ -5,6 +5,7 @@
 #ifndef YRDXCTL_IMPORT_H
 #define YRDXCTL_IMPORT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,7 +73,7 @@ void source_close(source_t *s);
  * sends what pass 1 converted and checked, without reading the input again. */
 typedef struct {
 	FILE *f;
-	char dir[256];
+	char dir[PATH_MAX];
 	yx_buf_t buf;
 	uint64_t n;
 } spool_t;

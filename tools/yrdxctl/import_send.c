@@ -66,7 +66,12 @@ int spool_open(spool_t *sp)
 	char path[sizeof(sp->dir) + 32];
 	int fd;
 
-	snprintf(sp->dir, sizeof(sp->dir), "%s", dir && *dir ? dir : "/tmp");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (strlen(dir) >= sizeof(sp->dir))
+		return ctl_fail(EXIT_USAGE, "import: TMPDIR is longer than %zu bytes",
+		                sizeof(sp->dir) - 1);
+	snprintf(sp->dir, sizeof(sp->dir), "%s", dir);
 	snprintf(path, sizeof(path), "%s/yrdxctl-import.XXXXXX", sp->dir);
 	if ((fd = mkstemp(path)) < 0)
 		return ctl_fail(EXIT_FAIL,
@@ -75,8 +80,10 @@ int spool_open(spool_t *sp)
 	/* Nobody else needs it, and it goes away with the import however that ends. */
 	unlink(path);
 	if (!(sp->f = fdopen(fd, "w+b"))) {
+		int rc = ctl_fail(EXIT_FAIL, "import: a temporary file in %s (TMPDIR): %s", sp->dir,
+		                  strerror(errno));
 		close(fd);
-		return ctl_fail(EXIT_FAIL, "out of memory");
+		return rc;
 	}
 	setvbuf(sp->f, NULL, _IOFBF, SPOOL_BUFFER);
 	return EXIT_OK;
@@ -149,7 +156,6 @@ static int spool_next(spool_t *sp, spooled_t *h)
 typedef struct {
 	Yrdx__Change changes[BATCH_RECORDS];
 	Yrdx__Change *ptrs[BATCH_RECORDS];
-	yx_kind_t kinds[BATCH_RECORDS];
 	size_t n, bytes;
 	unsigned long first_line, last_line;
 	yx_arena_t arena;
@@ -377,7 +383,6 @@ static int batch_add(batch_t *b, spool_t *sp, const spooled_t *h)
 	b->last_line = (unsigned long)h->line;
 	import_wrap(&b->changes[b->n], (yx_kind_t)h->kind, record);
 	b->ptrs[b->n] = &b->changes[b->n];
-	b->kinds[b->n] = (yx_kind_t)h->kind;
 	b->bytes += h->len + ENVELOPE_BYTES;
 	b->n++;
 	return EXIT_OK;
