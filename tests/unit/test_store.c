@@ -850,6 +850,64 @@ static void assert_holds(yx_store_t *store, const yx_identity_t *id, uint32_t co
 		fail_msg("verify: %s", d.msg);
 }
 
+/* A store of schema 2 (index entries keyed by state key) is upgraded when opened for
+ * writing: its indexes rebuilt in today's layout, whatever stale entries they held gone,
+ * finds answering from the current versions only. A read-only opener refuses it. */
+static void test_schema2_reindexed(void **state)
+{
+	(void)state;
+	node_t a;
+	node_open(&a, "schema2");
+	put_enterprises(&a, 0, 1000); /* SH-INC-0007 holds 7, 507 */
+	yx_store_close(&a.store);
+
+	/* Turn it into a schema-2 store: old-layout entries, one of them for a record that is
+	 * no longer there, and the version mark. */
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, idx;
+	assert_int_equal(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	assert_int_equal(mdb_env_open(env, a.dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_dbi_open(txn, "idx_incubator", 0, &idx), 0);
+	assert_int_equal(mdb_drop(txn, idx, 0), 0);
+	uint8_t old_key[64] = "SH-INC-0007";
+	size_t klen = 12; /* the term and its NUL */
+	old_key[klen++] = YX_KIND_ENTERPRISE;
+	memcpy(old_key + klen,
+	       "\0\0\0\0"
+	       "91110000000000000X",
+	       22);
+	MDB_val k = {klen + 22, old_key}, v = {0, ""};
+	assert_int_equal(mdb_put(txn, idx, &k, &v, 0), 0);
+	uint8_t two[4] = {0, 0, 0, 2};
+	MDB_val mk = {6, "schema"}, mv = {4, two};
+	assert_int_equal(mdb_put(txn, meta, &mk, &mv, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	yx_diag_t d = {{0}};
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_ESCHEMA);
+	assert_non_null(strstr(d.msg, "yrdxd upgrades it"));
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	size_t found = 0;
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0007", 11, count_record, &found),
+	        YX_OK);
+	assert_int_equal(found, 2);
+	yx_store_close(&a.store);
+	/* Upgraded for good: a read-only opener takes it now. */
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_OK);
+	found = 0;
+	assert_int_equal(
+	        yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0499", 11, count_record, &found),
+	        YX_OK);
+	assert_int_equal(found, 2); /* 499 and 999 */
+	node_close(&a);
+}
+
 static void test_map_full(void **state)
 {
 	(void)state;
@@ -940,6 +998,7 @@ int main(void)
 	        cmocka_unit_test(test_digest_equal_with_stubs),
 	        cmocka_unit_test(test_stubs_filled),
 	        cmocka_unit_test(test_sigkill_mid_batch),
+	        cmocka_unit_test(test_schema2_reindexed),
 	        cmocka_unit_test(test_map_full),
 	        cmocka_unit_test(test_disk_full),
 	};
