@@ -1,10 +1,13 @@
 #include "fixtures.h"
 
+#include <errno.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "validate.h"
@@ -35,6 +38,37 @@ void fx_rmtree(const char *dir)
 {
 	if (dir)
 		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+uint64_t fx_seed(const char *test)
+{
+	const char *env = getenv("YRDX_SEED");
+	uint64_t seed;
+	if (env && *env) {
+		char *end = NULL;
+		errno = 0;
+		seed = strtoull(env, &end, 10);
+		if (errno || *end) {
+			fprintf(stderr, "%s: YRDX_SEED=\"%s\" is not a decimal number\n", test,
+			        env);
+			abort();
+		}
+	} else {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) % 1000000007u;
+	}
+	fprintf(stderr, "%s: seed %" PRIu64 " (YRDX_SEED=%" PRIu64 " repeats this run)\n", test,
+	        seed, seed);
+	return seed;
+}
+
+uint64_t fx_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
 }
 
 void fx_credit_code(uint32_t i, char out[19])

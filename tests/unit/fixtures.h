@@ -14,6 +14,15 @@ char *fx_tmpdir(const char *tag);
 /* Removes dir and everything in it; accepts NULL. */
 void fx_rmtree(const char *dir);
 
+/* The seed of a test's random choices: $YRDX_SEED if set (the variable the integration
+ * tests read too), else drawn from the clock. Printed on stderr with the way to repeat
+ * the run, tagged with test. Aborts on a YRDX_SEED that is not a number. */
+uint64_t fx_seed(const char *test);
+
+/* The next number from a seeded generator (splitmix64) whose state starts as the seed:
+ * the same sequence for the same seed on every machine and libc. */
+uint64_t fx_rand(uint64_t *state);
+
 /* A valid unified social credit code, different for every i. */
 void fx_credit_code(uint32_t i, char out[19]);
 
