@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fixtures.h"
@@ -754,7 +753,9 @@ static void test_sigkill_mid_batch(void **state)
 	snprintf(keyfile, sizeof(keyfile), "%s/node.key", a.dir);
 	assert_int_equal(yx_identity_save(a.id, keyfile), YX_OK);
 	yx_store_close(&a.store);
-	srand((unsigned)time(NULL));
+	/* The seed repeats the choices (commits to wait for, delay before the kill); where in
+	 * the batch the kill lands still depends on the scheduler. */
+	uint64_t rng = fx_seed("test_store: sigkill mid batch");
 	for (int round = 0; round < 3; round++) {
 		int fds[2];
 		assert_int_equal(pipe(fds), 0);
@@ -767,12 +768,15 @@ static void test_sigkill_mid_batch(void **state)
 		close(fds[1]);
 		/* wait for 2..4 commits, then kill at a random point inside the next batch */
 		uint64_t seq = 0, reported = 0;
-		int commits = 2 + rand() % 3;
+		int commits = 2 + (int)(fx_rand(&rng) % 3);
+		useconds_t delay = (useconds_t)(fx_rand(&rng) % 20000);
+		fprintf(stderr, "round %d: SIGKILL %u us after commit %d\n", round, (unsigned)delay,
+		        commits);
 		for (int i = 0; i < commits; i++) {
 			assert_int_equal(read(fds[0], &seq, sizeof(seq)), sizeof(seq));
 			reported = seq;
 		}
-		usleep((useconds_t)(rand() % 20000));
+		usleep(delay);
 		kill(pid, SIGKILL);
 		int status;
 		waitpid(pid, &status, 0);
