@@ -23,43 +23,12 @@
 /* Room the store must have before pulling resumes after it was full. */
 #define STORE_ROOM_BYTES (16u << 20)
 
-zsock_t *yxd_client_socket(const yxd_client_t *c)
-{
-	return c->sock;
-}
-
-peer_tip_t *yxd_tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], bool create)
-{
-	for (size_t i = 0; i < c->n_tips; i++)
-		if (memcmp(c->tips[i].origin, origin, YX_KEY_BYTES) == 0)
-			return &c->tips[i];
-	if (!create)
-		return NULL;
-	peer_tip_t *t = realloc(c->tips, (c->n_tips + 1) * sizeof(*t));
-	if (!t)
-		return NULL;
-	c->tips = t;
-	t = &c->tips[c->n_tips++];
-	memset(t, 0, sizeof(*t));
-	memcpy(t->origin, origin, YX_KEY_BYTES);
-	return t;
-}
-
 /* The origin moved at this peer (or the stall clock starts): now is its last progress. */
 static void mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now)
 {
 	t->progress_ms = now;
 	t->progress_mark = c->segments_in;
 	t->progress_answers = c->answers;
-}
-
-int yxd_client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
-{
-	size_t bytes = 0;
-	int ret = yx_wire_send(c->sock, NULL, &m->base, &bytes);
-	if (ret == YX_OK)
-		c->bytes_out += bytes;
-	return ret;
 }
 
 /* The credit window: sync/credit is the node's, shared among the peers that use it (at
@@ -493,7 +462,7 @@ int yxd_remote_flush(yxd_t *d)
 		c->credit_owed = 0;
 	}
 	if (d->moved.n) {
-		yxd_announce(d, (const uint8_t(*)[YX_KEY_BYTES])d->moved.keys, d->moved.n);
+		yxd_writer_moved(d, (const uint8_t(*)[YX_KEY_BYTES])d->moved.keys, d->moved.n);
 		d->moved.n = 0;
 	}
 	schedule_pulls(d);
