@@ -510,6 +510,53 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 	schedule_pulls(d);
 }
 
+/* A segment that did not make it into the transaction: refused (counted, the origin
+ * avoided at this peer for a while and pulled elsewhere), or a storage failure (what
+ * the transaction holds is dropped). */
+static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, int ret,
+                           const yx_diag_t *diag)
+{
+	switch (ret) {
+	case YX_ECHAIN: d->counters[C_REJECTED_CHAIN]++; break;
+	case YX_ESIG: d->counters[C_REJECTED_SIGNATURE]++; break;
+	case YX_EFORK: d->counters[C_REJECTED_FORK]++; break;
+	case YX_EINVAL:
+	case YX_EDECODE:
+	case YX_ETOOBIG: d->counters[C_REJECTED_INVALID]++; break;
+	default:
+		/* A storage failure: what this transaction holds cannot be trusted. */
+		yx_remote_abort(&d->remote);
+		d->moved.n = 0;
+		d->staged = (yxd_staged_t){0};
+		if (yx_err_is_store_full(ret)) {
+			store_full(d, ret);
+		} else {
+			yx_log_error("peer %s: storing a segment failed: %s", c->name,
+			             yx_strerror(ret));
+			unsubscribe_all(d);
+		}
+		return;
+	}
+	c->rejected++;
+	if (ret == YX_EFORK)
+		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag->msg);
+	else
+		yx_log_warn("peer %s: segment refused (%s): %s", c->name, yx_strerror(ret),
+		            diag->msg);
+	if (b && b->origin.len == YX_KEY_BYTES) {
+		peer_tip_t *t = yxd_tip_get(c, b->origin.data, true);
+		if (t) {
+			t->bad_until_ms = zclock_time() + BAD_PEER_MS;
+			t->fill_pending = false;
+			t->fill_done = true; /* not from this peer, this session */
+			if (t->subscribed) {
+				t->subscribed = false;
+				send_pull(c, b->origin.data, 0);
+			}
+		}
+	}
+}
+
 /* Verifies and stages one segment. Bad data is counted, the origin is avoided at this
  * peer for a while and re-pulled elsewhere; it never reaches the store. */
 static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
@@ -594,45 +641,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 		goto out;
 	}
 rejected:
-	switch (ret) {
-	case YX_ECHAIN: d->counters[C_REJECTED_CHAIN]++; break;
-	case YX_ESIG: d->counters[C_REJECTED_SIGNATURE]++; break;
-	case YX_EFORK: d->counters[C_REJECTED_FORK]++; break;
-	case YX_EINVAL:
-	case YX_EDECODE:
-	case YX_ETOOBIG: d->counters[C_REJECTED_INVALID]++; break;
-	default:
-		/* A storage failure: what this transaction holds cannot be trusted. */
-		yx_remote_abort(&d->remote);
-		d->moved.n = 0;
-		d->staged = (yxd_staged_t){0};
-		if (yx_err_is_store_full(ret)) {
-			store_full(d, ret);
-		} else {
-			yx_log_error("peer %s: storing a segment failed: %s", c->name,
-			             yx_strerror(ret));
-			unsubscribe_all(d);
-		}
-		goto out;
-	}
-	c->rejected++;
-	if (ret == YX_EFORK)
-		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag.msg);
-	else
-		yx_log_warn("peer %s: segment refused (%s): %s", c->name, yx_strerror(ret),
-		            diag.msg);
-	if (b && b->origin.len == YX_KEY_BYTES) {
-		peer_tip_t *t = yxd_tip_get(c, b->origin.data, true);
-		if (t) {
-			t->bad_until_ms = zclock_time() + BAD_PEER_MS;
-			t->fill_pending = false;
-			t->fill_done = true; /* not from this peer, this session */
-			if (t->subscribed) {
-				t->subscribed = false;
-				send_pull(c, b->origin.data, 0);
-			}
-		}
-	}
+	segment_failed(d, c, b, ret, &diag);
 out:
 	free(entries);
 }
