@@ -1,7 +1,7 @@
 /* config_edit: the files this module writes: trust-store edits (peer and park add and
  * remove) and a new node's first file. Each is a ZPL tree that is written out, loaded
- * back and validated exactly as yx_config_load would, and only then installed
- * atomically beside the file it replaces. */
+ * back and validated exactly as yx_config_load would, and only then put in place
+ * atomically, through a temporary file in the same directory. */
 #include <assert.h>
 #include <czmq.h>
 #include <errno.h>
