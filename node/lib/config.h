@@ -14,9 +14,9 @@
  *             endpoint = tcp://127.0.0.1:7411
  *             public_key = "Va8GNw0Or6YGSXX1Z6o9eUo4bIEFSFP0kGUV9wP0RPM="
  *
- * One static schema table in config.c (section, key, type, default, range) drives
- * loading, validation, defaults, the normalised print and the comments of files this
- * module writes; config/ holds commented examples for real cities.
+ * One static schema table in config_schema.c (section, key, type, default, range)
+ * drives loading, validation, defaults, the normalised print and the comments of files
+ * this module writes; config/ holds commented examples for real cities.
  *
  * Errors: every message names the file as the caller gave it, then the key path and
  * the offending value, e.g.

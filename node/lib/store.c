@@ -25,7 +25,7 @@
 #define TIP_VAL         (8 + YX_HASH_BYTES)
 /* kind(1) | origin id(4) | record id */
 #define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
-#define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + STATE_KEY_MAX)
+#define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + 12)
 
 enum {
 	DB_META,
@@ -219,6 +219,11 @@ static int db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const
 
 /* ---- open / close ---------------------------------------------------------------- */
 
+static int reindex(yx_store_t *s, MDB_txn *txn);
+
+/* The schema this build upgrades in place: 2 keyed index entries by state key. */
+#define SCHEMA_REINDEX 2
+
 static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag)
 {
 	MDB_val v;
@@ -237,10 +242,18 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag
 		return yx_diag_set(diag, YX_ENEWER,
 		                   "store schema version %u is newer than this build's %u", version,
 		                   YX_SCHEMA_VERSION);
+	if (version == SCHEMA_REINDEX && !s->readonly) {
+		if ((ret = reindex(s, txn)))
+			return yx_diag_set(diag, ret, "upgrading the store's indexes: %s",
+			                   yx_strerror(ret));
+		be32_put(buf, YX_SCHEMA_VERSION);
+		return db_put(txn, s->dbi[DB_META], "schema", 6, buf, 4, 0);
+	}
 	if (version < YX_SCHEMA_VERSION)
-		return yx_diag_set(diag, YX_ESCHEMA,
-		                   "store schema version %u is older than this build's %u", version,
-		                   YX_SCHEMA_VERSION);
+		return yx_diag_set(
+		        diag, YX_ESCHEMA, "store schema version %u is older than this build's %u%s",
+		        version, YX_SCHEMA_VERSION,
+		        version == SCHEMA_REINDEX ? " (yrdxd upgrades it when it starts)" : "");
 	return YX_OK;
 }
 
@@ -577,11 +590,15 @@ static size_t state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *
 
 typedef enum { INDEX_PUT, INDEX_DEL, INDEX_COLLECT } index_mode_t;
 
+/* One record version's index entries: each is term | (oid, seq), the version's log key,
+ * so entries of one term from one origin sort in log order. A segment of an origin adds
+ * to the end of each term's run (a page or so per term) instead of landing at random
+ * across the origin's records (every page of them, with credit codes as keys). */
 typedef struct {
 	yx_store_t *s;
 	MDB_txn *txn;
-	const uint8_t *skey;
-	size_t sklen;
+	uint32_t oid;
+	uint64_t seq;
 	index_mode_t mode;
 	pending_t *pending; /* INDEX_COLLECT */
 	uint32_t slot;
@@ -633,8 +650,8 @@ static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, b
 	if (text)
 		key[klen++] =
 		        0; /* ids hold no control characters (validate.c): the term ends here */
-	memcpy(key + klen, op->skey, op->sklen);
-	klen += op->sklen;
+	log_key(key + klen, op->oid, op->seq);
+	klen += 12;
 	if (op->mode == INDEX_COLLECT) {
 		op->ret = pending_push(op->pending, db, key, klen, op->slot, 0, 0, false);
 		return;
@@ -734,6 +751,39 @@ static int log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint3
 	return ret == YX_OK ? YX_OK : YX_ECORRUPT;
 }
 
+/* Rebuilds every index from state and log, in the layout of this schema. */
+static int reindex(yx_store_t *s, MDB_txn *txn)
+{
+	static const int dbs[] = {DB_IDX_CREDIT, DB_IDX_INCUBATOR, DB_IDX_PARK, DB_IDX_INDUSTRY};
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int ret = YX_OK, rc = 0;
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]) && ret == YX_OK; i++)
+		ret = lmdb_write_error(txn, mdb_drop(txn, s->dbi[dbs[i]], 0), "reindex");
+	if (ret == YX_OK)
+		ret = lmdb_error(mdb_cursor_open(txn, s->dbi[DB_STATE], &cur), "cursor");
+	for (rc = ret ? 0 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); ret == YX_OK && rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Yrdx__Change *c = NULL;
+		if (k.mv_size < 5 || v.mv_size != 8) {
+			ret = YX_ECORRUPT;
+			break;
+		}
+		uint32_t oid = be32_get((const uint8_t *)k.mv_data + 1);
+		uint64_t seq = be64_get(v.mv_data);
+		ret = log_read_change(s, txn, NULL, oid, seq, &c);
+		if (ret == YX_OK)
+			ret = index_record(
+			        (index_op_t){s, txn, oid, seq, INDEX_PUT, NULL, 0, YX_OK}, c);
+		yx_change_free(&c);
+	}
+	if (ret == YX_OK && rc != MDB_NOTFOUND)
+		ret = lmdb_error(rc, "reindex");
+	if (cur)
+		mdb_cursor_close(cur);
+	return ret;
+}
+
 static bool kind_is_fed(yx_kind_t kind)
 {
 	return kind == YX_KIND_RELAY_EVENT || kind == YX_KIND_JOINT;
@@ -751,7 +801,7 @@ static int state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, 
 	uint32_t slot = p->slots++;
 	int ret = pending_push(p, DB_STATE, skey, sklen, slot, oid, seq, tombstone);
 	if (ret == YX_OK && !tombstone)
-		ret = index_record((index_op_t){s, txn, skey, sklen, INDEX_COLLECT, p, slot, YX_OK},
+		ret = index_record((index_op_t){s, txn, oid, seq, INDEX_COLLECT, p, slot, YX_OK},
 		                   c);
 	if (ret == YX_OK && kind_is_fed(kind)) {
 		uint8_t akey[8], aval[12];
@@ -794,12 +844,13 @@ static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, cons
 		Yrdx__Change *old = NULL;
 		if (v.mv_size != 8)
 			return YX_ECORRUPT;
-		if (be64_get(v.mv_data) > op->seq)
+		uint64_t old_seq = be64_get(v.mv_data);
+		if (old_seq > op->seq)
 			return 1;
-		ret = log_read_change(s, txn, NULL, op->oid, be64_get(v.mv_data), &old);
+		ret = log_read_change(s, txn, NULL, op->oid, old_seq, &old);
 		if (ret == YX_OK)
 			ret = index_record(
-			        (index_op_t){s, txn, key, op->key_len, INDEX_DEL, NULL, 0, YX_OK},
+			        (index_op_t){s, txn, op->oid, old_seq, INDEX_DEL, NULL, 0, YX_OK},
 			        old);
 		yx_change_free(&old);
 		if (ret)
@@ -1427,15 +1478,12 @@ int yx_store_get_in(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
 	return store_get(s, arena, kind, origin, id, out);
 }
 
-/* Calls fn for the current record named by state key skey (read in txn), decoded in
- * arena, which is reset once fn returns: a scan's records cost no malloc each. */
-static int visit_state_key(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, const uint8_t *skey,
-                           size_t sklen, uint64_t seq, yx_record_fn fn, void *arg)
+/* Calls fn for the record version at (oid, seq) (read in txn), decoded in arena, which is
+ * reset once fn returns: a scan's records cost no malloc each. */
+static int visit_version(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
+                         yx_record_fn fn, void *arg)
 {
 	Yrdx__Change *c = NULL;
-	if (sklen < 5)
-		return YX_ECORRUPT;
-	uint32_t oid = be32_get(skey + 1);
 	if (oid >= s->n_origins && load_origins(s, txn) != YX_OK)
 		return YX_ECORRUPT;
 	if (oid >= s->n_origins)
@@ -1455,7 +1503,7 @@ int yx_store_find(yx_store_t *s, yx_index_t index, const void *term, size_t term
 	uint8_t prefix[YX_MAX_ID_LEN + 1];
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
-	MDB_val k, v, sv;
+	MDB_val k, v;
 	bool text = index != YX_INDEX_INDUSTRY;
 	yx_arena_t arena;
 	int ret, rc;
@@ -1478,16 +1526,14 @@ int yx_store_find(yx_store_t *s, yx_index_t index, const void *term, size_t term
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
 			break;
-		const uint8_t *skey = (const uint8_t *)k.mv_data + plen;
-		size_t sklen = k.mv_size - plen;
-		if ((ret = db_get(txn, s->dbi[DB_STATE], skey, sklen, &sv)))
-			goto out; /* index entries exist only for live records */
-		if (sv.mv_size != 8) {
+		/* Entries exist only for current versions: the log key is all it takes. */
+		const uint8_t *lkey = (const uint8_t *)k.mv_data + plen;
+		if (k.mv_size != plen + 12) {
 			ret = YX_ECORRUPT;
 			goto out;
 		}
-		if ((ret = visit_state_key(s, txn, &arena, skey, sklen, be64_get(sv.mv_data), fn,
-		                           arg)))
+		if ((ret = visit_version(s, txn, &arena, be32_get(lkey), be64_get(lkey + 4), fn,
+		                         arg)))
 			goto out;
 	}
 	if (rc != MDB_NOTFOUND && rc != 0)
@@ -1519,12 +1565,12 @@ int yx_store_scan(yx_store_t *s, yx_kind_t kind, yx_record_fn fn, void *arg)
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (kind != YX_KIND_NONE && ((const uint8_t *)k.mv_data)[0] != first)
 			break;
-		if (v.mv_size != 8) {
+		if (v.mv_size != 8 || k.mv_size < 5) {
 			ret = YX_ECORRUPT;
 			goto out;
 		}
-		if ((ret = visit_state_key(s, txn, &arena, k.mv_data, k.mv_size,
-		                           be64_get(v.mv_data), fn, arg)))
+		if ((ret = visit_version(s, txn, &arena, be32_get((const uint8_t *)k.mv_data + 1),
+		                         be64_get(v.mv_data), fn, arg)))
 			goto out;
 	}
 	if (rc != MDB_NOTFOUND && rc != 0)

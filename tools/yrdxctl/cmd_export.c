@@ -100,12 +100,100 @@ static int parse_origin(ctl_t *ctl, const char *arg, uint8_t key[YX_KEY_BYTES])
 	return EXIT_OK;
 }
 
-/* ex->out: output's temporary file beside it (*tmp, renamed once complete), or stdout.
- * EXIT_OK or an exit code, printed. */
-static int export_open(export_t *ex, const char *output, char **tmp)
-{
-	int fd;
+static const char export_help[] =
+        "usage: yrdxctl -c FILE export [--kind KIND] [--city CODE] [--origin NAME|KEY]\n"
+        "                              [--format ndjson|csv] [--bom] [--output FILE]\n"
+        "Writes the current records this node holds (its own and every origin's it\n"
+        "syncs with, unless --origin picks one) in the form import reads back:\n"
+        "  ndjson  one record per line; without --kind each line is\n"
+        "          {\"kind\": K, \"record\": {...}} (the default format)\n"
+        "  csv     a header row and one row per record; needs --kind. --bom starts the\n"
+        "          file with a UTF-8 byte order mark, for spreadsheet programs\n"
+        "--city keeps records of one city (code or name, e.g. 310000 or 上海); kinds\n"
+        "without a city (relay events, joints, evaluations) are left out then.\n"
+        "Reads the store directly: the node may be running or stopped. --output writes\n"
+        "FILE (mode 0600: it may hold confidential figures) only once it is complete.\n";
 
+/* What the command line asks for besides the filters, which go straight into export_t. */
+typedef struct {
+	const char *origin; /* --origin, NULL: every origin */
+	const char *output; /* --output, NULL: stdout */
+	const char *format; /* "ndjson" or "csv" */
+	bool bom;
+	bool help; /* --help: printed, nothing else to do */
+} export_args_t;
+
+/* Fills ex->city_field: the kinds whose records carry one city (a uint32 "city"). */
+static void city_fields_find(export_t *ex)
+{
+	for (int k = YX_KIND_INCUBATOR; k < YX_KIND_COUNT; k++) {
+		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
+		        yx_kind_descriptor((yx_kind_t)k), "city");
+		if (f && f->type == PROTOBUF_C_TYPE_UINT32 && f->label != PROTOBUF_C_LABEL_REPEATED)
+			ex->city_field[k] = f;
+	}
+}
+
+/* Parses and checks the options into ex (kind, city, csv, city fields) and a. Returns
+ * EXIT_OK, or EXIT_USAGE having said why. */
+static int export_parse_args(int argc, char **argv, export_t *ex, export_args_t *a)
+{
+	static const struct option opts[] = {
+	        {"kind", required_argument, NULL, 'k'},   {"city", required_argument, NULL, 'c'},
+	        {"origin", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
+	        {"output", required_argument, NULL, 'w'}, {"bom", no_argument, NULL, 'b'},
+	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			if ((ex->kind = yx_kind_from_word(optarg, strlen(optarg))) == YX_KIND_NONE)
+				return ctl_fail(EXIT_USAGE, "export: unknown kind \"%s\"", optarg);
+			break;
+		case 'c':
+			if (yx_city_from_text(optarg, &ex->city) != YX_OK)
+				return ctl_fail(EXIT_USAGE,
+				                "export: --city %s is not a Yangtze River "
+				                "Delta city (code or name)",
+				                optarg);
+			break;
+		case 'o': a->origin = optarg; break;
+		case 'f': a->format = optarg; break;
+		case 'w': a->output = optarg; break;
+		case 'b': a->bom = true; break;
+		case 'h':
+			fputs(export_help, stdout);
+			a->help = true;
+			return EXIT_OK;
+		default: fputs(export_help, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return ctl_fail(EXIT_USAGE, "export: unexpected \"%s\" (see --help)", argv[optind]);
+	if (strcmp(a->format, "csv") == 0)
+		ex->csv = true;
+	else if (strcmp(a->format, "ndjson") != 0)
+		return ctl_fail(EXIT_USAGE, "export: --format %s: expected ndjson or csv",
+		                a->format);
+	if (ex->csv && ex->kind == YX_KIND_NONE)
+		return ctl_fail(EXIT_USAGE,
+		                "export: a CSV file holds one kind of record: add --kind");
+	if (a->bom && !ex->csv)
+		return ctl_fail(EXIT_USAGE, "export: --bom is for CSV");
+	city_fields_find(ex);
+	if (ex->city && ex->kind != YX_KIND_NONE && !ex->city_field[ex->kind])
+		return ctl_fail(EXIT_USAGE, "export: %s records have no city",
+		                yx_kind_name(ex->kind));
+	return EXIT_OK;
+}
+
+/* Points ex->out at stdout, or at a new temporary file beside output (its name in *tmp,
+ * the caller's to unlink and free) that is renamed to output once complete. Returns
+ * EXIT_OK or EXIT_FAIL having said why. */
+static int output_open(const char *output, export_t *ex, char **tmp)
+{
 	if (!output) {
 		ex->out = stdout;
 		return EXIT_OK;
@@ -114,7 +202,8 @@ static int export_open(export_t *ex, const char *output, char **tmp)
 		*tmp = NULL;
 		return ctl_fail(EXIT_FAIL, "out of memory");
 	}
-	if ((fd = mkstemp(*tmp)) < 0 || !(ex->out = fdopen(fd, "w"))) {
+	int fd = mkstemp(*tmp);
+	if (fd < 0 || !(ex->out = fdopen(fd, "w"))) {
 		int rc = ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -125,9 +214,9 @@ static int export_open(export_t *ex, const char *output, char **tmp)
 	return EXIT_OK;
 }
 
-/* Every record the export keeps, written to ex->out and flushed. EXIT_OK or an exit
- * code, printed. */
-static int export_records(export_t *ex, yx_store_t *store, bool bom)
+/* Writes every record that passes ex's filters to ex->out, flushed. Returns EXIT_OK or
+ * EXIT_FAIL having said why. */
+static int records_write(yx_store_t *store, export_t *ex, bool bom)
 {
 	setvbuf(ex->out, NULL, _IOFBF, OUT_BUFFER);
 	if (bom)
@@ -150,105 +239,52 @@ static int export_records(export_t *ex, yx_store_t *store, bool bom)
 	return EXIT_OK;
 }
 
+/* Puts the complete temporary file *tmp at a->output (synced, then renamed; *tmp freed
+ * and nulled once it is gone) and says how many records it holds. ex->out is closed
+ * and nulled either way. Returns EXIT_OK or EXIT_FAIL having said why. */
+static int output_install(ctl_t *ctl, export_t *ex, const export_args_t *a, char **tmp)
+{
+	if (fsync(fileno(ex->out)) != 0 || fclose(ex->out) != 0) {
+		ex->out = NULL;
+		return ctl_fail(EXIT_FAIL, "%s: %s", a->output, strerror(errno));
+	}
+	ex->out = NULL;
+	if (rename(*tmp, a->output) != 0)
+		return ctl_fail(EXIT_FAIL, "%s: %s", a->output, strerror(errno));
+	free(*tmp);
+	*tmp = NULL;
+	if (ctl->json)
+		ctl_print_json(json_pack("{s:s, s:I, s:s}", "output", a->output, "records",
+		                         (json_int_t)ex->n, "format", a->format));
+	else
+		printf("%s: %llu record%s\n", a->output, (unsigned long long)ex->n,
+		       ex->n == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
 int cmd_export(ctl_t *ctl, int argc, char **argv)
 {
-	static const char help[] =
-	        "usage: yrdxctl -c FILE export [--kind KIND] [--city CODE] [--origin NAME|KEY]\n"
-	        "                              [--format ndjson|csv] [--bom] [--output FILE]\n"
-	        "Writes the current records this node holds (its own and every origin's it\n"
-	        "syncs with, unless --origin picks one) in the form import reads back:\n"
-	        "  ndjson  one record per line; without --kind each line is\n"
-	        "          {\"kind\": K, \"record\": {...}} (the default format)\n"
-	        "  csv     a header row and one row per record; needs --kind. --bom starts the\n"
-	        "          file with a UTF-8 byte order mark, for spreadsheet programs\n"
-	        "--city keeps records of one city (code or name, e.g. 310000 or 上海); kinds\n"
-	        "without a city (relay events, joints, evaluations) are left out then.\n"
-	        "Reads the store directly: the node may be running or stopped. --output writes\n"
-	        "FILE (mode 0600: it may hold confidential figures) only once it is complete.\n";
-	static const struct option opts[] = {
-	        {"kind", required_argument, NULL, 'k'},   {"city", required_argument, NULL, 'c'},
-	        {"origin", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
-	        {"output", required_argument, NULL, 'w'}, {"bom", no_argument, NULL, 'b'},
-	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-	};
 	export_t ex = {.kind = YX_KIND_NONE};
-	const char *origin_arg = NULL, *output = NULL, *format = "ndjson";
+	export_args_t a = {.format = "ndjson"};
 	char *tmp = NULL;
-	bool bom = false;
 	yx_store_t *store = NULL;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'k':
-			if ((ex.kind = yx_kind_from_word(optarg, strlen(optarg))) == YX_KIND_NONE)
-				return ctl_fail(EXIT_USAGE, "export: unknown kind \"%s\"", optarg);
-			break;
-		case 'c':
-			if (yx_city_from_text(optarg, &ex.city) != YX_OK)
-				return ctl_fail(EXIT_USAGE,
-				                "export: --city %s is not a Yangtze River "
-				                "Delta city (code or name)",
-				                optarg);
-			break;
-		case 'o': origin_arg = optarg; break;
-		case 'f': format = optarg; break;
-		case 'w': output = optarg; break;
-		case 'b': bom = true; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default: fputs(help, stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind != argc)
-		return ctl_fail(EXIT_USAGE, "export: unexpected \"%s\" (see --help)", argv[optind]);
-	if (strcmp(format, "csv") == 0)
-		ex.csv = true;
-	else if (strcmp(format, "ndjson") != 0)
-		return ctl_fail(EXIT_USAGE, "export: --format %s: expected ndjson or csv", format);
-	if (ex.csv && ex.kind == YX_KIND_NONE)
-		return ctl_fail(EXIT_USAGE,
-		                "export: a CSV file holds one kind of record: add --kind");
-	if (bom && !ex.csv)
-		return ctl_fail(EXIT_USAGE, "export: --bom is for CSV");
-	for (int k = YX_KIND_INCUBATOR; k < YX_KIND_COUNT; k++) {
-		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
-		        yx_kind_descriptor((yx_kind_t)k), "city");
-		if (f && f->type == PROTOBUF_C_TYPE_UINT32 && f->label != PROTOBUF_C_LABEL_REPEATED)
-			ex.city_field[k] = f;
-	}
-	if (ex.city && ex.kind != YX_KIND_NONE && !ex.city_field[ex.kind])
-		return ctl_fail(EXIT_USAGE, "export: %s records have no city",
-		                yx_kind_name(ex.kind));
+	if ((rc = export_parse_args(argc, argv, &ex, &a)) != EXIT_OK || a.help)
+		return rc;
 	if ((rc = ctl_need_config(ctl)))
 		return rc;
-	if (origin_arg && (rc = parse_origin(ctl, origin_arg, ex.origin)))
+	if (a.origin && (rc = parse_origin(ctl, a.origin, ex.origin)))
 		return rc;
-	ex.have_origin = origin_arg != NULL;
+	ex.have_origin = a.origin != NULL;
 	if ((rc = ctl_open_store(ctl, &store)))
 		return rc;
-
-	if ((rc = export_open(&ex, output, &tmp)) || (rc = export_records(&ex, store, bom)))
+	if ((rc = output_open(a.output, &ex, &tmp)) != EXIT_OK)
 		goto out;
-	if (output) {
-		if (fsync(fileno(ex.out)) != 0 || fclose(ex.out) != 0) {
-			ex.out = NULL;
-			rc = ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
-			goto out;
-		}
-		ex.out = NULL;
-		if (rename(tmp, output) != 0) {
-			rc = ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
-			goto out;
-		}
-		free(tmp);
-		tmp = NULL;
-		if (ctl->json)
-			ctl_print_json(json_pack("{s:s, s:I, s:s}", "output", output, "records",
-			                         (json_int_t)ex.n, "format", format));
-		else
-			printf("%s: %llu record%s\n", output, (unsigned long long)ex.n,
-			       ex.n == 1 ? "" : "s");
-	}
+	if ((rc = records_write(store, &ex, a.bom)) != EXIT_OK)
+		goto out;
+	if (a.output)
+		rc = output_install(ctl, &ex, &a, &tmp);
 out:
 	if (ex.out && ex.out != stdout)
 		fclose(ex.out);
