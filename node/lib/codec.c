@@ -91,13 +91,16 @@ const char *yx_change_body_id(const Yrdx__Change *c)
 
 const ProtobufCMessage *yx_change_body(const Yrdx__Change *c)
 {
+	/* A cast, not &c->x->base: base is every message's first member, and a body left
+	 * NULL by its case (a hand-built change) is then NULL, not a member of nothing. */
 	switch (c->body_case) {
-	case YRDX__CHANGE__BODY_INCUBATOR: return &c->incubator->base;
-	case YRDX__CHANGE__BODY_ENTERPRISE: return &c->enterprise->base;
-	case YRDX__CHANGE__BODY_PARK: return &c->park->base;
-	case YRDX__CHANGE__BODY_RELAY_EVENT: return &c->relay_event->base;
-	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION: return &c->joint_participation->base;
-	case YRDX__CHANGE__BODY_EVALUATION: return &c->evaluation->base;
+	case YRDX__CHANGE__BODY_INCUBATOR: return (const ProtobufCMessage *)c->incubator;
+	case YRDX__CHANGE__BODY_ENTERPRISE: return (const ProtobufCMessage *)c->enterprise;
+	case YRDX__CHANGE__BODY_PARK: return (const ProtobufCMessage *)c->park;
+	case YRDX__CHANGE__BODY_RELAY_EVENT: return (const ProtobufCMessage *)c->relay_event;
+	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION:
+		return (const ProtobufCMessage *)c->joint_participation;
+	case YRDX__CHANGE__BODY_EVALUATION: return (const ProtobufCMessage *)c->evaluation;
 	default: return NULL;
 	}
 }
