@@ -251,7 +251,8 @@ static bool group_propose(yxd_t *d, zframe_t *rid, const Yrdx__RelayRequest *q,
 		}
 	}
 	grouped_t *g = &group.req[group.n];
-	int ret = yxd_author_relay_into(d, group.batch, q, g->case_id, sizeof(g->case_id), &diag);
+	int ret = yxd_author_relay_into(d, group.batch, q, NULL, NULL, g->case_id,
+	                                sizeof(g->case_id), &diag);
 	if (ret) {
 		reply_error(r, ret, diag.msg[0] ? diag.msg : yx_strerror(ret));
 		if (ret != YX_EINVAL && ret != YX_ENOTFOUND) {
@@ -307,7 +308,7 @@ void yxd_control_handle(yxd_t *d)
 					do_put(d, req->put, &r, &head);
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_RELAY:
-					ret = yxd_author_relay(d, req->relay, case_id,
+					ret = yxd_author_relay(d, req->relay, NULL, NULL, case_id,
 					                       sizeof(case_id), &head, &diag);
 					note_write_result(ret, "relay step", 1);
 					if (ret) {
