@@ -128,7 +128,9 @@ int yx_stats_collect(yx_store_t *store, uint32_t city, yx_stats_t *out)
 		yx_stats_free(out);
 		return ret;
 	}
-	qsort(cx.ents, cx.n_ents, sizeof(ent_t), ent_compare);
+	/* qsort's array must not be NULL even when empty: a store without enterprises. */
+	if (cx.n_ents)
+		qsort(cx.ents, cx.n_ents, sizeof(ent_t), ent_compare);
 	for (size_t i = 0; i < cx.n_ents; i++) {
 		const ent_t *e = &cx.ents[i];
 		bool first = i == 0 || cx.ents[i - 1].code_hash != e->code_hash;
@@ -160,7 +162,8 @@ int yx_stats_collect(yx_store_t *store, uint32_t city, yx_stats_t *out)
 				out->cities[keep++] = out->cities[i];
 		out->n = keep;
 	}
-	qsort(out->cities, out->n, sizeof(*out->cities), city_compare);
+	if (out->n)
+		qsort(out->cities, out->n, sizeof(*out->cities), city_compare);
 	return YX_OK;
 }
 

@@ -114,6 +114,9 @@ int yxs_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void 
 
 /* ---- open / close ---------------------------------------------------------------- */
 
+/* The schema this build upgrades in place: 2 keyed index entries by state key. */
+#define SCHEMA_REINDEX 2
+
 static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag)
 {
 	MDB_val v;
@@ -132,10 +135,18 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag
 		return yx_diag_set(diag, YX_ENEWER,
 		                   "store schema version %u is newer than this build's %u", version,
 		                   YX_SCHEMA_VERSION);
+	if (version == SCHEMA_REINDEX && !s->readonly) {
+		if ((ret = yxs_reindex(s, txn)))
+			return yx_diag_set(diag, ret, "upgrading the store's indexes: %s",
+			                   yx_strerror(ret));
+		be32_put(buf, YX_SCHEMA_VERSION);
+		return yxs_put(txn, s->dbi[DB_META], "schema", 6, buf, 4, 0);
+	}
 	if (version < YX_SCHEMA_VERSION)
-		return yx_diag_set(diag, YX_ESCHEMA,
-		                   "store schema version %u is older than this build's %u", version,
-		                   YX_SCHEMA_VERSION);
+		return yx_diag_set(
+		        diag, YX_ESCHEMA, "store schema version %u is older than this build's %u%s",
+		        version, YX_SCHEMA_VERSION,
+		        version == SCHEMA_REINDEX ? " (yrdxd upgrades it when it starts)" : "");
 	return YX_OK;
 }
 

@@ -30,8 +30,10 @@
 #include "verify.h" /* yx_entry_t, yx_store_verify */
 
 /* The store's layout version; a store of another version is refused, never guessed at.
- * 2: relay events are no longer entered in the incubator and park indexes. */
-#define YX_SCHEMA_VERSION 2
+ * 2: relay events are no longer entered in the incubator and park indexes.
+ * 3: index entries name a record's version by its log key (origin, seq), not its state
+ *    key; a store of version 2 has its indexes rebuilt when yrdxd opens it. */
+#define YX_SCHEMA_VERSION 3
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. */
 #define YX_HEAD_INTERVAL 1024

@@ -28,7 +28,8 @@
 #define LOG_KEY          12 /* origin id(4) | seq(8) */
 /* kind(1) | origin id(4) | record id */
 #define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
-#define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + STATE_KEY_MAX)
+/* term | 0 | the version's log key */
+#define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + LOG_KEY)
 /* meta "hole" | origin id | seq: a stub whose body another peer may send */
 #define HOLE_KEY 16
 /* A write set this large is applied before the transaction goes on. */
@@ -184,6 +185,8 @@ size_t yxs_state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *id)
  * joint participations also get their arrival number (++*arrival) now. */
 int yxs_state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, uint64_t seq,
                     const Yrdx__Change *c, uint64_t *arrival);
+/* Rebuilds every index from state and log, in this schema's layout (an upgrade). */
+int yxs_reindex(yx_store_t *s, MDB_txn *txn);
 /* Applies the write set in key order and empties it. */
 int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p);
 void yxs_pending_free(pending_t *p);

@@ -84,12 +84,12 @@ int yx_store_get_in(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
 	return store_get(s, arena, kind, origin, id, out);
 }
 
-/* Hands fn the current record named by state key skey, version seq: the log entry is read
- * once for its hash and its bytes, and the bytes decoded into arena — or, when arena is
- * NULL, into the snapshot's own, reset once fn returns, so a scan costs no malloc per
- * record. */
-static int visit(yx_snap_t *snap, yx_arena_t *arena, const uint8_t *skey, size_t sklen,
-                 uint64_t seq, yx_stored_fn fn, void *arg)
+/* Hands fn the record version (oid, seq) — if of kind, or kind is YX_KIND_NONE: the log
+ * entry is read once, for its kind, its hash and its bytes, and the bytes decoded into
+ * arena — or, when arena is NULL, into the snapshot's own, reset once fn returns, so a
+ * scan costs no malloc per record. Versions named by state or an index are never stubs. */
+static int visit(yx_snap_t *snap, yx_arena_t *arena, uint32_t oid, uint64_t seq, yx_kind_t kind,
+                 yx_stored_fn fn, void *arg)
 {
 	yx_store_t *s = snap->s;
 	yx_stored_t rec = {0};
@@ -97,14 +97,16 @@ static int visit(yx_snap_t *snap, yx_arena_t *arena, const uint8_t *skey, size_t
 	uint8_t key[LOG_KEY];
 	MDB_val v;
 	int ret;
-	if (sklen < 5 || !(rec.origin = yxs_origin_key(s, snap->txn, be32_get(skey + 1))))
+	if (!(rec.origin = yxs_origin_key(s, snap->txn, oid)))
 		return YX_ECORRUPT;
-	yxs_log_key(key, be32_get(skey + 1), seq);
+	yxs_log_key(key, oid, seq);
 	if ((ret = yxs_get(snap->txn, s->dbi[DB_LOG], key, LOG_KEY, &v)))
 		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
 	const uint8_t *p = v.mv_data;
 	if (v.mv_size < LOG_HDR || (p[0] & LOG_FLAG_STUB))
-		return YX_ECORRUPT; /* state never points at a stub */
+		return YX_ECORRUPT;
+	if (kind != YX_KIND_NONE && p[1] != (uint8_t)kind)
+		return YX_OK; /* another kind under the same term */
 	rec.seq = seq;
 	rec.hash = p + LOG_H;
 	rec.bytes = p + LOG_HDR;
@@ -119,6 +121,16 @@ static int visit(yx_snap_t *snap, yx_arena_t *arena, const uint8_t *skey, size_t
 	return ret;
 }
 
+/* The same for the current version a state entry (key k, value v) names. */
+static int visit_state(yx_snap_t *snap, yx_arena_t *arena, const MDB_val *k, const MDB_val *v,
+                       yx_stored_fn fn, void *arg)
+{
+	if (k->mv_size < 5 || v->mv_size != 8)
+		return YX_ECORRUPT;
+	return visit(snap, arena, be32_get((const uint8_t *)k->mv_data + 1), be64_get(v->mv_data),
+	             YX_KIND_NONE, fn, arg);
+}
+
 static const int index_dbs[YX_INDEX_COUNT] = {DB_IDX_CREDIT, DB_IDX_INCUBATOR, DB_IDX_PARK,
                                               DB_IDX_INDUSTRY};
 
@@ -128,7 +140,7 @@ int yx_snap_find(yx_snap_t *snap, yx_index_t index, const void *term, size_t ter
 	yx_store_t *s = snap->s;
 	uint8_t prefix[YX_MAX_ID_LEN + 1];
 	MDB_cursor *cur = NULL;
-	MDB_val k, v, sv;
+	MDB_val k, v;
 	int ret = YX_OK, rc;
 
 	assert(index < YX_INDEX_COUNT);
@@ -146,18 +158,13 @@ int yx_snap_find(yx_snap_t *snap, yx_index_t index, const void *term, size_t ter
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
 			break;
-		const uint8_t *skey = (const uint8_t *)k.mv_data + plen;
-		size_t sklen = k.mv_size - plen;
-		if (kind != YX_KIND_NONE && sklen > 0 && skey[0] != (uint8_t)kind)
-			continue; /* another kind under the same term (the state key leads with it)
-			           */
-		if ((ret = yxs_get(snap->txn, s->dbi[DB_STATE], skey, sklen, &sv)))
-			goto out; /* index entries exist only for live records */
-		if (sv.mv_size != 8) {
+		/* Entries exist only for current versions: the log key is all it takes. */
+		const uint8_t *lkey = (const uint8_t *)k.mv_data + plen;
+		if (k.mv_size != plen + LOG_KEY) {
 			ret = YX_ECORRUPT;
 			goto out;
 		}
-		if ((ret = visit(snap, arena, skey, sklen, be64_get(sv.mv_data), fn, arg)))
+		if ((ret = visit(snap, arena, be32_get(lkey), be64_get(lkey + 4), kind, fn, arg)))
 			goto out;
 	}
 	if (rc != MDB_NOTFOUND && rc != 0)
@@ -182,11 +189,7 @@ int yx_snap_scan(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_f
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (kind != YX_KIND_NONE && ((const uint8_t *)k.mv_data)[0] != first)
 			break;
-		if (v.mv_size != 8) {
-			ret = YX_ECORRUPT;
-			goto out;
-		}
-		if ((ret = visit(snap, arena, k.mv_data, k.mv_size, be64_get(v.mv_data), fn, arg)))
+		if ((ret = visit_state(snap, arena, &k, &v, fn, arg)))
 			goto out;
 	}
 	if (rc != MDB_NOTFOUND && rc != 0)
@@ -217,10 +220,10 @@ int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t 
 			ret = YX_OK;
 			continue;
 		}
-		if (ret == YX_OK && v.mv_size != 8)
-			ret = YX_ECORRUPT;
-		if (ret == YX_OK)
-			ret = visit(snap, arena, skey, sklen, be64_get(v.mv_data), fn, arg);
+		if (ret == YX_OK) {
+			MDB_val k = {sklen, skey};
+			ret = visit_state(snap, arena, &k, &v, fn, arg);
+		}
 	}
 	return ret;
 }

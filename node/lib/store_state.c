@@ -20,11 +20,15 @@ size_t yxs_state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *id)
 
 typedef enum { INDEX_PUT, INDEX_DEL, INDEX_COLLECT } index_mode_t;
 
+/* One record version's index entries: each is term | (oid, seq), the version's log key,
+ * so entries of one term from one origin sort in log order. A segment of an origin adds
+ * to the end of each term's run (a page or so per term) instead of landing at random
+ * across the origin's records (every page of them, with credit codes as keys). */
 typedef struct {
 	yx_store_t *s;
 	MDB_txn *txn;
-	const uint8_t *skey;
-	size_t sklen;
+	uint32_t oid;
+	uint64_t seq;
 	index_mode_t mode;
 	pending_t *pending; /* INDEX_COLLECT */
 	uint32_t slot;
@@ -76,8 +80,8 @@ static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, b
 	if (text)
 		key[klen++] =
 		        0; /* ids hold no control characters (validate.c): the term ends here */
-	memcpy(key + klen, op->skey, op->sklen);
-	klen += op->sklen;
+	yxs_log_key(key + klen, op->oid, op->seq);
+	klen += LOG_KEY;
 	if (op->mode == INDEX_COLLECT) {
 		op->ret = pending_push(op->pending, db, key, klen, op->slot, 0, 0, false);
 		return;
@@ -145,6 +149,38 @@ static int index_record(index_op_t op, const Yrdx__Change *c)
 	return op.ret;
 }
 
+int yxs_reindex(yx_store_t *s, MDB_txn *txn)
+{
+	static const int dbs[] = {DB_IDX_CREDIT, DB_IDX_INCUBATOR, DB_IDX_PARK, DB_IDX_INDUSTRY};
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int ret = YX_OK, rc = 0;
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]) && ret == YX_OK; i++)
+		ret = yxs_write_error(txn, mdb_drop(txn, s->dbi[dbs[i]], 0), "reindex");
+	if (ret == YX_OK)
+		ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_STATE], &cur), "cursor");
+	for (rc = ret ? 0 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); ret == YX_OK && rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Yrdx__Change *c = NULL;
+		if (k.mv_size < 5 || v.mv_size != 8) {
+			ret = YX_ECORRUPT;
+			break;
+		}
+		uint32_t oid = be32_get((const uint8_t *)k.mv_data + 1);
+		uint64_t seq = be64_get(v.mv_data);
+		ret = yxs_log_read_change(s, txn, NULL, oid, seq, &c);
+		if (ret == YX_OK)
+			ret = index_record(
+			        (index_op_t){s, txn, oid, seq, INDEX_PUT, NULL, 0, YX_OK}, c);
+		yx_change_free(&c);
+	}
+	if (ret == YX_OK && rc != MDB_NOTFOUND)
+		ret = yxs_error(rc, "reindex");
+	if (cur)
+		mdb_cursor_close(cur);
+	return ret;
+}
+
 static bool kind_is_fed(yx_kind_t kind)
 {
 	return kind == YX_KIND_RELAY_EVENT || kind == YX_KIND_JOINT;
@@ -162,7 +198,7 @@ int yxs_state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, uin
 	uint32_t slot = p->slots++;
 	int ret = pending_push(p, DB_STATE, skey, sklen, slot, oid, seq, tombstone);
 	if (ret == YX_OK && !tombstone)
-		ret = index_record((index_op_t){s, txn, skey, sklen, INDEX_COLLECT, p, slot, YX_OK},
+		ret = index_record((index_op_t){s, txn, oid, seq, INDEX_COLLECT, p, slot, YX_OK},
 		                   c);
 	if (ret == YX_OK && kind_is_fed(kind)) {
 		uint8_t akey[8], aval[LOG_KEY];
@@ -205,12 +241,13 @@ static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, cons
 		Yrdx__Change *old = NULL;
 		if (v.mv_size != 8)
 			return YX_ECORRUPT;
-		if (be64_get(v.mv_data) > op->seq)
+		uint64_t old_seq = be64_get(v.mv_data);
+		if (old_seq > op->seq)
 			return 1;
-		ret = yxs_log_read_change(s, txn, NULL, op->oid, be64_get(v.mv_data), &old);
+		ret = yxs_log_read_change(s, txn, NULL, op->oid, old_seq, &old);
 		if (ret == YX_OK)
 			ret = index_record(
-			        (index_op_t){s, txn, key, op->key_len, INDEX_DEL, NULL, 0, YX_OK},
+			        (index_op_t){s, txn, op->oid, old_seq, INDEX_DEL, NULL, 0, YX_OK},
 			        old);
 		yx_change_free(&old);
 		if (ret)

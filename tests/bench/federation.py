@@ -274,6 +274,7 @@ def run(number, cities, links, paths, records, deadline_s, pids_file):
             return None
         failed = False
         print_log_events(number, nodes)
+        print_counters(number, nodes)
         return max(converged_at.values()) - import_end, rss, import_end - started
     finally:
         keep_env = os.environ.get("YRDX_BENCH_KEEP")
@@ -301,6 +302,22 @@ def print_log_events(number, nodes):
             counts[name] += text.count(needle)
     print("federation_log_events_run%d: %s" % (
         number, " ".join("%s=%d" % kv for kv in counts.items())))
+
+
+# Where the nodes' work went: received entries that were new, duplicates, commits.
+def print_counters(number, nodes):
+    total = dict.fromkeys(("changes_received", "changes_applied", "segments_received",
+                           "segments_sent", "commits", "gaps"), 0)
+    for n in nodes:
+        c = n.counters()
+        for k in total:
+            total[k] += c.get(k, 0)
+    print("federation_counters_run%d: %s" % (number, " ".join("%s=%d" % kv for kv in total.items())))
+    print("federation_segments_per_commit_run%d: %.2f segments" % (
+        number, total["segments_received"] / max(total["commits"], 1)))
+    print("federation_duplicate_entries_run%d: %.1f %%" % (
+        number, 100.0 * (total["changes_received"] - total["changes_applied"])
+        / max(total["changes_received"], 1)))
 
 
 def main():

@@ -31,8 +31,16 @@ class SharingTest(unittest.TestCase):
                              "上海样本孵化器7号")
             code = enterprise(42)["credit_code"]
             self.assertEqual(a.ctl_json("get", "enterprise", code)["id"], code)
+            # B holds no body of A's enterprises: get finds none, for that reason alone...
             r = b.ctl("get", "enterprise", code, check=False)
-            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertEqual((r.returncode, r.stdout, r.stderr),
+                             (1, "", "yrdxctl: no enterprise \"%s\" in this node's store\n" % code))
+            # ... and of A's 110 changes, exactly the 10 incubators are records at B.
+            held = b.export(origin=a.pubkey)
+            self.assertEqual(sorted((x["kind"], x["record"]["id"]) for x in held),
+                             [("incubator", "SH-INC-%04d" % i) for i in range(10)])
+            self.assertEqual(sum(1 for x in a.export(origin=a.pubkey) if x["kind"] == "enterprise"),
+                             100)
 
 
 if __name__ == "__main__":

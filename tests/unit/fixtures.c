@@ -1,10 +1,13 @@
 #include "fixtures.h"
 
+#include <errno.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "validate.h"
@@ -35,6 +38,37 @@ void fx_rmtree(const char *dir)
 {
 	if (dir)
 		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+uint64_t fx_seed(const char *test)
+{
+	const char *env = getenv("YRDX_SEED");
+	uint64_t seed;
+	if (env && *env) {
+		char *end = NULL;
+		errno = 0;
+		seed = strtoull(env, &end, 10);
+		if (errno || *end) {
+			fprintf(stderr, "%s: YRDX_SEED=\"%s\" is not a decimal number\n", test,
+			        env);
+			abort();
+		}
+	} else {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) % 1000000007u;
+	}
+	fprintf(stderr, "%s: seed %" PRIu64 " (YRDX_SEED=%" PRIu64 " repeats this run)\n", test,
+	        seed, seed);
+	return seed;
+}
+
+uint64_t fx_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
 }
 
 void fx_credit_code(uint32_t i, char out[19])
@@ -246,4 +280,61 @@ void fx_tombstone_init(fx_change_t *f, yx_kind_t kind, const char *id, uint64_t 
 	f->c.id = (char *)id;
 	f->c.body_case = YRDX__CHANGE__BODY_TOMBSTONE;
 	f->c.tombstone = &f->tomb;
+}
+
+void fx_log_init(fx_log_t *log, const yx_identity_t *id)
+{
+	memset(log, 0, sizeof(*log));
+	log->id = id;
+}
+
+void fx_log_append_bytes(fx_log_t *log, uint8_t *bytes, size_t len)
+{
+	if (log->n == FX_LOG_MAX) {
+		fprintf(stderr, "fx_log_append: more than %d pending entries\n", FX_LOG_MAX);
+		abort();
+	}
+	size_t i = log->n++;
+	log->seq++;
+	log->bytes[i] = bytes;
+	yx_chain_digest(bytes, len, log->digest[i]);
+	yx_chain_link(log->hash, log->digest[i], log->chain[i]);
+	memcpy(log->hash, log->chain[i], YX_HASH_BYTES);
+	log->e[i] = (yx_entry_t){.seq = log->seq, .bytes = bytes, .len = len};
+}
+
+void fx_log_append(fx_log_t *log, yx_kind_t kind, void *record, int64_t time_ms)
+{
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	uint8_t prev[YX_HASH_BYTES], *bytes = NULL;
+	size_t len = 0;
+	memcpy(prev, log->hash, YX_HASH_BYTES);
+	c.origin = (ProtobufCBinaryData){YX_KEY_BYTES, (uint8_t *)yx_identity_public(log->id)};
+	c.seq = log->seq + 1;
+	c.prev_hash = (ProtobufCBinaryData){YX_HASH_BYTES, prev};
+	c.time_ms = time_ms;
+	yx_change_set_body(&c, kind, record);
+	c.id = (char *)yx_change_body_id(&c);
+	if (yx_change_encode(&c, &bytes, &len) != YX_OK) {
+		fprintf(stderr, "fx_log_append: change %llu does not encode\n",
+		        (unsigned long long)c.seq);
+		abort();
+	}
+	fx_log_append_bytes(log, bytes, len);
+}
+
+void fx_log_sign(fx_log_t *log, int64_t time_ms)
+{
+	memcpy(log->head.origin, yx_identity_public(log->id), YX_KEY_BYTES);
+	log->head.seq = log->seq;
+	memcpy(log->head.hash, log->hash, YX_HASH_BYTES);
+	log->head.time_ms = time_ms;
+	yx_head_sign(&log->head, log->id);
+}
+
+void fx_log_clear(fx_log_t *log)
+{
+	for (size_t i = 0; i < log->n; i++)
+		free(log->bytes[i]);
+	log->n = 0;
 }

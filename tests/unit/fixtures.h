@@ -1,11 +1,13 @@
-/* Test fixtures: scratch directories and realistic records built in caller-owned storage
- * (no heap, nothing to free). Shared by the unit tests and the benchmarks. */
+/* Test fixtures: scratch directories, realistic records built in caller-owned storage
+ * (no heap, nothing to free) and hand-built origin logs. Shared by the unit tests and the
+ * benchmarks. */
 #ifndef YRDX_FIXTURES_H
 #define YRDX_FIXTURES_H
 
 #include <stdint.h>
 
 #include "codec.h"
+#include "store.h"
 
 /* A fresh, empty directory under $YRDX_TEST_TMP (or /tmp) whose name starts with tag;
  * caller frees the string. Aborts the test run if it cannot be made. */
@@ -13,6 +15,15 @@ char *fx_tmpdir(const char *tag);
 
 /* Removes dir and everything in it; accepts NULL. */
 void fx_rmtree(const char *dir);
+
+/* The seed of a test's random choices: $YRDX_SEED if set (the variable the integration
+ * tests read too), else drawn from the clock. Printed on stderr with the way to repeat
+ * the run, tagged with test. Aborts on a YRDX_SEED that is not a number. */
+uint64_t fx_seed(const char *test);
+
+/* The next number from a seeded generator (splitmix64) whose state starts as the seed:
+ * the same sequence for the same seed on every machine and libc. */
+uint64_t fx_rand(uint64_t *state);
 
 /* A valid unified social credit code, different for every i. */
 void fx_credit_code(uint32_t i, char out[19]);
@@ -117,5 +128,41 @@ void fx_change_init(fx_change_t *f, yx_kind_t kind, void *record, uint64_t seq);
 
 /* Fills f with a tombstone retracting (kind, id) as change seq; points at id. */
 void fx_tombstone_init(fx_change_t *f, yx_kind_t kind, const char *id, uint64_t seq);
+
+/* ---- an origin's log built by hand, as its peer would send it ------------------ */
+
+#define FX_LOG_MAX 64
+
+/* Changes of one origin, encoded, chained (chain.h) and closed by a head the origin
+ * signs, without a store: what yx_remote_append must accept, and, altered, refuse. The
+ * pending entries (e[0..n)) form one segment; fx_log_clear starts the next after them. */
+typedef struct {
+	const yx_identity_t *id;
+	uint64_t seq;                /* of the last change appended; 0 before any */
+	uint8_t hash[YX_HASH_BYTES]; /* H(seq); zeros before any */
+	size_t n;                    /* entries pending */
+	yx_entry_t e[FX_LOG_MAX];
+	uint8_t *bytes[FX_LOG_MAX];                /* owned, freed by fx_log_clear */
+	uint8_t digest[FX_LOG_MAX][YX_HASH_BYTES]; /* D of each pending entry */
+	uint8_t chain[FX_LOG_MAX][YX_HASH_BYTES];  /* H of each pending entry */
+	yx_head_t head;                            /* set by fx_log_sign */
+} fx_log_t;
+
+/* An empty log of id's origin (id must outlive it). */
+void fx_log_init(fx_log_t *log, const yx_identity_t *id);
+
+/* Appends record (kind) as the origin's next change, written at time_ms: the envelope
+ * (origin, seq, prev_hash, time, id) is filled here. Aborts if it does not encode. */
+void fx_log_append(fx_log_t *log, yx_kind_t kind, void *record, int64_t time_ms);
+
+/* Appends already encoded change bytes as the next entry, whatever envelope they carry
+ * (for changes whose envelope lies); the log takes ownership of bytes (malloc'd). */
+void fx_log_append_bytes(fx_log_t *log, uint8_t *bytes, size_t len);
+
+/* Signs log->head over the last change appended, at time_ms. */
+void fx_log_sign(fx_log_t *log, int64_t time_ms);
+
+/* Frees the pending entries; the chain goes on from log->seq. */
+void fx_log_clear(fx_log_t *log);
 
 #endif
