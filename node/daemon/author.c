@@ -136,14 +136,14 @@ int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet,
                      char *case_id, size_t cap, yx_head_t *head, yx_diag_t *diag)
 {
 	yx_batch_t *b = NULL;
-	int ret = yxd_write_begin(d, &b, diag);
+	int ret = yxd_writer_begin(d, &b, diag);
 	if (ret)
 		return ret;
 	if ((ret = yxd_author_relay_into(d, b, q, vet, vet_arg, case_id, cap, diag))) {
 		yx_batch_abort(&b);
 		return ret;
 	}
-	if ((ret = yxd_write_commit(d, &b, head, diag)))
+	if ((ret = yxd_writer_commit(d, &b, head, diag)))
 		return ret;
 	yx_log_info("relay case %s: %s written", case_id, type_word(q->type));
 	return YX_OK;

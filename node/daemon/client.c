@@ -23,43 +23,12 @@
 /* Room the store must have before pulling resumes after it was full. */
 #define STORE_ROOM_BYTES (16u << 20)
 
-zsock_t *yxd_client_socket(const yxd_client_t *c)
-{
-	return c->sock;
-}
-
-peer_tip_t *yxd_tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], bool create)
-{
-	for (size_t i = 0; i < c->n_tips; i++)
-		if (memcmp(c->tips[i].origin, origin, YX_KEY_BYTES) == 0)
-			return &c->tips[i];
-	if (!create)
-		return NULL;
-	peer_tip_t *t = realloc(c->tips, (c->n_tips + 1) * sizeof(*t));
-	if (!t)
-		return NULL;
-	c->tips = t;
-	t = &c->tips[c->n_tips++];
-	memset(t, 0, sizeof(*t));
-	memcpy(t->origin, origin, YX_KEY_BYTES);
-	return t;
-}
-
 /* The origin moved at this peer (or the stall clock starts): now is its last progress. */
 static void mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now)
 {
 	t->progress_ms = now;
 	t->progress_mark = c->segments_in;
 	t->progress_answers = c->answers;
-}
-
-int yxd_client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
-{
-	size_t bytes = 0;
-	int ret = yx_wire_send(c->sock, NULL, &m->base, &bytes);
-	if (ret == YX_OK)
-		c->bytes_out += bytes;
-	return ret;
 }
 
 /* The credit window: sync/credit is the node's, shared among the peers that use it (at
@@ -493,7 +462,7 @@ int yxd_remote_flush(yxd_t *d)
 		c->credit_owed = 0;
 	}
 	if (d->moved.n) {
-		yxd_announce(d, (const uint8_t(*)[YX_KEY_BYTES])d->moved.keys, d->moved.n);
+		yxd_writer_moved(d, (const uint8_t(*)[YX_KEY_BYTES])d->moved.keys, d->moved.n);
 		d->moved.n = 0;
 	}
 	schedule_pulls(d);
@@ -539,6 +508,53 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 			yxd_fence_own_claim(d, c->name, t->seq);
 	}
 	schedule_pulls(d);
+}
+
+/* A segment that did not make it into the transaction: refused (counted, the origin
+ * avoided at this peer for a while and pulled elsewhere), or a storage failure (what
+ * the transaction holds is dropped). */
+static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, int ret,
+                           const yx_diag_t *diag)
+{
+	switch (ret) {
+	case YX_ECHAIN: d->counters[C_REJECTED_CHAIN]++; break;
+	case YX_ESIG: d->counters[C_REJECTED_SIGNATURE]++; break;
+	case YX_EFORK: d->counters[C_REJECTED_FORK]++; break;
+	case YX_EINVAL:
+	case YX_EDECODE:
+	case YX_ETOOBIG: d->counters[C_REJECTED_INVALID]++; break;
+	default:
+		/* A storage failure: what this transaction holds cannot be trusted. */
+		yx_remote_abort(&d->remote);
+		d->moved.n = 0;
+		d->staged = (yxd_staged_t){0};
+		if (yx_err_is_store_full(ret)) {
+			store_full(d, ret);
+		} else {
+			yx_log_error("peer %s: storing a segment failed: %s", c->name,
+			             yx_strerror(ret));
+			unsubscribe_all(d);
+		}
+		return;
+	}
+	c->rejected++;
+	if (ret == YX_EFORK)
+		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag->msg);
+	else
+		yx_log_warn("peer %s: segment refused (%s): %s", c->name, yx_strerror(ret),
+		            diag->msg);
+	if (b && b->origin.len == YX_KEY_BYTES) {
+		peer_tip_t *t = yxd_tip_get(c, b->origin.data, true);
+		if (t) {
+			t->bad_until_ms = zclock_time() + BAD_PEER_MS;
+			t->fill_pending = false;
+			t->fill_done = true; /* not from this peer, this session */
+			if (t->subscribed) {
+				t->subscribed = false;
+				send_pull(c, b->origin.data, 0);
+			}
+		}
+	}
 }
 
 /* Verifies and stages one segment. Bad data is counted, the origin is avoided at this
@@ -625,45 +641,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 		goto out;
 	}
 rejected:
-	switch (ret) {
-	case YX_ECHAIN: d->counters[C_REJECTED_CHAIN]++; break;
-	case YX_ESIG: d->counters[C_REJECTED_SIGNATURE]++; break;
-	case YX_EFORK: d->counters[C_REJECTED_FORK]++; break;
-	case YX_EINVAL:
-	case YX_EDECODE:
-	case YX_ETOOBIG: d->counters[C_REJECTED_INVALID]++; break;
-	default:
-		/* A storage failure: what this transaction holds cannot be trusted. */
-		yx_remote_abort(&d->remote);
-		d->moved.n = 0;
-		d->staged = (yxd_staged_t){0};
-		if (yx_err_is_store_full(ret)) {
-			store_full(d, ret);
-		} else {
-			yx_log_error("peer %s: storing a segment failed: %s", c->name,
-			             yx_strerror(ret));
-			unsubscribe_all(d);
-		}
-		goto out;
-	}
-	c->rejected++;
-	if (ret == YX_EFORK)
-		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag.msg);
-	else
-		yx_log_warn("peer %s: segment refused (%s): %s", c->name, yx_strerror(ret),
-		            diag.msg);
-	if (b && b->origin.len == YX_KEY_BYTES) {
-		peer_tip_t *t = yxd_tip_get(c, b->origin.data, true);
-		if (t) {
-			t->bad_until_ms = zclock_time() + BAD_PEER_MS;
-			t->fill_pending = false;
-			t->fill_done = true; /* not from this peer, this session */
-			if (t->subscribed) {
-				t->subscribed = false;
-				send_pull(c, b->origin.data, 0);
-			}
-		}
-	}
+	segment_failed(d, c, b, ret, &diag);
 out:
 	free(entries);
 }

@@ -1,5 +1,6 @@
 /* client.h: what the pull side's modules share (client.c: connections, subscriptions,
- * the receive path; fill.c: asking peers for the bodies of stubs). Not for the rest of
+ * the receive path; fill.c: asking peers for the bodies of stubs; conn.c: the tips and
+ * sending both use). Not for the rest of
  * the daemon, which sees only yxd_client_t through yrdxd.h. */
 #ifndef YRDXD_CLIENT_H
 #define YRDXD_CLIENT_H
@@ -44,6 +45,7 @@ struct yxd_client {
 	bool fill_scan;   /* some origin's stubs may be worth asking this peer for */
 };
 
+/* ---- conn.c ---- */
 /* What peer c told us of origin; NULL (or, with create, a new entry) if nothing. */
 peer_tip_t *yxd_tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], bool create);
 int yxd_client_send(yxd_client_t *c, Yrdx__PeerMessage *m);

@@ -10,21 +10,43 @@
 #include "log.h"
 #include "yrdxd.h"
 
+/* Relay proposals queued on the control socket share one batch and one durable commit
+ * (group commit); each is answered only after that commit. */
+#define GROUP_MAX 256
+
+typedef struct {
+	zframe_t *routing_id;
+	char case_id[96];
+} grouped_t;
+
+struct yxd_control {
+	zsock_t *sock;
+	struct {
+		yx_batch_t *batch;
+		grouped_t req[GROUP_MAX];
+		size_t n;
+	} group;
+	int full_logged; /* the store-full error last logged for local writes; 0: none */
+};
+
 int yxd_control_start(yxd_t *d)
 {
-	d->control = zsock_new(ZMQ_ROUTER);
+	d->control = calloc(1, sizeof(*d->control));
 	if (!d->control)
 		return -ENOMEM;
-	zsock_set_sndtimeo(d->control, 0);
+	d->control->sock = zsock_new(ZMQ_ROUTER);
+	if (!d->control->sock)
+		return -ENOMEM;
+	zsock_set_sndtimeo(d->control->sock, 0);
 	unlink(d->cfg->control_path); /* a socket file left by a killed daemon */
 	/* The socket file is created owner-only: only the node's administrator may write. */
 	mode_t old = umask(0077);
-	int rc = zsock_bind(d->control, "ipc://%s", d->cfg->control_path);
+	int rc = zsock_bind(d->control->sock, "ipc://%s", d->cfg->control_path);
 	umask(old);
 	if (rc != 0) {
 		yx_log_error("control socket %s: %s", d->cfg->control_path,
 		             zmq_strerror(zmq_errno()));
-		zsock_destroy(&d->control);
+		zsock_destroy(&d->control->sock);
 		return -EADDRINUSE;
 	}
 	chmod(d->cfg->control_path, 0600);
@@ -33,9 +55,18 @@ int yxd_control_start(yxd_t *d)
 
 void yxd_control_stop(yxd_t *d)
 {
-	zsock_destroy(&d->control);
+	if (!d->control)
+		return;
+	zsock_destroy(&d->control->sock);
+	free(d->control);
+	d->control = NULL;
 	if (d->cfg)
 		unlink(d->cfg->control_path);
+}
+
+zsock_t *yxd_control_socket(const yxd_t *d)
+{
+	return d->control->sock;
 }
 
 static void reply_error(Yrdx__ControlReply *r, int err, const char *msg)
@@ -47,39 +78,37 @@ static void reply_error(Yrdx__ControlReply *r, int err, const char *msg)
 /* Local writes the store refused for want of room are logged once, when they start
  * (and again if the reason changes), not once per request; a write that commits ends
  * the episode. */
-static int store_full_logged;
-
-static void note_write_result(int err, const char *what, size_t records)
+static void note_write_result(yxd_t *d, int err, const char *what, size_t records)
 {
-	if (yx_err_is_store_full(err) && err != store_full_logged) {
+	if (yx_err_is_store_full(err) && err != d->control->full_logged) {
 		yx_log_error("%s of %zu record%s refused, nothing of it written: %s; local writes "
 		             "fail until there is room (logged once)",
 		             what, records, records == 1 ? "" : "s", yx_strerror(err));
-		store_full_logged = err;
-	} else if (err == YX_OK && records && store_full_logged) {
+		d->control->full_logged = err;
+	} else if (err == YX_OK && records && d->control->full_logged) {
 		yx_log_info("%s of %zu record%s committed: the store has room again", what, records,
 		            records == 1 ? "" : "s");
-		store_full_logged = 0;
+		d->control->full_logged = 0;
 	}
 }
 
 /* The reply to a put the store had no room for: what, and that nothing was written. */
-static void reply_store_full(Yrdx__ControlReply *r, int err, size_t records)
+static void reply_store_full(yxd_t *d, Yrdx__ControlReply *r, int err, size_t records)
 {
 	char msg[300];
 	snprintf(msg, sizeof(msg), "%s; nothing of this batch of %zu record%s was written",
 	         yx_strerror(err), records, records == 1 ? "" : "s");
 	reply_error(r, err, msg);
-	note_write_result(err, "put", records);
+	note_write_result(d, err, "put", records);
 }
 
 static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
 {
 	yx_batch_t *b = NULL;
 	yx_diag_t diag = {{0}};
-	int ret = yxd_write_begin(d, &b, &diag);
+	int ret = yxd_writer_begin(d, &b, &diag);
 	if (yx_err_is_store_full(ret)) {
-		reply_store_full(r, ret, req->n_changes);
+		reply_store_full(d, r, ret, req->n_changes);
 		return;
 	}
 	if (ret) {
@@ -116,7 +145,7 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 		}
 		if (yx_err_is_store_full(ret)) {
 			yx_batch_abort(&b);
-			reply_store_full(r, ret, req->n_changes);
+			reply_store_full(d, r, ret, req->n_changes);
 			return;
 		}
 		if (ret) {
@@ -136,14 +165,14 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 		return;
 	}
 	size_t n = yx_batch_count(b);
-	if ((ret = yxd_write_commit(d, &b, head, &diag))) {
+	if ((ret = yxd_writer_commit(d, &b, head, &diag))) {
 		if (yx_err_is_store_full(ret))
-			reply_store_full(r, ret, req->n_changes);
+			reply_store_full(d, r, ret, req->n_changes);
 		else
 			reply_error(r, ret, diag.msg);
 		return;
 	}
-	note_write_result(YX_OK, "put", n);
+	note_write_result(d, YX_OK, "put", n);
 	r->applied = (uint32_t)n;
 	if (n) {
 		Yrdx__SignedHead *h = malloc(sizeof(*h));
@@ -182,24 +211,9 @@ static void do_status(yxd_t *d, Yrdx__ControlReply *r, Yrdx__StatusReply *s,
 	r->status = s;
 }
 
-/* Relay proposals queued on the control socket share one batch and one durable commit
- * (group commit); each is answered only after that commit. */
-#define GROUP_MAX 256
-
-typedef struct {
-	zframe_t *routing_id;
-	char case_id[96];
-} grouped_t;
-
-static struct {
-	yx_batch_t *batch;
-	grouped_t req[GROUP_MAX];
-	size_t n;
-} group;
-
 static void send_reply(yxd_t *d, zframe_t *rid, Yrdx__ControlReply *r)
 {
-	yx_wire_send(d->control, rid, &r->base, NULL);
+	yx_wire_send(d->control->sock, rid, &r->base, NULL);
 }
 
 /* Fills r for a written step: the head that covers it. */
@@ -216,23 +230,23 @@ static void group_flush(yxd_t *d)
 	yx_head_t head;
 	Yrdx__SignedHead h;
 	yx_diag_t diag = {{0}};
-	if (!group.batch)
+	if (!d->control->group.batch)
 		return;
-	int err = yxd_write_commit(d, &group.batch, &head, &diag);
-	note_write_result(err, "relay proposals", group.n);
-	for (size_t i = 0; i < group.n; i++) {
+	int err = yxd_writer_commit(d, &d->control->group.batch, &head, &diag);
+	note_write_result(d, err, "relay proposals", d->control->group.n);
+	for (size_t i = 0; i < d->control->group.n; i++) {
 		Yrdx__ControlReply r = YRDX__CONTROL_REPLY__INIT;
 		if (err) {
 			r.error = err;
 			r.message = (char *)yx_strerror(err);
 		} else {
 			reply_written(&r, &head, &h);
-			r.case_id = group.req[i].case_id;
+			r.case_id = d->control->group.req[i].case_id;
 		}
-		send_reply(d, group.req[i].routing_id, &r);
-		zframe_destroy(&group.req[i].routing_id);
+		send_reply(d, d->control->group.req[i].routing_id, &r);
+		zframe_destroy(&d->control->group.req[i].routing_id);
 	}
-	group.n = 0;
+	d->control->group.n = 0;
 }
 
 /* Adds a PROPOSE to the group; true if it is answered later by group_flush. */
@@ -240,38 +254,38 @@ static bool group_propose(yxd_t *d, zframe_t *rid, const Yrdx__RelayRequest *q,
                           Yrdx__ControlReply *r)
 {
 	yx_diag_t diag = {{0}};
-	if (group.n == GROUP_MAX)
+	if (d->control->group.n == GROUP_MAX)
 		group_flush(d);
-	if (!group.batch) {
-		int ret = yxd_write_begin(d, &group.batch, &diag);
+	if (!d->control->group.batch) {
+		int ret = yxd_writer_begin(d, &d->control->group.batch, &diag);
 		if (ret) {
-			note_write_result(ret, "relay proposal", 1);
+			note_write_result(d, ret, "relay proposal", 1);
 			reply_error(r, ret, diag.msg);
 			return false;
 		}
 	}
-	grouped_t *g = &group.req[group.n];
-	int ret = yxd_author_relay_into(d, group.batch, q, NULL, NULL, g->case_id,
+	grouped_t *g = &d->control->group.req[d->control->group.n];
+	int ret = yxd_author_relay_into(d, d->control->group.batch, q, NULL, NULL, g->case_id,
 	                                sizeof(g->case_id), &diag);
 	if (ret) {
 		reply_error(r, ret, diag.msg[0] ? diag.msg : yx_strerror(ret));
 		if (ret != YX_EINVAL && ret != YX_ENOTFOUND) {
 			/* A storage failure: nothing of this batch can be trusted. */
-			note_write_result(ret, "relay proposals", group.n + 1);
-			yx_batch_abort(&group.batch);
-			for (size_t i = 0; i < group.n; i++) {
+			note_write_result(d, ret, "relay proposals", d->control->group.n + 1);
+			yx_batch_abort(&d->control->group.batch);
+			for (size_t i = 0; i < d->control->group.n; i++) {
 				Yrdx__ControlReply e = YRDX__CONTROL_REPLY__INIT;
 				e.error = ret;
 				e.message = (char *)yx_strerror(ret);
-				send_reply(d, group.req[i].routing_id, &e);
-				zframe_destroy(&group.req[i].routing_id);
+				send_reply(d, d->control->group.req[i].routing_id, &e);
+				zframe_destroy(&d->control->group.req[i].routing_id);
 			}
-			group.n = 0;
+			d->control->group.n = 0;
 		}
 		return false;
 	}
 	g->routing_id = zframe_dup(rid);
-	group.n++;
+	d->control->group.n++;
 	return true;
 }
 
@@ -279,7 +293,7 @@ void yxd_control_handle(yxd_t *d)
 {
 	for (int budget = 0; budget < GROUP_MAX; budget++) {
 		zframe_t *rid = NULL, *frame = NULL;
-		int ret = yx_wire_recv(d->control, &rid, &frame);
+		int ret = yx_wire_recv(d->control->sock, &rid, &frame);
 		if (ret == -EAGAIN)
 			break;
 		if (ret)
@@ -310,7 +324,7 @@ void yxd_control_handle(yxd_t *d)
 				case YRDX__CONTROL_REQUEST__REQ_RELAY:
 					ret = yxd_author_relay(d, req->relay, NULL, NULL, case_id,
 					                       sizeof(case_id), &head, &diag);
-					note_write_result(ret, "relay step", 1);
+					note_write_result(d, ret, "relay step", 1);
 					if (ret) {
 						reply_error(&r, ret,
 						            diag.msg[0] ? diag.msg
@@ -322,7 +336,7 @@ void yxd_control_handle(yxd_t *d)
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_JOINT:
 					ret = yxd_author_joint(d, req->joint, &r, &head, &diag);
-					note_write_result(ret, "joint participation", 1);
+					note_write_result(d, ret, "joint participation", 1);
 					if (ret) {
 						reply_error(&r, ret,
 						            diag.msg[0] ? diag.msg

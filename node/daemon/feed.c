@@ -22,23 +22,29 @@ typedef struct {
 	int64_t last_rx_ms;
 } feed_sub_t;
 
-static feed_sub_t *subs;
-static size_t n_subs;
+struct yxd_feed {
+	zsock_t *sock;
+	feed_sub_t *subs;
+	size_t n_subs;
+};
 
 int yxd_feed_start(yxd_t *d)
 {
 	if (!d->cfg->feed_endpoint[0])
 		return YX_OK;
-	d->feed = zsock_new(ZMQ_ROUTER);
+	d->feed = calloc(1, sizeof(*d->feed));
 	if (!d->feed)
 		return -ENOMEM;
-	zsock_set_zap_domain(d->feed, "feed");
-	zsock_set_curve_server(d->feed, 1);
-	zsock_set_curve_secretkey_bin(d->feed, d->curve_secret);
-	zsock_set_sndtimeo(d->feed, 0);
-	zsock_set_sndhwm(d->feed, 100000);
-	zsock_set_router_mandatory(d->feed, 1);
-	if (zsock_bind(d->feed, "%s", d->cfg->feed_endpoint) < 0) {
+	d->feed->sock = zsock_new(ZMQ_ROUTER);
+	if (!d->feed->sock)
+		return -ENOMEM;
+	zsock_set_zap_domain(d->feed->sock, "feed");
+	zsock_set_curve_server(d->feed->sock, 1);
+	zsock_set_curve_secretkey_bin(d->feed->sock, d->curve_secret);
+	zsock_set_sndtimeo(d->feed->sock, 0);
+	zsock_set_sndhwm(d->feed->sock, 100000);
+	zsock_set_router_mandatory(d->feed->sock, 1);
+	if (zsock_bind(d->feed->sock, "%s", d->cfg->feed_endpoint) < 0) {
 		yx_log_error("feed port %s: %s", d->cfg->feed_endpoint, zmq_strerror(zmq_errno()));
 		return -EADDRINUSE;
 	}
@@ -48,25 +54,32 @@ int yxd_feed_start(yxd_t *d)
 
 void yxd_feed_stop(yxd_t *d)
 {
-	for (size_t i = 0; i < n_subs; i++)
-		zframe_destroy(&subs[i].routing_id);
-	free(subs);
-	subs = NULL;
-	n_subs = 0;
-	zsock_destroy(&d->feed);
+	if (!d->feed)
+		return;
+	for (size_t i = 0; i < d->feed->n_subs; i++)
+		zframe_destroy(&d->feed->subs[i].routing_id);
+	free(d->feed->subs);
+	zsock_destroy(&d->feed->sock);
+	free(d->feed);
+	d->feed = NULL;
 }
 
-static feed_sub_t *sub_find(zframe_t *rid)
+zsock_t *yxd_feed_socket(const yxd_t *d)
 {
-	for (size_t i = 0; i < n_subs; i++)
-		if (zframe_eq(subs[i].routing_id, rid))
-			return &subs[i];
+	return d->feed ? d->feed->sock : NULL;
+}
+
+static feed_sub_t *sub_find(yxd_t *d, zframe_t *rid)
+{
+	for (size_t i = 0; i < d->feed->n_subs; i++)
+		if (zframe_eq(d->feed->subs[i].routing_id, rid))
+			return &d->feed->subs[i];
 	return NULL;
 }
 
 static int send_feed(yxd_t *d, zframe_t *rid, Yrdx__FeedMessage *m)
 {
-	return yx_wire_send(d->feed, rid, &m->base, NULL);
+	return yx_wire_send(d->feed->sock, rid, &m->base, NULL);
 }
 
 /* "addressed", "open-case" or NULL: may this park see this change? */
@@ -175,10 +188,17 @@ static void pump(yxd_t *d, feed_sub_t *s)
 	yx_arena_free(&arena);
 }
 
-void yxd_feed_pump(yxd_t *d)
+static void pump_all(yxd_t *d)
 {
-	for (size_t i = 0; i < n_subs; i++)
-		pump(d, &subs[i]);
+	for (size_t i = 0; d->feed && i < d->feed->n_subs; i++)
+		pump(d, &d->feed->subs[i]);
+}
+
+void yxd_feed_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
+{
+	(void)origins;
+	(void)n; /* any commit may have brought arrivals: the cursor tells which */
+	pump_all(d);
 }
 
 /* The park's check on the case it acts on, made on the derivation the step is written
@@ -235,7 +255,7 @@ void yxd_feed_handle(yxd_t *d)
 {
 	for (int budget = 0; budget < 64; budget++) {
 		zframe_t *rid = NULL, *frame = NULL;
-		if (yx_wire_recv(d->feed, &rid, &frame) != YX_OK) {
+		if (yx_wire_recv(d->feed->sock, &rid, &frame) != YX_OK) {
 			if (!rid && !frame)
 				return;
 			continue;
@@ -244,18 +264,19 @@ void yxd_feed_handle(yxd_t *d)
 		const yx_park_conf_t *park = name ? yx_config_park_by_name(d->cfg, name) : NULL;
 		Yrdx__FeedMessage *m =
 		        yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
-		feed_sub_t *s = sub_find(rid);
+		feed_sub_t *s = sub_find(d, rid);
 		if (!park || !m) /* removed from the trust store since, or garbage */
 			goto next;
 		if (s)
 			s->last_rx_ms = zclock_time();
 		if (m->msg_case == YRDX__FEED_MESSAGE__MSG_SUBSCRIBE) {
 			if (!s) {
-				feed_sub_t *grown = realloc(subs, (n_subs + 1) * sizeof(*grown));
+				feed_sub_t *grown = realloc(d->feed->subs,
+				                            (d->feed->n_subs + 1) * sizeof(*grown));
 				if (!grown)
 					goto next;
-				subs = grown;
-				s = &subs[n_subs++];
+				d->feed->subs = grown;
+				s = &d->feed->subs[d->feed->n_subs++];
 				memset(s, 0, sizeof(*s));
 				s->routing_id = zframe_dup(rid);
 				yx_log_info("park %s (%s) subscribed from cursor %llu", park->name,
@@ -283,13 +304,13 @@ void yxd_feed_handle(yxd_t *d)
 
 void yxd_feed_tick(yxd_t *d, int64_t now)
 {
-	for (size_t i = 0; i < n_subs;) {
-		if (now - subs[i].last_rx_ms > (int64_t)d->cfg->dead_after_ms * 2) {
-			zframe_destroy(&subs[i].routing_id);
-			subs[i] = subs[--n_subs];
+	for (size_t i = 0; d->feed && i < d->feed->n_subs;) {
+		if (now - d->feed->subs[i].last_rx_ms > (int64_t)d->cfg->dead_after_ms * 2) {
+			zframe_destroy(&d->feed->subs[i].routing_id);
+			d->feed->subs[i] = d->feed->subs[--d->feed->n_subs];
 			continue;
 		}
-		pump(d, &subs[i]);
+		pump(d, &d->feed->subs[i]);
 		i++;
 	}
 }
@@ -321,10 +342,10 @@ void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *r)
 		yrdx__feed_status__init(f);
 		f->park = (char *)park->name;
 		f->park_id = (char *)park->park_id;
-		for (size_t k = 0; k < n_subs; k++)
-			if (strcmp(subs[k].park, park->name) == 0) {
+		for (size_t k = 0; d->feed && k < d->feed->n_subs; k++)
+			if (strcmp(d->feed->subs[k].park, park->name) == 0) {
 				f->connected = true;
-				f->cursor = subs[k].cursor;
+				f->cursor = d->feed->subs[k].cursor;
 			}
 		behind_t b = {d, park, 0};
 		yx_store_arrivals(d->store, f->cursor, count_visible, &b);

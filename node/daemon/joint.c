@@ -298,7 +298,7 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 	int ret;
 
 	/* The batch first: what was received is committed before the agreement is read. */
-	if ((ret = yxd_write_begin(d, &b, diag)))
+	if ((ret = yxd_writer_begin(d, &b, diag)))
 		return ret;
 	switch (q->action) {
 	case YRDX__JOINT_REQUEST__ACTION__ACTION_PROPOSE:
@@ -328,7 +328,7 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 	c.id = jp.id;
 	if ((ret = yx_batch_put(b, &c, diag)))
 		goto out;
-	if ((ret = yxd_write_commit(d, &b, head, diag)))
+	if ((ret = yxd_writer_commit(d, &b, head, diag)))
 		goto out;
 	/* Written already: a reply without the id is still a success. */
 	if (!(r->agreement_id = strdup(agreement_id)))

@@ -81,19 +81,6 @@ static void reload(yxd_t *d)
 	            d->cfg->n_parks);
 }
 
-void yxd_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
-{
-	yxd_serve_announce(d, origins, n);
-	yxd_feed_pump(d);
-}
-
-void yxd_announce_self(yxd_t *d)
-{
-	uint8_t self[1][YX_KEY_BYTES];
-	memcpy(self[0], yx_identity_public(d->id), YX_KEY_BYTES);
-	yxd_announce(d, (const uint8_t(*)[YX_KEY_BYTES])self, 1);
-}
-
 static int open_node(yxd_t *d)
 {
 	yx_diag_t diag = {{0}};
@@ -161,13 +148,14 @@ static int run(yxd_t *d, int sigfd)
 		}
 		items[0] = (zmq_pollitem_t){zsock_resolve(d->zap), 0, ZMQ_POLLIN, 0};
 		items[1] = (zmq_pollitem_t){zsock_resolve(d->peer_router), 0, ZMQ_POLLIN, 0};
-		items[2] = (zmq_pollitem_t){zsock_resolve(d->control), 0, ZMQ_POLLIN, 0};
+		items[2] = (zmq_pollitem_t){zsock_resolve(yxd_control_socket(d)), 0, ZMQ_POLLIN, 0};
 		items[3] = (zmq_pollitem_t){NULL, sigfd, ZMQ_POLLIN, 0};
 		size_t live = 4;
 		size_t feed_item = 0;
-		if (d->feed) {
+		if (yxd_feed_socket(d)) {
 			feed_item = live;
-			items[live++] = (zmq_pollitem_t){zsock_resolve(d->feed), 0, ZMQ_POLLIN, 0};
+			items[live++] = (zmq_pollitem_t){zsock_resolve(yxd_feed_socket(d)), 0,
+			                                 ZMQ_POLLIN, 0};
 		}
 		int metrics_fd = yxd_metrics_fd(d);
 		size_t metrics_item = 0;
@@ -285,6 +273,11 @@ int main(int argc, char **argv)
 		yx_log_error("cannot set up signal handling: %s", strerror(errno));
 		goto out;
 	}
+	/* The writer's wiring: received segments are committed before a local batch; every
+	 * commit pushes to pullers, then pumps the park feeds. */
+	yxd_writer_set_flush(&d.writer, yxd_remote_flush);
+	yxd_writer_on_commit(&d.writer, yxd_serve_announce);
+	yxd_writer_on_commit(&d.writer, yxd_feed_moved);
 	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_feed_start(&d) ||
 	    yxd_control_start(&d) || yxd_metrics_start(&d) || yxd_clients_sync_config(&d))
 		goto out;

@@ -46,8 +46,22 @@ const char *yxd_counter_name(yxd_counter_t c);
 
 /* One pull connection: our DEALER to a configured peer's ROUTER (client.c). */
 typedef struct yxd_client yxd_client_t;
+/* The control socket and the relay proposals grouped into one commit (control.c). */
+typedef struct yxd_control yxd_control_t;
+/* The feed port and the parks subscribed to it (feed.c). */
+typedef struct yxd_feed yxd_feed_t;
 /* The peer port's pullers and what each is sent (serve.c). */
 typedef struct yxd_serve yxd_serve_t;
+
+/* The writer (writer.c): what to do before a local batch, whom to tell after a commit. */
+#define YXD_WRITER_HOOKS 4
+typedef int (*yxd_flush_fn)(yxd_t *d);
+typedef void (*yxd_moved_fn)(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
+typedef struct {
+	yxd_flush_fn flush; /* commits what was received (client.c) */
+	yxd_moved_fn hooks[YXD_WRITER_HOOKS];
+	size_t n_hooks;
+} yxd_writer_t;
 
 /* A set of origins (client.c: those the open transaction moved). */
 typedef struct {
@@ -88,16 +102,17 @@ struct yxd {
 	uint8_t curve_secret[32];
 	char pubkey_text[YX_PUBKEY_TEXT_LEN + 1];
 
-	zsock_t *zap;         /* inproc ZAP handler (zap.c) */
-	zsock_t *peer_router; /* serves pulls (serve.c) */
-	zsock_t *control;     /* yrdxctl requests (control.c) */
-	zsock_t *feed;        /* partner parks' yrdx-feed (feed.c); NULL when off */
+	zsock_t *zap;           /* inproc ZAP handler (zap.c) */
+	zsock_t *peer_router;   /* serves pulls (serve.c) */
+	yxd_control_t *control; /* yrdxctl requests (control.c) */
+	yxd_feed_t *feed;       /* partner parks' yrdx-feed (feed.c); NULL when off */
 
 	yxd_client_t **clients; /* one per configured peer */
 	size_t n_clients;
 	size_t client_turn;   /* which peer's input is read first in the next pass */
 	uint64_t pull_passes; /* schedule_pulls passes so far (client.c) */
 	yxd_serve_t *serve;
+	yxd_writer_t writer;
 
 	/* Received segments accumulate in one LMDB transaction, committed when the input
 	 * drains or grows large, then credit is returned (client.c). */
@@ -159,24 +174,27 @@ void yxd_clients_status_free(Yrdx__StatusReply *reply);
 int yxd_feed_start(yxd_t *d);
 void yxd_feed_stop(yxd_t *d);
 void yxd_feed_handle(yxd_t *d);
-void yxd_feed_pump(yxd_t *d); /* new arrivals to subscribed parks */
+zsock_t *yxd_feed_socket(const yxd_t *d); /* NULL when off */
+/* The writer's hook: after a commit, new arrivals to the subscribed parks. */
+void yxd_feed_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 void yxd_feed_tick(yxd_t *d, int64_t now_ms);
 /* Each configured park's feed: connected, cursor, events behind (for status). */
 void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *reply);
 void yxd_feed_status_free(Yrdx__StatusReply *reply);
 
-/* ---- write.c: the one write path for this node's own records ---- */
-/* Commits what was received, checks the fence, opens a batch. diag says why not. */
-int yxd_write_begin(yxd_t *d, yx_batch_t **b, yx_diag_t *diag);
-/* Commits b durably (freed either way), counts it, and announces it to pullers and
- * feeds. */
-int yxd_write_commit(yxd_t *d, yx_batch_t **b, yx_head_t *head, yx_diag_t *diag);
-
-/* ---- main.c ---- */
-/* After a commit: tells pullers that origins moved and feeds that events arrived. */
-void yxd_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
-/* The same for this node's own log. */
-void yxd_announce_self(yxd_t *d);
+/* ---- writer.c: the one write path, and who is told of commits ---- */
+/* fn commits what was received before a local batch opens (one at most). */
+void yxd_writer_set_flush(yxd_writer_t *w, yxd_flush_fn fn);
+/* fn is told of every commit's moved origins, in the order registered (at most
+ * YXD_WRITER_HOOKS). */
+void yxd_writer_on_commit(yxd_writer_t *w, yxd_moved_fn fn);
+/* Checks the fence, has what was received committed, opens a batch. YX_OK, or the error
+ * with diag saying why not. */
+int yxd_writer_begin(yxd_t *d, yx_batch_t **b, yx_diag_t *diag);
+/* Commits b durably (freed either way), counts it, tells the hooks our own log moved. */
+int yxd_writer_commit(yxd_t *d, yx_batch_t **b, yx_head_t *head, yx_diag_t *diag);
+/* Tells the hooks that origins moved (a commit of received segments). */
+void yxd_writer_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 
 /* ---- fence.c: a store older than the node's own log writes nothing until it has it ---- */
 void yxd_fence_start(yxd_t *d); /* the mark yrdxctl backup leaves raises it */
@@ -225,6 +243,7 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 int yxd_control_start(yxd_t *d);
 void yxd_control_stop(yxd_t *d);
 void yxd_control_handle(yxd_t *d);
+zsock_t *yxd_control_socket(const yxd_t *d);
 
 /* ---- vector.c helpers shared by serve and client ---- */
 /* Our version vector as a protobuf message; free with yxd_vector_msg_free. */
