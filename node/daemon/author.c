@@ -1,7 +1,9 @@
 /* author: relay-incubation steps this node writes for its city. The step is checked
- * against the case's state as derived from every event this node holds, linked to the
- * step it answers, and for a PROPOSE the dossier is sealed to the destination node, so
- * every city stores and forwards it and only the destination can open it. */
+ * against the case's state as derived from every event this node holds — derived once
+ * per step, and the caller's own check (a park's, feed.c) made on that same derivation —
+ * linked to the step it answers, and for a PROPOSE the dossier is sealed to the
+ * destination node, so every city stores and forwards it and only the destination can
+ * open it. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +61,43 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 	return YX_OK;
 }
 
-int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, char *case_id,
-                          size_t cap, yx_diag_t *diag)
+/* Fills ev for a step answering the case as committed (the caller writes steps other than
+ * PROPOSE alone): the case derived once, the caller's vet and the step's own rules
+ * checked on it, and the key facts copied from its PROPOSE. */
+static int answer(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet, void *vet_arg,
+                  Yrdx__RelayEvent *ev, Yrdx__ChangeRef *ref, yx_case_events_t *events,
+                  char *case_id, size_t cap, char *incubator, size_t incubator_cap, yx_diag_t *diag)
+{
+	yx_case_t cs;
+	int ret;
+	snprintf(case_id, cap, "%s", q->case_id);
+	if ((ret = yx_case_events_load(d->store, case_id, events)))
+		return yx_diag_set(diag, ret, "reading case %s: %s", case_id, yx_strerror(ret));
+	if (yx_case_derive(events->events, events->n, case_id, &cs) != YX_OK)
+		return yx_diag_set(diag, YX_ENOTFOUND, "no relay case %s known to this node",
+		                   case_id);
+	if ((vet && (ret = vet(vet_arg, &cs, diag))) ||
+	    (ret = yx_case_check_step(&cs, q->type, yx_identity_public(d->id), diag)))
+		return ret;
+	/* Every step repeats the case's key facts, so each event is indexed alike. */
+	const Yrdx__RelayEvent *p = cs.propose->ev;
+	ev->case_id = case_id;
+	ev->credit_code = p->credit_code;
+	ev->park_id = p->park_id;
+	snprintf(incubator, incubator_cap, "%s", p->source_incubator_id);
+	ev->source_incubator_id = incubator;
+	ev->destination_node = p->destination_node;
+	ref->origin.data = (uint8_t *)cs.last->origin;
+	ref->origin.len = YX_KEY_BYTES;
+	ref->seq = cs.last->seq;
+	ref->hash.data = (uint8_t *)cs.last->hash;
+	ref->hash.len = YX_HASH_BYTES;
+	ev->answers = ref;
+	return YX_OK;
+}
+
+int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet,
+                          void *vet_arg, char *case_id, size_t cap, yx_diag_t *diag)
 {
 	Yrdx__RelayEvent ev = YRDX__RELAY_EVENT__INIT;
 	Yrdx__ChangeRef ref = YRDX__CHANGE_REF__INIT;
@@ -72,42 +109,19 @@ int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, 
 
 	ev.type = q->type;
 	ev.note = q->note;
-	if (q->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE) {
-		if ((ret = propose(d, b, q, &ev, case_id, cap, incubator, sizeof(incubator),
-		                   &sealed, diag)))
-			goto out;
-	} else {
-		/* The case as committed: the caller writes steps other than PROPOSE alone. */
-		yx_case_t cs;
-		snprintf(case_id, cap, "%s", q->case_id);
-		if ((ret = yx_case_events_load(d->store, case_id, &events)))
-			goto out;
-		if (yx_case_derive(events.events, events.n, case_id, &cs) != YX_OK) {
-			ret = yx_diag_set(diag, YX_ENOTFOUND, "no relay case %s known to this node",
-			                  case_id);
-			goto out;
-		}
-		if ((ret = yx_case_check_step(&cs, q->type, yx_identity_public(d->id), diag)))
-			goto out;
-		/* Every step repeats the case's key facts, so each event is indexed alike. */
-		const Yrdx__RelayEvent *p = cs.propose->ev;
-		ev.case_id = case_id;
-		ev.credit_code = p->credit_code;
-		ev.park_id = p->park_id;
-		snprintf(incubator, sizeof(incubator), "%s", p->source_incubator_id);
-		ev.source_incubator_id = incubator;
-		ev.destination_node = p->destination_node;
-		ref.origin.data = (uint8_t *)cs.last->origin;
-		ref.origin.len = YX_KEY_BYTES;
-		ref.seq = cs.last->seq;
-		ref.hash.data = (uint8_t *)cs.last->hash;
-		ref.hash.len = YX_HASH_BYTES;
-		ev.answers = &ref;
+	if (q->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE)
+		ret = propose(d, b, q, &ev, case_id, cap, incubator, sizeof(incubator), &sealed,
+		              diag);
+	else
+		ret = answer(d, q, vet, vet_arg, &ev, &ref, &events, case_id, cap, incubator,
+		             sizeof(incubator), diag);
+	if (ret)
+		goto out;
+	if (!yx_case_event_id(case_id, q->type, event_id, sizeof(event_id))) {
+		ret = yx_diag_set(diag, YX_EINVAL, "case %s: no event id for a %s", case_id,
+		                  type_word(q->type));
+		goto out;
 	}
-	snprintf(event_id, sizeof(event_id), "%s/%s", case_id, type_word(q->type));
-	for (char *s = event_id; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
 	ev.id = event_id;
 	yx_change_set_body(&c, YX_KIND_RELAY_EVENT, &ev);
 	c.id = event_id;
@@ -118,14 +132,14 @@ out:
 	return ret;
 }
 
-int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, char *case_id, size_t cap,
-                     yx_head_t *head, yx_diag_t *diag)
+int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet, void *vet_arg,
+                     char *case_id, size_t cap, yx_head_t *head, yx_diag_t *diag)
 {
 	yx_batch_t *b = NULL;
 	int ret = yxd_writer_begin(d, &b, diag);
 	if (ret)
 		return ret;
-	if ((ret = yxd_author_relay_into(d, b, q, case_id, cap, diag))) {
+	if ((ret = yxd_author_relay_into(d, b, q, vet, vet_arg, case_id, cap, diag))) {
 		yx_batch_abort(&b);
 		return ret;
 	}

@@ -265,7 +265,7 @@ static bool group_propose(yxd_t *d, zframe_t *rid, const Yrdx__RelayRequest *q,
 		}
 	}
 	grouped_t *g = &d->control->group.req[d->control->group.n];
-	int ret = yxd_author_relay_into(d, d->control->group.batch, q, g->case_id,
+	int ret = yxd_author_relay_into(d, d->control->group.batch, q, NULL, NULL, g->case_id,
 	                                sizeof(g->case_id), &diag);
 	if (ret) {
 		reply_error(r, ret, diag.msg[0] ? diag.msg : yx_strerror(ret));
@@ -322,7 +322,7 @@ void yxd_control_handle(yxd_t *d)
 					do_put(d, req->put, &r, &head);
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_RELAY:
-					ret = yxd_author_relay(d, req->relay, case_id,
+					ret = yxd_author_relay(d, req->relay, NULL, NULL, case_id,
 					                       sizeof(case_id), &head, &diag);
 					note_write_result(d, ret, "relay step", 1);
 					if (ret) {

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cases.h"
 #include "log.h"
 #include "match.h"
 #include "yrdxd.h"
@@ -202,42 +201,49 @@ void yxd_feed_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
 	pump_all(d);
 }
 
+/* The park's check on the case it acts on, made on the derivation the step is written
+ * from: the case is addressed to this park at this node. */
+typedef struct {
+	const yxd_t *d;
+	const yx_park_conf_t *park;
+} acting_park_t;
+
+static int addressed_to(void *arg, const yx_case_t *c, yx_diag_t *diag)
+{
+	const acting_park_t *a = arg;
+	if (strcmp(c->propose->ev->park_id, a->park->park_id) != 0 ||
+	    memcmp(c->destination, yx_identity_public(a->d->id), YX_KEY_BYTES) != 0)
+		return yx_diag_set(diag, YX_EINVAL, "case %s is not addressed to park %s",
+		                   c->propose->ev->case_id, a->park->park_id);
+	return YX_OK;
+}
+
 /* The park acts on a case addressed to it: the node writes the step as the destination
- * city, noting the park. */
+ * city, noting the park. The case is derived once, by the step (author.c). */
 static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park,
                       const Yrdx__FeedAction *a)
 {
 	Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
 	Yrdx__FeedResult res = YRDX__FEED_RESULT__INIT;
-	yx_case_events_t events = {0};
-	yx_case_t cs;
+	Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
+	acting_park_t acting = {d, park};
 	yx_diag_t diag = {{0}};
 	yx_head_t head;
-	char note[YX_CONFIG_NAME_MAX + 2048];
+	char note[YX_CONFIG_NAME_MAX + 2048], case_id[96];
 	int ret;
 	res.case_id = a->case_id;
 	if (a->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT &&
 	    a->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE) {
 		ret = yx_diag_set(&diag, YX_EINVAL, "a park may only accept or decline");
-	} else if ((ret = yx_case_events_load(d->store, a->case_id, &events)) == YX_OK &&
-	           yx_case_derive(events.events, events.n, a->case_id, &cs) != YX_OK) {
-		ret = yx_diag_set(&diag, YX_ENOTFOUND, "no relay case %s at this node", a->case_id);
-	} else if (ret == YX_OK &&
-	           (strcmp(cs.propose->ev->park_id, park->park_id) != 0 ||
-	            memcmp(cs.destination, yx_identity_public(d->id), YX_KEY_BYTES) != 0)) {
-		ret = yx_diag_set(&diag, YX_EINVAL, "case %s is not addressed to park %s",
-		                  a->case_id, park->park_id);
-	} else if (ret == YX_OK) {
-		Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
+	} else {
 		snprintf(note, sizeof(note), "by park %s%s%s", park->name, a->note[0] ? ": " : "",
 		         a->note);
 		q.type = a->type;
 		q.case_id = a->case_id;
 		q.note = note;
-		char case_id[96];
-		ret = yxd_author_relay(d, &q, case_id, sizeof(case_id), &head, &diag);
+		ret = yxd_author_relay(d, &q, addressed_to, &acting, case_id, sizeof(case_id),
+		                       &head, &diag);
 	}
-	yx_case_events_free(&events);
 	res.error = ret;
 	res.message = ret ? (diag.msg[0] ? diag.msg : (char *)yx_strerror(ret)) : "ok";
 	m.msg_case = YRDX__FEED_MESSAGE__MSG_RESULT;

@@ -11,6 +11,7 @@ struct MHD_Daemon;
 
 #include "config.h"
 #include "keys.h"
+#include "relay.h"
 #include "store.h"
 #include "wire.h"
 
@@ -214,16 +215,21 @@ int yxd_metrics_fd(yxd_t *d); /* -1 when off */
 void yxd_metrics_run(yxd_t *d);
 
 /* ---- author.c ---- */
+/* A caller's own check of the case a step is about (feed.c: the case is addressed to the
+ * acting park), made on the derivation the step is checked on: YX_OK, or an error with
+ * diag, and the step is not written. */
+typedef int (*yxd_case_vet_fn)(void *arg, const yx_case_t *c, yx_diag_t *diag);
 /* Writes the relay step q asks for into the open batch b, as this node; case_id (cap
  * bytes) receives the case. A PROPOSE needs only committed registry data, so many share
- * one batch (group commit); every other step is derived from the committed case and must
- * be written alone (yxd_author_relay). YX_EINVAL/YX_ENOTFOUND with diag for a step this
- * node may not take now; b is then unchanged. */
-int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, char *case_id,
-                          size_t cap, yx_diag_t *diag);
+ * one batch (group commit); every other step is derived from the committed case — once,
+ * vet (may be NULL) then asked on that derivation — and must be written alone
+ * (yxd_author_relay). YX_EINVAL/YX_ENOTFOUND with diag for a step this node may not take
+ * now; b is then unchanged. */
+int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet,
+                          void *vet_arg, char *case_id, size_t cap, yx_diag_t *diag);
 /* The same in a batch of its own, committed durably; head receives its head. */
-int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, char *case_id, size_t cap,
-                     yx_head_t *head, yx_diag_t *diag);
+int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet, void *vet_arg,
+                     char *case_id, size_t cap, yx_head_t *head, yx_diag_t *diag);
 
 /* ---- joint.c ---- */
 /* Writes this node's participation in a joint-incubation agreement: a new one

@@ -10,10 +10,27 @@ static bool in_case(const Yrdx__Change *c, const char *case_id)
 	       (!case_id || strcmp(c->relay_event->case_id, case_id) == 0);
 }
 
+/* A case is anchored by its PROPOSE, whose record id every node writes alike. */
+static bool propose_id(const char *case_id, char *id, size_t cap)
+{
+	return yx_case_event_id(case_id, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, id, cap);
+}
+
+/* Every event of a case repeats the PROPOSE's enterprise (derivation leaves out those
+ * that do not), so the case is found under its credit code. */
+static const char *propose_code(const Yrdx__Change *c)
+{
+	return c->relay_event->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE
+	               ? c->relay_event->credit_code
+	               : NULL;
+}
+
+static const yx_event_kind_t relay_kind = {YX_KIND_RELAY_EVENT, in_case, propose_id, propose_code};
+
 int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t *out)
 {
 	memset(out, 0, sizeof(*out));
-	int ret = yx_events_load(store, YX_KIND_RELAY_EVENT, in_case, case_id, &out->raw);
+	int ret = yx_events_load(store, &relay_kind, case_id, &out->raw);
 	if (ret)
 		return ret;
 	out->events = calloc(out->raw.n ? out->raw.n : 1, sizeof(*out->events));

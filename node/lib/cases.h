@@ -1,4 +1,6 @@
-/* cases: the relay-case events a store holds, loaded for derivation (relay.h). */
+/* cases: the relay-case events a store holds, loaded for derivation (relay.h). One case
+ * is read through the credit-code index in one snapshot (events.h): its cost follows the
+ * enterprise's events, not the store's. */
 #ifndef YRDX_CASES_H
 #define YRDX_CASES_H
 
@@ -11,8 +13,11 @@ typedef struct {
 	size_t n;
 } yx_case_events_t;
 
-/* Every current relay event in store (of case case_id, or of all cases if NULL), with
- * its origin, seq and chain hash. Caller frees with yx_case_events_free. */
+/* The current relay events of case case_id in store — its PROPOSEs, found by their
+ * record id (yx_case_event_id) at each origin, and every event under their credit codes
+ * that names the case — or of all cases if case_id is NULL (a scan), with origin, seq
+ * and chain hash. A PROPOSE written under another record id is not found by case (yrdx
+ * writes none). Caller frees with yx_case_events_free; on error *out is left empty. */
 int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t *out);
 void yx_case_events_free(yx_case_events_t *events);
 

@@ -4,54 +4,89 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "validate.h" /* YX_MAX_ID_LEN */
+
+/* Credit codes one group may be found under: one, unless its anchors disagree (two
+ * nodes wrote a PROPOSE under one case id); each is read once. */
+#define TERMS_MAX 16
+
 typedef struct {
-	yx_store_t *store;
-	yx_event_keep_fn keep;
+	const yx_event_kind_t *kind;
 	const char *group;
 	yx_events_t *out;
-	size_t cap;
+	char terms[TERMS_MAX][YX_MAX_ID_LEN + 1];
+	size_t n_terms;
 } load_t;
 
-static int collect(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-                   const Yrdx__Change *c)
+/* Keeps one record of the group; its change is already in the set's arena. */
+static int collect(void *arg, const yx_stored_t *rec)
 {
 	load_t *l = arg;
 	yx_events_t *o = l->out;
-	if (!l->keep(c, l->group))
+	if (!l->kind->keep(rec->change, l->group))
 		return 0;
-	if (o->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
 		yx_event_t *v = realloc(o->v, cap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		o->v = v;
-		l->cap = cap;
+		o->cap = cap;
 	}
-	/* The scan's change lives only during the call: keep a decoded copy of our own. */
-	uint8_t *bytes = NULL;
-	size_t len = 0;
-	yx_event_t *e = &o->v[o->n];
-	memset(e, 0, sizeof(*e));
-	int ret = yx_change_encode(c, &bytes, &len);
-	if (ret == YX_OK)
-		ret = yx_change_decode(bytes, len, &e->change);
-	free(bytes);
-	if (ret == YX_OK && (ret = yx_store_hash(l->store, origin, seq, e->hash)))
-		yx_change_free(&e->change);
-	if (ret)
-		return ret;
-	memcpy(e->origin, origin, YX_KEY_BYTES);
-	e->seq = seq;
-	o->n++;
+	yx_event_t *e = &o->v[o->n++];
+	memcpy(e->origin, rec->origin, YX_KEY_BYTES);
+	e->seq = rec->seq;
+	memcpy(e->hash, rec->hash, YX_HASH_BYTES);
+	e->change = rec->change;
 	return 0;
 }
 
-int yx_events_load(yx_store_t *store, yx_kind_t kind, yx_event_keep_fn keep, const char *group,
+/* Notes the credit code an anchor of the group names, once. */
+static int note_term(void *arg, const yx_stored_t *rec)
+{
+	load_t *l = arg;
+	const char *term = l->kind->keep(rec->change, l->group) ? l->kind->term(rec->change) : NULL;
+	if (!term || !*term || strlen(term) > YX_MAX_ID_LEN)
+		return 0;
+	for (size_t i = 0; i < l->n_terms; i++)
+		if (strcmp(l->terms[i], term) == 0)
+			return 0;
+	if (l->n_terms == TERMS_MAX)
+		return YX_ETOOBIG;
+	strcpy(l->terms[l->n_terms++], term);
+	return 0;
+}
+
+/* The group through its anchors, and where the kind says so their credit codes. */
+static int load_group(yx_snap_t *snap, load_t *l)
+{
+	const yx_event_kind_t *k = l->kind;
+	char anchor[YX_MAX_ID_LEN + 1];
+	int ret = YX_OK;
+	if (!k->anchor_id(l->group, anchor, sizeof(anchor)))
+		return YX_OK; /* no record can anchor such a group: it is empty */
+	if (!k->term)
+		return yx_snap_get_all(snap, k->kind, anchor, &l->out->arena, collect, l);
+	if ((ret = yx_snap_get_all(snap, k->kind, anchor, NULL, note_term, l)))
+		return ret;
+	for (size_t i = 0; ret == YX_OK && i < l->n_terms; i++)
+		ret = yx_snap_find(snap, YX_INDEX_CREDIT_CODE, l->terms[i], strlen(l->terms[i]),
+		                   k->kind, &l->out->arena, collect, l);
+	return ret;
+}
+
+int yx_events_load(yx_store_t *store, const yx_event_kind_t *kind, const char *group,
                    yx_events_t *out)
 {
-	load_t l = {store, keep, group, out, 0};
+	load_t l = {.kind = kind, .group = group, .out = out};
+	yx_snap_t *snap = NULL;
 	memset(out, 0, sizeof(*out));
-	int ret = yx_store_scan(store, kind, collect, &l);
+	yx_arena_init(&out->arena);
+	int ret = yx_snap_open(store, &snap);
+	if (ret == YX_OK)
+		ret = group ? load_group(snap, &l)
+		            : yx_snap_scan(snap, kind->kind, &out->arena, collect, &l);
+	yx_snap_close(&snap);
 	if (ret)
 		yx_events_free(out);
 	return ret;
@@ -59,8 +94,7 @@ int yx_events_load(yx_store_t *store, yx_kind_t kind, yx_event_keep_fn keep, con
 
 void yx_events_free(yx_events_t *o)
 {
-	for (size_t i = 0; i < o->n; i++)
-		yx_change_free(&o->v[i].change);
 	free(o->v);
+	yx_arena_free(&o->arena);
 	memset(o, 0, sizeof(*o));
 }

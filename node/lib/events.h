@@ -1,32 +1,54 @@
-/* events: the current records of one kind that a store holds, each with its origin, seq
- * and chain hash (what later events name when they answer it), kept decoded. What the
- * event-sourced derivations — relay cases (relay.h), joint agreements (joint.h) — read. */
+/* events: the current records of an event-sourced kind that a store holds — relay-case
+ * events (cases.h), joint participations (joint.h) — each with its origin, seq and chain
+ * hash (what later events name when they answer it), for derivation.
+ *
+ * One group (a case, an agreement) is loaded through the store's indexes in one read
+ * snapshot, so its cost follows the group, not the store's history: the group's anchors
+ * (the record every party writes under a known id, such as a case's PROPOSE) are looked
+ * up by id at each origin, and where the kind says so the rest is found under the
+ * anchor's credit code. Records are handed over as stored and decoded once, into the
+ * set's own arena: nothing is re-encoded. */
 #ifndef YRDX_EVENTS_H
 #define YRDX_EVENTS_H
 
 #include <stdbool.h>
 
+#include "arena.h"
 #include "store.h"
 
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
 	uint64_t seq;
 	uint8_t hash[YX_HASH_BYTES];
-	Yrdx__Change *change; /* owned decoded copy */
+	const Yrdx__Change *change; /* decoded into the set's arena */
 } yx_event_t;
 
 typedef struct {
 	yx_event_t *v;
-	size_t n;
+	size_t n, cap;
+	yx_arena_t arena; /* every event's change */
 } yx_events_t;
 
-/* Whether a record belongs to the group asked for (group may be NULL: all). */
-typedef bool (*yx_event_keep_fn)(const Yrdx__Change *change, const char *group);
+/* How the records of one group of a kind are recognised and found. */
+typedef struct {
+	yx_kind_t kind;
+	/* Whether change is of group (group NULL: of any). */
+	bool (*keep)(const Yrdx__Change *change, const char *group);
+	/* The record id every group's anchor has, whoever wrote it, into id (cap bytes);
+	 * false if group cannot have one. */
+	bool (*anchor_id)(const char *group, char *id, size_t cap);
+	/* NULL: the anchors are the whole group. Else the credit code the group's records
+	 * are indexed under, read from an anchor of it (NULL if the anchor names none). */
+	const char *(*term)(const Yrdx__Change *anchor);
+} yx_event_kind_t;
 
-/* Every current record of kind that keep accepts for group. Caller frees with
- * yx_events_free; on error *out is left empty. */
-int yx_events_load(yx_store_t *store, yx_kind_t kind, yx_event_keep_fn keep, const char *group,
+/* The records of kind of group (every one if group is NULL: a scan of the kind), in
+ * state key order, into out. Caller frees with yx_events_free; on error *out is left
+ * empty. */
+int yx_events_load(yx_store_t *store, const yx_event_kind_t *kind, const char *group,
                    yx_events_t *out);
+
+/* Frees what out holds and empties it; accepts an emptied or zeroed set. */
 void yx_events_free(yx_events_t *events);
 
 #endif

@@ -1,6 +1,7 @@
 #include "joint.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,10 +182,19 @@ static bool in_agreement(const Yrdx__Change *c, const char *id)
 	       (!id || strcmp(c->joint_participation->id, id) == 0);
 }
 
+/* Every party writes its participation under the agreement id (change.id equals the
+ * body's id, validate.c): one lookup per origin finds them all. */
+static bool agreement_id(const char *id, char *out, size_t cap)
+{
+	return (size_t)snprintf(out, cap, "%s", id) < cap;
+}
+
+static const yx_event_kind_t joint_kind = {YX_KIND_JOINT, in_agreement, agreement_id, NULL};
+
 int yx_joint_parts_load(yx_store_t *store, const char *agreement_id, yx_joint_parts_t *out)
 {
 	memset(out, 0, sizeof(*out));
-	int ret = yx_events_load(store, YX_KIND_JOINT, in_agreement, agreement_id, &out->raw);
+	int ret = yx_events_load(store, &joint_kind, agreement_id, &out->raw);
 	if (ret)
 		return ret;
 	out->parts = calloc(out->raw.n ? out->raw.n : 1, sizeof(*out->parts));

@@ -75,9 +75,10 @@ typedef struct {
 	size_t n;
 } yx_joint_parts_t;
 
-/* Every current participation in store (of agreement agreement_id, or of all agreements
- * if NULL), with its origin, seq and chain hash. Caller frees with yx_joint_parts_free;
- * on error *out is left empty. */
+/* Every current participation in store (of agreement agreement_id — one lookup per
+ * origin, by record id, in one snapshot — or of all agreements if NULL: a scan), with
+ * its origin, seq and chain hash. Caller frees with yx_joint_parts_free; on error *out
+ * is left empty. */
 int yx_joint_parts_load(yx_store_t *store, const char *agreement_id, yx_joint_parts_t *out);
 void yx_joint_parts_free(yx_joint_parts_t *parts);
 

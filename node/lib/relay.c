@@ -1,5 +1,6 @@
 #include "relay.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const state_names[] = {
@@ -11,6 +12,26 @@ static const char *const state_names[] = {
 const char *yx_case_state_name(yx_case_state_t state)
 {
 	return state_names[state];
+}
+
+/* "ACCEPT" for RELAY_EVENT_TYPE_ACCEPT; NULL for a type this build does not know. */
+static const char *type_word(Yrdx__RelayEventType type)
+{
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+	        &yrdx__relay_event_type__descriptor, (int)type);
+	return v ? v->name + strlen("RELAY_EVENT_TYPE_") : NULL;
+}
+
+bool yx_case_event_id(const char *case_id, Yrdx__RelayEventType type, char *out, size_t cap)
+{
+	const char *word = type_word(type);
+	int n = word ? snprintf(out, cap, "%s/%s", case_id, word) : -1;
+	if (n < 0 || (size_t)n >= cap)
+		return false;
+	for (char *s = out; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	return true;
 }
 
 typedef enum { PARTY_SOURCE, PARTY_DESTINATION, PARTY_EITHER } party_t;
@@ -109,6 +130,13 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 			if (e->applied || strcmp(e->ev->case_id, case_id) != 0 ||
 			    !answers(e, out->last))
 				continue;
+			/* A case is read under its enterprise's credit code (cases.h): an
+			 * event naming another must not count when the case is read one way
+			 * and go unseen when it is read another. */
+			if (strcmp(e->ev->credit_code, root->ev->credit_code) != 0) {
+				e->note = "names another enterprise than the case";
+				continue;
+			}
 			int s = step_for(out->state, e->ev->type);
 			if (s < 0) {
 				e->note = "not a step this state allows";
@@ -143,9 +171,7 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 int yx_case_check_step(const yx_case_t *c, Yrdx__RelayEventType type,
                        const uint8_t author[YX_KEY_BYTES], yx_diag_t *diag)
 {
-	const ProtobufCEnumValue *tv = protobuf_c_enum_descriptor_get_value(
-	        &yrdx__relay_event_type__descriptor, (int)type);
-	const char *tname = tv ? tv->name + strlen("RELAY_EVENT_TYPE_") : "?";
+	const char *tname = type_word(type) ? type_word(type) : "?";
 	int s = step_for(c->state, type);
 	if (s < 0)
 		return yx_diag_set(diag, YX_EINVAL, "case %s is %s: %s is not a step from there",

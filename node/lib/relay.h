@@ -9,10 +9,10 @@
  *       \----WITHDRAW(source)--> WITHDRAWN --CLOSE(source)--> CLOSED
  *   (ACCEPTED --WITHDRAW(source)--> WITHDRAWN too, before landing)
  *
- * From the current step, only an event that answers it, has a legal type and is authored
- * by the party owning that step moves the case on. Two such events (say ACCEPT and
- * WITHDRAW written at the same time in two cities) are ordered by their hashes: the lower
- * one wins everywhere; the other is kept and shown as superseded. */
+ * From the current step, only an event that answers it, has a legal type, names the
+ * PROPOSE's enterprise and is authored by the party owning that step moves the case on. Two such
+ * events (say ACCEPT and WITHDRAW written at the same time in two cities) are ordered by their
+ * hashes: the lower one wins everywhere; the other is kept and shown as superseded. */
 #ifndef YRDX_RELAY_H
 #define YRDX_RELAY_H
 
@@ -52,6 +52,11 @@ typedef struct {
 	uint8_t destination[YX_KEY_BYTES];
 	size_t steps; /* events applied, PROPOSE included */
 } yx_case_t;
+
+/* The record id of the event of type in case case_id, as every node writes it —
+ * "<case id>/<type>" in lower case, "sh-17/accept" — into out (cap bytes): how a case's
+ * PROPOSE is found by id. false if it does not fit or type has no name. */
+bool yx_case_event_id(const char *case_id, Yrdx__RelayEventType type, char *out, size_t cap);
 
 /* Name of a state, lower case ("proposed", ...). */
 const char *yx_case_state_name(yx_case_state_t state);

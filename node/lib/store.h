@@ -27,6 +27,7 @@
 #include "codec.h"
 #include "error.h"
 #include "keys.h"
+#include "verify.h" /* yx_entry_t, yx_store_verify */
 
 /* The store's layout version; a store of another version is refused, never guessed at.
  * 2: relay events are no longer entered in the incubator and park indexes.
@@ -107,18 +108,11 @@ void yx_batch_abort(yx_batch_t **batch);
 
 /* ---- verified writes from elsewhere ---------------------------------------------- */
 
-/* One entry of a received segment: change bytes, or a stub carrying only its digest. */
-typedef struct {
-	uint64_t seq;
-	const uint8_t *bytes; /* NULL for a stub */
-	size_t len;
-	const uint8_t *digest; /* YX_HASH_BYTES, stubs only */
-} yx_entry_t;
-
 int yx_remote_begin(yx_store_t *store, yx_remote_t **out);
 
-/* Verifies a segment of origin's log ending in head, then applies the entries beyond the
- * local tip. Nothing is written unless everything verifies. Errors (diag says where):
+/* Verifies a segment of origin's log ending in head (yx_segment_verify, verify.h), then
+ * applies the entries beyond the local tip. Nothing is written unless everything
+ * verifies. Errors (diag says where):
  *   YX_EGAP    first entry beyond local tip + 1
  *   YX_ECHAIN  a link or the last hash does not match, or a change names another
  *              origin or seq
@@ -237,6 +231,64 @@ int yx_store_origin_digest(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES]
 /* Digest of the whole store: BLAKE2b over every tip in origin order. */
 int yx_store_digest(yx_store_t *store, uint8_t digest[YX_HASH_BYTES]);
 
+/* ---- several reads in one snapshot --------------------------------------------------- */
+
+/* A read snapshot: one LMDB read transaction, so what several reads return is
+ * consistent, and costs one transaction, not one per record. Writers are not blocked; a
+ * snapshot held long keeps the pages it sees from being reused, so keep it short. Not
+ * for use across a yx_store_set_map_size. */
+typedef struct yx_snap yx_snap_t;
+
+/* Opens a snapshot of what store holds now; caller closes it with yx_snap_close. */
+int yx_snap_open(yx_store_t *store, yx_snap_t **out);
+
+/* Ends the snapshot and nulls the pointer; accepts NULL. What its reads handed out
+ * from LMDB's memory (yx_stored_t.bytes and .hash) is gone then; changes decoded into a
+ * caller's arena stay. */
+void yx_snap_close(yx_snap_t **snap);
+
+/* One current record as stored. origin, hash and bytes point into the snapshot (valid
+ * during the callback only); bytes are the change exactly as its origin signed it, never
+ * re-encoded. change is decoded from them into the arena the read was given (valid until
+ * that arena is reset), or, if none was, valid during the callback only. */
+typedef struct {
+	const uint8_t *origin; /* YX_KEY_BYTES */
+	uint64_t seq;
+	const uint8_t *hash; /* H(seq): what an event answering this one names */
+	const uint8_t *bytes;
+	size_t len;
+	const Yrdx__Change *change;
+} yx_stored_t;
+
+/* Called with each record found; return non-zero to stop (that value is then returned). */
+typedef int (*yx_stored_fn)(void *arg, const yx_stored_t *rec);
+
+/* Every current record of kind (any kind: YX_KIND_NONE) whose index entry equals term,
+ * through the index: the cost follows what is found, not what the store holds.
+ * Decoded into arena, which the call never resets (NULL: see yx_stored_t). */
+int yx_snap_find(yx_snap_t *snap, yx_index_t index, const void *term, size_t term_len,
+                 yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn, void *arg);
+
+/* Every current record of kind (all kinds if YX_KIND_NONE), in key order. */
+int yx_snap_scan(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn, void *arg);
+
+/* The current record (kind, id) of every origin that holds one: one point lookup per
+ * origin the store knows. */
+int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t *arena,
+                    yx_stored_fn fn, void *arg);
+
+/* Called with each origin the store knows (origin points into the store: copy it to keep
+ * it); return non-zero to stop. */
+typedef int (*yx_origin_fn)(void *arg, const uint8_t origin[YX_KEY_BYTES]);
+int yx_snap_origins(yx_snap_t *snap, yx_origin_fn fn, void *arg);
+
+/* As yx_store_log_iterate, yx_store_head_find and yx_store_tip, in the snapshot. */
+int yx_snap_log_iterate(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint64_t from_seq,
+                        yx_log_fn fn, void *arg);
+int yx_snap_head_find(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint64_t min_seq,
+                      yx_head_t *head);
+int yx_snap_tip(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], yx_tip_t *tip);
+
 /* Public key of the node that writes local batches to this store; YX_ENOTFOUND if no
  * local batch was ever committed. */
 int yx_store_node_key(yx_store_t *store, uint8_t key[YX_KEY_BYTES]);
@@ -270,9 +322,5 @@ int yx_store_room(yx_store_t *store, uint64_t need);
 
 /* Bytes of the data file in use (last page) and the map size, for status. */
 int yx_store_usage(yx_store_t *store, uint64_t *used, uint64_t *map);
-
-/* Re-checks every chain link, digest and head signature of every origin. YX_OK, or
- * the first fault with diag naming origin and seq. */
-int yx_store_verify(yx_store_t *store, yx_diag_t *diag);
 
 #endif

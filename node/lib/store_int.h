@@ -1,0 +1,194 @@
+/* store_int: the store's internals — its databases, key and value layouts, and the
+ * helpers that read and write them inside a caller's LMDB transaction. Shared by the
+ * store's own files only (store.c environment and meta, store_log.c log/heads/tips,
+ * store_state.c state and indexes, store_write.c batches and received segments,
+ * store_read.c reads); nothing outside them includes this header.
+ *
+ * Helpers return YX_OK or a project error (LMDB's translated by yxs_error*, the one
+ * place that does); pointers into LMDB memory are valid only while the transaction is. */
+#ifndef YRDX_STORE_INT_H
+#define YRDX_STORE_INT_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "store.h"
+#include "validate.h" /* YX_MAX_ID_LEN */
+
+#define DEFAULT_MAP_SIZE ((size_t)YX_STORE_DEFAULT_MAP_SIZE)
+#define MAX_ORIGINS      4096
+#define LOG_HDR          (2 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, kind, H, D */
+#define LOG_H            2
+#define LOG_D            (2 + YX_HASH_BYTES)
+#define LOG_FLAG_STUB    1
+#define HEAD_VAL         (YX_HASH_BYTES + 8 + YX_SIG_BYTES)
+#define TIP_VAL          (8 + YX_HASH_BYTES)
+#define LOG_KEY          12 /* origin id(4) | seq(8) */
+/* kind(1) | origin id(4) | record id */
+#define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
+/* term | 0 | the version's log key */
+#define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + LOG_KEY)
+/* meta "hole" | origin id | seq: a stub whose body another peer may send */
+#define HOLE_KEY 16
+/* A write set this large is applied before the transaction goes on. */
+#define PENDING_FLUSH_BYTES (64u << 20)
+
+enum {
+	DB_META,
+	DB_ORIGINS,
+	DB_LOG,
+	DB_HEADS,
+	DB_VECTOR,
+	DB_STATE,
+	DB_IDX_CREDIT,
+	DB_IDX_INCUBATOR,
+	DB_IDX_PARK,
+	DB_IDX_INDUSTRY,
+	DB_ARRIVAL,
+	DB_COUNT
+};
+
+/* The write set of a transaction: state and index changes wait here and are applied in
+ * key order at flush. Credit codes arrive in no particular order; LMDB inserts sorted
+ * keys about twice as fast as random ones, because consecutive puts land on the page
+ * just made dirty. */
+typedef struct {
+	uint32_t key_off;
+	uint16_t key_len;
+	uint8_t db;        /* DB_STATE or an index database */
+	uint8_t tombstone; /* state ops: the change retracts its record */
+	uint32_t slot;     /* which pending change this op belongs to */
+	uint32_t oid;
+	uint64_t seq;
+} pending_op_t;
+
+typedef struct {
+	pending_op_t *ops;
+	size_t n_ops, cap_ops;
+	uint8_t *keys;
+	size_t keys_len, keys_cap;
+	uint32_t slots;
+} pending_t;
+
+struct yx_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	bool readonly;
+	bool writing; /* a batch or remote txn is open */
+	/* Origin public keys by local id, mirrored from "origins"; may lag behind the
+	 * database in a read-only opener, so misses re-read it. */
+	uint8_t (*origins)[YX_KEY_BYTES];
+	uint32_t n_origins;
+	yx_arena_t segment_arena; /* the decoded changes of the segment being appended */
+};
+
+/* ---- integers, big-endian so keys sort numerically ------------------------------------ */
+
+static inline void be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint32_t be32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline uint64_t be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void yxs_log_key(uint8_t key[LOG_KEY], uint32_t oid, uint64_t seq)
+{
+	be32_put(key, oid);
+	be64_put(key + 4, seq);
+}
+
+/* ---- store.c: LMDB's errors, transactions, the origins table ------------------------ */
+
+/* The one place LMDB's errors become ours. env is the environment a write went to (NULL
+ * for reads), to tell a full disk from a failing one. */
+int yxs_error_in(MDB_env *env, int rc, const char *what);
+/* Errors of calls that only read. */
+int yxs_error(int rc, const char *what);
+/* Errors of calls that write into txn. */
+int yxs_write_error(MDB_txn *txn, int rc, const char *what);
+int yxs_txn_begin(yx_store_t *s, bool write, MDB_txn **txn);
+/* Commits txn: durable on return. */
+int yxs_txn_commit(MDB_env *env, MDB_txn *txn);
+int yxs_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val);
+int yxs_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val, size_t vlen,
+            unsigned flags);
+/* Re-reads the origins table into s->origins. */
+int yxs_origins_load(yx_store_t *s, MDB_txn *txn);
+/* Local id of origin, or YX_ENOTFOUND; re-reads the table on a miss. */
+int yxs_origin_lookup(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_BYTES],
+                      uint32_t *id);
+/* Local id of origin, assigning the next one inside txn if new. */
+int yxs_origin_intern(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_BYTES],
+                      uint32_t *id);
+/* The public key of local id oid (re-reading the table if it is newer than this handle's
+ * copy); NULL if there is no such origin. Points into s. */
+const uint8_t *yxs_origin_key(yx_store_t *s, MDB_txn *txn, uint32_t oid);
+
+/* ---- store_log.c: log entries, heads, tips, holes, arrivals ------------------------ */
+
+/* Tip of oid (seq 0 and zeros when it has none). */
+int yxs_tip_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t *seq,
+                 uint8_t hash[YX_HASH_BYTES]);
+int yxs_tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                  const uint8_t hash[YX_HASH_BYTES]);
+/* The header of oid's log entry seq (flags, kind, H, D: LOG_HDR bytes); YX_ECORRUPT if
+ * there is none. */
+int yxs_log_header(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, const uint8_t **hdr);
+/* H(seq) of oid from its log; zeros for seq 0. */
+int yxs_log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                 uint8_t hash[YX_HASH_BYTES]);
+/* Whether oid's entry seq is held as a stub (its digest only). */
+int yxs_log_is_stub(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool *stub);
+/* Writes one log entry; bytes NULL for a stub, kind YX_KIND_NONE then. */
+int yxs_log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                  const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
+                  yx_kind_t kind, const uint8_t *bytes, size_t len);
+/* The stored bytes of the full change at (oid, seq); YX_ECORRUPT for a stub or none. */
+int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                       const uint8_t **bytes, size_t *len);
+/* The decoded change at (oid, seq): in arena if not NULL, else the caller frees it. */
+int yxs_log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
+                        Yrdx__Change **out);
+int yxs_head_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, const yx_head_t *h);
+/* Notes (on) or drops the hole of a stub at (oid, seq). */
+int yxs_hole_set(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool on);
+/* The last arrival number handed out, 0 if none. */
+int yxs_arrival_last(yx_store_t *s, MDB_txn *txn, uint64_t *last);
+
+/* ---- store_state.c: current versions, indexes, the sorted write set ---------------- */
+
+/* Writes the state key of (kind, oid, id) into key (STATE_KEY_MAX bytes); its length. */
+size_t yxs_state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *id);
+/* Queues change (oid, seq) to become the current version of its record; relay events and
+ * joint participations also get their arrival number (++*arrival) now. */
+int yxs_state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, uint64_t seq,
+                    const Yrdx__Change *c, uint64_t *arrival);
+/* Rebuilds every index from state and log, in this schema's layout (an upgrade). */
+int yxs_reindex(yx_store_t *s, MDB_txn *txn);
+/* Applies the write set in key order and empties it. */
+int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p);
+void yxs_pending_free(pending_t *p);
+
+#endif

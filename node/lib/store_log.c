@@ -1,0 +1,209 @@
+/* store_log: the store's logs as stored — each origin's entries (flags, kind, H, D,
+ * bytes), its signed heads and tip, the holes its stubs leave, and the arrival numbers of
+ * fed records. Read and written inside the caller's transaction. */
+#include <errno.h>
+#include <lmdb.h>
+#include <string.h>
+
+#include "store_int.h"
+
+/* ---- tips ------------------------------------------------------------------------------ */
+
+int yxs_tip_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t *seq,
+                 uint8_t hash[YX_HASH_BYTES])
+{
+	uint8_t key[4];
+	MDB_val v;
+	be32_put(key, oid);
+	int ret = yxs_get(txn, s->dbi[DB_VECTOR], key, 4, &v);
+	if (ret == YX_ENOTFOUND) {
+		*seq = 0;
+		memset(hash, 0, YX_HASH_BYTES);
+		return YX_OK;
+	}
+	if (ret)
+		return ret;
+	if (v.mv_size != TIP_VAL)
+		return YX_ECORRUPT;
+	*seq = be64_get(v.mv_data);
+	memcpy(hash, (uint8_t *)v.mv_data + 8, YX_HASH_BYTES);
+	return YX_OK;
+}
+
+int yxs_tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                  const uint8_t hash[YX_HASH_BYTES])
+{
+	uint8_t key[4], val[TIP_VAL];
+	be32_put(key, oid);
+	be64_put(val, seq);
+	memcpy(val + 8, hash, YX_HASH_BYTES);
+	return yxs_put(txn, s->dbi[DB_VECTOR], key, 4, val, TIP_VAL, 0);
+}
+
+/* ---- log entries ----------------------------------------------------------------------- */
+
+/* The header of origin's log entry seq (flags, kind, H, D: LOG_HDR bytes). */
+int yxs_log_header(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, const uint8_t **hdr)
+{
+	uint8_t key[LOG_KEY];
+	MDB_val v;
+	yxs_log_key(key, oid, seq);
+	int ret = yxs_get(txn, s->dbi[DB_LOG], key, 12, &v);
+	if (ret)
+		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+	if (v.mv_size < LOG_HDR)
+		return YX_ECORRUPT;
+	*hdr = v.mv_data;
+	return YX_OK;
+}
+
+/* H(seq) of origin from its log; zeros for seq 0. */
+int yxs_log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                 uint8_t hash[YX_HASH_BYTES])
+{
+	const uint8_t *hdr;
+	if (seq == 0) {
+		memset(hash, 0, YX_HASH_BYTES);
+		return YX_OK;
+	}
+	int ret = yxs_log_header(s, txn, oid, seq, &hdr);
+	if (ret == YX_OK)
+		memcpy(hash, hdr + LOG_H, YX_HASH_BYTES);
+	return ret;
+}
+
+/* Whether origin's entry seq is held as a stub (its digest only). */
+int yxs_log_is_stub(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool *stub)
+{
+	const uint8_t *hdr;
+	int ret = yxs_log_header(s, txn, oid, seq, &hdr);
+	if (ret == YX_OK)
+		*stub = hdr[0] & LOG_FLAG_STUB;
+	return ret;
+}
+
+/* ---- holes, heads, arrivals ----------------------------------------------------------- */
+
+/* Holes: the stubs this store holds, as meta keys "hole" | origin id | seq, so the body
+ * of each can be asked for again (yx_store_next_hole) and the key dropped once it came. */
+static void hole_key(uint8_t key[HOLE_KEY], uint32_t oid, uint64_t seq)
+{
+	memcpy(key, "hole", 4);
+	yxs_log_key(key + 4, oid, seq);
+}
+
+int yxs_hole_set(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool on)
+{
+	uint8_t key[HOLE_KEY];
+	hole_key(key, oid, seq);
+	if (on)
+		return yxs_put(txn, s->dbi[DB_META], key, HOLE_KEY, "", 0, 0);
+	MDB_val k = {HOLE_KEY, key};
+	int rc = mdb_del(txn, s->dbi[DB_META], &k, NULL);
+	return rc == MDB_NOTFOUND ? YX_OK : yxs_write_error(txn, rc, "hole");
+}
+
+/* kind is the change's record kind (tombstones included), 0 for a stub: kept beside the
+ * bytes so a sender can apply its sharing policy without decoding every change. */
+int yxs_log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                  const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
+                  yx_kind_t kind, const uint8_t *bytes, size_t len)
+{
+	uint8_t key[LOG_KEY];
+	MDB_val k = {12, key}, v = {LOG_HDR + (bytes ? len : 0), NULL};
+	yxs_log_key(key, oid, seq);
+	/* Reserve and fill in place: the change bytes are copied once, into the map. */
+	int rc = mdb_put(txn, s->dbi[DB_LOG], &k, &v, MDB_RESERVE);
+	if (rc)
+		return yxs_write_error(txn, rc, "append log");
+	uint8_t *p = v.mv_data;
+	p[0] = bytes ? 0 : LOG_FLAG_STUB;
+	p[1] = (uint8_t)kind;
+	memcpy(p + LOG_H, hash, YX_HASH_BYTES);
+	memcpy(p + LOG_D, digest, YX_HASH_BYTES);
+	if (bytes)
+		memcpy(p + LOG_HDR, bytes, len);
+	return YX_OK;
+}
+
+int yxs_head_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, const yx_head_t *h)
+{
+	uint8_t key[LOG_KEY], val[HEAD_VAL];
+	yxs_log_key(key, oid, h->seq);
+	memcpy(val, h->hash, YX_HASH_BYTES);
+	be64_put(val + YX_HASH_BYTES, (uint64_t)h->time_ms);
+	memcpy(val + YX_HASH_BYTES + 8, h->signature, YX_SIG_BYTES);
+	return yxs_put(txn, s->dbi[DB_HEADS], key, 12, val, HEAD_VAL, 0);
+}
+
+/* The stored bytes of the full change at (oid, seq), valid while txn is. */
+int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+                       const uint8_t **bytes, size_t *len)
+{
+	uint8_t key[LOG_KEY];
+	MDB_val v;
+	yxs_log_key(key, oid, seq);
+	int ret = yxs_get(txn, s->dbi[DB_LOG], key, 12, &v);
+	if (ret)
+		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+	const uint8_t *p = v.mv_data;
+	if (v.mv_size < LOG_HDR || (p[0] & LOG_FLAG_STUB))
+		return YX_ECORRUPT; /* state never points at a stub */
+	*bytes = p + LOG_HDR;
+	*len = v.mv_size - LOG_HDR;
+	return YX_OK;
+}
+
+/* The decoded change at (oid, seq): in arena if not NULL, else the caller frees it. */
+int yxs_log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
+                        Yrdx__Change **out)
+{
+	const uint8_t *bytes;
+	size_t len;
+	int ret = yxs_log_read_bytes(s, txn, oid, seq, &bytes, &len);
+	if (ret)
+		return ret;
+	ret = arena ? yx_change_decode_in(arena, bytes, len, out)
+	            : yx_change_decode(bytes, len, out);
+	return ret == YX_OK ? YX_OK : YX_ECORRUPT;
+}
+
+int yxs_arrival_last(yx_store_t *s, MDB_txn *txn, uint64_t *last)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, s->dbi[DB_ARRIVAL], &cur);
+	if (rc)
+		return yxs_error(rc, "cursor");
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	*last = (rc == 0 && k.mv_size == 8) ? be64_get(k.mv_data) : 0;
+	return rc == 0 || rc == MDB_NOTFOUND ? YX_OK : yxs_error(rc, "arrival");
+}
+
+size_t yx_store_holes(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
+                      uint64_t *seqs, size_t max)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	uint8_t key[HOLE_KEY];
+	uint32_t oid;
+	size_t n = 0;
+	if (yxs_txn_begin(s, false, &txn))
+		return 0;
+	if (yxs_origin_lookup(s, txn, origin, &oid) || mdb_cursor_open(txn, s->dbi[DB_META], &cur))
+		goto out;
+	hole_key(key, oid, from);
+	MDB_val k = {HOLE_KEY, key}, v;
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != HOLE_KEY || memcmp(k.mv_data, key, 8) != 0)
+			break; /* past this origin's holes */
+		seqs[n++] = be64_get((const uint8_t *)k.mv_data + 8);
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return n;
+}

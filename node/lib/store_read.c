@@ -1,0 +1,563 @@
+/* store_read: what the store hands out — current records by origin and id, by index term
+ * and by kind, logs, heads, arrivals, tips — each call in one read snapshot. A snapshot
+ * (yx_snap_t) lets a caller make several of those reads in one transaction: what it
+ * reads is then consistent, and costs one transaction, not one per record. */
+#include <assert.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+struct yx_snap {
+	yx_store_t *s;
+	MDB_txn *txn;
+	yx_arena_t arena; /* records handed out for the length of a callback only */
+};
+
+int yx_snap_open(yx_store_t *s, yx_snap_t **out)
+{
+	yx_snap_t *snap = calloc(1, sizeof(*snap));
+	int ret;
+	if (!snap)
+		return -ENOMEM;
+	snap->s = s;
+	yx_arena_init(&snap->arena);
+	if ((ret = yxs_txn_begin(s, false, &snap->txn))) {
+		free(snap);
+		return ret;
+	}
+	*out = snap;
+	return YX_OK;
+}
+
+void yx_snap_close(yx_snap_t **snap)
+{
+	if (!snap || !*snap)
+		return;
+	mdb_txn_abort((*snap)->txn);
+	yx_arena_free(&(*snap)->arena);
+	free(*snap);
+	*snap = NULL;
+}
+
+/* ---- current records ------------------------------------------------------------------- */
+
+static int store_get(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
+                     const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out)
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	uint8_t skey[STATE_KEY_MAX];
+	uint32_t oid;
+	int ret;
+	if (strlen(id) > YX_MAX_ID_LEN)
+		return YX_ENOTFOUND;
+	if ((ret = yxs_txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = yxs_origin_lookup(s, txn, origin, &oid)))
+		goto out;
+	size_t sklen = yxs_state_key(skey, kind, oid, id);
+	if ((ret = yxs_get(txn, s->dbi[DB_STATE], skey, sklen, &v)))
+		goto out;
+	if (v.mv_size != 8) {
+		ret = YX_ECORRUPT;
+		goto out;
+	}
+	ret = yxs_log_read_change(s, txn, arena, oid, be64_get(v.mv_data), out);
+out:
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int yx_store_get(yx_store_t *s, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES], const char *id,
+                 Yrdx__Change **out)
+{
+	return store_get(s, NULL, kind, origin, id, out);
+}
+
+int yx_store_get_in(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
+                    const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out)
+{
+	return store_get(s, arena, kind, origin, id, out);
+}
+
+/* Hands fn the record version (oid, seq) — if of kind, or kind is YX_KIND_NONE: the log
+ * entry is read once, for its kind, its hash and its bytes, and the bytes decoded into
+ * arena — or, when arena is NULL, into the snapshot's own, reset once fn returns, so a
+ * scan costs no malloc per record. Versions named by state or an index are never stubs. */
+static int visit(yx_snap_t *snap, yx_arena_t *arena, uint32_t oid, uint64_t seq, yx_kind_t kind,
+                 yx_stored_fn fn, void *arg)
+{
+	yx_store_t *s = snap->s;
+	yx_stored_t rec = {0};
+	Yrdx__Change *c = NULL;
+	uint8_t key[LOG_KEY];
+	MDB_val v;
+	int ret;
+	if (!(rec.origin = yxs_origin_key(s, snap->txn, oid)))
+		return YX_ECORRUPT;
+	yxs_log_key(key, oid, seq);
+	if ((ret = yxs_get(snap->txn, s->dbi[DB_LOG], key, LOG_KEY, &v)))
+		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+	const uint8_t *p = v.mv_data;
+	if (v.mv_size < LOG_HDR || (p[0] & LOG_FLAG_STUB))
+		return YX_ECORRUPT;
+	if (kind != YX_KIND_NONE && p[1] != (uint8_t)kind)
+		return YX_OK; /* another kind under the same term */
+	rec.seq = seq;
+	rec.hash = p + LOG_H;
+	rec.bytes = p + LOG_HDR;
+	rec.len = v.mv_size - LOG_HDR;
+	if (yx_change_decode_in(arena ? arena : &snap->arena, rec.bytes, rec.len, &c) != YX_OK)
+		ret = YX_ECORRUPT;
+	rec.change = c;
+	if (ret == YX_OK)
+		ret = fn(arg, &rec);
+	if (!arena)
+		yx_arena_reset(&snap->arena);
+	return ret;
+}
+
+/* The same for the current version a state entry (key k, value v) names. */
+static int visit_state(yx_snap_t *snap, yx_arena_t *arena, const MDB_val *k, const MDB_val *v,
+                       yx_stored_fn fn, void *arg)
+{
+	if (k->mv_size < 5 || v->mv_size != 8)
+		return YX_ECORRUPT;
+	return visit(snap, arena, be32_get((const uint8_t *)k->mv_data + 1), be64_get(v->mv_data),
+	             YX_KIND_NONE, fn, arg);
+}
+
+static const int index_dbs[YX_INDEX_COUNT] = {DB_IDX_CREDIT, DB_IDX_INCUBATOR, DB_IDX_PARK,
+                                              DB_IDX_INDUSTRY};
+
+int yx_snap_find(yx_snap_t *snap, yx_index_t index, const void *term, size_t term_len,
+                 yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn, void *arg)
+{
+	yx_store_t *s = snap->s;
+	uint8_t prefix[YX_MAX_ID_LEN + 1];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int ret = YX_OK, rc;
+
+	assert(index < YX_INDEX_COUNT);
+	if (term_len == 0 || term_len > YX_MAX_ID_LEN)
+		return YX_OK;
+	memcpy(prefix, term, term_len);
+	size_t plen = term_len;
+	if (index != YX_INDEX_INDUSTRY)
+		prefix[plen++] = 0; /* a text term ends at the 0 before the state key */
+	if ((ret = yxs_error(mdb_cursor_open(snap->txn, s->dbi[index_dbs[index]], &cur), "cursor")))
+		goto out;
+	k.mv_size = plen;
+	k.mv_data = prefix;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		/* Entries exist only for current versions: the log key is all it takes. */
+		const uint8_t *lkey = (const uint8_t *)k.mv_data + plen;
+		if (k.mv_size != plen + LOG_KEY) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		if ((ret = visit(snap, arena, be32_get(lkey), be64_get(lkey + 4), kind, fn, arg)))
+			goto out;
+	}
+	if (rc != MDB_NOTFOUND && rc != 0)
+		ret = yxs_error(rc, "index scan");
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+}
+
+int yx_snap_scan(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn, void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint8_t first = (uint8_t)kind;
+	int ret, rc;
+	if ((ret = yxs_error(mdb_cursor_open(snap->txn, snap->s->dbi[DB_STATE], &cur), "cursor")))
+		goto out;
+	k.mv_size = kind == YX_KIND_NONE ? 0 : 1;
+	k.mv_data = &first;
+	for (rc = mdb_cursor_get(cur, &k, &v, k.mv_size ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (kind != YX_KIND_NONE && ((const uint8_t *)k.mv_data)[0] != first)
+			break;
+		if ((ret = visit_state(snap, arena, &k, &v, fn, arg)))
+			goto out;
+	}
+	if (rc != MDB_NOTFOUND && rc != 0)
+		ret = yxs_error(rc, "scan");
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	return ret;
+}
+
+int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t *arena,
+                    yx_stored_fn fn, void *arg)
+{
+	yx_store_t *s = snap->s;
+	uint8_t skey[STATE_KEY_MAX];
+	MDB_val v;
+	int ret = YX_OK;
+	if (strlen(id) > YX_MAX_ID_LEN)
+		return YX_OK;
+	/* A point lookup per origin: a federation has tens of cities, a store millions of
+	 * records. Origins a writer adds after the table was read are not in the snapshot. */
+	if ((ret = yxs_origins_load(s, snap->txn)))
+		return ret;
+	for (uint32_t oid = 0; oid < s->n_origins && ret == YX_OK; oid++) {
+		size_t sklen = yxs_state_key(skey, kind, oid, id);
+		ret = yxs_get(snap->txn, s->dbi[DB_STATE], skey, sklen, &v);
+		if (ret == YX_ENOTFOUND) {
+			ret = YX_OK;
+			continue;
+		}
+		if (ret == YX_OK) {
+			MDB_val k = {sklen, skey};
+			ret = visit_state(snap, arena, &k, &v, fn, arg);
+		}
+	}
+	return ret;
+}
+
+/* Adapts a yx_record_fn to the stored form, for the one-call reads below. */
+typedef struct {
+	yx_record_fn fn;
+	void *arg;
+} record_adapter_t;
+
+static int to_record(void *arg, const yx_stored_t *rec)
+{
+	record_adapter_t *a = arg;
+	return a->fn(a->arg, rec->origin, rec->seq, rec->change);
+}
+
+int yx_store_find(yx_store_t *s, yx_index_t index, const void *term, size_t term_len,
+                  yx_record_fn fn, void *arg)
+{
+	record_adapter_t a = {fn, arg};
+	yx_snap_t *snap = NULL;
+	int ret = yx_snap_open(s, &snap);
+	if (ret == YX_OK)
+		ret = yx_snap_find(snap, index, term, term_len, YX_KIND_NONE, NULL, to_record, &a);
+	yx_snap_close(&snap);
+	return ret;
+}
+
+int yx_store_scan(yx_store_t *s, yx_kind_t kind, yx_record_fn fn, void *arg)
+{
+	record_adapter_t a = {fn, arg};
+	yx_snap_t *snap = NULL;
+	int ret = yx_snap_open(s, &snap);
+	if (ret == YX_OK)
+		ret = yx_snap_scan(snap, kind, NULL, to_record, &a);
+	yx_snap_close(&snap);
+	return ret;
+}
+
+/* ---- logs, heads, tips ---------------------------------------------------------------- */
+
+int yx_snap_origins(yx_snap_t *snap, yx_origin_fn fn, void *arg)
+{
+	yx_store_t *s = snap->s;
+	int ret = yxs_origins_load(s, snap->txn);
+	for (uint32_t oid = 0; ret == YX_OK && oid < s->n_origins; oid++)
+		ret = fn(arg, s->origins[oid]);
+	return ret;
+}
+
+/* A cursor on db positioned at the first key >= (origin, seq), in the snapshot. On
+ * success the caller closes it; k and v hold the entry (*rc says whether there was one:
+ * 0 or MDB_NOTFOUND). */
+static int origin_cursor(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], int db, uint64_t seq,
+                         MDB_cursor **cur, uint32_t *oid, MDB_val *k, MDB_val *v,
+                         uint8_t key[LOG_KEY], int *rc)
+{
+	int ret;
+	*cur = NULL;
+	if ((ret = yxs_origin_lookup(snap->s, snap->txn, origin, oid)) ||
+	    (ret = yxs_error(mdb_cursor_open(snap->txn, snap->s->dbi[db], cur), "cursor")))
+		return ret;
+	yxs_log_key(key, *oid, seq);
+	k->mv_size = LOG_KEY;
+	k->mv_data = key;
+	*rc = mdb_cursor_get(*cur, k, v, MDB_SET_RANGE);
+	return YX_OK;
+}
+
+int yx_snap_log_iterate(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint64_t from_seq,
+                        yx_log_fn fn, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t key[LOG_KEY];
+	uint32_t oid;
+	int rc, ret = origin_cursor(snap, origin, DB_LOG, from_seq, &cur, &oid, &k, &v, key, &rc);
+	if (ret)
+		return ret;
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *p = v.mv_data;
+		if (k.mv_size != LOG_KEY || be32_get(k.mv_data) != oid)
+			break;
+		if (v.mv_size < LOG_HDR) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		bool stub = p[0] & LOG_FLAG_STUB;
+		ret = fn(arg, be64_get((const uint8_t *)k.mv_data + 4), (yx_kind_t)p[1], p + LOG_H,
+		         p + LOG_D, stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
+		if (ret)
+			goto out;
+	}
+	if (rc != MDB_NOTFOUND && rc != 0)
+		ret = yxs_error(rc, "log scan");
+out:
+	mdb_cursor_close(cur);
+	return ret;
+}
+
+int yx_snap_head_find(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint64_t min_seq,
+                      yx_head_t *head)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t key[LOG_KEY];
+	uint32_t oid;
+	int rc, ret = origin_cursor(snap, origin, DB_HEADS, min_seq, &cur, &oid, &k, &v, key, &rc);
+	if (ret)
+		return ret;
+	if (rc == 0 && (k.mv_size != LOG_KEY || be32_get(k.mv_data) != oid))
+		rc = MDB_NOTFOUND;
+	if ((ret = yxs_error(rc, "head")))
+		goto out;
+	if (v.mv_size != HEAD_VAL) {
+		ret = YX_ECORRUPT;
+		goto out;
+	}
+	const uint8_t *p = v.mv_data;
+	memcpy(head->origin, origin, YX_KEY_BYTES);
+	head->seq = be64_get((const uint8_t *)k.mv_data + 4);
+	memcpy(head->hash, p, YX_HASH_BYTES);
+	head->time_ms = (int64_t)be64_get(p + YX_HASH_BYTES);
+	memcpy(head->signature, p + YX_HASH_BYTES + 8, YX_SIG_BYTES);
+out:
+	mdb_cursor_close(cur);
+	return ret;
+}
+
+int yx_snap_tip(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], yx_tip_t *tip)
+{
+	uint32_t oid;
+	int ret = yxs_origin_lookup(snap->s, snap->txn, origin, &oid);
+	if (ret == YX_OK)
+		ret = yxs_tip_read(snap->s, snap->txn, oid, &tip->seq, tip->hash);
+	if (ret == YX_OK) {
+		memcpy(tip->origin, origin, YX_KEY_BYTES);
+		if (tip->seq == 0)
+			ret = YX_ENOTFOUND;
+	}
+	return ret;
+}
+
+int yx_store_log_iterate(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from_seq,
+                         yx_log_fn fn, void *arg)
+{
+	yx_snap_t *snap = NULL;
+	int ret = yx_snap_open(s, &snap);
+	if (ret == YX_OK)
+		ret = yx_snap_log_iterate(snap, origin, from_seq, fn, arg);
+	yx_snap_close(&snap);
+	return ret;
+}
+
+int yx_store_head_find(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t min_seq,
+                       yx_head_t *head)
+{
+	yx_snap_t *snap = NULL;
+	int ret = yx_snap_open(s, &snap);
+	if (ret == YX_OK)
+		ret = yx_snap_head_find(snap, origin, min_seq, head);
+	yx_snap_close(&snap);
+	return ret;
+}
+
+int yx_store_tip(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], yx_tip_t *tip)
+{
+	yx_snap_t *snap = NULL;
+	int ret = yx_snap_open(s, &snap);
+	if (ret == YX_OK)
+		ret = yx_snap_tip(snap, origin, tip);
+	yx_snap_close(&snap);
+	return ret;
+}
+
+/* ---- arrivals, vector, digests --------------------------------------------------------- */
+
+int yx_store_arrivals(yx_store_t *s, uint64_t after, yx_arrival_fn fn, void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint8_t key[8];
+	yx_arena_t arena;
+	int ret, rc;
+	if ((ret = yxs_txn_begin(s, false, &txn)))
+		return ret;
+	yx_arena_init(&arena);
+	if ((ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_ARRIVAL], &cur), "cursor")))
+		goto out;
+	be64_put(key, after + 1);
+	k.mv_size = 8;
+	k.mv_data = key;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		yx_arrival_t a = {0};
+		Yrdx__Change *c = NULL;
+		if (k.mv_size != 8 || v.mv_size != 12) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		uint32_t oid = be32_get(v.mv_data);
+		a.n = be64_get(k.mv_data);
+		a.seq = be64_get((const uint8_t *)v.mv_data + 4);
+		if (!(a.origin = yxs_origin_key(s, txn, oid))) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		if ((ret = yxs_log_read_bytes(s, txn, oid, a.seq, &a.bytes, &a.len)))
+			goto out;
+		if (yx_change_decode_in(&arena, a.bytes, a.len, &c) != YX_OK) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		a.change = c;
+		ret = fn(arg, &a);
+		yx_arena_reset(&arena);
+		if (ret)
+			goto out;
+	}
+	if (rc != MDB_NOTFOUND && rc != 0)
+		ret = yxs_error(rc, "arrivals");
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	yx_arena_free(&arena);
+	return ret;
+}
+
+int yx_store_hash(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+                  uint8_t hash[YX_HASH_BYTES])
+{
+	MDB_txn *txn = NULL;
+	uint32_t oid;
+	int ret = yxs_txn_begin(s, false, &txn);
+	if (ret)
+		return ret;
+	if ((ret = yxs_origin_lookup(s, txn, origin, &oid)) == YX_OK)
+		ret = seq ? yxs_log_hash(s, txn, oid, seq, hash) : YX_ENOTFOUND;
+	mdb_txn_abort(txn);
+	return ret == YX_ECORRUPT ? YX_ENOTFOUND : ret;
+}
+
+static int tip_compare(const void *a, const void *b)
+{
+	return memcmp(((const yx_tip_t *)a)->origin, ((const yx_tip_t *)b)->origin, YX_KEY_BYTES);
+}
+
+int yx_store_vector(yx_store_t *s, yx_vector_t *vec)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int ret, rc;
+	vec->tips = NULL;
+	vec->n = 0;
+	if ((ret = yxs_txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = yxs_origins_load(s, txn)))
+		goto out;
+	vec->tips = calloc(s->n_origins ? s->n_origins : 1, sizeof(yx_tip_t));
+	if (!vec->tips) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if ((ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_VECTOR], &cur), "cursor")))
+		goto out;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint32_t oid = be32_get(k.mv_data);
+		if (k.mv_size != 4 || v.mv_size != TIP_VAL || oid >= s->n_origins ||
+		    vec->n >= s->n_origins) {
+			ret = YX_ECORRUPT;
+			goto out;
+		}
+		yx_tip_t *t = &vec->tips[vec->n++];
+		memcpy(t->origin, s->origins[oid], YX_KEY_BYTES);
+		t->seq = be64_get(v.mv_data);
+		memcpy(t->hash, (uint8_t *)v.mv_data + 8, YX_HASH_BYTES);
+	}
+	if (rc != MDB_NOTFOUND)
+		ret = yxs_error(rc, "vector");
+	qsort(vec->tips, vec->n, sizeof(yx_tip_t), tip_compare);
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (ret)
+		yx_vector_free(vec);
+	return ret;
+}
+
+void yx_vector_free(yx_vector_t *vec)
+{
+	free(vec->tips);
+	vec->tips = NULL;
+	vec->n = 0;
+}
+
+static void tip_digest_update(crypto_generichash_state *st, const yx_tip_t *t)
+{
+	uint8_t seq[8];
+	be64_put(seq, t->seq);
+	crypto_generichash_update(st, t->origin, YX_KEY_BYTES);
+	crypto_generichash_update(st, seq, 8);
+	crypto_generichash_update(st, t->hash, YX_HASH_BYTES);
+}
+
+int yx_store_origin_digest(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES],
+                           uint8_t digest[YX_HASH_BYTES])
+{
+	yx_tip_t tip;
+	int ret = yx_store_tip(s, origin, &tip);
+	if (ret)
+		return ret;
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, (const uint8_t *)"yrdx-origin-v1", 14, YX_HASH_BYTES);
+	tip_digest_update(&st, &tip);
+	crypto_generichash_final(&st, digest, YX_HASH_BYTES);
+	return YX_OK;
+}
+
+int yx_store_digest(yx_store_t *s, uint8_t digest[YX_HASH_BYTES])
+{
+	yx_vector_t vec;
+	int ret = yx_store_vector(s, &vec);
+	if (ret)
+		return ret;
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, (const uint8_t *)"yrdx-store-v1", 13, YX_HASH_BYTES);
+	for (size_t i = 0; i < vec.n; i++)
+		tip_digest_update(&st, &vec.tips[i]);
+	crypto_generichash_final(&st, digest, YX_HASH_BYTES);
+	yx_vector_free(&vec);
+	return YX_OK;
+}

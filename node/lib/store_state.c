@@ -1,0 +1,321 @@
+/* store_state: the current version of every live record (state: kind | origin | id ->
+ * seq) and its index entries, written through a sorted write set: a transaction's state
+ * and index changes are queued and applied in key order at flush, a record changed twice
+ * in one set keeping only its last version's entries. */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+size_t yxs_state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *id)
+{
+	size_t idlen = strlen(id);
+	key[0] = (uint8_t)kind;
+	be32_put(key + 1, oid);
+	memcpy(key + 5, id, idlen);
+	return 5 + idlen;
+}
+
+typedef enum { INDEX_PUT, INDEX_DEL, INDEX_COLLECT } index_mode_t;
+
+/* One record version's index entries: each is term | (oid, seq), the version's log key,
+ * so entries of one term from one origin sort in log order. A segment of an origin adds
+ * to the end of each term's run (a page or so per term) instead of landing at random
+ * across the origin's records (every page of them, with credit codes as keys). */
+typedef struct {
+	yx_store_t *s;
+	MDB_txn *txn;
+	uint32_t oid;
+	uint64_t seq;
+	index_mode_t mode;
+	pending_t *pending; /* INDEX_COLLECT */
+	uint32_t slot;
+	int ret;
+} index_op_t;
+
+static int pending_push(pending_t *p, int db, const uint8_t *key, size_t klen, uint32_t slot,
+                        uint32_t oid, uint64_t seq, bool tombstone)
+{
+	if (p->n_ops == p->cap_ops) {
+		size_t cap = p->cap_ops ? p->cap_ops * 2 : 4096;
+		pending_op_t *ops = realloc(p->ops, cap * sizeof(*ops));
+		if (!ops)
+			return -ENOMEM;
+		p->ops = ops;
+		p->cap_ops = cap;
+	}
+	if (p->keys_len + klen > p->keys_cap) {
+		size_t cap = p->keys_cap ? p->keys_cap * 2 : (size_t)1 << 18;
+		while (cap < p->keys_len + klen)
+			cap *= 2;
+		uint8_t *keys = realloc(p->keys, cap);
+		if (!keys)
+			return -ENOMEM;
+		p->keys = keys;
+		p->keys_cap = cap;
+	}
+	memcpy(p->keys + p->keys_len, key, klen);
+	p->ops[p->n_ops++] = (pending_op_t){
+	        (uint32_t)p->keys_len, (uint16_t)klen, (uint8_t)db, tombstone, slot, oid, seq};
+	p->keys_len += klen;
+	return YX_OK;
+}
+
+void yxs_pending_free(pending_t *p)
+{
+	free(p->ops);
+	free(p->keys);
+	memset(p, 0, sizeof(*p));
+}
+
+static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, bool text)
+{
+	uint8_t key[INDEX_KEY_MAX + 1];
+	if (op->ret || tlen == 0 || tlen > YX_MAX_ID_LEN)
+		return;
+	memcpy(key, term, tlen);
+	size_t klen = tlen;
+	if (text)
+		key[klen++] =
+		        0; /* ids hold no control characters (validate.c): the term ends here */
+	yxs_log_key(key + klen, op->oid, op->seq);
+	klen += LOG_KEY;
+	if (op->mode == INDEX_COLLECT) {
+		op->ret = pending_push(op->pending, db, key, klen, op->slot, 0, 0, false);
+		return;
+	}
+	MDB_val k = {klen, key}, v = {0, ""};
+	int rc = op->mode == INDEX_DEL ? mdb_del(op->txn, op->s->dbi[db], &k, NULL)
+	                               : mdb_put(op->txn, op->s->dbi[db], &k, &v, 0);
+	if (rc == MDB_NOTFOUND && op->mode == INDEX_DEL)
+		rc = 0;
+	op->ret = yxs_write_error(op->txn, rc, "index");
+}
+
+static void index_text(index_op_t *op, int db, const char *term)
+{
+	if (term)
+		index_apply(op, db, term, strlen(term), true);
+}
+
+static void index_industries(index_op_t *op, const Yrdx__Industry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t term = (uint8_t)v[i];
+		index_apply(op, DB_IDX_INDUSTRY, &term, 1, false);
+	}
+}
+
+/* Adds, removes or queues the index entries of one record version. An enterprise's own
+ * record is found through state by its credit code (its id), so it has no credit entry;
+ * nor an industry entry: a registry holds hundreds of thousands of enterprises and only
+ * some twenty industries, so each industry entry would cost a random insert for a list
+ * that is a large fraction of a full scan anyway. Incubators and parks, the few records
+ * park matching looks up by industry, are indexed. Relay events are found by case (their
+ * state keys), by arrival (feeds) and by enterprise (profiles); entries by source
+ * incubator and by park would be read by nothing, yet at relay rates they cost a page
+ * write per incubator and park in every commit, at every node (a third of the feed's
+ * throughput when measured). */
+static int index_record(index_op_t op, const Yrdx__Change *c)
+{
+	switch (c->body_case) {
+	case YRDX__CHANGE__BODY_INCUBATOR:
+		index_industries(&op, c->incubator->focus_industries,
+		                 c->incubator->n_focus_industries);
+		break;
+	case YRDX__CHANGE__BODY_ENTERPRISE:
+		for (size_t i = 0; i < c->enterprise->n_incubator_ids; i++)
+			index_text(&op, DB_IDX_INCUBATOR, c->enterprise->incubator_ids[i]);
+		index_text(&op, DB_IDX_PARK, c->enterprise->park_id);
+		break;
+	case YRDX__CHANGE__BODY_PARK:
+		index_industries(&op, c->park->industries, c->park->n_industries);
+		break;
+	case YRDX__CHANGE__BODY_RELAY_EVENT:
+		index_text(&op, DB_IDX_CREDIT, c->relay_event->credit_code);
+		break;
+	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION:
+		index_text(&op, DB_IDX_CREDIT, c->joint_participation->credit_code);
+		for (size_t i = 0; i < c->joint_participation->n_incubator_ids; i++)
+			index_text(&op, DB_IDX_INCUBATOR, c->joint_participation->incubator_ids[i]);
+		break;
+	case YRDX__CHANGE__BODY_EVALUATION:
+		index_text(&op, DB_IDX_INCUBATOR, c->evaluation->incubator_id);
+		break;
+	default: break;
+	}
+	return op.ret;
+}
+
+int yxs_reindex(yx_store_t *s, MDB_txn *txn)
+{
+	static const int dbs[] = {DB_IDX_CREDIT, DB_IDX_INCUBATOR, DB_IDX_PARK, DB_IDX_INDUSTRY};
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int ret = YX_OK, rc = 0;
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]) && ret == YX_OK; i++)
+		ret = yxs_write_error(txn, mdb_drop(txn, s->dbi[dbs[i]], 0), "reindex");
+	if (ret == YX_OK)
+		ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_STATE], &cur), "cursor");
+	for (rc = ret ? 0 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); ret == YX_OK && rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Yrdx__Change *c = NULL;
+		if (k.mv_size < 5 || v.mv_size != 8) {
+			ret = YX_ECORRUPT;
+			break;
+		}
+		uint32_t oid = be32_get((const uint8_t *)k.mv_data + 1);
+		uint64_t seq = be64_get(v.mv_data);
+		ret = yxs_log_read_change(s, txn, NULL, oid, seq, &c);
+		if (ret == YX_OK)
+			ret = index_record(
+			        (index_op_t){s, txn, oid, seq, INDEX_PUT, NULL, 0, YX_OK}, c);
+		yx_change_free(&c);
+	}
+	if (ret == YX_OK && rc != MDB_NOTFOUND)
+		ret = yxs_error(rc, "reindex");
+	if (cur)
+		mdb_cursor_close(cur);
+	return ret;
+}
+
+static bool kind_is_fed(yx_kind_t kind)
+{
+	return kind == YX_KIND_RELAY_EVENT || kind == YX_KIND_JOINT;
+}
+
+/* Queues change (oid, seq) to become the current version of its record; relay events and
+ * joint participations also get their arrival number now (an append). */
+int yxs_state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, uint64_t seq,
+                    const Yrdx__Change *c, uint64_t *arrival)
+{
+	uint8_t skey[STATE_KEY_MAX];
+	yx_kind_t kind = (yx_kind_t)c->kind;
+	size_t sklen = yxs_state_key(skey, kind, oid, c->id);
+	bool tombstone = c->body_case == YRDX__CHANGE__BODY_TOMBSTONE;
+	uint32_t slot = p->slots++;
+	int ret = pending_push(p, DB_STATE, skey, sklen, slot, oid, seq, tombstone);
+	if (ret == YX_OK && !tombstone)
+		ret = index_record((index_op_t){s, txn, oid, seq, INDEX_COLLECT, p, slot, YX_OK},
+		                   c);
+	if (ret == YX_OK && kind_is_fed(kind)) {
+		uint8_t akey[8], aval[LOG_KEY];
+		be64_put(akey, ++*arrival);
+		yxs_log_key(aval, oid, seq);
+		ret = yxs_put(txn, s->dbi[DB_ARRIVAL], akey, 8, aval, 12, MDB_APPEND);
+	}
+	return ret;
+}
+
+static int pending_compare(const void *a, const void *b, void *arg)
+{
+	const pending_op_t *x = a, *y = b;
+	const uint8_t *keys = arg;
+	if (x->db != y->db)
+		return x->db < y->db ? -1 : 1;
+	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c = memcmp(keys + x->key_off, keys + y->key_off, n);
+	if (c || x->key_len != y->key_len)
+		return c ? c : (x->key_len < y->key_len ? -1 : 1);
+	/* Later versions last: by seq, as a body filled in for an old stub may come after a
+	 * newer version of the same record in one transaction. */
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+/* Makes one state op current: replaces (or for a tombstone deletes) the state entry and
+ * removes the index entries of the version it replaces. Returns 1, writing nothing, when
+ * the store already holds a newer version (a body filled in for an old stub). */
+static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, const uint8_t *key)
+{
+	uint8_t sval[8];
+	MDB_val k = {op->key_len, (void *)key}, v = {8, sval};
+	int ret, rc;
+	be64_put(sval, op->seq);
+	rc = op->tombstone ? mdb_get(txn, s->dbi[DB_STATE], &k, &v)
+	                   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST || (op->tombstone && rc == 0)) {
+		Yrdx__Change *old = NULL;
+		if (v.mv_size != 8)
+			return YX_ECORRUPT;
+		uint64_t old_seq = be64_get(v.mv_data);
+		if (old_seq > op->seq)
+			return 1;
+		ret = yxs_log_read_change(s, txn, NULL, op->oid, old_seq, &old);
+		if (ret == YX_OK)
+			ret = index_record(
+			        (index_op_t){s, txn, op->oid, old_seq, INDEX_DEL, NULL, 0, YX_OK},
+			        old);
+		yx_change_free(&old);
+		if (ret)
+			return ret;
+		v.mv_data = sval;
+		v.mv_size = 8;
+		rc = op->tombstone ? mdb_del(txn, s->dbi[DB_STATE], &k, NULL)
+		                   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, 0);
+	} else if (op->tombstone && rc == MDB_NOTFOUND) {
+		rc = 0; /* retraction of a record never seen here (e.g. withheld) */
+	}
+	return yxs_write_error(txn, rc, "state");
+}
+
+/* Applies the write set in key order. A record changed twice in the set keeps only its
+ * last version; the index entries of the versions it skips are never written. */
+int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
+{
+	bool *superseded = NULL;
+	MDB_cursor *cur = NULL;
+	int cur_db = -1, ret = YX_OK;
+
+	if (p->n_ops == 0)
+		goto out;
+	superseded = calloc(p->slots, sizeof(bool));
+	if (!superseded) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	qsort_r(p->ops, p->n_ops, sizeof(pending_op_t), pending_compare, p->keys);
+	/* DB_STATE sorts before the index databases: state ops come first. */
+	size_t i = 0;
+	for (; i < p->n_ops && p->ops[i].db == DB_STATE; i++) {
+		const pending_op_t *op = &p->ops[i], *next = i + 1 < p->n_ops ? op + 1 : NULL;
+		if (next && next->db == DB_STATE && next->key_len == op->key_len &&
+		    memcmp(p->keys + next->key_off, p->keys + op->key_off, op->key_len) == 0) {
+			superseded[op->slot] = true;
+			continue;
+		}
+		if ((ret = state_write(s, txn, op, p->keys + op->key_off)) == 1) {
+			superseded[op->slot] = true; /* its index entries go with it */
+			ret = YX_OK;
+		}
+		if (ret)
+			goto out;
+	}
+	for (; i < p->n_ops; i++) {
+		const pending_op_t *op = &p->ops[i];
+		if (superseded[op->slot])
+			continue;
+		if (op->db != cur_db) {
+			if (cur)
+				mdb_cursor_close(cur);
+			cur = NULL;
+			if ((ret = yxs_error(mdb_cursor_open(txn, s->dbi[op->db], &cur), "cursor")))
+				goto out;
+			cur_db = op->db;
+		}
+		MDB_val k = {op->key_len, p->keys + op->key_off}, v = {0, ""};
+		if ((ret = yxs_write_error(txn, mdb_cursor_put(cur, &k, &v, 0), "index")))
+			goto out;
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	free(superseded);
+	p->n_ops = 0;
+	p->keys_len = 0;
+	p->slots = 0;
+	return ret;
+}

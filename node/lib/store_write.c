@@ -1,0 +1,429 @@
+/* store_write: the two ways changes enter the store — batches of this node's own
+ * (assigned their envelope, chained, signed) and segments received from elsewhere
+ * (verified by verify.c first, then applied). One write transaction at a time. */
+#include <assert.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "validate.h"
+#include "verify.h"
+
+struct yx_batch {
+	yx_store_t *store;
+	MDB_txn *txn;
+	const yx_identity_t *id;
+	uint32_t origin_id;
+	uint64_t seq;                /* last seq written */
+	uint64_t head_seq;           /* last seq covered by a head written in this batch */
+	uint8_t hash[YX_HASH_BYTES]; /* H(seq) */
+	size_t count;
+	int64_t time_ms;
+	uint64_t arrival;    /* last arrival number */
+	yx_head_t last_head; /* the most recent head written in this batch */
+	pending_t pending;
+};
+
+struct yx_remote {
+	yx_store_t *store;
+	MDB_txn *txn;
+	uint64_t arrival;
+	pending_t pending;
+	size_t filled; /* stubs the last append replaced by their bodies */
+};
+
+/* ---- local batches ----------------------------------------------------------------- */
+
+int yx_batch_begin(yx_store_t *s, const yx_identity_t *id, yx_batch_t **out)
+{
+	int ret;
+	MDB_val v;
+	const uint8_t *pk = yx_identity_public(id);
+	yx_batch_t *b;
+
+	if (s->readonly)
+		return -EROFS;
+	assert(!s->writing);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->store = s;
+	b->id = id;
+	if ((ret = yxs_txn_begin(s, true, &b->txn)))
+		goto out;
+	ret = yxs_get(b->txn, s->dbi[DB_META], "node", 4, &v);
+	if (ret == YX_ENOTFOUND)
+		ret = yxs_put(b->txn, s->dbi[DB_META], "node", 4, pk, YX_KEY_BYTES, 0);
+	else if (ret == YX_OK && (v.mv_size != YX_KEY_BYTES || memcmp(v.mv_data, pk, YX_KEY_BYTES)))
+		ret = YX_EKEY; /* this store belongs to another node's key */
+	if (ret)
+		goto out;
+	if ((ret = yxs_origin_intern(s, b->txn, pk, &b->origin_id)))
+		goto out;
+	if ((ret = yxs_tip_read(s, b->txn, b->origin_id, &b->seq, b->hash)))
+		goto out;
+	if ((ret = yxs_arrival_last(s, b->txn, &b->arrival)))
+		goto out;
+	b->head_seq = b->seq;
+	b->time_ms = yx_now_ms();
+	s->writing = true;
+	*out = b;
+	b = NULL;
+out:
+	if (b) {
+		if (b->txn)
+			mdb_txn_abort(b->txn);
+		free(b);
+	}
+	return ret;
+}
+
+static int batch_write_head(yx_batch_t *b)
+{
+	yx_head_t h;
+	memcpy(h.origin, yx_identity_public(b->id), YX_KEY_BYTES);
+	h.seq = b->seq;
+	memcpy(h.hash, b->hash, YX_HASH_BYTES);
+	h.time_ms = b->time_ms;
+	yx_head_sign(&h, b->id);
+	int ret = yxs_head_write(b->store, b->txn, b->origin_id, &h);
+	if (ret == YX_OK) {
+		b->head_seq = b->seq;
+		b->last_head = h;
+	}
+	return ret;
+}
+
+/* Assigns the envelope, validates, encodes, chains, and applies one local change. */
+static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *diag)
+{
+	uint8_t *bytes = NULL, digest[YX_HASH_BYTES], hash[YX_HASH_BYTES];
+	size_t len = 0;
+	int ret;
+	/* The envelope is filled on a shallow copy: the caller's change (perhaps unpacked,
+	 * owning its fields) is left as it was. */
+	Yrdx__Change envelope = *record, *c = &envelope;
+
+	c->origin.data = (uint8_t *)yx_identity_public(b->id);
+	c->origin.len = YX_KEY_BYTES;
+	c->seq = b->seq + 1;
+	c->prev_hash.data = b->hash;
+	c->prev_hash.len = YX_HASH_BYTES;
+	c->time_ms = b->time_ms;
+	if ((ret = yx_validate_change(c, diag)))
+		return ret;
+	ret = yx_change_encode(c, &bytes, &len);
+	if (ret == YX_ETOOBIG)
+		return yx_diag_set(diag, ret, "%s %s: encoded change exceeds %d bytes",
+		                   yx_kind_name((yx_kind_t)c->kind), c->id, YX_MAX_CHANGE_BYTES);
+	if (ret)
+		return ret;
+	yx_chain_digest(bytes, len, digest);
+	yx_chain_link(b->hash, digest, hash);
+	ret = yxs_log_write(b->store, b->txn, b->origin_id, c->seq, hash, digest,
+	                    (yx_kind_t)c->kind, bytes, len);
+	if (ret == YX_OK)
+		ret = yxs_state_queue(b->store, b->txn, &b->pending, b->origin_id, c->seq, c,
+		                      &b->arrival);
+	if (ret == YX_OK && b->pending.keys_len > PENDING_FLUSH_BYTES)
+		ret = yxs_pending_flush(b->store, b->txn, &b->pending);
+	free(bytes);
+	if (ret) {
+		/* The txn may hold part of this change: nothing of the batch can be trusted. */
+		yx_diag_set(diag, ret, "store: %s", yx_strerror(ret));
+		return ret;
+	}
+	b->seq++;
+	memcpy(b->hash, hash, YX_HASH_BYTES);
+	b->count++;
+	if (b->seq - b->head_seq >= YX_HEAD_INTERVAL)
+		ret = batch_write_head(b);
+	return ret;
+}
+
+int yx_batch_put(yx_batch_t *b, const Yrdx__Change *c, yx_diag_t *diag)
+{
+	if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
+		return yx_diag_set(diag, YX_EINVAL, "use yx_batch_retract for tombstones");
+	return batch_append(b, c, diag);
+}
+
+/* Whether two record messages pack to the same bytes. Packing is deterministic for one
+ * build, which is all a comparison needs (stored bytes are never re-packed for hashing). */
+static bool same_record(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+	if (!a || !b || a->descriptor != b->descriptor)
+		return false;
+	size_t la = protobuf_c_message_get_packed_size(a),
+	       lb = protobuf_c_message_get_packed_size(b);
+	if (la != lb)
+		return false;
+	uint8_t *pa = malloc(la ? la : 1), *pb = malloc(lb ? lb : 1);
+	bool same = pa && pb;
+	if (same) {
+		protobuf_c_message_pack(a, pa);
+		protobuf_c_message_pack(b, pb);
+		same = memcmp(pa, pb, la) == 0;
+	}
+	free(pa);
+	free(pb);
+	return same;
+}
+
+int yx_batch_put_if_changed(yx_batch_t *b, const Yrdx__Change *c, bool *written, yx_diag_t *diag)
+{
+	uint8_t skey[STATE_KEY_MAX];
+	MDB_val v;
+	*written = false;
+	if (c->id && strlen(c->id) <= YX_MAX_ID_LEN &&
+	    c->body_case != YRDX__CHANGE__BODY_TOMBSTONE) {
+		size_t sklen = yxs_state_key(skey, (yx_kind_t)c->kind, b->origin_id, c->id);
+		if (yxs_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v) == YX_OK &&
+		    v.mv_size == 8) {
+			Yrdx__Change *cur = NULL;
+			bool same = yxs_log_read_change(b->store, b->txn, NULL, b->origin_id,
+			                                be64_get(v.mv_data), &cur) == YX_OK &&
+			            same_record(yx_change_body(cur), yx_change_body(c));
+			yx_change_free(&cur);
+			if (same)
+				return YX_OK;
+		}
+	}
+	int ret = yx_batch_put(b, c, diag);
+	*written = ret == YX_OK;
+	return ret;
+}
+
+int yx_batch_retract(yx_batch_t *b, yx_kind_t kind, const char *id, const char *reason,
+                     yx_diag_t *diag)
+{
+	uint8_t skey[STATE_KEY_MAX];
+	MDB_val v;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	Yrdx__Tombstone t = YRDX__TOMBSTONE__INIT;
+
+	if (strlen(id) > YX_MAX_ID_LEN || !yx_kind_name(kind) || kind == YX_KIND_NONE)
+		return yx_diag_set(diag, YX_EINVAL, "retract: invalid kind or id \"%.80s\"", id);
+	size_t sklen = yxs_state_key(skey, kind, b->origin_id, id);
+	/* Existence is asked of state, so what this batch put so far must be there. */
+	int ret = yxs_pending_flush(b->store, b->txn, &b->pending);
+	if (ret == YX_OK)
+		ret = yxs_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v);
+	if (ret == YX_ENOTFOUND)
+		return yx_diag_set(diag, ret, "%s \"%s\": no such record of this node",
+		                   yx_kind_name(kind), id);
+	if (ret)
+		return ret;
+	t.reason = (char *)(reason ? reason : "");
+	c.kind = (Yrdx__RecordKind)kind;
+	c.id = (char *)id;
+	c.body_case = YRDX__CHANGE__BODY_TOMBSTONE;
+	c.tombstone = &t;
+	return batch_append(b, &c, diag);
+}
+
+uint64_t yx_batch_next_seq(const yx_batch_t *b)
+{
+	return b->seq + 1;
+}
+
+size_t yx_batch_count(const yx_batch_t *b)
+{
+	return b->count;
+}
+
+static void batch_free(yx_batch_t **batch)
+{
+	yx_batch_t *b = *batch;
+	if (b->txn)
+		mdb_txn_abort(b->txn);
+	b->store->writing = false;
+	yxs_pending_free(&b->pending);
+	free(b);
+	*batch = NULL;
+}
+
+int yx_batch_commit(yx_batch_t **batch, yx_head_t *head)
+{
+	yx_batch_t *b = *batch;
+	int ret = YX_OK;
+	if (head)
+		memset(head, 0, sizeof(*head));
+	if (b->count == 0)
+		goto out; /* nothing to sign; the txn is aborted below */
+	if ((ret = yxs_pending_flush(b->store, b->txn, &b->pending)))
+		goto out;
+	if (b->head_seq != b->seq && (ret = batch_write_head(b)))
+		goto out;
+	if ((ret = yxs_tip_write(b->store, b->txn, b->origin_id, b->seq, b->hash)))
+		goto out;
+	ret = yxs_txn_commit(b->store->env, b->txn);
+	b->txn = NULL;
+	if (ret == YX_OK && head)
+		*head = b->last_head;
+out:
+	batch_free(batch);
+	return ret;
+}
+
+void yx_batch_abort(yx_batch_t **batch)
+{
+	if (batch && *batch)
+		batch_free(batch);
+}
+
+/* ---- verified writes from elsewhere ---------------------------------------------------- */
+
+int yx_remote_begin(yx_store_t *s, yx_remote_t **out)
+{
+	int ret;
+	if (s->readonly)
+		return -EROFS;
+	assert(!s->writing);
+	yx_remote_t *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->store = s;
+	if ((ret = yxs_txn_begin(s, true, &r->txn)) ||
+	    (ret = yxs_arrival_last(s, r->txn, &r->arrival))) {
+		if (r->txn)
+			mdb_txn_abort(r->txn);
+		free(r);
+		return ret;
+	}
+	s->writing = true;
+	*out = r;
+	return YX_OK;
+}
+
+/* What the verifier asks of the store: the stored hash of one of origin's entries, and
+ * whether it is held as a stub. */
+typedef struct {
+	yx_store_t *s;
+	MDB_txn *txn;
+	uint32_t oid;
+} held_t;
+
+static int held_entry(void *arg, uint64_t seq, uint8_t hash[YX_HASH_BYTES], bool *stub)
+{
+	held_t *h = arg;
+	const uint8_t *hdr;
+	int ret = yxs_log_header(h->s, h->txn, h->oid, seq, &hdr);
+	if (ret == YX_OK) {
+		memcpy(hash, hdr + LOG_H, YX_HASH_BYTES);
+		*stub = hdr[0] & LOG_FLAG_STUB;
+	}
+	return ret;
+}
+
+/* Writes a verified segment: the entries beyond the tip, and the bodies of stubs. */
+static int remote_apply(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const yx_entry_t *e,
+                        const yx_segment_t *seg, const yx_head_t *head, uint64_t tip)
+{
+	yx_store_t *s = r->store;
+	uint32_t oid;
+	int ret = yxs_origin_intern(s, r->txn, origin, &oid);
+	for (size_t i = 0; ret == YX_OK && i < seg->n; i++) {
+		const Yrdx__Change *c = seg->changes[i];
+		if (e[i].seq <= tip && !seg->fill[i])
+			continue;
+		ret = yxs_log_write(s, r->txn, oid, e[i].seq, seg->hashes[i], seg->digests[i],
+		                    c ? (yx_kind_t)c->kind : YX_KIND_NONE, e[i].bytes, e[i].len);
+		if (ret == YX_OK && c)
+			ret = yxs_state_queue(s, r->txn, &r->pending, oid, e[i].seq, c,
+			                      &r->arrival);
+		if (ret == YX_OK && (seg->fill[i] || !e[i].bytes))
+			ret = yxs_hole_set(s, r->txn, oid, e[i].seq, !seg->fill[i]);
+	}
+	if (ret == YX_OK && head->seq > tip &&
+	    (ret = yxs_head_write(s, r->txn, oid, head)) == YX_OK)
+		ret = yxs_tip_write(s, r->txn, oid, head->seq, head->hash);
+	return ret;
+}
+
+int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const yx_entry_t *e,
+                     size_t n, const yx_head_t *head, size_t *appended, yx_diag_t *diag)
+{
+	yx_store_t *s = r->store;
+	uint8_t tip_hash[YX_HASH_BYTES];
+	held_t h = {s, r->txn, 0};
+	yx_held_t held = {0, held_entry, &h};
+	yx_segment_t seg;
+	int ret;
+
+	if (appended)
+		*appended = 0;
+	r->filled = 0;
+	ret = yxs_origin_lookup(s, r->txn, origin, &h.oid);
+	if (ret == YX_OK)
+		ret = yxs_tip_read(s, r->txn, h.oid, &held.tip, tip_hash);
+	else if (ret == YX_ENOTFOUND)
+		ret = YX_OK; /* a new origin: nothing held */
+	if (ret)
+		return ret;
+	/* Nothing is written unless all of it verifies. */
+	if ((ret = yx_segment_verify(&seg, origin, e, n, head, &held, &s->segment_arena, diag)) ||
+	    !seg.apply)
+		goto out;
+	if ((ret = remote_apply(r, origin, e, &seg, head, held.tip)))
+		goto out;
+	r->filled = seg.fills;
+	if (appended)
+		*appended = head->seq > held.tip ? (size_t)(head->seq - held.tip) : 0;
+	if (r->pending.keys_len > PENDING_FLUSH_BYTES)
+		ret = yxs_pending_flush(s, r->txn, &r->pending);
+out:
+	yx_arena_reset(&s->segment_arena);
+	return ret;
+}
+
+static void remote_free(yx_remote_t **txn)
+{
+	yx_remote_t *r = *txn;
+	if (r->txn)
+		mdb_txn_abort(r->txn);
+	r->store->writing = false;
+	yxs_pending_free(&r->pending);
+	free(r);
+	*txn = NULL;
+}
+
+int yx_remote_commit(yx_remote_t **txn)
+{
+	yx_remote_t *r = *txn;
+	int ret = yxs_pending_flush(r->store, r->txn, &r->pending);
+	if (ret == YX_OK) {
+		ret = yxs_txn_commit(r->store->env, r->txn);
+		r->txn = NULL;
+	}
+	remote_free(txn);
+	return ret;
+}
+
+void yx_remote_abort(yx_remote_t **txn)
+{
+	if (txn && *txn)
+		remote_free(txn);
+}
+
+int yx_store_append_verified(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES],
+                             const yx_entry_t *entries, size_t n, const yx_head_t *head,
+                             size_t *appended, yx_diag_t *diag)
+{
+	yx_remote_t *r = NULL;
+	int ret = yx_remote_begin(s, &r);
+	if (ret)
+		return ret;
+	ret = yx_remote_append(r, origin, entries, n, head, appended, diag);
+	if (ret == YX_OK)
+		return yx_remote_commit(&r);
+	yx_remote_abort(&r);
+	return ret;
+}
+
+size_t yx_remote_filled(const yx_remote_t *r)
+{
+	return r ? r->filled : 0;
+}
