@@ -338,3 +338,22 @@ void fx_log_clear(fx_log_t *log)
 		free(log->bytes[i]);
 	log->n = 0;
 }
+
+void fx_node_open(fx_node_t *n, const char *tag)
+{
+	yx_diag_t d = {{0}};
+	n->dir = fx_tmpdir(tag);
+	if (yx_store_open(n->dir, YX_STORE_CREATE, 0, &n->store, &d) != YX_OK ||
+	    yx_identity_generate(&n->id) != YX_OK) {
+		fprintf(stderr, "fixtures: cannot open a store in %s: %s\n", n->dir, d.msg);
+		abort();
+	}
+}
+
+void fx_node_close(fx_node_t *n)
+{
+	yx_store_close(&n->store);
+	yx_identity_free(&n->id);
+	fx_rmtree(n->dir);
+	free(n->dir);
+}

@@ -16,6 +16,18 @@ char *fx_tmpdir(const char *tag);
 /* Removes dir and everything in it; accepts NULL. */
 void fx_rmtree(const char *dir);
 
+/* A node's parts for a test: a store in a fresh scratch directory and a new identity. */
+typedef struct {
+	char *dir;
+	yx_store_t *store;
+	yx_identity_t *id;
+} fx_node_t;
+
+/* Opens n under a directory whose name starts with tag; aborts the run if it cannot. */
+void fx_node_open(fx_node_t *n, const char *tag);
+/* Closes the store, frees the identity, removes the directory. */
+void fx_node_close(fx_node_t *n);
+
 /* The seed of a test's random choices: $YRDX_SEED if set (the variable the integration
  * tests read too), else drawn from the clock. Printed on stderr with the way to repeat
  * the run, tagged with test. Aborts on a YRDX_SEED that is not a number. */

@@ -20,28 +20,6 @@
 /* Fixed write times of hand-built changes and heads (2023-11-14). */
 #define T0 1700000000000
 
-typedef struct {
-	char *dir;
-	yx_store_t *store;
-	yx_identity_t *id;
-} node_t;
-
-static void node_open(node_t *n, const char *tag)
-{
-	yx_diag_t d = {{0}};
-	n->dir = fx_tmpdir(tag);
-	assert_int_equal(yx_store_open(n->dir, YX_STORE_CREATE, 0, &n->store, &d), YX_OK);
-	assert_int_equal(yx_identity_generate(&n->id), YX_OK);
-}
-
-static void node_close(node_t *n)
-{
-	yx_store_close(&n->store);
-	yx_identity_free(&n->id);
-	fx_rmtree(n->dir);
-	free(n->dir);
-}
-
 static void hex_decode(const char *hex, uint8_t out[32])
 {
 	size_t got = 0;
@@ -49,7 +27,7 @@ static void hex_decode(const char *hex, uint8_t out[32])
 	assert_int_equal(got, 32);
 }
 
-static void put_enterprises(node_t *n, uint32_t first, uint32_t count)
+static void put_enterprises(fx_node_t *n, uint32_t first, uint32_t count)
 {
 	yx_batch_t *b = NULL;
 	yx_diag_t d = {{0}};
@@ -226,11 +204,11 @@ static int check_link(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t has
 static void test_store_writes_the_chain(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	yx_tip_t tip;
 	yx_head_t head;
 	uint8_t h[YX_HASH_BYTES];
-	node_open(&a, "chain-store");
+	fx_node_open(&a, "chain-store");
 	put_enterprises(&a, 0, 5);
 	put_enterprises(&a, 5, 3);
 	put_enterprises(&a, 8, 4);
@@ -253,7 +231,7 @@ static void test_store_writes_the_chain(void **state)
 		assert_int_equal(yx_head_verify(&head), YX_OK);
 	}
 	assert_int_equal(yx_store_head_find(a.store, origin, 13, &head), YX_ENOTFOUND);
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 static void incubator_log(fx_log_t *log, uint32_t first, uint32_t count)
@@ -271,14 +249,14 @@ static void incubator_log(fx_log_t *log, uint32_t first, uint32_t count)
 static void test_hand_built_segments_accepted(void **state)
 {
 	(void)state;
-	node_t b;
+	fx_node_t b;
 	yx_identity_t *origin_id = NULL;
 	yx_diag_t d = {{0}};
 	size_t appended = 0;
 	yx_tip_t tip;
 	uint8_t h[YX_HASH_BYTES];
 	fx_log_t log;
-	node_open(&b, "chain-accept");
+	fx_node_open(&b, "chain-accept");
 	assert_int_equal(yx_identity_generate(&origin_id), YX_OK);
 	const uint8_t *origin = yx_identity_public(origin_id);
 	fx_log_init(&log, origin_id);
@@ -302,12 +280,12 @@ static void test_hand_built_segments_accepted(void **state)
 		fail_msg("verify: %s", d.msg);
 	fx_log_clear(&log);
 	yx_identity_free(&origin_id);
-	node_close(&b);
+	fx_node_close(&b);
 }
 
 /* Appends log's pending segment to n's store expecting err and a diag containing what;
  * the store holds nothing of the origin afterwards. */
-static void expect_refused(node_t *n, fx_log_t *log, int err, const char *what)
+static void expect_refused(fx_node_t *n, fx_log_t *log, int err, const char *what)
 {
 	yx_diag_t d = {{0}};
 	yx_tip_t tip;
@@ -344,13 +322,13 @@ static void append_with_envelope(fx_log_t *log, uint32_t i, const uint8_t *origi
 static void test_broken_links_refused(void **state)
 {
 	(void)state;
-	node_t b;
+	fx_node_t b;
 	yx_identity_t *origin_id = NULL, *other = NULL;
 	yx_diag_t d = {{0}};
 	size_t appended = 0;
 	fx_log_t log;
 	uint8_t saved[YX_HASH_BYTES];
-	node_open(&b, "chain-refuse");
+	fx_node_open(&b, "chain-refuse");
 	assert_int_equal(yx_identity_generate(&origin_id), YX_OK);
 	assert_int_equal(yx_identity_generate(&other), YX_OK);
 	const uint8_t *origin = yx_identity_public(origin_id);
@@ -404,11 +382,11 @@ static void test_broken_links_refused(void **state)
 		fail_msg("honest segment refused: %s", d.msg);
 	assert_int_equal(appended, 5);
 	fx_log_clear(&log);
-	node_close(&b);
+	fx_node_close(&b);
 
 	/* Changes whose own envelope breaks the chain, although the origin signed the
 	 * hashes: each is refused naming the seq. */
-	node_open(&b, "chain-envelope");
+	fx_node_open(&b, "chain-envelope");
 	uint8_t zero[YX_HASH_BYTES] = {0};
 	fx_log_init(&log, origin_id);
 	incubator_log(&log, 0, 1);
@@ -434,7 +412,7 @@ static void test_broken_links_refused(void **state)
 
 	yx_identity_free(&origin_id);
 	yx_identity_free(&other);
-	node_close(&b);
+	fx_node_close(&b);
 }
 
 /* Flips one byte of a stored value (db, key) in the closed store at dir, or restores it. */
@@ -491,7 +469,7 @@ static void entry_key(const char *dir, const uint8_t *origin, uint64_t seq, uint
 		key[4 + i] = (uint8_t)(seq >> (56 - 8 * i));
 }
 
-static void expect_verify(node_t *n, int err, const char *what)
+static void expect_verify(fx_node_t *n, int err, const char *what)
 {
 	yx_diag_t d = {{0}};
 	assert_int_equal(yx_store_open(n->dir, 0, 0, &n->store, &d), YX_OK);
@@ -507,9 +485,9 @@ static void expect_verify(node_t *n, int err, const char *what)
 static void test_verify_finds_broken_link_at_rest(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	uint8_t key[12];
-	node_open(&a, "chain-rest");
+	fx_node_open(&a, "chain-rest");
 	put_enterprises(&a, 0, 5);
 	put_enterprises(&a, 5, 5);
 	yx_store_close(&a.store);
@@ -530,7 +508,7 @@ static void test_verify_finds_broken_link_at_rest(void **state)
 	expect_verify(&a, YX_ESIG, "head at seq 5 does not verify");
 	poke(a.dir, "heads", key, 12, 32 + 8 + 3, 0x04);
 	expect_verify(&a, YX_OK, NULL);
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 int main(void)

@@ -19,30 +19,8 @@
 #include "fixtures.h"
 #include "store.h"
 
-typedef struct {
-	char *dir;
-	yx_store_t *store;
-	yx_identity_t *id;
-} node_t;
-
-static void node_open(node_t *n, const char *tag)
-{
-	yx_diag_t d = {{0}};
-	n->dir = fx_tmpdir(tag);
-	assert_int_equal(yx_store_open(n->dir, YX_STORE_CREATE, 0, &n->store, &d), YX_OK);
-	assert_int_equal(yx_identity_generate(&n->id), YX_OK);
-}
-
-static void node_close(node_t *n)
-{
-	yx_store_close(&n->store);
-	yx_identity_free(&n->id);
-	fx_rmtree(n->dir);
-	free(n->dir);
-}
-
 /* Commits enterprises [first, first+count) as one batch. */
-static yx_head_t put_enterprises(node_t *n, uint32_t first, uint32_t count)
+static yx_head_t put_enterprises(fx_node_t *n, uint32_t first, uint32_t count)
 {
 	yx_batch_t *b = NULL;
 	yx_head_t head;
@@ -155,8 +133,8 @@ static int count_record(void *arg, const uint8_t *origin, uint64_t seq, const Yr
 static void test_append_read_iterate(void **state)
 {
 	(void)state;
-	node_t a;
-	node_open(&a, "store-basic");
+	fx_node_t a;
+	fx_node_open(&a, "store-basic");
 	yx_head_t h1 = put_enterprises(&a, 0, 100);
 	assert_int_equal(h1.seq, 100);
 	assert_int_equal(yx_head_verify(&h1), YX_OK);
@@ -206,15 +184,15 @@ static void test_append_read_iterate(void **state)
 	yx_vector_free(&v);
 	yx_diag_t d = {{0}};
 	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 static void test_update_and_retract(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	yx_diag_t d = {{0}};
-	node_open(&a, "store-update");
+	fx_node_open(&a, "store-update");
 	put_enterprises(&a, 0, 10);
 
 	/* a new version of enterprise 3 moves it to another incubator */
@@ -272,10 +250,10 @@ static void test_update_and_retract(void **state)
 	assert_int_equal(yx_batch_commit(&b, &h), YX_OK);
 	assert_int_equal(h.seq, 0);
 	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
-	node_close(&a);
+	fx_node_close(&a);
 }
 
-static void put_record(node_t *n, yx_kind_t kind, void *record, const char *id)
+static void put_record(fx_node_t *n, yx_kind_t kind, void *record, const char *id)
 {
 	yx_batch_t *b = NULL;
 	yx_diag_t d = {{0}};
@@ -291,9 +269,9 @@ static void put_record(node_t *n, yx_kind_t kind, void *record, const char *id)
 static void test_indexes_every_kind(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	size_t found;
-	node_open(&a, "store-index");
+	fx_node_open(&a, "store-index");
 	fx_incubator_t inc;
 	fx_park_t park;
 	fx_relay_event_t relay;
@@ -382,20 +360,20 @@ static void test_indexes_every_kind(void **state)
 	        yx_store_find(a.store, YX_INDEX_INDUSTRY, &park_industry, 1, count_record, &found),
 	        YX_OK);
 	assert_int_equal(found, 0); /* the park's first version is no longer indexed */
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 static void test_put_if_changed(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	yx_diag_t d = {{0}};
 	bool written = true;
 	yx_batch_t *b = NULL;
 	yx_head_t h;
 	fx_enterprise_t f;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
-	node_open(&a, "store-ifchanged");
+	fx_node_open(&a, "store-ifchanged");
 	put_enterprises(&a, 0, 10);
 	fx_enterprise_init(&f, 4);
 	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
@@ -408,16 +386,16 @@ static void test_put_if_changed(void **state)
 	assert_true(written);
 	assert_int_equal(yx_batch_commit(&b, &h), YX_OK);
 	assert_int_equal(h.seq, 11);
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 static void test_reopen(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	uint8_t before[32], after[32];
 	yx_diag_t d = {{0}};
-	node_open(&a, "store-reopen");
+	fx_node_open(&a, "store-reopen");
 	put_enterprises(&a, 0, 5000); /* crosses the head interval */
 	yx_head_t mid;
 	assert_int_equal(yx_store_head_find(a.store, yx_identity_public(a.id), 1, &mid), YX_OK);
@@ -447,7 +425,7 @@ static void test_reopen(void **state)
 	yx_identity_free(&other);
 	put_enterprises(&a, 5000, 10);
 	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 static void set_schema(const char *dir, uint32_t version)
@@ -471,9 +449,9 @@ static void set_schema(const char *dir, uint32_t version)
 static void test_schema_check(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	yx_diag_t d = {{0}};
-	node_open(&a, "store-schema");
+	fx_node_open(&a, "store-schema");
 	yx_store_close(&a.store);
 	set_schema(a.dir, YX_SCHEMA_VERSION + 1);
 	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_ENEWER);
@@ -485,11 +463,11 @@ static void test_schema_check(void **state)
 	assert_non_null(strstr(d.msg, "data.mdb"));
 	fx_rmtree(missing);
 	free(missing);
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 /* Expects append to fail with err and leave b's data file and digest untouched. */
-static void expect_rejected(node_t *b, const uint8_t *origin, segment_t *s, int err,
+static void expect_rejected(fx_node_t *b, const uint8_t *origin, segment_t *s, int err,
                             const char *msg_part)
 {
 	uint8_t f1[32], f2[32], d1[32], d2[32];
@@ -510,11 +488,11 @@ static void expect_rejected(node_t *b, const uint8_t *origin, segment_t *s, int 
 static void test_remote_rejections(void **state)
 {
 	(void)state;
-	node_t a, b, a2;
+	fx_node_t a, b, a2;
 	yx_diag_t d = {{0}};
 	size_t appended = 0;
-	node_open(&a, "store-src");
-	node_open(&b, "store-dst");
+	fx_node_open(&a, "store-src");
+	fx_node_open(&b, "store-dst");
 	put_enterprises(&a, 0, 20);
 	put_enterprises(&a, 20, 20);
 	put_enterprises(&a, 40, 20);
@@ -577,19 +555,19 @@ static void test_remote_rejections(void **state)
 	yx_store_close(&a2.store);
 	fx_rmtree(a2.dir);
 	free(a2.dir);
-	node_close(&a);
-	node_close(&b);
+	fx_node_close(&a);
+	fx_node_close(&b);
 }
 
 static void test_digest_equal_with_stubs(void **state)
 {
 	(void)state;
-	node_t a, b, c;
+	fx_node_t a, b, c;
 	yx_diag_t d = {{0}};
 	uint8_t da[32], db[32], dc[32];
-	node_open(&a, "digest-a");
-	node_open(&b, "digest-b");
-	node_open(&c, "digest-c");
+	fx_node_open(&a, "digest-a");
+	fx_node_open(&b, "digest-b");
+	fx_node_open(&c, "digest-c");
 	put_enterprises(&a, 0, 5000);
 	put_enterprises(&a, 5000, 30);
 	const uint8_t *origin = yx_identity_public(a.id);
@@ -625,9 +603,9 @@ static void test_digest_equal_with_stubs(void **state)
 	put_enterprises(&b, 0, 1);
 	assert_int_equal(yx_store_digest(b.store, db), YX_OK);
 	assert_memory_not_equal(da, db, 32);
-	node_close(&a);
-	node_close(&b);
-	node_close(&c);
+	fx_node_close(&a);
+	fx_node_close(&b);
+	fx_node_close(&c);
 }
 
 /* Seq of origin's current version of enterprise i in store; 0 if none is readable. */
@@ -648,11 +626,11 @@ static uint64_t enterprise_seq(yx_store_t *store, const uint8_t *origin, uint32_
 static void test_stubs_filled(void **state)
 {
 	(void)state;
-	node_t a, c;
+	fx_node_t a, c;
 	yx_diag_t d = {{0}};
 	uint8_t da[32], dc[32];
-	node_open(&a, "fill-a");
-	node_open(&c, "fill-c");
+	fx_node_open(&a, "fill-a");
+	fx_node_open(&c, "fill-c");
 	put_enterprises(&a, 0, YX_HEAD_INTERVAL); /* seqs 1..1024: one segment */
 	put_enterprises(&a, 0, 10);               /* newer versions of 0..9: 1025..1034 */
 	const uint8_t *origin = yx_identity_public(a.id);
@@ -706,8 +684,8 @@ static void test_stubs_filled(void **state)
 	segment_free(&stubs);
 	segment_free(&newer);
 	segment_free(&bodies);
-	node_close(&a);
-	node_close(&c);
+	fx_node_close(&a);
+	fx_node_close(&c);
 }
 
 /* A child writes batches of BATCH records and reports each committed head on a pipe;
@@ -746,10 +724,10 @@ static void child_writer(const char *dir, const char *keyfile, int fd)
 static void test_sigkill_mid_batch(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	yx_diag_t d = {{0}};
 	char keyfile[4200];
-	node_open(&a, "store-kill");
+	fx_node_open(&a, "store-kill");
 	snprintf(keyfile, sizeof(keyfile), "%s/node.key", a.dir);
 	assert_int_equal(yx_identity_save(a.id, keyfile), YX_OK);
 	yx_store_close(&a.store);
@@ -799,7 +777,7 @@ static void test_sigkill_mid_batch(void **state)
 		assert_true(found <= tip.seq && found >= KILL_BATCH);
 		yx_store_close(&a.store);
 	}
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 /* Puts enterprises [first, first+count) in one batch and commits: the first error of a
@@ -860,8 +838,8 @@ static void assert_holds(yx_store_t *store, const yx_identity_t *id, uint32_t co
 static void test_schema2_reindexed(void **state)
 {
 	(void)state;
-	node_t a;
-	node_open(&a, "schema2");
+	fx_node_t a;
+	fx_node_open(&a, "schema2");
 	put_enterprises(&a, 0, 1000); /* SH-INC-0007 holds 7, 507 */
 	yx_store_close(&a.store);
 
@@ -909,13 +887,13 @@ static void test_schema2_reindexed(void **state)
 	        yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0499", 11, count_record, &found),
 	        YX_OK);
 	assert_int_equal(found, 2); /* 499 and 999 */
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 static void test_map_full(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	yx_diag_t d = {{0}};
 	uint64_t used, map;
 	uint32_t committed;
@@ -949,7 +927,7 @@ static void test_map_full(void **state)
 	assert_int_equal(yx_store_usage(a.store, &used, &map), YX_OK);
 	assert_int_equal(map, YX_STORE_DEFAULT_MAP_SIZE);
 	assert_holds(a.store, a.id, committed + FULL_BATCH);
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 /* A real full disk: a small tmpfs (needs root, as CI runs; skipped elsewhere). LMDB
@@ -958,7 +936,7 @@ static void test_map_full(void **state)
 static void test_disk_full(void **state)
 {
 	(void)state;
-	node_t a;
+	fx_node_t a;
 	yx_diag_t d = {{0}};
 	uint32_t committed;
 	a.dir = fx_tmpdir("store-diskfull");
@@ -986,7 +964,7 @@ static void test_disk_full(void **state)
 	assert_holds(a.store, a.id, committed + FULL_BATCH);
 	yx_store_close(&a.store);
 	assert_int_equal(umount2(a.dir, MNT_DETACH), 0);
-	node_close(&a);
+	fx_node_close(&a);
 }
 
 int main(void)

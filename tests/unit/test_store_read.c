@@ -20,35 +20,13 @@
 #define CASES       24
 #define ENTERPRISES 6 /* cases share enterprises: case i is about enterprise i % 6 */
 
-typedef struct {
-	char *dir;
-	yx_store_t *store;
-	yx_identity_t *id;
-} node_t;
-
-static void node_open(node_t *n, const char *tag)
-{
-	yx_diag_t d = {{0}};
-	n->dir = fx_tmpdir(tag);
-	assert_int_equal(yx_store_open(n->dir, YX_STORE_CREATE, 0, &n->store, &d), YX_OK);
-	assert_int_equal(yx_identity_generate(&n->id), YX_OK);
-}
-
-static void node_close(node_t *n)
-{
-	yx_store_close(&n->store);
-	yx_identity_free(&n->id);
-	fx_rmtree(n->dir);
-	free(n->dir);
-}
-
 static void case_name(uint32_t i, char out[32])
 {
 	snprintf(out, 32, "SH-%u", i);
 }
 
 /* Writes one relay event of case i as n, in a batch of its own; answers may be NULL. */
-static void put_event(node_t *n, uint32_t i, Yrdx__RelayEventType type, const uint8_t *dest,
+static void put_event(fx_node_t *n, uint32_t i, Yrdx__RelayEventType type, const uint8_t *dest,
                       Yrdx__ChangeRef *answers, const char *code)
 {
 	fx_relay_event_t f;
@@ -73,7 +51,7 @@ static void put_event(node_t *n, uint32_t i, Yrdx__RelayEventType type, const ui
 }
 
 /* Writes n's participation in joint agreement id, about enterprise 0. */
-static void put_joint(node_t *n, const char *id)
+static void put_joint(fx_node_t *n, const char *id)
 {
 	fx_joint_t f;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
@@ -116,7 +94,7 @@ static int carry_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t ha
 }
 
 /* Everything of from's own log that to does not hold yet. */
-static void carry(node_t *from, node_t *to)
+static void carry(fx_node_t *from, fx_node_t *to)
 {
 	const uint8_t *origin = yx_identity_public(from->id);
 	yx_tip_t tip = {0};
@@ -142,10 +120,10 @@ static void carry(node_t *from, node_t *to)
 
 /* Shanghai proposes CASES cases to Suzhou, which accepts the even ones; both sign one
  * joint agreement about enterprise 0. Suzhou holds it all. */
-static void federation(node_t *sh, node_t *sz)
+static void federation(fx_node_t *sh, fx_node_t *sz)
 {
-	node_open(sh, "read-sh");
-	node_open(sz, "read-sz");
+	fx_node_open(sh, "read-sh");
+	fx_node_open(sz, "read-sz");
 	for (uint32_t i = 0; i < CASES; i++)
 		put_event(sh, i, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE,
 		          yx_identity_public(sz->id), NULL, NULL);
@@ -206,7 +184,7 @@ static int see(void *arg, const yx_stored_t *rec)
 static void test_find_hands_over_stored(void **state)
 {
 	(void)state;
-	node_t sh, sz;
+	fx_node_t sh, sz;
 	yx_snap_t *snap = NULL;
 	yx_arena_t arena;
 	char code[19];
@@ -254,8 +232,8 @@ static void test_find_hands_over_stored(void **state)
 		assert_string_equal(c->relay_event->credit_code, code);
 	}
 	yx_arena_free(&arena);
-	node_close(&sh);
-	node_close(&sz);
+	fx_node_close(&sh);
+	fx_node_close(&sz);
 }
 
 static int count(void *arg, const yx_stored_t *rec)
@@ -268,7 +246,7 @@ static int count(void *arg, const yx_stored_t *rec)
 static void test_snapshot_is_one_moment(void **state)
 {
 	(void)state;
-	node_t sh, sz;
+	fx_node_t sh, sz;
 	yx_snap_t *snap = NULL, *later = NULL;
 	char code[19];
 	size_t before = 0, during = 0, after = 0, scanned = 0;
@@ -297,8 +275,8 @@ static void test_snapshot_is_one_moment(void **state)
 	assert_int_equal(after, before + 1);
 	yx_snap_close(&later);
 	yx_snap_close(&snap);
-	node_close(&sh);
-	node_close(&sz);
+	fx_node_close(&sh);
+	fx_node_close(&sz);
 }
 
 typedef struct {
@@ -318,7 +296,7 @@ static int note_origin(void *arg, const yx_stored_t *rec)
 static void test_get_all_origins(void **state)
 {
 	(void)state;
-	node_t sh, sz;
+	fx_node_t sh, sz;
 	yx_snap_t *snap = NULL;
 	origins_t o = {0};
 	size_t n = 0;
@@ -339,8 +317,8 @@ static void test_get_all_origins(void **state)
 	                 YX_OK);
 	assert_int_equal(n, 1);
 	yx_snap_close(&snap);
-	node_close(&sh);
-	node_close(&sz);
+	fx_node_close(&sh);
+	fx_node_close(&sz);
 }
 
 /* ---- the event loaders on top ---------------------------------------------------------- */
@@ -348,7 +326,7 @@ static void test_get_all_origins(void **state)
 static void test_case_and_agreement_loaded_alone(void **state)
 {
 	(void)state;
-	node_t sh, sz;
+	fx_node_t sh, sz;
 	yx_case_events_t ev;
 	yx_joint_parts_t parts;
 	yx_case_t c;
@@ -411,8 +389,8 @@ static void test_case_and_agreement_loaded_alone(void **state)
 	assert_int_equal(yx_joint_parts_load(sz.store, NULL, &parts), YX_OK);
 	assert_int_equal(parts.n, 3);
 	yx_joint_parts_free(&parts);
-	node_close(&sh);
-	node_close(&sz);
+	fx_node_close(&sh);
+	fx_node_close(&sz);
 }
 
 int main(void)
