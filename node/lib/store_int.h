@@ -119,7 +119,11 @@ static inline void yxs_log_key(uint8_t key[LOG_KEY], uint32_t oid, uint64_t seq)
 	be64_put(key + 4, seq);
 }
 
-/* ---- store.c: LMDB's errors, transactions, the origins table ------------------------ */
+/* ---- store_db.c: LMDB's errors, transactions, the origins table --------------------- */
+
+/* Free bytes of the filesystem holding env's files, for this process; UINT64_MAX if
+ * unknown. */
+uint64_t yxs_env_free_bytes(MDB_env *env);
 
 /* The one place LMDB's errors become ours. env is the environment a write went to (NULL
  * for reads), to tell a full disk from a failing one. */
