@@ -42,19 +42,26 @@ int yxs_tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 
 /* ---- log entries ----------------------------------------------------------------------- */
 
+/* Origin's log entry seq, header and all; a missing or short entry is corruption (state
+ * and heads only name entries that are there). */
+static int log_entry(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, MDB_val *v)
+{
+	uint8_t key[LOG_KEY];
+	yxs_log_key(key, oid, seq);
+	int ret = yxs_get(txn, s->dbi[DB_LOG], key, 12, v);
+	if (ret)
+		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+	return v->mv_size < LOG_HDR ? YX_ECORRUPT : YX_OK;
+}
+
 /* The header of origin's log entry seq (flags, kind, H, D: LOG_HDR bytes). */
 int yxs_log_header(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, const uint8_t **hdr)
 {
-	uint8_t key[LOG_KEY];
 	MDB_val v;
-	yxs_log_key(key, oid, seq);
-	int ret = yxs_get(txn, s->dbi[DB_LOG], key, 12, &v);
-	if (ret)
-		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
-	if (v.mv_size < LOG_HDR)
-		return YX_ECORRUPT;
-	*hdr = v.mv_data;
-	return YX_OK;
+	int ret = log_entry(s, txn, oid, seq, &v);
+	if (ret == YX_OK)
+		*hdr = v.mv_data;
+	return ret;
 }
 
 /* H(seq) of origin from its log; zeros for seq 0. */
@@ -140,14 +147,12 @@ int yxs_head_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, const yx_head_t *h
 int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
                        const uint8_t **bytes, size_t *len)
 {
-	uint8_t key[LOG_KEY];
 	MDB_val v;
-	yxs_log_key(key, oid, seq);
-	int ret = yxs_get(txn, s->dbi[DB_LOG], key, 12, &v);
+	int ret = log_entry(s, txn, oid, seq, &v);
 	if (ret)
-		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+		return ret;
 	const uint8_t *p = v.mv_data;
-	if (v.mv_size < LOG_HDR || (p[0] & LOG_FLAG_STUB))
+	if (p[0] & LOG_FLAG_STUB)
 		return YX_ECORRUPT; /* state never points at a stub */
 	*bytes = p + LOG_HDR;
 	*len = v.mv_size - LOG_HDR;
