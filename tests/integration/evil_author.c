@@ -1,0 +1,120 @@
+/* evil_author: a compromised member city's hostile relay event, for the integration tests
+ * only. It opens a stopped node's store with that node's own key and appends a relay
+ * event with chosen fields, signed properly — what a member whose key was stolen could
+ * write. Only the PROPOSE that reuses a case id is scripted:
+ *
+ *   evil_author -c NODE.zpl propose CASE PARK_ID [--lower]
+ *
+ * writes, under NODE's key, a PROPOSE with record id "<case>/propose" and case id CASE,
+ * naming the enterprise and destination of the case as NODE's store derives it, but park
+ * PARK_ID. With --lower it rewrites its PROPOSE (a new version, a new note) until its
+ * chain hash is below that of the case's PROPOSE — the tie-break a derivation taking the
+ * lowest-hash PROPOSE of any origin would follow. Prints one JSON line: the seq and hash
+ * written, and the hash it had to beat. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "config.h"
+#include "keys.h"
+#include "store.h"
+
+#define MAX_TRIES 256 /* each try halves the odds of failing: 2^-256 */
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+	sodium_bin2hex(out, n * 2 + 1, b, n);
+}
+
+/* One version of the hostile PROPOSE, its seq and chain hash into seq and hash. */
+static int write_propose(yx_store_t *store, const yx_identity_t *id, const Yrdx__RelayEvent *root,
+                         const char *case_id, const char *park, int try, uint64_t *seq,
+                         uint8_t hash[YX_HASH_BYTES], yx_diag_t *diag)
+{
+	Yrdx__RelayEvent ev = YRDX__RELAY_EVENT__INIT;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	yx_batch_t *b = NULL;
+	char event_id[128], note[64];
+	int ret;
+	if (!yx_case_event_id(case_id, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, event_id,
+	                      sizeof(event_id)))
+		return yx_diag_set(diag, YX_EINVAL, "case id %s too long", case_id);
+	snprintf(note, sizeof(note), "take-over attempt %d", try);
+	ev.id = event_id;
+	ev.case_id = (char *)case_id;
+	ev.type = YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE;
+	ev.credit_code = root->credit_code;
+	ev.source_incubator_id = root->source_incubator_id;
+	ev.destination_node = root->destination_node;
+	ev.park_id = (char *)park;
+	ev.note = note;
+	yx_change_set_body(&c, YX_KIND_RELAY_EVENT, &ev);
+	c.id = event_id;
+	if ((ret = yx_batch_begin(store, id, &b)))
+		return yx_diag_set(diag, ret, "batch: %s", yx_strerror(ret));
+	*seq = yx_batch_next_seq(b);
+	if ((ret = yx_batch_put(b, &c, diag))) {
+		yx_batch_abort(&b);
+		return ret;
+	}
+	if ((ret = yx_batch_commit(&b, NULL)))
+		return yx_diag_set(diag, ret, "commit: %s", yx_strerror(ret));
+	return yx_store_hash(store, yx_identity_public(id), *seq, hash);
+}
+
+int main(int argc, char **argv)
+{
+	yx_config_t *cfg = NULL;
+	yx_identity_t *id = NULL;
+	yx_store_t *store = NULL;
+	yx_case_events_t events = {0};
+	yx_case_t cs;
+	yx_diag_t diag = {{0}};
+	uint8_t hash[YX_HASH_BYTES];
+	uint64_t seq = 0;
+	int rc = 1, try = 0;
+	if (argc < 6 || strcmp(argv[1], "-c") != 0 || strcmp(argv[3], "propose") != 0 ||
+	    (argc == 7 && strcmp(argv[6], "--lower") != 0) || argc > 7) {
+		fprintf(stderr, "usage: evil_author -c NODE.zpl propose CASE PARK_ID [--lower]\n");
+		return 2;
+	}
+	const char *case_id = argv[4], *park = argv[5];
+	bool lower = argc == 7;
+	if (yx_crypto_init() || yx_config_load(argv[2], &cfg, &diag) ||
+	    yx_identity_load(cfg->key_file, &id, &diag) ||
+	    yx_store_open(cfg->data_dir, 0, 0, &store, &diag)) {
+		fprintf(stderr, "evil_author: %s\n", diag.msg);
+		goto out;
+	}
+	if (yx_case_events_load(store, case_id, &events) != YX_OK ||
+	    yx_case_derive(events.events, events.n, case_id, &cs) != YX_OK) {
+		fprintf(stderr, "evil_author: no case %s in %s\n", case_id, cfg->data_dir);
+		goto out;
+	}
+	for (try = 1; try <= MAX_TRIES; try++) {
+		if (write_propose(store, id, cs.propose->ev, case_id, park, try, &seq, hash, &diag)) {
+			fprintf(stderr, "evil_author: %s\n", diag.msg);
+			goto out;
+		}
+		if (!lower || memcmp(hash, cs.propose->hash, YX_HASH_BYTES) < 0)
+			break;
+	}
+	if (try > MAX_TRIES) {
+		fprintf(stderr, "evil_author: no lower hash in %d tries\n", MAX_TRIES);
+		goto out;
+	}
+	char mine[2 * YX_HASH_BYTES + 1], theirs[2 * YX_HASH_BYTES + 1];
+	hex(hash, YX_HASH_BYTES, mine);
+	hex(cs.propose->hash, YX_HASH_BYTES, theirs);
+	printf("{\"seq\": %llu, \"hash\": \"%s\", \"beat\": \"%s\", \"tries\": %d}\n",
+	       (unsigned long long)seq, mine, theirs, try);
+	rc = 0;
+out:
+	yx_case_events_free(&events);
+	yx_store_close(&store);
+	yx_identity_free(&id);
+	yx_config_free(&cfg);
+	return rc;
+}
