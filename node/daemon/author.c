@@ -21,8 +21,9 @@ static const char *type_word(Yrdx__RelayEventType t)
 	return v ? v->name + strlen("RELAY_EVENT_TYPE_") : "?";
 }
 
-/* Fills ev for a PROPOSE: the enterprise must be in this node's registry; the case id is
- * this node's name and the seq the event will get, unique in the federation. */
+/* Fills ev for a PROPOSE: the enterprise must be in this node's registry; the case id
+ * names this node's key and the seq the event will get (yx_case_id_make), so no other
+ * key can open a case under it. */
 static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__RelayEvent *ev,
                    char *case_id, size_t cap, char *incubator, size_t incubator_cap,
                    uint8_t **sealed, yx_diag_t *diag)
@@ -39,7 +40,8 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 		return yx_diag_set(diag, YX_EINVAL,
 		                   "propose: enterprise %s is not in %s's registry", q->credit_code,
 		                   d->cfg->name);
-	snprintf(case_id, cap, "%s-%llu", d->cfg->name, (unsigned long long)yx_batch_next_seq(b));
+	if (!yx_case_id_make(d->cfg->name, self, yx_batch_next_seq(b), case_id, cap))
+		return yx_diag_set(diag, YX_EINVAL, "propose: no room for a case id");
 	ev->case_id = case_id;
 	ev->credit_code = q->credit_code;
 	ev->park_id = q->park_id;
@@ -70,7 +72,12 @@ static int answer(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet, vo
 {
 	yx_case_t cs;
 	int ret;
+	uint8_t fp[YX_CASE_FP_BYTES];
+	uint64_t seq;
 	snprintf(case_id, cap, "%s", q->case_id);
+	if (!yx_case_id_parse(case_id, &seq, fp))
+		return yx_diag_set(diag, YX_EINVAL, "%s is not a case id: one is " YX_CASE_ID_FORM,
+		                   case_id);
 	if ((ret = yx_case_events_load(d->store, case_id, events)))
 		return yx_diag_set(diag, ret, "reading case %s: %s", case_id, yx_strerror(ret));
 	if (yx_case_derive(events->events, events->n, case_id, &cs) != YX_OK)

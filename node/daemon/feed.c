@@ -88,6 +88,12 @@ static const char *visible(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Cha
 	if (c->body_case != YRDX__CHANGE__BODY_RELAY_EVENT)
 		return NULL;
 	const Yrdx__RelayEvent *ev = c->relay_event;
+	/* A PROPOSE that is not the one its case id names (another key reusing the id)
+	 * opens nothing: no park is shown it. */
+	if (ev->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE &&
+	    (c->origin.len != YX_KEY_BYTES ||
+	     !yx_case_id_names(ev->case_id, c->origin.data, c->seq)))
+		return NULL;
 	bool to_us =
 	        ev->destination_node.len == YX_KEY_BYTES &&
 	        memcmp(ev->destination_node.data, yx_identity_public(d->id), YX_KEY_BYTES) == 0;

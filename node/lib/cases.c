@@ -10,10 +10,22 @@ static bool in_case(const Yrdx__Change *c, const char *case_id)
 	       (!case_id || strcmp(c->relay_event->case_id, case_id) == 0);
 }
 
-/* A case is anchored by its PROPOSE, whose record id every node writes alike. */
+/* A case is anchored by its PROPOSE, whose record id every node writes alike. An id
+ * that names no key anchors nothing: no PROPOSE can open it (relay.h). */
 static bool propose_id(const char *case_id, char *id, size_t cap)
 {
-	return yx_case_event_id(case_id, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, id, cap);
+	uint8_t fp[YX_CASE_FP_BYTES];
+	uint64_t seq;
+	return yx_case_id_parse(case_id, &seq, fp) &&
+	       yx_case_event_id(case_id, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, id, cap);
+}
+
+/* The PROPOSE that opens the case is at the origin whose key the case id names: one
+ * point lookup, not one per city. */
+static size_t propose_origin(const char *case_id, uint8_t prefix[YX_KEY_BYTES])
+{
+	uint64_t seq;
+	return yx_case_id_parse(case_id, &seq, prefix) ? YX_CASE_FP_BYTES : 0;
 }
 
 /* Every event of a case repeats the PROPOSE's enterprise (derivation leaves out those
@@ -25,12 +37,17 @@ static const char *propose_code(const Yrdx__Change *c)
 	               : NULL;
 }
 
-static const yx_event_kind_t relay_kind = {YX_KIND_RELAY_EVENT, in_case, propose_id, propose_code};
+static const yx_event_kind_t relay_kind = {YX_KIND_RELAY_EVENT, in_case, propose_id, propose_code,
+                                           propose_origin};
+/* The claims on a case: its PROPOSE under the case's record id at every origin. */
+static const yx_event_kind_t claims_kind = {YX_KIND_RELAY_EVENT, in_case, propose_id, propose_code,
+                                            NULL};
 
-int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t *out)
+static int load(yx_store_t *store, const yx_event_kind_t *kind, const char *case_id,
+                yx_case_events_t *out)
 {
 	memset(out, 0, sizeof(*out));
-	int ret = yx_events_load(store, &relay_kind, case_id, &out->raw);
+	int ret = yx_events_load(store, kind, case_id, &out->raw);
 	if (ret)
 		return ret;
 	out->events = calloc(out->raw.n ? out->raw.n : 1, sizeof(*out->events));
@@ -47,6 +64,16 @@ int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t
 	}
 	out->n = out->raw.n;
 	return YX_OK;
+}
+
+int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t *out)
+{
+	return load(store, &relay_kind, case_id, out);
+}
+
+int yx_case_claims_load(yx_store_t *store, const char *case_id, yx_case_events_t *out)
+{
+	return load(store, &claims_kind, case_id, out);
 }
 
 void yx_case_events_free(yx_case_events_t *o)

@@ -13,12 +13,18 @@ typedef struct {
 	size_t n;
 } yx_case_events_t;
 
-/* The current relay events of case case_id in store — its PROPOSEs, found by their
- * record id (yx_case_event_id) at each origin, and every event under their credit codes
- * that names the case — or of all cases if case_id is NULL (a scan), with origin, seq
- * and chain hash. A PROPOSE written under another record id is not found by case (yrdx
- * writes none). Caller frees with yx_case_events_free; on error *out is left empty. */
+/* The current relay events of case case_id in store — its PROPOSE, found by its record
+ * id (yx_case_event_id) at the one origin whose key the case id names, and every event
+ * under its credit code that names the case — or of all cases if case_id is NULL (a
+ * scan), with origin, seq and chain hash. A case id that names no key (relay.h) has no
+ * events. A PROPOSE written under another record id is not found by case (yrdx writes
+ * none). Caller frees with yx_case_events_free; on error *out is left empty. */
 int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t *out);
+
+/* As yx_case_events_load, but the PROPOSEs naming the case are read at every origin,
+ * with the events under their credit codes: the claims of other keys on the case too,
+ * for showing them (never applied). One lookup per city. */
+int yx_case_claims_load(yx_store_t *store, const char *case_id, yx_case_events_t *out);
 void yx_case_events_free(yx_case_events_t *events);
 
 #endif

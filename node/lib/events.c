@@ -7,7 +7,8 @@
 #include "validate.h" /* YX_MAX_ID_LEN */
 
 /* Credit codes one group may be found under: one, unless its anchors disagree (two
- * nodes wrote a PROPOSE under one case id); each is read once. */
+ * nodes wrote a PROPOSE under one case id, read where every origin's is); each is read
+ * once. */
 #define TERMS_MAX 16
 
 typedef struct {
@@ -62,12 +63,15 @@ static int load_group(yx_snap_t *snap, load_t *l)
 {
 	const yx_event_kind_t *k = l->kind;
 	char anchor[YX_MAX_ID_LEN + 1];
+	uint8_t prefix[YX_KEY_BYTES];
+	size_t plen = k->anchor_origin ? k->anchor_origin(l->group, prefix) : 0;
 	int ret = YX_OK;
 	if (!k->anchor_id(l->group, anchor, sizeof(anchor)))
 		return YX_OK; /* no record can anchor such a group: it is empty */
 	if (!k->term)
-		return yx_snap_get_all(snap, k->kind, anchor, &l->out->arena, collect, l);
-	if ((ret = yx_snap_get_all(snap, k->kind, anchor, NULL, note_term, l)))
+		return yx_snap_get_prefixed(snap, k->kind, prefix, plen, anchor, &l->out->arena,
+		                            collect, l);
+	if ((ret = yx_snap_get_prefixed(snap, k->kind, prefix, plen, anchor, NULL, note_term, l)))
 		return ret;
 	for (size_t i = 0; ret == YX_OK && i < l->n_terms; i++)
 		ret = yx_snap_find(snap, YX_INDEX_CREDIT_CODE, l->terms[i], strlen(l->terms[i]),

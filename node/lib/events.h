@@ -40,6 +40,10 @@ typedef struct {
 	/* NULL: the anchors are the whole group. Else the credit code the group's records
 	 * are indexed under, read from an anchor of it (NULL if the anchor names none). */
 	const char *(*term)(const Yrdx__Change *anchor);
+	/* NULL: anchors are looked up at every origin. Else how many leading bytes of the
+	 * anchor's origin key the group names, into prefix (at most YX_KEY_BYTES; 0: any
+	 * origin): the anchor is looked up at that origin only. */
+	size_t (*anchor_origin)(const char *group, uint8_t prefix[YX_KEY_BYTES]);
 } yx_event_kind_t;
 
 /* The records of kind of group (every one if group is NULL: a scan of the kind), in

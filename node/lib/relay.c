@@ -22,6 +22,67 @@ static const char *type_word(Yrdx__RelayEventType type)
 	return v ? v->name + strlen("RELAY_EVENT_TYPE_") : NULL;
 }
 
+bool yx_case_id_make(const char *name, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, char *out,
+                     size_t cap)
+{
+	char tail[48]; /* "-<seq>-<fingerprint>": at most 1 + 20 + 1 + 16 */
+	int n = snprintf(tail, sizeof(tail), "-%llu-", (unsigned long long)seq);
+	for (size_t i = 0; i < YX_CASE_FP_BYTES; i++)
+		n += snprintf(tail + n, sizeof(tail) - (size_t)n, "%02x", origin[i]);
+	if (cap < YX_CASE_ID_MAX + 1)
+		return false;
+	/* The name is for reading only: cut it to fit, without a dangling '-'. */
+	size_t keep = strlen(name), room = YX_CASE_ID_MAX - (size_t)n;
+	if (keep > room)
+		keep = room;
+	while (keep > 1 && name[keep - 1] == '-')
+		keep--;
+	snprintf(out, cap, "%.*s%s", (int)keep, name, tail);
+	return true;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+bool yx_case_id_parse(const char *case_id, uint64_t *seq, uint8_t fp[YX_CASE_FP_BYTES])
+{
+	/* From the right: the fingerprint after the last '-', the seq before it, and a name
+	 * (which may hold '-' itself) of at least one character. */
+	const char *fp_dash = strrchr(case_id, '-');
+	if (!fp_dash || strlen(fp_dash + 1) != YX_CASE_FP_HEX)
+		return false;
+	for (size_t i = 0; i < YX_CASE_FP_BYTES; i++) {
+		int hi = hex_digit(fp_dash[1 + 2 * i]), lo = hex_digit(fp_dash[2 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return false;
+		fp[i] = (uint8_t)(hi << 4 | lo);
+	}
+	const char *digits = fp_dash;
+	while (digits > case_id && digits[-1] >= '0' && digits[-1] <= '9')
+		digits--;
+	/* One way to write a seq: no leading zero, no zero, no overflow. */
+	if (digits == fp_dash || *digits == '0' || digits - case_id < 2 || digits[-1] != '-')
+		return false;
+	uint64_t v = 0;
+	for (const char *d = digits; d < fp_dash; d++) {
+		if (v > (UINT64_MAX - (uint64_t)(*d - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*d - '0');
+	}
+	*seq = v;
+	return true;
+}
+
+bool yx_case_id_names(const char *case_id, const uint8_t origin[YX_KEY_BYTES], uint64_t seq)
+{
+	uint8_t fp[YX_CASE_FP_BYTES];
+	uint64_t want;
+	return yx_case_id_parse(case_id, &want, fp) && want == seq &&
+	       memcmp(origin, fp, YX_CASE_FP_BYTES) == 0;
+}
+
 bool yx_case_event_id(const char *case_id, Yrdx__RelayEventType type, char *out, size_t cap)
 {
 	const char *word = type_word(type);
@@ -96,8 +157,12 @@ static bool answers(const yx_case_event_t *e, const yx_case_event_t *to)
 
 int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_case_t *out)
 {
+	uint8_t fp[YX_CASE_FP_BYTES];
+	uint64_t seq = 0;
+	bool keyed = yx_case_id_parse(case_id, &seq, fp);
 	memset(out, 0, sizeof(*out));
-	/* The PROPOSE: written by its own source; the lowest hash if a node wrote two. */
+	/* The PROPOSE: the one the case id names by key and log position. Any other naming
+	 * the case — another member reusing the id, whatever its hash — is left out. */
 	for (size_t i = 0; i < n; i++) {
 		yx_case_event_t *e = &events[i];
 		if (strcmp(e->ev->case_id, case_id) != 0)
@@ -106,10 +171,24 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 		e->note = "does not answer the case's current step";
 		if (e->ev->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE)
 			continue;
+		if (!keyed) {
+			e->note = "the case id names no key (an old id without a fingerprint)";
+			continue;
+		}
+		if (memcmp(e->origin, fp, YX_CASE_FP_BYTES) != 0) {
+			e->note = "PROPOSE signed by a key the case id does not name";
+			continue;
+		}
+		if (e->seq != seq) {
+			e->note = "PROPOSE at another log position than the case id names";
+			continue;
+		}
 		if (e->ev->destination_node.len != YX_KEY_BYTES) {
 			e->note = "PROPOSE without a destination node";
 			continue;
 		}
+		/* Two only if a second key was ground to share the 64-bit fingerprint: still
+		 * one answer on every node. */
 		if (!out->propose || memcmp(e->hash, out->propose->hash, YX_HASH_BYTES) < 0)
 			out->propose = e;
 	}

@@ -9,6 +9,8 @@
  *       \----WITHDRAW(source)--> WITHDRAWN --CLOSE(source)--> CLOSED
  *   (ACCEPTED --WITHDRAW(source)--> WITHDRAWN too, before landing)
  *
+ * The case is opened by the one PROPOSE its id names, by key and log position (see
+ * yx_case_id_make): a PROPOSE of another origin reusing the id takes nothing over.
  * From the current step, only an event that answers it, has a legal type, names the
  * PROPOSE's enterprise and is authored by the party owning that step moves the case on. Two such
  * events (say ACCEPT and WITHDRAW written at the same time in two cities) are ordered by their
@@ -53,6 +55,46 @@ typedef struct {
 	size_t steps; /* events applied, PROPOSE included */
 } yx_case_t;
 
+/* A case id names the PROPOSE that opens the case and the key that signed it:
+ *
+ *   <node name>-<seq>-<fingerprint>            "shanghai-92-3fa2c1d08e7b6a54"
+ *
+ * seq is the PROPOSE's position in its origin's log and the fingerprint the first
+ * YX_CASE_FP_BYTES of the origin's Ed25519 public key, in lower-case hex. The name is
+ * the proposer's own, for people to read (cut short if the id would not fit); it is
+ * bound by the PROPOSE's signature but names no one. Only the PROPOSE at that seq of a
+ * log whose key begins with the fingerprint opens the case: another key's PROPOSE
+ * naming it is kept (it is signed data) and never applied. 64 bits, because matching
+ * them for a given key is a second preimage, not a collision: about 2^63 key
+ * generations, some 300 years at 10^9 keys a second (a rack of GPUs grinding vanity
+ * keys), and the key so found would still have to be admitted as a member by the cities
+ * it reaches. Ids without a fingerprint (the old "<name>-<seq>") name no key and open no
+ * case: there is no deployment holding any. */
+#define YX_CASE_FP_BYTES 8
+#define YX_CASE_FP_HEX   (2 * YX_CASE_FP_BYTES)
+/* The longest case id yrdx makes: "<case id>/withdraw", the longest event id, then fits
+ * a record id (YX_MAX_ID_LEN, 64). */
+#define YX_CASE_ID_MAX 55
+
+/* The id of the case the PROPOSE at (origin, seq) opens, written by the node named name,
+ * into out (cap bytes, at least YX_CASE_ID_MAX + 1): the name is cut to fit. false if
+ * cap is too small. */
+bool yx_case_id_make(const char *name, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, char *out,
+                     size_t cap);
+
+/* What a case id looks like, for messages refusing one that is not. */
+#define YX_CASE_ID_FORM                                                                      \
+	"NAME-SEQ-FINGERPRINT, as relay propose prints it (ids without the key fingerprint " \
+	"are not read)"
+
+/* The seq and key fingerprint case_id names; false if it is not of the form above (an
+ * old id, or not a case id). */
+bool yx_case_id_parse(const char *case_id, uint64_t *seq, uint8_t fp[YX_CASE_FP_BYTES]);
+
+/* Whether the change at (origin, seq) is the one case_id names: the only PROPOSE that
+ * may open that case. */
+bool yx_case_id_names(const char *case_id, const uint8_t origin[YX_KEY_BYTES], uint64_t seq);
+
 /* The record id of the event of type in case case_id, as every node writes it —
  * "<case id>/<type>" in lower case, "sh-17/accept" — into out (cap bytes): how a case's
  * PROPOSE is found by id. false if it does not fit or type has no name. */
@@ -61,9 +103,10 @@ bool yx_case_event_id(const char *case_id, Yrdx__RelayEventType type, char *out,
 /* Name of a state, lower case ("proposed", ...). */
 const char *yx_case_state_name(yx_case_state_t state);
 
-/* Derives the case rooted at the PROPOSE among events (any order; events of other cases
- * may be present and are left alone). Marks each event of this case applied or not, with
- * a note. YX_ENOTFOUND if no valid PROPOSE for case_id is among them. */
+/* Derives the case rooted at the PROPOSE case_id names among events (any order; events
+ * of other cases may be present and are left alone). Marks each event of this case
+ * applied or not, with a note: a PROPOSE of another key or seq is never applied.
+ * YX_ENOTFOUND if the PROPOSE case_id names is not among them (or case_id names none). */
 int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_case_t *out);
 
 /* Whether author may now add an event of type to the case: YX_OK, or YX_EINVAL with a

@@ -277,6 +277,11 @@ int yx_snap_scan(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_f
 int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t *arena,
                     yx_stored_fn fn, void *arg);
 
+/* As yx_snap_get_all, at the origins whose key begins with the prefix_len bytes of
+ * prefix only: a point lookup at the one origin an id names by its key (relay.h). */
+int yx_snap_get_prefixed(yx_snap_t *snap, yx_kind_t kind, const uint8_t *prefix, size_t prefix_len,
+                         const char *id, yx_arena_t *arena, yx_stored_fn fn, void *arg);
+
 /* Called with each origin the store knows (origin points into the store: copy it to keep
  * it); return non-zero to stop. */
 typedef int (*yx_origin_fn)(void *arg, const uint8_t origin[YX_KEY_BYTES]);

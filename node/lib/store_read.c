@@ -203,6 +203,12 @@ out:
 int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t *arena,
                     yx_stored_fn fn, void *arg)
 {
+	return yx_snap_get_prefixed(snap, kind, NULL, 0, id, arena, fn, arg);
+}
+
+int yx_snap_get_prefixed(yx_snap_t *snap, yx_kind_t kind, const uint8_t *prefix, size_t prefix_len,
+                         const char *id, yx_arena_t *arena, yx_stored_fn fn, void *arg)
+{
 	yx_store_t *s = snap->s;
 	uint8_t skey[STATE_KEY_MAX];
 	MDB_val v;
@@ -214,6 +220,8 @@ int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t 
 	if ((ret = yxs_origins_load(s, snap->txn)))
 		return ret;
 	for (uint32_t oid = 0; oid < s->n_origins && ret == YX_OK; oid++) {
+		if (prefix_len && memcmp(s->origins[oid], prefix, prefix_len) != 0)
+			continue;
 		size_t sklen = yxs_state_key(skey, kind, oid, id);
 		ret = yxs_get(snap->txn, s->dbi[DB_STATE], skey, sklen, &v);
 		if (ret == YX_ENOTFOUND) {

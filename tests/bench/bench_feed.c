@@ -23,6 +23,7 @@
 #include "codec.h"
 #include "ctlclient.h"
 #include "keys.h"
+#include "relay.h"
 #include "wire.h"
 
 static double now_ms(void)
@@ -178,14 +179,17 @@ static int bench_yrdx(char **a, long n)
 		zframe_t *frame = NULL;
 		while (yx_wire_recv(ctl, NULL, &frame) == YX_OK) {
 			Yrdx__ControlReply *r = yx_wire_control_reply(frame);
-			const char *dash = r && !r->error ? strrchr(r->case_id, '-') : NULL;
-			if (!dash || replies >= n) {
+			uint8_t fp[YX_CASE_FP_BYTES];
+			uint64_t seq = 0;
+			if (!r || r->error || replies >= n ||
+			    !yx_case_id_parse(r->case_id, &seq, fp)) {
 				fprintf(stderr, "bench_feed: propose failed: %s\n",
 				        r ? r->message : "?");
 				return 1;
 			}
-			/* Answers come in request order, with rising seqs. */
-			reply_seq[replies] = strtoull(dash + 1, NULL, 10);
+			/* The case id names its PROPOSE's seq. Answers come in request order,
+			 * with rising seqs. */
+			reply_seq[replies] = seq;
 			if (replies && reply_seq[replies] <= reply_seq[replies - 1]) {
 				fprintf(stderr, "bench_feed: case seqs out of order\n");
 				return 1;

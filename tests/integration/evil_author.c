@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (try = 1; try <= MAX_TRIES; try++) {
-		if (write_propose(store, id, cs.propose->ev, case_id, park, try, &seq, hash, &diag)) {
+		if (write_propose(store, id, cs.propose->ev, case_id, park, try, &seq, hash,
+		                  &diag)) {
 			fprintf(stderr, "evil_author: %s\n", diag.msg);
 			goto out;
 		}

@@ -80,8 +80,8 @@ void fx_park_init(fx_park_t *f, uint32_t i);
 typedef struct {
 	Yrdx__RelayEvent ev;
 	Yrdx__ChangeRef answers;
-	char id[48];
-	char case_id[32];
+	char id[72];      /* "<case id>/<type>" */
+	char case_id[56]; /* YX_CASE_ID_MAX + 1 */
 	char code[19];
 	char source[32];
 	char park_id[32];

@@ -1,5 +1,6 @@
 /* Relay-case derivation: the same state from the same events in any order; steps by the
- * wrong party or out of order are left out; concurrent steps resolve alike everywhere. */
+ * wrong party or out of order are left out; concurrent steps resolve alike everywhere; a
+ * case is opened only by the PROPOSE its id names by key and log position. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +10,11 @@
 
 #include "relay.h"
 
-#define SRC 0x11
-#define DST 0x22
+#define SRC  0x11
+#define DST  0x22
+#define EVIL 0x33
+/* The case SRC's PROPOSE at seq 1 (event 0 below) opens. */
+#define CASE "sh-1-1111111111111111"
 
 typedef struct {
 	Yrdx__RelayEvent ev;
@@ -31,7 +35,7 @@ static void mk(int i, Yrdx__RelayEventType type, int author, int answers, uint8_
 	memset(e, 0, sizeof(*e));
 	yrdx__relay_event__init(&s->ev);
 	yrdx__change_ref__init(&s->ref);
-	s->ev.case_id = "SH-2026-0001";
+	s->ev.case_id = CASE;
 	s->ev.type = type;
 	memset(s->dest, DST, 32);
 	if (type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE)
@@ -55,7 +59,7 @@ static yx_case_state_t derive_permuted(const int *perm, int n)
 	yx_case_t c;
 	for (int i = 0; i < n; i++)
 		shuffled[i] = events[perm[i]];
-	assert_int_equal(yx_case_derive(shuffled, (size_t)n, "SH-2026-0001", &c), YX_OK);
+	assert_int_equal(yx_case_derive(shuffled, (size_t)n, CASE, &c), YX_OK);
 	return c.state;
 }
 
@@ -85,12 +89,12 @@ static void test_full_path_any_order(void **state)
 	int perm[4] = {0, 1, 2, 3};
 	permute_all(perm, 0, 4, YX_CASE_CLOSED);
 	yx_case_t c;
-	assert_int_equal(yx_case_derive(events, 4, "SH-2026-0001", &c), YX_OK);
+	assert_int_equal(yx_case_derive(events, 4, CASE, &c), YX_OK);
 	assert_int_equal(c.steps, 4);
 	assert_ptr_equal(c.last, &events[3]);
 	assert_string_equal(yx_case_state_name(c.state), "closed");
 	/* without the PROPOSE there is no case */
-	assert_int_equal(yx_case_derive(events + 1, 3, "SH-2026-0001", &c), YX_ENOTFOUND);
+	assert_int_equal(yx_case_derive(events + 1, 3, CASE, &c), YX_ENOTFOUND);
 }
 
 static void test_wrong_party_and_order(void **state)
@@ -106,7 +110,7 @@ static void test_wrong_party_and_order(void **state)
 	   0x51); /* source accepts itself */
 	mk(2, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, DST, 0,
 	   0x52); /* lands before accept */
-	assert_int_equal(yx_case_derive(events, 3, "SH-2026-0001", &c), YX_OK);
+	assert_int_equal(yx_case_derive(events, 3, CASE, &c), YX_OK);
 	assert_int_equal(c.state, YX_CASE_PROPOSED);
 	assert_false(events[1].applied);
 	assert_non_null(strstr(events[1].note, "does not own this step"));
@@ -139,7 +143,7 @@ static void test_concurrent_steps_resolve_alike(void **state)
 	int perm[3] = {0, 1, 2};
 	permute_all(perm, 0, 3, YX_CASE_WITHDRAWN);
 	yx_case_t c;
-	assert_int_equal(yx_case_derive(events, 3, "SH-2026-0001", &c), YX_OK);
+	assert_int_equal(yx_case_derive(events, 3, CASE, &c), YX_OK);
 	assert_non_null(strstr(events[1].note, "superseded"));
 	/* with the hashes the other way round, the accept wins, again in any order */
 	mk(1, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, DST, 0, 0x60);
@@ -147,9 +151,98 @@ static void test_concurrent_steps_resolve_alike(void **state)
 	permute_all(perm, 0, 3, YX_CASE_ACCEPTED);
 }
 
+static void test_case_id_names_key_and_seq(void **state)
+{
+	(void)state;
+	uint8_t key[32], fp[YX_CASE_FP_BYTES];
+	uint64_t seq = 0;
+	char id[YX_CASE_ID_MAX + 1], event_id[80];
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)(0xa0 + i);
+	assert_true(yx_case_id_make("shanghai", key, 92, id, sizeof(id)));
+	assert_string_equal(id, "shanghai-92-a0a1a2a3a4a5a6a7");
+	assert_true(yx_case_id_parse(id, &seq, fp));
+	assert_int_equal(seq, 92);
+	assert_memory_equal(fp, key, YX_CASE_FP_BYTES);
+	assert_true(yx_case_id_names(id, key, 92));
+	assert_false(yx_case_id_names(id, key, 93));
+	key[7] ^= 1;
+	assert_false(yx_case_id_names(id, key, 92));
+	/* The longest name and seq: the name is cut (no dangling '-'), the seq and key kept,
+	 * and every event id of the case still fits a record id. */
+	const char *name = "abcdefghijklmnop-qrstuvwxyz012345"; /* 33: longer than any */
+	assert_true(yx_case_id_make(name, key, UINT64_MAX, id, sizeof(id)));
+	assert_true(strlen(id) <= YX_CASE_ID_MAX);
+	assert_string_equal(id, "abcdefghijklmnop-18446744073709551615-a0a1a2a3a4a5a6a6");
+	assert_true(yx_case_id_parse(id, &seq, fp));
+	assert_true(seq == UINT64_MAX);
+	assert_true(yx_case_event_id(id, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW,
+	                             event_id, 65));
+	assert_false(yx_case_id_make("shanghai", key, 1, id, YX_CASE_ID_MAX));
+	/* Ids that name no key, or not in the one way yx_case_id_make writes them. */
+	static const char *const bad[] = {
+	        "shanghai-92",                                    /* the old form */
+	        "SH-2026-0001",                                   /* not a case id of yrdx's */
+	        "-92-a0a1a2a3a4a5a6a7",                           /* no name */
+	        "shanghai-092-a0a1a2a3a4a5a6a7",                  /* leading zero */
+	        "shanghai-0-a0a1a2a3a4a5a6a7",                    /* seq 0 */
+	        "shanghai-18446744073709551616-a0a1a2a3a4a5a6a7", /* past 2^64 - 1 */
+	        "shanghai-92-A0A1A2A3A4A5A6A7",                   /* upper case */
+	        "shanghai-92-a0a1a2a3a4a5a6",                     /* 48 bits */
+	        "shanghai-92-a0a1a2a3a4a5a6a7a8",                 /* 72 bits */
+	        "shanghai-9x-a0a1a2a3a4a5a6a7",                   /* not a number */
+	        "shanghai92-a0a1a2a3a4a5a6a7",                    /* no '-' before the seq */
+	        "",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (yx_case_id_parse(bad[i], &seq, fp))
+			fail_msg("\"%s\" parsed as a case id", bad[i]);
+}
+
+static void test_propose_of_another_key_takes_nothing_over(void **state)
+{
+	(void)state;
+	yx_case_t c;
+	/* The case, accepted; then a member reuses its id with a lower hash (for another
+	 * park), at the same seq of its own log; and the source writes a second PROPOSE
+	 * under the id at another seq of its own. */
+	mk(0, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, SRC, -1, 0x50);
+	mk(1, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, DST, 0, 0x51);
+	mk(2, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, EVIL, -1, 0x01);
+	events[2].seq = 1;
+	store[2].ev.park_id = "SZ-PARK-OTHER";
+	mk(3, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, SRC, -1, 0x02);
+	/* the destination answering the hostile PROPOSE */
+	mk(4, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, DST, 2, 0x03);
+	int perm[5] = {0, 1, 2, 3, 4};
+	permute_all(perm, 0, 5, YX_CASE_ACCEPTED);
+	assert_int_equal(yx_case_derive(events, 5, CASE, &c), YX_OK);
+	assert_ptr_equal(c.propose, &events[0]);
+	assert_ptr_equal(c.last, &events[1]);
+	assert_int_equal(c.steps, 2);
+	assert_memory_equal(c.source, events[0].origin, 32);
+	assert_true(events[0].applied && events[1].applied);
+	assert_false(events[2].applied);
+	assert_non_null(strstr(events[2].note, "signed by a key the case id does not name"));
+	assert_false(events[3].applied);
+	assert_non_null(strstr(events[3].note, "another log position"));
+	assert_false(events[4].applied);
+	assert_non_null(strstr(events[4].note, "does not answer the case's current step"));
+	/* Without the PROPOSE the id names, the others open nothing. */
+	yx_case_event_t others[3] = {events[2], events[3], events[4]};
+	assert_int_equal(yx_case_derive(others, 3, CASE, &c), YX_ENOTFOUND);
+	/* An id of the old form names no key: no PROPOSE opens it. */
+	store[0].ev.case_id = "sh-1";
+	assert_int_equal(yx_case_derive(events, 1, "sh-1", &c), YX_ENOTFOUND);
+	assert_false(events[0].applied);
+	assert_non_null(strstr(events[0].note, "names no key"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_case_id_names_key_and_seq),
+	        cmocka_unit_test(test_propose_of_another_key_takes_nothing_over),
 	        cmocka_unit_test(test_full_path_any_order),
 	        cmocka_unit_test(test_wrong_party_and_order),
 	        cmocka_unit_test(test_concurrent_steps_resolve_alike),

@@ -20,9 +20,13 @@
 #define CASES       24
 #define ENTERPRISES 6 /* cases share enterprises: case i is about enterprise i % 6 */
 
-static void case_name(uint32_t i, char out[32])
+/* Shanghai's key, once federation() opened it: the case ids name it. */
+static uint8_t sh_key[YX_KEY_BYTES];
+
+/* The id of case i: Shanghai writes the PROPOSE of case i at seq i + 1. */
+static void case_name(uint32_t i, char out[YX_CASE_ID_MAX + 1])
 {
-	snprintf(out, 32, "SH-%u", i);
+	assert_true(yx_case_id_make("sh", sh_key, i + 1, out, YX_CASE_ID_MAX + 1));
 }
 
 /* Writes one relay event of case i as n, in a batch of its own; answers may be NULL. */
@@ -124,13 +128,14 @@ static void federation(fx_node_t *sh, fx_node_t *sz)
 {
 	fx_node_open(sh, "read-sh");
 	fx_node_open(sz, "read-sz");
+	memcpy(sh_key, yx_identity_public(sh->id), YX_KEY_BYTES);
 	for (uint32_t i = 0; i < CASES; i++)
 		put_event(sh, i, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE,
 		          yx_identity_public(sz->id), NULL, NULL);
 	put_joint(sh, "JOINT-SH-1");
 	carry(sh, sz);
 	for (uint32_t i = 0; i < CASES; i += 2) {
-		char case_id[32];
+		char case_id[YX_CASE_ID_MAX + 1];
 		yx_case_events_t ev;
 		yx_case_t c;
 		case_name(i, case_id);
@@ -313,9 +318,25 @@ static void test_get_all_origins(void **state)
 	                 YX_OK);
 	assert_int_equal(n, 0);
 	/* The relay event ids are the case's, lower case. */
-	assert_int_equal(yx_snap_get_all(snap, YX_KIND_RELAY_EVENT, "sh-4/accept", NULL, count, &n),
+	char case4[YX_CASE_ID_MAX + 1], accept4[80];
+	case_name(4, case4);
+	assert_true(yx_case_event_id(case4, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT,
+	                             accept4, sizeof(accept4)));
+	assert_int_equal(yx_snap_get_all(snap, YX_KIND_RELAY_EVENT, accept4, NULL, count, &n),
 	                 YX_OK);
 	assert_int_equal(n, 1);
+	/* At the origins whose key begins with a prefix only: Suzhou's ACCEPT is not at
+	 * Shanghai, nor at an origin no key begins like. */
+	n = 0;
+	assert_int_equal(yx_snap_get_prefixed(snap, YX_KIND_RELAY_EVENT, yx_identity_public(sz.id),
+	                                      YX_CASE_FP_BYTES, accept4, NULL, count, &n),
+	                 YX_OK);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(yx_snap_get_prefixed(snap, YX_KIND_RELAY_EVENT, sh_key, YX_CASE_FP_BYTES,
+	                                      accept4, NULL, count, &n),
+	                 YX_OK);
+	assert_int_equal(n, 0);
 	yx_snap_close(&snap);
 	fx_node_close(&sh);
 	fx_node_close(&sz);
@@ -331,26 +352,32 @@ static void test_case_and_agreement_loaded_alone(void **state)
 	yx_joint_parts_t parts;
 	yx_case_t c;
 	uint8_t hash[YX_HASH_BYTES];
+	char case6[YX_CASE_ID_MAX + 1], case7[YX_CASE_ID_MAX + 1], case8[YX_CASE_ID_MAX + 1],
+	        none[YX_CASE_ID_MAX + 1];
 	federation(&sh, &sz);
+	case_name(6, case6);
+	case_name(7, case7);
+	case_name(8, case8);
+	case_name(999, none);
 
 	/* One case among CASES, its enterprise shared with three others. */
-	assert_int_equal(yx_case_events_load(sz.store, "SH-6", &ev), YX_OK);
+	assert_int_equal(yx_case_events_load(sz.store, case6, &ev), YX_OK);
 	assert_int_equal(ev.n, 2);
 	for (size_t i = 0; i < ev.n; i++) {
-		assert_string_equal(ev.events[i].ev->case_id, "SH-6");
+		assert_string_equal(ev.events[i].ev->case_id, case6);
 		assert_int_equal(
 		        yx_store_hash(sz.store, ev.events[i].origin, ev.events[i].seq, hash),
 		        YX_OK);
 		assert_memory_equal(ev.events[i].hash, hash, YX_HASH_BYTES);
 	}
-	assert_int_equal(yx_case_derive(ev.events, ev.n, "SH-6", &c), YX_OK);
+	assert_int_equal(yx_case_derive(ev.events, ev.n, case6, &c), YX_OK);
 	assert_int_equal(c.state, YX_CASE_ACCEPTED);
 	assert_int_equal(c.steps, 2);
 	yx_case_events_free(&ev);
-	assert_int_equal(yx_case_events_load(sz.store, "SH-7", &ev), YX_OK);
+	assert_int_equal(yx_case_events_load(sz.store, case7, &ev), YX_OK);
 	assert_int_equal(ev.n, 1);
 	yx_case_events_free(&ev);
-	assert_int_equal(yx_case_events_load(sz.store, "SH-999", &ev), YX_OK);
+	assert_int_equal(yx_case_events_load(sz.store, none, &ev), YX_OK);
 	assert_int_equal(ev.n, 0);
 	yx_case_events_free(&ev);
 	assert_int_equal(yx_case_events_load(sz.store, NULL, &ev), YX_OK);
@@ -361,8 +388,8 @@ static void test_case_and_agreement_loaded_alone(void **state)
 	 * is not found through the case's enterprise, and not applied when a scan finds it. */
 	char other[19];
 	fx_credit_code(5, other);
-	assert_int_equal(yx_case_events_load(sz.store, "SH-8", &ev), YX_OK);
-	assert_int_equal(yx_case_derive(ev.events, ev.n, "SH-8", &c), YX_OK);
+	assert_int_equal(yx_case_events_load(sz.store, case8, &ev), YX_OK);
+	assert_int_equal(yx_case_derive(ev.events, ev.n, case8, &c), YX_OK);
 	Yrdx__ChangeRef ref = YRDX__CHANGE_REF__INIT;
 	ref.origin = (ProtobufCBinaryData){YX_KEY_BYTES, (uint8_t *)c.last->origin};
 	ref.seq = c.last->seq;
@@ -370,11 +397,11 @@ static void test_case_and_agreement_loaded_alone(void **state)
 	put_event(&sz, 8, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, yx_identity_public(sz.id),
 	          &ref, other);
 	yx_case_events_free(&ev);
-	assert_int_equal(yx_case_events_load(sz.store, "SH-8", &ev), YX_OK);
+	assert_int_equal(yx_case_events_load(sz.store, case8, &ev), YX_OK);
 	assert_int_equal(ev.n, 2);
 	yx_case_events_free(&ev);
 	assert_int_equal(yx_case_events_load(sz.store, NULL, &ev), YX_OK);
-	assert_int_equal(yx_case_derive(ev.events, ev.n, "SH-8", &c), YX_OK);
+	assert_int_equal(yx_case_derive(ev.events, ev.n, case8, &c), YX_OK);
 	assert_int_equal(c.state, YX_CASE_ACCEPTED);
 	yx_case_events_free(&ev);
 

@@ -240,7 +240,18 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		yx_store_close(&store);
 		return ctl_fail(EXIT_FAIL, "%s", diag.msg);
 	}
-	int ret = yx_case_events_load(store, argv[2], &ev);
+	uint8_t fp[YX_CASE_FP_BYTES];
+	uint64_t seq;
+	if (!yx_case_id_parse(argv[2], &seq, fp)) {
+		yx_store_close(&store);
+		yx_identity_free(&id);
+		return ctl_fail(EXIT_USAGE,
+		                "relay show: %s is not a case id: one is " YX_CASE_ID_FORM,
+		                argv[2]);
+	}
+	/* Every origin's PROPOSE naming the case, so that another key's claim on it is shown
+	 * (not applied) beside the case. */
+	int ret = yx_case_claims_load(store, argv[2], &ev);
 	yx_store_close(&store);
 	if (ret == YX_OK && yx_case_derive(ev.events, ev.n, argv[2], &c) != YX_OK)
 		ret = YX_ENOTFOUND;
