@@ -108,9 +108,9 @@ static bool enterprise_known(yxd_t *d, const char *code)
 }
 
 /* Fills jp for a new agreement: each incubator in exactly one registry, this node among
- * their cities, the parties every city found, sorted. The id is this node's name and the
- * seq its participation will get, unique in the federation. keys, ids and own are the
- * caller's storage jp points into. */
+ * their cities, the parties every city found, sorted. The id names this node's key and
+ * the seq its participation will get (yx_joint_id_make): no other key can open it. keys, ids and
+ * own are the caller's storage jp points into. */
 static int propose(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__JointParticipation *jp,
                    char *agreement_id, size_t cap, uint8_t (*keys)[YX_KEY_BYTES],
                    ProtobufCBinaryData *parties, char **ids, yx_diag_t *diag)
@@ -193,7 +193,8 @@ static int propose(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__JointParticipati
 		parties[k] = (ProtobufCBinaryData){YX_KEY_BYTES, keys[k]};
 	if (yx_store_tip(d->store, self, &tip) != YX_OK)
 		tip.seq = 0;
-	snprintf(agreement_id, cap, "%s-J%llu", d->cfg->name, (unsigned long long)(tip.seq + 1));
+	if (!yx_joint_id_make(d->cfg->name, self, tip.seq + 1, agreement_id, cap))
+		return yx_diag_set(diag, YX_EINVAL, "no room for an agreement id");
 	jp->id = agreement_id;
 	jp->n_parties = n_keys;
 	jp->parties = parties;
@@ -313,6 +314,14 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 			break;
 		}
 		snprintf(agreement_id, sizeof(agreement_id), "%s", q->agreement_id);
+		uint64_t seq;
+		uint8_t fp[YX_KEYID_FP_BYTES];
+		if (!yx_joint_id_parse(agreement_id, &seq, fp)) {
+			ret = yx_diag_set(diag, YX_EINVAL,
+			                  "%s is not an agreement id: one is " YX_JOINT_ID_FORM,
+			                  agreement_id);
+			break;
+		}
 		if ((ret = yx_joint_parts_load(d->store, agreement_id, &parts))) {
 			yx_diag_set(diag, ret, "reading agreement %s: %s", agreement_id,
 			            yx_strerror(ret));

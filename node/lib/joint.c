@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "validate.h" /* YX_MAX_ID_LEN */
+
 static bool has_party(const Yrdx__JointParticipation *jp, const uint8_t key[YX_KEY_BYTES])
 {
 	for (size_t i = 0; i < jp->n_parties; i++)
@@ -104,12 +106,17 @@ static int cmp_party(const void *a, const void *b)
 
 int yx_joint_derive(yx_joint_part_t *parts, size_t n, const char *agreement_id, yx_joint_t *out)
 {
-	yx_joint_part_t *by[YX_JOINT_MAX_PARTIES], *best_by[YX_JOINT_MAX_PARTIES];
+	yx_joint_part_t *best_by[YX_JOINT_MAX_PARTIES];
 	const yx_joint_part_t *best = NULL;
-	const uint8_t *best_lowest = NULL;
-	size_t best_signers = 0;
+	const uint8_t *lowest;
+	uint8_t fp[YX_KEYID_FP_BYTES];
+	uint64_t seq = 0;
+	bool keyed = yx_joint_id_parse(agreement_id, &seq, fp);
 
 	memset(out, 0, sizeof(*out));
+	/* The terms are those of the participation the agreement id names, by its
+	 * proposer's key and log position: a participation of anyone else reusing the id,
+	 * however many sign along with it, is never the agreement. */
 	for (size_t i = 0; i < n; i++) {
 		yx_joint_part_t *p = &parts[i];
 		if (!of_agreement(p, agreement_id))
@@ -124,24 +131,20 @@ int yx_joint_derive(yx_joint_part_t *parts, size_t n, const char *agreement_id, 
 			continue;
 		}
 		p->note = "its parties, enterprise or incubators differ from the agreement's";
-		/* Each group is weighed once, from its first member met; weighing it again
-		 * from another member gives the same result. */
-		const uint8_t *lowest;
-		size_t signers = group(parts, n, agreement_id, p, by, &lowest);
-		bool complete = signers == p->jp->n_parties;
-		bool best_complete = best && best_signers == best->jp->n_parties;
-		if (best &&
-		    (best_complete != complete ? best_complete
-		     : best_signers != signers ? best_signers > signers
-		                               : memcmp(best_lowest, lowest, YX_HASH_BYTES) <= 0))
+		if (!keyed) {
+			p->note = "the agreement id names no key (an old id without a fingerprint)";
 			continue;
-		best = p;
-		best_lowest = lowest;
-		best_signers = signers;
-		memcpy(best_by, by, sizeof(by));
+		}
+		if (memcmp(p->origin, fp, YX_KEYID_FP_BYTES) != 0 || p->seq != seq)
+			continue;
+		/* Two only if a second key was ground to share the fingerprint: still one
+		 * answer on every node. */
+		if (!best || memcmp(p->hash, best->hash, YX_HASH_BYTES) < 0)
+			best = p;
 	}
 	if (!best)
 		return YX_ENOTFOUND;
+	group(parts, n, agreement_id, best, best_by, &lowest);
 	out->terms = best;
 	out->n_parties = best->jp->n_parties;
 	for (size_t k = 0; k < out->n_parties; k++) {
@@ -172,6 +175,17 @@ const yx_joint_party_t *yx_joint_party(const yx_joint_t *j, const uint8_t key[YX
 		if (memcmp(j->parties[k].key, key, YX_KEY_BYTES) == 0)
 			return &j->parties[k];
 	return NULL;
+}
+
+bool yx_joint_id_make(const char *name, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, char *out,
+                      size_t cap)
+{
+	return yx_keyid_make(name, "J", origin, seq, YX_MAX_ID_LEN, out, cap);
+}
+
+bool yx_joint_id_parse(const char *agreement_id, uint64_t *seq, uint8_t fp[YX_KEYID_FP_BYTES])
+{
+	return yx_keyid_parse(agreement_id, "J", seq, fp);
 }
 
 /* ---- loading from a store ----------------------------------------------------------- */

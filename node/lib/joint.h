@@ -7,15 +7,16 @@
  * state is a pure function of the set of participations of one id — never of their
  * arrival order or of clocks — and every node derives the same:
  *
+ *   - the agreement id names its proposer's key and the seq of the proposer's own
+ *     participation (yx_joint_id_make, keyid.h); that participation sets the terms;
  *   - a participation is eligible only if its author is one of its own parties;
- *   - eligible participations are grouped by terms; the agreement's terms are those of
- *     the group that has every party signed, else the one with the most signers, ties
- *     going to the group holding the lowest chain hash (as in relay.h);
  *   - a party has signed when its node wrote an eligible participation with those terms;
  *   - the agreement is active once every party has signed, pending until then.
  *
- * Honest nodes copy the proposer's terms, so there is one group; a participation by a
- * node that is not a party, or with other terms, is kept and shown but never counted. */
+ * Honest nodes copy the proposer's terms; a participation by a node that is not a party,
+ * or with other terms — a member reusing the id with terms of its own, whoever signs
+ * along — is kept and shown but never counted. Ids without a fingerprint (the old
+ * "<name>-J<seq>") name no key and no agreement. */
 #ifndef YRDX_JOINT_H
 #define YRDX_JOINT_H
 
@@ -26,6 +27,7 @@
 #include "codec.h"
 #include "error.h"
 #include "events.h"
+#include "keyid.h"
 #include "store.h"
 
 #define YX_JOINT_MAX_PARTIES 32 /* YX_MAX_REPEATED: validation allows no more */
@@ -55,9 +57,24 @@ typedef struct {
 	bool active; /* every party signed */
 } yx_joint_t;
 
+/* The id of the agreement opened by the participation at (origin, seq), proposed by the
+ * node named name: "<name>-J<seq>-<fingerprint>" (keyid.h) into out (cap bytes, more
+ * than YX_MAX_ID_LEN). false if cap is too small. */
+bool yx_joint_id_make(const char *name, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, char *out,
+                      size_t cap);
+
+/* The seq and key fingerprint an agreement id names; false if it names none. */
+bool yx_joint_id_parse(const char *agreement_id, uint64_t *seq, uint8_t fp[YX_KEYID_FP_BYTES]);
+
+/* What an agreement id looks like, for messages refusing one that is not. */
+#define YX_JOINT_ID_FORM                                                                      \
+	"NAME-JSEQ-FINGERPRINT, as joint propose prints it (ids without the key fingerprint " \
+	"are not read)"
+
 /* Derives agreement agreement_id from parts (any order; participations of other
  * agreements may be present and are left alone). Marks each participation of this
- * agreement counted or not, with a note. YX_ENOTFOUND if none of them is eligible. */
+ * agreement counted or not, with a note. YX_ENOTFOUND if the participation the id names
+ * is not among them or is not eligible (or the id names none). */
 int yx_joint_derive(yx_joint_part_t *parts, size_t n, const char *agreement_id, yx_joint_t *out);
 
 /* Whether two participations have the same terms: parties (as a set), enterprise and

@@ -25,54 +25,12 @@ static const char *type_word(Yrdx__RelayEventType type)
 bool yx_case_id_make(const char *name, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, char *out,
                      size_t cap)
 {
-	char tail[48]; /* "-<seq>-<fingerprint>": at most 1 + 20 + 1 + 16 */
-	int n = snprintf(tail, sizeof(tail), "-%llu-", (unsigned long long)seq);
-	for (size_t i = 0; i < YX_CASE_FP_BYTES; i++)
-		n += snprintf(tail + n, sizeof(tail) - (size_t)n, "%02x", origin[i]);
-	if (cap < YX_CASE_ID_MAX + 1)
-		return false;
-	/* The name is for reading only: cut it to fit, without a dangling '-'. */
-	size_t keep = strlen(name), room = YX_CASE_ID_MAX - (size_t)n;
-	if (keep > room)
-		keep = room;
-	while (keep > 1 && name[keep - 1] == '-')
-		keep--;
-	snprintf(out, cap, "%.*s%s", (int)keep, name, tail);
-	return true;
-}
-
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return yx_keyid_make(name, "", origin, seq, YX_CASE_ID_MAX, out, cap);
 }
 
 bool yx_case_id_parse(const char *case_id, uint64_t *seq, uint8_t fp[YX_CASE_FP_BYTES])
 {
-	/* From the right: the fingerprint after the last '-', the seq before it, and a name
-	 * (which may hold '-' itself) of at least one character. */
-	const char *fp_dash = strrchr(case_id, '-');
-	if (!fp_dash || strlen(fp_dash + 1) != YX_CASE_FP_HEX)
-		return false;
-	for (size_t i = 0; i < YX_CASE_FP_BYTES; i++) {
-		int hi = hex_digit(fp_dash[1 + 2 * i]), lo = hex_digit(fp_dash[2 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return false;
-		fp[i] = (uint8_t)(hi << 4 | lo);
-	}
-	const char *digits = fp_dash;
-	while (digits > case_id && digits[-1] >= '0' && digits[-1] <= '9')
-		digits--;
-	/* One way to write a seq: no leading zero, no zero, no overflow. */
-	if (digits == fp_dash || *digits == '0' || digits - case_id < 2 || digits[-1] != '-')
-		return false;
-	uint64_t v = 0;
-	for (const char *d = digits; d < fp_dash; d++) {
-		if (v > (UINT64_MAX - (uint64_t)(*d - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*d - '0');
-	}
-	*seq = v;
-	return true;
+	return yx_keyid_parse(case_id, "", seq, fp);
 }
 
 bool yx_case_id_names(const char *case_id, const uint8_t origin[YX_KEY_BYTES], uint64_t seq)

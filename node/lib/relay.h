@@ -24,6 +24,7 @@
 
 #include "codec.h"
 #include "error.h"
+#include "keyid.h"
 
 typedef enum {
 	YX_CASE_PROPOSED,
@@ -55,23 +56,15 @@ typedef struct {
 	size_t steps; /* events applied, PROPOSE included */
 } yx_case_t;
 
-/* A case id names the PROPOSE that opens the case and the key that signed it:
+/* A case id names the PROPOSE that opens the case and the key that signed it (keyid.h):
  *
  *   <node name>-<seq>-<fingerprint>            "shanghai-92-3fa2c1d08e7b6a54"
  *
- * seq is the PROPOSE's position in its origin's log and the fingerprint the first
- * YX_CASE_FP_BYTES of the origin's Ed25519 public key, in lower-case hex. The name is
- * the proposer's own, for people to read (cut short if the id would not fit); it is
- * bound by the PROPOSE's signature but names no one. Only the PROPOSE at that seq of a
- * log whose key begins with the fingerprint opens the case: another key's PROPOSE
- * naming it is kept (it is signed data) and never applied. 64 bits, because matching
- * them for a given key is a second preimage, not a collision: about 2^63 key
- * generations, some 300 years at 10^9 keys a second (a rack of GPUs grinding vanity
- * keys), and the key so found would still have to be admitted as a member by the cities
- * it reaches. Ids without a fingerprint (the old "<name>-<seq>") name no key and open no
+ * Only the PROPOSE at that seq of the log whose key begins with the fingerprint opens
+ * the case: another key's PROPOSE naming it is kept (it is signed data) and never
+ * applied. Ids without a fingerprint (the old "<name>-<seq>") name no key and open no
  * case: there is no deployment holding any. */
-#define YX_CASE_FP_BYTES 8
-#define YX_CASE_FP_HEX   (2 * YX_CASE_FP_BYTES)
+#define YX_CASE_FP_BYTES YX_KEYID_FP_BYTES
 /* The longest case id yrdx makes: "<case id>/withdraw", the longest event id, then fits
  * a record id (YX_MAX_ID_LEN, 64). */
 #define YX_CASE_ID_MAX 55

@@ -1,6 +1,8 @@
 /* Joint-agreement derivation: the same state from the same participations in any order;
  * active only once every party signed; participations by non-parties or with other terms
- * never counted; the loader returns what a store holds, with its chain hashes. */
+ * never counted; the terms are those of the participation the id names by key and seq,
+ * so no one reusing the id takes the agreement over; the loader returns what a store
+ * holds, with its chain hashes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +15,8 @@
 #include "fixtures.h"
 #include "joint.h"
 
-#define ID "shanghai-J7"
+/* The agreement A's participation at seq 1 (participation 0 below) opens. */
+#define ID "shanghai-J1-4141414141414141"
 
 typedef struct {
 	Yrdx__JointParticipation jp;
@@ -196,16 +199,69 @@ static void test_inconsistent_terms_ignored(void **state)
 	assert_int_equal(yx_joint_derive(parts, 3, ID, &j), YX_OK);
 	assert_true(j.active);
 
-	/* a tie between two sets of terms goes to the group with the lowest hash, alike
+	/* two sets of terms with one signer each: the proposer's, whatever the hashes, alike
 	 * in any order */
 	mk(0, 'A', "AB", 0x50);
 	mk(1, 'B', "ABC", 0x30);
 	int perm[2] = {0, 1};
 	permute_all(perm, 0, 2, 1, false);
 	assert_int_equal(yx_joint_derive(parts, 2, ID, &j), YX_OK);
-	assert_int_equal(j.n_parties, 3);
-	assert_true(parts[1].counted);
-	assert_false(parts[0].counted);
+	assert_int_equal(j.n_parties, 2);
+	assert_true(parts[0].counted);
+	assert_false(parts[1].counted);
+}
+
+static void test_reused_id_takes_nothing_over(void **state)
+{
+	(void)state;
+	yx_joint_t j;
+	/* A proposes to B, who has not signed yet; C and D, members but no parties, publish
+	 * a complete agreement of their own under the same id, with lower hashes. The
+	 * agreement stays A's, pending, in any order; B can still sign it. */
+	mk(0, 'A', "AB", 0x50);
+	mk(1, 'C', "CD", 0x10);
+	mk(2, 'D', "CD", 0x11);
+	int perm[3] = {0, 1, 2};
+	permute_all(perm, 0, 3, 1, false);
+	assert_int_equal(yx_joint_derive(parts, 3, ID, &j), YX_OK);
+	assert_ptr_equal(j.terms, &parts[0]);
+	assert_int_equal(j.n_parties, 2);
+	assert_non_null(yx_joint_party(&j, key('B')));
+	assert_null(yx_joint_party(&j, key('C')));
+	assert_false(parts[1].counted || parts[2].counted);
+	assert_non_null(strstr(parts[1].note, "differ from the agreement's"));
+	mk(3, 'B', "AB", 0x52);
+	int perm4[4] = {0, 1, 2, 3};
+	permute_all(perm4, 0, 4, 2, true);
+	/* Without the participation the id names, the others open nothing: not C's and D's
+	 * complete one, not even B's copy of A's terms. */
+	assert_int_equal(yx_joint_derive(parts + 1, 3, ID, &j), YX_ENOTFOUND);
+	/* A's own participation under the id, at another seq than the id names: none. */
+	parts[0].seq = 2;
+	assert_int_equal(yx_joint_derive(parts, 1, ID, &j), YX_ENOTFOUND);
+	parts[0].seq = 1;
+	/* An id without a fingerprint names no agreement. */
+	store[0].jp.id = "shanghai-J1";
+	assert_int_equal(yx_joint_derive(parts, 1, "shanghai-J1", &j), YX_ENOTFOUND);
+	assert_non_null(strstr(parts[0].note, "names no key"));
+}
+
+static void test_agreement_id(void **state)
+{
+	(void)state;
+	uint8_t fp[YX_KEYID_FP_BYTES];
+	uint64_t seq = 0;
+	char id[80];
+	assert_true(yx_joint_id_make("shanghai", key('A'), 7, id, sizeof(id)));
+	assert_string_equal(id, "shanghai-J7-4141414141414141");
+	assert_true(yx_joint_id_parse(id, &seq, fp));
+	assert_int_equal(seq, 7);
+	assert_memory_equal(fp, key('A'), YX_KEYID_FP_BYTES);
+	assert_false(yx_joint_id_parse("shanghai-J7", &seq, fp));
+	assert_false(yx_joint_id_parse("shanghai-7-4141414141414141", &seq, fp)); /* a case */
+	assert_false(yx_joint_id_parse("-J7-4141414141414141", &seq, fp));
+	assert_false(yx_joint_id_parse("shanghai-J07-4141414141414141", &seq, fp));
+	assert_false(yx_joint_id_make("shanghai", key('A'), 7, id, 64));
 }
 
 static void test_complete_terms_win(void **state)
@@ -279,7 +335,10 @@ static void test_load_from_store(void **state)
 	assert_int_equal(yx_identity_generate(&other), YX_OK);
 	/* two agreements between this node and another, and an incubator */
 	assert_int_equal(yx_batch_begin(st, id, &b), YX_OK);
-	const char *ids[2] = {ID, "shanghai-J9"};
+	char id1[80], id2[80];
+	assert_true(yx_joint_id_make("shanghai", yx_identity_public(id), 1, id1, sizeof(id1)));
+	assert_true(yx_joint_id_make("shanghai", yx_identity_public(id), 2, id2, sizeof(id2)));
+	const char *ids[2] = {id1, id2};
 	for (int i = 0; i < 2; i++) {
 		Yrdx__Change c = YRDX__CHANGE__INIT;
 		mk(i, 'A', "AB", 0);
@@ -300,7 +359,7 @@ static void test_load_from_store(void **state)
 	assert_int_equal(yx_joint_parts_load(st, NULL, &loaded), YX_OK);
 	assert_int_equal(loaded.n, 2);
 	yx_joint_parts_free(&loaded);
-	assert_int_equal(yx_joint_parts_load(st, ID, &loaded), YX_OK);
+	assert_int_equal(yx_joint_parts_load(st, id1, &loaded), YX_OK);
 	assert_int_equal(loaded.n, 1);
 	yx_joint_part_t *p = &loaded.parts[0];
 	uint8_t h[32];
@@ -309,7 +368,7 @@ static void test_load_from_store(void **state)
 	assert_memory_equal(p->hash, h, 32);
 	assert_string_equal(p->jp->credit_code, code);
 	yx_joint_t j;
-	assert_int_equal(yx_joint_derive(loaded.parts, loaded.n, ID, &j), YX_OK);
+	assert_int_equal(yx_joint_derive(loaded.parts, loaded.n, id1, &j), YX_OK);
 	assert_int_equal(j.n_signed, 1);
 	assert_false(j.active);
 	assert_null(yx_joint_party(&j, yx_identity_public(other))->part);
@@ -334,6 +393,8 @@ int main(void)
 	        cmocka_unit_test(test_non_party_ignored),
 	        cmocka_unit_test(test_inconsistent_terms_ignored),
 	        cmocka_unit_test(test_complete_terms_win),
+	        cmocka_unit_test(test_reused_id_takes_nothing_over),
+	        cmocka_unit_test(test_agreement_id),
 	        cmocka_unit_test(test_other_agreements_left_alone),
 	        cmocka_unit_test(test_same_terms),
 	        cmocka_unit_test(test_load_from_store),
