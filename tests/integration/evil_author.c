@@ -1,16 +1,20 @@
 /* evil_author: a compromised member city's hostile relay event, for the integration tests
  * only. It opens a stopped node's store with that node's own key and appends a relay
  * event with chosen fields, signed properly — what a member whose key was stolen could
- * write. Only the PROPOSE that reuses a case id is scripted:
+ * write. Two records that reuse another city's id are scripted:
  *
  *   evil_author -c NODE.zpl propose CASE PARK_ID [--lower]
+ *   evil_author -c NODE.zpl joint AGREEMENT [--lower]
  *
- * writes, under NODE's key, a PROPOSE with record id "<case>/propose" and case id CASE,
- * naming the enterprise and destination of the case as NODE's store derives it, but park
- * PARK_ID. With --lower it rewrites its PROPOSE (a new version, a new note) until its
- * chain hash is below that of the case's PROPOSE — the tie-break a derivation taking the
- * lowest-hash PROPOSE of any origin would follow. Prints one JSON line: the seq and hash
- * written, and the hash it had to beat. */
+ * propose writes, under NODE's key, a PROPOSE with record id "<case>/propose" and case id
+ * CASE, naming the enterprise and destination of the case as NODE's store derives it,
+ * but park PARK_ID. joint writes a participation in AGREEMENT with its enterprise and
+ * incubators but other parties: NODE and the agreement's first other party (its
+ * proposer), so the parties still to sign are shut out. With --lower the record is
+ * rewritten (a new version, a new note or role) until its chain hash is below that of the
+ * record it competes with — the tie-break a derivation taking the lowest hash of any
+ * origin would follow. Prints one JSON line: the seq and hash written, and the hash it
+ * had to beat. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 
 #include "cases.h"
 #include "config.h"
+#include "joint.h"
 #include "keys.h"
 #include "store.h"
 
@@ -64,42 +69,94 @@ static int write_propose(yx_store_t *store, const yx_identity_t *id, const Yrdx_
 	return yx_store_hash(store, yx_identity_public(id), *seq, hash);
 }
 
+/* One version of the hostile participation in the agreement whose terms are t. */
+static int write_joint(yx_store_t *store, const yx_identity_t *id,
+                       const Yrdx__JointParticipation *t, int try, uint64_t *seq,
+                       uint8_t hash[YX_HASH_BYTES], yx_diag_t *diag)
+{
+	Yrdx__JointParticipation jp = YRDX__JOINT_PARTICIPATION__INIT;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	ProtobufCBinaryData parties[2];
+	const uint8_t *self = yx_identity_public(id);
+	yx_batch_t *b = NULL;
+	char role[32];
+	int ret;
+	parties[0] = (ProtobufCBinaryData){YX_KEY_BYTES, (uint8_t *)self};
+	parties[1] = t->parties[0];
+	if (memcmp(parties[1].data, self, YX_KEY_BYTES) == 0)
+		parties[1] = t->parties[1];
+	snprintf(role, sizeof(role), "take-over %d", try);
+	jp.id = t->id;
+	jp.n_parties = 2;
+	jp.parties = parties;
+	jp.n_incubator_ids = t->n_incubator_ids;
+	jp.incubator_ids = t->incubator_ids;
+	jp.credit_code = t->credit_code;
+	jp.incubator_id = t->incubator_ids[0];
+	jp.role = role;
+	yx_change_set_body(&c, YX_KIND_JOINT, &jp);
+	c.id = jp.id;
+	if ((ret = yx_batch_begin(store, id, &b)))
+		return yx_diag_set(diag, ret, "batch: %s", yx_strerror(ret));
+	*seq = yx_batch_next_seq(b);
+	if ((ret = yx_batch_put(b, &c, diag))) {
+		yx_batch_abort(&b);
+		return ret;
+	}
+	if ((ret = yx_batch_commit(&b, NULL)))
+		return yx_diag_set(diag, ret, "commit: %s", yx_strerror(ret));
+	return yx_store_hash(store, self, *seq, hash);
+}
+
 int main(int argc, char **argv)
 {
 	yx_config_t *cfg = NULL;
 	yx_identity_t *id = NULL;
 	yx_store_t *store = NULL;
 	yx_case_events_t events = {0};
+	yx_joint_parts_t parts = {0};
 	yx_case_t cs;
+	yx_joint_t j;
 	yx_diag_t diag = {{0}};
 	uint8_t hash[YX_HASH_BYTES];
+	const uint8_t *beat = NULL;
 	uint64_t seq = 0;
-	int rc = 1, try = 0;
-	if (argc < 6 || strcmp(argv[1], "-c") != 0 || strcmp(argv[3], "propose") != 0 ||
-	    (argc == 7 && strcmp(argv[6], "--lower") != 0) || argc > 7) {
-		fprintf(stderr, "usage: evil_author -c NODE.zpl propose CASE PARK_ID [--lower]\n");
+	int rc = 1, try = 0, ret;
+	bool joint = argc >= 5 && strcmp(argv[3], "joint") == 0;
+	int args = joint ? 5 : 6; /* without --lower */
+	if (argc < 5 || strcmp(argv[1], "-c") != 0 || (!joint && strcmp(argv[3], "propose") != 0) ||
+	    argc < args || argc > args + 1 ||
+	    (argc == args + 1 && strcmp(argv[args], "--lower") != 0)) {
+		fprintf(stderr, "usage: evil_author -c NODE.zpl propose CASE PARK_ID [--lower]\n"
+		                "       evil_author -c NODE.zpl joint AGREEMENT [--lower]\n");
 		return 2;
 	}
-	const char *case_id = argv[4], *park = argv[5];
-	bool lower = argc == 7;
+	const char *target = argv[4];
+	bool lower = argc == args + 1;
 	if (yx_crypto_init() || yx_config_load(argv[2], &cfg, &diag) ||
 	    yx_identity_load(cfg->key_file, &id, &diag) ||
 	    yx_store_open(cfg->data_dir, 0, 0, &store, &diag)) {
 		fprintf(stderr, "evil_author: %s\n", diag.msg);
 		goto out;
 	}
-	if (yx_case_events_load(store, case_id, &events) != YX_OK ||
-	    yx_case_derive(events.events, events.n, case_id, &cs) != YX_OK) {
-		fprintf(stderr, "evil_author: no case %s in %s\n", case_id, cfg->data_dir);
+	if (joint ? yx_joint_parts_load(store, target, &parts) != YX_OK ||
+	                    yx_joint_derive(parts.parts, parts.n, target, &j) != YX_OK
+	          : yx_case_events_load(store, target, &events) != YX_OK ||
+	                    yx_case_derive(events.events, events.n, target, &cs) != YX_OK) {
+		fprintf(stderr, "evil_author: no %s %s in %s\n", joint ? "agreement" : "case",
+		        target, cfg->data_dir);
 		goto out;
 	}
+	beat = joint ? j.terms->hash : cs.propose->hash;
 	for (try = 1; try <= MAX_TRIES; try++) {
-		if (write_propose(store, id, cs.propose->ev, case_id, park, try, &seq, hash,
-		                  &diag)) {
+		ret = joint ? write_joint(store, id, j.terms->jp, try, &seq, hash, &diag)
+		            : write_propose(store, id, cs.propose->ev, target, argv[5], try, &seq,
+		                            hash, &diag);
+		if (ret) {
 			fprintf(stderr, "evil_author: %s\n", diag.msg);
 			goto out;
 		}
-		if (!lower || memcmp(hash, cs.propose->hash, YX_HASH_BYTES) < 0)
+		if (!lower || memcmp(hash, beat, YX_HASH_BYTES) < 0)
 			break;
 	}
 	if (try > MAX_TRIES) {
@@ -108,12 +165,13 @@ int main(int argc, char **argv)
 	}
 	char mine[2 * YX_HASH_BYTES + 1], theirs[2 * YX_HASH_BYTES + 1];
 	hex(hash, YX_HASH_BYTES, mine);
-	hex(cs.propose->hash, YX_HASH_BYTES, theirs);
+	hex(beat, YX_HASH_BYTES, theirs);
 	printf("{\"seq\": %llu, \"hash\": \"%s\", \"beat\": \"%s\", \"tries\": %d}\n",
 	       (unsigned long long)seq, mine, theirs, try);
 	rc = 0;
 out:
 	yx_case_events_free(&events);
+	yx_joint_parts_free(&parts);
 	yx_store_close(&store);
 	yx_identity_free(&id);
 	yx_config_free(&cfg);

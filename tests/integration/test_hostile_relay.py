@@ -7,7 +7,13 @@ is below that of Shanghai's PROPOSE (the tie-break a derivation taking the lowes
 PROPOSE of any origin follows). On every node the case must stay ACCEPTED at SZ-PARK-SIP,
 the hostile PROPOSE shown as not applied with the reason; the other park cannot act on
 the case; Suzhou's LAND is accepted and reaches every node within LAND_S; verify passes,
-the digests agree, and each daemon's anonymous RSS stays under RSS_BOUND_KIB."""
+the digests agree, and each daemon's anonymous RSS stays under RSS_BOUND_KIB.
+
+The same for a joint agreement (联合孵化): Shanghai proposes one with Hefei; before Hefei
+signs, Hangzhou publishes under its own key a participation reusing the agreement id with
+parties of its own choosing (itself and Shanghai), rewritten until its hash is the lower.
+On every node the agreement keeps Shanghai's terms, Hangzhou's participation is not
+counted, Hefei can still sign, and the agreement is active everywhere within LAND_S."""
 import json
 import os
 import random
@@ -54,6 +60,19 @@ class ParkKey:
         return subprocess.run([FEED, "--node", "tcp://127.0.0.1:%d" % self.node.feed_port,
                                "--node-key", self.node.pubkey, "--key", self.key, verb, case],
                               capture_output=True, text=True, timeout=30)
+
+
+def incubator(iid, name, city):
+    return {"id": iid, "name": name, "city": city, "tier": "high_quality",
+            "operator_type": "research_institute", "focus_industries": ["integrated_circuits"]}
+
+
+def agreement_state(node, agreement):
+    for line in node.ctl("--json", "joint", "list").stdout.splitlines():
+        row = json.loads(line)
+        if row["agreement"] == agreement:
+            return row["state"]
+    return None
 
 
 def case_row(node, case):
@@ -137,6 +156,11 @@ class HostileRelayTest(unittest.TestCase):
             r = fashion.act("accept", case)
             self.assertNotEqual(r.returncode, 0, r.stdout)
             self.assertIn("not addressed to park SZ-PARK-FASHION", r.stdout + r.stderr)
+            # An id of the old form (no key fingerprint) names no case: refused, saying why.
+            old_form = case.rsplit("-", 1)[0]
+            r = sz.ctl("relay", "land", old_form, check=False)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("%s is not a case id" % old_form, r.stderr)
             sz.ctl("relay", "land", case)
             t0 = time.monotonic()
             for n in nodes:
@@ -149,6 +173,68 @@ class HostileRelayTest(unittest.TestCase):
                 v = n.verify()
                 self.assertTrue(v["ok"], "%s: verify %r" % (n.name, v))
                 self.assertEqual(case_row(n, case)["park_id"], "SZ-PARK-SIP")
+                rss = n.memory_kib()["RssAnon"]
+                print("%s: RssAnon %d KiB (bound %d KiB)" % (n.name, rss, RSS_BOUND_KIB), flush=True)
+                if not sanitized():
+                    self.assertLess(rss, RSS_BOUND_KIB, n.name)
+
+    def test_participation_reusing_an_agreement_id_takes_nothing_over(self):
+        rng = random.Random(run_seed("test_hostile_relay.joint"))
+        with Federation("hostile-joint") as fed:
+            sh = fed.node("shanghai", 310000)
+            hz = fed.node("hangzhou", 330100)
+            hf = fed.node("hefei", 340100)
+            fed.link(sh, hz)
+            fed.link(hz, hf)
+            fed.link(hf, sh)
+            nodes = (sh, hz, hf)
+            for n in nodes:
+                n.start()
+            ent = enterprise(rng.randrange(1000))
+            sh.put("enterprise", [ent])
+            sh.put("incubator", [incubator("SH-INC-0001", "上海张江孵化器", 310000)])
+            hf.put("incubator", [incubator("HF-INC-0001", "合肥高新孵化器", 340100)])
+            wait_converged(nodes, 20, "the incubators and the enterprise everywhere")
+            agreement = sh.ctl_json("joint", "propose", "--incubators", "SH-INC-0001,HF-INC-0001",
+                                    "--enterprise", ent["credit_code"])["agreement"]
+            for n in nodes:
+                wait_until(lambda n=n: agreement_state(n, agreement) == "pending", 10,
+                           "agreement %s pending at %s" % (agreement, n.name))
+
+            hz.stop()
+            r = subprocess.run([EVIL_AUTHOR, "-c", hz.config, "joint", agreement, "--lower"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            evil = json.loads(r.stdout)
+            print("hostile participation at hangzhou seq %d, hash %s… below %s… (%d tries)"
+                  % (evil["seq"], evil["hash"][:12], evil["beat"][:12], evil["tries"]), flush=True)
+            hz.start()
+            wait_tip([sh, hf], hz, 20, "the hostile participation at every node")
+            wait_converged(nodes, 20, "identical digests after the hostile participation")
+
+            for n in nodes:
+                shown = n.ctl_json("joint", "show", agreement)
+                parties = sorted(p["key"] for p in shown["parties"])
+                print("%s: agreement %s is %s between %s" % (n.name, agreement, shown["state"],
+                                                             [k[:8] for k in parties]), flush=True)
+                self.assertEqual(shown["state"], "pending", n.name)
+                self.assertEqual(parties, sorted([sh.pubkey, hf.pubkey]), n.name)
+                hostile = [p for p in shown["participations"] if p["signer"] == hz.pubkey]
+                self.assertEqual(len(hostile), 1, "%s: %r" % (n.name, shown["participations"]))
+                self.assertFalse(hostile[0]["counted"])
+                self.assertIn("differ", hostile[0]["note"])
+
+            hf.ctl("joint", "sign", agreement)
+            t0 = time.monotonic()
+            for n in nodes:
+                wait_until(lambda n=n: agreement_state(n, agreement) == "active",
+                           LAND_S - (time.monotonic() - t0), "the agreement active at %s" % n.name)
+            print("liveness: hefei's signature reached every node in %.2f s (bound %d s)"
+                  % (time.monotonic() - t0, LAND_S), flush=True)
+            wait_converged(nodes, LAND_S, "identical digests after the signature")
+            for n in nodes:
+                v = n.verify()
+                self.assertTrue(v["ok"], "%s: verify %r" % (n.name, v))
                 rss = n.memory_kib()["RssAnon"]
                 print("%s: RssAnon %d KiB (bound %d KiB)" % (n.name, rss, RSS_BOUND_KIB), flush=True)
                 if not sanitized():

@@ -258,6 +258,12 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	if (argc != 3)
 		return ctl_fail(EXIT_USAGE, "joint show: expected AGREEMENT");
 	const char *id = argv[2];
+	uint8_t fp[YX_KEYID_FP_BYTES];
+	uint64_t seq;
+	if (!yx_joint_id_parse(id, &seq, fp))
+		return ctl_fail(EXIT_USAGE,
+		                "joint show: %s is not an agreement id: one is " YX_JOINT_ID_FORM,
+		                id);
 	int rc = ctl_open_store(ctl, &store);
 	if (rc || (rc = ctl_self_key(ctl, self))) {
 		yx_store_close(&store);
