@@ -193,7 +193,7 @@ static void profile_print(const profile_t *p)
 		json_array_foreach(p->cases, i, r)
 		{
 			json_t *rec = json_object_get(r, "record");
-			printf("    %-20s %-8s park %-14s by %s\n",
+			printf("    %-29s %-8s park %-14s by %s\n",
 			       json_string_value(json_object_get(rec, "case_id")),
 			       json_string_value(json_object_get(rec, "type")),
 			       json_string_value(json_object_get(rec, "park_id"))
