@@ -203,8 +203,8 @@ class HostilePullersTest(unittest.TestCase):
         15,000 relay events, none of them for it: a bounded share of the loop; status
         stays fast; an honest park still gets new events."""
         n_cases = 15000
-        cpu_bound = 4.0 * CPU_SCALE
-        rss_bound = 64 * 1024
+        cpu_bound = 1.5 * CPU_SCALE
+        rss_bound = 32 * 1024
         with Federation("hostile-feed") as fed:
             sh = fed.node("shanghai", 310000)
             sz = fed.node("suzhou", 320500)
