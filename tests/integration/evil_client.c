@@ -9,6 +9,8 @@
  *                          pulling every origin the victim's Tips name from seq 1, that
  *                          never read again
  *   feed subscribe-flood N one park connection sending N SUBSCRIBE(after=0) each second
+ *   feed subscribe-conns N N park connections, each subscribing from 0 with credit 2^32-1,
+ *                          that never read (an ACK of no credit each second keeps them)
  *
  *   evil_client (-c NODE.zpl | -k KEYFILE) peer|feed ENDPOINT SERVER_PUBKEY MODE N [SEED]
  *
@@ -232,6 +234,40 @@ static int subscribe_flood(evil_t *e, unsigned round)
 	return 0;
 }
 
+/* ---- feed subscribe-conns N ---- */
+
+static int send_feed(zsock_t *s, Yrdx__FeedMessage *m)
+{
+	return yx_wire_send(s, NULL, &m->base, NULL);
+}
+
+static int subscribe_conns(evil_t *e, unsigned round)
+{
+	size_t sent = 0;
+	if (round == 0 && e->n > MAX_CONNS)
+		return -1;
+	for (size_t i = 0; round == 0 && i < e->n; i++) {
+		Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
+		Yrdx__FeedSubscribe sub = YRDX__FEED_SUBSCRIBE__INIT;
+		if (!(e->socks[e->n_socks++] = evil_connect(e, 1)))
+			return -1;
+		sub.credit = UINT32_MAX;
+		m.msg_case = YRDX__FEED_MESSAGE__MSG_SUBSCRIBE;
+		m.subscribe = &sub;
+		sent += send_feed(e->socks[i], &m) == YX_OK;
+	}
+	for (size_t i = 0; round > 0 && i < e->n_socks; i++) {
+		Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
+		Yrdx__FeedAck ack = YRDX__FEED_ACK__INIT;
+		m.msg_case = YRDX__FEED_MESSAGE__MSG_ACK;
+		m.ack = &ack;
+		sent += send_feed(e->socks[i], &m) == YX_OK;
+	}
+	printf("round %u: %zu connections, %zu %s sent\n", round, e->n_socks, sent,
+	       round ? "ACKs" : "SUBSCRIBEs");
+	return 0;
+}
+
 static const struct {
 	const char *side, *name;
 	mode_fn fn;
@@ -239,13 +275,15 @@ static const struct {
         {"peer", "hello-origins", hello_origins},
         {"peer", "credit-max", credit_max},
         {"feed", "subscribe-flood", subscribe_flood},
+        {"feed", "subscribe-conns", subscribe_conns},
 };
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: evil_client (-c NODE.zpl | -k KEYFILE) peer|feed ENDPOINT "
 	                "SERVER_PUBKEY MODE N [SEED]\n"
-	                "modes: peer hello-origins N, peer credit-max N, feed subscribe-flood N\n");
+	                "modes: peer hello-origins N, peer credit-max N, feed subscribe-flood N, "
+	                "feed subscribe-conns N\n");
 	return 2;
 }
 
