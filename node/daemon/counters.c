@@ -19,6 +19,9 @@ static const char *const names[C_COUNT] = {
         [C_LOCAL_CHANGES] = "local_changes",
         [C_CONTROL_REQUESTS] = "control_requests",
         [C_RELOADS] = "reloads",
+        [C_REFUSED_HELLO_ORIGINS] = "refused_hello_origins",
+        [C_REFUSED_PULL_SESSIONS] = "refused_pull_sessions",
+        [C_REFUSED_FEED_CONNECTIONS] = "refused_feed_connections",
 };
 
 const char *yxd_counter_name(yxd_counter_t c)

@@ -14,18 +14,25 @@
 #include "match.h"
 #include "yrdxd.h"
 
+/* One park connection and its one subscription: a new SUBSCRIBE on it replaces the old. */
 typedef struct {
 	zframe_t *routing_id;
 	char park[33];
 	uint64_t cursor; /* arrivals up to here have been considered */
-	uint32_t credit;
+	uint32_t credit; /* at most feed_credit_max */
+	bool due;        /* a pump is owed: at the end of this input, or the next tick */
 	int64_t last_rx_ms;
 } feed_sub_t;
+
+/* Refused connections are logged at most once per this long, with how many there were. */
+#define LOG_EVERY_MS 10000
 
 struct yxd_feed {
 	zsock_t *sock;
 	feed_sub_t *subs;
 	size_t n_subs;
+	int64_t refused_log_ms;
+	uint64_t refused_since;
 };
 
 int yxd_feed_start(yxd_t *d)
@@ -42,7 +49,9 @@ int yxd_feed_start(yxd_t *d)
 	zsock_set_curve_server(d->feed->sock, 1);
 	zsock_set_curve_secretkey_bin(d->feed->sock, d->curve_secret);
 	zsock_set_sndtimeo(d->feed->sock, 0);
-	zsock_set_sndhwm(d->feed->sock, 100000);
+	/* Credit bounds the batches queued for a park (at most one event each), plus room
+	 * for action results: a park that never reads holds no more than that here. */
+	zsock_set_sndhwm(d->feed->sock, (int)(d->cfg->feed_credit_max + 64));
 	zsock_set_router_mandatory(d->feed->sock, 1);
 	if (zsock_bind(d->feed->sock, "%s", d->cfg->feed_endpoint) < 0) {
 		yx_log_error("feed port %s: %s", d->cfg->feed_endpoint, zmq_strerror(zmq_errno()));
@@ -124,6 +133,7 @@ typedef struct {
 	const yx_park_conf_t *park;
 	uint32_t credit;   /* what the subscriber still takes */
 	uint64_t cursor;   /* arrivals considered so far */
+	size_t budget;     /* arrivals this scan may still read */
 	yx_arena_t *arena; /* the events' copies: the scan's read snapshot ends before the send */
 	Yrdx__FeedEvent *events[BATCH_MAX];
 	size_t n;
@@ -158,23 +168,29 @@ static int gather(void *arg, const yx_arrival_t *a)
 		g->credit--;
 	}
 	g->cursor = a->n;
-	return g->credit == 0 || g->n == BATCH_MAX ? 1 : 0;
+	g->budget--;
+	return g->credit == 0 || g->n == BATCH_MAX || g->budget == 0 ? 1 : 0;
 }
 
-/* Sends s what is waiting for it, in batches, while its credit lasts. The cursor moves
- * past a batch only once the batch is queued, and past events it may not see as well. */
+/* Sends s what is waiting for it, in batches, while its credit lasts, reading at most
+ * feed_scan_max arrivals: a park far behind, or one that subscribes from 0 again and
+ * again, costs a bounded share of the loop, and the scan goes on where it stopped (the
+ * cursor) at the next pass. The cursor moves past a batch only once the batch is
+ * queued, and past events it may not see as well. */
 static void pump(yxd_t *d, feed_sub_t *s)
 {
 	const yx_park_conf_t *park = yx_config_park_by_name(d->cfg, s->park);
+	size_t budget = d->cfg->feed_scan_max;
 	yx_arena_t arena;
+	s->due = false;
 	if (!park)
 		return;
 	yx_arena_init(&arena);
 	while (s->credit > 0) {
-		gather_t g = {d, park, s->credit, s->cursor, &arena, {0}, 0, 0};
+		gather_t g = {d, park, s->credit, s->cursor, budget, &arena, {0}, 0, 0};
 		int ret = yx_store_arrivals(d->store, s->cursor, gather, &g);
 		if ((ret != YX_OK && ret != 1) || g.err)
-			break; /* 1: gather stopped the scan (batch full or credit spent) */
+			break; /* 1: gather stopped the scan (batch full, credit or budget spent) */
 		if (g.n) {
 			Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
 			Yrdx__FeedBatch b = YRDX__FEED_BATCH__INIT;
@@ -188,6 +204,11 @@ static void pump(yxd_t *d, feed_sub_t *s)
 		}
 		s->cursor = g.cursor;
 		yx_arena_reset(&arena);
+		if (g.budget == 0) {
+			s->due = true; /* more to read, at the next pass */
+			break;
+		}
+		budget = g.budget;
 		if (g.n < BATCH_MAX && g.credit > 0)
 			break; /* the scan reached the last arrival */
 	}
@@ -257,13 +278,95 @@ static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park,
 	send_feed(d, rid, &m);
 }
 
+/* Whether s's connection is still there: a ROUTER drops a connection's queue when it
+ * closes, and with ROUTER_MANDATORY a send to it then fails with EHOSTUNREACH. The probe
+ * is an empty batch, which a park's yrdx-feed takes as nothing new. */
+static bool sub_reachable(yxd_t *d, feed_sub_t *s)
+{
+	Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
+	Yrdx__FeedBatch b = YRDX__FEED_BATCH__INIT;
+	m.msg_case = YRDX__FEED_MESSAGE__MSG_BATCH;
+	m.batch = &b;
+	return send_feed(d, s->routing_id, &m) != -EHOSTUNREACH;
+}
+
+static void sub_remove(yxd_feed_t *f, size_t i)
+{
+	zframe_destroy(&f->subs[i].routing_id);
+	f->subs[i] = f->subs[--f->n_subs];
+}
+
+/* Room for one more connection of park: at most feed_connections_max per park key, so
+ * many connections of one park cost what those do. Subscriptions whose connection is
+ * gone (yrdx-feed connects anew when idle) are dropped first. */
+static bool connection_room(yxd_t *d, const char *park)
+{
+	yxd_feed_t *f = d->feed;
+	size_t held = 0;
+	for (size_t i = 0; i < f->n_subs;) {
+		if (strcmp(f->subs[i].park, park) != 0) {
+			i++;
+		} else if (!sub_reachable(d, &f->subs[i])) {
+			sub_remove(f, i);
+		} else {
+			held++;
+			i++;
+		}
+	}
+	return held < d->cfg->feed_connections_max;
+}
+
+static void connection_refused(yxd_t *d, const yx_park_conf_t *park, int64_t now)
+{
+	yxd_feed_t *f = d->feed;
+	d->counters[C_REFUSED_FEED_CONNECTIONS]++;
+	f->refused_since++;
+	if (f->refused_log_ms && now - f->refused_log_ms < LOG_EVERY_MS)
+		return;
+	yx_log_warn("park %s (%s): a new feed connection while it holds %u whose connections "
+	            "are open (sync/feed_connections_max): refused (%llu in the last %d s)",
+	            park->name, park->park_id, d->cfg->feed_connections_max,
+	            (unsigned long long)f->refused_since, LOG_EVERY_MS / 1000);
+	f->refused_log_ms = now;
+	f->refused_since = 0;
+}
+
+/* A SUBSCRIBE: the connection's one subscription, made or replaced. Nothing is read
+ * from the store here; the pump at the end of this input does it once, however many
+ * SUBSCRIBEs came. */
+static void on_subscribe(yxd_t *d, zframe_t *rid, feed_sub_t *s, const yx_park_conf_t *park,
+                         const Yrdx__FeedSubscribe *sub, int64_t now)
+{
+	yxd_feed_t *f = d->feed;
+	if (!s) {
+		if (!connection_room(d, park->name)) {
+			connection_refused(d, park, now);
+			return;
+		}
+		feed_sub_t *grown = realloc(f->subs, (f->n_subs + 1) * sizeof(*grown));
+		if (!grown)
+			return;
+		f->subs = grown;
+		s = &f->subs[f->n_subs++];
+		memset(s, 0, sizeof(*s));
+		s->routing_id = zframe_dup(rid);
+		yx_log_info("park %s (%s) subscribed from cursor %llu", park->name, park->park_id,
+		            (unsigned long long)sub->after);
+	}
+	snprintf(s->park, sizeof(s->park), "%s", park->name);
+	s->cursor = sub->after;
+	s->credit = sub->credit < d->cfg->feed_credit_max ? sub->credit : d->cfg->feed_credit_max;
+	s->last_rx_ms = now;
+	s->due = true;
+}
+
 void yxd_feed_handle(yxd_t *d)
 {
 	for (int budget = 0; budget < 64; budget++) {
 		zframe_t *rid = NULL, *frame = NULL;
 		if (yx_wire_recv(d->feed->sock, &rid, &frame) != YX_OK) {
 			if (!rid && !frame)
-				return;
+				break;
 			continue;
 		}
 		const char *name = zframe_meta(frame, "User-Id");
@@ -271,31 +374,19 @@ void yxd_feed_handle(yxd_t *d)
 		Yrdx__FeedMessage *m =
 		        yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
 		feed_sub_t *s = sub_find(d, rid);
+		int64_t now = zclock_time();
 		if (!park || !m) /* removed from the trust store since, or garbage */
 			goto next;
 		if (s)
-			s->last_rx_ms = zclock_time();
+			s->last_rx_ms = now;
 		if (m->msg_case == YRDX__FEED_MESSAGE__MSG_SUBSCRIBE) {
-			if (!s) {
-				feed_sub_t *grown = realloc(d->feed->subs,
-				                            (d->feed->n_subs + 1) * sizeof(*grown));
-				if (!grown)
-					goto next;
-				d->feed->subs = grown;
-				s = &d->feed->subs[d->feed->n_subs++];
-				memset(s, 0, sizeof(*s));
-				s->routing_id = zframe_dup(rid);
-				yx_log_info("park %s (%s) subscribed from cursor %llu", park->name,
-				            park->park_id, (unsigned long long)m->subscribe->after);
-			}
-			snprintf(s->park, sizeof(s->park), "%s", park->name);
-			s->cursor = m->subscribe->after;
-			s->credit = m->subscribe->credit;
-			s->last_rx_ms = zclock_time();
-			pump(d, s);
+			on_subscribe(d, rid, s, park, m->subscribe, now);
 		} else if (m->msg_case == YRDX__FEED_MESSAGE__MSG_ACK && s) {
-			s->credit += m->ack->credit;
-			pump(d, s);
+			/* At most feed_credit_max in flight, whatever it returns. */
+			uint64_t credit = (uint64_t)s->credit + m->ack->credit;
+			s->credit = credit < d->cfg->feed_credit_max ? (uint32_t)credit
+			                                             : d->cfg->feed_credit_max;
+			s->due = true;
 		} else if (m->msg_case == YRDX__FEED_MESSAGE__MSG_ACTION) {
 			on_action(d, rid, park, m->action);
 		}
@@ -306,17 +397,27 @@ void yxd_feed_handle(yxd_t *d)
 		zframe_destroy(&frame);
 		yx_arena_reset(&d->scratch); /* what a park's step read */
 	}
+	for (size_t i = 0; i < d->feed->n_subs; i++)
+		if (d->feed->subs[i].due)
+			pump(d, &d->feed->subs[i]);
 }
 
 void yxd_feed_tick(yxd_t *d, int64_t now)
 {
 	for (size_t i = 0; d->feed && i < d->feed->n_subs;) {
-		if (now - d->feed->subs[i].last_rx_ms > (int64_t)d->cfg->dead_after_ms * 2) {
-			zframe_destroy(&d->feed->subs[i].routing_id);
-			d->feed->subs[i] = d->feed->subs[--d->feed->n_subs];
-			continue;
+		feed_sub_t *s = &d->feed->subs[i];
+		if (now - s->last_rx_ms > (int64_t)d->cfg->dead_after_ms * 2) {
+			if (!sub_reachable(d, s)) {
+				sub_remove(d->feed, i);
+				continue;
+			}
+			/* Silent, but its connection is open: it keeps its place among its
+			 * park's connections (what its queue holds stays until it closes), and
+			 * gets nothing more until it subscribes again. */
+			s->credit = 0;
+			s->last_rx_ms = now;
 		}
-		pump(d, &d->feed->subs[i]);
+		pump(d, s);
 		i++;
 	}
 }

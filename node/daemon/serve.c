@@ -5,6 +5,7 @@
  * The puller's identity is the peer name the ZAP handler put in the connection's User-Id;
  * what it may see (the sharing policy) is decided here from our own config. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,14 +30,30 @@ typedef struct {
 	uint32_t credit;
 	size_t next; /* the pump's round robin over known */
 	int64_t last_rx_ms;
-	known_t *known;
-	size_t n_known;
+	known_t *known; /* only origins we hold: we cannot serve the others */
+	size_t n_known, cap_known;
+	uint32_t *slots; /* known's hash index: index + 1, 0 = free; a power of two long */
+	size_t n_slots;
 	uint64_t bytes_out, segments_out;
 } sub_t;
+
+/* Messages beyond the credit window a puller's queue may hold: Tips and refusals. */
+#define HWM_SLACK 64
+
+/* Refusals are logged at most once per LOG_EVERY_MS each, with how many there were. */
+#define LOG_EVERY_MS 10000
+typedef struct {
+	int64_t last_ms;
+	uint64_t since;
+} refusal_log_t;
 
 struct yxd_serve {
 	sub_t *subs;
 	size_t n_subs;
+	/* SipHash key of the known indexes: origins are chosen by the pullers, so their
+	 * places in the index must not be. */
+	uint8_t hash_key[crypto_shorthash_KEYBYTES];
+	refusal_log_t log_origins, log_sessions;
 };
 
 /* The trust store's entry for a puller, as the store is now: NULL once the peer was
@@ -51,10 +68,22 @@ static const yx_peer_conf_t *trusted_peer(yxd_t *d, const char *name, const char
 	return strcmp(text, key) == 0 ? p : NULL;
 }
 
+/* Forgets what s held for its session (the connection keeps its place). */
+static void sub_forget(sub_t *s)
+{
+	free(s->known);
+	free(s->slots);
+	s->known = NULL;
+	s->slots = NULL;
+	s->n_known = s->cap_known = s->n_slots = 0;
+	s->credit = 0;
+	s->next = 0;
+}
+
 static void sub_free(sub_t *s)
 {
 	zframe_destroy(&s->routing_id);
-	free(s->known);
+	sub_forget(s);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -72,21 +101,96 @@ static sub_t *sub_find(yxd_serve_t *sv, zframe_t *routing_id)
 	return NULL;
 }
 
-static known_t *known_get(sub_t *s, const uint8_t origin[YX_KEY_BYTES], bool create)
+static size_t known_slot(const yxd_serve_t *sv, const sub_t *s, const uint8_t *origin)
 {
-	for (size_t i = 0; i < s->n_known; i++)
-		if (memcmp(s->known[i].origin, origin, YX_KEY_BYTES) == 0)
-			return &s->known[i];
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v;
+	crypto_shorthash(h, origin, YX_KEY_BYTES, sv->hash_key);
+	memcpy(&v, h, sizeof(v));
+	return (size_t)v & (s->n_slots - 1);
+}
+
+/* Rebuilds the index at twice the size: at most half full, so probes stay short. */
+static int known_rehash(const yxd_serve_t *sv, sub_t *s)
+{
+	size_t n = s->n_slots ? s->n_slots * 2 : 64;
+	uint32_t *slots = calloc(n, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	free(s->slots);
+	s->slots = slots;
+	s->n_slots = n;
+	for (size_t i = 0; i < s->n_known; i++) {
+		size_t j = known_slot(sv, s, s->known[i].origin);
+		while (s->slots[j])
+			j = (j + 1) & (n - 1);
+		s->slots[j] = (uint32_t)(i + 1);
+	}
+	return YX_OK;
+}
+
+/* The puller's state for origin: a hash lookup, never a scan. With create, a new entry is
+ * made — callers create only for origins we hold, so a sub holds at most those. */
+static known_t *known_get(const yxd_serve_t *sv, sub_t *s, const uint8_t origin[YX_KEY_BYTES],
+                          bool create)
+{
+	if (s->n_slots) {
+		for (size_t j = known_slot(sv, s, origin); s->slots[j];
+		     j = (j + 1) & (s->n_slots - 1)) {
+			known_t *k = &s->known[s->slots[j] - 1];
+			if (memcmp(k->origin, origin, YX_KEY_BYTES) == 0)
+				return k;
+		}
+	}
 	if (!create)
 		return NULL;
-	known_t *k = realloc(s->known, (s->n_known + 1) * sizeof(*k));
-	if (!k)
+	if (s->n_known == s->cap_known) {
+		size_t cap = s->cap_known ? s->cap_known * 2 : 16;
+		known_t *k = realloc(s->known, cap * sizeof(*k));
+		if (!k)
+			return NULL;
+		s->known = k;
+		s->cap_known = cap;
+	}
+	if ((s->n_known + 1) * 2 > s->n_slots && known_rehash(sv, s) != YX_OK)
 		return NULL;
-	s->known = k;
-	k = &s->known[s->n_known++];
+	known_t *k = &s->known[s->n_known++];
 	memset(k, 0, sizeof(*k));
 	memcpy(k->origin, origin, YX_KEY_BYTES);
+	size_t j = known_slot(sv, s, origin);
+	while (s->slots[j])
+		j = (j + 1) & (s->n_slots - 1);
+	s->slots[j] = (uint32_t)s->n_known;
 	return k;
+}
+
+/* Whether we hold any of origin's log (so a puller's state for it is worth keeping). */
+static bool we_hold(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
+{
+	yx_tip_t tip;
+	return yx_store_tip(d->store, origin, &tip) == YX_OK && tip.seq > 0;
+}
+
+/* Logs a refusal once per LOG_EVERY_MS at most, saying how many there were since. */
+static void refusal_log(refusal_log_t *l, int64_t now, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void refusal_log(refusal_log_t *l, int64_t now, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	l->since++;
+	if (l->last_ms && now - l->last_ms < LOG_EVERY_MS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (l->since > 1)
+		yx_log_warn("%s (%llu such refusals in the last %d s)", msg,
+		            (unsigned long long)l->since, LOG_EVERY_MS / 1000);
+	else
+		yx_log_warn("%s", msg);
+	l->last_ms = now;
+	l->since = 0;
 }
 
 int yxd_serve_start(yxd_t *d)
@@ -94,14 +198,18 @@ int yxd_serve_start(yxd_t *d)
 	d->serve = calloc(1, sizeof(*d->serve));
 	if (!d->serve)
 		return -ENOMEM;
+	crypto_shorthash_keygen(d->serve->hash_key);
 	d->peer_router = zsock_new(ZMQ_ROUTER);
 	if (!d->peer_router)
 		return -ENOMEM;
 	zsock_set_zap_domain(d->peer_router, "peer");
 	zsock_set_curve_server(d->peer_router, 1);
 	zsock_set_curve_secretkey_bin(d->peer_router, d->curve_secret);
-	/* Credit bounds what is queued; the high-water marks only need to exceed it. */
-	zsock_set_sndhwm(d->peer_router, 100000);
+	/* Credit bounds what is queued for a puller (a session's credit is capped at our
+	 * window); the send high-water mark is that, plus room for Tips, so a puller that
+	 * never reads holds at most that many messages here whatever it announced. Set
+	 * before the bind: a reload that changes the credit takes effect at restart. */
+	zsock_set_sndhwm(d->peer_router, (int)(d->cfg->credit + HWM_SLACK));
 	zsock_set_rcvhwm(d->peer_router, 100000);
 	zsock_set_router_mandatory(d->peer_router, 1);
 	zsock_set_sndtimeo(d->peer_router, 0); /* the loop never blocks on a send */
@@ -358,12 +466,148 @@ static uint64_t new_epoch(void)
 	return e;
 }
 
+/* Whether s's connection is still there: a ROUTER drops a connection's queue when it
+ * closes, and with ROUTER_MANDATORY a send to it then fails with EHOSTUNREACH. The probe
+ * is an empty live notice (Tips naming no origin) for its session: harmless to a puller
+ * that is there, and one whose state here was lost learns so from the epoch. */
+static bool sub_reachable(yxd_t *d, sub_t *s)
+{
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Tips tips = YRDX__TIPS__INIT;
+	Yrdx__VersionVector none = YRDX__VERSION_VECTOR__INIT;
+	tips.session = s->session;
+	tips.epoch = s->epoch;
+	tips.vector = &none;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_TIPS;
+	m.tips = &tips;
+	return send_msg(d, s, &m) != -EHOSTUNREACH;
+}
+
+/* Room for one more pull session of key: at most pull_sessions_max per key, so N
+ * connections of one key cost what pull_sessions_max do. Sessions whose connection
+ * is gone (a puller that made its connection anew) are dropped first. */
+static bool session_room(yxd_t *d, const char *key)
+{
+	yxd_serve_t *sv = d->serve;
+	size_t held = 0;
+	for (size_t i = 0; i < sv->n_subs;) {
+		sub_t *s = &sv->subs[i];
+		if (strcmp(s->key, key) != 0) {
+			i++;
+			continue;
+		}
+		if (!sub_reachable(d, s)) {
+			sub_remove(sv, i);
+			continue;
+		}
+		held++;
+		i++;
+	}
+	return held < d->cfg->pull_sessions_max;
+}
+
+/* ---- counting a Hello's origins in its wire bytes, before protobuf-c unpacks it ---- */
+
+/* Reads a varint at *p (below end); false if truncated or longer than 10 bytes. */
+static bool varint_read(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; shift < 70 && *p < end; shift += 7) {
+		uint8_t b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* Calls fn on each length-delimited field number `field` of the message in [p, end);
+ * skips the others. Returns the sum of fn's results, or SIZE_MAX if malformed. */
+typedef size_t (*field_fn)(const uint8_t *p, const uint8_t *end);
+static size_t fields_walk(const uint8_t *p, const uint8_t *end, uint64_t field, field_fn fn)
+{
+	size_t sum = 0;
+	while (p < end) {
+		uint64_t tag, n = 0, type;
+		if (!varint_read(&p, end, &tag))
+			return SIZE_MAX;
+		type = tag & 7;
+		if (type == 0) { /* a varint: nothing to look into */
+			if (!varint_read(&p, end, &n))
+				return SIZE_MAX;
+			continue;
+		}
+		if (type == 1 || type == 5)
+			n = type == 1 ? 8 : 4;
+		else if (type != 2 || !varint_read(&p, end, &n))
+			return SIZE_MAX;
+		if (n > (uint64_t)(end - p))
+			return SIZE_MAX;
+		if (type == 2 && (tag >> 3) == field) {
+			size_t k = fn ? fn(p, p + n) : 1;
+			if (k == SIZE_MAX)
+				return SIZE_MAX;
+			sum += k;
+		}
+		p += n;
+	}
+	return sum;
+}
+
+static size_t vector_entries(const uint8_t *p, const uint8_t *end)
+{
+	return fields_walk(p, end, 1, NULL); /* VersionVector.entries */
+}
+
+static size_t hello_entries(const uint8_t *p, const uint8_t *end)
+{
+	return fields_walk(p, end, 2, vector_entries); /* Hello.vector */
+}
+
+/* How many vector entries the Hellos in a packed PeerMessage list (0 for other
+ * messages; SIZE_MAX if malformed): a walk of the bytes, no allocation, so a Hello of
+ * 200,000 origins is refused for the cost of reading it once. */
+static size_t hello_origins(zframe_t *frame)
+{
+	const uint8_t *p = zframe_data(frame);
+	return fields_walk(p, p + zframe_size(frame), 1, hello_entries); /* PeerMessage.hello */
+}
+
+/* A Hello listing more origins than any federation has cities: refused before any of it
+ * is looked at, and whatever its connection held here goes. */
+static void hello_refused(yxd_t *d, sub_t *s, const char *peer, size_t n, int64_t now)
+{
+	yxd_serve_t *sv = d->serve;
+	d->counters[C_REFUSED_HELLO_ORIGINS]++;
+	refusal_log(&sv->log_origins, now,
+	            "peer %s: Hello lists %zu origins, more than sync/hello_origins_max (%u): "
+	            "refused",
+	            peer, n, d->cfg->hello_origins_max);
+	if (s)
+		sub_remove(sv, (size_t)(s - sv->subs));
+}
+
 static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const char *key,
                      const Yrdx__Hello *h, int64_t now)
 {
 	yxd_serve_t *sv = d->serve;
 	sub_t *s = sub_find(sv, rid);
+	size_t n = h->vector ? h->vector->n_entries : 0;
+	if (n > d->cfg->hello_origins_max) {
+		hello_refused(d, s, peer, n, now);
+		return;
+	}
 	if (!s) {
+		if (!session_room(d, key)) {
+			d->counters[C_REFUSED_PULL_SESSIONS]++;
+			refusal_log(
+			        &sv->log_sessions, now,
+			        "peer %s: a new pull connection while it holds %u pull sessions "
+			        "here (sync/pull_sessions_max) whose connections are open: "
+			        "refused",
+			        peer, d->cfg->pull_sessions_max);
+			return;
+		}
 		sub_t *grown = realloc(sv->subs, (sv->n_subs + 1) * sizeof(*grown));
 		if (!grown)
 			return;
@@ -378,24 +622,23 @@ static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const char *key,
 	if (s->session != h->session || s->epoch == 0) {
 		/* A new session of that peer, or state made from a heartbeat after ours was
 		 * lost: start over from what it says it has, under a new epoch, which tells
-		 * the puller whether its subscriptions and credit are still here. */
+		 * the puller whether its subscriptions and credit are still here. Its credit
+		 * is capped at our own window: more would only queue here. */
+		sub_forget(s);
 		s->session = h->session;
 		s->epoch = new_epoch();
-		s->credit = h->credit;
-		free(s->known);
-		s->known = NULL;
-		s->n_known = 0;
+		s->credit = h->credit < d->cfg->credit ? h->credit : d->cfg->credit;
 	}
 	s->last_rx_ms = now;
-	if (h->vector) {
-		for (size_t i = 0; i < h->vector->n_entries; i++) {
-			const Yrdx__VectorEntry *e = h->vector->entries[i];
-			if (e->origin.len != YX_KEY_BYTES)
-				continue;
-			known_t *k = known_get(s, e->origin.data, true);
-			if (k && e->seq > k->seq)
-				k->seq = e->seq;
-		}
+	for (size_t i = 0; i < n; i++) {
+		const Yrdx__VectorEntry *e = h->vector->entries[i];
+		if (e->origin.len != YX_KEY_BYTES)
+			continue;
+		known_t *k = known_get(sv, s, e->origin.data, false);
+		if (!k && e->seq > 0 && we_hold(d, e->origin.data))
+			k = known_get(sv, s, e->origin.data, true);
+		if (k && e->seq > k->seq)
+			k->seq = e->seq;
 	}
 	send_tips(d, s, NULL, 0);
 	pump(d, s);
@@ -405,13 +648,16 @@ static void on_pull(yxd_t *d, sub_t *s, const Yrdx__Pull *p)
 {
 	if (!s || p->origin.len != YX_KEY_BYTES)
 		return;
-	known_t *k = known_get(s, p->origin.data, true);
-	if (!k)
-		return;
+	known_t *k = known_get(d->serve, s, p->origin.data, false);
 	if (p->from_seq == 0) {
-		k->pulling = false; /* cancelled */
+		if (k)
+			k->pulling = false; /* cancelled */
 		return;
 	}
+	/* State only for origins we hold: a puller cannot make us keep any other. */
+	if (!k &&
+	    (!we_hold(d, p->origin.data) || !(k = known_get(d->serve, s, p->origin.data, true))))
+		return;
 	k->seq = p->from_seq - 1;
 	k->pulling = true;
 	pump(d, s);
@@ -452,7 +698,7 @@ static void on_fill(yxd_t *d, sub_t *s, const Yrdx__Fill *f)
 	for (size_t i = 0; i < n; i++) {
 		if (!f->seqs[i] || !goes_as_body(d, peer, f->origin.data, f->seqs[i]))
 			continue;
-		known_t *k = known_get(s, f->origin.data, true);
+		known_t *k = known_get(d->serve, s, f->origin.data, true);
 		if (k) {
 			k->fill_from = f->seqs[i];
 			pump(d, s);
@@ -516,24 +762,34 @@ void yxd_serve_handle(yxd_t *d)
 				untrust(sv, (size_t)(s - sv->subs), "no longer trusted");
 			goto next;
 		}
+		size_t listed = hello_origins(frame);
+		if (listed != SIZE_MAX && listed > d->cfg->hello_origins_max) {
+			hello_refused(d, s, peer, listed, now);
+			goto next;
+		}
 		if (!(m = yx_wire_peer_message(frame, NULL))) {
 			d->counters[C_REJECTED_INVALID]++;
 			goto next;
 		}
 		if (s)
 			s->last_rx_ms = now;
+		if (s && !s->epoch)
+			s = NULL; /* its state was lost: only a Hello makes it anew */
 		switch (m->msg_case) {
 		case YRDX__PEER_MESSAGE__MSG_HELLO:
 			on_hello(d, rid, peer, key, m->hello, now);
 			break;
 		case YRDX__PEER_MESSAGE__MSG_PULL: on_pull(d, s, m->pull); break;
 		case YRDX__PEER_MESSAGE__MSG_FILL: on_fill(d, s, m->fill); break;
-		case YRDX__PEER_MESSAGE__MSG_CREDIT:
+		case YRDX__PEER_MESSAGE__MSG_CREDIT: {
 			if (!s)
 				break;
-			s->credit += m->credit->credit;
+			/* At most our window: more would only queue here. */
+			uint64_t credit = (uint64_t)s->credit + m->credit->credit;
+			s->credit = credit < d->cfg->credit ? (uint32_t)credit : d->cfg->credit;
 			pump(d, s);
 			break;
+		}
 		default: d->counters[C_REJECTED_INVALID]++; break;
 		}
 	next:
@@ -551,7 +807,7 @@ void yxd_serve_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t
 		sub_t *s = &sv->subs[i];
 		bool need_notice = false;
 		for (size_t j = 0; j < n; j++) {
-			known_t *k = known_get(s, origins[j], false);
+			known_t *k = known_get(sv, s, origins[j], false);
 			/* A puller subscribed to this origin gets the new segments pushed (pump);
 			 * the others are told, and pull if they want it from us. */
 			if (!k || !k->pulling)
@@ -568,12 +824,18 @@ void yxd_serve_tick(yxd_t *d, int64_t now_ms)
 	yxd_serve_t *sv = d->serve;
 	for (size_t i = 0; i < sv->n_subs;) {
 		sub_t *s = &sv->subs[i];
-		if (now_ms - s->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
-			/* Should it come back, its next Hello makes a new epoch. */
+		if (s->epoch && now_ms - s->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
+			/* Should it come back, its next Hello makes a new epoch. Its state goes;
+			 * while its connection is open, it keeps its place among its key's
+			 * pull sessions (what its queue holds stays there until it closes). */
 			yx_log_info("peer %s stopped pulling (silent %lld ms)", s->peer,
 			            (long long)(now_ms - s->last_rx_ms));
-			sub_remove(sv, i);
-			continue;
+			sub_forget(s);
+			s->epoch = 0;
+			if (!sub_reachable(d, s)) {
+				sub_remove(sv, i);
+				continue;
+			}
 		}
 		pump(d, s);
 		i++;

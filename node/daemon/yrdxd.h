@@ -36,6 +36,9 @@ typedef enum {
 	C_LOCAL_CHANGES, /* changes written by this node */
 	C_CONTROL_REQUESTS,
 	C_RELOADS,
+	C_REFUSED_HELLO_ORIGINS,    /* Hellos listing more than sync/hello_origins_max */
+	C_REFUSED_PULL_SESSIONS,    /* pull connections over sync/pull_sessions_max */
+	C_REFUSED_FEED_CONNECTIONS, /* feed connections over sync/feed_connections_max */
 	C_COUNT
 } yxd_counter_t;
 

@@ -22,7 +22,7 @@
 
 #define MAX_FILE_BYTES (1024 * 1024) /* a config with thousands of peers is still tiny */
 #define ZPL_LINE_MAX   1024          /* zconfig silently cuts longer lines */
-#define MAX_ITEMS      8             /* keys per section */
+#define MAX_ITEMS      24            /* keys per section (the schema's longest, sync, has 10) */
 
 /* ---- loading: tree -> yx_config_t ---- */
 

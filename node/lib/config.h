@@ -86,6 +86,12 @@ typedef struct yx_config {
 	uint32_t reconnect_min_ms;
 	uint32_t reconnect_max_ms; /* >= reconnect_min_ms */
 	uint32_t credit;           /* segments in flight towards this node, all peers */
+	/* What an admitted puller or park may hold here (sync/...; docs/design.md "Bounds"). */
+	uint32_t hello_origins_max;    /* origins one Hello may list */
+	uint32_t pull_sessions_max;    /* pull connections served per peer key */
+	uint32_t feed_connections_max; /* feed connections served per park key */
+	uint32_t feed_credit_max;      /* events in flight towards one park connection */
+	uint32_t feed_scan_max;        /* arrivals one feed pass reads for one park */
 
 	yx_peer_conf_t *peers;
 	size_t n_peers;

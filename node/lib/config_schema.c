@@ -61,7 +61,23 @@ static const item_t sync_items[] = {
         {"reconnect_max_ms", T_U32, 0, "5000", 1, 3600000, CFG(reconnect_max_ms), "...up to this."},
         {"credit", T_U32, 0, "32", 1, 1024, CFG(credit),
          "Log segments (up to 1024 records each) in flight towards this node,\n"
-         "shared among its peers (at least 2 each): what it buffers stays bounded."},
+         "shared among its peers (at least 2 each): what it buffers stays bounded.\n"
+         "Also the most a puller may have in flight from this node, whatever it asks."},
+        {"hello_origins_max", T_U32, 0, "1024", 64, 1000000, CFG(hello_origins_max),
+         "Most origins a peer's Hello may list (41 cities, with ample margin); a\n"
+         "longer Hello is refused, logged and counted (refused_hello_origins)."},
+        {"pull_sessions_max", T_U32, 0, "2", 1, 64, CFG(pull_sessions_max),
+         "Pull connections of one peer key served at once; a further one is refused\n"
+         "while these are open (refused_pull_sessions), so many connections of one\n"
+         "key cost what these do."},
+        {"feed_connections_max", T_U32, 0, "2", 1, 64, CFG(feed_connections_max),
+         "Feed connections of one park key served at once; a further one is refused\n"
+         "while these are open (refused_feed_connections)."},
+        {"feed_credit_max", T_U32, 0, "1024", 1, 65536, CFG(feed_credit_max),
+         "Most events in flight towards one park connection, whatever it asks."},
+        {"feed_scan_max", T_U32, 0, "4096", 256, 1000000, CFG(feed_scan_max),
+         "Arrivals a park's feed reads per pass of the node's loop: a park far behind,\n"
+         "or subscribing again and again, costs a bounded share of the loop."},
 };
 
 static const item_t peer_items[] = {
