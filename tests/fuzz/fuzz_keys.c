@@ -14,32 +14,43 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* One file for the whole process, rewritten for every input. */
+static char path[256], made[256]; /* the input's file, and its directory */
+
+static void scratch_remove(void)
+{
+	unlink(path);
+	rmdir(made);
+}
+
 static const char *key_path(void)
 {
-	static char path[256];
 	if (!path[0]) {
-		char dir[] = "/tmp/yrdx-fuzz-keys-XXXXXX";
-		if (!mkdtemp(dir))
+		/* In memory where there is /dev/shm: a file per input, millions of them. */
+		char shm[] = "/dev/shm/yrdx-fuzz-keys-XXXXXX", tmp[] = "/tmp/yrdx-fuzz-keys-XXXXXX";
+		const char *dir = mkdtemp(shm) ? shm : mkdtemp(tmp);
+		if (!dir)
 			abort();
+		snprintf(made, sizeof(made), "%s", dir);
 		snprintf(path, sizeof(path), "%s/node.key", dir);
+		atexit(scratch_remove);
 	}
 	return path;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *path = key_path();
+	const char *file = key_path();
 	yx_identity_t *id = NULL;
 	yx_diag_t diag = {{0}};
 	uint8_t key[32];
 
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		abort();
 	if (size && write(fd, data, size) != (ssize_t)size)
 		abort();
 	close(fd);
-	if (yx_identity_load(path, &id, &diag) == YX_OK) {
+	if (yx_identity_load(file, &id, &diag) == YX_OK) {
 		/* What loaded is a working key: it signs, and its signature verifies. */
 		uint8_t sig[YX_SIG_BYTES];
 		yx_identity_sign(id, data, size, sig);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "import.h"
 #include "validate.h"
@@ -21,14 +23,26 @@ int ctl_fail(int code, const char *fmt, ...)
 	return code;
 }
 
+static char path[256], made[256]; /* the input's file, and its directory */
+
+static void scratch_remove(void)
+{
+	unlink(path);
+	rmdir(made);
+}
+
 static const char *input_path(void)
 {
-	static char path[256];
 	if (!path[0]) {
-		char dir[] = "/tmp/yrdx-fuzz-ndjson-XXXXXX";
-		if (!mkdtemp(dir))
+		/* In memory where there is /dev/shm: a file per input, millions of them. */
+		char shm[] = "/dev/shm/yrdx-fuzz-ndjson-XXXXXX",
+		     tmp[] = "/tmp/yrdx-fuzz-ndjson-XXXXXX";
+		const char *dir = mkdtemp(shm) ? shm : mkdtemp(tmp);
+		if (!dir)
 			abort();
+		snprintf(made, sizeof(made), "%s", dir);
 		snprintf(path, sizeof(path), "%s/records.ndjson", dir);
+		atexit(scratch_remove);
 	}
 	return path;
 }

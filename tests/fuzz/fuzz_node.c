@@ -153,12 +153,21 @@ static fz_node_t *fz_node_build(void)
 	return n;
 }
 
+/* One node per process: libFuzzer calls the harness millions of times. */
+static fz_node_t *node;
+
+static void fz_node_remove(void)
+{
+	yx_store_close(&node->d.store);
+	fx_rmtree(node->dir);
+}
+
 fz_node_t *fz_node_get(void)
 {
-	/* One node per process: libFuzzer calls the harness millions of times. */
-	static fz_node_t *node;
-	if (!node)
+	if (!node) {
 		node = fz_node_build();
+		atexit(fz_node_remove);
+	}
 	return node;
 }
 
