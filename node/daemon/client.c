@@ -572,32 +572,10 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 	if (c->inflight)
 		c->inflight--;
 	c->last_segment_ms = zclock_time();
-	if (!b || b->origin.len != YX_KEY_BYTES || !b->head) {
-		ret = YX_EDECODE;
-		snprintf(diag.msg, sizeof(diag.msg), "segment without origin or head");
-		goto rejected;
-	}
-	if ((ret = yx_head_from_proto(b->head, &head, &diag)))
-		goto rejected;
-	entries = calloc(b->n_entries ? b->n_entries : 1, sizeof(*entries));
-	if (!entries)
+	if ((ret = yx_wire_segment_entries(b, &head, &entries, &diag)) == -ENOMEM)
 		return;
-	for (size_t i = 0; i < b->n_entries; i++) {
-		const Yrdx__LogEntry *e = b->entries[i];
-		entries[i].seq = e->seq;
-		if (e->entry_case == YRDX__LOG_ENTRY__ENTRY_CHANGE) {
-			entries[i].bytes = e->change.data;
-			entries[i].len = e->change.len;
-		} else if (e->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST &&
-		           e->digest.len == YX_HASH_BYTES) {
-			entries[i].digest = e->digest.data;
-		} else {
-			ret = YX_EDECODE;
-			snprintf(diag.msg, sizeof(diag.msg), "entry %zu is neither change nor stub",
-			         i);
-			goto rejected;
-		}
-	}
+	if (ret)
+		goto rejected;
 	if (d->full.since_ms)
 		goto out; /* in flight when the store filled: dropped, pulled again later */
 	if ((ret = remote_open(d))) {

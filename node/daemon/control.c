@@ -102,7 +102,7 @@ static void reply_store_full(yxd_t *d, Yrdx__ControlReply *r, int err, size_t re
 	note_write_result(d, err, "put", records);
 }
 
-static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
+void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
 {
 	yx_batch_t *b = NULL;
 	yx_diag_t diag = {{0}};
@@ -319,7 +319,7 @@ void yxd_control_handle(yxd_t *d)
 			} else {
 				switch (req->req_case) {
 				case YRDX__CONTROL_REQUEST__REQ_PUT:
-					do_put(d, req->put, &r, &head);
+					yxd_control_put(d, req->put, &r, &head);
 					break;
 				case YRDX__CONTROL_REQUEST__REQ_RELAY:
 					ret = yxd_author_relay(d, req->relay, NULL, NULL, case_id,
@@ -373,7 +373,7 @@ void yxd_control_handle(yxd_t *d)
 		if (r.agreement_id != protobuf_c_empty_string)
 			free(r.agreement_id); /* set by yxd_author_joint */
 		if (r.head != &h)
-			free(r.head); /* do_put's */
+			free(r.head); /* yxd_control_put's */
 		if (req)
 			yrdx__control_request__free_unpacked(req, NULL);
 		zframe_destroy(&rid);

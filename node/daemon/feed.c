@@ -245,6 +245,22 @@ static int addressed_to(void *arg, const yx_case_t *c, yx_diag_t *diag)
 	return YX_OK;
 }
 
+int yxd_feed_action_into(yxd_t *d, yx_batch_t *b, const yx_park_conf_t *park,
+                         const Yrdx__FeedAction *a, char *case_id, size_t cap, yx_diag_t *diag)
+{
+	Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
+	acting_park_t acting = {d, park};
+	char note[YX_CONFIG_NAME_MAX + 2048];
+	if (a->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT &&
+	    a->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE)
+		return yx_diag_set(diag, YX_EINVAL, "a park may only accept or decline");
+	snprintf(note, sizeof(note), "by park %s%s%s", park->name, a->note[0] ? ": " : "", a->note);
+	q.type = a->type;
+	q.case_id = a->case_id;
+	q.note = note;
+	return yxd_author_relay_into(d, b, &q, addressed_to, &acting, case_id, cap, diag);
+}
+
 /* The park acts on a case addressed to it: the node writes the step as the destination
  * city, noting the park. The case is derived once, by the step (author.c). */
 static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park,
@@ -252,25 +268,17 @@ static void on_action(yxd_t *d, zframe_t *rid, const yx_park_conf_t *park,
 {
 	Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
 	Yrdx__FeedResult res = YRDX__FEED_RESULT__INIT;
-	Yrdx__RelayRequest q = YRDX__RELAY_REQUEST__INIT;
-	acting_park_t acting = {d, park};
 	yx_diag_t diag = {{0}};
+	yx_batch_t *b = NULL;
 	yx_head_t head;
-	char note[YX_CONFIG_NAME_MAX + 2048], case_id[96];
-	int ret;
+	char case_id[96];
+	int ret = yxd_writer_begin(d, &b, &diag);
+	if (ret == YX_OK &&
+	    (ret = yxd_feed_action_into(d, b, park, a, case_id, sizeof(case_id), &diag)) != YX_OK)
+		yx_batch_abort(&b);
+	else if (ret == YX_OK && (ret = yxd_writer_commit(d, &b, &head, &diag)) == YX_OK)
+		yx_log_info("relay case %s: park %s wrote its step", case_id, park->name);
 	res.case_id = a->case_id;
-	if (a->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT &&
-	    a->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE) {
-		ret = yx_diag_set(&diag, YX_EINVAL, "a park may only accept or decline");
-	} else {
-		snprintf(note, sizeof(note), "by park %s%s%s", park->name, a->note[0] ? ": " : "",
-		         a->note);
-		q.type = a->type;
-		q.case_id = a->case_id;
-		q.note = note;
-		ret = yxd_author_relay(d, &q, addressed_to, &acting, case_id, sizeof(case_id),
-		                       &head, &diag);
-	}
 	res.error = ret;
 	res.message = ret ? (diag.msg[0] ? diag.msg : (char *)yx_strerror(ret)) : "ok";
 	m.msg_case = YRDX__FEED_MESSAGE__MSG_RESULT;

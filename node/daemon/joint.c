@@ -284,46 +284,42 @@ static int sign(yxd_t *d, const Yrdx__JointRequest *q, const yx_joint_parts_t *p
 	return YX_OK;
 }
 
-int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *r, yx_head_t *head,
-                     yx_diag_t *diag)
+int yxd_author_joint_into(yxd_t *d, yx_batch_t *b, const Yrdx__JointRequest *q,
+                          yxd_joint_written_t *w, yx_diag_t *diag)
 {
 	Yrdx__JointParticipation jp = YRDX__JOINT_PARTICIPATION__INIT;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
 	yx_joint_parts_t parts = {0};
-	yx_batch_t *b = NULL;
 	uint8_t keys[YX_MAX_REPEATED][YX_KEY_BYTES];
 	ProtobufCBinaryData parties[YX_MAX_REPEATED];
 	char *ids[YX_MAX_REPEATED];
-	char agreement_id[96], own_id[YX_MAX_ID_LEN + 1];
-	const char *what = "";
+	char own_id[YX_MAX_ID_LEN + 1];
 	int ret;
 
-	/* The batch first: what was received is committed before the agreement is read. */
-	if ((ret = yxd_writer_begin(d, &b, diag)))
-		return ret;
+	w->what = "";
 	switch (q->action) {
 	case YRDX__JOINT_REQUEST__ACTION__ACTION_PROPOSE:
-		what = "proposed";
-		ret = propose(d, q, &jp, agreement_id, sizeof(agreement_id), keys, parties, ids,
-		              diag);
+		w->what = "proposed";
+		ret = propose(d, q, &jp, w->agreement_id, sizeof(w->agreement_id), keys, parties,
+		              ids, diag);
 		break;
 	case YRDX__JOINT_REQUEST__ACTION__ACTION_SIGN:
-		what = "signed";
+		w->what = "signed";
 		if (!q->agreement_id || !*q->agreement_id) {
 			ret = yx_diag_set(diag, YX_EINVAL, "no agreement given");
 			break;
 		}
-		snprintf(agreement_id, sizeof(agreement_id), "%s", q->agreement_id);
+		snprintf(w->agreement_id, sizeof(w->agreement_id), "%s", q->agreement_id);
 		uint64_t seq;
 		uint8_t fp[YX_KEYID_FP_BYTES];
-		if (!yx_joint_id_parse(agreement_id, &seq, fp)) {
+		if (!yx_joint_id_parse(w->agreement_id, &seq, fp)) {
 			ret = yx_diag_set(diag, YX_EINVAL,
 			                  "%s is not an agreement id: one is " YX_JOINT_ID_FORM,
-			                  agreement_id);
+			                  w->agreement_id);
 			break;
 		}
-		if ((ret = yx_joint_parts_load(d->store, agreement_id, &parts))) {
-			yx_diag_set(diag, ret, "reading agreement %s: %s", agreement_id,
+		if ((ret = yx_joint_parts_load(d->store, w->agreement_id, &parts))) {
+			yx_diag_set(diag, ret, "reading agreement %s: %s", w->agreement_id,
 			            yx_strerror(ret));
 			break;
 		}
@@ -337,15 +333,33 @@ int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *
 	c.id = jp.id;
 	if ((ret = yx_batch_put(b, &c, diag)))
 		goto out;
+	snprintf(w->incubator_id, sizeof(w->incubator_id), "%s", jp.incubator_id);
+	snprintf(w->role, sizeof(w->role), "%s", jp.role);
+out:
+	yx_joint_parts_free(&parts);
+	return ret;
+}
+
+int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *r, yx_head_t *head,
+                     yx_diag_t *diag)
+{
+	yxd_joint_written_t w;
+	yx_batch_t *b = NULL;
+	int ret;
+
+	/* The batch first: what was received is committed before the agreement is read. */
+	if ((ret = yxd_writer_begin(d, &b, diag)))
+		return ret;
+	if ((ret = yxd_author_joint_into(d, b, q, &w, diag)))
+		goto out;
 	if ((ret = yxd_writer_commit(d, &b, head, diag)))
 		goto out;
 	/* Written already: a reply without the id is still a success. */
-	if (!(r->agreement_id = strdup(agreement_id)))
+	if (!(r->agreement_id = strdup(w.agreement_id)))
 		r->agreement_id = (char *)protobuf_c_empty_string;
-	yx_log_info("joint agreement %s: %s (incubator %s, role %s)", agreement_id, what,
-	            jp.incubator_id, jp.role);
+	yx_log_info("joint agreement %s: %s (incubator %s, role %s)", w.agreement_id, w.what,
+	            w.incubator_id, w.role);
 out:
 	yx_batch_abort(&b); /* NULL once committed */
-	yx_joint_parts_free(&parts);
 	return ret;
 }

@@ -180,6 +180,12 @@ void yxd_feed_handle(yxd_t *d);
 zsock_t *yxd_feed_socket(const yxd_t *d); /* NULL when off */
 /* The writer's hook: after a commit, new arrivals to the subscribed parks. */
 void yxd_feed_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
+/* A park's accept or decline (a FeedAction) of a case addressed to it, written into the
+ * open batch b as the destination city's step, noting the park; case_id (cap bytes)
+ * receives the case. YX_EINVAL/YX_ENOTFOUND with diag for a step the park may not take;
+ * b is then unchanged. */
+int yxd_feed_action_into(yxd_t *d, yx_batch_t *b, const yx_park_conf_t *park,
+                         const Yrdx__FeedAction *a, char *case_id, size_t cap, yx_diag_t *diag);
 void yxd_feed_tick(yxd_t *d, int64_t now_ms);
 /* Each configured park's feed: connected, cursor, events behind (for status). */
 void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *reply);
@@ -241,12 +247,27 @@ int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet,
  * carry out (an incubator in no or several registries, not a party, signed already). */
 int yxd_author_joint(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__ControlReply *r, yx_head_t *head,
                      yx_diag_t *diag);
+/* What yxd_author_joint_into wrote, for the reply and the log. */
+typedef struct {
+	char agreement_id[96];
+	char incubator_id[128]; /* for the log: cut short if need be */
+	char role[64];
+	const char *what; /* "proposed" or "signed" */
+} yxd_joint_written_t;
+/* The same into the open batch b, which the caller commits or aborts (the fuzz harnesses
+ * abort it: a request checked against the store leaves it as it was). */
+int yxd_author_joint_into(yxd_t *d, yx_batch_t *b, const Yrdx__JointRequest *q,
+                          yxd_joint_written_t *w, yx_diag_t *diag);
 
 /* ---- control.c ---- */
 int yxd_control_start(yxd_t *d);
 void yxd_control_stop(yxd_t *d);
 void yxd_control_handle(yxd_t *d);
 zsock_t *yxd_control_socket(const yxd_t *d);
+/* A put request: its changes written as one batch, all or none, or with req->dry_run only
+ * checked (nothing written); r gets the outcome (r->message malloc'd on error, r->head
+ * malloc'd once written), head the batch's head. */
+void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head);
 
 /* ---- vector.c helpers shared by serve and client ---- */
 /* Our version vector as a protobuf message; free with yxd_vector_msg_free. */

@@ -89,3 +89,34 @@ Yrdx__ControlReply *yx_wire_control_reply(zframe_t *frame)
 {
 	return yrdx__control_reply__unpack(NULL, zframe_size(frame), zframe_data(frame));
 }
+
+int yx_wire_segment_entries(const Yrdx__LogBatch *b, yx_head_t *head, yx_entry_t **entries,
+                            yx_diag_t *diag)
+{
+	yx_entry_t *e = NULL;
+	int ret;
+	*entries = NULL;
+	if (!b || b->origin.len != YX_KEY_BYTES || !b->head)
+		return yx_diag_set(diag, YX_EDECODE, "segment without origin or head");
+	if ((ret = yx_head_from_proto(b->head, head, diag)))
+		return ret;
+	if (!(e = calloc(b->n_entries ? b->n_entries : 1, sizeof(*e))))
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_entries; i++) {
+		const Yrdx__LogEntry *le = b->entries[i];
+		e[i].seq = le->seq;
+		if (le->entry_case == YRDX__LOG_ENTRY__ENTRY_CHANGE) {
+			e[i].bytes = le->change.data;
+			e[i].len = le->change.len;
+		} else if (le->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST &&
+		           le->digest.len == YX_HASH_BYTES) {
+			e[i].digest = le->digest.data;
+		} else {
+			free(e);
+			return yx_diag_set(diag, YX_EDECODE, "entry %zu is neither change nor stub",
+			                   i);
+		}
+	}
+	*entries = e;
+	return YX_OK;
+}

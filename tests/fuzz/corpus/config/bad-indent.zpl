@@ -1,0 +1,4 @@
+# indented by 3 spaces
+node
+    name = shanghai
+   city = 310000

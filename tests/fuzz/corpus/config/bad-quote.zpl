@@ -1,0 +1,3 @@
+# unterminated quote
+node
+    name = "shanghai
