@@ -116,8 +116,8 @@ static int put_change(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged,
  * withholds from every city the origin does not name. A figures record given as such
  * gets its salt from us, whatever it came with. *written: whether the record (the
  * enterprise, for a split one) was appended. */
-static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchanged,
-                      bool *written, yx_diag_t *diag)
+static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchanged, bool *written,
+                      yx_diag_t *diag)
 {
 	yx_figures_t f;
 	bool fig_written;

@@ -36,7 +36,8 @@ void yxd_fill_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_K
 	bool new_stubs = false, new_policy = false;
 	for (size_t i = n > appended ? n - appended : 0; i < n; i++) {
 		new_stubs |= !e[i].bytes;
-		new_policy |= e[i].bytes && yx_change_peek_kind(e[i].bytes, e[i].len) == YX_KIND_POLICY;
+		new_policy |=
+		        e[i].bytes && yx_change_peek_kind(e[i].bytes, e[i].len) == YX_KIND_POLICY;
 	}
 	if (!new_stubs && !new_policy)
 		return;

@@ -252,8 +252,8 @@ static uint32_t serve_mask(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *
 	Yrdx__Change *pol = NULL;
 	if (yxd_policy_get(d, origin, &pol) != YX_OK)
 		return YX_SHARE_ALWAYS;
-	uint32_t mask = yx_policy_serve_mask(pol ? pol->sharing_policy : NULL, peer->key,
-	                                     peer->share_mask);
+	uint32_t mask =
+	        yx_policy_serve_mask(pol ? pol->sharing_policy : NULL, peer->key, peer->share_mask);
 	yx_change_free(&pol);
 	return mask;
 }

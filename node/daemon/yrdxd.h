@@ -133,8 +133,8 @@ struct yxd {
 	uint64_t counters[C_COUNT];
 	bool stopping;
 	bool reload_requested;
-	bool policy_due;    /* the config's sharing policy may differ from the published one */
-	bool policy_logged; /* that it could not be published yet was said */
+	bool policy_due;       /* the config's sharing policy may differ from the published one */
+	bool policy_logged;    /* that it could not be published yet was said */
 	uint64_t config_stamp; /* of the config file, to notice edits */
 };
 

@@ -27,7 +27,8 @@ uint32_t yx_policy_mask(const Yrdx__SharingPolicy *p, const uint8_t node[YX_KEY_
 		return YX_SHARE_DEFAULT | YX_SHARE_ALWAYS;
 	for (size_t i = 0; i < p->n_cities; i++) {
 		const Yrdx__CityShare *c = p->cities[i];
-		if (c && c->node.len == YX_KEY_BYTES && memcmp(c->node.data, node, YX_KEY_BYTES) == 0)
+		if (c && c->node.len == YX_KEY_BYTES &&
+		    memcmp(c->node.data, node, YX_KEY_BYTES) == 0)
 			return kinds_mask(c->kinds, c->n_kinds) | YX_SHARE_ALWAYS;
 	}
 	return kinds_mask(p->default_kinds, p->n_default_kinds) | YX_SHARE_ALWAYS;

@@ -25,9 +25,9 @@
 
 /* "all" in a share list, and what an origin that published no policy lets every city
  * have: the six registry kinds. Not the figures: those go only where they are named. */
-#define YX_SHARE_DEFAULT                                                                  \
-	(YX_KIND_BIT(YX_KIND_INCUBATOR) | YX_KIND_BIT(YX_KIND_ENTERPRISE) |              \
-	 YX_KIND_BIT(YX_KIND_PARK) | YX_KIND_BIT(YX_KIND_RELAY_EVENT) |                  \
+#define YX_SHARE_DEFAULT                                                    \
+	(YX_KIND_BIT(YX_KIND_INCUBATOR) | YX_KIND_BIT(YX_KIND_ENTERPRISE) | \
+	 YX_KIND_BIT(YX_KIND_PARK) | YX_KIND_BIT(YX_KIND_RELAY_EVENT) |     \
 	 YX_KIND_BIT(YX_KIND_JOINT) | YX_KIND_BIT(YX_KIND_EVALUATION))
 
 /* Kinds that go to every city whatever a policy or a share says: policies (so that every
