@@ -214,8 +214,10 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 			return;
 		}
 	}
+	/* Records, not changes: an enterprise and its figures are one record given. */
+	uint32_t records = (uint32_t)(req->n_changes - r->unchanged);
 	if (req->dry_run) {
-		r->applied = (uint32_t)yx_batch_count(b);
+		r->applied = records;
 		yx_batch_abort(&b);
 		return;
 	}
@@ -228,7 +230,7 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 		return;
 	}
 	note_write_result(d, YX_OK, "put", n);
-	r->applied = (uint32_t)n;
+	r->applied = records;
 	if (n) {
 		Yrdx__SignedHead *h = malloc(sizeof(*h));
 		if (h) {
