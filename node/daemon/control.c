@@ -189,10 +189,20 @@ static void do_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_he
 			yx_batch_abort(&b);
 			return;
 		}
-		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
+		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE) {
 			ret = yx_batch_retract(b, (yx_kind_t)c->kind, c->id ? c->id : "",
 			                       c->tombstone->reason, &diag);
-		else {
+			/* An enterprise's figures go with it; one without figures has none. */
+			if (ret == YX_OK && c->kind == YRDX__RECORD_KIND__RECORD_KIND_ENTERPRISE) {
+				yx_diag_t none = {{0}};
+				ret = yx_batch_retract(b, YX_KIND_FIGURES, c->id ? c->id : "",
+				                       c->tombstone->reason, &none);
+				if (ret == YX_ENOTFOUND)
+					ret = YX_OK;
+				else if (ret)
+					diag = none;
+			}
+		} else {
 			bool written = false;
 			ret = put_record(d, b, c, req->skip_unchanged, &written, &diag);
 			if (ret == YX_OK && !written)

@@ -196,6 +196,10 @@ class HostileShareTest(unittest.TestCase):
             self.assertEqual(len(hf.export(origin=sh.pubkey, kind="enterprise")), 50)
             self.assertEqual(hf.export(origin=sh.pubkey, kind="financials"), [])
             self.assertNotIn(planted, store_bytes(hf), "hefei's data.mdb holds the revenue")
+            # An enterprise retracted takes its figures with it, at every city named.
+            gone = recs[7]["credit_code"]
+            sh.ctl("retract", "enterprise", gone, "--reason", "注销")
+            self.assertEqual(sh.ctl("get", "financials", gone, check=False).returncode, 1)
             # New writes still reach Hefei within the liveness bound.
             t0 = time.monotonic()
             sh.put("incubator", [incubator(i) for i in range(3)])
@@ -204,6 +208,8 @@ class HostileShareTest(unittest.TestCase):
             print("liveness: %.2f s (bound %d s)" % (time.monotonic() - t0, LIVENESS_S),
                   flush=True)
             wait_converged([sh, hz, hf], LIVENESS_S, "one digest after the new writes")
+            self.assertEqual(len(hz.export(origin=sh.pubkey, kind="financials")), 49)
+            self.assertEqual(hz.ctl("get", "financials", gone, check=False).returncode, 1)
             for n in (sh, hz, hf):
                 self.assertTrue(n.verify()["ok"])
             self.assert_rss(hf)
