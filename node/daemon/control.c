@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "figures.h"
 #include "log.h"
 #include "yrdxd.h"
 
@@ -102,10 +103,56 @@ static void reply_store_full(yxd_t *d, Yrdx__ControlReply *r, int err, size_t re
 	note_write_result(d, err, "put", records);
 }
 
+static int put_change(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged, bool *written,
+                      yx_diag_t *diag)
+{
+	*written = true;
+	return skip_unchanged ? yx_batch_put_if_changed(b, c, written, diag)
+	                      : yx_batch_put(b, c, diag);
+}
+
+/* Puts one record. An enterprise's financials never enter the log inside it: they are
+ * split off into a figures record of their own (figures.h), which the sharing policy
+ * withholds from every city the origin does not name. A figures record given as such
+ * gets its salt from us, whatever it came with. *written: whether the record (the
+ * enterprise, for a split one) was appended. */
+static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchanged, bool *written,
+                      yx_diag_t *diag)
+{
+	yx_figures_t f;
+	bool fig_written;
+	int ret;
+
+	if (c->body_case == YRDX__CHANGE__BODY_ENTERPRISE_FIGURES && c->enterprise_figures) {
+		Yrdx__EnterpriseFigures *given = c->enterprise_figures;
+		f.rec = *given;
+		yx_figures_salt(&f, d->curve_secret);
+		c->enterprise_figures = &f.rec;
+		ret = put_change(b, c, skip_unchanged, written, diag);
+		c->enterprise_figures = given;
+		return ret;
+	}
+	if (c->body_case != YRDX__CHANGE__BODY_ENTERPRISE ||
+	    !yx_figures_split(c->enterprise, d->curve_secret, &f))
+		return put_change(b, c, skip_unchanged, written, diag);
+	ret = put_change(b, c, skip_unchanged, written, diag);
+	if (ret == YX_OK) {
+		Yrdx__Change fc = YRDX__CHANGE__INIT;
+		yx_change_set_body(&fc, YX_KIND_FIGURES, &f.rec);
+		fc.id = f.rec.credit_code;
+		ret = put_change(b, &fc, skip_unchanged, &fig_written, diag);
+		*written = *written || fig_written;
+	}
+	yx_figures_unsplit(c->enterprise, &f);
+	return ret;
+}
+
 void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
 {
 	yx_batch_t *b = NULL;
 	yx_diag_t diag = {{0}};
+	/* Our records go out under the policy our config states now, never an older one. */
+	yxd_policy_publish(d);
 	int ret = yxd_writer_begin(d, &b, &diag);
 	if (yx_err_is_store_full(ret)) {
 		reply_store_full(d, r, ret, req->n_changes);
@@ -117,6 +164,16 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 	}
 	for (size_t i = 0; i < req->n_changes; i++) {
 		Yrdx__Change *c = req->changes[i];
+		if (c->kind == YRDX__RECORD_KIND__RECORD_KIND_SHARING_POLICY) {
+			char msg[200];
+			snprintf(msg, sizeof(msg),
+			         "record %zu: this node's sharing policy is written from its "
+			         "config (peers/NAME/share), not put",
+			         i + 1);
+			reply_error(r, YX_EINVAL, msg);
+			yx_batch_abort(&b);
+			return;
+		}
 		if (c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ||
 		    c->kind == YRDX__RECORD_KIND__RECORD_KIND_JOINT_PARTICIPATION) {
 			/* Steps of shared objects are checked against their derived state: only
@@ -132,16 +189,24 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 			yx_batch_abort(&b);
 			return;
 		}
-		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE)
+		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE) {
 			ret = yx_batch_retract(b, (yx_kind_t)c->kind, c->id ? c->id : "",
 			                       c->tombstone->reason, &diag);
-		else if (req->skip_unchanged) {
+			/* An enterprise's figures go with it; one without figures has none. */
+			if (ret == YX_OK && c->kind == YRDX__RECORD_KIND__RECORD_KIND_ENTERPRISE) {
+				yx_diag_t none = {{0}};
+				ret = yx_batch_retract(b, YX_KIND_FIGURES, c->id ? c->id : "",
+				                       c->tombstone->reason, &none);
+				if (ret == YX_ENOTFOUND)
+					ret = YX_OK;
+				else if (ret)
+					diag = none;
+			}
+		} else {
 			bool written = false;
-			ret = yx_batch_put_if_changed(b, c, &written, &diag);
+			ret = put_record(d, b, c, req->skip_unchanged, &written, &diag);
 			if (ret == YX_OK && !written)
 				r->unchanged++;
-		} else {
-			ret = yx_batch_put(b, c, &diag);
 		}
 		if (yx_err_is_store_full(ret)) {
 			yx_batch_abort(&b);
@@ -159,8 +224,10 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 			return;
 		}
 	}
+	/* Records, not changes: an enterprise and its figures are one record given. */
+	uint32_t records = (uint32_t)(req->n_changes - r->unchanged);
 	if (req->dry_run) {
-		r->applied = (uint32_t)yx_batch_count(b);
+		r->applied = records;
 		yx_batch_abort(&b);
 		return;
 	}
@@ -173,7 +240,7 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 		return;
 	}
 	note_write_result(d, YX_OK, "put", n);
-	r->applied = (uint32_t)n;
+	r->applied = records;
 	if (n) {
 		Yrdx__SignedHead *h = malloc(sizeof(*h));
 		if (h) {

@@ -33,16 +33,23 @@ void yxd_fill_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_K
 		t->fill_next = head_seq + 1;
 		c->fill_scan = true;
 	}
-	bool new_stubs = false;
-	for (size_t i = n > appended ? n - appended : 0; i < n && !new_stubs; i++)
-		new_stubs = !e[i].bytes;
-	if (!new_stubs)
+	bool new_stubs = false, new_policy = false;
+	for (size_t i = n > appended ? n - appended : 0; i < n; i++) {
+		new_stubs |= !e[i].bytes;
+		new_policy |=
+		        e[i].bytes && yx_change_peek_kind(e[i].bytes, e[i].len) == YX_KIND_POLICY;
+	}
+	if (!new_stubs && !new_policy)
 		return;
+	/* New stubs from c: the others may share them. A new policy of the origin: every
+	 * peer (c too) may now send what it withheld before, from the first hole on. */
 	for (size_t i = 0; i < d->n_clients; i++) {
-		peer_tip_t *o =
-		        d->clients[i] != c ? yxd_tip_get(d->clients[i], origin, false) : NULL;
+		bool ask = new_policy || d->clients[i] != c;
+		peer_tip_t *o = ask ? yxd_tip_get(d->clients[i], origin, false) : NULL;
 		if (o) {
 			o->fill_done = false;
+			if (new_policy && !o->fill_pending)
+				o->fill_next = 0;
 			d->clients[i]->fill_scan = true;
 		}
 	}

@@ -76,6 +76,8 @@ static void reload(yxd_t *d)
 	if (yxd_clients_sync_config(d) != YX_OK)
 		yx_log_error("reload: cannot set up peer connections");
 	yxd_serve_trust_changed(d);
+	yxd_policy_due(d);
+	yxd_policy_publish(d);
 	d->counters[C_RELOADS]++;
 	yx_log_info("reloaded %s: %zu peers, %zu parks", d->cfg->path, d->cfg->n_peers,
 	            d->cfg->n_parks);
@@ -207,6 +209,7 @@ static int run(yxd_t *d, int sigfd)
 				yxd_remote_flush(d);
 			yxd_clients_tick(d, now);
 			yxd_fence_tick(d, now);
+			yxd_policy_publish(d);
 			yxd_metrics_run(d); /* its connection timeouts */
 			yxd_serve_tick(d, now);
 			yxd_feed_tick(d, now);
@@ -282,6 +285,8 @@ int main(int argc, char **argv)
 	    yxd_control_start(&d) || yxd_metrics_start(&d) || yxd_clients_sync_config(&d))
 		goto out;
 	yxd_fence_start(&d);
+	yxd_policy_due(&d);
+	yxd_policy_publish(&d);
 	yx_log_info("node %s (city %u) up, key %s, %zu peers, %zu parks", d.cfg->name, d.cfg->city,
 	            d.pubkey_text, d.cfg->n_peers, d.cfg->n_parks);
 	ret = run(&d, sigfd) == YX_OK ? 0 : 1;

@@ -2,8 +2,10 @@
  * tips, streams the segments it pulls while its credit lasts, and pushes new segments to
  * pullers that are caught up, so a commit reaches them without a poll interval.
  *
- * The puller's identity is the peer name the ZAP handler put in the connection's User-Id;
- * what it may see (the sharing policy) is decided here from our own config. */
+ * The puller's identity is the peer name the ZAP handler put in the connection's User-Id.
+ * What it gets of an origin's log as bodies is what that origin's latest sharing policy
+ * lets its city have, narrowed by our own share with it (policy.h); the rest goes as
+ * stubs. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "policy.h"
 #include "yrdxd.h"
 
 typedef struct {
@@ -304,7 +307,8 @@ static int gather_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t h
 	(void)hash;
 	if (seq > g->last || g->n == g->cap)
 		return 1;
-	bool stub = !bytes || (kind != YX_KIND_NONE && !(g->share_mask & (1u << kind)));
+	bool stub = !bytes || (int)kind < 0 || kind >= YX_KIND_COUNT ||
+	            !(g->share_mask & YX_KIND_BIT(kind));
 	const uint8_t *src = stub ? digest : bytes;
 	size_t n = stub ? YX_HASH_BYTES : len;
 	if (g->buf_len + n > g->buf_cap) {
@@ -347,6 +351,21 @@ static void fix_pointers(gather_t *g)
 	}
 }
 
+/* The kinds peer gets of origin's log as bodies: the origin's word (its latest policy as
+ * we hold it; none = the default) narrowed by our share with peer. One point lookup per
+ * segment, so a policy that commits applies from the next segment on. On a store error,
+ * nothing but what goes to everyone. */
+static uint32_t serve_mask(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *origin)
+{
+	Yrdx__Change *pol = NULL;
+	if (yxd_policy_get(d, origin, &pol) != YX_OK)
+		return YX_SHARE_ALWAYS;
+	uint32_t mask =
+	        yx_policy_serve_mask(pol ? pol->sharing_policy : NULL, peer->key, peer->share_mask);
+	yx_change_free(&pol);
+	return mask;
+}
+
 /* Sends sub the segment of origin that starts at from. Returns YX_OK, YX_ENOTFOUND if we
  * have nothing from there on, or an error. *last gets the segment's last seq. */
 static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
@@ -360,7 +379,7 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 	const yx_peer_conf_t *peer = trusted_peer(d, s->peer, s->key);
 	if (!peer)
 		return -EHOSTUNREACH; /* no longer trusted: nothing at all, not even stubs */
-	g.share_mask = peer->share_mask;
+	g.share_mask = serve_mask(d, peer, origin);
 	g.last = head.seq;
 	g.cap = (size_t)(head.seq - from + 1);
 	if (g.cap > YX_HEAD_INTERVAL)
@@ -684,7 +703,8 @@ static bool goes_as_body(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *or
 	peek_t p = {0};
 	if (yx_store_log_iterate(d->store, origin, seq, peek_entry, &p) != 1)
 		return false;
-	return p.body && (p.kind == YX_KIND_NONE || (peer->share_mask & (1u << p.kind)));
+	return p.body && (int)p.kind >= 0 && p.kind < YX_KIND_COUNT &&
+	       (serve_mask(d, peer, origin) & YX_KIND_BIT(p.kind));
 }
 
 /* A Fill: the segment from the first asked-for seq this puller may have as a body, once;

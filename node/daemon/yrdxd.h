@@ -136,6 +136,8 @@ struct yxd {
 	uint64_t counters[C_COUNT];
 	bool stopping;
 	bool reload_requested;
+	bool policy_due;       /* the config's sharing policy may differ from the published one */
+	bool policy_logged;    /* that it could not be published yet was said */
 	uint64_t config_stamp; /* of the config file, to notice edits */
 };
 
@@ -204,6 +206,15 @@ int yxd_writer_begin(yxd_t *d, yx_batch_t **b, yx_diag_t *diag);
 int yxd_writer_commit(yxd_t *d, yx_batch_t **b, yx_head_t *head, yx_diag_t *diag);
 /* Tells the hooks that origins moved (a commit of received segments). */
 void yxd_writer_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
+
+/* ---- policy.c: our sharing policy, published in our own log ---- */
+void yxd_policy_due(yxd_t *d); /* the config may state another policy (start, reload) */
+/* Publishes the config's policy if it is due and differs from the last one published.
+ * YX_OK (published, or nothing to do), or why not (fenced, full: it stays due). */
+int yxd_policy_publish(yxd_t *d);
+/* origin's latest policy as this node knows it, decoded (yx_change_free); *out NULL if it
+ * published none (the default applies). */
+int yxd_policy_get(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], Yrdx__Change **out);
 
 /* ---- fence.c: a store older than the node's own log writes nothing until it has it ---- */
 void yxd_fence_start(yxd_t *d); /* the mark yrdxctl backup leaves raises it */

@@ -1,10 +1,14 @@
 #include "codec.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+
+/* Change.kind's field number (proto/change.proto). */
+#define CHANGE_FIELD_KIND 5
 
 static const char *const kind_names[YX_KIND_COUNT] = {
         [YX_KIND_NONE] = "none",
@@ -14,6 +18,8 @@ static const char *const kind_names[YX_KIND_COUNT] = {
         [YX_KIND_RELAY_EVENT] = "relay-event",
         [YX_KIND_JOINT] = "joint",
         [YX_KIND_EVALUATION] = "evaluation",
+        [YX_KIND_POLICY] = "policy",
+        [YX_KIND_FIGURES] = "financials",
 };
 
 const char *yx_kind_name(yx_kind_t kind)
@@ -37,7 +43,9 @@ yx_kind_t yx_kind_from_word(const char *text, size_t len)
 	static const struct {
 		const char *name;
 		yx_kind_t kind;
-	} aliases[] = {{"joint-participation", YX_KIND_JOINT}};
+	} aliases[] = {{"joint-participation", YX_KIND_JOINT},
+	               {"sharing-policy", YX_KIND_POLICY},
+	               {"enterprise-figures", YX_KIND_FIGURES}};
 	char w[32];
 
 	if (len >= sizeof(w))
@@ -63,6 +71,52 @@ yx_kind_t yx_kind_from_word(const char *text, size_t len)
 	return YX_KIND_NONE;
 }
 
+/* A varint at *p (before end): its value, *p moved past it; false if cut or too long. */
+static bool varint_read(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7F) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+yx_kind_t yx_change_peek_kind(const uint8_t *bytes, size_t len)
+{
+	const uint8_t *p = bytes, *end = bytes + len;
+	uint64_t tag, v;
+	while (p < end && varint_read(&p, end, &tag)) {
+		switch (tag & 7) {
+		case 0: /* varint */
+			if (!varint_read(&p, end, &v))
+				return YX_KIND_NONE;
+			if (tag >> 3 == CHANGE_FIELD_KIND)
+				return v < YX_KIND_COUNT ? (yx_kind_t)v : YX_KIND_NONE;
+			break;
+		case 1: /* 64-bit */
+			if ((size_t)(end - p) < 8)
+				return YX_KIND_NONE;
+			p += 8;
+			break;
+		case 2: /* length-delimited */
+			if (!varint_read(&p, end, &v) || v > (uint64_t)(end - p))
+				return YX_KIND_NONE;
+			p += v;
+			break;
+		case 5: /* 32-bit */
+			if ((size_t)(end - p) < 4)
+				return YX_KIND_NONE;
+			p += 4;
+			break;
+		default: return YX_KIND_NONE;
+		}
+	}
+	return YX_KIND_NONE;
+}
+
 yx_kind_t yx_change_body_kind(const Yrdx__Change *c)
 {
 	switch (c->body_case) {
@@ -72,6 +126,8 @@ yx_kind_t yx_change_body_kind(const Yrdx__Change *c)
 	case YRDX__CHANGE__BODY_RELAY_EVENT: return YX_KIND_RELAY_EVENT;
 	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION: return YX_KIND_JOINT;
 	case YRDX__CHANGE__BODY_EVALUATION: return YX_KIND_EVALUATION;
+	case YRDX__CHANGE__BODY_SHARING_POLICY: return YX_KIND_POLICY;
+	case YRDX__CHANGE__BODY_ENTERPRISE_FIGURES: return YX_KIND_FIGURES;
 	default: return YX_KIND_NONE;
 	}
 }
@@ -85,6 +141,8 @@ const char *yx_change_body_id(const Yrdx__Change *c)
 	case YRDX__CHANGE__BODY_RELAY_EVENT: return c->relay_event->id;
 	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION: return c->joint_participation->id;
 	case YRDX__CHANGE__BODY_EVALUATION: return c->evaluation->id;
+	case YRDX__CHANGE__BODY_SHARING_POLICY: return c->sharing_policy->id;
+	case YRDX__CHANGE__BODY_ENTERPRISE_FIGURES: return c->enterprise_figures->credit_code;
 	default: return NULL;
 	}
 }
@@ -101,6 +159,9 @@ const ProtobufCMessage *yx_change_body(const Yrdx__Change *c)
 	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION:
 		return (const ProtobufCMessage *)c->joint_participation;
 	case YRDX__CHANGE__BODY_EVALUATION: return (const ProtobufCMessage *)c->evaluation;
+	case YRDX__CHANGE__BODY_SHARING_POLICY: return (const ProtobufCMessage *)c->sharing_policy;
+	case YRDX__CHANGE__BODY_ENTERPRISE_FIGURES:
+		return (const ProtobufCMessage *)c->enterprise_figures;
 	default: return NULL;
 	}
 }
@@ -131,6 +192,14 @@ void yx_change_set_body(Yrdx__Change *c, yx_kind_t kind, void *record)
 	case YX_KIND_EVALUATION:
 		c->body_case = YRDX__CHANGE__BODY_EVALUATION;
 		c->evaluation = record;
+		break;
+	case YX_KIND_POLICY:
+		c->body_case = YRDX__CHANGE__BODY_SHARING_POLICY;
+		c->sharing_policy = record;
+		break;
+	case YX_KIND_FIGURES:
+		c->body_case = YRDX__CHANGE__BODY_ENTERPRISE_FIGURES;
+		c->enterprise_figures = record;
 		break;
 	default: c->body_case = YRDX__CHANGE__BODY__NOT_SET; break;
 	}

@@ -24,6 +24,8 @@ typedef enum {
 	YX_KIND_RELAY_EVENT = YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT,
 	YX_KIND_JOINT = YRDX__RECORD_KIND__RECORD_KIND_JOINT_PARTICIPATION,
 	YX_KIND_EVALUATION = YRDX__RECORD_KIND__RECORD_KIND_EVALUATION,
+	YX_KIND_POLICY = YRDX__RECORD_KIND__RECORD_KIND_SHARING_POLICY,
+	YX_KIND_FIGURES = YRDX__RECORD_KIND__RECORD_KIND_ENTERPRISE_FIGURES,
 	YX_KIND_COUNT
 } yx_kind_t;
 
@@ -39,6 +41,11 @@ yx_kind_t yx_kind_from_name(const char *name);
  * ("Enterprises", "relay_event"); YX_KIND_NONE if none. For command lines, files'
  * names and NDJSON "kind" members. */
 yx_kind_t yx_kind_from_word(const char *text, size_t len);
+
+/* Change.kind read from a change's encoded bytes without decoding the rest (a walk over
+ * the top-level fields); YX_KIND_NONE if absent, malformed or out of range. For bytes
+ * already verified: it only says which kind, it checks nothing. */
+yx_kind_t yx_change_peek_kind(const uint8_t *bytes, size_t len);
 
 /* Kind a change's body carries (tombstones carry none: YX_KIND_NONE). */
 yx_kind_t yx_change_body_kind(const Yrdx__Change *change);

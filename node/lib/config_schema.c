@@ -108,7 +108,10 @@ const section_t config_sections[SEC_COUNT] = {
          "        share = incubator,enterprise,park,relay-event,joint,evaluation\n"
          "share lists the record kinds this node passes on to that city (all by\n"
          "default, or none); changes withheld still travel as stubs, so every chain\n"
-         "verifies.\n"
+         "verifies. For this node's own records it is also its sharing policy, which\n"
+         "travels in its log: no node passes that city more of them, by any path.\n"
+         "financials (enterprise figures) are never in all: list them to name a\n"
+         "city that may have them.\n"
          "Add and remove with `yrdxctl -c FILE peer add` / `peer remove`."},
         {"parks", SEC_PARKS, "park", ITEMS(park_items),
          "Partner parks (接力孵化 destination parks) whose yrdx-feed may connect to\n"

@@ -9,6 +9,7 @@
 #include "config_int.h"
 #include "keys.h"
 #include "log.h"
+#include "policy.h"
 #include "text.h"
 #include "validate.h"
 
@@ -271,9 +272,11 @@ static int endpoint_parse(const ctx_t *c, const char *key, const item_t *it, con
 static int kinds_parse(const ctx_t *c, const char *key, const char *v, uint32_t *mask)
 {
 	const char *names[YX_KIND_COUNT];
-	const uint32_t all = ((1u << YX_KIND_COUNT) - 1) & ~(1u << YX_KIND_NONE);
-	const char *expect = "incubator, enterprise, park, relay-event, joint, evaluation "
-	                     "(comma-separated), all, or none";
+	/* "all" is every registry kind; the enterprise figures are named, never implied,
+	 * and a policy goes to every city whatever a share says (policy.h). */
+	const uint32_t all = YX_SHARE_DEFAULT;
+	const char *expect = "incubator, enterprise, park, relay-event, joint, evaluation, "
+	                     "financials (comma-separated), all, or none";
 	char buf[256], m[64];
 	char *save = NULL;
 	for (int k = YX_KIND_NONE + 1; k < YX_KIND_COUNT; k++)
@@ -310,6 +313,10 @@ static int kinds_parse(const ctx_t *c, const char *key, const char *v, uint32_t 
 			                            config_suggest(w, &names[1], YX_KIND_COUNT - 1,
 			                                           sizeof(names[0]))),
 			        expect);
+		if (k == YX_KIND_POLICY)
+			return config_fail(c, key, v,
+			                   "\"policy\" is not listed: a sharing policy goes to "
+			                   "every city");
 		*mask |= 1u << k;
 	}
 	return YX_OK;

@@ -31,6 +31,8 @@ static const struct {
         [YX_KIND_RELAY_EVENT] = {&yrdx__relay_event__descriptor, "id"},
         [YX_KIND_JOINT] = {&yrdx__joint_participation__descriptor, "id"},
         [YX_KIND_EVALUATION] = {&yrdx__evaluation__descriptor, "id"},
+        [YX_KIND_POLICY] = {&yrdx__sharing_policy__descriptor, "id"},
+        [YX_KIND_FIGURES] = {&yrdx__enterprise_figures__descriptor, "credit_code"},
 };
 
 const ProtobufCMessageDescriptor *yx_kind_descriptor(yx_kind_t kind)

@@ -512,6 +512,58 @@ out:
 	return ret;
 }
 
+/* The origin's sharing policy: one per origin (id "policy"), each city named once, and
+ * no more cities than YX_MAX_POLICY_CITIES (the federation has 41). */
+static int check_policy(const Yrdx__SharingPolicy *m, yx_diag_t *diag)
+{
+	static const at_t id = FIELD(sharing_policy, "id"),
+	                  kinds = FIELD(sharing_policy, "default_kinds"),
+	                  city_list = FIELD(sharing_policy, "cities");
+	const ProtobufCEnumDescriptor *rk = &yrdx__record_kind__descriptor;
+	at_t el;
+	int ret;
+
+	TRY(check_str(m->id, STR_ID, &id, diag));
+	if (strcmp(m->id, YX_POLICY_ID) != 0)
+		TRY(fail(diag, &id, "\"%.64s\", expected \"" YX_POLICY_ID "\"", m->id));
+	TRY(check_enum_list(m->default_kinds, m->n_default_kinds, rk, &kinds, diag));
+	if (m->n_cities > YX_MAX_POLICY_CITIES)
+		TRY(fail(diag, &city_list, "%zu entries, at most %d", m->n_cities,
+		         YX_MAX_POLICY_CITIES));
+	for (size_t i = 0; i < m->n_cities; i++) {
+		const Yrdx__CityShare *c = m->cities[i];
+		if (!c)
+			TRY(fail(diag, element(&city_list, i, NULL, &el), "missing"));
+		TRY(check_key32(&c->node, element(&city_list, i, "node", &el), diag));
+		TRY(check_enum_list(c->kinds, c->n_kinds, rk, element(&city_list, i, "kinds", &el),
+		                    diag));
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(m->cities[j]->node.data, c->node.data, YX_KEY_BYTES) == 0)
+				TRY(fail(diag, element(&city_list, i, "node", &el),
+				         "names the city of cities[%zu] again", j));
+	}
+out:
+	return ret;
+}
+
+/* An enterprise's figures: its credit code, the figures, a 16-byte salt. */
+static int check_figures(const Yrdx__EnterpriseFigures *m, yx_diag_t *diag)
+{
+	static const at_t code = FIELD(enterprise_figures, "credit_code"),
+	                  fin = FIELD(enterprise_figures, "financials"),
+	                  salt = FIELD(enterprise_figures, "salt");
+	int ret;
+
+	TRY(check_credit_code(m->credit_code, &code, diag));
+	if (!m->financials)
+		TRY(fail(diag, &fin, "not set"));
+	if (m->salt.len != YX_FIGURES_SALT_BYTES)
+		TRY(fail(diag, &salt, "%zu bytes, expected %d", m->salt.len,
+		         YX_FIGURES_SALT_BYTES));
+out:
+	return ret;
+}
+
 /* The record a change's body points at (a Yrdx__Tombstone for a retraction); NULL if the
  * body is not set. */
 static const void *body_record(const Yrdx__Change *c)
@@ -670,6 +722,8 @@ int yx_validate_record(const Yrdx__Change *change, yx_diag_t *diag)
 	case YRDX__CHANGE__BODY_RELAY_EVENT: ret = check_relay_event(rec, diag); break;
 	case YRDX__CHANGE__BODY_JOINT_PARTICIPATION: ret = check_joint(rec, diag); break;
 	case YRDX__CHANGE__BODY_EVALUATION: ret = check_evaluation(rec, diag); break;
+	case YRDX__CHANGE__BODY_SHARING_POLICY: ret = check_policy(rec, diag); break;
+	case YRDX__CHANGE__BODY_ENTERPRISE_FIGURES: ret = check_figures(rec, diag); break;
 	case YRDX__CHANGE__BODY_TOMBSTONE:
 		ret = check_str(change->tombstone->reason, STR_TEXT, &reason, diag);
 		break;

@@ -18,7 +18,11 @@
 #define YX_MAX_NAME_LEN      200  /* names, in bytes of UTF-8 */
 #define YX_MAX_TEXT_LEN      2000 /* notes, roles, reasons */
 #define YX_MAX_REPEATED      32   /* industries, qualifications, incubators, parties, scores */
+#define YX_MAX_POLICY_CITIES 64   /* cities a sharing policy names (the federation has 41) */
 #define YX_MAX_DOSSIER_BYTES (48 * 1024)
+
+#define YX_FIGURES_SALT_BYTES 16       /* EnterpriseFigures.salt */
+#define YX_POLICY_ID          "policy" /* the one sharing policy record of an origin */
 
 /* The check character (GB 32100-2015) for the first 17 characters of a credit code, or
  * '\0' if one of them is outside the code's 31-character alphabet. */

@@ -1,5 +1,7 @@
 """(e) A withheld kind arrives as stubs only; the chain still verifies and digests agree.
-Shanghai shares incubators and parks with Hangzhou but withholds enterprises."""
+Shanghai shares incubators and parks with Hangzhou but withholds enterprises: its config
+states that, so its daemon publishes it as its sharing policy (seq 1), which travels whole
+(docs/design.md, "Sharing is the origin's")."""
 import unittest
 
 from harness import Federation, enterprise, same_digest, wait_until
@@ -23,7 +25,7 @@ class SharingTest(unittest.TestCase):
             a.put("enterprise", [enterprise(i) for i in range(100)])
             a.put("incubator", [incubator(i) for i in range(5, 10)])
             wait_until(lambda: same_digest(a, b), 30, "A and B to reach one digest")
-            self.assertEqual(b.tip(a.pubkey), 110)
+            self.assertEqual(b.tip(a.pubkey), 111)  # the policy, then 110 records
             self.assertEqual(a.counters()["stubs_sent"], 100)
             b.ctl("verify")
             # Incubators arrived whole; enterprises only as (seq, hash) stubs.
@@ -35,10 +37,15 @@ class SharingTest(unittest.TestCase):
             r = b.ctl("get", "enterprise", code, check=False)
             self.assertEqual((r.returncode, r.stdout, r.stderr),
                              (1, "", "yrdxctl: no enterprise \"%s\" in this node's store\n" % code))
-            # ... and of A's 110 changes, exactly the 10 incubators are records at B.
+            # ... and of A's 111 changes, exactly the 10 incubators and its policy are
+            # records at B. The policy names B with what B may have.
             held = b.export(origin=a.pubkey)
             self.assertEqual(sorted((x["kind"], x["record"]["id"]) for x in held),
-                             [("incubator", "SH-INC-%04d" % i) for i in range(10)])
+                             [("incubator", "SH-INC-%04d" % i) for i in range(10)]
+                             + [("policy", "policy")])
+            policy = [x["record"] for x in held if x["kind"] == "policy"][0]
+            self.assertEqual(len(policy["cities"]), 1)
+            self.assertEqual(sorted(policy["cities"][0]["kinds"]), ["incubator", "park"])
             self.assertEqual(sum(1 for x in a.export(origin=a.pubkey) if x["kind"] == "enterprise"),
                              100)
 

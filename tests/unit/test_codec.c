@@ -507,9 +507,11 @@ static void test_kind_names(void **state)
 	        [YX_KIND_RELAY_EVENT] = "relay-event",
 	        [YX_KIND_JOINT] = "joint",
 	        [YX_KIND_EVALUATION] = "evaluation",
+	        [YX_KIND_POLICY] = "policy",
+	        [YX_KIND_FIGURES] = "financials",
 	};
 	(void)state;
-	assert_int_equal(YX_KIND_COUNT, 7);
+	assert_int_equal(YX_KIND_COUNT, 9);
 	for (int k = YX_KIND_NONE; k < YX_KIND_COUNT; k++) {
 		const char *name = yx_kind_name((yx_kind_t)k);
 		assert_non_null(name);

@@ -11,6 +11,7 @@
 #include <getopt.h>
 
 #include "csvrec.h"
+#include "figures.h"
 #include "json.h"
 #include "keys.h"
 #include "validate.h"
@@ -27,6 +28,7 @@ typedef struct {
 	FILE *out;
 	uint64_t n;
 	int err;
+	yx_store_t *store; /* for the enterprise figures joined to an enterprise export */
 	const ProtobufCFieldDescriptor *city_field[YX_KIND_COUNT];
 } export_t;
 
@@ -64,10 +66,19 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 		return 0;
 	if (ex->city && record_city(ex, kind, body) != ex->city)
 		return 0;
+	/* An export of enterprises carries their figures where this store holds them (at
+	 * the origin, or a city it named), as import takes them; an export of every kind
+	 * has the figures records themselves. */
+	Yrdx__Change *fig = NULL;
+	Yrdx__Enterprise *e = ex->kind == YX_KIND_ENTERPRISE && kind == YX_KIND_ENTERPRISE
+	                              ? (Yrdx__Enterprise *)(uintptr_t)body
+	                              : NULL;
+	yx_figures_join(ex->store, origin, e, &fig);
 	if (ex->csv)
 		ex->err = yx_csv_write_record(ex->out, kind, body);
 	else
 		ex->err = write_json(ex, kind, body, ex->kind == YX_KIND_NONE);
+	yx_figures_unjoin(e, &fig);
 	if (ex->err)
 		return 1;
 	ex->n++;
@@ -223,6 +234,7 @@ static int records_write(yx_store_t *store, export_t *ex, bool bom)
 		fputs("\xEF\xBB\xBF", ex->out);
 	if (ex->csv)
 		yx_csv_write_header(ex->out, ex->kind);
+	ex->store = store;
 	int ret = yx_store_scan(store, ex->kind, visit, ex);
 	if (ret == 1)
 		ret = ex->err;

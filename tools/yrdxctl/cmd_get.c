@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "figures.h"
 #include "json.h"
 #include "keys.h"
 #include "yrdxctl.h"
@@ -44,7 +45,14 @@ int cmd_get(ctl_t *ctl, int argc, char **argv)
 		if (yx_store_get(store, kind, vec.tips[i].origin, argv[2], &c) != YX_OK)
 			continue;
 		found++;
+		/* An enterprise's figures are a record of their own (figures.h): shown with
+		 * it where this store holds them (its origin, or a city it named). */
+		Yrdx__Change *fig = NULL;
+		Yrdx__Enterprise *e =
+		        c->body_case == YRDX__CHANGE__BODY_ENTERPRISE ? c->enterprise : NULL;
+		yx_figures_join(store, vec.tips[i].origin, e, &fig);
 		ctl_print_json(yx_change_to_json(c));
+		yx_figures_unjoin(e, &fig);
 		yx_change_free(&c);
 	}
 	yx_vector_free(&vec);

@@ -137,14 +137,18 @@ static long keyset_add(keyset_t *ks, yx_kind_t kind, const char *id, unsigned lo
 }
 
 /* Relay events and joint participations are steps of shared objects, which the daemon
- * takes only from the relay and joint commands (each checked against its case). */
+ * takes only from the relay and joint commands (each checked against its case); a
+ * sharing policy is written by the daemon from its config. */
 static bool importable(yx_kind_t kind)
 {
-	return kind != YX_KIND_RELAY_EVENT && kind != YX_KIND_JOINT;
+	return kind != YX_KIND_RELAY_EVENT && kind != YX_KIND_JOINT && kind != YX_KIND_POLICY;
 }
 
 static const char *not_importable(yx_kind_t kind)
 {
+	if (kind == YX_KIND_POLICY)
+		return "policy records are not imported: this node's daemon writes its own from "
+		       "its config (peers/NAME/share)";
 	return kind == YX_KIND_RELAY_EVENT
 	               ? "relay-event records are not imported: yrdxctl relay writes them, "
 	                 "checking each step against its case"

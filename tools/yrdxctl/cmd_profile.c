@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "figures.h"
 #include "json.h"
 #include "keys.h"
 #include "validate.h"
@@ -60,7 +61,11 @@ static int on_indexed(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t se
 	profile_t *p = arg;
 	char buf[64];
 	(void)seq;
+	/* Its figures where this store holds them: at its origin, or a city it named. */
+	Yrdx__Change *fig = NULL;
+	yx_figures_join(p->store, origin, c->enterprise, &fig);
 	json_t *j = yx_change_to_json(c);
+	yx_figures_unjoin(c->enterprise, &fig);
 	ctl_node_label(p->ctl, origin, p->self, buf, sizeof(buf));
 	json_object_set_new(j, "origin_name", json_string(buf));
 	json_array_append_new(c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT ? p->cases : p->joints,
