@@ -19,6 +19,13 @@ static const char *const names[C_COUNT] = {
         [C_LOCAL_CHANGES] = "local_changes",
         [C_CONTROL_REQUESTS] = "control_requests",
         [C_RELOADS] = "reloads",
+        [C_REFUSED_KEY] = "refused_key",
+        [C_REFUSED_MECHANISM] = "refused_mechanism",
+        [C_REFUSED_CRYPTO] = "refused_crypto",
+        [C_REFUSED_PROTOCOL] = "refused_protocol",
+        [C_REFUSED_UNFINISHED] = "refused_unfinished",
+        [C_REFUSED_CONNECTIONS] = "refused_connections",
+        [C_SOCKET_FAILURES] = "socket_failures",
 };
 
 const char *yxd_counter_name(yxd_counter_t c)
