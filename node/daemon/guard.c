@@ -45,9 +45,9 @@ typedef struct {
 
 /* The rate limit of one kind of log line. */
 typedef struct {
-	int64_t last_ms; /* the last line written */
-	uint64_t held;   /* occurrences since, not logged */
-	char detail[200];
+	int64_t last_ms;  /* the last line written */
+	uint64_t held;    /* occurrences since, not logged */
+	char detail[400]; /* the last line held back */
 } throttle_t;
 
 struct yxd_guard {
@@ -145,11 +145,18 @@ static bool throttle_pass(throttle_t *t, const char *detail)
 
 void yxd_guard_refused(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *detail)
 {
+	char line[400];
+	snprintf(line, sizeof(line), "%s port: refused a connection: %s%s%s", g ? g->port : "?",
+	         reason_text(c), detail && *detail ? "; " : "", detail ? detail : "");
+	yxd_guard_refused_line(d, g, c, line);
+}
+
+void yxd_guard_refused_line(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *line)
+{
 	d->counters[C_HANDSHAKES_REFUSED]++;
 	d->counters[c]++;
-	if (!g || throttle_pass(&g->reasons[c - C_REFUSED_KEY], detail))
-		yx_log_warn("%s port: refused a connection: %s%s%s", g ? g->port : "?",
-		            reason_text(c), detail && *detail ? "; " : "", detail ? detail : "");
+	if (!g || throttle_pass(&g->reasons[c - C_REFUSED_KEY], line))
+		yx_log_warn("%s", line);
 }
 
 void yxd_guard_tick(yxd_t *d, yxd_guard_t *g, int64_t now_ms)

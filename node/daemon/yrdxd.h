@@ -171,6 +171,8 @@ void yxd_guard_tick(yxd_t *d, yxd_guard_t *g, int64_t now_ms);
 /* A refusal, logged (rate-limited) and counted under reason counter c; detail (may be
  * NULL) says more, e.g. the key and address ZAP refused. */
 void yxd_guard_refused(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *detail);
+/* The same, with the whole log line given. */
+void yxd_guard_refused_line(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *line);
 /* ZAP was asked about a connection from address (zap.c): it reached authentication. */
 void yxd_guard_zap_seen(yxd_guard_t *g, const char *address);
 

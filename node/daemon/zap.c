@@ -109,12 +109,16 @@ void yxd_zap_handle(yxd_t *d)
 			char hex[65] = "-";
 			if (key && zframe_size(key) == 32)
 				sodium_bin2hex(hex, sizeof(hex), zframe_data(key), 32);
-			char detail[160];
-			snprintf(detail, sizeof(detail), "%s key %s from %s",
-			         mechanism ? mechanism : "?", hex, address ? address : "?");
+			char line[300];
+			snprintf(line, sizeof(line),
+			         "refused %s handshake from %s on the %s port: CURVE key %s is not "
+			         "in "
+			         "the trust store",
+			         mechanism ? mechanism : "?", address ? address : "?",
+			         domain ? domain : "?", hex);
 			bool feed = domain && strcmp(domain, "feed") == 0;
-			yxd_guard_refused(d, feed ? d->feed_guard : d->peer_guard, C_REFUSED_KEY,
-			                  detail);
+			yxd_guard_refused_line(d, feed ? d->feed_guard : d->peer_guard,
+			                       C_REFUSED_KEY, line);
 		}
 		zmsg_t *rep = zmsg_new();
 		zmsg_addstr(rep, "1.0");
