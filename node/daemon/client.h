@@ -29,7 +29,7 @@ struct yxd_client {
 	char name[33];
 	char endpoint[256];
 	uint8_t key[YX_KEY_BYTES];
-	zsock_t *sock;
+	void *sock;       /* a raw libzmq handle (yxd_socket_new); NULL between connections */
 	uint64_t session; /* ours, in every Hello */
 	uint64_t epoch;   /* the server's state for our session (Tips.epoch); 0: none yet */
 	bool connected;   /* heard from within dead_after_ms */

@@ -6,7 +6,7 @@
 
 #include "client.h"
 
-zsock_t *yxd_client_socket(const yxd_client_t *c)
+void *yxd_client_socket(const yxd_client_t *c)
 {
 	return c->sock;
 }

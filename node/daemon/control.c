@@ -39,6 +39,9 @@ int yxd_control_start(yxd_t *d)
 	if (!d->control->sock)
 		return -ENOMEM;
 	zsock_set_sndtimeo(d->control->sock, 0);
+	/* Requests past YX_MAX_CONTROL_BYTES are read (up to this) to be answered with the
+	 * limit; only a frame past this drops the connection unanswered. */
+	zsock_set_maxmsgsize(d->control->sock, (int)YX_MAX_CONTROL_FRAME);
 	unlink(d->cfg->control_path); /* a socket file left by a killed daemon */
 	/* The socket file is created owner-only: only the node's administrator may write. */
 	mode_t old = umask(0077);
@@ -283,6 +286,22 @@ static void send_reply(yxd_t *d, zframe_t *rid, Yrdx__ControlReply *r)
 	yx_wire_send(d->control->sock, rid, &r->base, NULL);
 }
 
+/* A request over the limit is answered, not dropped: the caller learns the limit. */
+static void reply_too_big(yxd_t *d, zframe_t *rid, size_t size)
+{
+	Yrdx__ControlReply r = YRDX__CONTROL_REPLY__INIT;
+	char msg[160];
+	d->counters[C_CONTROL_REQUESTS]++;
+	snprintf(msg, sizeof(msg),
+	         "request of %zu bytes exceeds the limit of %u bytes; send it "
+	         "in smaller batches",
+	         size, YX_MAX_CONTROL_BYTES);
+	yx_log_warn("control: refused: %s", msg);
+	r.error = YX_ETOOBIG;
+	r.message = msg;
+	send_reply(d, rid, &r);
+}
+
 /* Fills r for a written step: the head that covers it. */
 static void reply_written(Yrdx__ControlReply *r, const yx_head_t *head, Yrdx__SignedHead *h)
 {
@@ -360,9 +379,16 @@ void yxd_control_handle(yxd_t *d)
 {
 	for (int budget = 0; budget < GROUP_MAX; budget++) {
 		zframe_t *rid = NULL, *frame = NULL;
-		int ret = yx_wire_recv(d->control->sock, &rid, &frame);
+		size_t size = 0;
+		int ret = yx_wire_recv_max(d->control->sock, &rid, &frame, YX_MAX_CONTROL_BYTES,
+		                           &size);
 		if (ret == -EAGAIN)
 			break;
+		if (ret == YX_ETOOBIG && rid) {
+			reply_too_big(d, rid, size);
+			zframe_destroy(&rid);
+			continue;
+		}
 		if (ret)
 			continue;
 		d->counters[C_CONTROL_REQUESTS]++;

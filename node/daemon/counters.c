@@ -22,6 +22,13 @@ static const char *const names[C_COUNT] = {
         [C_REFUSED_HELLO_ORIGINS] = "refused_hello_origins",
         [C_REFUSED_PULL_SESSIONS] = "refused_pull_sessions",
         [C_REFUSED_FEED_CONNECTIONS] = "refused_feed_connections",
+        [C_REFUSED_KEY] = "refused_key",
+        [C_REFUSED_MECHANISM] = "refused_mechanism",
+        [C_REFUSED_CRYPTO] = "refused_crypto",
+        [C_REFUSED_PROTOCOL] = "refused_protocol",
+        [C_REFUSED_UNFINISHED] = "refused_unfinished",
+        [C_REFUSED_CONNECTIONS] = "refused_connections",
+        [C_SOCKET_FAILURES] = "socket_failures",
 };
 
 const char *yxd_counter_name(yxd_counter_t c)

@@ -53,6 +53,9 @@ int yxd_feed_start(yxd_t *d)
 	 * for action results: a park that never reads holds no more than that here. */
 	zsock_set_sndhwm(d->feed->sock, (int)(d->cfg->feed_credit_max + 64));
 	zsock_set_router_mandatory(d->feed->sock, 1);
+	yxd_socket_limit(d, d->feed->sock, YX_MAX_FEED_REQUEST_BYTES);
+	if (yxd_guard_start(d, d->feed->sock, "feed", &d->feed_guard))
+		return -EMFILE;
 	if (zsock_bind(d->feed->sock, "%s", d->cfg->feed_endpoint) < 0) {
 		yx_log_error("feed port %s: %s", d->cfg->feed_endpoint, zmq_strerror(zmq_errno()));
 		return -EADDRINUSE;
@@ -69,6 +72,7 @@ void yxd_feed_stop(yxd_t *d)
 		zframe_destroy(&d->feed->subs[i].routing_id);
 	free(d->feed->subs);
 	zsock_destroy(&d->feed->sock);
+	yxd_guard_stop(&d->feed_guard);
 	free(d->feed);
 	d->feed = NULL;
 }
@@ -137,6 +141,7 @@ typedef struct {
 	yx_arena_t *arena; /* the events' copies: the scan's read snapshot ends before the send */
 	Yrdx__FeedEvent *events[BATCH_MAX];
 	size_t n;
+	size_t bytes; /* the events' changes, so the batch fits one message (wire.h) */
 	int err;
 } gather_t;
 
@@ -166,10 +171,14 @@ static int gather(void *arg, const yx_arrival_t *a)
 		e->why = (char *)why;
 		g->events[g->n++] = e;
 		g->credit--;
+		g->bytes += a->len + ID_CAP + 32;
 	}
 	g->cursor = a->n;
 	g->budget--;
-	return g->credit == 0 || g->n == BATCH_MAX || g->budget == 0 ? 1 : 0;
+	if (g->credit == 0 || g->n == BATCH_MAX || g->budget == 0)
+		return 1;
+	/* 256 relay events with full dossiers would pass yrdx-feed's message limit. */
+	return g->bytes + YX_MAX_CHANGE_BYTES + 1024 > YX_MAX_WIRE_BYTES ? 1 : 0;
 }
 
 /* Sends s what is waiting for it, in batches, while its credit lasts, reading at most

@@ -140,7 +140,7 @@ static int run(yxd_t *d, int sigfd)
 	zmq_pollitem_t *items = NULL;
 	size_t cap = 0;
 	while (!d->stopping) {
-		size_t n = 6 + d->n_clients;
+		size_t n = 8 + d->n_clients;
 		if (n > cap) {
 			zmq_pollitem_t *grown = realloc(items, n * sizeof(*items));
 			if (!grown)
@@ -165,8 +165,17 @@ static int run(yxd_t *d, int sigfd)
 			metrics_item = live;
 			items[live++] = (zmq_pollitem_t){NULL, metrics_fd, ZMQ_POLLIN, 0};
 		}
+		size_t guard_items[2] = {0, 0};
+		yxd_guard_t *guards[2] = {d->peer_guard, d->feed_guard};
+		for (size_t i = 0; i < 2; i++) {
+			if (yxd_guard_socket(guards[i])) {
+				guard_items[i] = live;
+				items[live++] = (zmq_pollitem_t){yxd_guard_socket(guards[i]), 0,
+				                                 ZMQ_POLLIN, 0};
+			}
+		}
 		for (size_t i = 0; i < d->n_clients; i++) {
-			zsock_t *s = yxd_client_socket(d->clients[i]);
+			void *s = yxd_client_socket(d->clients[i]);
 			if (s)
 				items[live++] =
 				        (zmq_pollitem_t){zsock_resolve(s), 0, ZMQ_POLLIN, 0};
@@ -180,6 +189,10 @@ static int run(yxd_t *d, int sigfd)
 			break;
 		if (items[3].revents & ZMQ_POLLIN)
 			signals_handle(d, sigfd);
+		/* A connection's ACCEPTED before its ZAP request: the guard must know it. */
+		for (size_t i = 0; i < 2; i++)
+			if (guard_items[i] && (items[guard_items[i]].revents & ZMQ_POLLIN))
+				yxd_guard_handle(d, guards[i]);
 		if (items[0].revents & ZMQ_POLLIN)
 			yxd_zap_handle(d);
 		if (metrics_item && (items[metrics_item].revents & ZMQ_POLLIN))
@@ -213,6 +226,8 @@ static int run(yxd_t *d, int sigfd)
 			yxd_metrics_run(d); /* its connection timeouts */
 			yxd_serve_tick(d, now);
 			yxd_feed_tick(d, now);
+			yxd_guard_tick(d, d->peer_guard, now);
+			yxd_guard_tick(d, d->feed_guard, now);
 			if (file_stamp(d->cfg->path) != d->config_stamp)
 				d->reload_requested = true;
 			next_tick = now + TICK_MS;
@@ -262,6 +277,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	yx_log_set_level((yx_log_level_t)d.cfg->log_level);
+	/* Every connection costs a descriptor: as many as the system lets this process have. */
+	yxd_nofile_raise();
 	yx_arena_init(&d.scratch);
 	if (yx_crypto_init() != YX_OK) {
 		yx_log_error("libsodium failed to initialise");

@@ -216,6 +216,11 @@ int yxd_serve_start(yxd_t *d)
 	zsock_set_rcvhwm(d->peer_router, 100000);
 	zsock_set_router_mandatory(d->peer_router, 1);
 	zsock_set_sndtimeo(d->peer_router, 0); /* the loop never blocks on a send */
+	/* Pullers send small messages (wire.h): a stranger's frame past that is refused
+	 * before the handshake, as its header arrives. */
+	yxd_socket_limit(d, d->peer_router, YX_MAX_PEER_REQUEST_BYTES);
+	if (yxd_guard_start(d, d->peer_router, "peer", &d->peer_guard))
+		return -EMFILE;
 	if (zsock_bind(d->peer_router, "%s", d->cfg->peer_endpoint) < 0) {
 		yx_log_error("peer port %s: %s", d->cfg->peer_endpoint, zmq_strerror(zmq_errno()));
 		return -EADDRINUSE;
@@ -234,6 +239,7 @@ void yxd_serve_stop(yxd_t *d)
 		d->serve = NULL;
 	}
 	zsock_destroy(&d->peer_router);
+	yxd_guard_stop(&d->peer_guard);
 }
 
 static int send_msg(yxd_t *d, sub_t *s, Yrdx__PeerMessage *m)

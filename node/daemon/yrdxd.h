@@ -19,7 +19,7 @@ typedef struct yxd yxd_t;
 
 /* ---- counters (counters.c): what the node reports in status and metrics ---- */
 typedef enum {
-	C_HANDSHAKES_REFUSED, /* ZAP refused a CURVE key not in the trust store */
+	C_HANDSHAKES_REFUSED, /* refused before authentication: all refused_* below */
 	C_SEGMENTS_RECEIVED,  /* segments that verified and were applied */
 	C_CHANGES_RECEIVED,   /* entries received in segments (new or not) */
 	C_CHANGES_APPLIED,    /* entries new to this store */
@@ -39,6 +39,14 @@ typedef enum {
 	C_REFUSED_HELLO_ORIGINS,    /* Hellos listing more than sync/hello_origins_max */
 	C_REFUSED_PULL_SESSIONS,    /* pull connections over sync/pull_sessions_max */
 	C_REFUSED_FEED_CONNECTIONS, /* feed connections over sync/feed_connections_max */
+	/* Refused before authentication, by reason (guard.c, zap.c): */
+	C_REFUSED_KEY,         /* CURVE key not in the trust store (ZAP) */
+	C_REFUSED_MECHANISM,   /* not CURVE */
+	C_REFUSED_CRYPTO,      /* CURVE boxes that do not open: a wrong secret key */
+	C_REFUSED_PROTOCOL,    /* malformed ZMTP */
+	C_REFUSED_UNFINISHED,  /* closed or timed out in the handshake, or a frame too large */
+	C_REFUSED_CONNECTIONS, /* over listen/connections_per_address */
+	C_SOCKET_FAILURES,     /* sockets that could not be made (out of file descriptors) */
 	C_COUNT
 } yxd_counter_t;
 
@@ -47,6 +55,8 @@ const char *yxd_counter_name(yxd_counter_t c);
 /* Stub seqs one Fill asks for at most (fill.c asks, serve.c answers). */
 #define YXD_FILL_SEQS 64
 
+/* What a listening port saw before authentication (guard.c). */
+typedef struct yxd_guard yxd_guard_t;
 /* One pull connection: our DEALER to a configured peer's ROUTER (client.c). */
 typedef struct yxd_client yxd_client_t;
 /* The control socket and the relay proposals grouped into one commit (control.c). */
@@ -105,10 +115,12 @@ struct yxd {
 	uint8_t curve_secret[32];
 	char pubkey_text[YX_PUBKEY_TEXT_LEN + 1];
 
-	zsock_t *zap;           /* inproc ZAP handler (zap.c) */
-	zsock_t *peer_router;   /* serves pulls (serve.c) */
-	yxd_control_t *control; /* yrdxctl requests (control.c) */
-	yxd_feed_t *feed;       /* partner parks' yrdx-feed (feed.c); NULL when off */
+	zsock_t *zap;            /* inproc ZAP handler (zap.c) */
+	zsock_t *peer_router;    /* serves pulls (serve.c) */
+	yxd_guard_t *peer_guard; /* its connections and refused handshakes (guard.c) */
+	yxd_guard_t *feed_guard; /* the feed port's; NULL when off */
+	yxd_control_t *control;  /* yrdxctl requests (control.c) */
+	yxd_feed_t *feed;        /* partner parks' yrdx-feed (feed.c); NULL when off */
 
 	yxd_client_t **clients; /* one per configured peer */
 	size_t n_clients;
@@ -141,6 +153,34 @@ struct yxd {
 	uint64_t config_stamp; /* of the config file, to notice edits */
 };
 
+/* ---- guard.c: the ports before authentication ---- */
+/* Raises RLIMIT_NOFILE's soft limit to the hard one and logs both. */
+void yxd_nofile_raise(void);
+/* A ZeroMQ socket of type (a raw libzmq handle, which CZMQ's zsock_set_*, zsock_resolve
+ * and zframe_send/recv accept), or NULL with the failure logged and counted: CZMQ's
+ * zsock_new asserts when libzmq cannot make one (out of file descriptors), this does
+ * not. what names it in the log. Close with yxd_socket_close. */
+void *yxd_socket_new(yxd_t *d, int type, const char *what);
+void yxd_socket_close(void **sock);
+/* The limits every listening CURVE socket gets before it binds: ZMQ_MAXMSGSIZE max,
+ * ZMQ_HANDSHAKE_IVL from the config. */
+void yxd_socket_limit(yxd_t *d, void *sock, size_t max);
+/* Watches sock (bound as port, "peer" or "feed"): counts its connections per remote
+ * address, refuses those over the limit, logs and counts refused handshakes. */
+int yxd_guard_start(yxd_t *d, void *sock, const char *port, yxd_guard_t **out);
+void yxd_guard_stop(yxd_guard_t **g);
+void *yxd_guard_socket(const yxd_guard_t *g); /* its monitor, to poll; NULL if g is */
+void yxd_guard_handle(yxd_t *d, yxd_guard_t *g);
+/* Writes the log lines held back by the rate limit (one per reason per second). */
+void yxd_guard_tick(yxd_t *d, yxd_guard_t *g, int64_t now_ms);
+/* A refusal, logged (rate-limited) and counted under reason counter c; detail (may be
+ * NULL) says more, e.g. the key and address ZAP refused. */
+void yxd_guard_refused(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *detail);
+/* The same, with the whole log line given. */
+void yxd_guard_refused_line(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *line);
+/* ZAP was asked about a connection from address (zap.c): it reached authentication. */
+void yxd_guard_zap_seen(yxd_guard_t *g, const char *address);
+
 /* ---- zap.c ---- */
 int yxd_zap_start(yxd_t *d);
 void yxd_zap_stop(yxd_t *d);
@@ -163,7 +203,7 @@ size_t yxd_serve_count(const yxd_t *d);
 int yxd_clients_sync_config(yxd_t *d); /* create/keep/destroy clients to match cfg */
 void yxd_clients_stop(yxd_t *d);
 void yxd_client_handle(yxd_t *d, yxd_client_t *c);
-zsock_t *yxd_client_socket(const yxd_client_t *c);
+void *yxd_client_socket(const yxd_client_t *c); /* NULL between connections */
 void yxd_clients_tick(yxd_t *d, int64_t now_ms);
 int64_t yxd_clients_next_timer(const yxd_t *d, int64_t now_ms);
 /* Commits the open remote transaction (if any), returns credit, announces new tips. */

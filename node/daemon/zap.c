@@ -5,7 +5,7 @@
  * answers ZAP itself, on its own loop, from its trust store: domain "peer" admits the
  * configured peers, domain "feed" the configured parks. The admitted name becomes the
  * connection's User-Id, which every message then carries. Refusals are logged and
- * counted. */
+ * counted with the port's other refusals (guard.c). */
 #include <errno.h>
 #include <sodium.h>
 #include <string.h>
@@ -99,6 +99,9 @@ void yxd_zap_handle(yxd_t *d)
 		zframe_t *key = zmsg_pop(req);
 		char user[64] = "";
 		uint8_t admitted[32];
+		yxd_guard_zap_seen(domain && strcmp(domain, "feed") == 0 ? d->feed_guard
+		                                                         : d->peer_guard,
+		                   address);
 		bool ok = version && strcmp(version, "1.0") == 0 && mechanism &&
 		          strcmp(mechanism, "CURVE") == 0 && key && zframe_size(key) == 32 &&
 		          domain && admit(d, domain, zframe_data(key), user, admitted);
@@ -106,12 +109,16 @@ void yxd_zap_handle(yxd_t *d)
 			char hex[65] = "-";
 			if (key && zframe_size(key) == 32)
 				sodium_bin2hex(hex, sizeof(hex), zframe_data(key), 32);
-			d->counters[C_HANDSHAKES_REFUSED]++;
-			yx_log_warn("refused %s handshake from %s on the %s port: CURVE key %s is "
-			            "not in "
-			            "the trust store",
-			            mechanism ? mechanism : "?", address ? address : "?",
-			            domain ? domain : "?", hex);
+			char line[300];
+			snprintf(line, sizeof(line),
+			         "refused %s handshake from %s on the %s port: CURVE key %s is not "
+			         "in "
+			         "the trust store",
+			         mechanism ? mechanism : "?", address ? address : "?",
+			         domain ? domain : "?", hex);
+			bool feed = domain && strcmp(domain, "feed") == 0;
+			yxd_guard_refused_line(d, feed ? d->feed_guard : d->peer_guard,
+			                       C_REFUSED_KEY, line);
 		}
 		zmsg_t *rep = zmsg_new();
 		zmsg_addstr(rep, "1.0");

@@ -80,6 +80,8 @@ typedef struct yx_config {
 	char feed_endpoint[YX_CONFIG_ENDPOINT_MAX]; /* listen/feed, "" = off */
 	char control_path[YX_CONFIG_SOCKET_MAX];    /* listen/control, resolved */
 	char metrics_addr[YX_CONFIG_ADDR_MAX];      /* listen/metrics HOST:PORT, "" = off */
+	uint32_t handshake_ms;            /* listen/handshake_ms: a handshake's time to finish */
+	uint32_t connections_per_address; /* listen/: open connections one address may hold */
 
 	uint32_t heartbeat_ms;
 	uint32_t dead_after_ms; /* >= 2 * heartbeat_ms */

@@ -48,6 +48,12 @@ static const item_t listen_items[] = {
         {"metrics", T_ADDR, F_OFF, "", 0, 0, CFG(metrics_addr),
          "HOST:PORT of the Prometheus metrics and status page (plain HTTP: keep it\n"
          "on localhost); \"\" = off."},
+        {"handshake_ms", T_U32, 0, "5000", 100, 600000, CFG(handshake_ms),
+         "A connection to the peer or feed port that has not finished its CURVE\n"
+         "handshake in this time is closed: a stranger cannot hold sockets open idle."},
+        {"connections_per_address", T_U32, 0, "64", 1, 65536, CFG(connections_per_address),
+         "Open connections one remote address may hold on the peer port, and as many\n"
+         "on the feed port; more are refused at once, logged and counted."},
 };
 
 static const item_t sync_items[] = {

@@ -1,6 +1,7 @@
 #include "ctlclient.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,27 @@ int yx_ctl_call(yx_ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
 		monitor_read(ctl);
 	if ((ret = conn_state(ctl)))
 		return ret;
+	size_t size = protobuf_c_message_get_packed_size(&req->base);
+	if (size > YX_MAX_CONTROL_BYTES) {
+		/* The daemon would answer the same (control.c); saying so here saves sending
+		 * it, and a request past YX_MAX_CONTROL_FRAME would get no answer at all. */
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+		         "request of %zu bytes exceeds the limit of %u bytes; send it in smaller "
+		         "batches",
+		         size, YX_MAX_CONTROL_BYTES);
+		Yrdx__ControlReply *r = malloc(sizeof(*r));
+		if (!r || !(r->message = strdup(msg))) {
+			free(r);
+			return -ENOMEM;
+		}
+		char *m = r->message;
+		yrdx__control_reply__init(r);
+		r->message = m;
+		r->error = YX_ETOOBIG;
+		*reply = r;
+		return YX_OK;
+	}
 	zsock_set_sndtimeo(ctl->sock, timeout_ms);
 	ret = yx_wire_send(ctl->sock, NULL, &req->base, NULL);
 	if (ret)

@@ -25,7 +25,9 @@ void yx_ctl_close(yx_ctl_t **ctl);
  * connection (it stopped or died) before answering, or if it did so since the last
  * call: the connection is then finished, every later call on it fails the same way, and
  * whether a request in flight took effect is for the caller to find out.
- * -ECONNREFUSED if the connection never came up. */
+ * -ECONNREFUSED if the connection never came up. A request past YX_MAX_CONTROL_BYTES
+ * is not sent: the reply is then an error YX_ETOOBIG whose message names its size and
+ * the limit, as the daemon's would. */
 int yx_ctl_call(yx_ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
                 Yrdx__ControlReply **reply);
 

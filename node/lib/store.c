@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,12 +243,33 @@ int yx_store_backup(yx_store_t *s, const char *dest, yx_diag_t *diag)
 	struct stat st;
 	if (mkdir(dest, 0700) != 0 && errno != EEXIST)
 		return yx_diag_set(diag, -errno, "%s: %s", dest, strerror(errno));
+	/* The copy holds every record, confidential figures included: owner-only, the
+	 * directory too, whatever the umask and whatever mode an existing one had. */
+	if (stat(dest, &st) != 0)
+		return yx_diag_set(diag, -errno, "%s: %s", dest, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return yx_diag_set(diag, -ENOTDIR, "%s: not a directory", dest);
+	if ((st.st_mode & 077) && chmod(dest, st.st_mode & 0700) != 0)
+		return yx_diag_set(diag, -errno, "%s: cannot make it owner-only: %s", dest,
+		                   strerror(errno));
 	snprintf(path, sizeof(path), "%s/data.mdb", dest);
-	if (stat(path, &st) == 0)
+	/* Created here, 0600 and never over an existing store; LMDB's own copy would create
+	 * it 0666 less the umask. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST)
 		return yx_diag_set(diag, -EEXIST, "%s already holds a store; refusing to overwrite",
 		                   dest);
-	/* mdb_env_copy2 reads one snapshot in a read transaction: writers are not blocked. */
-	int ret = yxs_error(mdb_env_copy2(s->env, dest, MDB_CP_COMPACT), "backup");
+	if (fd < 0)
+		return yx_diag_set(diag, -errno, "%s: %s", path, strerror(errno));
+	/* mdb_env_copyfd2 reads one snapshot in a read transaction: writers are not
+	 * blocked. */
+	int ret = yxs_error(mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT), "backup");
+	if (ret == YX_OK && fsync(fd) != 0)
+		ret = yxs_error(errno, "backup");
+	if (close(fd) != 0 && ret == YX_OK)
+		ret = yxs_error(errno, "backup");
+	if (ret)
+		unlink(path); /* a partial copy is no backup */
 	if (ret == YX_ENOSPC)
 		return yx_diag_set(diag, ret, "backup to %s: disk full (no space left there)",
 		                   dest);

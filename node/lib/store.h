@@ -37,6 +37,10 @@
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. */
 #define YX_HEAD_INTERVAL 1024
+/* ...and before the change bytes since the last head would pass this, so a segment fits
+ * one wire message (wire.h, YX_MAX_WIRE_BYTES) whatever its records: 1024 changes of the
+ * largest size validation lets through (codec.h, YX_MAX_CHANGE_BYTES) would be 64 MiB. */
+#define YX_MAX_SEGMENT_BYTES (6u << 20)
 
 typedef struct yx_store yx_store_t;
 typedef struct yx_batch yx_batch_t;

@@ -18,6 +18,7 @@ struct yx_batch {
 	uint32_t origin_id;
 	uint64_t seq;                /* last seq written */
 	uint64_t head_seq;           /* last seq covered by a head written in this batch */
+	size_t head_bytes;           /* change bytes written since that head */
 	uint8_t hash[YX_HASH_BYTES]; /* H(seq) */
 	size_t count;
 	int64_t time_ms;
@@ -91,6 +92,7 @@ static int batch_write_head(yx_batch_t *b)
 	int ret = yxs_head_write(b->store, b->txn, b->origin_id, &h);
 	if (ret == YX_OK) {
 		b->head_seq = b->seq;
+		b->head_bytes = 0;
 		b->last_head = h;
 	}
 	return ret;
@@ -138,7 +140,11 @@ static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *di
 	b->seq++;
 	memcpy(b->hash, hash, YX_HASH_BYTES);
 	b->count++;
-	if (b->seq - b->head_seq >= YX_HEAD_INTERVAL)
+	b->head_bytes += len;
+	/* A head now if the next change, however large, could take the segment past its
+	 * byte limit. */
+	if (b->seq - b->head_seq >= YX_HEAD_INTERVAL ||
+	    b->head_bytes + YX_MAX_CHANGE_BYTES > YX_MAX_SEGMENT_BYTES)
 		ret = batch_write_head(b);
 	return ret;
 }

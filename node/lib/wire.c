@@ -31,6 +31,15 @@ int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *ms
 
 int yx_wire_recv(zsock_t *sock, zframe_t **routing_id, zframe_t **frame)
 {
+	int ret = yx_wire_recv_max(sock, routing_id, frame, YX_MAX_WIRE_BYTES, NULL);
+	if (ret == YX_ETOOBIG && routing_id)
+		zframe_destroy(routing_id);
+	return ret;
+}
+
+int yx_wire_recv_max(zsock_t *sock, zframe_t **routing_id, zframe_t **frame, size_t max,
+                     size_t *size)
+{
 	int ret = YX_OK;
 	*frame = NULL;
 	if (routing_id)
@@ -63,8 +72,12 @@ int yx_wire_recv(zsock_t *sock, zframe_t **routing_id, zframe_t **frame)
 		ret = YX_EDECODE;
 		goto out;
 	}
-	if (zframe_size(*frame) > YX_MAX_WIRE_BYTES)
-		ret = YX_ETOOBIG;
+	if (size)
+		*size = zframe_size(*frame);
+	if (zframe_size(*frame) > max) {
+		zframe_destroy(frame);
+		return YX_ETOOBIG; /* the routing id stays, for an answer */
+	}
 out:
 	if (ret) {
 		zframe_destroy(frame);

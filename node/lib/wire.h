@@ -14,7 +14,26 @@
 #include "verify.h"
 #include "wire.pb-c.h"
 
-#define YX_MAX_WIRE_BYTES (8u << 20) /* no legitimate message comes close */
+/* Message size limits, all in one place. Each socket's ZMQ_MAXMSGSIZE is set from these,
+ * so a frame past its limit is refused by libzmq as its header arrives — before the
+ * handshake, before any byte of it is buffered — and the connection is closed.
+ *
+ * The largest legitimate message is a Segment, received by a pull DEALER: at most
+ * YX_HEAD_INTERVAL entries, and since the writer also signs a head before the change
+ * bytes since the last one pass YX_MAX_SEGMENT_BYTES (store.h: 6 MiB), at most that many
+ * change bytes plus per-entry framing (seq, digest, tags: under 64 bytes) and the head. */
+#define YX_MAX_WIRE_BYTES (8u << 20) /* a segment: 6 MiB + 1024 x 64 B framing + head */
+/* (A FeedBatch, the largest message yrdx-feed receives, is cut to fit it too: feed.c.) */
+/* What a puller sends the peer port (Hello with its version vector, Pull, Credit, Fill):
+ * a vector entry is under 80 bytes, so 1 MiB is room for over 13,000 origins. */
+#define YX_MAX_PEER_REQUEST_BYTES (1u << 20)
+/* What a park sends the feed port: credit, an accept or a decline with a note. */
+#define YX_MAX_FEED_REQUEST_BYTES (64u << 10)
+/* A control request (yrdxctl checks before sending; import chunks under it). The control
+ * socket reads requests up to YX_MAX_CONTROL_FRAME so that one past the limit is answered
+ * with the limit rather than dropped; past that frame size, libzmq drops the connection. */
+#define YX_MAX_CONTROL_BYTES (8u << 20)
+#define YX_MAX_CONTROL_FRAME (64u << 20)
 
 /* Packs msg into one frame and sends it on sock, after routing_id (a ROUTER's peer) when
  * not NULL. Returns YX_OK or -errno; *sent_bytes (may be NULL) gets the frame size. */
@@ -27,6 +46,11 @@ int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *ms
  * the ZAP handler) is read with zframe_meta. Returns YX_OK, YX_EDECODE for a malformed
  * multipart shape, YX_ETOOBIG, or -errno (-EAGAIN when nothing is waiting). */
 int yx_wire_recv(zsock_t *sock, zframe_t **routing_id, zframe_t **frame);
+/* The same with a limit of max bytes: for YX_ETOOBIG, *routing_id (when asked for) is
+ * kept for the caller to answer and destroy, and *size (may be NULL) gets the frame's
+ * size. */
+int yx_wire_recv_max(zsock_t *sock, zframe_t **routing_id, zframe_t **frame, size_t max,
+                     size_t *size);
 
 /* Unpacks a PeerMessage / ControlRequest / ControlReply from a received frame; caller
  * frees with protobuf_c_message_free_unpacked. NULL if malformed. A PeerMessage may

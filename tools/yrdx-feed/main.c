@@ -141,6 +141,9 @@ static zsock_t *connect_node(const opts_t *o)
 	zsock_set_curve_publickey_bin(s, pub);
 	zsock_set_curve_secretkey_bin(s, sec);
 	zsock_set_linger(s, 1000);
+	/* A FeedBatch is the largest message (wire.h): anything larger from a server that
+	 * may not even have proved its key yet is refused as its header arrives. */
+	zsock_set_maxmsgsize(s, (int)YX_MAX_WIRE_BYTES);
 	sodium_memzero(sec, sizeof(sec));
 	if (zsock_connect(s, "%s", o->node) != 0) {
 		fail(EXIT_USAGE, "--node %s: not a ZeroMQ endpoint", o->node);

@@ -7,10 +7,12 @@
  * The file is streamed: pass 1 keeps a hash per key and converts each row in one arena,
  * reset per row; the spool holds the checked records on disk, not in memory. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <getopt.h>
@@ -341,6 +343,25 @@ static int import_target(import_t *im, const char *kind_arg)
 	return EXIT_OK;
 }
 
+/* The rejects file holds the rows as they were, confidential figures included:
+ * owner-only whatever the umask, and an existing file is made so before it is
+ * truncated. NULL with errno set on failure. */
+static FILE *rejects_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return NULL;
+	FILE *f = NULL;
+	if (fchmod(fd, 0600) == 0 && ftruncate(fd, 0) == 0)
+		f = fdopen(fd, "w");
+	if (!f) {
+		int err = errno;
+		close(fd);
+		errno = err;
+	}
+	return f;
+}
+
 int cmd_import(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
@@ -395,7 +416,7 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	if (!im.dry_run) {
 		if ((rc = ctl_connect(ctl, &conn)) || (rc = import_ready(&im, conn)))
 			goto out;
-		if (im.rejects_path && !(im.rejects = fopen(im.rejects_path, "w"))) {
+		if (im.rejects_path && !(im.rejects = rejects_open(im.rejects_path))) {
 			rc = ctl_fail(EXIT_USAGE, "%s: %s", im.rejects_path, strerror(errno));
 			goto out;
 		}

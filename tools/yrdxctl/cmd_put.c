@@ -7,6 +7,8 @@
 
 #include "json.h"
 #include "keys.h"
+#include "validate.h"
+#include "wire.h"
 #include "yrdxctl.h"
 
 #define PUT_TIMEOUT_MS 30000
@@ -75,6 +77,19 @@ static void records_free(records_t *rs)
 		free(rs->changes[i]);
 	}
 	free(rs->changes);
+}
+
+/* Validates every record here, as the daemon would: the first invalid one fails. */
+static int check_records(const records_t *rs, const char *path)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		yx_diag_t diag = {{0}};
+		if (yx_validate_record(rs->changes[i], &diag) != YX_OK)
+			return ctl_fail(EXIT_USAGE, "%s: record %zu (%s %.64s): %s", path, i + 1,
+			                yx_kind_name(rs->kind),
+			                rs->changes[i]->id ? rs->changes[i]->id : "", diag.msg);
+	}
+	return EXIT_OK;
 }
 
 /* A file holds one JSON object, an array of them, or one object per line (NDJSON). */
@@ -165,7 +180,11 @@ int cmd_put(ctl_t *ctl, int argc, char **argv)
 		put.dry_run = dry_run;
 		req.req_case = YRDX__CONTROL_REQUEST__REQ_PUT;
 		req.put = &put;
-		if ((rc = ctl_call(ctl, &req, PUT_TIMEOUT_MS, &reply)) == EXIT_OK)
+		/* Too large to send: an invalid record (a 10 MB name) is named with its field
+		 * rather than only the request's size. */
+		if (protobuf_c_message_get_packed_size(&req.base) > YX_MAX_CONTROL_BYTES)
+			rc = check_records(&rs, argv[2]);
+		if (rc == EXIT_OK && (rc = ctl_call(ctl, &req, PUT_TIMEOUT_MS, &reply)) == EXIT_OK)
 			rc = report_write(ctl, reply, dry_run ? "checked" : "put");
 	}
 	records_free(&rs);

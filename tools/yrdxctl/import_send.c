@@ -20,9 +20,9 @@
 #include "reflect.h"
 
 #define BATCH_RECORDS     5000
-#define BATCH_BYTES       (6u << 20) /* a PutRequest stays under this */
-#define IMPORT_TIMEOUT_MS 60000      /* one batch committed, fsync included, on a busy node */
-#define READY_TIMEOUT_MS  10000      /* a status request */
+#define BATCH_BYTES       (YX_MAX_CONTROL_BYTES - (2u << 20)) /* a PutRequest stays under this */
+#define IMPORT_TIMEOUT_MS 60000 /* one batch committed, fsync included, on a busy node */
+#define READY_TIMEOUT_MS  10000 /* a status request */
 #define SPOOL_BUFFER      (1u << 20)
 
 double import_now(void)
