@@ -86,6 +86,7 @@ typedef struct yx_config {
 	uint32_t reconnect_min_ms;
 	uint32_t reconnect_max_ms; /* >= reconnect_min_ms */
 	uint32_t credit;           /* segments in flight towards this node, all peers */
+	uint32_t max_origins;      /* origins one peer's tips may name */
 
 	yx_peer_conf_t *peers;
 	size_t n_peers;

@@ -62,6 +62,10 @@ static const item_t sync_items[] = {
         {"credit", T_U32, 0, "32", 1, 1024, CFG(credit),
          "Log segments (up to 1024 records each) in flight towards this node,\n"
          "shared among its peers (at least 2 each): what it buffers stays bounded."},
+        {"max_origins", T_U32, 0, "1024", 8, 1000000, CFG(max_origins),
+         "Most origins (city logs) one peer may tell this node about: the 41 cities\n"
+         "with ample room. Tips naming more are refused, logged and counted\n"
+         "(origins_refused): a lying peer cannot make this node track millions."},
 };
 
 static const item_t peer_items[] = {
