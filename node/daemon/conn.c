@@ -107,7 +107,7 @@ void yxd_tips_prune(yxd_client_t *c)
 	while (slots < 2 * kept)
 		slots *= 2;
 	if (tips_reindex(c, slots) != YX_OK)
-		c->n_tips = 0; /* no index, no entries: only the liars' record is lost */
+		yxd_tips_free(c); /* no index, no entries: only the liars' record is lost */
 }
 
 void yxd_tips_free(yxd_client_t *c)

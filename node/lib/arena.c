@@ -11,7 +11,7 @@
 /* The most a reset keeps: a segment of a thousand changes fits, so the steady load still
  * allocates nothing, while the peak of one outsized input (a control request of many
  * records, a hostile peer's message) goes back to the system once it is handled. */
-#define CHUNK_KEEP (1u << 20)
+#define CHUNK_KEEP (4u << 20)
 
 struct yx_arena_chunk {
 	yx_arena_chunk_t *next;

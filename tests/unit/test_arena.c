@@ -41,7 +41,7 @@ static void test_growth_and_reset(void **state)
 	(void)state;
 	yx_arena_init(&a);
 	/* More than one chunk, and one block larger than a chunk: a steady load under the
-	 * 1 MiB a reset keeps. */
+	 * 4 MiB a reset keeps. */
 	uint8_t *big = yx_arena_alloc(&a, 300u << 10);
 	assert_non_null(big);
 	memset(big, 0xAB, 300u << 10);
@@ -62,29 +62,29 @@ static void test_growth_and_reset(void **state)
 }
 
 /* A peak far beyond the steady load (a hostile peer's message) is not kept: after the
- * reset, the arena holds at most 1 MiB, so allocating the peak again needs a new chunk. */
+ * reset, the arena holds at most 4 MiB, so allocating the peak again needs a new chunk. */
 static void test_peak_not_kept(void **state)
 {
 	yx_arena_t a;
 	(void)state;
 	yx_arena_init(&a);
-	for (int i = 0; i < 100; i++)
-		assert_non_null(yx_arena_alloc(&a, 64u << 10)); /* 6.4 MB in doubling chunks */
+	for (int i = 0; i < 200; i++)
+		assert_non_null(yx_arena_alloc(&a, 64u << 10)); /* 12.8 MB in doubling chunks */
 	assert_non_null(yx_arena_alloc(&a, 8u << 20));          /* and one outsized block */
 	yx_arena_reset(&a);
 	yx_arena_chunk_t *kept = a.chunks;
 	assert_non_null(kept);
-	assert_non_null(yx_arena_alloc(&a, 1u << 20)); /* 1 MiB still fits the kept chunk */
+	assert_non_null(yx_arena_alloc(&a, 4u << 20)); /* 4 MiB still fits the kept chunk */
 	assert_ptr_equal(a.chunks, kept);
 	assert_non_null(yx_arena_alloc(&a, 1u << 20)); /* more does not */
 	assert_ptr_not_equal(a.chunks, kept);
 	yx_arena_reset(&a);
-	/* A single chunk larger than what is kept is given back too. */
-	assert_non_null(yx_arena_alloc(&a, 1u << 20));
-	yx_arena_reset(&a);
+	/* After the second peak, again no more than 4 MiB is kept. */
 	kept = a.chunks;
-	assert_non_null(yx_arena_alloc(&a, 1u << 20));
+	assert_non_null(yx_arena_alloc(&a, 4u << 20));
 	assert_ptr_equal(a.chunks, kept);
+	assert_non_null(yx_arena_alloc(&a, 16));
+	assert_ptr_not_equal(a.chunks, kept);
 	yx_arena_free(&a);
 }
 
