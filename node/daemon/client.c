@@ -672,20 +672,19 @@ static bool frame_bounded(yxd_t *d, yxd_client_t *c, zframe_t *frame)
 	static const uint32_t tips_origins[] = {2, 1, 1};    /* PeerMessage.tips.vector.entries */
 	const uint8_t *data = zframe_data(frame);
 	size_t len = zframe_size(frame), entries = 0, origins = 0;
-	if (yx_wire_count(data, len, segment_entries, 3, &entries) ||
-	    yx_wire_count(data, len, tips_origins, 3, &origins))
+	if (yx_wire_count(data, len, segment_entries, 3, YX_HEAD_INTERVAL, &entries) ||
+	    yx_wire_count(data, len, tips_origins, 3, d->cfg->max_origins, &origins))
 		return false; /* malformed: counted as such by the caller */
 	if (entries > YX_HEAD_INTERVAL) {
 		c->rejected++;
-		yx_log_warn("peer %s: segment refused unread: %zu entries in %zu bytes, a segment "
-		            "holds at most %d",
-		            c->name, entries, len, YX_HEAD_INTERVAL);
+		yx_log_warn("peer %s: segment refused unread: over %d entries in %zu bytes",
+		            c->name, YX_HEAD_INTERVAL, len);
 		return false;
 	}
 	if (origins > d->cfg->max_origins) {
-		d->counters[C_ORIGINS_REFUSED] += origins;
-		yx_log_warn("peer %s: Tips refused unread: %zu origins, sync/max_origins is %u",
-		            c->name, origins, d->cfg->max_origins);
+		d->counters[C_ORIGINS_REFUSED]++;
+		yx_log_warn("peer %s: Tips refused unread: over %u origins (sync/max_origins)",
+		            c->name, d->cfg->max_origins);
 		return false;
 	}
 	return true;
@@ -696,7 +695,10 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 	/* A full transaction stops the reading: the loop commits it (yxd_remote_due) before
 	 * more is read, so one pass of the loop holds at most one commit, and heartbeats
 	 * keep going however much arrives. */
-	for (int budget = 0; budget < 64 && c->sock && !yxd_remote_due(d); budget++) {
+	size_t bytes = 0;
+	for (int budget = 0;
+	     budget < 64 && c->sock && !yxd_remote_due(d) && bytes < 2 * (size_t)YX_MAX_WIRE_BYTES;
+	     budget++) {
 		zframe_t *frame = NULL;
 		int ret = yx_wire_recv(c->sock, NULL, &frame);
 		if (ret == -EAGAIN)
@@ -706,6 +708,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			continue;
 		}
 		c->bytes_in += zframe_size(frame);
+		bytes += zframe_size(frame); /* big messages: the other inputs get their turn */
 		c->last_rx_ms = zclock_time();
 		c->heard = true;
 		if (!c->connected) {

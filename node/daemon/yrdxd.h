@@ -29,7 +29,7 @@ typedef enum {
 	C_REJECTED_FORK,      /* segments refused: fork (two hashes, one seq) */
 	C_REJECTED_INVALID,   /* segments refused: malformed message or invalid record */
 	C_GAPS,               /* segments that started past our tip (dropped, re-pulled) */
-	C_ORIGINS_REFUSED,    /* origins in a peer's Tips beyond sync/max_origins */
+	C_ORIGINS_REFUSED,    /* origins beyond sync/max_origins (a Tips refused unread: 1) */
 	C_SEGMENTS_SENT,
 	C_CHANGES_SENT,
 	C_STUBS_SENT,    /* entries withheld by sharing policy */

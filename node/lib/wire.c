@@ -88,14 +88,14 @@ static bool varint_read(const uint8_t *data, size_t len, size_t *at, uint64_t *v
 	return false;
 }
 
-int yx_wire_count(const uint8_t *data, size_t len, const uint32_t *path, size_t depth,
+int yx_wire_count(const uint8_t *data, size_t len, const uint32_t *path, size_t depth, size_t limit,
                   size_t *count)
 {
 	size_t at = 0;
 	uint64_t key, v;
 	if (!depth)
 		return YX_EDECODE;
-	while (at < len) {
+	while (at < len && *count <= limit) {
 		if (!varint_read(data, len, &at, &key))
 			return YX_EDECODE;
 		switch (key & 7) {
@@ -120,7 +120,7 @@ int yx_wire_count(const uint8_t *data, size_t len, const uint32_t *path, size_t 
 				if (depth == 1)
 					(*count)++;
 				else if (yx_wire_count(data + at, (size_t)v, path + 1, depth - 1,
-				                       count))
+				                       limit, count))
 					return YX_EDECODE;
 			}
 			at += (size_t)v;

@@ -233,6 +233,7 @@ class HostilePullingTest(unittest.TestCase):
                    "anhui to send 8 segments of empty entries")
         wait_until(lambda: v.counters().get("rejected_invalid", 0) >= 8, 20,
                    "the victim to refuse them")
+        self.assertIn("segment refused unread: over 1024 entries", v.log())
         self.check_victim("with anhui sending empty entries")
 
     def test_tips_flood(self):
@@ -240,8 +241,8 @@ class HostilePullingTest(unittest.TestCase):
         v = self.attack("tips-flood")
         wait_until(lambda: self.evil_count("tips") >= 20, 30, "anhui to flood 20 Tips")
         self.check_victim("with anhui flooding invented origins")
-        self.assertGreaterEqual(v.counters().get("origins_refused", 0), 20 * 5000)
-        self.assertIn("Tips refused unread: 5000 origins", v.log())
+        self.assertGreaterEqual(v.counters().get("origins_refused", 0), 1)
+        self.assertIn("Tips refused unread: over 1024 origins", v.log())
 
     def test_tips_trickle(self):
         """Every Tips of anhui adds 300 invented origins: the victim holds at most

@@ -449,15 +449,16 @@ static void test_count_from_bytes(void **state)
 	m.segment = &seg;
 	uint8_t buf[512];
 	size_t len = protobuf_c_message_pack(&m.base, buf), n = 0;
-	assert_int_equal(yx_wire_count(buf, len, entries_path, 3, &n), YX_OK);
+	assert_int_equal(yx_wire_count(buf, len, entries_path, 3, SIZE_MAX, &n), YX_OK);
 	assert_int_equal(n, 3);
 	n = 0;
-	assert_int_equal(yx_wire_count(buf, len, origins_path, 3, &n), YX_OK);
+	assert_int_equal(yx_wire_count(buf, len, origins_path, 3, SIZE_MAX, &n), YX_OK);
 	assert_int_equal(n, 0);
 	/* Cut short, or a length running past the end. */
-	assert_int_equal(yx_wire_count(buf, len - 1, entries_path, 3, &n), YX_EDECODE);
+	assert_int_equal(yx_wire_count(buf, len - 1, entries_path, 3, SIZE_MAX, &n), YX_EDECODE);
 	uint8_t bad[] = {0x22, 0x7f, 0x00};
-	assert_int_equal(yx_wire_count(bad, sizeof(bad), entries_path, 3, &n), YX_EDECODE);
+	assert_int_equal(yx_wire_count(bad, sizeof(bad), entries_path, 3, SIZE_MAX, &n),
+	                 YX_EDECODE);
 	/* A million empty entries: counted, not allocated. */
 	size_t many = 1000000, blen = 2 * many;
 	uint8_t *big = malloc(blen + 16);
@@ -477,8 +478,12 @@ static void test_count_from_bytes(void **state)
 		big[h++] = 0;
 	}
 	n = 0;
-	assert_int_equal(yx_wire_count(big, h, entries_path, 3, &n), YX_OK);
+	assert_int_equal(yx_wire_count(big, h, entries_path, 3, SIZE_MAX, &n), YX_OK);
 	assert_int_equal(n, many);
+	/* With a limit, the walk stops just past it. */
+	n = 0;
+	assert_int_equal(yx_wire_count(big, h, entries_path, 3, 1024, &n), YX_OK);
+	assert_int_equal(n, 1025);
 	free(big);
 }
 
