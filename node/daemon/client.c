@@ -110,6 +110,8 @@ static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
 	yxd_socket_close(&c->sock);
 	c->connected = false;
 	session_reset(c);
+	yxd_tips_prune(c);
+	c->origins_refused = false;
 	/* A peer that answered and went silent may be restarting: try again soon, then less
 	 * often. One that never answered in dead_after_ms (its socket re-dialled all along)
 	 * is down: try it at the longest interval. */
@@ -162,7 +164,7 @@ static int client_connect(yxd_t *d, yxd_client_t *c)
 	}
 	session_reset(c);
 	c->heard = false;
-	c->last_rx_ms = zclock_time();
+	c->last_rx_ms = c->last_answer_ms = zclock_time();
 	c->last_hello_ms = 0;
 	send_hello(d, c); /* -EAGAIN until the connection is up: the tick retries */
 	return YX_OK;
@@ -185,7 +187,7 @@ static void client_destroy(yxd_client_t **cp)
 	if (!c)
 		return;
 	yxd_socket_close(&c->sock);
-	free(c->tips);
+	yxd_tips_free(c);
 	free(c);
 	*cp = NULL;
 }
@@ -478,6 +480,7 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 {
 	if (tips->session == c->session) {
 		c->answers++;
+		c->last_answer_ms = zclock_time();
 		if (!c->epoch) {
 			c->epoch = tips->epoch;
 		} else if (tips->epoch != c->epoch) {
@@ -493,13 +496,16 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 	}
 	if (!tips->vector)
 		return;
+	size_t refused = 0;
 	for (size_t i = 0; i < tips->vector->n_entries; i++) {
 		const Yrdx__VectorEntry *e = tips->vector->entries[i];
 		if (e->origin.len != YX_KEY_BYTES)
 			continue;
-		peer_tip_t *t = yxd_tip_get(c, e->origin.data, true);
-		if (!t)
+		peer_tip_t *t = yxd_tip_add(c, e->origin.data, d->cfg->max_origins);
+		if (!t) {
+			refused++;
 			continue;
+		}
 		if (t->subscribed && e->seq > t->seq) {
 			/* It had nothing more for us and now has: the stall clock starts. */
 			yx_tip_t mine;
@@ -511,6 +517,15 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 		t->seq = e->seq;
 		if (memcmp(t->origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0)
 			yxd_fence_own_claim(d, c->name, t->seq);
+	}
+	if (refused) {
+		/* More origins than the federation has: said once a connection, counted always. */
+		d->counters[C_REFUSED_TIPS_ORIGINS] += refused;
+		if (!c->origins_refused)
+			yx_log_warn("peer %s: names more than %u origins (sync/max_origins); %zu "
+			            "refused, and the ones after them",
+			            c->name, d->cfg->max_origins, refused);
+		c->origins_refused = true;
 	}
 	schedule_pulls(d);
 }
@@ -549,7 +564,7 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 		yx_log_warn("peer %s: segment refused (%s): %s", c->name, yx_strerror(ret),
 		            diag->msg);
 	if (b && b->origin.len == YX_KEY_BYTES) {
-		peer_tip_t *t = yxd_tip_get(c, b->origin.data, true);
+		peer_tip_t *t = yxd_tip_add(c, b->origin.data, d->cfg->max_origins);
 		if (t) {
 			t->bad_until_ms = zclock_time() + BAD_PEER_MS;
 			t->fill_pending = false;
@@ -629,12 +644,44 @@ out:
 	free(entries);
 }
 
+/* protobuf-c allocates every element of a repeated field: a message of 8 MB can hold 4 M
+ * empty segment entries or vector entries, some 400 MB once unpacked. So the elements are
+ * counted from the bytes first, and a segment beyond YX_HEAD_INTERVAL entries (an origin
+ * signs a head at least that often) or Tips beyond sync/max_origins origins is refused
+ * unread. */
+static bool frame_bounded(yxd_t *d, yxd_client_t *c, zframe_t *frame)
+{
+	static const uint32_t segment_entries[] = {4, 1, 2}; /* PeerMessage.segment.batch.entries */
+	static const uint32_t tips_origins[] = {2, 1, 1};    /* PeerMessage.tips.vector.entries */
+	const uint8_t *data = zframe_data(frame);
+	size_t len = zframe_size(frame), entries = 0, origins = 0;
+	if (yx_wire_count(data, len, segment_entries, 3, YX_HEAD_INTERVAL, &entries) ||
+	    yx_wire_count(data, len, tips_origins, 3, d->cfg->max_origins, &origins))
+		return false; /* malformed: counted as such by the caller */
+	if (entries > YX_HEAD_INTERVAL) {
+		c->rejected++;
+		yx_log_warn("peer %s: segment refused unread: over %d entries in %zu bytes",
+		            c->name, YX_HEAD_INTERVAL, len);
+		return false;
+	}
+	if (origins > d->cfg->max_origins) {
+		d->counters[C_REFUSED_TIPS_ORIGINS]++;
+		yx_log_warn("peer %s: Tips refused unread: over %u origins (sync/max_origins)",
+		            c->name, d->cfg->max_origins);
+		return false;
+	}
+	return true;
+}
+
 void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 {
 	/* A full transaction stops the reading: the loop commits it (yxd_remote_due) before
 	 * more is read, so one pass of the loop holds at most one commit, and heartbeats
 	 * keep going however much arrives. */
-	for (int budget = 0; budget < 64 && c->sock && !yxd_remote_due(d); budget++) {
+	size_t bytes = 0;
+	for (int budget = 0;
+	     budget < 64 && c->sock && !yxd_remote_due(d) && bytes < 2 * (size_t)YX_MAX_WIRE_BYTES;
+	     budget++) {
 		zframe_t *frame = NULL;
 		int ret = yx_wire_recv(c->sock, NULL, &frame);
 		if (ret == -EAGAIN)
@@ -644,6 +691,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			continue;
 		}
 		c->bytes_in += zframe_size(frame);
+		bytes += zframe_size(frame); /* big messages: the other inputs get their turn */
 		c->last_rx_ms = zclock_time();
 		c->heard = true;
 		if (!c->connected) {
@@ -651,7 +699,9 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			c->connected = true;
 			c->backoff_ms = 0;
 		}
-		Yrdx__PeerMessage *m = yx_wire_peer_message(frame, &d->scratch);
+		Yrdx__PeerMessage *m = frame_bounded(d, c, frame)
+		                               ? yx_wire_peer_message(frame, &d->scratch)
+		                               : NULL;
 		if (!m) {
 			d->counters[C_REJECTED_INVALID]++;
 		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_TIPS) {
@@ -668,6 +718,13 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		yx_arena_reset(&d->scratch);
 		zframe_destroy(&frame);
 	}
+}
+
+/* How long an origin is avoided at a peer after its nth stall in a row (n >= 2). */
+static int64_t avoid_ms(uint32_t stalls)
+{
+	int64_t avoid = (int64_t)BAD_PEER_MS << (stalls - 2 < 5 ? stalls - 2 : 5);
+	return avoid > BAD_PEER_MAX_MS ? BAD_PEER_MAX_MS : avoid;
 }
 
 /* A subscription stalls when the peer claims more of the origin than we hold and sends
@@ -708,9 +765,7 @@ static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 			c->next_connect_ms = now;
 			return;
 		}
-		int64_t avoid = (int64_t)BAD_PEER_MS << (t->stalls - 2 < 5 ? t->stalls - 2 : 5);
-		if (avoid > BAD_PEER_MAX_MS)
-			avoid = BAD_PEER_MAX_MS;
+		int64_t avoid = avoid_ms(t->stalls);
 		yx_log_warn("peer %s: still sends none of %s (claims %llu, we hold %llu): pulling "
 		            "it elsewhere for %lld s",
 		            c->name, who, (unsigned long long)t->seq, (unsigned long long)mine.seq,
@@ -718,6 +773,30 @@ static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 		t->bad_until_ms = now + avoid;
 		t->subscribed = false;
 		send_pull(c, t->origin, 0);
+	}
+}
+
+/* c holds subscriptions and never answers our session: each origin it claims more of than
+ * we hold counts a stall and is avoided there as after a second one. */
+static void avoid_withheld(yxd_t *d, yxd_client_t *c, int64_t now)
+{
+	for (size_t k = 0; k < c->n_tips; k++) {
+		peer_tip_t *t = &c->tips[k];
+		yx_tip_t mine;
+		if (!t->subscribed)
+			continue;
+		if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
+			mine.seq = 0;
+		if (t->seq <= mine.seq)
+			continue;
+		char who[YX_PUBKEY_TEXT_LEN + 1];
+		yx_pubkey_format(t->origin, who);
+		t->stalls = t->stalls < 2 ? 2 : t->stalls + 1;
+		t->bad_until_ms = now + avoid_ms(t->stalls);
+		yx_log_warn("peer %s: claims %s up to %llu, we hold %llu, and sent none of it, "
+		            "never answering our session: pulling it elsewhere for %lld s",
+		            c->name, who, (unsigned long long)t->seq, (unsigned long long)mine.seq,
+		            (long long)(avoid_ms(t->stalls) / 1000));
 	}
 }
 
@@ -753,6 +832,16 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		 * session. */
 		if (now - c->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
 			client_disconnect(d, c, c->heard ? "no answer" : "never answered");
+			continue;
+		}
+		/* Heard from, yet neither Tips of our session nor a segment for dead_after_ms:
+		 * it answers, but not us — the stall watchdog, which waits for two answers,
+		 * would wait for ever. Made anew, and the origins it held back are pulled
+		 * elsewhere. */
+		if (c->heard && now - c->last_answer_ms > (int64_t)d->cfg->dead_after_ms &&
+		    now - c->last_segment_ms > (int64_t)d->cfg->dead_after_ms) {
+			avoid_withheld(d, c, now);
+			client_disconnect(d, c, "it answers, but never our session");
 			continue;
 		}
 		/* Until the first answer, a Hello goes out as soon as the connection is up

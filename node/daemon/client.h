@@ -35,9 +35,18 @@ struct yxd_client {
 	bool connected;   /* heard from within dead_after_ms */
 	bool heard;       /* heard from on this socket at all */
 	int64_t last_rx_ms, last_hello_ms, last_segment_ms, next_connect_ms;
+	int64_t last_answer_ms; /* the last Tips of our session (or the connect) */
 	uint32_t backoff_ms;
+	/* What the peer told us, an entry per origin (at most sync/max_origins), found
+	 * through an open-addressing index of tip positions + 1 (0: free) keyed by a
+	 * SipHash of the origin under a key of our own: a peer choosing origins cannot
+	 * make lookups collide. Pruned when the connection drops (yxd_tips_prune). */
 	peer_tip_t *tips;
-	size_t n_tips;
+	size_t n_tips, tips_cap;
+	uint32_t *tip_index;
+	size_t tip_slots; /* a power of two, at least twice n_tips; 0: no index yet */
+	uint8_t tip_key[16];
+	bool origins_refused; /* said in the log this session */
 	uint32_t credit_owed; /* segments received since the last commit */
 	uint32_t inflight;    /* credit granted this session and not yet used */
 	uint64_t bytes_in, bytes_out, segments_in, rejected;
@@ -46,8 +55,15 @@ struct yxd_client {
 };
 
 /* ---- conn.c ---- */
-/* What peer c told us of origin; NULL (or, with create, a new entry) if nothing. */
+/* What peer c told us of origin; NULL (or, with create, a new entry) if nothing. A new
+ * entry beyond max entries, or one memory is lacking for, is NULL too. */
 peer_tip_t *yxd_tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], bool create);
+peer_tip_t *yxd_tip_add(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], size_t max);
+/* The connection dropped: forgets what the peer claimed, keeping only the entries that
+ * remember it stalled or served bad data (their claim set to 0), so that a peer cannot
+ * leave a large table behind and a liar's record outlives its reconnect. */
+void yxd_tips_prune(yxd_client_t *c);
+void yxd_tips_free(yxd_client_t *c);
 int yxd_client_send(yxd_client_t *c, Yrdx__PeerMessage *m);
 
 /* ---- fill.c ---- */

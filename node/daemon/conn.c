@@ -1,8 +1,13 @@
 /* conn: what a pull connection's modules share — the peer's tips as it told them, and
  * sending on the connection — below both client.c (the connection and its receive path)
- * and fill.c (asking for the bodies of stubs). */
+ * and fill.c (asking for the bodies of stubs). A peer names the origins in its tips, so
+ * their table is a hash map with a cap (sync/max_origins), emptied when it disconnects. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "client.h"
 
@@ -11,21 +16,107 @@ void *yxd_client_socket(const yxd_client_t *c)
 	return c->sock;
 }
 
+static size_t tip_slot(const yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES])
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v;
+	crypto_shorthash(h, origin, YX_KEY_BYTES, c->tip_key);
+	memcpy(&v, h, sizeof(v));
+	return (size_t)v & (c->tip_slots - 1);
+}
+
+/* Rebuilds the index for slots positions (a power of two above 2 × n_tips). */
+static int tips_reindex(yxd_client_t *c, size_t slots)
+{
+	uint32_t *index = calloc(slots, sizeof(*index));
+	if (!index)
+		return -ENOMEM;
+	if (!c->tip_slots)
+		randombytes_buf(c->tip_key, sizeof(c->tip_key));
+	free(c->tip_index);
+	c->tip_index = index;
+	c->tip_slots = slots;
+	for (size_t i = 0; i < c->n_tips; i++) {
+		size_t s = tip_slot(c, c->tips[i].origin);
+		while (index[s])
+			s = (s + 1) & (slots - 1);
+		index[s] = (uint32_t)(i + 1);
+	}
+	return YX_OK;
+}
+
 peer_tip_t *yxd_tip_get(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], bool create)
 {
-	for (size_t i = 0; i < c->n_tips; i++)
-		if (memcmp(c->tips[i].origin, origin, YX_KEY_BYTES) == 0)
-			return &c->tips[i];
-	if (!create)
+	if (create)
+		return yxd_tip_add(c, origin, SIZE_MAX);
+	if (!c->tip_slots)
 		return NULL;
-	peer_tip_t *t = realloc(c->tips, (c->n_tips + 1) * sizeof(*t));
-	if (!t)
+	for (size_t s = tip_slot(c, origin); c->tip_index[s]; s = (s + 1) & (c->tip_slots - 1)) {
+		peer_tip_t *t = &c->tips[c->tip_index[s] - 1];
+		if (memcmp(t->origin, origin, YX_KEY_BYTES) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+peer_tip_t *yxd_tip_add(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], size_t max)
+{
+	peer_tip_t *t = yxd_tip_get(c, origin, false);
+	if (t)
+		return t;
+	if (c->n_tips >= max || c->n_tips >= UINT32_MAX / 4)
 		return NULL;
-	c->tips = t;
-	t = &c->tips[c->n_tips++];
+	if (c->n_tips == c->tips_cap) {
+		size_t cap = c->tips_cap ? c->tips_cap * 2 : 16;
+		t = realloc(c->tips, cap * sizeof(*t));
+		if (!t)
+			return NULL;
+		c->tips = t;
+		c->tips_cap = cap;
+	}
+	if (2 * (c->n_tips + 1) > c->tip_slots &&
+	    tips_reindex(c, c->tip_slots ? c->tip_slots * 2 : 32) != YX_OK)
+		return NULL;
+	t = &c->tips[c->n_tips];
 	memset(t, 0, sizeof(*t));
 	memcpy(t->origin, origin, YX_KEY_BYTES);
+	size_t s = tip_slot(c, origin);
+	while (c->tip_index[s])
+		s = (s + 1) & (c->tip_slots - 1);
+	c->tip_index[s] = (uint32_t)++c->n_tips;
 	return t;
+}
+
+void yxd_tips_prune(yxd_client_t *c)
+{
+	int64_t now = zclock_time();
+	size_t kept = 0;
+	for (size_t i = 0; i < c->n_tips; i++) {
+		peer_tip_t *t = &c->tips[i];
+		if (t->bad_until_ms <= now && !t->stalls)
+			continue;
+		t->seq = 0; /* what it claims comes again with its next Tips */
+		c->tips[kept++] = *t;
+	}
+	c->n_tips = kept;
+	if (!kept) {
+		yxd_tips_free(c);
+		return;
+	}
+	size_t slots = 32;
+	while (slots < 2 * kept)
+		slots *= 2;
+	if (tips_reindex(c, slots) != YX_OK)
+		yxd_tips_free(c); /* no index, no entries: only the liars' record is lost */
+}
+
+void yxd_tips_free(yxd_client_t *c)
+{
+	free(c->tips);
+	free(c->tip_index);
+	c->tips = NULL;
+	c->tip_index = NULL;
+	c->n_tips = c->tips_cap = c->tip_slots = 0;
 }
 
 int yxd_client_send(yxd_client_t *c, Yrdx__PeerMessage *m)

@@ -12,6 +12,7 @@ static const char *const names[C_COUNT] = {
         [C_REJECTED_FORK] = "rejected_fork",
         [C_REJECTED_INVALID] = "rejected_invalid",
         [C_GAPS] = "gaps",
+        [C_REFUSED_TIPS_ORIGINS] = "refused_tips_origins",
         [C_SEGMENTS_SENT] = "segments_sent",
         [C_CHANGES_SENT] = "changes_sent",
         [C_STUBS_SENT] = "stubs_sent",

@@ -531,83 +531,28 @@ static bool session_room(yxd_t *d, const char *key)
 	return held < d->cfg->pull_sessions_max;
 }
 
-/* ---- counting a Hello's origins in its wire bytes, before protobuf-c unpacks it ---- */
-
-/* Reads a varint at *p (below end); false if truncated or longer than 10 bytes. */
-static bool varint_read(const uint8_t **p, const uint8_t *end, uint64_t *v)
+/* How many vector entries the Hello in a packed PeerMessage lists, counted from its bytes
+ * (no allocation) and no further than just past the limit, so a Hello of 200,000 origins
+ * is refused for the cost of reading 1,025 of them. SIZE_MAX if malformed. */
+static size_t hello_origins(yxd_t *d, zframe_t *frame)
 {
-	*v = 0;
-	for (unsigned shift = 0; shift < 70 && *p < end; shift += 7) {
-		uint8_t b = *(*p)++;
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return true;
-	}
-	return false;
-}
-
-/* Calls fn on each length-delimited field number `field` of the message in [p, end);
- * skips the others. Returns the sum of fn's results, or SIZE_MAX if malformed. */
-typedef size_t (*field_fn)(const uint8_t *p, const uint8_t *end);
-static size_t fields_walk(const uint8_t *p, const uint8_t *end, uint64_t field, field_fn fn)
-{
-	size_t sum = 0;
-	while (p < end) {
-		uint64_t tag, n = 0, type;
-		if (!varint_read(&p, end, &tag))
-			return SIZE_MAX;
-		type = tag & 7;
-		if (type == 0) { /* a varint: nothing to look into */
-			if (!varint_read(&p, end, &n))
-				return SIZE_MAX;
-			continue;
-		}
-		if (type == 1 || type == 5)
-			n = type == 1 ? 8 : 4;
-		else if (type != 2 || !varint_read(&p, end, &n))
-			return SIZE_MAX;
-		if (n > (uint64_t)(end - p))
-			return SIZE_MAX;
-		if (type == 2 && (tag >> 3) == field) {
-			size_t k = fn ? fn(p, p + n) : 1;
-			if (k == SIZE_MAX)
-				return SIZE_MAX;
-			sum += k;
-		}
-		p += n;
-	}
-	return sum;
-}
-
-static size_t vector_entries(const uint8_t *p, const uint8_t *end)
-{
-	return fields_walk(p, end, 1, NULL); /* VersionVector.entries */
-}
-
-static size_t hello_entries(const uint8_t *p, const uint8_t *end)
-{
-	return fields_walk(p, end, 2, vector_entries); /* Hello.vector */
-}
-
-/* How many vector entries the Hellos in a packed PeerMessage list (0 for other
- * messages; SIZE_MAX if malformed): a walk of the bytes, no allocation, so a Hello of
- * 200,000 origins is refused for the cost of reading it once. */
-static size_t hello_origins(zframe_t *frame)
-{
-	const uint8_t *p = zframe_data(frame);
-	return fields_walk(p, p + zframe_size(frame), 1, hello_entries); /* PeerMessage.hello */
+	static const uint32_t path[] = {1, 2, 1}; /* PeerMessage.hello.vector.entries */
+	size_t n = 0;
+	if (yx_wire_count(zframe_data(frame), zframe_size(frame), path, 3, d->cfg->max_origins,
+	                  &n))
+		return SIZE_MAX;
+	return n;
 }
 
 /* A Hello listing more origins than any federation has cities: refused before any of it
  * is looked at, and whatever its connection held here goes. */
-static void hello_refused(yxd_t *d, sub_t *s, const char *peer, size_t n, int64_t now)
+static void hello_refused(yxd_t *d, sub_t *s, const char *peer, int64_t now)
 {
 	yxd_serve_t *sv = d->serve;
 	d->counters[C_REFUSED_HELLO_ORIGINS]++;
 	refusal_log(&sv->log_origins, now,
-	            "peer %s: Hello lists %zu origins, more than sync/hello_origins_max (%u): "
-	            "refused",
-	            peer, n, d->cfg->hello_origins_max);
+	            "peer %s: Hello lists more than sync/max_origins (%u) origins: refused", peer,
+	            d->cfg->max_origins);
 	if (s)
 		sub_remove(sv, (size_t)(s - sv->subs));
 }
@@ -618,8 +563,8 @@ static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const char *key,
 	yxd_serve_t *sv = d->serve;
 	sub_t *s = sub_find(sv, rid);
 	size_t n = h->vector ? h->vector->n_entries : 0;
-	if (n > d->cfg->hello_origins_max) {
-		hello_refused(d, s, peer, n, now);
+	if (n > d->cfg->max_origins) {
+		hello_refused(d, s, peer, now);
 		return;
 	}
 	if (!s) {
@@ -788,9 +733,9 @@ void yxd_serve_handle(yxd_t *d)
 				untrust(sv, (size_t)(s - sv->subs), "no longer trusted");
 			goto next;
 		}
-		size_t listed = hello_origins(frame);
-		if (listed != SIZE_MAX && listed > d->cfg->hello_origins_max) {
-			hello_refused(d, s, peer, listed, now);
+		size_t listed = hello_origins(d, frame);
+		if (listed != SIZE_MAX && listed > d->cfg->max_origins) {
+			hello_refused(d, s, peer, now);
 			goto next;
 		}
 		if (!(m = yx_wire_peer_message(frame, NULL))) {

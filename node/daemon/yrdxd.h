@@ -29,6 +29,7 @@ typedef enum {
 	C_REJECTED_FORK,      /* segments refused: fork (two hashes, one seq) */
 	C_REJECTED_INVALID,   /* segments refused: malformed message or invalid record */
 	C_GAPS,               /* segments that started past our tip (dropped, re-pulled) */
+	C_REFUSED_TIPS_ORIGINS,    /* origins beyond sync/max_origins (a Tips refused unread: 1) */
 	C_SEGMENTS_SENT,
 	C_CHANGES_SENT,
 	C_STUBS_SENT,    /* entries withheld by sharing policy */
@@ -36,7 +37,7 @@ typedef enum {
 	C_LOCAL_CHANGES, /* changes written by this node */
 	C_CONTROL_REQUESTS,
 	C_RELOADS,
-	C_REFUSED_HELLO_ORIGINS,    /* Hellos listing more than sync/hello_origins_max */
+	C_REFUSED_HELLO_ORIGINS,    /* Hellos listing more than sync/max_origins */
 	C_REFUSED_PULL_SESSIONS,    /* pull connections over sync/pull_sessions_max */
 	C_REFUSED_FEED_CONNECTIONS, /* feed connections over sync/feed_connections_max */
 	/* Refused before authentication, by reason (guard.c, zap.c): */

@@ -8,6 +8,10 @@
  * malloc; each new chunk doubles the last, so a segment of a thousand changes needs a
  * handful, and the reset then keeps one chunk the size of everything. */
 #define CHUNK_MIN (4u << 10)
+/* The most a reset keeps: a segment of a thousand changes fits, so the steady load still
+ * allocates nothing, while the peak of one outsized input (a control request of many
+ * records, a hostile peer's message) goes back to the system once it is handled. */
+#define CHUNK_KEEP (4u << 20)
 
 struct yx_arena_chunk {
 	yx_arena_chunk_t *next;
@@ -74,11 +78,12 @@ ProtobufCAllocator *yx_arena_allocator(yx_arena_t *a)
 void yx_arena_reset(yx_arena_t *a)
 {
 	yx_arena_chunk_t *c = a->chunks;
-	if (c && c->next) {
-		/* Several chunks: replace them by one that holds what they held. */
+	if (c && (c->next || c->size > CHUNK_KEEP)) {
+		/* Several chunks, or one beyond what is kept: replace them by one that holds
+		 * what they held, up to CHUNK_KEEP. */
 		size_t want = a->total > CHUNK_MIN ? a->total : CHUNK_MIN;
 		yx_arena_free(a);
-		a->chunks = chunk_new(want);
+		a->chunks = chunk_new(want < CHUNK_KEEP ? want : CHUNK_KEEP);
 	} else if (c) {
 		c->used = 0;
 	}

@@ -89,7 +89,7 @@ typedef struct yx_config {
 	uint32_t reconnect_max_ms; /* >= reconnect_min_ms */
 	uint32_t credit;           /* segments in flight towards this node, all peers */
 	/* What an admitted puller or park may hold here (sync/...; docs/design.md "Bounds"). */
-	uint32_t hello_origins_max;    /* origins one Hello may list */
+	uint32_t max_origins;          /* origins one peer's Hello or Tips may name */
 	uint32_t pull_sessions_max;    /* pull connections served per peer key */
 	uint32_t feed_connections_max; /* feed connections served per park key */
 	uint32_t feed_credit_max;      /* events in flight towards one park connection */

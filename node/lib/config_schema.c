@@ -69,9 +69,14 @@ static const item_t sync_items[] = {
          "Log segments (up to 1024 records each) in flight towards this node,\n"
          "shared among its peers (at least 2 each): what it buffers stays bounded.\n"
          "Also the most a puller may have in flight from this node, whatever it asks."},
-        {"hello_origins_max", T_U32, 0, "1024", 64, 1000000, CFG(hello_origins_max),
-         "Most origins a peer's Hello may list (41 cities, with ample margin); a\n"
-         "longer Hello is refused, logged and counted (refused_hello_origins)."},
+        {"max_origins", T_U32, 0, "1024", 64, 1000000, CFG(max_origins),
+         "Most origins (city logs) one peer may name: in a Hello it sends us, in the
+"
+         "Tips it answers (41 cities, with ample room). More are refused, logged and
+"
+         "counted (refused_hello_origins, refused_tips_origins): a lying peer cannot
+"
+         "make this node track millions."},
         {"pull_sessions_max", T_U32, 0, "2", 1, 64, CFG(pull_sessions_max),
          "Pull connections of one peer key served at once; a further one is refused\n"
          "while these are open (refused_pull_sessions), so many connections of one\n"

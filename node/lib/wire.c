@@ -1,6 +1,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *msg,
@@ -85,6 +86,62 @@ out:
 			zframe_destroy(routing_id);
 	}
 	return ret;
+}
+
+/* One varint at data[*at] (protobuf wire format); false when cut short or over-long. */
+static bool varint_read(const uint8_t *data, size_t len, size_t *at, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; shift < 64 && *at < len; shift += 7) {
+		uint8_t b = data[(*at)++];
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+int yx_wire_count(const uint8_t *data, size_t len, const uint32_t *path, size_t depth, size_t limit,
+                  size_t *count)
+{
+	size_t at = 0;
+	uint64_t key, v;
+	if (!depth)
+		return YX_EDECODE;
+	while (at < len && *count <= limit) {
+		if (!varint_read(data, len, &at, &key))
+			return YX_EDECODE;
+		switch (key & 7) {
+		case 0: /* varint */
+			if (!varint_read(data, len, &at, &v))
+				return YX_EDECODE;
+			break;
+		case 1: /* 64-bit */
+			if (len - at < 8)
+				return YX_EDECODE;
+			at += 8;
+			break;
+		case 5: /* 32-bit */
+			if (len - at < 4)
+				return YX_EDECODE;
+			at += 4;
+			break;
+		case 2: /* length-delimited: the one kind that can be on the path */
+			if (!varint_read(data, len, &at, &v) || v > len - at)
+				return YX_EDECODE;
+			if ((key >> 3) == path[0]) {
+				if (depth == 1)
+					(*count)++;
+				else if (yx_wire_count(data + at, (size_t)v, path + 1, depth - 1,
+				                       limit, count))
+					return YX_EDECODE;
+			}
+			at += (size_t)v;
+			break;
+		default: /* groups, which proto3 never writes, or garbage */ return YX_EDECODE;
+		}
+	}
+	return YX_OK;
 }
 
 Yrdx__PeerMessage *yx_wire_peer_message(zframe_t *frame, yx_arena_t *arena)

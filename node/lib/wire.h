@@ -52,6 +52,17 @@ int yx_wire_recv(zsock_t *sock, zframe_t **routing_id, zframe_t **frame);
 int yx_wire_recv_max(zsock_t *sock, zframe_t **routing_id, zframe_t **frame, size_t max,
                      size_t *size);
 
+/* Counts, without unpacking, how often the field at the end of path (field numbers from
+ * the outer message in) occurs in the packed message data[len]: say PeerMessage.segment
+ * .batch.entries = {4, 1, 2}. protobuf-c allocates every element of a repeated message
+ * field, so a count taken from the bytes first lets the caller refuse a message of a
+ * million empty entries before it costs a million allocations. The walk stops once
+ * *count is above limit (a refusal costs no more than limit elements), and what follows
+ * is not checked then. Returns YX_OK, or YX_EDECODE when the bytes walked are not a
+ * well-formed message. */
+int yx_wire_count(const uint8_t *data, size_t len, const uint32_t *path, size_t depth, size_t limit,
+                  size_t *count);
+
 /* Unpacks a PeerMessage / ControlRequest / ControlReply from a received frame; caller
  * frees with protobuf_c_message_free_unpacked. NULL if malformed. A PeerMessage may
  * instead be unpacked into arena (not NULL), which then holds it until its reset. */

@@ -141,9 +141,25 @@ class HostilePullersTest(unittest.TestCase):
             return None, str(e)
         return time.monotonic() - t0, None
 
+    def hello_attack(self, fed, a, b, evil, writer, origins):
+        attack = Evil(fed, ["-c", evil.config, "peer", a.endpoint, a.pubkey, "hello-origins",
+                            str(origins), str(self.seed)])
+        try:
+            attack.wait_round(0)
+            with Watch(a) as w:
+                attack.wait_round(2)  # the attack is under way: the victim had two Hellos
+                live_s, live_err = self.live(a, [b], writer, "during the attack")
+                while time.monotonic() - w.t0 < ATTACK_S:
+                    time.sleep(0.1)
+        finally:
+            attack.stop()
+        return w, live_s, live_err
+
     def test_hello_with_200000_origins(self):
-        """A Hello listing 200,000 invented origins (7.6 MB), sent every second: refused
-        with a logged reason and counted; the victim keeps serving."""
+        """Hellos listing invented origins, sent every second: 20,000 (760 kB) are refused
+        from a count of their bytes, with a logged reason, and counted; 200,000 (7.6 MB)
+        are over the peer port's message size (1 MiB) and never read. Either way the
+        victim keeps serving."""
         rss_bound, cpu_bound = 32 * 1024, 2.0 * CPU_SCALE
         with Federation("hostile-hello") as fed:
             writer = Writer()
@@ -152,21 +168,14 @@ class HostilePullersTest(unittest.TestCase):
             a.peer_add(evil)  # its key is trusted; evil_client uses it, the node never runs
             wait_until(lambda: ": 2 peers, 0 parks" in a.log(), 10,
                        "the victim to reload its trust store")
-            attack = Evil(fed, ["-c", evil.config, "peer", a.endpoint, a.pubkey, "hello-origins",
-                                "200000", str(self.seed)])
-            try:
-                attack.wait_round(0)
-                with Watch(a) as w:
-                    attack.wait_round(2)  # the attack is under way: the victim had two Hellos
-                    live_s, live_err = self.live(a, [b], writer, "during the attack")
-                    while time.monotonic() - w.t0 < ATTACK_S:
-                        time.sleep(0.1)
-            finally:
-                attack.stop()
-            self.report("hello 200000 origins", w, live_s, rss_bound, cpu_bound)
-            self.check_bounds(w, live_err, rss_bound, cpu_bound)
-            self.assertGreater(a.counters().get("refused_hello_origins", 0), 0)
-            self.assertIn("lists 200000 origins", a.log())
+            for origins in (20000, 200000):
+                w, live_s, live_err = self.hello_attack(fed, a, b, evil, writer, origins)
+                self.report("hello %d origins" % origins, w, live_s, rss_bound, cpu_bound)
+                self.check_bounds(w, live_err, rss_bound, cpu_bound)
+                if origins == 20000:
+                    self.assertGreater(a.counters().get("refused_hello_origins", 0), 0)
+                    self.assertIn("Hello lists more than sync/max_origins (1024) origins",
+                                  a.log())
             self.assertTrue(same_digest(a, b), "victim and honest peer differ")
             self.assertTrue(a.verify()["ok"])
 

@@ -40,24 +40,52 @@ static void test_growth_and_reset(void **state)
 	yx_arena_t a;
 	(void)state;
 	yx_arena_init(&a);
-	/* Far more than one chunk, and one block larger than a chunk. */
-	uint8_t *big = yx_arena_alloc(&a, 3u << 20);
+	/* More than one chunk, and one block larger than a chunk: a steady load under the
+	 * 4 MiB a reset keeps. */
+	uint8_t *big = yx_arena_alloc(&a, 300u << 10);
 	assert_non_null(big);
-	memset(big, 0xAB, 3u << 20);
-	for (int i = 0; i < 10000; i++)
+	memset(big, 0xAB, 300u << 10);
+	for (int i = 0; i < 2000; i++)
 		assert_non_null(yx_arena_alloc(&a, 200));
-	assert_true(a.total >= (3u << 20) + 10000 * 200);
+	assert_true(a.total >= (300u << 10) + 2000 * 200);
 	yx_arena_reset(&a);
 	assert_int_equal(a.total, 0);
 	/* After the reset, what the arena held before fits in the one chunk it kept. */
 	yx_arena_chunk_t *kept = a.chunks;
 	assert_non_null(kept);
-	assert_non_null(yx_arena_alloc(&a, 3u << 20));
-	for (int i = 0; i < 10000; i++)
+	assert_non_null(yx_arena_alloc(&a, 300u << 10));
+	for (int i = 0; i < 2000; i++)
 		assert_non_null(yx_arena_alloc(&a, 200));
 	assert_ptr_equal(a.chunks, kept);
 	yx_arena_free(&a);
 	assert_null(a.chunks);
+}
+
+/* A peak far beyond the steady load (a hostile peer's message) is not kept: after the
+ * reset, the arena holds at most 4 MiB, so allocating the peak again needs a new chunk. */
+static void test_peak_not_kept(void **state)
+{
+	yx_arena_t a;
+	(void)state;
+	yx_arena_init(&a);
+	for (int i = 0; i < 200; i++)
+		assert_non_null(yx_arena_alloc(&a, 64u << 10)); /* 12.8 MB in doubling chunks */
+	assert_non_null(yx_arena_alloc(&a, 8u << 20));          /* and one outsized block */
+	yx_arena_reset(&a);
+	yx_arena_chunk_t *kept = a.chunks;
+	assert_non_null(kept);
+	assert_non_null(yx_arena_alloc(&a, 4u << 20)); /* 4 MiB still fits the kept chunk */
+	assert_ptr_equal(a.chunks, kept);
+	assert_non_null(yx_arena_alloc(&a, 1u << 20)); /* more does not */
+	assert_ptr_not_equal(a.chunks, kept);
+	yx_arena_reset(&a);
+	/* After the second peak, again no more than 4 MiB is kept. */
+	kept = a.chunks;
+	assert_non_null(yx_arena_alloc(&a, 4u << 20));
+	assert_ptr_equal(a.chunks, kept);
+	assert_non_null(yx_arena_alloc(&a, 16));
+	assert_ptr_not_equal(a.chunks, kept);
+	yx_arena_free(&a);
 }
 
 static void test_decode_into_arena(void **state)
@@ -104,6 +132,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_alignment_and_contents),
 	        cmocka_unit_test(test_growth_and_reset),
+	        cmocka_unit_test(test_peak_not_kept),
 	        cmocka_unit_test(test_decode_into_arena),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

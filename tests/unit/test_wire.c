@@ -423,6 +423,70 @@ static void test_nothing_waiting(void **state)
 	pair_close(&p);
 }
 
+/* yx_wire_count reads element counts from the bytes: a packed segment of n entries says
+ * n, a Tips names its origins, and bytes that are not a message are YX_EDECODE. */
+static void test_count_from_bytes(void **state)
+{
+	(void)state;
+	static const uint32_t entries_path[] = {4, 1, 2}, origins_path[] = {2, 1, 1};
+	Yrdx__LogEntry e[3], *ep[3];
+	uint8_t origin[32] = {1}, digest[32] = {2};
+	for (size_t i = 0; i < 3; i++) {
+		yrdx__log_entry__init(&e[i]);
+		e[i].seq = i + 1;
+		e[i].entry_case = YRDX__LOG_ENTRY__ENTRY_DIGEST;
+		e[i].digest = (ProtobufCBinaryData){32, digest};
+		ep[i] = &e[i];
+	}
+	Yrdx__LogBatch batch = YRDX__LOG_BATCH__INIT;
+	batch.origin = (ProtobufCBinaryData){32, origin};
+	batch.entries = ep;
+	batch.n_entries = 3;
+	Yrdx__Segment seg = YRDX__SEGMENT__INIT;
+	seg.batch = &batch;
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_SEGMENT;
+	m.segment = &seg;
+	uint8_t buf[512];
+	size_t len = protobuf_c_message_pack(&m.base, buf), n = 0;
+	assert_int_equal(yx_wire_count(buf, len, entries_path, 3, SIZE_MAX, &n), YX_OK);
+	assert_int_equal(n, 3);
+	n = 0;
+	assert_int_equal(yx_wire_count(buf, len, origins_path, 3, SIZE_MAX, &n), YX_OK);
+	assert_int_equal(n, 0);
+	/* Cut short, or a length running past the end. */
+	assert_int_equal(yx_wire_count(buf, len - 1, entries_path, 3, SIZE_MAX, &n), YX_EDECODE);
+	uint8_t bad[] = {0x22, 0x7f, 0x00};
+	assert_int_equal(yx_wire_count(bad, sizeof(bad), entries_path, 3, SIZE_MAX, &n),
+	                 YX_EDECODE);
+	/* A million empty entries: counted, not allocated. */
+	size_t many = 1000000, blen = 2 * many;
+	uint8_t *big = malloc(blen + 16);
+	assert_non_null(big);
+	size_t h = 0;
+	big[h++] = 0x22;               /* segment */
+	size_t seg_len = 1 + 3 + blen; /* batch key, 3-byte length, entries */
+	big[h++] = (uint8_t)(0x80 | (seg_len & 0x7f));
+	big[h++] = (uint8_t)(0x80 | ((seg_len >> 7) & 0x7f));
+	big[h++] = (uint8_t)(seg_len >> 14);
+	big[h++] = 0x0a; /* batch */
+	big[h++] = (uint8_t)(0x80 | (blen & 0x7f));
+	big[h++] = (uint8_t)(0x80 | ((blen >> 7) & 0x7f));
+	big[h++] = (uint8_t)(blen >> 14);
+	for (size_t i = 0; i < many; i++) {
+		big[h++] = 0x12;
+		big[h++] = 0;
+	}
+	n = 0;
+	assert_int_equal(yx_wire_count(big, h, entries_path, 3, SIZE_MAX, &n), YX_OK);
+	assert_int_equal(n, many);
+	/* With a limit, the walk stops just past it. */
+	n = 0;
+	assert_int_equal(yx_wire_count(big, h, entries_path, 3, 1024, &n), YX_OK);
+	assert_int_equal(n, 1025);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +498,7 @@ int main(void)
 	        cmocka_unit_test(test_extra_frames_refused),
 	        cmocka_unit_test(test_oversized_refused),
 	        cmocka_unit_test(test_nothing_waiting),
+	        cmocka_unit_test(test_count_from_bytes),
 	};
 	if (yx_crypto_init() != YX_OK)
 		return 1;
