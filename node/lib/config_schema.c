@@ -70,12 +70,9 @@ static const item_t sync_items[] = {
          "shared among its peers (at least 2 each): what it buffers stays bounded.\n"
          "Also the most a puller may have in flight from this node, whatever it asks."},
         {"max_origins", T_U32, 0, "1024", 64, 1000000, CFG(max_origins),
-         "Most origins (city logs) one peer may name: in a Hello it sends us, in the
-"
-         "Tips it answers (41 cities, with ample room). More are refused, logged and
-"
-         "counted (refused_hello_origins, refused_tips_origins): a lying peer cannot
-"
+         "Most origins (city logs) one peer may name: in a Hello it sends us, in the\n"
+         "Tips it answers (41 cities, with ample room). More are refused, logged and\n"
+         "counted (refused_hello_origins, refused_tips_origins): a lying peer cannot\n"
          "make this node track millions."},
         {"pull_sessions_max", T_U32, 0, "2", 1, 64, CFG(pull_sessions_max),
          "Pull connections of one peer key served at once; a further one is refused\n"
