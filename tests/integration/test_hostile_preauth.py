@@ -205,10 +205,12 @@ class PreauthTest(unittest.TestCase):
                     socks.append(s)
                 print("idle connections: 1100 opened from %s in %.1f s"
                       % (STRANGER, time.monotonic() - t0), flush=True)
-                # Most are refused at once; the rest wait in the listen backlog (SYNs
-                # retried by the kernel) and take the slots that handshake_ms frees.
+                # The first wave is the per-address limit let in and a listen backlog's
+                # worth (ZeroMQ's 100) refused at once; the rest wait for the kernel to
+                # retry their SYNs (after 1, 3, 7, 15 s...), so how many more are refused
+                # within the deadline depends on timing: only the first wave is asserted.
                 wait_until(lambda: a.counters()["refused_connections"]
-                           >= before.get("refused_connections", 0) + 500,
+                           >= before.get("refused_connections", 0) + 100,
                            30, "the connections past the per-address limit refused")
                 self.assertIsNone(a.proc.poll(), "the victim died: %s" % a.log()[-2000:])
                 fds = len(os.listdir("/proc/%d/fd" % a.proc.pid))
