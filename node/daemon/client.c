@@ -515,7 +515,8 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 				mark_progress(c, t, zclock_time());
 		}
 		t->seq = e->seq;
-		if (memcmp(t->origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0)
+		if (memcmp(t->origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0 &&
+		    t->bad_until_ms <= zclock_time())
 			yxd_fence_own_claim(d, c->name, t->seq);
 	}
 	if (refused) {
@@ -802,7 +803,8 @@ static void avoid_withheld(yxd_t *d, yxd_client_t *c, int64_t now)
 
 /* Peers whose Tips answered our current session; *max_claim gets the highest seq of
  * origin any of them claims. */
-static size_t answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t *max_claim)
+static size_t answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], int64_t now,
+                       uint64_t *max_claim)
 {
 	size_t answered = 0;
 	*max_claim = 0;
@@ -811,8 +813,11 @@ static size_t answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t *m
 		if (!c->sock || !c->epoch)
 			continue;
 		answered++;
+		/* A peer avoided for this origin claimed more of it and did not deliver: its
+		 * claim is not believed (a member claiming 2^64-1 of our own log would hold our
+		 * writes behind the fence for ever). */
 		peer_tip_t *t = yxd_tip_get(c, origin, false);
-		if (t && t->seq > *max_claim)
+		if (t && t->bad_until_ms <= now && t->seq > *max_claim)
 			*max_claim = t->seq;
 	}
 	return answered;
@@ -853,7 +858,7 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		yxd_fill_request(d, c, now);
 	}
 	uint64_t claim = 0;
-	size_t n = answered(d, yx_identity_public(d->id), &claim);
+	size_t n = answered(d, yx_identity_public(d->id), now, &claim);
 	yxd_fence_peers(d, n, claim);
 	if (d->full.since_ms && now >= d->full.retry_ms) {
 		/* Pull again only when there looks to be room: a full store costs its peers
