@@ -12,7 +12,11 @@
  *     (a peer that is down for good cannot hold the node's writes hostage).
  * A node with no peers has nobody to ask and nobody to fork against: its fence drops at
  * once. A peer claiming more of this node's log than the store holds raises the fence
- * at any time, restored with yrdxctl or not (a store copied back by hand). */
+ * at any time, restored with yrdxctl or not (a store copied back by hand) — but a claim
+ * is believed only while its peer is not avoided for that origin: one that claims more
+ * and delivers none of it is avoided by the stall rules (docs/design.md, "Liveness"),
+ * so a member claiming 2^64-1 of our log holds our writes for a few dead_after_ms, not
+ * for ever (tests/integration/test_hostile_pulling.py, test_lie_tip_own_log). */
 #include <stdio.h>
 #include <string.h>
 

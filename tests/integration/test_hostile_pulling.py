@@ -17,6 +17,7 @@ reach the victim whole (bodies, by export) within LIVE_S; the victim's digest eq
 shanghai's and `verify` passes; the victim's anonymous RSS, sampled every 20 ms from its
 start to the end, stays under RSS_BOUND_KIB (normal build only: sanitizer shadow memory
 would break it); once anhui has left, the victim uses under CPU_IDLE_SHARE of a core."""
+import json
 import os
 import subprocess
 import threading
@@ -30,6 +31,7 @@ EVIL = os.path.join(BUILD, "tests/evil_peer")
 FIRST = 2000          # shanghai's records before the attacks
 NEW_RECORDS = 300     # written at shanghai during each attack
 LIVE_S = 15           # they reach the victim within this (dead_after_ms is 3 s here)
+OWN_S = 30            # shanghai writes again within this of anhui's claim on its log
 FILL_S = 20           # stubs from anhui are filled from hangzhou within this
 RSS_BOUND_KIB = 64 * 1024
 CPU_WINDOW_S = 5      # CPU measured over this long after anhui left...
@@ -198,6 +200,41 @@ class HostilePullingTest(unittest.TestCase):
         wait_until(lambda: self.evil_count("tips") >= 2, 10, "anhui to lie twice")
         self.check_victim("with anhui lying about its tip (session echoed)")
         self.assertIn("sent none of", v.log())
+
+    def test_lie_tip_own_log(self):
+        """anhui claims shanghai's OWN log up to 2^64-1 to shanghai. A peer claiming more
+        of a node's log than it holds raises the node's fence (a store restored from an
+        old copy must not fork its log); but a claim the peer does not deliver is not
+        believed once the peer is avoided for that origin: shanghai writes again within
+        OWN_S, and its new records reach the victim and hangzhou."""
+        a, b = self.a, self.b
+        v = self.attack("lie-tip-echo")
+        a.peer_add(self.m)
+
+        def drop_anhui():
+            a.ctl("peer", "remove", "anhui")
+            wait_until(lambda: a.peer_status("anhui") is None, 10, "shanghai to drop anhui")
+        self.addCleanup(drop_anhui)
+        wait_until(lambda: "holds our log up to seq 18446744073709551615" in a.log(), LIVE_S,
+                   "shanghai to hear anhui's claim on its own log")
+        t0 = time.monotonic()
+
+        def writes():
+            r = a.ctl("put", "enterprise", self.put_file(1), check=False)
+            return r.returncode == 0
+        wait_until(writes, OWN_S, "shanghai to write again despite anhui's claim")
+        print("own-log lie: shanghai writes again %.2f s after the claim (bound %d s)"
+              % (time.monotonic() - t0, OWN_S), flush=True)
+        self.check_victim("with anhui lying about shanghai's own log")
+        wait_until(lambda: b.tip(a.pubkey) == a.tip(a.pubkey), LIVE_S,
+                   "shanghai's new records to reach hangzhou")
+
+    def put_file(self, n):
+        path = os.path.join(self.fed.root, "own-%d.ndjson" % n)
+        with open(path, "w") as f:
+            for rec in self.writer.batch(n):
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        return path
 
     def test_stubs(self):
         """anhui relays shanghai's changes as stubs: the victim keeps them while nobody
