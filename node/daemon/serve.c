@@ -538,8 +538,7 @@ static size_t hello_origins(yxd_t *d, zframe_t *frame)
 {
 	static const uint32_t path[] = {1, 2, 1}; /* PeerMessage.hello.vector.entries */
 	size_t n = 0;
-	if (yx_wire_count(zframe_data(frame), zframe_size(frame), path, 3, d->cfg->max_origins,
-	                  &n))
+	if (yx_wire_count(zframe_data(frame), zframe_size(frame), path, 3, d->cfg->max_origins, &n))
 		return SIZE_MAX;
 	return n;
 }

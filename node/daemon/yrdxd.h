@@ -19,17 +19,17 @@ typedef struct yxd yxd_t;
 
 /* ---- counters (counters.c): what the node reports in status and metrics ---- */
 typedef enum {
-	C_HANDSHAKES_REFUSED, /* refused before authentication: all refused_* below */
-	C_SEGMENTS_RECEIVED,  /* segments that verified and were applied */
-	C_CHANGES_RECEIVED,   /* entries received in segments (new or not) */
-	C_CHANGES_APPLIED,    /* entries new to this store */
-	C_CHANGES_FILLED,     /* stubs whose bodies came later (from a peer that shares them) */
-	C_REJECTED_CHAIN,     /* segments refused: broken chain / altered bytes */
-	C_REJECTED_SIGNATURE, /* segments refused: head signature */
-	C_REJECTED_FORK,      /* segments refused: fork (two hashes, one seq) */
-	C_REJECTED_INVALID,   /* segments refused: malformed message or invalid record */
-	C_GAPS,               /* segments that started past our tip (dropped, re-pulled) */
-	C_REFUSED_TIPS_ORIGINS,    /* origins beyond sync/max_origins (a Tips refused unread: 1) */
+	C_HANDSHAKES_REFUSED,   /* refused before authentication: all refused_* below */
+	C_SEGMENTS_RECEIVED,    /* segments that verified and were applied */
+	C_CHANGES_RECEIVED,     /* entries received in segments (new or not) */
+	C_CHANGES_APPLIED,      /* entries new to this store */
+	C_CHANGES_FILLED,       /* stubs whose bodies came later (from a peer that shares them) */
+	C_REJECTED_CHAIN,       /* segments refused: broken chain / altered bytes */
+	C_REJECTED_SIGNATURE,   /* segments refused: head signature */
+	C_REJECTED_FORK,        /* segments refused: fork (two hashes, one seq) */
+	C_REJECTED_INVALID,     /* segments refused: malformed message or invalid record */
+	C_GAPS,                 /* segments that started past our tip (dropped, re-pulled) */
+	C_REFUSED_TIPS_ORIGINS, /* origins beyond sync/max_origins (a Tips refused unread: 1) */
 	C_SEGMENTS_SENT,
 	C_CHANGES_SENT,
 	C_STUBS_SENT,    /* entries withheld by sharing policy */
