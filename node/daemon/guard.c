@@ -311,12 +311,15 @@ static void on_accepted(yxd_t *d, yxd_guard_t *g, int fd)
 	char addr[INET6_ADDRSTRLEN], detail[160];
 	/* A descriptor closed and reused before this event was read: the entry is stale. */
 	conn_forget(g, fd);
-	if (!peer_address(fd, addr))
-		return;
+	/* A connection libzmq already closed (a frame over the limit is cut at once) has no
+	 * address any more; it is still noted, so that its end is counted. */
+	bool known = peer_address(fd, addr);
+	if (!known)
+		snprintf(addr, sizeof(addr), "(address gone)");
 	size_t held = 0;
-	for (size_t i = 0; i < g->n; i++)
+	for (size_t i = 0; known && i < g->n; i++)
 		held += !g->conns[i].refused && strcmp(g->conns[i].addr, addr) == 0;
-	bool refuse = held >= d->cfg->connections_per_address;
+	bool refuse = known && held >= d->cfg->connections_per_address;
 	if (refuse) {
 		/* The descriptor is libzmq's: shut down, not closed, so its engine ends the
 		 * connection and closes it itself. */
