@@ -12,6 +12,19 @@ import tempfile
 import time
 
 BUILD = os.environ.get("YRDX_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
+
+
+def _sanitizer_build():
+    """Whether BUILD is the ASan/UBSan build: memory bounds are not asserted there (the
+    sanitizers' shadow memory would break them) and time bounds may be scaled."""
+    try:
+        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
+            return "YRDX_SANITIZE:BOOL=ON" in f.read()
+    except OSError:
+        return False
+
+
+SANITIZE = _sanitizer_build()
 YRDXD = os.path.join(BUILD, "node/daemon/yrdxd")
 YRDXCTL = os.path.join(BUILD, "tools/yrdxctl")
 

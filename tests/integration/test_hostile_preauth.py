@@ -18,7 +18,7 @@ import time
 import unittest
 
 import harness
-from harness import (BUILD, LIVENESS_S, YRDXD, Federation, Writer, check_live, enterprise,
+from harness import (SANITIZE, BUILD, LIVENESS_S, YRDXD, Federation, Writer, check_live, enterprise,
                      run_seed, tune, wait_tip, wait_until)
 
 EVIL = os.path.join(BUILD, "tests/evil_handshake")
@@ -34,14 +34,6 @@ STRANGER = "127.0.0.2"  # the attackers' source address; the honest peer uses 12
 # The victim's open descriptors while one stranger address holds 1,100 connections: its
 # own (~25) plus PER_ADDRESS; unbounded, they pin the victim at its limit of 1,024.
 FD_BOUND = 200
-
-
-def sanitized():
-    try:
-        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
-            return "YRDX_SANITIZE:BOOL=ON" in f.read()
-    except OSError:
-        return False
 
 
 def greeting(mechanism=b"CURVE"):
@@ -165,7 +157,7 @@ class PreauthTest(unittest.TestCase):
             # The kernel's socket buffers take a few MiB before the close is seen.
             for tag, n in sent.items():
                 self.assertLess(n, 64 << 20, "%s: the node kept reading a 1 GiB frame" % tag)
-            if not sanitized():
+            if not SANITIZE:
                 self.assertLess(peak, RSS_BOUND_KIB)
             wait_until(lambda: a.counters()["refused_unfinished"]
                        >= before.get("refused_unfinished", 0) + 3, 10,

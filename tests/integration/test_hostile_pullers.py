@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from harness import (BUILD, LIVENESS_S, Federation, Writer, enterprise, linked_pair, run_seed,
+from harness import (SANITIZE, BUILD, LIVENESS_S, Federation, Writer, enterprise, linked_pair, run_seed,
                      same_digest, tune, wait_tip, wait_until)
 
 EVIL = os.path.join(BUILD, "tests/evil_client")
@@ -22,16 +22,6 @@ FEED = os.path.join(BUILD, "tools/yrdx-feed")
 BENCH_RELAY = os.path.join(BUILD, "tests/bench/bench_relay")
 
 
-def sanitizer_build():
-    """Whether BUILD is the ASan/UBSan build: no RSS bound there, and CPU bounds x4."""
-    try:
-        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
-            return "YRDX_SANITIZE:BOOL=ON" in f.read()
-    except OSError:
-        return False
-
-
-SANITIZE = sanitizer_build()
 CPU_SCALE = 4 if SANITIZE else 1
 ATTACK_S = 8      # how long each attack runs
 STATUS_S = 3.0 * (2 if SANITIZE else 1)  # `yrdxctl status` answers within this, each time

@@ -24,7 +24,7 @@ import threading
 import time
 import unittest
 
-from harness import (BUILD, Federation, Writer, run_seed, same_digest, tune, wait_converged,
+from harness import (SANITIZE, BUILD, Federation, Writer, run_seed, same_digest, tune, wait_converged,
                      wait_until)
 
 EVIL = os.path.join(BUILD, "tests/evil_peer")
@@ -36,14 +36,6 @@ FILL_S = 20           # stubs from anhui are filled from hangzhou within this
 RSS_BOUND_KIB = 64 * 1024
 CPU_WINDOW_S = 5      # CPU measured over this long after anhui left...
 CPU_IDLE_SHARE = 0.2  # ...must stay under this share of one core
-
-
-def sanitizer_build():
-    try:
-        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
-            return any(line.startswith("YRDX_SANITIZE:BOOL=ON") for line in f)
-    except OSError:
-        return False
 
 
 class RssSampler(threading.Thread):
@@ -181,7 +173,7 @@ class HostilePullingTest(unittest.TestCase):
         print("%s: victim RssAnon peak %d KiB, after %d KiB (bound %d KiB)"
               % (what, self.rss.peak, self.rss.last, RSS_BOUND_KIB), flush=True)
         self.assertLess(cpu, CPU_IDLE_SHARE * CPU_WINDOW_S, "victim CPU after anhui left")
-        if not sanitizer_build():
+        if not SANITIZE:
             self.assertLess(self.rss.peak, RSS_BOUND_KIB, "victim RSS during the attack")
             self.assertLess(self.rss.last, RSS_BOUND_KIB, "victim RSS after the attack")
         self.assertTrue(v.verify()["ok"])

@@ -21,23 +21,13 @@ import subprocess
 import time
 import unittest
 
-from harness import BUILD, Federation, enterprise, run_seed, wait_converged, wait_tip, wait_until
+from harness import SANITIZE, BUILD, Federation, enterprise, run_seed, wait_converged, wait_tip, wait_until
 
 EVIL_AUTHOR = os.path.join(BUILD, "tests/evil_author")
 FEED = os.path.join(BUILD, "tools/yrdx-feed")
 
 LAND_S = 15                 # the destination's next step reaches every node within this
 RSS_BOUND_KIB = 64 * 1024   # each daemon's anonymous resident memory (as test_memory)
-
-
-def sanitized():
-    """Whether the build under test is the sanitizer build (its shadow memory and
-    quarantine make an RSS bound meaningless)."""
-    try:
-        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
-            return "YRDX_SANITIZE:BOOL=ON" in f.read()
-    except OSError:
-        return False
 
 
 def park(pid, name, industries):
@@ -175,7 +165,7 @@ class HostileRelayTest(unittest.TestCase):
                 self.assertEqual(case_row(n, case)["park_id"], "SZ-PARK-SIP")
                 rss = n.memory_kib()["RssAnon"]
                 print("%s: RssAnon %d KiB (bound %d KiB)" % (n.name, rss, RSS_BOUND_KIB), flush=True)
-                if not sanitized():
+                if not SANITIZE:
                     self.assertLess(rss, RSS_BOUND_KIB, n.name)
 
     def test_participation_reusing_an_agreement_id_takes_nothing_over(self):
@@ -237,7 +227,7 @@ class HostileRelayTest(unittest.TestCase):
                 self.assertTrue(v["ok"], "%s: verify %r" % (n.name, v))
                 rss = n.memory_kib()["RssAnon"]
                 print("%s: RssAnon %d KiB (bound %d KiB)" % (n.name, rss, RSS_BOUND_KIB), flush=True)
-                if not sanitized():
+                if not SANITIZE:
                     self.assertLess(rss, RSS_BOUND_KIB, n.name)
 
 

@@ -25,7 +25,7 @@ import random
 import time
 import unittest
 
-from harness import (BUILD, LIVENESS_S, Federation, enterprise, run_seed, tune,
+from harness import (SANITIZE, BUILD, LIVENESS_S, Federation, enterprise, run_seed, tune,
                      wait_converged, wait_until)
 from test_sharing import incubator
 
@@ -41,15 +41,6 @@ ALL_BUT_ENTERPRISE = "incubator,park,relay-event,joint,evaluation"
 EVERYTHING = "incubator,enterprise,park,relay-event,joint,evaluation,financials"
 # A name no other record has, planted in the withheld enterprises, to grep for.
 MARKER = "机密标记QX7Z"
-
-
-def sanitized():
-    """Whether the build under test is the sanitizer build (RSS is not meaningful there)."""
-    try:
-        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
-            return "YRDX_SANITIZE:BOOL=ON" in f.read()
-    except OSError:
-        return False
 
 
 def varint(n):
@@ -98,7 +89,7 @@ class HostileShareTest(unittest.TestCase):
         self.rng = random.Random(run_seed(self.id()))
 
     def assert_rss(self, node):
-        if sanitized():
+        if SANITIZE:
             return
         anon = node.memory_kib()["RssAnon"]
         print("%s: RssAnon %d KiB (bound %d KiB)" % (node.name, anon, RSS_BOUND_KIB), flush=True)
