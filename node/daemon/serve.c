@@ -632,7 +632,7 @@ static void on_pull(yxd_t *d, sub_t *s, const Yrdx__Pull *p)
 	pump(d, s);
 }
 
-/* Whether origin's entry seq goes to peer as a body (not a stub) under its policy. */
+/* The first entry a log walk meets: whether it is held as a body, and its kind. */
 typedef struct {
 	bool body;
 	yx_kind_t kind;
@@ -648,7 +648,8 @@ static int peek_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t has
 	return 1;
 }
 
-static bool goes_as_body(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *origin, uint64_t seq)
+bool yxd_serve_goes_as_body(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *origin,
+                            uint64_t seq)
 {
 	peek_t p = {0};
 	if (yx_store_log_iterate(d->store, origin, seq, peek_entry, &p) != 1)
@@ -666,7 +667,7 @@ static void on_fill(yxd_t *d, sub_t *s, const Yrdx__Fill *f)
 		return;
 	size_t n = f->n_seqs < YXD_FILL_SEQS ? f->n_seqs : YXD_FILL_SEQS;
 	for (size_t i = 0; i < n; i++) {
-		if (!f->seqs[i] || !goes_as_body(d, peer, f->origin.data, f->seqs[i]))
+		if (!f->seqs[i] || !yxd_serve_goes_as_body(d, peer, f->origin.data, f->seqs[i]))
 			continue;
 		known_t *k = known_get(d->serve, s, f->origin.data, true);
 		if (k) {
@@ -810,9 +811,4 @@ void yxd_serve_tick(yxd_t *d, int64_t now_ms)
 		pump(d, s);
 		i++;
 	}
-}
-
-size_t yxd_serve_count(const yxd_t *d)
-{
-	return d->serve ? d->serve->n_subs : 0;
 }

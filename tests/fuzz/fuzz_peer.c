@@ -28,32 +28,16 @@ static size_t vector_read(const Yrdx__VersionVector *v)
 	return usable;
 }
 
-typedef struct {
-	bool body;
-	yx_kind_t kind;
-} peek_t;
-
-static int peek_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
-                      const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
-{
-	peek_t *p = arg;
-	(void)seq, (void)hash, (void)digest, (void)len;
-	p->body = bytes != NULL;
-	p->kind = kind;
-	return 1;
-}
-
-/* A Fill: each seq asked (at most YXD_FILL_SEQS) looked up as serve.c's on_fill does. */
+/* A Fill: each seq asked (at most YXD_FILL_SEQS) decided by the function serve.c's on_fill calls.
+ */
 static void fill_read(fz_node_t *n, const Yrdx__Fill *f)
 {
 	if (f->origin.len != YX_KEY_BYTES || f->n_seqs == 0)
 		return;
 	size_t k = f->n_seqs < YXD_FILL_SEQS ? f->n_seqs : YXD_FILL_SEQS;
 	for (size_t i = 0; i < k; i++) {
-		peek_t p = {0};
 		if (f->seqs[i])
-			yx_store_log_iterate(n->d.store, f->origin.data, f->seqs[i], peek_entry,
-			                     &p);
+			(void)yxd_serve_goes_as_body(&n->d, &n->peer, f->origin.data, f->seqs[i]);
 	}
 }
 
