@@ -290,7 +290,9 @@ class LocalTest(unittest.TestCase):
                     d = os.path.join(fed.root, "backup-%03o" % mask)
                     os.mkdir(d)
                     os.chmod(d, 0o755)
-                    a.ctl("backup", d)
+                    r = a.ctl("backup", d)
+                    # The copy holds what the node holds.
+                    self.assertIn("digest %s" % a.digest()["digest"], r.stdout)
                     out = os.path.join(fed.root, "export-%03o.ndjson" % mask)
                     a.ctl("export", "--format", "ndjson", "--output", out)
                     rejects = os.path.join(fed.root, "rejects-%03o.csv" % mask)
@@ -310,6 +312,10 @@ class LocalTest(unittest.TestCase):
                     self.assertGreater(os.path.getsize(rejects), 0, "the bad row was not rejected")
             finally:
                 os.umask(old)
+            # The node still takes writes and holds them: 50 + 1 imported + 5.
+            a.put("enterprise", [enterprise(i) for i in range(200, 205)])
+            self.assertEqual(len(a.export(origin=a.pubkey, kind="enterprise")), 56)
+            self.assertTrue(a.verify()["ok"])
 
     def test_oversized_control_request_answered(self):
         """A 10 MB name in `put`: yrdxctl names the field and its limit; a request past
@@ -347,6 +353,8 @@ class LocalTest(unittest.TestCase):
             self.assertEqual(a.digest()["digest"], digest)
             self.assertTrue(a.verify()["ok"])
             a.put("enterprise", writer.batch(5))  # the socket still serves
+            self.assertEqual(len(a.export(origin=a.pubkey, kind="enterprise")), 25)
+            self.assertTrue(a.verify()["ok"])
 
 
 if __name__ == "__main__":
