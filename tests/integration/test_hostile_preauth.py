@@ -184,6 +184,7 @@ class PreauthTest(unittest.TestCase):
             self.assertRegex(a.log(), r"open files: soft limit 1024 \(was 1024\), hard limit 1024")
             before = a.counters()
             socks = []
+            sampler = Sampler(a)
             try:
                 t0 = time.monotonic()
                 for _ in range(1100):
@@ -225,6 +226,11 @@ class PreauthTest(unittest.TestCase):
             finally:
                 for s in socks:
                     s.close()
+                peak = sampler.done()
+            print("idle connections: victim's peak RssAnon %d KiB (bound %d KiB)"
+                  % (peak, RSS_BOUND_KIB), flush=True)
+            if not SANITIZE:
+                self.assertLess(peak, RSS_BOUND_KIB)
             self.assertIsNone(a.proc.poll(), "the victim died: %s" % a.log()[-2000:])
             self.assertNotIn("Assertion", a.log())
             self.assertTrue(a.verify()["ok"])
@@ -242,6 +248,7 @@ class PreauthTest(unittest.TestCase):
             b.start()
             digest = settle(self, a, b, writer)
             before = a.counters()
+            sampler = Sampler(a)
             s = socket.create_connection(("127.0.0.1", a.peer_port))
             s.sendall(greeting(b"NULL"))
             s.settimeout(5)
@@ -265,6 +272,11 @@ class PreauthTest(unittest.TestCase):
             self.assertRegex(log, r"peer port: refused a connection: not a CURVE client")
             self.assertRegex(log, r"peer port: refused a connection: CURVE handshake does not decrypt")
             self.assertRegex(log, r"feed port: refused a connection: CURVE handshake does not decrypt")
+            peak = sampler.done()
+            print("refused handshakes: victim's peak RssAnon %d KiB (bound %d KiB)"
+                  % (peak, RSS_BOUND_KIB), flush=True)
+            if not SANITIZE:
+                self.assertLess(peak, RSS_BOUND_KIB)
             intact(self, a, digest)
             check_live(self, a, [b], writer, "after the refused handshakes")
 
