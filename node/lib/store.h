@@ -99,6 +99,10 @@ int yx_batch_retract(yx_batch_t *batch, yx_kind_t kind, const char *id, const ch
 /* The seq the next change of this batch will get. */
 uint64_t yx_batch_next_seq(const yx_batch_t *batch);
 
+/* H(seq) of the last change appended in this batch: the chain hash that change will be
+ * known by once committed (before any append, the log's current hash). */
+const uint8_t *yx_batch_hash(const yx_batch_t *batch);
+
 /* Changes appended so far in this batch. */
 size_t yx_batch_count(const yx_batch_t *batch);
 

@@ -84,7 +84,18 @@ int yxs_txn_begin(yx_store_t *s, bool write, MDB_txn **txn)
 		mdb_reader_check(s->env, &dead);
 		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, txn);
 	}
-	return yxs_error(rc, "begin transaction");
+	rc = yxs_error(rc, "begin transaction");
+	/* A write txn that interned an origin may have been aborted since: the table is read
+	 * again before the next write, or that origin's id would be used without its row. */
+	if (rc == YX_OK && write && s->origins_unsure) {
+		if ((rc = yxs_origins_load(s, *txn))) {
+			mdb_txn_abort(*txn);
+			*txn = NULL;
+			return rc;
+		}
+		s->origins_unsure = false;
+	}
+	return rc;
 }
 
 int yxs_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val)
@@ -145,9 +156,8 @@ int yxs_origin_lookup(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_B
 	return YX_ENOTFOUND;
 }
 
-/* Local id of origin, assigning the next one inside txn if new. The in-memory table
- * is only extended; an aborted txn leaves a stale extra entry that yxs_origins_load drops
- * at the next miss, and a re-used id is simply re-written identically. */
+/* Local id of origin, assigning the next one inside txn if new. The in-memory table is
+ * extended at once and marked unsure: if txn is aborted, the next write txn re-reads it. */
 int yxs_origin_intern(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_BYTES], uint32_t *id)
 {
 	int ret = yxs_origin_lookup(s, txn, origin, id);
@@ -163,6 +173,7 @@ int yxs_origin_intern(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_B
 		return ret;
 	memcpy(s->origins[s->n_origins], origin, YX_KEY_BYTES);
 	*id = s->n_origins++;
+	s->origins_unsure = true;
 	return YX_OK;
 }
 

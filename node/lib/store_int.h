@@ -81,6 +81,7 @@ struct yx_store {
 	 * database in a read-only opener, so misses re-read it. */
 	uint8_t (*origins)[YX_KEY_BYTES];
 	uint32_t n_origins;
+	bool origins_unsure;      /* origins were added in a write txn not known committed */
 	yx_arena_t segment_arena; /* the decoded changes of the segment being appended */
 };
 

@@ -235,6 +235,11 @@ uint64_t yx_batch_next_seq(const yx_batch_t *b)
 	return b->seq + 1;
 }
 
+const uint8_t *yx_batch_hash(const yx_batch_t *b)
+{
+	return b->hash;
+}
+
 size_t yx_batch_count(const yx_batch_t *b)
 {
 	return b->count;

@@ -13,7 +13,7 @@
  * proposer), so the parties still to sign are shut out. With --lower the record is
  * rewritten (a new version, a new note or role) until its chain hash is below that of the
  * record it competes with — the tie-break a derivation taking the lowest hash of any
- * origin would follow. Prints one JSON line: the seq and hash written, and the hash it
+ * origin would follow; only the version that wins is committed. Prints one JSON line: the seq and hash written, and the hash it
  * had to beat. */
 #include <sodium.h>
 #include <stdio.h>
@@ -26,23 +26,23 @@
 #include "keys.h"
 #include "store.h"
 
-#define MAX_TRIES 256 /* each try halves the odds of failing: 2^-256 */
+/* A try beats a hash h with probability h / 2^256: over a uniformly drawn h, all of N
+ * tries fail with probability 1 / (N + 1). A try that loses is an aborted batch (no disk
+ * write), so N can be large: 2^20 tries take about a second. */
+#define MAX_TRIES (1 << 20)
 
 static void hex(const uint8_t *b, size_t n, char *out)
 {
 	sodium_bin2hex(out, n * 2 + 1, b, n);
 }
 
-/* One version of the hostile PROPOSE, its seq and chain hash into seq and hash. */
-static int write_propose(yx_store_t *store, const yx_identity_t *id, const Yrdx__RelayEvent *root,
-                         const char *case_id, const char *park, int try, uint64_t *seq,
-                         uint8_t hash[YX_HASH_BYTES], yx_diag_t *diag)
+/* Appends one version of the hostile PROPOSE to b. */
+static int put_propose(yx_batch_t *b, const Yrdx__RelayEvent *root, const char *case_id,
+                       const char *park, int try, yx_diag_t *diag)
 {
 	Yrdx__RelayEvent ev = YRDX__RELAY_EVENT__INIT;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
-	yx_batch_t *b = NULL;
 	char event_id[128], note[64];
-	int ret;
 	if (!yx_case_event_id(case_id, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, event_id,
 	                      sizeof(event_id)))
 		return yx_diag_set(diag, YX_EINVAL, "case id %s too long", case_id);
@@ -57,30 +57,18 @@ static int write_propose(yx_store_t *store, const yx_identity_t *id, const Yrdx_
 	ev.note = note;
 	yx_change_set_body(&c, YX_KIND_RELAY_EVENT, &ev);
 	c.id = event_id;
-	if ((ret = yx_batch_begin(store, id, &b)))
-		return yx_diag_set(diag, ret, "batch: %s", yx_strerror(ret));
-	*seq = yx_batch_next_seq(b);
-	if ((ret = yx_batch_put(b, &c, diag))) {
-		yx_batch_abort(&b);
-		return ret;
-	}
-	if ((ret = yx_batch_commit(&b, NULL)))
-		return yx_diag_set(diag, ret, "commit: %s", yx_strerror(ret));
-	return yx_store_hash(store, yx_identity_public(id), *seq, hash);
+	return yx_batch_put(b, &c, diag);
 }
 
-/* One version of the hostile participation in the agreement whose terms are t. */
-static int write_joint(yx_store_t *store, const yx_identity_t *id,
-                       const Yrdx__JointParticipation *t, int try, uint64_t *seq,
-                       uint8_t hash[YX_HASH_BYTES], yx_diag_t *diag)
+/* Appends to b one version of the hostile participation, signed by self, in the agreement
+ * whose terms are t. */
+static int put_joint(yx_batch_t *b, const uint8_t *self, const Yrdx__JointParticipation *t,
+                     int try, yx_diag_t *diag)
 {
 	Yrdx__JointParticipation jp = YRDX__JOINT_PARTICIPATION__INIT;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
 	ProtobufCBinaryData parties[2];
-	const uint8_t *self = yx_identity_public(id);
-	yx_batch_t *b = NULL;
 	char role[32];
-	int ret;
 	parties[0] = (ProtobufCBinaryData){YX_KEY_BYTES, (uint8_t *)self};
 	parties[1] = t->parties[0];
 	if (memcmp(parties[1].data, self, YX_KEY_BYTES) == 0)
@@ -96,16 +84,7 @@ static int write_joint(yx_store_t *store, const yx_identity_t *id,
 	jp.role = role;
 	yx_change_set_body(&c, YX_KIND_JOINT, &jp);
 	c.id = jp.id;
-	if ((ret = yx_batch_begin(store, id, &b)))
-		return yx_diag_set(diag, ret, "batch: %s", yx_strerror(ret));
-	*seq = yx_batch_next_seq(b);
-	if ((ret = yx_batch_put(b, &c, diag))) {
-		yx_batch_abort(&b);
-		return ret;
-	}
-	if ((ret = yx_batch_commit(&b, NULL)))
-		return yx_diag_set(diag, ret, "commit: %s", yx_strerror(ret));
-	return yx_store_hash(store, self, *seq, hash);
+	return yx_batch_put(b, &c, diag);
 }
 
 int main(int argc, char **argv)
@@ -149,15 +128,29 @@ int main(int argc, char **argv)
 	}
 	beat = joint ? j.terms->hash : cs.propose->hash;
 	for (try = 1; try <= MAX_TRIES; try++) {
-		ret = joint ? write_joint(store, id, j.terms->jp, try, &seq, hash, &diag)
-		            : write_propose(store, id, cs.propose->ev, target, argv[5], try, &seq,
-		                            hash, &diag);
+		yx_batch_t *b = NULL;
+		if ((ret = yx_batch_begin(store, id, &b))) {
+			fprintf(stderr, "evil_author: batch: %s\n", yx_strerror(ret));
+			goto out;
+		}
+		seq = yx_batch_next_seq(b);
+		ret = joint ? put_joint(b, yx_identity_public(id), j.terms->jp, try, &diag)
+		            : put_propose(b, cs.propose->ev, target, argv[5], try, &diag);
 		if (ret) {
+			yx_batch_abort(&b);
 			fprintf(stderr, "evil_author: %s\n", diag.msg);
 			goto out;
 		}
-		if (!lower || memcmp(hash, beat, YX_HASH_BYTES) < 0)
-			break;
+		memcpy(hash, yx_batch_hash(b), YX_HASH_BYTES);
+		if (lower && memcmp(hash, beat, YX_HASH_BYTES) >= 0) {
+			yx_batch_abort(&b);
+			continue;
+		}
+		if ((ret = yx_batch_commit(&b, NULL))) {
+			fprintf(stderr, "evil_author: commit: %s\n", yx_strerror(ret));
+			goto out;
+		}
+		break;
 	}
 	if (try > MAX_TRIES) {
 		fprintf(stderr, "evil_author: no lower hash in %d tries\n", MAX_TRIES);

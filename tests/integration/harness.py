@@ -301,7 +301,11 @@ class Federation:
             self.dump_logs()
         elif any("Sanitizer" in n.log() or "runtime error:" in n.log() for n in self.nodes):
             self.dump_logs()
-        self.close()
+        # YRDX_KEEP=1 keeps a failed test's nodes (stores, configs, logs) for a post-mortem.
+        keep = bool(exc_type) and os.environ.get("YRDX_KEEP") == "1"
+        if keep:
+            print("kept for inspection: %s" % self.root, flush=True)
+        self.close(keep=keep)
         return False
 
 

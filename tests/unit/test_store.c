@@ -967,6 +967,73 @@ static void test_disk_full(void **state)
 	fx_node_close(&a);
 }
 
+/* A txn that interned a new origin and was then aborted leaves nothing behind: not a
+ * node's first local batch, abandoned, and not a first segment of a new origin that was
+ * refused. The next write of that origin must still write its row in the origins table
+ * (it once reused the aborted txn's id without the row: "stored data corrupt"). */
+static void test_aborted_new_origin(void **state)
+{
+	(void)state;
+	fx_node_t a, b;
+	yx_diag_t d = {{0}};
+	size_t appended = 0;
+	uint8_t digest[32];
+	fx_node_open(&a, "store-abort-src");
+	fx_node_open(&b, "store-abort-dst");
+
+	/* a's first batch is abandoned, the second commits */
+	yx_batch_t *batch = NULL;
+	fx_enterprise_t f;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	fx_enterprise_init(&f, 7);
+	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+	c.id = f.code;
+	assert_int_equal(yx_batch_begin(a.store, a.id, &batch), YX_OK);
+	assert_int_equal(yx_batch_put(batch, &c, &d), YX_OK);
+	yx_batch_abort(&batch);
+	put_enterprises(&a, 0, 20);
+	put_enterprises(&a, 20, 20);
+	assert_int_equal(yx_store_digest(a.store, digest), YX_OK);
+	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+
+	/* b refuses a's segment 2 (a gap, a's origin new to b), then takes 1 and 2 */
+	const uint8_t *origin = yx_identity_public(a.id);
+	segment_t s1 = segment_read(a.store, origin, 1, false);
+	segment_t s2 = segment_read(a.store, origin, 21, false);
+	assert_int_equal(
+	        yx_store_append_verified(b.store, origin, s2.e, s2.n, &s2.head, &appended, &d),
+	        YX_EGAP);
+	assert_int_equal(
+	        yx_store_append_verified(b.store, origin, s1.e, s1.n, &s1.head, &appended, &d),
+	        YX_OK);
+	assert_int_equal(
+	        yx_store_append_verified(b.store, origin, s2.e, s2.n, &s2.head, &appended, &d),
+	        YX_OK);
+	assert_int_equal(appended, 20);
+	put_enterprises(&b, 100, 5); /* b's own origin comes after a's */
+
+	/* both stores hold what they say, also when opened afresh */
+	for (fx_node_t *n = &a; n; n = n == &a ? &b : NULL) {
+		uint8_t before[32], after[32];
+		assert_int_equal(yx_store_digest(n->store, before), YX_OK);
+		if (yx_store_verify(n->store, &d) != YX_OK)
+			fail_msg("%s: %s", n->dir, d.msg);
+		yx_store_close(&n->store);
+		assert_int_equal(yx_store_open(n->dir, 0, 0, &n->store, &d), YX_OK);
+		assert_int_equal(yx_store_digest(n->store, after), YX_OK);
+		assert_memory_equal(before, after, 32);
+		if (yx_store_verify(n->store, &d) != YX_OK)
+			fail_msg("%s reopened: %s", n->dir, d.msg);
+	}
+	yx_tip_t tip;
+	assert_int_equal(yx_store_tip(b.store, origin, &tip), YX_OK);
+	assert_int_equal(tip.seq, 40);
+	segment_free(&s1);
+	segment_free(&s2);
+	fx_node_close(&a);
+	fx_node_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -977,6 +1044,7 @@ int main(void)
 	        cmocka_unit_test(test_reopen),
 	        cmocka_unit_test(test_schema_check),
 	        cmocka_unit_test(test_remote_rejections),
+	        cmocka_unit_test(test_aborted_new_origin),
 	        cmocka_unit_test(test_digest_equal_with_stubs),
 	        cmocka_unit_test(test_stubs_filled),
 	        cmocka_unit_test(test_sigkill_mid_batch),
