@@ -13,8 +13,8 @@
  * proposer), so the parties still to sign are shut out. With --lower the record is
  * rewritten (a new version, a new note or role) until its chain hash is below that of the
  * record it competes with — the tie-break a derivation taking the lowest hash of any
- * origin would follow; only the version that wins is committed. Prints one JSON line: the seq and hash written, and the hash it
- * had to beat. */
+ * origin would follow; only the version that wins is committed. Prints one JSON line:
+ * the seq and hash written, and the hash it had to beat. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +62,8 @@ static int put_propose(yx_batch_t *b, const Yrdx__RelayEvent *root, const char *
 
 /* Appends to b one version of the hostile participation, signed by self, in the agreement
  * whose terms are t. */
-static int put_joint(yx_batch_t *b, const uint8_t *self, const Yrdx__JointParticipation *t,
-                     int try, yx_diag_t *diag)
+static int put_joint(yx_batch_t *b, const uint8_t *self, const Yrdx__JointParticipation *t, int try,
+                     yx_diag_t *diag)
 {
 	Yrdx__JointParticipation jp = YRDX__JOINT_PARTICIPATION__INIT;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
