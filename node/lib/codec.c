@@ -20,6 +20,7 @@ static const char *const kind_names[YX_KIND_COUNT] = {
         [YX_KIND_EVALUATION] = "evaluation",
         [YX_KIND_POLICY] = "policy",
         [YX_KIND_FIGURES] = "financials",
+        [YX_KIND_CHARTER] = "charter-vote",
 };
 
 const char *yx_kind_name(yx_kind_t kind)
@@ -128,6 +129,7 @@ yx_kind_t yx_change_body_kind(const Yrdx__Change *c)
 	case YRDX__CHANGE__BODY_EVALUATION: return YX_KIND_EVALUATION;
 	case YRDX__CHANGE__BODY_SHARING_POLICY: return YX_KIND_POLICY;
 	case YRDX__CHANGE__BODY_ENTERPRISE_FIGURES: return YX_KIND_FIGURES;
+	case YRDX__CHANGE__BODY_CHARTER_VOTE: return YX_KIND_CHARTER;
 	default: return YX_KIND_NONE;
 	}
 }
@@ -143,6 +145,7 @@ const char *yx_change_body_id(const Yrdx__Change *c)
 	case YRDX__CHANGE__BODY_EVALUATION: return c->evaluation->id;
 	case YRDX__CHANGE__BODY_SHARING_POLICY: return c->sharing_policy->id;
 	case YRDX__CHANGE__BODY_ENTERPRISE_FIGURES: return c->enterprise_figures->credit_code;
+	case YRDX__CHANGE__BODY_CHARTER_VOTE: return c->charter_vote->id;
 	default: return NULL;
 	}
 }
@@ -162,6 +165,7 @@ const ProtobufCMessage *yx_change_body(const Yrdx__Change *c)
 	case YRDX__CHANGE__BODY_SHARING_POLICY: return (const ProtobufCMessage *)c->sharing_policy;
 	case YRDX__CHANGE__BODY_ENTERPRISE_FIGURES:
 		return (const ProtobufCMessage *)c->enterprise_figures;
+	case YRDX__CHANGE__BODY_CHARTER_VOTE: return (const ProtobufCMessage *)c->charter_vote;
 	default: return NULL;
 	}
 }
@@ -200,6 +204,10 @@ void yx_change_set_body(Yrdx__Change *c, yx_kind_t kind, void *record)
 	case YX_KIND_FIGURES:
 		c->body_case = YRDX__CHANGE__BODY_ENTERPRISE_FIGURES;
 		c->enterprise_figures = record;
+		break;
+	case YX_KIND_CHARTER:
+		c->body_case = YRDX__CHANGE__BODY_CHARTER_VOTE;
+		c->charter_vote = record;
 		break;
 	default: c->body_case = YRDX__CHANGE__BODY__NOT_SET; break;
 	}

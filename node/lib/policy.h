@@ -31,8 +31,10 @@
 	 YX_KIND_BIT(YX_KIND_JOINT) | YX_KIND_BIT(YX_KIND_EVALUATION))
 
 /* Kinds that go to every city whatever a policy or a share says: policies (so that every
- * server knows what the origin decided) and tombstones (no kind). */
-#define YX_SHARE_ALWAYS (YX_KIND_BIT(YX_KIND_NONE) | YX_KIND_BIT(YX_KIND_POLICY))
+ * server knows what the origin decided), charter votes (so that every node counts the
+ * same votes) and tombstones (no kind). */
+#define YX_SHARE_ALWAYS \
+	(YX_KIND_BIT(YX_KIND_NONE) | YX_KIND_BIT(YX_KIND_POLICY) | YX_KIND_BIT(YX_KIND_CHARTER))
 
 /* The kinds the origin whose policy is p (NULL: it published none) lets the city of
  * node have, YX_SHARE_ALWAYS included. */

@@ -33,6 +33,7 @@ static const struct {
         [YX_KIND_EVALUATION] = {&yrdx__evaluation__descriptor, "id"},
         [YX_KIND_POLICY] = {&yrdx__sharing_policy__descriptor, "id"},
         [YX_KIND_FIGURES] = {&yrdx__enterprise_figures__descriptor, "credit_code"},
+        [YX_KIND_CHARTER] = {&yrdx__charter_vote__descriptor, "id"},
 };
 
 const ProtobufCMessageDescriptor *yx_kind_descriptor(yx_kind_t kind)

@@ -1,4 +1,5 @@
 #include "validate.h"
+#include "charter.h"
 #include "reflect.h"
 #include "text.h"
 
@@ -564,6 +565,32 @@ out:
 	return ret;
 }
 
+/* A member's vote on a charter version: its id, and the version's bytes with exactly one
+ * signature. Whether the bytes are a charter, the id its version and hash, and the
+ * signature the member's is decided where votes are counted (node/lib/charter.c). */
+static int check_charter_vote(const Yrdx__CharterVote *m, yx_diag_t *diag)
+{
+	static const at_t id = FIELD(charter_vote, "id"), prop = FIELD(charter_vote, "proposal");
+	const Yrdx__SignedCharter *p = m->proposal;
+	int ret;
+
+	TRY(check_str(m->id, STR_ID, &id, diag));
+	if (!p)
+		TRY(fail(diag, &prop, "missing"));
+	if (p->charter.len == 0 || p->charter.len > YX_CHARTER_MAX_BYTES)
+		TRY(fail(diag, &prop, "charter of %zu bytes, expected 1 to %d", p->charter.len,
+		         YX_CHARTER_MAX_BYTES));
+	if (p->n_signatures != 1 || !p->signatures[0])
+		TRY(fail(diag, &prop, "%zu signatures, a vote holds its member's one",
+		         p->n_signatures));
+	if (p->signatures[0]->key.len != YX_KEY_BYTES || p->signatures[0]->signature.len != 64)
+		TRY(fail(diag, &prop,
+		         "a signature of %zu bytes by a key of %zu, expected 64 and %d",
+		         p->signatures[0]->signature.len, p->signatures[0]->key.len, YX_KEY_BYTES));
+out:
+	return ret;
+}
+
 /* The record a change's body points at (a Yrdx__Tombstone for a retraction); NULL if the
  * body is not set. */
 static const void *body_record(const Yrdx__Change *c)
@@ -724,6 +751,7 @@ int yx_validate_record(const Yrdx__Change *change, yx_diag_t *diag)
 	case YRDX__CHANGE__BODY_EVALUATION: ret = check_evaluation(rec, diag); break;
 	case YRDX__CHANGE__BODY_SHARING_POLICY: ret = check_policy(rec, diag); break;
 	case YRDX__CHANGE__BODY_ENTERPRISE_FIGURES: ret = check_figures(rec, diag); break;
+	case YRDX__CHANGE__BODY_CHARTER_VOTE: ret = check_charter_vote(rec, diag); break;
 	case YRDX__CHANGE__BODY_TOMBSTONE:
 		ret = check_str(change->tombstone->reason, STR_TEXT, &reason, diag);
 		break;

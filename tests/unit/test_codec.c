@@ -509,9 +509,10 @@ static void test_kind_names(void **state)
 	        [YX_KIND_EVALUATION] = "evaluation",
 	        [YX_KIND_POLICY] = "policy",
 	        [YX_KIND_FIGURES] = "financials",
+	        [YX_KIND_CHARTER] = "charter-vote",
 	};
 	(void)state;
-	assert_int_equal(YX_KIND_COUNT, 9);
+	assert_int_equal(YX_KIND_COUNT, 10);
 	for (int k = YX_KIND_NONE; k < YX_KIND_COUNT; k++) {
 		const char *name = yx_kind_name((yx_kind_t)k);
 		assert_non_null(name);

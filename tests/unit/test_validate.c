@@ -748,8 +748,8 @@ static void test_change_rules(void **state)
 	                  "not set");
 	expect_bad_change((incubator(), w.ch.c.kind = 0, &w.ch.c), "change.kind",
 	                  "RECORD_KIND_UNSPECIFIED: must be set");
-	expect_bad_change((incubator(), w.ch.c.kind = (Yrdx__RecordKind)9, &w.ch.c), "change.kind",
-	                  "9 is not a valid RecordKind");
+	expect_bad_change((incubator(), w.ch.c.kind = (Yrdx__RecordKind)99, &w.ch.c), "change.kind",
+	                  "99 is not a valid RecordKind");
 	expect_bad_change(
 	        (enterprise(), w.ch.c.kind = YRDX__RECORD_KIND__RECORD_KIND_PARK, &w.ch.c),
 	        "change.kind", "RECORD_KIND_PARK, but the body holds enterprise");
