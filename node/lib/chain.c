@@ -55,9 +55,14 @@ void yx_head_sign(yx_head_t *head, const yx_identity_t *id)
 
 int yx_head_verify(const yx_head_t *head)
 {
+	return yx_head_verify_by(head, head->origin);
+}
+
+int yx_head_verify_by(const yx_head_t *head, const uint8_t key[YX_KEY_BYTES])
+{
 	uint8_t msg[HEAD_MSG_LEN];
 	head_message(head, msg);
-	return yx_signature_verify(head->origin, msg, sizeof(msg), head->signature);
+	return yx_signature_verify(key, msg, sizeof(msg), head->signature);
 }
 
 int yx_head_from_proto(const Yrdx__SignedHead *m, yx_head_t *head, yx_diag_t *diag)

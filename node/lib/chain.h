@@ -35,6 +35,10 @@ void yx_head_sign(yx_head_t *head, const yx_identity_t *id);
 
 /* YX_OK if head's signature verifies against head->origin, YX_ESIG otherwise. */
 int yx_head_verify(const yx_head_t *head) __attribute__((warn_unused_result));
+/* As yx_head_verify, but the signature must be key's (an origin whose key was rotated:
+ * its heads name the origin, later ones are signed by its new key). */
+int yx_head_verify_by(const yx_head_t *head, const uint8_t key[YX_KEY_BYTES])
+        __attribute__((warn_unused_result));
 
 /* Converts between the wire form and yx_head_t. from_proto returns YX_EDECODE (with
  * diag) if a field has the wrong size; the proto form points into head. */

@@ -27,6 +27,9 @@ const char *yx_strerror(int err)
 	case YX_ESTORE: return "storage engine failure";
 	case YX_ECONFIG: return "invalid configuration";
 	case YX_EMAPFULL: return "the store's map is full (raise node/map_size in the config)";
+	case YX_EREFUSED:
+		return "refused by the federation charter (not a member, revoked, or outside "
+		       "its jurisdiction)";
 	case YX_EFENCED:
 		return "this node's store is older than its own log (restored from a backup): "
 		       "writes wait until its peers confirm its latest seq";

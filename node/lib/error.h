@@ -29,6 +29,8 @@ enum {
 	YX_ECONFIG = -1018,   /* configuration invalid (a diag says where) */
 	YX_EMAPFULL = -1019,  /* the store's LMDB map is full: raise node/map_size */
 	YX_EFENCED = -1020,   /* local writes wait until the node holds its own latest log */
+	YX_EREFUSED = -1021,  /* the charter refuses it: not a member, revoked, outside the
+	                       * origin's jurisdiction (a diag says which) */
 };
 
 /* Returns a static, human-readable description of err (never NULL). */

@@ -170,6 +170,19 @@ out:
 	return ret;
 }
 
+void yx_store_set_rules(yx_store_t *store, const yx_rules_t *rules)
+{
+	if (rules)
+		store->rules = *rules;
+	else
+		memset(&store->rules, 0, sizeof(store->rules));
+}
+
+const yx_rules_t *yx_store_rules(const yx_store_t *store)
+{
+	return store->rules.signer || store->rules.admit ? &store->rules : NULL;
+}
+
 void yx_store_close(yx_store_t **store)
 {
 	if (!store || !*store)

@@ -70,6 +70,11 @@ enum {
 int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t **out,
                   yx_diag_t *diag);
 
+/* The charter's checks for what this store takes from elsewhere and believes of what it
+ * holds (verify.h); rules is copied, NULL removes them. yx_store_rules: NULL if none. */
+void yx_store_set_rules(yx_store_t *store, const yx_rules_t *rules);
+const yx_rules_t *yx_store_rules(const yx_store_t *store);
+
 /* Closes and nulls the pointer; accepts NULL. An open batch must be finished first. */
 void yx_store_close(yx_store_t **store);
 

@@ -83,6 +83,7 @@ struct yx_store {
 	uint32_t n_origins;
 	bool origins_unsure;      /* origins were added in a write txn not known committed */
 	yx_arena_t segment_arena; /* the decoded changes of the segment being appended */
+	yx_rules_t rules;         /* the charter's checks (verify.h); zero: none */
 };
 
 /* ---- integers, big-endian so keys sort numerically ------------------------------------ */

@@ -360,7 +360,7 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 	yx_store_t *s = r->store;
 	uint8_t tip_hash[YX_HASH_BYTES];
 	held_t h = {s, r->txn, 0};
-	yx_held_t held = {0, held_entry, &h};
+	yx_held_t held = {0, held_entry, &h, yx_store_rules(s)};
 	yx_segment_t seg;
 	int ret;
 

@@ -76,8 +76,10 @@ static int segment_shape(const uint8_t origin[YX_KEY_BYTES], const yx_entry_t *e
 /* Steps 2 and 3: the digests chained from prev end in the hash the origin signed, and the
  * signature holds. Nothing has been parsed yet. */
 static int segment_chain(yx_segment_t *seg, const yx_entry_t *e, const yx_head_t *head,
-                         const uint8_t prev[YX_HASH_BYTES], const char *who, yx_diag_t *diag)
+                         const uint8_t prev[YX_HASH_BYTES], const yx_rules_t *rules,
+                         const char *who, yx_diag_t *diag)
 {
+	const uint8_t *signer = head->origin;
 	uint8_t link[YX_HASH_BYTES];
 	memcpy(link, prev, YX_HASH_BYTES);
 	for (size_t i = 0; i < seg->n; i++) {
@@ -97,7 +99,13 @@ static int segment_chain(yx_segment_t *seg, const yx_entry_t *e, const yx_head_t
 		                   "(altered or out of chain)",
 		                   who, (unsigned long long)e[0].seq, (unsigned long long)head->seq,
 		                   (unsigned long long)head->seq);
-	if (yx_head_verify(head) != YX_OK)
+	if (rules && rules->signer &&
+	    !(signer = rules->signer(rules->arg, head->origin, head->seq)))
+		return yx_diag_set(diag, YX_EREFUSED,
+		                   "origin %s: not a member of the federation's charter (head at "
+		                   "seq %llu)",
+		                   who, (unsigned long long)head->seq);
+	if (yx_head_verify_by(head, signer) != YX_OK)
 		return yx_diag_set(diag, YX_ESIG, "origin %s: head at seq %llu has a bad signature",
 		                   who, (unsigned long long)head->seq);
 	return YX_OK;
@@ -131,7 +139,8 @@ static int segment_overlap(yx_segment_t *seg, const yx_entry_t *e, const yx_held
  * carry its own envelope and be a valid record. */
 static int segment_decode(yx_segment_t *seg, const uint8_t origin[YX_KEY_BYTES],
                           const yx_entry_t *e, const uint8_t prev[YX_HASH_BYTES], uint64_t tip,
-                          yx_arena_t *arena, const char *who, yx_diag_t *diag)
+                          const yx_rules_t *rules, yx_arena_t *arena, const char *who,
+                          yx_diag_t *diag)
 {
 	int ret;
 	for (size_t i = 0; i < seg->n; i++) {
@@ -142,6 +151,9 @@ static int segment_decode(yx_segment_t *seg, const uint8_t origin[YX_KEY_BYTES],
 			return yx_diag_set(diag, ret, "origin %s seq %llu: not a change message",
 			                   who, (unsigned long long)e[i].seq);
 		if ((ret = verify_change(origin, e[i].seq, want_prev, seg->changes[i], who, diag)))
+			return ret;
+		if (rules && rules->admit &&
+		    (ret = rules->admit(rules->arg, origin, e[i].seq, seg->changes[i], diag)))
 			return ret;
 	}
 	return YX_OK;
@@ -173,12 +185,12 @@ int yx_segment_verify(yx_segment_t *seg, const uint8_t origin[YX_KEY_BYTES], con
 		return -ENOMEM;
 	memset(seg->changes, 0, n * sizeof(*seg->changes));
 	memset(seg->fill, 0, n * sizeof(*seg->fill));
-	if ((ret = segment_chain(seg, e, head, prev, who, diag)) ||
+	if ((ret = segment_chain(seg, e, head, prev, held->rules, who, diag)) ||
 	    (ret = segment_overlap(seg, e, held, who, diag)))
 		return ret;
 	if (head->seq <= held->tip && !seg->fills)
 		return YX_OK; /* all held already */
-	if ((ret = segment_decode(seg, origin, e, prev, held->tip, arena, who, diag)))
+	if ((ret = segment_decode(seg, origin, e, prev, held->tip, held->rules, arena, who, diag)))
 		return ret;
 	seg->apply = true;
 	return YX_OK;
@@ -198,6 +210,7 @@ typedef struct {
 	yx_arena_t arena;
 	yx_diag_t *diag;
 	bool said; /* diag holds the fault */
+	const yx_rules_t *rules;
 } walk_t;
 
 static int walk_fault(walk_t *w, int err, const char *fmt, ...)
@@ -234,8 +247,11 @@ static int walk_heads(walk_t *w, uint64_t seq, const uint8_t hash[YX_HASH_BYTES]
 			return walk_fault(w, YX_ECORRUPT,
 			                  ": head at seq %llu is malformed or has no log entry",
 			                  (unsigned long long)w->head.seq);
-		if (memcmp(w->head.hash, hash, YX_HASH_BYTES) != 0 ||
-		    yx_head_verify(&w->head) != YX_OK)
+		const uint8_t *signer = w->head.origin;
+		if (w->rules && w->rules->signer)
+			signer = w->rules->signer(w->rules->arg, w->head.origin, w->head.seq);
+		if (memcmp(w->head.hash, hash, YX_HASH_BYTES) != 0 || !signer ||
+		    yx_head_verify_by(&w->head, signer) != YX_OK)
 			return walk_fault(w, YX_ESIG, ": head at seq %llu does not verify",
 			                  (unsigned long long)seq);
 		ret = walk_next_head(w, seq + 1);
@@ -322,6 +338,7 @@ int yx_store_verify(yx_store_t *store, yx_diag_t *diag)
 	if (ret)
 		return ret;
 	w.diag = diag;
+	w.rules = yx_store_rules(store);
 	yx_arena_init(&w.arena);
 	ret = yx_snap_origins(w.snap, verify_origin, &w);
 	yx_arena_free(&w.arena);

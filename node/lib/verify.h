@@ -35,6 +35,21 @@ typedef struct {
 	const uint8_t *digest; /* YX_HASH_BYTES, stubs only */
 } yx_entry_t;
 
+/* What the federation's charter adds to the checks (node/lib/charter.h, set on a store
+ * with yx_store_set_rules). A store without rules believes an origin's own key and
+ * every valid record, as before there was a charter.
+ *   signer  the key that must have signed origin's head at seq; NULL: none may (the
+ *           origin is no member) — the segment is refused with YX_EREFUSED
+ *   admit   YX_OK if a verified change (at seq of origin's log) may stand; otherwise an
+ *           error (YX_EREFUSED) with diag saying why: the whole segment is refused
+ * Either may be NULL. */
+typedef struct {
+	const uint8_t *(*signer)(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq);
+	int (*admit)(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+	             const Yrdx__Change *change, yx_diag_t *diag);
+	void *arg;
+} yx_rules_t;
+
 /* What the verifier asks of the store about the segment's origin. */
 typedef struct {
 	uint64_t tip; /* the last seq held; 0 if nothing */
@@ -42,6 +57,7 @@ typedef struct {
 	 * an error is returned as it is. */
 	int (*held)(void *arg, uint64_t seq, uint8_t hash[YX_HASH_BYTES], bool *stub);
 	void *arg;
+	const yx_rules_t *rules; /* NULL: no charter */
 } yx_held_t;
 
 /* A segment that verified: what the store applies. Everything points into the arena the
@@ -61,7 +77,9 @@ typedef struct {
  *   YX_EGAP    first entry beyond tip + 1 (not the sender's fault: pull again)
  *   YX_ECHAIN  a link or the last hash does not match, or a change names another
  *              origin, seq or prev hash
- *   YX_ESIG    head signature does not verify against origin
+ *   YX_ESIG    head signature does not verify against origin (or the key the rules'
+ *              signer names for that seq)
+ *   YX_EREFUSED the rules refuse the origin or a change (diag says which)
  *   YX_EFORK   an entry at or below the tip has a different hash
  *   YX_EINVAL  a change is not a valid record; YX_EDECODE: not a change at all, or the
  *              entries are malformed
