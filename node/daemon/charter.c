@@ -72,14 +72,3 @@ const yx_member_t *yxd_charter_self(const yxd_t *d)
 {
 	return yx_charter_member_by_origin(yxd_charter_current(d), yx_identity_public(d->id));
 }
-
-int yxd_charter_admit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-                      const Yrdx__Change *change, yx_diag_t *diag)
-{
-	(void)arg;
-	(void)origin;
-	(void)seq;
-	(void)change;
-	(void)diag;
-	return YX_OK;
-}

@@ -170,9 +170,16 @@ void yxd_charter_stop(yxd_t *d);
 const yx_charter_t *yxd_charter_current(const yxd_t *d);
 /* This node's entry in it (by its origin); NULL without a charter or if not a member. */
 const yx_member_t *yxd_charter_self(const yxd_t *d);
+
+/* ---- jurisdiction.c ---- */
 /* The store's admit rule (verify.h): whether a verified change of origin at seq stands. */
 int yxd_charter_admit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
                       const Yrdx__Change *change, yx_diag_t *diag);
+
+/* ---- members.c ---- */
+/* The chain changed (installed or an amendment adopted): the trust of the ports, the
+ * origins pulled and the members pulled from follow the current version. */
+void yxd_members_changed(yxd_t *d);
 
 /* ---- guard.c: the ports before authentication ---- */
 /* Raises RLIMIT_NOFILE's soft limit to the hard one and logs both. */
