@@ -21,9 +21,9 @@ static const char *type_word(Yrdx__RelayEventType t)
 	return v ? v->name + strlen("RELAY_EVENT_TYPE_") : "?";
 }
 
-/* Fills ev for a PROPOSE: the enterprise must be in this node's registry; the case id
- * names this node's key and the seq the event will get (yx_case_id_make), so no other
- * key can open a case under it. */
+/* Fills ev for a PROPOSE: the enterprise must be in this node's registry, of a city in
+ * its jurisdiction (管辖范围); the case id names this node's key and the seq the event
+ * will get (yx_case_id_make), so no other key can open a case under it. */
 static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__RelayEvent *ev,
                    char *case_id, size_t cap, char *incubator, size_t incubator_cap,
                    uint8_t **sealed, yx_diag_t *diag)
@@ -40,6 +40,11 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 		return yx_diag_set(diag, YX_EINVAL,
 		                   "propose: enterprise %s is not in %s's registry", q->credit_code,
 		                   d->cfg->name);
+	/* Registered before a charter (or a narrower one) was adopted: not ours to relay. */
+	yx_diag_t why = {{0}};
+	if (yxd_jurisdiction_local(d, ent, &why))
+		return yx_diag_set(diag, YX_EINVAL, "propose: enterprise %s: %s", q->credit_code,
+		                   why.msg);
 	if (!yx_case_id_make(d->cfg->name, self, yx_batch_next_seq(b), case_id, cap))
 		return yx_diag_set(diag, YX_EINVAL, "propose: no room for a case id");
 	ev->case_id = case_id;

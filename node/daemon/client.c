@@ -531,16 +531,31 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 	schedule_pulls(d);
 }
 
+/* How long an origin is avoided at a peer after its nth stall in a row (n >= 2). */
+static int64_t avoid_ms(uint32_t stalls)
+{
+	int64_t avoid = (int64_t)BAD_PEER_MS << (stalls - 2 < 5 ? stalls - 2 : 5);
+	return avoid > BAD_PEER_MAX_MS ? BAD_PEER_MAX_MS : avoid;
+}
+
 /* A segment that did not make it into the transaction: refused (counted, the origin
  * avoided at this peer for a while and pulled elsewhere), or a storage failure (what
- * the transaction holds is dropped). */
+ * the transaction holds is dropped). A segment the charter refuses is signed by its
+ * origin and would be refused again: the peer is avoided for it twice as long each time
+ * in a row, up to BAD_PEER_MAX_MS, so a member stuck at a refused segment costs a pull
+ * of it now and then, not a loop. */
 static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, int ret,
                            const yx_diag_t *diag)
 {
+	bool jurisdiction = d->charter.refused_jurisdiction; /* what the admit rule said */
+	d->charter.refused_jurisdiction = false;
 	switch (ret) {
 	case YX_ECHAIN: d->counters[C_REJECTED_CHAIN]++; break;
 	case YX_ESIG: d->counters[C_REJECTED_SIGNATURE]++; break;
 	case YX_EFORK: d->counters[C_REJECTED_FORK]++; break;
+	case YX_EREFUSED:
+		d->counters[jurisdiction ? C_REFUSED_JURISDICTION : C_REJECTED_INVALID]++;
+		break;
 	case YX_EINVAL:
 	case YX_EDECODE:
 	case YX_ETOOBIG: d->counters[C_REJECTED_INVALID]++; break;
@@ -559,21 +574,24 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 		return;
 	}
 	c->rejected++;
+	peer_tip_t *t = b && b->origin.len == YX_KEY_BYTES
+	                        ? yxd_tip_add(c, b->origin.data, d->cfg->max_origins)
+	                        : NULL;
+	int64_t avoid = t && ret == YX_EREFUSED ? avoid_ms(++t->refusals + 1) : BAD_PEER_MS;
 	if (ret == YX_EFORK)
 		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag->msg);
 	else
-		yx_log_warn("peer %s: segment refused (%s): %s", c->name, yx_strerror(ret),
-		            diag->msg);
-	if (b && b->origin.len == YX_KEY_BYTES) {
-		peer_tip_t *t = yxd_tip_add(c, b->origin.data, d->cfg->max_origins);
-		if (t) {
-			t->bad_until_ms = zclock_time() + BAD_PEER_MS;
-			t->fill_pending = false;
-			t->fill_done = true; /* not from this peer, this session */
-			if (t->subscribed) {
-				t->subscribed = false;
-				send_pull(c, b->origin.data, 0);
-			}
+		yx_log_warn(
+		        "peer %s: segment refused (%s), its origin pulled elsewhere for %lld s: "
+		        "%s",
+		        c->name, yx_strerror(ret), (long long)(avoid / 1000), diag->msg);
+	if (t) {
+		t->bad_until_ms = zclock_time() + avoid;
+		t->fill_pending = false;
+		t->fill_done = true; /* not from this peer, this session */
+		if (t->subscribed) {
+			t->subscribed = false;
+			send_pull(c, b->origin.data, 0);
 		}
 	}
 }
@@ -610,6 +628,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 		if (t) {
 			mark_progress(c, t, c->last_segment_ms);
 			t->stalls = 0;
+			t->refusals = 0;
 		}
 		size_t filled = yx_remote_filled(d->remote);
 		d->remote_segments++;
@@ -719,13 +738,6 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		yx_arena_reset(&d->scratch);
 		zframe_destroy(&frame);
 	}
-}
-
-/* How long an origin is avoided at a peer after its nth stall in a row (n >= 2). */
-static int64_t avoid_ms(uint32_t stalls)
-{
-	int64_t avoid = (int64_t)BAD_PEER_MS << (stalls - 2 < 5 ? stalls - 2 : 5);
-	return avoid > BAD_PEER_MAX_MS ? BAD_PEER_MAX_MS : avoid;
 }
 
 /* A subscription stalls when the peer claims more of the origin than we hold and sends

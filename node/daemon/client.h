@@ -17,6 +17,10 @@ typedef struct {
 	int64_t progress_ms;
 	uint64_t progress_mark, progress_answers;
 	uint32_t stalls;
+	/* Segments of this origin from this peer the charter refused in a row: the same
+	 * signed log is refused again until the charter changes, so each time it is
+	 * avoided twice as long (docs/design.md, "The charter"). */
+	uint32_t refusals;
 	/* Stubs we hold of this origin, asked of this peer once per session, a segment at a
 	 * time: from where to look for the next, the seq asked for and when, all asked. */
 	uint64_t fill_next, fill_from, fill_last;

@@ -114,11 +114,13 @@ static int put_change(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged,
 	                      : yx_batch_put(b, c, diag);
 }
 
-/* Puts one record. An enterprise's financials never enter the log inside it: they are
- * split off into a figures record of their own (figures.h), which the sharing policy
- * withholds from every city the origin does not name. A figures record given as such
- * gets its salt from us, whatever it came with. *written: whether the record (the
- * enterprise, for a split one) was appended. */
+/* Puts one record. A record of a city outside this node's jurisdiction (管辖范围) is
+ * refused: with a charter, every member would refuse this log from it on. An
+ * enterprise's financials never enter the log inside it: they are split off into a
+ * figures record of their own (figures.h), which the sharing policy withholds from every
+ * city the origin does not name. A figures record given as such gets its salt from us,
+ * whatever it came with. *written: whether the record (the enterprise, for a split one)
+ * was appended. */
 static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchanged, bool *written,
                       yx_diag_t *diag)
 {
@@ -126,6 +128,8 @@ static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchan
 	bool fig_written;
 	int ret;
 
+	if ((ret = yxd_jurisdiction_local(d, c, diag)))
+		return ret;
 	if (c->body_case == YRDX__CHANGE__BODY_ENTERPRISE_FIGURES && c->enterprise_figures) {
 		Yrdx__EnterpriseFigures *given = c->enterprise_figures;
 		f.rec = *given;

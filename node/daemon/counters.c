@@ -11,6 +11,7 @@ static const char *const names[C_COUNT] = {
         [C_REJECTED_SIGNATURE] = "rejected_signature",
         [C_REJECTED_FORK] = "rejected_fork",
         [C_REJECTED_INVALID] = "rejected_invalid",
+        [C_REFUSED_JURISDICTION] = "refused_jurisdiction",
         [C_GAPS] = "gaps",
         [C_REFUSED_TIPS_ORIGINS] = "refused_tips_origins",
         [C_SEGMENTS_SENT] = "segments_sent",

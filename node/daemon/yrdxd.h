@@ -29,6 +29,7 @@ typedef enum {
 	C_REJECTED_SIGNATURE,   /* segments refused: head signature */
 	C_REJECTED_FORK,        /* segments refused: fork (two hashes, one seq) */
 	C_REJECTED_INVALID,     /* segments refused: malformed message or invalid record */
+	C_REFUSED_JURISDICTION, /* segments refused: a record outside its origin's 管辖范围 */
 	C_GAPS,                 /* segments that started past our tip (dropped, re-pulled) */
 	C_REFUSED_TIPS_ORIGINS, /* origins beyond sync/max_origins (a Tips refused unread: 1) */
 	C_SEGMENTS_SENT,
@@ -112,6 +113,9 @@ typedef struct {
 /* The federation charter this node follows (charter.c). */
 typedef struct {
 	yx_charter_chain_t *chain; /* adopted versions 1..N; NULL: none installed */
+	/* The admit rule's last refusal was one of jurisdiction (jurisdiction.c): set with
+	 * it, taken (and cleared) by the client that counts the refused segment. */
+	bool refused_jurisdiction;
 } yxd_charter_t;
 
 struct yxd {
@@ -171,10 +175,18 @@ const yx_charter_t *yxd_charter_current(const yxd_t *d);
 /* This node's entry in it (by its origin); NULL without a charter or if not a member. */
 const yx_member_t *yxd_charter_self(const yxd_t *d);
 
-/* ---- jurisdiction.c ---- */
-/* The store's admit rule (verify.h): whether a verified change of origin at seq stands. */
+/* ---- jurisdiction.c: 管辖范围 ---- */
+/* The store's admit rule (verify.h): whether a verified change of origin at seq stands.
+ * With a charter, a record of a city outside its origin's jurisdiction (in the current
+ * version) does not: YX_EREFUSED, diag naming the origin (member name), seq, record,
+ * city and jurisdiction, and d->charter.refused_jurisdiction set. */
 int yxd_charter_admit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
                       const Yrdx__Change *change, yx_diag_t *diag);
+/* Whether this node may write c (put, import, a relay PROPOSE's enterprise): YX_OK
+ * without a charter or for a record of a city in its jurisdiction (its charter entry's;
+ * its own city while the charter does not name it), else YX_EINVAL with diag naming the
+ * city and the jurisdiction (the caller names the record). */
+int yxd_jurisdiction_local(yxd_t *d, const Yrdx__Change *c, yx_diag_t *diag);
 
 /* ---- members.c ---- */
 /* The chain changed (installed or an amendment adopted): the trust of the ports, the

@@ -19,6 +19,7 @@
 
 #include "import.h"
 #include "json.h"
+#include "jurisdiction.h"
 #include "validate.h"
 
 #define SHOW_ERRORS 100 /* bad rows printed; the rest are counted */
@@ -180,6 +181,9 @@ static int check_row(import_t *im, keyset_t *keys, yx_kind_t kind, void *record,
 	}
 	if (ret)
 		return ret;
+	if (im->charter && (ret = yx_jurisdiction_check(&im->juris, &c, YX_EINVAL, &d)))
+		return msg_set(diag, ret, "%s:%lu: %s %.64s: %s", s->path, s->at,
+		               yx_kind_name(kind), c.id, d.msg);
 	*packed = 0;
 	if (!im->dry_run ||
 	    s->raw_len + 16 * s->cells + ENVELOPE_BYTES + 256 > YX_MAX_CHANGE_BYTES) {
@@ -343,6 +347,49 @@ static int import_target(import_t *im, const char *kind_arg)
 	return EXIT_OK;
 }
 
+/* The jurisdiction (管辖范围) the rows must keep to, when a charter is installed: this
+ * node's member entry in the current version (from the store, read-only, as the daemon
+ * has it), or its own city while the charter does not name it. No store yet, no charter:
+ * nothing to keep to. The daemon checks every record again as it writes it. EXIT_OK or
+ * an exit code, printed. */
+static int import_jurisdiction(import_t *im)
+{
+	yx_store_t *store = NULL;
+	yx_charter_chain_t *chain = NULL;
+	yx_diag_t diag = {{0}};
+	uint8_t *bytes = NULL, self[32];
+	size_t len = 0;
+	int rc = ctl_need_config(im->ctl);
+	if (rc)
+		return rc;
+	int ret = yx_store_open(im->ctl->cfg->data_dir, YX_STORE_READONLY, 0, &store, &diag);
+	if (ret == -ENOENT)
+		return EXIT_OK;
+	if (ret)
+		return ctl_fail(EXIT_FAIL, "%s", diag.msg[0] ? diag.msg : yx_strerror(ret));
+	ret = yx_store_charter_get(store, &bytes, &len);
+	yx_store_close(&store);
+	if (ret == YX_ENOTFOUND)
+		return EXIT_OK;
+	if (ret == YX_OK)
+		ret = yx_charter_file_decode(bytes, len, false, &chain, NULL, &diag);
+	free(bytes);
+	if (ret)
+		return ctl_fail(EXIT_FAIL, "the charter in %s: %s", im->ctl->cfg->data_dir,
+		                diag.msg[0] ? diag.msg : yx_strerror(ret));
+	if ((rc = ctl_self_key(im->ctl, self)) == EXIT_OK) {
+		const yx_charter_t *cur = yx_charter_chain_current(chain);
+		const yx_member_t *m = yx_charter_member_by_origin(cur, self);
+		if (m)
+			im->juris = *m;
+		else
+			yx_jurisdiction_own(&im->juris, im->ctl->cfg->name, im->ctl->cfg->city);
+		im->charter = true;
+	}
+	yx_charter_chain_free(&chain);
+	return rc;
+}
+
 /* The rejects file holds the rows as they were, confidential figures included:
  * owner-only whatever the umask, and an existing file is made so before it is
  * truncated. NULL with errno set on failure. */
@@ -373,9 +420,11 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	        "KIND (incubator, enterprise, park, evaluation, or a plural) defaults to the\n"
 	        "kind the file name names, e.g. shanghai-enterprises.csv. (Relay events and\n"
 	        "joints are written by yrdxctl relay and joint, which check each step.)\n"
-	        "Every row is checked first; if any is invalid, they are listed (the first 100)\n"
-	        "and nothing is imported, unless --skip-invalid writes them to REJECTS (the\n"
-	        "header and each bad row as it was) and imports the rest. The checked records\n"
+	        "Every row is checked first (with a charter installed, an incubator, enterprise\n"
+	        "or park must be of a city in this node's jurisdiction, 管辖范围); if any is\n"
+	        "invalid, they are listed (the first 100) and nothing is imported, unless\n"
+	        "--skip-invalid writes them to REJECTS (the header and each bad row as it was)\n"
+	        "and imports the rest. The checked records\n"
 	        "wait in a temporary file in TMPDIR (default /tmp; about the file's size).\n"
 	        "Records equal to this node's current version are left alone, so importing a\n"
 	        "file again changes nothing. --dry-run only checks (the node need not run).\n"
@@ -409,7 +458,7 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	if (optind + 1 != argc)
 		return ctl_fail(EXIT_USAGE, "import: expected one FILE (see --help)");
 	im.src.path = argv[optind];
-	if ((rc = import_target(&im, kind_arg)))
+	if ((rc = import_target(&im, kind_arg)) || (rc = import_jurisdiction(&im)))
 		return rc;
 	im.progress = isatty(STDERR_FILENO);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "arena.h"
+#include "charter.h"
 #include "csvrec.h"
 #include "text.h"
 #include "yrdxctl.h"
@@ -96,6 +97,10 @@ typedef struct {
 	FILE *rejects;
 	bool rejects_header;
 	spool_t spool; /* not for a dry run */
+	/* With a charter installed, this node's jurisdiction (管辖范围): its member entry
+	 * in the current version, or its own city while it is no member. */
+	bool charter;
+	yx_member_t juris;
 	/* pass 1 */
 	uint64_t rows, bad;
 	/* pass 2 */
