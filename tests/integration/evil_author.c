@@ -6,6 +6,17 @@
  *   evil_author -c NODE.zpl propose CASE PARK_ID [--lower]
  *   evil_author -c NODE.zpl joint AGREEMENT [--lower]
  *
+ * and two records of a city outside NODE's jurisdiction (管辖范围), what a member could
+ * write by going round its daemon's checks:
+ *
+ *   evil_author -c NODE.zpl enterprise CITY [CREDIT_CODE]
+ *   evil_author -c NODE.zpl incubator CITY ID
+ *
+ * enterprise writes an enterprise registered in CITY (GB/T 2260), qualified 高新技术企业,
+ * with CREDIT_CODE or one made from CITY and the seq it gets; incubator writes a 高质量
+ * incubator ID of CITY. Each prints one JSON line: the seq and hash written, the id and
+ * the city.
+ *
  * propose writes, under NODE's key, a PROPOSE with record id "<case>/propose" and case id
  * CASE, naming the enterprise and destination of the case as NODE's store derives it,
  * but park PARK_ID. joint writes a participation in AGREEMENT with its enterprise and
@@ -25,6 +36,7 @@
 #include "joint.h"
 #include "keys.h"
 #include "store.h"
+#include "validate.h"
 
 /* A try beats a hash h with probability h / 2^256: over a uniformly drawn h, all of N
  * tries fail with probability 1 / (N + 1). A try that loses is an aborted batch (no disk
@@ -87,6 +99,104 @@ static int put_joint(yx_batch_t *b, const uint8_t *self, const Yrdx__JointPartic
 	return yx_batch_put(b, &c, diag);
 }
 
+/* A valid credit code of an enterprise registered in city, different for every n. */
+static void forged_code(uint32_t city, uint64_t n, char out[YX_CREDIT_CODE_LEN + 1])
+{
+	snprintf(out, YX_CREDIT_CODE_LEN + 1, "91%06u%09llu", city % 1000000,
+	         (unsigned long long)(n % 1000000000));
+	out[YX_CREDIT_CODE_LEN - 1] = yx_credit_code_check_char(out);
+	out[YX_CREDIT_CODE_LEN] = '\0';
+}
+
+/* Writes, signed by id, an enterprise or a 高质量 incubator of city into store, committed
+ * whole; prints the JSON line. 0, or 1 with the reason on stderr. */
+static int forge_record(yx_store_t *store, const yx_identity_t *id, bool is_enterprise,
+                        uint32_t city, const char *rec_id)
+{
+	Yrdx__Enterprise ent = YRDX__ENTERPRISE__INIT;
+	Yrdx__Incubator inc = YRDX__INCUBATOR__INIT;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	Yrdx__Industry industries[1] = {YRDX__INDUSTRY__INDUSTRY_INTEGRATED_CIRCUITS};
+	Yrdx__Qualification quals[1] = {YRDX__QUALIFICATION__QUALIFICATION_HIGH_TECH};
+	char code[YX_CREDIT_CODE_LEN + 1], hash[2 * YX_HASH_BYTES + 1];
+	yx_diag_t diag = {{0}};
+	yx_batch_t *b = NULL;
+	int ret;
+	if ((ret = yx_batch_begin(store, id, &b))) {
+		fprintf(stderr, "evil_author: batch: %s\n", yx_strerror(ret));
+		return 1;
+	}
+	uint64_t seq = yx_batch_next_seq(b);
+	if (is_enterprise) {
+		if (!rec_id)
+			forged_code(city, seq, code);
+		ent.credit_code = rec_id ? (char *)rec_id : code;
+		ent.name = "越权登记的企业有限公司";
+		ent.city = city;
+		ent.stage = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_GROWTH;
+		ent.n_industries = 1;
+		ent.industries = industries;
+		ent.n_qualifications = 1;
+		ent.qualifications = quals;
+		yx_change_set_body(&c, YX_KIND_ENTERPRISE, &ent);
+		c.id = ent.credit_code;
+	} else {
+		inc.id = (char *)rec_id;
+		inc.name = "越权登记的孵化器";
+		inc.city = city;
+		inc.tier = YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY;
+		inc.operator_type = YRDX__OPERATOR_TYPE__OPERATOR_TYPE_RESEARCH_INSTITUTE;
+		inc.n_focus_industries = 1;
+		inc.focus_industries = industries;
+		yx_change_set_body(&c, YX_KIND_INCUBATOR, &inc);
+		c.id = inc.id;
+	}
+	if ((ret = yx_batch_put(b, &c, &diag))) {
+		yx_batch_abort(&b);
+		fprintf(stderr, "evil_author: %s\n", diag.msg);
+		return 1;
+	}
+	hex(yx_batch_hash(b), YX_HASH_BYTES, hash);
+	if ((ret = yx_batch_commit(&b, NULL))) {
+		fprintf(stderr, "evil_author: commit: %s\n", yx_strerror(ret));
+		return 1;
+	}
+	printf("{\"seq\": %llu, \"hash\": \"%s\", \"id\": \"%s\", \"city\": %u}\n",
+	       (unsigned long long)seq, hash, c.id, city);
+	return 0;
+}
+
+/* evil_author -c NODE.zpl enterprise CITY [CREDIT_CODE] | incubator CITY ID */
+static int forge_main(int argc, char **argv)
+{
+	yx_config_t *cfg = NULL;
+	yx_identity_t *id = NULL;
+	yx_store_t *store = NULL;
+	yx_diag_t diag = {{0}};
+	bool is_enterprise = strcmp(argv[3], "enterprise") == 0;
+	uint32_t city = 0;
+	int rc = 1;
+	if (is_enterprise ? argc > 6 : argc != 6) {
+		fprintf(stderr, "usage: evil_author -c NODE.zpl enterprise CITY [CREDIT_CODE]\n"
+		                "       evil_author -c NODE.zpl incubator CITY ID\n");
+		return 2;
+	}
+	if (yx_city_from_text(argv[4], &city) != YX_OK) {
+		fprintf(stderr, "evil_author: %s is no Yangtze River Delta city\n", argv[4]);
+		return 2;
+	}
+	if (yx_crypto_init() || yx_config_load(argv[2], &cfg, &diag) ||
+	    yx_identity_load(cfg->key_file, &id, &diag) ||
+	    yx_store_open(cfg->data_dir, 0, 0, &store, &diag))
+		fprintf(stderr, "evil_author: %s\n", diag.msg);
+	else
+		rc = forge_record(store, id, is_enterprise, city, argc == 6 ? argv[5] : NULL);
+	yx_store_close(&store);
+	yx_identity_free(&id);
+	yx_config_free(&cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	yx_config_t *cfg = NULL;
@@ -101,13 +211,18 @@ int main(int argc, char **argv)
 	const uint8_t *beat = NULL;
 	uint64_t seq = 0;
 	int rc = 1, try = 0, ret;
+	if (argc >= 5 && strcmp(argv[1], "-c") == 0 &&
+	    (strcmp(argv[3], "enterprise") == 0 || strcmp(argv[3], "incubator") == 0))
+		return forge_main(argc, argv);
 	bool joint = argc >= 5 && strcmp(argv[3], "joint") == 0;
 	int args = joint ? 5 : 6; /* without --lower */
 	if (argc < 5 || strcmp(argv[1], "-c") != 0 || (!joint && strcmp(argv[3], "propose") != 0) ||
 	    argc < args || argc > args + 1 ||
 	    (argc == args + 1 && strcmp(argv[args], "--lower") != 0)) {
 		fprintf(stderr, "usage: evil_author -c NODE.zpl propose CASE PARK_ID [--lower]\n"
-		                "       evil_author -c NODE.zpl joint AGREEMENT [--lower]\n");
+		                "       evil_author -c NODE.zpl joint AGREEMENT [--lower]\n"
+		                "       evil_author -c NODE.zpl enterprise CITY [CREDIT_CODE]\n"
+		                "       evil_author -c NODE.zpl incubator CITY ID\n");
 		return 2;
 	}
 	const char *target = argv[4];

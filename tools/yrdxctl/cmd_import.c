@@ -182,8 +182,9 @@ static int check_row(import_t *im, keyset_t *keys, yx_kind_t kind, void *record,
 	if (ret)
 		return ret;
 	if (im->charter && (ret = yx_jurisdiction_check(&im->juris, &c, YX_EINVAL, &d)))
-		return msg_set(diag, ret, "%s:%lu: %s %.64s: %s", s->path, s->at,
-		               yx_kind_name(kind), c.id, d.msg);
+		return msg_set(diag, ret, "%s:%lu: %s%s %.64s: %s", s->path, s->at,
+		               s->fmt == FMT_CSV ? "column city: " : "", yx_kind_name(kind), c.id,
+		               d.msg);
 	*packed = 0;
 	if (!im->dry_run ||
 	    s->raw_len + 16 * s->cells + ENVELOPE_BYTES + 256 > YX_MAX_CHANGE_BYTES) {
