@@ -112,7 +112,7 @@ class CharterJurisdictionTest(unittest.TestCase):
 
     def test_1_put_refuses_another_citys_record(self):
         hf = self.hf
-        before, counts = self.digests(), kinds(hf, origin="hefei")
+        before, counts = self.digests(), kinds(hf, origin=hf.pubkey)
         foreign = enterprise(self.rng.randrange(100000, 200000))  # 310000 上海
         r = hf.ctl("put", "enterprise", self.ndjson([foreign]), check=False)
         self.assertEqual(r.returncode, 2, r.stderr)
@@ -130,11 +130,11 @@ class CharterJurisdictionTest(unittest.TestCase):
         self.assertIn("record 1 (park SH-PARK-X): city 310000 上海 is outside", r.stderr)
         time.sleep(0.5)  # anything written would be pushed by now
         self.assertEqual(self.digests(), before)
-        self.assertEqual(kinds(hf, origin="hefei"), counts)
+        self.assertEqual(kinds(hf, origin=hf.pubkey), counts)
         self.assertNotEqual(hf.ctl("get", "enterprise", own["credit_code"], check=False).returncode, 0)
         # Its own city's records are written as before.
         hf.put("enterprise", [own])
-        self.assertEqual(kinds(hf, origin="hefei")["enterprise"], counts["enterprise"] + 1)
+        self.assertEqual(kinds(hf, origin=hf.pubkey)["enterprise"], counts["enterprise"] + 1)
 
     def test_2_import_names_the_row_and_imports_nothing(self):
         sh, hz = self.sh, self.hz
@@ -147,7 +147,7 @@ class CharterJurisdictionTest(unittest.TestCase):
             f.write("HZ-INC-0009,杭州的孵化器,330100,high_quality,research_institute,biomedicine\n")
             f.write("SH-INC-0102,上海二号,310000,standard,research_institute,biomedicine\n")
         hz_before = (city_stats(sh, 330100), city_stats(hz, 330100))
-        before, counts = self.digests(), kinds(sh, origin="shanghai")
+        before, counts = self.digests(), kinds(sh, origin=sh.pubkey)
         want = ("%s:3: column city: incubator HZ-INC-0009: city 330100 杭州 is outside the "
                 "jurisdiction (管辖范围) of shanghai: 310000 上海" % path)
         r = sh.ctl("import", path, check=False)
@@ -160,14 +160,14 @@ class CharterJurisdictionTest(unittest.TestCase):
         self.assertIn(want, r.stderr)
         time.sleep(0.5)
         self.assertEqual(self.digests(), before)
-        self.assertEqual(kinds(sh, origin="shanghai"), counts)
+        self.assertEqual(kinds(sh, origin=sh.pubkey), counts)
         # --skip-invalid: the row set aside as it was, the rest imported.
         rejects = os.path.join(d, "rejects.csv")
         out = sh.ctl_json("import", "--skip-invalid", rejects, path)
         self.assertEqual((out["rows"], out["imported"], out["rejected"]), (3, 2, 1))
         with open(rejects, encoding="utf-8") as f:
             self.assertIn("HZ-INC-0009,杭州的孵化器,330100", f.read())
-        self.assertEqual(kinds(sh, origin="shanghai")["incubator"], counts["incubator"] + 2)
+        self.assertEqual(kinds(sh, origin=sh.pubkey)["incubator"], counts["incubator"] + 2)
         wait_converged(self.nodes, LIVENESS_S, "the imported incubators everywhere")
         self.assertEqual((city_stats(sh, 330100), city_stats(hz, 330100)), hz_before)
 
@@ -197,8 +197,8 @@ class CharterJurisdictionTest(unittest.TestCase):
         sh, hf, hz = self.sh, self.hf, self.hz
         wait_converged(self.nodes, LIVENESS_S, "every node alike before the forgery")
         hf_tip = hf.tip(hf.pubkey)
-        sh_before = city_stats(sh, 310000)
-        self.assertEqual(sh_before["high_quality_incubators"], 3 + 1)  # + SH-INC-0101
+        sh_before = city_stats(sh, 310000)  # 高质量: SH-INC-0001..3 (and test_2's one)
+        self.assertGreaterEqual(sh_before["high_quality_incubators"], 3)
         peers_before = {n.name: (n.digest()["digest"], n.counters()) for n in (sh, hz)}
         hz_stats = city_stats(hz, 310000)
 
@@ -234,6 +234,10 @@ class CharterJurisdictionTest(unittest.TestCase):
                           % forged[0]["seq"], log)
         print("refused at shanghai and hangzhou %.1f s after hefei started"
               % (time.monotonic() - t0), flush=True)
+        # Nothing of it is held: the stores are as they were.
+        for n in (sh, hz):
+            self.assertEqual(n.digest()["digest"], peers_before[n.name][0],
+                             "%s's store changed" % n.name)
 
         # Liveness: the other members' new writes reach every node.
         w0 = time.monotonic()
@@ -249,19 +253,15 @@ class CharterJurisdictionTest(unittest.TestCase):
             self.assertEqual(n.tip(hf.pubkey), hf_tip, "%s holds part of the forged segment"
                              % n.name)
             ids = {row["record"].get("id") or row["record"].get("credit_code")
-                   for row in n.export(origin="hefei")}
-            self.assertFalse(ids & {f["id"] for f in forged} | {later["credit_code"]} & ids)
+                   for row in n.export(origin=hf.pubkey)}
+            self.assertEqual(ids & ({f["id"] for f in forged} | {later["credit_code"]}), set())
+            self.assertIn(self.hf_ent["credit_code"], ids)
             self.assertTrue(n.verify()["ok"])
         self.assertEqual(city_stats(sh, 310000)["high_quality_incubators"],
                          sh_before["high_quality_incubators"])
         self.assertEqual(city_stats(sh, 310000)["enterprises"], sh_before["enterprises"] + 1)
         self.assertEqual(city_stats(hz, 310000)["high_quality_incubators"],
                          hz_stats["high_quality_incubators"])
-        # Only the new writes of shanghai and hangzhou changed the stores: with them
-        # dropped the digest would be the old one; the origins' tips say as much.
-        for n in (sh, hz):
-            tips = {o["origin"]: o["seq"] for o in n.digest()["origins"]}
-            self.assertEqual(tips[hf.pubkey], hf_tip)
         # Not a loop: one pull of the segment per peer, then the origin is avoided there.
         elapsed = time.monotonic() - t0
         for n in (sh, hz):
