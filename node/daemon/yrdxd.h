@@ -316,10 +316,10 @@ int yxd_rotation_pending(yxd_t *d, uint64_t after_seq, uint32_t version);
 /* Another version numbered as ours was adopted: the key we have goes on; writes resume. */
 void yxd_rotation_clear(yxd_t *d);
 /* The charter adopted the version in which our log has the key in new_key_file (written
- * by `yrdxctl keygen --next`), signing past the pending rotation's after_seq (with none
- * pending, past our log's tip): the store records the new key as our log's signer, every
- * later head is signed by it, the key files are renamed (new_key_file becomes
- * node/key_file, the key before is kept as key_file + ".old", 0600), and the peer port,
+ * by `yrdxctl keygen --next`: yx_key_next_path(d->cfg->key_file)), signing past the pending
+ * rotation's after_seq (with none pending, past our log's tip): the store records the new key as
+ * our log's signer, every later head is signed by it, the key files are renamed (new_key_file
+ * becomes node/key_file, the key before is kept as key_file + ".old", 0600), and the peer port,
  * feed port and pull connections are re-made with the new key's CURVE pair — in the
  * loop's next pass (yxd_rotation_rekey), so that a caller inside a socket's handler keeps
  * its socket. Writes resume. Errors (logged): the key file's (YX_EKEY, -errno ...), the
