@@ -325,7 +325,9 @@ void yxd_rotation_clear(yxd_t *d);
  * its socket. Writes resume. Errors (logged): the key file's (YX_EKEY, -errno ...), the
  * store's (YX_EBUSY with a batch open, YX_EINVAL if our log holds seqs past after_seq);
  * nothing changed then. A failure renaming the files is returned too, but the rotation
- * stands: the log says which files to move by hand. */
+ * stands: the log says which files to move by hand. The caller asks only when the
+ * adopted key differs from yx_identity_public(d->id) (after a restart the key file holds
+ * it already, and the next key file is gone). */
 int yxd_rotate_to(yxd_t *d, const char *new_key_file);
 /* Re-makes the sockets with the current key, if a rotation left them with the one
  * before; main's loop calls it after each pass. YX_OK, or the port that could not be
