@@ -244,6 +244,40 @@ static void test_rotate_to(void **state)
 	expect_verify(&n, &rule, YX_OK);
 	rule.after = 6;
 	expect_verify(&n, &rule, YX_ESIG);
+	node_close(&n);
+}
+
+/* A's log handed to B past seq 4, as test_rotate_to does it; b receives B. */
+static void rotated(node_t *n, uint8_t a[YX_KEY_BYTES], uint8_t b[YX_KEY_BYTES])
+{
+	yx_diag_t diag;
+	char next[1200];
+	node_open(n, a);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(write_one(n, i, NULL, &diag), YX_OK);
+	assert_int_equal(yxd_rotation_pending(&n->d, 4, 2), YX_OK);
+	key_new(n, ".next", b);
+	key_path(n, ".next", next, sizeof(next));
+	assert_int_equal(yxd_rotate_to(&n->d, next), YX_OK);
+	assert_int_equal(write_one(n, 4, NULL, &diag), YX_OK);
+	assert_int_equal(write_one(n, 5, NULL, &diag), YX_OK);
+}
+
+/* After a rotation: a restart with the new key writes on, one with the old key or a
+ * stranger's does not; a rotation proposed and lost lets the key go on; a third key
+ * moves the first key's file on to node.key.old.1. */
+static void test_rotate_after(void **state)
+{
+	(void)state;
+	node_t n;
+	yx_diag_t diag;
+	yx_head_t h;
+	uint8_t a[YX_KEY_BYTES], b[YX_KEY_BYTES], got[YX_KEY_BYTES];
+	char next[1200];
+	uint32_t version = 0;
+	uint64_t after = 0;
+	rotated(&n, a, b);
+	key_path(&n, ".next", next, sizeof(next));
 
 	/* A restart with node.key (B) writes on; with the old key, or a stranger's, not. */
 	node_stop(&n);
@@ -416,6 +450,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_rotate_to),
+	        cmocka_unit_test(test_rotate_after),
 	        cmocka_unit_test(test_rekey_ports),
 	};
 	if (yx_crypto_init() != YX_OK)
