@@ -216,6 +216,14 @@ int yxd_rotate_to(yxd_t *d, const char *new_key_file)
 		yx_log_warn("key rotation adopted with none pending here: the new key signs past "
 		            "this log's tip, seq %llu",
 		            (unsigned long long)after);
+	/* Its CURVE pair is derived now: nothing may fail once the store took the key. */
+	uint8_t cpub[32], csec[32];
+	ret = yx_identity_curve_keys(next, cpub, csec);
+	sodium_memzero(csec, sizeof(csec));
+	if (ret) {
+		yx_log_error("key rotation: %s has no X25519 form", new_key_file);
+		goto out;
+	}
 	if (d->remote && (ret = yxd_remote_flush(d))) {
 		yx_log_error("key rotation waits: %s", yx_strerror(ret));
 		goto out;
@@ -224,8 +232,7 @@ int yxd_rotate_to(yxd_t *d, const char *new_key_file)
 		yx_log_error("key rotation refused by the store: %s", diag.msg);
 		goto out;
 	}
-	/* It stands from here: the store takes batches of the new key only. (Its CURVE
-	 * pair was derived when it loaded: the Ed25519 key converts.) */
+	/* It stands from here: the store takes batches of the new key only. */
 	if ((ret = yxd_key_use(d, &next)))
 		goto out;
 	ret = keys_swap(d->cfg->key_file, new_key_file);
