@@ -380,7 +380,10 @@ static int import_jurisdiction(import_t *im)
 		                diag.msg[0] ? diag.msg : yx_strerror(ret));
 	if ((rc = ctl_self_key(im->ctl, self)) == EXIT_OK) {
 		const yx_charter_t *cur = yx_charter_chain_current(chain);
+		/* The key file's key is the log's origin, or the key it was rotated to. */
 		const yx_member_t *m = yx_charter_member_by_origin(cur, self);
+		if (!m)
+			m = yx_charter_member_by_key(cur, self);
 		if (m)
 			im->juris = *m;
 		else

@@ -85,6 +85,7 @@ static void node_open(node_t *n, const char *name, uint32_t city, int self, bool
 	assert_int_equal(yx_identity_generate(&n->wuhu), YX_OK);
 	yx_identity_t *ids[3] = {n->sh, n->hf, n->wuhu};
 	n->d.id = ids[self]; /* owned by n: node_close frees it once */
+	memcpy(n->d.origin, yx_identity_public(ids[self]), YX_KEY_BYTES); /* never rotated */
 	assert_int_equal(yx_store_open(n->dir, YX_STORE_CREATE, 0, &n->d.store, &diag), YX_OK);
 	if (charter)
 		install_charter(n);
