@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 		yx_log_error("libsodium failed to initialise");
 		goto out;
 	}
-	if (open_node(&d) != YX_OK)
+	if (open_node(&d) != YX_OK || yxd_charter_start(&d) != YX_OK)
 		goto out;
 	d.config_stamp = file_stamp(d.cfg->path);
 	zsys_handler_set(NULL); /* signals come through the signalfd, not CZMQ's handler */
@@ -319,6 +319,7 @@ out:
 	yxd_serve_stop(&d);
 	yxd_zap_stop(&d);
 	yx_remote_abort(&d.remote);
+	yxd_charter_stop(&d);
 	free(d.moved.keys);
 	yx_store_close(&d.store);
 	yx_arena_free(&d.scratch);

@@ -9,6 +9,7 @@
 
 struct MHD_Daemon;
 
+#include "charter.h"
 #include "config.h"
 #include "keys.h"
 #include "relay.h"
@@ -108,6 +109,11 @@ typedef struct {
 	bool logged; /* the log said it stopped, and not yet that it resumed */
 } yxd_full_t;
 
+/* The federation charter this node follows (charter.c). */
+typedef struct {
+	yx_charter_chain_t *chain; /* adopted versions 1..N; NULL: none installed */
+} yxd_charter_t;
+
 struct yxd {
 	yx_config_t *cfg;
 	yx_store_t *store;
@@ -138,6 +144,7 @@ struct yxd {
 	yxd_origins_t moved;
 	yxd_full_t full;
 	yxd_fence_t fence;
+	yxd_charter_t charter;
 	/* What one input needs decoded while it is handled — a peer message (client.c), a
 	 * control request and the records its step reads (control.c, author.c) — reset once
 	 * that input is done. */
@@ -153,6 +160,26 @@ struct yxd {
 	bool policy_logged;    /* that it could not be published yet was said */
 	uint64_t config_stamp; /* of the config file, to notice edits */
 };
+
+/* ---- charter.c: the federation charter ---- */
+/* Reads the adopted chain from the store and sets the store's rules from it; without a
+ * charter the node runs on its config's trust store alone, and says so. */
+int yxd_charter_start(yxd_t *d);
+void yxd_charter_stop(yxd_t *d);
+/* The current version; NULL when no charter is installed. */
+const yx_charter_t *yxd_charter_current(const yxd_t *d);
+/* This node's entry in it (by its origin); NULL without a charter or if not a member. */
+const yx_member_t *yxd_charter_self(const yxd_t *d);
+
+/* ---- jurisdiction.c ---- */
+/* The store's admit rule (verify.h): whether a verified change of origin at seq stands. */
+int yxd_charter_admit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+                      const Yrdx__Change *change, yx_diag_t *diag);
+
+/* ---- members.c ---- */
+/* The chain changed (installed or an amendment adopted): the trust of the ports, the
+ * origins pulled and the members pulled from follow the current version. */
+void yxd_members_changed(yxd_t *d);
 
 /* ---- guard.c: the ports before authentication ---- */
 /* Raises RLIMIT_NOFILE's soft limit to the hard one and logs both. */

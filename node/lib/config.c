@@ -98,7 +98,7 @@ static int map_load(const ctx_t *c, const section_t *sec, zconfig_t *node, yx_co
 	for (zconfig_t *e = zconfig_child(node); e; e = zconfig_next(e), i++) {
 		const char *name = zconfig_name(e), *v = zconfig_value(e);
 		config_key_path(key, sec->name, name);
-		if (!config_name_ok(name))
+		if (!yx_config_name_ok(name))
 			return config_fail(c, key, NULL, "a %s's name must be " NAME_RULE,
 			                   sec->entry);
 		if (v && *v)

@@ -101,6 +101,14 @@ typedef struct yx_config {
 	size_t n_parks;
 } yx_config_t;
 
+/* Whether s is a valid node, peer or park name: 1 to YX_CONFIG_NAME_MAX of [a-z0-9-],
+ * not starting with '-'. */
+bool yx_config_name_ok(const char *s);
+
+/* Whether v is a peer endpoint another node can connect to: tcp://HOST:PORT. If not,
+ * why says so. */
+bool yx_config_endpoint_ok(const char *v, char *why, size_t cap);
+
 /* Loads and validates the file at path. Relative paths in it are resolved against the
  * directory path names (not the target of a symlink at path). On YX_OK *out is the
  * caller's, to free with yx_config_free. Returns YX_ECONFIG (diag names file, key path

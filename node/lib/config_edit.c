@@ -108,7 +108,7 @@ static int config_edit(const char *path, const edit_t *ed, yx_diag_t *diag)
 
 	assert(path && ed->name);
 	config_key_path(key, sec->name, ed->name);
-	if (!config_name_ok(ed->name))
+	if (!yx_config_name_ok(ed->name))
 		return config_fail(&c, key, NULL, "a %s's name must be " NAME_RULE, sec->entry);
 	/* Write where a symlink at path points, so the link stays; resolve relative paths
 	 * as the loader does, from path's own directory. */

@@ -100,7 +100,6 @@ const item_t *config_item_find(const section_t *sec, const char *name);
 /* ---- values (config_value.c) ---- */
 
 /* true if s is a node, peer or park name (NAME_RULE). */
-bool config_name_ok(const char *s);
 
 /* dir + "/" + p (or p if absolute) with ".", ".." and repeated slashes removed, in out;
  * false if the result does not fit in cap bytes. */

@@ -27,7 +27,7 @@ static const char *const level_names[] = {
 
 /* ---- rules every value follows ---- */
 
-bool config_name_ok(const char *s)
+bool yx_config_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > YX_CONFIG_NAME_MAX || s[0] == '-')
@@ -229,6 +229,19 @@ static bool hostport_check(const char *hp, bool wildcard, const char *form, char
 	return true;
 }
 
+bool yx_config_endpoint_ok(const char *v, char *why, size_t cap)
+{
+	if (strncmp(v, "tcp://", 6) != 0) {
+		snprintf(why, cap, "expected tcp://HOST:PORT");
+		return false;
+	}
+	if (strlen(v) >= YX_CONFIG_ENDPOINT_MAX) {
+		snprintf(why, cap, "longer than %d characters", YX_CONFIG_ENDPOINT_MAX - 1);
+		return false;
+	}
+	return hostport_check(v + 6, false, "tcp://HOST:PORT", why, cap);
+}
+
 static int endpoint_parse(const ctx_t *c, const char *key, const item_t *it, const char *v,
                           char *dst, size_t size)
 {
@@ -345,7 +358,7 @@ int config_value_parse(const ctx_t *c, const char *key, const item_t *it, const 
 		strcpy(dst, v);
 		return YX_OK;
 	case T_NAME:
-		if (!config_name_ok(v))
+		if (!yx_config_name_ok(v))
 			return config_fail(c, key, v, "expected " NAME_RULE);
 		strcpy(dst, v);
 		return YX_OK;

@@ -214,6 +214,43 @@ int yx_store_node_key(yx_store_t *s, uint8_t key[YX_KEY_BYTES])
 	return ret;
 }
 
+int yx_store_charter_get(yx_store_t *s, uint8_t **bytes, size_t *len)
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	*bytes = NULL;
+	*len = 0;
+	int ret = yxs_txn_begin(s, false, &txn);
+	if (ret)
+		return ret;
+	ret = yxs_get(txn, s->dbi[DB_META], "charter", 7, &v);
+	if (ret == YX_OK && !(*bytes = malloc(v.mv_size ? v.mv_size : 1)))
+		ret = -ENOMEM;
+	if (ret == YX_OK) {
+		memcpy(*bytes, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int yx_store_charter_put(yx_store_t *s, const uint8_t *bytes, size_t len)
+{
+	MDB_txn *txn = NULL;
+	if (s->readonly)
+		return -EROFS;
+	if (s->writing)
+		return YX_EBUSY;
+	int ret = yxs_txn_begin(s, true, &txn);
+	if (ret)
+		return ret;
+	if ((ret = yxs_put(txn, s->dbi[DB_META], "charter", 7, bytes, len, 0))) {
+		mdb_txn_abort(txn);
+		return ret;
+	}
+	return yxs_txn_commit(s->env, txn);
+}
+
 int yx_store_fence(yx_store_t *s, bool on)
 {
 	MDB_txn *txn = NULL;

@@ -70,6 +70,14 @@ enum {
 int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t **out,
                   yx_diag_t *diag);
 
+/* The adopted charter (a CharterFile's bytes: versions 1..N, each with its signatures;
+ * node/lib/charter.h), kept in the store's meta so read-only tools see what the daemon
+ * adopted. get: *bytes malloc'd, YX_ENOTFOUND if none is installed. put: replaces it in a
+ * durable write txn of its own (YX_EBUSY while a batch or remote txn is open). The caller
+ * verifies; the store keeps bytes. */
+int yx_store_charter_get(yx_store_t *store, uint8_t **bytes, size_t *len);
+int yx_store_charter_put(yx_store_t *store, const uint8_t *bytes, size_t len);
+
 /* The charter's checks for what this store takes from elsewhere and believes of what it
  * holds (verify.h); rules is copied, NULL removes them. yx_store_rules: NULL if none. */
 void yx_store_set_rules(yx_store_t *store, const yx_rules_t *rules);
