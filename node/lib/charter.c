@@ -784,14 +784,14 @@ static bool vote_counts(const yx_charter_t *current, const yx_vote_t *v, size_t 
 	return true;
 }
 
-/* The proposal of c: decoded, a version that may follow current (signatures aside). */
+/* The proposal of v: decoded, a version that may follow current (signatures aside: every
+ * check of yx_charter_check_next but those). A vote for anything else is no vote. */
 static bool proposal_follows(const yx_charter_t *current, const yx_vote_t *v, yx_charter_t **out)
 {
 	yx_diag_t d;
 	if (yx_charter_decode(v->charter, v->len, out, &d) != YX_OK)
 		return false;
-	if ((*out)->version == current->version + 1 &&
-	    memcmp((*out)->prev_hash, current->hash, 32) == 0)
+	if (next_follows(current, *out, &d) == YX_OK)
 		return true;
 	yx_charter_free(out);
 	return false;
