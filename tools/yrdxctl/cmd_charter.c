@@ -76,12 +76,15 @@ static int sub_member(ctl_t *ctl, int argc, char **argv)
 
 /* ---- draft -------------------------------------------------------------------------- */
 
-/* The message of a charter diag without the "charter version 1: " it starts with. */
+/* The message of a diag about a charter of one member without the "charter version 1: "
+ * and "members[0]: " it starts with: the line it is about says which. */
 static const char *diag_tail(const yx_diag_t *diag)
 {
 	const char *p = diag->msg;
 	if (strncmp(p, "charter ", 8) == 0 && strstr(p, ": "))
 		p = strstr(p, ": ") + 2;
+	if (strncmp(p, "members[0]: ", 12) == 0)
+		p += 12;
 	return p;
 }
 
@@ -93,11 +96,18 @@ static int parse_jurisdiction(const char *file, unsigned line, char *list, yx_me
 		if (m->n_jurisdiction == YX_CHARTER_MAX_CITIES)
 			return ctl_fail(EXIT_USAGE, "%s:%u: jurisdiction: more than %d cities",
 			                file, line, YX_CHARTER_MAX_CITIES);
-		if (yx_city_from_text(c, &m->jurisdiction[m->n_jurisdiction++]) != YX_OK)
+		uint32_t code;
+		if (yx_city_from_text(c, &code) != YX_OK)
 			return ctl_fail(EXIT_USAGE,
 			                "%s:%u: jurisdiction: \"%s\" is not a Yangtze River Delta "
 			                "city (code or name)",
 			                file, line, c);
+		for (size_t k = 0; k < m->n_jurisdiction; k++)
+			if (m->jurisdiction[k] == code)
+				return ctl_fail(EXIT_USAGE,
+				                "%s:%u: jurisdiction: %s (%u) named twice", file,
+				                line, yx_city_name(code), code);
+		m->jurisdiction[m->n_jurisdiction++] = code;
 	}
 	if (!m->n_jurisdiction)
 		return ctl_fail(EXIT_USAGE, "%s:%u: jurisdiction= names no city", file, line);
