@@ -4,7 +4,10 @@ signs it, each installs it. Asserted from what each store then holds (`charter s
 from the store equals the file's text, `verify`), and the refusals: a file one signature
 short names the member missing, a flipped byte in a signature names its member, and a
 non-member's valid signature added to a complete file makes the file refused (a file
-carries no signature that does not count), naming the key — at install and at init."""
+carries no signature that does not count), naming the key — at install and at init.
+Version 2, drafted by editing version 1's bytes and signed offline by two of three,
+upgrades a node, after which version 1 alone is refused as older; another federation's
+charter is refused; a running node takes no file."""
 import base64
 import hashlib
 import json
@@ -19,7 +22,7 @@ from harness import YRDXCTL, Federation
 FEDERATION = "长三角协同孵化网络"
 
 
-# -- the charter file's protobuf, as far as the test edits it (proto/charter.proto) ----------
+# -- the charter file's protobuf, as far as the test edits it (proto/charter.proto) ------
 
 def _varint(b, i):
     v = shift = 0
@@ -42,16 +45,31 @@ def _enc_varint(v):
             return bytes(out)
 
 
-def _fields(b):
-    """(field number, bytes) of each length-delimited field of message b."""
+def _wire(b):
+    """(field number, wire type, value) of each field of message b: an int for a varint,
+    bytes for a length-delimited field (the only two kinds charter.proto uses)."""
     i, out = 0, []
     while i < len(b):
         tag, i = _varint(b, i)
-        assert tag & 7 == 2, "unexpected wire type %d" % (tag & 7)
-        n, i = _varint(b, i)
-        out.append((tag >> 3, b[i:i + n]))
-        i += n
+        if tag & 7 == 0:
+            v, i = _varint(b, i)
+        else:
+            assert tag & 7 == 2, "unexpected wire type %d" % (tag & 7)
+            n, i = _varint(b, i)
+            v, i = b[i:i + n], i + n
+        out.append((tag >> 3, tag & 7, v))
     return out
+
+
+def _unwire(fields):
+    return b"".join(_enc_varint(num << 3 | wt) + (_enc_varint(v) if wt == 0 else
+                                                  _enc_varint(len(v)) + v)
+                    for num, wt, v in fields)
+
+
+def _fields(b):
+    """(field number, bytes) of each length-delimited field of message b."""
+    return [(num, v) for num, wt, v in _wire(b) if wt == 2]
 
 
 def _field(num, payload):
@@ -141,8 +159,7 @@ def ed25519_sign(seed, msg):
 
 def charter_sign(seed, charter):
     """A member's signature of a charter version, as node/lib/charter.h defines it."""
-    c = hashlib.blake2b(b"yrdx-charter-v1" + charter, digest_size=32).digest()
-    return ed25519_sign(seed, b"yrdx-charter-sig-v1" + c)
+    return ed25519_sign(seed, b"yrdx-charter-sig-v1" + charter_hash(charter))
 
 
 def key_seed(node):
@@ -151,6 +168,17 @@ def key_seed(node):
             if line.startswith("secret:"):
                 return base64.b64decode(line.split()[1])
     raise AssertionError("no secret in %s's key file" % node.name)
+
+
+def charter_hash(charter):
+    return hashlib.blake2b(b"yrdx-charter-v1" + charter, digest_size=32).digest()
+
+
+def amendment(v1, summary):
+    """Version 2 after v1 with the same members, threshold and federation: the Charter
+    message's version (2), prev_hash (3) and summary (7) replaced."""
+    kept = [f for f in _wire(v1) if f[0] not in (2, 3, 7)]
+    return _unwire(kept + [(2, 0, 2), (3, 2, charter_hash(v1)), (7, 2, summary.encode())])
 
 
 def ctl(*args):
@@ -299,16 +327,43 @@ class CharterFilesTest(unittest.TestCase):
                          "the charter of another federation")
             self.assertEqual(sh.ctl("charter", "show").stdout, want_text)
 
+            # Version 2, signed offline by two of the three (the threshold of version 1):
+            # installed at shanghai, after which version 1 alone is older than held.
+            v2 = amendment(charter, "an amendment signed offline")
+            chain2 = os.path.join(root, "chain2.yx")
+            with open(chain2, "wb") as f:
+                f.write(file_build([(charter, sigs), (v2, [])]))
+            self.refused(sh.ctl("charter", "install", chain2, check=False),
+                         "charter version 2 has 0 valid signatures of members of version 1, "
+                         "needs 2; missing: shanghai, hangzhou, hefei")
+            r = sh.ctl("charter", "sign", chain2)
+            self.assertIn("version 2: signed by 1 of the 3 active members of version 1 "
+                          "(threshold 2)", r.stdout)
+            r = hf.ctl("charter", "sign", chain2)
+            self.assertIn("(threshold 2): adopted", r.stdout)
+            self.assertIn("missing: hangzhou 杭州", r.stdout)
+            self.assertEqual(len(file_parse(open(chain2, "rb").read())[1][1]), 2)
+            r = sh.ctl("charter", "install", chain2)
+            self.assertIn("version 2", r.stdout)
+            self.assertEqual(sh.ctl_json("charter", "show")["version"], 2)
+            self.assertEqual(sh.ctl("charter", "show").stdout,
+                             ctl("charter", "show", chain2).stdout)
+            self.refused(sh.ctl("charter", "install", path, check=False),
+                         "it is older than the charter this node holds: it ends at version 1, "
+                         "this node has adopted version 2")
+            self.assertEqual(sh.ctl_json("charter", "show")["version"], 2)
+            want_text = ctl("charter", "show", chain2).stdout
+
             # Exported for a city that joins, byte for byte what was installed; a new node
             # takes it at init.
             exported = os.path.join(root, "exported.yx")
-            hf.ctl("charter", "export", "-o", exported)
-            self.assertEqual(open(exported, "rb").read(), open(path, "rb").read())
+            sh.ctl("charter", "export", "-o", exported)
+            self.assertEqual(open(exported, "rb").read(), open(chain2, "rb").read())
             joiner = os.path.join(root, "suzhou")
             r = ctl("init", "--dir", joiner, "--name", "suzhou", "--city", "苏州", "--charter",
                     exported)
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertIn("no member of version 1", r.stdout)
+            self.assertIn("no member of version 2", r.stdout)
             r = ctl("-c", os.path.join(joiner, "yrdxd.zpl"), "charter", "show")
             self.assertEqual(r.stdout, want_text)
 
@@ -316,7 +371,7 @@ class CharterFilesTest(unittest.TestCase):
             sh.start()
             self.refused(sh.ctl("charter", "install", path, check=False),
                          "yrdxd is running")
-            self.assertIn("charter %s version 1: 3 members, threshold 2" % FEDERATION,
+            self.assertIn("charter %s version 2: 3 members, threshold 2" % FEDERATION,
                           sh.log())
             self.assertEqual(sh.ctl("charter", "show").stdout, want_text)
 
