@@ -33,6 +33,7 @@ static const struct {
         {"verify", cmd_verify, "re-check every chain and signature in the store"},
         {"status", cmd_status, "this node, its peers and counters"},
         {"sync", cmd_sync, "pull from peers now; --wait until caught up"},
+        {"charter", cmd_charter, "the federation charter (联盟章程): draft, sign, show, install"},
 };
 
 static void usage(FILE *out)
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
 			}
 		optind = 0; /* 0, not 1: glibc re-initialises (main parsed in "+" mode) */
 		int rc = commands[i].fn(&ctl, cargc, cargv);
+		yx_names_free(&ctl.names);
 		yx_config_free(&ctl.cfg);
 		return rc;
 	}
