@@ -22,7 +22,8 @@ typedef struct {
 	uint64_t fill_next, fill_from, fill_last;
 	int64_t fill_sent_ms;
 	bool fill_pending, fill_done;
-	uint64_t pass; /* the schedule_pulls pass that last considered this origin */
+	uint64_t pass;  /* the schedule_pulls pass that last considered this origin */
+	bool nonmember; /* no member's: refused (counted and logged once this connection) */
 } peer_tip_t;
 
 struct yxd_client {
@@ -52,6 +53,7 @@ struct yxd_client {
 	uint64_t bytes_in, bytes_out, segments_in, rejected;
 	uint64_t answers; /* Tips of our session: the server is alive and reading us */
 	bool fill_scan;   /* some origin's stubs may be worth asking this peer for */
+	bool charter;     /* a member pulled from in return, not a configured peer */
 };
 
 /* ---- conn.c ---- */

@@ -123,10 +123,11 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 		yx_pubkey_format(p->key.data, key);
 		json_array_append_new(
 		        peers,
-		        json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "name",
-		                  p->name, "endpoint", p->endpoint, "key", key, "connected",
-		                  p->connected, "last_contact_ms", (json_int_t)p->last_contact_ms,
-		                  "behind", (json_int_t)behind(s, p), "behind_by_origin", by_origin,
+		        json_pack("{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:o, s:I, s:I, s:I, s:I}",
+		                  "name", p->name, "endpoint", p->endpoint, "key", key, "charter",
+		                  p->charter, "connected", p->connected, "last_contact_ms",
+		                  (json_int_t)p->last_contact_ms, "behind",
+		                  (json_int_t)behind(s, p), "behind_by_origin", by_origin,
 		                  "bytes_in", (json_int_t)p->bytes_in, "bytes_out",
 		                  (json_int_t)p->bytes_out, "segments_in",
 		                  (json_int_t)p->segments_in, "rejected", (json_int_t)p->rejected));
@@ -175,12 +176,16 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 		       "BEHIND", "BYTES IN", "BYTES OUT", "REJECTED");
 		for (size_t i = 0; i < s->n_peers; i++) {
 			const Yrdx__PeerStatus *p = s->peers[i];
-			char when[32] = "never";
+			char when[32] = "never", name[64];
+			/* A member pulled from because it pulls from us, named by the charter
+			 * and not in the config. */
+			snprintf(name, sizeof(name), "%s%s", p->name,
+			         p->charter ? " (charter)" : "");
 			if (p->last_contact_ms) {
 				time_t t = (time_t)(p->last_contact_ms / 1000);
 				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
 			}
-			printf("%-12s %-10s %-24s %10llu %12llu %12llu %8llu\n", p->name,
+			printf("%-12s %-10s %-24s %10llu %12llu %12llu %8llu\n", name,
 			       p->connected ? "connected" : "down", when,
 			       (unsigned long long)behind(s, p), (unsigned long long)p->bytes_in,
 			       (unsigned long long)p->bytes_out, (unsigned long long)p->rejected);
