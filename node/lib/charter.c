@@ -773,15 +773,15 @@ static int cmp_counted(const void *a, const void *b)
 	return x->member < y->member ? -1 : x->member > y->member;
 }
 
-/* Picks, in firsts (one slot per member of current), each member's vote at its lowest
- * seq among those that count for a proposal that may follow current. */
+/* Picks, in firsts (one slot per member of current), each member's vote in round at its
+ * lowest seq among those that count for a proposal that may follow current. */
 static void first_votes(const yx_charter_t *current, const yx_vote_t *votes, size_t n,
-                        counted_t *firsts)
+                        uint32_t round, counted_t *firsts)
 {
 	for (size_t i = 0; i < n; i++) {
 		counted_t c = {.vote = &votes[i], .seq = votes[i].seq};
 		yx_charter_t *p = NULL;
-		if (!vote_counts(current, &votes[i], &c.member, c.hash))
+		if (votes[i].round != round || !vote_counts(current, &votes[i], &c.member, c.hash))
 			continue;
 		counted_t *slot = &firsts[c.member];
 		if (slot->vote && (slot->seq < c.seq ||
@@ -794,18 +794,51 @@ static void first_votes(const yx_charter_t *current, const yx_vote_t *votes, siz
 	}
 }
 
-int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
-                     yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs)
+/* The proposal of the votes firsts[i..j) (one proposal, j - i >= threshold) if they make
+ * it valid: YX_OK with *next and *sigs, else YX_ENOTFOUND. */
+static int adopt_group(const yx_charter_t *current, const counted_t *firsts, size_t i, size_t j,
+                       yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs)
+{
+	Yrdx__CharterSignature **s = calloc(j - i, sizeof(*s));
+	yx_charter_t *p = NULL;
+	yx_diag_t d;
+	int ret = s ? YX_OK : -ENOMEM;
+	for (size_t k = i; ret == YX_OK && k < j; k++)
+		if (!(s[k - i] = sig_dup(firsts[k].vote->signer, firsts[k].vote->signature)))
+			ret = -ENOMEM;
+	if (ret == YX_OK && !proposal_follows(current, firsts[i].vote, &p))
+		ret = YX_ENOTFOUND;
+	if (ret == YX_OK && yx_charter_check_next(current, p, s, j - i, &d) != YX_OK)
+		ret = YX_ENOTFOUND; /* a proposal no vote can make valid */
+	if (ret == YX_OK) {
+		*next = p;
+		*sigs = s;
+		*n_sigs = j - i;
+		return YX_OK;
+	}
+	yx_charter_free(&p);
+	yx_charter_sigs_free(s, s ? j - i : 0);
+	return ret;
+}
+
+/* One round: YX_OK if a proposal is adopted in it, else YX_ENOTFOUND and *spent when every
+ * active member has voted in it. */
+static int adopt_round(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
+                       uint32_t round, yx_charter_t **next, Yrdx__CharterSignature ***sigs,
+                       size_t *n_sigs, bool *spent)
 {
 	counted_t *firsts = calloc(current->n_members, sizeof(*firsts));
-	size_t n = 0;
+	size_t n = 0, active = 0;
 	int ret = YX_ENOTFOUND;
 	if (!firsts)
 		return -ENOMEM;
-	first_votes(current, votes, n_votes, firsts);
-	for (size_t i = 0; i < current->n_members; i++)
+	first_votes(current, votes, n_votes, round, firsts);
+	for (size_t i = 0; i < current->n_members; i++) {
+		active += !current->members[i].revoked;
 		if (firsts[i].vote)
 			firsts[n++] = firsts[i];
+	}
+	*spent = n == active;
 	/* grouped by proposal; a majority threshold lets at most one group reach it, and the
 	 * lowest hash would win were there two */
 	qsort(firsts, n, sizeof(*firsts), cmp_counted);
@@ -813,31 +846,27 @@ int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t
 		size_t j = i;
 		while (j < n && memcmp(firsts[j].hash, firsts[i].hash, 32) == 0)
 			j++;
-		if (j - i >= current->threshold) {
-			Yrdx__CharterSignature **s = calloc(j - i, sizeof(*s));
-			yx_charter_t *p = NULL;
-			yx_diag_t d;
-			ret = s ? YX_OK : -ENOMEM;
-			for (size_t k = i; ret == YX_OK && k < j; k++)
-				if (!(s[k - i] = sig_dup(firsts[k].vote->signer,
-				                         firsts[k].vote->signature)))
-					ret = -ENOMEM;
-			if (ret == YX_OK && !proposal_follows(current, firsts[i].vote, &p))
-				ret = YX_ENOTFOUND;
-			if (ret == YX_OK &&
-			    yx_charter_check_next(current, p, s, j - i, &d) != YX_OK)
-				ret = YX_ENOTFOUND; /* a proposal no vote can make valid */
-			if (ret == YX_OK) {
-				*next = p;
-				*sigs = s;
-				*n_sigs = j - i;
-			} else {
-				yx_charter_free(&p);
-				yx_charter_sigs_free(s, s ? j - i : 0);
-			}
-		}
+		if (j - i >= current->threshold)
+			ret = adopt_group(current, firsts, i, j, next, sigs, n_sigs);
 		i = j;
 	}
 	free(firsts);
 	return ret;
+}
+
+int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
+                     yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs,
+                     uint32_t *open_round)
+{
+	/* A spent round needs a vote of every active member in it, so rounds past the
+	 * highest one voted in are never spent: the loop ends there at the latest. */
+	for (uint32_t round = 0;; round++) {
+		bool spent = false;
+		int ret = adopt_round(current, votes, n_votes, round, next, sigs, n_sigs, &spent);
+		if (ret != YX_ENOTFOUND || !spent) {
+			if (open_round)
+				*open_round = round;
+			return ret;
+		}
+	}
 }

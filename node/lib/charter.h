@@ -86,6 +86,7 @@ typedef struct {
 	size_t len;
 	uint8_t signer[32];
 	uint8_t signature[YX_SIG_BYTES];
+	uint32_t round; /* CharterVote.round */
 } yx_vote_t;
 
 /* ---- one version ------------------------------------------------------------------ */
@@ -176,14 +177,18 @@ void yx_charter_vote_id(uint32_t version, const uint8_t hash[32], char out[YX_CH
 
 /* The version that follows current given the votes held (any order, any origins): only
  * votes from the logs of current's active members count, signed by that member's current
- * key in current, for a version that yx_charter_check_next accepts after current; of a
- * member's votes for that version only the one at its lowest seq. If one proposal has
- * current->threshold such votes, YX_OK and *next (a new version, the caller frees) with
- * its signatures in *sigs (n of them, malloc'd array of malloc'd signatures; free with
- * yx_charter_sigs_free); otherwise YX_ENOTFOUND. The result depends only on the set of
- * votes, never on their order. */
+ * key in current, for a version that yx_charter_check_next accepts after current. Rounds
+ * are decided in order from 0: in a round, of a member's votes only the one at its lowest
+ * seq counts; a proposal with current->threshold of those is adopted: YX_OK and *next (a
+ * new version, the caller frees) with its signatures in *sigs (n of them, malloc'd array
+ * of malloc'd signatures; free with yx_charter_sigs_free). A round in which every active
+ * member has voted and no proposal has the threshold is spent and the next round is
+ * decided; otherwise YX_ENOTFOUND, and *open_round (may be NULL) is the round in which a
+ * vote would count now. The result depends only on the set of votes, never on their
+ * order. */
 int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
-                     yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs);
+                     yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs,
+                     uint32_t *open_round);
 void yx_charter_sigs_free(Yrdx__CharterSignature **sigs, size_t n);
 
 /* ---- text ------------------------------------------------------------------------- */
