@@ -544,7 +544,8 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 		if (e->origin.len != YX_KEY_BYTES)
 			continue;
 		uint64_t seq = e->seq; /* cut at a revoked member's last seq that stands */
-		if (!yxd_members_origin_ok(d, e->origin.data, &seq)) {
+		bool own = memcmp(e->origin.data, yx_identity_public(d->id), YX_KEY_BYTES) == 0;
+		if (!own && !yxd_members_origin_ok(d, e->origin.data, &seq)) {
 			refuse_nonmember(d, c, e->origin.data);
 			continue;
 		}

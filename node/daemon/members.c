@@ -18,6 +18,7 @@
 /* The lists being made: freed unless they replace the node's. */
 typedef struct {
 	yx_peer_conf_t *admitted, *pulled;
+	uint8_t (*curve)[32];
 	bool *reciprocal;
 	size_t n_admitted, n_pulled, cap;
 } lists_t;
@@ -25,6 +26,7 @@ typedef struct {
 static void lists_free(lists_t *l)
 {
 	free(l->admitted);
+	free(l->curve);
 	free(l->pulled);
 	free(l->reciprocal);
 	memset(l, 0, sizeof(*l));
@@ -34,9 +36,10 @@ static int lists_alloc(lists_t *l, size_t admitted, size_t pulled)
 {
 	l->cap = pulled ? pulled : 1;
 	l->admitted = calloc(admitted ? admitted : 1, sizeof(*l->admitted));
+	l->curve = calloc(admitted ? admitted : 1, sizeof(*l->curve));
 	l->pulled = calloc(l->cap, sizeof(*l->pulled));
 	l->reciprocal = calloc(l->cap, sizeof(*l->reciprocal));
-	if (!l->admitted || !l->pulled || !l->reciprocal) {
+	if (!l->admitted || !l->curve || !l->pulled || !l->reciprocal) {
 		lists_free(l);
 		return -ENOMEM;
 	}
@@ -139,10 +142,22 @@ static int config_lists(yxd_t *d, lists_t *l)
 	return YX_OK;
 }
 
+/* The admitted keys' CURVE forms, made once rather than at every handshake (a stranger's
+ * refused handshake would cost one conversion per member). A key with none is never
+ * admitted: its slot stays zeros, which no client's CURVE key is. */
+static void lists_curve(lists_t *l)
+{
+	for (size_t i = 0; i < l->n_admitted; i++)
+		if (yx_pubkey_to_curve(l->admitted[i].key, l->curve[i]) != YX_OK)
+			memset(l->curve[i], 0, 32);
+}
+
 static void lists_install(yxd_t *d, lists_t *l)
 {
+	lists_curve(l);
 	yxd_members_free(d);
 	d->members.admitted = l->admitted;
+	d->members.curve = l->curve;
 	d->members.n_admitted = l->n_admitted;
 	d->members.pulled = l->pulled;
 	d->members.reciprocal = l->reciprocal;
@@ -175,6 +190,7 @@ int yxd_members_changed(yxd_t *d)
 void yxd_members_free(yxd_t *d)
 {
 	free(d->members.admitted);
+	free(d->members.curve);
 	free(d->members.pulled);
 	free(d->members.reciprocal);
 	memset(&d->members, 0, sizeof(d->members));
@@ -187,12 +203,12 @@ const yx_peer_conf_t *yxd_members_admitted(const yxd_t *d, const char *name)
 
 const yx_peer_conf_t *yxd_members_admitted_curve(const yxd_t *d, const uint8_t curve[32])
 {
-	uint8_t x[32];
-	for (size_t i = 0; i < d->members.n_admitted; i++) {
-		const yx_peer_conf_t *p = &d->members.admitted[i];
-		if (yx_pubkey_to_curve(p->key, x) == YX_OK && sodium_memcmp(x, curve, 32) == 0)
-			return p;
-	}
+	static const uint8_t none[32];
+	if (sodium_memcmp(curve, none, 32) == 0)
+		return NULL;
+	for (size_t i = 0; i < d->members.n_admitted; i++)
+		if (sodium_memcmp(d->members.curve[i], curve, 32) == 0)
+			return &d->members.admitted[i];
 	return NULL;
 }
 

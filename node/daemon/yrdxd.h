@@ -125,6 +125,7 @@ typedef struct {
  * and from the members that pull from it (reciprocity). */
 typedef struct {
 	yx_peer_conf_t *admitted; /* by name, with the key it is admitted with */
+	uint8_t (*curve)[32];     /* parallel to admitted: that key's CURVE form (ZAP) */
 	size_t n_admitted;
 	yx_peer_conf_t *pulled; /* one pull connection each */
 	bool *reciprocal;       /* parallel to pulled: a member pulled from in return */
