@@ -1,6 +1,6 @@
 /* client.h: what the pull side's modules share (client.c: connections, subscriptions,
  * the receive path; fill.c: asking peers for the bodies of stubs; conn.c: the tips and
- * sending both use). Not for the rest of
+ * sending both use; client_status.c: what status says of them). Not for the rest of
  * the daemon, which sees only yxd_client_t through yrdxd.h. */
 #ifndef YRDXD_CLIENT_H
 #define YRDXD_CLIENT_H
