@@ -70,5 +70,5 @@ const yx_charter_t *yxd_charter_current(const yxd_t *d)
 
 const yx_member_t *yxd_charter_self(const yxd_t *d)
 {
-	return yx_charter_member_by_origin(yxd_charter_current(d), yx_identity_public(d->id));
+	return yx_charter_member_by_origin(yxd_charter_current(d), d->origin);
 }

@@ -77,8 +77,8 @@ static void config_peers(yxd_t *d, const yx_charter_t *c, lists_t *l)
 		const yx_member_t *m = NULL;
 		bool stale = false;
 		yx_diag_t diag = {{0}};
-		if (yx_charter_peer_check(c, p->name, p->key, yx_identity_public(d->id), &m, &stale,
-		                          &diag) != YX_OK) {
+		if (yx_charter_peer_check(c, p->name, p->key, d->origin, &m, &stale, &diag) !=
+		    YX_OK) {
 			yx_peer_conf_t *a =
 			        (yx_peer_conf_t *)find(l->admitted, l->n_admitted, p->name);
 			if (a)
@@ -106,7 +106,7 @@ static void config_peers(yxd_t *d, const yx_charter_t *c, lists_t *l)
  * active and not configured. */
 static int charter_lists(yxd_t *d, const yx_charter_t *c, lists_t *l)
 {
-	const uint8_t *self = yx_identity_public(d->id);
+	const uint8_t *self = d->origin;
 	int ret = lists_alloc(l, c->n_members, d->cfg->n_peers + d->members.n_pulled);
 	if (ret)
 		return ret;

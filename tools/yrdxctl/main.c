@@ -33,6 +33,7 @@ static const struct {
         {"verify", cmd_verify, "re-check every chain and signature in the store"},
         {"status", cmd_status, "this node, its peers and counters"},
         {"sync", cmd_sync, "pull from peers now; --wait until caught up"},
+        {"charter", cmd_charter, "the federation charter (联盟章程): draft, sign, show, install"},
 };
 
 static void usage(FILE *out)

@@ -81,5 +81,6 @@ int cmd_digest(ctl_t *ctl, int argc, char **argv);
 int cmd_verify(ctl_t *ctl, int argc, char **argv);
 int cmd_status(ctl_t *ctl, int argc, char **argv);
 int cmd_sync(ctl_t *ctl, int argc, char **argv);
+int cmd_charter(ctl_t *ctl, int argc, char **argv);
 
 #endif

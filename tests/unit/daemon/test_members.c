@@ -85,6 +85,7 @@ static int setup(void **state)
 	for (int i = 0; i < N_IDS; i++)
 		assert_int_equal(yx_identity_generate(&n->ids[i]), YX_OK);
 	n->d.id = n->ids[SELF];
+	memcpy(n->d.origin, pub(n, SELF), YX_KEY_BYTES);
 	n->d.cfg = &n->cfg;
 	n->cfg.peers = n->peers;
 	snprintf(n->cfg.path, sizeof(n->cfg.path), "wuxi.zpl");
