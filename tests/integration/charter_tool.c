@@ -1,17 +1,12 @@
-/* charter_tool: charters made and installed by the integration tests, with the members'
- * own key files — what founders and an amendment's signers would do, without the
- * federation's commands (integration tests only, never installed):
+/* charter_tool: a version that amends a charter file, signed with members' own key files —
+ * what signers would do offline with the file passed round (integration tests only,
+ * never installed):
  *
- *   charter_tool found OUT THRESHOLD NODE.zpl...
- *       version 1 naming each node (config name and city, key file, listen/peer as its
- *       endpoint), signed by every one of them, written to OUT as a charter file
  *   charter_tool revoke IN OUT NAME AFTER_SEQ SIGNER.zpl...
  *       IN's chain plus a version revoking member NAME after seq AFTER_SEQ of its log,
  *       signed by the SIGNERs' keys, written to OUT
- *   charter_tool install FILE NODE.zpl
- *       FILE verified, then written into the stopped node's store as its adopted charter
  *
- * Every file is verified the way a node verifies it (yx_charter_file_decode) before it is
+ * The file is verified the way a node verifies it (yx_charter_file_decode) before it is
  * written; a refusal prints the library's message and exits 1. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +15,6 @@
 #include "charter.h"
 #include "config.h"
 #include "keys.h"
-#include "store.h"
 
 #define FILE_MAX (16 << 20)
 
@@ -122,46 +116,6 @@ out:
 	return rc;
 }
 
-static int found(const char *out, uint32_t threshold, char **paths, size_t n)
-{
-	node_t *nodes = calloc(n, sizeof(*nodes));
-	yx_charter_t draft = {0}, *c = NULL;
-	yx_charter_chain_t *chain = calloc(1, sizeof(*chain));
-	yx_diag_t diag = {{0}};
-	int rc = 1;
-	draft.members = calloc(n, sizeof(*draft.members));
-	if (!nodes || !chain || !draft.members)
-		goto out;
-	draft.version = 1;
-	draft.threshold = threshold;
-	snprintf(draft.federation, sizeof(draft.federation), "长三角协同孵化网络");
-	snprintf(draft.summary, sizeof(draft.summary), "founded by the integration test");
-	for (size_t i = 0; i < n; i++) {
-		if (node_load(paths[i], &nodes[i]))
-			goto out;
-		yx_member_t *m = &draft.members[draft.n_members++];
-		snprintf(m->name, sizeof(m->name), "%s", nodes[i].cfg->name);
-		m->city = nodes[i].cfg->city;
-		m->jurisdiction[m->n_jurisdiction++] = m->city;
-		memcpy(m->origin, yx_identity_public(nodes[i].id), 32);
-		memcpy(m->keys[0].key, m->origin, 32);
-		m->n_keys = 1;
-		snprintf(m->endpoints[0], sizeof(m->endpoints[0]), "%s",
-		         nodes[i].cfg->peer_endpoint);
-		m->n_endpoints = 1;
-	}
-	int ret = yx_charter_build(&draft, &c, &diag);
-	rc = ret ? fail("version 1", &diag, ret) : append_signed(chain, c, nodes, n, out);
-out:
-	for (size_t i = 0; nodes && i < n; i++)
-		node_free(&nodes[i]);
-	free(nodes);
-	free(draft.members);
-	yx_charter_free(&c);
-	yx_charter_chain_free(&chain);
-	return rc;
-}
-
 static int revoke(const char *in, const char *out, const char *name, uint64_t after, char **paths,
                   size_t n)
 {
@@ -213,45 +167,13 @@ out:
 	return rc;
 }
 
-static int install(const char *file, const char *config)
-{
-	uint8_t *bytes = NULL;
-	size_t len = 0;
-	yx_charter_chain_t *chain = NULL;
-	yx_config_t *cfg = NULL;
-	yx_store_t *store = NULL;
-	yx_diag_t diag = {{0}};
-	int ret;
-	if (read_all(file, &bytes, &len)) {
-		fprintf(stderr, "charter_tool: cannot read %s\n", file);
-		return 1;
-	}
-	if ((ret = yx_charter_file_decode(bytes, len, false, &chain, NULL, &diag)) ||
-	    (ret = yx_config_load(config, &cfg, &diag)) ||
-	    (ret = yx_store_open(cfg->data_dir, YX_STORE_CREATE, 0, &store, &diag)) ||
-	    (ret = yx_store_charter_put(store, bytes, len)))
-		fail(file, &diag, ret);
-	yx_store_close(&store);
-	yx_config_free(&cfg);
-	yx_charter_chain_free(&chain);
-	free(bytes);
-	return ret ? 1 : 0;
-}
-
 int main(int argc, char **argv)
 {
 	if (yx_crypto_init() != YX_OK)
 		return 1;
-	if (argc >= 5 && strcmp(argv[1], "found") == 0)
-		return found(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), &argv[4],
-		             (size_t)(argc - 4));
 	if (argc >= 7 && strcmp(argv[1], "revoke") == 0)
 		return revoke(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10), &argv[6],
 		              (size_t)(argc - 6));
-	if (argc == 4 && strcmp(argv[1], "install") == 0)
-		return install(argv[2], argv[3]);
-	fprintf(stderr, "usage: charter_tool found OUT THRESHOLD NODE.zpl...\n"
-	                "       charter_tool revoke IN OUT NAME AFTER_SEQ SIGNER.zpl...\n"
-	                "       charter_tool install FILE NODE.zpl\n");
+	fprintf(stderr, "usage: charter_tool revoke IN OUT NAME AFTER_SEQ SIGNER.zpl...\n");
 	return 2;
 }

@@ -19,12 +19,12 @@
 Each case ends with the liveness property: a new write at a member reaches every other
 member within LIVENESS_S, identical digests, verify passing.
 
-Charters are founded with `yrdxctl charter draft/sign/install` (harness fed.found) where
-yrdxctl has them, else by tests/charter_tool with the members' key files, as founders
-would with the file passed round. The revoking version 2 is made by charter_tool (signed
-with the two other members' key files, the threshold) and installed at the stopped
-members — not through the federation (`charter propose revoke`, h-amend), so what is
-tested is what a node does under a version that revokes, not how it came to adopt it."""
+Charters are founded with `yrdxctl charter member/draft/sign/install` (harness fed.found).
+In (c) the revoking version 2 is made by tests/charter_tool (signed with the two other
+members' key files, the threshold) and installed with `charter install` at the stopped
+members, as at cities that sign offline; Hefei, left on version 1, is a city that never
+adopted it. (d) revokes through the federation (`charter propose revoke`, then `charter
+sign`), adopted live at every node; it runs where yrdxctl has those commands."""
 import os
 import subprocess
 import time
@@ -38,11 +38,6 @@ TOOL = os.path.join(BUILD, "tests/charter_tool")
 
 HEFEI, NANJING = 340100, 320100
 
-# How long the refusals are watched after the federation runs: several heartbeats, and
-# longer than a refused puller's reconnect back-off (harness tune(): 1 s at most).
-HOLD_S = 5
-
-
 def tool(*args):
     r = subprocess.run([TOOL] + list(args), capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
@@ -50,8 +45,6 @@ def tool(*args):
     return r
 
 
-# yrdxctl's charter commands (h-cli): used once they are there; until then charter_tool.
-CHARTER_CLI = subprocess.run([YRDXCTL, "charter", "--help"], capture_output=True).returncode == 0
 # Amendments through the federation (h-amend): `charter propose|sign`, or for now `amend`.
 def _amend_command():
     for cmd in (("charter",), ("amend",)):
@@ -62,25 +55,6 @@ def _amend_command():
 
 
 AMEND = _amend_command()
-
-
-def install(path, node):
-    """The charter file at path installed at node (stopped)."""
-    if CHARTER_CLI:
-        node.ctl("charter", "install", path)
-    else:
-        tool("install", path, node.config)
-
-
-def found(fed, nodes, threshold):
-    """Version 1 naming nodes, signed by each, installed at each (all stopped)."""
-    if CHARTER_CLI:
-        return fed.found(threshold, nodes)
-    path = os.path.join(fed.root, "charter-v1.yx")
-    tool("found", path, str(threshold), *[n.config for n in nodes])
-    for n in nodes:
-        install(path, n)
-    return path
 
 
 def city_records(start, n, city, district):
@@ -134,7 +108,7 @@ class CharterMembers(unittest.TestCase):
             hf.stop()
             nj.stop()
 
-            found(fed, [sh, hz, hf], 2)
+            fed.found(2, [sh, hz, hf])
             # Shanghai pulls from Hangzhou and Hefei, Hangzhou from Hefei; Hefei's only
             # config peer is nanjing. Every peer named by name alone: the charter has the rest.
             sh.ctl("peer", "add", "hangzhou")
@@ -200,7 +174,7 @@ class CharterMembers(unittest.TestCase):
             tune(sh, hz, hf)
             # Written before the charter, when nothing checked it: Hefei under Shanghai's key.
             hz.ctl("peer", "add", "hefei", hf.endpoint, sh.pubkey)
-            found(fed, [sh, hz, hf], 2)
+            fed.found(2, [sh, hz, hf])
 
             r = sh.ctl("peer", "add", "hangzhou")
             self.assertIn("member hangzhou of charter version 1, key %s, at %s"
@@ -268,7 +242,7 @@ class CharterMembers(unittest.TestCase):
             hz = fed.node("hangzhou", 330100)
             hf = fed.node("hefei", HEFEI)
             tune(sh, hz, hf)
-            v1 = found(fed, [sh, hz, hf], 2)
+            v1 = fed.found(2, [sh, hz, hf])
             sh.ctl("peer", "add", "hangzhou")
             sh.ctl("peer", "add", "hefei")
             hz.ctl("peer", "add", "hefei")
@@ -286,7 +260,7 @@ class CharterMembers(unittest.TestCase):
             tool("revoke", v1, v2, "hefei", str(kept), sh.config, hz.config)
             for n in (sh, hz):
                 n.stop()
-                install(v2, n)
+                n.ctl("charter", "install", v2)
                 n.start()
             hf.put("enterprise", city_records(150, 100, HEFEI, "340102"))
             self.assertEqual(hf.tip(hf.pubkey), kept + 100)
@@ -323,7 +297,7 @@ class CharterMembers(unittest.TestCase):
             hz = fed.node("hangzhou", 330100)
             hf = fed.node("hefei", HEFEI)
             tune(sh, hz, hf)
-            found(fed, [sh, hz, hf], 2)
+            fed.found(2, [sh, hz, hf])
             sh.ctl("peer", "add", "hangzhou")
             sh.ctl("peer", "add", "hefei")
             hz.ctl("peer", "add", "hefei")
