@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <stdlib.h>
-
 #include "charter.h"
 #include "keys.h"
 #include "yrdxctl.h"
@@ -20,14 +18,11 @@ static int edit_result(int ret, const yx_diag_t *diag)
 	                diag->msg[0] ? diag->msg : yx_strerror(ret));
 }
 
-/* The charter the node has adopted, from its store: *out NULL when none is installed
- * (or the node has no store yet), and self the origin of the node's own log. The caller
- * frees *out. */
-static int adopted_charter(ctl_t *ctl, yx_charter_chain_t **out, uint8_t self[32])
+/* The charter the node has adopted (ctl_names reads it from the store): *out NULL when
+ * none is installed or the node has no store yet; self the origin of the node's own log. */
+static int adopted_charter(ctl_t *ctl, const yx_charter_t **out, uint8_t self[32])
 {
 	yx_store_t *store = NULL;
-	uint8_t *bytes = NULL;
-	size_t len = 0;
 	yx_diag_t diag = {{0}};
 	*out = NULL;
 	int rc = ctl_need_config(ctl);
@@ -38,19 +33,12 @@ static int adopted_charter(ctl_t *ctl, yx_charter_chain_t **out, uint8_t self[32
 		return EXIT_OK; /* never started: no charter either */
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "%s", diag.msg[0] ? diag.msg : yx_strerror(ret));
-	ret = yx_store_charter_get(store, &bytes, &len);
-	if (ret == YX_OK && (ret = yx_store_node_key(store, self)) == YX_ENOTFOUND)
-		ret = ctl_self_key(ctl, self) == EXIT_OK ? YX_OK : YX_EKEY;
+	rc = ctl_names(ctl, store);
+	if (rc == EXIT_OK && (*out = yx_names_charter(ctl->names)) &&
+	    yx_store_node_key(store, self) != YX_OK)
+		rc = ctl_self_key(ctl, self); /* nothing written yet: no rotation either */
 	yx_store_close(&store);
-	if (ret == YX_ENOTFOUND)
-		return EXIT_OK;
-	if (ret == YX_OK)
-		ret = yx_charter_file_decode(bytes, len, false, out, NULL, &diag);
-	free(bytes);
-	if (ret)
-		return ctl_fail(EXIT_FAIL, "the charter in %s: %s", ctl->cfg->data_dir,
-		                diag.msg[0] ? diag.msg : yx_strerror(ret));
-	return EXIT_OK;
+	return rc;
 }
 
 /* peer add with a charter: NAME must be a member; its key comes from the charter (a key
@@ -88,20 +76,16 @@ static int peer_add_member(ctl_t *ctl, const yx_charter_t *c, const uint8_t self
 /* peer add NAME [ENDPOINT [PUBKEY]]: without a charter, both are needed. */
 static int peer_add(ctl_t *ctl, int argc, char **argv, const char *share)
 {
-	yx_charter_chain_t *chain = NULL;
+	const yx_charter_t *c = NULL;
 	yx_diag_t diag = {{0}};
 	uint8_t self[32];
 	const char *name = argv[2], *endpoint = argc > 3 ? argv[3] : NULL;
 	const char *pubkey = argc > 4 ? argv[4] : NULL;
-	int rc = adopted_charter(ctl, &chain, self);
+	int rc = adopted_charter(ctl, &c, self);
 	if (rc)
 		return rc;
-	if (chain) {
-		rc = peer_add_member(ctl, yx_charter_chain_current(chain), self, name, endpoint,
-		                     pubkey, share);
-		yx_charter_chain_free(&chain);
-		return rc;
-	}
+	if (c)
+		return peer_add_member(ctl, c, self, name, endpoint, pubkey, share);
 	if (!pubkey)
 		return ctl_fail(EXIT_USAGE,
 		                "peer add %s: this node has no charter installed, so its key and "

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 			}
 		optind = 0; /* 0, not 1: glibc re-initialises (main parsed in "+" mode) */
 		int rc = commands[i].fn(&ctl, cargc, cargv);
+		yx_names_free(&ctl.names);
 		yx_config_free(&ctl.cfg);
 		return rc;
 	}
