@@ -192,37 +192,55 @@ static void client_destroy(yxd_client_t **cp)
 	*cp = NULL;
 }
 
+/* The client of ours that is p's healthy connection (same peer, endpoint and key), as an
+ * index into d->clients; d->n_clients if none. */
+static size_t client_match(const yxd_t *d, const yx_peer_conf_t *p)
+{
+	for (size_t j = 0; j < d->n_clients; j++) {
+		const yxd_client_t *c = d->clients[j];
+		if (c && strcmp(c->name, p->name) == 0 && strcmp(c->endpoint, p->endpoint) == 0 &&
+		    memcmp(c->key, p->key, YX_KEY_BYTES) == 0)
+			return j;
+	}
+	return d->n_clients;
+}
+
 int yxd_clients_sync_config(yxd_t *d)
 {
-	yxd_client_t **next = calloc(d->cfg->n_peers ? d->cfg->n_peers : 1, sizeof(*next));
+	const yxd_members_t *ms = &d->members;
+	yxd_client_t **next = calloc(ms->n_pulled ? ms->n_pulled : 1, sizeof(*next));
 	if (!next)
 		return -ENOMEM;
-	for (size_t i = 0; i < d->cfg->n_peers; i++) {
-		const yx_peer_conf_t *p = &d->cfg->peers[i];
-		/* Keep a healthy connection whose peer, endpoint and key are unchanged. */
-		for (size_t j = 0; j < d->n_clients; j++) {
-			yxd_client_t *c = d->clients[j];
-			if (c && strcmp(c->name, p->name) == 0 &&
-			    strcmp(c->endpoint, p->endpoint) == 0 &&
-			    memcmp(c->key, p->key, YX_KEY_BYTES) == 0) {
-				next[i] = c;
-				d->clients[j] = NULL;
-				break;
-			}
-		}
-		if (!next[i] && !(next[i] = client_new(p))) {
+	/* The new ones first: when memory lacks, the connections stay as they were. */
+	for (size_t i = 0; i < ms->n_pulled; i++) {
+		if (client_match(d, &ms->pulled[i]) < d->n_clients)
+			continue;
+		if (!(next[i] = client_new(&ms->pulled[i]))) {
+			for (size_t k = 0; k < i; k++)
+				client_destroy(&next[k]);
 			free(next);
 			return -ENOMEM;
 		}
 	}
+	for (size_t i = 0; i < ms->n_pulled; i++) {
+		size_t j = client_match(d, &ms->pulled[i]);
+		if (!next[i]) {
+			next[i] = d->clients[j]; /* kept: a healthy connection stays */
+			d->clients[j] = NULL;
+		}
+		next[i]->charter = ms->reciprocal[i];
+	}
 	for (size_t j = 0; j < d->n_clients; j++) {
 		if (d->clients[j])
-			yx_log_info("peer %s: removed from the trust store", d->clients[j]->name);
+			yx_log_info("peer %s: %s", d->clients[j]->name,
+			            yxd_charter_current(d)
+			                    ? "no longer pulled from (charter, config)"
+			                    : "removed from the trust store");
 		client_destroy(&d->clients[j]);
 	}
 	free(d->clients);
 	d->clients = next;
-	d->n_clients = d->cfg->n_peers;
+	d->n_clients = ms->n_pulled;
 	return YX_OK;
 }
 
@@ -475,6 +493,30 @@ int yxd_remote_flush(yxd_t *d)
 	return ret;
 }
 
+/* A peer's Tips name an origin that no member of the charter has: it is not pulled (and
+ * no longer, if it was), counted and logged once per peer, origin and connection, with
+ * the origin's key in full so the administrator can tell whose it is. */
+static void refuse_nonmember(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES])
+{
+	char who[YX_PUBKEY_TEXT_LEN + 1];
+	peer_tip_t *t = yxd_tip_add(c, origin, d->cfg->max_origins);
+	if (t && t->nonmember)
+		return;
+	d->counters[C_REFUSED_NONMEMBER]++;
+	yx_pubkey_format(origin, who);
+	yx_log_warn("peer %s offers origin %s, which is no member of charter version %u: not "
+	            "pulled, nothing of it stored",
+	            c->name, who, yxd_charter_current(d)->version);
+	if (!t)
+		return; /* over max_origins: counted again at its next Tips */
+	t->nonmember = true;
+	t->seq = 0;
+	if (t->subscribed) {
+		t->subscribed = false;
+		send_pull(c, origin, 0);
+	}
+}
+
 static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 {
 	if (tips->session == c->session) {
@@ -500,12 +542,18 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 		const Yrdx__VectorEntry *e = tips->vector->entries[i];
 		if (e->origin.len != YX_KEY_BYTES)
 			continue;
+		uint64_t seq = e->seq; /* cut at a revoked member's last seq that stands */
+		bool own = memcmp(e->origin.data, d->origin, YX_KEY_BYTES) == 0;
+		if (!own && !yxd_members_origin_ok(d, e->origin.data, &seq)) {
+			refuse_nonmember(d, c, e->origin.data);
+			continue;
+		}
 		peer_tip_t *t = yxd_tip_add(c, e->origin.data, d->cfg->max_origins);
 		if (!t) {
 			refused++;
 			continue;
 		}
-		if (t->subscribed && e->seq > t->seq) {
+		if (t->subscribed && seq > t->seq) {
 			/* It had nothing more for us and now has: the stall clock starts. */
 			yx_tip_t mine;
 			if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
@@ -513,7 +561,7 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 			if (t->seq <= mine.seq)
 				mark_progress(c, t, zclock_time());
 		}
-		t->seq = e->seq;
+		t->seq = seq;
 		if (memcmp(t->origin, d->origin, YX_KEY_BYTES) == 0 &&
 		    t->bad_until_ms <= zclock_time())
 			yxd_fence_own_claim(d, c->name, t->seq);
@@ -552,12 +600,18 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 	case YX_ECHAIN: d->counters[C_REJECTED_CHAIN]++; break;
 	case YX_ESIG: d->counters[C_REJECTED_SIGNATURE]++; break;
 	case YX_EFORK: d->counters[C_REJECTED_FORK]++; break;
-	case YX_EREFUSED:
-		d->counters[jurisdiction ? C_REFUSED_JURISDICTION : C_REJECTED_INVALID]++;
-		break;
 	case YX_EINVAL:
 	case YX_EDECODE:
 	case YX_ETOOBIG: d->counters[C_REJECTED_INVALID]++; break;
+	case YX_EREFUSED:
+		/* The charter's: the peer's bad data for that origin, like the rest here —
+		 * a record outside its origin's jurisdiction as the admit rule said, else
+		 * the origin is no member or revoked. */
+		d->counters[jurisdiction ? C_REFUSED_JURISDICTION
+		            : b && b->origin.len == YX_KEY_BYTES && b->head
+		                    ? yxd_members_refusal(d, b->origin.data, b->head->seq)
+		                    : C_REJECTED_INVALID]++;
+		break;
 	default:
 		/* A storage failure: what this transaction holds cannot be trusted. */
 		yx_remote_abort(&d->remote);
@@ -577,13 +631,21 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 	                        ? yxd_tip_add(c, b->origin.data, d->cfg->max_origins)
 	                        : NULL;
 	int64_t avoid = t && ret == YX_EREFUSED ? avoid_ms(++t->refusals + 1) : BAD_PEER_MS;
-	if (ret == YX_EFORK)
+	if (ret == YX_EFORK) {
 		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag->msg);
-	else
+	} else if (ret == YX_EREFUSED && t) {
+		char who[YX_PUBKEY_TEXT_LEN + 1];
+		yx_pubkey_format(b->origin.data, who);
+		yx_log_warn(
+		        "peer %s: segment of origin %s refused by the charter, pulled elsewhere "
+		        "for %lld s: %s",
+		        c->name, who, (long long)(avoid / 1000), diag->msg);
+	} else {
 		yx_log_warn(
 		        "peer %s: segment refused (%s), its origin pulled elsewhere for %lld s: "
 		        "%s",
 		        c->name, yx_strerror(ret), (long long)(avoid / 1000), diag->msg);
+	}
 	if (t) {
 		t->bad_until_ms = zclock_time() + avoid;
 		t->fill_pending = false;
@@ -914,68 +976,4 @@ int yxd_clients_sync_now(yxd_t *d, const char *peer)
 		}
 	}
 	return found ? YX_OK : YX_ENOTFOUND;
-}
-
-void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *r)
-{
-	if (d->full.since_ms) {
-		r->store_full_since_ms = d->full.since_ms;
-		r->store_full = (char *)yx_strerror(d->full.err);
-	}
-	yxd_fence_status(d, d->fence.status, sizeof(d->fence.status));
-	r->fenced = d->fence.status;
-	r->peers = calloc(d->n_clients ? d->n_clients : 1, sizeof(*r->peers));
-	if (!r->peers)
-		return;
-	for (size_t i = 0; i < d->n_clients; i++) {
-		yxd_client_t *c = d->clients[i];
-		Yrdx__PeerStatus *p = calloc(1, sizeof(*p));
-		Yrdx__VersionVector *v = calloc(1, sizeof(*v));
-		if (!p || !v) {
-			free(p);
-			free(v);
-			break;
-		}
-		yrdx__peer_status__init(p);
-		yrdx__version_vector__init(v);
-		p->name = c->name;
-		p->key.data = c->key;
-		p->key.len = YX_KEY_BYTES;
-		p->endpoint = c->endpoint;
-		p->connected = c->connected;
-		p->last_contact_ms = c->connected ? c->last_rx_ms : 0;
-		p->bytes_in = c->bytes_in;
-		p->bytes_out = c->bytes_out;
-		p->segments_in = c->segments_in;
-		p->rejected = c->rejected;
-		v->entries = calloc(c->n_tips ? c->n_tips : 1, sizeof(*v->entries));
-		for (size_t k = 0; v->entries && k < c->n_tips; k++) {
-			Yrdx__VectorEntry *e = calloc(1, sizeof(*e));
-			if (!e)
-				break;
-			yrdx__vector_entry__init(e);
-			e->origin.data = c->tips[k].origin;
-			e->origin.len = YX_KEY_BYTES;
-			e->seq = c->tips[k].seq;
-			v->entries[v->n_entries++] = e;
-		}
-		p->tips = v;
-		r->peers[r->n_peers++] = p;
-	}
-}
-
-void yxd_clients_status_free(Yrdx__StatusReply *r)
-{
-	for (size_t i = 0; i < r->n_peers; i++) {
-		Yrdx__PeerStatus *p = r->peers[i];
-		for (size_t k = 0; p->tips && k < p->tips->n_entries; k++)
-			free(p->tips->entries[k]);
-		if (p->tips)
-			free(p->tips->entries);
-		free(p->tips);
-		free(p);
-	}
-	free(r->peers);
-	r->peers = NULL;
-	r->n_peers = 0;
 }

@@ -1,6 +1,6 @@
 /* client.h: what the pull side's modules share (client.c: connections, subscriptions,
  * the receive path; fill.c: asking peers for the bodies of stubs; conn.c: the tips and
- * sending both use). Not for the rest of
+ * sending both use; client_status.c: what status says of them). Not for the rest of
  * the daemon, which sees only yxd_client_t through yrdxd.h. */
 #ifndef YRDXD_CLIENT_H
 #define YRDXD_CLIENT_H
@@ -26,7 +26,8 @@ typedef struct {
 	uint64_t fill_next, fill_from, fill_last;
 	int64_t fill_sent_ms;
 	bool fill_pending, fill_done;
-	uint64_t pass; /* the schedule_pulls pass that last considered this origin */
+	uint64_t pass;  /* the schedule_pulls pass that last considered this origin */
+	bool nonmember; /* no member's: refused (counted and logged once this connection) */
 } peer_tip_t;
 
 struct yxd_client {
@@ -56,6 +57,7 @@ struct yxd_client {
 	uint64_t bytes_in, bytes_out, segments_in, rejected;
 	uint64_t answers; /* Tips of our session: the server is alive and reading us */
 	bool fill_scan;   /* some origin's stubs may be worth asking this peer for */
+	bool charter;     /* a member pulled from in return, not a configured peer */
 };
 
 /* ---- conn.c ---- */

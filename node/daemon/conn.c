@@ -95,7 +95,8 @@ void yxd_tips_prune(yxd_client_t *c)
 		peer_tip_t *t = &c->tips[i];
 		if (t->bad_until_ms <= now && !t->stalls)
 			continue;
-		t->seq = 0; /* what it claims comes again with its next Tips */
+		t->seq = 0;           /* what it claims comes again with its next Tips */
+		t->nonmember = false; /* said again on the next connection */
 		c->tips[kept++] = *t;
 	}
 	c->n_tips = kept;

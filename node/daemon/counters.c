@@ -31,6 +31,8 @@ static const char *const names[C_COUNT] = {
         [C_REFUSED_UNFINISHED] = "refused_unfinished",
         [C_REFUSED_CONNECTIONS] = "refused_connections",
         [C_SOCKET_FAILURES] = "socket_failures",
+        [C_REFUSED_NONMEMBER] = "refused_nonmember",
+        [C_REFUSED_REVOKED] = "refused_revoked",
 };
 
 const char *yxd_counter_name(yxd_counter_t c)

@@ -73,9 +73,7 @@ static void reload(yxd_t *d)
 	yx_config_free(&d->cfg);
 	d->cfg = fresh;
 	yx_log_set_level((yx_log_level_t)d->cfg->log_level);
-	if (yxd_clients_sync_config(d) != YX_OK)
-		yx_log_error("reload: cannot set up peer connections");
-	yxd_serve_trust_changed(d);
+	yxd_members_changed(d); /* the peers, checked against the charter if there is one */
 	yxd_policy_due(d);
 	yxd_policy_publish(d);
 	d->counters[C_RELOADS]++;
@@ -295,7 +293,7 @@ int main(int argc, char **argv)
 	yxd_writer_on_commit(&d.writer, yxd_serve_announce);
 	yxd_writer_on_commit(&d.writer, yxd_feed_moved);
 	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_feed_start(&d) ||
-	    yxd_control_start(&d) || yxd_metrics_start(&d) || yxd_clients_sync_config(&d))
+	    yxd_control_start(&d) || yxd_metrics_start(&d) || yxd_members_changed(&d))
 		goto out;
 	yxd_fence_start(&d);
 	yxd_policy_due(&d);
@@ -316,6 +314,7 @@ out:
 	yxd_zap_stop(&d);
 	yx_remote_abort(&d.remote);
 	yxd_charter_stop(&d);
+	yxd_members_free(&d);
 	free(d.moved.keys);
 	yx_store_close(&d.store);
 	yx_arena_free(&d.scratch);

@@ -59,11 +59,12 @@ struct yxd_serve {
 	refusal_log_t log_origins, log_sessions;
 };
 
-/* The trust store's entry for a puller, as the store is now: NULL once the peer was
- * removed or its key replaced, whatever the connection was admitted with. */
+/* What a puller is admitted as now (members.c: the trust store's entry, or with a charter
+ * the member's): NULL once it was removed, revoked or its key replaced, whatever the
+ * connection was admitted with. */
 static const yx_peer_conf_t *trusted_peer(yxd_t *d, const char *name, const char *key)
 {
-	const yx_peer_conf_t *p = name && key ? yx_config_peer_by_name(d->cfg, name) : NULL;
+	const yx_peer_conf_t *p = name && key ? yxd_members_admitted(d, name) : NULL;
 	char text[YX_PUBKEY_TEXT_LEN + 1];
 	if (!p)
 		return NULL;
@@ -586,6 +587,7 @@ static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const char *key,
 		memset(s, 0, sizeof(*s));
 		s->routing_id = zframe_dup(rid);
 		yx_log_info("peer %s connected to pull", peer);
+		yxd_members_pulled_by(d, peer);
 	}
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	snprintf(s->key, sizeof(s->key), "%s", key);
@@ -699,12 +701,17 @@ static void untrust(yxd_serve_t *sv, size_t i, const char *why)
 void yxd_serve_trust_changed(yxd_t *d)
 {
 	yxd_serve_t *sv = d->serve;
+	bool charter = yxd_charter_current(d) != NULL;
 	for (size_t i = 0; i < sv->n_subs;) {
 		sub_t *s = &sv->subs[i];
-		if (!yx_config_peer_by_name(d->cfg, s->peer))
-			untrust(sv, i, "removed from the trust store");
+		if (!yxd_members_admitted(d, s->peer))
+			untrust(sv, i,
+			        charter ? "no longer an active member of the charter"
+			                : "removed from the trust store");
 		else if (!trusted_peer(d, s->peer, s->key))
-			untrust(sv, i, "its key changed in the trust store");
+			untrust(sv, i,
+			        charter ? "its key changed in the charter"
+			                : "its key changed in the trust store");
 		else
 			i++;
 	}

@@ -50,6 +50,10 @@ typedef enum {
 	C_REFUSED_UNFINISHED,  /* closed or timed out in the handshake, or a frame too large */
 	C_REFUSED_CONNECTIONS, /* over listen/connections_per_address */
 	C_SOCKET_FAILURES,     /* sockets that could not be made (out of file descriptors) */
+	/* Refused by the charter on receive (client.c, members.c): */
+	C_REFUSED_NONMEMBER, /* origins no member has, named in a peer's Tips (once per peer,
+	                      * origin and connection), and segments of them */
+	C_REFUSED_REVOKED,   /* segments of a revoked member past its revocation */
 	C_COUNT
 } yxd_counter_t;
 
@@ -127,6 +131,20 @@ typedef struct {
 	bool refused_jurisdiction;
 } yxd_charter_t;
 
+/* Whom this node deals with on the peer port and its pull connections (members.c).
+ * Without a charter: the config's peers, both ways. With one: the peer port admits every
+ * active member but this node (its config share if configured, else the default), and
+ * this node pulls from the config's peers that are active members at the charter's key,
+ * and from the members that pull from it (reciprocity). */
+typedef struct {
+	yx_peer_conf_t *admitted; /* by name, with the key it is admitted with */
+	uint8_t (*curve)[32];     /* parallel to admitted: that key's CURVE form (ZAP) */
+	size_t n_admitted;
+	yx_peer_conf_t *pulled; /* one pull connection each */
+	bool *reciprocal;       /* parallel to pulled: a member pulled from in return */
+	size_t n_pulled, cap_pulled;
+} yxd_members_t;
+
 struct yxd {
 	yx_config_t *cfg;
 	yx_store_t *store;
@@ -164,6 +182,7 @@ struct yxd {
 	yxd_fence_t fence;
 	yxd_rotation_t rotation;
 	yxd_charter_t charter;
+	yxd_members_t members;
 	/* What one input needs decoded while it is handled — a peer message (client.c), a
 	 * control request and the records its step reads (control.c, author.c) — reset once
 	 * that input is done. */
@@ -204,9 +223,29 @@ int yxd_charter_admit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t se
 int yxd_jurisdiction_local(yxd_t *d, const Yrdx__Change *c, yx_diag_t *diag);
 
 /* ---- members.c ---- */
-/* The chain changed (installed or an amendment adopted): the trust of the ports, the
- * origins pulled and the members pulled from follow the current version. */
-void yxd_members_changed(yxd_t *d);
+/* The chain or the config changed (start, reload, an amendment adopted): whom the peer
+ * port admits and whom this node pulls from are made anew from the current version and
+ * the config's peers — config peers that name no active member, or with another key than
+ * the charter's, skipped with an error in the log — then the pull connections follow
+ * (healthy ones kept) and pullers no longer admitted are no longer served. YX_OK or
+ * -ENOMEM (the lists stay as they were). */
+int yxd_members_changed(yxd_t *d);
+void yxd_members_free(yxd_t *d);
+/* The peer admitted under name (the name ZAP gave its connection); NULL if none. */
+const yx_peer_conf_t *yxd_members_admitted(const yxd_t *d, const char *name);
+/* The peer admitted with CURVE key curve; NULL if none. */
+const yx_peer_conf_t *yxd_members_admitted_curve(const yxd_t *d, const uint8_t curve[32]);
+/* Peer name began a pull session here: with a charter, a member this node does not pull
+ * from is pulled from in return, at its first charter endpoint. */
+void yxd_members_pulled_by(yxd_t *d, const char *name);
+/* Whether origin's log may be pulled up to seq under the charter: false for an origin
+ * that is no member; for a revoked member, *seq is cut to the last seq that stands.
+ * Always true without a charter. */
+bool yxd_members_origin_ok(const yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t *seq);
+/* The counter a segment the charter refused (YX_EREFUSED) goes under: refused_nonmember,
+ * refused_revoked (its head lies past the member's revocation), else rejected_invalid. */
+yxd_counter_t yxd_members_refusal(const yxd_t *d, const uint8_t origin[YX_KEY_BYTES],
+                                  uint64_t head_seq);
 
 /* ---- guard.c: the ports before authentication ---- */
 /* Raises RLIMIT_NOFILE's soft limit to the hard one and logs both. */

@@ -3,7 +3,8 @@
  * CZMQ's zauth keeps one certificate store for all sockets, but a node trusts different
  * keys on different ports: peers on the peer port, parks on the feed port. So the node
  * answers ZAP itself, on its own loop, from its trust store: domain "peer" admits the
- * configured peers, domain "feed" the configured parks. The admitted name becomes the
+ * configured peers — with a charter, every active member at its current key, and no one
+ * else (members.c) — domain "feed" the configured parks. The admitted name becomes the
  * connection's User-Id, which every message then carries. Refusals are logged and
  * counted with the port's other refusals (guard.c). */
 #include <errno.h>
@@ -40,14 +41,11 @@ static bool admit(yxd_t *d, const char *domain, const uint8_t curve_key[32], cha
 {
 	uint8_t ed[32];
 	if (strcmp(domain, "peer") == 0) {
-		for (size_t i = 0; i < d->cfg->n_peers; i++) {
-			const yx_peer_conf_t *p = &d->cfg->peers[i];
-			if (yx_pubkey_to_curve(p->key, ed) == YX_OK &&
-			    sodium_memcmp(ed, curve_key, 32) == 0) {
-				snprintf(user, 64, "%s", p->name);
-				memcpy(key, p->key, 32);
-				return true;
-			}
+		const yx_peer_conf_t *p = yxd_members_admitted_curve(d, curve_key);
+		if (p) {
+			snprintf(user, 64, "%s", p->name);
+			memcpy(key, p->key, 32);
+			return true;
 		}
 	} else if (strcmp(domain, "feed") == 0) {
 		for (size_t i = 0; i < d->cfg->n_parks; i++) {
@@ -110,12 +108,17 @@ void yxd_zap_handle(yxd_t *d)
 			if (key && zframe_size(key) == 32)
 				sodium_bin2hex(hex, sizeof(hex), zframe_data(key), 32);
 			char line[300];
+			const yx_charter_t *c = yxd_charter_current(d);
+			bool peer = domain && strcmp(domain, "peer") == 0;
+			char where[64] = "in the trust store";
+			if (c && peer)
+				snprintf(where, sizeof(where),
+				         "any active member's of charter version %u", c->version);
 			snprintf(line, sizeof(line),
 			         "refused %s handshake from %s on the %s port: CURVE key %s is not "
-			         "in "
-			         "the trust store",
+			         "%s",
 			         mechanism ? mechanism : "?", address ? address : "?",
-			         domain ? domain : "?", hex);
+			         domain ? domain : "?", hex, where);
 			bool feed = domain && strcmp(domain, "feed") == 0;
 			yxd_guard_refused_line(d, feed ? d->feed_guard : d->peer_guard,
 			                       C_REFUSED_KEY, line);

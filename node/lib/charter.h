@@ -133,6 +133,16 @@ bool yx_member_may_write(const yx_member_t *m, uint32_t city);
 /* Active: not revoked. */
 bool yx_member_active(const yx_member_t *m);
 
+/* A configured peer against c (charter_peer.c): name must be an active member of c that
+ * is not self (self may be NULL), and key (NULL: none given, the charter's is taken) its
+ * current key. YX_OK with *m the member; with stale non-NULL, a key the member had before
+ * a rotation is accepted too and *stale set (the caller uses the current key). Otherwise
+ * YX_ENOTFOUND (no member of that name) or YX_EINVAL (this node, revoked, another key),
+ * diag saying so with keys in full: "peer hefei: key K differs from the charter's key K'
+ * for member hefei". */
+int yx_charter_peer_check(const yx_charter_t *c, const char *name, const uint8_t *key,
+                          const uint8_t *self, const yx_member_t **m, bool *stale, yx_diag_t *diag);
+
 /* ---- the chain ------------------------------------------------------------------------ */
 
 /* Checks that next may follow prev: version prev+1, prev_hash = prev's C, every member of

@@ -125,14 +125,14 @@ static json_t *status_json(ctl_t *ctl, const Yrdx__StatusReply *s)
 			}
 		}
 		yx_pubkey_format(p->key.data, key);
-		json_t *o =
-		        json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "name",
-		                  p->name, "endpoint", p->endpoint, "key", key, "connected",
-		                  p->connected, "last_contact_ms", (json_int_t)p->last_contact_ms,
-		                  "behind", (json_int_t)behind(s, p), "behind_by_origin", by_origin,
-		                  "bytes_in", (json_int_t)p->bytes_in, "bytes_out",
-		                  (json_int_t)p->bytes_out, "segments_in",
-		                  (json_int_t)p->segments_in, "rejected", (json_int_t)p->rejected);
+		json_t *o = json_pack(
+		        "{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "name",
+		        p->name, "endpoint", p->endpoint, "key", key, "charter", p->charter,
+		        "connected", p->connected, "last_contact_ms",
+		        (json_int_t)p->last_contact_ms, "behind", (json_int_t)behind(s, p),
+		        "behind_by_origin", by_origin, "bytes_in", (json_int_t)p->bytes_in,
+		        "bytes_out", (json_int_t)p->bytes_out, "segments_in",
+		        (json_int_t)p->segments_in, "rejected", (json_int_t)p->rejected);
 		/* "name" is the daemon's for the peer (its config's); its city beside it */
 		if (p->key.len == 32)
 			yx_names_json_set(ctl->names, o, NULL, NULL, "city", p->key.data);
@@ -157,13 +157,19 @@ static json_t *status_json(ctl_t *ctl, const Yrdx__StatusReply *s)
 	return o;
 }
 
-/* A peer's label: the charter's or config's name with its city, else the daemon's. */
+/* A peer's label: the charter's or config's name with its city, else the daemon's; a
+ * member pulled from because it pulls from us, in no config, is marked "(charter)". */
 static const char *peer_label(ctl_t *ctl, const Yrdx__PeerStatus *p, char out[YX_NAME_LABEL_MAX])
 {
 	yx_node_name_t nn;
 	if (p->key.len == 32 && yx_names_lookup(ctl->names, p->key.data, &nn))
-		return ctl_label(ctl, p->key.data, YX_NAME_SHORT, out);
-	snprintf(out, YX_NAME_LABEL_MAX, "%s", p->name);
+		ctl_label(ctl, p->key.data, YX_NAME_SHORT, out);
+	else
+		snprintf(out, YX_NAME_LABEL_MAX, "%s", p->name);
+	if (p->charter) {
+		size_t n = strlen(out);
+		snprintf(out + n, YX_NAME_LABEL_MAX - n, " (charter)");
+	}
 	return out;
 }
 
