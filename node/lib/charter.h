@@ -145,6 +145,10 @@ bool yx_member_active(const yx_member_t *m);
 int yx_charter_check_next(const yx_charter_t *prev, const yx_charter_t *next,
                           Yrdx__CharterSignature *const *sigs, size_t n_sigs, yx_diag_t *diag);
 
+/* yx_charter_check_next without the signatures: whether next may follow prev at all (for
+ * a proposal, before anyone signs it). */
+int yx_charter_check_follows(const yx_charter_t *prev, const yx_charter_t *next, yx_diag_t *diag);
+
 /* Decodes and verifies a charter file: version 1 signed by all its members, each later
  * version by yx_charter_check_next. A file whose last version lacks signatures is
  * "a draft": with allow_draft, the last version is kept unverified and *draft_missing
@@ -175,6 +179,32 @@ void yx_charter_vote_id(uint32_t version, const uint8_t hash[32], char out[YX_CH
 int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
                      yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs);
 void yx_charter_sigs_free(Yrdx__CharterSignature **sigs, size_t n);
+
+/* One proposal for the version after current, as the votes held stand. */
+typedef struct {
+	uint8_t hash[32];      /* its C */
+	const yx_vote_t *vote; /* a counted vote for it (its bytes): a fixed pick */
+	size_t n_votes;        /* members whose counted vote is for it */
+} yx_proposal_t;
+
+/* How the votes held stand, by the rules yx_charter_adopt follows (which is built on it):
+ * the proposals some member's counted vote is for, by hash; for each member of current,
+ * its counted vote (NULL: none) and the index of that vote's proposal (SIZE_MAX: none).
+ * Pointers into the votes given. */
+typedef struct {
+	yx_proposal_t *proposals;
+	size_t n;
+	const yx_vote_t **member_vote;
+	size_t *member_proposal;
+	size_t n_members; /* of current */
+	size_t ignored;   /* votes that do not count: no active member's, a signature that is
+	                     not its current key's, not a version that may follow, or not
+	                     the member's first */
+} yx_tally_t;
+
+int yx_charter_tally(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
+                     yx_tally_t *out);
+void yx_charter_tally_free(yx_tally_t *t);
 
 /* ---- text ------------------------------------------------------------------------- */
 
