@@ -271,6 +271,8 @@ static void do_status(yxd_t *d, Yrdx__ControlReply *r, Yrdx__StatusReply *s,
 	}
 	s->counters = cptrs;
 	s->n_counters = C_COUNT;
+	if (yxd_charter_current(d))
+		s->charter_version = yxd_charter_current(d)->version;
 	yxd_clients_status(d, s);
 	yxd_feed_status(d, s);
 	uint64_t used = 0, map = 0;
@@ -438,6 +440,12 @@ void yxd_control_handle(yxd_t *d)
 						reply_written(&r, &head, &h);
 					}
 					break;
+				case YRDX__CONTROL_REQUEST__REQ_CHARTER:
+					yxd_amend_request(d, req->charter, &r);
+					if (req->charter->action !=
+					    YRDX__CHARTER_REQUEST__ACTION__ACTION_STATUS)
+						note_write_result(d, r.error, "charter vote", 1);
+					break;
 				case YRDX__CONTROL_REQUEST__REQ_SYNC:
 					if (yxd_clients_sync_now(d, req->sync->peer) != YX_OK)
 						reply_error(&r, YX_ENOTFOUND,
@@ -454,6 +462,7 @@ void yxd_control_handle(yxd_t *d)
 		}
 		if (!deferred)
 			send_reply(d, rid, &r);
+		yxd_amend_reply_free(&r);
 		if (r.status) {
 			yxd_clients_status_free(r.status);
 			yxd_feed_status_free(r.status);
