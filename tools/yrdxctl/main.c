@@ -33,6 +33,8 @@ static const struct {
         {"verify", cmd_verify, "re-check every chain and signature in the store"},
         {"status", cmd_status, "this node, its peers and counters"},
         {"sync", cmd_sync, "pull from peers now; --wait until caught up"},
+        /* TEMPORARY: joins the charter family (charter propose|sign ID|status) */
+        {"amend", cmd_amend, "联盟章程 amendments: propose, sign, status"},
 };
 
 static void usage(FILE *out)
