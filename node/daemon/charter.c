@@ -101,9 +101,9 @@ static int gather_one(void *arg, const yx_stored_t *rec)
 	    p->signatures[0]->signature.len != YX_SIG_BYTES)
 		return 0; /* validation refuses these; a store of old may hold one */
 	yx_charter_hash(p->charter.data, p->charter.len, hash);
-	yx_charter_vote_id(g->version, hash, id);
+	yx_charter_vote_id_round(g->version, hash, c->charter_vote->round, id);
 	if (strcmp(id, c->charter_vote->id) != 0)
-		return 0; /* a vote that says it is for another proposal than it holds */
+		return 0; /* a vote that says it is for another proposal or round than it is */
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 16;
 		yx_vote_t *votes = realloc(v->votes, cap * sizeof(*votes));
@@ -123,6 +123,7 @@ static int gather_one(void *arg, const yx_stored_t *rec)
 	out->len = p->charter.len;
 	memcpy(out->signer, p->signatures[0]->key.data, 32);
 	memcpy(out->signature, p->signatures[0]->signature.data, YX_SIG_BYTES);
+	out->round = c->charter_vote->round;
 	memcpy(v->ids[v->n], id, sizeof(id));
 	v->n++;
 	return 0;
@@ -237,7 +238,7 @@ static int adopt_next(yxd_t *d)
 		yxd_votes_free(&v);
 		return YX_ENOTFOUND; /* counted as they are already */
 	}
-	ret = yx_charter_adopt(cur, v.votes, v.n, &next, &sigs, &n_sigs);
+	ret = yx_charter_adopt(cur, v.votes, v.n, &next, &sigs, &n_sigs, NULL);
 	if (ret == YX_OK)
 		ret = yx_charter_chain_append(d->charter.chain, next, sigs, n_sigs);
 	if (ret == YX_OK && (ret = chain_persist(d)) != YX_OK) {

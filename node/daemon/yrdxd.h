@@ -191,7 +191,8 @@ void yxd_charter_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t 
  * trust made to follow it. Called from the loop, where no subsystem is mid-way. */
 void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms);
 /* The votes held for version (the records of kind charter-vote whose id names it), each
- * checked to be what its id says (a vote whose bytes hash to another id is left out).
+ * checked to be what its id says (a vote whose bytes or round give another id is left
+ * out).
  * Caller frees with yxd_votes_free. */
 int yxd_charter_votes(yxd_t *d, uint32_t version, yxd_votes_t *out);
 void yxd_votes_free(yxd_votes_t *v);

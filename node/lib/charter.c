@@ -732,20 +732,30 @@ out:
 
 void yx_charter_vote_id(uint32_t version, const uint8_t hash[32], char out[YX_CHARTER_VOTE_ID_MAX])
 {
+	yx_charter_vote_id_round(version, hash, 0, out);
+}
+
+void yx_charter_vote_id_round(uint32_t version, const uint8_t hash[32], uint32_t round,
+                              char out[YX_CHARTER_VOTE_ID_MAX])
+{
 	char hex[17];
 	sodium_bin2hex(hex, sizeof(hex), hash, 8);
-	snprintf(out, YX_CHARTER_VOTE_ID_MAX, "v%u-%s", version, hex);
+	if (round == 0)
+		snprintf(out, YX_CHARTER_VOTE_ID_MAX, "v%u-%s", version, hex);
+	else
+		snprintf(out, YX_CHARTER_VOTE_ID_MAX, "v%u-%s-r%u", version, hex, round);
 }
 
 /* A vote that counts: its member, its proposal's hash, where it was found. */
 typedef struct {
+	size_t member; /* index in current */
 	uint64_t seq;
 	uint8_t hash[32];
-	const yx_vote_t *vote; /* NULL: none */
+	const yx_vote_t *vote;
 } counted_t;
 
-/* Whether vote v is a well-formed vote of an active member of current; its member's
- * index into *member, its proposal's hash into hash. */
+/* Whether vote v is a well-formed vote of an active member of current for version
+ * current + 1; its proposal's hash into hash. */
 static bool vote_counts(const yx_charter_t *current, const yx_vote_t *v, size_t *member,
                         uint8_t hash[32])
 {
@@ -760,7 +770,7 @@ static bool vote_counts(const yx_charter_t *current, const yx_vote_t *v, size_t 
 	return true;
 }
 
-/* The proposal of v: decoded, a version that may follow current (signatures aside). */
+/* The proposal of c: decoded, a version that may follow current (signatures aside). */
 static bool proposal_follows(const yx_charter_t *current, const yx_vote_t *v, yx_charter_t **out)
 {
 	yx_diag_t d;
@@ -773,18 +783,26 @@ static bool proposal_follows(const yx_charter_t *current, const yx_vote_t *v, yx
 	return false;
 }
 
-/* Picks, in firsts (one slot per member of current), each member's vote at its lowest
- * seq among those that count for a proposal that may follow current. */
+static int cmp_counted(const void *a, const void *b)
+{
+	const counted_t *x = a, *y = b;
+	int c = memcmp(x->hash, y->hash, 32);
+	if (c)
+		return c;
+	return x->member < y->member ? -1 : x->member > y->member;
+}
+
+/* Picks, in firsts (one slot per member of current), each member's vote in round at its
+ * lowest seq among those that count for a proposal that may follow current. */
 static void first_votes(const yx_charter_t *current, const yx_vote_t *votes, size_t n,
-                        counted_t *firsts)
+                        uint32_t round, counted_t *firsts)
 {
 	for (size_t i = 0; i < n; i++) {
 		counted_t c = {.vote = &votes[i], .seq = votes[i].seq};
 		yx_charter_t *p = NULL;
-		size_t member;
-		if (!vote_counts(current, &votes[i], &member, c.hash))
+		if (votes[i].round != round || !vote_counts(current, &votes[i], &c.member, c.hash))
 			continue;
-		counted_t *slot = &firsts[member];
+		counted_t *slot = &firsts[c.member];
 		if (slot->vote && (slot->seq < c.seq ||
 		                   (slot->seq == c.seq && memcmp(slot->hash, c.hash, 32) <= 0)))
 			continue;
@@ -795,8 +813,85 @@ static void first_votes(const yx_charter_t *current, const yx_vote_t *votes, siz
 	}
 }
 
+/* The proposal of the votes firsts[i..j) (one proposal, j - i >= threshold) if they make
+ * it valid: YX_OK with *next and *sigs, else YX_ENOTFOUND. */
+static int adopt_group(const yx_charter_t *current, const counted_t *firsts, size_t i, size_t j,
+                       yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs)
+{
+	Yrdx__CharterSignature **s = calloc(j - i, sizeof(*s));
+	yx_charter_t *p = NULL;
+	yx_diag_t d;
+	int ret = s ? YX_OK : -ENOMEM;
+	for (size_t k = i; ret == YX_OK && k < j; k++)
+		if (!(s[k - i] = sig_dup(firsts[k].vote->signer, firsts[k].vote->signature)))
+			ret = -ENOMEM;
+	if (ret == YX_OK && !proposal_follows(current, firsts[i].vote, &p))
+		ret = YX_ENOTFOUND;
+	if (ret == YX_OK && yx_charter_check_next(current, p, s, j - i, &d) != YX_OK)
+		ret = YX_ENOTFOUND; /* a proposal no vote can make valid */
+	if (ret == YX_OK) {
+		*next = p;
+		*sigs = s;
+		*n_sigs = j - i;
+		return YX_OK;
+	}
+	yx_charter_free(&p);
+	yx_charter_sigs_free(s, s ? j - i : 0);
+	return ret;
+}
+
+/* One round: YX_OK if a proposal is adopted in it, else YX_ENOTFOUND and *spent when every
+ * active member has voted in it. */
+static int adopt_round(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
+                       uint32_t round, yx_charter_t **next, Yrdx__CharterSignature ***sigs,
+                       size_t *n_sigs, bool *spent)
+{
+	counted_t *firsts = calloc(current->n_members, sizeof(*firsts));
+	size_t n = 0, active = 0;
+	int ret = YX_ENOTFOUND;
+	if (!firsts)
+		return -ENOMEM;
+	first_votes(current, votes, n_votes, round, firsts);
+	for (size_t i = 0; i < current->n_members; i++) {
+		active += !current->members[i].revoked;
+		if (firsts[i].vote)
+			firsts[n++] = firsts[i];
+	}
+	*spent = n == active;
+	/* grouped by proposal; a majority threshold lets at most one group reach it, and the
+	 * lowest hash would win were there two */
+	qsort(firsts, n, sizeof(*firsts), cmp_counted);
+	for (size_t i = 0; i < n && ret == YX_ENOTFOUND;) {
+		size_t j = i;
+		while (j < n && memcmp(firsts[j].hash, firsts[i].hash, 32) == 0)
+			j++;
+		if (j - i >= current->threshold)
+			ret = adopt_group(current, firsts, i, j, next, sigs, n_sigs);
+		i = j;
+	}
+	free(firsts);
+	return ret;
+}
+
+int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
+                     yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs,
+                     uint32_t *open_round)
+{
+	/* A spent round needs a vote of every active member in it, so rounds past the
+	 * highest one voted in are never spent: the loop ends there at the latest. */
+	for (uint32_t round = 0;; round++) {
+		bool spent = false;
+		int ret = adopt_round(current, votes, n_votes, round, next, sigs, n_sigs, &spent);
+		if (ret != YX_ENOTFOUND || !spent) {
+			if (open_round)
+				*open_round = round;
+			return ret;
+		}
+	}
+}
+
 int yx_charter_tally(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
-                     yx_tally_t *out)
+                     uint32_t round, yx_tally_t *out)
 {
 	counted_t *firsts = calloc(current->n_members, sizeof(*firsts));
 	memset(out, 0, sizeof(*out));
@@ -809,10 +904,13 @@ int yx_charter_tally(const yx_charter_t *current, const yx_vote_t *votes, size_t
 		yx_charter_tally_free(out);
 		return -ENOMEM;
 	}
-	first_votes(current, votes, n_votes, firsts);
-	size_t counted = 0;
+	first_votes(current, votes, n_votes, round, firsts);
+	size_t counted = 0, in_round = 0;
+	for (size_t i = 0; i < n_votes; i++)
+		in_round += votes[i].round == round;
 	for (size_t i = 0; i < current->n_members; i++) {
 		out->member_vote[i] = firsts[i].vote;
+		out->member_proposal[i] = SIZE_MAX;
 		if (!firsts[i].vote)
 			continue;
 		counted++;
@@ -821,14 +919,12 @@ int yx_charter_tally(const yx_charter_t *current, const yx_vote_t *votes, size_t
 			p++;
 		if (p == out->n) {
 			memcpy(out->proposals[p].hash, firsts[i].hash, 32);
+			out->proposals[p].vote = firsts[i].vote; /* a fixed pick: lowest member */
 			out->n++;
 		}
 		out->proposals[p].n_votes++;
-		/* the proposal's bytes: its vote of the lowest member index, for a fixed pick */
-		if (!out->proposals[p].vote)
-			out->proposals[p].vote = firsts[i].vote;
 	}
-	/* ordered by hash, and member_proposal indexes that order */
+	/* by hash, as adoption orders them; member_proposal indexes that order */
 	for (size_t a = 1; a < out->n; a++)
 		for (size_t b = a;
 		     b > 0 && memcmp(out->proposals[b - 1].hash, out->proposals[b].hash, 32) > 0;
@@ -837,14 +933,13 @@ int yx_charter_tally(const yx_charter_t *current, const yx_vote_t *votes, size_t
 			out->proposals[b] = out->proposals[b - 1];
 			out->proposals[b - 1] = t;
 		}
-	for (size_t i = 0; i < current->n_members; i++) {
-		out->member_proposal[i] = SIZE_MAX;
+	for (size_t i = 0; i < current->n_members; i++)
 		for (size_t p = 0; firsts[i].vote && p < out->n; p++)
 			if (memcmp(out->proposals[p].hash, firsts[i].hash, 32) == 0)
 				out->member_proposal[i] = p;
-	}
 	out->n_members = current->n_members;
-	out->ignored = n_votes - counted;
+	out->round = round;
+	out->ignored = in_round - counted;
 	free(firsts);
 	return YX_OK;
 }
@@ -857,51 +952,4 @@ void yx_charter_tally_free(yx_tally_t *t)
 	free(t->member_vote);
 	free(t->member_proposal);
 	memset(t, 0, sizeof(*t));
-}
-
-/* Proposal p of t as the next version with its counted votes' signatures, if they make
- * it valid after current: YX_OK, YX_ENOTFOUND (not valid), or -ENOMEM. */
-static int proposal_adopt(const yx_charter_t *current, const yx_tally_t *t, size_t p,
-                          yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs)
-{
-	size_t n = t->proposals[p].n_votes, k = 0;
-	Yrdx__CharterSignature **s = calloc(n, sizeof(*s));
-	yx_charter_t *c = NULL;
-	yx_diag_t d;
-	int ret = s ? YX_OK : -ENOMEM;
-	for (size_t i = 0; ret == YX_OK && i < t->n_members; i++) {
-		const yx_vote_t *v = t->member_vote[i];
-		if (t->member_proposal[i] == p && !(s[k++] = sig_dup(v->signer, v->signature)))
-			ret = -ENOMEM;
-	}
-	if (ret == YX_OK && !proposal_follows(current, t->proposals[p].vote, &c))
-		ret = YX_ENOTFOUND;
-	if (ret == YX_OK && yx_charter_check_next(current, c, s, n, &d) != YX_OK)
-		ret = YX_ENOTFOUND; /* a proposal no vote can make valid */
-	if (ret == YX_OK) {
-		*next = c;
-		*sigs = s;
-		*n_sigs = n;
-	} else {
-		yx_charter_free(&c);
-		yx_charter_sigs_free(s, s ? n : 0);
-	}
-	return ret;
-}
-
-int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
-                     yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs)
-{
-	yx_tally_t t;
-	int ret = yx_charter_tally(current, votes, n_votes, &t);
-	if (ret)
-		return ret;
-	/* a majority threshold lets at most one proposal reach it; were there two, the lowest
-	 * hash would win */
-	ret = YX_ENOTFOUND;
-	for (size_t p = 0; p < t.n && ret == YX_ENOTFOUND; p++)
-		if (t.proposals[p].n_votes >= current->threshold)
-			ret = proposal_adopt(current, &t, p, next, sigs, n_sigs);
-	yx_charter_tally_free(&t);
-	return ret;
 }

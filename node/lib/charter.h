@@ -32,7 +32,7 @@
 #define YX_CHARTER_MAX_CITIES    64 /* jurisdiction of one member */
 #define YX_CHARTER_MAX_KEYS      16 /* keys of one member over its life */
 #define YX_CHARTER_MAX_ENDPOINTS 4
-#define YX_CHARTER_VOTE_ID_MAX   32 /* "v<version>-<16 hex>" and its NUL */
+#define YX_CHARTER_VOTE_ID_MAX   48 /* "v<version>-<16 hex>-r<round>" and its NUL */
 
 typedef struct {
 	uint64_t after_seq; /* this key signs heads past this seq of the member's log */
@@ -86,6 +86,7 @@ typedef struct {
 	size_t len;
 	uint8_t signer[32];
 	uint8_t signature[YX_SIG_BYTES];
+	uint32_t round; /* CharterVote.round */
 } yx_vote_t;
 
 /* ---- one version ------------------------------------------------------------------ */
@@ -165,19 +166,28 @@ void yx_charter_chain_free(yx_charter_chain_t **chain);
 
 /* ---- amendments through the logs -------------------------------------------------- */
 
-/* "v<version>-<first 16 hex digits of C>": the record id of a vote. */
+/* "v<version>-<first 16 hex digits of C>": the record id of a vote (in round 0). */
 void yx_charter_vote_id(uint32_t version, const uint8_t hash[32], char out[YX_CHARTER_VOTE_ID_MAX]);
+/* The id of a vote in round: as above for round 0, "v<version>-<16 hex>-r<round>" after.
+ * The store keeps one current record per id, so a member's vote for the same proposal in
+ * a later round must not replace the one that spent an earlier round. */
+void yx_charter_vote_id_round(uint32_t version, const uint8_t hash[32], uint32_t round,
+                              char out[YX_CHARTER_VOTE_ID_MAX]);
 
 /* The version that follows current given the votes held (any order, any origins): only
  * votes from the logs of current's active members count, signed by that member's current
- * key in current, for a version that yx_charter_check_next accepts after current; of a
- * member's votes for that version only the one at its lowest seq. If one proposal has
- * current->threshold such votes, YX_OK and *next (a new version, the caller frees) with
- * its signatures in *sigs (n of them, malloc'd array of malloc'd signatures; free with
- * yx_charter_sigs_free); otherwise YX_ENOTFOUND. The result depends only on the set of
- * votes, never on their order. */
+ * key in current, for a version that yx_charter_check_next accepts after current. Rounds
+ * are decided in order from 0: in a round, of a member's votes only the one at its lowest
+ * seq counts; a proposal with current->threshold of those is adopted: YX_OK and *next (a
+ * new version, the caller frees) with its signatures in *sigs (n of them, malloc'd array
+ * of malloc'd signatures; free with yx_charter_sigs_free). A round in which every active
+ * member has voted and no proposal has the threshold is spent and the next round is
+ * decided; otherwise YX_ENOTFOUND, and *open_round (may be NULL) is the round in which a
+ * vote would count now. The result depends only on the set of votes, never on their
+ * order. */
 int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
-                     yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs);
+                     yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs,
+                     uint32_t *open_round);
 void yx_charter_sigs_free(Yrdx__CharterSignature **sigs, size_t n);
 
 /* One proposal for the version after current, as the votes held stand. */
@@ -187,23 +197,25 @@ typedef struct {
 	size_t n_votes;        /* members whose counted vote is for it */
 } yx_proposal_t;
 
-/* How the votes held stand, by the rules yx_charter_adopt follows (which is built on it):
- * the proposals some member's counted vote is for, by hash; for each member of current,
- * its counted vote (NULL: none) and the index of that vote's proposal (SIZE_MAX: none).
- * Pointers into the votes given. */
+/* How the votes held stand in one round, by the rules yx_charter_adopt follows (the same
+ * count: a member's first vote in the round that may count): the proposals some member's
+ * counted vote is for, by hash; for each member of current its counted vote (NULL: none)
+ * and the index of that vote's proposal (SIZE_MAX: none). Pointers into votes. For
+ * `charter status` and the daemon's refusal of a second vote in a round. */
 typedef struct {
 	yx_proposal_t *proposals;
 	size_t n;
 	const yx_vote_t **member_vote;
 	size_t *member_proposal;
 	size_t n_members; /* of current */
-	size_t ignored;   /* votes that do not count: no active member's, a signature that is
-	                     not its current key's, not a version that may follow, or not
-	                     the member's first */
+	uint32_t round;
+	size_t ignored; /* votes in the round that do not count: no active member's, a
+	                   signature not by its current key, a version that cannot follow,
+	                   or not the member's first in the round */
 } yx_tally_t;
 
 int yx_charter_tally(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
-                     yx_tally_t *out);
+                     uint32_t round, yx_tally_t *out);
 void yx_charter_tally_free(yx_tally_t *t);
 
 /* ---- text ------------------------------------------------------------------------- */

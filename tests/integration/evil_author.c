@@ -146,6 +146,8 @@ static int vote_main(yx_store_t *store, const yx_identity_t *id, const char *vot
 	sc.signatures = &psig;
 	v.id = (char *)vote_id;
 	v.proposal = &sc;
+	const char *r = strstr(vote_id, "-r"); /* a later round's vote: "v<N>-<hex>-r<R>" */
+	v.round = r ? (uint32_t)strtoul(r + 2, NULL, 10) : 0;
 	yx_change_set_body(&c, YX_KIND_CHARTER, &v);
 	c.id = (char *)vote_id;
 	if (yx_batch_begin(store, id, &b) != YX_OK || yx_batch_put(b, &c, &diag) != YX_OK ||

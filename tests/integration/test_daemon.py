@@ -64,6 +64,31 @@ class DaemonTest(unittest.TestCase):
             self.assertEqual(r.returncode, 1)
             self.assertIn("newer than this build", r.stderr)
 
+    def test_store_and_control_socket_owner_only(self):
+        """docs/SECURITY.md: the store is created 0600 and the control socket owner-only,
+        whatever the umask the daemon is started under — another local account can
+        neither read the registry's pages nor talk to the daemon."""
+        with Federation("owner-only") as fed:
+            a = fed.node("shanghai")
+            old = os.umask(0)
+            try:
+                a.start()
+            finally:
+                os.umask(old)
+            a.put("enterprise", [enterprise(1)])
+            check = run_yrdxd("--check", "-c", a.config).stdout
+            control = next(line.split("=", 1)[1].strip().strip('"') for line in check.splitlines()
+                           if line.strip().startswith("control ="))
+            control = control[len("ipc://"):] if control.startswith("ipc://") else control
+            data = os.path.join(a.dir, "data")
+            modes = {name: os.stat(os.path.join(data, name)).st_mode & 0o777
+                     for name in ("data.mdb", "lock.mdb")}
+            modes["control socket"] = os.stat(control).st_mode & 0o777
+            print("modes under umask 000: %s" % {k: oct(v) for k, v in modes.items()}, flush=True)
+            for name, mode in modes.items():
+                self.assertEqual(mode & 0o077, 0, "%s is %o" % (name, mode))
+            self.assertEqual(len(a.export(kind="enterprise")), 1)  # and it holds what was put
+
     def test_reload_metrics_and_clean_stop(self):
         with Federation("reload") as fed:
             a = fed.node("shanghai")

@@ -367,9 +367,10 @@ static json_t *vote_json(const Yrdx__CharterReply *cr, const yx_charter_t *p, ui
 {
 	char hex[65];
 	ctl_hex(p->hash, 32, hex);
-	return json_pack("{s:s, s:s, s:i, s:s, s:I, s:i, s:i}", "id", cr->vote_id, "hash", hex,
+	return json_pack("{s:s, s:s, s:i, s:s, s:I, s:i, s:i, s:i}", "id", cr->vote_id, "hash", hex,
 	                 "version", (int)p->version, "summary", p->summary, "seq",
-	                 (json_int_t)cr->seq, "votes", (int)cr->votes, "threshold", (int)threshold);
+	                 (json_int_t)cr->seq, "round", (int)cr->round, "votes", (int)cr->votes,
+	                 "threshold", (int)threshold);
 }
 
 /* Builds the proposal: cur with the amendment argv names (argv[0]), summary (NULL: what
@@ -499,9 +500,10 @@ int cmd_charter_vote(ctl_t *ctl, int argc, char **argv)
 			summary = standing->charter->pending[i]->summary;
 	uint32_t threshold = cur ? cur->threshold : 0;
 	if (ctl->json)
-		ctl_print_json(json_pack("{s:s, s:s, s:I, s:i, s:i}", "id", cr->vote_id, "summary",
-		                         summary, "seq", (json_int_t)cr->seq, "votes",
-		                         (int)cr->votes, "threshold", (int)threshold));
+		ctl_print_json(json_pack("{s:s, s:s, s:I, s:i, s:i, s:i}", "id", cr->vote_id,
+		                         "summary", summary, "seq", (json_int_t)cr->seq, "round",
+		                         (int)cr->round, "votes", (int)cr->votes, "threshold",
+		                         (int)threshold));
 	else
 		printf("signed %s (%s): %s's vote written at log seq %llu, %u of %u votes held "
 		       "here\n",
@@ -568,10 +570,11 @@ static json_t *status_json(const Yrdx__CharterReply *cr, const yx_charter_t *cur
 		                                "elsewhere", lists[1], "missing", lists[2]));
 	}
 	ctl_hex(cur->hash, 32, hex);
-	return json_pack("{s:s, s:i, s:s, s:i, s:I, s:o, s:o, s:i}", "federation", cur->federation,
-	                 "version", (int)cur->version, "hash", hex, "threshold",
+	return json_pack("{s:s, s:i, s:s, s:i, s:I, s:o, s:i, s:o, s:i}", "federation",
+	                 cur->federation, "version", (int)cur->version, "hash", hex, "threshold",
 	                 (int)cur->threshold, "adopted_ms", (json_int_t)cr->adopted_ms, "members",
-	                 members, "pending", pending, "ignored", (int)cr->ignored);
+	                 members, "round", (int)cr->round, "pending", pending, "ignored",
+	                 (int)cr->ignored);
 }
 
 /* "a, b, c" of the active members of cur that stand so to proposal p, or "-". */
@@ -613,6 +616,10 @@ static void status_text(const Yrdx__CharterReply *cr, const yx_charter_t *cur)
 	       active);
 	if (cr->n_pending == 0)
 		printf("no proposal for version %u is held here\n", cur->version + 1);
+	else if (cr->round > 0)
+		printf("round %u is open for version %u: every active member voted in round %u "
+		       "and no proposal reached the threshold; votes count anew\n",
+		       cr->round, cur->version + 1, cr->round - 1);
 	for (size_t p = 0; p < cr->n_pending; p++) {
 		const Yrdx__CharterProposal *m = cr->pending[p];
 		printf("pending %s (%s): %zu of %u votes\n    voted:   ", m->id,

@@ -154,17 +154,17 @@ static yx_charter_t *proposal(fed_t *f, const yx_charter_t *cur, size_t admit, c
 	return out;
 }
 
-/* A vote record for p in log i's next entry, signed by signer (the member's own key, or
- * not); id NULL: the one its bytes give. */
-static void log_vote(fed_t *f, size_t i, const yx_charter_t *p, const yx_identity_t *signer,
-                     const char *id)
+/* A vote record for p in round in log i's next entry, signed by signer (the member's own
+ * key, or not); id NULL: the one its bytes and round give. */
+static void log_vote_round(fed_t *f, size_t i, const yx_charter_t *p, const yx_identity_t *signer,
+                           const char *id, uint32_t round)
 {
 	Yrdx__CharterVote v = YRDX__CHARTER_VOTE__INIT;
 	Yrdx__SignedCharter sc = YRDX__SIGNED_CHARTER__INIT;
 	Yrdx__CharterSignature sig = YRDX__CHARTER_SIGNATURE__INIT, *psig = &sig;
 	uint8_t raw[YX_SIG_BYTES];
 	char vid[YX_CHARTER_VOTE_ID_MAX];
-	yx_charter_vote_id(p->version, p->hash, vid);
+	yx_charter_vote_id_round(p->version, p->hash, round, vid);
 	yx_charter_sign(p->hash, signer, raw);
 	sig.key = (ProtobufCBinaryData){32, (uint8_t *)yx_identity_public(f->ids[i])};
 	sig.signature = (ProtobufCBinaryData){YX_SIG_BYTES, raw};
@@ -173,7 +173,14 @@ static void log_vote(fed_t *f, size_t i, const yx_charter_t *p, const yx_identit
 	sc.signatures = &psig;
 	v.id = (char *)(id ? id : vid);
 	v.proposal = &sc;
+	v.round = round;
 	fx_log_append(&f->logs[i], YX_KIND_CHARTER, &v, f->clock);
+}
+
+static void log_vote(fed_t *f, size_t i, const yx_charter_t *p, const yx_identity_t *signer,
+                     const char *id)
+{
+	log_vote_round(f, i, p, signer, id, 0);
 }
 
 /* Log i's pending entries arrive at the node as one verified segment, and are committed. */
@@ -369,7 +376,7 @@ static void test_sign_rules(void **state)
 	/* A second vote of this node for version 2: refused, naming the first. */
 	assert_int_equal(request(&f, YRDX__CHARTER_REQUEST__ACTION__ACTION_SIGN, NULL, ida, &r),
 	                 YX_EINVAL);
-	assert_non_null(strstr(r.message, "m0 voted for version 2 already"));
+	assert_non_null(strstr(r.message, "m0 voted for version 2 in round 0 already"));
 	assert_non_null(strstr(r.message, idb));
 	reply_free(&r);
 	assert_int_equal(request(&f, YRDX__CHARTER_REQUEST__ACTION__ACTION_PROPOSE, a, NULL, &r),
@@ -573,6 +580,83 @@ static void test_competing_any_order(void **state)
 	(void)seed; /* printed by fx_seed */
 }
 
+/* A split round: all five voted in round 0 (A: m0, m1; B: m2, m3; C: m4), none has 3 —
+ * the round is spent and round 1 opens. Status says so and still lists A, B and C; this
+ * node may vote again (sign A, written as a round-1 vote with an id of its own, so its
+ * round-0 vote stays and round 0 stays spent); m2 and m3 vote A in round 1: adopted. A
+ * vote in round 2, before round 1 is spent, counts for nothing. */
+static void test_rounds(void **state)
+{
+	(void)state;
+	fed_t f;
+	Yrdx__ControlReply r;
+	fed_open(&f);
+	yx_charter_t *a = proposal(&f, f.v1, 5, "A");
+	yx_charter_t *b = proposal(&f, f.v1, 6, "B");
+	yx_charter_t *c = proposal(&f, f.v1, 0, "C");
+	char ida[YX_CHARTER_VOTE_ID_MAX], ida1[YX_CHARTER_VOTE_ID_MAX];
+	yx_charter_vote_id(2, a->hash, ida);
+	yx_charter_vote_id_round(2, a->hash, 1, ida1);
+	assert_int_equal(request(&f, YRDX__CHARTER_REQUEST__ACTION__ACTION_PROPOSE, a, NULL, &r),
+	                 YX_OK);
+	assert_string_equal(r.charter->vote_id, ida);
+	reply_free(&r);
+	log_vote(&f, 1, a, f.ids[1], NULL);
+	log_vote(&f, 2, b, f.ids[2], NULL);
+	log_vote(&f, 3, b, f.ids[3], NULL);
+	log_vote(&f, 4, c, f.ids[4], NULL);
+	log_vote_round(&f, 4, a, f.ids[4], NULL, 2); /* too early: round 2 is not open */
+	for (size_t i = 1; i <= 4; i++)
+		assert_int_equal(deliver(&f, i), YX_OK);
+	settle(&f);
+	assert_int_equal(version(&f), 1);
+
+	assert_int_equal(request(&f, YRDX__CHARTER_REQUEST__ACTION__ACTION_STATUS, NULL, NULL, &r),
+	                 YX_OK);
+	assert_int_equal(r.charter->round, 1);
+	assert_int_equal(r.charter->n_pending, 3);
+	for (size_t k = 0; k < 3; k++) {
+		assert_int_equal(r.charter->pending[k]->n_voters, 0);
+		assert_non_null(strstr(r.charter->pending[k]->id, "-r1"));
+	}
+	reply_free(&r);
+
+	assert_int_equal(request(&f, YRDX__CHARTER_REQUEST__ACTION__ACTION_SIGN, NULL, ida, &r),
+	                 YX_OK);
+	assert_string_equal(r.charter->vote_id, ida1);
+	assert_int_equal(r.charter->round, 1);
+	reply_free(&r);
+	/* the round-0 vote is still held beside it */
+	Yrdx__Change *got = NULL;
+	assert_int_equal(
+	        yx_store_get(f.d.store, YX_KIND_CHARTER, yx_identity_public(f.ids[0]), ida, &got),
+	        YX_OK);
+	yx_change_free(&got);
+	assert_int_equal(request(&f, YRDX__CHARTER_REQUEST__ACTION__ACTION_SIGN, NULL, ida1, &r),
+	                 YX_EINVAL);
+	assert_non_null(strstr(r.message, "in round 1 already"));
+	reply_free(&r);
+	settle(&f);
+	assert_int_equal(version(&f), 1);
+
+	log_vote_round(&f, 2, a, f.ids[2], NULL, 1);
+	assert_int_equal(deliver(&f, 2), YX_OK);
+	settle(&f);
+	assert_int_equal(version(&f), 1); /* m0, m2 and m4's round-2 vote: two count */
+	log_vote_round(&f, 3, a, f.ids[3], NULL, 1);
+	assert_int_equal(deliver(&f, 3), YX_OK);
+	settle(&f);
+	assert_int_equal(version(&f), 2);
+	assert_memory_equal(yxd_charter_current(&f.d)->hash, a->hash, 32);
+	uint8_t h[32];
+	assert_int_equal(stored_version(&f, h), 2);
+	assert_memory_equal(h, a->hash, 32);
+	yx_charter_free(&a);
+	yx_charter_free(&b);
+	yx_charter_free(&c);
+	fed_close(&f);
+}
+
 /* No charter: nothing to count, and a request says what is missing. */
 static void test_no_charter(void **state)
 {
@@ -618,6 +702,7 @@ int main(void)
 	        cmocka_unit_test(test_forged_and_nonmember_votes),
 	        cmocka_unit_test(test_chain_and_replay),
 	        cmocka_unit_test(test_competing_any_order),
+	        cmocka_unit_test(test_rounds),
 	        cmocka_unit_test(test_no_charter),
 	};
 	if (yx_crypto_init() != YX_OK)
