@@ -16,13 +16,14 @@
  * origin would follow; only the version that wins is committed. Prints one JSON line:
  * the seq and hash written, and the hash it had to beat.
  *
- *   evil_author -c NODE.zpl vote VOTE_ID [--forge]
+ *   evil_author -c NODE.zpl vote VOTE_ID [--forge | --signer KEYFILE]
  *
  * vote writes, into NODE's log, a vote (联盟章程, record kind charter-vote) for the
  * proposal VOTE_ID as NODE's store holds it (any origin's vote with that id): signed with
  * NODE's key — a vote the daemon would refuse to write (NODE is no member, votes a second
- * time, or the version is over) — or with --forge signed by a key of no one while naming
- * NODE's key as the signer. Prints {"seq": N, "id": VOTE_ID}. */
+ * time, or the version is over); with --forge signed by a key of no one while naming
+ * NODE's key as the signer; with --signer signed by KEYFILE's key, named as the signer (a
+ * non-member's vote carried in a member's log). Prints {"seq": N, "id": VOTE_ID}. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +111,9 @@ static int held_proposal(void *arg, const yx_stored_t *rec)
 	return 0;
 }
 
-static int vote_main(yx_store_t *store, const yx_identity_t *id, const char *vote_id, bool forge)
+/* signer: who signs and is named (NULL: NODE's key); forge: a key of no one signs. */
+static int vote_main(yx_store_t *store, const yx_identity_t *id, const char *vote_id, bool forge,
+                     const yx_identity_t *signer)
 {
 	ProtobufCBinaryData charter = {0, NULL};
 	yx_snap_t *snap = NULL;
@@ -133,13 +136,13 @@ static int vote_main(yx_store_t *store, const yx_identity_t *id, const char *vot
 			goto out;
 		yx_charter_sign(hash, other, raw);
 	} else {
-		yx_charter_sign(hash, id, raw);
+		yx_charter_sign(hash, signer ? signer : id, raw);
 	}
 	Yrdx__CharterVote v = YRDX__CHARTER_VOTE__INIT;
 	Yrdx__SignedCharter sc = YRDX__SIGNED_CHARTER__INIT;
 	Yrdx__CharterSignature sig = YRDX__CHARTER_SIGNATURE__INIT, *psig = &sig;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
-	sig.key = (ProtobufCBinaryData){32, (uint8_t *)yx_identity_public(id)};
+	sig.key = (ProtobufCBinaryData){32, (uint8_t *)yx_identity_public(signer ? signer : id)};
 	sig.signature = (ProtobufCBinaryData){YX_SIG_BYTES, raw};
 	sc.charter = charter;
 	sc.n_signatures = 1;
@@ -179,14 +182,18 @@ int main(int argc, char **argv)
 	const uint8_t *beat = NULL;
 	uint64_t seq = 0;
 	int rc = 1, try = 0, ret;
-	if (argc >= 5 && argc <= 6 && strcmp(argv[1], "-c") == 0 && strcmp(argv[3], "vote") == 0 &&
-	    (argc == 5 || strcmp(argv[5], "--forge") == 0)) {
+	if (argc >= 5 && strcmp(argv[1], "-c") == 0 && strcmp(argv[3], "vote") == 0 &&
+	    (argc == 5 || (argc == 6 && strcmp(argv[5], "--forge") == 0) ||
+	     (argc == 7 && strcmp(argv[5], "--signer") == 0))) {
+		yx_identity_t *signer = NULL;
 		if (yx_crypto_init() || yx_config_load(argv[2], &cfg, &diag) ||
 		    yx_identity_load(cfg->key_file, &id, &diag) ||
+		    (argc == 7 && yx_identity_load(argv[6], &signer, &diag)) ||
 		    yx_store_open(cfg->data_dir, 0, 0, &store, &diag))
 			fprintf(stderr, "evil_author: %s\n", diag.msg);
 		else
-			rc = vote_main(store, id, argv[4], argc == 6);
+			rc = vote_main(store, id, argv[4], argc == 6, signer);
+		yx_identity_free(&signer);
 		goto out;
 	}
 	bool joint = argc >= 5 && strcmp(argv[3], "joint") == 0;
@@ -196,7 +203,8 @@ int main(int argc, char **argv)
 	    (argc == args + 1 && strcmp(argv[args], "--lower") != 0)) {
 		fprintf(stderr, "usage: evil_author -c NODE.zpl propose CASE PARK_ID [--lower]\n"
 		                "       evil_author -c NODE.zpl joint AGREEMENT [--lower]\n"
-		                "       evil_author -c NODE.zpl vote VOTE_ID [--forge]\n");
+		                "       evil_author -c NODE.zpl vote VOTE_ID [--forge | --signer "
+		                "KEYFILE]\n");
 		return 2;
 	}
 	const char *target = argv[4];
