@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charter_int.h"
 #include "text.h"
 #include "validate.h"
 
@@ -746,13 +747,7 @@ void yx_charter_vote_id_round(uint32_t version, const uint8_t hash[32], uint32_t
 		snprintf(out, YX_CHARTER_VOTE_ID_MAX, "v%u-%s-r%u", version, hex, round);
 }
 
-/* A vote that counts: its member, its proposal's hash, where it was found. */
-typedef struct {
-	size_t member; /* index in current */
-	uint64_t seq;
-	uint8_t hash[32];
-	const yx_vote_t *vote;
-} counted_t;
+typedef yxc_counted_t counted_t;
 
 /* Whether vote v is a well-formed vote of an active member of current for version
  * current + 1; its proposal's hash into hash. */
@@ -792,10 +787,9 @@ static int cmp_counted(const void *a, const void *b)
 	return x->member < y->member ? -1 : x->member > y->member;
 }
 
-/* Picks, in firsts (one slot per member of current), each member's vote in round at its
- * lowest seq among those that count for a proposal that may follow current. */
-static void first_votes(const yx_charter_t *current, const yx_vote_t *votes, size_t n,
-                        uint32_t round, counted_t *firsts)
+/* charter_int.h */
+void yxc_first_votes(const yx_charter_t *current, const yx_vote_t *votes, size_t n, uint32_t round,
+                     counted_t *firsts)
 {
 	for (size_t i = 0; i < n; i++) {
 		counted_t c = {.vote = &votes[i], .seq = votes[i].seq};
@@ -851,7 +845,7 @@ static int adopt_round(const yx_charter_t *current, const yx_vote_t *votes, size
 	int ret = YX_ENOTFOUND;
 	if (!firsts)
 		return -ENOMEM;
-	first_votes(current, votes, n_votes, round, firsts);
+	yxc_first_votes(current, votes, n_votes, round, firsts);
 	for (size_t i = 0; i < current->n_members; i++) {
 		active += !current->members[i].revoked;
 		if (firsts[i].vote)
@@ -888,68 +882,4 @@ int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t
 			return ret;
 		}
 	}
-}
-
-int yx_charter_tally(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
-                     uint32_t round, yx_tally_t *out)
-{
-	counted_t *firsts = calloc(current->n_members, sizeof(*firsts));
-	memset(out, 0, sizeof(*out));
-	out->member_vote = calloc(current->n_members, sizeof(*out->member_vote));
-	out->member_proposal = calloc(current->n_members, sizeof(*out->member_proposal));
-	/* at most one proposal per member */
-	out->proposals = calloc(current->n_members, sizeof(*out->proposals));
-	if (!firsts || !out->member_vote || !out->member_proposal || !out->proposals) {
-		free(firsts);
-		yx_charter_tally_free(out);
-		return -ENOMEM;
-	}
-	first_votes(current, votes, n_votes, round, firsts);
-	size_t counted = 0, in_round = 0;
-	for (size_t i = 0; i < n_votes; i++)
-		in_round += votes[i].round == round;
-	for (size_t i = 0; i < current->n_members; i++) {
-		out->member_vote[i] = firsts[i].vote;
-		out->member_proposal[i] = SIZE_MAX;
-		if (!firsts[i].vote)
-			continue;
-		counted++;
-		size_t p = 0;
-		while (p < out->n && memcmp(out->proposals[p].hash, firsts[i].hash, 32) != 0)
-			p++;
-		if (p == out->n) {
-			memcpy(out->proposals[p].hash, firsts[i].hash, 32);
-			out->proposals[p].vote = firsts[i].vote; /* a fixed pick: lowest member */
-			out->n++;
-		}
-		out->proposals[p].n_votes++;
-	}
-	/* by hash, as adoption orders them; member_proposal indexes that order */
-	for (size_t a = 1; a < out->n; a++)
-		for (size_t b = a;
-		     b > 0 && memcmp(out->proposals[b - 1].hash, out->proposals[b].hash, 32) > 0;
-		     b--) {
-			yx_proposal_t t = out->proposals[b];
-			out->proposals[b] = out->proposals[b - 1];
-			out->proposals[b - 1] = t;
-		}
-	for (size_t i = 0; i < current->n_members; i++)
-		for (size_t p = 0; firsts[i].vote && p < out->n; p++)
-			if (memcmp(out->proposals[p].hash, firsts[i].hash, 32) == 0)
-				out->member_proposal[i] = p;
-	out->n_members = current->n_members;
-	out->round = round;
-	out->ignored = in_round - counted;
-	free(firsts);
-	return YX_OK;
-}
-
-void yx_charter_tally_free(yx_tally_t *t)
-{
-	if (!t)
-		return;
-	free(t->proposals);
-	free(t->member_vote);
-	free(t->member_proposal);
-	memset(t, 0, sizeof(*t));
 }

@@ -30,7 +30,7 @@ import threading
 import time
 import unittest
 
-from harness import (BUILD, LIVENESS_S, Federation, Writer, check_live, enterprise, run_seed,
+from harness import (BUILD, LIVENESS_S, NEW_RECORDS, Federation, Writer, enterprise, run_seed,
                      tune, wait_converged, wait_tip, wait_until)
 
 EVIL_AUTHOR = os.path.join(BUILD, "tests/evil_author")
@@ -124,6 +124,25 @@ class CharterAmendTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, "evil_author vote: %s%s" % (r.stdout, r.stderr))
         node.start()
 
+    def live(self, origin, nodes, writer, what):
+        """Liveness: NEW_RECORDS new enterprises written at origin reach every node within
+        LIVENESS_S; then the digests agree, verify passes and each node holds all of
+        origin's enterprises. (harness.check_live counts every record of the origin as an
+        enterprise; these logs hold votes too.)"""
+        origin.put("enterprise", writer.batch(NEW_RECORDS))
+        t0 = time.monotonic()
+        wait_tip(nodes, origin, LIVENESS_S, "new records at %s %s" % (origin.name, what))
+        print("liveness: %d new records at %s %s reached %d cities in %.2f s (bound %d s)"
+              % (NEW_RECORDS, origin.name, what, len(nodes), time.monotonic() - t0, LIVENESS_S),
+              flush=True)
+        everyone = [origin] + [n for n in nodes if n is not origin]
+        wait_converged(everyone, LIVENESS_S, "identical digests %s" % what)
+        for n in everyone:
+            held = n.export(origin=origin.pubkey, kind="enterprise")
+            self.assertEqual(len(held), writer.next, "%s holds %s's enterprises %s"
+                             % (n.name, origin.name, what))
+            self.assertTrue(n.verify()["ok"], "%s: verify %s" % (n.name, what))
+
     # ---------------------------------------------------------------------------------------
 
     def test_admit_a_sixth_city(self):
@@ -182,7 +201,7 @@ class CharterAmendTest(unittest.TestCase):
                 self.assertEqual(len(held), 200, "%s holds suzhou's enterprises" % n.name)
                 self.assertTrue(n.verify()["ok"], n.name)
             self.assertEqual({n.name: config_digest(n) for n in nodes}, before)
-            check_live(self, shanghai, nodes[1:] + [suzhou], writer, "after the admission")
+            self.live(shanghai, nodes[1:] + [suzhou], writer, "after the admission")
 
     def test_too_few_forged_and_nonmember_votes(self):
         writer = Writer()
@@ -215,7 +234,7 @@ class CharterAmendTest(unittest.TestCase):
             self.assertEqual(charter_status(shanghai)["threshold"], 4)
             for n in nodes:
                 self.assertTrue(n.verify()["ok"], n.name)
-            check_live(self, shanghai, nodes[1:], writer, "after forged votes")
+            self.live(shanghai, nodes[1:], writer, "after forged votes")
 
     def test_old_version_replayed(self):
         writer = Writer()
@@ -241,7 +260,7 @@ class CharterAmendTest(unittest.TestCase):
             self.assertEqual(charter_status(shanghai)["pending"], [])
             for n in nodes:
                 self.assertTrue(n.verify()["ok"], n.name)
-            check_live(self, shanghai, nodes[1:], writer, "after a replayed vote")
+            self.live(shanghai, nodes[1:], writer, "after a replayed vote")
 
     def test_competing_amendments(self):
         seed = run_seed("test_charter_amend competing")
@@ -289,7 +308,7 @@ class CharterAmendTest(unittest.TestCase):
             self.assertEqual(charter_status(wuhu)["threshold"], 5)
             self.assertEqual(charter_status(nanjing)["pending"], [])
             del zs
-            check_live(self, shanghai, nodes[1:], writer, "after competing amendments")
+            self.live(shanghai, nodes[1:], writer, "after competing amendments")
 
 
 if __name__ == "__main__":
