@@ -150,6 +150,36 @@ static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchan
 	return ret;
 }
 
+/* Records put does not write, and why (into why, cap bytes), for record i: the sharing
+ * policy comes from the config; relay steps, joint participations and charter votes are
+ * checked against what they answer by the commands that write them. */
+static bool not_put(const Yrdx__Change *c, size_t i, char *why, size_t cap)
+{
+	switch ((int)c->kind) {
+	case YRDX__RECORD_KIND__RECORD_KIND_SHARING_POLICY:
+		snprintf(why, cap,
+		         "record %zu: this node's sharing policy is written from its config "
+		         "(peers/NAME/share), not put",
+		         i + 1);
+		return true;
+	case YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT:
+	case YRDX__RECORD_KIND__RECORD_KIND_JOINT_PARTICIPATION:
+		snprintf(why, cap,
+		         "record %zu: %s records are written with yrdxctl %s, which checks each "
+		         "step",
+		         i + 1, yx_kind_name((yx_kind_t)c->kind),
+		         c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ? "relay" : "joint");
+		return true;
+	case YRDX__RECORD_KIND__RECORD_KIND_CHARTER_VOTE:
+		snprintf(why, cap,
+		         "record %zu: charter votes are written with yrdxctl charter propose or "
+		         "charter sign, which check that this node votes once in a round",
+		         i + 1);
+		return true;
+	default: return false;
+	}
+}
+
 void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
 {
 	yx_batch_t *b = NULL;
@@ -167,28 +197,9 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 	}
 	for (size_t i = 0; i < req->n_changes; i++) {
 		Yrdx__Change *c = req->changes[i];
-		if (c->kind == YRDX__RECORD_KIND__RECORD_KIND_SHARING_POLICY) {
-			char msg[200];
-			snprintf(msg, sizeof(msg),
-			         "record %zu: this node's sharing policy is written from its "
-			         "config (peers/NAME/share), not put",
-			         i + 1);
-			reply_error(r, YX_EINVAL, msg);
-			yx_batch_abort(&b);
-			return;
-		}
-		if (c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ||
-		    c->kind == YRDX__RECORD_KIND__RECORD_KIND_JOINT_PARTICIPATION) {
-			/* Steps of shared objects are checked against their derived state: only
-			 * the relay and joint commands write them. */
-			char msg[300];
-			snprintf(msg, sizeof(msg),
-			         "record %zu: %s records are written with yrdxctl %s, "
-			         "which checks each step",
-			         i + 1, yx_kind_name((yx_kind_t)c->kind),
-			         c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ? "relay"
-			                                                               : "joint");
-			reply_error(r, YX_EINVAL, msg);
+		char why[300];
+		if (not_put(c, i, why, sizeof(why))) {
+			reply_error(r, YX_EINVAL, why);
 			yx_batch_abort(&b);
 			return;
 		}

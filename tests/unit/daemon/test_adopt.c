@@ -657,6 +657,46 @@ static void test_rounds(void **state)
 	fed_close(&f);
 }
 
+/* A vote cannot be written by put (it would skip the one-vote-a-round check), nor
+ * retracted by one. */
+static void test_put_refuses_votes(void **state)
+{
+	(void)state;
+	fed_t f;
+	fed_open(&f);
+	yx_charter_t *p = proposal(&f, f.v1, 5, "admit m5");
+	Yrdx__CharterVote v = YRDX__CHARTER_VOTE__INIT;
+	Yrdx__SignedCharter sc = YRDX__SIGNED_CHARTER__INIT;
+	Yrdx__CharterSignature sig = YRDX__CHARTER_SIGNATURE__INIT, *psig = &sig;
+	Yrdx__Change c = YRDX__CHANGE__INIT, *pc = &c;
+	Yrdx__PutRequest req = YRDX__PUT_REQUEST__INIT;
+	Yrdx__ControlReply r = YRDX__CONTROL_REPLY__INIT;
+	uint8_t raw[YX_SIG_BYTES];
+	char id[YX_CHARTER_VOTE_ID_MAX];
+	yx_head_t head;
+	yx_charter_vote_id(2, p->hash, id);
+	yx_charter_sign(p->hash, f.ids[0], raw);
+	sig.key = (ProtobufCBinaryData){32, (uint8_t *)yx_identity_public(f.ids[0])};
+	sig.signature = (ProtobufCBinaryData){YX_SIG_BYTES, raw};
+	sc.charter = (ProtobufCBinaryData){p->len, p->bytes};
+	sc.n_signatures = 1;
+	sc.signatures = &psig;
+	v.id = id;
+	v.proposal = &sc;
+	yx_change_set_body(&c, YX_KIND_CHARTER, &v);
+	c.id = id;
+	req.n_changes = 1;
+	req.changes = &pc;
+	yxd_control_put(&f.d, &req, &r, &head);
+	assert_int_equal(r.error, YX_EINVAL);
+	assert_non_null(strstr(r.message, "charter votes are written with yrdxctl charter"));
+	free(r.message);
+	yx_tip_t tip;
+	assert_int_equal(yx_store_tip(f.d.store, yx_identity_public(f.ids[0]), &tip), YX_ENOTFOUND);
+	yx_charter_free(&p);
+	fed_close(&f);
+}
+
 /* No charter: nothing to count, and a request says what is missing. */
 static void test_no_charter(void **state)
 {
@@ -703,6 +743,7 @@ int main(void)
 	        cmocka_unit_test(test_chain_and_replay),
 	        cmocka_unit_test(test_competing_any_order),
 	        cmocka_unit_test(test_rounds),
+	        cmocka_unit_test(test_put_refuses_votes),
 	        cmocka_unit_test(test_no_charter),
 	};
 	if (yx_crypto_init() != YX_OK)
