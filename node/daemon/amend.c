@@ -104,12 +104,12 @@ static int standing_read(yxd_t *d, standing_t *s, yx_diag_t *diag)
 static int may_vote(yxd_t *d, const standing_t *s, yx_diag_t *diag)
 {
 	const yx_member_t *self = yxd_charter_self(d);
-	const uint8_t *me = yx_identity_public(d->id);
 	if (!self || !yx_member_active(self))
 		return yx_diag_set(diag, YX_EINVAL,
 		                   "this node (%s) is no active member of charter version %u: "
 		                   "its vote would not count",
 		                   d->cfg->name, s->cur->version);
+	const uint8_t *me = self->origin; /* our log's identity, whatever key signs now */
 	for (size_t i = 0; i < s->votes.n; i++)
 		if (s->votes.votes[i].round == s->round &&
 		    memcmp(s->votes.votes[i].origin, me, YX_KEY_BYTES) == 0)
@@ -181,6 +181,10 @@ static void log_vote(const char *what, const yx_charter_t *p, const Yrdx__Charte
 	            (unsigned long long)cr->seq, votes, threshold);
 }
 
+/* A proposal given whole. (A rotation of this node's own key is the one amendment whose
+ * bytes depend on where its vote lands — the new key signs past that seq — so it is built
+ * here, from the current version, once the batch's next seq is known: the rotation's own
+ * request, beside this one.) */
 static int do_propose(yxd_t *d, const Yrdx__CharterRequest *q, Yrdx__CharterReply *cr,
                       yx_diag_t *diag)
 {
