@@ -28,7 +28,7 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
                    char *case_id, size_t cap, char *incubator, size_t incubator_cap,
                    uint8_t **sealed, yx_diag_t *diag)
 {
-	const uint8_t *self = yx_identity_public(d->id);
+	const uint8_t *self = d->origin;
 	Yrdx__Change *ent = NULL;
 	uint8_t curve[32];
 	if (q->destination.len != YX_KEY_BYTES)
@@ -84,7 +84,7 @@ static int answer(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet, vo
 		return yx_diag_set(diag, YX_ENOTFOUND, "no relay case %s known to this node",
 		                   case_id);
 	if ((vet && (ret = vet(vet_arg, &cs, diag))) ||
-	    (ret = yx_case_check_step(&cs, q->type, yx_identity_public(d->id), diag)))
+	    (ret = yx_case_check_step(&cs, q->type, d->origin, diag)))
 		return ret;
 	/* Every step repeats the case's key facts, so each event is indexed alike. */
 	const Yrdx__RelayEvent *p = cs.propose->ev;

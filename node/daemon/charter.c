@@ -75,7 +75,7 @@ const yx_charter_t *yxd_charter_current(const yxd_t *d)
 
 const yx_member_t *yxd_charter_self(const yxd_t *d)
 {
-	return yx_charter_member_by_origin(yxd_charter_current(d), yx_identity_public(d->id));
+	return yx_charter_member_by_origin(yxd_charter_current(d), d->origin);
 }
 
 /* ---- votes held ------------------------------------------------------------------------ */
@@ -260,6 +260,26 @@ static int adopt_next(yxd_t *d)
 	return ret;
 }
 
+/* A key rotation of this node that version v decides (rotate.c): v gives our log another
+ * key than the one we sign with — its new key signs from now — or v carries the number of
+ * the version our rotation waits for without it, and the old key goes on. */
+static void rotation_follows(yxd_t *d, const yx_charter_t *v)
+{
+	const yx_member_t *self = yx_charter_member_by_origin(v, d->origin);
+	char next[sizeof(d->cfg->key_file) + 8];
+	if (self && memcmp(yx_member_current_key(self), yx_identity_public(d->id), YX_KEY_BYTES)) {
+		if (!yx_key_next_path(d->cfg->key_file, next, sizeof(next)))
+			yx_log_error(
+			        "charter version %u gives this node a new key, but the path of "
+			        "its next key file is too long: %s.next",
+			        v->version, d->cfg->key_file);
+		else
+			yxd_rotate_to(d, next); /* says what it did, or why not */
+	} else if (d->rotation.pending && v->version >= d->rotation.version) {
+		yxd_rotation_clear(d);
+	}
+}
+
 void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms)
 {
 	if (!d->charter.due || !d->charter.chain || now_ms < d->charter.retry_ms)
@@ -270,9 +290,14 @@ void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms)
 	d->charter.due = false;
 	bool adopted = false;
 	int ret;
+	if (!d->charter.started) { /* a version adopted before a crash may rotate us yet */
+		d->charter.started = true;
+		rotation_follows(d, yxd_charter_current(d));
+	}
 	while ((ret = adopt_next(d)) == YX_OK) {
 		adopted = true;
 		d->charter.adopted_ms = now_ms;
+		rotation_follows(d, yxd_charter_current(d));
 	}
 	if (ret != YX_ENOTFOUND) {
 		d->charter.due = true;

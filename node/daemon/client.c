@@ -280,8 +280,7 @@ static void schedule_pulls(yxd_t *d)
 			if (ci->tips[k].pass == pass)
 				continue; /* weighed already, from another peer's tips */
 			uint64_t mine = vector_seq(&vec, origin);
-			if (memcmp(origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0 &&
-			    !yxd_fence_pulls_own(d))
+			if (memcmp(origin, d->origin, YX_KEY_BYTES) == 0 && !yxd_fence_pulls_own(d))
 				continue; /* nobody else writes our log; fenced, we fetch it back */
 			yxd_client_t *best = NULL, *current = NULL;
 			uint64_t best_seq = mine;
@@ -515,7 +514,7 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 				mark_progress(c, t, zclock_time());
 		}
 		t->seq = e->seq;
-		if (memcmp(t->origin, yx_identity_public(d->id), YX_KEY_BYTES) == 0 &&
+		if (memcmp(t->origin, d->origin, YX_KEY_BYTES) == 0 &&
 		    t->bad_until_ms <= zclock_time())
 			yxd_fence_own_claim(d, c->name, t->seq);
 	}
@@ -858,7 +857,7 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		yxd_fill_request(d, c, now);
 	}
 	uint64_t claim = 0;
-	size_t n = answered(d, yx_identity_public(d->id), now, &claim);
+	size_t n = answered(d, d->origin, now, &claim);
 	yxd_fence_peers(d, n, claim);
 	if (d->full.since_ms && now >= d->full.retry_ms) {
 		/* Pull again only when there looks to be room: a full store costs its peers

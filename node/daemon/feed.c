@@ -56,7 +56,7 @@ int yxd_feed_start(yxd_t *d)
 	yxd_socket_limit(d, d->feed->sock, YX_MAX_FEED_REQUEST_BYTES);
 	if (yxd_guard_start(d, d->feed->sock, "feed", &d->feed_guard))
 		return -EMFILE;
-	if (zsock_bind(d->feed->sock, "%s", d->cfg->feed_endpoint) < 0) {
+	if (yxd_socket_bind(d->feed->sock, d->cfg->feed_endpoint) < 0) {
 		yx_log_error("feed port %s: %s", d->cfg->feed_endpoint, zmq_strerror(zmq_errno()));
 		return -EADDRINUSE;
 	}
@@ -71,6 +71,7 @@ void yxd_feed_stop(yxd_t *d)
 	for (size_t i = 0; i < d->feed->n_subs; i++)
 		zframe_destroy(&d->feed->subs[i].routing_id);
 	free(d->feed->subs);
+	yxd_guard_unwatch(d->feed->sock);
 	zsock_destroy(&d->feed->sock);
 	yxd_guard_stop(&d->feed_guard);
 	free(d->feed);
@@ -107,9 +108,8 @@ static const char *visible(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Cha
 	    (c->origin.len != YX_KEY_BYTES ||
 	     !yx_case_id_names(ev->case_id, c->origin.data, c->seq)))
 		return NULL;
-	bool to_us =
-	        ev->destination_node.len == YX_KEY_BYTES &&
-	        memcmp(ev->destination_node.data, yx_identity_public(d->id), YX_KEY_BYTES) == 0;
+	bool to_us = ev->destination_node.len == YX_KEY_BYTES &&
+	             memcmp(ev->destination_node.data, d->origin, YX_KEY_BYTES) == 0;
 	if (to_us && strcmp(ev->park_id, park->park_id) == 0)
 		return "addressed";
 	if (!park->open_cases || ev->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE ||
@@ -120,8 +120,7 @@ static const char *visible(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Cha
 	const char *why = NULL;
 	if (yx_store_get(d->store, YX_KIND_ENTERPRISE, c->origin.data, ev->credit_code, &ent) ==
 	            YX_OK &&
-	    yx_store_get(d->store, YX_KIND_PARK, yx_identity_public(d->id), park->park_id, &own) ==
-	            YX_OK &&
+	    yx_store_get(d->store, YX_KIND_PARK, d->origin, park->park_id, &own) == YX_OK &&
 	    yx_match_park(ent->enterprise, own->park).industry > 0)
 		why = "open-case";
 	yx_change_free(&ent);
@@ -248,7 +247,7 @@ static int addressed_to(void *arg, const yx_case_t *c, yx_diag_t *diag)
 {
 	const acting_park_t *a = arg;
 	if (strcmp(c->propose->ev->park_id, a->park->park_id) != 0 ||
-	    memcmp(c->destination, yx_identity_public(a->d->id), YX_KEY_BYTES) != 0)
+	    memcmp(c->destination, a->d->origin, YX_KEY_BYTES) != 0)
 		return yx_diag_set(diag, YX_EINVAL, "case %s is not addressed to park %s",
 		                   c->propose->ev->case_id, a->park->park_id);
 	return YX_OK;

@@ -26,7 +26,7 @@
 static uint64_t own_tip(yxd_t *d)
 {
 	yx_tip_t tip;
-	return yx_store_tip(d->store, yx_identity_public(d->id), &tip) == YX_OK ? tip.seq : 0;
+	return yx_store_tip(d->store, d->origin, &tip) == YX_OK ? tip.seq : 0;
 }
 
 static void raise_fence(yxd_t *d, const char *why)
@@ -125,8 +125,9 @@ void yxd_fence_tick(yxd_t *d, int64_t now)
 int yxd_fence_check(yxd_t *d, yx_diag_t *diag)
 {
 	char why[256];
-	if (!d->fence.on)
-		return YX_OK;
+	int ret = yxd_rotation_check(d, diag); /* a key rotation this node waits for */
+	if (ret || !d->fence.on)
+		return ret;
 	fence_reason(d, zclock_time(), why, sizeof(why));
 	if (!why[0])
 		snprintf(why, sizeof(why), "catching up with its own log; try again in a moment");
@@ -145,4 +146,6 @@ void yxd_fence_status(yxd_t *d, char *buf, size_t cap)
 		fence_reason(d, zclock_time(), buf, cap);
 	if (d->fence.on && !buf[0])
 		snprintf(buf, cap, "own log confirmed: writing again at the next tick");
+	if (!buf[0])
+		yxd_rotation_status(d, buf, cap);
 }

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -103,6 +104,16 @@ void yxd_socket_close(void **sock)
 		zsys_close(*sock, NULL, 0);
 		*sock = NULL;
 	}
+}
+
+int yxd_socket_bind(zsock_t *sock, const char *endpoint)
+{
+	int64_t deadline = zclock_time() + 1000;
+	int rc;
+	while ((rc = zsock_bind(sock, "%s", endpoint)) < 0 && zmq_errno() == EADDRINUSE &&
+	       zclock_time() < deadline)
+		zclock_sleep(10);
+	return rc;
 }
 
 void yxd_socket_limit(yxd_t *d, void *sock, size_t max)
@@ -193,7 +204,10 @@ int yxd_guard_start(yxd_t *d, void *sock, const char *port, yxd_guard_t **out)
 	if (!g)
 		return -ENOMEM;
 	snprintf(g->port, sizeof(g->port), "%s", port);
-	snprintf(endpoint, sizeof(endpoint), "inproc://yrdxd-guard-%s", port);
+	/* A name of its own: the monitor of a port just re-made (yxd_rotation_rekey) may
+	 * hold the one before until libzmq's reaper gets to it. */
+	snprintf(endpoint, sizeof(endpoint), "inproc://yrdxd-guard-%s-%08x", port,
+	         (unsigned)randombytes_random());
 	/* Before the bind, so that no connection is accepted unseen. */
 	if (zmq_socket_monitor(zsock_resolve(sock), endpoint, MONITORED) != 0) {
 		ret = -zmq_errno();
@@ -218,6 +232,12 @@ int yxd_guard_start(yxd_t *d, void *sock, const char *port, yxd_guard_t **out)
 out:
 	yxd_guard_stop(&g);
 	return ret;
+}
+
+void yxd_guard_unwatch(zsock_t *sock)
+{
+	if (sock)
+		zmq_socket_monitor(zsock_resolve(sock), NULL, 0);
 }
 
 void yxd_guard_stop(yxd_guard_t **gp)

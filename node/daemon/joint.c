@@ -36,7 +36,7 @@ static void label(const yxd_t *d, const uint8_t key[YX_KEY_BYTES], char *out, si
 {
 	const yx_peer_conf_t *p = yx_config_peer_by_key(d->cfg, key);
 	char text[YX_PUBKEY_TEXT_LEN + 1];
-	if (memcmp(key, yx_identity_public(d->id), YX_KEY_BYTES) == 0) {
+	if (memcmp(key, d->origin, YX_KEY_BYTES) == 0) {
 		snprintf(out, cap, "%s", d->cfg->name);
 	} else if (p) {
 		snprintf(out, cap, "%s", p->name);
@@ -56,7 +56,7 @@ static bool city_key(const yxd_t *d, const char *city, size_t len, uint8_t key[Y
 	memcpy(name, city, len);
 	name[len] = '\0';
 	if (strcmp(name, "self") == 0 || strcmp(name, d->cfg->name) == 0) {
-		memcpy(key, yx_identity_public(d->id), YX_KEY_BYTES);
+		memcpy(key, d->origin, YX_KEY_BYTES);
 		return true;
 	}
 	if ((p = yx_config_peer_by_name(d->cfg, name))) {
@@ -115,7 +115,7 @@ static int propose(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__JointParticipati
                    char *agreement_id, size_t cap, uint8_t (*keys)[YX_KEY_BYTES],
                    ProtobufCBinaryData *parties, char **ids, yx_diag_t *diag)
 {
-	const uint8_t *self = yx_identity_public(d->id);
+	const uint8_t *self = d->origin;
 	spec_t specs[YX_MAX_REPEATED];
 	resolve_t r = {specs, q->n_incubator_ids};
 	const char *own = NULL;
@@ -221,7 +221,7 @@ static bool registry_has(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], const cha
 static int sign(yxd_t *d, const Yrdx__JointRequest *q, const yx_joint_parts_t *parts,
                 Yrdx__JointParticipation *jp, char *own_id, size_t own_cap, yx_diag_t *diag)
 {
-	const uint8_t *self = yx_identity_public(d->id);
+	const uint8_t *self = d->origin;
 	const char *id = q->agreement_id;
 	yx_joint_t j;
 

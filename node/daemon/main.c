@@ -86,27 +86,22 @@ static void reload(yxd_t *d)
 static int open_node(yxd_t *d)
 {
 	yx_diag_t diag = {{0}};
-	int ret = yx_identity_load(d->cfg->key_file, &d->id, &diag);
+	yx_identity_t *id = NULL;
+	int ret = yx_identity_load(d->cfg->key_file, &id, &diag);
 	if (ret) {
 		yx_log_error("%s", diag.msg);
 		return ret;
 	}
-	if ((ret = yx_identity_curve_keys(d->id, d->curve_public, d->curve_secret)))
+	if ((ret = yxd_key_use(d, &id))) {
+		yx_identity_free(&id);
 		return ret;
-	yx_pubkey_format(yx_identity_public(d->id), d->pubkey_text);
+	}
 	ret = yx_store_open(d->cfg->data_dir, YX_STORE_CREATE, d->cfg->map_size, &d->store, &diag);
 	if (ret) {
 		yx_log_error("%s", diag.msg[0] ? diag.msg : yx_strerror(ret));
 		return ret;
 	}
-	uint8_t owner[YX_KEY_BYTES];
-	if (yx_store_node_key(d->store, owner) == YX_OK &&
-	    memcmp(owner, yx_identity_public(d->id), YX_KEY_BYTES) != 0) {
-		yx_log_error("%s belongs to another node key than %s", d->cfg->data_dir,
-		             d->cfg->key_file);
-		return YX_EKEY;
-	}
-	return YX_OK;
+	return yxd_rotation_start(d); /* our origin, and whether the key may sign its log */
 }
 
 static int signals_open(void)
@@ -238,6 +233,7 @@ static int run(yxd_t *d, int sigfd)
 			d->reload_requested = false;
 			reload(d);
 		}
+		yxd_rotation_rekey(d); /* after a key rotation: ports keyed anew */
 	}
 	free(items);
 	return YX_OK;

@@ -46,7 +46,7 @@ int yxd_policy_publish(yxd_t *d)
 		d->policy_due = false; /* until the config changes */
 		goto out;
 	}
-	if ((ret = yxd_policy_get(d, yx_identity_public(d->id), &last)))
+	if ((ret = yxd_policy_get(d, d->origin, &last)))
 		goto out;
 	if (yx_policy_same(last ? last->sharing_policy : NULL, &want->msg)) {
 		d->policy_due = false;

@@ -221,7 +221,7 @@ int yxd_serve_start(yxd_t *d)
 	yxd_socket_limit(d, d->peer_router, YX_MAX_PEER_REQUEST_BYTES);
 	if (yxd_guard_start(d, d->peer_router, "peer", &d->peer_guard))
 		return -EMFILE;
-	if (zsock_bind(d->peer_router, "%s", d->cfg->peer_endpoint) < 0) {
+	if (yxd_socket_bind(d->peer_router, d->cfg->peer_endpoint) < 0) {
 		yx_log_error("peer port %s: %s", d->cfg->peer_endpoint, zmq_strerror(zmq_errno()));
 		return -EADDRINUSE;
 	}
@@ -238,6 +238,7 @@ void yxd_serve_stop(yxd_t *d)
 		free(d->serve);
 		d->serve = NULL;
 	}
+	yxd_guard_unwatch(d->peer_router);
 	zsock_destroy(&d->peer_router);
 	yxd_guard_stop(&d->peer_guard);
 }

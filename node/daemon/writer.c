@@ -49,7 +49,7 @@ int yxd_writer_commit(yxd_t *d, yx_batch_t **b, yx_head_t *head, yx_diag_t *diag
 	d->counters[C_LOCAL_CHANGES] += n;
 	if (n) {
 		uint8_t self[1][YX_KEY_BYTES];
-		memcpy(self[0], yx_identity_public(d->id), YX_KEY_BYTES);
+		memcpy(self[0], d->origin, YX_KEY_BYTES);
 		yxd_writer_moved(d, (const uint8_t(*)[YX_KEY_BYTES])self, 1);
 	}
 	return YX_OK;

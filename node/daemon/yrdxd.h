@@ -99,6 +99,15 @@ typedef struct {
 	char status[256]; /* why, for status replies */
 } yxd_fence_t;
 
+/* A key rotation this node proposed and waits for (rotate.c): no local writes until the
+ * charter version that would adopt it, or another numbered so, is adopted. */
+typedef struct {
+	bool pending;
+	uint32_t version;   /* the charter version proposing the new key */
+	uint64_t after_seq; /* the new key signs our log past this seq */
+	bool rekey_due;     /* sockets still carry the key before: re-made in the loop */
+} yxd_rotation_t;
+
 /* The store could not grow (map or disk full): pulling waits (client.c). */
 typedef struct {
 	int64_t since_ms; /* 0: not full */
@@ -117,6 +126,7 @@ typedef struct {
 	int64_t adopted_ms;        /* when this node adopted the current version; 0: earlier */
 	uint8_t counted[32];       /* which votes were last counted (their origins and seqs) */
 	bool counted_set;
+	bool started; /* the version held at start was checked for a rotation of ours */
 } yxd_charter_t;
 
 /* The votes a store holds for one charter version (charter.c), decoded into arena. */
@@ -130,6 +140,11 @@ typedef struct {
 struct yxd {
 	yx_config_t *cfg;
 	yx_store_t *store;
+	/* Our log's identity, the key it was first signed with, and the key that signs it
+	 * now: the same until a rotation (rotate.c). Records, heads, vectors, case and
+	 * agreement ids name the origin; heads are signed, and every CURVE socket keyed, by
+	 * id. */
+	uint8_t origin[YX_KEY_BYTES];
 	yx_identity_t *id;
 	uint8_t curve_public[32];
 	uint8_t curve_secret[32];
@@ -157,6 +172,7 @@ struct yxd {
 	yxd_origins_t moved;
 	yxd_full_t full;
 	yxd_fence_t fence;
+	yxd_rotation_t rotation;
 	yxd_charter_t charter;
 	/* What one input needs decoded while it is handled — a peer message (client.c), a
 	 * control request and the records its step reads (control.c, author.c) — reset once
@@ -187,8 +203,9 @@ const yx_member_t *yxd_charter_self(const yxd_t *d);
 void yxd_charter_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 /* Adopts every version the votes held make valid, one after the other, if a commit (or
  * the start) may have brought votes: each appended to the chain and written to the store
- * (what was received is committed first), logged, the store's rules and the members'
- * trust made to follow it. Called from the loop, where no subsystem is mid-way. */
+ * (what was received is committed first), logged, a key rotation of ours it decides
+ * carried out (rotate.c), the store's rules and the members' trust made to follow it.
+ * Called from the loop, where no subsystem is mid-way. */
 void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms);
 /* The votes held for version (the records of kind charter-vote whose id names it), each
  * checked to be what its id says (a vote whose bytes or round give another id is left
@@ -222,12 +239,21 @@ void yxd_nofile_raise(void);
  * not. what names it in the log. Close with yxd_socket_close. */
 void *yxd_socket_new(yxd_t *d, int type, const char *what);
 void yxd_socket_close(void **sock);
+/* Binds sock to endpoint (zsock_bind's result). A port still held by the listener of a
+ * socket just closed (libzmq lets go of it in its I/O thread, after zmq_close returns:
+ * the port is re-made with a new key, yxd_rotate_to) is tried again for up to a second. */
+int yxd_socket_bind(zsock_t *sock, const char *endpoint);
 /* The limits every listening CURVE socket gets before it binds: ZMQ_MAXMSGSIZE max,
  * ZMQ_HANDSHAKE_IVL from the config. */
 void yxd_socket_limit(yxd_t *d, void *sock, size_t max);
 /* Watches sock (bound as port, "peer" or "feed"): counts its connections per remote
  * address, refuses those over the limit, logs and counts refused handshakes. */
 int yxd_guard_start(yxd_t *d, void *sock, const char *port, yxd_guard_t **out);
+/* Ends the monitoring of sock (a watched port) before it closes: libzmq's reaper sends a
+ * closing socket's last events to its monitor and blocks when the guard reading them is
+ * gone, and with it the closing of every other socket — a re-made port's old listener
+ * among them. Accepts NULL. */
+void yxd_guard_unwatch(zsock_t *sock);
 void yxd_guard_stop(yxd_guard_t **g);
 void *yxd_guard_socket(const yxd_guard_t *g); /* its monitor, to poll; NULL if g is */
 void yxd_guard_handle(yxd_t *d, yxd_guard_t *g);
@@ -326,10 +352,53 @@ void yxd_fence_own_claim(yxd_t *d, const char *peer, uint64_t seq);
 /* What the peers say, each tick: how many answered, the most of our log one holds. */
 void yxd_fence_peers(yxd_t *d, size_t answered, uint64_t claim);
 void yxd_fence_tick(yxd_t *d, int64_t now_ms);
-/* YX_OK, or YX_EFENCED with diag saying what the node waits for. */
+/* YX_OK, or YX_EFENCED with diag saying what the node waits for: its own log, or the
+ * charter version of a key rotation it proposed (yxd_rotation_check). */
 int yxd_fence_check(yxd_t *d, yx_diag_t *diag);
-bool yxd_fence_pulls_own(const yxd_t *d); /* own log pulled back from peers */
-void yxd_fence_status(yxd_t *d, char *buf, size_t cap);
+bool yxd_fence_pulls_own(const yxd_t *d);               /* own log pulled back from peers */
+void yxd_fence_status(yxd_t *d, char *buf, size_t cap); /* either wait; "" if none */
+
+/* ---- rotate.c: this node's key rotation (docs/design.md, "Key rotation") ---- */
+/* Makes *id the key this node signs heads and keys CURVE sockets with (d->id, its CURVE
+ * pair, its text form); takes it over (*id nulled) and frees the one before. An error
+ * from the CURVE conversion leaves everything as it was. */
+int yxd_key_use(yxd_t *d, yx_identity_t **id);
+/* At start, with the key loaded and the store open: our origin (the store's, or the key's
+ * for a new store), the key checked against the keys of our log (YX_EKEY, logged, for a
+ * key that never signed it), and a rotation still waiting (the store's mark) fenced
+ * again. */
+int yxd_rotation_start(yxd_t *d);
+/* We proposed charter version `version`, which hands our log to a new key past after_seq
+ * (the seq of our vote): local writes are refused from now, with a message saying why,
+ * until yxd_rotate_to (that version adopted) or yxd_rotation_clear (another version
+ * numbered so adopted). Kept in the store across restarts; YX_OK, or why the mark could
+ * not be stored (the fence holds in memory all the same). */
+int yxd_rotation_pending(yxd_t *d, uint64_t after_seq, uint32_t version);
+/* Another version numbered as ours was adopted: the key we have goes on; writes resume. */
+void yxd_rotation_clear(yxd_t *d);
+/* The charter adopted the version in which our log has the key in new_key_file (written
+ * by `yrdxctl keygen --next`: yx_key_next_path(d->cfg->key_file)), signing past the pending
+ * rotation's after_seq (with none pending, past our log's tip): the store records the new key as
+ * our log's signer, every later head is signed by it, the key files are renamed (new_key_file
+ * becomes node/key_file, the key before is kept as key_file + ".old", 0600), and the peer port,
+ * feed port and pull connections are re-made with the new key's CURVE pair — in the
+ * loop's next pass (yxd_rotation_rekey), so that a caller inside a socket's handler keeps
+ * its socket. Writes resume. Errors (logged): the key file's (YX_EKEY, -errno ...), the
+ * store's (YX_EBUSY with a batch open, YX_EINVAL if our log holds seqs past after_seq);
+ * nothing changed then. A failure renaming the files is returned too, but the rotation
+ * stands: the log says which files to move by hand. The caller asks only when the
+ * adopted key differs from yx_identity_public(d->id) (after a restart the key file holds
+ * it already, and the next key file is gone). */
+int yxd_rotate_to(yxd_t *d, const char *new_key_file);
+/* Re-makes the sockets with the current key, if a rotation left them with the one
+ * before; main's loop calls it after each pass. YX_OK, or the port that could not be
+ * bound again. */
+int yxd_rotation_rekey(yxd_t *d);
+/* YX_OK, or YX_EFENCED with diag saying which charter version the node waits for (the
+ * writer asks through yxd_fence_check). */
+int yxd_rotation_check(yxd_t *d, yx_diag_t *diag);
+/* The same words for status ("" when writing). */
+void yxd_rotation_status(yxd_t *d, char *buf, size_t cap);
 
 /* ---- metrics.c ---- */
 int yxd_metrics_start(yxd_t *d);

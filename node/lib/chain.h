@@ -30,7 +30,8 @@ void yx_chain_digest(const uint8_t *bytes, size_t len, uint8_t digest[YX_HASH_BY
 void yx_chain_link(const uint8_t prev[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
                    uint8_t out[YX_HASH_BYTES]);
 
-/* Signs head (origin must be id's public key) in place. */
+/* Signs head in place with id: the origin's own key, or the key the origin's log was
+ * rotated to (the head still names the origin). */
 void yx_head_sign(yx_head_t *head, const yx_identity_t *id);
 
 /* YX_OK if head's signature verifies against head->origin, YX_ESIG otherwise. */

@@ -425,6 +425,28 @@ static void list_add(char *buf, size_t cap, const char *name)
 	snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", name);
 }
 
+/* The refusal of a signature by key, which is no counting key of signers: named by the
+ * member it is a key of where there is one (revoked, rotated away from, or admitted by
+ * next itself), else by the key in full. */
+static int stray_signature(const yx_charter_t *signers, const yx_charter_t *next,
+                           const uint8_t key[32], yx_diag_t *diag)
+{
+	char text[YX_PUBKEY_TEXT_LEN + 1];
+	const char *why = "who is no active member of";
+	const yx_member_t *m = NULL;
+	for (size_t i = 0; i < signers->n_members && !m; i++)
+		for (size_t k = 0; k < signers->members[i].n_keys && !m; k++)
+			if (memcmp(signers->members[i].keys[k].key, key, 32) == 0)
+				m = &signers->members[i];
+	if (m)
+		why = m->revoked ? "who is revoked in" : "with a key it has rotated away from in";
+	else if (signers != next && (m = yx_charter_member_by_key(next, key)))
+		why = "who is no member yet of";
+	yx_pubkey_format(key, text);
+	return MFAIL("charter version %u: a signature by %s, %s version %u", next->version,
+	             m ? m->name : text, why, signers->version);
+}
+
 /* Who of signers (the members whose signatures count) signed next's hash validly. Every
  * signature given must be valid and by one of them. */
 static int count_signatures(const yx_charter_t *signers, bool first_keys, const yx_charter_t *next,
@@ -439,13 +461,11 @@ static int count_signatures(const yx_charter_t *signers, bool first_keys, const 
 		return -ENOMEM;
 	for (size_t s = 0; s < n_sigs && ret == YX_OK; s++) {
 		const Yrdx__CharterSignature *sig = sigs[s];
-		char text[YX_PUBKEY_TEXT_LEN + 1] = "?";
 		if (!sig || sig->key.len != 32 || sig->signature.len != YX_SIG_BYTES) {
 			ret = MFAIL("charter version %u: signature %zu is malformed", next->version,
 			            s);
 			break;
 		}
-		yx_pubkey_format(sig->key.data, text);
 		size_t i = 0;
 		for (; i < signers->n_members; i++) {
 			const yx_member_t *m = &signers->members[i];
@@ -454,10 +474,7 @@ static int count_signatures(const yx_charter_t *signers, bool first_keys, const 
 				break;
 		}
 		if (i == signers->n_members)
-			ret = MFAIL(
-			        "charter version %u: a signature by %s, who is no active member "
-			        "of version %u",
-			        next->version, text, signers->version);
+			ret = stray_signature(signers, next, sig->key.data, diag);
 		else if (yx_charter_sig_verify(next->hash, sig->key.data, sig->signature.data))
 			ret = MFAIL("charter version %u: the signature of %s does not verify",
 			            next->version, signers->members[i].name);
@@ -479,18 +496,8 @@ static int count_signatures(const yx_charter_t *signers, bool first_keys, const 
 	return ret;
 }
 
-int yx_charter_check_next(const yx_charter_t *prev, const yx_charter_t *next,
-                          Yrdx__CharterSignature *const *sigs, size_t n_sigs, yx_diag_t *diag)
-{
-	int ret = yx_charter_check_follows(prev, next, diag);
-	if (ret)
-		return ret;
-	if (!prev)
-		return count_signatures(next, true, next, sigs, n_sigs, next->n_members, diag);
-	return count_signatures(prev, false, next, sigs, n_sigs, prev->threshold, diag);
-}
-
-int yx_charter_check_follows(const yx_charter_t *prev, const yx_charter_t *next, yx_diag_t *diag)
+/* Everything yx_charter_check_next checks but the signatures: what a draft must pass. */
+static int next_follows(const yx_charter_t *prev, const yx_charter_t *next, yx_diag_t *diag)
 {
 	if (!prev) {
 		if (next->version != 1)
@@ -532,6 +539,27 @@ int yx_charter_check_follows(const yx_charter_t *prev, const yx_charter_t *next,
 			             next->version, m->name);
 	}
 	return YX_OK;
+}
+
+/* The signatures next needs: every founder's for version 1, else prev's threshold. */
+static int next_signed(const yx_charter_t *prev, const yx_charter_t *next,
+                       Yrdx__CharterSignature *const *sigs, size_t n_sigs, yx_diag_t *diag)
+{
+	if (!prev)
+		return count_signatures(next, true, next, sigs, n_sigs, next->n_members, diag);
+	return count_signatures(prev, false, next, sigs, n_sigs, prev->threshold, diag);
+}
+
+int yx_charter_check_next(const yx_charter_t *prev, const yx_charter_t *next,
+                          Yrdx__CharterSignature *const *sigs, size_t n_sigs, yx_diag_t *diag)
+{
+	int ret = next_follows(prev, next, diag);
+	return ret ? ret : next_signed(prev, next, sigs, n_sigs, diag);
+}
+
+int yx_charter_check_follows(const yx_charter_t *prev, const yx_charter_t *next, yx_diag_t *diag)
+{
+	return next_follows(prev, next, diag);
 }
 
 /* ---- signatures and chains ---------------------------------------------------------- */
@@ -651,11 +679,11 @@ static int file_versions(const Yrdx__CharterFile *f, bool allow_draft, yx_charte
 		if (c->version != i + 1)
 			ret = MFAIL("charter file: entry %zu holds version %u", i + 1, c->version);
 		const yx_charter_t *prev = yx_charter_chain_current(chain);
-		if (ret == YX_OK)
-			ret = yx_charter_check_next(prev, c, sc->signatures, sc->n_signatures,
-			                            diag);
-		if (ret == YX_EINVAL && allow_draft && i + 1 == f->n_versions &&
-		    c->version == i + 1) {
+		/* a draft lacks signatures, nothing else */
+		bool follows = ret == YX_OK && (ret = next_follows(prev, c, diag)) == YX_OK;
+		if (follows)
+			ret = next_signed(prev, c, sc->signatures, sc->n_signatures, diag);
+		if (ret == YX_EINVAL && follows && allow_draft && i + 1 == f->n_versions) {
 			size_t m = draft_missing(prev, c, sc->signatures, sc->n_signatures);
 			if (m > 0) { /* a draft still gathering signatures, not a bad one */
 				if (missing)
@@ -731,22 +759,6 @@ out:
 
 /* ---- amendments through the logs ---------------------------------------------------- */
 
-void yx_charter_vote_id(uint32_t version, const uint8_t hash[32], char out[YX_CHARTER_VOTE_ID_MAX])
-{
-	yx_charter_vote_id_round(version, hash, 0, out);
-}
-
-void yx_charter_vote_id_round(uint32_t version, const uint8_t hash[32], uint32_t round,
-                              char out[YX_CHARTER_VOTE_ID_MAX])
-{
-	char hex[17];
-	sodium_bin2hex(hex, sizeof(hex), hash, 8);
-	if (round == 0)
-		snprintf(out, YX_CHARTER_VOTE_ID_MAX, "v%u-%s", version, hex);
-	else
-		snprintf(out, YX_CHARTER_VOTE_ID_MAX, "v%u-%s-r%u", version, hex, round);
-}
-
 typedef yxc_counted_t counted_t;
 
 /* Whether vote v is a well-formed vote of an active member of current for version
@@ -765,14 +777,14 @@ static bool vote_counts(const yx_charter_t *current, const yx_vote_t *v, size_t 
 	return true;
 }
 
-/* The proposal of c: decoded, a version that may follow current (signatures aside). */
+/* The proposal of v: decoded, a version that may follow current (signatures aside: every
+ * check of yx_charter_check_next but those). A vote for anything else is no vote. */
 static bool proposal_follows(const yx_charter_t *current, const yx_vote_t *v, yx_charter_t **out)
 {
 	yx_diag_t d;
 	if (yx_charter_decode(v->charter, v->len, out, &d) != YX_OK)
 		return false;
-	if ((*out)->version == current->version + 1 &&
-	    memcmp((*out)->prev_hash, current->hash, 32) == 0)
+	if (next_follows(current, *out, &d) == YX_OK)
 		return true;
 	yx_charter_free(out);
 	return false;

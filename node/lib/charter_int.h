@@ -1,5 +1,5 @@
 /* charter_int: what the charter's files share and nothing outside them includes — the
- * count of votes that adoption (charter.c) and the tally (charter_tally.c) both make, so
+ * count of votes that adoption (charter.c) and the tally (charter_votes.c) both make, so
  * there is one rule of which vote counts. */
 #ifndef YRDX_CHARTER_INT_H
 #define YRDX_CHARTER_INT_H

@@ -15,82 +15,10 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "fileio.h"
 #include "validate.h"
 
 /* ---- writing files ---- */
-
-/* Puts data at target through a temporary file in the same directory: mode and owner
- * of orig (or 0600 and no overwrite when orig is NULL), fsync, then rename (or link, which
- * refuses an existing target), then fsync of the directory. target is absolute. */
-static int file_install(const char *target, const char *data, size_t len, const struct stat *orig,
-                        const char *file, yx_diag_t *diag)
-{
-	char tmp[YX_CONFIG_PATH_MAX + 16], dir[YX_CONFIG_PATH_MAX];
-	const char *slash = strrchr(target, '/');
-	const char *what = "cannot write";
-	int ret = YX_OK, fd, dfd;
-	size_t done = 0;
-
-	assert(slash);
-	snprintf(dir, sizeof(dir), "%.*s", slash == target ? 1 : (int)(slash - target), target);
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, slash + 1) >= (int)sizeof(tmp))
-		return yx_diag_set(diag, -ENAMETOOLONG, "%s: path too long", file);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return yx_diag_set(diag, -errno, "%s: cannot create a file beside it: %s", file,
-		                   strerror(errno));
-	if (orig) {
-		struct stat now;
-		if (fstat(fd, &now) != 0 ||
-		    ((now.st_uid != orig->st_uid || now.st_gid != orig->st_gid) &&
-		     fchown(fd, orig->st_uid, orig->st_gid) != 0)) {
-			ret = -errno;
-			what = "cannot keep its owner";
-			goto out;
-		}
-	}
-	if (fchmod(fd, orig ? orig->st_mode & 07777 : 0600) != 0) {
-		ret = -errno;
-		goto out;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) != 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (orig ? rename(tmp, target) != 0 : link(tmp, target) != 0) {
-		ret = -errno;
-		if (ret == -EEXIST)
-			what = "already exists; not overwriting it";
-		goto out;
-	}
-	if (!orig)
-		unlink(tmp);
-	tmp[0] = '\0';
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-out:
-	close(fd);
-	if (tmp[0])
-		unlink(tmp);
-	if (ret != YX_OK) {
-		if (ret == -EEXIST)
-			yx_diag_set(diag, ret, "%s: %s", file, what);
-		else
-			yx_diag_set(diag, ret, "%s: %s: %s", file, what, strerror(-ret));
-	}
-	return ret;
-}
 
 /* Serialises a tree, checks that the text loads back (so the file written is always
  * one yx_config_load accepts), and installs it. */
@@ -117,7 +45,7 @@ static int tree_install(zconfig_t *root, const char *file, const char *target, c
 	}
 	if ((ret = config_from_tree(again, file, abs, dir, &cfg, diag)) != YX_OK)
 		goto out;
-	ret = file_install(target, text, len, orig, file, diag);
+	ret = yx_file_install(target, text, len, orig, file, diag);
 out:
 	yx_config_free(&cfg);
 	zconfig_destroy(&again);

@@ -40,6 +40,12 @@ int yx_identity_generate(yx_identity_t **out)
 	return YX_OK;
 }
 
+bool yx_key_next_path(const char *key_file, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s.next", key_file);
+	return n > 0 && (size_t)n < cap;
+}
+
 void yx_identity_free(yx_identity_t **id)
 {
 	if (id && *id) {

@@ -7,6 +7,7 @@
 #ifndef YRDX_KEYS_H
 #define YRDX_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,11 @@ int yx_identity_save(const yx_identity_t *id, const char *path);
  * YX_EKEY (diag says which line) if malformed or if its public line does not match its
  * secret, -errno if unreadable. Caller frees with yx_identity_free. */
 int yx_identity_load(const char *path, yx_identity_t **out, yx_diag_t *diag);
+
+/* Where a node's next key waits, the one a key rotation proposal names (`yrdxctl keygen
+ * --next` writes it, the daemon takes it when the charter adopts the rotation): key_file
+ * + ".next", into out. false if that does not fit cap. */
+bool yx_key_next_path(const char *key_file, char *out, size_t cap);
 
 /* Wipes and frees; nulls the pointer; accepts NULL. */
 void yx_identity_free(yx_identity_t **id);

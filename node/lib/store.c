@@ -154,7 +154,7 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 	}
 	if ((ret = check_schema(s, txn, fresh, diag)))
 		goto out;
-	if ((ret = yxs_origins_load(s, txn)))
+	if ((ret = yxs_origins_load(s, txn)) || (ret = yxs_signers_load(s, txn)))
 		goto out;
 	/* Committed even when read-only: database handles opened in an aborted txn close. */
 	ret = yxs_txn_commit(s->env, txn);
@@ -176,11 +176,6 @@ void yx_store_set_rules(yx_store_t *store, const yx_rules_t *rules)
 		store->rules = *rules;
 	else
 		memset(&store->rules, 0, sizeof(store->rules));
-}
-
-const yx_rules_t *yx_store_rules(const yx_store_t *store)
-{
-	return store->rules.signer || store->rules.admit ? &store->rules : NULL;
 }
 
 void yx_store_close(yx_store_t **store)

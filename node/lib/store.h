@@ -7,7 +7,9 @@
  * hashed and never re-encoded.
  *
  * Named databases (key -> value; origin ids are 4-byte local numbers, see "origins"):
- *   meta     "schema" -> u32, "node" -> this node's public key
+ *   meta     "schema" -> u32, "node" -> the origin of this node's own log (its first key),
+ *            "signers" -> the keys that sign that log after a rotation, n x (after_seq(8)
+ *            key(32)), "rotating" -> a rotation this node waits for, version(4) seq(8)
  *   origins  u32 id -> origin public key (32)
  *   log      id|seq -> flags(1) kind(1) H(32) D(32) change bytes (none for a stub)
  *   heads    id|seq -> H(32) time(8) signature(64), one per origin write transaction
@@ -79,7 +81,9 @@ int yx_store_charter_get(yx_store_t *store, uint8_t **bytes, size_t *len);
 int yx_store_charter_put(yx_store_t *store, const uint8_t *bytes, size_t len);
 
 /* The charter's checks for what this store takes from elsewhere and believes of what it
- * holds (verify.h); rules is copied, NULL removes them. yx_store_rules: NULL if none. */
+ * holds (verify.h); rules is copied, NULL removes them. yx_store_rules: the rules set, or
+ * where none are and this store's own log was rotated (yx_store_set_signer), the rule
+ * that believes its own successors; NULL if neither. */
 void yx_store_set_rules(yx_store_t *store, const yx_rules_t *rules);
 const yx_rules_t *yx_store_rules(const yx_store_t *store);
 
@@ -88,8 +92,11 @@ void yx_store_close(yx_store_t **store);
 
 /* ---- local writes ---------------------------------------------------------------- */
 
-/* Starts a write batch of this node's own changes, signed by id. YX_EKEY if the store
- * already belongs to another node key. One batch (or remote txn) at a time. */
+/* Starts a write batch of this node's own changes, signed by id. Its changes and heads
+ * name the store's origin (meta "node"; a store's first batch makes id's key the origin);
+ * id must be the key that signs the origin's log at the next seq: the origin's own, or
+ * after a rotation the successor yx_store_set_signer recorded. YX_EKEY otherwise — a key
+ * that is neither, or a key rotated away from. One batch (or remote txn) at a time. */
 int yx_batch_begin(yx_store_t *store, const yx_identity_t *id, yx_batch_t **out);
 
 /* Appends a new version of a record. change has its body (and kind/id) set; the batch
@@ -320,9 +327,48 @@ int yx_snap_head_find(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint6
                       yx_head_t *head);
 int yx_snap_tip(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], yx_tip_t *tip);
 
-/* Public key of the node that writes local batches to this store; YX_ENOTFOUND if no
- * local batch was ever committed. */
+/* The origin of this store's own log: the key its first local batch was signed with,
+ * which names the log for good, whatever key signs it now (yx_store_signers);
+ * YX_ENOTFOUND if no local batch was ever committed. */
 int yx_store_node_key(yx_store_t *store, uint8_t key[YX_KEY_BYTES]);
+
+/* ---- key rotation of this store's own log (docs/design.md, "Key rotation") ---------- */
+
+/* The keys a log may have over its life: its origin and the successors (the charter's
+ * YX_CHARTER_MAX_KEYS). */
+#define YX_MAX_SIGNERS 16
+
+/* A key and the seqs it signs: heads at seq > after_seq, up to the next one's after_seq. */
+typedef struct {
+	uint64_t after_seq;
+	uint8_t key[YX_KEY_BYTES];
+} yx_signer_t;
+
+/* Hands this store's own log to key from seq after_seq + 1 on: local batches then need id
+ * = key (yx_batch_begin), and the store's own checks of its log (yx_store_verify, and
+ * segments of its own log pulled back from peers) take key's signatures past after_seq
+ * where no rules are set (yx_store_set_rules; the charter's rules say the same).
+ * Recorded in meta "signers" in a write transaction of its own: YX_EBUSY while a batch
+ * or remote one is open. Setting the same (after_seq, key) again changes nothing.
+ * YX_ENOTFOUND if the store has no origin yet; YX_EINVAL with diag if key signed this
+ * log before, if after_seq is not past the last rotation's, or if the log already holds
+ * entries past after_seq (signed by the key before: the rotation would orphan them);
+ * YX_ETOOBIG past YX_MAX_SIGNERS keys. */
+int yx_store_set_signer(yx_store_t *store, uint64_t after_seq, const uint8_t key[YX_KEY_BYTES],
+                        yx_diag_t *diag);
+
+/* The keys of this store's own log into out (max of them): [0] its origin, after_seq 0,
+ * then each successor in order; *n how many, 0 if the store has no origin yet. */
+int yx_store_signers(yx_store_t *store, yx_signer_t *out, size_t max, size_t *n);
+
+/* A key rotation this node proposed and waits for (meta "rotating"): the charter version
+ * that would adopt it, and the seq of the log after which the new key would sign. Set
+ * when the proposal is written, cleared (version 0) when a version numbered so is
+ * adopted; kept across restarts, so local writes stay fenced until then. A write
+ * transaction of its own: YX_EBUSY while a batch or remote one is open.
+ * yx_store_rotating: YX_ENOTFOUND if none. */
+int yx_store_set_rotating(yx_store_t *store, uint32_t version, uint64_t after_seq);
+int yx_store_rotating(yx_store_t *store, uint32_t *version, uint64_t *after_seq);
 
 /* Up to max seqs >= from of origin held as stubs (holes whose bodies another peer may
  * send), ascending, into seqs; how many. 0 also when the store cannot be read. */

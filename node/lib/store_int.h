@@ -84,6 +84,11 @@ struct yx_store {
 	bool origins_unsure;      /* origins were added in a write txn not known committed */
 	yx_arena_t segment_arena; /* the decoded changes of the segment being appended */
 	yx_rules_t rules;         /* the charter's checks (verify.h); zero: none */
+	/* The keys of this store's own log (meta "node" and "signers"), as last read; and
+	 * the rule that believes them where the charter's are not set (store_signer.c). */
+	yx_signer_t signers[YX_MAX_SIGNERS];
+	size_t n_signers;
+	yx_rules_t own_rules;
 };
 
 /* ---- integers, big-endian so keys sort numerically ------------------------------------ */
@@ -182,6 +187,16 @@ int yxs_head_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, const yx_head_t *h
 int yxs_hole_set(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool on);
 /* The last arrival number handed out, 0 if none. */
 int yxs_arrival_last(yx_store_t *s, MDB_txn *txn, uint64_t *last);
+
+/* ---- store_signer.c: the keys of this store's own log ------------------------------ */
+
+/* Reads meta "node" and "signers" into s->signers (n_signers 0 without an origin). */
+int yxs_signers_load(yx_store_t *s, MDB_txn *txn);
+/* The key of s->signers that signs the own log's head at seq. */
+const uint8_t *yxs_signer_at(const yx_store_t *s, uint64_t seq);
+/* The last seq the key signing at seq signs: the next rotation's after_seq, or
+ * UINT64_MAX. */
+uint64_t yxs_signer_until(const yx_store_t *s, uint64_t seq);
 
 /* ---- store_state.c: current versions, indexes, the sorted write set ---------------- */
 

@@ -14,8 +14,10 @@
 struct yx_batch {
 	yx_store_t *store;
 	MDB_txn *txn;
-	const yx_identity_t *id;
+	const yx_identity_t *id;      /* signs the heads */
+	uint8_t origin[YX_KEY_BYTES]; /* the log's identity, which changes and heads name */
 	uint32_t origin_id;
+	uint64_t until;              /* the last seq id may sign (a rotation after it) */
 	uint64_t seq;                /* last seq written */
 	uint64_t head_seq;           /* last seq covered by a head written in this batch */
 	size_t head_bytes;           /* change bytes written since that head */
@@ -54,17 +56,23 @@ int yx_batch_begin(yx_store_t *s, const yx_identity_t *id, yx_batch_t **out)
 	b->id = id;
 	if ((ret = yxs_txn_begin(s, true, &b->txn)))
 		goto out;
+	/* The first batch names the log after its key; later ones must be signed by the key
+	 * that signs the log at its next seq. */
 	ret = yxs_get(b->txn, s->dbi[DB_META], "node", 4, &v);
 	if (ret == YX_ENOTFOUND)
 		ret = yxs_put(b->txn, s->dbi[DB_META], "node", 4, pk, YX_KEY_BYTES, 0);
-	else if (ret == YX_OK && (v.mv_size != YX_KEY_BYTES || memcmp(v.mv_data, pk, YX_KEY_BYTES)))
-		ret = YX_EKEY; /* this store belongs to another node's key */
-	if (ret)
+	if (ret || (ret = yxs_signers_load(s, b->txn)))
 		goto out;
-	if ((ret = yxs_origin_intern(s, b->txn, pk, &b->origin_id)))
+	memcpy(b->origin, s->signers[0].key, YX_KEY_BYTES);
+	if ((ret = yxs_origin_intern(s, b->txn, b->origin, &b->origin_id)))
 		goto out;
 	if ((ret = yxs_tip_read(s, b->txn, b->origin_id, &b->seq, b->hash)))
 		goto out;
+	if (memcmp(yxs_signer_at(s, b->seq + 1), pk, YX_KEY_BYTES) != 0) {
+		ret = YX_EKEY; /* another node's key, or one this log was rotated away from */
+		goto out;
+	}
+	b->until = yxs_signer_until(s, b->seq + 1);
 	if ((ret = yxs_arrival_last(s, b->txn, &b->arrival)))
 		goto out;
 	b->head_seq = b->seq;
@@ -84,7 +92,7 @@ out:
 static int batch_write_head(yx_batch_t *b)
 {
 	yx_head_t h;
-	memcpy(h.origin, yx_identity_public(b->id), YX_KEY_BYTES);
+	memcpy(h.origin, b->origin, YX_KEY_BYTES);
 	h.seq = b->seq;
 	memcpy(h.hash, b->hash, YX_HASH_BYTES);
 	h.time_ms = b->time_ms;
@@ -108,7 +116,12 @@ static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *di
 	 * owning its fields) is left as it was. */
 	Yrdx__Change envelope = *record, *c = &envelope;
 
-	c->origin.data = (uint8_t *)yx_identity_public(b->id);
+	if (b->seq >= b->until)
+		return yx_diag_set(diag, YX_EKEY,
+		                   "seq %llu: this key signs the node's log only up to seq %llu (a "
+		                   "key rotation follows)",
+		                   (unsigned long long)b->seq + 1, (unsigned long long)b->until);
+	c->origin.data = b->origin;
 	c->origin.len = YX_KEY_BYTES;
 	c->seq = b->seq + 1;
 	c->prev_hash.data = b->hash;

@@ -125,6 +125,7 @@ static fz_node_t *fz_node_build(void)
 		fz_die("out of memory", NULL);
 	n->dir = fx_tmpdir("fuzz-node");
 	n->d.id = fz_identity(n->dir, "fuzzcity", 1);
+	memcpy(n->d.origin, yx_identity_public(n->d.id), YX_KEY_BYTES); /* never rotated */
 	n->other = fz_identity(n->dir, "othercity", 101);
 	if (yx_store_open(n->dir, YX_STORE_CREATE, 64u << 20, &n->d.store, &diag) != YX_OK)
 		fz_die("cannot open the store", &diag);

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 shift || true
-targets=(change json csv ndjson config keys peer feed control relay joint)
+targets=(change json csv ndjson config keys peer feed control relay joint charter)
 [ $# -eq 0 ] || targets=("$@")
 ./deploy/install-deps.sh
 command -v clang >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo;

@@ -339,7 +339,7 @@ def tips_report(nodes):
     parts = []
     for n in nodes:
         try:
-            tips = {o.get("name") or o["origin"][:8]: o["seq"] for o in n.digest()["origins"]}
+            tips = {o.get("name") or o["origin"]: o["seq"] for o in n.digest()["origins"]}
         except Exception as e:  # a node that is down still gets a line
             tips = "unreadable (%s)" % e
         parts.append("%s: %s" % (n.name, tips))

@@ -45,6 +45,19 @@ class AdminTest(unittest.TestCase):
             self.assertEqual(a.ctl("pubkey", key, config=False).stdout.strip(), pub)
             self.assertEqual(a.ctl("keygen", key, config=False, check=False).returncode, 1)
             self.assertEqual(len(pub), 44)
+            # the next key, for a key rotation: beside the node's key, owner-only, once
+            nxt = a.ctl_json("keygen", "--next")
+            self.assertEqual(nxt["key_file"], os.path.join(a.dir, "node.key.next"))
+            self.assertEqual(stat.S_IMODE(os.stat(nxt["key_file"]).st_mode), 0o600)
+            self.assertEqual(a.ctl("pubkey", nxt["key_file"], config=False).stdout.strip(),
+                             nxt["public_key"])
+            self.assertNotEqual(nxt["public_key"], a.pubkey)
+            r = a.ctl("keygen", "--next", check=False)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(nxt["public_key"], r.stderr, "names the next key it keeps")
+            self.assertEqual(a.ctl("pubkey", nxt["key_file"], config=False).stdout.strip(),
+                             nxt["public_key"])
+            self.assertEqual(a.ctl("keygen", "--next", config=False, check=False).returncode, 2)
 
             # trust store edits: bad input is exit 2 and leaves the file as it was
             before = read_bytes(a.config)

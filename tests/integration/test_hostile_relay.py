@@ -206,7 +206,8 @@ class HostileRelayTest(unittest.TestCase):
                 shown = n.ctl_json("joint", "show", agreement)
                 parties = sorted(p["key"] for p in shown["parties"])
                 print("%s: agreement %s is %s between %s" % (n.name, agreement, shown["state"],
-                                                             [k[:8] for k in parties]), flush=True)
+                                                             [p["name"] or p["key"] for p in shown["parties"]]),
+                      flush=True)
                 self.assertEqual(shown["state"], "pending", n.name)
                 self.assertEqual(parties, sorted([sh.pubkey, hf.pubkey]), n.name)
                 hostile = [p for p in shown["participations"] if p["signer"] == hz.pubkey]

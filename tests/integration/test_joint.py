@@ -97,8 +97,10 @@ class JointTest(unittest.TestCase):
                 self.assertNotIn(agreement, agreements(n, "--active"))
             self.assertEqual(sh.ctl_json("joint", "show", agreement)["incubator_ids"],
                              ["SH-INC-0001", "INC-SHARED", "HF-INC-0001"])
-            waiting = [p["name"] for p in sh.ctl_json("joint", "show", agreement)["parties"] if not p["signed"]]
-            self.assertEqual(waiting, [hf.pubkey[:12] + "…"])  # not a peer of shanghai
+            waiting = [(p["name"], p["key"]) for p in sh.ctl_json("joint", "show", agreement)["parties"]
+                       if not p["signed"]]
+            self.assertEqual(waiting, [(None, hf.pubkey)])  # not a peer of shanghai: its key, whole
+            self.assertIn(hf.pubkey, sh.ctl("joint", "list").stdout)
 
             hf.ctl("joint", "sign", agreement)
             for n in (sh, hz, hf):

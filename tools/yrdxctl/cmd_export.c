@@ -85,37 +85,12 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 	return 0;
 }
 
-/* --origin: this node's name, a peer's name, or a public key. */
-static int parse_origin(ctl_t *ctl, const char *arg, uint8_t key[YX_KEY_BYTES])
-{
-	yx_diag_t diag = {{0}};
-	const yx_peer_conf_t *p = yx_config_peer_by_name(ctl->cfg, arg);
-
-	if (p) {
-		memcpy(key, p->key, YX_KEY_BYTES);
-		return EXIT_OK;
-	}
-	if (strcmp(arg, ctl->cfg->name) == 0) {
-		yx_identity_t *id = NULL;
-		if (yx_identity_load(ctl->cfg->key_file, &id, &diag) != YX_OK)
-			return ctl_fail(EXIT_FAIL, "export: %s", diag.msg);
-		memcpy(key, yx_identity_public(id), YX_KEY_BYTES);
-		yx_identity_free(&id);
-		return EXIT_OK;
-	}
-	if (yx_pubkey_parse(arg, key, &diag) != YX_OK)
-		return ctl_fail(EXIT_USAGE,
-		                "export: --origin %s: not this node's name, a peer's "
-		                "name or a public key",
-		                arg);
-	return EXIT_OK;
-}
-
 static const char export_help[] =
         "usage: yrdxctl -c FILE export [--kind KIND] [--city CODE] [--origin NAME|KEY]\n"
         "                              [--format ndjson|csv] [--bom] [--output FILE]\n"
         "Writes the current records this node holds (its own and every origin's it\n"
-        "syncs with, unless --origin picks one) in the form import reads back:\n"
+        "syncs with, unless --origin picks one: a member's name, self, a peer's name or a\n"
+        "public key in full) in the form import reads back:\n"
         "  ndjson  one record per line; without --kind each line is\n"
         "          {\"kind\": K, \"record\": {...}} (the default format)\n"
         "  csv     a header row and one row per record; needs --kind. --bom starts the\n"
@@ -286,7 +261,7 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 		return rc;
 	if ((rc = ctl_need_config(ctl)))
 		return rc;
-	if (a.origin && (rc = parse_origin(ctl, a.origin, ex.origin)))
+	if (a.origin && (rc = ctl_origin(ctl, "export: --origin", a.origin, ex.origin)))
 		return rc;
 	ex.have_origin = a.origin != NULL;
 	if ((rc = ctl_open_store(ctl, &store)))

@@ -10,19 +10,21 @@
 int cmd_get(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
-	        "usage: yrdxctl -c FILE get KIND ID [--origin PUBKEY]\n"
+	        "usage: yrdxctl -c FILE get KIND ID [--origin NAME|KEY]\n"
 	        "Prints the current version of record ID of KIND as JSON, one line per origin\n"
-	        "that holds one (a record belongs to the node that wrote it). Exit 1 if none.\n";
+	        "that holds one (a record belongs to the node that wrote it, named beside it:\n"
+	        "origin_name, origin_city). --origin: a member's name, self, a peer's name or\n"
+	        "a public key in full. Exit 1 if none.\n";
 	yx_store_t *store = NULL;
 	yx_vector_t vec;
 	uint8_t only[32];
 	bool have_only = false;
-	yx_diag_t diag = {{0}};
+	int rc;
 	if (ctl_wants_help(argc, argv, help))
 		return EXIT_OK;
 	if (argc == 5 && strcmp(argv[3], "--origin") == 0) {
-		if (yx_pubkey_parse(argv[4], only, &diag) != YX_OK)
-			return ctl_fail(EXIT_USAGE, "get: --origin %s", diag.msg);
+		if ((rc = ctl_origin(ctl, "get: --origin", argv[4], only)))
+			return rc;
 		have_only = true;
 	} else if (argc != 3) {
 		return ctl_fail(EXIT_USAGE, "get: expected KIND ID (see --help)");
@@ -30,9 +32,10 @@ int cmd_get(ctl_t *ctl, int argc, char **argv)
 	yx_kind_t kind = yx_kind_from_word(argv[1], strlen(argv[1]));
 	if (kind == YX_KIND_NONE)
 		return ctl_fail(EXIT_USAGE, "get: unknown kind \"%s\"", argv[1]);
-	int rc = ctl_open_store(ctl, &store);
-	if (rc)
+	if ((rc = ctl_open_store(ctl, &store)) || (rc = ctl_names(ctl, store))) {
+		yx_store_close(&store);
 		return rc;
+	}
 	if (yx_store_vector(store, &vec) != YX_OK) {
 		yx_store_close(&store);
 		return ctl_fail(EXIT_FAIL, "get: cannot read the store");
@@ -51,7 +54,10 @@ int cmd_get(ctl_t *ctl, int argc, char **argv)
 		Yrdx__Enterprise *e =
 		        c->body_case == YRDX__CHANGE__BODY_ENTERPRISE ? c->enterprise : NULL;
 		yx_figures_join(store, vec.tips[i].origin, e, &fig);
-		ctl_print_json(yx_change_to_json(c));
+		json_t *j = yx_change_to_json(c);
+		yx_names_json_set(ctl->names, j, NULL, "origin_name", "origin_city",
+		                  vec.tips[i].origin);
+		ctl_print_json(j);
 		yx_figures_unjoin(e, &fig);
 		yx_change_free(&c);
 	}

@@ -127,8 +127,7 @@ static int do_sign(ctl_t *ctl, int argc, char **argv)
 }
 
 /* An agreement as JSON: its terms and each party, signed or not. */
-static json_t *agreement_json(ctl_t *ctl, const char *id, const yx_joint_t *j,
-                              const uint8_t self[32])
+static json_t *agreement_json(ctl_t *ctl, const char *id, const yx_joint_t *j)
 {
 	const Yrdx__JointParticipation *t = j->terms->jp;
 	json_t *incs = json_array(), *parties = json_array();
@@ -136,11 +135,8 @@ static json_t *agreement_json(ctl_t *ctl, const char *id, const yx_joint_t *j,
 		json_array_append_new(incs, json_string(t->incubator_ids[i]));
 	for (size_t k = 0; k < j->n_parties; k++) {
 		const yx_joint_party_t *p = &j->parties[k];
-		char name[64], key[YX_PUBKEY_TEXT_LEN + 1];
-		ctl_node_label(ctl, p->key, self, name, sizeof(name));
-		yx_pubkey_format(p->key, key);
-		json_t *o = json_pack("{s:s, s:s, s:b}", "name", name, "key", key, "signed",
-		                      p->part != NULL);
+		json_t *o = json_pack("{s:b}", "signed", p->part != NULL);
+		yx_names_json_set(ctl->names, o, "key", "name", "city", p->key);
 		if (p->part) {
 			json_object_set_new(o, "incubator_id",
 			                    json_string(p->part->jp->incubator_id));
@@ -164,7 +160,6 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 {
 	yx_store_t *store = NULL;
 	yx_joint_parts_t parts;
-	uint8_t self[32];
 	int want = -1; /* -1 every agreement, 1 active, 0 pending */
 	if (argc == 3 && strcmp(argv[2], "--active") == 0)
 		want = 1;
@@ -173,7 +168,7 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 	else if (argc != 2)
 		return ctl_fail(EXIT_USAGE, "joint list: [--active|--pending]");
 	int rc = ctl_open_store(ctl, &store);
-	if (rc || (rc = ctl_self_key(ctl, self))) {
+	if (rc || (rc = ctl_names(ctl, store))) {
 		yx_store_close(&store);
 		return rc;
 	}
@@ -197,18 +192,18 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 		if (want >= 0 && j.active != (want == 1))
 			continue;
 		if (ctl->json) {
-			ctl_print_json(agreement_json(ctl, id, &j, self));
+			ctl_print_json(agreement_json(ctl, id, &j));
 			continue;
 		}
 		const Yrdx__JointParticipation *terms = j.terms->jp;
-		/* 32 names of < 64 bytes, 32 ids of <= 64, with separators: never cut */
-		char signed_[32], waiting[4096] = "", incs[4096] = "";
+		/* 32 labels of < 96 bytes, 32 ids of <= 64, with separators: never cut */
+		char signed_[32], waiting[32 * (YX_NAME_LABEL_MAX + 2)] = "", incs[4096] = "";
 		size_t wn = 0, in = 0;
 		for (size_t k = 0; k < j.n_parties; k++) {
-			char name[64];
+			char name[YX_NAME_LABEL_MAX];
 			if (j.parties[k].part || wn >= sizeof(waiting))
 				continue;
-			ctl_node_label(ctl, j.parties[k].key, self, name, sizeof(name));
+			ctl_label(ctl, j.parties[k].key, YX_NAME_SHORT, name);
 			wn += (size_t)snprintf(waiting + wn, sizeof(waiting) - wn, "%s%s",
 			                       wn ? ", " : "", name);
 		}
@@ -249,12 +244,55 @@ static char *enterprise_name(yx_store_t *store, const char *code)
 	return name;
 }
 
+/* joint show as text, from the agreement's JSON o (agreement_json and participations). */
+static void show_print(ctl_t *ctl, const char *id, const yx_joint_t *j,
+                       const yx_joint_parts_t *parts, json_t *o, const char *ent_name)
+{
+	size_t i;
+	json_t *v;
+	char who[YX_NAME_LABEL_MAX];
+	int width = 0;
+	for (size_t k = 0; k < j->n_parties; k++) {
+		int w = text_width(ctl_label(ctl, j->parties[k].key, YX_NAME_SHORT, who));
+		width = w > width ? w : width;
+	}
+	printf("agreement %s: %s (%zu of %zu parties signed)\n", id,
+	       j->active ? "active" : "pending", j->n_signed, j->n_parties);
+	printf("  enterprise  %s%s%s\n  incubators ", j->terms->jp->credit_code,
+	       ent_name ? " " : "", ent_name ? ent_name : "");
+	json_array_foreach(json_object_get(o, "incubator_ids"), i, v)
+	        printf("%s%s", i ? ", " : " ", json_string_value(v));
+	printf("\n  parties:\n");
+	json_array_foreach(json_object_get(o, "parties"), i, v)
+	{
+		fputs("    ", stdout);
+		text_pad(stdout, ctl_label(ctl, j->parties[i].key, YX_NAME_SHORT, who), width);
+		if (json_is_true(json_object_get(v, "signed")))
+			printf("  signed   incubator %s, role %s (seq %lld)\n",
+			       json_string_value(json_object_get(v, "incubator_id")),
+			       json_string_value(json_object_get(v, "role")),
+			       (long long)json_integer_value(json_object_get(v, "seq")));
+		else
+			printf("  waiting  key %s\n", json_string_value(json_object_get(v, "key")));
+	}
+	bool header = false;
+	for (i = 0; i < parts->n; i++) {
+		const yx_joint_part_t *p = &parts->parts[i];
+		if (p->counted)
+			continue;
+		if (!header)
+			printf("  not counted:\n");
+		header = true;
+		printf("    %s seq %llu — %s\n", ctl_label(ctl, p->origin, YX_NAME_SHORT, who),
+		       (unsigned long long)p->seq, p->note ? p->note : "");
+	}
+}
+
 static int do_show(ctl_t *ctl, int argc, char **argv)
 {
 	yx_store_t *store = NULL;
 	yx_joint_parts_t parts;
 	yx_joint_t j;
-	uint8_t self[32];
 	if (argc != 3)
 		return ctl_fail(EXIT_USAGE, "joint show: expected AGREEMENT");
 	const char *id = argv[2];
@@ -265,7 +303,7 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		                "joint show: %s is not an agreement id: one is " YX_JOINT_ID_FORM,
 		                id);
 	int rc = ctl_open_store(ctl, &store);
-	if (rc || (rc = ctl_self_key(ctl, self))) {
+	if (rc || (rc = ctl_names(ctl, store))) {
 		yx_store_close(&store);
 		return rc;
 	}
@@ -281,19 +319,16 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	}
 	char *ent_name = enterprise_name(store, j.terms->jp->credit_code);
 	yx_store_close(&store);
-	json_t *o = agreement_json(ctl, id, &j, self);
+	json_t *o = agreement_json(ctl, id, &j);
 	json_object_set_new(o, "enterprise_name", ent_name ? json_string(ent_name) : json_null());
 	/* every participation held here, counted or not, and why not */
 	json_t *all = json_array();
 	for (size_t i = 0; i < parts.n; i++) {
 		const yx_joint_part_t *p = &parts.parts[i];
-		char who[64], key[YX_PUBKEY_TEXT_LEN + 1];
-		ctl_node_label(ctl, p->origin, self, who, sizeof(who));
-		yx_pubkey_format(p->origin, key);
 		json_t *e =
-		        json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "by", who, "signer", key, "seq",
-		                  (json_int_t)p->seq, "incubator_id", p->jp->incubator_id, "role",
-		                  p->jp->role, "counted", p->counted);
+		        json_pack("{s:I, s:s, s:s, s:b}", "seq", (json_int_t)p->seq, "incubator_id",
+		                  p->jp->incubator_id, "role", p->jp->role, "counted", p->counted);
+		yx_names_json_set(ctl->names, e, "signer", "by", "by_city", p->origin);
 		if (p->note)
 			json_object_set_new(e, "note", json_string(p->note));
 		json_array_append_new(all, e);
@@ -302,41 +337,7 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	if (ctl->json) {
 		ctl_print_json(o);
 	} else {
-		size_t i;
-		json_t *v;
-		printf("agreement %s: %s (%zu of %zu parties signed)\n", id,
-		       j.active ? "active" : "pending", j.n_signed, j.n_parties);
-		printf("  enterprise  %s%s%s\n  incubators ", j.terms->jp->credit_code,
-		       ent_name ? " " : "", ent_name ? ent_name : "");
-		json_array_foreach(json_object_get(o, "incubator_ids"), i, v)
-		        printf("%s%s", i ? ", " : " ", json_string_value(v));
-		printf("\n  parties:\n");
-		json_array_foreach(json_object_get(o, "parties"), i, v)
-		{
-			if (json_is_true(json_object_get(v, "signed")))
-				printf("    %-12s signed   incubator %s, role %s (seq %lld)\n",
-				       json_string_value(json_object_get(v, "name")),
-				       json_string_value(json_object_get(v, "incubator_id")),
-				       json_string_value(json_object_get(v, "role")),
-				       (long long)json_integer_value(json_object_get(v, "seq")));
-			else
-				printf("    %-12s waiting  key %s\n",
-				       json_string_value(json_object_get(v, "name")),
-				       json_string_value(json_object_get(v, "key")));
-		}
-		bool header = false;
-		json_array_foreach(all, i, v)
-		{
-			if (json_is_true(json_object_get(v, "counted")))
-				continue;
-			if (!header)
-				printf("  not counted:\n");
-			header = true;
-			printf("    %-12s seq %lld — %s\n",
-			       json_string_value(json_object_get(v, "by")),
-			       (long long)json_integer_value(json_object_get(v, "seq")),
-			       json_string_value(json_object_get(v, "note")));
-		}
+		show_print(ctl, id, &j, &parts, o, ent_name);
 		json_decref(o);
 	}
 	free(ent_name);

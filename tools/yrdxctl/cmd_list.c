@@ -123,7 +123,10 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 	json_t *rec = yx_record_to_json(l->kind, body);
 	if (rec) {
 		if (l->ctl->json) {
-			ctl_print_json(yx_change_to_json(c));
+			json_t *j = yx_change_to_json(c);
+			yx_names_json_set(l->ctl->names, j, NULL, "origin_name", "origin_city",
+			                  origin);
+			ctl_print_json(j);
 		} else {
 			char v[6][160];
 			for (int i = 0; i < 6; i++) {
@@ -133,7 +136,14 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 					snprintf(v[i], sizeof(v[i]), "%s",
 					         yx_city_name((uint32_t)atol(v[i])));
 			}
-			table_row(l->table, v[0], v[1], v[2], v[3], v[4], v[5]);
+			char who[YX_NAME_LABEL_MAX];
+			/* rows of several origins mix unless --origin picked one: which city
+			 * wrote each one comes first */
+			if (l->origin)
+				table_row(l->table, v[0], v[1], v[2], v[3], v[4], v[5]);
+			else
+				table_row(l->table, ctl_label(l->ctl, origin, YX_NAME_SHORT, who),
+				          v[0], v[1], v[2], v[3], v[4], v[5]);
 		}
 		l->shown++;
 	}
@@ -148,8 +158,9 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	        "                               [--qualification Q] [--stage S] [--origin NODE]\n"
 	        "                               [--limit N]\n"
 	        "Current records of KIND held by this node (its own and every city's it syncs\n"
-	        "with), filtered by field values as put/import spell them; --origin keeps one\n"
-	        "city's records (this node's name or self, a peer's name, or a public key), e.g.\n"
+	        "with), filtered by field values as put/import spell them, each with the city\n"
+	        "that wrote it; --origin keeps one city's records (a member's name, self, a\n"
+	        "peer's name, or a public key in full), e.g.\n"
 	        "  yrdxctl -c FILE list enterprise --qualification gazelle --city 310000\n"
 	        "  yrdxctl -c FILE list incubator --tier high_quality\n";
 	static const struct option opts[] = {
@@ -199,31 +210,20 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	if ((rc = ctl_need_config(ctl)))
 		return rc;
 	if (origin_arg) {
-		const yx_peer_conf_t *p = yx_config_peer_by_name(ctl->cfg, origin_arg);
-		yx_identity_t *id = NULL;
-		yx_diag_t diag;
-		if (p) {
-			memcpy(origin, p->key, 32);
-		} else if (strcmp(origin_arg, ctl->cfg->name) == 0 ||
-		           strcmp(origin_arg, "self") == 0) {
-			if (yx_identity_load(ctl->cfg->key_file, &id, &diag) != YX_OK)
-				return ctl_fail(EXIT_FAIL, "%s", diag.msg);
-			memcpy(origin, yx_identity_public(id), 32);
-			yx_identity_free(&id);
-		} else if (yx_pubkey_parse(origin_arg, origin, &diag) != YX_OK) {
-			return ctl_fail(EXIT_USAGE,
-			                "list: --origin %s: not this node, a peer name or a "
-			                "public key",
-			                origin_arg);
-		}
+		if ((rc = ctl_origin(ctl, "list: --origin", origin_arg, origin)))
+			return rc;
 		l.origin = origin;
 	}
 	yx_store_t *store = NULL;
-	if ((rc = ctl_open_store(ctl, &store)))
+	if ((rc = ctl_open_store(ctl, &store)) || (rc = ctl_names(ctl, store))) {
+		yx_store_close(&store);
 		return rc;
+	}
 	const char *const *h = columns[l.kind];
-	if (!ctl->json)
+	if (!ctl->json && l.origin)
 		l.table = table_new(h[0], h[1], h[2], h[3], h[4], h[5], NULL);
+	else if (!ctl->json)
+		l.table = table_new("origin", h[0], h[1], h[2], h[3], h[4], h[5], NULL);
 	int ret = yx_store_scan(store, l.kind, visit, &l);
 	yx_store_close(&store);
 	if (l.table)

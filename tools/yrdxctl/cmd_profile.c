@@ -20,7 +20,6 @@ typedef struct {
 	json_t *records;  /* its record in each city whose registry has one */
 	json_t *cases;    /* relay events naming it */
 	json_t *joints;   /* joint-incubation agreements naming it */
-	uint8_t self[32];
 } profile_t;
 
 /* Every version of one enterprise record in its origin's log: stage and qualifications
@@ -59,15 +58,13 @@ static int on_indexed(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t se
                       const Yrdx__Change *c)
 {
 	profile_t *p = arg;
-	char buf[64];
 	(void)seq;
 	/* Its figures where this store holds them: at its origin, or a city it named. */
 	Yrdx__Change *fig = NULL;
 	yx_figures_join(p->store, origin, c->enterprise, &fig);
 	json_t *j = yx_change_to_json(c);
 	yx_figures_unjoin(c->enterprise, &fig);
-	ctl_node_label(p->ctl, origin, p->self, buf, sizeof(buf));
-	json_object_set_new(j, "origin_name", json_string(buf));
+	yx_names_json_set(p->ctl->names, j, NULL, "origin_name", "origin_city", origin);
 	json_array_append_new(c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT ? p->cases : p->joints,
 	                      j);
 	return 0;
@@ -97,12 +94,10 @@ static json_t *record_incubators(profile_t *p, const uint8_t *origin, const Yrdx
 static json_t *city_record(profile_t *p, const uint8_t *origin)
 {
 	Yrdx__Change *c = NULL;
-	char buf[64];
 	if (yx_store_get(p->store, YX_KIND_ENTERPRISE, origin, p->code, &c) != YX_OK)
 		return NULL;
 	json_t *j = yx_change_to_json(c);
-	ctl_node_label(p->ctl, origin, p->self, buf, sizeof(buf));
-	json_object_set_new(j, "origin_name", json_string(buf));
+	yx_names_json_set(p->ctl->names, j, NULL, "origin_name", "origin_city", origin);
 	json_object_set_new(j, "incubators", record_incubators(p, origin, c->enterprise));
 	history_t h = {p->code, json_array()};
 	yx_store_log_iterate(p->store, origin, 1, on_version, &h);
@@ -155,15 +150,26 @@ static void print_history(json_t *history)
 	}
 }
 
+/* What the names call the origin of a change as yx_change_to_json wrote it. */
+static const char *origin_label(ctl_t *ctl, json_t *change, yx_name_form_t form,
+                                char out[YX_NAME_LABEL_MAX])
+{
+	uint8_t origin[32];
+	const char *text = json_string_value(json_object_get(change, "origin"));
+	if (!text || yx_pubkey_parse(text, origin, NULL) != YX_OK)
+		return text ? text : "?";
+	return ctl_label(ctl, origin, form, out);
+}
+
 /* One city's record as city_record built it. */
-static void print_city_record(json_t *r)
+static void print_city_record(ctl_t *ctl, json_t *r)
 {
 	json_t *rec = json_object_get(r, "record");
-	char when[32];
+	char when[32], who[YX_NAME_LABEL_MAX];
 	day_of(r, when);
 	const char *city = yx_city_name((uint32_t)json_integer_value(json_object_get(rec, "city")));
-	printf("\n  in %s's registry (%s, updated %s): %s\n",
-	       json_string_value(json_object_get(r, "origin_name")), city ? city : "?", when,
+	printf("\n  in %s's registry (record of %s, updated %s): %s\n",
+	       origin_label(ctl, r, YX_NAME_LONG, who), city ? city : "?", when,
 	       json_string_value(json_object_get(rec, "name")));
 	const char *stage = json_string_value(json_object_get(rec, "stage"));
 	printf("    stage           %s\n", stage ? stage : "-");
@@ -191,8 +197,9 @@ static void profile_print(const profile_t *p)
 {
 	size_t i;
 	json_t *r;
+	char who[YX_NAME_LABEL_MAX];
 	printf("enterprise %s\n", p->code);
-	json_array_foreach(p->records, i, r) print_city_record(r);
+	json_array_foreach(p->records, i, r) print_city_record(p->ctl, r);
 	if (json_array_size(p->cases)) {
 		printf("\n  relay cases (接力孵化):\n");
 		json_array_foreach(p->cases, i, r)
@@ -204,14 +211,14 @@ static void profile_print(const profile_t *p)
 			       json_string_value(json_object_get(rec, "park_id"))
 			               ? json_string_value(json_object_get(rec, "park_id"))
 			               : "-",
-			       json_string_value(json_object_get(r, "origin_name")));
+			       origin_label(p->ctl, r, YX_NAME_SHORT, who));
 		}
 	}
 	if (json_array_size(p->joints)) {
 		printf("\n  joint incubation (联合孵化):\n");
 		json_array_foreach(p->joints, i, r)
 		        printf("    %s by %s\n", json_string_value(json_object_get(r, "id")),
-		               json_string_value(json_object_get(r, "origin_name")));
+		               origin_label(p->ctl, r, YX_NAME_SHORT, who));
 	}
 }
 
@@ -225,7 +232,7 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 	        "record in each city (stage, qualifications, incubators, park), its relay cases\n"
 	        "and its joint-incubation agreements.\n";
 	yx_diag_t diag = {{0}};
-	profile_t p = {ctl, NULL, NULL, NULL, NULL, NULL, {0}};
+	profile_t p = {ctl, NULL, NULL, NULL, NULL, NULL};
 	int rc;
 
 	if (ctl_wants_help(argc, argv, help))
@@ -239,7 +246,7 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 	p.cases = json_array();
 	p.joints = json_array();
 	if ((rc = ctl_open_store(ctl, &p.store)) != EXIT_OK ||
-	    (rc = ctl_self_key(ctl, p.self)) != EXIT_OK)
+	    (rc = ctl_names(ctl, p.store)) != EXIT_OK)
 		goto out;
 	profile_gather(&p);
 	yx_store_close(&p.store);

@@ -106,12 +106,13 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 	if ((rc = ctl_need_config(ctl)))
 		return rc;
 	if (to) {
-		const yx_peer_conf_t *p = yx_config_peer_by_name(ctl->cfg, to);
-		if (p)
-			memcpy(dest, p->key, 32);
-		else if (yx_pubkey_parse(to, dest, &diag) != YX_OK)
-			return ctl_fail(EXIT_USAGE, "relay propose: --to %s: not a peer or a key",
-			                to);
+		/* the case goes to the node's current key: the one it unseals with */
+		if ((rc = ctl_origin(ctl, "relay propose: --to", to, dest)))
+			return rc;
+		const yx_charter_t *ch = yx_names_charter(ctl->names);
+		const yx_member_t *m = ch ? yx_charter_member_by_origin(ch, dest) : NULL;
+		if (m)
+			memcpy(dest, yx_member_current_key(m), 32);
 	} else {
 		yx_store_t *store = NULL;
 		park_find_t f = {park, {0}, 0};
@@ -173,18 +174,29 @@ static size_t derive_all(yx_case_events_t *ev, case_row_t **rows)
 	return n;
 }
 
+/* A case's row: its source and destination each as names.h's JSON shape of a node. */
+static json_t *case_json(ctl_t *ctl, const char *id, const yx_case_t *c)
+{
+	json_t *o =
+	        json_pack("{s:s, s:s, s:s, s:s, s:i}", "case", id, "state",
+	                  yx_case_state_name(c->state), "credit_code", c->propose->ev->credit_code,
+	                  "park_id", c->propose->ev->park_id, "steps", (int)c->steps);
+	yx_names_json_set(ctl->names, o, "from_key", "from", "from_city", c->source);
+	yx_names_json_set(ctl->names, o, "to_key", "to", "to_city", c->destination);
+	return o;
+}
+
 static int do_list(ctl_t *ctl, int argc, char **argv)
 {
 	const char *state = NULL;
 	yx_store_t *store = NULL;
 	yx_case_events_t ev;
-	uint8_t self[32];
 	if (argc == 4 && strcmp(argv[2], "--state") == 0)
 		state = argv[3];
 	else if (argc != 2)
 		return ctl_fail(EXIT_USAGE, "relay list: [--state STATE]");
 	int rc = ctl_open_store(ctl, &store);
-	if (rc || (rc = ctl_self_key(ctl, self))) {
+	if (rc || (rc = ctl_names(ctl, store))) {
 		yx_store_close(&store);
 		return rc;
 	}
@@ -199,17 +211,13 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 	                     : table_new("case", "state", "enterprise", "park", "from", "to", NULL);
 	for (size_t i = 0; i < n; i++) {
 		const yx_case_t *c = &rows[i].c;
-		char from[64], to[64];
+		char from[YX_NAME_LABEL_MAX], to[YX_NAME_LABEL_MAX];
 		if (state && strcmp(state, yx_case_state_name(c->state)) != 0)
 			continue;
-		ctl_node_label(ctl, c->source, self, from, sizeof(from));
-		ctl_node_label(ctl, c->destination, self, to, sizeof(to));
+		ctl_label(ctl, c->source, YX_NAME_SHORT, from);
+		ctl_label(ctl, c->destination, YX_NAME_SHORT, to);
 		if (ctl->json)
-			ctl_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "case",
-			                         rows[i].id, "state", yx_case_state_name(c->state),
-			                         "credit_code", c->propose->ev->credit_code,
-			                         "park_id", c->propose->ev->park_id, "from", from,
-			                         "to", to, "steps", (int)c->steps));
+			ctl_print_json(case_json(ctl, rows[i].id, c));
 		else
 			table_row(t, rows[i].id, yx_case_state_name(c->state),
 			          c->propose->ev->credit_code, c->propose->ev->park_id, from, to);
@@ -221,18 +229,52 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Who wrote an event of relay show's JSON: the label of its signer's key. */
+static const char *signer_label(ctl_t *ctl, json_t *e, char who[YX_NAME_LABEL_MAX])
+{
+	uint8_t key[32];
+	const char *text = json_string_value(json_object_get(e, "signer"));
+	if (!text || yx_pubkey_parse(text, key, NULL) != YX_OK)
+		return text ? text : "?";
+	return ctl_label(ctl, key, YX_NAME_SHORT, who);
+}
+
+/* relay show's events as text, the names in one column. */
+static void print_events(ctl_t *ctl, json_t *events)
+{
+	char who[YX_NAME_LABEL_MAX];
+	int width = 0;
+	size_t k;
+	json_t *e;
+	json_array_foreach(events, k, e)
+	{
+		int w = text_width(signer_label(ctl, e, who));
+		width = w > width ? w : width;
+	}
+	printf("  events:\n");
+	json_array_foreach(events, k, e)
+	{
+		const char *note = json_string_value(json_object_get(e, "note"));
+		printf("    %-9s by ", json_string_value(json_object_get(e, "type")));
+		text_pad(stdout, signer_label(ctl, e, who), width);
+		printf(" seq %-6lld signed %s%s%s\n",
+		       (long long)json_integer_value(json_object_get(e, "seq")),
+		       json_string_value(json_object_get(e, "signer")), note ? "  — " : "",
+		       note ? note : "");
+	}
+}
+
 static int do_show(ctl_t *ctl, int argc, char **argv)
 {
 	yx_store_t *store = NULL;
 	yx_identity_t *id = NULL;
 	yx_case_events_t ev;
 	yx_case_t c;
-	uint8_t self[32];
 	if (argc != 3)
 		return ctl_fail(EXIT_USAGE, "relay show: expected CASE");
 	yx_diag_t diag = {{0}};
 	int rc = ctl_open_store(ctl, &store);
-	if (rc || (rc = ctl_self_key(ctl, self))) {
+	if (rc || (rc = ctl_names(ctl, store))) {
 		yx_store_close(&store);
 		return rc;
 	}
@@ -272,8 +314,8 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 			dossier = json_stringn((const char *)plain, len);
 			free(plain);
 		} else {
-			char to[64];
-			ctl_node_label(ctl, c.destination, self, to, sizeof(to));
+			char to[YX_NAME_LABEL_MAX];
+			ctl_label(ctl, c.destination, YX_NAME_SHORT, to);
 			dossier = json_sprintf("(sealed for %s: %zu bytes)", to,
 			                       p->sealed_dossier.len);
 		}
@@ -296,15 +338,12 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	json_t *events = json_array();
 	for (size_t k = 0; k < ev.n; k++) {
 		const yx_case_event_t *e = &ev.events[order[k]];
-		char who[64], key[YX_PUBKEY_TEXT_LEN + 1];
-		ctl_node_label(ctl, e->origin, self, who, sizeof(who));
-		yx_pubkey_format(e->origin, key);
 		json_t *rec = yx_record_to_json(YX_KIND_RELAY_EVENT, e->ev);
-		json_t *j =
-		        json_pack("{s:s, s:s, s:s, s:I, s:b}", "type",
-		                  json_string_value(json_object_get(rec, "type")), "by", who,
-		                  "signer", key, "seq", (json_int_t)e->seq, "applied", e->applied);
+		json_t *j = json_pack("{s:s, s:I, s:b}", "type",
+		                      json_string_value(json_object_get(rec, "type")), "seq",
+		                      (json_int_t)e->seq, "applied", e->applied);
 		json_decref(rec);
+		yx_names_json_set(ctl->names, j, "signer", "by", "by_city", e->origin);
 		if (e->note)
 			json_object_set_new(j, "note", json_string(e->note));
 		if (e->ev->note && *e->ev->note)
@@ -312,32 +351,20 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		json_array_append_new(events, j);
 	}
 	if (ctl->json) {
-		ctl_print_json(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "case", argv[2], "state",
-		                         yx_case_state_name(c.state), "credit_code", p->credit_code,
-		                         "park_id", p->park_id, "dossier", dossier, "events",
-		                         events));
+		json_t *o = case_json(ctl, argv[2], &c);
+		json_object_set_new(o, "dossier", dossier);
+		json_object_set_new(o, "events", events);
+		ctl_print_json(o);
 	} else {
-		char from[64], to[64];
-		ctl_node_label(ctl, c.source, self, from, sizeof(from));
-		ctl_node_label(ctl, c.destination, self, to, sizeof(to));
-		printf("case %s: %s\n  enterprise %s from %s (incubator %s)\n  to park %s in %s\n",
+		char from[YX_NAME_LABEL_MAX], to[YX_NAME_LABEL_MAX];
+		ctl_label(ctl, c.source, YX_NAME_LONG, from);
+		ctl_label(ctl, c.destination, YX_NAME_LONG, to);
+		printf("case %s: %s\n  enterprise %s from %s, incubator %s\n  to park %s in %s\n",
 		       argv[2], yx_case_state_name(c.state), p->credit_code, from,
 		       p->source_incubator_id, p->park_id, to);
 		if (!json_is_null(dossier))
 			printf("  dossier: %s\n", json_string_value(dossier));
-		printf("  events:\n");
-		size_t i;
-		json_t *e;
-		json_array_foreach(events, i, e)
-		{
-			const char *note = json_string_value(json_object_get(e, "note"));
-			printf("    %-9s by %-10s seq %-6lld signed %s%s%s\n",
-			       json_string_value(json_object_get(e, "type")),
-			       json_string_value(json_object_get(e, "by")),
-			       (long long)json_integer_value(json_object_get(e, "seq")),
-			       json_string_value(json_object_get(e, "signer")), note ? "  — " : "",
-			       note ? note : "");
-		}
+		print_events(ctl, events);
 		json_decref(dossier);
 		json_decref(events);
 	}

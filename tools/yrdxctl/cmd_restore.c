@@ -57,7 +57,9 @@ static int check_backup(ctl_t *ctl, const char *dir, uint8_t digest[YX_HASH_BYTE
 {
 	yx_store_t *b = NULL;
 	yx_diag_t diag = {{0}};
-	uint8_t self[YX_KEY_BYTES], owner[YX_KEY_BYTES];
+	uint8_t self[YX_KEY_BYTES];
+	yx_signer_t keys[YX_MAX_SIGNERS];
+	size_t n = 0;
 	yx_tip_t tip;
 	int rc = ctl_self_key(ctl, self);
 	if (rc)
@@ -66,16 +68,21 @@ static int check_backup(ctl_t *ctl, const char *dir, uint8_t digest[YX_HASH_BYTE
 	if (ret)
 		return ctl_fail(EXIT_USAGE, "restore: %s is not a yrdx store: %s", dir,
 		                diag.msg[0] ? diag.msg : yx_strerror(ret));
-	ret = yx_store_node_key(b, owner);
-	if (ret == YX_OK && memcmp(owner, self, YX_KEY_BYTES) != 0) {
+	/* This node's if the key file's key signed its log: its first key, or one it was
+	 * rotated to. */
+	ret = yx_store_signers(b, keys, YX_MAX_SIGNERS, &n);
+	bool ours = n == 0;
+	for (size_t i = 0; i < n; i++)
+		ours = ours || memcmp(keys[i].key, self, YX_KEY_BYTES) == 0;
+	if (ret == YX_OK && !ours) {
 		yx_store_close(&b);
 		return ctl_fail(EXIT_USAGE,
 		                "restore: %s is another node's store (its key is not %s's)", dir,
 		                ctl->cfg->key_file);
 	}
-	if ((ret == YX_OK || ret == YX_ENOTFOUND) && (ret = yx_store_verify(b, &diag)) == YX_OK)
+	if (ret == YX_OK && (ret = yx_store_verify(b, &diag)) == YX_OK)
 		ret = yx_store_digest(b, digest);
-	*own = yx_store_tip(b, self, &tip) == YX_OK ? tip.seq : 0;
+	*own = yx_store_tip(b, n ? keys[0].key : self, &tip) == YX_OK ? tip.seq : 0;
 	yx_store_close(&b);
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "restore: %s does not verify: %s", dir,

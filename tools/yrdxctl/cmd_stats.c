@@ -53,17 +53,40 @@ static uint64_t target(size_t r)
 	return 0;
 }
 
-static json_t *city_json(const yx_city_stats_t *s)
+/* The nodes of a city: its members, by the charter (names.h). */
+#define CITY_NODES_MAX 8
+
+static json_t *city_json(ctl_t *ctl, const yx_city_stats_t *s)
 {
 	json_t *o = json_object();
-	if (s->city)
+	if (s->city) {
+		const char *nodes[CITY_NODES_MAX], *name = yx_city_name(s->city);
+		size_t n = yx_names_of_city(ctl->names, s->city, nodes, CITY_NODES_MAX);
+		json_t *members = json_array();
+		for (size_t i = 0; i < n && i < CITY_NODES_MAX; i++)
+			json_array_append_new(members, json_string(nodes[i]));
 		json_object_set_new(o, "city", json_integer(s->city));
+		json_object_set_new(o, "city_name", name ? json_string(name) : json_null());
+		json_object_set_new(o, "members", members);
+	}
 	json_object_set_new(o, "incubators", json_integer((json_int_t)s->incubators));
 	json_object_set_new(o, "enterprises", json_integer((json_int_t)s->enterprises));
 	json_object_set_new(o, "parks", json_integer((json_int_t)s->parks));
 	for (size_t r = 0; r < N_ROWS; r++)
 		json_object_set_new(o, rows[r].key, json_integer((json_int_t)value(s, r)));
 	return o;
+}
+
+/* "上海 shanghai": the city and the nodes that are of it (names.h), "上海" if none. */
+static const char *city_label(ctl_t *ctl, uint32_t city, char out[YX_NAME_LABEL_MAX])
+{
+	const char *nodes[CITY_NODES_MAX], *name = yx_city_name(city);
+	size_t n = yx_names_of_city(ctl->names, city, nodes, CITY_NODES_MAX), len;
+	len = (size_t)snprintf(out, YX_NAME_LABEL_MAX, "%s", name ? name : "?");
+	for (size_t i = 0; i < n && i < CITY_NODES_MAX && len < YX_NAME_LABEL_MAX; i++)
+		len += (size_t)snprintf(out + len, YX_NAME_LABEL_MAX - len, "%s%s", i ? "," : " ",
+		                        nodes[i]);
+	return out;
 }
 
 int cmd_stats(ctl_t *ctl, int argc, char **argv)
@@ -95,8 +118,10 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv)
 	yx_store_t *store = NULL;
 	yx_stats_t st;
 	int rc = ctl_open_store(ctl, &store);
-	if (rc)
+	if (rc || (rc = ctl_names(ctl, store))) {
+		yx_store_close(&store);
 		return rc;
+	}
 	int ret = yx_stats_collect(store, city, &st);
 	yx_store_close(&store);
 	if (ret)
@@ -104,23 +129,23 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv)
 	if (ctl->json) {
 		json_t *cities = json_array(), *targets = json_object();
 		for (size_t i = 0; i < st.n; i++)
-			json_array_append_new(cities, city_json(&st.cities[i]));
+			json_array_append_new(cities, city_json(ctl, &st.cities[i]));
 		for (size_t r = 0; r < N_ROWS; r++)
 			if (target(r))
 				json_object_set_new(targets, rows[r].key,
 				                    json_integer((json_int_t)target(r)));
 		ctl_print_json(json_pack("{s:o, s:o, s:o}", "cities", cities, "federation",
-		                         city_json(&st.federation), "targets_2025", targets));
+		                         city_json(ctl, &st.federation), "targets_2025", targets));
 		yx_stats_free(&st);
 		return EXIT_OK;
 	}
 	/* A row per city, then the federation and the plan's 2025 target. */
 	table_t *t = table_new("城市 city", "高质量", "培育", "转型升级", "科技型中小企业",
 	                       "高新技术", "瞪羚", "小巨人", "硬科技", NULL);
-	char v[N_ROWS][24];
+	char v[N_ROWS][24], label[YX_NAME_LABEL_MAX];
 	for (size_t i = 0; i <= st.n + 1; i++) {
 		const yx_city_stats_t *s = i < st.n ? &st.cities[i] : &st.federation;
-		const char *name = i < st.n    ? yx_city_name(s->city)
+		const char *name = i < st.n    ? city_label(ctl, s->city, label)
 		                   : i == st.n ? "联邦 federation"
 		                               : "2025目标 target";
 		for (size_t r = 0; r < N_ROWS; r++) {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "table.h"
+#include "validate.h"
 #include "yrdxctl.h"
 
 #define STATUS_TIMEOUT_MS 5000
@@ -90,7 +92,7 @@ static uint64_t behind(const Yrdx__StatusReply *s, const Yrdx__PeerStatus *p)
 	return n;
 }
 
-static json_t *status_json(const Yrdx__StatusReply *s)
+static json_t *status_json(ctl_t *ctl, const Yrdx__StatusReply *s)
 {
 	char key[YX_PUBKEY_TEXT_LEN + 1];
 	json_t *peers = json_array(), *counters = json_object(), *vector = json_array();
@@ -103,9 +105,11 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 		                                (json_int_t)s->feeds[i]->cursor, "behind",
 		                                (json_int_t)s->feeds[i]->behind));
 	for (size_t i = 0; s->vector && i < s->vector->n_entries; i++) {
-		yx_pubkey_format(s->vector->entries[i]->origin.data, key);
-		json_array_append_new(vector, json_pack("{s:s, s:I}", "origin", key, "seq",
-		                                        (json_int_t)s->vector->entries[i]->seq));
+		const Yrdx__VectorEntry *e = s->vector->entries[i];
+		json_t *o = json_pack("{s:I}", "seq", (json_int_t)e->seq);
+		if (e->origin.len == 32)
+			yx_names_json_set(ctl->names, o, "origin", "name", "city", e->origin.data);
+		json_array_append_new(vector, o);
 	}
 	for (size_t i = 0; i < s->n_peers; i++) {
 		const Yrdx__PeerStatus *p = s->peers[i];
@@ -121,15 +125,18 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 			}
 		}
 		yx_pubkey_format(p->key.data, key);
-		json_array_append_new(
-		        peers,
+		json_t *o =
 		        json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "name",
 		                  p->name, "endpoint", p->endpoint, "key", key, "connected",
 		                  p->connected, "last_contact_ms", (json_int_t)p->last_contact_ms,
 		                  "behind", (json_int_t)behind(s, p), "behind_by_origin", by_origin,
 		                  "bytes_in", (json_int_t)p->bytes_in, "bytes_out",
 		                  (json_int_t)p->bytes_out, "segments_in",
-		                  (json_int_t)p->segments_in, "rejected", (json_int_t)p->rejected));
+		                  (json_int_t)p->segments_in, "rejected", (json_int_t)p->rejected);
+		/* "name" is the daemon's for the peer (its config's); its city beside it */
+		if (p->key.len == 32)
+			yx_names_json_set(ctl->names, o, NULL, NULL, "city", p->key.data);
+		json_array_append_new(peers, o);
 	}
 	for (size_t i = 0; i < s->n_counters; i++)
 		json_object_set_new(counters, s->counters[i]->name,
@@ -141,6 +148,8 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 	                      "city", (int)s->city, "key", key, "vector", vector, "peers", peers,
 	                      "feeds", feeds, "counters", counters, "store_bytes",
 	                      (json_int_t)s->store_bytes, "map_bytes", (json_int_t)s->map_bytes);
+	const char *city = yx_city_name(s->city);
+	json_object_set_new(o, "city_name", city ? json_string(city) : json_null());
 	bool full = s->store_full && s->store_full[0];
 	json_object_set_new(o, "store_full", full ? json_string(s->store_full) : json_null());
 	json_object_set_new(o, "store_full_since_ms",
@@ -148,6 +157,55 @@ static json_t *status_json(const Yrdx__StatusReply *s)
 	json_object_set_new(o, "fenced",
 	                    s->fenced && s->fenced[0] ? json_string(s->fenced) : json_null());
 	return o;
+}
+
+/* A peer's label: the charter's or config's name with its city, else the daemon's. */
+static const char *peer_label(ctl_t *ctl, const Yrdx__PeerStatus *p, char out[YX_NAME_LABEL_MAX])
+{
+	yx_node_name_t nn;
+	if (p->key.len == 32 && yx_names_lookup(ctl->names, p->key.data, &nn))
+		return ctl_label(ctl, p->key.data, YX_NAME_SHORT, out);
+	snprintf(out, YX_NAME_LABEL_MAX, "%s", p->name);
+	return out;
+}
+
+/* The peers, then each origin this store holds with its tip. */
+static void print_peers_origins(ctl_t *ctl, const Yrdx__StatusReply *s)
+{
+	table_t *t = table_new("PEER", "STATE", "LAST CONTACT", "BEHIND", "BYTES IN", "BYTES OUT",
+	                       "REJECTED", NULL);
+	char label[YX_NAME_LABEL_MAX], v[5][24];
+	for (size_t i = 0; i < s->n_peers; i++) {
+		const Yrdx__PeerStatus *p = s->peers[i];
+		char when[32] = "never";
+		if (p->last_contact_ms) {
+			time_t t0 = (time_t)(p->last_contact_ms / 1000);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t0));
+		}
+		snprintf(v[0], sizeof(v[0]), "%llu", (unsigned long long)behind(s, p));
+		snprintf(v[1], sizeof(v[1]), "%llu", (unsigned long long)p->bytes_in);
+		snprintf(v[2], sizeof(v[2]), "%llu", (unsigned long long)p->bytes_out);
+		snprintf(v[3], sizeof(v[3]), "%llu", (unsigned long long)p->rejected);
+		table_row(t, peer_label(ctl, p, label), p->connected ? "connected" : "down", when,
+		          v[0], v[1], v[2], v[3]);
+	}
+	table_print(&t, stdout);
+	t = table_new("ORIGIN", "SEQ", "KEY", NULL);
+	for (size_t i = 0; s->vector && i < s->vector->n_entries; i++) {
+		const Yrdx__VectorEntry *e = s->vector->entries[i];
+		char key[YX_PUBKEY_TEXT_LEN + 1];
+		yx_node_name_t nn;
+		if (e->origin.len != 32)
+			continue;
+		yx_pubkey_format(e->origin.data, key);
+		snprintf(v[4], sizeof(v[4]), "%llu", (unsigned long long)e->seq);
+		table_row(t,
+		          yx_names_lookup(ctl->names, e->origin.data, &nn)
+		                  ? ctl_label(ctl, e->origin.data, YX_NAME_SHORT, label)
+		                  : "-",
+		          v[4], key);
+	}
+	table_print(&t, stdout);
 }
 
 int cmd_status(ctl_t *ctl, int argc, char **argv)
@@ -164,29 +222,25 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 	if (rc)
 		return rc;
 	const Yrdx__StatusReply *s = reply->status;
+	if ((rc = ctl_names(ctl, NULL))) {
+		yrdx__control_reply__free_unpacked(reply, NULL);
+		return rc;
+	}
 	if (ctl->json) {
-		ctl_print_json(status_json(s));
+		ctl_print_json(status_json(ctl, s));
 	} else {
+		char label[YX_NAME_LABEL_MAX];
 		uint64_t total = 0;
 		for (size_t i = 0; s->vector && i < s->vector->n_entries; i++)
 			total += s->vector->entries[i]->seq;
 		yx_pubkey_format(s->key.data, key);
-		printf("node %s (city %u) key %s\n", s->name, s->city, key);
+		if (s->key.len == 32)
+			ctl_label(ctl, s->key.data, YX_NAME_LONG, label);
+		else
+			snprintf(label, sizeof(label), "%s (%u)", s->name, s->city);
+		printf("node %s key %s\n", label, key);
 		print_store(s, total);
-		printf("%-12s %-10s %-24s %10s %12s %12s %8s\n", "PEER", "STATE", "LAST CONTACT",
-		       "BEHIND", "BYTES IN", "BYTES OUT", "REJECTED");
-		for (size_t i = 0; i < s->n_peers; i++) {
-			const Yrdx__PeerStatus *p = s->peers[i];
-			char when[32] = "never";
-			if (p->last_contact_ms) {
-				time_t t = (time_t)(p->last_contact_ms / 1000);
-				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
-			}
-			printf("%-12s %-10s %-24s %10llu %12llu %12llu %8llu\n", p->name,
-			       p->connected ? "connected" : "down", when,
-			       (unsigned long long)behind(s, p), (unsigned long long)p->bytes_in,
-			       (unsigned long long)p->bytes_out, (unsigned long long)p->rejected);
-		}
+		print_peers_origins(ctl, s);
 		for (size_t i = 0; i < s->n_feeds; i++) {
 			const Yrdx__FeedStatus *f = s->feeds[i];
 			if (i == 0)

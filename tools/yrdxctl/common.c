@@ -124,18 +124,58 @@ int ctl_self_key(ctl_t *ctl, uint8_t self[32])
 	return EXIT_OK;
 }
 
-void ctl_node_label(ctl_t *ctl, const uint8_t key[32], const uint8_t *self, char *out, size_t cap)
+/* This node's key without a word on failure: from its key file, else the store's. */
+static bool self_key_quiet(ctl_t *ctl, yx_store_t *store, uint8_t self[32])
 {
-	const yx_peer_conf_t *p = yx_config_peer_by_key(ctl->cfg, key);
-	char text[YX_PUBKEY_TEXT_LEN + 1];
-	if (self && memcmp(self, key, 32) == 0) {
-		snprintf(out, cap, "%s", ctl->cfg->name);
-	} else if (p) {
-		snprintf(out, cap, "%s", p->name);
-	} else {
-		yx_pubkey_format(key, text);
-		snprintf(out, cap, "%.12s…", text);
+	yx_identity_t *id = NULL;
+	if (yx_identity_load(ctl->cfg->key_file, &id, NULL) == YX_OK) {
+		memcpy(self, yx_identity_public(id), 32);
+		yx_identity_free(&id);
+		return true;
 	}
+	return store && yx_store_node_key(store, self) == YX_OK;
+}
+
+int ctl_names(ctl_t *ctl, yx_store_t *store)
+{
+	yx_diag_t diag = {{0}};
+	yx_store_t *own = NULL;
+	uint8_t self[32];
+	int rc = ctl_need_config(ctl);
+	if (rc || ctl->names)
+		return rc;
+	if (!store && yx_store_open(ctl->cfg->data_dir, YX_STORE_READONLY, 0, &own, NULL) == YX_OK)
+		store = own;
+	bool have_self = self_key_quiet(ctl, store, self);
+	int ret =
+	        store ? yx_names_load(store, ctl->cfg, have_self ? self : NULL, &ctl->names, &diag)
+	              : YX_ENOTFOUND;
+	if (ret != YX_OK && store)
+		fprintf(stderr,
+		        "yrdxctl: warning: the charter in %s does not verify (%s); nodes are "
+		        "named by this node's config only\n",
+		        ctl->cfg->data_dir, diag.msg[0] ? diag.msg : yx_strerror(ret));
+	if (ret != YX_OK)
+		ret = yx_names_new(NULL, ctl->cfg, have_self ? self : NULL, &ctl->names);
+	yx_store_close(&own);
+	return ret == YX_OK ? EXIT_OK : ctl_fail(EXIT_FAIL, "out of memory");
+}
+
+const char *ctl_label(ctl_t *ctl, const uint8_t key[32], yx_name_form_t form,
+                      char out[YX_NAME_LABEL_MAX])
+{
+	return yx_names_label(ctl->names, key, form, out, YX_NAME_LABEL_MAX);
+}
+
+int ctl_origin(ctl_t *ctl, const char *what, const char *text, uint8_t origin[32])
+{
+	yx_diag_t diag = {{0}};
+	int rc = ctl_names(ctl, NULL);
+	if (rc)
+		return rc;
+	if (yx_names_resolve(ctl->names, text, origin, &diag) != YX_OK)
+		return ctl_fail(EXIT_USAGE, "%s %s", what, diag.msg);
+	return EXIT_OK;
 }
 
 int ctl_run_sub(ctl_t *ctl, int argc, char **argv, const char *help, const ctl_sub_t *subs,

@@ -33,6 +33,7 @@ static const struct {
         {"verify", cmd_verify, "re-check every chain and signature in the store"},
         {"status", cmd_status, "this node, its peers and counters"},
         {"sync", cmd_sync, "pull from peers now; --wait until caught up"},
+        {"charter", cmd_charter, "the federation charter (联盟章程): draft, sign, show, install"},
         /* TEMPORARY: joins the charter family (charter propose|sign ID|status) */
         {"amend", cmd_amend, "联盟章程 amendments: propose, sign, status"},
 };
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 			}
 		optind = 0; /* 0, not 1: glibc re-initialises (main parsed in "+" mode) */
 		int rc = commands[i].fn(&ctl, cargc, cargv);
+		yx_names_free(&ctl.names);
 		yx_config_free(&ctl.cfg);
 		return rc;
 	}

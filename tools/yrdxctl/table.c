@@ -35,6 +35,14 @@ int text_width(const char *s)
 	return w;
 }
 
+void text_pad(FILE *out, const char *s, int width)
+{
+	int w = text_width(s);
+	fputs(s, out);
+	if (w < width)
+		fprintf(out, "%*s", width - w, "");
+}
+
 table_t *table_new(const char *first, ...)
 {
 	table_t *t = calloc(1, sizeof(*t));

@@ -16,5 +16,7 @@ void table_print(table_t **t, FILE *out);
 
 /* Display columns taken by UTF-8 text s. */
 int text_width(const char *s);
+/* Prints s, then spaces up to width display columns. */
+void text_pad(FILE *out, const char *s, int width);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "ctlclient.h"
+#include "names.h"
 #include "store.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -18,6 +19,7 @@ typedef struct {
 	const char *config_path; /* -c FILE */
 	yx_config_t *cfg;        /* loaded for commands that need it */
 	bool json;               /* --json: machine-readable output */
+	yx_names_t *names;       /* what nodes are called here: ctl_names */
 } ctl_t;
 
 typedef int (*ctl_cmd_fn)(ctl_t *ctl, int argc, char **argv);
@@ -43,9 +45,16 @@ void ctl_hex(const uint8_t *bytes, size_t n, char *out);
 void ctl_print_json(json_t *value);
 /* This node's own public key, from its key file. */
 int ctl_self_key(ctl_t *ctl, uint8_t self[32]);
-/* The name this node calls a node key by: itself, a peer's name, or the key's first
- * characters (self may be NULL). */
-void ctl_node_label(ctl_t *ctl, const uint8_t key[32], const uint8_t *self, char *out, size_t cap);
+/* Loads ctl->names (names.h) once: the charter store holds (store may be NULL: it is
+ * opened for the while), the config and this node's key. A charter that does not verify
+ * is said on stderr and the config's names used. EXIT_OK, or why not (no config). */
+int ctl_names(ctl_t *ctl, yx_store_t *store);
+/* key's label (names.h) in form, from ctl->names (ctl_names first). Returns out. */
+const char *ctl_label(ctl_t *ctl, const uint8_t key[32], yx_name_form_t form,
+                      char out[YX_NAME_LABEL_MAX]);
+/* --origin TEXT as the origin it means (yx_names_resolve), or EXIT_USAGE naming what was
+ * wrong, prefixed with what ("list: --origin"). */
+int ctl_origin(ctl_t *ctl, const char *what, const char *text, uint8_t origin[32]);
 /* A subcommand of a command family (relay, joint): argv[1] names it. */
 typedef struct {
 	const char *name;
@@ -81,6 +90,7 @@ int cmd_digest(ctl_t *ctl, int argc, char **argv);
 int cmd_verify(ctl_t *ctl, int argc, char **argv);
 int cmd_status(ctl_t *ctl, int argc, char **argv);
 int cmd_sync(ctl_t *ctl, int argc, char **argv);
+int cmd_charter(ctl_t *ctl, int argc, char **argv);
 /* cmd_amend.c: the charter's amendments through the federation (charter propose, charter
  * sign ID, charter status); argv[1] is the subcommand. */
 int cmd_charter_propose(ctl_t *ctl, int argc, char **argv);

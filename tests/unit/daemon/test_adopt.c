@@ -93,8 +93,12 @@ static void fed_open(fed_t *f)
 	assert_int_equal(yx_charter_file_encode(chain, &bytes, &len), YX_OK);
 	yx_charter_chain_free(&chain);
 
+	/* the node's key in its key file, as yrdxd loads it (a rotation replaces both) */
+	snprintf(f->cfg.key_file, sizeof(f->cfg.key_file), "%s/node.key", f->dir);
+	assert_int_equal(yx_identity_save(f->ids[0], f->cfg.key_file), YX_OK);
+	assert_int_equal(yx_identity_load(f->cfg.key_file, &f->d.id, &diag), YX_OK);
 	f->d.cfg = &f->cfg;
-	f->d.id = f->ids[0];
+	memcpy(f->d.origin, yx_identity_public(f->ids[0]), YX_KEY_BYTES);
 	assert_int_equal(yx_store_open(f->dir, YX_STORE_CREATE, 0, &f->d.store, &diag), YX_OK);
 	assert_int_equal(yx_store_charter_put(f->d.store, bytes, len), YX_OK);
 	free(bytes);
@@ -107,6 +111,7 @@ static void fed_close(fed_t *f)
 {
 	yxd_charter_stop(&f->d);
 	yx_store_close(&f->d.store);
+	yx_identity_free(&f->d.id);
 	for (size_t i = 0; i < MAX_IDS; i++) {
 		fx_log_clear(&f->logs[i]);
 		yx_identity_free(&f->ids[i]);
@@ -697,6 +702,80 @@ static void test_put_refuses_votes(void **state)
 	fed_close(&f);
 }
 
+/* Version 2 gives m0 (this node) a new key past the seq of its own vote; m0 proposed it
+ * and its writes wait (rotate.c). Adopted: the node signs with the new key from then on,
+ * its log keeps its origin, writes resume. */
+static void test_rotation_adopted(void **state)
+{
+	(void)state;
+	fed_t f;
+	Yrdx__ControlReply r;
+	yx_diag_t diag = {{0}};
+	yx_identity_t *nk = NULL;
+	yx_charter_t *next = NULL, *p = NULL;
+	char next_file[sizeof(f.cfg.key_file) + 8];
+	fed_open(&f);
+	assert_int_equal(yx_identity_generate(&nk), YX_OK);
+	assert_true(yx_key_next_path(f.cfg.key_file, next_file, sizeof(next_file)));
+	assert_int_equal(yx_identity_save(nk, next_file), YX_OK);
+	assert_int_equal(yx_charter_copy(f.v1, &next), YX_OK);
+	next->version = 2;
+	memcpy(next->prev_hash, f.v1->hash, 32);
+	snprintf(next->summary, sizeof(next->summary), "rotate m0");
+	next->members[0].keys[1].after_seq = 1; /* our vote's seq */
+	memcpy(next->members[0].keys[1].key, yx_identity_public(nk), 32);
+	next->members[0].n_keys = 2;
+	assert_int_equal(yx_charter_build(next, &p, &diag), YX_OK);
+
+	assert_int_equal(request(&f, YRDX__CHARTER_REQUEST__ACTION__ACTION_PROPOSE, p, NULL, &r),
+	                 YX_OK);
+	assert_int_equal(r.charter->seq, 1);
+	reply_free(&r);
+	assert_int_equal(yxd_rotation_pending(&f.d, 1, 2), YX_OK);
+	for (size_t i = 1; i <= 2; i++) {
+		log_vote(&f, i, p, f.ids[i], NULL);
+		assert_int_equal(deliver(&f, i), YX_OK);
+	}
+	settle(&f);
+	assert_int_equal(version(&f), 2);
+	assert_memory_equal(yx_identity_public(f.d.id), yx_identity_public(nk), 32);
+	assert_memory_equal(f.d.origin, yx_identity_public(f.ids[0]), 32);
+	assert_false(f.d.rotation.pending);
+	yx_batch_t *b = NULL;
+	assert_int_equal(yxd_writer_begin(&f.d, &b, &diag), YX_OK);
+	yx_batch_abort(&b);
+	yx_identity_free(&nk);
+	yx_charter_free(&next);
+	yx_charter_free(&p);
+	fed_close(&f);
+}
+
+/* m0's rotation waits for version 2, but another version 2 is adopted: the old key goes
+ * on and writes resume. */
+static void test_rotation_overtaken(void **state)
+{
+	(void)state;
+	fed_t f;
+	yx_diag_t diag = {{0}};
+	fed_open(&f);
+	yx_charter_t *other = proposal(&f, f.v1, 0, "threshold 4");
+	assert_int_equal(yxd_rotation_pending(&f.d, 1, 2), YX_OK);
+	yx_batch_t *b = NULL;
+	assert_int_equal(yxd_writer_begin(&f.d, &b, &diag), YX_EFENCED);
+	for (size_t i = 1; i <= 3; i++) {
+		log_vote(&f, i, other, f.ids[i], NULL);
+		assert_int_equal(deliver(&f, i), YX_OK);
+	}
+	settle(&f);
+	assert_int_equal(version(&f), 2);
+	assert_false(f.d.rotation.pending);
+	assert_memory_equal(yx_identity_public(f.d.id), yx_identity_public(f.ids[0]), 32);
+	assert_int_equal(yxd_writer_begin(&f.d, &b, &diag), YX_OK);
+	yx_batch_abort(&b);
+	yx_charter_free(&other);
+	fed_close(&f);
+}
+
 /* No charter: nothing to count, and a request says what is missing. */
 static void test_no_charter(void **state)
 {
@@ -711,6 +790,7 @@ static void test_no_charter(void **state)
 	memset(&cfg, 0, sizeof(cfg));
 	d.cfg = &cfg;
 	assert_int_equal(yx_identity_generate(&d.id), YX_OK);
+	memcpy(d.origin, yx_identity_public(d.id), YX_KEY_BYTES);
 	assert_int_equal(yx_store_open(dir, YX_STORE_CREATE, 0, &d.store, &diag), YX_OK);
 	assert_int_equal(yxd_charter_start(&d), YX_OK);
 	yxd_charter_adopt_due(&d, 100);
@@ -744,6 +824,8 @@ int main(void)
 	        cmocka_unit_test(test_competing_any_order),
 	        cmocka_unit_test(test_rounds),
 	        cmocka_unit_test(test_put_refuses_votes),
+	        cmocka_unit_test(test_rotation_adopted),
+	        cmocka_unit_test(test_rotation_overtaken),
 	        cmocka_unit_test(test_no_charter),
 	};
 	if (yx_crypto_init() != YX_OK)

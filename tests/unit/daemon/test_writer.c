@@ -67,6 +67,7 @@ static void node_open(node_t *n)
 	n->d.cfg = &n->cfg;
 	assert_int_equal(yx_store_open(n->dir, YX_STORE_CREATE, 0, &n->d.store, &diag), YX_OK);
 	assert_int_equal(yx_identity_generate(&n->d.id), YX_OK);
+	assert_int_equal(yxd_rotation_start(&n->d), YX_OK); /* our origin: the key's, a new log */
 	yxd_writer_set_flush(&n->d.writer, flush_hook);
 	yxd_writer_on_commit(&n->d.writer, serve_hook);
 	yxd_writer_on_commit(&n->d.writer, feed_hook);

@@ -1,13 +1,31 @@
-/* charter_tally: how the votes held for the next version stand in one round — each
- * member's counted vote and the proposals they are for — by the one count adoption makes
- * (charter.c, yxc_first_votes). What `charter status` shows, and what the daemon reads to
- * refuse a member's second vote in a round. */
+/* charter_votes: what a vote is called (its record id) and how the votes held for the
+ * next version stand in one round — each member's counted vote and the proposals they are
+ * for — by the one count adoption makes (charter.c, yxc_first_votes). What `charter
+ * status` shows, and what the daemon reads to refuse a member's second vote in a round. */
 #include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "charter.h"
 #include "charter_int.h"
+
+void yx_charter_vote_id(uint32_t version, const uint8_t hash[32], char out[YX_CHARTER_VOTE_ID_MAX])
+{
+	yx_charter_vote_id_round(version, hash, 0, out);
+}
+
+void yx_charter_vote_id_round(uint32_t version, const uint8_t hash[32], uint32_t round,
+                              char out[YX_CHARTER_VOTE_ID_MAX])
+{
+	char hex[17];
+	sodium_bin2hex(hex, sizeof(hex), hash, 8);
+	if (round == 0)
+		snprintf(out, YX_CHARTER_VOTE_ID_MAX, "v%u-%s", version, hex);
+	else
+		snprintf(out, YX_CHARTER_VOTE_ID_MAX, "v%u-%s-r%u", version, hex, round);
+}
 
 int yx_charter_tally(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
                      uint32_t round, yx_tally_t *out)
