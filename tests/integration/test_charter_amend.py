@@ -289,11 +289,21 @@ class CharterAmendTest(unittest.TestCase):
             for t in threads:
                 t.join()
             x, y = got["x"], got["y"]
-            # the middle signs one or the other; which one signs first is drawn
+            # the middle signs one or the other, in a drawn order but for the vote that
+            # makes x's third, which comes last (y is no proposal once x is adopted)
             signers = [(hangzhou, x), (nanjing, x), (hefei, y)]
             random.Random(seed).shuffle(signers)
-            for node, v in signers:
+            last = max(i for i, (_, v) in enumerate(signers) if v is x)
+            signers.append(signers.pop(last))
+            for node, v in signers[:-1]:
                 self.sign(node, v["id"])
+            for node in [shanghai, wuhu] + [n for n, _ in signers[:-1]]:
+                wait_tip(nodes, node, ADOPT_S, "%s's vote everywhere" % node.name)
+            for n in nodes:
+                st = charter_status(n)
+                self.assertEqual(st["version"], 1, n.name)
+                self.assertEqual(sorted(len(p["votes"]) for p in st["pending"]), [2, 2], n.name)
+            self.sign(*[(node, v["id"]) for node, v in signers[-1:]][0])
             self.wait_version(nodes, 2, "one of two competing amendments")
             self.assertEqual(self.same_charter(nodes, 2), x["hash"],
                              "x (3 votes) adopted, not y (2)")
