@@ -168,7 +168,8 @@ class CharterAmendTest(unittest.TestCase):
             for n in nodes:  # two votes everywhere, and still version 1
                 p = pending(n, vote["id"])
                 self.assertIsNotNone(p, "%s holds the proposal" % n.name)
-                self.assertEqual(sorted(p["votes"]), ["hangzhou", "nanjing"], n.name)
+                self.assertEqual(sorted(v["name"] for v in p["votes"]), ["hangzhou", "nanjing"],
+                                 n.name)
                 self.assertEqual(version(n), 1, n.name)
             self.sign(hefei, vote["id"])
             self.wait_version(nodes, 2, "suzhou admitted")
@@ -228,7 +229,8 @@ class CharterAmendTest(unittest.TestCase):
             for n in nodes:
                 self.assertEqual(version(n), 1, "%s adopted on 2 valid votes" % n.name)
                 p = pending(n, vote["id"])
-                self.assertEqual(sorted(p["votes"]), ["hangzhou", "shanghai"], n.name)
+                self.assertEqual(sorted(v["name"] for v in p["votes"]), ["hangzhou", "shanghai"],
+                                 n.name)
                 st = charter_status(n)
                 self.assertEqual(st["ignored"], 2, "%s: the forged and the outsider's" % n.name)
                 self.assertEqual(n.counters()["charter_version"], 1)

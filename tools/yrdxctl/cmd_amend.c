@@ -539,28 +539,36 @@ static int member_stand(const Yrdx__CharterReply *cr, size_t p, const yx_member_
 	return 2;
 }
 
-static json_t *status_json(const Yrdx__CharterReply *cr, const yx_charter_t *cur)
+/* A member as JSON, the one shape of a node (names.h): its origin in full, name, city. */
+static json_t *member_json(const yx_names_t *names, const yx_member_t *m)
+{
+	json_t *o = json_object();
+	yx_names_json_set(names, o, "origin", "name", "city", m->origin);
+	return o;
+}
+
+static json_t *status_json(const yx_names_t *names, const Yrdx__CharterReply *cr,
+                           const yx_charter_t *cur)
 {
 	char hex[65], key[YX_PUBKEY_TEXT_LEN + 1];
 	json_t *members = json_array(), *pending = json_array();
 	for (size_t i = 0; i < cur->n_members; i++) {
 		const yx_member_t *m = &cur->members[i];
-		json_t *juris = json_array();
+		json_t *juris = json_array(), *o = member_json(names, m);
 		for (size_t j = 0; j < m->n_jurisdiction; j++)
 			json_array_append_new(juris, json_integer(m->jurisdiction[j]));
 		yx_pubkey_format(yx_member_current_key(m), key);
-		json_array_append_new(members,
-		                      json_pack("{s:s, s:i, s:s, s:s, s:o, s:s}", "name", m->name,
-		                                "city", (int)m->city, "city_name",
-		                                city_text(m->city), "key", key, "jurisdiction",
-		                                juris, "state", m->revoked ? "revoked" : "active"));
+		json_object_set_new(o, "key", json_string(key));
+		json_object_set_new(o, "jurisdiction", juris);
+		json_object_set_new(o, "state", json_string(m->revoked ? "revoked" : "active"));
+		json_array_append_new(members, o);
 	}
 	for (size_t p = 0; p < cr->n_pending; p++) {
 		json_t *lists[3] = {json_array(), json_array(), json_array()};
 		for (size_t i = 0; i < cur->n_members; i++)
 			if (yx_member_active(&cur->members[i]))
 				json_array_append_new(lists[member_stand(cr, p, &cur->members[i])],
-				                      json_string(cur->members[i].name));
+				                      member_json(names, &cur->members[i]));
 		ctl_hex(cr->pending[p]->hash.data, cr->pending[p]->hash.len == 32 ? 32 : 0, hex);
 		json_array_append_new(pending,
 		                      json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:o}", "id",
@@ -577,23 +585,28 @@ static json_t *status_json(const Yrdx__CharterReply *cr, const yx_charter_t *cur
 	                 (int)cr->ignored);
 }
 
-/* "a, b, c" of the active members of cur that stand so to proposal p, or "-". */
-static void print_names(const Yrdx__CharterReply *cr, size_t p, const yx_charter_t *cur, int stand)
+/* The active members of cur that stand so to proposal p ("上海 shanghai, …"), or "-". */
+static void print_names(const yx_names_t *names, const Yrdx__CharterReply *cr, size_t p,
+                        const yx_charter_t *cur, int stand)
 {
+	char label[YX_NAME_LABEL_MAX];
 	bool any = false;
 	for (size_t i = 0; i < cur->n_members; i++)
 		if (yx_member_active(&cur->members[i]) &&
 		    member_stand(cr, p, &cur->members[i]) == stand) {
-			printf("%s%s", any ? ", " : "", cur->members[i].name);
+			printf("%s%s", any ? ", " : "",
+			       yx_names_label(names, cur->members[i].origin, YX_NAME_SHORT, label,
+			                      sizeof(label)));
 			any = true;
 		}
 	if (!any)
 		printf("-");
 }
 
-static void status_text(const Yrdx__CharterReply *cr, const yx_charter_t *cur)
+static void status_text(const yx_names_t *names, const Yrdx__CharterReply *cr,
+                        const yx_charter_t *cur)
 {
-	char hex[65], when[40] = "before this node's last start";
+	char hex[65], when[40] = "before this node's last start", label[YX_NAME_LABEL_MAX];
 	size_t active = 0;
 	ctl_hex(cur->hash, 32, hex);
 	if (cr->adopted_ms) {
@@ -608,7 +621,8 @@ static void status_text(const Yrdx__CharterReply *cr, const yx_charter_t *cur)
 	for (size_t i = 0; i < cur->n_members; i++) {
 		const yx_member_t *m = &cur->members[i];
 		active += yx_member_active(m);
-		printf("%s %s %s", i ? "," : "", m->name, city_text(m->city));
+		printf("%s %s", i ? "," : "",
+		       yx_names_label(names, m->origin, YX_NAME_SHORT, label, sizeof(label)));
 		if (m->revoked)
 			printf(" (revoked after seq %llu)", (unsigned long long)m->revoked_after);
 	}
@@ -624,12 +638,12 @@ static void status_text(const Yrdx__CharterReply *cr, const yx_charter_t *cur)
 		const Yrdx__CharterProposal *m = cr->pending[p];
 		printf("pending %s (%s): %zu of %u votes\n    voted:   ", m->id,
 		       m->summary[0] ? m->summary : "no summary", m->n_voters, cur->threshold);
-		print_names(cr, p, cur, 0);
+		print_names(names, cr, p, cur, 0);
 		printf("\n    missing: ");
-		print_names(cr, p, cur, 2);
+		print_names(names, cr, p, cur, 2);
 		if (cr->n_pending > 1) {
 			printf("\n    voted for another proposal: ");
-			print_names(cr, p, cur, 1);
+			print_names(names, cr, p, cur, 1);
 		}
 		putchar('\n');
 	}
@@ -645,6 +659,8 @@ int cmd_charter_status(ctl_t *ctl, int argc, char **argv)
 {
 	Yrdx__ControlReply *reply = NULL;
 	yx_charter_t *cur = NULL;
+	yx_names_t *names = NULL;
+	uint8_t self[32];
 	int rc;
 	if (ctl_wants_help(argc, argv, status_help))
 		return EXIT_OK;
@@ -652,15 +668,22 @@ int cmd_charter_status(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_USAGE, "charter status: unexpected \"%s\"", argv[2]);
 	if ((rc = ctl_need_config(ctl)) || (rc = charter_standing(ctl, "status", &reply, &cur)))
 		return rc;
+	/* named by the version the daemon follows, which the store may not show yet */
+	if (cur && ((rc = ctl_self_key(ctl, self)) ||
+	            (yx_names_new(cur, ctl->cfg, self, &names) != YX_OK &&
+	             (rc = ctl_fail(EXIT_FAIL, "out of memory")))))
+		goto out;
 	if (!cur && ctl->json)
 		ctl_print_json(json_pack("{s:i, s:[]}", "version", 0, "pending"));
 	else if (!cur)
 		printf("no charter installed at this node: it trusts the peers in its config and "
 		       "every origin they offer (yrdxctl charter install FILE)\n");
 	else if (ctl->json)
-		ctl_print_json(status_json(reply->charter, cur));
+		ctl_print_json(status_json(names, reply->charter, cur));
 	else
-		status_text(reply->charter, cur);
+		status_text(names, reply->charter, cur);
+out:
+	yx_names_free(&names);
 	yx_charter_free(&cur);
 	yrdx__control_reply__free_unpacked(reply, NULL);
 	return rc;
