@@ -154,6 +154,36 @@ static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchan
 	return ret;
 }
 
+/* Records put does not write, and why (into why, cap bytes), for record i: the sharing
+ * policy comes from the config; relay steps, joint participations and charter votes are
+ * checked against what they answer by the commands that write them. */
+static bool not_put(const Yrdx__Change *c, size_t i, char *why, size_t cap)
+{
+	switch ((int)c->kind) {
+	case YRDX__RECORD_KIND__RECORD_KIND_SHARING_POLICY:
+		snprintf(why, cap,
+		         "record %zu: this node's sharing policy is written from its config "
+		         "(peers/NAME/share), not put",
+		         i + 1);
+		return true;
+	case YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT:
+	case YRDX__RECORD_KIND__RECORD_KIND_JOINT_PARTICIPATION:
+		snprintf(why, cap,
+		         "record %zu: %s records are written with yrdxctl %s, which checks each "
+		         "step",
+		         i + 1, yx_kind_name((yx_kind_t)c->kind),
+		         c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ? "relay" : "joint");
+		return true;
+	case YRDX__RECORD_KIND__RECORD_KIND_CHARTER_VOTE:
+		snprintf(why, cap,
+		         "record %zu: charter votes are written with yrdxctl charter propose or "
+		         "charter sign, which check that this node votes once in a round",
+		         i + 1);
+		return true;
+	default: return false;
+	}
+}
+
 void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
 {
 	yx_batch_t *b = NULL;
@@ -171,28 +201,9 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 	}
 	for (size_t i = 0; i < req->n_changes; i++) {
 		Yrdx__Change *c = req->changes[i];
-		if (c->kind == YRDX__RECORD_KIND__RECORD_KIND_SHARING_POLICY) {
-			char msg[200];
-			snprintf(msg, sizeof(msg),
-			         "record %zu: this node's sharing policy is written from its "
-			         "config (peers/NAME/share), not put",
-			         i + 1);
-			reply_error(r, YX_EINVAL, msg);
-			yx_batch_abort(&b);
-			return;
-		}
-		if (c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ||
-		    c->kind == YRDX__RECORD_KIND__RECORD_KIND_JOINT_PARTICIPATION) {
-			/* Steps of shared objects are checked against their derived state: only
-			 * the relay and joint commands write them. */
-			char msg[300];
-			snprintf(msg, sizeof(msg),
-			         "record %zu: %s records are written with yrdxctl %s, "
-			         "which checks each step",
-			         i + 1, yx_kind_name((yx_kind_t)c->kind),
-			         c->kind == YRDX__RECORD_KIND__RECORD_KIND_RELAY_EVENT ? "relay"
-			                                                               : "joint");
-			reply_error(r, YX_EINVAL, msg);
+		char why[300];
+		if (not_put(c, i, why, sizeof(why))) {
+			reply_error(r, YX_EINVAL, why);
 			yx_batch_abort(&b);
 			return;
 		}
@@ -275,6 +286,8 @@ static void do_status(yxd_t *d, Yrdx__ControlReply *r, Yrdx__StatusReply *s,
 	}
 	s->counters = cptrs;
 	s->n_counters = C_COUNT;
+	if (yxd_charter_current(d))
+		s->charter_version = yxd_charter_current(d)->version;
 	yxd_clients_status(d, s);
 	yxd_feed_status(d, s);
 	uint64_t used = 0, map = 0;
@@ -442,6 +455,12 @@ void yxd_control_handle(yxd_t *d)
 						reply_written(&r, &head, &h);
 					}
 					break;
+				case YRDX__CONTROL_REQUEST__REQ_CHARTER:
+					yxd_amend_request(d, req->charter, &r);
+					if (req->charter->action !=
+					    YRDX__CHARTER_REQUEST__ACTION__ACTION_STATUS)
+						note_write_result(d, r.error, "charter vote", 1);
+					break;
 				case YRDX__CONTROL_REQUEST__REQ_SYNC:
 					if (yxd_clients_sync_now(d, req->sync->peer) != YX_OK)
 						reply_error(&r, YX_ENOTFOUND,
@@ -458,6 +477,7 @@ void yxd_control_handle(yxd_t *d)
 		}
 		if (!deferred)
 			send_reply(d, rid, &r);
+		yxd_amend_reply_free(&r);
 		if (r.status) {
 			yxd_clients_status_free(r.status);
 			yxd_feed_status_free(r.status);

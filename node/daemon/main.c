@@ -210,6 +210,8 @@ static int run(yxd_t *d, int sigfd)
 		if (rc == 0 && d->remote)
 			yxd_remote_flush(d);
 		now = zclock_time();
+		/* Votes that came in a commit of this pass: the next version, if they make it. */
+		yxd_charter_adopt_due(d, now);
 		if (now >= next_tick) {
 			if (d->remote)
 				yxd_remote_flush(d);
@@ -288,10 +290,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* The writer's wiring: received segments are committed before a local batch; every
-	 * commit pushes to pullers, then pumps the park feeds. */
+	 * commit pushes to pullers, then pumps the park feeds, then has the charter's votes
+	 * counted (in the loop, after the pass). */
 	yxd_writer_set_flush(&d.writer, yxd_remote_flush);
 	yxd_writer_on_commit(&d.writer, yxd_serve_announce);
 	yxd_writer_on_commit(&d.writer, yxd_feed_moved);
+	yxd_writer_on_commit(&d.writer, yxd_charter_moved);
 	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_feed_start(&d) ||
 	    yxd_control_start(&d) || yxd_metrics_start(&d) || yxd_members_changed(&d))
 		goto out;

@@ -54,6 +54,8 @@ static void metrics_text(yxd_t *d, text_t *t)
 		text_add(t, "# TYPE yrdx_%s_total counter\nyrdx_%s_total %llu\n", name, name,
 		         (unsigned long long)d->counters[i]);
 	}
+	text_add(t, "# TYPE yrdx_charter_version gauge\nyrdx_charter_version %u\n",
+	         yxd_charter_current(d) ? yxd_charter_current(d)->version : 0);
 	if (yx_store_vector(d->store, &v) == YX_OK) {
 		text_add(t, "# TYPE yrdx_origin_seq gauge\n");
 		for (size_t i = 0; i < v.n; i++) {

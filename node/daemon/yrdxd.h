@@ -129,6 +129,12 @@ typedef struct {
 	/* The admit rule's last refusal was one of jurisdiction (jurisdiction.c): set with
 	 * it, taken (and cleared) by the client that counts the refused segment. */
 	bool refused_jurisdiction;
+	bool due;            /* a commit may have brought votes: count them */
+	int64_t retry_ms;    /* an adoption could not be written: try again then */
+	int64_t adopted_ms;  /* when this node adopted the current version; 0: earlier */
+	uint8_t counted[32]; /* which votes were last counted (their origins and seqs) */
+	bool counted_set;
+	bool started; /* the version held at start was checked for a rotation of ours */
 } yxd_charter_t;
 
 /* Whom this node deals with on the peer port and its pull connections (members.c).
@@ -144,6 +150,14 @@ typedef struct {
 	bool *reciprocal;       /* parallel to pulled: a member pulled from in return */
 	size_t n_pulled, cap_pulled;
 } yxd_members_t;
+
+/* The votes a store holds for one charter version (charter.c), decoded into arena. */
+typedef struct {
+	yx_vote_t *votes;
+	char (*ids)[YX_CHARTER_VOTE_ID_MAX]; /* each vote's record id */
+	size_t n, cap;
+	yx_arena_t arena;
+} yxd_votes_t;
 
 struct yxd {
 	yx_config_t *cfg;
@@ -208,6 +222,26 @@ void yxd_charter_stop(yxd_t *d);
 const yx_charter_t *yxd_charter_current(const yxd_t *d);
 /* This node's entry in it (by its origin); NULL without a charter or if not a member. */
 const yx_member_t *yxd_charter_self(const yxd_t *d);
+/* The writer's hook: a commit may have brought votes (ours or received ones). */
+void yxd_charter_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
+/* Adopts every version the votes held make valid, one after the other, if a commit (or
+ * the start) may have brought votes: each appended to the chain and written to the store
+ * (what was received is committed first), logged, a key rotation of ours it decides
+ * carried out (rotate.c), the store's rules and the members' trust made to follow it.
+ * Called from the loop, where no subsystem is mid-way. */
+void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms);
+/* The votes held for version (the records of kind charter-vote whose id names it), each
+ * checked to be what its id says (a vote whose bytes or round give another id is left
+ * out).
+ * Caller frees with yxd_votes_free. */
+int yxd_charter_votes(yxd_t *d, uint32_t version, yxd_votes_t *out);
+void yxd_votes_free(yxd_votes_t *v);
+
+/* ---- amend.c: amendments this node proposes and signs, and how they stand ---- */
+/* A charter request (propose, sign, status); r->charter is set (free with
+ * yxd_amend_reply_free). */
+void yxd_amend_request(yxd_t *d, const Yrdx__CharterRequest *q, Yrdx__ControlReply *r);
+void yxd_amend_reply_free(Yrdx__ControlReply *r);
 
 /* ---- jurisdiction.c: 管辖范围 ---- */
 /* The store's admit rule (verify.h): whether a verified change of origin at seq stands.

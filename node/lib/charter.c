@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charter_int.h"
 #include "text.h"
 #include "validate.h"
 
@@ -556,6 +557,11 @@ int yx_charter_check_next(const yx_charter_t *prev, const yx_charter_t *next,
 	return ret ? ret : next_signed(prev, next, sigs, n_sigs, diag);
 }
 
+int yx_charter_check_follows(const yx_charter_t *prev, const yx_charter_t *next, yx_diag_t *diag)
+{
+	return next_follows(prev, next, diag);
+}
+
 /* ---- signatures and chains ---------------------------------------------------------- */
 
 static Yrdx__CharterSignature *sig_dup(const uint8_t key[32], const uint8_t sig[YX_SIG_BYTES])
@@ -753,20 +759,7 @@ out:
 
 /* ---- amendments through the logs ---------------------------------------------------- */
 
-void yx_charter_vote_id(uint32_t version, const uint8_t hash[32], char out[YX_CHARTER_VOTE_ID_MAX])
-{
-	char hex[17];
-	sodium_bin2hex(hex, sizeof(hex), hash, 8);
-	snprintf(out, YX_CHARTER_VOTE_ID_MAX, "v%u-%s", version, hex);
-}
-
-/* A vote that counts: its member, its proposal's hash, where it was found. */
-typedef struct {
-	size_t member; /* index in current */
-	uint64_t seq;
-	uint8_t hash[32];
-	const yx_vote_t *vote;
-} counted_t;
+typedef yxc_counted_t counted_t;
 
 /* Whether vote v is a well-formed vote of an active member of current for version
  * current + 1; its proposal's hash into hash. */
@@ -806,10 +799,9 @@ static int cmp_counted(const void *a, const void *b)
 	return x->member < y->member ? -1 : x->member > y->member;
 }
 
-/* Picks, in firsts (one slot per member of current), each member's vote in round at its
- * lowest seq among those that count for a proposal that may follow current. */
-static void first_votes(const yx_charter_t *current, const yx_vote_t *votes, size_t n,
-                        uint32_t round, counted_t *firsts)
+/* charter_int.h */
+void yxc_first_votes(const yx_charter_t *current, const yx_vote_t *votes, size_t n, uint32_t round,
+                     counted_t *firsts)
 {
 	for (size_t i = 0; i < n; i++) {
 		counted_t c = {.vote = &votes[i], .seq = votes[i].seq};
@@ -865,7 +857,7 @@ static int adopt_round(const yx_charter_t *current, const yx_vote_t *votes, size
 	int ret = YX_ENOTFOUND;
 	if (!firsts)
 		return -ENOMEM;
-	first_votes(current, votes, n_votes, round, firsts);
+	yxc_first_votes(current, votes, n_votes, round, firsts);
 	for (size_t i = 0; i < current->n_members; i++) {
 		active += !current->members[i].revoked;
 		if (firsts[i].vote)

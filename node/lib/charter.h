@@ -32,7 +32,7 @@
 #define YX_CHARTER_MAX_CITIES    64 /* jurisdiction of one member */
 #define YX_CHARTER_MAX_KEYS      16 /* keys of one member over its life */
 #define YX_CHARTER_MAX_ENDPOINTS 4
-#define YX_CHARTER_VOTE_ID_MAX   32 /* "v<version>-<16 hex>" and its NUL */
+#define YX_CHARTER_VOTE_ID_MAX   48 /* "v<version>-<16 hex>-r<round>" and its NUL */
 
 typedef struct {
 	uint64_t after_seq; /* this key signs heads past this seq of the member's log */
@@ -156,6 +156,10 @@ int yx_charter_peer_check(const yx_charter_t *c, const char *name, const uint8_t
 int yx_charter_check_next(const yx_charter_t *prev, const yx_charter_t *next,
                           Yrdx__CharterSignature *const *sigs, size_t n_sigs, yx_diag_t *diag);
 
+/* yx_charter_check_next without the signatures: whether next may follow prev at all (for
+ * a proposal, before anyone signs it). */
+int yx_charter_check_follows(const yx_charter_t *prev, const yx_charter_t *next, yx_diag_t *diag);
+
 /* Decodes and verifies a charter file: version 1 signed by all its members, each later
  * version by yx_charter_check_next. A file whose last version lacks signatures is
  * "a draft": with allow_draft, the last version is kept unverified and *draft_missing
@@ -172,8 +176,13 @@ void yx_charter_chain_free(yx_charter_chain_t **chain);
 
 /* ---- amendments through the logs -------------------------------------------------- */
 
-/* "v<version>-<first 16 hex digits of C>": the record id of a vote. */
+/* "v<version>-<first 16 hex digits of C>": the record id of a vote (in round 0). */
 void yx_charter_vote_id(uint32_t version, const uint8_t hash[32], char out[YX_CHARTER_VOTE_ID_MAX]);
+/* The id of a vote in round: as above for round 0, "v<version>-<16 hex>-r<round>" after.
+ * The store keeps one current record per id, so a member's vote for the same proposal in
+ * a later round must not replace the one that spent an earlier round. */
+void yx_charter_vote_id_round(uint32_t version, const uint8_t hash[32], uint32_t round,
+                              char out[YX_CHARTER_VOTE_ID_MAX]);
 
 /* The version that follows current given the votes held (any order, any origins): only
  * votes from the logs of current's active members count, signed by that member's current
@@ -190,6 +199,34 @@ int yx_charter_adopt(const yx_charter_t *current, const yx_vote_t *votes, size_t
                      yx_charter_t **next, Yrdx__CharterSignature ***sigs, size_t *n_sigs,
                      uint32_t *open_round);
 void yx_charter_sigs_free(Yrdx__CharterSignature **sigs, size_t n);
+
+/* One proposal for the version after current, as the votes held stand. */
+typedef struct {
+	uint8_t hash[32];      /* its C */
+	const yx_vote_t *vote; /* a counted vote for it (its bytes): a fixed pick */
+	size_t n_votes;        /* members whose counted vote is for it */
+} yx_proposal_t;
+
+/* How the votes held stand in one round, by the rules yx_charter_adopt follows (the same
+ * count: a member's first vote in the round that may count): the proposals some member's
+ * counted vote is for, by hash; for each member of current its counted vote (NULL: none)
+ * and the index of that vote's proposal (SIZE_MAX: none). Pointers into votes. For
+ * `charter status` and the daemon's refusal of a second vote in a round. */
+typedef struct {
+	yx_proposal_t *proposals;
+	size_t n;
+	const yx_vote_t **member_vote;
+	size_t *member_proposal;
+	size_t n_members; /* of current */
+	uint32_t round;
+	size_t ignored; /* votes in the round that do not count: no active member's, a
+	                   signature not by its current key, a version that cannot follow,
+	                   or not the member's first in the round */
+} yx_tally_t;
+
+int yx_charter_tally(const yx_charter_t *current, const yx_vote_t *votes, size_t n_votes,
+                     uint32_t round, yx_tally_t *out);
+void yx_charter_tally_free(yx_tally_t *t);
 
 /* ---- text ------------------------------------------------------------------------- */
 

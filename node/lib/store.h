@@ -300,6 +300,11 @@ int yx_snap_find(yx_snap_t *snap, yx_index_t index, const void *term, size_t ter
 /* Every current record of kind (all kinds if YX_KIND_NONE), in key order. */
 int yx_snap_scan(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn, void *arg);
 
+/* Every current record of kind whose id begins with id_prefix, at every origin the store
+ * knows: one seek per origin, then the records found (a vote's id starts "v<version>-"). */
+int yx_snap_scan_ids(yx_snap_t *snap, yx_kind_t kind, const char *id_prefix, yx_arena_t *arena,
+                     yx_stored_fn fn, void *arg);
+
 /* The current record (kind, id) of every origin that holds one: one point lookup per
  * origin the store knows. */
 int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t *arena,

@@ -236,6 +236,36 @@ int yx_snap_get_prefixed(yx_snap_t *snap, yx_kind_t kind, const uint8_t *prefix,
 	return ret;
 }
 
+int yx_snap_scan_ids(yx_snap_t *snap, yx_kind_t kind, const char *id_prefix, yx_arena_t *arena,
+                     yx_stored_fn fn, void *arg)
+{
+	yx_store_t *s = snap->s;
+	uint8_t skey[STATE_KEY_MAX];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int ret, rc = 0;
+	if (strlen(id_prefix) > YX_MAX_ID_LEN)
+		return YX_OK;
+	if ((ret = yxs_origins_load(s, snap->txn)) ||
+	    (ret = yxs_error(mdb_cursor_open(snap->txn, s->dbi[DB_STATE], &cur), "cursor")))
+		return ret;
+	/* One seek per origin the store knows, then the ids that share the prefix. */
+	for (uint32_t oid = 0; oid < s->n_origins && ret == YX_OK; oid++) {
+		size_t plen = yxs_state_key(skey, kind, oid, id_prefix);
+		k = (MDB_val){plen, skey};
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && ret == YX_OK;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			if (k.mv_size < plen || memcmp(k.mv_data, skey, plen) != 0)
+				break;
+			ret = visit_state(snap, arena, &k, &v, fn, arg);
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			ret = yxs_error(rc, "scan");
+	}
+	mdb_cursor_close(cur);
+	return ret;
+}
+
 /* Adapts a yx_record_fn to the stored form, for the one-call reads below. */
 typedef struct {
 	yx_record_fn fn;

@@ -791,6 +791,12 @@ int yx_validate_change(const Yrdx__Change *change, yx_diag_t *diag)
 		TRY(fail(diag, &kind, "%s, but the body holds %s",
 		         yx_enum_full_name(&yrdx__record_kind__descriptor, c->kind),
 		         body_field(c)));
+	/* A member's first vote in a round counts; a retracted one would count at the nodes
+	 * that held it before the retraction and not at the others. */
+	if (tombstone && c->kind == YRDX__RECORD_KIND__RECORD_KIND_CHARTER_VOTE)
+		TRY(fail(diag, &kind,
+		         "a charter vote is never retracted: a member's first vote in "
+		         "a round is the one that counts"));
 	TRY(check_str(c->id, STR_ID, &id, diag));
 	/* A tombstone names the retracted record only through change.id. */
 	body_id = tombstone ? NULL : yx_change_body_id(c);

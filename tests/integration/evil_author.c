@@ -25,13 +25,23 @@
  * rewritten (a new version, a new note or role) until its chain hash is below that of the
  * record it competes with — the tie-break a derivation taking the lowest hash of any
  * origin would follow; only the version that wins is committed. Prints one JSON line:
- * the seq and hash written, and the hash it had to beat. */
+ * the seq and hash written, and the hash it had to beat.
+ *
+ *   evil_author -c NODE.zpl vote VOTE_ID [--forge | --signer KEYFILE]
+ *
+ * vote writes, into NODE's log, a vote (联盟章程, record kind charter-vote) for the
+ * proposal VOTE_ID as NODE's store holds it (any origin's vote with that id): signed with
+ * NODE's key — a vote the daemon would refuse to write (NODE is no member, votes a second
+ * time, or the version is over); with --forge signed by a key of no one while naming
+ * NODE's key as the signer; with --signer signed by KEYFILE's key, named as the signer (a
+ * non-member's vote carried in a member's log). Prints {"seq": N, "id": VOTE_ID}. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cases.h"
+#include "charter.h"
 #include "config.h"
 #include "joint.h"
 #include "keys.h"
@@ -197,6 +207,77 @@ static int forge_main(int argc, char **argv)
 	return rc;
 }
 
+/* The proposal's bytes from any vote held with that id (copied into *bytes). */
+static int held_proposal(void *arg, const yx_stored_t *rec)
+{
+	ProtobufCBinaryData *out = arg;
+	const Yrdx__CharterVote *v = rec->change->charter_vote;
+	if (out->data || !v || !v->proposal)
+		return 0;
+	if (!(out->data = malloc(v->proposal->charter.len)))
+		return -1;
+	memcpy(out->data, v->proposal->charter.data, v->proposal->charter.len);
+	out->len = v->proposal->charter.len;
+	return 0;
+}
+
+/* signer: who signs and is named (NULL: NODE's key); forge: a key of no one signs. */
+static int vote_main(yx_store_t *store, const yx_identity_t *id, const char *vote_id, bool forge,
+                     const yx_identity_t *signer)
+{
+	ProtobufCBinaryData charter = {0, NULL};
+	yx_snap_t *snap = NULL;
+	yx_identity_t *other = NULL;
+	yx_batch_t *b = NULL;
+	yx_head_t head;
+	yx_diag_t diag = {{0}};
+	uint8_t hash[32], raw[YX_SIG_BYTES];
+	int rc = 1;
+	if (yx_snap_open(store, &snap) != YX_OK ||
+	    yx_snap_get_all(snap, YX_KIND_CHARTER, vote_id, NULL, held_proposal, &charter) !=
+	            YX_OK ||
+	    !charter.data) {
+		fprintf(stderr, "evil_author: no vote %s held\n", vote_id);
+		goto out;
+	}
+	yx_charter_hash(charter.data, charter.len, hash);
+	if (forge) {
+		if (yx_identity_generate(&other) != YX_OK)
+			goto out;
+		yx_charter_sign(hash, other, raw);
+	} else {
+		yx_charter_sign(hash, signer ? signer : id, raw);
+	}
+	Yrdx__CharterVote v = YRDX__CHARTER_VOTE__INIT;
+	Yrdx__SignedCharter sc = YRDX__SIGNED_CHARTER__INIT;
+	Yrdx__CharterSignature sig = YRDX__CHARTER_SIGNATURE__INIT, *psig = &sig;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	sig.key = (ProtobufCBinaryData){32, (uint8_t *)yx_identity_public(signer ? signer : id)};
+	sig.signature = (ProtobufCBinaryData){YX_SIG_BYTES, raw};
+	sc.charter = charter;
+	sc.n_signatures = 1;
+	sc.signatures = &psig;
+	v.id = (char *)vote_id;
+	v.proposal = &sc;
+	const char *r = strstr(vote_id, "-r"); /* a later round's vote: "v<N>-<hex>-r<R>" */
+	v.round = r ? (uint32_t)strtoul(r + 2, NULL, 10) : 0;
+	yx_change_set_body(&c, YX_KIND_CHARTER, &v);
+	c.id = (char *)vote_id;
+	if (yx_batch_begin(store, id, &b) != YX_OK || yx_batch_put(b, &c, &diag) != YX_OK ||
+	    yx_batch_commit(&b, &head) != YX_OK) {
+		fprintf(stderr, "evil_author: vote not written: %s\n", diag.msg);
+		yx_batch_abort(&b);
+		goto out;
+	}
+	printf("{\"seq\": %llu, \"id\": \"%s\"}\n", (unsigned long long)head.seq, vote_id);
+	rc = 0;
+out:
+	yx_snap_close(&snap);
+	yx_identity_free(&other);
+	free(charter.data);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	yx_config_t *cfg = NULL;
@@ -214,6 +295,20 @@ int main(int argc, char **argv)
 	if (argc >= 5 && strcmp(argv[1], "-c") == 0 &&
 	    (strcmp(argv[3], "enterprise") == 0 || strcmp(argv[3], "incubator") == 0))
 		return forge_main(argc, argv);
+	if (argc >= 5 && strcmp(argv[1], "-c") == 0 && strcmp(argv[3], "vote") == 0 &&
+	    (argc == 5 || (argc == 6 && strcmp(argv[5], "--forge") == 0) ||
+	     (argc == 7 && strcmp(argv[5], "--signer") == 0))) {
+		yx_identity_t *signer = NULL;
+		if (yx_crypto_init() || yx_config_load(argv[2], &cfg, &diag) ||
+		    yx_identity_load(cfg->key_file, &id, &diag) ||
+		    (argc == 7 && yx_identity_load(argv[6], &signer, &diag)) ||
+		    yx_store_open(cfg->data_dir, 0, 0, &store, &diag))
+			fprintf(stderr, "evil_author: %s\n", diag.msg);
+		else
+			rc = vote_main(store, id, argv[4], argc == 6, signer);
+		yx_identity_free(&signer);
+		goto out;
+	}
 	bool joint = argc >= 5 && strcmp(argv[3], "joint") == 0;
 	int args = joint ? 5 : 6; /* without --lower */
 	if (argc < 5 || strcmp(argv[1], "-c") != 0 || (!joint && strcmp(argv[3], "propose") != 0) ||
@@ -222,7 +317,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: evil_author -c NODE.zpl propose CASE PARK_ID [--lower]\n"
 		                "       evil_author -c NODE.zpl joint AGREEMENT [--lower]\n"
 		                "       evil_author -c NODE.zpl enterprise CITY [CREDIT_CODE]\n"
-		                "       evil_author -c NODE.zpl incubator CITY ID\n");
+		                "       evil_author -c NODE.zpl incubator CITY ID\n"
+		                "       evil_author -c NODE.zpl vote VOTE_ID [--forge | --signer "
+		                "KEYFILE]\n");
 		return 2;
 	}
 	const char *target = argv[4];

@@ -30,7 +30,7 @@ import subprocess
 import time
 import unittest
 
-from harness import (BUILD, LIVENESS_S, NEW_RECORDS, YRDXCTL, Federation, Writer, check_live,
+from harness import (BUILD, LIVENESS_S, NEW_RECORDS, Federation, Writer, check_live,
                      enterprise, run_seed, tune, wait_converged, wait_tip, wait_until)
 
 SEED = run_seed("test_charter_members")
@@ -43,18 +43,6 @@ def tool(*args):
     if r.returncode != 0:
         raise AssertionError("charter_tool %s failed: %s%s" % (" ".join(args), r.stdout, r.stderr))
     return r
-
-
-# Amendments through the federation (h-amend): `charter propose|sign`, or for now `amend`.
-def _amend_command():
-    for cmd in (("charter",), ("amend",)):
-        r = subprocess.run([YRDXCTL] + list(cmd) + ["--help"], capture_output=True, text=True)
-        if r.returncode == 0 and "propose" in r.stdout + r.stderr:
-            return cmd
-    return None
-
-
-AMEND = _amend_command()
 
 
 def city_records(start, n, city, district):
@@ -290,7 +278,6 @@ class CharterMembers(unittest.TestCase):
             self.assertEqual(sh.tip(hf.pubkey), kept)
             self.assertEqual(hz.tip(hf.pubkey), kept)
 
-    @unittest.skipUnless(AMEND, "no `yrdxctl charter propose` (h-amend) in this build")
     def test_d_revocation_through_the_federation(self):
         with Federation("charter-revoke-live") as fed:
             sh = fed.node("shanghai")
@@ -313,8 +300,8 @@ class CharterMembers(unittest.TestCase):
 
             # Shanghai proposes, Hangzhou signs: the threshold. Every node adopts version 2
             # by itself, with nobody restarted.
-            vote = sh.ctl_json(*AMEND, "propose", "revoke", "hefei", "--after", str(kept))
-            hz.ctl(*AMEND, "sign", vote["id"])
+            vote = sh.ctl_json("charter", "propose", "revoke", "hefei", "--after", str(kept))
+            hz.ctl("charter", "sign", vote["id"])
             for n in (sh, hz):
                 wait_until(lambda: n.counters().get("charter_version") == 2, LIVENESS_S,
                            "%s to adopt the revoking version 2" % n.name)

@@ -723,6 +723,9 @@ static void test_tombstone_rules(void **state)
 	tombstone();
 	w.ch.tomb.reason = "";
 	expect_ok(&w.ch.c);
+	/* A charter vote is never retracted: the first one in a round counts, everywhere. */
+	fx_tombstone_init(&w.ch, YX_KIND_CHARTER, "v2-0011223344556677", 7);
+	expect_bad_change(&w.ch.c, "change.kind", "a charter vote is never retracted");
 }
 
 /* ---- the envelope ---- */

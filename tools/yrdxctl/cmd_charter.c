@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "charter_view.h"
 #include "fileio.h"
@@ -33,6 +34,16 @@ static const char help[] =
         "  -c NODE.zpl charter sign FILE\n"
         "      adds this node's signature to FILE's last version; says who has signed\n"
         "      and who is still missing\n"
+        "  -c NODE.zpl charter propose AMENDMENT [--summary TEXT]\n"
+        "      proposes the next version through the federation (this node's vote, in its\n"
+        "      log): admit NAME CITY KEY ENDPOINT [--jurisdiction C,...] | revoke NAME\n"
+        "      [--after SEQ] | endpoint NAME ENDPOINT | threshold N | jurisdiction NAME\n"
+        "      C,...   (see charter propose --help)\n"
+        "  -c NODE.zpl charter sign ID\n"
+        "      votes for the pending proposal ID (its vote id, or 4+ hex digits of its hash)\n"
+        "  -c NODE.zpl charter status\n"
+        "      the version this node follows, the open round, pending proposals and who\n"
+        "      voted for them; each node adopts a version once threshold members signed\n"
         "  charter show [FILE]\n"
         "      the text of every version of FILE and its signatures; with -c and no FILE\n"
         "      the charter this node has adopted\n"
@@ -549,16 +560,33 @@ static int sub_export(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
+/* The subcommands that talk to the running daemon (cmd_amend.c). */
+static int sub_online(ctl_t *ctl, int argc, char **argv)
+{
+	int rc = ctl_need_config(ctl);
+	if (rc)
+		return rc;
+	if (strcmp(argv[1], "propose") == 0)
+		return cmd_charter_propose(ctl, argc, argv);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_charter_status(ctl, argc, argv);
+	return cmd_charter_vote(ctl, argc, argv);
+}
+
 int cmd_charter(ctl_t *ctl, int argc, char **argv)
 {
 	static const ctl_sub_t subs[] = {
-	        {"member", sub_member}, {"draft", sub_draft},     {"sign", sub_sign},
-	        {"show", sub_show},     {"install", sub_install}, {"export", sub_export},
+	        {"member", sub_member},  {"draft", sub_draft},     {"sign", sub_sign},
+	        {"show", sub_show},      {"install", sub_install}, {"export", sub_export},
+	        {"propose", sub_online}, {"status", sub_online},
 	};
 	if (ctl_wants_help(argc, argv, help))
 		return EXIT_OK;
 	if (argc < 2)
 		return ctl_fail(EXIT_USAGE, "charter: expected a subcommand (see --help)");
+	/* sign FILE signs a file passed around; sign ID votes through the federation */
+	if (strcmp(argv[1], "sign") == 0 && argc == 3 && access(argv[2], F_OK) != 0)
+		return sub_online(ctl, argc, argv);
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].fn(ctl, argc, argv);

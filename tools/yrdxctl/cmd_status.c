@@ -141,6 +141,8 @@ static json_t *status_json(ctl_t *ctl, const Yrdx__StatusReply *s)
 	for (size_t i = 0; i < s->n_counters; i++)
 		json_object_set_new(counters, s->counters[i]->name,
 		                    json_integer((json_int_t)s->counters[i]->value));
+	/* not counted but held: the 联盟章程 version followed (0: none installed) */
+	json_object_set_new(counters, "charter_version", json_integer(s->charter_version));
 	yx_pubkey_format(s->key.data, key);
 	json_t *o = json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:I, s:I}", "name", s->name,
 	                      "city", (int)s->city, "key", key, "vector", vector, "peers", peers,
@@ -259,6 +261,8 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 			if (s->counters[i]->value)
 				printf(" %s=%llu", s->counters[i]->name,
 				       (unsigned long long)s->counters[i]->value);
+		if (s->charter_version)
+			printf(" charter_version=%u", s->charter_version);
 		printf("\n");
 	}
 	yrdx__control_reply__free_unpacked(reply, NULL);

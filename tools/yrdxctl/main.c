@@ -33,7 +33,9 @@ static const struct {
         {"verify", cmd_verify, "re-check every chain and signature in the store"},
         {"status", cmd_status, "this node, its peers and counters"},
         {"sync", cmd_sync, "pull from peers now; --wait until caught up"},
-        {"charter", cmd_charter, "the federation charter (联盟章程): draft, sign, show, install"},
+        {"charter", cmd_charter,
+         "the federation charter (联盟章程): draft, sign, install, propose, status"},
+        /* TEMPORARY: joins the charter family (charter propose|sign ID|status) */
 };
 
 static void usage(FILE *out)

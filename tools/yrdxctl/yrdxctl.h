@@ -91,5 +91,10 @@ int cmd_verify(ctl_t *ctl, int argc, char **argv);
 int cmd_status(ctl_t *ctl, int argc, char **argv);
 int cmd_sync(ctl_t *ctl, int argc, char **argv);
 int cmd_charter(ctl_t *ctl, int argc, char **argv);
+/* cmd_amend.c: the charter's amendments through the federation (charter propose, charter
+ * sign ID, charter status); argv[1] is the subcommand. */
+int cmd_charter_propose(ctl_t *ctl, int argc, char **argv);
+int cmd_charter_vote(ctl_t *ctl, int argc, char **argv);
+int cmd_charter_status(ctl_t *ctl, int argc, char **argv);
 
 #endif
