@@ -16,10 +16,8 @@
 #include "client.h"
 #include "log.h"
 
-#define BAD_PEER_MS     30000  /* how long a peer that served bad data is avoided */
-#define BAD_PEER_MAX_MS 600000 /* the longest a stalling peer is avoided */
-#define FLUSH_SEGMENTS  16     /* commit after this many segments at the latest */
-#define SLOW_COMMIT_MS  1000   /* a commit this slow is worth a line in the log */
+#define FLUSH_SEGMENTS 16   /* commit after this many segments at the latest */
+#define SLOW_COMMIT_MS 1000 /* a commit this slow is worth a line in the log */
 /* Room the store must have before pulling resumes after it was full. */
 #define STORE_ROOM_BYTES (16u << 20)
 
@@ -70,18 +68,6 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 		c->last_hello_ms = zclock_time(); /* else retried at the next tick */
 	yxd_vector_msg_free(&vec);
 	return ret;
-}
-
-static int send_pull(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64_t from)
-{
-	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
-	Yrdx__Pull p = YRDX__PULL__INIT;
-	p.origin.data = (uint8_t *)origin;
-	p.origin.len = YX_KEY_BYTES;
-	p.from_seq = from;
-	m.msg_case = YRDX__PEER_MESSAGE__MSG_PULL;
-	m.pull = &p;
-	return yxd_client_send(c, &m);
 }
 
 /* Forgets what the server held for our session: subscriptions and credit. */
@@ -322,9 +308,9 @@ static void schedule_pulls(yxd_t *d)
 				if (current->connected && ct->seq > mine && ct->bad_until_ms <= now)
 					continue; /* it still has more for us */
 				ct->subscribed = false;
-				send_pull(current, origin, 0);
+				yxd_send_pull(current, origin, 0);
 			}
-			if (send_pull(best, origin, mine + 1) == YX_OK) {
+			if (yxd_send_pull(best, origin, mine + 1) == YX_OK) {
 				peer_tip_t *bt = yxd_tip_get(best, origin, false);
 				bt->subscribed = true;
 				mark_progress(best, bt, now);
@@ -364,58 +350,6 @@ static void note_moved(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
 	memcpy(m->keys[m->n++], origin, YX_KEY_BYTES);
 }
 
-/* Drops every subscription (the server stops streaming), so that what is re-pulled later
- * starts from the committed tip. */
-static void unsubscribe_all(yxd_t *d)
-{
-	for (size_t i = 0; i < d->n_clients; i++)
-		for (size_t k = 0; k < d->clients[i]->n_tips; k++)
-			if (d->clients[i]->tips[k].subscribed) {
-				d->clients[i]->tips[k].subscribed = false;
-				send_pull(d->clients[i], d->clients[i]->tips[k].origin, 0);
-			}
-}
-
-/* The store refused to grow (map or disk full): stop pulling, drop what is in flight, and
- * probe for room after a back-off that doubles up to reconnect_max_ms × 12 (a minute by
- * default). Said once in the log per episode; an episode that starts again soon after
- * the last one ended continues its back-off, silently. */
-static void store_full(yxd_t *d, int err)
-{
-	int64_t now = zclock_time();
-	uint32_t start = d->cfg->reconnect_min_ms * 10, max = d->cfg->reconnect_max_ms * 12;
-	if (!d->full.since_ms) {
-		bool recent = d->full.ended_ms &&
-		              now - d->full.ended_ms < 2 * (int64_t)d->full.backoff_ms;
-		d->full.since_ms = now;
-		d->full.backoff_ms = recent ? d->full.backoff_ms : start;
-		if (!recent) {
-			yx_log_error("%s: pulling stopped until there is room; trying again with "
-			             "a back-off of up to %u s",
-			             yx_strerror(err), max / 1000);
-			d->full.logged = true;
-		}
-	} else {
-		d->full.backoff_ms = d->full.backoff_ms * 2 > max ? max : d->full.backoff_ms * 2;
-	}
-	d->full.err = err;
-	d->full.retry_ms = now + d->full.backoff_ms;
-	unsubscribe_all(d);
-}
-
-/* The probe found room: pull again. */
-static void store_room_again(yxd_t *d)
-{
-	int64_t now = zclock_time();
-	if (d->full.logged) {
-		yx_log_info("the store has room again (full for %lld s): pulling resumed",
-		            (long long)((now - d->full.since_ms) / 1000));
-		d->full.logged = false;
-	}
-	d->full.since_ms = 0;
-	d->full.ended_ms = now;
-}
-
 bool yxd_remote_due(const yxd_t *d)
 {
 	return d->remote && d->remote_segments >= FLUSH_SEGMENTS;
@@ -437,11 +371,11 @@ int yxd_remote_flush(yxd_t *d)
 			d->moved.n = 0;
 			d->staged = (yxd_staged_t){0};
 			if (yx_err_is_store_full(ret)) {
-				store_full(d, ret);
+				yxd_store_full(d, ret);
 			} else {
 				yx_log_error("commit of received segments failed: %s; re-pulling",
 				             yx_strerror(ret));
-				unsubscribe_all(d);
+				yxd_unsubscribe_all(d);
 			}
 		} else {
 			/* Counted only once durable. */
@@ -513,7 +447,7 @@ static void refuse_nonmember(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_
 	t->seq = 0;
 	if (t->subscribed) {
 		t->subscribed = false;
-		send_pull(c, origin, 0);
+		yxd_send_pull(c, origin, 0);
 	}
 }
 
@@ -578,13 +512,6 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 	schedule_pulls(d);
 }
 
-/* How long an origin is avoided at a peer after its nth stall in a row (n >= 2). */
-static int64_t avoid_ms(uint32_t stalls)
-{
-	int64_t avoid = (int64_t)BAD_PEER_MS << (stalls - 2 < 5 ? stalls - 2 : 5);
-	return avoid > BAD_PEER_MAX_MS ? BAD_PEER_MAX_MS : avoid;
-}
-
 /* A segment that did not make it into the transaction: refused (counted, the origin
  * avoided at this peer for a while and pulled elsewhere), or a storage failure (what
  * the transaction holds is dropped). A segment the charter refuses is signed by its
@@ -618,11 +545,11 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 		d->moved.n = 0;
 		d->staged = (yxd_staged_t){0};
 		if (yx_err_is_store_full(ret)) {
-			store_full(d, ret);
+			yxd_store_full(d, ret);
 		} else {
 			yx_log_error("peer %s: storing a segment failed: %s", c->name,
 			             yx_strerror(ret));
-			unsubscribe_all(d);
+			yxd_unsubscribe_all(d);
 		}
 		return;
 	}
@@ -630,7 +557,7 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 	peer_tip_t *t = b && b->origin.len == YX_KEY_BYTES
 	                        ? yxd_tip_add(c, b->origin.data, d->cfg->max_origins)
 	                        : NULL;
-	int64_t avoid = t && ret == YX_EREFUSED ? avoid_ms(++t->refusals + 1) : BAD_PEER_MS;
+	int64_t avoid = t && ret == YX_EREFUSED ? yxd_avoid_ms(++t->refusals + 1) : BAD_PEER_MS;
 	if (ret == YX_EFORK) {
 		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag->msg);
 	} else if (ret == YX_EREFUSED && t) {
@@ -652,7 +579,7 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 		t->fill_done = true; /* not from this peer, this session */
 		if (t->subscribed) {
 			t->subscribed = false;
-			send_pull(c, b->origin.data, 0);
+			yxd_send_pull(c, b->origin.data, 0);
 		}
 	}
 }
@@ -715,7 +642,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 			if (yx_store_tip(d->store, b->origin.data, &mine) != YX_OK)
 				mine.seq = 0;
 			if (t->subscribed && c->sock)
-				send_pull(c, b->origin.data, mine.seq + 1);
+				yxd_send_pull(c, b->origin.data, mine.seq + 1);
 		}
 		goto out;
 	}
@@ -839,61 +766,15 @@ static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 			c->next_connect_ms = now;
 			return;
 		}
-		int64_t avoid = avoid_ms(t->stalls);
+		int64_t avoid = yxd_avoid_ms(t->stalls);
 		yx_log_warn("peer %s: still sends none of %s (claims %llu, we hold %llu): pulling "
 		            "it elsewhere for %lld s",
 		            c->name, who, (unsigned long long)t->seq, (unsigned long long)mine.seq,
 		            (long long)(avoid / 1000));
 		t->bad_until_ms = now + avoid;
 		t->subscribed = false;
-		send_pull(c, t->origin, 0);
+		yxd_send_pull(c, t->origin, 0);
 	}
-}
-
-/* c holds subscriptions and never answers our session: each origin it claims more of than
- * we hold counts a stall and is avoided there as after a second one. */
-static void avoid_withheld(yxd_t *d, yxd_client_t *c, int64_t now)
-{
-	for (size_t k = 0; k < c->n_tips; k++) {
-		peer_tip_t *t = &c->tips[k];
-		yx_tip_t mine;
-		if (!t->subscribed)
-			continue;
-		if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
-			mine.seq = 0;
-		if (t->seq <= mine.seq)
-			continue;
-		char who[YX_PUBKEY_TEXT_LEN + 1];
-		yx_pubkey_format(t->origin, who);
-		t->stalls = t->stalls < 2 ? 2 : t->stalls + 1;
-		t->bad_until_ms = now + avoid_ms(t->stalls);
-		yx_log_warn("peer %s: claims %s up to %llu, we hold %llu, and sent none of it, "
-		            "never answering our session: pulling it elsewhere for %lld s",
-		            c->name, who, (unsigned long long)t->seq, (unsigned long long)mine.seq,
-		            (long long)(avoid_ms(t->stalls) / 1000));
-	}
-}
-
-/* Peers whose Tips answered our current session; *max_claim gets the highest seq of
- * origin any of them claims. */
-static size_t answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], int64_t now,
-                       uint64_t *max_claim)
-{
-	size_t answered = 0;
-	*max_claim = 0;
-	for (size_t i = 0; i < d->n_clients; i++) {
-		yxd_client_t *c = d->clients[i];
-		if (!c->sock || !c->epoch)
-			continue;
-		answered++;
-		/* A peer avoided for this origin claimed more of it and did not deliver: its
-		 * claim is not believed (a member claiming 2^64-1 of our own log would hold our
-		 * writes behind the fence for ever). */
-		peer_tip_t *t = yxd_tip_get(c, origin, false);
-		if (t && t->bad_until_ms <= now && t->seq > *max_claim)
-			*max_claim = t->seq;
-	}
-	return answered;
 }
 
 void yxd_clients_tick(yxd_t *d, int64_t now)
@@ -918,7 +799,7 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		 * elsewhere. */
 		if (c->heard && now - c->last_answer_ms > (int64_t)d->cfg->dead_after_ms &&
 		    now - c->last_segment_ms > (int64_t)d->cfg->dead_after_ms) {
-			avoid_withheld(d, c, now);
+			yxd_avoid_withheld(d, c, now);
 			client_disconnect(d, c, "it answers, but never our session");
 			continue;
 		}
@@ -931,7 +812,7 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		yxd_fill_request(d, c, now);
 	}
 	uint64_t claim = 0;
-	size_t n = answered(d, d->origin, now, &claim);
+	size_t n = yxd_clients_answered(d, d->origin, now, &claim);
 	yxd_fence_peers(d, n, claim);
 	if (d->full.since_ms && now >= d->full.retry_ms) {
 		/* Pull again only when there looks to be room: a full store costs its peers
@@ -940,10 +821,10 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		if (room == YX_OK) {
 			schedule_pulls(d);
 			if (!any_subscribed(d))
-				store_room_again(d); /* room, and nothing to wait for */
+				yxd_store_room_again(d); /* room, and nothing to wait for */
 		} else {
 			d->full.err = room;
-			store_full(d, room);
+			yxd_store_full(d, room);
 		}
 	}
 }

@@ -60,6 +60,9 @@ struct yxd_client {
 	bool charter;     /* a member pulled from in return, not a configured peer */
 };
 
+#define BAD_PEER_MS     30000  /* how long a peer that served bad data is avoided */
+#define BAD_PEER_MAX_MS 600000 /* the longest a stalling peer is avoided */
+
 /* ---- conn.c ---- */
 /* What peer c told us of origin; NULL (or, with create, a new entry) if nothing. A new
  * entry beyond max entries, or one memory is lacking for, is NULL too. */
@@ -71,6 +74,26 @@ peer_tip_t *yxd_tip_add(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], siz
 void yxd_tips_prune(yxd_client_t *c);
 void yxd_tips_free(yxd_client_t *c);
 int yxd_client_send(yxd_client_t *c, Yrdx__PeerMessage *m);
+/* Asks c to stream origin's log from seq from on; from 0 ends the subscription. */
+int yxd_send_pull(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64_t from);
+/* How long an origin is avoided at a peer after its nth stall in a row (n >= 2). */
+int64_t yxd_avoid_ms(uint32_t stalls);
+/* c holds subscriptions and never answers our session: each origin it claims more of
+ * than we hold counts a stall and is avoided there as after a second one. */
+void yxd_avoid_withheld(yxd_t *d, yxd_client_t *c, int64_t now);
+/* The pull connections whose Tips answered our current session; *max_claim gets the
+ * highest seq of origin one of them claims and is believed in. */
+size_t yxd_clients_answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], int64_t now,
+                            uint64_t *max_claim);
+
+/* ---- client_full.c ---- */
+/* Drops every subscription (the servers stop streaming): what is pulled again later
+ * starts from the committed tip. */
+void yxd_unsubscribe_all(yxd_t *d);
+/* The store refused to grow (err): pulling stops until a probe finds room. */
+void yxd_store_full(yxd_t *d, int err);
+/* The probe found room: pulling resumes. */
+void yxd_store_room_again(yxd_t *d);
 
 /* ---- fill.c ---- */
 /* After a segment of origin from c was staged: the fill asked of c is answered, and new

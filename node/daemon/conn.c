@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "log.h"
 
 void *yxd_client_socket(const yxd_client_t *c)
 {
@@ -127,4 +128,69 @@ int yxd_client_send(yxd_client_t *c, Yrdx__PeerMessage *m)
 	if (ret == YX_OK)
 		c->bytes_out += bytes;
 	return ret;
+}
+
+int yxd_send_pull(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64_t from)
+{
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Pull p = YRDX__PULL__INIT;
+	p.origin.data = (uint8_t *)origin;
+	p.origin.len = YX_KEY_BYTES;
+	p.from_seq = from;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_PULL;
+	m.pull = &p;
+	return yxd_client_send(c, &m);
+}
+
+/* How long an origin is avoided at a peer after its nth stall in a row (n >= 2). */
+int64_t yxd_avoid_ms(uint32_t stalls)
+{
+	int64_t avoid = (int64_t)BAD_PEER_MS << (stalls - 2 < 5 ? stalls - 2 : 5);
+	return avoid > BAD_PEER_MAX_MS ? BAD_PEER_MAX_MS : avoid;
+}
+
+/* c holds subscriptions and never answers our session: each origin it claims more of than
+ * we hold counts a stall and is avoided there as after a second one. */
+void yxd_avoid_withheld(yxd_t *d, yxd_client_t *c, int64_t now)
+{
+	for (size_t k = 0; k < c->n_tips; k++) {
+		peer_tip_t *t = &c->tips[k];
+		yx_tip_t mine;
+		if (!t->subscribed)
+			continue;
+		if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
+			mine.seq = 0;
+		if (t->seq <= mine.seq)
+			continue;
+		char who[YX_PUBKEY_TEXT_LEN + 1];
+		yx_pubkey_format(t->origin, who);
+		t->stalls = t->stalls < 2 ? 2 : t->stalls + 1;
+		t->bad_until_ms = now + yxd_avoid_ms(t->stalls);
+		yx_log_warn("peer %s: claims %s up to %llu, we hold %llu, and sent none of it, "
+		            "never answering our session: pulling it elsewhere for %lld s",
+		            c->name, who, (unsigned long long)t->seq, (unsigned long long)mine.seq,
+		            (long long)(yxd_avoid_ms(t->stalls) / 1000));
+	}
+}
+
+/* Peers whose Tips answered our current session; *max_claim gets the highest seq of
+ * origin any of them claims. */
+size_t yxd_clients_answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], int64_t now,
+                            uint64_t *max_claim)
+{
+	size_t answered = 0;
+	*max_claim = 0;
+	for (size_t i = 0; i < d->n_clients; i++) {
+		yxd_client_t *c = d->clients[i];
+		if (!c->sock || !c->epoch)
+			continue;
+		answered++;
+		/* A peer avoided for this origin claimed more of it and did not deliver: its
+		 * claim is not believed (a member claiming 2^64-1 of our own log would hold our
+		 * writes behind the fence for ever). */
+		peer_tip_t *t = yxd_tip_get(c, origin, false);
+		if (t && t->bad_until_ms <= now && t->seq > *max_claim)
+			*max_claim = t->seq;
+	}
+	return answered;
 }
