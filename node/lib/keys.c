@@ -265,3 +265,39 @@ int yx_signature_verify(const uint8_t key[32], const uint8_t *msg, size_t len,
 {
 	return crypto_sign_verify_detached(sig, msg, len, key) == 0 ? YX_OK : YX_ESIG;
 }
+
+/* Tries one key file on the box: YX_OK (opened), YX_ECRYPTO (not for it), or the load's
+ * error. */
+static int unseal_with(const char *path, const uint8_t *box, size_t len, uint8_t **plain,
+                       size_t *plain_len, yx_diag_t *diag)
+{
+	yx_identity_t *id = NULL;
+	int ret = yx_identity_load(path, &id, diag);
+	if (ret == YX_OK)
+		ret = yx_identity_unseal(id, box, len, plain, plain_len);
+	yx_identity_free(&id);
+	return ret;
+}
+
+int yx_key_files_unseal(const char *key_file, const uint8_t *box, size_t len, uint8_t **plain,
+                        size_t *plain_len, yx_diag_t *diag)
+{
+	char path[4096 + 16];
+	int ret = unseal_with(key_file, box, len, plain, plain_len, diag);
+	if (ret != YX_ECRYPTO)
+		return ret;
+	/* key_file.old, then key_file.old.1, .old.2 ...: the first missing one ends it */
+	for (int n = 0; n < 1000; n++) {
+		int w = n ? snprintf(path, sizeof(path), "%s.old.%d", key_file, n)
+		          : snprintf(path, sizeof(path), "%s.old", key_file);
+		yx_diag_t skip = {{0}};
+		if (w < 0 || (size_t)w >= sizeof(path) || access(path, F_OK) != 0)
+			break;
+		/* one that cannot be read or is no key is passed over: the box may be for another
+		 */
+		if ((ret = unseal_with(path, box, len, plain, plain_len, &skip)) == YX_OK ||
+		    ret == -ENOMEM)
+			return ret;
+	}
+	return YX_ECRYPTO;
+}

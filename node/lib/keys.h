@@ -49,6 +49,14 @@ const uint8_t *yx_identity_public(const yx_identity_t *id);
 void yx_identity_sign(const yx_identity_t *id, const uint8_t *msg, size_t len,
                       uint8_t sig[YX_SIG_BYTES]);
 
+/* Opens a sealed box with this node's key file or any key it held before a rotation:
+ * key_file, then key_file.old and key_file.old.1, .old.2 ... (node/daemon/rotate.c keeps
+ * each key it rotated away from so), so that what was sealed to an earlier key still
+ * opens. YX_OK with *plain malloc'd; YX_ECRYPTO if none opens it; key_file's own load
+ * error (diag says which) or -ENOMEM. An older file that cannot be loaded is passed over. */
+int yx_key_files_unseal(const char *key_file, const uint8_t *box, size_t len, uint8_t **plain,
+                        size_t *plain_len, yx_diag_t *diag) __attribute__((warn_unused_result));
+
 /* The X25519 (CURVE) key pair derived from the identity. secret must hold 32 bytes and
  * should be wiped by the caller after use. */
 int yx_identity_curve_keys(const yx_identity_t *id, uint8_t public_key[32], uint8_t secret_key[32]);

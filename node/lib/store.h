@@ -86,6 +86,8 @@ int yx_store_charter_put(yx_store_t *store, const uint8_t *bytes, size_t len);
  * that believes its own successors; NULL if neither. */
 void yx_store_set_rules(yx_store_t *store, const yx_rules_t *rules);
 const yx_rules_t *yx_store_rules(const yx_store_t *store);
+/* Whether rules were set (yx_store_set_rules), not only the own log's successors. */
+bool yx_store_rules_given(const yx_store_t *store);
 
 /* Closes and nulls the pointer; accepts NULL. An open batch must be finished first. */
 void yx_store_close(yx_store_t **store);

@@ -71,9 +71,14 @@ uint64_t yxs_signer_until(const yx_store_t *s, uint64_t seq)
 
 const yx_rules_t *yx_store_rules(const yx_store_t *store)
 {
-	if (store->rules.signer || store->rules.admit)
+	if (yx_store_rules_given(store))
 		return &store->rules;
 	return store->n_signers > 1 ? &store->own_rules : NULL;
+}
+
+bool yx_store_rules_given(const yx_store_t *store)
+{
+	return store->rules.signer || store->rules.admit;
 }
 
 /* Whether key signed (or signs) this log already. */

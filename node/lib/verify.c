@@ -4,8 +4,10 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "charter.h"
 #include "store.h"
 #include "validate.h"
 
@@ -106,8 +108,13 @@ static int segment_chain(yx_segment_t *seg, const yx_entry_t *e, const yx_head_t
 		                   "seq %llu)",
 		                   who, (unsigned long long)head->seq);
 	if (yx_head_verify_by(head, signer) != YX_OK)
-		return yx_diag_set(diag, YX_ESIG, "origin %s: head at seq %llu has a bad signature",
-		                   who, (unsigned long long)head->seq);
+		return yx_diag_set(diag, YX_ESIG,
+		                   "origin %s: head at seq %llu has a bad signature%s", who,
+		                   (unsigned long long)head->seq,
+		                   memcmp(signer, head->origin, YX_KEY_BYTES) != 0
+		                           ? " (not by the key the charter gives its log at that "
+		                             "seq, after a key rotation)"
+		                           : "");
 	return YX_OK;
 }
 
@@ -331,17 +338,66 @@ static int verify_origin(void *arg, const uint8_t origin[YX_KEY_BYTES])
 	return YX_OK;
 }
 
+/* The keys a store's heads are checked with where no rules were set on it (a tool's
+ * read): the charter it holds, each member's key at each seq of its log — what the
+ * daemon's rules say — and for an origin no member has (held from before a charter was
+ * installed) its own key, or for this store's own log its successors. */
+typedef struct {
+	yx_charter_chain_t *chain;
+	const yx_rules_t *own; /* yx_store_rules: the own log's successors, or NULL */
+	yx_rules_t rules;
+} held_keys_t;
+
+static const uint8_t *held_signer(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq)
+{
+	const held_keys_t *k = arg;
+	const yx_member_t *m =
+	        yx_charter_member_by_origin(yx_charter_chain_current(k->chain), origin);
+	if (m)
+		return yx_member_key_at(m, seq);
+	return k->own && k->own->signer ? k->own->signer(k->own->arg, origin, seq) : origin;
+}
+
+/* *rules: the store's own, or the held charter's (k). */
+static int held_keys(yx_store_t *store, held_keys_t *k, const yx_rules_t **rules, yx_diag_t *diag)
+{
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	yx_diag_t why = {{0}};
+	*rules = yx_store_rules(store);
+	if (yx_store_rules_given(store))
+		return YX_OK;
+	int ret = yx_store_charter_get(store, &bytes, &len);
+	if (ret == YX_ENOTFOUND)
+		return YX_OK;
+	if (ret == YX_OK)
+		ret = yx_charter_file_decode(bytes, len, false, &k->chain, NULL, &why);
+	free(bytes);
+	if (ret)
+		return yx_diag_set(diag, ret, "the charter the store holds: %s",
+		                   why.msg[0] ? why.msg : yx_strerror(ret));
+	k->own = *rules;
+	k->rules = (yx_rules_t){.signer = held_signer, .arg = k};
+	*rules = &k->rules;
+	return YX_OK;
+}
+
 int yx_store_verify(yx_store_t *store, yx_diag_t *diag)
 {
 	walk_t w = {0};
-	int ret = yx_snap_open(store, &w.snap);
-	if (ret)
+	held_keys_t k = {0};
+	int ret = held_keys(store, &k, &w.rules, diag);
+	if (ret == YX_OK)
+		ret = yx_snap_open(store, &w.snap);
+	if (ret) {
+		yx_charter_chain_free(&k.chain);
 		return ret;
+	}
 	w.diag = diag;
-	w.rules = yx_store_rules(store);
 	yx_arena_init(&w.arena);
 	ret = yx_snap_origins(w.snap, verify_origin, &w);
 	yx_arena_free(&w.arena);
 	yx_snap_close(&w.snap);
+	yx_charter_chain_free(&k.chain);
 	return ret;
 }

@@ -91,9 +91,14 @@ int yx_segment_verify(yx_segment_t *seg, const uint8_t origin[YX_KEY_BYTES],
         __attribute__((warn_unused_result));
 
 /* Re-checks every chain link, digest, envelope and head signature of every origin the
- * store holds, in one read snapshot. YX_OK, or the first fault with diag naming origin
- * and seq: YX_ECHAIN (a link, or the log against the vector), YX_ESIG (a head),
- * YX_ECORRUPT (bytes against their digest, a malformed head), YX_EINVAL (a record). */
+ * store holds, in one read snapshot. Heads are checked with the keys of the rules set on
+ * the store (the daemon's), else of the charter the store holds (a member's key at each
+ * seq of its log, so a rotated member's later heads verify with its new key; an origin no
+ * member has, with its own key), else the origin's own key (the store's own log: its
+ * successors). YX_OK, or the first fault with diag naming origin and seq: YX_ECHAIN (a
+ * link, or the log against the vector), YX_ESIG (a head), YX_ECORRUPT (bytes against
+ * their digest, a malformed head), YX_EINVAL (a record, or a charter held that does not
+ * verify). */
 int yx_store_verify(yx_store_t *store, yx_diag_t *diag) __attribute__((warn_unused_result));
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charter.h"
 #include "fixtures.h"
 #include "store.h"
 #include "verify.h"
@@ -496,6 +497,133 @@ static void test_store_verify(void **state)
 	free(bdir);
 }
 
+/* A signer rule for one rotated origin: its first key signs heads up to seq after, the
+ * next key those past it (what the charter's rule says of it). */
+typedef struct {
+	uint8_t origin[YX_KEY_BYTES];
+	uint64_t after;
+	uint8_t next[YX_KEY_BYTES];
+} rotated_t;
+
+static const uint8_t *rotated_signer(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq)
+{
+	const rotated_t *r = arg;
+	if (memcmp(origin, r->origin, YX_KEY_BYTES) != 0 || seq <= r->after)
+		return origin;
+	return r->next;
+}
+
+/* Version v of a one-member federation (member a, key A), with a's keys as given, signed
+ * by signer; appended to chain. */
+static void charter_add(yx_charter_chain_t *chain, const yx_identity_t *a, const yx_identity_t *b,
+                        uint64_t after, const yx_identity_t *signer)
+{
+	yx_charter_t c, *built = NULL;
+	yx_member_t m;
+	yx_diag_t d = {{0}};
+	memset(&c, 0, sizeof(c));
+	memset(&m, 0, sizeof(m));
+	snprintf(m.name, sizeof(m.name), "a");
+	m.city = m.jurisdiction[0] = 310000;
+	m.n_jurisdiction = 1;
+	memcpy(m.origin, yx_identity_public(a), 32);
+	memcpy(m.keys[0].key, m.origin, 32);
+	m.n_keys = 1;
+	if (b) {
+		m.keys[1].after_seq = after;
+		memcpy(m.keys[1].key, yx_identity_public(b), 32);
+		m.n_keys = 2;
+	}
+	snprintf(m.endpoints[0], sizeof(m.endpoints[0]), "tcp://127.0.0.1:17001");
+	m.n_endpoints = 1;
+	c.version = (uint32_t)chain->n + 1;
+	c.threshold = 1;
+	if (chain->n)
+		memcpy(c.prev_hash, yx_charter_chain_current(chain)->hash, 32);
+	snprintf(c.federation, sizeof(c.federation), "长三角协同孵化网络");
+	c.members = &m;
+	c.n_members = 1;
+	assert_int_equal(yx_charter_build(&c, &built, &d), YX_OK);
+	uint8_t raw[YX_SIG_BYTES];
+	Yrdx__CharterSignature sig = YRDX__CHARTER_SIGNATURE__INIT, *psig = &sig;
+	yx_charter_sign(built->hash, signer, raw);
+	sig.key = (ProtobufCBinaryData){32, (uint8_t *)yx_identity_public(signer)};
+	sig.signature = (ProtobufCBinaryData){YX_SIG_BYTES, raw};
+	assert_int_equal(yx_charter_chain_append(chain, built, &psig, 1), YX_OK);
+	yx_charter_free(&built);
+}
+
+/* A store that received a rotated member's log (its key A up to seq 4, B after) verifies
+ * with no rules set — as a tool opens it — by the charter it holds; without one, B's heads
+ * do not verify. */
+static void test_store_verify_held_charter(void **state)
+{
+	(void)state;
+	fx_node_t a, r;
+	yx_identity_t *b = NULL;
+	yx_batch_t *batch = NULL;
+	yx_diag_t d = {{0}};
+	yx_head_t h4, h8;
+	chain_t ch;
+	fx_node_open(&a, "verify-rot-a");
+	fx_node_open(&r, "verify-rot-r");
+	assert_int_equal(yx_identity_generate(&b), YX_OK);
+	const uint8_t *origin = yx_identity_public(a.id);
+	for (uint32_t i = 1; i <= N; i++) {
+		if (i == 1 || i == 5)
+			assert_int_equal(yx_batch_begin(a.store, i == 1 ? a.id : b, &batch), YX_OK);
+		fx_enterprise_t f;
+		Yrdx__Change c = YRDX__CHANGE__INIT;
+		fx_enterprise_init(&f, i);
+		yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+		c.id = f.code;
+		assert_int_equal(yx_batch_put(batch, &c, &d), YX_OK);
+		if (i == 4 || i == N)
+			assert_int_equal(yx_batch_commit(&batch, i == 4 ? &h4 : &h8), YX_OK);
+		if (i == 4)
+			assert_int_equal(yx_store_set_signer(a.store, 4, yx_identity_public(b), &d),
+			                 YX_OK);
+	}
+	memset(&ch, 0, sizeof(ch));
+	assert_int_equal(yx_store_log_iterate(a.store, origin, 1, copy_out, &ch), YX_OK);
+	assert_int_equal(yx_store_append_verified(r.store, origin, ch.e, 4, &h4, NULL, &d), YX_OK);
+	assert_int_equal(yx_store_append_verified(r.store, origin, ch.e + 4, 4, &h8, NULL, &d),
+	                 YX_ESIG); /* no rule for it: B is no key of A's */
+	/* received as a daemon's rules (the charter's) let it in */
+	rotated_t rot = {.after = 4};
+	memcpy(rot.origin, origin, 32);
+	memcpy(rot.next, yx_identity_public(b), 32);
+	yx_rules_t rules = {.signer = rotated_signer, .arg = &rot};
+	yx_store_set_rules(r.store, &rules);
+	assert_int_equal(yx_store_append_verified(r.store, origin, ch.e + 4, 4, &h8, NULL, &d),
+	                 YX_OK);
+	yx_store_set_rules(r.store, NULL);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(yx_store_verify(r.store, &d), YX_ESIG); /* no charter held */
+	assert_non_null(strstr(d.msg, "head at seq 8"));
+	/* version 1 alone (no rotation): still B's heads are bad; version 2 held: good */
+	yx_charter_chain_t *chain = calloc(1, sizeof(*chain));
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	assert_non_null(chain);
+	for (int v = 1; v <= 2; v++) {
+		charter_add(chain, a.id, v == 2 ? b : NULL, 4, a.id);
+		assert_int_equal(yx_charter_file_encode(chain, &bytes, &len), YX_OK);
+		assert_int_equal(yx_store_charter_put(r.store, bytes, len), YX_OK);
+		free(bytes);
+		assert_int_equal(yx_store_verify(r.store, &d), v == 2 ? YX_OK : YX_ESIG);
+	}
+	yx_charter_chain_free(&chain);
+	yx_store_close(&r.store);
+	assert_int_equal(yx_store_open(r.dir, YX_STORE_READONLY, 0, &r.store, &d), YX_OK);
+	assert_int_equal(yx_store_verify(r.store, &d), YX_OK);
+	yx_identity_free(&b);
+	for (int i = 0; i <= N; i++)
+		free(ch.bytes[i]);
+	fx_node_close(&a);
+	fx_node_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +632,7 @@ int main(void)
 	        cmocka_unit_test(test_overlap_fork_and_fill),
 	        cmocka_unit_test(test_authentic_but_wrong),
 	        cmocka_unit_test(test_store_verify),
+	        cmocka_unit_test(test_store_verify_held_charter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
