@@ -3,14 +3,19 @@
  * way it writes its vote — the proposed version's bytes and its signature of their hash —
  * into its own log, where it travels to every node like any record (never withheld).
  * Every node then adopts by itself (charter.c). A member's first vote for a version is the
- * one that counts, so this node refuses to write a second one. */
+ * one that counts, so this node refuses to write a second one. The rotation of this node's
+ * own key is proposed here too: its version is built here, since the new key signs past
+ * the seq its own vote gets. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "validate.h"
 #include "yrdxd.h"
 
 /* The shortest hash prefix sign takes: 16 bits leave little room for a mistake. */
@@ -124,18 +129,16 @@ static int may_vote(yxd_t *d, const standing_t *s, yx_diag_t *diag)
 	return YX_OK;
 }
 
-/* Writes this node's vote for proposal p (checked to follow the current version). */
-static int write_vote(yxd_t *d, const yx_charter_t *p, uint32_t round, Yrdx__CharterReply *cr,
-                      yx_diag_t *diag)
+/* Appends this node's vote for proposal p (checked to follow the current version), in
+ * round, to the open batch b; id receives the vote's id. */
+static int vote_put(yxd_t *d, yx_batch_t *b, const yx_charter_t *p, uint32_t round,
+                    char id[YX_CHARTER_VOTE_ID_MAX], yx_diag_t *diag)
 {
 	Yrdx__CharterVote v = YRDX__CHARTER_VOTE__INIT;
 	Yrdx__SignedCharter sc = YRDX__SIGNED_CHARTER__INIT;
 	Yrdx__CharterSignature sig = YRDX__CHARTER_SIGNATURE__INIT, *psig = &sig;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
 	uint8_t signature[YX_SIG_BYTES];
-	char id[YX_CHARTER_VOTE_ID_MAX];
-	yx_batch_t *b = NULL;
-	yx_head_t head;
 	yx_charter_vote_id_round(p->version, p->hash, round, id);
 	yx_charter_sign(p->hash, d->id, signature);
 	sig.key = (ProtobufCBinaryData){YX_KEY_BYTES, (uint8_t *)yx_identity_public(d->id)};
@@ -148,19 +151,31 @@ static int write_vote(yxd_t *d, const yx_charter_t *p, uint32_t round, Yrdx__Cha
 	v.round = round;
 	yx_change_set_body(&c, YX_KIND_CHARTER, &v);
 	c.id = id;
+	return yx_batch_put(b, &c, diag);
+}
+
+/* The reply's account of the vote written. */
+static int vote_reply(Yrdx__CharterReply *cr, const char *id, uint64_t seq, uint32_t round)
+{
+	cr->vote_id = strdup(id);
+	cr->seq = seq;
+	cr->round = round;
+	return cr->vote_id ? YX_OK : -ENOMEM;
+}
+
+/* Writes this node's vote for proposal p (checked to follow the current version). */
+static int write_vote(yxd_t *d, const yx_charter_t *p, uint32_t round, Yrdx__CharterReply *cr,
+                      yx_diag_t *diag)
+{
+	char id[YX_CHARTER_VOTE_ID_MAX];
+	yx_batch_t *b = NULL;
+	yx_head_t head;
 	int ret = yxd_writer_begin(d, &b, diag);
-	if (ret == YX_OK && (ret = yx_batch_put(b, &c, diag)) != YX_OK)
+	if (ret == YX_OK && (ret = vote_put(d, b, p, round, id, diag)) != YX_OK)
 		yx_batch_abort(&b);
 	if (ret == YX_OK)
 		ret = yxd_writer_commit(d, &b, &head, diag);
-	if (ret)
-		return ret;
-	cr->vote_id = strdup(id);
-	cr->seq = head.seq;
-	cr->round = round;
-	if (!cr->vote_id)
-		return -ENOMEM;
-	return YX_OK;
+	return ret ? ret : vote_reply(cr, id, head.seq, round);
 }
 
 /* Counted votes for hash in the open round after ours: those held, and this node's own. */
@@ -182,9 +197,8 @@ static void log_vote(const char *what, const yx_charter_t *p, const Yrdx__Charte
 }
 
 /* A proposal given whole. (A rotation of this node's own key is the one amendment whose
- * bytes depend on where its vote lands — the new key signs past that seq — so it is built
- * here, from the current version, once the batch's next seq is known: the rotation's own
- * request, beside this one.) */
+ * bytes depend on where its vote lands — the new key signs past that seq — so do_rotate
+ * builds it here, once the batch's next seq is known.) */
 static int do_propose(yxd_t *d, const Yrdx__CharterRequest *q, Yrdx__CharterReply *cr,
                       yx_diag_t *diag)
 {
@@ -286,6 +300,204 @@ static int do_sign(yxd_t *d, const Yrdx__CharterRequest *q, Yrdx__CharterReply *
 	return ret;
 }
 
+/* ---- a rotation of this node's own key ---------------------------------------------- */
+
+/* The new key is no key of any member so far (this node's earlier ones included): a key
+ * that signed a log once must never sign another seq of it, nor another city's. */
+static int key_unused(const yx_charter_t *cur, const uint8_t key[32], yx_diag_t *diag)
+{
+	char text[YX_PUBKEY_TEXT_LEN + 1];
+	for (size_t i = 0; i < cur->n_members; i++)
+		for (size_t k = 0; k < cur->members[i].n_keys; k++)
+			if (memcmp(cur->members[i].keys[k].key, key, YX_KEY_BYTES) == 0) {
+				yx_pubkey_format(key, text);
+				return yx_diag_set(
+				        diag, YX_EINVAL,
+				        "rotate: key %s is member %s's key%s in charter "
+				        "version %u: a new key is one no member ever had "
+				        "(yrdxctl keygen --next makes one)",
+				        text, cur->members[i].name,
+				        k + 1 < cur->members[i].n_keys ? " of before" : "",
+				        cur->version);
+			}
+	return YX_OK;
+}
+
+/* Whether a and b are the same file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* The new key waits where the adoption takes it (charter.c: the next key file, beside
+ * node/key_file): id, loaded from file, is copied there (0600, never over another file)
+ * unless it is that file, or the next key file holds the same key already. */
+static int next_key_place(yxd_t *d, const char *file, const yx_identity_t *id, yx_diag_t *diag)
+{
+	char next[sizeof(d->cfg->key_file) + 8], text[YX_PUBKEY_TEXT_LEN + 1];
+	yx_identity_t *there = NULL;
+	yx_diag_t why = {{0}};
+	if (!yx_key_next_path(d->cfg->key_file, next, sizeof(next)))
+		return yx_diag_set(diag, YX_EINVAL, "rotate: %s.next: path too long",
+		                   d->cfg->key_file);
+	if (same_file(file, next))
+		return YX_OK;
+	if (access(next, F_OK) != 0) {
+		int ret = yx_identity_save(id, next);
+		if (ret)
+			return yx_diag_set(diag, ret, "rotate: cannot keep the new key at %s: %s",
+			                   next, yx_strerror(ret));
+		yx_log_info("rotate: the new key of %s is kept at %s until the charter adopts it",
+		            file, next);
+		return YX_OK;
+	}
+	int ret = yx_identity_load(next, &there, &why);
+	bool same = ret == YX_OK &&
+	            memcmp(yx_identity_public(there), yx_identity_public(id), YX_KEY_BYTES) == 0;
+	if (ret == YX_OK)
+		yx_pubkey_format(yx_identity_public(there), text);
+	yx_identity_free(&there);
+	if (same)
+		return YX_OK;
+	if (ret)
+		return yx_diag_set(diag, YX_EINVAL,
+		                   "rotate: %s, where the adoption takes the new key from, is "
+		                   "there and is no key: %s",
+		                   next, why.msg);
+	return yx_diag_set(diag, YX_EINVAL,
+	                   "rotate: %s holds another next key (%s), and the adoption takes the "
+	                   "new key from there: propose with that one (no --key), or remove it",
+	                   next, text);
+}
+
+/* The key file a rotation names: an absolute path, an owner-only key file whose public
+ * key is q->key, a key no member had, placed where the adoption takes it. */
+static int next_key_check(yxd_t *d, const yx_charter_t *cur, const Yrdx__CharterRequest *q,
+                          yx_diag_t *diag)
+{
+	char have[YX_PUBKEY_TEXT_LEN + 1], want[YX_PUBKEY_TEXT_LEN + 1];
+	yx_identity_t *id = NULL;
+	yx_diag_t why = {{0}};
+	if (q->key.len != YX_KEY_BYTES)
+		return yx_diag_set(diag, YX_EINVAL, "rotate: no new key given");
+	if (q->key_file[0] != '/')
+		return yx_diag_set(diag, YX_EINVAL,
+		                   "rotate: the new key's file \"%s\" is not an absolute path",
+		                   q->key_file);
+	int ret = key_unused(cur, q->key.data, diag);
+	if (ret)
+		return ret;
+	if ((ret = yx_identity_load(q->key_file, &id, &why)) != YX_OK)
+		return yx_diag_set(diag, ret == -ENOMEM ? ret : YX_EINVAL, "rotate: %s",
+		                   why.msg[0] ? why.msg : yx_strerror(ret));
+	if (memcmp(yx_identity_public(id), q->key.data, YX_KEY_BYTES) != 0) {
+		yx_pubkey_format(yx_identity_public(id), have);
+		yx_pubkey_format(q->key.data, want);
+		ret = yx_diag_set(diag, YX_EINVAL,
+		                  "rotate: %s holds key %s, not the key proposed, %s", q->key_file,
+		                  have, want);
+	}
+	if (ret == YX_OK)
+		ret = next_key_place(d, q->key_file, id, diag);
+	yx_identity_free(&id);
+	return ret;
+}
+
+/* The version after cur in which this node's log is signed by key past seq after. */
+static int rotation_build(yxd_t *d, const yx_charter_t *cur, const uint8_t key[32], uint64_t after,
+                          const char *summary, yx_charter_t **out, yx_diag_t *diag)
+{
+	yx_charter_t *next = NULL;
+	yx_member_t *self = NULL;
+	char text[YX_PUBKEY_TEXT_LEN + 1];
+	if (yx_charter_copy(cur, &next) != YX_OK)
+		return yx_diag_set(diag, -ENOMEM, "out of memory");
+	next->version = cur->version + 1;
+	memcpy(next->prev_hash, cur->hash, 32);
+	next->time_ms = zclock_time();
+	for (size_t i = 0; i < next->n_members; i++)
+		if (memcmp(next->members[i].origin, d->origin, YX_KEY_BYTES) == 0)
+			self = &next->members[i];
+	int ret = YX_OK;
+	if (self->n_keys == YX_CHARTER_MAX_KEYS || self->n_keys == YX_MAX_SIGNERS)
+		ret = yx_diag_set(diag, YX_EINVAL,
+		                  "rotate: %s has had %zu keys, the most a log may", self->name,
+		                  self->n_keys);
+	if (ret == YX_OK) {
+		self->keys[self->n_keys].after_seq = after;
+		memcpy(self->keys[self->n_keys++].key, key, YX_KEY_BYTES);
+		yx_pubkey_format(key, text);
+		const char *city = yx_city_name(self->city);
+		if (summary && summary[0])
+			snprintf(next->summary, sizeof(next->summary), "%s", summary);
+		else
+			snprintf(next->summary, sizeof(next->summary),
+			         "rotate the key of %s (%s, %u): %s signs its log past seq %llu",
+			         self->name, city ? city : "?", self->city, text,
+			         (unsigned long long)after);
+		if ((ret = yx_charter_build(next, out, diag)) == YX_OK &&
+		    (ret = yx_charter_check_follows(cur, *out, diag)) != YX_OK)
+			yx_charter_free(out);
+	}
+	yx_charter_free(&next);
+	return ret;
+}
+
+/* The proposal of a new key for this node, built and voted for in one batch: the new key
+ * signs past the seq of this very vote. From then on the node writes nothing until a
+ * version with that number is adopted (rotate.c). */
+static int do_rotate(yxd_t *d, const Yrdx__CharterRequest *q, Yrdx__CharterReply *cr,
+                     yx_diag_t *diag)
+{
+	standing_t s;
+	yx_charter_t *p = NULL;
+	yx_batch_t *b = NULL;
+	yx_head_t head;
+	char id[YX_CHARTER_VOTE_ID_MAX];
+	if (d->rotation.pending)
+		return yx_diag_set(diag, YX_EINVAL,
+		                   "rotate: a key rotation of this node waits already for charter "
+		                   "version %u (its vote at log seq %llu); another can be proposed "
+		                   "once a version %u is adopted",
+		                   d->rotation.version, (unsigned long long)d->rotation.after_seq,
+		                   d->rotation.version);
+	if (q->summary[0] && strlen(q->summary) >= sizeof(p->summary))
+		return yx_diag_set(diag, YX_EINVAL, "rotate: the summary is longer than %zu bytes",
+		                   sizeof(p->summary) - 1);
+	int ret = standing_read(d, &s, diag);
+	if (ret)
+		return ret;
+	if ((ret = may_vote(d, &s, diag)) || (ret = next_key_check(d, s.cur, q, diag)) ||
+	    (ret = yxd_writer_begin(d, &b, diag)))
+		goto out;
+	uint64_t seq = yx_batch_next_seq(b);
+	if ((ret = rotation_build(d, s.cur, q->key.data, seq, q->summary, &p, diag)) ||
+	    (ret = vote_put(d, b, p, s.round, id, diag))) {
+		yx_batch_abort(&b);
+		goto out;
+	}
+	if ((ret = yxd_writer_commit(d, &b, &head, diag)))
+		goto out;
+	yxd_rotation_pending(d, seq, p->version); /* its store mark's failure is logged */
+	if ((ret = vote_reply(cr, id, head.seq, s.round)) ||
+	    !(cr->proposal.data = malloc(p->len))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(cr->proposal.data, p->bytes, p->len);
+	cr->proposal.len = p->len;
+	cr->votes = votes_with_ours(&s, p->hash);
+	log_vote("proposed", p, cr, cr->votes, s.cur->threshold);
+out:
+	if (ret == YX_EDECODE || ret == YX_ETOOBIG)
+		ret = YX_EINVAL;
+	yx_charter_free(&p);
+	standing_free(&s);
+	return ret;
+}
+
 /* Known proposal k for the reply: its id in the open round, hash, summary, and the
  * members whose vote in the open round counts for it. */
 static int proposal_msg(const standing_t *s, size_t k, Yrdx__CharterProposal *m)
@@ -368,6 +580,7 @@ void yxd_amend_request(yxd_t *d, const Yrdx__CharterRequest *q, Yrdx__ControlRep
 		break;
 	case YRDX__CHARTER_REQUEST__ACTION__ACTION_SIGN: ret = do_sign(d, q, cr, &diag); break;
 	case YRDX__CHARTER_REQUEST__ACTION__ACTION_STATUS: ret = do_status(d, cr, &diag); break;
+	case YRDX__CHARTER_REQUEST__ACTION__ACTION_ROTATE: ret = do_rotate(d, q, cr, &diag); break;
 	default: ret = yx_diag_set(&diag, YX_EINVAL, "unknown charter request"); break;
 	}
 	if (ret) {
@@ -394,6 +607,7 @@ void yxd_amend_reply_free(Yrdx__ControlReply *r)
 	free(cr->pending);
 	if (cr->vote_id != protobuf_c_empty_string)
 		free(cr->vote_id);
+	free(cr->proposal.data);
 	free(cr);
 	r->charter = NULL;
 }

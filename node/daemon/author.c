@@ -2,8 +2,8 @@
  * against the case's state as derived from every event this node holds — derived once
  * per step, and the caller's own check (a park's, feed.c) made on that same derivation —
  * linked to the step it answers, and for a PROPOSE the dossier is sealed to the
- * destination node, so every city stores and forwards it and only the destination can
- * open it. */
+ * destination node's current key, so every city stores and forwards it and only the
+ * destination can open it. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +55,12 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 	         ent->enterprise->n_incubator_ids ? ent->enterprise->incubator_ids[0] : "");
 	ev->source_incubator_id = incubator;
 	if (q->dossier.len) {
-		if (yx_pubkey_to_curve(q->destination.data, curve) != YX_OK)
+		/* Sealed to the key the destination holds now: its charter entry's current
+		 * key (its origin, the case's destination, is the key it had first). */
+		const yx_member_t *to =
+		        yx_charter_member_by_origin(yxd_charter_current(d), q->destination.data);
+		const uint8_t *key = to ? yx_member_current_key(to) : q->destination.data;
+		if (yx_pubkey_to_curve(key, curve) != YX_OK)
 			return yx_diag_set(diag, YX_EINVAL,
 			                   "propose: destination key has no X25519 form");
 		*sealed = malloc(q->dossier.len + crypto_box_SEALBYTES);

@@ -66,6 +66,9 @@ void yxd_charter_stop(yxd_t *d)
 	if (d->store)
 		yx_store_set_rules(d->store, NULL);
 	yx_charter_chain_free(&d->charter.chain);
+	free(d->charter.next_keys);
+	d->charter.next_keys = NULL;
+	d->charter.n_next_keys = 0;
 }
 
 const yx_charter_t *yxd_charter_current(const yxd_t *d)
@@ -156,6 +159,71 @@ void yxd_votes_free(yxd_votes_t *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* ---- rotations in the air ---------------------------------------------------------- */
+
+const uint8_t *yxd_charter_next_key(const yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
+{
+	for (size_t i = 0; i < d->charter.n_next_keys; i++)
+		if (memcmp(d->charter.next_keys[i].origin, origin, YX_KEY_BYTES) == 0)
+			return d->charter.next_keys[i].key;
+	return NULL;
+}
+
+/* The new key vote v proposes for its own member, if it is such a vote: cast by an
+ * active member of cur with its current key, for a version that may follow cur and gives
+ * that member one more key. */
+static bool own_rotation(const yx_charter_t *cur, const yx_vote_t *v, uint8_t key[32])
+{
+	const yx_member_t *m = yx_charter_member_by_origin(cur, v->origin);
+	yx_charter_t *p = NULL;
+	yx_diag_t diag;
+	uint8_t hash[32];
+	bool is = false;
+	if (!m || !yx_member_active(m) ||
+	    memcmp(v->signer, yx_member_current_key(m), YX_KEY_BYTES) != 0)
+		return false;
+	yx_charter_hash(v->charter, v->len, hash);
+	if (yx_charter_sig_verify(hash, v->signer, v->signature) != YX_OK ||
+	    yx_charter_decode(v->charter, v->len, &p, &diag) != YX_OK)
+		return false;
+	const yx_member_t *pm = yx_charter_member_by_origin(p, m->origin);
+	if (pm && pm->n_keys == m->n_keys + 1 && yx_charter_check_follows(cur, p, &diag) == YX_OK) {
+		memcpy(key, yx_member_current_key(pm), YX_KEY_BYTES);
+		is = true;
+	}
+	yx_charter_free(&p);
+	return is;
+}
+
+/* The members' own rotations among the votes v held for the version after cur, made
+ * d->charter.next_keys; true if they differ from the ones before (the pull connections
+ * follow them). */
+static bool next_keys_update(yxd_t *d, const yx_charter_t *cur, const yxd_votes_t *v)
+{
+	yxd_next_key_t *keys = calloc(v->n ? v->n : 1, sizeof(*keys));
+	size_t n = 0;
+	uint8_t key[32];
+	if (!keys)
+		return false; /* kept as they were; counted again with the next votes */
+	for (size_t i = 0; cur && i < v->n; i++) {
+		if (!own_rotation(cur, &v->votes[i], key))
+			continue;
+		size_t k = 0;
+		while (k < n && memcmp(keys[k].origin, v->votes[i].origin, YX_KEY_BYTES) != 0)
+			k++;
+		if (k < n)
+			continue; /* its daemon proposes one at a time; a second is not tried */
+		memcpy(keys[n].origin, v->votes[i].origin, YX_KEY_BYTES);
+		memcpy(keys[n++].key, key, YX_KEY_BYTES);
+	}
+	bool changed = n != d->charter.n_next_keys ||
+	               (n && memcmp(keys, d->charter.next_keys, n * sizeof(*keys)) != 0);
+	free(d->charter.next_keys);
+	d->charter.next_keys = keys;
+	d->charter.n_next_keys = n;
+	return changed;
+}
+
 /* ---- adoption ------------------------------------------------------------------------ */
 
 void yxd_charter_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
@@ -221,8 +289,9 @@ static void log_adopted(const yx_charter_t *prev, const yx_charter_t *next,
 }
 
 /* One step: the version after the current one, if the votes held make it valid. YX_OK:
- * adopted (try the next), YX_ENOTFOUND: not yet, else an error (try again later). */
-static int adopt_next(yxd_t *d)
+ * adopted (try the next), YX_ENOTFOUND: not yet (*keys_moved: the members' own rotations
+ * proposed changed), else an error (try again later). */
+static int adopt_next(yxd_t *d, bool *keys_moved)
 {
 	const yx_charter_t *cur = yxd_charter_current(d);
 	yxd_votes_t v;
@@ -253,6 +322,7 @@ static int adopt_next(yxd_t *d)
 	} else if (ret == YX_ENOTFOUND) {
 		memcpy(d->charter.counted, print, 32);
 		d->charter.counted_set = true;
+		*keys_moved |= next_keys_update(d, cur, &v);
 	}
 	yx_charter_free(&next);
 	yx_charter_sigs_free(sigs, n_sigs);
@@ -288,13 +358,13 @@ void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms)
 	if (d->remote && yxd_remote_flush(d) != YX_OK)
 		return;
 	d->charter.due = false;
-	bool adopted = false;
+	bool adopted = false, keys_moved = false;
 	int ret;
 	if (!d->charter.started) { /* a version adopted before a crash may rotate us yet */
 		d->charter.started = true;
 		rotation_follows(d, yxd_charter_current(d));
 	}
-	while ((ret = adopt_next(d)) == YX_OK) {
+	while ((ret = adopt_next(d, &keys_moved)) == YX_OK) {
 		adopted = true;
 		d->charter.adopted_ms = now_ms;
 		rotation_follows(d, yxd_charter_current(d));
@@ -303,8 +373,8 @@ void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms)
 		d->charter.due = true;
 		d->charter.retry_ms = now_ms + 1000;
 	}
-	if (adopted) {
+	if (adopted)
 		charter_rules(d);
+	if (adopted || keys_moved)
 		yxd_members_changed(d);
-	}
 }

@@ -101,6 +101,10 @@ static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
 	/* A peer that answered and went silent may be restarting: try again soon, then less
 	 * often. One that never answered in dead_after_ms (its socket re-dialled all along)
 	 * is down: try it at the longest interval. */
+	/* While a rotation is in the air, a connection that falls silent tries the other
+	 * keys next: the peer may have taken its new key, or refuse our old one, now. */
+	if (never_answered || c->alt_set || d->rotation.next_set)
+		c->attempt++;
 	if (never_answered)
 		c->backoff_ms = d->cfg->reconnect_max_ms;
 	else
@@ -113,15 +117,20 @@ static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
 static int client_connect(yxd_t *d, yxd_client_t *c)
 {
 	uint8_t server_curve[32];
-	int ret = yx_pubkey_to_curve(c->key, server_curve);
+	/* The pair of keys this attempt tries: the peer's or the one it proposed to rotate
+	 * to, ours or our pending rotation's next (either side may have adopted first). */
+	uint32_t servers = c->alt_set ? 2 : 1, ours = d->rotation.next_set ? 2 : 1;
+	uint32_t pick = c->attempt % (servers * ours);
+	bool next = pick / servers;
+	int ret = yx_pubkey_to_curve(pick % servers ? c->alt : c->key, server_curve);
 	if (ret)
 		return ret;
 	c->sock = yxd_socket_new(d, ZMQ_DEALER, "a pull connection");
 	if (!c->sock)
 		return -EMFILE; /* logged; the tick tries again after the back-off */
 	zsock_set_curve_serverkey_bin(c->sock, server_curve);
-	zsock_set_curve_publickey_bin(c->sock, d->curve_public);
-	zsock_set_curve_secretkey_bin(c->sock, d->curve_secret);
+	zsock_set_curve_publickey_bin(c->sock, next ? d->rotation.next_public : d->curve_public);
+	zsock_set_curve_secretkey_bin(c->sock, next ? d->rotation.next_secret : d->curve_secret);
 	zsock_set_sndhwm(c->sock, 100000);
 	zsock_set_rcvhwm(c->sock, 100000);
 	zsock_set_linger(c->sock, 0);
@@ -215,6 +224,9 @@ int yxd_clients_sync_config(yxd_t *d)
 			d->clients[j] = NULL;
 		}
 		next[i]->charter = ms->reciprocal[i];
+		static const uint8_t none[YX_KEY_BYTES];
+		next[i]->alt_set = memcmp(ms->alt[i], none, YX_KEY_BYTES) != 0;
+		memcpy(next[i]->alt, ms->alt[i], YX_KEY_BYTES);
 	}
 	for (size_t j = 0; j < d->n_clients; j++) {
 		if (d->clients[j])

@@ -58,6 +58,12 @@ struct yxd_client {
 	uint64_t answers; /* Tips of our session: the server is alive and reading us */
 	bool fill_scan;   /* some origin's stubs may be worth asking this peer for */
 	bool charter;     /* a member pulled from in return, not a configured peer */
+	/* A rotation in the air (docs/design.md, "Rotation"): the key the peer proposed to
+	 * rotate to (alt_set), and the next key of a rotation this node proposed, are tried
+	 * in turn with the current ones, one pair per connection that never answered. */
+	uint8_t alt[YX_KEY_BYTES];
+	bool alt_set;
+	uint32_t attempt;
 };
 
 #define BAD_PEER_MS     30000  /* how long a peer that served bad data is avoided */

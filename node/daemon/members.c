@@ -20,6 +20,7 @@ typedef struct {
 	yx_peer_conf_t *admitted, *pulled;
 	uint8_t (*curve)[32];
 	bool *reciprocal;
+	uint8_t (*alt)[32];
 	size_t n_admitted, n_pulled, cap;
 } lists_t;
 
@@ -29,6 +30,7 @@ static void lists_free(lists_t *l)
 	free(l->curve);
 	free(l->pulled);
 	free(l->reciprocal);
+	free(l->alt);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -39,7 +41,8 @@ static int lists_alloc(lists_t *l, size_t admitted, size_t pulled)
 	l->curve = calloc(admitted ? admitted : 1, sizeof(*l->curve));
 	l->pulled = calloc(l->cap, sizeof(*l->pulled));
 	l->reciprocal = calloc(l->cap, sizeof(*l->reciprocal));
-	if (!l->admitted || !l->curve || !l->pulled || !l->reciprocal) {
+	l->alt = calloc(l->cap, sizeof(*l->alt));
+	if (!l->admitted || !l->curve || !l->pulled || !l->reciprocal || !l->alt) {
 		lists_free(l);
 		return -ENOMEM;
 	}
@@ -152,15 +155,30 @@ static void lists_curve(lists_t *l)
 			memset(l->curve[i], 0, 32);
 }
 
+/* The key member name proposed to rotate to (while that is pending here) into alt, or
+ * zeros: a pull connection to it tries that key in turn with its current one. */
+static void alt_of(const yxd_t *d, const char *name, uint8_t alt[32])
+{
+	const yx_member_t *m = yx_charter_member_by_name(yxd_charter_current(d), name);
+	const uint8_t *next = m ? yxd_charter_next_key(d, m->origin) : NULL;
+	if (next)
+		memcpy(alt, next, 32);
+	else
+		memset(alt, 0, 32);
+}
+
 static void lists_install(yxd_t *d, lists_t *l)
 {
 	lists_curve(l);
+	for (size_t i = 0; i < l->n_pulled; i++)
+		alt_of(d, l->pulled[i].name, l->alt[i]);
 	yxd_members_free(d);
 	d->members.admitted = l->admitted;
 	d->members.curve = l->curve;
 	d->members.n_admitted = l->n_admitted;
 	d->members.pulled = l->pulled;
 	d->members.reciprocal = l->reciprocal;
+	d->members.alt = l->alt;
 	d->members.n_pulled = l->n_pulled;
 	d->members.cap_pulled = l->cap;
 	memset(l, 0, sizeof(*l));
@@ -193,6 +211,7 @@ void yxd_members_free(yxd_t *d)
 	free(d->members.curve);
 	free(d->members.pulled);
 	free(d->members.reciprocal);
+	free(d->members.alt);
 	memset(&d->members, 0, sizeof(d->members));
 }
 
@@ -232,11 +251,15 @@ void yxd_members_pulled_by(yxd_t *d, const char *name)
 		bool *r = realloc(ms->reciprocal, cap * sizeof(*r));
 		if (r)
 			ms->reciprocal = r;
-		if (!p || !r)
+		uint8_t(*alt)[32] = realloc(ms->alt, cap * sizeof(*alt));
+		if (alt)
+			ms->alt = alt;
+		if (!p || !r || !alt)
 			return; /* it asks again at its next connection */
 		ms->cap_pulled = cap;
 	}
 	ms->pulled[ms->n_pulled] = *a;
+	alt_of(d, name, ms->alt[ms->n_pulled]);
 	ms->reciprocal[ms->n_pulled++] = true;
 	yx_log_info("member %s pulls from this node and is not one of its peers: pulling "
 	            "from it in return at %s (charter)",

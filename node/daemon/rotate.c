@@ -43,6 +43,31 @@ int yxd_key_use(yxd_t *d, yx_identity_t **id)
 	return ret;
 }
 
+/* The next key's CURVE pair while a rotation is pending (yxd_rotation_t.next_*), from
+ * the next key file; without it our pull connections try our key alone. */
+static void next_load(yxd_t *d)
+{
+	char path[sizeof(d->cfg->key_file) + 8];
+	yx_identity_t *next = NULL;
+	yx_diag_t diag = {{0}};
+	d->rotation.next_set = false;
+	if (!yx_key_next_path(d->cfg->key_file, path, sizeof(path)) ||
+	    yx_identity_load(path, &next, &diag) != YX_OK ||
+	    yx_identity_curve_keys(next, d->rotation.next_public, d->rotation.next_secret) != YX_OK)
+		yx_log_warn("key rotation: the next key (%s) cannot be read: %s; the rotation "
+		            "cannot be carried out when it is adopted until it is there",
+		            path, diag.msg[0] ? diag.msg : "no key");
+	else
+		d->rotation.next_set = true;
+	yx_identity_free(&next);
+}
+
+static void next_forget(yxd_t *d)
+{
+	d->rotation.next_set = false;
+	sodium_memzero(d->rotation.next_secret, sizeof(d->rotation.next_secret));
+}
+
 int yxd_rotation_start(yxd_t *d)
 {
 	yx_signer_t keys[YX_MAX_SIGNERS];
@@ -82,6 +107,7 @@ int yxd_rotation_start(yxd_t *d)
 	if (ret == YX_OK) {
 		d->rotation =
 		        (yxd_rotation_t){.pending = true, .version = version, .after_seq = after};
+		next_load(d);
 		yx_log_warn("this node's key rotation waits for charter version %u to be adopted; "
 		            "local writes resume then",
 		            version);
@@ -94,6 +120,7 @@ int yxd_rotation_pending(yxd_t *d, uint64_t after_seq, uint32_t version)
 	d->rotation.pending = true;
 	d->rotation.version = version;
 	d->rotation.after_seq = after_seq;
+	next_load(d);
 	yx_log_warn("this node's key rotation waits for charter version %u to be adopted (the "
 	            "new key signs past seq %llu); local writes refused until then",
 	            version, (unsigned long long)after_seq);
@@ -111,6 +138,7 @@ int yxd_rotation_pending(yxd_t *d, uint64_t after_seq, uint32_t version)
 static void pending_end(yxd_t *d)
 {
 	d->rotation.pending = false;
+	next_forget(d);
 	if (d->remote)
 		yxd_remote_flush(d);
 	int ret = yx_store_set_rotating(d->store, 0, 0);

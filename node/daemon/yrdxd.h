@@ -111,6 +111,12 @@ typedef struct {
 	uint32_t version;   /* the charter version proposing the new key */
 	uint64_t after_seq; /* the new key signs our log past this seq */
 	bool rekey_due;     /* sockets still carry the key before: re-made in the loop */
+	/* While pending: the new key's CURVE pair (from the next key file), which a member
+	 * that adopted the version before us admits instead of ours; our pull connections
+	 * try it in turn (client.c), so that we can fetch the votes that adopt it. */
+	bool next_set;
+	uint8_t next_public[32];
+	uint8_t next_secret[32];
 } yxd_rotation_t;
 
 /* The store could not grow (map or disk full): pulling waits (client.c). */
@@ -122,6 +128,13 @@ typedef struct {
 	int err;     /* what the store said */
 	bool logged; /* the log said it stopped, and not yet that it resumed */
 } yxd_full_t;
+
+/* A member's rotation of its own key, proposed by its vote for the version after the
+ * current one (charter.c): it may hold the new key on its sockets already. */
+typedef struct {
+	uint8_t origin[YX_KEY_BYTES];
+	uint8_t key[YX_KEY_BYTES];
+} yxd_next_key_t;
 
 /* The federation charter this node follows (charter.c). */
 typedef struct {
@@ -135,6 +148,10 @@ typedef struct {
 	uint8_t counted[32]; /* which votes were last counted (their origins and seqs) */
 	bool counted_set;
 	bool started; /* the version held at start was checked for a rotation of ours */
+	/* The members' own rotations proposed for the next version, as the votes held
+	 * show them (members.c tries each new key on the pull connection to its member). */
+	yxd_next_key_t *next_keys;
+	size_t n_next_keys;
 } yxd_charter_t;
 
 /* Whom this node deals with on the peer port and its pull connections (members.c).
@@ -148,6 +165,9 @@ typedef struct {
 	size_t n_admitted;
 	yx_peer_conf_t *pulled; /* one pull connection each */
 	bool *reciprocal;       /* parallel to pulled: a member pulled from in return */
+	/* parallel to pulled: the key the member proposed to rotate to, tried in turn with
+	 * its key (it may have adopted the rotation before us); zeros: none */
+	uint8_t (*alt)[32];
 	size_t n_pulled, cap_pulled;
 } yxd_members_t;
 
@@ -230,6 +250,9 @@ void yxd_charter_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t 
  * carried out (rotate.c), the store's rules and the members' trust made to follow it.
  * Called from the loop, where no subsystem is mid-way. */
 void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms);
+/* The key member origin proposed to rotate to by its vote for the next version (while
+ * that is pending here), or NULL. */
+const uint8_t *yxd_charter_next_key(const yxd_t *d, const uint8_t origin[YX_KEY_BYTES]);
 /* The votes held for version (the records of kind charter-vote whose id names it), each
  * checked to be what its id says (a vote whose bytes or round give another id is left
  * out).
@@ -238,8 +261,9 @@ int yxd_charter_votes(yxd_t *d, uint32_t version, yxd_votes_t *out);
 void yxd_votes_free(yxd_votes_t *v);
 
 /* ---- amend.c: amendments this node proposes and signs, and how they stand ---- */
-/* A charter request (propose, sign, status); r->charter is set (free with
- * yxd_amend_reply_free). */
+/* A charter request (propose, sign, status, and rotate: this node's own key, the version
+ * built here with the new key past the seq of its vote, writes fenced from then on); r->charter
+ * is set (free with yxd_amend_reply_free). */
 void yxd_amend_request(yxd_t *d, const Yrdx__CharterRequest *q, Yrdx__ControlReply *r);
 void yxd_amend_reply_free(Yrdx__ControlReply *r);
 
@@ -422,8 +446,10 @@ int yxd_rotation_start(yxd_t *d);
 /* We proposed charter version `version`, which hands our log to a new key past after_seq
  * (the seq of our vote): local writes are refused from now, with a message saying why,
  * until yxd_rotate_to (that version adopted) or yxd_rotation_clear (another version
- * numbered so adopted). Kept in the store across restarts; YX_OK, or why the mark could
- * not be stored (the fence holds in memory all the same). */
+ * numbered so adopted). The new key's CURVE pair is read from the next key file, for our
+ * pull connections to try in turn (a member that adopted first admits only it). Kept in
+ * the store across restarts; YX_OK, or why the mark could not be stored (the fence holds
+ * in memory all the same). */
 int yxd_rotation_pending(yxd_t *d, uint64_t after_seq, uint32_t version);
 /* Another version numbered as ours was adopted: the key we have goes on; writes resume. */
 void yxd_rotation_clear(yxd_t *d);

@@ -1,9 +1,12 @@
 /* amend: amendments of the federation charter (联盟章程) through the federation. propose
  * builds the version after the one the node follows, with one amendment, and has the
- * daemon write this node's vote for it; sign (cmd_charter_vote) votes for a proposal
- * another member made; status shows the version followed and the proposals pending with
+ * daemon write this node's vote for it (a rotation of this node's key the daemon builds
+ * itself: the new key signs past the seq its vote gets); sign (cmd_charter_vote) votes for a
+ * proposal another member made; status shows the version followed and the proposals pending with
  * who voted and who has not. Votes travel in the members' logs; every node adopts a
  * version by itself once it holds the votes of the threshold of members. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,10 @@ static const char propose_help[] =
         "  threshold N                   members who must sign an amendment (a majority)\n"
         "  jurisdiction NAME C,...       the cities (GB/T 2260 codes or names) whose records\n"
         "                                the member may write (管辖范围)\n"
+        "  rotate [--key FILE]           this node's own new key (default: the one `yrdxctl\n"
+        "                                keygen --next` wrote, node/key_file + \".next\"); it\n"
+        "                                signs this node's log past the seq of this vote, and\n"
+        "                                the node writes nothing until the version is decided\n"
         "Builds the version after the one this node follows with that one change and writes\n"
         "this node's vote for it into its log; the other members sign it with\n"
         "`yrdxctl charter sign ID`. Every node adopts it once it holds the votes of the\n"
@@ -357,8 +364,7 @@ static const struct {
         {"endpoint", amend_endpoint},
         {"threshold", amend_threshold},
         {"jurisdiction", amend_jurisdiction},
-        /* rotate --key FILE (the rotating member's own new key) is the h-rotate helper's:
-         * an amend_fn like these, registered here. */
+        /* rotate is no amend_fn: its version is built by the daemon (propose_rotate) */
 };
 
 /* ---- propose ------------------------------------------------------------------------------ */
@@ -409,6 +415,117 @@ static int build_proposal(ctl_t *ctl, const yx_charter_t *cur, int argc, char **
 	return rc;
 }
 
+/* The new key of `propose rotate`: file (NULL: the next key file) made absolute into path
+ * (cap bytes), loaded (owner-only, a key), its public key into pub. */
+static int rotate_key(ctl_t *ctl, const char *file, char *path, size_t cap, uint8_t pub[32])
+{
+	char next[YX_CONFIG_PATH_MAX + 8], full[PATH_MAX];
+	yx_identity_t *id = NULL;
+	yx_diag_t diag = {{0}};
+	if (!file && !yx_key_next_path(ctl->cfg->key_file, next, sizeof(next)))
+		return ctl_fail(EXIT_USAGE, "charter propose rotate: %s.next: path too long",
+		                ctl->cfg->key_file);
+	if (!file)
+		file = next;
+	if (!realpath(file, full)) {
+		if (errno == ENOENT && file == next)
+			return ctl_fail(EXIT_USAGE,
+			                "charter propose rotate: %s: no next key; `yrdxctl -c %s "
+			                "keygen --next` makes one there",
+			                file, ctl->cfg->path);
+		return ctl_fail(EXIT_USAGE, "charter propose rotate: %s: %s", file,
+		                strerror(errno));
+	}
+	if (strlen(full) >= cap)
+		return ctl_fail(EXIT_USAGE, "charter propose rotate: %s: path too long", full);
+	snprintf(path, cap, "%s", full);
+	int ret = yx_identity_load(path, &id, &diag);
+	if (ret)
+		return ctl_fail(EXIT_USAGE, "charter propose rotate: %s",
+		                diag.msg[0] ? diag.msg : yx_strerror(ret));
+	memcpy(pub, yx_identity_public(id), 32);
+	yx_identity_free(&id);
+	return EXIT_OK;
+}
+
+static void rotate_print(ctl_t *ctl, const Yrdx__CharterReply *cr, const yx_charter_t *p,
+                         uint32_t threshold, const uint8_t pub[32], const char *path)
+{
+	char key[YX_PUBKEY_TEXT_LEN + 1];
+	yx_pubkey_format(pub, key);
+	if (ctl->json) {
+		json_t *o = vote_json(cr, p, threshold);
+		json_object_set_new(o, "key", json_string(key));
+		json_object_set_new(o, "key_file", json_string(path));
+		json_object_set_new(o, "after_seq", json_integer((json_int_t)cr->seq));
+		ctl_print_json(o);
+		return;
+	}
+	printf("charter version %u proposed (%s): %s's vote %s written at log seq %llu, %u of "
+	       "%u votes\n",
+	       p->version, p->summary, ctl->cfg->name, cr->vote_id, (unsigned long long)cr->seq,
+	       cr->votes, threshold);
+	printf("once adopted, key %s (%s) signs %s's log past seq %llu; until version %u is "
+	       "decided this node writes nothing\n",
+	       key, path, ctl->cfg->name, (unsigned long long)cr->seq, p->version);
+	printf("the other members sign it with: yrdxctl charter sign %s\n", cr->vote_id);
+}
+
+/* charter propose rotate [--key FILE]: the daemon builds the version, since the new key
+ * signs past the seq its vote gets. */
+static int propose_rotate(ctl_t *ctl, int n, char **args, const char *summary)
+{
+	Yrdx__ControlReply *standing = NULL, *reply = NULL;
+	Yrdx__CharterRequest q = YRDX__CHARTER_REQUEST__INIT;
+	yx_charter_t *cur = NULL, *p = NULL;
+	yx_diag_t diag = {{0}};
+	const char *file = NULL;
+	char path[YX_CONFIG_PATH_MAX + 8];
+	uint8_t pub[32];
+	int rc;
+	for (int i = 1; i < n; i++) {
+		if (strcmp(args[i], "--key") == 0 && i + 1 < n)
+			file = args[++i];
+		else
+			return ctl_fail(EXIT_USAGE,
+			                "charter propose rotate: unexpected \"%s\" (expected "
+			                "[--key FILE] [--summary TEXT])",
+			                args[i]);
+	}
+	if ((rc = ctl_need_config(ctl)) || (rc = rotate_key(ctl, file, path, sizeof(path), pub)) ||
+	    (rc = charter_standing(ctl, "propose", &standing, &cur)))
+		return rc;
+	if (!cur) {
+		rc = ctl_fail(EXIT_USAGE,
+		              "charter propose rotate: no charter is installed at this node "
+		              "(yrdxctl charter install FILE): a key is rotated by an amendment");
+		goto out;
+	}
+	q.action = YRDX__CHARTER_REQUEST__ACTION__ACTION_ROTATE;
+	q.key = (ProtobufCBinaryData){32, pub};
+	q.key_file = path;
+	q.summary = (char *)(summary ? summary : "");
+	if ((rc = charter_call(ctl, &q, "propose rotate", &reply)))
+		goto out;
+	const Yrdx__CharterReply *cr = reply->charter;
+	if (yx_charter_decode(cr->proposal.data, cr->proposal.len, &p, &diag) != YX_OK) {
+		rc = ctl_fail(EXIT_FAIL,
+		              "charter propose rotate: vote %s written at log seq %llu, but the "
+		              "node's reply does not decode: %s",
+		              cr->vote_id, (unsigned long long)cr->seq, diag.msg);
+		goto out;
+	}
+	rotate_print(ctl, cr, p, cur->threshold, pub, path);
+out:
+	yx_charter_free(&p);
+	yx_charter_free(&cur);
+	if (standing)
+		yrdx__control_reply__free_unpacked(standing, NULL);
+	if (reply)
+		yrdx__control_reply__free_unpacked(reply, NULL);
+	return rc;
+}
+
 int cmd_charter_propose(ctl_t *ctl, int argc, char **argv)
 {
 	Yrdx__ControlReply *standing = NULL, *reply = NULL;
@@ -434,7 +551,9 @@ int cmd_charter_propose(ctl_t *ctl, int argc, char **argv)
 	if (n == 0)
 		return ctl_fail(EXIT_USAGE,
 		                "charter propose: expected an amendment: admit, revoke, "
-		                "endpoint, threshold or jurisdiction (see --help)");
+		                "endpoint, threshold, jurisdiction or rotate (see --help)");
+	if (strcmp(args[0], "rotate") == 0)
+		return propose_rotate(ctl, n, args, summary);
 	if ((rc = ctl_need_config(ctl)) || (rc = charter_standing(ctl, "propose", &standing, &cur)))
 		return rc;
 	if (!cur) {

@@ -106,13 +106,10 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 	if ((rc = ctl_need_config(ctl)))
 		return rc;
 	if (to) {
-		/* the case goes to the node's current key: the one it unseals with */
+		/* the case names the destination's origin, its log's identity for good; the
+		 * daemon seals the dossier to the key it holds now */
 		if ((rc = ctl_origin(ctl, "relay propose: --to", to, dest)))
 			return rc;
-		const yx_charter_t *ch = yx_names_charter(ctl->names);
-		const yx_member_t *m = ch ? yx_charter_member_by_origin(ch, dest) : NULL;
-		if (m)
-			memcpy(dest, yx_member_current_key(m), 32);
 	} else {
 		yx_store_t *store = NULL;
 		park_find_t f = {park, {0}, 0};
@@ -267,7 +264,6 @@ static void print_events(ctl_t *ctl, json_t *events)
 static int do_show(ctl_t *ctl, int argc, char **argv)
 {
 	yx_store_t *store = NULL;
-	yx_identity_t *id = NULL;
 	yx_case_events_t ev;
 	yx_case_t c;
 	if (argc != 3)
@@ -278,15 +274,10 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 		yx_store_close(&store);
 		return rc;
 	}
-	if (yx_identity_load(ctl->cfg->key_file, &id, &diag) != YX_OK) { /* opens the dossier */
-		yx_store_close(&store);
-		return ctl_fail(EXIT_FAIL, "%s", diag.msg);
-	}
 	uint8_t fp[YX_CASE_FP_BYTES];
 	uint64_t seq;
 	if (!yx_case_id_parse(argv[2], &seq, fp)) {
 		yx_store_close(&store);
-		yx_identity_free(&id);
 		return ctl_fail(EXIT_USAGE,
 		                "relay show: %s is not a case id: one is " YX_CASE_ID_FORM,
 		                argv[2]);
@@ -298,21 +289,26 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 	if (ret == YX_OK && yx_case_derive(ev.events, ev.n, argv[2], &c) != YX_OK)
 		ret = YX_ENOTFOUND;
 	if (ret) {
-		yx_identity_free(&id);
 		if (ret == YX_ENOTFOUND)
 			yx_case_events_free(&ev);
 		return ctl_fail(EXIT_FAIL, "relay show: no case %s known here", argv[2]);
 	}
-	/* The dossier opens only with the destination's key. */
+	/* The dossier opens only with the destination's key: the one it has now, or one it
+	 * had when the case was proposed, before a rotation. */
 	json_t *dossier = json_null();
 	const Yrdx__RelayEvent *p = c.propose->ev;
 	if (p->sealed_dossier.len) {
 		uint8_t *plain = NULL;
 		size_t len = 0;
-		if (yx_identity_unseal(id, p->sealed_dossier.data, p->sealed_dossier.len, &plain,
-		                       &len) == YX_OK) {
+		ret = yx_key_files_unseal(ctl->cfg->key_file, p->sealed_dossier.data,
+		                          p->sealed_dossier.len, &plain, &len, &diag);
+		if (ret == YX_OK) {
 			dossier = json_stringn((const char *)plain, len);
 			free(plain);
+		} else if (ret != YX_ECRYPTO) {
+			yx_case_events_free(&ev);
+			return ctl_fail(EXIT_FAIL, "relay show: %s",
+			                diag.msg[0] ? diag.msg : yx_strerror(ret));
 		} else {
 			char to[YX_NAME_LABEL_MAX];
 			ctl_label(ctl, c.destination, YX_NAME_SHORT, to);
@@ -320,7 +316,6 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 			                       p->sealed_dossier.len);
 		}
 	}
-	yx_identity_free(&id);
 	/* In the order they were written (time is informative only; seq breaks ties). */
 	size_t order[ev.n ? ev.n : 1];
 	for (size_t i = 0; i < ev.n; i++) {

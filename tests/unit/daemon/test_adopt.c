@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fixtures.h"
 #include "yrdxd.h"
@@ -750,6 +751,105 @@ static void test_rotation_adopted(void **state)
 	fed_close(&f);
 }
 
+/* The rotation of this node's own key, asked for as `charter propose rotate` does: refused
+ * for a key file missing, readable by others, holding another key, or with a member's key;
+ * built by the daemon with the new key past the seq of its own vote (its key file copied
+ * where the adoption takes it), writes fenced, a second refused; adopted by two more votes.
+ * Another member's own rotation proposed is a key the node tries on its pull connection. */
+static int rotate_request(fed_t *f, const uint8_t key[32], const char *file, Yrdx__ControlReply *r)
+{
+	Yrdx__CharterRequest q = YRDX__CHARTER_REQUEST__INIT;
+	yrdx__control_reply__init(r);
+	q.action = YRDX__CHARTER_REQUEST__ACTION__ACTION_ROTATE;
+	q.key = (ProtobufCBinaryData){32, (uint8_t *)key};
+	q.key_file = (char *)file;
+	yxd_amend_request(&f->d, &q, r);
+	return r->error;
+}
+
+static void test_rotate_request(void **state)
+{
+	(void)state;
+	fed_t f;
+	Yrdx__ControlReply r;
+	yx_diag_t diag = {{0}};
+	yx_identity_t *nk = NULL, *held = NULL;
+	yx_charter_t *p = NULL;
+	char file[600], next_file[sizeof(f.cfg.key_file) + 8];
+	const char *why[] = {"No such file", "readable", "not the key proposed", "member m1's"};
+	fed_open(&f);
+	assert_int_equal(yx_identity_generate(&nk), YX_OK);
+	const uint8_t *nkey = yx_identity_public(nk);
+	snprintf(file, sizeof(file), "%s/elsewhere.key", f.dir);
+	for (int i = 0; i < 4; i++) { /* missing, 0644, another key's file, m1's key */
+		if (i == 1) {
+			assert_int_equal(yx_identity_save(nk, file), YX_OK);
+			assert_int_equal(chmod(file, 0644), 0);
+		}
+		if (i == 2)
+			assert_int_equal(chmod(file, 0600), 0);
+		const uint8_t *k = i == 2   ? yx_identity_public(f.ids[5])
+		                   : i == 3 ? yx_identity_public(f.ids[1])
+		                            : nkey;
+		assert_int_equal(rotate_request(&f, k, file, &r), YX_EINVAL);
+		assert_non_null(strstr(r.message, why[i]));
+		reply_free(&r);
+	}
+	assert_int_equal(rotate_request(&f, nkey, file, &r), YX_OK);
+	assert_int_equal(r.charter->seq, 1);
+	assert_int_equal(r.charter->votes, 1);
+	assert_int_equal(
+	        yx_charter_decode(r.charter->proposal.data, r.charter->proposal.len, &p, &diag),
+	        YX_OK);
+	reply_free(&r);
+	assert_int_equal(p->version, 2);
+	assert_int_equal(p->members[0].n_keys, 2);
+	assert_int_equal(p->members[0].keys[1].after_seq, 1);
+	assert_memory_equal(p->members[0].keys[1].key, nkey, 32);
+	assert_non_null(strstr(p->summary, "rotate the key of m0"));
+	assert_true(yx_key_next_path(f.cfg.key_file, next_file, sizeof(next_file)));
+	assert_int_equal(yx_identity_load(next_file, &held, &diag), YX_OK); /* copied there */
+	assert_memory_equal(yx_identity_public(held), nkey, 32);
+	assert_true(f.d.rotation.pending && f.d.rotation.next_set);
+	assert_int_equal(f.d.rotation.after_seq, 1);
+	yx_batch_t *b = NULL;
+	assert_int_equal(yxd_writer_begin(&f.d, &b, &diag), YX_EFENCED);
+	assert_non_null(strstr(diag.msg, "charter version 2"));
+	assert_int_equal(rotate_request(&f, nkey, file, &r), YX_EINVAL);
+	assert_non_null(strstr(r.message, "waits already for charter version 2"));
+	reply_free(&r);
+	/* m1 proposes a rotation of its own too: its new key is one to try towards it */
+	yx_charter_t *q1 = NULL, *c = NULL;
+	assert_int_equal(yx_charter_copy(f.v1, &c), YX_OK);
+	c->version = 2;
+	memcpy(c->prev_hash, f.v1->hash, 32);
+	c->members[1].keys[1].after_seq = 9;
+	memcpy(c->members[1].keys[1].key, yx_identity_public(f.ids[6]), 32);
+	c->members[1].n_keys = 2;
+	assert_int_equal(yx_charter_build(c, &q1, &diag), YX_OK);
+	log_vote(&f, 1, q1, f.ids[1], NULL);
+	assert_int_equal(deliver(&f, 1), YX_OK);
+	settle(&f);
+	assert_memory_equal(yxd_charter_next_key(&f.d, yx_identity_public(f.ids[1])),
+	                    yx_identity_public(f.ids[6]), 32);
+	assert_null(yxd_charter_next_key(&f.d, yx_identity_public(f.ids[2])));
+	for (size_t i = 2; i <= 3; i++) { /* two more votes for ours: adopted */
+		log_vote(&f, i, p, f.ids[i], NULL);
+		assert_int_equal(deliver(&f, i), YX_OK);
+	}
+	settle(&f);
+	assert_int_equal(version(&f), 2);
+	assert_memory_equal(yx_identity_public(f.d.id), nkey, 32);
+	assert_false(f.d.rotation.pending || f.d.rotation.next_set);
+	assert_null(yxd_charter_next_key(&f.d, yx_identity_public(f.ids[1]))); /* over */
+	yx_identity_free(&nk);
+	yx_identity_free(&held);
+	yx_charter_free(&c);
+	yx_charter_free(&q1);
+	yx_charter_free(&p);
+	fed_close(&f);
+}
+
 /* m0's rotation waits for version 2, but another version 2 is adopted: the old key goes
  * on and writes resume. */
 static void test_rotation_overtaken(void **state)
@@ -826,6 +926,7 @@ int main(void)
 	        cmocka_unit_test(test_put_refuses_votes),
 	        cmocka_unit_test(test_rotation_adopted),
 	        cmocka_unit_test(test_rotation_overtaken),
+	        cmocka_unit_test(test_rotate_request),
 	        cmocka_unit_test(test_no_charter),
 	};
 	if (yx_crypto_init() != YX_OK)
