@@ -34,7 +34,19 @@
  * NODE's key — a vote the daemon would refuse to write (NODE is no member, votes a second
  * time, or the version is over); with --forge signed by a key of no one while naming
  * NODE's key as the signer; with --signer signed by KEYFILE's key, named as the signer (a
- * non-member's vote carried in a member's log). Prints {"seq": N, "id": VOTE_ID}. */
+ * non-member's vote carried in a member's log). Prints {"seq": N, "id": VOTE_ID}.
+ *
+ *   evil_author -c NODE.zpl oldkey KEYFILE [CREDIT_CODE]
+ *
+ * oldkey writes, into NODE's log at its next seq, an enterprise of NODE's own city (inside
+ * its 管辖范围: only the key is wrong) signed by KEYFILE's key — after a rotation, the key
+ * NODE's log was rotated away from, which a thief of the old key would hold. NODE's store
+ * takes batches of its current key only, so its record of the keys that signed its log
+ * (meta "signers") is set aside for the write and put back after: the store then holds a
+ * head past the rotation signed by the old key, and serves it. Prints the JSON line of
+ * enterprise. */
+#include <errno.h>
+#include <lmdb.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +219,85 @@ static int forge_main(int argc, char **argv)
 	return rc;
 }
 
+/* The store in dir's meta "signers" (the keys that signed its own log after a rotation):
+ * taken out into *saved (malloc'd, *len bytes; NULL if there is none), or put back. 0, or
+ * 1 with the reason on stderr. */
+static int signers_swap(const char *dir, uint8_t **saved, size_t *len, bool put_back)
+{
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	MDB_val k = {7, (void *)"signers"}, v;
+	int rc = mdb_env_create(&env);
+	if (rc == 0)
+		mdb_env_set_maxdbs(env, 32);
+	if (rc == 0)
+		rc = mdb_env_open(env, dir, MDB_NOTLS, 0600);
+	if (rc == 0)
+		rc = mdb_txn_begin(env, NULL, 0, &txn);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "meta", 0, &dbi);
+	if (rc == 0 && put_back && *saved) {
+		v = (MDB_val){*len, *saved};
+		rc = mdb_put(txn, dbi, &k, &v, 0);
+	} else if (rc == 0 && !put_back && (rc = mdb_get(txn, dbi, &k, &v)) == 0) {
+		if (!(*saved = malloc(v.mv_size)))
+			rc = ENOMEM;
+		else
+			memcpy(*saved, v.mv_data, *len = v.mv_size);
+		if (rc == 0)
+			rc = mdb_del(txn, dbi, &k, NULL);
+	} else if (rc == MDB_NOTFOUND) {
+		rc = 0; /* never rotated: nothing to set aside */
+	}
+	if (rc == 0) {
+		rc = mdb_txn_commit(txn);
+		txn = NULL;
+	}
+	if (txn)
+		mdb_txn_abort(txn);
+	if (env)
+		mdb_env_close(env);
+	if (rc)
+		fprintf(stderr, "evil_author: %s: meta \"signers\": %s\n", dir, mdb_strerror(rc));
+	return rc ? 1 : 0;
+}
+
+/* evil_author -c NODE.zpl oldkey KEYFILE [CREDIT_CODE] */
+static int oldkey_main(int argc, char **argv)
+{
+	yx_config_t *cfg = NULL;
+	yx_identity_t *old = NULL;
+	yx_store_t *store = NULL;
+	yx_diag_t diag = {{0}};
+	uint8_t *saved = NULL;
+	size_t len = 0;
+	int rc = 1;
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: evil_author -c NODE.zpl oldkey KEYFILE [CREDIT_CODE]\n");
+		return 2;
+	}
+	if (yx_crypto_init() || yx_config_load(argv[2], &cfg, &diag) ||
+	    yx_identity_load(argv[4], &old, &diag)) {
+		fprintf(stderr, "evil_author: %s\n", diag.msg);
+		goto out;
+	}
+	if (signers_swap(cfg->data_dir, &saved, &len, false))
+		goto out;
+	if (yx_store_open(cfg->data_dir, 0, 0, &store, &diag) != YX_OK)
+		fprintf(stderr, "evil_author: %s\n", diag.msg);
+	else
+		rc = forge_record(store, old, true, cfg->city, argc == 6 ? argv[5] : NULL);
+	yx_store_close(&store);
+	if (signers_swap(cfg->data_dir, &saved, &len, true))
+		rc = 1;
+out:
+	free(saved);
+	yx_identity_free(&old);
+	yx_config_free(&cfg);
+	return rc;
+}
+
 /* The proposal's bytes from any vote held with that id (copied into *bytes). */
 static int held_proposal(void *arg, const yx_stored_t *rec)
 {
@@ -295,6 +386,8 @@ int main(int argc, char **argv)
 	if (argc >= 5 && strcmp(argv[1], "-c") == 0 &&
 	    (strcmp(argv[3], "enterprise") == 0 || strcmp(argv[3], "incubator") == 0))
 		return forge_main(argc, argv);
+	if (argc >= 5 && strcmp(argv[1], "-c") == 0 && strcmp(argv[3], "oldkey") == 0)
+		return oldkey_main(argc, argv);
 	if (argc >= 5 && strcmp(argv[1], "-c") == 0 && strcmp(argv[3], "vote") == 0 &&
 	    (argc == 5 || (argc == 6 && strcmp(argv[5], "--forge") == 0) ||
 	     (argc == 7 && strcmp(argv[5], "--signer") == 0))) {
@@ -319,7 +412,8 @@ int main(int argc, char **argv)
 		                "       evil_author -c NODE.zpl enterprise CITY [CREDIT_CODE]\n"
 		                "       evil_author -c NODE.zpl incubator CITY ID\n"
 		                "       evil_author -c NODE.zpl vote VOTE_ID [--forge | --signer "
-		                "KEYFILE]\n");
+		                "KEYFILE]\n"
+		                "       evil_author -c NODE.zpl oldkey KEYFILE [CREDIT_CODE]\n");
 		return 2;
 	}
 	const char *target = argv[4];
