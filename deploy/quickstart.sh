@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The main job, on one machine: builds yrdx, stands up a local federation of three city
-# nodes in a chain — 上海 Shanghai ── 杭州 Hangzhou ── 合肥 Hefei — loads each city's sample
-# registry (tests/data), and shows the cities converging, records relayed through
-# Hangzhou, a new record reaching Hefei live, and one relay-incubation case (接力孵化)
-# going from proposal to landing across the three cities while the destination park's
-# yrdx-feed prints it. Everything lives in ./demo.
+# The main job, on one machine: builds yrdx, founds a local federation of three city nodes
+# (联盟章程 version 1, signed by each founder) linked in a chain — 上海 Shanghai ── 杭州
+# Hangzhou ── 合肥 Hefei — loads each city's sample registry (tests/data), and shows the
+# cities converging, records relayed through Hangzhou, a new record reaching Hefei live,
+# one relay-incubation case (接力孵化) going from proposal to landing across the three
+# cities while the destination park's yrdx-feed prints it, and a fourth city, 苏州
+# Suzhou, admitted by an amendment the members sign through the federation. Everything
+# lives in ./demo.
 #
 #   ./deploy/quickstart.sh          run it, then stop the nodes
 #   ./deploy/quickstart.sh --keep   leave the nodes running (stop: pkill -f demo/.*yrdxd.zpl)
@@ -45,17 +47,24 @@ for c in "${cities[@]}"; do
   echo "$c (${code[$c]}) key ${key[$c]} peer port ${port[$c]}"
 done
 
-say "yrdxctl peer add: the chain shanghai ── hangzhou ── hefei (shanghai and hefei never talk)"
+say "联盟章程: the three cities found their federation — each sends its member line, one drafts version 1, the file goes round and every founder signs it, each installs it"
+for c in "${cities[@]}"; do ctl "$c" charter member; done | tee "$demo/members.txt"
+yrdxctl charter draft --federation 长三角协同孵化网络 --threshold 2 -o "$demo/charter.yx" "$demo/members.txt" >/dev/null
+for c in "${cities[@]}"; do ctl "$c" charter sign "$demo/charter.yx" | tail -1; done
+for c in "${cities[@]}"; do ctl "$c" charter install "$demo/charter.yx"; done
+ctl hefei charter show
+
+say "yrdxctl peer add NAME: the chain shanghai ── hangzhou ── hefei, keys and endpoints from the charter (shanghai and hefei never talk)"
 link() {
-  ctl "$1" peer add "$2" "tcp://127.0.0.1:${port[$2]}" "${key[$2]}"
-  ctl "$2" peer add "$1" "tcp://127.0.0.1:${port[$1]}" "${key[$1]}"
+  ctl "$1" peer add "$2" >/dev/null
+  ctl "$2" peer add "$1" >/dev/null
   echo "$1 <-> $2"
 }
 link shanghai hangzhou
 link hangzhou hefei
 
 stop_nodes() {
-  for c in "${cities[@]}" feed; do
+  for c in "${cities[@]}" suzhou feed; do
     [ -f "$demo/$c.pid" ] && kill "$(cat "$demo/$c.pid")" 2>/dev/null || true
   done
 }
@@ -136,6 +145,37 @@ echo "-- every step reached the park's feed (cursor, type, event id):"
 python3 -c 'import json,sys
 for l in open(sys.argv[1]):
     e = json.loads(l); print(e["cursor"], e["record"]["type"], e["event_id"])' "$demo/feed.ndjson"
+
+say "admitting a city: 苏州 suzhou asks to join — its administrator sends its member line to the federation"
+nport=$((base + 31))
+while ! port_free "$nport" || ! port_free "$((nport + 1))"; do nport=$((nport + 100)); done
+yrdxctl init --dir "$demo/suzhou" --name suzhou --city 320500 --peer-port "$nport" --feed-port "$((nport + 1))" >/dev/null
+line=$(yrdxctl -c "$demo/suzhou/yrdxd.zpl" charter member)
+echo "$line"
+read -r _ ncity nkey nend <<<"$line"
+echo "-- shanghai proposes version 2, admitting suzhou; hangzhou signs it (2 of 3: the threshold)"
+vote=$(ctl shanghai --json charter propose admit suzhou "$ncity" "$nkey" "$nend" --summary "admit 苏州 suzhou" \
+       | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for _ in $(seq 100); do ctl hangzhou charter status | grep -q "$vote" && break; sleep 0.1; done
+ctl hangzhou charter sign "$vote"
+for c in "${cities[@]}"; do
+  for _ in $(seq 100); do [ "$(ctl "$c" --json charter status | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')" = 2 ] && break; sleep 0.1; done
+done
+ctl hefei charter status
+echo "-- suzhou installs the charter the federation gives it, names one neighbour, starts"
+ctl hangzhou charter export -o "$demo/charter-v2.yx" >/dev/null
+yrdxctl -c "$demo/suzhou/yrdxd.zpl" charter install "$demo/charter-v2.yx"
+yrdxctl -c "$demo/suzhou/yrdxd.zpl" peer add hangzhou >/dev/null
+yrdxd -c "$demo/suzhou/yrdxd.zpl" 2>"$demo/suzhou.log" &
+echo $! > "$demo/suzhou.pid"
+for _ in $(seq 100); do yrdxctl -c "$demo/suzhou/yrdxd.zpl" status >/dev/null 2>&1 && break; sleep 0.1; done
+yrdxctl -c "$demo/suzhou/yrdxd.zpl" import tests/data/suzhou-incubators.csv
+for _ in $(seq 300); do
+  n=$(ctl hefei --json list incubator --origin suzhou | python3 -c 'import sys; print(sum(1 for l in sys.stdin if l.strip()))')
+  [ "$n" -gt 0 ] && break; sleep 0.1
+done
+echo "-- suzhou's incubators at hefei, two hops away, and nobody edited a config but suzhou's:"
+ctl hefei list incubator --origin suzhou --limit 3
 
 if [ $keep = 1 ]; then
   say "nodes left running; try: yrdxctl -c demo/hefei/yrdxd.zpl status"

@@ -10,6 +10,7 @@
 #include "joint.h"
 #include "log.h"
 #include "validate.h"
+#include "names.h"
 #include "yrdxd.h"
 
 #define ROLE_PROPOSER "lead"
@@ -31,39 +32,35 @@ typedef struct {
 	size_t n;
 } resolve_t;
 
-/* What this node calls key in a message: itself, a peer, or the key's first characters. */
+/* What every output calls key: its charter name and city, else the config's name, else
+ * the key in full (names.h). Only error messages need it. */
 static void label(const yxd_t *d, const uint8_t key[YX_KEY_BYTES], char *out, size_t cap)
 {
-	const yx_peer_conf_t *p = yx_config_peer_by_key(d->cfg, key);
+	yx_names_t *names = NULL;
 	char text[YX_PUBKEY_TEXT_LEN + 1];
-	if (memcmp(key, d->origin, YX_KEY_BYTES) == 0) {
-		snprintf(out, cap, "%s", d->cfg->name);
-	} else if (p) {
-		snprintf(out, cap, "%s", p->name);
+	if (yx_names_new(yxd_charter_current(d), d->cfg, d->origin, &names) == YX_OK) {
+		yx_names_label(names, key, YX_NAME_SHORT, out, cap);
 	} else {
 		yx_pubkey_format(key, text);
-		snprintf(out, cap, "%.12s…", text);
+		snprintf(out, cap, "%s", text);
 	}
+	yx_names_free(&names);
 }
 
-/* The node a CITY prefix names; false if it names none (then ':' is part of the id). */
+/* The node a CITY prefix names — "self", a member's or a peer's name, a key in full;
+ * false if it names none (then ':' is part of the id). */
 static bool city_key(const yxd_t *d, const char *city, size_t len, uint8_t key[YX_KEY_BYTES])
 {
 	char name[YX_PUBKEY_TEXT_LEN + 1];
-	const yx_peer_conf_t *p;
+	yx_names_t *names = NULL;
 	if (len == 0 || len >= sizeof(name))
 		return false;
 	memcpy(name, city, len);
 	name[len] = '\0';
-	if (strcmp(name, "self") == 0 || strcmp(name, d->cfg->name) == 0) {
-		memcpy(key, d->origin, YX_KEY_BYTES);
-		return true;
-	}
-	if ((p = yx_config_peer_by_name(d->cfg, name))) {
-		memcpy(key, p->key, YX_KEY_BYTES);
-		return true;
-	}
-	return yx_pubkey_parse(name, key, NULL) == YX_OK;
+	bool found = yx_names_new(yxd_charter_current(d), d->cfg, d->origin, &names) == YX_OK &&
+	             yx_names_resolve(names, name, key, NULL) == YX_OK;
+	yx_names_free(&names);
+	return found;
 }
 
 static int find_incubator(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
@@ -158,7 +155,7 @@ static int propose(yxd_t *d, const Yrdx__JointRequest *q, Yrdx__JointParticipati
 		return yx_diag_set(diag, ret, "reading the registries: %s", yx_strerror(ret));
 	for (size_t i = 0; i < r.n; i++) {
 		spec_t *s = &specs[i];
-		char a[64], b[64];
+		char a[YX_NAME_LABEL_MAX], b[YX_NAME_LABEL_MAX];
 		if (s->found == 0)
 			return yx_diag_set(diag, YX_EINVAL,
 			                   "incubator %s is in no registry held by this node",
@@ -242,7 +239,7 @@ static int sign(yxd_t *d, const Yrdx__JointRequest *q, const yx_joint_parts_t *p
 	const Yrdx__JointParticipation *t = j.terms->jp;
 	for (size_t i = 0; i < parts->n; i++) {
 		const yx_joint_part_t *p = &parts->parts[i];
-		char who[64];
+		char who[YX_NAME_LABEL_MAX];
 		if (memcmp(p->origin, self, YX_KEY_BYTES) == 0 || !yx_joint_party(&j, p->origin) ||
 		    yx_joint_same_terms(p->jp, t))
 			continue;

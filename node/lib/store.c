@@ -211,73 +211,26 @@ int yx_store_node_key(yx_store_t *s, uint8_t key[YX_KEY_BYTES])
 
 int yx_store_charter_get(yx_store_t *s, uint8_t **bytes, size_t *len)
 {
-	MDB_txn *txn = NULL;
-	MDB_val v;
-	*bytes = NULL;
-	*len = 0;
-	int ret = yxs_txn_begin(s, false, &txn);
-	if (ret)
-		return ret;
-	ret = yxs_get(txn, s->dbi[DB_META], "charter", 7, &v);
-	if (ret == YX_OK && !(*bytes = malloc(v.mv_size ? v.mv_size : 1)))
-		ret = -ENOMEM;
-	if (ret == YX_OK) {
-		memcpy(*bytes, v.mv_data, v.mv_size);
-		*len = v.mv_size;
-	}
-	mdb_txn_abort(txn);
-	return ret;
+	return yxs_meta_get(s, "charter", bytes, len);
 }
 
 int yx_store_charter_put(yx_store_t *s, const uint8_t *bytes, size_t len)
 {
-	MDB_txn *txn = NULL;
-	if (s->readonly)
-		return -EROFS;
-	if (s->writing)
-		return YX_EBUSY;
-	int ret = yxs_txn_begin(s, true, &txn);
-	if (ret)
-		return ret;
-	if ((ret = yxs_put(txn, s->dbi[DB_META], "charter", 7, bytes, len, 0))) {
-		mdb_txn_abort(txn);
-		return ret;
-	}
-	return yxs_txn_commit(s->env, txn);
+	return yxs_meta_set(s, "charter", bytes, len);
 }
 
 int yx_store_fence(yx_store_t *s, bool on)
 {
-	MDB_txn *txn = NULL;
-	if (s->writing)
-		return YX_EBUSY;
-	int ret = yxs_txn_begin(s, true, &txn);
-	if (ret)
-		return ret;
-	if (on) {
-		uint8_t one = 1;
-		ret = yxs_put(txn, s->dbi[DB_META], "fenced", 6, &one, 1, 0);
-	} else {
-		MDB_val k = {6, (void *)"fenced"};
-		int rc = mdb_del(txn, s->dbi[DB_META], &k, NULL);
-		ret = rc == MDB_NOTFOUND ? YX_OK : yxs_error(rc, "fence");
-	}
-	if (ret) {
-		mdb_txn_abort(txn);
-		return ret;
-	}
-	return yxs_error(mdb_txn_commit(txn), "fence");
+	static const uint8_t one = 1;
+	return yxs_meta_set(s, "fenced", on ? &one : NULL, 1);
 }
 
 int yx_store_fenced(yx_store_t *s, bool *fenced)
 {
-	MDB_txn *txn = NULL;
-	MDB_val v;
-	int ret = yxs_txn_begin(s, false, &txn);
-	if (ret)
-		return ret;
-	ret = yxs_get(txn, s->dbi[DB_META], "fenced", 6, &v);
-	mdb_txn_abort(txn);
+	uint8_t *v = NULL;
+	size_t len;
+	int ret = yxs_meta_get(s, "fenced", &v, &len);
+	free(v);
 	*fenced = ret == YX_OK;
 	return ret == YX_ENOTFOUND ? YX_OK : ret;
 }

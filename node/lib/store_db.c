@@ -185,3 +185,49 @@ const uint8_t *yxs_origin_key(yx_store_t *s, MDB_txn *txn, uint32_t oid)
 		return NULL;
 	return oid < s->n_origins ? s->origins[oid] : NULL;
 }
+
+/* ---- meta values of their own (charter, fence, rotation) ---------------------------- */
+
+int yxs_meta_get(yx_store_t *s, const char *key, uint8_t **val, size_t *len)
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	*val = NULL;
+	*len = 0;
+	int ret = yxs_txn_begin(s, false, &txn);
+	if (ret)
+		return ret;
+	ret = yxs_get(txn, s->dbi[DB_META], key, strlen(key), &v);
+	if (ret == YX_OK && !(*val = malloc(v.mv_size ? v.mv_size : 1)))
+		ret = -ENOMEM;
+	if (ret == YX_OK) {
+		memcpy(*val, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int yxs_meta_set(yx_store_t *s, const char *key, const void *val, size_t len)
+{
+	MDB_txn *txn = NULL;
+	if (s->readonly)
+		return -EROFS;
+	if (s->writing)
+		return YX_EBUSY;
+	int ret = yxs_txn_begin(s, true, &txn);
+	if (ret)
+		return ret;
+	if (val) {
+		ret = yxs_put(txn, s->dbi[DB_META], key, strlen(key), val, len, 0);
+	} else {
+		MDB_val k = {strlen(key), (void *)key};
+		int rc = mdb_del(txn, s->dbi[DB_META], &k, NULL);
+		ret = rc == MDB_NOTFOUND ? YX_OK : yxs_write_error(txn, rc, key);
+	}
+	if (ret) {
+		mdb_txn_abort(txn);
+		return ret;
+	}
+	return yxs_txn_commit(s->env, txn);
+}

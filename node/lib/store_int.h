@@ -147,6 +147,11 @@ int yxs_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void 
             unsigned flags);
 /* Re-reads the origins table into s->origins. */
 int yxs_origins_load(yx_store_t *s, MDB_txn *txn);
+/* A meta value of its own, in a txn of its own: get copies it (malloc'd, YX_ENOTFOUND if
+ * absent); set writes it durably (val NULL: deletes it; YX_EBUSY while a batch or remote
+ * txn is open, -EROFS read-only). */
+int yxs_meta_get(yx_store_t *s, const char *key, uint8_t **val, size_t *len);
+int yxs_meta_set(yx_store_t *s, const char *key, const void *val, size_t len);
 /* Local id of origin, or YX_ENOTFOUND; re-reads the table on a miss. */
 int yxs_origin_lookup(yx_store_t *s, MDB_txn *txn, const uint8_t origin[YX_KEY_BYTES],
                       uint32_t *id);

@@ -6,6 +6,7 @@
  * node's store verifies on its own. */
 #include <errno.h>
 #include <lmdb.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -195,45 +196,23 @@ int yx_store_signers(yx_store_t *s, yx_signer_t *out, size_t max, size_t *n)
 
 int yx_store_set_rotating(yx_store_t *s, uint32_t version, uint64_t after_seq)
 {
-	MDB_txn *txn = NULL;
 	uint8_t val[12];
-	if (s->readonly)
-		return -EROFS;
-	if (s->writing)
-		return YX_EBUSY;
-	int ret = yxs_txn_begin(s, true, &txn);
-	if (ret)
-		return ret;
-	if (version) {
-		be32_put(val, version);
-		be64_put(val + 4, after_seq);
-		ret = yxs_put(txn, s->dbi[DB_META], "rotating", 8, val, sizeof(val), 0);
-	} else {
-		MDB_val k = {8, (void *)"rotating"};
-		int rc = mdb_del(txn, s->dbi[DB_META], &k, NULL);
-		ret = rc == MDB_NOTFOUND ? YX_OK : yxs_write_error(txn, rc, "rotation mark");
-	}
-	if (ret) {
-		mdb_txn_abort(txn);
-		return ret;
-	}
-	return yxs_txn_commit(s->env, txn);
+	be32_put(val, version);
+	be64_put(val + 4, after_seq);
+	return yxs_meta_set(s, "rotating", version ? val : NULL, sizeof(val));
 }
 
 int yx_store_rotating(yx_store_t *s, uint32_t *version, uint64_t *after_seq)
 {
-	MDB_txn *txn = NULL;
-	MDB_val v;
-	int ret = yxs_txn_begin(s, false, &txn);
-	if (ret)
-		return ret;
-	ret = yxs_get(txn, s->dbi[DB_META], "rotating", 8, &v);
-	if (ret == YX_OK && v.mv_size != 12)
+	uint8_t *v = NULL;
+	size_t len = 0;
+	int ret = yxs_meta_get(s, "rotating", &v, &len);
+	if (ret == YX_OK && len != 12)
 		ret = YX_ECORRUPT;
 	if (ret == YX_OK) {
-		*version = be32_get(v.mv_data);
-		*after_seq = be64_get((const uint8_t *)v.mv_data + 4);
+		*version = be32_get(v);
+		*after_seq = be64_get(v + 4);
 	}
-	mdb_txn_abort(txn);
+	free(v);
 	return ret;
 }

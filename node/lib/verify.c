@@ -11,10 +11,11 @@
 #include "store.h"
 #include "validate.h"
 
-/* The first 8 bytes of a key in hex: how an origin is named in a diagnosis. */
-static void hex8(const uint8_t *key, char out[17])
+/* How an origin is named in a diagnosis: its key in full, as every output names a key
+ * nobody has a name for (the callers add names where they know them). */
+static void who_of(const uint8_t *key, char out[YX_PUBKEY_TEXT_LEN + 1])
 {
-	sodium_bin2hex(out, 17, key, 8);
+	yx_pubkey_format(key, out);
 }
 
 /* Checks one full change against the envelope its place in the chain demands, then as a
@@ -172,11 +173,11 @@ int yx_segment_verify(yx_segment_t *seg, const uint8_t origin[YX_KEY_BYTES], con
 {
 	uint8_t prev[YX_HASH_BYTES];
 	bool stub;
-	char who[17];
+	char who[YX_PUBKEY_TEXT_LEN + 1];
 	int ret;
 
 	memset(seg, 0, sizeof(*seg));
-	hex8(origin, who);
+	who_of(origin, who);
 	if ((ret = segment_shape(origin, e, n, head, held->tip, who, diag)))
 		return ret;
 	if (e[0].seq == 1)
@@ -209,7 +210,7 @@ int yx_segment_verify(yx_segment_t *seg, const uint8_t origin[YX_KEY_BYTES], con
 typedef struct {
 	yx_snap_t *snap;
 	const uint8_t *origin;
-	char who[17];
+	char who[YX_PUBKEY_TEXT_LEN + 1];
 	uint64_t expect;             /* the seq the next entry must have */
 	uint8_t prev[YX_HASH_BYTES]; /* H(expect - 1) as derived */
 	yx_head_t head;              /* the next stored head not yet checked */
@@ -315,7 +316,7 @@ static int verify_origin(void *arg, const uint8_t origin[YX_KEY_BYTES])
 	int ret;
 
 	w->origin = origin;
-	hex8(origin, w->who);
+	who_of(origin, w->who);
 	w->expect = 1;
 	memset(w->prev, 0, YX_HASH_BYTES);
 	w->said = false;

@@ -22,31 +22,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../integration"))
-from federation import choose, links_down, read_cities, topology  # noqa: E402
+from federation import choose, read_cities, start, topology  # noqa: E402
 from harness import Federation  # noqa: E402
 
 
 def charter_status(node):
     return node.ctl_json("charter", "status")
-
-
-def start(fed, cities, links, pids_file):
-    nodes = [fed.node(c.node, c.code) for c in cities]
-    by_name = {n.name: n for n in nodes}
-    for a, b in links:
-        fed.link(by_name[a.node], by_name[b.node])
-    fed.found()
-    for n in nodes:
-        n.start()
-        if pids_file:
-            with open(pids_file, "a") as f:
-                f.write("%d\n" % n.proc.pid)
-    deadline = time.monotonic() + 60
-    while links_down(nodes):
-        if time.monotonic() > deadline:
-            raise SystemExit("links still down 60 s after the start: %s" % " ".join(links_down(nodes)))
-        time.sleep(0.2)
-    return nodes
 
 
 def votes_held(node, vote_id):
@@ -71,7 +52,9 @@ def wait_all(nodes, cond, deadline_s, what):
 def run(number, cities, links, deadline_s, pids_file):
     fed = Federation("bench-charter")
     try:
-        nodes = start(fed, cities, links, pids_file)
+        nodes = start(fed, cities, links, pids_file, found=True)
+        if nodes is None:
+            raise SystemExit("run %d: the links did not come up" % number)
         current = charter_status(nodes[0])
         threshold = current["threshold"]
         proposer = next(n for n in nodes if n.name == "shanghai")

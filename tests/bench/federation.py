@@ -183,12 +183,15 @@ def report_behind(late, nodes, targets):
             print("  %s log: %s" % (n.name, line))
 
 
-def start(fed, cities, links, pids_file):
-    """One node per city, linked both ways, started, every link up."""
+def start(fed, cities, links, pids_file, found=False):
+    """One node per city, linked both ways (founded as one federation first if found),
+    started, every link up; None if the links are not all up within 60 s."""
     nodes = [fed.node(c.node, c.code) for c in cities]
     by_name = {n.name: n for n in nodes}
     for a, b in links:
         fed.link(by_name[a.node], by_name[b.node])
+    if found:
+        fed.found()
     for n in nodes:
         n.start()
         if pids_file:
