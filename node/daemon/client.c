@@ -658,6 +658,8 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 		}
 		goto out;
 	}
+	if (ret == YX_ESIG && yxd_rotation_ahead(d, c, b->origin.data, &head))
+		goto out; /* signed by the key its origin proposed: not the peer's fault */
 rejected:
 	segment_failed(d, c, b, ret, &diag);
 out:

@@ -92,6 +92,14 @@ void yxd_avoid_withheld(yxd_t *d, yxd_client_t *c, int64_t now);
 size_t yxd_clients_answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], int64_t now,
                             uint64_t *max_claim);
 
+/* A segment of origin from c failed its head's signature, and the head is signed by the
+ * key origin proposed to rotate to (yxd_charter_next_key): c adopted that version before
+ * this node. Not bad data: not counted, the origin pulled again from c after
+ * reconnect_max_ms (by then adopted here, most likely), said in the log once a while.
+ * false if the head is no such one. */
+bool yxd_rotation_ahead(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES],
+                        const yx_head_t *head);
+
 /* ---- client_full.c ---- */
 /* Drops every subscription (the servers stop streaming): what is pulled again later
  * starts from the committed tip. */

@@ -194,3 +194,31 @@ size_t yxd_clients_answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], int64_
 	}
 	return answered;
 }
+
+bool yxd_rotation_ahead(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES],
+                        const yx_head_t *head)
+{
+	const uint8_t *next = yxd_charter_next_key(d, origin);
+	peer_tip_t *t = NULL;
+	if (!next || yx_head_verify_by(head, next) != YX_OK ||
+	    !(t = yxd_tip_add(c, origin, d->cfg->max_origins)))
+		return false;
+	int64_t now = zclock_time();
+	if (t->bad_until_ms <= now) {
+		char who[YX_PUBKEY_TEXT_LEN + 1];
+		const yx_member_t *m = yx_charter_member_by_origin(yxd_charter_current(d), origin);
+		yx_pubkey_format(origin, who);
+		yx_log_info(
+		        "peer %s: the head at seq %llu of member %s (origin %s) is signed by the "
+		        "key it proposed to rotate to, which this node's charter does not give "
+		        "it yet: pulled again once the version is adopted here",
+		        c->name, (unsigned long long)head->seq, m ? m->name : "?", who);
+	}
+	t->bad_until_ms = now + d->cfg->reconnect_max_ms;
+	t->fill_pending = false;
+	if (t->subscribed) {
+		t->subscribed = false;
+		yxd_send_pull(c, origin, 0);
+	}
+	return true;
+}
