@@ -110,6 +110,8 @@ static void fed_open(fed_t *f)
 
 static void fed_close(fed_t *f)
 {
+	yxd_clients_stop(&f->d);
+	yxd_members_free(&f->d);
 	yxd_charter_stop(&f->d);
 	yx_store_close(&f->d.store);
 	yx_identity_free(&f->d.id);
