@@ -113,6 +113,8 @@ static void fed_close(fed_t *f)
 	yxd_clients_stop(&f->d);
 	yxd_members_free(&f->d);
 	yxd_charter_stop(&f->d);
+	yxd_clients_stop(&f->d);
+	yxd_members_free(&f->d);
 	yx_store_close(&f->d.store);
 	yx_identity_free(&f->d.id);
 	for (size_t i = 0; i < MAX_IDS; i++) {
@@ -910,6 +912,8 @@ static void test_no_charter(void **state)
 	free(r.message);
 	yxd_amend_reply_free(&r);
 	yxd_charter_stop(&d);
+	yxd_clients_stop(&d);
+	yxd_members_free(&d);
 	yx_store_close(&d.store);
 	yx_identity_free(&d.id);
 	fx_rmtree(dir);
