@@ -110,8 +110,6 @@ static void fed_open(fed_t *f)
 
 static void fed_close(fed_t *f)
 {
-	yxd_clients_stop(&f->d);
-	yxd_members_free(&f->d);
 	yxd_charter_stop(&f->d);
 	yxd_clients_stop(&f->d);
 	yxd_members_free(&f->d);
