@@ -330,24 +330,10 @@ static int adopt_next(yxd_t *d, bool *keys_moved)
 	return ret;
 }
 
-/* A key rotation of this node that version v decides (rotate.c): v gives our log another
- * key than the one we sign with — its new key signs from now — or v carries the number of
- * the version our rotation waits for without it, and the old key goes on. */
-static void rotation_follows(yxd_t *d, const yx_charter_t *v)
+void yxd_charter_hooks(yxd_t *d, yxd_version_fn on_version, yxd_charter_fn on_changed)
 {
-	const yx_member_t *self = yx_charter_member_by_origin(v, d->origin);
-	char next[sizeof(d->cfg->key_file) + 8];
-	if (self && memcmp(yx_member_current_key(self), yx_identity_public(d->id), YX_KEY_BYTES)) {
-		if (!yx_key_next_path(d->cfg->key_file, next, sizeof(next)))
-			yx_log_error(
-			        "charter version %u gives this node a new key, but the path of "
-			        "its next key file is too long: %s.next",
-			        v->version, d->cfg->key_file);
-		else
-			yxd_rotate_to(d, next); /* says what it did, or why not */
-	} else if (d->rotation.pending && v->version >= d->rotation.version) {
-		yxd_rotation_clear(d);
-	}
+	d->charter.on_version = on_version;
+	d->charter.on_changed = on_changed;
 }
 
 void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms)
@@ -355,19 +341,21 @@ void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms)
 	if (!d->charter.due || !d->charter.chain || now_ms < d->charter.retry_ms)
 		return;
 	/* the store takes the charter in a transaction of its own */
-	if (d->remote && yxd_remote_flush(d) != YX_OK)
+	if (d->remote && yxd_writer_flush(d) != YX_OK)
 		return;
 	d->charter.due = false;
 	bool adopted = false, keys_moved = false;
 	int ret;
 	if (!d->charter.started) { /* a version adopted before a crash may rotate us yet */
 		d->charter.started = true;
-		rotation_follows(d, yxd_charter_current(d));
+		if (d->charter.on_version)
+			d->charter.on_version(d, yxd_charter_current(d));
 	}
 	while ((ret = adopt_next(d, &keys_moved)) == YX_OK) {
 		adopted = true;
 		d->charter.adopted_ms = now_ms;
-		rotation_follows(d, yxd_charter_current(d));
+		if (d->charter.on_version)
+			d->charter.on_version(d, yxd_charter_current(d));
 	}
 	if (ret != YX_ENOTFOUND) {
 		d->charter.due = true;
@@ -375,6 +363,6 @@ void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms)
 	}
 	if (adopted)
 		charter_rules(d);
-	if (adopted || keys_moved)
-		yxd_members_changed(d);
+	if ((adopted || keys_moved) && d->charter.on_changed)
+		d->charter.on_changed(d);
 }

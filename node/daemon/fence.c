@@ -149,3 +149,22 @@ void yxd_fence_status(yxd_t *d, char *buf, size_t cap)
 	if (!buf[0])
 		yxd_rotation_status(d, buf, cap);
 }
+
+/* ---- a key rotation this node waits for (rotate.c sets it) ---- */
+
+void yxd_rotation_status(yxd_t *d, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	if (d->rotation.pending)
+		snprintf(buf, cap,
+		         "this node's key rotation waits for charter version %u to be adopted; "
+		         "writes resume then",
+		         d->rotation.version);
+}
+
+int yxd_rotation_check(yxd_t *d, yx_diag_t *diag)
+{
+	char why[160];
+	yxd_rotation_status(d, why, sizeof(why));
+	return why[0] ? yx_diag_set(diag, YX_EFENCED, "%s", why) : YX_OK;
+}

@@ -39,6 +39,27 @@ static uint64_t file_stamp(const char *path)
 	       (uint64_t)st.st_mtim.tv_nsec ^ (uint64_t)st.st_size << 40;
 }
 
+/* Whom this node trusts and pulls from follows its config and charter: the members'
+ * lists made anew, then the pull connections (healthy ones kept) and the peer port
+ * (pullers no longer admitted no longer served). At start, on reload, and as the
+ * charter's on_changed hook after an adoption. */
+static int follow_trust(yxd_t *d)
+{
+	int ret = yxd_members_changed(d);
+	if (ret)
+		return ret;
+	if ((ret = yxd_clients_sync_config(d)))
+		yx_log_error("cannot set up the pull connections: %s", yx_strerror(ret));
+	if (d->serve)
+		yxd_serve_trust_changed(d);
+	return ret;
+}
+
+static void charter_changed(yxd_t *d)
+{
+	follow_trust(d);
+}
+
 /* Re-reads the config; on any error the running config stays. The trust store, peers
  * and map size take effect at once, other settings at the next start. */
 static void reload(yxd_t *d)
@@ -73,7 +94,7 @@ static void reload(yxd_t *d)
 	yx_config_free(&d->cfg);
 	d->cfg = fresh;
 	yx_log_set_level((yx_log_level_t)d->cfg->log_level);
-	yxd_members_changed(d); /* the peers, checked against the charter if there is one */
+	follow_trust(d); /* the peers, checked against the charter if there is one */
 	yxd_policy_due(d);
 	yxd_policy_publish(d);
 	d->counters[C_RELOADS]++;
@@ -296,8 +317,10 @@ int main(int argc, char **argv)
 	yxd_writer_on_commit(&d.writer, yxd_serve_announce);
 	yxd_writer_on_commit(&d.writer, yxd_feed_moved);
 	yxd_writer_on_commit(&d.writer, yxd_charter_moved);
+	/* An adopted version may rotate our key, then trust and peers follow it. */
+	yxd_charter_hooks(&d, yxd_rotation_follows, charter_changed);
 	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_feed_start(&d) ||
-	    yxd_control_start(&d) || yxd_metrics_start(&d) || yxd_members_changed(&d))
+	    yxd_control_start(&d) || yxd_metrics_start(&d) || follow_trust(&d))
 		goto out;
 	yxd_fence_start(&d);
 	yxd_policy_due(&d);

@@ -194,10 +194,6 @@ int yxd_members_changed(yxd_t *d)
 		return ret;
 	}
 	lists_install(d, &l);
-	if ((ret = yxd_clients_sync_config(d)))
-		yx_log_error("cannot set up the pull connections: %s", yx_strerror(ret));
-	if (d->serve)
-		yxd_serve_trust_changed(d);
 	if (c)
 		yx_log_info("charter version %u: %zu members admitted on the peer port, %zu "
 		            "pulled from",
@@ -231,17 +227,17 @@ const yx_peer_conf_t *yxd_members_admitted_curve(const yxd_t *d, const uint8_t c
 	return NULL;
 }
 
-void yxd_members_pulled_by(yxd_t *d, const char *name)
+bool yxd_members_pulled_by(yxd_t *d, const char *name)
 {
 	yxd_members_t *ms = &d->members;
 	const yx_peer_conf_t *a = yxd_members_admitted(d, name);
 	if (!yxd_charter_current(d) || !a || find(ms->pulled, ms->n_pulled, name))
-		return;
+		return false;
 	if (!a->endpoint[0]) {
 		yx_log_warn("member %s pulls from this node; the charter names no endpoint of "
 		            "it, so it is not pulled from in return",
 		            name);
-		return;
+		return false;
 	}
 	if (ms->n_pulled == ms->cap_pulled) {
 		size_t cap = ms->cap_pulled ? ms->cap_pulled * 2 : 4;
@@ -255,7 +251,7 @@ void yxd_members_pulled_by(yxd_t *d, const char *name)
 		if (alt)
 			ms->alt = alt;
 		if (!p || !r || !alt)
-			return; /* it asks again at its next connection */
+			return false; /* it asks again at its next connection */
 		ms->cap_pulled = cap;
 	}
 	ms->pulled[ms->n_pulled] = *a;
@@ -264,8 +260,7 @@ void yxd_members_pulled_by(yxd_t *d, const char *name)
 	yx_log_info("member %s pulls from this node and is not one of its peers: pulling "
 	            "from it in return at %s (charter)",
 	            name, a->endpoint);
-	if (yxd_clients_sync_config(d) != YX_OK)
-		yx_log_error("cannot set up the pull connection to member %s", name);
+	return true;
 }
 
 bool yxd_members_origin_ok(const yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t *seq)

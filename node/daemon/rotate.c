@@ -308,19 +308,22 @@ out:
 	return ret;
 }
 
-void yxd_rotation_status(yxd_t *d, char *buf, size_t cap)
+/* A key rotation of this node that version v decides (rotate.c): v gives our log another
+ * key than the one we sign with — its new key signs from now — or v carries the number of
+ * the version our rotation waits for without it, and the old key goes on. */
+void yxd_rotation_follows(yxd_t *d, const yx_charter_t *v)
 {
-	buf[0] = '\0';
-	if (d->rotation.pending)
-		snprintf(buf, cap,
-		         "this node's key rotation waits for charter version %u to be adopted; "
-		         "writes resume then",
-		         d->rotation.version);
-}
-
-int yxd_rotation_check(yxd_t *d, yx_diag_t *diag)
-{
-	char why[160];
-	yxd_rotation_status(d, why, sizeof(why));
-	return why[0] ? yx_diag_set(diag, YX_EFENCED, "%s", why) : YX_OK;
+	const yx_member_t *self = yx_charter_member_by_origin(v, d->origin);
+	char next[sizeof(d->cfg->key_file) + 8];
+	if (self && memcmp(yx_member_current_key(self), yx_identity_public(d->id), YX_KEY_BYTES)) {
+		if (!yx_key_next_path(d->cfg->key_file, next, sizeof(next)))
+			yx_log_error(
+			        "charter version %u gives this node a new key, but the path of "
+			        "its next key file is too long: %s.next",
+			        v->version, d->cfg->key_file);
+		else
+			yxd_rotate_to(d, next); /* says what it did, or why not */
+	} else if (d->rotation.pending && v->version >= d->rotation.version) {
+		yxd_rotation_clear(d);
+	}
 }

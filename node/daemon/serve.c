@@ -587,7 +587,8 @@ static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const char *key,
 		memset(s, 0, sizeof(*s));
 		s->routing_id = zframe_dup(rid);
 		yx_log_info("peer %s connected to pull", peer);
-		yxd_members_pulled_by(d, peer);
+		if (yxd_members_pulled_by(d, peer) && yxd_clients_sync_config(d) != YX_OK)
+			yx_log_error("cannot set up the pull connection to member %s", peer);
 	}
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	snprintf(s->key, sizeof(s->key), "%s", key);

@@ -11,6 +11,11 @@
 
 #include "yrdxd.h"
 
+int yxd_writer_flush(yxd_t *d)
+{
+	return d->writer.flush ? d->writer.flush(d) : YX_OK;
+}
+
 void yxd_writer_set_flush(yxd_writer_t *w, yxd_flush_fn fn)
 {
 	w->flush = fn;

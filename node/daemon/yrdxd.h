@@ -152,6 +152,12 @@ typedef struct {
 	 * show them (members.c tries each new key on the pull connection to its member). */
 	yxd_next_key_t *next_keys;
 	size_t n_next_keys;
+	/* main.c's hooks (yxd_charter_hooks): each version adopted (and the one held at
+	 * start) is shown to on_version (a rotation of ours it decides: rotate.c); after
+	 * adoptions, or a member's proposed key moved, on_changed makes trust and peers
+	 * follow. The charter names neither. */
+	void (*on_version)(struct yxd *d, const yx_charter_t *v);
+	void (*on_changed)(struct yxd *d);
 } yxd_charter_t;
 
 /* Whom this node deals with on the peer port and its pull connections (members.c).
@@ -250,6 +256,9 @@ void yxd_charter_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t 
  * carried out (rotate.c), the store's rules and the members' trust made to follow it.
  * Called from the loop, where no subsystem is mid-way. */
 void yxd_charter_adopt_due(yxd_t *d, int64_t now_ms);
+typedef void (*yxd_version_fn)(yxd_t *d, const yx_charter_t *v);
+typedef void (*yxd_charter_fn)(yxd_t *d);
+void yxd_charter_hooks(yxd_t *d, yxd_version_fn on_version, yxd_charter_fn on_changed);
 /* The key member origin proposed to rotate to by its vote for the next version (while
  * that is pending here), or NULL. */
 const uint8_t *yxd_charter_next_key(const yxd_t *d, const uint8_t origin[YX_KEY_BYTES]);
@@ -284,8 +293,9 @@ int yxd_jurisdiction_local(yxd_t *d, const Yrdx__Change *c, yx_diag_t *diag);
 /* The chain or the config changed (start, reload, an amendment adopted): whom the peer
  * port admits and whom this node pulls from are made anew from the current version and
  * the config's peers — config peers that name no active member, or with another key than
- * the charter's, skipped with an error in the log — then the pull connections follow
- * (healthy ones kept) and pullers no longer admitted are no longer served. YX_OK or
+ * the charter's, skipped with an error in the log. The caller then makes the pull
+ * connections follow (yxd_clients_sync_config: healthy ones kept) and the peer port
+ * (yxd_serve_trust_changed: pullers no longer admitted no longer served). YX_OK or
  * -ENOMEM (the lists stay as they were). */
 int yxd_members_changed(yxd_t *d);
 void yxd_members_free(yxd_t *d);
@@ -294,8 +304,9 @@ const yx_peer_conf_t *yxd_members_admitted(const yxd_t *d, const char *name);
 /* The peer admitted with CURVE key curve; NULL if none. */
 const yx_peer_conf_t *yxd_members_admitted_curve(const yxd_t *d, const uint8_t curve[32]);
 /* Peer name began a pull session here: with a charter, a member this node does not pull
- * from is pulled from in return, at its first charter endpoint. */
-void yxd_members_pulled_by(yxd_t *d, const char *name);
+ * from is listed to be pulled from in return, at its first charter endpoint. True if it
+ * was added: the caller makes the pull connections follow (yxd_clients_sync_config). */
+bool yxd_members_pulled_by(yxd_t *d, const char *name);
 /* Whether origin's log may be pulled up to seq under the charter: false for an origin
  * that is no member; for a revoked member, *seq is cut to the last seq that stands.
  * Always true without a charter. */
@@ -400,6 +411,9 @@ void yxd_feed_status_free(Yrdx__StatusReply *reply);
 /* ---- writer.c: the one write path, and who is told of commits ---- */
 /* fn commits what was received before a local batch opens (one at most). */
 void yxd_writer_set_flush(yxd_writer_t *w, yxd_flush_fn fn);
+/* Commits what the flush hook holds open (received segments): before a transaction of
+ * the store's own (the charter, a rotation mark). */
+int yxd_writer_flush(yxd_t *d);
 /* fn is told of every commit's moved origins, in the order registered (at most
  * YXD_WRITER_HOOKS). */
 void yxd_writer_on_commit(yxd_writer_t *w, yxd_moved_fn fn);
@@ -453,6 +467,11 @@ int yxd_rotation_start(yxd_t *d);
 int yxd_rotation_pending(yxd_t *d, uint64_t after_seq, uint32_t version);
 /* Another version numbered as ours was adopted: the key we have goes on; writes resume. */
 void yxd_rotation_clear(yxd_t *d);
+/* The charter adopted v (or holds it at start): if v gives our log another key than the
+ * one we sign with, rotate to it (yxd_rotate_to, the next key file); if it carries the
+ * number of the version our rotation waits for without it, clear the rotation. The
+ * charter's on_version hook. */
+void yxd_rotation_follows(yxd_t *d, const yx_charter_t *v);
 /* The charter adopted the version in which our log has the key in new_key_file (written
  * by `yrdxctl keygen --next`: yx_key_next_path(d->cfg->key_file)), signing past the pending
  * rotation's after_seq (with none pending, past our log's tip): the store records the new key as

@@ -51,6 +51,13 @@ static void member_init(yx_member_t *m, size_t i, const yx_identity_t *id)
 }
 
 /* Version 1 signed by every founder, installed in the store; the daemon started on it. */
+/* main.c's charter_changed: the members' lists, then the pull connections. */
+static void follow_trust(yxd_t *d)
+{
+	if (yxd_members_changed(d) == YX_OK)
+		yxd_clients_sync_config(d);
+}
+
 static void fed_open(fed_t *f)
 {
 	yx_diag_t diag = {{0}};
@@ -104,6 +111,8 @@ static void fed_open(fed_t *f)
 	assert_int_equal(yx_store_charter_put(f->d.store, bytes, len), YX_OK);
 	free(bytes);
 	yxd_writer_on_commit(&f->d.writer, yxd_charter_moved);
+	/* as main.c wires it: a version may rotate our key, then trust and peers follow */
+	yxd_charter_hooks(&f->d, yxd_rotation_follows, follow_trust);
 	assert_int_equal(yxd_charter_start(&f->d), YX_OK);
 	f->clock = 1000;
 }

@@ -113,6 +113,7 @@ static void test_without_a_charter_the_config(void **state)
 	add_peer(n, "nanjing", NANJING, 0);
 	add_peer(n, "shanghai", SHANGHAI, YX_SHARE_DEFAULT);
 	assert_int_equal(yxd_members_changed(&n->d), YX_OK);
+	assert_int_equal(yxd_clients_sync_config(&n->d), YX_OK);
 	assert_int_equal(n->d.members.n_admitted, 2);
 	assert_int_equal(n->d.n_clients, 2);
 	assert_non_null(yxd_members_admitted(&n->d, "nanjing"));
@@ -121,7 +122,7 @@ static void test_without_a_charter_the_config(void **state)
 	/* Every origin pulled, nobody pulled from in return. */
 	assert_true(yxd_members_origin_ok(&n->d, pub(n, NANJING), &seq));
 	assert_int_equal(seq, 99);
-	yxd_members_pulled_by(&n->d, "nanjing");
+	assert_false(yxd_members_pulled_by(&n->d, "nanjing")); /* no charter: nothing added */
 	assert_int_equal(n->d.n_clients, 2);
 }
 
@@ -134,6 +135,7 @@ static void test_with_a_charter_the_members(void **state)
 	add_peer(n, "shanghai", HEFEI_NEXT, 1u << YX_KIND_INCUBATOR); /* hefei's key */
 	install_charter(n);
 	assert_int_equal(yxd_members_changed(&n->d), YX_OK);
+	assert_int_equal(yxd_clients_sync_config(&n->d), YX_OK);
 
 	/* Admitted: the active members but this node, at their current keys. */
 	assert_int_equal(n->d.members.n_admitted, 2);
@@ -166,14 +168,16 @@ static void test_with_a_charter_the_members(void **state)
 
 	/* Shanghai pulls from us: pulled from in return at its charter endpoint, once; a
 	 * rebuild keeps it; hefei, pulled from already, adds nothing. */
-	yxd_members_pulled_by(&n->d, "shanghai");
-	yxd_members_pulled_by(&n->d, "shanghai");
-	yxd_members_pulled_by(&n->d, "hefei");
-	yxd_members_pulled_by(&n->d, "nanjing");
+	assert_true(yxd_members_pulled_by(&n->d, "shanghai"));
+	assert_false(yxd_members_pulled_by(&n->d, "shanghai"));
+	assert_false(yxd_members_pulled_by(&n->d, "hefei"));
+	assert_false(yxd_members_pulled_by(&n->d, "nanjing"));
+	assert_int_equal(yxd_clients_sync_config(&n->d), YX_OK);
 	assert_int_equal(n->d.n_clients, 2);
 	assert_true(n->d.members.reciprocal[1]);
 	assert_string_equal(n->d.members.pulled[1].endpoint, "tcp://charter-shanghai:7401");
 	assert_int_equal(yxd_members_changed(&n->d), YX_OK);
+	assert_int_equal(yxd_clients_sync_config(&n->d), YX_OK);
 	assert_int_equal(n->d.n_clients, 2);
 	assert_string_equal(n->d.members.pulled[1].name, "shanghai");
 	assert_true(n->d.members.reciprocal[1]);
@@ -185,6 +189,7 @@ static void test_origins_and_refusals(void **state)
 	uint64_t seq;
 	install_charter(n);
 	assert_int_equal(yxd_members_changed(&n->d), YX_OK);
+	assert_int_equal(yxd_clients_sync_config(&n->d), YX_OK);
 	seq = 500;
 	assert_false(yxd_members_origin_ok(&n->d, pub(n, NANJING), &seq));
 	assert_true(yxd_members_origin_ok(&n->d, pub(n, SHANGHAI), &seq));
