@@ -151,7 +151,9 @@ static int vote_put(yxd_t *d, yx_batch_t *b, const yx_charter_t *p, uint32_t rou
 	v.round = round;
 	yx_change_set_body(&c, YX_KIND_CHARTER, &v);
 	c.id = id;
-	return yx_batch_put(b, &c, diag);
+	int ret = yx_batch_put(b, &c, diag);
+	d->charter.votes_came |= ret == YX_OK; /* counted after the commit */
+	return ret;
 }
 
 /* The reply's account of the vote written. */

@@ -230,8 +230,11 @@ void yxd_charter_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t 
 {
 	(void)origins;
 	(void)n;
-	if (d->charter.chain)
+	/* Only a commit that held a vote (ours, or one the admit rule saw come in) makes a
+	 * count due: the votes are not read again after every commit of records. */
+	if (d->charter.chain && d->charter.votes_came)
 		d->charter.due = true;
+	d->charter.votes_came = false;
 }
 
 /* Which votes these are (their origins and seqs, for the version): the same set twice

@@ -25,6 +25,10 @@ int yxd_charter_admit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t se
 	char record[96];
 	if (!cur)
 		return YX_OK;
+	/* Every change that enters the store from elsewhere passes here: a vote among them
+	 * makes the charter count votes after the commit (charter.c). */
+	if (change->body_case == YRDX__CHANGE__BODY_CHARTER_VOTE)
+		d->charter.votes_came = true;
 	/* The signer rule refused a non-member's head before any change was decoded; this
 	 * holds should it ever not have. */
 	if (!m)

@@ -143,6 +143,7 @@ typedef struct {
 	 * it, taken (and cleared) by the client that counts the refused segment. */
 	bool refused_jurisdiction;
 	bool due;            /* a commit may have brought votes: count them */
+	bool votes_came;     /* a vote was written or admitted since the last commit */
 	int64_t retry_ms;    /* an adoption could not be written: try again then */
 	int64_t adopted_ms;  /* when this node adopted the current version; 0: earlier */
 	uint8_t counted[32]; /* which votes were last counted (their origins and seqs) */
