@@ -27,6 +27,7 @@ def _sanitizer_build():
 SANITIZE = _sanitizer_build()
 YRDXD = os.path.join(BUILD, "node/daemon/yrdxd")
 YRDXCTL = os.path.join(BUILD, "tools/yrdxctl")
+FEED = os.path.join(BUILD, "tools/yrdx-feed")
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -251,6 +252,53 @@ class Node:
                 if key in ("RssAnon", "VmRSS", "VmHWM"):
                     fields[key] = int(value.split()[0])
         return fields
+
+
+class Feed:
+    """A partner park's yrdx-feed for node's feed port, with a key of its own (park.key in
+    a directory of its own); node_key is the node's key it is told (the node's own until a
+    rotation: set it to the new one)."""
+
+    def __init__(self, fed, node, name, exec_cmd=None):
+        self.dir = os.path.join(fed.root, "feed-" + name)
+        os.makedirs(self.dir)
+        self.key = os.path.join(self.dir, "park.key")
+        self.pubkey = subprocess.run([FEED, "keygen", self.key], capture_output=True, text=True,
+                                     check=True).stdout.strip()
+        self.node = node
+        self.node_key = node.pubkey
+        self.out = os.path.join(self.dir, "events.ndjson")
+        self.state = os.path.join(self.dir, "state")
+        self.exec_cmd = exec_cmd
+        self.proc = None
+
+    def conn(self):
+        return ["--node", "tcp://127.0.0.1:%d" % self.node.feed_port, "--node-key", self.node_key,
+                "--key", self.key]
+
+    def start(self):
+        args = [FEED] + self.conn() + ["--state", self.state]
+        if self.exec_cmd:
+            args += ["--exec", self.exec_cmd]
+        with open(self.out, "a") as out, open(os.path.join(self.dir, "stderr"), "a") as err:
+            self.proc = subprocess.Popen(args + ["run"], stdout=out, stderr=err)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def events(self):
+        try:
+            with open(self.out) as f:
+                return [json.loads(l) for l in f if l.strip()]
+        except FileNotFoundError:
+            return []
+
+    def act(self, verb, case):
+        return subprocess.run([FEED] + self.conn() + [verb, case], capture_output=True, text=True,
+                              timeout=30)
 
 
 class Federation:

@@ -36,16 +36,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 import unittest
 
-from harness import (BUILD, LIVENESS_S, Federation, enterprise, run_seed, tune, wait_converged,
+from harness import (BUILD, LIVENESS_S, Feed, Federation, enterprise, run_seed, tune, wait_converged,
                      wait_tip, wait_until)
 
 EVIL_AUTHOR = os.path.join(BUILD, "tests/evil_author")
-FEED = os.path.join(BUILD, "tools/yrdx-feed")
 
 ADOPT_S = 15  # a version made valid by a vote is adopted at every city within this
 # A peer that served a segment its store refused is avoided for that origin this long
@@ -102,45 +100,9 @@ def park(pid, name, city, industries):
             "industries": industries, "capacity": 50}
 
 
-class Feed:
-    """A partner park's yrdx-feed for node's feed port, told node_key as the node's key."""
-
-    def __init__(self, fed, node, name):
-        self.dir = os.path.join(fed.root, "feed-" + name)
-        os.makedirs(self.dir)
-        self.key = os.path.join(self.dir, "park.key")
-        self.pubkey = subprocess.run([FEED, "keygen", self.key], capture_output=True, text=True,
-                                     check=True).stdout.strip()
-        self.node = node
-        self.out = os.path.join(self.dir, "events.ndjson")
-        self.state = os.path.join(self.dir, "state")
-        self.proc = None
-
-    def conn(self, node_key):
-        return ["--node", "tcp://127.0.0.1:%d" % self.node.feed_port, "--node-key", node_key,
-                "--key", self.key]
-
-    def start(self, node_key):
-        with open(self.out, "a") as out, open(os.path.join(self.dir, "stderr"), "a") as err:
-            self.proc = subprocess.Popen([FEED] + self.conn(node_key) + ["--state", self.state, "run"],
-                                         stdout=out, stderr=err)
-
-    def stop(self):
-        if self.proc:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-    def cases(self):
-        try:
-            with open(self.out) as f:
-                return {json.loads(l)["record"]["case_id"] for l in f if l.strip()}
-        except FileNotFoundError:
-            return set()
-
-    def act(self, node_key, verb, case):
-        return subprocess.run([FEED] + self.conn(node_key) + [verb, case], capture_output=True,
-                              text=True, timeout=30)
+def feed_cases(feed):
+    """The case ids of the events a park's feed printed."""
+    return {e["record"]["case_id"] for e in feed.events()}
 
 
 class CharterRotateTest(unittest.TestCase):
@@ -199,7 +161,7 @@ class CharterRotateTest(unittest.TestCase):
             wait_converged(nodes, LIVENESS_S, "the registries everywhere")
             feed = Feed(fed, hangzhou, "fst")
             hangzhou.ctl("park", "add", "fst", "HZ-PARK-FST", feed.pubkey)
-            feed.start(origin)
+            feed.start()
             dossiers = {"before": "营业收入 3200 万元 (轮换前)", "after": "研发投入 860 万元 (轮换后)"}
             files = {}
             for when, text in dossiers.items():
@@ -209,7 +171,7 @@ class CharterRotateTest(unittest.TestCase):
             case1 = shanghai.ctl_json("relay", "propose", sh_ents[0]["credit_code"], "--to-park",
                                       "HZ-PARK-FST", "--to", "hangzhou",
                                       "--dossier", files["before"])["case"]
-            wait_until(lambda: case1 in feed.cases(), LIVENESS_S, "case 1 at the park's feed")
+            wait_until(lambda: case1 in feed_cases(feed), LIVENESS_S, "case 1 at the park's feed")
             self.assertEqual(hangzhou.ctl_json("relay", "show", case1)["dossier"],
                              dossiers["before"])
 
@@ -306,10 +268,11 @@ class CharterRotateTest(unittest.TestCase):
                 os.rename(old_key_file + ".aside", old_key_file + ".old")
             # the park's yrdx-feed, told the node's new key, goes on
             feed.stop()
-            feed.start(new_key)
-            wait_until(lambda: case2 in feed.cases(), LIVENESS_S,
+            feed.node_key = new_key  # told the rotated node's new key
+            feed.start()
+            wait_until(lambda: case2 in feed_cases(feed), LIVENESS_S,
                        "case 2 at the park's feed (new node key)")
-            r = feed.act(new_key, "accept", case2)
+            r = feed.act("accept", case2)
             self.assertEqual(r.returncode, 0, r.stderr)
             wait_until(lambda: case_state(shanghai, case2) == "accepted", LIVENESS_S,
                        "case 2 accepted through the feed, at shanghai")

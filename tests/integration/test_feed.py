@@ -11,9 +11,8 @@ import signal
 import subprocess
 import unittest
 
-from harness import BUILD, Federation, enterprise, same_digest, wait_until
+from harness import FEED, Feed, Federation, enterprise, same_digest, wait_until
 
-FEED = os.path.join(BUILD, "tools/yrdx-feed")
 
 
 def text(path):
@@ -28,47 +27,6 @@ def text(path):
 def park(pid, name, industries):
     return {"id": pid, "name": name, "city": 320500, "type": "characteristic_park",
             "industries": industries, "capacity": 50}
-
-
-class Feed:
-    def __init__(self, fed, node, name, exec_cmd=None):
-        self.dir = os.path.join(fed.root, "feed-" + name)
-        os.makedirs(self.dir)
-        self.key = os.path.join(self.dir, "park.key")
-        self.pubkey = subprocess.run([FEED, "keygen", self.key], capture_output=True, text=True,
-                                     check=True).stdout.strip()
-        self.node = node
-        self.out = os.path.join(self.dir, "events.ndjson")
-        self.state = os.path.join(self.dir, "state")
-        self.exec_cmd = exec_cmd
-        self.proc = None
-
-    def conn(self):
-        return ["--node", "tcp://127.0.0.1:%d" % self.node.feed_port, "--node-key", self.node.pubkey,
-                "--key", self.key]
-
-    def start(self):
-        args = [FEED] + self.conn() + ["--state", self.state]
-        if self.exec_cmd:
-            args += ["--exec", self.exec_cmd]
-        with open(self.out, "a") as out, open(os.path.join(self.dir, "stderr"), "a") as err:
-            self.proc = subprocess.Popen(args + ["run"], stdout=out, stderr=err)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-    def events(self):
-        try:
-            with open(self.out) as f:
-                return [json.loads(l) for l in f if l.strip()]
-        except FileNotFoundError:
-            return []
-
-    def act(self, verb, case):
-        return subprocess.run([FEED] + self.conn() + [verb, case], capture_output=True, text=True)
 
 
 def curve_key_hex(ed25519_b64):
