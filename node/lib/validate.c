@@ -2,6 +2,7 @@
 #include "charter.h"
 #include "reflect.h"
 #include "text.h"
+#include "tiers.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -342,7 +343,10 @@ static int check_incubator(const Yrdx__Incubator *m, yx_diag_t *diag)
 	                  city = FIELD(incubator, "city"), tier = FIELD(incubator, "tier"),
 	                  operator_type = FIELD(incubator, "operator_type"),
 	                  focus_industries = FIELD(incubator, "focus_industries"),
-	                  platforms = FIELD(incubator, "platforms");
+	                  platforms = FIELD(incubator, "platforms"),
+	                  tier_since = FIELD(incubator, "tier_since");
+	yx_period_t since;
+	char q[YX_QUOTE_BUF];
 	int ret;
 
 	TRY(check_str(m->id, STR_ID, &id, diag));
@@ -355,6 +359,9 @@ static int check_incubator(const Yrdx__Incubator *m, yx_diag_t *diag)
 	                    &focus_industries, diag));
 	TRY(check_enum_list(m->platforms, m->n_platforms, &yrdx__service_platform__descriptor,
 	                    &platforms, diag));
+	if (m->tier_since && m->tier_since[0] && !yx_period_parse(m->tier_since, &since))
+		TRY(fail(diag, &tier_since, "%s: not a period, expected " YX_PERIOD_FORM,
+		         quote(q, m->tier_since)));
 out:
 	return ret;
 }
@@ -367,7 +374,8 @@ static int check_enterprise(const Yrdx__Enterprise *m, yx_diag_t *diag)
 	                  incubator_ids = FIELD(enterprise, "incubator_ids"),
 	                  industries = FIELD(enterprise, "industries"),
 	                  qualifications = FIELD(enterprise, "qualifications"),
-	                  park_id = FIELD(enterprise, "park_id");
+	                  park_id = FIELD(enterprise, "park_id"),
+	                  relay_case_id = FIELD(enterprise, "relay_case_id");
 	int ret;
 
 	TRY(check_credit_code(m->credit_code, &credit_code, diag));
@@ -380,6 +388,7 @@ static int check_enterprise(const Yrdx__Enterprise *m, yx_diag_t *diag)
 	TRY(check_enum_list(m->qualifications, m->n_qualifications,
 	                    &yrdx__qualification__descriptor, &qualifications, diag));
 	TRY(check_str(m->park_id, STR_OPT_ID, &park_id, diag));
+	TRY(check_str(m->relay_case_id, STR_OPT_ID, &relay_case_id, diag));
 out:
 	return ret;
 }

@@ -178,7 +178,7 @@ class ImportTest(unittest.TestCase):
                             ['FILE:2: column name: "两行\\x0D\\x0A名称": control character 0x0D '
                              'at byte 7',
                              'FILE:4: column stage: "late": not a valid EnterpriseStage '
-                             '(expected one of seed, startup, growth, graduated, landed)'])
+                             '(expected one of seed, startup, growth, graduated, landed, relocated)'])
 
     def test_ndjson(self):
         lines = [{"credit_code": credit_code(2001), "name": "南京样本企业", "city": 320100,
@@ -237,7 +237,7 @@ class ImportTest(unittest.TestCase):
         self.expect_refused("enum-enterprises.csv",
                             ENT_HEADER + ent_row(3008, stage="mature"),
                             ['FILE:2: column stage: "mature": not a valid EnterpriseStage '
-                             "(expected one of seed, startup, growth, graduated, landed)"])
+                             "(expected one of seed, startup, growth, graduated, landed, relocated)"])
 
     def test_oversized_fields(self):
         self.expect_refused("long-enterprises.csv",

@@ -286,7 +286,7 @@ static void test_write_form(void **state)
 	assert_string_equal(text, "credit_code,name,city,stage,incubator_ids,industries,"
 	                          "qualifications,employees,patents,funding_wan_yuan,park_id,"
 	                          "founded_year,financials.revenue_wan_yuan,"
-	                          "financials.rd_spend_wan_yuan,financials.valuation_wan_yuan\n");
+	                          "financials.rd_spend_wan_yuan,financials.valuation_wan_yuan,relay_case_id\n");
 	free(text);
 
 	/* Pairs, enums by short name, defaults empty. */
@@ -648,7 +648,7 @@ static void test_header_errors(void **state)
 	                    "name, city, stage, incubator_ids, industries, qualifications, "
 	                    "employees, patents, funding_wan_yuan, park_id, founded_year, "
 	                    "financials.revenue_wan_yuan, financials.rd_spend_wan_yuan, "
-	                    "financials.valuation_wan_yuan)");
+	                    "financials.valuation_wan_yuan, relay_case_id)");
 }
 
 /* ---- cells and validation, in CSV terms ---- */
@@ -671,7 +671,7 @@ static void test_cell_errors(void **state)
 	                 "future_intelligence, future_energy, future_space, future_materials)");
 	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seeds,,1,\n", code),
 	                 "t.csv:2: column stage: \"seeds\": not a valid EnterpriseStage (expected "
-	                 "one of seed, startup, growth, graduated, landed)");
+	                 "one of seed, startup, growth, graduated, landed, relocated)");
 	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seed,,12人,\n", code),
 	                 "t.csv:2: column employees: \"12人\": not a decimal integer");
 	expect_row_error(YX_KIND_ENTERPRISE, ROW("%s,名称,310000,seed,,-1,\n", code),

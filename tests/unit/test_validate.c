@@ -521,8 +521,8 @@ static void test_enums(void **state)
 	           "incubator.operator_type", "-1 is not a valid OperatorType");
 	expect_bad((enterprise(), w.ent.e.stage = 0, &w.ch.c), "enterprise.stage",
 	           "ENTERPRISE_STAGE_UNSPECIFIED");
-	expect_bad((enterprise(), w.ent.e.stage = (Yrdx__EnterpriseStage)6, &w.ch.c),
-	           "enterprise.stage", "6 is not a valid EnterpriseStage");
+	expect_bad((enterprise(), w.ent.e.stage = (Yrdx__EnterpriseStage)7, &w.ch.c),
+	           "enterprise.stage", "7 is not a valid EnterpriseStage");
 	expect_bad((park(), w.park.park.type = 0, &w.ch.c), "park.type", "PARK_TYPE_UNSPECIFIED");
 	expect_bad((park(), w.park.park.type = (Yrdx__ParkType)4, &w.ch.c), "park.type",
 	           "4 is not a valid ParkType");
