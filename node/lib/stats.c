@@ -1,4 +1,5 @@
 #include "stats.h"
+#include "tierset.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -23,10 +24,12 @@ typedef struct {
 	int64_t time_ms;
 	uint32_t city;
 	uint8_t qualifications; /* bit per Qualification */
+	bool relocated;         /* stage relocated: counted at the city it landed in */
 } ent_t;
 
 typedef struct {
 	yx_stats_t *st;
+	yx_tierset_t *tiers;
 	ent_t *ents;
 	size_t n_ents, cap_ents;
 	int err;
@@ -50,17 +53,18 @@ static yx_city_stats_t *city_entry(yx_stats_t *st, uint32_t city)
 static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
 {
 	collect_t *cx = arg;
-	(void)origin;
 	(void)seq;
 	if (c->body_case == YRDX__CHANGE__BODY_INCUBATOR) {
 		const Yrdx__Incubator *inc = c->incubator;
 		yx_city_stats_t *cs = city_entry(cx->st, inc->city);
+		yx_tier_t tier;
 		if (!cs)
 			return -ENOMEM;
+		yx_tierset_derive(cx->tiers, origin, inc, &tier, NULL);
 		for (yx_city_stats_t *s = cs; s; s = s == cs ? &cx->st->federation : NULL) {
 			s->incubators++;
-			if ((unsigned)inc->tier < YX_TIERS)
-				s->incubators_by_tier[inc->tier]++;
+			if ((unsigned)tier.effective < YX_TIERS)
+				s->incubators_by_tier[tier.effective]++;
 			if (inc->transformed)
 				s->incubators_transformed++;
 		}
@@ -87,6 +91,7 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 		memcpy(&x->code_hash, h, 8);
 		x->time_ms = c->time_ms;
 		x->city = e->city;
+		x->relocated = e->stage == YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
 		x->qualifications = 0;
 		for (size_t i = 0; i < e->n_qualifications; i++)
 			if ((unsigned)e->qualifications[i] < YX_QUALIFICATIONS)
@@ -95,12 +100,15 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 	return 0;
 }
 
-/* Newest first within one enterprise. */
+/* Within one enterprise: the records of the cities it is at before those it left, newest
+ * first. */
 static int ent_compare(const void *a, const void *b)
 {
 	const ent_t *x = a, *y = b;
 	if (x->code_hash != y->code_hash)
 		return x->code_hash < y->code_hash ? -1 : 1;
+	if (x->relocated != y->relocated)
+		return x->relocated ? 1 : -1;
 	return x->time_ms > y->time_ms ? -1 : x->time_ms < y->time_ms;
 }
 
@@ -120,9 +128,12 @@ static int city_compare(const void *a, const void *b)
 
 int yx_stats_collect(yx_store_t *store, uint32_t city, yx_stats_t *out)
 {
-	collect_t cx = {out, NULL, 0, 0, 0};
+	collect_t cx = {out, NULL, NULL, 0, 0, 0};
 	memset(out, 0, sizeof(*out));
-	int ret = yx_store_scan(store, YX_KIND_NONE, visit, &cx);
+	int ret = yx_tierset_load(store, &cx.tiers);
+	if (ret == YX_OK)
+		ret = yx_store_scan(store, YX_KIND_NONE, visit, &cx);
+	yx_tierset_free(&cx.tiers);
 	if (ret) {
 		free(cx.ents);
 		yx_stats_free(out);
@@ -136,6 +147,9 @@ int yx_stats_collect(yx_store_t *store, uint32_t city, yx_stats_t *out)
 		bool first = i == 0 || cx.ents[i - 1].code_hash != e->code_hash;
 		if (first)
 			count_enterprise(&out->federation, e);
+		/* at the city it left, it is counted where it landed */
+		if (e->relocated)
+			continue;
 		/* once per city that holds it: skip older records of the same city */
 		bool seen_in_city = false;
 		for (size_t j = i; j > 0 && cx.ents[j - 1].code_hash == e->code_hash; j--)

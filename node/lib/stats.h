@@ -1,9 +1,11 @@
 /* stats: the counts the plan tracks, per city and for the federation — pure derivation
  * from the records in a store.
  *
- * An enterprise relayed between cities has a record in each city's log; it is counted
- * once per city that holds it and once in the federation, with the qualifications of its
- * most recent record. */
+ * Incubators count by their effective tier (tiers.h: the registered tier moved by their
+ * milestone results). An enterprise relayed between cities has a record in each city's
+ * log; it is counted once in the federation, with the qualifications of its most recent
+ * record of a city it is at, and once per city that holds it — except the city it left
+ * (stage relocated), where the city it landed in counts it. */
 #ifndef YRDX_STATS_H
 #define YRDX_STATS_H
 

@@ -1,0 +1,138 @@
+#include "tierset.h"
+#include "validate.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One evaluation: its incubator's key, then what the derivation reads. */
+typedef struct {
+	uint8_t origin[YX_KEY_BYTES];
+	char *incubator; /* owned */
+	yx_tier_input_t in; /* id and period owned */
+} entry_t;
+
+struct yx_tierset {
+	entry_t *v;
+	size_t n, cap;
+	yx_tier_input_t *inputs; /* contiguous copy, grouped as v is sorted */
+};
+
+static int entry_compare(const void *pa, const void *pb)
+{
+	const entry_t *a = pa, *b = pb;
+	int c = memcmp(a->origin, b->origin, YX_KEY_BYTES);
+	return c ? c : strcmp(a->incubator, b->incubator);
+}
+
+static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+                 const Yrdx__Change *c)
+{
+	yx_tierset_t *set = arg;
+	char incubator[YX_MAX_ID_LEN + 1];
+	(void)seq;
+	if (c->body_case != YRDX__CHANGE__BODY_EVALUATION || !c->evaluation)
+		return 0;
+	const Yrdx__Evaluation *e = c->evaluation;
+	/* the id names the incubator (validate.c holds it to incubator_id) */
+	if (!yx_evaluation_incubator(e->id, incubator, sizeof(incubator)))
+		return 0;
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 256;
+		entry_t *grown = realloc(set->v, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		set->v = grown;
+		set->cap = cap;
+	}
+	entry_t *x = &set->v[set->n];
+	memcpy(x->origin, origin, YX_KEY_BYTES);
+	x->incubator = strdup(incubator);
+	x->in.id = strdup(e->id);
+	x->in.period = strdup(e->period ? e->period : "");
+	x->in.result = e->result;
+	if (!x->incubator || !x->in.id || !x->in.period) {
+		free(x->incubator);
+		free((char *)x->in.id);
+		free((char *)x->in.period);
+		return -ENOMEM;
+	}
+	set->n++;
+	return 0;
+}
+
+int yx_tierset_load(yx_store_t *store, yx_tierset_t **out)
+{
+	yx_tierset_t *set = calloc(1, sizeof(*set));
+	int ret;
+	*out = NULL;
+	if (!set)
+		return -ENOMEM;
+	if ((ret = yx_store_scan(store, YX_KIND_EVALUATION, visit, set)))
+		goto fail;
+	if (set->n) {
+		qsort(set->v, set->n, sizeof(*set->v), entry_compare);
+		if (!(set->inputs = malloc(set->n * sizeof(*set->inputs)))) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < set->n; i++)
+			set->inputs[i] = set->v[i].in;
+	}
+	*out = set;
+	return YX_OK;
+fail:
+	yx_tierset_free(&set);
+	return ret;
+}
+
+void yx_tierset_free(yx_tierset_t **setp)
+{
+	yx_tierset_t *set = *setp;
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->n; i++) {
+		free(set->v[i].incubator);
+		free((char *)set->v[i].in.id);
+		free((char *)set->v[i].in.period);
+	}
+	free(set->v);
+	free(set->inputs);
+	free(set);
+	*setp = NULL;
+}
+
+size_t yx_tierset_inputs(yx_tierset_t *set, const uint8_t origin[YX_KEY_BYTES],
+                         const char *incubator_id, yx_tier_input_t **inputs)
+{
+	*inputs = NULL;
+	if (!set || !set->n)
+		return 0;
+	entry_t key;
+	memcpy(key.origin, origin, YX_KEY_BYTES);
+	key.incubator = (char *)incubator_id;
+	/* the first entry of the group: lower bound */
+	size_t lo = 0, hi = set->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (entry_compare(&set->v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < set->n && entry_compare(&set->v[end], &key) == 0)
+		end++;
+	if (end == lo)
+		return 0;
+	*inputs = &set->inputs[lo];
+	return end - lo;
+}
+
+void yx_tierset_derive(yx_tierset_t *set, const uint8_t origin[YX_KEY_BYTES],
+                       const Yrdx__Incubator *inc, yx_tier_t *out, yx_tier_step_t *steps)
+{
+	yx_tier_input_t *inputs;
+	size_t n = yx_tierset_inputs(set, origin, inc->id, &inputs);
+	yx_tier_derive(inc, inputs, n, out, steps);
+}
