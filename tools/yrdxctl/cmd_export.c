@@ -24,6 +24,8 @@ typedef struct {
 	uint32_t city;
 	bool have_origin;
 	uint8_t origin[YX_KEY_BYTES];
+	/* --origin self without --kind: the kinds import takes back, nothing else */
+	bool registry_only;
 	bool csv;
 	FILE *out;
 	uint64_t n;
@@ -64,6 +66,8 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 		return 0;
 	if (ex->have_origin && memcmp(origin, ex->origin, YX_KEY_BYTES) != 0)
 		return 0;
+	if (ex->registry_only && !ctl_importable(kind))
+		return 0;
 	if (ex->city && record_city(ex, kind, body) != ex->city)
 		return 0;
 	/* An export of enterprises carries their figures where this store holds them (at
@@ -95,6 +99,11 @@ static const char export_help[] =
         "          {\"kind\": K, \"record\": {...}} (the default format)\n"
         "  csv     a header row and one row per record; needs --kind. --bom starts the\n"
         "          file with a UTF-8 byte order mark, for spreadsheet programs\n"
+        "To read the file back with import at this node, export --origin self: this\n"
+        "node's own records, and without --kind only the kinds import takes (incubator,\n"
+        "enterprise, park, evaluation, financials; relay steps, joints and charter votes\n"
+        "are written by the commands that check them). import refuses another city's\n"
+        "records, naming them.\n"
         "--city keeps records of one city (code or name, e.g. 310000 or 上海); kinds\n"
         "without a city (relay events, joints, evaluations) are left out then.\n"
         "Reads the store directly: the node may be running or stopped. --output writes\n"
@@ -266,6 +275,10 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 	ex.have_origin = a.origin != NULL;
 	if ((rc = ctl_open_store(ctl, &store)))
 		return rc;
+	uint8_t self[YX_KEY_BYTES];
+	ex.registry_only = ex.have_origin && ex.kind == YX_KIND_NONE &&
+	                   yx_store_node_key(store, self) == YX_OK &&
+	                   memcmp(self, ex.origin, YX_KEY_BYTES) == 0;
 	if ((rc = output_open(a.output, &ex, &tmp)) != EXIT_OK)
 		goto out;
 	if ((rc = records_write(store, &ex, a.bom)) != EXIT_OK)

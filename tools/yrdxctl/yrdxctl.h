@@ -65,6 +65,11 @@ typedef struct {
 int ctl_run_sub(ctl_t *ctl, int argc, char **argv, const char *help, const ctl_sub_t *subs,
                 size_t n);
 
+/* Whether import takes records of kind: the registry's (incubator, enterprise, park,
+ * evaluation, financials). Relay events, joints, charter votes and the sharing policy
+ * are written by the commands (or the daemon) that check them, never imported. */
+bool ctl_importable(yx_kind_t kind);
+
 /* Standard --help handling: true if argv asks for help (the text has been printed). */
 bool ctl_wants_help(int argc, char **argv, const char *usage);
 
