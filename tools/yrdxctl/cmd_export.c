@@ -104,7 +104,8 @@ static const char export_help[] =
         "enterprise, park, evaluation, financials; relay steps, joints and charter votes\n"
         "are written by the commands that check them). import refuses another city's\n"
         "records, naming them.\n"
-        "--city keeps records of one city (code or name, e.g. 310000 or 上海); kinds\n"
+        "--city keeps records of one city (code, name or node, e.g. 310000, 上海 or\n"
+        "shanghai); kinds\n"
         "without a city (relay events, joints, evaluations) are left out then.\n"
         "Reads the store directly: the node may be running or stopped. --output writes\n"
         "FILE (mode 0600: it may hold confidential figures) only once it is complete.\n";
@@ -112,6 +113,7 @@ static const char export_help[] =
 /* What the command line asks for besides the filters, which go straight into export_t. */
 typedef struct {
 	const char *origin; /* --origin, NULL: every origin */
+	const char *city;   /* --city, NULL: every city */
 	const char *output; /* --output, NULL: stdout */
 	const char *format; /* "ndjson" or "csv" */
 	bool bom;
@@ -144,16 +146,10 @@ static int export_parse_args(int argc, char **argv, export_t *ex, export_args_t 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
-			if ((ex->kind = yx_kind_from_word(optarg, strlen(optarg))) == YX_KIND_NONE)
-				return ctl_fail(EXIT_USAGE, "export: unknown kind \"%s\"", optarg);
+			if (ctl_kind("export", optarg, &ex->kind))
+				return EXIT_USAGE;
 			break;
-		case 'c':
-			if (yx_city_from_text(optarg, &ex->city) != YX_OK)
-				return ctl_fail(EXIT_USAGE,
-				                "export: --city %s is not a Yangtze River "
-				                "Delta city (code or name)",
-				                optarg);
-			break;
+		case 'c': a->city = optarg; break;
 		case 'o': a->origin = optarg; break;
 		case 'f': a->format = optarg; break;
 		case 'w': a->output = optarg; break;
@@ -178,7 +174,7 @@ static int export_parse_args(int argc, char **argv, export_t *ex, export_args_t 
 	if (a->bom && !ex->csv)
 		return ctl_fail(EXIT_USAGE, "export: --bom is for CSV");
 	city_fields_find(ex);
-	if (ex->city && ex->kind != YX_KIND_NONE && !ex->city_field[ex->kind])
+	if (a->city && ex->kind != YX_KIND_NONE && !ex->city_field[ex->kind])
 		return ctl_fail(EXIT_USAGE, "export: %s records have no city",
 		                yx_kind_name(ex->kind));
 	return EXIT_OK;
@@ -271,6 +267,8 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 	if ((rc = ctl_need_config(ctl)))
 		return rc;
 	if (a.origin && (rc = ctl_origin(ctl, "export: --origin", a.origin, ex.origin)))
+		return rc;
+	if (a.city && (rc = ctl_city(ctl, "export: --city", a.city, &ex.city)))
 		return rc;
 	ex.have_origin = a.origin != NULL;
 	if ((rc = ctl_open_store(ctl, &store)))

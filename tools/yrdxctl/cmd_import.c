@@ -373,9 +373,9 @@ static int import_target(import_t *im, const char *kind_arg)
 	FILE *probe;
 
 	if (kind_arg) {
-		s->kind = yx_kind_from_word(kind_arg, strlen(kind_arg));
-		if (s->kind == YX_KIND_NONE)
-			return ctl_fail(EXIT_USAGE, "import: unknown kind \"%s\"", kind_arg);
+		int rc = ctl_kind("import", kind_arg, &s->kind);
+		if (rc)
+			return rc;
 	} else {
 		s->kind = kind_from_path(s->path, &several);
 		if (several)

@@ -55,6 +55,13 @@ const char *ctl_label(ctl_t *ctl, const uint8_t key[32], yx_name_form_t form,
 /* --origin TEXT as the origin it means (yx_names_resolve), or EXIT_USAGE naming what was
  * wrong, prefixed with what ("list: --origin"). */
 int ctl_origin(ctl_t *ctl, const char *what, const char *text, uint8_t origin[32]);
+/* The kind text names (singular or plural, any case: yx_kind_from_word), or EXIT_USAGE
+ * with a message, prefixed with what ("list"), listing the kinds there are. */
+int ctl_kind(const char *what, const char *text, yx_kind_t *kind);
+/* The city text names: a GB/T 2260 code, a Chinese name (上海, 杭州) or the name of a
+ * node of the federation (hangzhou: its city); or EXIT_USAGE with a message prefixed
+ * with what ("list: --city"). */
+int ctl_city(ctl_t *ctl, const char *what, const char *text, uint32_t *city);
 /* A subcommand of a command family (relay, joint): argv[1] names it. */
 typedef struct {
 	const char *name;
