@@ -167,7 +167,7 @@ class CharterNamesTest(unittest.TestCase):
 
             # export and get --origin a far member: its records, whole
             exported = json_lines(run("export", "--origin", "shanghai"))
-            held_at_sh = json_lines(sh.ctl("export", "--origin", "self").stdout)
+            held_at_sh = json_lines(sh.ctl("export", "--origin", "shanghai").stdout)
             self.assertEqual(sorted(json.dumps(r, sort_keys=True) for r in exported),
                              sorted(json.dumps(r, sort_keys=True) for r in held_at_sh))
             self.assertEqual(len([r for r in exported if r["kind"] in ("enterprise", "incubator")]), 4)
