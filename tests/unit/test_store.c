@@ -187,6 +187,25 @@ static void test_append_read_iterate(void **state)
 	fx_node_close(&a);
 }
 
+static int count_stored(void *arg, const yx_stored_t *rec)
+{
+	(void)rec;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* Retractions that are their records' last word, of any kind. */
+static size_t count_retracted(fx_node_t *n)
+{
+	yx_snap_t *snap = NULL;
+	size_t found = 0;
+	assert_int_equal(yx_snap_open(n->store, &snap), YX_OK);
+	assert_int_equal(yx_snap_scan_retracted(snap, YX_KIND_NONE, NULL, count_stored, &found),
+	                 YX_OK);
+	yx_snap_close(&snap);
+	return found;
+}
+
 static void test_update_and_retract(void **state)
 {
 	(void)state;
@@ -237,8 +256,42 @@ static void test_update_and_retract(void **state)
 	found = 0;
 	assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
 	assert_int_equal(found, 9);
+	/* ... but its retraction is there to read: reason, time, author */
+	assert_int_equal(yx_store_get_retracted(a.store, NULL, YX_KIND_ENTERPRISE,
+	                                        yx_identity_public(a.id), f.code, &got),
+	                 YX_OK);
+	assert_int_equal(got->body_case, YRDX__CHANGE__BODY_TOMBSTONE);
+	assert_string_equal(got->tombstone->reason, "moved out");
+	assert_int_equal(got->seq, 12);
+	assert_true(got->time_ms > 0);
+	yx_change_free(&got);
+	assert_int_equal(count_retracted(&a), 1);
+	/* written again, it stands: no retraction any more */
+	fx_enterprise_init(&f, 3);
+	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+	c.id = f.code;
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_put(b, &c, &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	assert_int_equal(yx_store_get_retracted(a.store, NULL, YX_KIND_ENTERPRISE,
+	                                        yx_identity_public(a.id), f.code, &got),
+	                 YX_ENOTFOUND);
+	assert_int_equal(count_retracted(&a), 0);
+	/* and retracted again: the newer tombstone is the last word */
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, f.code, "closed down", &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	assert_int_equal(yx_store_get_retracted(a.store, NULL, YX_KIND_ENTERPRISE,
+	                                        yx_identity_public(a.id), f.code, &got),
+	                 YX_OK);
+	assert_string_equal(got->tombstone->reason, "closed down");
+	assert_int_equal(got->seq, 14);
+	yx_change_free(&got);
 
 	/* an invalid record is refused with the field named, and nothing is appended */
+	fx_enterprise_t bad;
+	fx_enterprise_init(&bad, 20);
+	(void)bad;
 	fx_enterprise_init(&f, 20);
 	f.code[17] = f.code[17] == '0' ? '1' : '0';
 	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
@@ -250,6 +303,52 @@ static void test_update_and_retract(void **state)
 	assert_int_equal(yx_batch_commit(&b, &h), YX_OK);
 	assert_int_equal(h.seq, 0);
 	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	fx_node_close(&a);
+}
+
+/* A schema-3 store knew no retractions: opened for writing, it reads them off its logs. */
+static void test_schema3_retractions_rebuilt(void **state)
+{
+	(void)state;
+	fx_node_t a;
+	yx_diag_t d = {{0}};
+	yx_batch_t *b = NULL;
+	char code[19];
+	fx_node_open(&a, "schema3");
+	put_enterprises(&a, 0, 20);
+	fx_credit_code(4, code);
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, code, "merged", &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	assert_int_equal(count_retracted(&a), 1);
+	yx_store_close(&a.store);
+
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, retracted;
+	assert_int_equal(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	assert_int_equal(mdb_env_open(env, a.dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_dbi_open(txn, "retracted", 0, &retracted), 0);
+	assert_int_equal(mdb_drop(txn, retracted, 1), 0);
+	uint8_t three[4] = {0, 0, 0, 3};
+	MDB_val mk = {6, "schema"}, mv = {4, three};
+	assert_int_equal(mdb_put(txn, meta, &mk, &mv, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_ESCHEMA);
+	assert_non_null(strstr(d.msg, "yrdxd upgrades it"));
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	assert_int_equal(count_retracted(&a), 1);
+	Yrdx__Change *got = NULL;
+	assert_int_equal(yx_store_get_retracted(a.store, NULL, YX_KIND_ENTERPRISE,
+	                                        yx_identity_public(a.id), code, &got),
+	                 YX_OK);
+	assert_string_equal(got->tombstone->reason, "merged");
+	yx_change_free(&got);
 	fx_node_close(&a);
 }
 
@@ -1267,6 +1366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_append_read_iterate),
 	        cmocka_unit_test(test_update_and_retract),
+	        cmocka_unit_test(test_schema3_retractions_rebuilt),
 	        cmocka_unit_test(test_indexes_every_kind),
 	        cmocka_unit_test(test_put_if_changed),
 	        cmocka_unit_test(test_reopen),

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "validate.h"
 #include "keys.h"
@@ -177,6 +178,15 @@ int ctl_origin(ctl_t *ctl, const char *what, const char *text, uint8_t origin[32
 	if (yx_names_resolve(ctl->names, text, origin, &diag) != YX_OK)
 		return ctl_fail(EXIT_USAGE, "%s %s", what, diag.msg);
 	return EXIT_OK;
+}
+
+const char *ctl_time(int64_t time_ms, char out[CTL_TIME_MAX])
+{
+	struct tm tm;
+	time_t t = (time_t)(time_ms / 1000);
+	if (!localtime_r(&t, &tm) || !strftime(out, CTL_TIME_MAX, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, CTL_TIME_MAX, "%lld ms", (long long)time_ms);
+	return out;
 }
 
 int ctl_kind(const char *what, const char *text, yx_kind_t *kind)

@@ -39,6 +39,10 @@ int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
 int ctl_connect(ctl_t *ctl, yx_ctl_t **conn);
 int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int timeout_ms,
                 Yrdx__ControlReply **reply);
+/* A change's time (ms since the epoch) as people read it, local time:
+ * "2026-12-06 09:41:02". Returns out. */
+#define CTL_TIME_MAX 32
+const char *ctl_time(int64_t time_ms, char out[CTL_TIME_MAX]);
 /* Lower-case hex of n bytes into out (2n+1). */
 void ctl_hex(const uint8_t *bytes, size_t n, char *out);
 /* Prints a JSON value followed by a newline and releases it. */
