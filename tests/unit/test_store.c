@@ -732,10 +732,19 @@ static void test_stubs_filled(void **state)
 	fx_node_open(&c, "fill-c");
 	put_enterprises(&a, 0, YX_HEAD_INTERVAL); /* seqs 1..1024: one segment */
 	put_enterprises(&a, 0, 10);               /* newer versions of 0..9: 1025..1034 */
+	/* 20 retracted at 1035: a body filled in later for its old stub must not bring it
+	 * back */
+	char code20[19];
+	yx_batch_t *b = NULL;
+	fx_credit_code(20, code20);
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, code20, "closed", &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
 	const uint8_t *origin = yx_identity_public(a.id);
 	segment_t stubs = segment_read(a.store, origin, 1, true);
 	segment_t newer = segment_read(a.store, origin, YX_HEAD_INTERVAL + 1, false);
 	segment_t bodies = segment_read(a.store, origin, 1, false);
+	segment_t tomb = segment_read(a.store, origin, YX_HEAD_INTERVAL + 11, false);
 	yx_remote_t *r = NULL;
 	size_t appended = 0;
 
@@ -745,6 +754,10 @@ static void test_stubs_filled(void **state)
 	assert_int_equal(
 	        yx_store_append_verified(c.store, origin, newer.e, newer.n, &newer.head, NULL, &d),
 	        YX_OK);
+	assert_int_equal(
+	        yx_store_append_verified(c.store, origin, tomb.e, tomb.n, &tomb.head, NULL, &d),
+	        YX_OK);
+	Yrdx__Change *t = NULL;
 	uint64_t holes[2048];
 	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048), YX_HEAD_INTERVAL);
 	assert_int_equal(holes[0], 1);
@@ -766,9 +779,14 @@ static void test_stubs_filled(void **state)
 	assert_int_equal(enterprise_seq(c.store, origin, 500), 501);
 	for (uint32_t i = 0; i < 10; i++) /* the newer version stays current */
 		assert_int_equal(enterprise_seq(c.store, origin, i), YX_HEAD_INTERVAL + 1 + i);
+	assert_int_equal(enterprise_seq(c.store, origin, 20), 0); /* the retraction stands */
+	assert_int_equal(yx_store_get_retracted(c.store, NULL, YX_KIND_ENTERPRISE, origin, code20, &t),
+	                 YX_OK);
+	assert_int_equal(t->seq, YX_HEAD_INTERVAL + 11);
+	yx_change_free(&t);
 	size_t found = 0;
 	assert_int_equal(yx_store_scan(c.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
-	assert_int_equal(found, YX_HEAD_INTERVAL);
+	assert_int_equal(found, YX_HEAD_INTERVAL - 1);
 	assert_int_equal(yx_store_verify(c.store, &d), YX_OK);
 	assert_int_equal(yx_store_digest(a.store, da), YX_OK);
 	assert_int_equal(yx_store_digest(c.store, dc), YX_OK);
@@ -783,6 +801,7 @@ static void test_stubs_filled(void **state)
 	segment_free(&stubs);
 	segment_free(&newer);
 	segment_free(&bodies);
+	segment_free(&tomb);
 	fx_node_close(&a);
 	fx_node_close(&c);
 }
