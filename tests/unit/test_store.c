@@ -187,6 +187,27 @@ static void test_append_read_iterate(void **state)
 	fx_node_close(&a);
 }
 
+/* The store in dir opened with LMDB itself and a write txn begun: for making old stores. */
+static void raw_open(const char *dir, MDB_env **env, MDB_txn **txn)
+{
+	assert_int_equal(mdb_env_create(env), 0);
+	mdb_env_set_maxdbs(*env, 16);
+	assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(*env, NULL, 0, txn), 0);
+}
+
+/* Marks the store of schema version, commits and closes. */
+static void raw_schema_close(MDB_env *env, MDB_txn *txn, uint8_t version)
+{
+	MDB_dbi meta;
+	uint8_t v[4] = {0, 0, 0, version};
+	MDB_val mk = {6, "schema"}, mv = {4, v};
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_put(txn, meta, &mk, &mv, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
 static int count_stored(void *arg, const yx_stored_t *rec)
 {
 	(void)rec;
@@ -325,19 +346,11 @@ static void test_schema3_retractions_rebuilt(void **state)
 
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, retracted;
-	assert_int_equal(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 16);
-	assert_int_equal(mdb_env_open(env, a.dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	MDB_dbi retracted;
+	raw_open(a.dir, &env, &txn);
 	assert_int_equal(mdb_dbi_open(txn, "retracted", 0, &retracted), 0);
 	assert_int_equal(mdb_drop(txn, retracted, 1), 0);
-	uint8_t three[4] = {0, 0, 0, 3};
-	MDB_val mk = {6, "schema"}, mv = {4, three};
-	assert_int_equal(mdb_put(txn, meta, &mk, &mv, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	raw_schema_close(env, txn, 3);
 
 	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_ESCHEMA);
 	assert_non_null(strstr(d.msg, "yrdxd upgrades it"));
@@ -965,12 +978,8 @@ static void test_schema2_reindexed(void **state)
 	 * no longer there, and the version mark. */
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, idx;
-	assert_int_equal(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 16);
-	assert_int_equal(mdb_env_open(env, a.dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	MDB_dbi idx;
+	raw_open(a.dir, &env, &txn);
 	assert_int_equal(mdb_dbi_open(txn, "idx_incubator", 0, &idx), 0);
 	assert_int_equal(mdb_drop(txn, idx, 0), 0);
 	uint8_t old_key[64] = "SH-INC-0007";
@@ -982,11 +991,7 @@ static void test_schema2_reindexed(void **state)
 	       22);
 	MDB_val k = {klen + 22, old_key}, v = {0, ""};
 	assert_int_equal(mdb_put(txn, idx, &k, &v, 0), 0);
-	uint8_t two[4] = {0, 0, 0, 2};
-	MDB_val mk = {6, "schema"}, mv = {4, two};
-	assert_int_equal(mdb_put(txn, meta, &mk, &mv, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	raw_schema_close(env, txn, 2);
 
 	yx_diag_t d = {{0}};
 	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_ESCHEMA);
