@@ -27,7 +27,7 @@ static const char *const db_names[DB_COUNT] = {
 
 /* The schemas this build upgrades in place: 2 keyed index entries by state key; 3 had no
  * record of retractions (every log's tombstones are read once to make it). */
-#define SCHEMA_REINDEX 2
+#define SCHEMA_REINDEX      2
 #define SCHEMA_NO_RETRACTED 3
 
 static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag)

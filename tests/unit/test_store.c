@@ -793,8 +793,9 @@ static void test_stubs_filled(void **state)
 	for (uint32_t i = 0; i < 10; i++) /* the newer version stays current */
 		assert_int_equal(enterprise_seq(c.store, origin, i), YX_HEAD_INTERVAL + 1 + i);
 	assert_int_equal(enterprise_seq(c.store, origin, 20), 0); /* the retraction stands */
-	assert_int_equal(yx_store_get_retracted(c.store, NULL, YX_KIND_ENTERPRISE, origin, code20, &t),
-	                 YX_OK);
+	assert_int_equal(
+	        yx_store_get_retracted(c.store, NULL, YX_KIND_ENTERPRISE, origin, code20, &t),
+	        YX_OK);
 	assert_int_equal(t->seq, YX_HEAD_INTERVAL + 11);
 	yx_change_free(&t);
 	size_t found = 0;

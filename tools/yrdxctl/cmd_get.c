@@ -9,8 +9,8 @@
 
 /* The retraction of (kind, id) by origin, if that is its last word: as JSON on stdout,
  * and who, when and why on stderr. */
-static bool retraction_show(ctl_t *ctl, yx_store_t *store, yx_kind_t kind,
-                            const uint8_t origin[32], const char *id)
+static bool retraction_show(ctl_t *ctl, yx_store_t *store, yx_kind_t kind, const uint8_t origin[32],
+                            const char *id)
 {
 	Yrdx__Change *t = NULL;
 	char when[CTL_TIME_MAX], label[YX_NAME_LABEL_MAX];

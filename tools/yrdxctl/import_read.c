@@ -35,8 +35,8 @@ void source_close(source_t *s)
 	s->line = NULL;
 }
 
-const yx_kind_t import_csv_kinds[] = {YX_KIND_INCUBATOR, YX_KIND_ENTERPRISE, YX_KIND_PARK,
-                                      YX_KIND_EVALUATION, YX_KIND_FIGURES, YX_KIND_NONE};
+const yx_kind_t import_csv_kinds[] = {YX_KIND_INCUBATOR,  YX_KIND_ENTERPRISE, YX_KIND_PARK,
+                                      YX_KIND_EVALUATION, YX_KIND_FIGURES,    YX_KIND_NONE};
 
 bool ctl_importable(yx_kind_t kind)
 {
@@ -78,11 +78,12 @@ static int header_kind(source_t *s)
 	if (found == YX_KIND_NONE || also != YX_KIND_NONE) {
 		yx_csv_header_destroy(&s->header);
 		if (found == YX_KIND_NONE)
-			return ctl_fail(EXIT_USAGE,
-			                "import: which kind of record does %s hold? Its header fits "
-			                "no kind's columns; say it with --kind or in the file name "
-			                "(e.g. shanghai-enterprises.csv)",
-			                s->path);
+			return ctl_fail(
+			        EXIT_USAGE,
+			        "import: which kind of record does %s hold? Its header fits "
+			        "no kind's columns; say it with --kind or in the file name "
+			        "(e.g. shanghai-enterprises.csv)",
+			        s->path);
 		return ctl_fail(EXIT_USAGE,
 		                "import: which kind of record does %s hold? Its header fits %s "
 		                "and %s alike; say it with --kind or in the file name (e.g. "
