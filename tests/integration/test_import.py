@@ -340,8 +340,8 @@ class ImportTest(unittest.TestCase):
 
 class RoundTripTest(unittest.TestCase):
     """The README's round trip: an export of every origin is for reading, and import at
-    this node refuses another city's records by name, writing nothing; `export --origin
-    self` reads back as this node's own records, every one unchanged."""
+    this node refuses another city's records by name, writing nothing; `export --mine`
+    reads back as this node's own records, every one unchanged."""
 
     def test_export_every_origin_refused_own_reimports_unchanged(self):
         with Federation("roundtrip") as fed:
@@ -371,7 +371,7 @@ class RoundTripTest(unittest.TestCase):
                        in line]
             # every hangzhou record named (the first 100 lines are printed)
             self.assertEqual(len(refused), min(hz, 100), r.stderr[-2000:])
-            self.assertIn("`yrdxctl export --origin self` writes only those", refused[0])
+            self.assertIn("`yrdxctl export --mine` writes only those", refused[0])
             self.assertEqual(a.digest()["digest"], before)
             # a CSV of one kind, its name saying nothing: the kind from its header
             sh_csv = os.path.join(files, "sh.csv")
@@ -380,7 +380,7 @@ class RoundTripTest(unittest.TestCase):
             self.assertEqual(r.returncode, 2)
             self.assertIn("hangzhou's log, synced here", r.stderr)
             mine = os.path.join(files, "mine.ndjson")
-            a.ctl("export", "--origin", "self", "--output", mine)
+            a.ctl("export", "--mine", "--output", mine)
             with open(mine, encoding="utf-8") as f:
                 mine_kinds = sorted({json.loads(line)["kind"] for line in f})
             self.assertTrue(set(mine_kinds) <= {"incubator", "enterprise", "park",
@@ -391,7 +391,7 @@ class RoundTripTest(unittest.TestCase):
             self.assertEqual(out["unchanged"], out["rows"])
             self.assertEqual(a.digest()["digest"], before)
             mine_csv = os.path.join(files, "mine-enterprises.csv")
-            a.ctl("export", "--kind", "enterprise", "--origin", "self", "--format", "csv",
+            a.ctl("export", "--kind", "enterprise", "--mine", "--format", "csv",
                   "--output", mine_csv)
             out = json.loads(a.ctl("--json", "import", mine_csv).stdout)
             self.assertEqual((out["rows"], out["unchanged"]),

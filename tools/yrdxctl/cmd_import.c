@@ -200,8 +200,8 @@ static int other_origin(import_t *im, yx_kind_t kind, const char *id, rowmsg_t *
 		return YX_OK;
 	return msg_set(diag, YX_EINVAL,
 	               "%s:%lu: %s %.64s is a record of %s's log, synced here, not this "
-	               "node's: import takes this node's own records (`yrdxctl export --origin "
-	               "self` writes only those)",
+	               "node's: import takes this node's own records (`yrdxctl export --mine` "
+	               "writes only those)",
 	               im->src.path, im->src.at, yx_kind_name(kind), id,
 	               ctl_label(im->ctl, h.origin, YX_NAME_SHORT, label));
 }
@@ -476,7 +476,7 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	        "one kind whose columns its header names. (Relay events, joints and charter\n"
 	        "votes are written by the commands that check each step.) Rows that are\n"
 	        "another city's records, synced here (an export of every origin), are refused\n"
-	        "by name: `export --origin self` writes what import takes back.\n"
+	        "by name: `export --mine` writes what import takes back.\n"
 	        "Every row is checked first (with a charter installed, an incubator, enterprise\n"
 	        "or park must be of a city in this node's jurisdiction, 管辖范围); if any is\n"
 	        "invalid, they are listed (the first 100) and nothing is imported, unless\n"
