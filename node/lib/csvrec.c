@@ -37,7 +37,7 @@ static const char *const required[YX_KIND_COUNT][6] = {
         [YX_KIND_PARK] = {"id", "name", "city", "type", NULL},
         [YX_KIND_RELAY_EVENT] = {"id", "case_id", "type", "credit_code", NULL},
         [YX_KIND_JOINT] = {"id", "parties", "credit_code", "incubator_id", NULL},
-        [YX_KIND_EVALUATION] = {"id", "incubator_id", "period", "result", NULL},
+        [YX_KIND_EVALUATION] = {"id", "incubator_id", "period", "scores", "result", NULL},
 };
 
 static bool valid_kind(yx_kind_t kind)

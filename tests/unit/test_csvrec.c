@@ -283,10 +283,11 @@ static void test_write_form(void **state)
 	out = open_memstream(&text, &len);
 	assert_int_equal(yx_csv_write_header(out, YX_KIND_ENTERPRISE), YX_OK);
 	fclose(out);
-	assert_string_equal(text, "credit_code,name,city,stage,incubator_ids,industries,"
-	                          "qualifications,employees,patents,funding_wan_yuan,park_id,"
-	                          "founded_year,financials.revenue_wan_yuan,"
-	                          "financials.rd_spend_wan_yuan,financials.valuation_wan_yuan,relay_case_id\n");
+	assert_string_equal(
+	        text, "credit_code,name,city,stage,incubator_ids,industries,"
+	              "qualifications,employees,patents,funding_wan_yuan,park_id,"
+	              "founded_year,financials.revenue_wan_yuan,"
+	              "financials.rd_spend_wan_yuan,financials.valuation_wan_yuan,relay_case_id\n");
 	free(text);
 
 	/* Pairs, enums by short name, defaults empty. */
@@ -642,7 +643,7 @@ static void test_header_errors(void **state)
 	                    "records need credit_code, name, city, stage)");
 	expect_header_error(YX_KIND_EVALUATION, "incubator_id,period,result,scores\n",
 	                    "t.csv:1: missing required column id (evaluation records need id, "
-	                    "incubator_id, period, result)");
+	                    "incubator_id, period, scores, result)");
 	expect_header_error(YX_KIND_ENTERPRISE, "credit_code,name,city,stage,financials\n",
 	                    "t.csv:1: unknown column \"financials\" (enterprise has credit_code, "
 	                    "name, city, stage, incubator_ids, industries, qualifications, "
