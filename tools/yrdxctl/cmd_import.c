@@ -201,6 +201,17 @@ static int check_row(import_t *im, keyset_t *keys, yx_kind_t kind, void *record,
 		return msg_set(diag, YX_EINVAL,
 		               "%s:%lu: %s \"%.64s\" is also on line %ld (one row per record)",
 		               s->path, s->at, yx_kind_key(kind), c.id, first);
+	/* Last: a row that passes is noted as stored for the rows after it. */
+	ret = yx_evalrules_check(im->rules, &c, &d);
+	if (ret == YX_EINVAL && s->fmt == FMT_CSV) {
+		yx_csv_diag(s->header, &s->row, ret, &d, &d);
+		return msg_set(diag, ret, "%s", d.msg);
+	}
+	if (ret == YX_EINVAL)
+		return msg_set(diag, ret, "%s:%lu: %s", s->path, s->at, d.msg);
+	if (ret)
+		return msg_set(diag, ret, "%s: the store in %s: %s", s->path,
+		               im->ctl->cfg->data_dir, yx_strerror(ret));
 	return YX_OK;
 }
 
@@ -288,6 +299,8 @@ static int pass_check(import_t *im)
 		int ret = record ? check_row(im, &keys, kind, record, &packed, &diag) : YX_EINVAL;
 		if (ret == -ENOMEM)
 			rc = ctl_fail(EXIT_FAIL, "out of memory");
+		else if (ret && ret != YX_EINVAL)
+			rc = ctl_fail(EXIT_FAIL, "%s", diag.msg);
 		else if (ret)
 			rc = row_refused(im, &diag);
 		else if (!im->dry_run)
@@ -394,6 +407,25 @@ static int import_jurisdiction(import_t *im)
 	return rc;
 }
 
+/* The checker of evaluations (evalrules.h), on the store read-only as the daemon has it
+ * (none yet: nothing stored) and this node's own log: the store's origin, or the key
+ * file's while the store has none. The daemon checks every batch again as it writes
+ * it. EXIT_OK or an exit code, printed. */
+static int import_rules(import_t *im)
+{
+	yx_diag_t diag = {{0}};
+	uint8_t self[YX_KEY_BYTES];
+	int rc = EXIT_OK;
+	int ret = yx_store_open(im->ctl->cfg->data_dir, YX_STORE_READONLY, 0, &im->store, &diag);
+	if (ret && ret != -ENOENT)
+		return ctl_fail(EXIT_FAIL, "%s", diag.msg[0] ? diag.msg : yx_strerror(ret));
+	if (!im->store || yx_store_node_key(im->store, self) != YX_OK)
+		rc = ctl_self_key(im->ctl, self);
+	if (rc == EXIT_OK && yx_evalrules_new(im->store, self, &im->rules) != YX_OK)
+		rc = ctl_fail(EXIT_FAIL, "out of memory");
+	return rc;
+}
+
 /* The rejects file holds the rows as they were, confidential figures included:
  * owner-only whatever the umask, and an existing file is made so before it is
  * truncated. NULL with errno set on failure. */
@@ -425,7 +457,10 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	        "kind the file name names, e.g. shanghai-enterprises.csv. (Relay events and\n"
 	        "joints are written by yrdxctl relay and joint, which check each step.)\n"
 	        "Every row is checked first (with a charter installed, an incubator, enterprise\n"
-	        "or park must be of a city in this node's jurisdiction, 管辖范围); if any is\n"
+	        "or park must be of a city in this node's jurisdiction, 管辖范围; an evaluation\n"
+	        "of an incubator of this node's registry, live, with 启动建设经费 once in its\n"
+	        "earliest period and 年度运营补贴 once a year: the store and the rows above\n"
+	        "count, so one file may hold incubators and their evaluations); if any is\n"
 	        "invalid, they are listed (the first 100) and nothing is imported, unless\n"
 	        "--skip-invalid writes them to REJECTS (the header and each bad row as it was)\n"
 	        "and imports the rest. The checked records\n"
@@ -462,8 +497,9 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	if (optind + 1 != argc)
 		return ctl_fail(EXIT_USAGE, "import: expected one FILE (see --help)");
 	im.src.path = argv[optind];
-	if ((rc = import_target(&im, kind_arg)) || (rc = import_jurisdiction(&im)))
-		return rc;
+	if ((rc = import_target(&im, kind_arg)) || (rc = import_jurisdiction(&im)) ||
+	    (rc = import_rules(&im)))
+		goto out;
 	im.progress = isatty(STDERR_FILENO);
 
 	if (!im.dry_run) {
@@ -496,5 +532,7 @@ out:
 		rc = ctl_fail(EXIT_FAIL, "%s: %s", im.rejects_path, strerror(errno));
 	spool_close(&im.spool);
 	yx_ctl_close(&conn);
+	yx_evalrules_free(&im.rules);
+	yx_store_close(&im.store);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "charter.h"
 #include "csvrec.h"
+#include "evalrules.h"
 #include "text.h"
 #include "yrdxctl.h"
 
@@ -101,6 +102,10 @@ typedef struct {
 	 * in the current version, or its own city while it is no member. */
 	bool charter;
 	yx_member_t juris;
+	/* Evaluations against the registry (evalrules.h): the store read-only (NULL: none
+	 * yet) and the rows checked so far counted as stored. */
+	yx_store_t *store;
+	yx_evalrules_t *rules;
 	/* pass 1 */
 	uint64_t rows, bad;
 	/* pass 2 */
