@@ -12,6 +12,7 @@
 #include "ctlclient.h"
 #include "names.h"
 #include "store.h"
+#include "tiers.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -55,6 +56,9 @@ const char *ctl_label(ctl_t *ctl, const uint8_t key[32], yx_name_form_t form,
 /* --origin TEXT as the origin it means (yx_names_resolve), or EXIT_USAGE naming what was
  * wrong, prefixed with what ("list: --origin"). */
 int ctl_origin(ctl_t *ctl, const char *what, const char *text, uint8_t origin[32]);
+/* cmd_incubator.c: what an incubator's evaluations made of it (tiers.h) added to its
+ * JSON: effective_tier, promotion_candidate and eliminated, enums by name. */
+void ctl_tier_json(json_t *j, const yx_tier_t *tier);
 /* A subcommand of a command family (relay, joint): argv[1] names it. */
 typedef struct {
 	const char *name;
@@ -78,6 +82,7 @@ int cmd_put(ctl_t *ctl, int argc, char **argv);
 int cmd_retract(ctl_t *ctl, int argc, char **argv);
 int cmd_get(ctl_t *ctl, int argc, char **argv);
 int cmd_list(ctl_t *ctl, int argc, char **argv);
+int cmd_incubator(ctl_t *ctl, int argc, char **argv);
 int cmd_profile(ctl_t *ctl, int argc, char **argv);
 int cmd_stats(ctl_t *ctl, int argc, char **argv);
 int cmd_backup(ctl_t *ctl, int argc, char **argv);
