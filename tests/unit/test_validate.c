@@ -732,6 +732,9 @@ static void test_evaluation_rules(void **state)
 	           "\"2025H3\": not a period, expected " YX_PERIOD_FORM);
 	expect_bad((evaluation(), w.eval.ev.period = "1999", &w.ch.c), "evaluation.period",
 	           "not a period");
+	/* a letter with nothing after it, at the end of the string (ASan: read past it) */
+	expect_bad((evaluation(), w.eval.ev.period = "2025H", &w.ch.c), "evaluation.period",
+	           "not a period");
 	expect_bad((evaluation(), w.eval.ev.period = "2024-1", &w.ch.c), "evaluation.period",
 	           "not a period");
 	expect_bad((evaluation(), w.eval.ev.id = "SH-INC-0007/2099", &w.ch.c), "evaluation.id",
