@@ -182,7 +182,8 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	        "An incubator's --tier is its effective tier (动态调整): the registered tier as\n"
 	        "its milestone evaluations moved it (adjusted: one tier down; eliminated: out\n"
 	        "of the cultivation list); the table shows both, and 晋升候选 for a promotion\n"
-	        "candidate (excellent twice in a row in cultivation). E.g.\n"
+	        "candidate (excellent twice in a row in cultivation); with --json each line\n"
+	        "has effective_tier, promotion_candidate and eliminated. E.g.\n"
 	        "  yrdxctl -c FILE list enterprise --qualification gazelle --city 310000\n"
 	        "  yrdxctl -c FILE list incubator --tier high_quality\n";
 	static const struct option opts[] = {
