@@ -275,7 +275,7 @@ class InstallTest(unittest.TestCase):
                    "hangzhou to hold shanghai's record")
         d = digest(sh)
         self.assertEqual([(o["origin"], o["seq"]) for o in d["origins"]], [(sh["key"], 1)])
-        got = json.loads(self.ctl(hz["config"], "get", "enterprise", "91310115MA1K3YJ12G").stdout)
+        got = json.loads(self.ctl(hz["config"], "--json", "get", "enterprise", "91310115MA1K3YJ12G").stdout)
         self.assertEqual(got["record"]["name"], "上海张江示例芯片科技有限公司")
         peers = lambda: [(x["name"], x["connected"]) for x in
                          json.loads(self.ctl(sh["config"], "--json", "status").stdout)["peers"]]
