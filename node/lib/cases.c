@@ -59,6 +59,7 @@ static int load(yx_store_t *store, const yx_event_kind_t *kind, const char *case
 		const yx_event_t *e = &out->raw.v[i];
 		memcpy(out->events[i].origin, e->origin, YX_KEY_BYTES);
 		out->events[i].seq = e->seq;
+		out->events[i].time_ms = e->change->time_ms;
 		memcpy(out->events[i].hash, e->hash, YX_HASH_BYTES);
 		out->events[i].ev = e->change->relay_event;
 	}
