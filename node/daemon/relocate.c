@@ -194,7 +194,7 @@ void yxd_relocate_due(yxd_t *d, int64_t now_ms)
 	r->backoff_ms = 0;
 	r->retry_ms = 0;
 	if (r->refused)
-		yx_log_info("enterprises relayed elsewhere are marked relocated again");
+		yx_log_info("enterprises relayed elsewhere are marked relocated: the writer took it");
 	r->refused = false;
 out:
 	free(cases);

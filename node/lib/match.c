@@ -23,6 +23,13 @@ int yx_industry_track(Yrdx__Industry i)
 	return 0;
 }
 
+const char *yx_track_term(int track)
+{
+	static const char *const terms[] = {NULL, "两大转型", "三大先导产业", "六大重点产业",
+	                                    "四大新赛道", "五大未来产业"};
+	return track >= 1 && track <= 5 ? terms[track] : NULL;
+}
+
 static bool park_has(const Yrdx__Park *p, Yrdx__Industry i)
 {
 	for (size_t k = 0; k < p->n_industries; k++)
@@ -44,10 +51,14 @@ yx_match_t yx_match_park(const Yrdx__Enterprise *e, const Yrdx__Park *p)
 	yx_match_t m = {0};
 	m.industries = e->n_industries;
 	for (size_t k = 0; k < e->n_industries; k++) {
-		if (park_has(p, e->industries[k]))
+		uint64_t bit = k < 64 ? (uint64_t)1 << k : 0;
+		if (park_has(p, e->industries[k])) {
 			m.exact++;
-		else if (park_has_track(p, yx_industry_track(e->industries[k])))
+			m.exact_set |= bit;
+		} else if (park_has_track(p, yx_industry_track(e->industries[k]))) {
 			m.same_track++;
+			m.track_set |= bit;
+		}
 	}
 	if (e->n_industries) {
 		m.industry = (int)(YX_MATCH_INDUSTRY * m.exact / e->n_industries);

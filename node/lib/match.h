@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "codec.h"
 #include "relay.h"
@@ -42,12 +43,18 @@ typedef struct {
 	size_t industries;      /* the enterprise's */
 	size_t exact;           /* of them, the park is built for */
 	size_t same_track;      /* of the others, the park serves the track */
+	uint64_t exact_set;     /* bit k: e->industries[k] is one the park is built for */
+	uint64_t track_set;     /* bit k: its track is one the park serves (not exact) */
 	bool hard_enterprise;   /* hard-tech or little giant */
 	bool hard_park;         /* high-tech zone or demonstration base */
 } yx_match_t;
 
 /* The track (1..5) an industry belongs to, 0 if none. */
 int yx_industry_track(Yrdx__Industry industry);
+
+/* The plan's name of track 1..5 (两大转型, 三大先导产业, 六大重点产业, 四大新赛道,
+ * 五大未来产业); NULL for another number. */
+const char *yx_track_term(int track);
 
 /* Scores park for enterprise. */
 yx_match_t yx_match_park(const Yrdx__Enterprise *e, const Yrdx__Park *park);
