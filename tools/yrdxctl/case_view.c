@@ -129,7 +129,8 @@ void case_view_print_steps(ctl_t *ctl, json_t *steps, const char *indent)
 		printf("%s%-3s ", indent, num);
 		text_pad(stdout, step_label(s, label, sizeof(label)), wlabel);
 		printf("  %s  by ", when);
-		text_pad(stdout, author_label(ctl, s, who), text || why ? wwho : 0);
+		text_pad(stdout, author_label(ctl, s, who), wwho);
+		printf("  seq %-6lld", (long long)json_integer_value(json_object_get(s, "seq")));
 		if (text)
 			printf("  「%s」", text);
 		if (why)

@@ -38,7 +38,8 @@ json_t *case_view_json(ctl_t *ctl, const char *id, const yx_case_t *c);
 json_t *case_view_steps(ctl_t *ctl, const yx_case_events_t *ev, const char *id);
 
 /* steps (as case_view_steps made them) as text, one line each under indent: number, term
- * and name, local time, author city, the note — and why, for a step not applied. */
+ * and name, local time, author city, its seq in the author's log, the note — and why, for
+ * a step not applied. */
 void case_view_print_steps(ctl_t *ctl, json_t *steps, const char *indent);
 
 #endif

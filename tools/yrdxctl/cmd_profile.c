@@ -195,15 +195,15 @@ static void print_history(json_t *history)
 }
 
 /* What the names call the node whose key obj's field holds in full (a change's
- * "origin", a case's "from_key"), in the short form. */
-static const char *key_label(ctl_t *ctl, json_t *obj, const char *field,
+ * "origin", a case's "from_key"), in form. */
+static const char *key_label(ctl_t *ctl, json_t *obj, const char *field, yx_name_form_t form,
                              char out[YX_NAME_LABEL_MAX])
 {
 	uint8_t key[32];
 	const char *text = json_string_value(json_object_get(obj, field));
 	if (!text || yx_pubkey_parse(text, key, NULL) != YX_OK)
 		return text ? text : "?";
-	return ctl_label(ctl, key, YX_NAME_SHORT, out);
+	return ctl_label(ctl, key, form, out);
 }
 
 /* One city's record as city_record built it. */
@@ -214,7 +214,7 @@ static void print_city_record(ctl_t *ctl, json_t *r)
 	day_of(r, when);
 	const char *city = yx_city_name((uint32_t)json_integer_value(json_object_get(rec, "city")));
 	printf("\n  in %s's registry (record of %s, updated %s): %s\n",
-	       key_label(ctl, r, "origin", who), city ? city : "?", when,
+	       key_label(ctl, r, "origin", YX_NAME_LONG, who), city ? city : "?", when,
 	       json_string_value(json_object_get(rec, "name")));
 	char label[64], since[32];
 	time_t t = (time_t)(json_integer_value(json_object_get(r, "stage_since_ms")) / 1000);
@@ -263,7 +263,7 @@ static void print_moves(const profile_t *p)
 		         park && via ? ", " : "", via ? "case " : "", via ? via : "");
 		printf("  %s %s %s since %s%s%s%s\n",
 		       stage_label(json_object_get(rec, "stage"), label, sizeof(label)),
-		       left ? "from" : "at", key_label(p->ctl, r, "origin", who), since,
+		       left ? "from" : "at", key_label(p->ctl, r, "origin", YX_NAME_SHORT, who), since,
 		       extra[0] ? " (" : "", extra, extra[0] ? ")" : "");
 	}
 }
@@ -287,8 +287,8 @@ static void profile_print(const profile_t *p)
 			       json_string_value(json_object_get(r, "case")),
 			       case_view_state_text(json_string_value(json_object_get(r, "state")),
 			                            st, sizeof(st)),
-			       key_label(p->ctl, r, "from_key", from),
-			       key_label(p->ctl, r, "to_key", to),
+			       key_label(p->ctl, r, "from_key", YX_NAME_SHORT, from),
+			       key_label(p->ctl, r, "to_key", YX_NAME_SHORT, to),
 			       json_string_value(json_object_get(r, "park_id")));
 			case_view_print_steps(p->ctl, json_object_get(r, "events"), "      ");
 		}
@@ -297,7 +297,7 @@ static void profile_print(const profile_t *p)
 		printf("\n  joint incubation (联合孵化):\n");
 		json_array_foreach(p->joints, i, r)
 		        printf("    %s by %s\n", json_string_value(json_object_get(r, "id")),
-		               key_label(p->ctl, r, "origin", who));
+		               key_label(p->ctl, r, "origin", YX_NAME_SHORT, who));
 	}
 }
 
