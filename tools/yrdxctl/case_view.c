@@ -130,7 +130,8 @@ void case_view_print_steps(ctl_t *ctl, json_t *steps, const char *indent)
 		text_pad(stdout, step_label(s, label, sizeof(label)), wlabel);
 		printf("  %s  by ", when);
 		text_pad(stdout, author_label(ctl, s, who), wwho);
-		printf("  seq %-6lld", (long long)json_integer_value(json_object_get(s, "seq")));
+		printf("  seq %-*lld", text || why ? 6 : 0,
+		       (long long)json_integer_value(json_object_get(s, "seq")));
 		if (text)
 			printf("  「%s」", text);
 		if (why)
