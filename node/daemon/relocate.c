@@ -21,10 +21,10 @@
 #include "log.h"
 #include "yrdxd.h"
 
-#define SCAN_MAX     4096 /* arrivals read per pass: a start over a long history is sliced */
-#define CASES_MAX    256  /* landed cases handled (one batch) per pass */
-#define BACKOFF_MIN  1000
-#define BACKOFF_MAX  60000
+#define SCAN_MAX    4096 /* arrivals read per pass: a start over a long history is sliced */
+#define CASES_MAX   256  /* landed cases handled (one batch) per pass */
+#define BACKOFF_MIN 1000
+#define BACKOFF_MAX 60000
 
 /* The LANDs of our cases that arrived past the cursor (written by another city). */
 typedef struct {
@@ -63,8 +63,8 @@ static int gather(void *arg, const yx_arrival_t *a)
 static bool needs_relocating(const Yrdx__Change *r, const char *case_id, uint64_t propose_seq)
 {
 	const Yrdx__Enterprise *e = r->enterprise;
-	bool other_case = e->relay_case_id && e->relay_case_id[0] &&
-	                  strcmp(e->relay_case_id, case_id) != 0;
+	bool other_case =
+	        e->relay_case_id && e->relay_case_id[0] && strcmp(e->relay_case_id, case_id) != 0;
 	if (e->stage == YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED && !other_case)
 		return false;
 	/* Written after our PROPOSE and naming another case: a later case moved it since. */
@@ -194,7 +194,7 @@ void yxd_relocate_due(yxd_t *d, int64_t now_ms)
 	r->backoff_ms = 0;
 	r->retry_ms = 0;
 	if (r->refused)
-		yx_log_info("enterprises relayed elsewhere are marked relocated: the writer took it");
+		yx_log_info("relocated records are written again");
 	r->refused = false;
 out:
 	free(cases);

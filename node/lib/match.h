@@ -27,11 +27,11 @@
 #include "codec.h"
 #include "relay.h"
 
-#define YX_MATCH_INDUSTRY       70
-#define YX_MATCH_TRACK          10
-#define YX_MATCH_CAPACITY       10
-#define YX_MATCH_HARD_TECH      10
-#define YX_MATCH_CAPACITY_FULL  200 /* places that score the whole capacity part */
+#define YX_MATCH_INDUSTRY      70
+#define YX_MATCH_TRACK         10
+#define YX_MATCH_CAPACITY      10
+#define YX_MATCH_HARD_TECH     10
+#define YX_MATCH_CAPACITY_FULL 200 /* places that score the whole capacity part */
 
 typedef struct {
 	int industry;
@@ -40,13 +40,13 @@ typedef struct {
 	int hard_tech;
 	int total;
 	/* why, for --explain */
-	size_t industries;      /* the enterprise's */
-	size_t exact;           /* of them, the park is built for */
-	size_t same_track;      /* of the others, the park serves the track */
-	uint64_t exact_set;     /* bit k: e->industries[k] is one the park is built for */
-	uint64_t track_set;     /* bit k: its track is one the park serves (not exact) */
-	bool hard_enterprise;   /* hard-tech or little giant */
-	bool hard_park;         /* high-tech zone or demonstration base */
+	size_t industries;    /* the enterprise's */
+	size_t exact;         /* of them, the park is built for */
+	size_t same_track;    /* of the others, the park serves the track */
+	uint64_t exact_set;   /* bit k: e->industries[k] is one the park is built for */
+	uint64_t track_set;   /* bit k: its track is one the park serves (not exact) */
+	bool hard_enterprise; /* hard-tech or little giant */
+	bool hard_park;       /* high-tech zone or demonstration base */
 } yx_match_t;
 
 /* The track (1..5) an industry belongs to, 0 if none. */

@@ -99,9 +99,10 @@ static void test_no_industry_below_half(void **state)
 {
 	(void)state;
 	/* pairs of industries on one track each: (exact, same track) */
-	static const Yrdx__Industry a[] = {
-	        YRDX__INDUSTRY__INDUSTRY_INTEGRATED_CIRCUITS, YRDX__INDUSTRY__INDUSTRY_ELECTRONIC_INFORMATION,
-	        YRDX__INDUSTRY__INDUSTRY_DIGITAL_ECONOMY, YRDX__INDUSTRY__INDUSTRY_FUTURE_HEALTH};
+	static const Yrdx__Industry a[] = {YRDX__INDUSTRY__INDUSTRY_INTEGRATED_CIRCUITS,
+	                                   YRDX__INDUSTRY__INDUSTRY_ELECTRONIC_INFORMATION,
+	                                   YRDX__INDUSTRY__INDUSTRY_DIGITAL_ECONOMY,
+	                                   YRDX__INDUSTRY__INDUSTRY_FUTURE_HEALTH};
 	static const Yrdx__Industry b[] = {
 	        YRDX__INDUSTRY__INDUSTRY_BIOMEDICINE, YRDX__INDUSTRY__INDUSTRY_AUTOMOTIVE,
 	        YRDX__INDUSTRY__INDUSTRY_METAVERSE, YRDX__INDUSTRY__INDUSTRY_FUTURE_ENERGY};

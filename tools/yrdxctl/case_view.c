@@ -46,10 +46,10 @@ const char *case_view_state_text(const char *name, char *out, size_t cap)
 
 json_t *case_view_json(ctl_t *ctl, const char *id, const yx_case_t *c)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "case", id, "state",
-	                      yx_case_state_name(c->state), "credit_code",
-	                      c->propose->ev->credit_code, "park_id", c->propose->ev->park_id,
-	                      "steps", (int)c->steps);
+	json_t *o =
+	        json_pack("{s:s, s:s, s:s, s:s, s:i}", "case", id, "state",
+	                  yx_case_state_name(c->state), "credit_code", c->propose->ev->credit_code,
+	                  "park_id", c->propose->ev->park_id, "steps", (int)c->steps);
 	yx_names_json_set(ctl->names, o, "from_key", "from", "from_city", c->source);
 	yx_names_json_set(ctl->names, o, "to_key", "to", "to_city", c->destination);
 	return o;
@@ -66,10 +66,10 @@ json_t *case_view_steps(ctl_t *ctl, const yx_case_events_t *ev, const char *id)
 		const yx_case_event_t *e = &ev->events[order[k]];
 		json_t *rec = yx_record_to_json(YX_KIND_RELAY_EVENT, e->ev);
 		const char *term = yx_term(&yrdx__relay_event_type__descriptor, (int)e->ev->type);
-		json_t *j = json_pack("{s:O, s:s*, s:b, s:I, s:I}", "type",
-		                      json_object_get(rec, "type"), "term", term, "applied",
-		                      e->applied, "seq", (json_int_t)e->seq, "time_ms",
-		                      (json_int_t)e->time_ms);
+		json_t *j =
+		        json_pack("{s:O, s:s*, s:b, s:I, s:I}", "type",
+		                  json_object_get(rec, "type"), "term", term, "applied", e->applied,
+		                  "seq", (json_int_t)e->seq, "time_ms", (json_int_t)e->time_ms);
 		json_decref(rec);
 		if (e->applied)
 			json_object_set_new(j, "step", json_integer(e->step));
