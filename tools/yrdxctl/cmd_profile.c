@@ -159,16 +159,46 @@ static void day_of(json_t *obj, char day[32])
 	strftime(day, 32, "%Y-%m-%d", localtime(&t));
 }
 
-/* "已落地 landed": the term and name of a stage as the record's JSON names it. */
-static const char *stage_label(json_t *stage, char *out, size_t cap)
+/* "已落地 landed": the term and name of a value of enum d as the record's JSON names it. */
+static const char *enum_label(const ProtobufCEnumDescriptor *d, json_t *value, char *out,
+                              size_t cap)
 {
-	const char *name = json_string_value(stage);
+	const char *name = json_string_value(value);
 	int v;
 	if (!name)
-		return snprintf(out, cap, "-"), out;
-	if (yx_enum_from_name(&yrdx__enterprise_stage__descriptor, name, strlen(name), &v) != YX_OK)
-		return snprintf(out, cap, "%s", name), out;
-	return yx_term_label(&yrdx__enterprise_stage__descriptor, v, out, cap);
+		snprintf(out, cap, "-");
+	else if (yx_enum_from_name(d, name, strlen(name), &v) != YX_OK)
+		snprintf(out, cap, "%s", name);
+	else
+		yx_term_label(d, v, out, cap);
+	return out;
+}
+
+static const char *stage_label(json_t *stage, char *out, size_t cap)
+{
+	return enum_label(&yrdx__enterprise_stage__descriptor, stage, out, cap);
+}
+
+/* "科技型中小企业 tech_sme, 硬科技企业 hard_tech": a JSON array of values of enum d, each
+ * with its term ("-" when empty), into out. */
+static const char *enum_list(const ProtobufCEnumDescriptor *d, json_t *values, char *out,
+                             size_t cap)
+{
+	size_t k, len = 0;
+	json_t *v;
+	out[0] = '\0';
+	json_array_foreach(values, k, v)
+	{
+		char one[128];
+		int n = snprintf(out + len, cap - len, "%s%s", k ? ", " : "",
+		                 enum_label(d, v, one, sizeof(one)));
+		if (n < 0 || (size_t)n >= cap - len)
+			break;
+		len += (size_t)n;
+	}
+	if (!len)
+		snprintf(out, cap, "-");
+	return out;
 }
 
 /* One line per version of a city record, oldest first. */
@@ -178,8 +208,7 @@ static void print_history(json_t *history)
 	json_t *v;
 	json_array_foreach(history, k, v)
 	{
-		char day[32];
-		char *quals = json_dumps(json_object_get(v, "qualifications"), JSON_COMPACT);
+		char day[32], quals[512];
 		const char *st = json_string_value(json_object_get(v, "stage"));
 		day_of(v, day);
 		char label[64];
@@ -189,8 +218,9 @@ static void print_history(json_t *history)
 		         st ? stage_label(json_object_get(v, "stage"), label, sizeof(label))
 		            : (json_is_true(json_object_get(v, "retracted")) ? "retracted" : "-"),
 		         18);
-		printf(" qualifications %s\n", quals ? quals : "[]");
-		free(quals);
+		printf(" qualifications %s\n",
+		       enum_list(&yrdx__qualification__descriptor,
+		                 json_object_get(v, "qualifications"), quals, sizeof(quals)));
 	}
 }
 
@@ -221,11 +251,13 @@ static void print_city_record(ctl_t *ctl, json_t *r)
 	strftime(since, sizeof(since), "%Y-%m-%d", localtime(&t));
 	printf("    stage           %s since %s\n",
 	       stage_label(json_object_get(rec, "stage"), label, sizeof(label)), since);
-	char *q = json_dumps(json_object_get(rec, "qualifications"), JSON_COMPACT);
-	char *ind = json_dumps(json_object_get(rec, "industries"), JSON_COMPACT);
-	printf("    qualifications  %s\n    industries      %s\n", q ? q : "[]", ind ? ind : "[]");
-	free(q);
-	free(ind);
+	char list[512];
+	printf("    qualifications  %s\n",
+	       enum_list(&yrdx__qualification__descriptor, json_object_get(rec, "qualifications"),
+	                 list, sizeof(list)));
+	printf("    industries      %s\n",
+	       enum_list(&yrdx__industry__descriptor, json_object_get(rec, "industries"), list,
+	                 sizeof(list)));
 	size_t k;
 	json_t *inc;
 	json_array_foreach(json_object_get(r, "incubators"), k, inc)
