@@ -98,11 +98,12 @@ static int land_record(yxd_t *d, const yx_case_t *cs, Yrdx__Enterprise *e, Yrdx_
 	                              p->credit_code, &base) == YX_OK;
 	if (!copied && (same_city || yx_store_get_in(d->store, &d->scratch, YX_KIND_ENTERPRISE,
 	                                             d->origin, p->credit_code, &base) != YX_OK))
-		return yx_diag_set(diag, YX_EINVAL,
-		                   "case %s: land: this node holds no record of enterprise %s (its "
-		                   "city withholds them from us, or retracted it): register it here "
-		                   "first (yrdxctl put enterprise), then land",
-		                   p->case_id, p->credit_code);
+		return yx_diag_set(
+		        diag, YX_EINVAL,
+		        "case %s: land: this node holds no record of enterprise %s (its "
+		        "city withholds them from us, or retracted it): register it here "
+		        "first (yrdxctl put enterprise), then land",
+		        p->case_id, p->credit_code);
 	*e = *base->enterprise;
 	if (copied && !same_city) {
 		e->n_incubator_ids = 0;

@@ -25,8 +25,8 @@ int yx_industry_track(Yrdx__Industry i)
 
 const char *yx_track_term(int track)
 {
-	static const char *const terms[] = {NULL, "两大转型", "三大先导产业", "六大重点产业",
-	                                    "四大新赛道", "五大未来产业"};
+	static const char *const terms[] = {NULL,           "两大转型",   "三大先导产业",
+	                                    "六大重点产业", "四大新赛道", "五大未来产业"};
 	return track >= 1 && track <= 5 ? terms[track] : NULL;
 }
 
@@ -64,7 +64,8 @@ yx_match_t yx_match_park(const Yrdx__Enterprise *e, const Yrdx__Park *p)
 		m.industry = (int)(YX_MATCH_INDUSTRY * m.exact / e->n_industries);
 		m.track = (int)(YX_MATCH_TRACK * m.same_track / e->n_industries);
 	}
-	uint32_t places = p->capacity < YX_MATCH_CAPACITY_FULL ? p->capacity : YX_MATCH_CAPACITY_FULL;
+	uint32_t places =
+	        p->capacity < YX_MATCH_CAPACITY_FULL ? p->capacity : YX_MATCH_CAPACITY_FULL;
 	m.capacity = (int)(YX_MATCH_CAPACITY * places / YX_MATCH_CAPACITY_FULL);
 	if (p->capacity > 0 && m.capacity == 0)
 		m.capacity = 1; /* room for one more beats none */

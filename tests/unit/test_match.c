@@ -74,7 +74,7 @@ static void test_capacity_in_proportion(void **state)
 	static const struct {
 		uint32_t places;
 		int points;
-	} cases[] = {{0, 0}, {1, 1}, {19, 1}, {20, 1}, {35, 1}, {45, 2}, {60, 3},
+	} cases[] = {{0, 0},   {1, 1},   {19, 1},  {20, 1},   {35, 1},    {45, 2},         {60, 3},
 	             {100, 5}, {150, 7}, {199, 9}, {200, 10}, {1000, 10}, {UINT32_MAX, 10}};
 	fx_enterprise_t f;
 	Yrdx__Park p = YRDX__PARK__INIT;

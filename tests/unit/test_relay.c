@@ -264,7 +264,8 @@ static void test_same_city_case(void **state)
 	permute_all(perm, 0, 4, YX_CASE_CLOSED);
 	assert_int_equal(yx_case_derive(events, 4, CASE, &c), YX_OK);
 	assert_int_equal(c.steps, 4);
-	assert_true(yx_case_has_step(events, 4, CASE, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND));
+	assert_true(
+	        yx_case_has_step(events, 4, CASE, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND));
 }
 
 /* People read a case in its order: the path step by step — whatever the authors' clocks
@@ -294,9 +295,10 @@ static void test_case_order(void **state)
 	assert_int_equal(events[4].step, 3);
 	assert_int_equal(events[2].step, 0);
 	assert_non_null(strstr(events[2].note, "superseded"));
-	assert_true(yx_case_has_step(events, 6, CASE, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND));
-	assert_false(
-	        yx_case_has_step(events, 6, CASE, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE));
+	assert_true(
+	        yx_case_has_step(events, 6, CASE, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND));
+	assert_false(yx_case_has_step(events, 6, CASE,
+	                              YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE));
 	/* events of another case are left out of its order */
 	store[5].ev.case_id = "sh-9-1111111111111111";
 	assert_int_equal(yx_case_order(events, 6, CASE, order), 5);

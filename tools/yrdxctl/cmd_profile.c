@@ -22,11 +22,11 @@
 typedef struct {
 	ctl_t *ctl;
 	yx_store_t *store;
-	const char *code; /* its credit code */
-	json_t *records;  /* its record in each city whose registry has one */
-	json_t *cases;    /* relay events naming it */
+	const char *code;    /* its credit code */
+	json_t *records;     /* its record in each city whose registry has one */
+	json_t *cases;       /* relay events naming it */
 	json_t *relay_cases; /* its cases, derived, each with its steps in case order */
-	json_t *joints;   /* joint-incubation agreements naming it */
+	json_t *joints;      /* joint-incubation agreements naming it */
 } profile_t;
 
 /* Every version of one enterprise record in its origin's log: stage and qualifications
@@ -289,14 +289,15 @@ static void print_moves(const profile_t *p)
 		const char *park = json_string_value(json_object_get(rec, "park_id"));
 		const char *via = json_string_value(json_object_get(rec, "relay_case_id"));
 		bool left = stage && strcmp(stage, "relocated") == 0;
-		time_t t = (time_t)(json_integer_value(json_object_get(r, "stage_since_ms")) / 1000);
+		time_t t =
+		        (time_t)(json_integer_value(json_object_get(r, "stage_since_ms")) / 1000);
 		strftime(since, sizeof(since), "%Y-%m-%d", localtime(&t));
 		snprintf(extra, sizeof(extra), "%s%s%s%s%s", park ? "park " : "", park ? park : "",
 		         park && via ? ", " : "", via ? "case " : "", via ? via : "");
 		printf("  %s %s %s since %s%s%s%s\n",
 		       stage_label(json_object_get(rec, "stage"), label, sizeof(label)),
-		       left ? "from" : "at", key_label(p->ctl, r, "origin", YX_NAME_SHORT, who), since,
-		       extra[0] ? " (" : "", extra, extra[0] ? ")" : "");
+		       left ? "from" : "at", key_label(p->ctl, r, "origin", YX_NAME_SHORT, who),
+		       since, extra[0] ? " (" : "", extra, extra[0] ? ")" : "");
 	}
 }
 

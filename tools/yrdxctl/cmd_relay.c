@@ -449,7 +449,8 @@ static int do_suggest(ctl_t *ctl, int argc, char **argv)
 	bool explain = false;
 	int rc;
 	if (argc < 3)
-		return ctl_fail(EXIT_USAGE, "relay suggest: expected CREDIT_CODE [--limit N] [--explain]");
+		return ctl_fail(EXIT_USAGE,
+		                "relay suggest: expected CREDIT_CODE [--limit N] [--explain]");
 	for (int i = 3; i < argc; i++) {
 		char *end = NULL;
 		if (strcmp(argv[i], "--explain") == 0) {
@@ -457,10 +458,11 @@ static int do_suggest(ctl_t *ctl, int argc, char **argv)
 		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
 			limit = strtol(argv[++i], &end, 10);
 			if (!*argv[i] || *end || limit < 1)
-				return ctl_fail(EXIT_USAGE,
-				                "relay suggest: --limit: \"%s\" is not a number of parks "
-				                "(1 or more)",
-				                argv[i]);
+				return ctl_fail(
+				        EXIT_USAGE,
+				        "relay suggest: --limit: \"%s\" is not a number of parks "
+				        "(1 or more)",
+				        argv[i]);
 		} else {
 			return ctl_fail(EXIT_USAGE, "relay suggest: unexpected \"%s\" (see --help)",
 			                argv[i]);
@@ -529,7 +531,8 @@ static int do_suggest(ctl_t *ctl, int argc, char **argv)
 			snprintf(v[2], 16, "%d/%d", p->m.track, YX_MATCH_TRACK);
 			snprintf(v[3], 16, "%d/%d", p->m.capacity, YX_MATCH_CAPACITY);
 			snprintf(v[4], 16, "%d/%d", p->m.hard_tech, YX_MATCH_HARD_TECH);
-			table_row(t, p->id, p->name, city ? city : "?", v[0], v[1], v[2], v[3], v[4]);
+			table_row(t, p->id, p->name, city ? city : "?", v[0], v[1], v[2], v[3],
+			          v[4]);
 		}
 	}
 	if (t)
@@ -541,7 +544,8 @@ static int do_suggest(ctl_t *ctl, int argc, char **argv)
 		for (size_t i = 0; i < s.n; i++)
 			if (s.parks[i].declined) {
 				if (ctl->json)
-					ctl_print_json(park_json(ent->enterprise, &s.parks[i], true));
+					ctl_print_json(
+					        park_json(ent->enterprise, &s.parks[i], true));
 				else
 					print_declined(ctl, &s.parks[i]);
 			}
