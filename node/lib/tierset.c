@@ -8,7 +8,7 @@
 /* One evaluation: its incubator's key, then what the derivation reads. */
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
-	char *incubator; /* owned */
+	char *incubator;    /* owned */
 	yx_tier_input_t in; /* id and period owned */
 } entry_t;
 
@@ -25,8 +25,7 @@ static int entry_compare(const void *pa, const void *pb)
 	return c ? c : strcmp(a->incubator, b->incubator);
 }
 
-static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-                 const Yrdx__Change *c)
+static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
 {
 	yx_tierset_t *set = arg;
 	char incubator[YX_MAX_ID_LEN + 1];
