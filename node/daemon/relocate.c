@@ -164,7 +164,7 @@ void yxd_relocate_due(yxd_t *d, int64_t now_ms)
 	yx_diag_t diag = {{0}};
 	size_t written = 0;
 	int ret = cases && arrival ? yx_store_arrivals(d->store, r->cursor, gather, &g) : -ENOMEM;
-	if (ret < 0 || (ret != YX_OK && ret != 1)) {
+	if (ret != YX_OK && ret != 1) { /* 1: gather stopped at its limits */
 		back_off(d, now_ms, ret, "");
 		goto out;
 	}
