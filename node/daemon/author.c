@@ -31,14 +31,14 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
                    uint8_t **sealed, yx_diag_t *diag)
 {
 	const uint8_t *self = d->origin;
-	Yrdx__Change *ent = NULL;
+	Yrdx__Change *ent = NULL, *park = NULL;
 	uint8_t curve[32];
 	if (q->destination.len != YX_KEY_BYTES)
 		return yx_diag_set(diag, YX_EINVAL, "propose: no destination node");
 	/* Within one city (the plan's most common case) the park must be in our own
 	 * registry: the case then runs its steps at this node alone. */
 	if (memcmp(q->destination.data, self, YX_KEY_BYTES) == 0 &&
-	    yx_store_get_in(d->store, &d->scratch, YX_KIND_PARK, self, q->park_id, &ent) != YX_OK)
+	    yx_store_get_in(d->store, &d->scratch, YX_KIND_PARK, self, q->park_id, &park) != YX_OK)
 		return yx_diag_set(diag, YX_EINVAL, "propose: park %s is not in %s's registry",
 		                   q->park_id, d->cfg->name);
 	if (yx_store_get_in(d->store, &d->scratch, YX_KIND_ENTERPRISE, self, q->credit_code,

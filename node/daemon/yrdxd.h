@@ -523,8 +523,11 @@ typedef int (*yxd_case_vet_fn)(void *arg, const yx_case_t *c, yx_diag_t *diag);
  * bytes) receives the case. A PROPOSE needs only committed registry data, so many share
  * one batch (group commit); every other step is derived from the committed case — once,
  * vet (may be NULL) then asked on that derivation — and must be written alone
- * (yxd_author_relay). YX_EINVAL/YX_ENOTFOUND with diag for a step this node may not take
- * now; b is then unchanged. */
+ * (yxd_author_relay). A PROPOSE to this node itself (within one city) needs the park in
+ * its own registry. A LAND puts, after the event, this city's own record of the enterprise
+ * (stage landed, the case's park, this city, the case; the rest from the source's record,
+ * or ours where the source's is withheld from us). YX_EINVAL/YX_ENOTFOUND with diag for a
+ * step this node may not take now; b is then unchanged. */
 int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet,
                           void *vet_arg, char *case_id, size_t cap, yx_diag_t *diag);
 /* The same in a batch of its own, committed durably; head receives its head. */
