@@ -145,6 +145,14 @@ cat "$demo/feed.ndjson"
 ctl hefei relay land "$case"
 ctl hefei relay close "$case"
 for _ in $(seq 100); do ctl shanghai relay list --state closed | grep -q "$case" && break; sleep 0.1; done
+# shanghai's node marks its own record relocated (已迁出) once it sees the landing; every
+# city holds that too before the tour goes on
+for c in "${cities[@]}"; do
+  for _ in $(seq 100); do
+    ctl "$c" --json get enterprise "$code" --origin shanghai | grep -q '"stage": *"relocated"' && break
+    sleep 0.1
+  done
+done
 echo "-- at shanghai (the dossier stays sealed):"
 ctl shanghai relay show "$case"
 echo "-- at hefei (the destination opens it):"

@@ -155,6 +155,36 @@ static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchan
 	return ret;
 }
 
+/* An enterprise that left this city through a relay case (stage relocated, relocate.c):
+ * its record here follows the case, not the registry file it came from. A re-import
+ * (skip_unchanged) leaves it as it is (*skip); a put is refused, naming the case. */
+static int left_through_case(yxd_t *d, const Yrdx__Change *c, bool skip_unchanged, bool *skip,
+                             yx_diag_t *diag)
+{
+	const Yrdx__EnterpriseStage relocated = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
+	Yrdx__Change *cur = NULL;
+	int ret = YX_OK;
+	*skip = false;
+	if (c->body_case != YRDX__CHANGE__BODY_ENTERPRISE || !c->enterprise ||
+	    c->enterprise->stage == relocated ||
+	    yx_store_get(d->store, YX_KIND_ENTERPRISE, d->origin, c->id ? c->id : "", &cur) !=
+	            YX_OK)
+		return YX_OK;
+	if (cur->enterprise && cur->enterprise->stage == relocated) {
+		if (skip_unchanged)
+			*skip = true;
+		else
+			ret = yx_diag_set(
+			        diag, YX_EINVAL,
+			        "enterprise %s left this city through relay case %s (已迁出 "
+			        "relocated): its record here follows the case, put does not "
+			        "write it",
+			        c->id, cur->enterprise->relay_case_id);
+	}
+	yx_change_free(&cur);
+	return ret;
+}
+
 /* Records put does not write, and why (into why, cap bytes), for record i: the sharing
  * policy comes from the config; relay steps, joint participations and charter votes are
  * checked against what they answer by the commands that write them. */
@@ -223,10 +253,14 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 					diag = none;
 			}
 		} else {
-			bool written = false;
-			ret = put_record(d, b, c, req->skip_unchanged, &written, &diag);
+			bool written = false, left = false;
+			ret = left_through_case(d, c, req->skip_unchanged, &left, &diag);
+			if (ret == YX_OK && !left)
+				ret = put_record(d, b, c, req->skip_unchanged, &written, &diag);
 			if (ret == YX_OK && !written)
 				r->unchanged++;
+			if (left)
+				r->relocated++;
 		}
 		/* After the put, which validated the record: the rules read a valid one. */
 		if (ret == YX_OK)

@@ -178,6 +178,16 @@ typedef struct {
 	size_t n_pulled, cap_pulled;
 } yxd_members_t;
 
+/* Our records of enterprises relayed to other cities, turned relocated once landed there
+ * (relocate.c): the arrivals up to cursor have been looked at. */
+typedef struct {
+	bool due;            /* a commit (or the start) may have brought a LAND */
+	uint64_t cursor;     /* arrival number (store.h) read up to */
+	int64_t retry_ms;    /* a write was refused: not before then */
+	uint32_t backoff_ms; /* doubling while refused */
+	bool refused;        /* the log said so, and not yet that it passed */
+} yxd_relocate_t;
+
 /* The votes a store holds for one charter version (charter.c), decoded into arena. */
 typedef struct {
 	yx_vote_t *votes;
@@ -224,6 +234,7 @@ struct yxd {
 	yxd_rotation_t rotation;
 	yxd_charter_t charter;
 	yxd_members_t members;
+	yxd_relocate_t relocate;
 	/* What one input needs decoded while it is handled — a peer message (client.c), a
 	 * control request and the records its step reads (control.c, author.c) — reset once
 	 * that input is done. */
@@ -512,13 +523,29 @@ typedef int (*yxd_case_vet_fn)(void *arg, const yx_case_t *c, yx_diag_t *diag);
  * bytes) receives the case. A PROPOSE needs only committed registry data, so many share
  * one batch (group commit); every other step is derived from the committed case — once,
  * vet (may be NULL) then asked on that derivation — and must be written alone
- * (yxd_author_relay). YX_EINVAL/YX_ENOTFOUND with diag for a step this node may not take
- * now; b is then unchanged. */
+ * (yxd_author_relay). A PROPOSE to this node itself (within one city) needs the park in
+ * its own registry. A LAND puts, after the event, this city's own record of the enterprise
+ * (stage landed, the case's park, this city, the case; the rest from the source's record,
+ * or ours where the source's is withheld from us). YX_EINVAL/YX_ENOTFOUND with diag for a
+ * step this node may not take now; b is then unchanged. */
 int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet,
                           void *vet_arg, char *case_id, size_t cap, yx_diag_t *diag);
 /* The same in a batch of its own, committed durably; head receives its head. */
 int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet, void *vet_arg,
                      char *case_id, size_t cap, yx_head_t *head, yx_diag_t *diag);
+
+/* ---- relocate.c: our record of an enterprise that landed in another city ---- */
+/* At start: every arrival is looked at once more (what a crash left undone). */
+void yxd_relocate_start(yxd_t *d);
+/* The writer's hook: a commit may have brought the LAND of a case we proposed. */
+void yxd_relocate_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
+/* Reads the arrivals past the cursor (at most 4096 a pass) for LANDs, by another city, of
+ * cases this node proposed, and writes our record of each such enterprise again with
+ * stage relocated and the case, in one batch (records already so, or moved by a later
+ * case, are left alone). A refused write (fence, full store) keeps the cursor and is tried
+ * again after a back-off, 1 s doubling to 60 s. Called from the loop, where no subsystem
+ * is mid-way. */
+void yxd_relocate_due(yxd_t *d, int64_t now_ms);
 
 /* ---- joint.c ---- */
 /* Writes this node's participation in a joint-incubation agreement: a new one

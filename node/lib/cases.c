@@ -43,13 +43,9 @@ static const yx_event_kind_t relay_kind = {YX_KIND_RELAY_EVENT, in_case, propose
 static const yx_event_kind_t claims_kind = {YX_KIND_RELAY_EVENT, in_case, propose_id, propose_code,
                                             NULL};
 
-static int load(yx_store_t *store, const yx_event_kind_t *kind, const char *case_id,
-                yx_case_events_t *out)
+/* Each loaded event as derivation reads it (events point into out->raw). */
+static int fill(yx_case_events_t *out)
 {
-	memset(out, 0, sizeof(*out));
-	int ret = yx_events_load(store, kind, case_id, &out->raw);
-	if (ret)
-		return ret;
 	out->events = calloc(out->raw.n ? out->raw.n : 1, sizeof(*out->events));
 	if (!out->events) {
 		yx_events_free(&out->raw);
@@ -59,11 +55,28 @@ static int load(yx_store_t *store, const yx_event_kind_t *kind, const char *case
 		const yx_event_t *e = &out->raw.v[i];
 		memcpy(out->events[i].origin, e->origin, YX_KEY_BYTES);
 		out->events[i].seq = e->seq;
+		out->events[i].time_ms = e->change->time_ms;
 		memcpy(out->events[i].hash, e->hash, YX_HASH_BYTES);
 		out->events[i].ev = e->change->relay_event;
 	}
 	out->n = out->raw.n;
 	return YX_OK;
+}
+
+static int load(yx_store_t *store, const yx_event_kind_t *kind, const char *case_id,
+                yx_case_events_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	int ret = yx_events_load(store, kind, case_id, &out->raw);
+	return ret ? ret : fill(out);
+}
+
+int yx_case_events_load_enterprise(yx_store_t *store, const char *credit_code,
+                                   yx_case_events_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	int ret = yx_events_load_code(store, &relay_kind, credit_code, &out->raw);
+	return ret ? ret : fill(out);
 }
 
 int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t *out)

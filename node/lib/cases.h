@@ -25,6 +25,11 @@ int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t
  * with the events under their credit codes: the claims of other keys on the case too,
  * for showing them (never applied). One lookup per city. */
 int yx_case_claims_load(yx_store_t *store, const char *case_id, yx_case_events_t *out);
+/* Every relay event under enterprise credit_code: the events of all its cases, for
+ * deriving each (yx_case_derive on the whole set) — relay suggest's declined parks, a
+ * profile's cases. */
+int yx_case_events_load_enterprise(yx_store_t *store, const char *credit_code,
+                                   yx_case_events_t *out);
 void yx_case_events_free(yx_case_events_t *events);
 
 #endif

@@ -117,8 +117,8 @@ class CharterNamesTest(unittest.TestCase):
             text = run("relay", "show", case)
             self.assertIn("from 上海 shanghai (310000)", text)
             self.assertIn("in 合肥 hefei (340100)", text)
-            self.assertRegex(text, r"propose\s+by 上海 shanghai\s+seq")
-            self.assertRegex(text, r"accept\s+by 合肥 hefei\s+seq")
+            self.assertRegex(text, r"推荐 propose\s+[-0-9]+ [:0-9]+\s+by 上海 shanghai\s+seq")
+            self.assertRegex(text, r"接收 accept\s+[-0-9]+ [:0-9]+\s+by 合肥 hefei\s+seq")
             shown = json.loads(run("--json", "relay", "show", case))
             self.assertEqual((shown["from"], shown["from_key"], shown["from_city"], shown["to"], shown["to_key"]),
                              ("shanghai", sh.pubkey, 310000, "hefei", hf.pubkey))

@@ -298,6 +298,8 @@ static void report(import_t *im)
 			json_object_set_new(o, "imported", json_integer((json_int_t)im->imported));
 			json_object_set_new(o, "unchanged",
 			                    json_integer((json_int_t)im->unchanged));
+			json_object_set_new(o, "relocated",
+			                    json_integer((json_int_t)im->relocated));
 		}
 		if (im->rejects)
 			json_object_set_new(o, "rejects", json_string(im->rejects_path));
@@ -316,6 +318,10 @@ static void report(import_t *im)
 	       (unsigned long long)im->unchanged, (unsigned long long)im->bad);
 	if (im->bad && im->rejects)
 		printf(" (written to %s)", im->rejects_path);
+	if (im->relocated)
+		printf("; %llu of the unchanged left this city through relay cases (已迁出): "
+		       "their records follow the cases",
+		       (unsigned long long)im->relocated);
 	putchar('\n');
 }
 

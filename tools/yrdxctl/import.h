@@ -119,6 +119,7 @@ typedef struct {
 	uint64_t rows, bad;
 	/* pass 2 */
 	uint64_t imported, unchanged;
+	uint64_t relocated;         /* of the unchanged: left through relay cases, not written */
 	uint8_t self[YX_KEY_BYTES]; /* the node's key: its own log is where rows go */
 	uint64_t tip;               /* its own log's last seq, as of the last answer */
 	/* progress on a terminal */
