@@ -125,6 +125,10 @@ void yx_config_free(yx_config_t **cfg);
  * Returns YX_OK or -errno if writing to out failed. */
 int yx_config_print(const yx_config_t *cfg, FILE *out);
 
+/* A share mask (yx_peer_conf_t.share_mask) as its config text: the kinds in kind order,
+ * comma-separated, or "none"; into buf (cap bytes, 160 hold every kind). Returns buf. */
+const char *yx_config_share_text(uint32_t mask, char *buf, size_t cap);
+
 /* Lookups; NULL if absent. The result points into cfg. */
 const yx_peer_conf_t *yx_config_peer_by_key(const yx_config_t *cfg, const uint8_t key[32]);
 const yx_peer_conf_t *yx_config_peer_by_name(const yx_config_t *cfg, const char *name);

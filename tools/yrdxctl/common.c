@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "keys.h"
 #include "yrdxctl.h"
@@ -81,6 +82,14 @@ int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
 		rc = ctl_call_on(ctl, c, req, timeout_ms, reply);
 	yx_ctl_close(&c);
 	return rc;
+}
+
+const char *ctl_time_text(int64_t ms, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	if (!ms || !strftime(buf, cap, "%Y-%m-%d %H:%M:%S", localtime(&t)))
+		snprintf(buf, cap, "never");
+	return buf;
 }
 
 void ctl_hex(const uint8_t *bytes, size_t n, char *out)

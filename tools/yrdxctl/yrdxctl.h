@@ -39,6 +39,14 @@ int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
 int ctl_connect(ctl_t *ctl, yx_ctl_t **conn);
 int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int timeout_ms,
                 Yrdx__ControlReply **reply);
+/* The running node's status (cmd_status.c): *reply set (free it with
+ * yrdx__control_reply__free_unpacked), or *reply NULL and EXIT_OK when the node is not
+ * running (no control socket: nothing printed); otherwise why, printed. */
+int ctl_status_if_running(ctl_t *ctl, Yrdx__ControlReply **reply);
+/* Records this node lacks that peer p claims, summed over origins (cmd_status.c). */
+uint64_t ctl_peer_behind(const Yrdx__StatusReply *s, const Yrdx__PeerStatus *p);
+/* Unix ms as local "YYYY-MM-DD HH:MM:SS" into buf (cap >= 20), or "never" for 0. */
+const char *ctl_time_text(int64_t ms, char *buf, size_t cap);
 /* Lower-case hex of n bytes into out (2n+1). */
 void ctl_hex(const uint8_t *bytes, size_t n, char *out);
 /* Prints a JSON value followed by a newline and releases it. */
