@@ -248,8 +248,15 @@ static int dossier_write(const opts_t *o, const Yrdx__Change *c, const Yrdx__Fee
 	if (!file_safe(case_id))
 		return fail(EXIT_FAIL, "%s: case id \"%.64s\" names no file", e->event_id, case_id);
 	snprintf(path, cap, "%s/%s.dossier", o->dossier_dir, case_id);
+	struct stat st;
 	if (mkdir(o->dossier_dir, 0700) != 0 && errno != EEXIST)
 		return fail(EXIT_FAIL, "--dossier-dir %s: %s", o->dossier_dir, strerror(errno));
+	/* Dossiers are confidential: the directory is owner-only too, as a backup's is,
+	 * whatever mode one that existed had. */
+	if (stat(o->dossier_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    ((st.st_mode & 077) && chmod(o->dossier_dir, st.st_mode & 0700) != 0))
+		return fail(EXIT_FAIL, "--dossier-dir %s: not a directory this park can make "
+		            "owner-only", o->dossier_dir);
 	if ((ret = yx_identity_load(o->key_file, &id, &diag)) != YX_OK)
 		return fail(EXIT_USAGE, "%s", diag.msg);
 	ret = yx_identity_unseal(id, e->dossier.data, e->dossier.len, &plain, &len);
