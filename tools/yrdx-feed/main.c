@@ -150,7 +150,7 @@ static int refused(const opts_t *o, hs_state_t st)
 	            o->node, HS_GIVE_UP_MS / 1000, o->node_key);
 }
 
-static zsock_t *connect_node(const opts_t *o, hs_watch_t **watch)
+static zsock_t *connect_node(const opts_t *o, hs_watch_t *watch)
 {
 	uint8_t node[32], node_curve[32], pub[32], sec[32];
 	yx_identity_t *id = NULL;
@@ -178,10 +178,11 @@ static zsock_t *connect_node(const opts_t *o, hs_watch_t **watch)
 	 * may not even have proved its key yet is refused as its header arrives. */
 	zsock_set_maxmsgsize(s, (int)YX_MAX_WIRE_BYTES);
 	sodium_memzero(sec, sizeof(sec));
-	*watch = hs_watch_new(s); /* without it, a refusal is not told apart from silence */
+	if (watch) /* without it, a refusal is not told apart from silence */
+		hs_watch_attach(watch, s);
 	if (zsock_connect(s, "%s", o->node) != 0) {
 		fail(EXIT_USAGE, "--node %s: not a ZeroMQ endpoint", o->node);
-		hs_watch_destroy(watch);
+		hs_watch_detach(watch);
 		zsock_destroy(&s);
 	}
 	return s;
@@ -308,45 +309,62 @@ static zpoller_t *poller_for(zsock_t *s, hs_watch_t *w)
 	return zpoller_new(s, w ? hs_watch_socket(w) : NULL, NULL);
 }
 
+/* The connection made anew: a refused handshake (a key not yet trusted) or a restarted
+ * node is not retried on the old one. EXIT_OK, or the exit code (said). */
+static int reconnect(const opts_t *o, zsock_t **s, hs_watch_t *watch, zpoller_t **poller)
+{
+	zpoller_destroy(poller);
+	hs_watch_detach(watch);
+	zsock_destroy(s);
+	if (!(*s = connect_node(o, watch)))
+		return EXIT_FAIL;
+	*poller = poller_for(*s, watch);
+	return *poller ? EXIT_OK : fail(EXIT_FAIL, "out of memory");
+}
+
+/* What the watch says now: EXIT_OK to go on, or the exit code of a refusal for good
+ * (said); *retry when the connection should be made anew. */
+static int watch_says(const opts_t *o, hs_watch_t *watch, int64_t connected_ms, bool *retry)
+{
+	int64_t now = zclock_mono();
+	hs_state_t hs = watch ? hs_watch_read(watch, now) : HS_WAITING;
+	*retry = watch && hs_watch_refused(watch) && now - connected_ms >= HS_RETRY_MS;
+	return hs == HS_REFUSED_KEY || hs == HS_CLOSED ? refused(o, hs) : EXIT_OK;
+}
+
 static int cmd_run(const opts_t *o)
 {
 	const char *state = o->state ? o->state : "yrdx-feed.state";
 	uint64_t cursor = state_read(state);
-	hs_watch_t *watch = NULL;
-	zsock_t *s = connect_node(o, &watch);
+	hs_watch_t *watch = hs_watch_new();
+	zsock_t *s = connect_node(o, watch);
 	int rc = EXIT_OK;
-	if (!s)
+	bool retry = false;
+	if (!s) {
+		hs_watch_destroy(&watch);
 		return EXIT_USAGE;
+	}
 	subscribe(s, cursor, CREDIT);
 	fprintf(stderr, "yrdx-feed: following %s from cursor %llu\n", o->node,
 	        (unsigned long long)cursor);
 	zpoller_t *poller = poller_for(s, watch);
-	int64_t last_rx = zclock_mono();
+	int64_t last_rx = zclock_mono(), connected = last_rx;
 	while (!zsys_interrupted) {
 		zframe_t *frame = NULL;
-		void *which = zpoller_wait(poller, 500);
-		hs_state_t hs = watch ? hs_watch_read(watch, zclock_mono()) : HS_WAITING;
-		if (hs == HS_REFUSED_KEY || hs == HS_CLOSED) {
-			rc = refused(o, hs);
+		void *which = zpoller_wait(poller, retry ? 100 : 500);
+		if ((rc = watch_says(o, watch, connected, &retry)) != EXIT_OK)
 			break;
-		}
-		if (!which) {
-			if (zpoller_terminated(poller))
+		if (!which && zpoller_terminated(poller))
+			break;
+		if (retry || (!which && zclock_mono() - last_rx > RESUBSCRIBE_MS)) {
+			if ((rc = reconnect(o, &s, watch, &poller)) != EXIT_OK)
 				break;
-			if (zclock_mono() - last_rx > RESUBSCRIBE_MS) {
-				/* A new connection: a refused handshake (key not yet trusted) or a
-				 * restarted node is not retried on the old one. */
-				zpoller_destroy(&poller);
-				hs_watch_destroy(&watch);
-				zsock_destroy(&s);
-				if (!(s = connect_node(o, &watch)))
-					return EXIT_FAIL;
-				poller = poller_for(s, watch);
-				subscribe(s, cursor, CREDIT);
-				last_rx = zclock_mono();
-			}
+			subscribe(s, cursor, CREDIT);
+			last_rx = connected = zclock_mono();
 			continue;
 		}
+		if (!which)
+			continue;
 		if (which != s || yx_wire_recv(s, NULL, &frame) != YX_OK)
 			continue;
 		last_rx = zclock_mono();
@@ -413,10 +431,13 @@ static int cmd_run(const opts_t *o)
 static int cmd_act(const opts_t *o, Yrdx__RelayEventType type, const char *case_id,
                    const char *note)
 {
-	hs_watch_t *watch = NULL;
-	zsock_t *s = connect_node(o, &watch);
-	if (!s)
+	hs_watch_t *watch = hs_watch_new();
+	zsock_t *s = connect_node(o, watch);
+	bool retry = false;
+	if (!s) {
+		hs_watch_destroy(&watch);
 		return EXIT_USAGE;
+	}
 	Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
 	Yrdx__FeedAction a = YRDX__FEED_ACTION__INIT;
 	a.type = type;
@@ -427,17 +448,26 @@ static int cmd_act(const opts_t *o, Yrdx__RelayEventType type, const char *case_
 	send_msg(s, &m);
 	zpoller_t *poller = poller_for(s, watch);
 	int rc = -1;
-	int64_t deadline = zclock_mono() + 10000;
+	int64_t connected = zclock_mono(), deadline = connected + 10000;
 	while (rc < 0 && zclock_mono() < deadline) {
 		zframe_t *frame = NULL;
-		void *which = zpoller_wait(poller, 500);
-		hs_state_t hs = watch ? hs_watch_read(watch, zclock_mono()) : HS_WAITING;
-		if (hs == HS_REFUSED_KEY || hs == HS_CLOSED) {
-			rc = refused(o, hs);
+		void *which = zpoller_wait(poller, retry ? 100 : 500);
+		int said = watch_says(o, watch, connected, &retry);
+		if (said != EXIT_OK) {
+			rc = said;
 			break;
 		}
 		if (zpoller_terminated(poller))
 			break;
+		if (retry) { /* the action again, on a connection made anew */
+			if ((said = reconnect(o, &s, watch, &poller)) != EXIT_OK) {
+				rc = said;
+				break;
+			}
+			send_msg(s, &m);
+			connected = zclock_mono();
+			continue;
+		}
 		if (which != s || yx_wire_recv(s, NULL, &frame) != YX_OK)
 			continue;
 		Yrdx__FeedMessage *r =

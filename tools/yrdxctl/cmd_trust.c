@@ -140,13 +140,14 @@ static void peer_row(ctl_t *ctl, const Yrdx__StatusReply *s, const yx_peer_conf_
 		ctl_label(ctl, k, YX_NAME_SHORT, label);
 	else
 		snprintf(label, sizeof(label), "%s", name);
-	share_text(conf ? conf->share_mask : YX_SHARE_DEFAULT, share, sizeof(share));
+	const char *shared = share_text(conf ? conf->share_mask : YX_SHARE_DEFAULT, share,
+	                               sizeof(share));
 	if (p)
 		snprintf(behind, sizeof(behind), "%llu",
 		         (unsigned long long)ctl_peer_behind(s, p));
 	if (arr) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", name, "key", key,
-		                      "endpoint", endpoint, "share", share, "configured", conf != NULL);
+		                      "endpoint", endpoint, "share", shared, "configured", conf != NULL);
 		yx_names_json_set(ctl->names, o, NULL, NULL, "city", k);
 		json_object_set_new(o, "state",
 		                    !s  ? json_null()
@@ -163,12 +164,12 @@ static void peer_row(ctl_t *ctl, const Yrdx__StatusReply *s, const yx_peer_conf_
 	if (!conf)
 		snprintf(label + strlen(label), sizeof(label) - strlen(label), " (charter)");
 	if (!s)
-		table_row(t, label, key, endpoint, share);
+		table_row(t, label, key, endpoint, shared);
 	else if (p)
-		table_row(t, label, key, endpoint, share, p->connected ? "connected" : "down",
+		table_row(t, label, key, endpoint, shared, p->connected ? "connected" : "down",
 		          ctl_time_text(p->last_contact_ms, when, sizeof(when)), behind);
 	else
-		table_row(t, label, key, endpoint, share, "not pulled", "-", "-");
+		table_row(t, label, key, endpoint, shared, "not pulled", "-", "-");
 }
 
 /* peer list: the config's peers, and the members the running node pulls from in return. */
