@@ -64,6 +64,14 @@ static Yrdx__Enterprise *decision_fields(const Yrdx__Enterprise *ent, yx_arena_t
 	return e;
 }
 
+/* text copied into arena: the event c is the arrival scan's, gone before the send. */
+static char *arena_strdup(yx_arena_t *arena, const char *text)
+{
+	size_t len = strlen(text) + 1;
+	char *copy = yx_arena_alloc(arena, len);
+	return copy ? memcpy(copy, text, len) : NULL;
+}
+
 int yxd_feed_summary(yxd_t *d, const Yrdx__Change *c, yx_arena_t *arena, Yrdx__FeedSummary **out)
 {
 	const Yrdx__RelayEvent *ev = c->relay_event;
@@ -74,7 +82,8 @@ int yxd_feed_summary(yxd_t *d, const Yrdx__Change *c, yx_arena_t *arena, Yrdx__F
 	if (!s || !origin)
 		return -ENOMEM;
 	yrdx__feed_summary__init(s);
-	s->incubator_id = ev->source_incubator_id;
+	if (!(s->incubator_id = arena_strdup(arena, ev->source_incubator_id)))
+		return -ENOMEM;
 	if (proposer_of(d, c, origin)) {
 		s->proposer.data = origin;
 		s->proposer.len = YX_KEY_BYTES;
