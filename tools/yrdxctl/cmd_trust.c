@@ -194,17 +194,24 @@ static int peer_list(ctl_t *ctl)
 		const yx_peer_conf_t *c = &ctl->cfg->peers[i];
 		peer_row(ctl, s, c, s ? peer_state(s, c->key, c->name) : NULL, t, arr);
 	}
+	size_t reciprocal = 0;
 	for (size_t i = 0; s && i < s->n_peers; i++)
-		if (s->peers[i]->charter && s->peers[i]->key.len == 32)
+		if (s->peers[i]->charter && s->peers[i]->key.len == 32) {
 			peer_row(ctl, s, NULL, s->peers[i], t, arr);
+			reciprocal++;
+		}
 	if (arr) {
 		ctl_print_json(json_pack("{s:b, s:o}", "running", s != NULL, "peers", arr));
 	} else {
 		if (!s)
 			say_not_running(ctl);
 		table_print(&t, stdout);
-		printf("%zu peer%s in the trust store\n", ctl->cfg->n_peers,
+		printf("%zu peer%s in the trust store", ctl->cfg->n_peers,
 		       ctl->cfg->n_peers == 1 ? "" : "s");
+		if (reciprocal)
+			printf(", %zu member%s pulled from in return (charter)", reciprocal,
+			       reciprocal == 1 ? "" : "s");
+		putchar('\n');
 	}
 	if (reply)
 		yrdx__control_reply__free_unpacked(reply, NULL);
