@@ -111,8 +111,8 @@ static int dossier_open(yxd_t *d, const ProtobufCBinaryData *box, uint8_t **plai
 	return yx_key_files_unseal(d->cfg->key_file, box->data, box->len, plain, len, &diag);
 }
 
-int yxd_feed_dossier(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Change *c,
-                     yx_arena_t *arena, ProtobufCBinaryData *out)
+int yxd_feed_dossier(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Change *c, yx_arena_t *arena,
+                     ProtobufCBinaryData *out)
 {
 	const Yrdx__RelayEvent *ev = c->relay_event;
 	uint8_t curve[32], *plain = NULL, *box;

@@ -399,8 +399,8 @@ int yxd_feed_summary(yxd_t *d, const Yrdx__Change *c, yx_arena_t *arena, Yrdx__F
 /* For the park a PROPOSE c is addressed to (the caller decides that): its dossier, opened
  * with this node's keys and sealed to park's key, into out (in arena); out empty when
  * the case has none or it does not open here (said in the log). YX_OK or -ENOMEM. */
-int yxd_feed_dossier(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Change *c,
-                     yx_arena_t *arena, ProtobufCBinaryData *out);
+int yxd_feed_dossier(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Change *c, yx_arena_t *arena,
+                     ProtobufCBinaryData *out);
 
 /* ---- feed.c ---- */
 int yxd_feed_start(yxd_t *d);

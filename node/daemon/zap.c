@@ -117,7 +117,8 @@ void yxd_zap_handle(yxd_t *d)
 				snprintf(where, sizeof(where),
 				         "any active member's of charter version %u", c->version);
 			snprintf(line, sizeof(line),
-			         "refused %s handshake from %s on the %s port: CURVE (X25519) key %s is not "
+			         "refused %s handshake from %s on the %s port: CURVE (X25519) key "
+			         "%s is not "
 			         "%s",
 			         mechanism ? mechanism : "?", address ? address : "?",
 			         domain ? domain : "?", text, where);

@@ -867,31 +867,31 @@ static void test_write_new(void **state)
 	           "    feed = tcp://0.0.0.0:7422\n", "    metrics = \"\"\n");
 
 	/* Never overwrites. */
-	assert_int_equal(
-	        yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421", NULL, NULL, NULL, &d),
-	        -EEXIST);
+	assert_int_equal(yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421", NULL,
+	                                     NULL, NULL, &d),
+	                 -EEXIST);
 	expect_msg(d.msg, "new.zpl: already exists");
 
 	/* Invalid values never reach a file. */
-	assert_int_equal(
-	        yx_config_write_new(other, "hefei", 999999, "tcp://0.0.0.0:7421", NULL, NULL, NULL, &d),
-	        YX_ECONFIG);
+	assert_int_equal(yx_config_write_new(other, "hefei", 999999, "tcp://0.0.0.0:7421", NULL,
+	                                     NULL, NULL, &d),
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "other.zpl: node/city: \"999999\"");
 	assert_int_equal(
 	        yx_config_write_new(other, "hefei", 340100, "tcp://0.0.0.0", NULL, NULL, NULL, &d),
 	        YX_ECONFIG);
 	expect_msg(d.msg, "listen/peer: \"tcp://0.0.0.0\": port missing");
-	assert_int_equal(
-	        yx_config_write_new(other, "He Fei", 340100, "tcp://0.0.0.0:1", NULL, NULL, NULL, &d),
-	        YX_ECONFIG);
+	assert_int_equal(yx_config_write_new(other, "He Fei", 340100, "tcp://0.0.0.0:1", NULL, NULL,
+	                                     NULL, &d),
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "node/name: \"He Fei\"");
 	assert_int_equal(access(other, F_OK), -1);
 
 	/* Feed off by default; then the layout is stable under edits: adding and removing
 	 * a peer gives back the very same bytes, header comments included. */
-	assert_int_equal(
-	        yx_config_write_new(other, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL, NULL, NULL, &d),
-	        YX_OK);
+	assert_int_equal(yx_config_write_new(other, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL,
+	                                     NULL, NULL, &d),
+	                 YX_OK);
 	cfg = load_ok(other);
 	assert_string_equal(cfg->feed_endpoint, "");
 	assert_string_equal(cfg->metrics_addr, ""); /* metrics off by default too */

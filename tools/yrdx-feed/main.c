@@ -256,8 +256,10 @@ static int dossier_write(const opts_t *o, const Yrdx__Change *c, const Yrdx__Fee
 	 * whatever mode one that existed had. */
 	if (stat(o->dossier_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
 	    ((st.st_mode & 077) && chmod(o->dossier_dir, st.st_mode & 0700) != 0))
-		return fail(EXIT_FAIL, "--dossier-dir %s: not a directory this park can make "
-		            "owner-only", o->dossier_dir);
+		return fail(EXIT_FAIL,
+		            "--dossier-dir %s: not a directory this park can make "
+		            "owner-only",
+		            o->dossier_dir);
 	if ((ret = yx_identity_load(o->key_file, &id, &diag)) != YX_OK)
 		return fail(EXIT_USAGE, "%s", diag.msg);
 	ret = yx_identity_unseal(id, e->dossier.data, e->dossier.len, &plain, &len);
@@ -293,8 +295,9 @@ static int event_text(const opts_t *o, const Yrdx__FeedEvent *e, char **text)
 		bool wrote = o->dossier_dir &&
 		             (rc = dossier_write(o, c, e, path, sizeof(path))) == EXIT_OK;
 		json_object_set_new(j, "dossier",
-		                    json_pack("{s:I, s:o}", "sealed_bytes", (json_int_t)e->dossier.len,
-		                              "file", wrote ? json_string(path) : json_null()));
+		                    json_pack("{s:I, s:o}", "sealed_bytes",
+		                              (json_int_t)e->dossier.len, "file",
+		                              wrote ? json_string(path) : json_null()));
 	}
 	yx_change_free(&c);
 	if (rc == EXIT_OK)
@@ -499,11 +502,15 @@ static int cmd_act(const opts_t *o, Yrdx__RelayEventType type, const char *case_
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	        {"node", required_argument, NULL, 'n'}, {"node-key", required_argument, NULL, 'K'},
-	        {"key", required_argument, NULL, 'k'},  {"state", required_argument, NULL, 's'},
-	        {"exec", required_argument, NULL, 'e'}, {"note", required_argument, NULL, 'N'},
+	        {"node", required_argument, NULL, 'n'},
+	        {"node-key", required_argument, NULL, 'K'},
+	        {"key", required_argument, NULL, 'k'},
+	        {"state", required_argument, NULL, 's'},
+	        {"exec", required_argument, NULL, 'e'},
+	        {"note", required_argument, NULL, 'N'},
 	        {"dossier-dir", required_argument, NULL, 'D'},
-	        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	opts_t o = {0};
 	const char *note = NULL;

@@ -76,7 +76,8 @@ static int node_create(ctl_t *ctl, const init_t *in)
 		json_t *j =
 		        json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", in->name, "config", cfg_path,
 		                  "key_file", key_path, "peer", peer_ep, "public_key", pub);
-		json_object_set_new(j, "metrics", in->metrics ? json_string(in->metrics) : json_null());
+		json_object_set_new(j, "metrics",
+		                    in->metrics ? json_string(in->metrics) : json_null());
 		if (cur)
 			json_object_set_new(j, "charter",
 			                    json_pack("{s:s, s:i}", "federation", cur->federation,
@@ -112,9 +113,9 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	        "listen. SIZE (node/map_size, default 16G) is the most the store may hold,\n"
 	        "e.g. 512M or 64G. --metrics serves Prometheus metrics and a status page\n"
 	        "over plain HTTP at HOST:PORT (listen/metrics; HOST 127.0.0.1 when only a\n"
-	        "port is given: keep it on localhost). FILE is the federation's charter (联盟章程), every signature\n"
-	        "verified first, as `yrdxctl charter install` takes it. Then: yrdxd -c "
-	        "DIR/yrdxd.zpl\n";
+	        "port is given: keep it on localhost). FILE is the federation's charter\n"
+	        "(联盟章程), every signature verified first, as `yrdxctl charter install`\n"
+	        "takes it. Then: yrdxd -c DIR/yrdxd.zpl\n";
 	static const struct option opts[] = {
 	        {"dir", required_argument, NULL, 'd'},
 	        {"name", required_argument, NULL, 'n'},
@@ -177,8 +178,8 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	yx_charter_chain_t *chain = NULL;
 	int rc = charter ? ctl_charter_load("init", charter, false, &chain, NULL) : EXIT_OK;
 	if (rc == EXIT_OK) {
-		init_t in = {dir,      name,    city,    host, peer_port, feed_port,
-		             map_size, metrics, charter, chain};
+		init_t in = {dir,       name,     city,    host,    peer_port,
+		             feed_port, map_size, metrics, charter, chain};
 		rc = node_create(ctl, &in);
 	}
 	yx_charter_chain_free(&chain);

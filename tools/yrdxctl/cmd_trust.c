@@ -98,7 +98,6 @@ static int peer_add(ctl_t *ctl, int argc, char **argv, const char *share)
 	        yx_config_peer_add(ctl->config_path, name, endpoint, pubkey, share, &diag), &diag);
 }
 
-
 /* "the node is not running" for a list: said first, so a table without state is not
  * taken for one where every entry is down. */
 static void say_not_running(const ctl_t *ctl)
@@ -140,14 +139,14 @@ static void peer_row(ctl_t *ctl, const Yrdx__StatusReply *s, const yx_peer_conf_
 		ctl_label(ctl, k, YX_NAME_SHORT, label);
 	else
 		snprintf(label, sizeof(label), "%s", name);
-	const char *shared = share_text(conf ? conf->share_mask : YX_SHARE_DEFAULT, share,
-	                               sizeof(share));
+	const char *shared =
+	        share_text(conf ? conf->share_mask : YX_SHARE_DEFAULT, share, sizeof(share));
 	if (p)
-		snprintf(behind, sizeof(behind), "%llu",
-		         (unsigned long long)ctl_peer_behind(s, p));
+		snprintf(behind, sizeof(behind), "%llu", (unsigned long long)ctl_peer_behind(s, p));
 	if (arr) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", name, "key", key,
-		                      "endpoint", endpoint, "share", shared, "configured", conf != NULL);
+		json_t *o =
+		        json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", name, "key", key, "endpoint",
+		                  endpoint, "share", shared, "configured", conf != NULL);
 		yx_names_json_set(ctl->names, o, NULL, NULL, "city", k);
 		json_object_set_new(o, "state",
 		                    !s  ? json_null()
@@ -157,7 +156,8 @@ static void peer_row(ctl_t *ctl, const Yrdx__StatusReply *s, const yx_peer_conf_
 		                    p && p->last_contact_ms ? json_integer(p->last_contact_ms)
 		                                            : json_null());
 		json_object_set_new(o, "behind",
-		                    p ? json_integer((json_int_t)ctl_peer_behind(s, p)) : json_null());
+		                    p ? json_integer((json_int_t)ctl_peer_behind(s, p))
+		                      : json_null());
 		json_array_append_new(arr, o);
 		return;
 	}
@@ -241,11 +241,12 @@ static int park_list(ctl_t *ctl)
 				f = s->feeds[k];
 		yx_pubkey_format(c->key, key);
 		if (arr) {
-			json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "name", c->name, "park_id",
-			                      c->park_id, "key", key, "open_cases", c->open_cases != 0);
-			json_object_set_new(
-			        o, "state",
-			        f ? json_string(f->connected ? "connected" : "down") : json_null());
+			json_t *o =
+			        json_pack("{s:s, s:s, s:s, s:b}", "name", c->name, "park_id",
+			                  c->park_id, "key", key, "open_cases", c->open_cases != 0);
+			json_object_set_new(o, "state",
+			                    f ? json_string(f->connected ? "connected" : "down")
+			                      : json_null());
 			json_object_set_new(o, "last_seen_ms",
 			                    f && f->last_seen_ms ? json_integer(f->last_seen_ms)
 			                                         : json_null());
@@ -264,7 +265,8 @@ static int park_list(ctl_t *ctl)
 		snprintf(behind, sizeof(behind), "%llu", f ? (unsigned long long)f->behind : 0ULL);
 		table_row(t, c->name, c->park_id, key, c->open_cases ? "yes" : "no",
 		          f && f->connected ? "connected" : "down",
-		          ctl_time_text(f ? f->last_seen_ms : 0, when, sizeof(when)), cursor, behind);
+		          ctl_time_text(f ? f->last_seen_ms : 0, when, sizeof(when)), cursor,
+		          behind);
 	}
 	if (arr) {
 		ctl_print_json(json_pack("{s:b, s:o}", "running", s != NULL, "parks", arr));
@@ -316,8 +318,7 @@ static int park_check(ctl_t *ctl, const char *park_id)
 		yx_store_close(&store);
 		return rc;
 	}
-	if (have_self &&
-	    yx_store_get(store, YX_KIND_PARK, self, park_id, &own) == YX_OK) {
+	if (have_self && yx_store_get(store, YX_KIND_PARK, self, park_id, &own) == YX_OK) {
 		yx_change_free(&own);
 		yx_store_close(&store);
 		return EXIT_OK;
@@ -348,8 +349,9 @@ int cmd_peer(ctl_t *ctl, int argc, char **argv)
 	        "kinds passed on to it) and, when the node runs, its pull connection: state,\n"
 	        "last contact and records behind; members pulled from in return are marked\n"
 	        "(charter). When the node does not run it says so and shows the trust store.\n"
-	        "add/remove add or remove a peer city's node. ENDPOINT is tcp://HOST:PORT of its peer\n"
-	        "port, PUBKEY its public key (yrdxctl pubkey on that node). With a charter\n"
+	        "add/remove add or remove a peer city's node. ENDPOINT is tcp://HOST:PORT of\n"
+	        "its peer port, PUBKEY its public key (yrdxctl pubkey on that node). With a\n"
+	        "charter "
 	        "(联盟章程) installed, NAME is a member city's name and both come from the\n"
 	        "charter: an ENDPOINT given overrides its endpoint, a PUBKEY given must be its\n"
 	        "key. KINDS is a comma list of the record kinds passed on to it (incubator,\n"
