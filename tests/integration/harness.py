@@ -296,9 +296,11 @@ class Feed:
             self.proc = None
 
     def events(self):
+        """The events the feed printed so far: its complete lines (it may be half way
+        through writing the next one)."""
         try:
-            with open(self.out) as f:
-                return [json.loads(l) for l in f if l.strip()]
+            with open(self.out, "rb") as f:
+                return [json.loads(l) for l in f if l.endswith(b"\n") and l.strip()]
         except FileNotFoundError:
             return []
 

@@ -253,8 +253,9 @@ class HostilePullersTest(unittest.TestCase):
                                           stderr=subprocess.DEVNULL)
 
             def delivered():
-                with open(honest_out) as f:
-                    return sum(1 for line in f if line.strip())
+                # complete lines only: the feed may be half way through writing one
+                with open(honest_out, "rb") as f:
+                    return sum(1 for line in f if line.endswith(b"\n") and line.strip())
             try:
                 wait_until(lambda: delivered() >= n_cases, 120, "the honest park's backlog")
                 feed_args = ["-k", keys["evil"], "feed", "tcp://127.0.0.1:%d" % sz.feed_port,

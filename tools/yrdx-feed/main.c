@@ -204,30 +204,6 @@ static void subscribe(zsock_t *s, uint64_t after, uint32_t credit)
 	send_msg(s, &m);
 }
 
-/* The summary as JSON: the enterprise record's fields the node gave, the incubator, the
- * proposing city (its key in full, its name and city beside it). */
-static json_t *summary_json(const Yrdx__FeedSummary *s)
-{
-	char key[YX_PUBKEY_TEXT_LEN + 1];
-	const char *city = s->proposer_city ? yx_city_name(s->proposer_city) : NULL;
-	json_t *proposer = json_object();
-	if (s->proposer.len == 32) {
-		yx_pubkey_format(s->proposer.data, key);
-		json_object_set_new(proposer, "key", json_string(key));
-	}
-	json_object_set_new(proposer, "name",
-	                    s->proposer_name[0] ? json_string(s->proposer_name) : json_null());
-	json_object_set_new(proposer, "city",
-	                    s->proposer_city ? json_integer(s->proposer_city) : json_null());
-	json_object_set_new(proposer, "city_name", city ? json_string(city) : json_null());
-	return json_pack("{s:o, s:{s:s, s:o}, s:o}", "enterprise",
-	                 s->enterprise ? yx_record_to_json(YX_KIND_ENTERPRISE, s->enterprise)
-	                               : json_null(),
-	                 "incubator", "id", s->incubator_id, "name",
-	                 s->incubator_name[0] ? json_string(s->incubator_name) : json_null(),
-	                 "proposer", proposer);
-}
-
 /* A case id names the file its dossier goes to: nothing that leaves DIR. */
 static bool file_safe(const char *name)
 {
@@ -285,13 +261,8 @@ static int event_text(const opts_t *o, const Yrdx__FeedEvent *e, char **text)
 	*text = NULL;
 	if (yx_change_decode(e->change.data, e->change.len, &c) != YX_OK)
 		return EXIT_OK; /* not a change: nothing to hand on */
-	json_t *j = yx_change_to_json(c);
-	json_object_set_new(j, "cursor", json_integer((json_int_t)e->cursor));
-	json_object_set_new(j, "event_id", json_string(e->event_id));
-	json_object_set_new(j, "why", json_string(e->why));
-	if (e->summary)
-		json_object_set_new(j, "summary", summary_json(e->summary));
-	if (e->dossier.len && c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT) {
+	json_t *j = yx_feed_event_to_json(e, c);
+	if (j && e->dossier.len && c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT) {
 		bool wrote = o->dossier_dir &&
 		             (rc = dossier_write(o, c, e, path, sizeof(path))) == EXIT_OK;
 		json_object_set_new(j, "dossier",
