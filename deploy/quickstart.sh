@@ -130,7 +130,7 @@ echo "the park's yrdx-feed: a key of its own, authorised at hefei for park $park
 yrdx-feed keygen "$demo/park.key" > "$demo/park.pub"
 ctl hefei park add demo-park "$park" "$(cat "$demo/park.pub")"
 feed=(yrdx-feed --node "tcp://127.0.0.1:$((port[hefei] + 1))" --node-key "${key[hefei]}" --key "$demo/park.key")
-"${feed[@]}" --state "$demo/feed.state" run > "$demo/feed.ndjson" 2>"$demo/feed.log" &
+"${feed[@]}" --state "$demo/feed.state" --dossier-dir "$demo/dossiers" run > "$demo/feed.ndjson" 2>"$demo/feed.log" &
 echo $! > "$demo/feed.pid"
 echo "-- parks ranked for enterprise $code by industry fit (产业匹配度):"
 ctl shanghai relay suggest "$code" --limit 3
@@ -139,8 +139,12 @@ case=$(ctl shanghai --json relay propose "$code" --to-park "$park" --dossier "$d
        --note "毕业企业, 建议落地合肥" | first_json case)
 echo "proposed case $case"
 for _ in $(seq 100); do grep -q "\"$case\"" "$demo/feed.ndjson" 2>/dev/null && break; sleep 0.1; done
-echo "-- the park's feed received:"
+echo "-- the park's feed received (the enterprise summary; the dossier sealed to the park, opened into demo/dossiers):"
 cat "$demo/feed.ndjson"
+cat "$demo/dossiers/$case.dossier"
+echo "-- hefei's parks and hangzhou's peers, as the running nodes see them:"
+ctl hefei park list
+ctl hangzhou peer list
 "${feed[@]}" accept "$case"
 ctl hefei relay land "$case"
 ctl hefei relay close "$case"

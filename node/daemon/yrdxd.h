@@ -402,6 +402,17 @@ int yxd_clients_sync_now(yxd_t *d, const char *peer);
 void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *reply);
 void yxd_clients_status_free(Yrdx__StatusReply *reply);
 
+/* ---- feed_summary.c ---- */
+/* What the event c (a relay event) carries for a park to decide on: the enterprise as the
+ * proposing city's record is held here (decision fields only; none for a stub), its
+ * incubator and the proposing city. Allocated in arena. YX_OK or -ENOMEM. */
+int yxd_feed_summary(yxd_t *d, const Yrdx__Change *c, yx_arena_t *arena, Yrdx__FeedSummary **out);
+/* For the park a PROPOSE c is addressed to (the caller decides that): its dossier, opened
+ * with this node's keys and sealed to park's key, into out (in arena); out empty when
+ * the case has none or it does not open here (said in the log). YX_OK or -ENOMEM. */
+int yxd_feed_dossier(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Change *c, yx_arena_t *arena,
+                     ProtobufCBinaryData *out);
+
 /* ---- feed.c ---- */
 int yxd_feed_start(yxd_t *d);
 void yxd_feed_stop(yxd_t *d);

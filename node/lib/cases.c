@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "validate.h" /* YX_MAX_ID_LEN */
+
 static bool in_case(const Yrdx__Change *c, const char *case_id)
 {
 	return c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT &&
@@ -94,4 +96,29 @@ void yx_case_events_free(yx_case_events_t *o)
 	yx_events_free(&o->raw);
 	free(o->events);
 	memset(o, 0, sizeof(*o));
+}
+
+static int note_origin(void *arg, const yx_stored_t *rec)
+{
+	if (!in_case(rec->change, NULL) ||
+	    rec->change->relay_event->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE)
+		return 0;
+	memcpy(arg, rec->origin, YX_KEY_BYTES);
+	return 1;
+}
+
+int yx_case_proposer(yx_store_t *store, const char *case_id, uint8_t origin[YX_KEY_BYTES])
+{
+	char id[YX_MAX_ID_LEN + 1];
+	uint8_t prefix[YX_KEY_BYTES];
+	size_t plen = propose_origin(case_id, prefix);
+	yx_snap_t *snap = NULL;
+	if (!plen || !propose_id(case_id, id, sizeof(id)))
+		return YX_ENOTFOUND;
+	int ret = yx_snap_open(store, &snap);
+	if (ret == YX_OK)
+		ret = yx_snap_get_prefixed(snap, YX_KIND_RELAY_EVENT, prefix, plen, id, NULL,
+		                           note_origin, origin);
+	yx_snap_close(&snap);
+	return ret == 1 ? YX_OK : ret ? ret : YX_ENOTFOUND;
 }

@@ -32,4 +32,9 @@ int yx_case_events_load_enterprise(yx_store_t *store, const char *credit_code,
                                    yx_case_events_t *out);
 void yx_case_events_free(yx_case_events_t *events);
 
+/* The origin of the city that opened case_id: the origin whose key the case id names and
+ * that holds the case's PROPOSE (one point lookup). YX_OK with origin set; YX_ENOTFOUND
+ * if this store holds no such PROPOSE (or the id names no key); a store error. */
+int yx_case_proposer(yx_store_t *store, const char *case_id, uint8_t origin[YX_KEY_BYTES]);
+
 #endif

@@ -164,7 +164,7 @@ class AdminTest(unittest.TestCase):
             r = b.ctl("get", "enterprise", code, check=False)
             self.assertEqual(r.returncode, 1)
             self.assertRegex(r.stdout, r"^enterprise %s of shanghai, seq %d, \d{4}-\d\d-\d\d "
-                             r"\d\d:\d\d:\d\d \w+: retracted \(撤回\): 迁出\n$"
+                             r"\d\d:\d\d:\d\d: retracted \(撤回\): 迁出\n$"
                              % (code, shown["seq"]))
             # never written: no retraction to show
             r = b.ctl("get", "enterprise", credit_code(998), check=False)

@@ -118,9 +118,8 @@ void case_view_print_steps(ctl_t *ctl, json_t *steps, const char *indent)
 	}
 	json_array_foreach(steps, k, s)
 	{
-		char when[32], num[16];
-		time_t t = (time_t)(json_integer_value(json_object_get(s, "time_ms")) / 1000);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+		char when[CTL_TIME_MAX], num[16];
+		ctl_time(json_integer_value(json_object_get(s, "time_ms")), when);
 		json_t *step = json_object_get(s, "step");
 		snprintf(num, sizeof(num), step ? "%lld." : "-",
 		         (long long)json_integer_value(step));

@@ -40,10 +40,16 @@ int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
 int ctl_connect(ctl_t *ctl, yx_ctl_t **conn);
 int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int timeout_ms,
                 Yrdx__ControlReply **reply);
-/* A change's time (ms since the epoch) as people read it, local time with its zone:
- * "2026-12-06 17:41:02 CST". Returns out. */
+/* A time (ms since the epoch) as people read it, in local time: "2026-12-06 17:41:02",
+ * "never" for 0. Returns out. */
 #define CTL_TIME_MAX 32
 const char *ctl_time(int64_t time_ms, char out[CTL_TIME_MAX]);
+/* The running node's status (cmd_status.c): *reply set (free it with
+ * yrdx__control_reply__free_unpacked), or *reply NULL and EXIT_OK when the node is not
+ * running (no control socket: nothing printed); otherwise why, printed. */
+int ctl_status_if_running(ctl_t *ctl, Yrdx__ControlReply **reply);
+/* Records this node lacks that peer p claims, summed over origins (cmd_status.c). */
+uint64_t ctl_peer_behind(const Yrdx__StatusReply *s, const Yrdx__PeerStatus *p);
 /* Lower-case hex of n bytes into out (2n+1). */
 void ctl_hex(const uint8_t *bytes, size_t n, char *out);
 /* Prints a JSON value followed by a newline and releases it. */
