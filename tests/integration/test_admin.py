@@ -166,6 +166,31 @@ class AdminTest(unittest.TestCase):
             self.assertRegex(r.stdout, r"^enterprise %s of shanghai, seq %d, \d{4}-\d\d-\d\d "
                              r"\d\d:\d\d:\d\d: retracted \(撤回\): 迁出\n$"
                              % (code, shown["seq"]))
+            # list --retracted: who, when, why, at the other city too
+            listed = b.ctl("list", "enterprise", "--retracted").stdout
+            self.assertIn(code, listed)
+            self.assertIn("迁出", listed)
+            self.assertTrue(listed.endswith("1 enterprise record retracted\n"), listed)
+            lines = [json.loads(l) for l in
+                     b.ctl("--json", "list", "enterprise", "--retracted").stdout.splitlines()]
+            self.assertEqual([(l["id"], l["reason"], l["origin_name"]) for l in lines],
+                             [(code, "迁出", "shanghai")])
+            r = b.ctl("list", "enterprise", "--retracted", "--city", "310000", check=False)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--city with --retracted", r.stderr)
+            # filters are never ignored: an unknown value exits 2 naming what is accepted
+            r = b.ctl("relay", "list", "--state", "bogus", check=False)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("one of proposed, accepted, declined, withdrawn, landed, closed",
+                          r.stderr)
+            r = b.ctl("list", "enterprise", "--limit", "x", check=False)
+            self.assertEqual((r.returncode, r.stdout), (2, ""))
+            r = b.ctl("list", "enterprises", "--city", "nowhere", check=False)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("a Chinese name (上海) or a member node's name", r.stderr)
+            r = b.ctl("list", "things", check=False)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("one of incubator, enterprise, park", r.stderr)
             # never written: no retraction to show
             r = b.ctl("get", "enterprise", credit_code(998), check=False)
             self.assertEqual((r.returncode, r.stdout), (1, ""))

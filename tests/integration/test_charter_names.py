@@ -157,6 +157,16 @@ class CharterNamesTest(unittest.TestCase):
             self.assertIn("suzhou二号孵化器", text)
             self.assertNotIn("shanghai二号孵化器", text)
 
+            # a city by its code, its Chinese name or its member node's name: one filter
+            for name, code, zh, _ in CITIES:
+                by_code = hf.ctl("list", "incubator", "--city", str(code)).stdout
+                self.assertRegex(by_code, r"\n[12] incubator records?\n$")
+                self.assertIn(zh, by_code)
+                self.assertEqual(hf.ctl("list", "incubator", "--city", name).stdout, by_code)
+                self.assertEqual(hf.ctl("list", "incubator", "--city", zh).stdout, by_code)
+                self.assertEqual(hf.ctl("export", "--kind", "incubator", "--city", name).stdout,
+                                 hf.ctl("export", "--kind", "incubator", "--city", zh).stdout)
+
             # stats: a row per city, named by the charter's member of it
             text = run("stats")
             for label in labels:

@@ -43,7 +43,7 @@ static const char *industry_field(yx_kind_t kind)
 }
 
 /* The field a filter names in records of kind, and its value read as import reads it. */
-static int filter_bind(filter_t *flt, yx_kind_t kind)
+static int filter_bind(ctl_t *ctl, filter_t *flt, yx_kind_t kind)
 {
 	const ProtobufCMessageDescriptor *d = yx_kind_descriptor(kind);
 	const ProtobufCFieldDescriptor *f =
@@ -61,10 +61,8 @@ static int filter_bind(filter_t *flt, yx_kind_t kind)
 	    yx_value_from_text(f, flt->value, strlen(flt->value), NULL, &v, why, sizeof(why)) !=
 	            YX_OK)
 		return ctl_fail(EXIT_USAGE, "list: --%s %s: %s", flt->option, flt->value, why);
-	if (f->type != PROTOBUF_C_TYPE_ENUM && yx_city_from_text(flt->value, &city) != YX_OK)
-		return ctl_fail(EXIT_USAGE,
-		                "list: --city %s is not a Yangtze River Delta city (code or name)",
-		                flt->value);
+	if (f->type != PROTOBUF_C_TYPE_ENUM && ctl_city(ctl, "list: --city", flt->value, &city))
+		return EXIT_USAGE;
 	flt->f = f;
 	flt->want = f->type == PROTOBUF_C_TYPE_ENUM ? v : (int64_t)city;
 	return EXIT_OK;
@@ -168,6 +166,51 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 	return l->limit && l->shown >= l->limit ? 1 : 0;
 }
 
+static int visit_retracted(void *arg, const yx_stored_t *rec)
+{
+	list_t *l = arg;
+	const Yrdx__Change *t = rec->change;
+	const char *reason = t->tombstone && t->tombstone->reason ? t->tombstone->reason : "";
+	char who[YX_NAME_LABEL_MAX], when[CTL_TIME_MAX], seq[24];
+	if (l->origin && memcmp(rec->origin, l->origin, 32) != 0)
+		return 0;
+	if (l->ctl->json) {
+		json_t *j =
+		        json_pack("{s:s, s:s, s:b, s:s, s:I, s:I}", "kind", yx_kind_name(l->kind),
+		                  "id", t->id ? t->id : "", "retracted", 1, "reason", reason,
+		                  "time_ms", (json_int_t)t->time_ms, "seq", (json_int_t)rec->seq);
+		yx_names_json_set(l->ctl->names, j, "origin", "origin_name", "origin_city",
+		                  rec->origin);
+		ctl_print_json(j);
+	} else {
+		snprintf(seq, sizeof(seq), "%llu", (unsigned long long)rec->seq);
+		table_row(l->table, ctl_label(l->ctl, rec->origin, YX_NAME_SHORT, who),
+		          t->id ? t->id : "", ctl_time(t->time_ms, when), seq, reason);
+	}
+	l->shown++;
+	return l->limit && l->shown >= l->limit ? 1 : 0;
+}
+
+/* --retracted: the records of the kind whose last word is their retraction (撤回). */
+static int list_retracted(list_t *l, yx_store_t *store)
+{
+	yx_snap_t *snap = NULL;
+	if (!l->ctl->json)
+		l->table = table_new("retracted by", "id", "time", "seq", "reason", NULL);
+	int ret = yx_snap_open(store, &snap);
+	if (ret == YX_OK)
+		ret = yx_snap_scan_retracted(snap, l->kind, NULL, visit_retracted, l);
+	yx_snap_close(&snap);
+	if (l->table)
+		table_print(&l->table, stdout);
+	if (ret != YX_OK && ret != 1)
+		return ctl_fail(EXIT_FAIL, "list: %s", yx_strerror(ret));
+	if (!l->ctl->json)
+		printf("%ld %s record%s retracted\n", l->shown, yx_kind_name(l->kind),
+		       l->shown == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
 int cmd_list(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
@@ -184,8 +227,12 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	        "of the cultivation list); the table shows both, and 晋升候选 for a promotion\n"
 	        "candidate (excellent twice in a row in cultivation); with --json each line\n"
 	        "has effective_tier, promotion_candidate and eliminated. E.g.\n"
+	        "--retracted lists the records of KIND retracted instead (撤回: by which city,\n"
+	        "when, why); --origin applies, the field filters do not.\n"
+	        "--city takes a GB/T 2260 code, a Chinese name (上海) or a node's name.\n"
 	        "  yrdxctl -c FILE list enterprise --qualification gazelle --city 310000\n"
-	        "  yrdxctl -c FILE list incubator --tier high_quality\n";
+	        "  yrdxctl -c FILE list incubator --tier high_quality\n"
+	        "  yrdxctl -c FILE list enterprise --retracted\n";
 	static const struct option opts[] = {
 	        {"city", required_argument, NULL, 'c'},
 	        {"tier", required_argument, NULL, 't'},
@@ -194,11 +241,13 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	        {"stage", required_argument, NULL, 's'},
 	        {"origin", required_argument, NULL, 'o'},
 	        {"limit", required_argument, NULL, 'l'},
+	        {"retracted", no_argument, NULL, 'r'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	list_t l = {.ctl = ctl};
 	const char *origin_arg = NULL;
+	bool retracted = false;
 	uint8_t origin[32];
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -209,29 +258,39 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 		case 'q': l.filters[F_QUALIFICATION].value = optarg; break;
 		case 's': l.filters[F_STAGE].value = optarg; break;
 		case 'o': origin_arg = optarg; break;
-		case 'l': l.limit = atol(optarg); break;
+		case 'l':
+			if ((l.limit = ctl_count("list: --limit", optarg)) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'r': retracted = true; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default: fputs(help, stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 != argc)
 		return ctl_fail(EXIT_USAGE, "list: expected one KIND (see --help)");
-	l.kind = yx_kind_from_word(argv[optind], strlen(argv[optind]));
-	if (l.kind == YX_KIND_NONE)
-		return ctl_fail(EXIT_USAGE, "list: unknown kind \"%s\"", argv[optind]);
+	int rc;
+	if ((rc = ctl_kind("list", argv[optind], &l.kind)))
+		return rc;
 	static const char *const options[F_COUNT] = {"city", "tier", "industry", "qualification",
 	                                             "stage"};
 	static const char *const fields[F_COUNT] = {"city", "tier", NULL, "qualifications",
 	                                            "stage"};
-	int rc;
+	if ((rc = ctl_need_config(ctl)))
+		return rc;
+	for (int f = 0; retracted && f < F_COUNT; f++)
+		if (l.filters[f].value)
+			return ctl_fail(
+			        EXIT_USAGE,
+			        "list: --%s with --retracted: a retraction has no fields to "
+			        "filter by (--origin applies)",
+			        options[f]);
 	for (int f = 0; f < F_COUNT; f++) {
 		l.filters[f].option = options[f];
 		l.filters[f].field = fields[f] ? fields[f] : industry_field(l.kind);
-		if ((rc = filter_bind(&l.filters[f], l.kind)))
+		if ((rc = filter_bind(ctl, &l.filters[f], l.kind)))
 			return rc;
 	}
-	if ((rc = ctl_need_config(ctl)))
-		return rc;
 	if (origin_arg) {
 		if ((rc = ctl_origin(ctl, "list: --origin", origin_arg, origin)))
 			return rc;
@@ -239,6 +298,11 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	}
 	yx_store_t *store = NULL;
 	if ((rc = ctl_open_store(ctl, &store)) || (rc = ctl_names(ctl, store))) {
+		yx_store_close(&store);
+		return rc;
+	}
+	if (retracted) {
+		rc = list_retracted(&l, store);
 		yx_store_close(&store);
 		return rc;
 	}

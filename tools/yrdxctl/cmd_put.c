@@ -13,8 +13,9 @@
 
 #define PUT_TIMEOUT_MS 30000
 
-/* Prints the reply of a write: error (exit 2 for bad input) or what was written. */
-static int report_write(ctl_t *ctl, Yrdx__ControlReply *r, const char *verb)
+/* Prints the reply of a write: why command refused it, nothing written (exit 2 for bad
+ * input), or what was done ("put 3 records"). */
+static int report_write(ctl_t *ctl, Yrdx__ControlReply *r, const char *command, const char *done)
 {
 	int rc = EXIT_OK;
 	if (r->error) {
@@ -22,12 +23,12 @@ static int report_write(ctl_t *ctl, Yrdx__ControlReply *r, const char *verb)
 		                              r->error == YX_EDECODE
 		                      ? EXIT_USAGE
 		                      : EXIT_FAIL,
-		              "%s refused: %s", verb, r->message);
+		              "%s: refused, nothing written: %s", command, r->message);
 	} else if (ctl->json) {
 		ctl_print_json(json_pack("{s:i, s:I}", "applied", (int)r->applied, "head_seq",
 		                         (json_int_t)(r->head ? r->head->seq : 0)));
 	} else {
-		printf("%s %u record%s; log head at seq %llu\n", verb, r->applied,
+		printf("%s %u record%s; log head at seq %llu\n", done, r->applied,
 		       r->applied == 1 ? "" : "s",
 		       (unsigned long long)(r->head ? r->head->seq : 0));
 	}
@@ -191,7 +192,8 @@ int cmd_put(ctl_t *ctl, int argc, char **argv)
 		if (protobuf_c_message_get_packed_size(&req.base) > YX_MAX_CONTROL_BYTES)
 			rc = check_records(&rs, argv[2]);
 		if (rc == EXIT_OK && (rc = ctl_call(ctl, &req, PUT_TIMEOUT_MS, &reply)) == EXIT_OK)
-			rc = report_write(ctl, reply, dry_run ? "checked" : "put");
+			rc = report_write(ctl, reply, dry_run ? "put --dry-run" : "put",
+			                  dry_run ? "checked" : "put");
 	}
 	records_free(&rs);
 	return rc;
@@ -227,5 +229,5 @@ int cmd_retract(ctl_t *ctl, int argc, char **argv)
 	req.req_case = YRDX__CONTROL_REQUEST__REQ_PUT;
 	req.put = &put;
 	rc = ctl_call(ctl, &req, PUT_TIMEOUT_MS, &reply);
-	return rc ? rc : report_write(ctl, reply, "retracted");
+	return rc ? rc : report_write(ctl, reply, "retract", "retracted");
 }

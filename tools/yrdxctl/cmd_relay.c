@@ -162,16 +162,41 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
+/* The case state text names: its name (landed) or the plan's term (已落地); or
+ * EXIT_USAGE listing them. */
+static int state_parse(const char *text, yx_case_state_t *state)
+{
+	char list[256];
+	size_t len = 0;
+	for (int s = YX_CASE_PROPOSED; s <= YX_CASE_CLOSED; s++) {
+		const char *term = yx_case_state_term((yx_case_state_t)s);
+		if (strcmp(text, yx_case_state_name((yx_case_state_t)s)) == 0 ||
+		    (term && strcmp(text, term) == 0)) {
+			*state = (yx_case_state_t)s;
+			return EXIT_OK;
+		}
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "",
+		                        yx_case_state_name((yx_case_state_t)s));
+	}
+	return ctl_fail(EXIT_USAGE, "relay list: --state %s: not a case state (one of %s)", text,
+	                list);
+}
+
 static int do_list(ctl_t *ctl, int argc, char **argv)
 {
-	const char *state = NULL;
+	yx_case_state_t state = YX_CASE_PROPOSED;
+	bool by_state = false;
 	yx_store_t *store = NULL;
 	yx_case_events_t ev;
-	if (argc == 4 && strcmp(argv[2], "--state") == 0)
-		state = argv[3];
-	else if (argc != 2)
+	int rc;
+	if (argc == 4 && strcmp(argv[2], "--state") == 0) {
+		if ((rc = state_parse(argv[3], &state)))
+			return rc;
+		by_state = true;
+	} else if (argc != 2) {
 		return ctl_fail(EXIT_USAGE, "relay list: [--state STATE]");
-	int rc = ctl_open_store(ctl, &store);
+	}
+	rc = ctl_open_store(ctl, &store);
 	if (rc || (rc = ctl_names(ctl, store))) {
 		yx_store_close(&store);
 		return rc;
@@ -188,7 +213,7 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		const yx_case_t *c = &rows[i].c;
 		char from[YX_NAME_LABEL_MAX], to[YX_NAME_LABEL_MAX], st[64];
-		if (state && strcmp(state, yx_case_state_name(c->state)) != 0)
+		if (by_state && c->state != state)
 			continue;
 		ctl_label(ctl, c->source, YX_NAME_SHORT, from);
 		ctl_label(ctl, c->destination, YX_NAME_SHORT, to);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -191,6 +192,18 @@ const char *ctl_time(int64_t time_ms, char out[CTL_TIME_MAX])
 	if (!localtime_r(&t, &tm) || !strftime(out, CTL_TIME_MAX, "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(out, CTL_TIME_MAX, "%lld ms", (long long)time_ms);
 	return out;
+}
+
+long ctl_count(const char *what, const char *text)
+{
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(text, &end, 10);
+	if (errno || end == text || *end || n < 0) {
+		ctl_fail(EXIT_USAGE, "%s %s: expected a count (0 or more)", what, text);
+		return -1;
+	}
+	return n;
 }
 
 int ctl_kind(const char *what, const char *text, yx_kind_t *kind)

@@ -66,6 +66,9 @@ const char *ctl_label(ctl_t *ctl, const uint8_t key[32], yx_name_form_t form,
 /* --origin TEXT as the origin it means (yx_names_resolve), or EXIT_USAGE naming what was
  * wrong, prefixed with what ("list: --origin"). */
 int ctl_origin(ctl_t *ctl, const char *what, const char *text, uint8_t origin[32]);
+/* A count on the command line (--limit N): N >= 0, or -1 with a message prefixed with
+ * what ("list: --limit"). */
+long ctl_count(const char *what, const char *text);
 /* The kind text names (singular or plural, any case: yx_kind_from_word), or EXIT_USAGE
  * with a message, prefixed with what ("list"), listing the kinds there are. */
 int ctl_kind(const char *what, const char *text, yx_kind_t *kind);
