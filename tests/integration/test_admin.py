@@ -178,6 +178,14 @@ class AdminTest(unittest.TestCase):
             r = b.ctl("list", "enterprise", "--retracted", "--city", "310000", check=False)
             self.assertEqual(r.returncode, 2)
             self.assertIn("--city with --retracted", r.stderr)
+            # profile: the registry that retracted it, when and why
+            prof = b.ctl_json("profile", code)
+            self.assertEqual(prof["records"], [])
+            self.assertEqual([(x["origin_name"], x["reason"]) for x in prof["retractions"]],
+                             [("shanghai", "迁出")])
+            self.assertRegex(b.ctl("profile", code).stdout,
+                             r"retracted \(撤回\) from shanghai's registry on \d{4}-\d\d-\d\d "
+                             r"\d\d:\d\d:\d\d \(seq \d+\): 迁出")
             # filters are never ignored: an unknown value exits 2 naming what is accepted
             r = b.ctl("relay", "list", "--state", "bogus", check=False)
             self.assertEqual(r.returncode, 2)

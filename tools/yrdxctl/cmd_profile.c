@@ -27,6 +27,7 @@ typedef struct {
 	json_t *cases;       /* relay events naming it */
 	json_t *relay_cases; /* its cases, derived, each with its steps in case order */
 	json_t *joints;      /* joint-incubation agreements naming it */
+	json_t *retractions; /* registries that retracted their record of it: who, when, why */
 } profile_t;
 
 /* Every version of one enterprise record in its origin's log: stage and qualifications
@@ -123,8 +124,24 @@ static json_t *city_record(profile_t *p, const uint8_t *origin)
 	return j;
 }
 
-/* Fills p from the store: the record of every origin that has one, then the relay cases
- * and joint agreements the credit-code index finds. */
+/* origin's retraction of its record of the enterprise, if that is its last word: who,
+ * when, why. NULL if none. Caller owns the object. */
+static json_t *city_retraction(profile_t *p, const uint8_t *origin)
+{
+	Yrdx__Change *t = NULL;
+	if (yx_store_get_retracted(p->store, NULL, YX_KIND_ENTERPRISE, origin, p->code, &t) !=
+	    YX_OK)
+		return NULL;
+	json_t *j = json_pack("{s:s, s:I, s:I}", "reason",
+	                      t->tombstone && t->tombstone->reason ? t->tombstone->reason : "",
+	                      "time_ms", (json_int_t)t->time_ms, "seq", (json_int_t)t->seq);
+	yx_names_json_set(p->ctl->names, j, "origin", "origin_name", "origin_city", origin);
+	yx_change_free(&t);
+	return j;
+}
+
+/* Fills p from the store: the record of every origin that has one (or its retraction), then the
+ * relay cases and joint agreements the credit-code index finds. */
 static void profile_gather(profile_t *p)
 {
 	yx_vector_t vec;
@@ -133,6 +150,8 @@ static void profile_gather(profile_t *p)
 			json_t *j = city_record(p, vec.tips[i].origin);
 			if (j)
 				json_array_append_new(p->records, j);
+			else if ((j = city_retraction(p, vec.tips[i].origin)))
+				json_array_append_new(p->retractions, j);
 		}
 		yx_vector_free(&vec);
 	}
@@ -311,6 +330,16 @@ static void profile_print(const profile_t *p)
 	printf("enterprise %s\n", p->code);
 	print_moves(p);
 	json_array_foreach(p->records, i, r) print_city_record(p->ctl, r);
+	json_array_foreach(p->retractions, i, r)
+	{
+		char when[CTL_TIME_MAX];
+		const char *why = json_string_value(json_object_get(r, "reason"));
+		printf("\n  retracted (撤回) from %s's registry on %s (seq %lld)%s%s\n",
+		       key_label(p->ctl, r, "origin", YX_NAME_SHORT, who),
+		       ctl_time(json_integer_value(json_object_get(r, "time_ms")), when),
+		       (long long)json_integer_value(json_object_get(r, "seq")),
+		       why && why[0] ? ": " : ", no reason given", why ? why : "");
+	}
 	if (json_array_size(p->relay_cases)) {
 		printf("\n  relay cases (接力孵化):\n");
 		json_array_foreach(p->relay_cases, i, r)
@@ -360,21 +389,23 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 	p.cases = json_array();
 	p.relay_cases = json_array();
 	p.joints = json_array();
+	p.retractions = json_array();
 	if ((rc = ctl_open_store(ctl, &p.store)) != EXIT_OK ||
 	    (rc = ctl_names(ctl, p.store)) != EXIT_OK)
 		goto out;
 	profile_gather(&p);
 	yx_store_close(&p.store);
-	if (json_array_size(p.records) == 0 && json_array_size(p.cases) == 0) {
+	if (json_array_size(p.records) == 0 && json_array_size(p.cases) == 0 &&
+	    json_array_size(p.retractions) == 0) {
 		rc = ctl_fail(EXIT_FAIL, "no enterprise %s in any city's records held here",
 		              p.code);
 		goto out;
 	}
 	if (ctl->json)
-		ctl_print_json(json_pack("{s:s, s:O, s:O, s:O, s:O}", "credit_code", p.code,
+		ctl_print_json(json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "credit_code", p.code,
 		                         "records", p.records, "relay_events", p.cases,
 		                         "relay_cases", p.relay_cases, "joint_participations",
-		                         p.joints));
+		                         p.joints, "retractions", p.retractions));
 	else
 		profile_print(&p);
 out:
@@ -383,5 +414,6 @@ out:
 	json_decref(p.cases);
 	json_decref(p.relay_cases);
 	json_decref(p.joints);
+	json_decref(p.retractions);
 	return rc;
 }
