@@ -5,6 +5,9 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "arena.h"
 
 const yx_plan_targets_t yx_plan_targets_2025 = {
         .high_quality_incubators = 20,
@@ -28,12 +31,44 @@ typedef struct {
 } ent_t;
 
 typedef struct {
-	yx_stats_t *st;
-	yx_tierset_t *tiers;
-	ent_t *ents;
-	size_t n_ents, cap_ents;
-	int err;
-} collect_t;
+	ent_t *v;
+	size_t n, cap;
+} ents_t;
+
+static uint64_t text_hash(const char *text)
+{
+	uint8_t h[8];
+	uint64_t x;
+	crypto_generichash(h, sizeof(h), (const uint8_t *)text, strlen(text), NULL, 0);
+	memcpy(&x, h, sizeof(x));
+	return x;
+}
+
+static void ent_reduce(const Yrdx__Enterprise *e, int64_t time_ms, ent_t *x)
+{
+	x->code_hash = text_hash(e->credit_code);
+	x->time_ms = time_ms;
+	x->city = e->city;
+	x->relocated = e->stage == YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
+	x->qualifications = 0;
+	for (size_t i = 0; i < e->n_qualifications; i++)
+		if ((unsigned)e->qualifications[i] < YX_QUALIFICATIONS)
+			x->qualifications |= (uint8_t)(1u << e->qualifications[i]);
+}
+
+static int ents_push(ents_t *ents, const ent_t *x)
+{
+	if (ents->n == ents->cap) {
+		size_t cap = ents->cap ? ents->cap * 2 : 4096;
+		ent_t *grown = realloc(ents->v, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		ents->v = grown;
+		ents->cap = cap;
+	}
+	ents->v[ents->n++] = *x;
+	return YX_OK;
+}
 
 static yx_city_stats_t *city_entry(yx_stats_t *st, uint32_t city)
 {
@@ -50,54 +85,34 @@ static yx_city_stats_t *city_entry(yx_stats_t *st, uint32_t city)
 	return c;
 }
 
-static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
+/* The incubator inc of origin, at its city and in the federation, by its effective tier
+ * over the evaluations in tiers. */
+static int count_incubator(yx_stats_t *st, yx_tierset_t *tiers, const uint8_t origin[YX_KEY_BYTES],
+                           const Yrdx__Incubator *inc)
 {
-	collect_t *cx = arg;
-	(void)seq;
-	if (c->body_case == YRDX__CHANGE__BODY_INCUBATOR) {
-		const Yrdx__Incubator *inc = c->incubator;
-		yx_city_stats_t *cs = city_entry(cx->st, inc->city);
-		yx_tier_t tier;
-		if (!cs)
-			return -ENOMEM;
-		yx_tierset_derive(cx->tiers, origin, inc, &tier, NULL);
-		for (yx_city_stats_t *s = cs; s; s = s == cs ? &cx->st->federation : NULL) {
-			s->incubators++;
-			if ((unsigned)tier.effective < YX_TIERS)
-				s->incubators_by_tier[tier.effective]++;
-			if (inc->transformed)
-				s->incubators_transformed++;
-		}
-	} else if (c->body_case == YRDX__CHANGE__BODY_PARK) {
-		yx_city_stats_t *cs = city_entry(cx->st, c->park->city);
-		if (!cs)
-			return -ENOMEM;
-		cs->parks++;
-		cx->st->federation.parks++;
-	} else if (c->body_case == YRDX__CHANGE__BODY_ENTERPRISE) {
-		const Yrdx__Enterprise *e = c->enterprise;
-		if (cx->n_ents == cx->cap_ents) {
-			size_t cap = cx->cap_ents ? cx->cap_ents * 2 : 4096;
-			ent_t *grown = realloc(cx->ents, cap * sizeof(*grown));
-			if (!grown)
-				return -ENOMEM;
-			cx->ents = grown;
-			cx->cap_ents = cap;
-		}
-		ent_t *x = &cx->ents[cx->n_ents++];
-		uint8_t h[8];
-		crypto_generichash(h, sizeof(h), (const uint8_t *)e->credit_code,
-		                   strlen(e->credit_code), NULL, 0);
-		memcpy(&x->code_hash, h, 8);
-		x->time_ms = c->time_ms;
-		x->city = e->city;
-		x->relocated = e->stage == YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
-		x->qualifications = 0;
-		for (size_t i = 0; i < e->n_qualifications; i++)
-			if ((unsigned)e->qualifications[i] < YX_QUALIFICATIONS)
-				x->qualifications |= (uint8_t)(1u << e->qualifications[i]);
+	yx_city_stats_t *cs = city_entry(st, inc->city);
+	yx_tier_t tier;
+	if (!cs)
+		return -ENOMEM;
+	yx_tierset_derive(tiers, origin, inc, &tier, NULL);
+	for (yx_city_stats_t *s = cs; s; s = s == cs ? &st->federation : NULL) {
+		s->incubators++;
+		if ((unsigned)tier.effective < YX_TIERS)
+			s->incubators_by_tier[tier.effective]++;
+		if (inc->transformed)
+			s->incubators_transformed++;
 	}
-	return 0;
+	return YX_OK;
+}
+
+static int count_park(yx_stats_t *st, uint32_t city)
+{
+	yx_city_stats_t *cs = city_entry(st, city);
+	if (!cs)
+		return -ENOMEM;
+	cs->parks++;
+	st->federation.parks++;
+	return YX_OK;
 }
 
 /* Within one enterprise: the records of the cities it is at before those it left, newest
@@ -120,64 +135,180 @@ static void count_enterprise(yx_city_stats_t *s, const ent_t *e)
 			s->enterprises_by_qualification[q]++;
 }
 
+/* Every enterprise of ents (reordered) once in the federation, with its most recent
+ * record of a city it is at, and once per city that holds it — except the city it left,
+ * where the city it landed in counts it. */
+static int count_enterprises(yx_stats_t *st, ents_t *ents)
+{
+	/* qsort's array must not be NULL even when empty: a store without enterprises. */
+	if (ents->n)
+		qsort(ents->v, ents->n, sizeof(ent_t), ent_compare);
+	for (size_t i = 0; i < ents->n; i++) {
+		const ent_t *e = &ents->v[i];
+		bool first = i == 0 || ents->v[i - 1].code_hash != e->code_hash;
+		if (first)
+			count_enterprise(&st->federation, e);
+		if (e->relocated)
+			continue;
+		/* once per city that holds it: skip older records of the same city */
+		bool seen_in_city = false;
+		for (size_t j = i; j > 0 && ents->v[j - 1].code_hash == e->code_hash; j--)
+			if (ents->v[j - 1].city == e->city)
+				seen_in_city = true;
+		if (!seen_in_city) {
+			yx_city_stats_t *cs = city_entry(st, e->city);
+			if (!cs)
+				return -ENOMEM;
+			count_enterprise(cs, e);
+		}
+	}
+	return YX_OK;
+}
+
 static int city_compare(const void *a, const void *b)
 {
 	uint32_t x = ((const yx_city_stats_t *)a)->city, y = ((const yx_city_stats_t *)b)->city;
 	return x < y ? -1 : x > y;
 }
 
-int yx_stats_collect(yx_store_t *store, uint32_t city, yx_stats_t *out)
+/* Keeps only city's entry (every entry if 0), in city order. */
+static void keep_city(yx_stats_t *st, uint32_t city)
 {
-	collect_t cx = {out, NULL, NULL, 0, 0, 0};
+	if (city) {
+		size_t keep = 0;
+		for (size_t i = 0; i < st->n; i++)
+			if (st->cities[i].city == city)
+				st->cities[keep++] = st->cities[i];
+		st->n = keep;
+	}
+	if (st->n)
+		qsort(st->cities, st->n, sizeof(*st->cities), city_compare);
+}
+
+/* ---- the current records ------------------------------------------------------------ */
+
+typedef struct {
+	yx_stats_t *st;
+	yx_tierset_t *tiers;
+	ents_t ents;
+} collect_t;
+
+static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
+{
+	collect_t *cx = arg;
+	(void)seq;
+	if (c->body_case == YRDX__CHANGE__BODY_INCUBATOR)
+		return count_incubator(cx->st, cx->tiers, origin, c->incubator);
+	if (c->body_case == YRDX__CHANGE__BODY_PARK)
+		return count_park(cx->st, c->park->city);
+	if (c->body_case == YRDX__CHANGE__BODY_ENTERPRISE) {
+		ent_t x;
+		ent_reduce(c->enterprise, c->time_ms, &x);
+		return ents_push(&cx->ents, &x);
+	}
+	return 0;
+}
+
+/* Evaluations and their funding at their incubators' cities (report.h's scorecards). */
+static int count_evaluations(yx_stats_t *st, yx_store_t *store, const yx_key_city_t *cities)
+{
+	yx_scorecards_t cards;
+	int ret = yx_report_scorecards(store, NULL, 0, cities, &cards);
+	for (size_t i = 0; ret == YX_OK && i < cards.n; i++) {
+		const yx_scorecard_t *c = &cards.v[i];
+		yx_city_stats_t *cs = c->city ? city_entry(st, c->city) : NULL;
+		if (c->city && !cs) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (yx_city_stats_t *s = &st->federation; s; s = s == cs ? NULL : cs) {
+			s->evaluations++;
+			if ((unsigned)c->result < YX_RESULTS)
+				s->evaluations_by_result[c->result]++;
+			for (int p = 0; p < YX_FUND_PHASES; p++)
+				s->funding_wan_yuan[p] += c->funding[p];
+		}
+	}
+	yx_scorecards_free(&cards);
+	return ret;
+}
+
+/* Relay cases and joint agreements, by their nodes' cities (report.h). */
+static int count_cases(yx_stats_t *st, yx_store_t *store, const yx_key_city_t *cities)
+{
+	yx_relay_report_t relay;
+	yx_joint_report_t joint;
+	int ret = yx_report_relay(store, cities, &relay);
+	if (ret)
+		return ret;
+	memcpy(st->federation.relay_by_state, relay.by_state, sizeof(relay.by_state));
+	st->federation.relay_cases = relay.total;
+	for (size_t i = 0; ret == YX_OK && i < relay.n; i++) {
+		const yx_relay_pair_t *p = &relay.v[i];
+		yx_city_stats_t *from = p->from_city ? city_entry(st, p->from_city) : NULL;
+		if (p->from_city && !from) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (from) {
+			from->relay_cases += p->total;
+			for (int k = 0; k < YX_CASE_STATES; k++)
+				from->relay_by_state[k] += p->by_state[k];
+		}
+		yx_city_stats_t *to = p->to_city ? city_entry(st, p->to_city) : NULL;
+		if (p->to_city && !to)
+			ret = -ENOMEM;
+		else if (to)
+			to->relay_in += p->total;
+	}
+	yx_relay_report_free(&relay);
+	if (ret || (ret = yx_report_joint(store, cities, &joint)))
+		return ret;
+	st->federation.joint_active = joint.active;
+	st->federation.joint_pending = joint.pending;
+	for (size_t i = 0; ret == YX_OK && i < joint.n; i++) {
+		const yx_joint_row_t *r = &joint.v[i];
+		for (size_t k = 0; k < r->n_parties; k++) {
+			bool again = !r->cities[k];
+			for (size_t m = 0; m < k && !again; m++)
+				again = r->cities[m] == r->cities[k];
+			if (again)
+				continue; /* a city counts an agreement once */
+			yx_city_stats_t *cs = city_entry(st, r->cities[k]);
+			if (!cs) {
+				ret = -ENOMEM;
+				break;
+			}
+			if (r->active)
+				cs->joint_active++;
+			else
+				cs->joint_pending++;
+		}
+	}
+	yx_joint_report_free(&joint);
+	return ret;
+}
+
+int yx_stats_collect(yx_store_t *store, uint32_t city, const yx_key_city_t *cities, yx_stats_t *out)
+{
+	collect_t cx = {.st = out};
 	memset(out, 0, sizeof(*out));
 	int ret = yx_tierset_load(store, &cx.tiers);
 	if (ret == YX_OK)
 		ret = yx_store_scan(store, YX_KIND_NONE, visit, &cx);
 	yx_tierset_free(&cx.tiers);
-	if (ret) {
-		free(cx.ents);
-		yx_stats_free(out);
-		return ret;
-	}
-	/* qsort's array must not be NULL even when empty: a store without enterprises. */
-	if (cx.n_ents)
-		qsort(cx.ents, cx.n_ents, sizeof(ent_t), ent_compare);
-	for (size_t i = 0; i < cx.n_ents; i++) {
-		const ent_t *e = &cx.ents[i];
-		bool first = i == 0 || cx.ents[i - 1].code_hash != e->code_hash;
-		if (first)
-			count_enterprise(&out->federation, e);
-		/* at the city it left, it is counted where it landed */
-		if (e->relocated)
-			continue;
-		/* once per city that holds it: skip older records of the same city */
-		bool seen_in_city = false;
-		for (size_t j = i; j > 0 && cx.ents[j - 1].code_hash == e->code_hash; j--)
-			if (cx.ents[j - 1].city == e->city)
-				seen_in_city = true;
-		if (!seen_in_city) {
-			yx_city_stats_t *cs = city_entry(out, e->city);
-			if (!cs) {
-				ret = -ENOMEM;
-				break;
-			}
-			count_enterprise(cs, e);
-		}
-	}
-	free(cx.ents);
+	if (ret == YX_OK)
+		ret = count_enterprises(out, &cx.ents);
+	free(cx.ents.v);
+	if (ret == YX_OK)
+		ret = count_evaluations(out, store, cities);
+	if (ret == YX_OK)
+		ret = count_cases(out, store, cities);
 	if (ret) {
 		yx_stats_free(out);
 		return ret;
 	}
-	if (city) {
-		size_t keep = 0;
-		for (size_t i = 0; i < out->n; i++)
-			if (out->cities[i].city == city)
-				out->cities[keep++] = out->cities[i];
-		out->n = keep;
-	}
-	if (out->n)
-		qsort(out->cities, out->n, sizeof(*out->cities), city_compare);
+	keep_city(out, city);
 	return YX_OK;
 }
 
@@ -186,4 +317,330 @@ void yx_stats_free(yx_stats_t *st)
 	free(st->cities);
 	st->cities = NULL;
 	st->n = 0;
+}
+
+/* ---- year by year ------------------------------------------------------------------- */
+
+/* China Standard Time: the plan's years are Shanghai's. */
+#define CST_OFFSET_S (8 * 3600)
+
+static int year_of(int64_t time_ms)
+{
+	time_t t = (time_t)(time_ms / 1000 - (time_ms % 1000 < 0)) + CST_OFFSET_S;
+	struct tm tm;
+	return gmtime_r(&t, &tm) ? tm.tm_year + 1900 : 0;
+}
+
+/* The end of year in CST (the first instant of the next), Unix ms. */
+static int64_t year_end_ms(int year)
+{
+	struct tm tm = {.tm_year = year + 1 - 1900, .tm_mon = 0, .tm_mday = 1};
+	return ((int64_t)timegm(&tm) - CST_OFFSET_S) * 1000;
+}
+
+/* One version of a record in an origin's log, as the counts read it. */
+typedef struct {
+	uint32_t origin; /* index into the origins met */
+	uint8_t kind;    /* yx_kind_t */
+	bool retracted;  /* a tombstone */
+	uint64_t id_hash;
+	uint64_t seq;
+	int64_t time_ms;
+	size_t at; /* its record, in the kind's array (not for a tombstone) */
+} version_t;
+
+typedef struct {
+	uint8_t (*origins)[YX_KEY_BYTES];
+	size_t n_origins;
+	version_t *v;
+	size_t n, cap;
+	ents_t ents;
+	Yrdx__Incubator *incs; /* id and tier_since owned */
+	size_t n_incs, cap_incs;
+	Yrdx__Evaluation *evals; /* id and period owned */
+	size_t n_evals, cap_evals;
+	uint32_t *parks; /* city */
+	size_t n_parks, cap_parks;
+	int *years; /* the years written in */
+	size_t n_years, cap_years;
+	yx_arena_t arena;
+	int err;
+} history_t;
+
+/* Room for one more of an array of size elements: grows *v (n used of *cap). */
+static int grow(void *vp, size_t *cap, size_t n, size_t size)
+{
+	void **v = vp;
+	if (n < *cap)
+		return YX_OK;
+	size_t c = *cap ? *cap * 2 : 1024;
+	void *grown = realloc(*v, c * size);
+	if (!grown)
+		return -ENOMEM;
+	*v = grown;
+	*cap = c;
+	return YX_OK;
+}
+
+static int add_year(history_t *h, int year)
+{
+	for (size_t i = h->n_years; i > 0; i--)
+		if (h->years[i - 1] == year)
+			return YX_OK;
+	int ret = grow(&h->years, &h->cap_years, h->n_years, sizeof(int));
+	if (ret == YX_OK)
+		h->years[h->n_years++] = year;
+	return ret;
+}
+
+/* The payload of change c, copied into h's arrays; *at its place. */
+static int keep_record(history_t *h, const Yrdx__Change *c, size_t *at)
+{
+	int ret;
+	switch (c->body_case) {
+	case YRDX__CHANGE__BODY_ENTERPRISE: {
+		ent_t x;
+		ent_reduce(c->enterprise, c->time_ms, &x);
+		*at = h->ents.n;
+		return ents_push(&h->ents, &x);
+	}
+	case YRDX__CHANGE__BODY_INCUBATOR: {
+		if ((ret = grow(&h->incs, &h->cap_incs, h->n_incs, sizeof(*h->incs))))
+			return ret;
+		Yrdx__Incubator *inc = &h->incs[h->n_incs];
+		yrdx__incubator__init(inc);
+		inc->city = c->incubator->city;
+		inc->tier = c->incubator->tier;
+		inc->transformed = c->incubator->transformed;
+		inc->id = strdup(c->incubator->id);
+		inc->tier_since = strdup(c->incubator->tier_since);
+		if (!inc->id || !inc->tier_since) {
+			free(inc->id);
+			free(inc->tier_since);
+			return -ENOMEM;
+		}
+		*at = h->n_incs++;
+		return YX_OK;
+	}
+	case YRDX__CHANGE__BODY_EVALUATION: {
+		if ((ret = grow(&h->evals, &h->cap_evals, h->n_evals, sizeof(*h->evals))))
+			return ret;
+		Yrdx__Evaluation *e = &h->evals[h->n_evals];
+		yrdx__evaluation__init(e);
+		e->result = c->evaluation->result;
+		e->id = strdup(c->evaluation->id);
+		e->period = strdup(c->evaluation->period);
+		if (!e->id || !e->period) {
+			free(e->id);
+			free(e->period);
+			return -ENOMEM;
+		}
+		*at = h->n_evals++;
+		return YX_OK;
+	}
+	case YRDX__CHANGE__BODY_PARK:
+		if ((ret = grow(&h->parks, &h->cap_parks, h->n_parks, sizeof(*h->parks))))
+			return ret;
+		h->parks[h->n_parks] = c->park->city;
+		*at = h->n_parks++;
+		return YX_OK;
+	default: return YX_OK;
+	}
+}
+
+static int visit_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
+                       const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
+{
+	history_t *h = arg;
+	Yrdx__Change *c = NULL;
+	(void)hash;
+	(void)digest;
+	/* a stub (withheld) has no body to count; kinds the counts do not read are skipped
+	 * before decoding */
+	if (!bytes || (kind != YX_KIND_INCUBATOR && kind != YX_KIND_ENTERPRISE &&
+	               kind != YX_KIND_PARK && kind != YX_KIND_EVALUATION))
+		return 0;
+	/* every 4 MiB of decoded changes the arena starts over: one change at a time */
+	if (h->arena.total > (4u << 20))
+		yx_arena_reset(&h->arena);
+	int ret = yx_change_decode_in(&h->arena, bytes, len, &c);
+	if (ret)
+		return ret;
+	if ((ret = grow(&h->v, &h->cap, h->n, sizeof(*h->v))))
+		return ret;
+	version_t *v = &h->v[h->n];
+	v->origin = (uint32_t)(h->n_origins - 1);
+	v->kind = (uint8_t)c->kind;
+	v->retracted = c->body_case == YRDX__CHANGE__BODY_TOMBSTONE;
+	v->id_hash = text_hash(c->id);
+	v->seq = seq;
+	v->time_ms = c->time_ms;
+	v->at = 0;
+	if (!v->retracted && (ret = keep_record(h, c, &v->at)))
+		return ret;
+	h->n++;
+	return add_year(h, year_of(c->time_ms));
+}
+
+static int visit_origin(void *arg, const uint8_t origin[YX_KEY_BYTES])
+{
+	history_t *h = arg;
+	uint8_t(*grown)[YX_KEY_BYTES] = realloc(h->origins, (h->n_origins + 1) * YX_KEY_BYTES);
+	if (!grown)
+		return -ENOMEM;
+	h->origins = grown;
+	memcpy(h->origins[h->n_origins++], origin, YX_KEY_BYTES);
+	return 0;
+}
+
+static bool same_record(const version_t *a, const version_t *b)
+{
+	return a->origin == b->origin && a->kind == b->kind && a->id_hash == b->id_hash;
+}
+
+static int version_compare(const void *pa, const void *pb)
+{
+	const version_t *a = pa, *b = pb;
+	if (a->origin != b->origin)
+		return a->origin < b->origin ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->id_hash != b->id_hash)
+		return a->id_hash < b->id_hash ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int int_compare(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* The version of the record whose versions are h->v[at..end) that stood at end_ms, or
+ * NULL (none written by then, or retracted). */
+static const version_t *standing(const history_t *h, size_t at, size_t end, int64_t end_ms)
+{
+	const version_t *best = NULL;
+	for (size_t i = at; i < end; i++)
+		if (h->v[i].time_ms < end_ms)
+			best = &h->v[i]; /* seq order: the last one written in time wins */
+	return best && !best->retracted ? best : NULL;
+}
+
+/* The counts as they stood at end_ms. */
+static int count_at(history_t *h, int64_t end_ms, yx_stats_t *st)
+{
+	yx_tierset_t *tiers = NULL;
+	ents_t ents = {0};
+	int ret = yx_tierset_new(&tiers);
+	/* two passes over each record's versions: evaluations first, for the tiers */
+	for (int pass = 0; pass < 2 && ret == YX_OK; pass++) {
+		for (size_t at = 0, end; at < h->n && ret == YX_OK; at = end) {
+			for (end = at + 1; end < h->n && same_record(&h->v[at], &h->v[end]); end++)
+				;
+			bool eval = h->v[at].kind == YX_KIND_EVALUATION;
+			if (eval != (pass == 0))
+				continue;
+			const version_t *v = standing(h, at, end, end_ms);
+			if (!v)
+				continue;
+			const uint8_t *origin = h->origins[v->origin];
+			switch (v->kind) {
+			case YX_KIND_EVALUATION:
+				ret = yx_tierset_add(tiers, origin, &h->evals[v->at]);
+				break;
+			case YX_KIND_INCUBATOR:
+				ret = count_incubator(st, tiers, origin, &h->incs[v->at]);
+				break;
+			case YX_KIND_PARK: ret = count_park(st, h->parks[v->at]); break;
+			case YX_KIND_ENTERPRISE: ret = ents_push(&ents, &h->ents.v[v->at]); break;
+			default: break;
+			}
+		}
+		if (pass == 0 && ret == YX_OK)
+			ret = yx_tierset_seal(tiers);
+	}
+	if (ret == YX_OK)
+		ret = count_enterprises(st, &ents);
+	free(ents.v);
+	yx_tierset_free(&tiers);
+	return ret;
+}
+
+static void history_free(history_t *h)
+{
+	for (size_t i = 0; i < h->n_incs; i++) {
+		free(h->incs[i].id);
+		free(h->incs[i].tier_since);
+	}
+	for (size_t i = 0; i < h->n_evals; i++) {
+		free(h->evals[i].id);
+		free(h->evals[i].period);
+	}
+	free(h->incs);
+	free(h->evals);
+	free(h->parks);
+	free(h->ents.v);
+	free(h->v);
+	free(h->origins);
+	free(h->years);
+	yx_arena_free(&h->arena);
+}
+
+typedef struct {
+	history_t *h;
+	yx_snap_t *snap;
+} origins_cx_t;
+
+/* Each origin's log, entry by entry. */
+static int read_origin(void *arg, const uint8_t origin[YX_KEY_BYTES])
+{
+	origins_cx_t *ox = arg;
+	int ret = visit_origin(ox->h, origin);
+	if (ret == YX_OK)
+		ret = yx_snap_log_iterate(ox->snap, origin, 1, visit_entry, ox->h);
+	return ret;
+}
+
+int yx_stats_by_year(yx_store_t *store, uint32_t city, yx_stats_years_t *out)
+{
+	history_t h = {0};
+	origins_cx_t ox = {&h, NULL};
+	memset(out, 0, sizeof(*out));
+	yx_arena_init(&h.arena);
+	int ret = yx_snap_open(store, &ox.snap);
+	if (ret == YX_OK)
+		ret = yx_snap_origins(ox.snap, read_origin, &ox);
+	yx_snap_close(&ox.snap);
+	if (ret)
+		goto out;
+	if (h.n)
+		qsort(h.v, h.n, sizeof(*h.v), version_compare);
+	if (h.n_years)
+		qsort(h.years, h.n_years, sizeof(int), int_compare);
+	if (h.n_years && !(out->v = calloc(h.n_years, sizeof(*out->v)))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t y = 0; y < h.n_years; y++) {
+		yx_stats_year_t *yr = &out->v[out->n++];
+		yr->year = (uint16_t)h.years[y];
+		yr->end_ms = year_end_ms(h.years[y]);
+		if ((ret = count_at(&h, yr->end_ms, &yr->stats)))
+			goto out;
+		keep_city(&yr->stats, city);
+	}
+out:
+	history_free(&h);
+	if (ret)
+		yx_stats_years_free(out);
+	return ret;
+}
+
+void yx_stats_years_free(yx_stats_years_t *years)
+{
+	for (size_t i = 0; i < years->n; i++)
+		yx_stats_free(&years->v[i].stats);
+	free(years->v);
+	memset(years, 0, sizeof(*years));
 }

@@ -235,7 +235,7 @@ static void test_counts_by_city_and_federation(void **state)
 	fixture_t fx;
 	yx_stats_t st;
 	fixture_open(&fx);
-	assert_int_equal(yx_stats_collect(fx.store, 0, &st), YX_OK);
+	assert_int_equal(yx_stats_collect(fx.store, 0, NULL, &st), YX_OK);
 	assert_int_equal(st.n, 4);
 	expect_counts(&st.cities[0], &want_shanghai);
 	expect_counts(&st.cities[1], &want_suzhou);
@@ -255,14 +255,14 @@ static void test_one_city(void **state)
 	fixture_t fx;
 	yx_stats_t st;
 	fixture_open(&fx);
-	assert_int_equal(yx_stats_collect(fx.store, SUZHOU, &st), YX_OK);
+	assert_int_equal(yx_stats_collect(fx.store, SUZHOU, NULL, &st), YX_OK);
 	assert_int_equal(st.n, 1);
 	expect_counts(&st.cities[0], &want_suzhou);
 	expect_counts(&st.federation, &want_federation);
 	yx_stats_free(&st);
 
 	/* A city with nothing in the store: no entry at all. */
-	assert_int_equal(yx_stats_collect(fx.store, 320200, &st), YX_OK);
+	assert_int_equal(yx_stats_collect(fx.store, 320200, NULL, &st), YX_OK);
 	assert_int_equal(st.n, 0);
 	expect_counts(&st.federation, &want_federation);
 	yx_stats_free(&st);
@@ -278,7 +278,7 @@ static void test_empty_store(void **state)
 	static const yx_city_stats_t zero = {0};
 	char *dir = fx_tmpdir("stats-empty");
 	assert_int_equal(yx_store_open(dir, YX_STORE_CREATE, 0, &store, &d), YX_OK);
-	assert_int_equal(yx_stats_collect(store, 0, &st), YX_OK);
+	assert_int_equal(yx_stats_collect(store, 0, NULL, &st), YX_OK);
 	assert_int_equal(st.n, 0);
 	expect_counts(&st.federation, &zero);
 	yx_stats_free(&st);

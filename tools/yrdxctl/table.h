@@ -11,8 +11,13 @@ typedef struct table table_t;
 table_t *table_new(const char *first_header, ...) __attribute__((sentinel));
 /* Adds a row of exactly as many cells as headers (copied). */
 void table_row(table_t *t, ...);
+/* The same with the headers (cols of them) and a row's cells (as many) in arrays. */
+table_t *table_new_v(size_t cols, const char *const *headers);
+void table_row_v(table_t *t, const char *const *cells);
 /* Prints and frees. */
 void table_print(table_t **t, FILE *out);
+/* Prints as CSV (RFC 4180, the headers first, as export writes cells) and frees. */
+void table_print_csv(table_t **t, FILE *out);
 
 /* Display columns taken by UTF-8 text s. */
 int text_width(const char *s);
