@@ -146,8 +146,7 @@ enum {
 	ENT_QUALIFICATIONS = 7,
 };
 
-/* The enterprise's fields from its message bytes into out; as protobuf merges a message
- * given twice, a second one adds to the first. */
+/* The enterprise's fields from its message bytes into out. */
 static bool enterprise_fields(const uint8_t *p, const uint8_t *end, yx_enterprise_peek_t *out)
 {
 	const uint8_t *data;
@@ -191,10 +190,10 @@ bool yx_enterprise_peek(const uint8_t *bytes, size_t len, yx_enterprise_peek_t *
 		if (field == CHANGE_FIELD_TIME && wire == 0) {
 			out->time_ms = (int64_t)v;
 		} else if (field >= CHANGE_FIELD_BODY_FIRST && field <= CHANGE_FIELD_BODY_LAST) {
-			/* a oneof: the last body given is the body */
-			if (field != body)
-				memset(&out->credit_code, 0,
-				       sizeof(*out) - offsetof(yx_enterprise_peek_t, credit_code));
+			/* a oneof: the last body given is the body, and protobuf-c takes a
+			 * message given twice as the last one, not merged */
+			memset(&out->credit_code, 0,
+			       sizeof(*out) - offsetof(yx_enterprise_peek_t, credit_code));
 			body = field;
 			if (field == CHANGE_FIELD_ENTERPRISE && wire == 2 &&
 			    !enterprise_fields(data, data + v, out))
