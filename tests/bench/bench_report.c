@@ -25,7 +25,8 @@ static const uint32_t cities[] = {310000, 320500, 330100, 340100, 320100, 330200
 /* The middle of June of 2021 + k, Unix ms. */
 static int64_t year_ms(uint32_t k)
 {
-	return (1623715200000 /* 2021-06-15 */ + (int64_t)k * 31557600000) + (int64_t)(k % 7) * 1000;
+	return (1623715200000 /* 2021-06-15 */ + (int64_t)k * 31557600000) +
+	       (int64_t)(k % 7) * 1000;
 }
 
 static double now_s(void)
@@ -170,8 +171,8 @@ int main(int argc, char **argv)
 			for (uint32_t p = 0; p < 2; p++) {
 				fx_evaluation_t ev;
 				fx_evaluation_init(&ev, k * 2 + p);
-				snprintf(ev.incubator_id, sizeof(ev.incubator_id), "O%u-INC-%05u", o,
-				         k);
+				snprintf(ev.incubator_id, sizeof(ev.incubator_id), "O%u-INC-%05u",
+				         o, k);
 				snprintf(ev.period, sizeof(ev.period), "%s", p ? "2025H1" : "2024");
 				snprintf(ev.id, sizeof(ev.id), "%s/%s", ev.incubator_id, ev.period);
 				bool rewarded = ev.ev.result <=
@@ -187,8 +188,7 @@ int main(int argc, char **argv)
 	}
 	printf("wrote %llu changes of %u origins (%u enterprises, %u of them relayed; %u "
 	       "incubators, %u evaluations) in %.1f s\n",
-	       (unsigned long long)w.written, n_orig, n_ent, relayed, incs, incs * 2,
-	       now_s() - t0);
+	       (unsigned long long)w.written, n_orig, n_ent, relayed, incs, incs * 2, now_s() - t0);
 	yx_store_close(&w.store);
 	return 0;
 }
