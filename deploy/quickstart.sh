@@ -10,18 +10,25 @@
 #
 #   ./deploy/quickstart.sh          run it, then stop the nodes
 #   ./deploy/quickstart.sh --keep   leave the nodes running (stop: pkill -f demo/.*yrdxd.zpl)
+#   YRDX_PORT_BASE=N, YRDX_DEMO=DIR, YRDX_BUILD_DIR=DIR  other ports, demo directory, build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 base=${YRDX_PORT_BASE:-17400}
 
-./deploy/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target yrdxd yrdxctl yrdx-feed >/dev/null
-export PATH="$PWD/build/tools:$PWD/build/node/daemon:$PATH"
+# YRDX_BUILD_DIR: use the binaries of that build (tests do); YRDX_DEMO: where the demo lives.
+if [ -n "${YRDX_BUILD_DIR:-}" ]; then
+  build=$YRDX_BUILD_DIR
+else
+  ./deploy/install-deps.sh
+  build=$PWD/build
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j"$(nproc)" --target yrdxd yrdxctl yrdx-feed >/dev/null
+fi
+export PATH="$build/tools:$build/node/daemon:$PATH"
 
-demo="$PWD/demo"
+demo=${YRDX_DEMO:-$PWD/demo}
 pkill -f "$demo/.*/yrdxd.zpl" 2>/dev/null || true
 rm -rf "$demo"
 mkdir -p "$demo"

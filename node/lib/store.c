@@ -22,11 +22,13 @@
 
 static const char *const db_names[DB_COUNT] = {
         "meta",       "origins",       "log",      "heads",        "vector",  "state",
-        "idx_credit", "idx_incubator", "idx_park", "idx_industry", "arrival",
+        "idx_credit", "idx_incubator", "idx_park", "idx_industry", "arrival", "retracted",
 };
 
-/* The schema this build upgrades in place: 2 keyed index entries by state key. */
-#define SCHEMA_REINDEX 2
+/* The schemas this build upgrades in place: 2 keyed index entries by state key; 3 had no
+ * record of retractions (every log's tombstones are read once to make it). */
+#define SCHEMA_REINDEX      2
+#define SCHEMA_NO_RETRACTED 3
 
 static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag)
 {
@@ -46,9 +48,12 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag
 		return yx_diag_set(diag, YX_ENEWER,
 		                   "store schema version %u is newer than this build's %u", version,
 		                   YX_SCHEMA_VERSION);
-	if (version == SCHEMA_REINDEX && !s->readonly) {
-		if ((ret = yxs_reindex(s, txn)))
+	if ((version == SCHEMA_REINDEX || version == SCHEMA_NO_RETRACTED) && !s->readonly) {
+		if (version == SCHEMA_REINDEX && (ret = yxs_reindex(s, txn)))
 			return yx_diag_set(diag, ret, "upgrading the store's indexes: %s",
+			                   yx_strerror(ret));
+		if ((ret = yxs_retracted_rebuild(s, txn)))
+			return yx_diag_set(diag, ret, "upgrading the store's retractions: %s",
 			                   yx_strerror(ret));
 		be32_put(buf, YX_SCHEMA_VERSION);
 		return yxs_put(txn, s->dbi[DB_META], "schema", 6, buf, 4, 0);
@@ -57,7 +62,7 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag
 		return yx_diag_set(
 		        diag, YX_ESCHEMA, "store schema version %u is older than this build's %u%s",
 		        version, YX_SCHEMA_VERSION,
-		        version == SCHEMA_REINDEX ? " (yrdxd upgrades it when it starts)" : "");
+		        version >= SCHEMA_REINDEX ? " (yrdxd upgrades it when it starts)" : "");
 	return YX_OK;
 }
 
@@ -142,8 +147,13 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 		map_check(s, dir, map_size);
 	if ((ret = yxs_txn_begin(s, !readonly, &txn)))
 		goto out;
+	bool missing = false; /* a database a newer schema added: check_schema says so */
 	for (int i = 0; i < DB_COUNT; i++) {
 		int rc = mdb_dbi_open(txn, db_names[i], readonly ? 0 : MDB_CREATE, &s->dbi[i]);
+		if (rc == MDB_NOTFOUND && i == DB_RETRACTED) {
+			missing = true;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND) {
 			ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"%s\" database", dir,
 			                  db_names[i]);
@@ -154,6 +164,11 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 	}
 	if ((ret = check_schema(s, txn, fresh, diag)))
 		goto out;
+	if (missing) {
+		ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"%s\" database", dir,
+		                  db_names[DB_RETRACTED]);
+		goto out;
+	}
 	if ((ret = yxs_origins_load(s, txn)) || (ret = yxs_signers_load(s, txn)))
 		goto out;
 	/* Committed even when read-only: database handles opened in an aborted txn close. */

@@ -35,7 +35,7 @@
  * 2: relay events are no longer entered in the incubator and park indexes.
  * 3: index entries name a record's version by its log key (origin, seq), not its state
  *    key; a store of version 2 has its indexes rebuilt when yrdxd opens it. */
-#define YX_SCHEMA_VERSION 3
+#define YX_SCHEMA_VERSION 4
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. */
 #define YX_HEAD_INTERVAL 1024
@@ -180,6 +180,12 @@ int yx_store_get(yx_store_t *store, yx_kind_t kind, const uint8_t origin[YX_KEY_
 int yx_store_get_in(yx_store_t *store, yx_arena_t *arena, yx_kind_t kind,
                     const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out);
 
+/* The retraction of record (kind, id) of origin, if that is its last word: the tombstone
+ * change (reason, time_ms), into arena (NULL: the caller frees it with yx_change_free).
+ * YX_ENOTFOUND if the record stands, or was never retracted here. */
+int yx_store_get_retracted(yx_store_t *store, yx_arena_t *arena, yx_kind_t kind,
+                           const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out);
+
 typedef enum {
 	YX_INDEX_CREDIT_CODE, /* relay events, joint participations by enterprise */
 	YX_INDEX_INCUBATOR,   /* enterprises, evaluations, joints by incubator */
@@ -301,6 +307,12 @@ int yx_snap_find(yx_snap_t *snap, yx_index_t index, const void *term, size_t ter
 
 /* Every current record of kind (all kinds if YX_KIND_NONE), in key order. */
 int yx_snap_scan(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn, void *arg);
+
+/* Every retraction that is its record's last word (the record retracted and not written
+ * again), of kind (any: YX_KIND_NONE), in key order: rec->change is the tombstone — the
+ * record's kind and id, its reason, and the envelope's time_ms; rec->origin its author. */
+int yx_snap_scan_retracted(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn,
+                           void *arg);
 
 /* Every current record of kind whose id begins with id_prefix, at every origin the store
  * knows: one seek per origin, then the records found (a vote's id starts "v<version>-"). */

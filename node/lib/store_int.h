@@ -47,6 +47,7 @@ enum {
 	DB_IDX_PARK,
 	DB_IDX_INDUSTRY,
 	DB_ARRIVAL,
+	DB_RETRACTED, /* state key -> seq of the tombstone that is the record's last word */
 	DB_COUNT
 };
 
@@ -213,6 +214,8 @@ int yxs_state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, uin
                     const Yrdx__Change *c, uint64_t *arrival);
 /* Rebuilds every index from state and log, in this schema's layout (an upgrade). */
 int yxs_reindex(yx_store_t *s, MDB_txn *txn);
+/* Makes DB_RETRACTED from every log's tombstones (a schema upgrade). */
+int yxs_retracted_rebuild(yx_store_t *s, MDB_txn *txn);
 /* Applies the write set in key order and empties it. */
 int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p);
 void yxs_pending_free(pending_t *p);

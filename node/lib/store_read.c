@@ -45,7 +45,9 @@ void yx_snap_close(yx_snap_t **snap)
 
 /* ---- current records ------------------------------------------------------------------- */
 
-static int store_get(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
+/* The log entry db (DB_STATE: the current version; DB_RETRACTED: the retraction) names
+ * for record (kind, id) of origin. */
+static int store_get(yx_store_t *s, int db, yx_arena_t *arena, yx_kind_t kind,
                      const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out)
 {
 	MDB_txn *txn = NULL;
@@ -60,7 +62,7 @@ static int store_get(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
 	if ((ret = yxs_origin_lookup(s, txn, origin, &oid)))
 		goto out;
 	size_t sklen = yxs_state_key(skey, kind, oid, id);
-	if ((ret = yxs_get(txn, s->dbi[DB_STATE], skey, sklen, &v)))
+	if ((ret = yxs_get(txn, s->dbi[db], skey, sklen, &v)))
 		goto out;
 	if (v.mv_size != 8) {
 		ret = YX_ECORRUPT;
@@ -75,13 +77,19 @@ out:
 int yx_store_get(yx_store_t *s, yx_kind_t kind, const uint8_t origin[YX_KEY_BYTES], const char *id,
                  Yrdx__Change **out)
 {
-	return store_get(s, NULL, kind, origin, id, out);
+	return store_get(s, DB_STATE, NULL, kind, origin, id, out);
 }
 
 int yx_store_get_in(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
                     const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out)
 {
-	return store_get(s, arena, kind, origin, id, out);
+	return store_get(s, DB_STATE, arena, kind, origin, id, out);
+}
+
+int yx_store_get_retracted(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
+                           const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out)
+{
+	return store_get(s, DB_RETRACTED, arena, kind, origin, id, out);
 }
 
 /* Hands fn the record version (oid, seq) — if of kind, or kind is YX_KIND_NONE: the log
@@ -175,13 +183,15 @@ out:
 	return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
 }
 
-int yx_snap_scan(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn, void *arg)
+/* Every entry of db (DB_STATE or DB_RETRACTED) of kind, in key order. */
+static int scan_db(yx_snap_t *snap, int db, yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn,
+                   void *arg)
 {
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	uint8_t first = (uint8_t)kind;
 	int ret, rc;
-	if ((ret = yxs_error(mdb_cursor_open(snap->txn, snap->s->dbi[DB_STATE], &cur), "cursor")))
+	if ((ret = yxs_error(mdb_cursor_open(snap->txn, snap->s->dbi[db], &cur), "cursor")))
 		goto out;
 	k.mv_size = kind == YX_KIND_NONE ? 0 : 1;
 	k.mv_data = &first;
@@ -198,6 +208,17 @@ out:
 	if (cur)
 		mdb_cursor_close(cur);
 	return ret;
+}
+
+int yx_snap_scan(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn, void *arg)
+{
+	return scan_db(snap, DB_STATE, kind, arena, fn, arg);
+}
+
+int yx_snap_scan_retracted(yx_snap_t *snap, yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn,
+                           void *arg)
+{
+	return scan_db(snap, DB_RETRACTED, kind, arena, fn, arg);
 }
 
 int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t *arena,

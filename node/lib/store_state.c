@@ -181,6 +181,53 @@ int yxs_reindex(yx_store_t *s, MDB_txn *txn)
 	return ret;
 }
 
+int yxs_retracted_rebuild(yx_store_t *s, MDB_txn *txn)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v, st;
+	yx_arena_t arena;
+	uint8_t skey[STATE_KEY_MAX], sval[8];
+	int ret, rc = 0;
+	yx_arena_init(&arena);
+	ret = yxs_write_error(txn, mdb_drop(txn, s->dbi[DB_RETRACTED], 0), "retracted");
+	if (ret == YX_OK)
+		ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_LOG], &cur), "cursor");
+	/* Each log in seq order: a record's last tombstone is written last. */
+	for (rc = ret ? 0 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); ret == YX_OK && rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *p = v.mv_data;
+		Yrdx__Change *c = NULL;
+		if (k.mv_size != LOG_KEY || v.mv_size < LOG_HDR) {
+			ret = YX_ECORRUPT;
+			break;
+		}
+		if (p[0] & LOG_FLAG_STUB)
+			continue;
+		yx_arena_reset(&arena);
+		if (yx_change_decode_in(&arena, p + LOG_HDR, v.mv_size - LOG_HDR, &c) != YX_OK) {
+			ret = YX_ECORRUPT;
+			break;
+		}
+		if (c->body_case != YRDX__CHANGE__BODY_TOMBSTONE || !c->id)
+			continue;
+		uint32_t oid = be32_get(k.mv_data);
+		uint64_t seq = be64_get((const uint8_t *)k.mv_data + 4);
+		size_t sklen = yxs_state_key(skey, (yx_kind_t)c->kind, oid, c->id);
+		/* a version after the tombstone: the record stands again */
+		int got = yxs_get(txn, s->dbi[DB_STATE], skey, sklen, &st);
+		if (got == YX_OK && st.mv_size == 8 && be64_get(st.mv_data) > seq)
+			continue;
+		be64_put(sval, seq);
+		ret = yxs_put(txn, s->dbi[DB_RETRACTED], skey, sklen, sval, 8, 0);
+	}
+	if (ret == YX_OK && rc != MDB_NOTFOUND && rc != 0)
+		ret = yxs_error(rc, "retracted");
+	if (cur)
+		mdb_cursor_close(cur);
+	yx_arena_free(&arena);
+	return ret;
+}
+
 static bool kind_is_fed(yx_kind_t kind)
 {
 	return kind == YX_KIND_RELAY_EVENT || kind == YX_KIND_JOINT;
@@ -226,15 +273,41 @@ static int pending_compare(const void *a, const void *b, void *arg)
 	return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
+static int state_replace(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, MDB_val *kp,
+                         MDB_val *vp, uint8_t sval[8]);
+
 /* Makes one state op current: replaces (or for a tombstone deletes) the state entry and
- * removes the index entries of the version it replaces. Returns 1, writing nothing, when
- * the store already holds a newer version (a body filled in for an old stub). */
+ * removes the index entries of the version it replaces; a tombstone becomes the record's
+ * retraction (DB_RETRACTED), a version ends one. Returns 1, writing nothing, when the
+ * store already holds a newer version or retraction (a body filled in for an old stub). */
 static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, const uint8_t *key)
 {
 	uint8_t sval[8];
-	MDB_val k = {op->key_len, (void *)key}, v = {8, sval};
+	MDB_val k = {op->key_len, (void *)key}, v = {8, sval}, r;
 	int ret, rc;
 	be64_put(sval, op->seq);
+	rc = mdb_get(txn, s->dbi[DB_RETRACTED], &k, &r);
+	if (rc == 0 && (r.mv_size != 8 || be64_get(r.mv_data) > op->seq))
+		return r.mv_size != 8 ? YX_ECORRUPT : 1;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return yxs_write_error(txn, rc, "retracted");
+	bool was_retracted = rc == 0;
+	if ((ret = state_replace(s, txn, op, &k, &v, sval)))
+		return ret;
+	if (op->tombstone)
+		rc = mdb_put(txn, s->dbi[DB_RETRACTED], &k, &(MDB_val){8, sval}, 0);
+	else
+		rc = was_retracted ? mdb_del(txn, s->dbi[DB_RETRACTED], &k, NULL) : 0;
+	return yxs_write_error(txn, rc, "retracted");
+}
+
+/* state_write's state entry and the index entries it replaces (1: a newer version is
+ * held, nothing written). */
+static int state_replace(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, MDB_val *kp,
+                         MDB_val *vp, uint8_t sval[8])
+{
+	MDB_val k = *kp, v = *vp;
+	int ret, rc;
 	rc = op->tombstone ? mdb_get(txn, s->dbi[DB_STATE], &k, &v)
 	                   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST || (op->tombstone && rc == 0)) {

@@ -103,7 +103,8 @@ void yx_tier_derive(const Yrdx__Incubator *inc, yx_tier_input_t *evals, size_t n
 				            YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY ||
 				    out->effective ==
 				            YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY_CULTIVATION) {
-					out->effective = YRDX__INCUBATOR_TIER__INCUBATOR_TIER_STANDARD;
+					out->effective =
+					        YRDX__INCUBATOR_TIER__INCUBATOR_TIER_STANDARD;
 					out->eliminated = true;
 				}
 				excellent_run = 0;
@@ -117,7 +118,7 @@ void yx_tier_derive(const Yrdx__Incubator *inc, yx_tier_input_t *evals, size_t n
 			out->last_period = e->period;
 		}
 		if (steps)
-			steps[i] = (yx_tier_step_t){e->id,     e->period,        e->result, from,
+			steps[i] = (yx_tier_step_t){e->id,          e->period,      e->result, from,
 			                            out->effective, out->candidate, counted};
 	}
 }

@@ -158,6 +158,20 @@ class AdminTest(unittest.TestCase):
             self.assertEqual(a.ctl("get", "enterprise", code, check=False).returncode, 1)
             wait_until(lambda: b.ctl("get", "enterprise", code, check=False).returncode == 1, 10,
                        "the retraction to reach hangzhou")
+            # ... and shown there as retracted: by whom, when, why (stdout JSON, stderr line)
+            r = b.ctl("get", "enterprise", code, check=False)
+            self.assertEqual(r.returncode, 1)
+            shown = json.loads(r.stdout)
+            self.assertEqual((shown["retracted"], shown["reason"], shown["id"],
+                              shown["origin_name"], shown["kind"]),
+                             (True, "迁出", code, "shanghai", "enterprise"))
+            self.assertEqual(shown["origin"], a.pubkey)
+            self.assertGreater(shown["time_ms"], 0)
+            self.assertRegex(r.stderr, r"^yrdxctl: enterprise %s: retracted by shanghai on "
+                             r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d: 迁出\n$" % code)
+            # never written: no retraction to show
+            r = b.ctl("get", "enterprise", credit_code(998), check=False)
+            self.assertEqual((r.returncode, r.stdout), (1, ""))
             r = a.ctl("retract", "enterprise", code, check=False)
             self.assertEqual(r.returncode, 2)
 

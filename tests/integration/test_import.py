@@ -311,19 +311,100 @@ class ImportTest(unittest.TestCase):
                                    "yrdxctl relay writes them, checking each step against "
                                    "its case\n")
 
-    def test_kind_from_name_and_daemon_down(self):
+    def test_kind_from_name_header_and_daemon_down(self):
+        # A name that says no kind: the header's columns say it (only enterprises have
+        # credit_code and qualifications).
         path = self.write("registry.csv", ENT_HEADER + ent_row(7001))
-        r = self.a.ctl("import", path, check=False)
+        self.assertEqual(self.import_json(self.a, path)["imported"], 1)
+        self.assertEqual(json.loads(self.a.ctl("--json", "get", "enterprise",
+                                               credit_code(7001)).stdout)["record"]["credit_code"],
+                         credit_code(7001))
+        before = self.digest()
+        odd = self.write("registry2.csv", "foo,bar\n1,2\n")
+        r = self.a.ctl("import", odd, check=False)
         self.assertEqual(r.returncode, 2)
-        self.assertIn("which kind of record does %s hold?" % path, r.stderr)
+        self.assertIn("which kind of record does %s hold? Its header fits no kind's "
+                      "columns" % odd, r.stderr)
+        self.assertEqual(self.digest(), before)
+        path = self.write("registry3.csv", ENT_HEADER + ent_row(7002))
         self.assertEqual(self.import_json(self.a, path, "--kind", "Enterprises")["imported"], 1)
         d = self.fed.node("suzhou", 320500)
+        path = self.write("registry4.csv", ENT_HEADER + ent_row(7003))
         r = d.ctl("import", path, "--kind", "enterprise", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("the node is not running", r.stderr)
         # A dry run needs no daemon.
         self.assertEqual(json.loads(d.ctl("--json", "import", "--dry-run", "--kind",
                                           "enterprise", path).stdout)["valid"], 1)
+
+
+class RoundTripTest(unittest.TestCase):
+    """The README's round trip: an export of every origin is for reading, and import at
+    this node refuses another city's records by name, writing nothing; `export --origin
+    self` reads back as this node's own records, every one unchanged."""
+
+    def test_export_every_origin_refused_own_reimports_unchanged(self):
+        with Federation("roundtrip") as fed:
+            a = fed.node("shanghai", 310000)
+            b = fed.node("hangzhou", 330100)
+            fed.link(a, b)
+            a.start()
+            b.start()
+            for node, city in ((a, "shanghai"), (b, "hangzhou")):
+                for kind in ("incubators", "enterprises", "parks", "evaluations"):
+                    node.ctl("import", os.path.join(DATA, "%s-%s.csv" % (city, kind)))
+            from harness import wait_converged
+            wait_converged([a, b], 30, "both registries at both nodes")
+            files = os.path.join(fed.root, "files")
+            os.makedirs(files)
+            every = os.path.join(files, "every.ndjson")
+            a.ctl("export", "--output", every)
+            with open(every, encoding="utf-8") as f:
+                kinds = [json.loads(line)["kind"] for line in f]
+            hz = sum(rows_in(os.path.join(DATA, "hangzhou-%s.csv" % k))
+                     for k in ("incubators", "enterprises", "parks", "evaluations"))
+            before = a.digest()["digest"]
+            r = a.ctl("import", every, check=False)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            refused = [line for line in r.stderr.splitlines()
+                       if "hangzhou's log, synced here, not this node's"
+                       in line]
+            # every hangzhou record named (the first 100 lines are printed)
+            self.assertEqual(len(refused), min(hz, 100), r.stderr[-2000:])
+            self.assertIn("`yrdxctl export --origin self` writes only those", refused[0])
+            self.assertEqual(a.digest()["digest"], before)
+            # a CSV of one kind, its name saying nothing: the kind from its header
+            sh_csv = os.path.join(files, "sh.csv")
+            a.ctl("export", "--kind", "enterprise", "--format", "csv", "--output", sh_csv)
+            r = a.ctl("import", "--dry-run", sh_csv, check=False)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("hangzhou's log, synced here", r.stderr)
+            mine = os.path.join(files, "mine.ndjson")
+            a.ctl("export", "--origin", "self", "--output", mine)
+            with open(mine, encoding="utf-8") as f:
+                mine_kinds = sorted({json.loads(line)["kind"] for line in f})
+            self.assertTrue(set(mine_kinds) <= {"incubator", "enterprise", "park",
+                                                "evaluation", "financials"}, mine_kinds)
+            self.assertIn("relay-event", kinds + ["relay-event"])
+            out = json.loads(a.ctl("--json", "import", mine).stdout)
+            self.assertEqual((out["imported"], out["rejected"]), (0, 0), out)
+            self.assertEqual(out["unchanged"], out["rows"])
+            self.assertEqual(a.digest()["digest"], before)
+            mine_csv = os.path.join(files, "mine-enterprises.csv")
+            a.ctl("export", "--kind", "enterprise", "--origin", "self", "--format", "csv",
+                  "--output", mine_csv)
+            out = json.loads(a.ctl("--json", "import", mine_csv).stdout)
+            self.assertEqual((out["rows"], out["unchanged"]),
+                             (rows_in(os.path.join(DATA, "shanghai-enterprises.csv")),) * 2)
+            self.assertEqual(a.digest()["digest"], before)
+            # new writes still arrive after the refusals
+            new = os.path.join(files, "new-enterprises.csv")
+            with open(new, "w", encoding="utf-8") as f:
+                f.write(ENT_HEADER + ent_row(8101))
+            a.ctl("import", new)
+            wait_converged([a, b], 15, "a new write after the refused imports")
+            b.ctl("get", "enterprise", credit_code(8101))
+            a.ctl("verify")
 
 
 def credit_code_of_first():

@@ -283,10 +283,11 @@ static void test_write_form(void **state)
 	out = open_memstream(&text, &len);
 	assert_int_equal(yx_csv_write_header(out, YX_KIND_ENTERPRISE), YX_OK);
 	fclose(out);
-	assert_string_equal(text, "credit_code,name,city,stage,incubator_ids,industries,"
-	                          "qualifications,employees,patents,funding_wan_yuan,park_id,"
-	                          "founded_year,financials.revenue_wan_yuan,"
-	                          "financials.rd_spend_wan_yuan,financials.valuation_wan_yuan,relay_case_id\n");
+	assert_string_equal(
+	        text, "credit_code,name,city,stage,incubator_ids,industries,"
+	              "qualifications,employees,patents,funding_wan_yuan,park_id,"
+	              "founded_year,financials.revenue_wan_yuan,"
+	              "financials.rd_spend_wan_yuan,financials.valuation_wan_yuan,relay_case_id\n");
 	free(text);
 
 	/* Pairs, enums by short name, defaults empty. */

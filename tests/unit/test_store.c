@@ -187,6 +187,46 @@ static void test_append_read_iterate(void **state)
 	fx_node_close(&a);
 }
 
+/* The store in dir opened with LMDB itself and a write txn begun: for making old stores. */
+static void raw_open(const char *dir, MDB_env **env, MDB_txn **txn)
+{
+	assert_int_equal(mdb_env_create(env), 0);
+	mdb_env_set_maxdbs(*env, 16);
+	assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(*env, NULL, 0, txn), 0);
+}
+
+/* Marks the store of schema version, commits and closes. */
+static void raw_schema_close(MDB_env *env, MDB_txn *txn, uint8_t version)
+{
+	MDB_dbi meta;
+	uint8_t v[4] = {0, 0, 0, version};
+	MDB_val mk = {6, "schema"}, mv = {4, v};
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_put(txn, meta, &mk, &mv, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static int count_stored(void *arg, const yx_stored_t *rec)
+{
+	(void)rec;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* Retractions that are their records' last word, of any kind. */
+static size_t count_retracted(fx_node_t *n)
+{
+	yx_snap_t *snap = NULL;
+	size_t found = 0;
+	assert_int_equal(yx_snap_open(n->store, &snap), YX_OK);
+	assert_int_equal(yx_snap_scan_retracted(snap, YX_KIND_NONE, NULL, count_stored, &found),
+	                 YX_OK);
+	yx_snap_close(&snap);
+	return found;
+}
+
 static void test_update_and_retract(void **state)
 {
 	(void)state;
@@ -237,8 +277,42 @@ static void test_update_and_retract(void **state)
 	found = 0;
 	assert_int_equal(yx_store_scan(a.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
 	assert_int_equal(found, 9);
+	/* ... but its retraction is there to read: reason, time, author */
+	assert_int_equal(yx_store_get_retracted(a.store, NULL, YX_KIND_ENTERPRISE,
+	                                        yx_identity_public(a.id), f.code, &got),
+	                 YX_OK);
+	assert_int_equal(got->body_case, YRDX__CHANGE__BODY_TOMBSTONE);
+	assert_string_equal(got->tombstone->reason, "moved out");
+	assert_int_equal(got->seq, 12);
+	assert_true(got->time_ms > 0);
+	yx_change_free(&got);
+	assert_int_equal(count_retracted(&a), 1);
+	/* written again, it stands: no retraction any more */
+	fx_enterprise_init(&f, 3);
+	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+	c.id = f.code;
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_put(b, &c, &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	assert_int_equal(yx_store_get_retracted(a.store, NULL, YX_KIND_ENTERPRISE,
+	                                        yx_identity_public(a.id), f.code, &got),
+	                 YX_ENOTFOUND);
+	assert_int_equal(count_retracted(&a), 0);
+	/* and retracted again: the newer tombstone is the last word */
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, f.code, "closed down", &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	assert_int_equal(yx_store_get_retracted(a.store, NULL, YX_KIND_ENTERPRISE,
+	                                        yx_identity_public(a.id), f.code, &got),
+	                 YX_OK);
+	assert_string_equal(got->tombstone->reason, "closed down");
+	assert_int_equal(got->seq, 14);
+	yx_change_free(&got);
 
 	/* an invalid record is refused with the field named, and nothing is appended */
+	fx_enterprise_t bad;
+	fx_enterprise_init(&bad, 20);
+	(void)bad;
 	fx_enterprise_init(&f, 20);
 	f.code[17] = f.code[17] == '0' ? '1' : '0';
 	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
@@ -250,6 +324,44 @@ static void test_update_and_retract(void **state)
 	assert_int_equal(yx_batch_commit(&b, &h), YX_OK);
 	assert_int_equal(h.seq, 0);
 	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	fx_node_close(&a);
+}
+
+/* A schema-3 store knew no retractions: opened for writing, it reads them off its logs. */
+static void test_schema3_retractions_rebuilt(void **state)
+{
+	(void)state;
+	fx_node_t a;
+	yx_diag_t d = {{0}};
+	yx_batch_t *b = NULL;
+	char code[19];
+	fx_node_open(&a, "schema3");
+	put_enterprises(&a, 0, 20);
+	fx_credit_code(4, code);
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, code, "merged", &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	assert_int_equal(count_retracted(&a), 1);
+	yx_store_close(&a.store);
+
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi retracted;
+	raw_open(a.dir, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "retracted", 0, &retracted), 0);
+	assert_int_equal(mdb_drop(txn, retracted, 1), 0);
+	raw_schema_close(env, txn, 3);
+
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_ESCHEMA);
+	assert_non_null(strstr(d.msg, "yrdxd upgrades it"));
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	assert_int_equal(count_retracted(&a), 1);
+	Yrdx__Change *got = NULL;
+	assert_int_equal(yx_store_get_retracted(a.store, NULL, YX_KIND_ENTERPRISE,
+	                                        yx_identity_public(a.id), code, &got),
+	                 YX_OK);
+	assert_string_equal(got->tombstone->reason, "merged");
+	yx_change_free(&got);
 	fx_node_close(&a);
 }
 
@@ -633,10 +745,19 @@ static void test_stubs_filled(void **state)
 	fx_node_open(&c, "fill-c");
 	put_enterprises(&a, 0, YX_HEAD_INTERVAL); /* seqs 1..1024: one segment */
 	put_enterprises(&a, 0, 10);               /* newer versions of 0..9: 1025..1034 */
+	/* 20 retracted at 1035: a body filled in later for its old stub must not bring it
+	 * back */
+	char code20[19];
+	yx_batch_t *b = NULL;
+	fx_credit_code(20, code20);
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, code20, "closed", &d), YX_OK);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
 	const uint8_t *origin = yx_identity_public(a.id);
 	segment_t stubs = segment_read(a.store, origin, 1, true);
 	segment_t newer = segment_read(a.store, origin, YX_HEAD_INTERVAL + 1, false);
 	segment_t bodies = segment_read(a.store, origin, 1, false);
+	segment_t tomb = segment_read(a.store, origin, YX_HEAD_INTERVAL + 11, false);
 	yx_remote_t *r = NULL;
 	size_t appended = 0;
 
@@ -646,6 +767,10 @@ static void test_stubs_filled(void **state)
 	assert_int_equal(
 	        yx_store_append_verified(c.store, origin, newer.e, newer.n, &newer.head, NULL, &d),
 	        YX_OK);
+	assert_int_equal(
+	        yx_store_append_verified(c.store, origin, tomb.e, tomb.n, &tomb.head, NULL, &d),
+	        YX_OK);
+	Yrdx__Change *t = NULL;
 	uint64_t holes[2048];
 	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048), YX_HEAD_INTERVAL);
 	assert_int_equal(holes[0], 1);
@@ -667,9 +792,15 @@ static void test_stubs_filled(void **state)
 	assert_int_equal(enterprise_seq(c.store, origin, 500), 501);
 	for (uint32_t i = 0; i < 10; i++) /* the newer version stays current */
 		assert_int_equal(enterprise_seq(c.store, origin, i), YX_HEAD_INTERVAL + 1 + i);
+	assert_int_equal(enterprise_seq(c.store, origin, 20), 0); /* the retraction stands */
+	assert_int_equal(
+	        yx_store_get_retracted(c.store, NULL, YX_KIND_ENTERPRISE, origin, code20, &t),
+	        YX_OK);
+	assert_int_equal(t->seq, YX_HEAD_INTERVAL + 11);
+	yx_change_free(&t);
 	size_t found = 0;
 	assert_int_equal(yx_store_scan(c.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
-	assert_int_equal(found, YX_HEAD_INTERVAL);
+	assert_int_equal(found, YX_HEAD_INTERVAL - 1);
 	assert_int_equal(yx_store_verify(c.store, &d), YX_OK);
 	assert_int_equal(yx_store_digest(a.store, da), YX_OK);
 	assert_int_equal(yx_store_digest(c.store, dc), YX_OK);
@@ -684,6 +815,7 @@ static void test_stubs_filled(void **state)
 	segment_free(&stubs);
 	segment_free(&newer);
 	segment_free(&bodies);
+	segment_free(&tomb);
 	fx_node_close(&a);
 	fx_node_close(&c);
 }
@@ -847,12 +979,8 @@ static void test_schema2_reindexed(void **state)
 	 * no longer there, and the version mark. */
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, idx;
-	assert_int_equal(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 16);
-	assert_int_equal(mdb_env_open(env, a.dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	MDB_dbi idx;
+	raw_open(a.dir, &env, &txn);
 	assert_int_equal(mdb_dbi_open(txn, "idx_incubator", 0, &idx), 0);
 	assert_int_equal(mdb_drop(txn, idx, 0), 0);
 	uint8_t old_key[64] = "SH-INC-0007";
@@ -864,11 +992,7 @@ static void test_schema2_reindexed(void **state)
 	       22);
 	MDB_val k = {klen + 22, old_key}, v = {0, ""};
 	assert_int_equal(mdb_put(txn, idx, &k, &v, 0), 0);
-	uint8_t two[4] = {0, 0, 0, 2};
-	MDB_val mk = {6, "schema"}, mv = {4, two};
-	assert_int_equal(mdb_put(txn, meta, &mk, &mv, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	raw_schema_close(env, txn, 2);
 
 	yx_diag_t d = {{0}};
 	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_ESCHEMA);
@@ -1267,6 +1391,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_append_read_iterate),
 	        cmocka_unit_test(test_update_and_retract),
+	        cmocka_unit_test(test_schema3_retractions_rebuilt),
 	        cmocka_unit_test(test_indexes_every_kind),
 	        cmocka_unit_test(test_put_if_changed),
 	        cmocka_unit_test(test_reopen),

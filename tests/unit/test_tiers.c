@@ -30,8 +30,8 @@ static void test_periods(void **state)
 	assert_true(yx_period_compare(&h2, &y) < 0);
 	assert_true(yx_period_compare(&q4, &y) < 0);
 	assert_int_equal(yx_period_compare(&y, &y), 0);
-	const char *bad[] = {"", "25", "1999", "2100", "2025H3", "2025Q0", "2025Q5", "2025H",
-	                     "2025h1", "2025H12", "20a5", "2025-1", "2025 "};
+	const char *bad[] = {"",      "25",     "1999",    "2100", "2025H3", "2025Q0", "2025Q5",
+	                     "2025H", "2025h1", "2025H12", "20a5", "2025-1", "2025 "};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(yx_period_parse(bad[i], &y));
 	char inc[64];
@@ -131,12 +131,12 @@ static void permute(yx_tier_input_t *base, size_t n, size_t k, Yrdx__IncubatorTi
 static void test_every_order(void **state)
 {
 	(void)state;
-	unsigned seed = (unsigned)strtoul(getenv("YX_SEED") ? getenv("YX_SEED") : "20261206", NULL,
-	                                  10);
+	unsigned seed =
+	        (unsigned)strtoul(getenv("YX_SEED") ? getenv("YX_SEED") : "20261206", NULL, 10);
 	printf("test_every_order: seed %u\n", seed);
 	srand(seed);
-	static const char *periods[] = {"2022", "2023H1", "2023H2", "2024Q1", "2024Q2",
-	                                "2024", "2025H1"};
+	static const char *periods[] = {"2022",   "2023H1", "2023H2", "2024Q1",
+	                                "2024Q2", "2024",   "2025H1"};
 	static const char *ids[] = {"I/2022",   "I/2023H1", "I/2023H2", "I/2024Q1",
 	                            "I/2024Q2", "I/2024",   "I/2025H1"};
 	for (int round = 0; round < 40; round++) {
@@ -169,17 +169,21 @@ static void test_terms(void **state)
 	                    "瞪羚企业");
 	assert_null(yx_term(&yrdx__incubator_tier__descriptor, 0));
 	assert_null(yx_term(&yrdx__incubator_tier__descriptor, 99));
-	assert_string_equal(yx_term_label(&yrdx__milestone_result__descriptor, R(ELIMINATED), buf,
-	                                  sizeof(buf)),
-	                    "淘汰 eliminated");
+	assert_string_equal(
+	        yx_term_label(&yrdx__milestone_result__descriptor, R(ELIMINATED), buf, sizeof(buf)),
+	        "淘汰 eliminated");
 	assert_string_equal(yx_case_state_term(YX_CASE_LANDED), "已落地");
 	/* every value of every table has a term: none forgotten when an enum grows */
-	const ProtobufCEnumDescriptor *all[] = {
-	        &yrdx__incubator_tier__descriptor,      &yrdx__operator_type__descriptor,
-	        &yrdx__industry__descriptor,            &yrdx__service_platform__descriptor,
-	        &yrdx__qualification__descriptor,       &yrdx__enterprise_stage__descriptor,
-	        &yrdx__park_type__descriptor,           &yrdx__relay_event_type__descriptor,
-	        &yrdx__evaluation_dimension__descriptor, &yrdx__milestone_result__descriptor};
+	const ProtobufCEnumDescriptor *all[] = {&yrdx__incubator_tier__descriptor,
+	                                        &yrdx__operator_type__descriptor,
+	                                        &yrdx__industry__descriptor,
+	                                        &yrdx__service_platform__descriptor,
+	                                        &yrdx__qualification__descriptor,
+	                                        &yrdx__enterprise_stage__descriptor,
+	                                        &yrdx__park_type__descriptor,
+	                                        &yrdx__relay_event_type__descriptor,
+	                                        &yrdx__evaluation_dimension__descriptor,
+	                                        &yrdx__milestone_result__descriptor};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		for (unsigned v = 0; v < all[i]->n_values; v++)
 			if (all[i]->values[v].value != 0)

@@ -24,6 +24,8 @@ typedef struct {
 	uint32_t city;
 	bool have_origin;
 	uint8_t origin[YX_KEY_BYTES];
+	/* --origin self without --kind: the kinds import takes back, nothing else */
+	bool registry_only;
 	bool csv;
 	FILE *out;
 	uint64_t n;
@@ -64,6 +66,8 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 		return 0;
 	if (ex->have_origin && memcmp(origin, ex->origin, YX_KEY_BYTES) != 0)
 		return 0;
+	if (ex->registry_only && !ctl_importable(kind))
+		return 0;
 	if (ex->city && record_city(ex, kind, body) != ex->city)
 		return 0;
 	/* An export of enterprises carries their figures where this store holds them (at
@@ -95,7 +99,13 @@ static const char export_help[] =
         "          {\"kind\": K, \"record\": {...}} (the default format)\n"
         "  csv     a header row and one row per record; needs --kind. --bom starts the\n"
         "          file with a UTF-8 byte order mark, for spreadsheet programs\n"
-        "--city keeps records of one city (code or name, e.g. 310000 or 上海); kinds\n"
+        "To read the file back with import at this node, export --origin self: this\n"
+        "node's own records, and without --kind only the kinds import takes (incubator,\n"
+        "enterprise, park, evaluation, financials; relay steps, joints and charter votes\n"
+        "are written by the commands that check them). import refuses another city's\n"
+        "records, naming them.\n"
+        "--city keeps records of one city (code, name or node, e.g. 310000, 上海 or\n"
+        "shanghai); kinds\n"
         "without a city (relay events, joints, evaluations) are left out then.\n"
         "Reads the store directly: the node may be running or stopped. --output writes\n"
         "FILE (mode 0600: it may hold confidential figures) only once it is complete.\n";
@@ -103,6 +113,7 @@ static const char export_help[] =
 /* What the command line asks for besides the filters, which go straight into export_t. */
 typedef struct {
 	const char *origin; /* --origin, NULL: every origin */
+	const char *city;   /* --city, NULL: every city */
 	const char *output; /* --output, NULL: stdout */
 	const char *format; /* "ndjson" or "csv" */
 	bool bom;
@@ -135,16 +146,10 @@ static int export_parse_args(int argc, char **argv, export_t *ex, export_args_t 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
-			if ((ex->kind = yx_kind_from_word(optarg, strlen(optarg))) == YX_KIND_NONE)
-				return ctl_fail(EXIT_USAGE, "export: unknown kind \"%s\"", optarg);
+			if (ctl_kind("export", optarg, &ex->kind))
+				return EXIT_USAGE;
 			break;
-		case 'c':
-			if (yx_city_from_text(optarg, &ex->city) != YX_OK)
-				return ctl_fail(EXIT_USAGE,
-				                "export: --city %s is not a Yangtze River "
-				                "Delta city (code or name)",
-				                optarg);
-			break;
+		case 'c': a->city = optarg; break;
 		case 'o': a->origin = optarg; break;
 		case 'f': a->format = optarg; break;
 		case 'w': a->output = optarg; break;
@@ -169,7 +174,7 @@ static int export_parse_args(int argc, char **argv, export_t *ex, export_args_t 
 	if (a->bom && !ex->csv)
 		return ctl_fail(EXIT_USAGE, "export: --bom is for CSV");
 	city_fields_find(ex);
-	if (ex->city && ex->kind != YX_KIND_NONE && !ex->city_field[ex->kind])
+	if (a->city && ex->kind != YX_KIND_NONE && !ex->city_field[ex->kind])
 		return ctl_fail(EXIT_USAGE, "export: %s records have no city",
 		                yx_kind_name(ex->kind));
 	return EXIT_OK;
@@ -263,9 +268,15 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 		return rc;
 	if (a.origin && (rc = ctl_origin(ctl, "export: --origin", a.origin, ex.origin)))
 		return rc;
+	if (a.city && (rc = ctl_city(ctl, "export: --city", a.city, &ex.city)))
+		return rc;
 	ex.have_origin = a.origin != NULL;
 	if ((rc = ctl_open_store(ctl, &store)))
 		return rc;
+	uint8_t self[YX_KEY_BYTES];
+	ex.registry_only = ex.have_origin && ex.kind == YX_KIND_NONE &&
+	                   yx_store_node_key(store, self) == YX_OK &&
+	                   memcmp(self, ex.origin, YX_KEY_BYTES) == 0;
 	if ((rc = output_open(a.output, &ex, &tmp)) != EXIT_OK)
 		goto out;
 	if ((rc = records_write(store, &ex, a.bom)) != EXIT_OK)

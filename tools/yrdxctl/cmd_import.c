@@ -142,21 +142,68 @@ static long keyset_add(keyset_t *ks, yx_kind_t kind, const char *id, unsigned lo
 /* Relay events and joint participations are steps of shared objects, which the daemon
  * takes only from the relay and joint commands (each checked against its case); a
  * sharing policy is written by the daemon from its config. */
-static bool importable(yx_kind_t kind)
-{
-	return kind != YX_KIND_RELAY_EVENT && kind != YX_KIND_JOINT && kind != YX_KIND_POLICY;
-}
-
 static const char *not_importable(yx_kind_t kind)
 {
-	if (kind == YX_KIND_POLICY)
+	switch (kind) {
+	case YX_KIND_POLICY:
 		return "policy records are not imported: this node's daemon writes its own from "
 		       "its config (peers/NAME/share)";
-	return kind == YX_KIND_RELAY_EVENT
-	               ? "relay-event records are not imported: yrdxctl relay writes them, "
-	                 "checking each step against its case"
-	               : "joint records are not imported: yrdxctl joint writes them, checking "
-	                 "each step against its agreement";
+	case YX_KIND_RELAY_EVENT:
+		return "relay-event records are not imported: yrdxctl relay writes them, "
+		       "checking each step against its case";
+	case YX_KIND_JOINT:
+		return "joint records are not imported: yrdxctl joint writes them, checking "
+		       "each step against its agreement";
+	case YX_KIND_CHARTER:
+		return "charter-vote records are not imported: yrdxctl charter propose and "
+		       "charter sign write them, one vote per member in a round";
+	default: return "records of this kind are not imported";
+	}
+}
+
+typedef struct {
+	const uint8_t *self; /* NULL: this node has no log yet */
+	bool ours;
+	bool other;
+	uint8_t origin[YX_KEY_BYTES]; /* the first other origin holding it */
+} holders_t;
+
+static int note_holder(void *arg, const yx_stored_t *rec)
+{
+	holders_t *h = arg;
+	if (h->self && memcmp(rec->origin, h->self, YX_KEY_BYTES) == 0) {
+		h->ours = true;
+	} else if (!h->other) {
+		h->other = true;
+		memcpy(h->origin, rec->origin, YX_KEY_BYTES);
+	}
+	return 0;
+}
+
+/* A row that is another city's record, as `export` of every origin writes them: held in
+ * another origin's log and not in this node's. YX_OK if not (or no store to ask). */
+static int other_origin(import_t *im, yx_kind_t kind, const char *id, rowmsg_t *diag)
+{
+	holders_t h = {im->has_origin ? im->origin : NULL, false, false, {0}};
+	yx_snap_t *snap = NULL;
+	char label[YX_NAME_LABEL_MAX];
+	int ret;
+	if (!im->store)
+		return YX_OK;
+	if ((ret = yx_snap_open(im->store, &snap)) == YX_OK)
+		ret = yx_snap_get_all(snap, kind, id, NULL, note_holder, &h);
+	yx_snap_close(&snap);
+	if (ret)
+		return msg_set(diag, ret, "%s:%lu: reading the store: %s", im->src.path, im->src.at,
+		               yx_strerror(ret));
+	if (!h.other || h.ours)
+		return YX_OK;
+	return msg_set(diag, YX_EINVAL,
+	               "%s:%lu: %s %.64s is a record of %s's log, synced here, not this "
+	               "node's: import takes this node's own records (`yrdxctl export --origin "
+	               "self` writes only those)",
+	               im->src.path, im->src.at, yx_kind_name(kind), id,
+	               ctl_label(im->ctl, h.origin, YX_NAME_SHORT, label));
 }
 
 /* Checks one converted row: valid, small enough, its key not seen before. *packed is its
@@ -170,7 +217,7 @@ static int check_row(import_t *im, keyset_t *keys, yx_kind_t kind, void *record,
 	Yrdx__Change c;
 	int ret;
 
-	if (!importable(kind))
+	if (!ctl_importable(kind))
 		return msg_set(diag, YX_EINVAL, "%s:%lu: %s", s->path, s->at, not_importable(kind));
 	import_wrap(&c, kind, record);
 	if (s->fmt == FMT_CSV) {
@@ -181,8 +228,13 @@ static int check_row(import_t *im, keyset_t *keys, yx_kind_t kind, void *record,
 	}
 	if (ret)
 		return ret;
-	if (im->charter && (ret = yx_jurisdiction_check(&im->juris, &c, YX_EINVAL, &d)))
-		return msg_set(diag, ret, "%s:%lu: %s%s %.64s: %s", s->path, s->at,
+	bool outside = im->charter && yx_jurisdiction_check(&im->juris, &c, YX_EINVAL, &d);
+	/* Within the jurisdiction with a charter: a record of this node's, whoever else
+	 * holds one of the same id (an enterprise relayed here). */
+	if ((outside || !im->charter) && (ret = other_origin(im, kind, c.id, diag)))
+		return ret;
+	if (outside)
+		return msg_set(diag, YX_EINVAL, "%s:%lu: %s%s %.64s: %s", s->path, s->at,
 		               s->fmt == FMT_CSV ? "column city: " : "", yx_kind_name(kind), c.id,
 		               d.msg);
 	*packed = 0;
@@ -321,9 +373,9 @@ static int import_target(import_t *im, const char *kind_arg)
 	FILE *probe;
 
 	if (kind_arg) {
-		s->kind = yx_kind_from_word(kind_arg, strlen(kind_arg));
-		if (s->kind == YX_KIND_NONE)
-			return ctl_fail(EXIT_USAGE, "import: unknown kind \"%s\"", kind_arg);
+		int rc = ctl_kind("import", kind_arg, &s->kind);
+		if (rc)
+			return rc;
 	} else {
 		s->kind = kind_from_path(s->path, &several);
 		if (several)
@@ -332,17 +384,12 @@ static int import_target(import_t *im, const char *kind_arg)
 			                "say which with --kind",
 			                s->path);
 	}
-	if (s->kind != YX_KIND_NONE && !importable(s->kind))
+	if (s->kind != YX_KIND_NONE && !ctl_importable(s->kind))
 		return ctl_fail(EXIT_USAGE, "import: %s", not_importable(s->kind));
 	if (!(probe = fopen(s->path, "rb")))
 		return ctl_fail(EXIT_USAGE, "%s: %s", s->path, strerror(errno));
 	s->fmt = detect_format(s->path, probe);
 	fclose(probe);
-	if (s->fmt == FMT_CSV && s->kind == YX_KIND_NONE)
-		return ctl_fail(EXIT_USAGE,
-		                "import: which kind of record does %s hold? Say it with "
-		                "--kind or in the file name (e.g. shanghai-enterprises.csv)",
-		                s->path);
 	if (im->rejects_path && strcmp(im->rejects_path, s->path) == 0)
 		return ctl_fail(EXIT_USAGE, "import: the rejects file must not be the input file");
 	return EXIT_OK;
@@ -368,8 +415,11 @@ static int import_jurisdiction(import_t *im)
 		return EXIT_OK;
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "%s", diag.msg[0] ? diag.msg : yx_strerror(ret));
+	im->store = store;
+	im->has_origin = yx_store_node_key(store, im->origin) == YX_OK;
+	if ((rc = ctl_names(im->ctl, store)))
+		return rc;
 	ret = yx_store_charter_get(store, &bytes, &len);
-	yx_store_close(&store);
 	if (ret == YX_ENOTFOUND)
 		return EXIT_OK;
 	if (ret == YX_OK)
@@ -422,8 +472,11 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	        "field names) or NDJSON (FILE.ndjson / .jsonl: one JSON object per line, as put\n"
 	        "reads them, or {\"kind\": K, \"record\": {...}} as export writes several kinds).\n"
 	        "KIND (incubator, enterprise, park, evaluation, or a plural) defaults to the\n"
-	        "kind the file name names, e.g. shanghai-enterprises.csv. (Relay events and\n"
-	        "joints are written by yrdxctl relay and joint, which check each step.)\n"
+	        "kind the file name names, e.g. shanghai-enterprises.csv, else for a CSV the\n"
+	        "one kind whose columns its header names. (Relay events, joints and charter\n"
+	        "votes are written by the commands that check each step.) Rows that are\n"
+	        "another city's records, synced here (an export of every origin), are refused\n"
+	        "by name: `export --origin self` writes what import takes back.\n"
 	        "Every row is checked first (with a charter installed, an incubator, enterprise\n"
 	        "or park must be of a city in this node's jurisdiction, 管辖范围); if any is\n"
 	        "invalid, they are listed (the first 100) and nothing is imported, unless\n"
@@ -496,5 +549,6 @@ out:
 		rc = ctl_fail(EXIT_FAIL, "%s: %s", im.rejects_path, strerror(errno));
 	spool_close(&im.spool);
 	yx_ctl_close(&conn);
+	yx_store_close(&im.store);
 	return rc;
 }

@@ -168,10 +168,10 @@ int cmd_put(ctl_t *ctl, int argc, char **argv)
 	}
 	if (argc != 3)
 		return ctl_fail(EXIT_USAGE, "put: expected KIND FILE.json (see --help)");
-	rs.kind = yx_kind_from_word(argv[1], strlen(argv[1]));
-	if (rs.kind == YX_KIND_NONE)
-		return ctl_fail(EXIT_USAGE, "put: unknown kind \"%s\"", argv[1]);
-	int rc = read_records(&rs, argv[2]);
+	int rc = ctl_kind("put", argv[1], &rs.kind);
+	if (rc)
+		return rc;
+	rc = read_records(&rs, argv[2]);
 	if (rc == EXIT_OK && rs.n == 0)
 		rc = ctl_fail(EXIT_USAGE, "%s: no records", argv[2]);
 	if (rc == EXIT_OK) {
@@ -208,9 +208,10 @@ int cmd_retract(ctl_t *ctl, int argc, char **argv)
 		t.reason = argv[4];
 	else if (argc != 3)
 		return ctl_fail(EXIT_USAGE, "retract: expected KIND ID [--reason TEXT]");
-	yx_kind_t kind = yx_kind_from_word(argv[1], strlen(argv[1]));
-	if (kind == YX_KIND_NONE)
-		return ctl_fail(EXIT_USAGE, "retract: unknown kind \"%s\"", argv[1]);
+	yx_kind_t kind;
+	int rc = ctl_kind("retract", argv[1], &kind);
+	if (rc)
+		return rc;
 	c.kind = (Yrdx__RecordKind)kind;
 	c.id = argv[2];
 	c.body_case = YRDX__CHANGE__BODY_TOMBSTONE;
@@ -219,6 +220,6 @@ int cmd_retract(ctl_t *ctl, int argc, char **argv)
 	put.n_changes = 1;
 	req.req_case = YRDX__CONTROL_REQUEST__REQ_PUT;
 	req.put = &put;
-	int rc = ctl_call(ctl, &req, PUT_TIMEOUT_MS, &reply);
+	rc = ctl_call(ctl, &req, PUT_TIMEOUT_MS, &reply);
 	return rc ? rc : report_write(ctl, reply, "retracted");
 }

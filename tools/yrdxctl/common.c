@@ -2,7 +2,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "validate.h"
 #include "keys.h"
 #include "validate.h"
 #include "yrdxctl.h"
@@ -189,6 +191,49 @@ int ctl_origin(ctl_t *ctl, const char *what, const char *text, uint8_t origin[32
 	if (yx_names_resolve(ctl->names, text, origin, &diag) != YX_OK)
 		return ctl_fail(EXIT_USAGE, "%s %s", what, diag.msg);
 	return EXIT_OK;
+}
+
+const char *ctl_time(int64_t time_ms, char out[CTL_TIME_MAX])
+{
+	struct tm tm;
+	time_t t = (time_t)(time_ms / 1000);
+	if (!localtime_r(&t, &tm) || !strftime(out, CTL_TIME_MAX, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, CTL_TIME_MAX, "%lld ms", (long long)time_ms);
+	return out;
+}
+
+int ctl_kind(const char *what, const char *text, yx_kind_t *kind)
+{
+	char list[256];
+	size_t len = 0;
+	*kind = yx_kind_from_word(text, strlen(text));
+	if (*kind != YX_KIND_NONE)
+		return EXIT_OK;
+	list[0] = '\0';
+	for (int k = YX_KIND_NONE + 1; k < YX_KIND_COUNT && len < sizeof(list); k++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "",
+		                        yx_kind_name((yx_kind_t)k));
+	return ctl_fail(EXIT_USAGE, "%s: unknown kind \"%s\" (one of %s, or a plural)", what, text,
+	                list);
+}
+
+int ctl_city(ctl_t *ctl, const char *what, const char *text, uint32_t *city)
+{
+	yx_node_name_t n;
+	uint8_t origin[32];
+	if (yx_city_from_text(text, city) == YX_OK)
+		return EXIT_OK;
+	/* a node's name: its city (ctl_names quietly falls back to the config's names) */
+	if (ctl_names(ctl, NULL) == EXIT_OK &&
+	    yx_names_resolve(ctl->names, text, origin, NULL) == YX_OK &&
+	    yx_names_lookup(ctl->names, origin, &n) && n.city) {
+		*city = n.city;
+		return EXIT_OK;
+	}
+	return ctl_fail(EXIT_USAGE,
+	                "%s %s is not a Yangtze River Delta city: give a GB/T 2260 code "
+	                "(310000), a Chinese name (上海) or a member node's name (shanghai)",
+	                what, text);
 }
 
 int ctl_run_sub(ctl_t *ctl, int argc, char **argv, const char *help, const ctl_sub_t *subs,

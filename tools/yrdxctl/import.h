@@ -54,7 +54,11 @@ typedef struct {
 	bool malloced; /* its record came from malloc (NDJSON), not the arena */
 } source_t;
 
-/* Opens the file and, for a CSV, reads and binds its header. EXIT_OK or an exit code
+/* The kinds import takes (ctl_importable), YX_KIND_NONE-terminated. */
+extern const yx_kind_t import_csv_kinds[];
+
+/* Opens the file and, for a CSV, reads and binds its header (of s->kind; with none given,
+ * of the one kind whose columns it names). EXIT_OK or an exit code
  * with the message printed. */
 int source_open(source_t *s);
 
@@ -101,6 +105,12 @@ typedef struct {
 	 * in the current version, or its own city while it is no member. */
 	bool charter;
 	yx_member_t juris;
+	/* The store (read-only, NULL if none yet) and its own log's origin (has_origin:
+	 * it has one): a row that is a record another origin's log holds, and this one's
+	 * does not, is refused by name (an export of every origin read back). */
+	yx_store_t *store;
+	bool has_origin;
+	uint8_t origin[YX_KEY_BYTES];
 	/* pass 1 */
 	uint64_t rows, bad;
 	/* pass 2 */

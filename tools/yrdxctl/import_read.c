@@ -35,6 +35,65 @@ void source_close(source_t *s)
 	s->line = NULL;
 }
 
+const yx_kind_t import_csv_kinds[] = {YX_KIND_INCUBATOR,  YX_KIND_ENTERPRISE, YX_KIND_PARK,
+                                      YX_KIND_EVALUATION, YX_KIND_FIGURES,    YX_KIND_NONE};
+
+bool ctl_importable(yx_kind_t kind)
+{
+	for (const yx_kind_t *k = import_csv_kinds; *k != YX_KIND_NONE; k++)
+		if (*k == kind)
+			return true;
+	return false;
+}
+
+/* The header row as it was, for the rejects file. */
+static int header_keep(source_t *s)
+{
+	s->header_raw = malloc(s->row.raw_len + 1);
+	if (!s->header_raw)
+		return ctl_fail(EXIT_FAIL, "out of memory");
+	memcpy(s->header_raw, s->row.raw, s->row.raw_len);
+	s->header_raw_len = s->row.raw_len;
+	return EXIT_OK;
+}
+
+/* A CSV whose name and --kind say no kind: the kind whose columns its header names — the
+ * one record kind a CSV imports (import.h: import_csv_kinds) that binds it. A header
+ * two kinds would bind (only columns they share) is a question for the user. */
+static int header_kind(source_t *s)
+{
+	yx_kind_t found = YX_KIND_NONE, also = YX_KIND_NONE;
+	for (const yx_kind_t *k = import_csv_kinds; *k != YX_KIND_NONE; k++) {
+		yx_csv_header_t *h = NULL;
+		if (yx_csv_header_new(*k, s->path, &s->row, &h, NULL) != YX_OK)
+			continue;
+		if (found == YX_KIND_NONE) {
+			found = *k;
+			s->header = h;
+		} else {
+			also = *k;
+			yx_csv_header_destroy(&h);
+		}
+	}
+	if (found == YX_KIND_NONE || also != YX_KIND_NONE) {
+		yx_csv_header_destroy(&s->header);
+		if (found == YX_KIND_NONE)
+			return ctl_fail(
+			        EXIT_USAGE,
+			        "import: which kind of record does %s hold? Its header fits "
+			        "no kind's columns; say it with --kind or in the file name "
+			        "(e.g. shanghai-enterprises.csv)",
+			        s->path);
+		return ctl_fail(EXIT_USAGE,
+		                "import: which kind of record does %s hold? Its header fits %s "
+		                "and %s alike; say it with --kind or in the file name (e.g. "
+		                "shanghai-enterprises.csv)",
+		                s->path, yx_kind_name(found), yx_kind_name(also));
+	}
+	s->kind = found;
+	return header_keep(s);
+}
+
 int source_open(source_t *s)
 {
 	yx_diag_t diag = {{0}};
@@ -52,16 +111,13 @@ int source_open(source_t *s)
 	ret = yx_csv_reader_next(s->reader, &s->row, &diag);
 	if (ret == YX_ENOTFOUND)
 		return ctl_fail(EXIT_USAGE, "%s: empty file", s->path);
+	if (ret == YX_OK && s->kind == YX_KIND_NONE)
+		return header_kind(s);
 	if (ret == YX_OK)
 		ret = yx_csv_header_new(s->kind, s->path, &s->row, &s->header, &diag);
 	if (ret)
 		return ctl_fail(ret == YX_EINVAL ? EXIT_USAGE : EXIT_FAIL, "%s", diag.msg);
-	s->header_raw = malloc(s->row.raw_len + 1);
-	if (!s->header_raw)
-		return ctl_fail(EXIT_FAIL, "out of memory");
-	memcpy(s->header_raw, s->row.raw, s->row.raw_len);
-	s->header_raw_len = s->row.raw_len;
-	return EXIT_OK;
+	return header_keep(s);
 }
 
 /* The next NDJSON line that is not blank, in s->line: 1; 2 with diag for a line too long

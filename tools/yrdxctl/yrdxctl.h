@@ -40,6 +40,10 @@ int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
 int ctl_connect(ctl_t *ctl, yx_ctl_t **conn);
 int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int timeout_ms,
                 Yrdx__ControlReply **reply);
+/* A change's time (ms since the epoch) as people read it, local time:
+ * "2026-12-06 09:41:02". Returns out. */
+#define CTL_TIME_MAX 32
+const char *ctl_time(int64_t time_ms, char out[CTL_TIME_MAX]);
 /* Lower-case hex of n bytes into out (2n+1). */
 void ctl_hex(const uint8_t *bytes, size_t n, char *out);
 /* Prints a JSON value followed by a newline and releases it. */
@@ -61,6 +65,13 @@ yx_key_city_t ctl_key_cities(ctl_t *ctl);
 /* --origin TEXT as the origin it means (yx_names_resolve), or EXIT_USAGE naming what was
  * wrong, prefixed with what ("list: --origin"). */
 int ctl_origin(ctl_t *ctl, const char *what, const char *text, uint8_t origin[32]);
+/* The kind text names (singular or plural, any case: yx_kind_from_word), or EXIT_USAGE
+ * with a message, prefixed with what ("list"), listing the kinds there are. */
+int ctl_kind(const char *what, const char *text, yx_kind_t *kind);
+/* The city text names: a GB/T 2260 code, a Chinese name (上海, 杭州) or the name of a
+ * node of the federation (hangzhou: its city); or EXIT_USAGE with a message prefixed
+ * with what ("list: --city"). */
+int ctl_city(ctl_t *ctl, const char *what, const char *text, uint32_t *city);
 /* A subcommand of a command family (relay, joint): argv[1] names it. */
 typedef struct {
 	const char *name;
@@ -70,6 +81,11 @@ typedef struct {
 /* --help, the node's config, then the subcommand argv[1] names from subs (n of them). */
 int ctl_run_sub(ctl_t *ctl, int argc, char **argv, const char *help, const ctl_sub_t *subs,
                 size_t n);
+
+/* Whether import takes records of kind: the registry's (incubator, enterprise, park,
+ * evaluation, financials). Relay events, joints, charter votes and the sharing policy
+ * are written by the commands (or the daemon) that check them, never imported. */
+bool ctl_importable(yx_kind_t kind);
 
 /* Standard --help handling: true if argv asks for help (the text has been printed). */
 bool ctl_wants_help(int argc, char **argv, const char *usage);
