@@ -307,10 +307,14 @@ out:
 	free(figs);
 }
 
-/* "2024-12-31": the last day of a year, in China Standard Time. */
-static const char *year_end_text(const yx_stats_year_t *y, char out[16])
+/* "2024-12-31", the last day of a year in China Standard Time; "2026 至今 to date" for a
+ * year not over yet. */
+static const char *year_end_text(const yx_stats_year_t *y, char out[32])
 {
-	snprintf(out, 16, "%u-12-31", (unsigned)y->year);
+	if (y->end_ms > (int64_t)time(NULL) * 1000)
+		snprintf(out, 32, "%u 至今 to date", (unsigned)y->year);
+	else
+		snprintf(out, 32, "%u-12-31", (unsigned)y->year);
 	return out;
 }
 
@@ -326,6 +330,8 @@ static int by_year(ctl_t *ctl, yx_store_t *store, uint32_t city)
 			json_t *o = stats_json(ctl, &years.v[i].stats, false);
 			json_object_set_new(o, "year", json_integer(years.v[i].year));
 			json_object_set_new(o, "end_ms", json_integer(years.v[i].end_ms));
+			json_object_set_new(o, "complete",
+			                    json_boolean(years.v[i].end_ms <= (int64_t)time(NULL) * 1000));
 			json_array_append_new(all, o);
 		}
 		ctl_print_json(json_pack("{s:o, s:s}", "years", all, "counts",
@@ -337,13 +343,13 @@ static int by_year(ctl_t *ctl, yx_store_t *store, uint32_t city)
 	table_t *t = counts_table(true);
 	bool shanghai = false;
 	for (size_t i = 0; i < years.n; i++) {
-		char end[16];
+		char end[32];
 		shanghai |= counts_rows(ctl, t, year_end_text(&years.v[i], end), &years.v[i].stats);
 	}
 	table_print(&t, stdout);
-	printf("as the change logs stood at the end of each year (24:00 UTC+8) in which a city "
-	       "wrote an incubator, enterprise, park or evaluation: each record's last version "
-	       "written by then (the time its city's node wrote it, not when a qualification "
+	printf("as the change logs stood at the end of each year (24:00 UTC+8) in which a city\n"
+	       "wrote incubators, enterprises, parks or evaluations: each record's last version\n"
+	       "written by then, by the clock of the node that wrote it (not when a qualification\n"
 	       "was gained); tiers by the evaluations written by then\n");
 	targets_note(shanghai);
 	yx_stats_years_free(&years);
