@@ -74,7 +74,7 @@ void yx_stats_free(yx_stats_t *stats);
  * removing it; incubators by the effective tier their evaluations written by then give.
  * What a log holds only as a stub (withheld by its city) counts nowhere. */
 typedef struct {
-	uint16_t year;
+	int year;
 	int64_t end_ms; /* the year's end, Unix ms */
 	yx_stats_t stats;
 } yx_stats_year_t;

@@ -312,9 +312,9 @@ out:
 static const char *year_end_text(const yx_stats_year_t *y, char out[32])
 {
 	if (y->end_ms > (int64_t)time(NULL) * 1000)
-		snprintf(out, 32, "%u 至今 to date", (unsigned)y->year);
+		snprintf(out, 32, "%d 至今 to date", y->year);
 	else
-		snprintf(out, 32, "%u-12-31", (unsigned)y->year);
+		snprintf(out, 32, "%d-12-31", y->year);
 	return out;
 }
 
@@ -330,8 +330,9 @@ static int by_year(ctl_t *ctl, yx_store_t *store, uint32_t city)
 			json_t *o = stats_json(ctl, &years.v[i].stats, false);
 			json_object_set_new(o, "year", json_integer(years.v[i].year));
 			json_object_set_new(o, "end_ms", json_integer(years.v[i].end_ms));
-			json_object_set_new(o, "complete",
-			                    json_boolean(years.v[i].end_ms <= (int64_t)time(NULL) * 1000));
+			json_object_set_new(
+			        o, "complete",
+			        json_boolean(years.v[i].end_ms <= (int64_t)time(NULL) * 1000));
 			json_array_append_new(all, o);
 		}
 		ctl_print_json(json_pack("{s:o, s:s}", "years", all, "counts",
