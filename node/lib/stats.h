@@ -1,6 +1,8 @@
 /* stats: the counts the plan tracks, per city and for the federation — pure derivation
- * from the records in a store — and the tracking figures beside them (report.h:
- * evaluations by result, funding by phase, relay cases by state, joint agreements).
+ * from the records in a store, counted from every origin's log read once in order, now or
+ * as it stood at the end of each year (docs/design.md, "Reports and statistics") — and
+ * the tracking figures beside them (report.h: evaluations by result, funding by phase,
+ * relay cases by state, joint agreements).
  *
  * Incubators count by their effective tier (tiers.h: the registered tier moved by their
  * milestone results). An enterprise relayed between cities has a record in each city's

@@ -59,9 +59,6 @@ static const char *no_target(size_t r)
 	return rows[r].qualification >= 0 ? "一批" : "-";
 }
 
-/* The nodes of a city: its members, by the charter (names.h). */
-#define CITY_NODES_MAX 8
-
 static json_t *u64_json(uint64_t v)
 {
 	return json_integer((json_int_t)v);
@@ -111,10 +108,10 @@ static json_t *city_json(ctl_t *ctl, const yx_city_stats_t *s, bool tracking)
 {
 	json_t *o = json_object();
 	if (s->city) {
-		const char *nodes[CITY_NODES_MAX], *name = yx_city_name(s->city);
-		size_t n = yx_names_of_city(ctl->names, s->city, nodes, CITY_NODES_MAX);
+		const char *nodes[CTL_CITY_NODES_MAX], *name = yx_city_name(s->city);
+		size_t n = yx_names_of_city(ctl->names, s->city, nodes, CTL_CITY_NODES_MAX);
 		json_t *members = json_array();
-		for (size_t i = 0; i < n && i < CITY_NODES_MAX; i++)
+		for (size_t i = 0; i < n && i < CTL_CITY_NODES_MAX; i++)
 			json_array_append_new(members, json_string(nodes[i]));
 		json_object_set_new(o, "city", json_integer(s->city));
 		json_object_set_new(o, "city_name", name ? json_string(name) : json_null());

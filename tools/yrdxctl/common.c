@@ -252,15 +252,12 @@ int ctl_run_sub(ctl_t *ctl, int argc, char **argv, const char *help, const ctl_s
 	return ctl_fail(EXIT_USAGE, "%s: unknown subcommand \"%s\" (see --help)", argv[0], argv[1]);
 }
 
-/* The nodes of a city named beside it: its members, by the charter (names.h). */
-#define CITY_NODES_MAX 8
-
 const char *ctl_city_label(ctl_t *ctl, uint32_t city, char out[YX_NAME_LABEL_MAX])
 {
-	const char *nodes[CITY_NODES_MAX], *name = yx_city_name(city);
-	size_t n = yx_names_of_city(ctl->names, city, nodes, CITY_NODES_MAX), len;
+	const char *nodes[CTL_CITY_NODES_MAX], *name = yx_city_name(city);
+	size_t n = yx_names_of_city(ctl->names, city, nodes, CTL_CITY_NODES_MAX), len;
 	len = (size_t)snprintf(out, YX_NAME_LABEL_MAX, "%s", name ? name : "?");
-	for (size_t i = 0; i < n && i < CITY_NODES_MAX && len < YX_NAME_LABEL_MAX; i++)
+	for (size_t i = 0; i < n && i < CTL_CITY_NODES_MAX && len < YX_NAME_LABEL_MAX; i++)
 		len += (size_t)snprintf(out + len, YX_NAME_LABEL_MAX - len, "%s%s", i ? "," : " ",
 		                        nodes[i]);
 	return out;

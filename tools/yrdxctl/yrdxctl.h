@@ -57,6 +57,8 @@ int ctl_names(ctl_t *ctl, yx_store_t *store);
 /* key's label (names.h) in form, from ctl->names (ctl_names first). Returns out. */
 const char *ctl_label(ctl_t *ctl, const uint8_t key[32], yx_name_form_t form,
                       char out[YX_NAME_LABEL_MAX]);
+/* The most nodes of one city named beside it (its members, by the charter). */
+#define CTL_CITY_NODES_MAX 8
 /* "上海 shanghai": city's Chinese name and the nodes of it (names.h; ctl_names first),
  * "上海" if none, "?" for a code that is no city. Returns out. */
 const char *ctl_city_label(ctl_t *ctl, uint32_t city, char out[YX_NAME_LABEL_MAX]);
