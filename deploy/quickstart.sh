@@ -89,7 +89,9 @@ done
 
 say "yrdxctl import: each city loads its own registry (tests/data)"
 for c in "${cities[@]}"; do
-  for f in tests/data/"$c"-*.csv; do
+  # the registry first: an evaluation is of an incubator the node holds
+  for kind in incubators parks enterprises evaluations; do
+    f=tests/data/$c-$kind.csv
     printf '%-10s %-34s ' "$c" "$(basename "$f")"
     ctl "$c" import "$f"
   done

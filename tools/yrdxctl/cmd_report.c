@@ -210,7 +210,7 @@ static int do_evaluations(ctl_t *ctl, int argc, char **argv)
 		head[6 + d] = yx_term(&yrdx__evaluation_dimension__descriptor, d + 1);
 	head[6 + YX_DIMENSIONS] = "总分 total";
 	head[7 + YX_DIMENSIONS] = "结果 result";
-	table_t *t = table_new_v(COLS, head);
+	table_t *t = table_new_v(head, COLS);
 	for (size_t i = 0; i < cards.n; i++) {
 		const yx_scorecard_t *c = &cards.v[i];
 		char city[YX_NAME_LABEL_MAX], tier[160], result[160], rank[32];
@@ -304,7 +304,7 @@ static int do_funding(ctl_t *ctl, int argc, char **argv)
 		for (int p = 0; p < YX_FUND_PHASES; p++)
 			head[3 + p] = yx_fund_phase_term(p);
 		head[3 + YX_FUND_PHASES] = "合计 total";
-		table_t *t = table_new_v(4 + YX_FUND_PHASES, head);
+		table_t *t = table_new_v(head, 4 + YX_FUND_PHASES);
 		/* each city's periods, then its total; then each period's, then the grand */
 		for (size_t i = 0, k = 0; i < f.n_cities; i++) {
 			for (; k < f.n_cells && f.cells[k].city == f.cities[i].city; k++)
@@ -380,7 +380,7 @@ static int do_relay(ctl_t *ctl, int argc, char **argv)
 			head[2 + s] = label[s];
 		}
 		head[2 + YX_CASE_STATES] = "合计 total";
-		table_t *t = table_new_v(3 + YX_CASE_STATES, head);
+		table_t *t = table_new_v(head, 3 + YX_CASE_STATES);
 		for (size_t i = 0; i < r.n; i++) {
 			char from[YX_NAME_LABEL_MAX], to[YX_NAME_LABEL_MAX];
 			relay_row(t, ctl_city_label(ctl, r.v[i].from_city, from),

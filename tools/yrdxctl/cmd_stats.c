@@ -190,7 +190,7 @@ static table_t *counts_table(bool by_year)
 	head[c++] = "城市 city";
 	for (size_t r = 0; r < N_ROWS; r++)
 		head[c++] = rows[r].label;
-	return table_new_v(c, head);
+	return table_new_v(head, c);
 }
 
 /* Every city's row, Shanghai's with its target, then the federation's. */
@@ -284,7 +284,7 @@ static void tracking_table(ctl_t *ctl, const yx_stats_t *st)
 		cell[1 + i] = fed ? "联邦 federation"
 		                  : ctl_city_label(ctl, st->cities[i].city, labels[i]);
 	}
-	table_t *t = table_new_v(cols, cell);
+	table_t *t = table_new_v(cell, cols);
 	for (size_t f = 0; f < n; f++) {
 		cell[0] = figs[0][f].name;
 		for (size_t i = 0; i <= st->n; i++) {

@@ -22,6 +22,8 @@ static const struct {
         {"get", cmd_get, "print a record as JSON"},
         {"list", cmd_list, "list records of a kind, filtered"},
         {"profile", cmd_profile, "an enterprise's profile across every city"},
+        {"incubator", cmd_incubator,
+         "an incubator's evaluations and the tiers they moved it through: history ID"},
         {"stats", cmd_stats, "the plan's counts per city, beside its 2025 targets"},
         {"report", cmd_report,
          "tracking reports: scorecards ranked, funding, relay cases, joint agreements"},

@@ -45,21 +45,23 @@ void text_pad(FILE *out, const char *s, int width)
 		fprintf(out, "%*s", width - w, "");
 }
 
-static table_t *table_alloc(size_t cols)
+table_t *table_new_v(const char *const *headers, size_t n)
 {
 	table_t *t = calloc(1, sizeof(*t));
 	if (!t)
 		abort();
-	t->cols = cols;
+	t->cols = n;
 	t->cap = t->cols * 16;
 	t->cells = calloc(t->cap, sizeof(char *));
 	if (!t->cells)
 		abort();
+	for (size_t i = 0; i < n; i++)
+		t->cells[i] = strdup(headers[i]);
+	t->rows = 1;
 	return t;
 }
 
-/* Room for one more row. */
-static char **row_room(table_t *t)
+void table_row_v(table_t *t, const char *const *cells)
 {
 	if ((t->rows + 1) * t->cols > t->cap) {
 		size_t cap = t->cap * 2;
@@ -69,53 +71,34 @@ static char **row_room(table_t *t)
 		t->cells = grown;
 		t->cap = cap;
 	}
-	return &t->cells[t->rows * t->cols];
+	for (size_t c = 0; c < t->cols; c++)
+		t->cells[t->rows * t->cols + c] = strdup(cells[c] ? cells[c] : "");
+	t->rows++;
 }
+
+#define TABLE_COLS_MAX 16
 
 table_t *table_new(const char *first, ...)
 {
+	const char *h[TABLE_COLS_MAX];
+	size_t n = 0;
 	va_list ap;
-	size_t cols = 0;
 	va_start(ap, first);
-	for (const char *h = first; h; h = va_arg(ap, const char *))
-		cols++;
+	for (const char *x = first; x && n < TABLE_COLS_MAX; x = va_arg(ap, const char *))
+		h[n++] = x;
 	va_end(ap);
-	table_t *t = table_alloc(cols);
-	size_t i = 0;
-	va_start(ap, first);
-	for (const char *h = first; h; h = va_arg(ap, const char *))
-		t->cells[i++] = strdup(h);
-	va_end(ap);
-	t->rows = 1;
-	return t;
-}
-
-table_t *table_new_v(size_t cols, const char *const *headers)
-{
-	table_t *t = table_alloc(cols);
-	table_row_v(t, headers);
-	return t;
+	return table_new_v(h, n);
 }
 
 void table_row(table_t *t, ...)
 {
+	const char *v[TABLE_COLS_MAX];
 	va_list ap;
-	char **row = row_room(t);
 	va_start(ap, t);
-	for (size_t c = 0; c < t->cols; c++) {
-		const char *v = va_arg(ap, const char *);
-		row[c] = strdup(v ? v : "");
-	}
+	for (size_t c = 0; c < t->cols && c < TABLE_COLS_MAX; c++)
+		v[c] = va_arg(ap, const char *);
 	va_end(ap);
-	t->rows++;
-}
-
-void table_row_v(table_t *t, const char *const *cells)
-{
-	char **row = row_room(t);
-	for (size_t c = 0; c < t->cols; c++)
-		row[c] = strdup(cells[c] ? cells[c] : "");
-	t->rows++;
+	table_row_v(t, v);
 }
 
 void table_print_csv(table_t **tp, FILE *out)
