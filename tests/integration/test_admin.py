@@ -9,7 +9,7 @@ import unittest
 from harness import Federation, credit_code, enterprise, same_digest, wait_until
 
 COMMANDS = ["init", "keygen", "pubkey", "peer", "park", "put", "retract", "get", "list", "relay", "joint", "import", "export",
-            "profile", "incubator", "stats", "backup", "digest", "verify", "status", "sync"]
+            "profile", "incubator", "stats", "report", "backup", "digest", "verify", "status", "sync"]
 
 
 def incubator(i, tier="high_quality", transformed=False):

@@ -159,12 +159,12 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(order, sorted(order, key=lambda o: (period_key(o[0]), o[1],
                                                             TIERS.index(o[2]), o[3], o[4])))
 
-        # one period of one city, by the city's Chinese name: the same scorecards
-        one = node.ctl_json("report", "evaluations", "--period", "2025H1", "--city", "杭州")["scorecards"]
-        self.assertEqual(sorted(c["id"] for c in one),
-                         sorted(w["id"] for w in want if w["period"] == "2025H1" and w["city"] == 330100))
+        # the latest period of one city, by the city's Chinese name: the same scorecards
+        last = max((w["period"] for w in want), key=period_key)
+        one = node.ctl_json("report", "evaluations", "--period", last, "--city", "杭州")["scorecards"]
         self.assertEqual({c["id"]: c["rank"] for c in one},
-                         {w["id"]: w["rank"] for w in want if w["period"] == "2025H1" and w["city"] == 330100})
+                         {w["id"]: w["rank"] for w in want if w["period"] == last and w["city"] == 330100})
+        self.assertGreater(len(one), 0)
 
         # --csv: the table's cells, a row per scorecard, the five dimensions named in Chinese
         table = list(csv.reader(io.StringIO(node.ctl("report", "evaluations", "--csv").stdout)))
@@ -206,15 +206,18 @@ class ReportTest(unittest.TestCase):
             self.assertEqual(v, sums(lambda c: (c["city"], c["period"]) == (city, period)), (city, period))
         for r in got["by_city"]:
             self.assertEqual(strip(r), sums(lambda c: c["city"] == r["city"]))
-        self.assertEqual([r["period"] for r in got["by_period"]], ["2024", "2025H1"])
+        self.assertEqual([r["period"] for r in got["by_period"]],
+                         sorted({c["period"] for c in cards}, key=period_key))
+        self.assertGreaterEqual(len(got["by_period"]), 2)
         for r in got["by_period"]:
             self.assertEqual(strip(r), sums(lambda c: c["period"] == r["period"]))
         self.assertEqual(strip(got["total"]), sums(lambda c: True))
         self.assertGreater(got["total"]["milestone_reward"], 0)
 
-        one = node.ctl_json("report", "funding", "--period", "2024", "--city", "310000")
+        first = min((c["period"] for c in cards), key=period_key)
+        one = node.ctl_json("report", "funding", "--period", first, "--city", "310000")
         self.assertEqual(strip(one["total"]),
-                         sums(lambda c: c["period"] == "2024" and c["city"] == 310000))
+                         sums(lambda c: c["period"] == first and c["city"] == 310000))
         table = list(csv.reader(io.StringIO(node.ctl("report", "funding", "--csv").stdout)))
         self.assertEqual(table[0][3:], ["启动建设经费", "年度运营补贴", "里程碑奖励", "合计 total"])
         self.assertEqual(table[-1][:2], ["合计 all", "合计 all"])

@@ -416,6 +416,7 @@ static void test_by_year(void **state)
 	snprintf(ev.period, sizeof(ev.period), "2024");
 	snprintf(ev.id, sizeof(ev.id), "%s/2024", ev.incubator_id);
 	ev.ev.result = YRDX__MILESTONE_RESULT__MILESTONE_RESULT_ELIMINATED;
+	ev.ev.milestone_reward_wan_yuan = 0; /* only after excellent or passed */
 	fx_log_append(&lsz, YX_KIND_EVALUATION, &ev.ev, T_2024_LATE);
 	fx_credit_code(1, code1);
 	log_retract(&lsz, YX_KIND_ENTERPRISE, code1, T_2025_EARLY);
