@@ -407,11 +407,26 @@ static bool same_record(const version_t *a, const version_t *b)
 	return a->id_hash == b->id_hash && a->origin == b->origin && a->kind == b->kind;
 }
 
-/* Where each record's versions begin (they are sorted), once for every count. */
+/* Where each record's versions begin (they are sorted), once for every count; and the
+ * enterprises put in the versions' order, so that each count reads them in order (read
+ * where the logs had them, at random, they were two thirds of a count's time). */
 static int history_runs(history_t *h)
 {
-	size_t cap = 0, cap_evals = 0;
+	size_t cap = 0, cap_evals = 0, k = 0;
 	int ret = YX_OK;
+	ent_t *ordered = h->ents.n ? malloc(h->ents.n * sizeof(*ordered)) : NULL;
+	if (h->ents.n && !ordered)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->n; i++) {
+		version_t *v = &h->v[i];
+		if (v->kind == YX_KIND_ENTERPRISE && !v->retracted) {
+			ordered[k] = h->ents.v[v->at];
+			v->at = k++;
+		}
+	}
+	free(h->ents.v);
+	h->ents.v = ordered;
+	h->ents.cap = h->ents.n;
 	for (size_t i = 0; i < h->n && ret == YX_OK; i++) {
 		if (i && same_record(&h->v[i - 1], &h->v[i]))
 			continue;
