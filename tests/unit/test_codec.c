@@ -258,7 +258,8 @@ static uint8_t *with_field(const uint8_t *bytes, size_t len, uint8_t tag, const 
 	memcpy(out, bytes, len);
 	out[len] = tag;
 	out[len + 1] = (uint8_t)msg_len;
-	memcpy(out + len + 2, msg, msg_len);
+	if (msg_len)
+		memcpy(out + len + 2, msg, msg_len);
 	*out_len = len + 2 + msg_len;
 	return out;
 }
