@@ -1,14 +1,19 @@
 #include "codec.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 
-/* Change.kind's field number (proto/change.proto). */
-#define CHANGE_FIELD_KIND 5
+/* Change's field numbers (proto/change.proto). */
+#define CHANGE_FIELD_TIME       4
+#define CHANGE_FIELD_KIND       5
+#define CHANGE_FIELD_BODY_FIRST 10 /* the body oneof: incubator ... */
+#define CHANGE_FIELD_ENTERPRISE 11
+#define CHANGE_FIELD_BODY_LAST  19 /* ... charter_vote */
 
 static const char *const kind_names[YX_KIND_COUNT] = {
         [YX_KIND_NONE] = "none",
@@ -73,8 +78,13 @@ yx_kind_t yx_kind_from_word(const char *text, size_t len)
 }
 
 /* A varint at *p (before end): its value, *p moved past it; false if cut or too long. */
-static bool varint_read(const uint8_t **p, const uint8_t *end, uint64_t *v)
+static inline bool varint_read(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
+	/* one byte, most tags and small numbers: no loop */
+	if (*p < end && !(**p & 0x80)) {
+		*v = *(*p)++;
+		return true;
+	}
 	*v = 0;
 	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
 		uint8_t b = *(*p)++;
@@ -85,37 +95,112 @@ static bool varint_read(const uint8_t **p, const uint8_t *end, uint64_t *v)
 	return false;
 }
 
+/* The next field at *p (before end): its number and wire type; a varint's value in *v,
+ * a length-delimited field's bytes at *data (*v of them); fixed-size fields skipped.
+ * false at the end, or if what follows is not a field. */
+static inline bool field_next(const uint8_t **p, const uint8_t *end, uint32_t *field,
+                              unsigned *wire, uint64_t *v, const uint8_t **data)
+{
+	uint64_t tag;
+	if (*p >= end || !varint_read(p, end, &tag) || tag >> 3 == 0 || tag >> 3 > UINT32_MAX)
+		return false;
+	*field = (uint32_t)(tag >> 3);
+	*wire = (unsigned)(tag & 7);
+	switch (*wire) {
+	case 0: return varint_read(p, end, v);
+	case 1:
+	case 5: {
+		size_t n = *wire == 1 ? 8 : 4;
+		if ((size_t)(end - *p) < n)
+			return false;
+		*p += n;
+		return true;
+	}
+	case 2:
+		if (!varint_read(p, end, v) || *v > (uint64_t)(end - *p))
+			return false;
+		*data = *p;
+		*p += *v;
+		return true;
+	default: return false;
+	}
+}
+
 yx_kind_t yx_change_peek_kind(const uint8_t *bytes, size_t len)
 {
-	const uint8_t *p = bytes, *end = bytes + len;
-	uint64_t tag, v;
-	while (p < end && varint_read(&p, end, &tag)) {
-		switch (tag & 7) {
-		case 0: /* varint */
-			if (!varint_read(&p, end, &v))
-				return YX_KIND_NONE;
-			if (tag >> 3 == CHANGE_FIELD_KIND)
-				return v < YX_KIND_COUNT ? (yx_kind_t)v : YX_KIND_NONE;
-			break;
-		case 1: /* 64-bit */
-			if ((size_t)(end - p) < 8)
-				return YX_KIND_NONE;
-			p += 8;
-			break;
-		case 2: /* length-delimited */
-			if (!varint_read(&p, end, &v) || v > (uint64_t)(end - p))
-				return YX_KIND_NONE;
-			p += v;
-			break;
-		case 5: /* 32-bit */
-			if ((size_t)(end - p) < 4)
-				return YX_KIND_NONE;
-			p += 4;
-			break;
-		default: return YX_KIND_NONE;
+	const uint8_t *p = bytes, *end = bytes + len, *data;
+	uint32_t field;
+	unsigned wire;
+	uint64_t v = 0;
+	while (field_next(&p, end, &field, &wire, &v, &data))
+		if (field == CHANGE_FIELD_KIND && wire == 0)
+			return v < YX_KIND_COUNT ? (yx_kind_t)v : YX_KIND_NONE;
+	return YX_KIND_NONE;
+}
+
+/* Enterprise fields the peek reads (proto/records.proto). */
+enum {
+	ENT_CREDIT_CODE = 1,
+	ENT_CITY = 3,
+	ENT_STAGE = 4,
+	ENT_QUALIFICATIONS = 7,
+};
+
+/* The enterprise's fields from its message bytes into out. */
+static bool enterprise_fields(const uint8_t *p, const uint8_t *end, yx_enterprise_peek_t *out)
+{
+	const uint8_t *data;
+	uint32_t field;
+	unsigned wire;
+	uint64_t v = 0;
+	while (p < end) {
+		if (!field_next(&p, end, &field, &wire, &v, &data))
+			return false;
+		if (field == ENT_CREDIT_CODE && wire == 2) {
+			out->credit_code = (const char *)data;
+			out->credit_code_len = (size_t)v;
+		} else if (field == ENT_CITY && wire == 0) {
+			out->city = (uint32_t)v;
+		} else if (field == ENT_STAGE && wire == 0) {
+			out->stage = (int)(int32_t)v;
+		} else if (field == ENT_QUALIFICATIONS && (wire == 0 || wire == 2)) {
+			/* unpacked: one value; packed: a run of varints */
+			const uint8_t *q = wire == 2 ? data : NULL, *qend = q ? data + v : NULL;
+			do {
+				if (q && !varint_read(&q, qend, &v))
+					return false;
+				if (v < 32)
+					out->qualifications |= 1u << v;
+			} while (q && q < qend);
 		}
 	}
-	return YX_KIND_NONE;
+	return true;
+}
+
+bool yx_enterprise_peek(const uint8_t *bytes, size_t len, yx_enterprise_peek_t *out)
+{
+	const uint8_t *p = bytes, *end = bytes + len, *data;
+	uint32_t field, body = 0;
+	unsigned wire;
+	uint64_t v = 0;
+	memset(out, 0, sizeof(*out));
+	while (p < end) {
+		if (!field_next(&p, end, &field, &wire, &v, &data))
+			return false;
+		if (field == CHANGE_FIELD_TIME && wire == 0) {
+			out->time_ms = (int64_t)v;
+		} else if (field >= CHANGE_FIELD_BODY_FIRST && field <= CHANGE_FIELD_BODY_LAST) {
+			/* a oneof: the last body given is the body, and protobuf-c takes a
+			 * message given twice as the last one, not merged */
+			memset(&out->credit_code, 0,
+			       sizeof(*out) - offsetof(yx_enterprise_peek_t, credit_code));
+			body = field;
+			if (field == CHANGE_FIELD_ENTERPRISE && wire == 2 &&
+			    !enterprise_fields(data, data + v, out))
+				return false;
+		}
+	}
+	return body == CHANGE_FIELD_ENTERPRISE && out->credit_code;
 }
 
 yx_kind_t yx_change_body_kind(const Yrdx__Change *c)

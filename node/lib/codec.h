@@ -5,6 +5,7 @@
 #ifndef YRDX_CODEC_H
 #define YRDX_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,24 @@ yx_kind_t yx_kind_from_word(const char *text, size_t len);
  * the top-level fields); YX_KIND_NONE if absent, malformed or out of range. For bytes
  * already verified: it only says which kind, it checks nothing. */
 yx_kind_t yx_change_peek_kind(const uint8_t *bytes, size_t len);
+
+/* What the counts (stats.h) read of an enterprise, from a change's encoded bytes without
+ * decoding the rest: protobuf-c's unpack of a million enterprises was half the time of
+ * `stats`. Fields as protobuf reads them (the last value of a scalar, a repeated enum
+ * packed or not, the last body of the oneof). */
+typedef struct {
+	int64_t time_ms;         /* Change.time_ms */
+	const char *credit_code; /* not NUL-terminated: points into the bytes */
+	size_t credit_code_len;
+	uint32_t city;
+	int stage;               /* EnterpriseStage */
+	uint32_t qualifications; /* bit per Qualification value */
+} yx_enterprise_peek_t;
+
+/* true if bytes are a change whose body is an enterprise with a credit code, read into
+ * *out; false for any other body (a tombstone), or bytes that are not a change: decode
+ * those. For bytes already verified (a store's): it checks nothing. */
+bool yx_enterprise_peek(const uint8_t *bytes, size_t len, yx_enterprise_peek_t *out);
 
 /* Kind a change's body carries (tombstones carry none: YX_KIND_NONE). */
 yx_kind_t yx_change_body_kind(const Yrdx__Change *change);

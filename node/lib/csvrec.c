@@ -617,6 +617,11 @@ static void put_cell(FILE *out, const char *s, size_t n)
 	putc_unlocked('"', out);
 }
 
+void yx_csv_write_cell(FILE *out, const char *text)
+{
+	put_cell(out, text, strlen(text));
+}
+
 int yx_csv_write_header(FILE *out, yx_kind_t kind)
 {
 	const columns_t *cs;

@@ -78,6 +78,10 @@ const char *const *yx_csv_required_columns(yx_kind_t kind);
 
 /* ---- records to CSV ---- */
 
+/* Writes text as one CSV cell: quoted (quotes doubled) only if it holds a comma, a
+ * quote or a line break. */
+void yx_csv_write_cell(FILE *out, const char *text);
+
 /* Writes the header row of kind's CSV form: every column, in field order, LF-ended.
  * YX_OK, or -errno if writing failed. */
 int yx_csv_write_header(FILE *out, yx_kind_t kind);

@@ -25,17 +25,13 @@ static int entry_compare(const void *pa, const void *pb)
 	return c ? c : strcmp(a->incubator, b->incubator);
 }
 
-static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
+/* Keeps e, an evaluation of origin, in set (copied). */
+int yx_tierset_add(yx_tierset_t *set, const uint8_t origin[YX_KEY_BYTES], const Yrdx__Evaluation *e)
 {
-	yx_tierset_t *set = arg;
 	char incubator[YX_MAX_ID_LEN + 1];
-	(void)seq;
-	if (c->body_case != YRDX__CHANGE__BODY_EVALUATION || !c->evaluation)
-		return 0;
-	const Yrdx__Evaluation *e = c->evaluation;
 	/* the id names the incubator (validate.c holds it to incubator_id) */
 	if (!yx_evaluation_incubator(e->id, incubator, sizeof(incubator)))
-		return 0;
+		return YX_OK;
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 256;
 		entry_t *grown = realloc(set->v, cap * sizeof(*grown));
@@ -57,32 +53,51 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 		return -ENOMEM;
 	}
 	set->n++;
-	return 0;
+	return YX_OK;
+}
+
+static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
+{
+	(void)seq;
+	if (c->body_case != YRDX__CHANGE__BODY_EVALUATION || !c->evaluation)
+		return 0;
+	return yx_tierset_add(arg, origin, c->evaluation);
+}
+
+int yx_tierset_new(yx_tierset_t **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? YX_OK : -ENOMEM;
+}
+
+int yx_tierset_seal(yx_tierset_t *set)
+{
+	free(set->inputs);
+	set->inputs = NULL;
+	if (!set->n)
+		return YX_OK;
+	qsort(set->v, set->n, sizeof(*set->v), entry_compare);
+	if (!(set->inputs = malloc(set->n * sizeof(*set->inputs))))
+		return -ENOMEM;
+	for (size_t i = 0; i < set->n; i++)
+		set->inputs[i] = set->v[i].in;
+	return YX_OK;
 }
 
 int yx_tierset_load(yx_store_t *store, yx_tierset_t **out)
 {
-	yx_tierset_t *set = calloc(1, sizeof(*set));
+	yx_tierset_t *set = NULL;
 	int ret;
 	*out = NULL;
-	if (!set)
-		return -ENOMEM;
-	if ((ret = yx_store_scan(store, YX_KIND_EVALUATION, visit, set)))
-		goto fail;
-	if (set->n) {
-		qsort(set->v, set->n, sizeof(*set->v), entry_compare);
-		if (!(set->inputs = malloc(set->n * sizeof(*set->inputs)))) {
-			ret = -ENOMEM;
-			goto fail;
-		}
-		for (size_t i = 0; i < set->n; i++)
-			set->inputs[i] = set->v[i].in;
+	if ((ret = yx_tierset_new(&set)))
+		return ret;
+	if ((ret = yx_store_scan(store, YX_KIND_EVALUATION, visit, set)) ||
+	    (ret = yx_tierset_seal(set))) {
+		yx_tierset_free(&set);
+		return ret;
 	}
 	*out = set;
 	return YX_OK;
-fail:
-	yx_tierset_free(&set);
-	return ret;
 }
 
 void yx_tierset_free(yx_tierset_t **setp)

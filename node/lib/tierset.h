@@ -18,6 +18,15 @@ typedef struct yx_tierset yx_tierset_t;
 int yx_tierset_load(yx_store_t *store, yx_tierset_t **out);
 void yx_tierset_free(yx_tierset_t **set);
 
+/* A set built by hand, from evaluations the caller picks (stats --by-year: those written
+ * by the end of a year): new, add each (copied; one with an id that names no incubator
+ * is left out), then seal before any lookup. Each returns YX_OK or -ENOMEM; the set is
+ * freed with yx_tierset_free either way. */
+int yx_tierset_new(yx_tierset_t **out);
+int yx_tierset_add(yx_tierset_t *set, const uint8_t origin[YX_KEY_BYTES],
+                   const Yrdx__Evaluation *e);
+int yx_tierset_seal(yx_tierset_t *set);
+
 /* The evaluations of incubator (a record of origin) in set: how many, and the inputs
  * themselves (owned by set) for yx_tier_derive; 0 and NULL if none. The array may be
  * reordered (yx_tier_derive sorts it): do not share one set between threads. */

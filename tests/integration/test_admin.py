@@ -9,7 +9,7 @@ import unittest
 from harness import Federation, credit_code, enterprise, same_digest, wait_until
 
 COMMANDS = ["init", "keygen", "pubkey", "peer", "park", "put", "retract", "get", "list", "relay", "joint", "import", "export",
-            "profile", "incubator", "stats", "backup", "digest", "verify", "status", "sync"]
+            "profile", "incubator", "stats", "report", "backup", "digest", "verify", "status", "sync"]
 
 
 def incubator(i, tier="high_quality", transformed=False):
@@ -124,9 +124,15 @@ class AdminTest(unittest.TestCase):
                               fedst["transformed_incubators"]), (1, 1, 1))
             self.assertEqual((fedst["tech_sme"], fedst["high_tech"], fedst["gazelle"],
                               fedst["little_giant"], fedst["hard_tech"]), (19, 1, 1, 1, 1))
-            self.assertEqual(st["targets_2025"]["high_quality_incubators"], 20)
-            self.assertEqual(st["targets_2025"]["tech_sme"], 10000)
-            self.assertIn("2025目标", a.ctl("stats").stdout)
+            # the plan's 2025 targets are Shanghai's own (全市): beside 上海 only
+            self.assertNotIn("targets_2025", st)
+            self.assertNotIn("targets_2025", fedst)
+            sh_row = [c for c in st["cities"] if c["city"] == 310000][0]
+            self.assertEqual(sh_row["targets_2025"]["high_quality_incubators"], 20)
+            self.assertEqual(sh_row["targets_2025"]["tech_sme"], 10000)
+            self.assertEqual(sh_row["percent_of_target_2025"]["tech_sme"],
+                             int(sh_row["tech_sme"] * 1000 / 10000) / 10)
+            self.assertIn("2025目标 上海 target", a.ctl("stats").stdout)
             prof = a.ctl_json("profile", code)
             self.assertEqual(prof["records"][0]["origin_name"], "shanghai")
             # a new version: the profile shows qualifications over time

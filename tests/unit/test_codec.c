@@ -218,6 +218,94 @@ static void test_roundtrip_enterprise(void **state)
 	}
 }
 
+/* What yx_enterprise_peek must agree on with protobuf-c's decode of the same bytes. */
+static void expect_peek_as_decoded(const uint8_t *bytes, size_t len)
+{
+	Yrdx__Change *c = NULL;
+	yx_enterprise_peek_t pk;
+	bool peeked = yx_enterprise_peek(bytes, len, &pk);
+	if (yx_change_decode(bytes, len, &c) != YX_OK) {
+		assert_false(peeked);
+		return;
+	}
+	if (c->body_case != YRDX__CHANGE__BODY_ENTERPRISE || !c->enterprise->credit_code[0]) {
+		assert_false(peeked);
+		yx_change_free(&c);
+		return;
+	}
+	assert_true(peeked);
+	const Yrdx__Enterprise *e = c->enterprise;
+	uint32_t quals = 0;
+	for (size_t i = 0; i < e->n_qualifications; i++)
+		if ((unsigned)e->qualifications[i] < 32)
+			quals |= 1u << e->qualifications[i];
+	assert_int_equal(pk.time_ms, c->time_ms);
+	assert_int_equal(pk.credit_code_len, strlen(e->credit_code));
+	assert_memory_equal(pk.credit_code, e->credit_code, pk.credit_code_len);
+	assert_int_equal(pk.city, e->city);
+	assert_int_equal(pk.stage, e->stage);
+	assert_int_equal(pk.qualifications, quals);
+	yx_change_free(&c);
+}
+
+/* Bytes then one more field (tag, then the message bytes) appended. */
+static uint8_t *with_field(const uint8_t *bytes, size_t len, uint8_t tag, const uint8_t *msg,
+                           size_t msg_len, size_t *out_len)
+{
+	uint8_t *out = malloc(len + 2 + msg_len);
+	assert_non_null(out);
+	assert_true(msg_len < 128);
+	memcpy(out, bytes, len);
+	out[len] = tag;
+	out[len + 1] = (uint8_t)msg_len;
+	if (msg_len)
+		memcpy(out + len + 2, msg, msg_len);
+	*out_len = len + 2 + msg_len;
+	return out;
+}
+
+/* The peek reads what the decoder reads: seeded random enterprises, a second enterprise
+ * message (protobuf-c keeps the last, unmerged: no credit code then), a retraction as the
+ * last body, cut bytes. */
+static void test_enterprise_peek(void **state)
+{
+	(void)state;
+	uint64_t rng = fx_seed("test_enterprise_peek");
+	for (uint32_t i = 0; i < 500; i++) {
+		fx_enterprise_t f;
+		fx_change_t ch;
+		uint8_t *bytes = NULL, *more;
+		size_t len = 0, more_len;
+		fx_enterprise_init(&f, (uint32_t)fx_rand(&rng));
+		f.e.financials = NULL;
+		f.e.city = (uint32_t)(fx_rand(&rng) % 1000000);
+		f.e.stage = (Yrdx__EnterpriseStage)(fx_rand(&rng) % 7);
+		f.e.n_qualifications = fx_rand(&rng) % 3;
+		f.qualifications[0] = (Yrdx__Qualification)(fx_rand(&rng) % 6);
+		f.qualifications[1] = (Yrdx__Qualification)(fx_rand(&rng) % 6);
+		fx_change_init(&ch, YX_KIND_ENTERPRISE, &f.e, 1 + fx_rand(&rng) % 100000);
+		ch.c.time_ms = (int64_t)(fx_rand(&rng) % 4102444800000);
+		assert_int_equal(yx_change_encode(&ch.c, &bytes, &len), YX_OK);
+		expect_peek_as_decoded(bytes, len);
+		/* field 11 again: city 310000 (varint 0x90 0xf5 0x12), little giant unpacked */
+		static const uint8_t merged[] = {0x18, 0xb0, 0xf5, 0x12, 0x38, 0x04};
+		more = with_field(bytes, len, (11 << 3) | 2, merged, sizeof(merged), &more_len);
+		expect_peek_as_decoded(more, more_len);
+		free(more);
+		/* a tombstone after the enterprise: the oneof's last body */
+		more = with_field(bytes, len, (16 << 3) | 2, NULL, 0, &more_len);
+		expect_peek_as_decoded(more, more_len);
+		free(more);
+		/* cut anywhere: refused, never read past the end */
+		size_t cut = (size_t)(fx_rand(&rng) % len);
+		uint8_t *part = malloc(cut ? cut : 1);
+		memcpy(part, bytes, cut);
+		expect_peek_as_decoded(part, cut);
+		free(part);
+		free(bytes);
+	}
+}
+
 static void test_roundtrip_park(void **state)
 {
 	fx_park_t f;
@@ -572,6 +660,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_roundtrip_incubator),
 	        cmocka_unit_test(test_roundtrip_enterprise),
+	        cmocka_unit_test(test_enterprise_peek),
 	        cmocka_unit_test(test_roundtrip_park),
 	        cmocka_unit_test(test_roundtrip_relay_event),
 	        cmocka_unit_test(test_roundtrip_joint),

@@ -235,7 +235,7 @@ static void test_counts_by_city_and_federation(void **state)
 	fixture_t fx;
 	yx_stats_t st;
 	fixture_open(&fx);
-	assert_int_equal(yx_stats_collect(fx.store, 0, &st), YX_OK);
+	assert_int_equal(yx_stats_collect(fx.store, 0, NULL, &st), YX_OK);
 	assert_int_equal(st.n, 4);
 	expect_counts(&st.cities[0], &want_shanghai);
 	expect_counts(&st.cities[1], &want_suzhou);
@@ -255,14 +255,14 @@ static void test_one_city(void **state)
 	fixture_t fx;
 	yx_stats_t st;
 	fixture_open(&fx);
-	assert_int_equal(yx_stats_collect(fx.store, SUZHOU, &st), YX_OK);
+	assert_int_equal(yx_stats_collect(fx.store, SUZHOU, NULL, &st), YX_OK);
 	assert_int_equal(st.n, 1);
 	expect_counts(&st.cities[0], &want_suzhou);
 	expect_counts(&st.federation, &want_federation);
 	yx_stats_free(&st);
 
 	/* A city with nothing in the store: no entry at all. */
-	assert_int_equal(yx_stats_collect(fx.store, 320200, &st), YX_OK);
+	assert_int_equal(yx_stats_collect(fx.store, 320200, NULL, &st), YX_OK);
 	assert_int_equal(st.n, 0);
 	expect_counts(&st.federation, &want_federation);
 	yx_stats_free(&st);
@@ -278,7 +278,7 @@ static void test_empty_store(void **state)
 	static const yx_city_stats_t zero = {0};
 	char *dir = fx_tmpdir("stats-empty");
 	assert_int_equal(yx_store_open(dir, YX_STORE_CREATE, 0, &store, &d), YX_OK);
-	assert_int_equal(yx_stats_collect(store, 0, &st), YX_OK);
+	assert_int_equal(yx_stats_collect(store, 0, NULL, &st), YX_OK);
 	assert_int_equal(st.n, 0);
 	expect_counts(&st.federation, &zero);
 	yx_stats_free(&st);
@@ -287,12 +287,254 @@ static void test_empty_store(void **state)
 	free(dir);
 }
 
+/* A retraction of (kind, id) as log's next change, written at time_ms. */
+static void log_retract(fx_log_t *log, yx_kind_t kind, const char *id, int64_t time_ms)
+{
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	Yrdx__Tombstone t = YRDX__TOMBSTONE__INIT;
+	uint8_t prev[YX_HASH_BYTES], *bytes = NULL;
+	size_t len = 0;
+	memcpy(prev, log->hash, YX_HASH_BYTES);
+	c.origin = (ProtobufCBinaryData){YX_KEY_BYTES, (uint8_t *)yx_identity_public(log->id)};
+	c.seq = log->seq + 1;
+	c.prev_hash = (ProtobufCBinaryData){YX_HASH_BYTES, prev};
+	c.time_ms = time_ms;
+	c.kind = (Yrdx__RecordKind)kind;
+	c.id = (char *)id;
+	t.reason = "moved";
+	c.body_case = YRDX__CHANGE__BODY_TOMBSTONE;
+	c.tombstone = &t;
+	assert_int_equal(yx_change_encode(&c, &bytes, &len), YX_OK);
+	fx_log_append_bytes(log, bytes, len);
+}
+
+static void append(yx_store_t *store, fx_log_t *log, int64_t time_ms)
+{
+	yx_diag_t d = {{0}};
+	size_t appended = 0;
+	fx_log_sign(log, time_ms);
+	if (yx_store_append_verified(store, yx_identity_public(log->id), log->e, log->n, &log->head,
+	                             &appended, &d) != YX_OK)
+		fail_msg("segment: %s", d.msg);
+	assert_int_equal(appended, log->n);
+	fx_log_clear(log);
+}
+
+#define T_2023 1688000000000 /* 2023-06-29 */
+#define T_2024 1719000000000 /* 2024-06-21 */
+#define T_2025 1750000000000 /* 2025-06-15 */
+/* 2024-12-31 23:30 in Shanghai (UTC+8): 2024 */
+#define T_2024_LATE 1735659000000
+/* 2025-01-01 05:00 in Shanghai, still 2024-12-31 21:00 in UTC: 2025 */
+#define T_2025_EARLY 1735678800000
+
+/* Enterprise E0 relayed from Suzhou to Hefei: Suzhou's record says it left (stage
+ * relocated), Hefei's that it landed. One enterprise in the federation, at Hefei, with
+ * Hefei's qualifications, though Suzhou's record is the newer; none at Suzhou. */
+static void test_relocated_counted_once(void **state)
+{
+	(void)state;
+	fx_node_t n;
+	yx_identity_t *sz = NULL, *hf = NULL;
+	fx_enterprise_t ent;
+	fx_log_t lsz, lhf;
+	yx_stats_t st;
+	fx_node_open(&n, "stats-relocated");
+	assert_int_equal(yx_identity_generate(&sz), YX_OK);
+	assert_int_equal(yx_identity_generate(&hf), YX_OK);
+	fx_log_init(&lhf, hf);
+	enterprise(&ent, 0, HEFEI, SME, LG);
+	ent.e.stage = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_LANDED;
+	fx_log_append(&lhf, YX_KIND_ENTERPRISE, &ent.e, T_2024);
+	append(n.store, &lhf, T_2024);
+	fx_log_init(&lsz, sz);
+	enterprise(&ent, 0, SUZHOU, SME, GZ);
+	ent.e.stage = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
+	fx_log_append(&lsz, YX_KIND_ENTERPRISE, &ent.e, T_2025);
+	enterprise(&ent, 1, SUZHOU, HT, 0);
+	fx_log_append(&lsz, YX_KIND_ENTERPRISE, &ent.e, T_2025);
+	append(n.store, &lsz, T_2025);
+
+	assert_int_equal(yx_stats_collect(n.store, 0, NULL, &st), YX_OK);
+	assert_int_equal(st.n, 2);
+	static const yx_city_stats_t suzhou = {
+	        .city = SUZHOU, .enterprises = 1, .enterprises_by_qualification = {[HT] = 1}};
+	static const yx_city_stats_t hefei = {
+	        .city = HEFEI,
+	        .enterprises = 1,
+	        .enterprises_by_qualification = {[SME] = 1, [LG] = 1},
+	};
+	static const yx_city_stats_t federation = {
+	        .enterprises = 2,
+	        .enterprises_by_qualification = {[SME] = 1, [HT] = 1, [LG] = 1},
+	};
+	expect_counts(&st.cities[0], &suzhou);
+	expect_counts(&st.cities[1], &hefei);
+	expect_counts(&st.federation, &federation);
+	yx_stats_free(&st);
+	yx_identity_free(&sz);
+	yx_identity_free(&hf);
+	fx_node_close(&n);
+}
+
+/* The counts as they stood at the end of 2023, 2024 and 2025 (UTC+8), worked out by
+ * hand from Suzhou's and Hefei's logs:
+ *
+ *   2023  Suzhou: I0 high quality, P0, E0 {SME}
+ *   2024  Suzhou: E0 becomes {SME, GZ}, E1 {SME, HT}; I0's 2024 evaluation eliminated
+ *         (written 23:30 on 31 December, Shanghai time: it counts in 2024)
+ *   2025  Suzhou: E1 retracted (05:00 on 1 January, Shanghai time: not in 2024), E0
+ *         relocated; Hefei: E0 landed {SME, GZ, LG}, I1 in
+ *         cultivation */
+static void test_by_year(void **state)
+{
+	(void)state;
+	fx_node_t n;
+	yx_identity_t *sz = NULL, *hf = NULL;
+	fx_enterprise_t ent;
+	fx_incubator_t inc;
+	fx_park_t pk;
+	fx_evaluation_t ev;
+	fx_log_t lsz, lhf;
+	yx_stats_years_t years;
+	char code1[19];
+	fx_node_open(&n, "stats-years");
+	assert_int_equal(yx_identity_generate(&sz), YX_OK);
+	assert_int_equal(yx_identity_generate(&hf), YX_OK);
+	fx_log_init(&lsz, sz);
+	incubator(&inc, 0, SUZHOU, HQ, true);
+	fx_log_append(&lsz, YX_KIND_INCUBATOR, &inc.inc, T_2023);
+	park(&pk, 0, SUZHOU);
+	fx_log_append(&lsz, YX_KIND_PARK, &pk.park, T_2023);
+	enterprise(&ent, 0, SUZHOU, SME, 0);
+	fx_log_append(&lsz, YX_KIND_ENTERPRISE, &ent.e, T_2023);
+	enterprise(&ent, 0, SUZHOU, SME, GZ);
+	fx_log_append(&lsz, YX_KIND_ENTERPRISE, &ent.e, T_2024);
+	enterprise(&ent, 1, SUZHOU, SME, HT);
+	fx_log_append(&lsz, YX_KIND_ENTERPRISE, &ent.e, T_2024);
+	fx_evaluation_init(&ev, 0); /* SH-INC-0000/2023: I0's id */
+	snprintf(ev.period, sizeof(ev.period), "2024");
+	snprintf(ev.id, sizeof(ev.id), "%s/2024", ev.incubator_id);
+	ev.ev.result = YRDX__MILESTONE_RESULT__MILESTONE_RESULT_ELIMINATED;
+	ev.ev.milestone_reward_wan_yuan = 0; /* only after excellent or passed */
+	fx_log_append(&lsz, YX_KIND_EVALUATION, &ev.ev, T_2024_LATE);
+	fx_credit_code(1, code1);
+	log_retract(&lsz, YX_KIND_ENTERPRISE, code1, T_2025_EARLY);
+	enterprise(&ent, 0, SUZHOU, SME, GZ);
+	ent.e.stage = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
+	fx_log_append(&lsz, YX_KIND_ENTERPRISE, &ent.e, T_2025);
+	append(n.store, &lsz, T_2025);
+	fx_log_init(&lhf, hf);
+	enterprise(&ent, 0, HEFEI, SME, GZ);
+	ent.qualifications[1] = LG;
+	ent.e.n_qualifications = 2;
+	ent.e.stage = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_LANDED;
+	fx_log_append(&lhf, YX_KIND_ENTERPRISE, &ent.e, T_2025);
+	incubator(&inc, 1, HEFEI, HQC, false);
+	fx_log_append(&lhf, YX_KIND_INCUBATOR, &inc.inc, T_2025);
+	append(n.store, &lhf, T_2025);
+
+	assert_int_equal(yx_stats_by_year(n.store, 0, &years), YX_OK);
+	assert_int_equal(years.n, 3);
+	static const yx_city_stats_t sz23 = {
+	        .city = SUZHOU,
+	        .incubators = 1,
+	        .incubators_by_tier = {[HQ] = 1},
+	        .incubators_transformed = 1,
+	        .enterprises = 1,
+	        .enterprises_by_qualification = {[SME] = 1},
+	        .parks = 1,
+	};
+	static const yx_city_stats_t sz24 = {
+	        .city = SUZHOU,
+	        .incubators = 1,
+	        .incubators_by_tier = {[STD] = 1},
+	        .incubators_transformed = 1,
+	        .enterprises = 2,
+	        .enterprises_by_qualification = {[SME] = 2, [HT] = 1, [GZ] = 1},
+	        .parks = 1,
+	};
+	static const yx_city_stats_t sz25 = {
+	        .city = SUZHOU,
+	        .incubators = 1,
+	        .incubators_by_tier = {[STD] = 1},
+	        .incubators_transformed = 1,
+	        .parks = 1,
+	};
+	static const yx_city_stats_t hf25 = {
+	        .city = HEFEI,
+	        .incubators = 1,
+	        .incubators_by_tier = {[HQC] = 1},
+	        .enterprises = 1,
+	        .enterprises_by_qualification = {[SME] = 1, [LG] = 1},
+	};
+	static const yx_city_stats_t fed25 = {
+	        .incubators = 2,
+	        .incubators_by_tier = {[STD] = 1, [HQC] = 1},
+	        .incubators_transformed = 1,
+	        .enterprises = 1,
+	        .enterprises_by_qualification = {[SME] = 1, [LG] = 1},
+	        .parks = 1,
+	};
+	yx_city_stats_t fed23 = sz23, fed24 = sz24;
+	fed23.city = fed24.city = 0;
+	assert_int_equal(years.v[0].year, 2023);
+	assert_int_equal(years.v[1].year, 2024);
+	assert_int_equal(years.v[2].year, 2025);
+	/* 2025-01-01 00:00 in Shanghai */
+	assert_int_equal(years.v[1].end_ms, 1735660800000);
+	assert_int_equal(years.v[0].stats.n, 1);
+	expect_counts(&years.v[0].stats.cities[0], &sz23);
+	expect_counts(&years.v[0].stats.federation, &fed23);
+	assert_int_equal(years.v[1].stats.n, 1);
+	expect_counts(&years.v[1].stats.cities[0], &sz24);
+	expect_counts(&years.v[1].stats.federation, &fed24);
+	assert_int_equal(years.v[2].stats.n, 2);
+	expect_counts(&years.v[2].stats.cities[0], &sz25);
+	expect_counts(&years.v[2].stats.cities[1], &hf25);
+	expect_counts(&years.v[2].stats.federation, &fed25);
+	yx_stats_years_free(&years);
+
+	/* one city's rows; the federation's still count everything */
+	assert_int_equal(yx_stats_by_year(n.store, HEFEI, &years), YX_OK);
+	assert_int_equal(years.n, 3);
+	assert_int_equal(years.v[0].stats.n, 0);
+	assert_int_equal(years.v[2].stats.n, 1);
+	expect_counts(&years.v[2].stats.cities[0], &hf25);
+	expect_counts(&years.v[2].stats.federation, &fed25);
+	yx_stats_years_free(&years);
+
+	/* the latest year's counts are today's */
+	yx_stats_t now;
+	assert_int_equal(yx_stats_collect(n.store, 0, NULL, &now), YX_OK);
+	expect_counts(&now.federation, &fed25);
+	yx_stats_free(&now);
+	yx_identity_free(&sz);
+	yx_identity_free(&hf);
+	fx_node_close(&n);
+}
+
+static void test_by_year_empty(void **state)
+{
+	(void)state;
+	fx_node_t n;
+	yx_stats_years_t years;
+	fx_node_open(&n, "stats-years-empty");
+	assert_int_equal(yx_stats_by_year(n.store, 0, &years), YX_OK);
+	assert_int_equal(years.n, 0);
+	yx_stats_years_free(&years);
+	fx_node_close(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_counts_by_city_and_federation),
 	        cmocka_unit_test(test_one_city),
 	        cmocka_unit_test(test_empty_store),
+	        cmocka_unit_test(test_relocated_counted_once),
+	        cmocka_unit_test(test_by_year),
+	        cmocka_unit_test(test_by_year_empty),
 	};
 	if (yx_crypto_init() != YX_OK)
 		return 1;

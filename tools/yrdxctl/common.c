@@ -7,6 +7,7 @@
 
 #include "validate.h"
 #include "keys.h"
+#include "validate.h"
 #include "yrdxctl.h"
 
 int ctl_fail(int code, const char *fmt, ...)
@@ -164,6 +165,18 @@ int ctl_names(ctl_t *ctl, yx_store_t *store)
 	return ret == YX_OK ? EXIT_OK : ctl_fail(EXIT_FAIL, "out of memory");
 }
 
+static uint32_t names_city(void *arg, const uint8_t key[YX_KEY_BYTES])
+{
+	yx_node_name_t n;
+	yx_names_lookup(arg, key, &n);
+	return n.city;
+}
+
+yx_key_city_t ctl_key_cities(ctl_t *ctl)
+{
+	return (yx_key_city_t){names_city, ctl->names};
+}
+
 const char *ctl_label(ctl_t *ctl, const uint8_t key[32], yx_name_form_t form,
                       char out[YX_NAME_LABEL_MAX])
 {
@@ -254,4 +267,15 @@ int ctl_run_sub(ctl_t *ctl, int argc, char **argv, const char *help, const ctl_s
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].fn(ctl, argc, argv);
 	return ctl_fail(EXIT_USAGE, "%s: unknown subcommand \"%s\" (see --help)", argv[0], argv[1]);
+}
+
+const char *ctl_city_label(ctl_t *ctl, uint32_t city, char out[YX_NAME_LABEL_MAX])
+{
+	const char *nodes[CTL_CITY_NODES_MAX], *name = yx_city_name(city);
+	size_t n = yx_names_of_city(ctl->names, city, nodes, CTL_CITY_NODES_MAX), len;
+	len = (size_t)snprintf(out, YX_NAME_LABEL_MAX, "%s", name ? name : "?");
+	for (size_t i = 0; i < n && i < CTL_CITY_NODES_MAX && len < YX_NAME_LABEL_MAX; i++)
+		len += (size_t)snprintf(out + len, YX_NAME_LABEL_MAX - len, "%s%s", i ? "," : " ",
+		                        nodes[i]);
+	return out;
 }

@@ -25,6 +25,8 @@ static const struct {
         {"incubator", cmd_incubator,
          "an incubator's evaluations and the tiers they moved it through: history ID"},
         {"stats", cmd_stats, "the plan's counts per city, beside its 2025 targets"},
+        {"report", cmd_report,
+         "tracking reports: scorecards ranked, funding, relay cases, joint agreements"},
         {"backup", cmd_backup, "consistent hot copy of the store, verified"},
         {"restore", cmd_restore, "put a backup back as the store (node stopped), fenced"},
         {"relay", cmd_relay, "relay-incubation cases: propose, accept, land, list, show, suggest"},

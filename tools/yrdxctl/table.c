@@ -1,5 +1,7 @@
 #include "table.h"
 
+#include "csvrec.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +99,23 @@ void table_row(table_t *t, ...)
 		v[c] = va_arg(ap, const char *);
 	va_end(ap);
 	table_row_v(t, v);
+}
+
+void table_print_csv(table_t **tp, FILE *out)
+{
+	table_t *t = *tp;
+	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t c = 0; c < t->cols; c++) {
+			if (c)
+				fputc(',', out);
+			yx_csv_write_cell(out, t->cells[r * t->cols + c]);
+			free(t->cells[r * t->cols + c]);
+		}
+		fputc('\n', out);
+	}
+	free(t->cells);
+	free(t);
+	*tp = NULL;
 }
 
 void table_print(table_t **tp, FILE *out)

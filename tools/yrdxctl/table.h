@@ -16,6 +16,8 @@ table_t *table_new_v(const char *const *headers, size_t n);
 void table_row_v(table_t *t, const char *const *cells);
 /* Prints and frees. */
 void table_print(table_t **t, FILE *out);
+/* Prints as CSV (RFC 4180, the headers first, as export writes cells) and frees. */
+void table_print_csv(table_t **t, FILE *out);
 
 /* Display columns taken by UTF-8 text s. */
 int text_width(const char *s);

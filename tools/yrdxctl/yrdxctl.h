@@ -11,6 +11,7 @@
 #include "config.h"
 #include "ctlclient.h"
 #include "names.h"
+#include "report.h"
 #include "store.h"
 #include "tiers.h"
 
@@ -63,6 +64,13 @@ int ctl_names(ctl_t *ctl, yx_store_t *store);
 /* key's label (names.h) in form, from ctl->names (ctl_names first). Returns out. */
 const char *ctl_label(ctl_t *ctl, const uint8_t key[32], yx_name_form_t form,
                       char out[YX_NAME_LABEL_MAX]);
+/* The most nodes of one city named beside it (its members, by the charter). */
+#define CTL_CITY_NODES_MAX 8
+/* "上海 shanghai": city's Chinese name and the nodes of it (names.h; ctl_names first),
+ * "上海" if none, "?" for a code that is no city. Returns out. */
+const char *ctl_city_label(ctl_t *ctl, uint32_t city, char out[YX_NAME_LABEL_MAX]);
+/* The city of a node key by ctl->names (ctl_names first): for report.h and stats.h. */
+yx_key_city_t ctl_key_cities(ctl_t *ctl);
 /* --origin TEXT as the origin it means (yx_names_resolve), or EXIT_USAGE naming what was
  * wrong, prefixed with what ("list: --origin"). */
 int ctl_origin(ctl_t *ctl, const char *what, const char *text, uint8_t origin[32]);
@@ -110,6 +118,7 @@ int cmd_list(ctl_t *ctl, int argc, char **argv);
 int cmd_incubator(ctl_t *ctl, int argc, char **argv);
 int cmd_profile(ctl_t *ctl, int argc, char **argv);
 int cmd_stats(ctl_t *ctl, int argc, char **argv);
+int cmd_report(ctl_t *ctl, int argc, char **argv);
 int cmd_backup(ctl_t *ctl, int argc, char **argv);
 int cmd_restore(ctl_t *ctl, int argc, char **argv);
 int cmd_relay(ctl_t *ctl, int argc, char **argv);
