@@ -21,7 +21,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 README = os.path.join(ROOT, "README.md")
 # The commands whose README examples this test holds to the program.
 IN_SCOPE = re.compile(r"^yrdxctl -c demo/\w+/yrdxd\.zpl (--json )?"
-                      r"(list|stats|export|import|peer list|park list)\b")
+                      r"(list|stats|report|export|import|peer list|park list)\b")
 
 
 # Shell steps of those examples, held to what they print too.
