@@ -31,7 +31,7 @@ import subprocess
 import time
 import unittest
 
-from harness import (BUILD, LIVENESS_S, Federation, credit_code, enterprise, run_seed, tune,
+from harness import (BUILD, LIVENESS_S, Federation, credit_code, enterprise, run_seed,
                      wait_converged, wait_tip, wait_until)
 
 EVIL_AUTHOR = os.path.join(BUILD, "tests/evil_author")
@@ -77,17 +77,9 @@ class CharterJurisdictionTest(unittest.TestCase):
         cls.rng = random.Random(run_seed("test_charter_jurisdiction"))
         cls.fed = Federation("charter-jurisdiction")
         try:
-            cls.sh = cls.fed.node("shanghai", 310000)
-            cls.hf = cls.fed.node("hefei", 340100)
-            cls.hz = cls.fed.node("hangzhou", 330100)
-            cls.nodes = (cls.sh, cls.hf, cls.hz)
-            tune(*cls.nodes)
-            cls.fed.found(threshold=2)
-            cls.fed.link(cls.sh, cls.hf)
-            cls.fed.link(cls.hf, cls.hz)
-            cls.fed.link(cls.hz, cls.sh)
-            for n in cls.nodes:
-                n.start()
+            cls.nodes = cls.fed.ring([("shanghai", 310000), ("hefei", 340100),
+                                      ("hangzhou", 330100)])
+            cls.sh, cls.hf, cls.hz = cls.nodes
             base = cls.rng.randrange(100000)
             cls.sh.put("incubator", [incubator("SH-INC-%04d" % i, 310000) for i in (1, 2, 3)])
             cls.sh.put("enterprise", [enterprise(base + i) for i in range(5)])

@@ -19,7 +19,7 @@ import json
 import os
 import unittest
 
-from harness import Federation, tune, wait_converged, wait_until
+from harness import Federation, wait_converged, wait_until
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
 DIMENSIONS = ["talent", "hard_tech_origination", "disruptive_conversion",
@@ -56,14 +56,8 @@ class EvaluationTest(unittest.TestCase):
     def setUpClass(cls):
         cls.fed = Federation("evaluation")
         try:
-            cls.sh = cls.fed.node("shanghai", 310000)
-            cls.hf = cls.fed.node("hefei", 340100)
-            cls.nodes = (cls.sh, cls.hf)
-            tune(*cls.nodes)
-            cls.fed.found(threshold=2)
-            cls.fed.link(cls.sh, cls.hf)
-            for n in cls.nodes:
-                n.start()
+            cls.nodes = cls.fed.ring([("shanghai", 310000), ("hefei", 340100)])
+            cls.sh, cls.hf = cls.nodes
             for n in cls.nodes:
                 for kind in ("incubators", "evaluations"):
                     n.ctl("import", os.path.join(DATA, "%s-%s.csv" % (n.name, kind)))

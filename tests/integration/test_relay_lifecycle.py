@@ -20,7 +20,7 @@ import os
 import random
 import unittest
 
-from harness import (LIVENESS_S, Federation, enterprise, run_seed, tune, wait_converged,
+from harness import (LIVENESS_S, Federation, enterprise, run_seed, wait_converged,
                      wait_tip, wait_until)
 
 
@@ -58,17 +58,9 @@ class RelayLifecycleTest(unittest.TestCase):
         cls.rng = random.Random(run_seed("test_relay_lifecycle"))
         cls.fed = Federation("relay-lifecycle")
         try:
-            cls.sh = cls.fed.node("shanghai", 310000)
-            cls.hz = cls.fed.node("hangzhou", 330100)
-            cls.hf = cls.fed.node("hefei", 340100)
-            cls.nodes = (cls.sh, cls.hz, cls.hf)
-            tune(*cls.nodes)
-            cls.fed.found(threshold=2)
-            cls.fed.link(cls.sh, cls.hz)
-            cls.fed.link(cls.hz, cls.hf)
-            cls.fed.link(cls.hf, cls.sh)
-            for n in cls.nodes:
-                n.start()
+            cls.nodes = cls.fed.ring([("shanghai", 310000), ("hangzhou", 330100),
+                                      ("hefei", 340100)])
+            cls.sh, cls.hz, cls.hf = cls.nodes
             cls.base = cls.rng.randrange(1000, 900000)
             cls.sh.put("park", [park("SH-PARK-ZJ", 310000, ["integrated_circuits", "biomedicine"],
                                      capacity=180)])
