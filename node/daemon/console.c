@@ -32,7 +32,7 @@ static const char style[] =
         "vertical-align:top}"
         "th{background:#eef1f5;font-weight:600}td.n{text-align:right;"
         "font-variant-numeric:tabular-nums}"
-        "code{font-size:12px}.note{color:#5b6775;font-size:12px}"
+        "code{font-size:11px}.note{color:#5b6775;font-size:12px}.nw{white-space:nowrap}"
         ".ok{color:#1e7d32}.warn{color:#b26a00}.bad{color:#c62828}.none{color:#8a94a0}";
 
 static void when(yxd_page_t *p, int64_t ms)
@@ -46,7 +46,7 @@ static void when(yxd_page_t *p, int64_t ms)
 	}
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-	yxd_page_add(p, "%s", buf);
+	yxd_page_add(p, "<span class=nw>%s</span>", buf);
 }
 
 static void city(yxd_page_t *p, uint32_t code)
@@ -146,8 +146,9 @@ static void origins(const yxd_view_t *v, yxd_page_t *p)
 		uint64_t lag = yxd_origin_lag(o);
 		yxd_page_add(p, "<tr class=origin data-origin=\"");
 		yxd_page_key(p, o->origin);
-		yxd_page_add(p, "\" data-seq=\"%" PRIu64 "\" data-lag=\"%" PRIu64 "\"><td>", o->seq,
-		             lag);
+		yxd_page_add(p,
+		             "\" data-seq=\"%" PRIu64 "\" data-lag=\"%" PRIu64 "\"><td class=nw>",
+		             o->seq, lag);
 		yxd_page_html(p, o->label);
 		if (o->self)
 			yxd_page_add(p, " <span class=note>(本节点 this node)</span>");
@@ -293,7 +294,8 @@ static void refusals(yxd_t *d, yxd_page_t *p)
 		             yxd_refusal_kind_name((yxd_refusal_kind_t)k),
 		             yxd_refusal_kind_term((yxd_refusal_kind_t)k), by_kind[k]);
 	yxd_page_add(p, " <span class=note>(since the node started)</span></p><table><tr>"
-	                "<th>时间 time<th>类别 kind<th>原因 reason<th>来自 who<th>公钥 key"
+	                "<th>时间 time<th>类别 kind<th>原因 reason<th>来自 who"
+	                "<th>公钥 key <small>(a handshake's: its CURVE form)</small>"
 	                "<th>详情 what<th>次数 times</tr>");
 	const yxd_refusal_t *r;
 	for (size_t i = 0; (r = yxd_refusals_get(&d->refusals, i)); i++) {
@@ -327,12 +329,13 @@ void yxd_console_page(yxd_t *d, const yxd_view_t *v, yxd_page_t *p)
 	yxd_console_map(d, v, p);
 	yxd_page_add(p, "</section><div>");
 	peers(v, p);
+	feeds(d, v, p);
+	yxd_page_add(p, "</div></div>");
 	origins(v, p);
-	yxd_page_add(p, "</div></div><div class=cols>");
+	yxd_page_add(p, "<div class=cols>");
 	relay(v, p);
 	plan(v, p);
 	yxd_page_add(p, "</div>");
-	feeds(d, v, p);
 	refusals(d, p);
 	yxd_page_add(p, "<p class=note>只读 read-only · <a href=/metrics>Prometheus /metrics</a>"
 	                " · yrdx</p></html>\n");
