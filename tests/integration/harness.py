@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 BUILD = os.environ.get("YRDX_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 
@@ -207,6 +208,22 @@ class Node:
         if share is not None:
             args += ["--share", share]
         self.ctl(*args)
+
+    def enable_metrics(self):
+        """Turns listen/metrics on, on a free port (self.metrics), by rewriting the line
+        yrdxctl init wrote; it takes effect at the next start."""
+        self.metrics = free_port()
+        with open(self.config) as f:
+            text = f.read()
+        assert 'metrics = ""' in text, text
+        with open(self.config, "w") as f:
+            f.write(text.replace('metrics = ""', 'metrics = 127.0.0.1:%d' % self.metrics))
+
+    def http(self, path="/"):
+        """GET path on the node's metrics port: (status, headers, body text)."""
+        url = "http://127.0.0.1:%d%s" % (self.metrics, path)
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, dict(r.headers), r.read().decode()
 
     # -- process ----------------------------------------------------------------------
     def start(self, wait=True):

@@ -105,6 +105,7 @@ class CharterMembers(unittest.TestCase):
             r = hf.ctl("peer", "add", "nanjing-again", nj.endpoint, nj.pubkey, check=False)
             self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
             self.assertIn("no member of charter version 1 is named nanjing-again", r.stderr)
+            hz.enable_metrics()  # its console shows the refusals below
             for n in (sh, hz, hf, nj):
                 n.start()
 
@@ -125,6 +126,13 @@ class CharterMembers(unittest.TestCase):
                 wait_until(lambda: n.counters()["refused_nonmember"] >= 1, LIVENESS_S,
                            "%s to refuse nanjing's origin offered by Hefei" % n.name)
                 self.assertIn(line, n.log())
+            # Hangzhou's console names the refusal: unknown origin, from Hefei, nanjing's key.
+            row = '<tr class=refusal data-reason="refused_nonmember" data-kind="unknown_origin">'
+            page = wait_until(lambda: (lambda t: t if row in t else None)(hz.http()[2]),
+                              LIVENESS_S, "Hangzhou's console to show the refusal")
+            refusal = page[page.index(row):].split("</tr>")[0]
+            self.assertIn("<td>hefei<td><code>%s</code>" % nj.pubkey, refusal)
+            self.assertIn("offers an origin no member of the charter has", refusal)
             # nanjing writes on; Hefei no longer pulls from it, nobody else ever did.
             nj.put("enterprise", city_records(200, 100, NANJING, "320102"))
             hf.put("enterprise", city_records(0, 100, HEFEI, "340102"))

@@ -30,7 +30,7 @@ import tempfile
 import unittest
 import urllib.request
 
-from harness import Federation, Feed, credit_code, enterprise, free_port, wait_until
+from harness import Federation, Feed, enterprise, wait_until
 
 DATA = os.path.join(os.path.dirname(__file__), "../data")
 CHROMIUM = shutil.which("chromium")
@@ -42,20 +42,8 @@ FIGURES = ["high_quality_incubators", "transformed_incubators", "tech_sme", "hig
            "gazelle", "little_giant"]
 
 
-def enable_metrics(node):
-    """listen/metrics on a free port, by rewriting the line yrdxctl init wrote."""
-    node.metrics = free_port()
-    with open(node.config) as f:
-        text = f.read()
-    assert 'metrics = ""' in text, text
-    with open(node.config, "w") as f:
-        f.write(text.replace('metrics = ""', 'metrics = 127.0.0.1:%d' % node.metrics))
-
-
 def http(node, path="/"):
-    url = "http://127.0.0.1:%d%s" % (node.metrics, path)
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return r.status, dict(r.headers), r.read().decode()
+    return node.http(path)
 
 
 class Elements(html.parser.HTMLParser):
@@ -159,7 +147,7 @@ class ConsoleTest(unittest.TestCase):
         sh.ctl("peer", "add", "hangzhou")
         hz.ctl("peer", "add", "hefei")
         for n in fed.nodes:
-            enable_metrics(n)
+            n.enable_metrics()
         for n in fed.nodes:
             n.start()
         # Each city's sample registry.
