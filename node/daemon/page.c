@@ -32,12 +32,13 @@ static void escaped(yxd_page_t *p, const char *s, const char *(*escape)(unsigned
 			run += len;
 			continue;
 		}
-		if (yx_buf_add(&p->b, s + i - run, run) || yx_buf_add(&p->b, rep, strlen(rep)))
+		if ((run && yx_buf_add(&p->b, s + i - run, run)) ||
+		    yx_buf_add(&p->b, rep, strlen(rep)))
 			p->err = -ENOMEM;
 		run = 0;
 		i += len ? len : 1;
 	}
-	if (!p->err && yx_buf_add(&p->b, s + n - run, run))
+	if (!p->err && run && yx_buf_add(&p->b, s + n - run, run))
 		p->err = -ENOMEM;
 }
 
