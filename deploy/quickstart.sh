@@ -89,7 +89,9 @@ done
 
 say "yrdxctl import: each city loads its own registry (tests/data)"
 for c in "${cities[@]}"; do
-  for f in tests/data/"$c"-*.csv; do
+  # the registry first: an evaluation is of an incubator the node holds
+  for kind in incubators parks enterprises evaluations; do
+    f=tests/data/$c-$kind.csv
     printf '%-10s %-34s ' "$c" "$(basename "$f")"
     ctl "$c" import "$f"
   done
@@ -128,7 +130,7 @@ echo "the park's yrdx-feed: a key of its own, authorised at hefei for park $park
 yrdx-feed keygen "$demo/park.key" > "$demo/park.pub"
 ctl hefei park add demo-park "$park" "$(cat "$demo/park.pub")"
 feed=(yrdx-feed --node "tcp://127.0.0.1:$((port[hefei] + 1))" --node-key "${key[hefei]}" --key "$demo/park.key")
-"${feed[@]}" --state "$demo/feed.state" run > "$demo/feed.ndjson" 2>"$demo/feed.log" &
+"${feed[@]}" --state "$demo/feed.state" --dossier-dir "$demo/dossiers" run > "$demo/feed.ndjson" 2>"$demo/feed.log" &
 echo $! > "$demo/feed.pid"
 echo "-- parks ranked for enterprise $code by industry fit (产业匹配度):"
 ctl shanghai relay suggest "$code" --limit 3
@@ -137,12 +139,24 @@ case=$(ctl shanghai --json relay propose "$code" --to-park "$park" --dossier "$d
        --note "毕业企业, 建议落地合肥" | first_json case)
 echo "proposed case $case"
 for _ in $(seq 100); do grep -q "\"$case\"" "$demo/feed.ndjson" 2>/dev/null && break; sleep 0.1; done
-echo "-- the park's feed received:"
+echo "-- the park's feed received (the enterprise summary; the dossier sealed to the park, opened into demo/dossiers):"
 cat "$demo/feed.ndjson"
+cat "$demo/dossiers/$case.dossier"
+echo "-- hefei's parks and hangzhou's peers, as the running nodes see them:"
+ctl hefei park list
+ctl hangzhou peer list
 "${feed[@]}" accept "$case"
 ctl hefei relay land "$case"
 ctl hefei relay close "$case"
 for _ in $(seq 100); do ctl shanghai relay list --state closed | grep -q "$case" && break; sleep 0.1; done
+# shanghai's node marks its own record relocated (已迁出) once it sees the landing; every
+# city holds that too before the tour goes on
+for c in "${cities[@]}"; do
+  for _ in $(seq 100); do
+    ctl "$c" --json get enterprise "$code" --origin shanghai | grep -q '"stage": *"relocated"' && break
+    sleep 0.1
+  done
+done
 echo "-- at shanghai (the dossier stays sealed):"
 ctl shanghai relay show "$case"
 echo "-- at hefei (the destination opens it):"

@@ -3,7 +3,9 @@
  * per step, and the caller's own check (a park's, feed.c) made on that same derivation —
  * linked to the step it answers, and for a PROPOSE the dossier is sealed to the
  * destination node's current key, so every city stores and forwards it and only the
- * destination can open it. */
+ * destination can open it. A LAND writes, in its batch, the destination city's own record
+ * of the enterprise (stage landed); the source's record turns relocated when the source
+ * learns of it (relocate.c). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +31,16 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
                    uint8_t **sealed, yx_diag_t *diag)
 {
 	const uint8_t *self = d->origin;
-	Yrdx__Change *ent = NULL;
+	Yrdx__Change *ent = NULL, *park = NULL;
 	uint8_t curve[32];
 	if (q->destination.len != YX_KEY_BYTES)
 		return yx_diag_set(diag, YX_EINVAL, "propose: no destination node");
-	if (memcmp(q->destination.data, self, YX_KEY_BYTES) == 0)
-		return yx_diag_set(diag, YX_EINVAL, "propose: the destination is this node itself");
+	/* Within one city (the plan's most common case) the park must be in our own
+	 * registry: the case then runs its steps at this node alone. */
+	if (memcmp(q->destination.data, self, YX_KEY_BYTES) == 0 &&
+	    yx_store_get_in(d->store, &d->scratch, YX_KIND_PARK, self, q->park_id, &park) != YX_OK)
+		return yx_diag_set(diag, YX_EINVAL, "propose: park %s is not in %s's registry",
+		                   q->park_id, d->cfg->name);
 	if (yx_store_get_in(d->store, &d->scratch, YX_KIND_ENTERPRISE, self, q->credit_code,
 	                    &ent) != YX_OK)
 		return yx_diag_set(diag, YX_EINVAL,
@@ -73,12 +79,57 @@ static int propose(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, Yrdx__R
 	return YX_OK;
 }
 
+/* The destination city's own record of the enterprise that lands, made ready for the
+ * batch of the LAND (written after the event, so both or neither): stage landed, the
+ * case's park, our city, the case — the rest copied from the source's record as this node
+ * holds it (within one city, our own record updated). Where the source withholds its
+ * enterprises from us (a stub only), our own record of it is updated instead; with
+ * neither, the land is refused: an administrator registers the enterprise here first
+ * (yrdxctl put), from the dossier. The source's incubators are ids of its registry, not
+ * ours: a record copied from another city names none. e and c point into the scratch
+ * arena and the PROPOSE. */
+static int land_record(yxd_t *d, const yx_case_t *cs, Yrdx__Enterprise *e, Yrdx__Change *c,
+                       yx_diag_t *diag)
+{
+	const Yrdx__RelayEvent *p = cs->propose->ev;
+	bool same_city = memcmp(cs->source, d->origin, YX_KEY_BYTES) == 0;
+	Yrdx__Change *base = NULL;
+	bool copied = yx_store_get_in(d->store, &d->scratch, YX_KIND_ENTERPRISE, cs->source,
+	                              p->credit_code, &base) == YX_OK;
+	if (!copied && (same_city || yx_store_get_in(d->store, &d->scratch, YX_KIND_ENTERPRISE,
+	                                             d->origin, p->credit_code, &base) != YX_OK))
+		return yx_diag_set(
+		        diag, YX_EINVAL,
+		        "case %s: land: this node holds no record of enterprise %s (its "
+		        "city withholds them from us, or retracted it): register it here "
+		        "first (yrdxctl put enterprise), then land",
+		        p->case_id, p->credit_code);
+	*e = *base->enterprise;
+	if (copied && !same_city) {
+		e->n_incubator_ids = 0;
+		e->incubator_ids = NULL;
+	}
+	e->stage = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_LANDED;
+	e->park_id = p->park_id;
+	e->city = d->cfg->city;
+	e->relay_case_id = p->case_id;
+	e->financials = NULL; /* never in the log: figures are a record of their own */
+	yx_change_set_body(c, YX_KIND_ENTERPRISE, e);
+	c->id = e->credit_code;
+	yx_diag_t why = {{0}};
+	if (yxd_jurisdiction_local(d, c, &why))
+		return yx_diag_set(diag, YX_EINVAL, "case %s: land: enterprise %s: %s", p->case_id,
+		                   p->credit_code, why.msg);
+	return YX_OK;
+}
+
 /* Fills ev for a step answering the case as committed (the caller writes steps other than
  * PROPOSE alone): the case derived once, the caller's vet and the step's own rules
  * checked on it, and the key facts copied from its PROPOSE. */
 static int answer(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet, void *vet_arg,
                   Yrdx__RelayEvent *ev, Yrdx__ChangeRef *ref, yx_case_events_t *events,
-                  char *case_id, size_t cap, char *incubator, size_t incubator_cap, yx_diag_t *diag)
+                  yx_case_t *cs_out, char *case_id, size_t cap, char *incubator,
+                  size_t incubator_cap, yx_diag_t *diag)
 {
 	yx_case_t cs;
 	int ret;
@@ -110,6 +161,7 @@ static int answer(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet, vo
 	ref->hash.data = (uint8_t *)cs.last->hash;
 	ref->hash.len = YX_HASH_BYTES;
 	ev->answers = ref;
+	*cs_out = cs;
 	return YX_OK;
 }
 
@@ -120,6 +172,10 @@ int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, 
 	Yrdx__ChangeRef ref = YRDX__CHANGE_REF__INIT;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
 	yx_case_events_t events = {0};
+	yx_case_t cs;
+	Yrdx__Enterprise landed;
+	Yrdx__Change landed_c = YRDX__CHANGE__INIT;
+	bool lands = q->type == YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND;
 	uint8_t *sealed = NULL;
 	char event_id[128], incubator[YX_MAX_ID_LEN + 1];
 	int ret;
@@ -130,8 +186,10 @@ int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, 
 		ret = propose(d, b, q, &ev, case_id, cap, incubator, sizeof(incubator), &sealed,
 		              diag);
 	else
-		ret = answer(d, q, vet, vet_arg, &ev, &ref, &events, case_id, cap, incubator,
+		ret = answer(d, q, vet, vet_arg, &ev, &ref, &events, &cs, case_id, cap, incubator,
 		             sizeof(incubator), diag);
+	if (ret == YX_OK && lands)
+		ret = land_record(d, &cs, &landed, &landed_c, diag);
 	if (ret)
 		goto out;
 	if (!yx_case_event_id(case_id, q->type, event_id, sizeof(event_id))) {
@@ -143,6 +201,8 @@ int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, 
 	yx_change_set_body(&c, YX_KIND_RELAY_EVENT, &ev);
 	c.id = event_id;
 	ret = yx_batch_put(b, &c, diag);
+	if (ret == YX_OK && lands)
+		ret = yx_batch_put(b, &landed_c, diag);
 out:
 	free(sealed);
 	yx_case_events_free(&events);

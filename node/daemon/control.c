@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "evalrules.h"
 #include "figures.h"
 #include "log.h"
 #include "yrdxd.h"
@@ -154,6 +155,36 @@ static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchan
 	return ret;
 }
 
+/* An enterprise that left this city through a relay case (stage relocated, relocate.c):
+ * its record here follows the case, not the registry file it came from. A re-import
+ * (skip_unchanged) leaves it as it is (*skip); a put is refused, naming the case. */
+static int left_through_case(yxd_t *d, const Yrdx__Change *c, bool skip_unchanged, bool *skip,
+                             yx_diag_t *diag)
+{
+	const Yrdx__EnterpriseStage relocated = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
+	Yrdx__Change *cur = NULL;
+	int ret = YX_OK;
+	*skip = false;
+	if (c->body_case != YRDX__CHANGE__BODY_ENTERPRISE || !c->enterprise ||
+	    c->enterprise->stage == relocated ||
+	    yx_store_get(d->store, YX_KIND_ENTERPRISE, d->origin, c->id ? c->id : "", &cur) !=
+	            YX_OK)
+		return YX_OK;
+	if (cur->enterprise && cur->enterprise->stage == relocated) {
+		if (skip_unchanged)
+			*skip = true;
+		else
+			ret = yx_diag_set(
+			        diag, YX_EINVAL,
+			        "enterprise %s left this city through relay case %s (已迁出 "
+			        "relocated): its record here follows the case, put does not "
+			        "write it",
+			        c->id, cur->enterprise->relay_case_id);
+	}
+	yx_change_free(&cur);
+	return ret;
+}
+
 /* Records put does not write, and why (into why, cap bytes), for record i: the sharing
  * policy comes from the config; relay steps, joint participations and charter votes are
  * checked against what they answer by the commands that write them. */
@@ -187,25 +218,26 @@ static bool not_put(const Yrdx__Change *c, size_t i, char *why, size_t cap)
 void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_head_t *head)
 {
 	yx_batch_t *b = NULL;
+	yx_evalrules_t *rules = NULL;
 	yx_diag_t diag = {{0}};
 	/* Our records go out under the policy our config states now, never an older one. */
 	yxd_policy_publish(d);
 	int ret = yxd_writer_begin(d, &b, &diag);
-	if (yx_err_is_store_full(ret)) {
-		reply_store_full(d, r, ret, req->n_changes);
-		return;
-	}
-	if (ret) {
-		reply_error(r, ret, diag.msg);
-		return;
+	if (ret)
+		goto refused;
+	/* Evaluations are checked against the registry, the batch's earlier records counted
+	 * as stored (evalrules.h). yxd_writer_begin committed the received segments, so the
+	 * store holds everything but this batch. */
+	if ((ret = yx_evalrules_new(d->store, d->origin, &rules))) {
+		snprintf(diag.msg, sizeof(diag.msg), "out of memory");
+		goto refused;
 	}
 	for (size_t i = 0; i < req->n_changes; i++) {
 		Yrdx__Change *c = req->changes[i];
 		char why[300];
 		if (not_put(c, i, why, sizeof(why))) {
 			reply_error(r, YX_EINVAL, why);
-			yx_batch_abort(&b);
-			return;
+			goto out;
 		}
 		if (c->body_case == YRDX__CHANGE__BODY_TOMBSTONE) {
 			ret = yx_batch_retract(b, (yx_kind_t)c->kind, c->id ? c->id : "",
@@ -221,42 +253,39 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 					diag = none;
 			}
 		} else {
-			bool written = false;
-			ret = put_record(d, b, c, req->skip_unchanged, &written, &diag);
+			bool written = false, left = false;
+			ret = left_through_case(d, c, req->skip_unchanged, &left, &diag);
+			if (ret == YX_OK && !left)
+				ret = put_record(d, b, c, req->skip_unchanged, &written, &diag);
 			if (ret == YX_OK && !written)
 				r->unchanged++;
+			if (left)
+				r->relocated++;
 		}
-		if (yx_err_is_store_full(ret)) {
-			yx_batch_abort(&b);
-			reply_store_full(d, r, ret, req->n_changes);
-			return;
-		}
-		if (ret) {
+		/* After the put, which validated the record: the rules read a valid one. */
+		if (ret == YX_OK)
+			ret = yx_evalrules_check(rules, c, &diag);
+		if (ret && !yx_err_is_store_full(ret)) {
 			char msg[sizeof(diag.msg) + 200];
 			snprintf(msg, sizeof(msg), "record %zu (%s %s): %s", i + 1,
 			         yx_kind_name((yx_kind_t)c->kind) ? yx_kind_name((yx_kind_t)c->kind)
 			                                          : "?",
 			         c->id ? c->id : "", diag.msg[0] ? diag.msg : yx_strerror(ret));
 			reply_error(r, ret, msg);
-			yx_batch_abort(&b);
-			return;
+			goto out;
 		}
+		if (ret)
+			goto refused;
 	}
 	/* Records, not changes: an enterprise and its figures are one record given. */
 	uint32_t records = (uint32_t)(req->n_changes - r->unchanged);
 	if (req->dry_run) {
 		r->applied = records;
-		yx_batch_abort(&b);
-		return;
+		goto out;
 	}
 	size_t n = yx_batch_count(b);
-	if ((ret = yxd_writer_commit(d, &b, head, &diag))) {
-		if (yx_err_is_store_full(ret))
-			reply_store_full(d, r, ret, req->n_changes);
-		else
-			reply_error(r, ret, diag.msg);
-		return;
-	}
+	if ((ret = yxd_writer_commit(d, &b, head, &diag)))
+		goto refused;
 	note_write_result(d, YX_OK, "put", n);
 	r->applied = records;
 	if (n) {
@@ -266,6 +295,15 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 			r->head = h;
 		}
 	}
+	goto out;
+refused:
+	if (yx_err_is_store_full(ret))
+		reply_store_full(d, r, ret, req->n_changes);
+	else
+		reply_error(r, ret, diag.msg);
+out:
+	yx_batch_abort(&b);
+	yx_evalrules_free(&rules);
 }
 
 static void do_status(yxd_t *d, Yrdx__ControlReply *r, Yrdx__StatusReply *s,

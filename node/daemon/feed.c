@@ -27,10 +27,18 @@ typedef struct {
 /* Refused connections are logged at most once per this long, with how many there were. */
 #define LOG_EVERY_MS 10000
 
+/* When a park was last heard from on this port, connected or not (status). */
+typedef struct {
+	char park[33];
+	int64_t ms;
+} feed_seen_t;
+
 struct yxd_feed {
 	zsock_t *sock;
 	feed_sub_t *subs;
 	size_t n_subs;
+	feed_seen_t *seen;
+	size_t n_seen;
 	int64_t refused_log_ms;
 	uint64_t refused_since;
 };
@@ -71,6 +79,7 @@ void yxd_feed_stop(yxd_t *d)
 	for (size_t i = 0; i < d->feed->n_subs; i++)
 		zframe_destroy(&d->feed->subs[i].routing_id);
 	free(d->feed->subs);
+	free(d->feed->seen);
 	yxd_guard_unwatch(d->feed->sock);
 	zsock_destroy(&d->feed->sock);
 	yxd_guard_stop(&d->feed_guard);
@@ -168,16 +177,26 @@ static int gather(void *arg, const yx_arrival_t *a)
 		e->change.data = bytes;
 		e->change.len = a->len;
 		e->why = (char *)why;
+		/* what the park decides on; the dossier for the park the case is addressed to */
+		if (yxd_feed_summary(g->d, a->change, g->arena, &e->summary) != YX_OK ||
+		    (strcmp(why, "addressed") == 0 &&
+		     yxd_feed_dossier(g->d, g->park, a->change, g->arena, &e->dossier) != YX_OK)) {
+			g->err = -ENOMEM;
+			return 1;
+		}
 		g->events[g->n++] = e;
 		g->credit--;
-		g->bytes += a->len + ID_CAP + 32;
+		g->bytes += a->len + ID_CAP + 32 + yrdx__feed_summary__get_packed_size(e->summary) +
+		            e->dossier.len;
 	}
 	g->cursor = a->n;
 	g->budget--;
 	if (g->credit == 0 || g->n == BATCH_MAX || g->budget == 0)
 		return 1;
-	/* 256 relay events with full dossiers would pass yrdx-feed's message limit. */
-	return g->bytes + YX_MAX_CHANGE_BYTES + 1024 > YX_MAX_WIRE_BYTES ? 1 : 0;
+	/* 256 relay events with full dossiers would pass yrdx-feed's message limit. The next
+	 * event is at most its change, a summary drawn from a record and a dossier drawn
+	 * from the change, each at most a change's size. */
+	return g->bytes + 3 * YX_MAX_CHANGE_BYTES + 1024 > YX_MAX_WIRE_BYTES ? 1 : 0;
 }
 
 /* Sends s what is waiting for it, in batches, while its credit lasts, reading at most
@@ -378,6 +397,29 @@ static void on_subscribe(yxd_t *d, zframe_t *rid, feed_sub_t *s, const yx_park_c
 	s->due = true;
 }
 
+static void note_seen(yxd_feed_t *f, const char *park, int64_t now)
+{
+	for (size_t i = 0; i < f->n_seen; i++)
+		if (strcmp(f->seen[i].park, park) == 0) {
+			f->seen[i].ms = now;
+			return;
+		}
+	feed_seen_t *grown = realloc(f->seen, (f->n_seen + 1) * sizeof(*grown));
+	if (!grown)
+		return; /* status then says "not since this start": nothing else depends on it */
+	f->seen = grown;
+	snprintf(f->seen[f->n_seen].park, sizeof(f->seen[0].park), "%s", park);
+	f->seen[f->n_seen++].ms = now;
+}
+
+static int64_t seen_ms(const yxd_feed_t *f, const char *park)
+{
+	for (size_t i = 0; f && i < f->n_seen; i++)
+		if (strcmp(f->seen[i].park, park) == 0)
+			return f->seen[i].ms;
+	return 0;
+}
+
 void yxd_feed_handle(yxd_t *d)
 {
 	for (int budget = 0; budget < 64; budget++) {
@@ -395,6 +437,7 @@ void yxd_feed_handle(yxd_t *d)
 		int64_t now = zclock_time();
 		if (!park || !m) /* removed from the trust store since, or garbage */
 			goto next;
+		note_seen(d->feed, park->name, now);
 		if (s)
 			s->last_rx_ms = now;
 		if (m->msg_case == YRDX__FEED_MESSAGE__MSG_SUBSCRIBE) {
@@ -487,6 +530,7 @@ void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *r)
 		f->park = (char *)park->name;
 		f->park_id = (char *)park->park_id;
 		f->connected = yxd_feed_cursor(d, park->name, &f->cursor);
+		f->last_seen_ms = seen_ms(d->feed, park->name);
 		f->behind = yxd_feed_behind(d, park, f->cursor);
 		r->feeds[r->n_feeds++] = f;
 	}

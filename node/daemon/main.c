@@ -233,6 +233,8 @@ static int run(yxd_t *d, int sigfd)
 		now = zclock_time();
 		/* Votes that came in a commit of this pass: the next version, if they make it. */
 		yxd_charter_adopt_due(d, now);
+		/* Cases of ours that landed elsewhere: our records say the enterprise left. */
+		yxd_relocate_due(d, now);
 		if (now >= next_tick) {
 			if (d->remote)
 				yxd_remote_flush(d);
@@ -312,11 +314,13 @@ int main(int argc, char **argv)
 	}
 	/* The writer's wiring: received segments are committed before a local batch; every
 	 * commit pushes to pullers, then pumps the park feeds, then has the charter's votes
-	 * counted (in the loop, after the pass), then makes the console's figures due. */
+	 * counted and the landings of our relay cases looked for (both in the loop, after the
+	 * pass), then makes the console's figures due. */
 	yxd_writer_set_flush(&d.writer, yxd_remote_flush);
 	yxd_writer_on_commit(&d.writer, yxd_serve_announce);
 	yxd_writer_on_commit(&d.writer, yxd_feed_moved);
 	yxd_writer_on_commit(&d.writer, yxd_charter_moved);
+	yxd_writer_on_commit(&d.writer, yxd_relocate_moved);
 	yxd_writer_on_commit(&d.writer, yxd_overview_moved);
 	/* An adopted version may rotate our key, then trust and peers follow it. */
 	yxd_charter_hooks(&d, yxd_rotation_follows, charter_changed);
@@ -324,6 +328,7 @@ int main(int argc, char **argv)
 	    yxd_control_start(&d) || yxd_http_start(&d) || follow_trust(&d))
 		goto out;
 	yxd_fence_start(&d);
+	yxd_relocate_start(&d);
 	yxd_policy_due(&d);
 	yxd_policy_publish(&d);
 	yx_log_info("node %s (city %u) up, key %s, %zu peers, %zu parks", d.cfg->name, d.cfg->city,

@@ -119,7 +119,7 @@ typedef struct yxd_serve yxd_serve_t;
 typedef struct yxd_overview yxd_overview_t;
 
 /* The writer (writer.c): what to do before a local batch, whom to tell after a commit. */
-#define YXD_WRITER_HOOKS 4
+#define YXD_WRITER_HOOKS 5
 typedef int (*yxd_flush_fn)(yxd_t *d);
 typedef void (*yxd_moved_fn)(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 typedef struct {
@@ -223,6 +223,16 @@ typedef struct {
 	size_t n_pulled, cap_pulled;
 } yxd_members_t;
 
+/* Our records of enterprises relayed to other cities, turned relocated once landed there
+ * (relocate.c): the arrivals up to cursor have been looked at. */
+typedef struct {
+	bool due;            /* a commit (or the start) may have brought a LAND */
+	uint64_t cursor;     /* arrival number (store.h) read up to */
+	int64_t retry_ms;    /* a write was refused: not before then */
+	uint32_t backoff_ms; /* doubling while refused */
+	bool refused;        /* the log said so, and not yet that it passed */
+} yxd_relocate_t;
+
 /* The votes a store holds for one charter version (charter.c), decoded into arena. */
 typedef struct {
 	yx_vote_t *votes;
@@ -269,6 +279,7 @@ struct yxd {
 	yxd_rotation_t rotation;
 	yxd_charter_t charter;
 	yxd_members_t members;
+	yxd_relocate_t relocate;
 	/* What one input needs decoded while it is handled — a peer message (client.c), a
 	 * control request and the records its step reads (control.c, author.c) — reset once
 	 * that input is done. */
@@ -442,6 +453,17 @@ int yxd_clients_sync_now(yxd_t *d, const char *peer);
 void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *reply);
 void yxd_clients_status_free(Yrdx__StatusReply *reply);
 
+/* ---- feed_summary.c ---- */
+/* What the event c (a relay event) carries for a park to decide on: the enterprise as the
+ * proposing city's record is held here (decision fields only; none for a stub), its
+ * incubator and the proposing city. Allocated in arena. YX_OK or -ENOMEM. */
+int yxd_feed_summary(yxd_t *d, const Yrdx__Change *c, yx_arena_t *arena, Yrdx__FeedSummary **out);
+/* For the park a PROPOSE c is addressed to (the caller decides that): its dossier, opened
+ * with this node's keys and sealed to park's key, into out (in arena); out empty when
+ * the case has none or it does not open here (said in the log). YX_OK or -ENOMEM. */
+int yxd_feed_dossier(yxd_t *d, const yx_park_conf_t *park, const Yrdx__Change *c, yx_arena_t *arena,
+                     ProtobufCBinaryData *out);
+
 /* ---- feed.c ---- */
 int yxd_feed_start(yxd_t *d);
 void yxd_feed_stop(yxd_t *d);
@@ -574,13 +596,29 @@ typedef int (*yxd_case_vet_fn)(void *arg, const yx_case_t *c, yx_diag_t *diag);
  * bytes) receives the case. A PROPOSE needs only committed registry data, so many share
  * one batch (group commit); every other step is derived from the committed case — once,
  * vet (may be NULL) then asked on that derivation — and must be written alone
- * (yxd_author_relay). YX_EINVAL/YX_ENOTFOUND with diag for a step this node may not take
- * now; b is then unchanged. */
+ * (yxd_author_relay). A PROPOSE to this node itself (within one city) needs the park in
+ * its own registry. A LAND puts, after the event, this city's own record of the enterprise
+ * (stage landed, the case's park, this city, the case; the rest from the source's record,
+ * or ours where the source's is withheld from us). YX_EINVAL/YX_ENOTFOUND with diag for a
+ * step this node may not take now; b is then unchanged. */
 int yxd_author_relay_into(yxd_t *d, yx_batch_t *b, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet,
                           void *vet_arg, char *case_id, size_t cap, yx_diag_t *diag);
 /* The same in a batch of its own, committed durably; head receives its head. */
 int yxd_author_relay(yxd_t *d, const Yrdx__RelayRequest *q, yxd_case_vet_fn vet, void *vet_arg,
                      char *case_id, size_t cap, yx_head_t *head, yx_diag_t *diag);
+
+/* ---- relocate.c: our record of an enterprise that landed in another city ---- */
+/* At start: every arrival is looked at once more (what a crash left undone). */
+void yxd_relocate_start(yxd_t *d);
+/* The writer's hook: a commit may have brought the LAND of a case we proposed. */
+void yxd_relocate_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
+/* Reads the arrivals past the cursor (at most 4096 a pass) for LANDs, by another city, of
+ * cases this node proposed, and writes our record of each such enterprise again with
+ * stage relocated and the case, in one batch (records already so, or moved by a later
+ * case, are left alone). A refused write (fence, full store) keeps the cursor and is tried
+ * again after a back-off, 1 s doubling to 60 s. Called from the loop, where no subsystem
+ * is mid-way. */
+void yxd_relocate_due(yxd_t *d, int64_t now_ms);
 
 /* ---- joint.c ---- */
 /* Writes this node's participation in a joint-incubation agreement: a new one

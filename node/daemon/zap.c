@@ -104,9 +104,11 @@ void yxd_zap_handle(yxd_t *d)
 		          strcmp(mechanism, "CURVE") == 0 && key && zframe_size(key) == 32 &&
 		          domain && admit(d, domain, zframe_data(key), user, admitted);
 		if (!ok) {
-			char hex[65] = "-";
+			/* The X25519 key the client presented, in the one text form of keys
+			 * (base64); its Ed25519 key is what a park's yrdx-feed prints. */
+			char text[YX_PUBKEY_TEXT_LEN + 1] = "-";
 			if (key && zframe_size(key) == 32)
-				sodium_bin2hex(hex, sizeof(hex), zframe_data(key), 32);
+				yx_pubkey_format(zframe_data(key), text);
 			char line[300];
 			const yx_charter_t *c = yxd_charter_current(d);
 			bool peer = domain && strcmp(domain, "peer") == 0;
@@ -115,10 +117,11 @@ void yxd_zap_handle(yxd_t *d)
 				snprintf(where, sizeof(where),
 				         "any active member's of charter version %u", c->version);
 			snprintf(line, sizeof(line),
-			         "refused %s handshake from %s on the %s port: CURVE key %s is not "
+			         "refused %s handshake from %s on the %s port: CURVE (X25519) key "
+			         "%s is not "
 			         "%s",
 			         mechanism ? mechanism : "?", address ? address : "?",
-			         domain ? domain : "?", hex, where);
+			         domain ? domain : "?", text, where);
 			bool feed = domain && strcmp(domain, "feed") == 0;
 			yxd_guard_refused_line(
 			        d, feed ? d->feed_guard : d->peer_guard, C_REFUSED_KEY, address,

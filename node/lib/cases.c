@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "validate.h" /* YX_MAX_ID_LEN */
+
 static bool in_case(const Yrdx__Change *c, const char *case_id)
 {
 	return c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT &&
@@ -43,13 +45,9 @@ static const yx_event_kind_t relay_kind = {YX_KIND_RELAY_EVENT, in_case, propose
 static const yx_event_kind_t claims_kind = {YX_KIND_RELAY_EVENT, in_case, propose_id, propose_code,
                                             NULL};
 
-static int load(yx_store_t *store, const yx_event_kind_t *kind, const char *case_id,
-                yx_case_events_t *out)
+/* Each loaded event as derivation reads it (events point into out->raw). */
+static int fill(yx_case_events_t *out)
 {
-	memset(out, 0, sizeof(*out));
-	int ret = yx_events_load(store, kind, case_id, &out->raw);
-	if (ret)
-		return ret;
 	out->events = calloc(out->raw.n ? out->raw.n : 1, sizeof(*out->events));
 	if (!out->events) {
 		yx_events_free(&out->raw);
@@ -59,11 +57,28 @@ static int load(yx_store_t *store, const yx_event_kind_t *kind, const char *case
 		const yx_event_t *e = &out->raw.v[i];
 		memcpy(out->events[i].origin, e->origin, YX_KEY_BYTES);
 		out->events[i].seq = e->seq;
+		out->events[i].time_ms = e->change->time_ms;
 		memcpy(out->events[i].hash, e->hash, YX_HASH_BYTES);
 		out->events[i].ev = e->change->relay_event;
 	}
 	out->n = out->raw.n;
 	return YX_OK;
+}
+
+static int load(yx_store_t *store, const yx_event_kind_t *kind, const char *case_id,
+                yx_case_events_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	int ret = yx_events_load(store, kind, case_id, &out->raw);
+	return ret ? ret : fill(out);
+}
+
+int yx_case_events_load_enterprise(yx_store_t *store, const char *credit_code,
+                                   yx_case_events_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	int ret = yx_events_load_code(store, &relay_kind, credit_code, &out->raw);
+	return ret ? ret : fill(out);
 }
 
 int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t *out)
@@ -81,4 +96,29 @@ void yx_case_events_free(yx_case_events_t *o)
 	yx_events_free(&o->raw);
 	free(o->events);
 	memset(o, 0, sizeof(*o));
+}
+
+static int note_origin(void *arg, const yx_stored_t *rec)
+{
+	if (!in_case(rec->change, NULL) ||
+	    rec->change->relay_event->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE)
+		return 0;
+	memcpy(arg, rec->origin, YX_KEY_BYTES);
+	return 1;
+}
+
+int yx_case_proposer(yx_store_t *store, const char *case_id, uint8_t origin[YX_KEY_BYTES])
+{
+	char id[YX_MAX_ID_LEN + 1];
+	uint8_t prefix[YX_KEY_BYTES];
+	size_t plen = propose_origin(case_id, prefix);
+	yx_snap_t *snap = NULL;
+	if (!plen || !propose_id(case_id, id, sizeof(id)))
+		return YX_ENOTFOUND;
+	int ret = yx_snap_open(store, &snap);
+	if (ret == YX_OK)
+		ret = yx_snap_get_prefixed(snap, YX_KIND_RELAY_EVENT, prefix, plen, id, NULL,
+		                           note_origin, origin);
+	yx_snap_close(&snap);
+	return ret == 1 ? YX_OK : ret ? ret : YX_ENOTFOUND;
 }

@@ -25,6 +25,16 @@ int yx_case_events_load(yx_store_t *store, const char *case_id, yx_case_events_t
  * with the events under their credit codes: the claims of other keys on the case too,
  * for showing them (never applied). One lookup per city. */
 int yx_case_claims_load(yx_store_t *store, const char *case_id, yx_case_events_t *out);
+/* Every relay event under enterprise credit_code: the events of all its cases, for
+ * deriving each (yx_case_derive on the whole set) — relay suggest's declined parks, a
+ * profile's cases. */
+int yx_case_events_load_enterprise(yx_store_t *store, const char *credit_code,
+                                   yx_case_events_t *out);
 void yx_case_events_free(yx_case_events_t *events);
+
+/* The origin of the city that opened case_id: the origin whose key the case id names and
+ * that holds the case's PROPOSE (one point lookup). YX_OK with origin set; YX_ENOTFOUND
+ * if this store holds no such PROPOSE (or the id names no key); a store error. */
+int yx_case_proposer(yx_store_t *store, const char *case_id, uint8_t origin[YX_KEY_BYTES]);
 
 #endif

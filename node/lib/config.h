@@ -125,6 +125,10 @@ void yx_config_free(yx_config_t **cfg);
  * Returns YX_OK or -errno if writing to out failed. */
 int yx_config_print(const yx_config_t *cfg, FILE *out);
 
+/* A share mask (yx_peer_conf_t.share_mask) as its config text: the kinds in kind order,
+ * comma-separated, or "none"; into buf (cap bytes, 160 hold every kind). Returns buf. */
+const char *yx_config_share_text(uint32_t mask, char *buf, size_t cap);
+
 /* Lookups; NULL if absent. The result points into cfg. */
 const yx_peer_conf_t *yx_config_peer_by_key(const yx_config_t *cfg, const uint8_t key[32]);
 const yx_peer_conf_t *yx_config_peer_by_name(const yx_config_t *cfg, const char *name);
@@ -156,11 +160,12 @@ int yx_config_park_remove(const char *path, const char *name, yx_diag_t *diag);
 
 /* Writes a fresh, commented configuration (for `yrdxctl init`): every key with its
  * default, the given name, city and endpoints (feed_endpoint NULL or "" = feed off),
- * node/map_size as given (NULL = the default, 16G), empty peers and parks. Mode 0600;
+ * node/map_size as given (NULL = the default, 16G), listen/metrics as given (HOST:PORT;
+ * NULL or "" = off), empty peers and parks. Mode 0600;
  * never overwrites: -EEXIST if path exists. The content is validated first (YX_ECONFIG
  * naming the bad value); the file appears complete or not at all. */
 int yx_config_write_new(const char *path, const char *name, uint32_t city,
                         const char *peer_endpoint, const char *feed_endpoint, const char *map_size,
-                        yx_diag_t *diag);
+                        const char *metrics, yx_diag_t *diag);
 
 #endif

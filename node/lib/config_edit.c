@@ -210,7 +210,7 @@ int yx_config_park_remove(const char *path, const char *name, yx_diag_t *diag)
 
 int yx_config_write_new(const char *path, const char *name, uint32_t city,
                         const char *peer_endpoint, const char *feed_endpoint, const char *map_size,
-                        yx_diag_t *diag)
+                        const char *metrics, yx_diag_t *diag)
 {
 	char abs[YX_CONFIG_PATH_MAX], dir[YX_CONFIG_PATH_MAX], city_text[16];
 	const char *city_name = yx_city_name(city);
@@ -262,6 +262,8 @@ int yx_config_write_new(const char *path, const char *name, uint32_t city,
 				v = feed_endpoint ? feed_endpoint : "";
 			else if (s == SEC_NODE && strcmp(it->name, "map_size") == 0 && map_size)
 				v = map_size;
+			else if (s == SEC_LISTEN && strcmp(it->name, "metrics") == 0 && metrics)
+				v = metrics;
 			zconfig_t *kv = zconfig_new(it->name, node);
 			assert(kv);
 			zconfig_set_value(kv, "%s", v ? v : "");

@@ -438,6 +438,19 @@ int config_value_parse(const ctx_t *c, const char *key, const item_t *it, const 
 	return config_fail(c, key, v, "no parser for this type");
 }
 
+const char *yx_config_share_text(uint32_t mask, char *buf, size_t cap)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int k = YX_KIND_NONE + 1; k < YX_KIND_COUNT && o < cap; k++)
+		if (mask & (1u << k))
+			o += (size_t)snprintf(buf + o, cap - o, "%s%s", o ? "," : "",
+			                      yx_kind_name((yx_kind_t)k));
+	if (o == 0)
+		snprintf(buf, cap, "none");
+	return buf;
+}
+
 void config_value_format(const item_t *it, const void *base, char *buf, size_t cap)
 {
 	const char *f = (const char *)base + it->offset;
@@ -460,18 +473,10 @@ void config_value_format(const item_t *it, const void *base, char *buf, size_t c
 		snprintf(buf, cap, "%s", text);
 		return;
 	}
-	case T_KINDS: {
-		size_t o = 0;
+	case T_KINDS:
 		memcpy(&u, f, sizeof(u));
-		buf[0] = '\0';
-		for (int k = YX_KIND_NONE + 1; k < YX_KIND_COUNT; k++)
-			if (u & (1u << k))
-				o += (size_t)snprintf(buf + o, cap - o, "%s%s", o ? "," : "",
-				                      yx_kind_name((yx_kind_t)k));
-		if (o == 0)
-			snprintf(buf, cap, "none");
+		yx_config_share_text(u, buf, cap);
 		return;
-	}
 	case T_SIZE: {
 		uint64_t bytes;
 		memcpy(&bytes, f, sizeof(bytes));

@@ -37,7 +37,7 @@ static const char *const required[YX_KIND_COUNT][6] = {
         [YX_KIND_PARK] = {"id", "name", "city", "type", NULL},
         [YX_KIND_RELAY_EVENT] = {"id", "case_id", "type", "credit_code", NULL},
         [YX_KIND_JOINT] = {"id", "parties", "credit_code", "incubator_id", NULL},
-        [YX_KIND_EVALUATION] = {"id", "incubator_id", "period", "result", NULL},
+        [YX_KIND_EVALUATION] = {"id", "incubator_id", "period", "scores", "result", NULL},
 };
 
 static bool valid_kind(yx_kind_t kind)
@@ -506,15 +506,20 @@ int yx_csv_validate(const yx_csv_header_t *h, const yx_csv_row_t *row, const Yrd
                     yx_diag_t *diag)
 {
 	yx_diag_t d; /* filled by what fails, read only then: not cleared for every row */
-	const column_t *c;
-	const char *what;
-	char path[COLUMN_NAME_MAX * 2];
-	bool exact;
 	int ret = yx_validate_record(change, &d);
 
-	if (ret == YX_OK)
-		return YX_OK;
-	what = d.msg + d.what;
+	return ret == YX_OK ? YX_OK : yx_csv_diag(h, row, ret, &d, diag);
+}
+
+int yx_csv_diag(const yx_csv_header_t *h, const yx_csv_row_t *row, int ret, const yx_diag_t *dp,
+                yx_diag_t *diag)
+{
+	const yx_diag_t d = *dp; /* diag may be *dp */
+	const column_t *c;
+	const char *what = d.msg + d.what;
+	char path[COLUMN_NAME_MAX * 2];
+	bool exact;
+
 	if (d.path.root != h->desc)
 		return yx_diag_set(diag, ret, "%s:%lu: %s", h->name, row->line, d.msg);
 	/* Named by its column, then by its path inside it where that says more

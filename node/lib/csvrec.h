@@ -67,6 +67,12 @@ int yx_csv_row_to_record(const yx_csv_header_t *header, const yx_csv_row_t *row,
 int yx_csv_validate(const yx_csv_header_t *header, const yx_csv_row_t *row,
                     const Yrdx__Change *change, yx_diag_t *diag);
 
+/* A diag about the record built from row (err and d, from validate.c, evalrules.c or
+ * any check that names the field by its path) said in CSV terms into diag: "FILE:LINE:
+ * column COL: ...", or "FILE:LINE: ..." when it names no column. Returns err. */
+int yx_csv_diag(const yx_csv_header_t *header, const yx_csv_row_t *row, int err, const yx_diag_t *d,
+                yx_diag_t *diag);
+
 /* The columns validate.c requires of kind, NULL-terminated (static). */
 const char *const *yx_csv_required_columns(yx_kind_t kind);
 

@@ -96,6 +96,23 @@ int yx_events_load(yx_store_t *store, const yx_event_kind_t *kind, const char *g
 	return ret;
 }
 
+int yx_events_load_code(yx_store_t *store, const yx_event_kind_t *kind, const char *code,
+                        yx_events_t *out)
+{
+	load_t l = {.kind = kind, .group = NULL, .out = out};
+	yx_snap_t *snap = NULL;
+	memset(out, 0, sizeof(*out));
+	yx_arena_init(&out->arena);
+	int ret = yx_snap_open(store, &snap);
+	if (ret == YX_OK)
+		ret = yx_snap_find(snap, YX_INDEX_CREDIT_CODE, code, strlen(code), kind->kind,
+		                   &out->arena, collect, &l);
+	yx_snap_close(&snap);
+	if (ret)
+		yx_events_free(out);
+	return ret;
+}
+
 void yx_events_free(yx_events_t *o)
 {
 	free(o->v);

@@ -52,6 +52,12 @@ typedef struct {
 int yx_events_load(yx_store_t *store, const yx_event_kind_t *kind, const char *group,
                    yx_events_t *out);
 
+/* Every record of kind under credit code code (the credit-code index), whatever its group:
+ * all of an enterprise's relay cases at once, in one read snapshot. Caller frees with
+ * yx_events_free; on error *out is left empty. */
+int yx_events_load_code(yx_store_t *store, const yx_event_kind_t *kind, const char *code,
+                        yx_events_t *out);
+
 /* Frees what out holds and empties it; accepts an emptied or zeroed set. */
 void yx_events_free(yx_events_t *events);
 

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys.h"     /* a node's key in its text form */
+#include "validate.h" /* yx_city_name */
+
 /* Values are quoted at most this many bytes long: a diag is 1024 bytes and also holds the
  * path and, for enums, the list of accepted names. */
 #define QUOTE_MAX 48
@@ -625,4 +628,41 @@ int yx_record_write_json(FILE *out, yx_kind_t kind, const void *record)
 	if (ret == YX_OK && ferror(out))
 		ret = -EIO;
 	return ret;
+}
+
+/* The summary: the proposing city with its key in full and its name and city beside it,
+ * as every JSON form names a node. */
+static json_t *summary_to_json(const Yrdx__FeedSummary *s)
+{
+	char key[YX_PUBKEY_TEXT_LEN + 1];
+	const char *city = s->proposer_city ? yx_city_name(s->proposer_city) : NULL;
+	json_t *proposer = json_object();
+	if (proposer && s->proposer.len == YX_KEY_BYTES) {
+		yx_pubkey_format(s->proposer.data, key);
+		json_object_set_new(proposer, "key", json_string(key));
+	}
+	json_object_set_new(proposer, "name",
+	                    s->proposer_name[0] ? json_string(s->proposer_name) : json_null());
+	json_object_set_new(proposer, "city",
+	                    s->proposer_city ? json_integer(s->proposer_city) : json_null());
+	json_object_set_new(proposer, "city_name", city ? json_string(city) : json_null());
+	return json_pack("{s:o, s:{s:s?, s:o}, s:o}", "enterprise",
+	                 s->enterprise ? yx_record_to_json(YX_KIND_ENTERPRISE, s->enterprise)
+	                               : json_null(),
+	                 "incubator", "id", s->incubator_id, "name",
+	                 s->incubator_name[0] ? json_string(s->incubator_name) : json_null(),
+	                 "proposer", proposer);
+}
+
+json_t *yx_feed_event_to_json(const Yrdx__FeedEvent *e, const Yrdx__Change *c)
+{
+	json_t *j = yx_change_to_json(c);
+	if (!j)
+		return NULL;
+	json_object_set_new(j, "cursor", json_integer((json_int_t)e->cursor));
+	json_object_set_new(j, "event_id", json_string(e->event_id));
+	json_object_set_new(j, "why", json_string(e->why));
+	if (e->summary)
+		json_object_set_new(j, "summary", summary_to_json(e->summary));
+	return j;
 }

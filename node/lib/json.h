@@ -33,6 +33,7 @@
 #include "codec.h"
 #include "error.h"
 #include "reflect.h"
+#include "wire.pb-c.h"
 
 /* Builds a record of kind from the JSON object obj (borrowed). On YX_OK *record is a heap
  * message (Yrdx__Enterprise * etc.) every part of which is malloc'd; the caller frees it
@@ -61,6 +62,13 @@ json_t *yx_record_to_json(yx_kind_t kind, const void *record);
  * empty body). "kind" is yx_kind_name's name, or the number if it has none. New
  * reference, NULL if out of memory. */
 json_t *yx_change_to_json(const Yrdx__Change *change);
+
+/* A park's feed event as yrdx-feed prints it, one JSON line: its change c (decoded from
+ * e->change) as yx_change_to_json, with the event's "cursor", "event_id", "why" and, where
+ * the node gave one, its "summary": {"enterprise": the record's fields given or null,
+ * "incubator": {"id", "name"}, "proposer": {"key", "name", "city", "city_name"}}, names
+ * and cities null where unknown. New reference, NULL if out of memory. */
+json_t *yx_feed_event_to_json(const Yrdx__FeedEvent *e, const Yrdx__Change *c);
 
 /* Writes the JSON form of record (as yx_record_to_json, dumped with JSON_COMPACT: the
  * same bytes) to out without building it in memory, for exports of millions of records.

@@ -126,6 +126,7 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 		if (strcmp(e->ev->case_id, case_id) != 0)
 			continue;
 		e->applied = false;
+		e->step = 0;
 		e->note = "does not answer the case's current step";
 		if (e->ev->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE)
 			continue;
@@ -154,6 +155,7 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 		return YX_ENOTFOUND;
 	yx_case_event_t *root = (yx_case_event_t *)out->propose;
 	root->applied = true;
+	root->step = 1;
 	root->note = NULL;
 	memcpy(out->source, root->origin, YX_KEY_BYTES);
 	memcpy(out->destination, root->ev->destination_node.data, YX_KEY_BYTES);
@@ -200,9 +202,47 @@ int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_ca
 		next->note = NULL;
 		out->state = steps[step_for(out->state, next->ev->type)].to;
 		out->last = next;
-		out->steps++;
+		next->step = (unsigned)++out->steps;
 	}
 	return YX_OK;
+}
+
+/* Path first, by step; then the rest by time, seq and origin. */
+static bool reads_before(const yx_case_event_t *a, const yx_case_event_t *b)
+{
+	if (a->applied != b->applied)
+		return a->applied;
+	if (a->applied)
+		return a->step < b->step;
+	if (a->time_ms != b->time_ms)
+		return a->time_ms < b->time_ms;
+	if (a->seq != b->seq)
+		return a->seq < b->seq;
+	return memcmp(a->origin, b->origin, YX_KEY_BYTES) < 0;
+}
+
+size_t yx_case_order(const yx_case_event_t *events, size_t n, const char *case_id, size_t *order)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(events[i].ev->case_id, case_id) != 0)
+			continue;
+		size_t j = k++;
+		for (; j > 0 && reads_before(&events[i], &events[order[j - 1]]); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	return k;
+}
+
+bool yx_case_has_step(const yx_case_event_t *events, size_t n, const char *case_id,
+                      Yrdx__RelayEventType type)
+{
+	for (size_t i = 0; i < n; i++)
+		if (events[i].applied && events[i].ev->type == type &&
+		    strcmp(events[i].ev->case_id, case_id) == 0)
+			return true;
+	return false;
 }
 
 int yx_case_check_step(const yx_case_t *c, Yrdx__RelayEventType type,

@@ -41,9 +41,11 @@ typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
 	uint64_t seq;
 	uint8_t hash[YX_HASH_BYTES]; /* the change's chain hash: what answers name */
+	int64_t time_ms; /* when its author wrote it (informative: never decides a step) */
 	const Yrdx__RelayEvent *ev;
 	/* filled by yx_case_derive */
 	bool applied;     /* on the case's path */
+	unsigned step;    /* its place on the path, 1 for the PROPOSE; 0 when not applied */
 	const char *note; /* why not, when not applied */
 } yx_case_event_t;
 
@@ -101,6 +103,17 @@ const char *yx_case_state_name(yx_case_state_t state);
  * applied or not, with a note: a PROPOSE of another key or seq is never applied.
  * YX_ENOTFOUND if the PROPOSE case_id names is not among them (or case_id names none). */
 int yx_case_derive(yx_case_event_t *events, size_t n, const char *case_id, yx_case_t *out);
+
+/* The events of case case_id among events (derived by yx_case_derive) in the order people
+ * read them: the applied path step by step, then the events left off it by the time they
+ * were written (seq, then origin, breaking ties). Their indexes into order (room for n);
+ * returns how many. */
+size_t yx_case_order(const yx_case_event_t *events, size_t n, const char *case_id, size_t *order);
+
+/* Whether an event of type was applied on the case's path among events (derived): a case
+ * CLOSED after landing has its LAND applied, one closed after a decline has not. */
+bool yx_case_has_step(const yx_case_event_t *events, size_t n, const char *case_id,
+                      Yrdx__RelayEventType type);
 
 /* Whether author may now add an event of type to the case: YX_OK, or YX_EINVAL with a
  * message saying who owns that step or which state it needs. */

@@ -17,7 +17,8 @@ bool yx_period_parse(const char *text, yx_period_t *out)
 	unsigned first = 0, last = 11;
 	const char *rest = text + 4;
 	if (*rest) {
-		if (rest[2] != '\0' || rest[1] < '1')
+		/* the length first: rest[2] lies past a one-letter rest's NUL */
+		if (strlen(rest) != 2 || rest[1] < '1')
 			return false;
 		if (rest[0] == 'H' && rest[1] <= '2') {
 			first = (unsigned)(rest[1] - '1') * 6;

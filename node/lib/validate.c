@@ -1,6 +1,7 @@
 #include "validate.h"
 #include "charter.h"
 #include "reflect.h"
+#include "terms.h"
 #include "text.h"
 #include "tiers.h"
 
@@ -488,22 +489,37 @@ out:
 	return ret;
 }
 
-/* Each of the five dimensions is scored at most once, 0..100. */
+/* The plan's scorecard (分类评价体系): each of the five dimensions scored exactly once,
+ * 0..100; the id names the incubator and the period it evaluates; a result is required,
+ * and a milestone reward (里程碑绩效评价后奖励) follows only a milestone evaluated excellent
+ * or passed. What needs the registry (the incubator exists, funding phases) is
+ * evalrules.c's. */
 static int check_evaluation(const Yrdx__Evaluation *m, yx_diag_t *diag)
 {
 	static const at_t id = FIELD(evaluation, "id"),
 	                  incubator_id = FIELD(evaluation, "incubator_id"),
 	                  period = FIELD(evaluation, "period"),
 	                  scores = FIELD(evaluation, "scores"),
-	                  result = FIELD(evaluation, "result");
-	const ProtobufCEnumDescriptor *dims = &yrdx__evaluation_dimension__descriptor;
-	char f[FIELD_BUF];
+	                  result = FIELD(evaluation, "result"),
+	                  reward = FIELD(evaluation, "milestone_reward_wan_yuan");
+	const ProtobufCEnumDescriptor *dims = &yrdx__evaluation_dimension__descriptor,
+	                              *results = &yrdx__milestone_result__descriptor;
+	char f[FIELD_BUF], q[YX_QUOTE_BUF], want[2 * YX_MAX_ID_LEN + 2];
+	unsigned seen = 0;
+	yx_period_t p;
 	at_t el;
 	int ret;
 
 	TRY(check_str(m->id, STR_ID, &id, diag));
 	TRY(check_str(m->incubator_id, STR_ID, &incubator_id, diag));
 	TRY(check_str(m->period, STR_ID, &period, diag));
+	if (!yx_period_parse(m->period, &p))
+		TRY(fail(diag, &period, "%s: not a period, expected " YX_PERIOD_FORM,
+		         quote(q, m->period)));
+	snprintf(want, sizeof(want), "%s/%s", m->incubator_id, m->period);
+	if (strcmp(m->id, want) != 0)
+		TRY(fail(diag, &id, "%s: expected \"%s\" (<incubator_id>/<period>)",
+		         quote(q, m->id), want));
 	TRY(check_count(m->n_scores, &scores, diag));
 	for (size_t i = 0; i < m->n_scores; i++) {
 		const Yrdx__DimensionScore *s = m->scores[i];
@@ -519,8 +535,25 @@ static int check_evaluation(const Yrdx__Evaluation *m, yx_diag_t *diag)
 		if (s->score > 100)
 			TRY(fail(diag, element(&scores, i, "score", &el), "%u, expected 0..100",
 			         s->score));
+		seen |= 1u << s->dimension;
 	}
-	TRY(check_enum(m->result, &yrdx__milestone_result__descriptor, true, &result, diag));
+	for (unsigned k = 0; k < dims->n_values; k++) {
+		int v = dims->values[k].value;
+		if (v != 0 && !(seen & (1u << v)))
+			TRY(fail(diag, &scores,
+			         "%s (%s) missing: each of the %u dimensions is scored once",
+			         yx_enum_full_name(dims, v), yx_term(dims, v), dims->n_values - 1));
+	}
+	TRY(check_enum(m->result, results, true, &result, diag));
+	if (m->milestone_reward_wan_yuan > 0 &&
+	    m->result != YRDX__MILESTONE_RESULT__MILESTONE_RESULT_EXCELLENT &&
+	    m->result != YRDX__MILESTONE_RESULT__MILESTONE_RESULT_PASSED)
+		TRY(fail(diag, &reward,
+		         "%llu 万元 with result %s (%s): 里程碑奖励 only after a milestone "
+		         "evaluated "
+		         "excellent (优秀) or passed (合格)",
+		         (unsigned long long)m->milestone_reward_wan_yuan,
+		         yx_enum_full_name(results, m->result), yx_term(results, m->result)));
 out:
 	return ret;
 }

@@ -51,9 +51,13 @@ def yrdx_federation(n):
         fed.link(hz, sz)
         key = os.path.join(fed.root, "park.key")
         park = subprocess.run([FEED, "keygen", key], capture_output=True, text=True, check=True).stdout.strip()
-        sz.ctl("park", "add", "bench", "SZ-PARK-SIP", park)
         for node in (sh, hz, sz):
             node.start()
+        # the park, in Suzhou's own registry, then authorised there
+        sz.put("park", [{"id": "SZ-PARK-SIP", "name": "苏州工业园区", "city": 320500,
+                         "type": "characteristic_park", "industries": ["integrated_circuits"],
+                         "capacity": 50}])
+        sz.ctl("park", "add", "bench", "SZ-PARK-SIP", park)
         ents = [enterprise(i) for i in range(n)]
         sh.put("enterprise", ents, chunk=25000)
         codes = os.path.join(fed.root, "codes")

@@ -96,9 +96,13 @@ def run_size(n, samples):
         sz = fed.node("suzhou", 320500)
         fed.link(sh, sz)
         park = Park(fed, sz)
-        sz.ctl("park", "add", "bench", PARK_ID, park.pubkey)
         sh.start()
         sz.start()
+        # the park, in Suzhou's own registry, then authorised there
+        sz.put("park", [{"id": PARK_ID, "name": "苏州工业园区", "city": 320500,
+                         "type": "characteristic_park", "industries": ["integrated_circuits"],
+                         "capacity": 50}])
+        sz.ctl("park", "add", "bench", PARK_ID, park.pubkey)
         ents = [enterprise(i) for i in range(n)]
         sh.put("enterprise", ents, chunk=25000)
         codes = os.path.join(fed.root, "codes")

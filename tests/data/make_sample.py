@@ -278,17 +278,40 @@ def enterprise_rows(city, rng, incubators, parks):
     return rows
 
 
+# Results the sample fixes, so that it shows every move of the plan's 动态调整 (tiers.h):
+# a 高质量 incubator adjusted one tier down, a 培育 one eliminated from the list, and one in
+# cultivation excellent twice (a promotion candidate). The others follow their scores.
+FIXED_RESULTS = {
+    ("SH-INC-0003", "2024"): "passed",
+    ("SH-INC-0003", "2025"): "adjusted",
+    ("SH-INC-0006", "2025"): "eliminated",
+    ("SH-INC-0004", "2024"): "excellent",
+    ("SH-INC-0004", "2025"): "excellent",
+    ("HF-INC-0002", "2025"): "adjusted",
+    ("HF-INC-0004", "2025"): "eliminated",
+}
+# The scores a fixed result is drawn from (a mean that earns it).
+SCORE_RANGE = {"excellent": (86, 98), "passed": (72, 88), "adjusted": (60, 70),
+               "eliminated": (45, 60)}
+
+
 def evaluation_rows(city, rng, incubators):
+    """Two periods (2024, 2025) for every 高质量 and 培育 incubator, funded as the plan
+    phases it: 启动建设经费 in the first evaluated period only, 年度运营补贴 once a year,
+    里程碑奖励 only after a milestone evaluated excellent or passed."""
     rows = []
     for inc in incubators:
         if inc["tier"] == "standard":
             continue
-        for period in ("2024", "2025H1"):
-            scores = [(d, rng.randint(55, 98)) for d in DIMENSIONS]
+        for period in ("2024", "2025"):
+            fixed = FIXED_RESULTS.get((inc["id"], period))
+            low, high = SCORE_RANGE[fixed] if fixed else (55, 98)
+            scores = [(d, rng.randint(low, high)) for d in DIMENSIONS]
             mean = sum(s for _, s in scores) / len(scores)
-            result = ("excellent" if mean >= 85 else "passed" if mean >= 70 else
-                      "adjusted" if mean >= 60 else "eliminated")
+            result = fixed or ("excellent" if mean >= 85 else "passed" if mean >= 70 else
+                               "adjusted" if mean >= 60 else "eliminated")
             hq = inc["tier"] == "high_quality"
+            reward = {"excellent": 500, "passed": 200}.get(result, "")
             rows.append({
                 "id": "%s/%s" % (inc["id"], period),
                 "incubator_id": inc["id"],
@@ -297,7 +320,7 @@ def evaluation_rows(city, rng, incubators):
                 "result": result,
                 "startup_funding_wan_yuan": (1000 if hq else 500) if period == "2024" else "",
                 "operating_subsidy_wan_yuan": 300 if hq else 150,
-                "milestone_reward_wan_yuan": 500 if result == "excellent" else "",
+                "milestone_reward_wan_yuan": reward,
             })
     return rows
 

@@ -37,7 +37,8 @@ static void action_check(fz_node_t *n, const Yrdx__FeedAction *a)
 	}
 }
 
-/* yrdx-feed's event_text: the change as JSON, with the event's cursor, id and why. */
+/* yrdx-feed's event_text: the change as JSON, with the event's cursor, id, why and
+ * summary (yx_feed_event_to_json, the code yrdx-feed runs). */
 static void batch_print(const Yrdx__FeedBatch *batch)
 {
 	for (size_t i = 0; i < batch->n_events; i++) {
@@ -45,12 +46,10 @@ static void batch_print(const Yrdx__FeedBatch *batch)
 		Yrdx__Change *c = NULL;
 		if (yx_change_decode(e->change.data, e->change.len, &c) != YX_OK)
 			continue;
-		json_t *j = yx_change_to_json(c);
+		json_t *j = yx_feed_event_to_json(e, c);
 		yx_change_free(&c);
-		json_object_set_new(j, "cursor", json_integer((json_int_t)e->cursor));
-		json_object_set_new(j, "event_id", json_string(e->event_id));
-		json_object_set_new(j, "why", json_string(e->why));
-		free(json_dumps(j, JSON_COMPACT));
+		if (j)
+			free(json_dumps(j, JSON_COMPACT));
 		json_decref(j);
 	}
 }
@@ -109,6 +108,28 @@ static void seeds_write(fz_node_t *n, const char *dir)
 		        (ProtobufCBinaryData){n->next.e[i].len, (uint8_t *)n->next.e[i].bytes};
 		ev[i].why = i ? "open-case" : "addressed";
 	}
+	/* the first with a summary, as a node gives one */
+	Yrdx__FeedSummary summary = YRDX__FEED_SUMMARY__INIT;
+	Yrdx__Enterprise ent = YRDX__ENTERPRISE__INIT;
+	char *incubators[1] = {"SH-INC-0008"};
+	Yrdx__Industry industries[1] = {YRDX__INDUSTRY__INDUSTRY_FUTURE_MATERIALS};
+	ent.credit_code = "91310104MA4HJQ3A56";
+	ent.name = "上海辰晶前沿材料有限公司";
+	ent.city = 310000;
+	ent.stage = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_STARTUP;
+	ent.n_incubator_ids = 1;
+	ent.incubator_ids = incubators;
+	ent.n_industries = 1;
+	ent.industries = industries;
+	summary.enterprise = &ent;
+	summary.incubator_id = "SH-INC-0008";
+	summary.incubator_name = "元禾原点创投孵化器";
+	uint8_t proposer[YX_KEY_BYTES];
+	memset(proposer, 0x5a, sizeof(proposer)); /* any key: the summary only names it */
+	summary.proposer = (ProtobufCBinaryData){YX_KEY_BYTES, proposer};
+	summary.proposer_name = "shanghai";
+	summary.proposer_city = 310000;
+	ev[0].summary = &summary;
 	batch.n_events = 2;
 	batch.events = evp;
 	m.msg_case = YRDX__FEED_MESSAGE__MSG_BATCH;

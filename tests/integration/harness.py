@@ -99,8 +99,9 @@ def wait_until(cond, timeout, what, interval=0.02):
 
 
 class Node:
-    def __init__(self, root, name, city=310000, map_size=None):
-        """Runs `yrdxctl init` in root/name; map_size (e.g. "2M") is passed as --map-size."""
+    def __init__(self, root, name, city=310000, map_size=None, metrics=None):
+        """Runs `yrdxctl init` in root/name; map_size (e.g. "2M") is passed as --map-size,
+        metrics ("[HOST:]PORT") as --metrics."""
         self.name = name
         self.dir = os.path.join(root, name)
         self.peer_port = free_port()
@@ -108,11 +109,13 @@ class Node:
         self.proc = None
         self.log_path = os.path.join(root, name + ".log")
         extra = ["--map-size", map_size] if map_size else []
+        extra += ["--metrics", str(metrics)] if metrics else []
         out = self.ctl_json("init", "--dir", self.dir, "--name", name, "--city", str(city),
                             "--peer-port", str(self.peer_port), "--feed-port", str(self.feed_port),
                             *extra, config=False)
         self.pubkey = out["public_key"]
         self.config = out["config"]
+        self.metrics = out.get("metrics")
         self.endpoint = "tcp://127.0.0.1:%d" % self.peer_port
 
     # -- yrdxctl ----------------------------------------------------------------------
@@ -209,19 +212,10 @@ class Node:
             args += ["--share", share]
         self.ctl(*args)
 
-    def enable_metrics(self):
-        """Turns listen/metrics on, on a free port (self.metrics), by rewriting the line
-        yrdxctl init wrote; it takes effect at the next start."""
-        self.metrics = free_port()
-        with open(self.config) as f:
-            text = f.read()
-        assert 'metrics = ""' in text, text
-        with open(self.config, "w") as f:
-            f.write(text.replace('metrics = ""', 'metrics = 127.0.0.1:%d' % self.metrics))
-
     def http(self, path="/"):
-        """GET path on the node's metrics port: (status, headers, body text)."""
-        url = "http://127.0.0.1:%d%s" % (self.metrics, path)
+        """GET path on the node's metrics port (fed.node(..., metrics=PORT)): (status,
+        headers, body text)."""
+        url = "http://%s%s" % (self.metrics, path)
         with urllib.request.urlopen(url, timeout=10) as r:
             return r.status, dict(r.headers), r.read().decode()
 
@@ -276,7 +270,7 @@ class Feed:
     a directory of its own); node_key is the node's key it is told (the node's own until a
     rotation: set it to the new one)."""
 
-    def __init__(self, fed, node, name, exec_cmd=None):
+    def __init__(self, fed, node, name, exec_cmd=None, dossier_dir=None):
         self.dir = os.path.join(fed.root, "feed-" + name)
         os.makedirs(self.dir)
         self.key = os.path.join(self.dir, "park.key")
@@ -287,6 +281,7 @@ class Feed:
         self.out = os.path.join(self.dir, "events.ndjson")
         self.state = os.path.join(self.dir, "state")
         self.exec_cmd = exec_cmd
+        self.dossier_dir = dossier_dir
         self.proc = None
 
     def conn(self):
@@ -297,6 +292,8 @@ class Feed:
         args = [FEED] + self.conn() + ["--state", self.state]
         if self.exec_cmd:
             args += ["--exec", self.exec_cmd]
+        if self.dossier_dir:
+            args += ["--dossier-dir", self.dossier_dir]
         with open(self.out, "a") as out, open(os.path.join(self.dir, "stderr"), "a") as err:
             self.proc = subprocess.Popen(args + ["run"], stdout=out, stderr=err)
 
@@ -307,11 +304,20 @@ class Feed:
             self.proc = None
 
     def events(self):
+        """The events the feed printed so far: its complete lines (it may be half way
+        through writing the next one)."""
         try:
-            with open(self.out) as f:
-                return [json.loads(l) for l in f if l.strip()]
+            with open(self.out, "rb") as f:
+                return [json.loads(l) for l in f if l.endswith(b"\n") and l.strip()]
         except FileNotFoundError:
             return []
+
+    def stderr(self):
+        try:
+            with open(os.path.join(self.dir, "stderr")) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
 
     def act(self, verb, case):
         return subprocess.run([FEED] + self.conn() + [verb, case], capture_output=True, text=True,
@@ -327,8 +333,8 @@ class Federation:
         self.root = tempfile.mkdtemp(prefix=tag + "-", dir=base)
         self.nodes = []
 
-    def node(self, name, city=310000, map_size=None):
-        n = Node(self.root, name, city, map_size)
+    def node(self, name, city=310000, map_size=None, metrics=None):
+        n = Node(self.root, name, city, map_size, metrics)
         self.nodes.append(n)
         return n
 

@@ -19,7 +19,6 @@ Hefei's peer port. Then:
 """
 import base64
 import collections
-import glob
 import html.parser
 import json
 import os
@@ -30,7 +29,7 @@ import tempfile
 import unittest
 import urllib.request
 
-from harness import Federation, Feed, enterprise, wait_until
+from harness import Federation, Feed, enterprise, free_port, wait_until
 
 DATA = os.path.join(os.path.dirname(__file__), "../data")
 CHROMIUM = shutil.which("chromium")
@@ -140,20 +139,18 @@ class ConsoleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         fed = cls.fed = Federation("console")
-        sh = cls.sh = fed.node("shanghai", 310000)
-        hz = cls.hz = fed.node("hangzhou", 330100)
-        hf = cls.hf = fed.node("hefei", 340100)
+        sh = cls.sh = fed.node("shanghai", 310000, metrics=free_port())
+        hz = cls.hz = fed.node("hangzhou", 330100, metrics=free_port())
+        hf = cls.hf = fed.node("hefei", 340100, metrics=free_port())
         fed.found()
         sh.ctl("peer", "add", "hangzhou")
         hz.ctl("peer", "add", "hefei")
         for n in fed.nodes:
-            n.enable_metrics()
-        for n in fed.nodes:
             n.start()
         # Each city's sample registry.
-        for n in fed.nodes:
-            for path in sorted(glob.glob(os.path.join(DATA, n.name + "-*.csv"))):
-                n.ctl("import", path)
+        for n in fed.nodes:  # the registry before the evaluations of its incubators
+            for kind in ("incubators", "parks", "enterprises", "evaluations"):
+                n.ctl("import", os.path.join(DATA, "%s-%s.csv" % (n.name, kind)))
         # The injections: an enterprise's name in Shanghai, a park's name in Hefei.
         hostile = enterprise(900001, name_prefix="x")
         hostile["name"] = SCRIPT_NAME
@@ -206,7 +203,7 @@ class ConsoleTest(unittest.TestCase):
         # The cache is made again after commits, at most every few seconds: wait for it.
         want_bar = 'data-figure="tech_sme" data-value="%d"' % figures["tech_sme"]
         self.page(hz, lambda t: want_bar in t and 'data-state="accepted">1' in t)
-        url = "http://127.0.0.1:%d/" % hz.metrics
+        url = "http://%s/" % hz.metrics
         dom = Elements(chromium(["--dump-dom", url], "--dump-dom"))
 
         # The 41 cities, the three members, Hangzhou itself.
@@ -275,7 +272,7 @@ class ConsoleTest(unittest.TestCase):
         self.page(hf, lambda t: "inject-park" in t and "refused_key" in t and "x" in t)
         self.page(hf, lambda t: "注入测试" in t)
         raw = http(hf)[2]
-        dom = Elements(chromium(["--dump-dom", "http://127.0.0.1:%d/" % hf.metrics],
+        dom = Elements(chromium(["--dump-dom", "http://%s/" % hf.metrics],
                                 "--dump-dom"))
         self.assertEqual(dom.find("script"), [], "a record's <script> became an element")
         self.assertEqual(dom.find("img"), [], "a record's <img> became an element")
@@ -381,13 +378,13 @@ class ConsoleTest(unittest.TestCase):
 
     def test_read_only_and_unknown_paths(self):
         for method in ("POST", "PUT", "DELETE"):
-            req = urllib.request.Request("http://127.0.0.1:%d/" % self.sh.metrics, method=method,
+            req = urllib.request.Request("http://%s/" % self.sh.metrics, method=method,
                                          data=b"x")
             with self.assertRaises(urllib.error.HTTPError) as e:
                 urllib.request.urlopen(req, timeout=10)
             self.assertEqual(e.exception.code, 405)
         with self.assertRaises(urllib.error.HTTPError) as e:
-            urllib.request.urlopen("http://127.0.0.1:%d/nope" % self.sh.metrics, timeout=10)
+            urllib.request.urlopen("http://%s/nope" % self.sh.metrics, timeout=10)
         self.assertEqual(e.exception.code, 404)
         code, headers, _ = http(self.sh)
         self.assertIn("default-src 'none'", headers["Content-Security-Policy"])

@@ -29,13 +29,13 @@ def park(pid, name, industries):
             "industries": industries, "capacity": 50}
 
 
-def curve_key_hex(ed25519_b64):
-    """The X25519 (CURVE) form of an Ed25519 public key, in hex, as yrdxd's ZAP handler
+def curve_key_b64(ed25519_b64):
+    """The X25519 (CURVE) form of an Ed25519 public key, in base64, as yrdxd's ZAP handler
     logs a client's key: u = (1 + y) / (1 - y) mod 2^255 - 19 (RFC 7748, section 4.1)."""
     p = 2**255 - 19
     y = int.from_bytes(base64.b64decode(ed25519_b64), "little") & ((1 << 255) - 1)
     u = (1 + y) * pow(1 - y, p - 2, p) % p
-    return u.to_bytes(32, "little").hex()
+    return base64.b64encode(u.to_bytes(32, "little")).decode()
 
 
 def case_state(node, case):
@@ -57,10 +57,6 @@ class FeedTest(unittest.TestCase):
             sip = Feed(fed, sz, "sip")
             fashion = Feed(fed, sz, "fashion")
             icpark = Feed(fed, sz, "icpark")
-            sz.ctl("park", "add", "sip", "SZ-PARK-SIP", sip.pubkey)
-            # Suzhou's policy shows these two parks open cases that fit their industries.
-            sz.ctl("park", "add", "fashion", "SZ-PARK-FASHION", fashion.pubkey, "--open-cases")
-            sz.ctl("park", "add", "icpark", "SZ-PARK-IC", icpark.pubkey, "--open-cases")
             feeds = [sip, fashion, icpark]
             try:
                 for n in (sh, hz, sz):
@@ -68,6 +64,11 @@ class FeedTest(unittest.TestCase):
                 sz.put("park", [park("SZ-PARK-SIP", "苏州工业园区", ["integrated_circuits"]),
                                 park("SZ-PARK-FASHION", "苏州时尚产业园", ["fashion_consumer_goods"]),
                                 park("SZ-PARK-IC", "苏州集成电路产业园", ["integrated_circuits"])])
+                # Parks of Suzhou's own registry, authorised once registered.
+                sz.ctl("park", "add", "sip", "SZ-PARK-SIP", sip.pubkey)
+                # Suzhou's policy shows these two parks open cases that fit their industries.
+                sz.ctl("park", "add", "fashion", "SZ-PARK-FASHION", fashion.pubkey, "--open-cases")
+                sz.ctl("park", "add", "icpark", "SZ-PARK-IC", icpark.pubkey, "--open-cases")
                 ents = [enterprise(i) for i in range(12)]
                 sh.put("enterprise", ents)
                 wait_until(lambda: same_digest(sh, hz, sz), 20, "the registries everywhere")
@@ -136,15 +137,16 @@ class FeedTest(unittest.TestCase):
                 self.assertTrue(all(e["record"]["type"] == "propose" and e["why"] == "open-case"
                                     for e in icpark.events()))
                 # A park key Shanghai does not trust: Shanghai refuses the handshake and logs the
-                # refusal naming the key; the feed, refused before a word, hears nothing and says so.
+                # refusal naming the key (its X25519 form, in base64); the feed says which key.
                 refused = sh.counters().get("handshakes_refused", 0)
                 endpoint = "tcp://127.0.0.1:%d" % sh.feed_port
                 r = subprocess.run([FEED, "--node", endpoint, "--node-key", sh.pubkey, "--key", sip.key,
                                     "accept", first], capture_output=True, text=True)
-                self.assertEqual((r.returncode, r.stdout, r.stderr),
-                                 (1, "", "yrdx-feed: no answer from %s\n" % endpoint))
-                self.assertIn("refused CURVE handshake from 127.0.0.1 on the feed port: CURVE key %s "
-                              "is not in the trust store" % curve_key_hex(sip.pubkey), sh.log())
+                self.assertEqual((r.returncode, r.stdout), (1, ""))
+                self.assertIn("yrdx-feed: the node at %s refused this park's key %s" % (endpoint, sip.pubkey),
+                              r.stderr)
+                self.assertIn("refused CURVE handshake from 127.0.0.1 on the feed port: CURVE (X25519) "
+                              "key %s is not in the trust store" % curve_key_b64(sip.pubkey), sh.log())
                 self.assertGreater(sh.counters()["handshakes_refused"], refused)
 
                 # --exec: a failing command is retried and the cursor waits for it.

@@ -216,9 +216,16 @@ class HostilePullersTest(unittest.TestCase):
                 keys[name] = os.path.join(fed.root, name + ".key")
                 pub = subprocess.run([FEED, "keygen", keys[name]], capture_output=True, text=True,
                                      check=True).stdout.strip()
-                sz.ctl("park", "add", name, "SZ-PARK-" + name.upper(), pub)
+                keys[name + ".pub"] = pub
             sh.start()
             sz.start()
+            # parks of Suzhou's own registry, authorised once it holds them
+            sz.put("park", [{"id": "SZ-PARK-" + name.upper(), "name": "苏州%s产业园" % name,
+                             "city": 320500, "type": "characteristic_park",
+                             "industries": ["integrated_circuits"], "capacity": 50}
+                            for name in ("honest", "evil")])
+            for name in ("honest", "evil"):
+                sz.ctl("park", "add", name, "SZ-PARK-" + name.upper(), keys[name + ".pub"])
             ents = [enterprise(i) for i in range(n_cases + 200)]
             sh.put("enterprise", ents, chunk=25000)
             codes = os.path.join(fed.root, "codes")
@@ -246,8 +253,9 @@ class HostilePullersTest(unittest.TestCase):
                                           stderr=subprocess.DEVNULL)
 
             def delivered():
-                with open(honest_out) as f:
-                    return sum(1 for line in f if line.strip())
+                # complete lines only: the feed may be half way through writing one
+                with open(honest_out, "rb") as f:
+                    return sum(1 for line in f if line.endswith(b"\n") and line.strip())
             try:
                 wait_until(lambda: delivered() >= n_cases, 120, "the honest park's backlog")
                 feed_args = ["-k", keys["evil"], "feed", "tcp://127.0.0.1:%d" % sz.feed_port,

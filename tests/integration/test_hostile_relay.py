@@ -90,8 +90,6 @@ class HostileRelayTest(unittest.TestCase):
             fed.link(sz, sh)
             sip = ParkKey(fed, sz, "sip")
             fashion = ParkKey(fed, sz, "fashion")
-            sz.ctl("park", "add", "sip", "SZ-PARK-SIP", sip.pubkey)
-            sz.ctl("park", "add", "fashion", "SZ-PARK-FASHION", fashion.pubkey)
             nodes = (sh, hz, sz)
             for n in nodes:
                 n.start()
@@ -99,6 +97,9 @@ class HostileRelayTest(unittest.TestCase):
             sh.put("enterprise", [ent])
             sz.put("park", [park("SZ-PARK-SIP", "苏州工业园区", ["integrated_circuits"]),
                             park("SZ-PARK-FASHION", "苏州时尚产业园", ["fashion_consumer_goods"])])
+            # a park is authorised once its city's registry holds it
+            sz.ctl("park", "add", "sip", "SZ-PARK-SIP", sip.pubkey)
+            sz.ctl("park", "add", "fashion", "SZ-PARK-FASHION", fashion.pubkey)
             wait_converged(nodes, 20, "the enterprise and the parks everywhere")
 
             case = sh.ctl_json("relay", "propose", ent["credit_code"], "--to-park",

@@ -12,7 +12,11 @@ import unittest
 from harness import Federation, credit_code
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
-SAMPLES = sorted(glob.glob(os.path.join(DATA, "*-*.csv")))
+# Each city's registry before its evaluations: an evaluation is of an incubator the node
+# holds (evalrules.h).
+KIND_ORDER = ["incubators", "parks", "enterprises", "evaluations"]
+SAMPLES = sorted(glob.glob(os.path.join(DATA, "*-*.csv")),
+                 key=lambda p: (KIND_ORDER.index(p.rsplit("-", 1)[1][:-4]), p))
 
 ENT_HEADER = "credit_code,name,city,stage,industries,qualifications,employees\n"
 
@@ -94,12 +98,12 @@ class ImportTest(unittest.TestCase):
         self.assertEqual(sorted(kinds), ["enterprise", "evaluation", "incubator", "park"])
         self.assertGreaterEqual(kinds["enterprise"], 120)
         # Records read back as the file said (get prints the JSON form).
-        rec = json.loads(self.a.ctl("get", "park", "SZ-PARK-SIP").stdout)["record"]
+        rec = json.loads(self.a.ctl("--json", "get", "park", "SZ-PARK-SIP").stdout)["record"]
         self.assertEqual(rec["name"], "苏州工业园区")
         self.assertEqual(rec["type"], "high_tech_zone")
         with open(os.path.join(DATA, "hefei-evaluations.csv"), encoding="utf-8") as f:
             first = next(csv.DictReader(f))
-        rec = json.loads(self.a.ctl("get", "evaluation", first["id"]).stdout)["record"]
+        rec = json.loads(self.a.ctl("--json", "get", "evaluation", first["id"]).stdout)["record"]
         self.assertEqual(";".join("%s:%d" % (s["dimension"], s["score"]) for s in rec["scores"]),
                          first["scores"])
 
@@ -131,7 +135,7 @@ class ImportTest(unittest.TestCase):
             self.assertEqual(
                 sorted(b.ctl("export", "--kind", kind, "--format", "csv").stdout.splitlines()),
                 sorted(self.a.ctl("export", "--kind", kind, "--format", "csv").stdout.splitlines()))
-        get = lambda n: json.loads(n.ctl("get", "enterprise", credit_code_of_first()).stdout)["record"]
+        get = lambda n: json.loads(n.ctl("--json", "get", "enterprise", credit_code_of_first()).stdout)["record"]
         self.assertEqual(get(b), get(self.a))
         self.assertEqual(get(c), get(self.a))
         # Importing b's export back into b changes nothing.
@@ -165,7 +169,7 @@ class ImportTest(unittest.TestCase):
         path = self.write("bom-enterprises.csv", text)
         out = self.import_json(self.a, path)
         self.assertEqual((out["rows"], out["imported"], out["rejected"]), (3, 3, 0))
-        rec = lambda kind, i: json.loads(self.a.ctl("get", kind, i).stdout)["record"]
+        rec = lambda kind, i: json.loads(self.a.ctl("--json", "get", kind, i).stdout)["record"]
         self.assertEqual(rec("enterprise", credit_code(1001))["name"], "上海甲,乙科技有限公司")
         self.assertEqual(rec("enterprise", credit_code(1002))["name"], '上海"丙"科技有限公司')
         self.assertEqual(rec("enterprise", credit_code(1003))["industries"],
@@ -340,8 +344,8 @@ class ImportTest(unittest.TestCase):
 
 class RoundTripTest(unittest.TestCase):
     """The README's round trip: an export of every origin is for reading, and import at
-    this node refuses another city's records by name, writing nothing; `export --origin
-    self` reads back as this node's own records, every one unchanged."""
+    this node refuses another city's records by name, writing nothing; `export --mine`
+    reads back as this node's own records, every one unchanged."""
 
     def test_export_every_origin_refused_own_reimports_unchanged(self):
         with Federation("roundtrip") as fed:
@@ -371,7 +375,7 @@ class RoundTripTest(unittest.TestCase):
                        in line]
             # every hangzhou record named (the first 100 lines are printed)
             self.assertEqual(len(refused), min(hz, 100), r.stderr[-2000:])
-            self.assertIn("`yrdxctl export --origin self` writes only those", refused[0])
+            self.assertIn("`yrdxctl export --mine` writes only those", refused[0])
             self.assertEqual(a.digest()["digest"], before)
             # a CSV of one kind, its name saying nothing: the kind from its header
             sh_csv = os.path.join(files, "sh.csv")
@@ -380,7 +384,7 @@ class RoundTripTest(unittest.TestCase):
             self.assertEqual(r.returncode, 2)
             self.assertIn("hangzhou's log, synced here", r.stderr)
             mine = os.path.join(files, "mine.ndjson")
-            a.ctl("export", "--origin", "self", "--output", mine)
+            a.ctl("export", "--mine", "--output", mine)
             with open(mine, encoding="utf-8") as f:
                 mine_kinds = sorted({json.loads(line)["kind"] for line in f})
             self.assertTrue(set(mine_kinds) <= {"incubator", "enterprise", "park",
@@ -391,7 +395,7 @@ class RoundTripTest(unittest.TestCase):
             self.assertEqual(out["unchanged"], out["rows"])
             self.assertEqual(a.digest()["digest"], before)
             mine_csv = os.path.join(files, "mine-enterprises.csv")
-            a.ctl("export", "--kind", "enterprise", "--origin", "self", "--format", "csv",
+            a.ctl("export", "--kind", "enterprise", "--mine", "--format", "csv",
                   "--output", mine_csv)
             out = json.loads(a.ctl("--json", "import", mine_csv).stdout)
             self.assertEqual((out["rows"], out["unchanged"]),

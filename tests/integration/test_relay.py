@@ -43,8 +43,8 @@ class RelayTest(unittest.TestCase):
             # suggest: the parks ranked by industry fit, with the parts of the score
             ranked = [json.loads(l) for l in sh.ctl("--json", "relay", "suggest", ent["credit_code"]).stdout.splitlines()]
             self.assertEqual(ranked[0]["park_id"], "SZ-PARK-SIP")
-            self.assertEqual(ranked[0]["parts"]["industry"], 60)
-            self.assertEqual(ranked[0]["score"], 70)
+            self.assertEqual(ranked[0]["parts"]["industry"], 70)
+            self.assertEqual(ranked[0]["score"], 71)  # 20 places: 1 of 10
             self.assertEqual(ranked[-1]["park_id"], "SZ-PARK-FASHION")
 
             dossier = os.path.join(sh.dir, "dossier.txt")

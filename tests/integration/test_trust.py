@@ -17,9 +17,13 @@ class TrustTest(unittest.TestCase):
             # trust them as peers; parkish is even registered at A, as a park.
             stranger.peer_add(a)
             parkish.peer_add(a)
-            a.ctl("park", "add", "suzhou-sip", "SZ-PARK-SIP", parkish.pubkey)
             for n in (a, b, stranger, parkish):
                 n.start()
+            # a park of A's own registry, authorised at A for the key parkish has
+            a.put("park", [{"id": "SH-PARK-LG", "name": "临港新片区前沿科技产业园", "city": 310000,
+                            "type": "characteristic_park", "industries": ["integrated_circuits"],
+                            "capacity": 50}])
+            a.ctl("park", "add", "lingang", "SH-PARK-LG", parkish.pubkey)
             a.put("enterprise", [enterprise(i) for i in range(500)])
             wait_until(lambda: same_digest(a, b), 30, "A and B to converge")
             # Both intruders keep retrying; each try is refused and counted at A.

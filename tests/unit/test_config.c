@@ -847,7 +847,7 @@ static void test_write_new(void **state)
 	size_t len0 = 0, len1 = 0;
 
 	assert_int_equal(yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421",
-	                                     "tcp://0.0.0.0:7422", NULL, &d),
+	                                     "tcp://0.0.0.0:7422", NULL, NULL, &d),
 	                 YX_OK);
 	assert_int_equal(mode_of(path), 0600);
 	yx_config_t *cfg = load_ok(path);
@@ -867,34 +867,51 @@ static void test_write_new(void **state)
 	           "    feed = tcp://0.0.0.0:7422\n", "    metrics = \"\"\n");
 
 	/* Never overwrites. */
-	assert_int_equal(
-	        yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421", NULL, NULL, &d),
-	        -EEXIST);
+	assert_int_equal(yx_config_write_new(path, "hefei", 340100, "tcp://0.0.0.0:7421", NULL,
+	                                     NULL, NULL, &d),
+	                 -EEXIST);
 	expect_msg(d.msg, "new.zpl: already exists");
 
 	/* Invalid values never reach a file. */
-	assert_int_equal(
-	        yx_config_write_new(other, "hefei", 999999, "tcp://0.0.0.0:7421", NULL, NULL, &d),
-	        YX_ECONFIG);
+	assert_int_equal(yx_config_write_new(other, "hefei", 999999, "tcp://0.0.0.0:7421", NULL,
+	                                     NULL, NULL, &d),
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "other.zpl: node/city: \"999999\"");
 	assert_int_equal(
-	        yx_config_write_new(other, "hefei", 340100, "tcp://0.0.0.0", NULL, NULL, &d),
+	        yx_config_write_new(other, "hefei", 340100, "tcp://0.0.0.0", NULL, NULL, NULL, &d),
 	        YX_ECONFIG);
 	expect_msg(d.msg, "listen/peer: \"tcp://0.0.0.0\": port missing");
-	assert_int_equal(
-	        yx_config_write_new(other, "He Fei", 340100, "tcp://0.0.0.0:1", NULL, NULL, &d),
-	        YX_ECONFIG);
+	assert_int_equal(yx_config_write_new(other, "He Fei", 340100, "tcp://0.0.0.0:1", NULL, NULL,
+	                                     NULL, &d),
+	                 YX_ECONFIG);
 	expect_msg(d.msg, "node/name: \"He Fei\"");
 	assert_int_equal(access(other, F_OK), -1);
 
 	/* Feed off by default; then the layout is stable under edits: adding and removing
 	 * a peer gives back the very same bytes, header comments included. */
-	assert_int_equal(
-	        yx_config_write_new(other, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL, NULL, &d),
-	        YX_OK);
+	assert_int_equal(yx_config_write_new(other, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL,
+	                                     NULL, NULL, &d),
+	                 YX_OK);
 	cfg = load_ok(other);
 	assert_string_equal(cfg->feed_endpoint, "");
+	assert_string_equal(cfg->metrics_addr, ""); /* metrics off by default too */
 	yx_config_free(&cfg);
+
+	/* listen/metrics as given (yrdxctl init --metrics), checked like any HOST:PORT. */
+	char *metered = join(s->dir, "metered.zpl");
+	assert_int_equal(yx_config_write_new(metered, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL,
+	                                     NULL, "127.0.0.1:9108", &d),
+	                 YX_OK);
+	cfg = load_ok(metered);
+	assert_string_equal(cfg->metrics_addr, "127.0.0.1:9108");
+	yx_config_free(&cfg);
+	unlink(metered);
+	assert_int_equal(yx_config_write_new(metered, "wuhu", 340200, "tcp://127.0.0.1:7441", NULL,
+	                                     NULL, "9108", &d),
+	                 YX_ECONFIG);
+	expect_msg(d.msg, "listen/metrics: \"9108\"");
+	assert_int_equal(access(metered, F_OK), -1);
+	free(metered);
 	assert_int_equal(yx_config_peer_add(path, "hangzhou", "tcp://127.0.0.1:7411", K1, NULL, &d),
 	                 YX_OK);
 	assert_int_equal(yx_config_park_add(path, "hf-park", "HF-PARK-1", K2, false, &d), YX_OK);
@@ -991,7 +1008,7 @@ static void test_map_size(void **state)
 	yx_config_free(&cfg);
 	char *made = join(s->dir, "made.zpl"), *refused = join(s->dir, "refused.zpl");
 	assert_int_equal(yx_config_write_new(made, "hefei", 340100, "tcp://127.0.0.1:7421", NULL,
-	                                     "256M", &d),
+	                                     "256M", NULL, &d),
 	                 YX_OK);
 	cfg = load_ok(made);
 	assert_int_equal(cfg->map_size, 256u << 20);
@@ -1000,7 +1017,7 @@ static void test_map_size(void **state)
 	expect_msg(text, "    # Most the store may hold (LMDB's map)", "    map_size = 256M\n");
 	free(text);
 	assert_int_equal(yx_config_write_new(refused, "hefei", 340100, "tcp://127.0.0.1:7421", NULL,
-	                                     "lots", &d),
+	                                     "lots", NULL, &d),
 	                 YX_ECONFIG);
 	expect_msg(d.msg, "refused.zpl: node/map_size: \"lots\": expected a size in bytes");
 	assert_int_equal(access(refused, F_OK), -1);

@@ -643,7 +643,7 @@ static void test_header_errors(void **state)
 	                    "records need credit_code, name, city, stage)");
 	expect_header_error(YX_KIND_EVALUATION, "incubator_id,period,result,scores\n",
 	                    "t.csv:1: missing required column id (evaluation records need id, "
-	                    "incubator_id, period, result)");
+	                    "incubator_id, period, scores, result)");
 	expect_header_error(YX_KIND_ENTERPRISE, "credit_code,name,city,stage,financials\n",
 	                    "t.csv:1: unknown column \"financials\" (enterprise has credit_code, "
 	                    "name, city, stage, incubator_ids, industries, qualifications, "

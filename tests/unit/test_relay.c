@@ -238,6 +238,72 @@ static void test_propose_of_another_key_takes_nothing_over(void **state)
 	assert_non_null(strstr(events[0].note, "names no key"));
 }
 
+/* Within one city the source is the destination: every step is this one node's, and the
+ * case still runs them all, in order. */
+static void test_same_city_case(void **state)
+{
+	(void)state;
+	yx_case_t c;
+	yx_diag_t d = {{0}};
+	uint8_t src[32];
+	memset(src, SRC, 32);
+	mk(0, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, SRC, -1, 0x50);
+	memset(store[0].dest, SRC, 32);
+	assert_int_equal(yx_case_derive(events, 1, CASE, &c), YX_OK);
+	assert_memory_equal(c.source, c.destination, 32);
+	assert_int_equal(
+	        yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, src, &d),
+	        YX_EINVAL); /* still not before an accept */
+	assert_int_equal(
+	        yx_case_check_step(&c, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, src, &d),
+	        YX_OK);
+	mk(1, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, SRC, 0, 0x51);
+	mk(2, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, SRC, 1, 0x52);
+	mk(3, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE, SRC, 2, 0x53);
+	int perm[4] = {0, 1, 2, 3};
+	permute_all(perm, 0, 4, YX_CASE_CLOSED);
+	assert_int_equal(yx_case_derive(events, 4, CASE, &c), YX_OK);
+	assert_int_equal(c.steps, 4);
+	assert_true(
+	        yx_case_has_step(events, 4, CASE, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND));
+}
+
+/* People read a case in its order: the path step by step — whatever the authors' clocks
+ * said — then the events left off it, by time. */
+static void test_case_order(void **state)
+{
+	(void)state;
+	yx_case_t c;
+	size_t order[6];
+	mk(0, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE, SRC, -1, 0x50);
+	mk(1, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_ACCEPT, DST, 0, 0x51);
+	mk(2, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_WITHDRAW, SRC, 0, 0x60); /* lost */
+	mk(3, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_CLOSE, SRC, 4, 0x53);
+	mk(4, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND, DST, 1, 0x52);
+	mk(5, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE, SRC, 0, 0x61); /* not its step */
+	/* the destination's clock runs late: its LAND reads older than the CLOSE */
+	int64_t t[6] = {1000, 900, 1200, 1500, 1400, 1100};
+	for (int i = 0; i < 6; i++)
+		events[i].time_ms = t[i];
+	events[4].time_ms = 800;
+	assert_int_equal(yx_case_derive(events, 6, CASE, &c), YX_OK);
+	assert_int_equal(c.state, YX_CASE_CLOSED);
+	assert_int_equal(yx_case_order(events, 6, CASE, order), 6);
+	size_t want[6] = {0, 1, 4, 3, 5, 2};
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(order[i], want[i]);
+	assert_int_equal(events[4].step, 3);
+	assert_int_equal(events[2].step, 0);
+	assert_non_null(strstr(events[2].note, "superseded"));
+	assert_true(
+	        yx_case_has_step(events, 6, CASE, YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_LAND));
+	assert_false(yx_case_has_step(events, 6, CASE,
+	                              YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_DECLINE));
+	/* events of another case are left out of its order */
+	store[5].ev.case_id = "sh-9-1111111111111111";
+	assert_int_equal(yx_case_order(events, 6, CASE, order), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +312,8 @@ int main(void)
 	        cmocka_unit_test(test_full_path_any_order),
 	        cmocka_unit_test(test_wrong_party_and_order),
 	        cmocka_unit_test(test_concurrent_steps_resolve_alike),
+	        cmocka_unit_test(test_same_city_case),
+	        cmocka_unit_test(test_case_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

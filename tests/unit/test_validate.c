@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
+#include "tiers.h"
 #include "validate.h"
 
 /* ---- helpers ---- */
@@ -422,18 +423,34 @@ static void test_valid_edges(void **state)
 	park();
 	w.park.park.name = "火箭\xf0\x9f\x9a\x80园区";
 	expect_ok(&w.ch.c);
-	/* Optional lists may be empty; an evaluation need not score every dimension yet. */
+	/* Optional lists may be empty. */
 	enterprise();
 	w.ent.e.n_industries = 0;
 	w.ent.e.n_qualifications = 0;
 	w.ent.e.n_incubator_ids = 0;
 	w.ent.e.financials = NULL;
 	expect_ok(&w.ch.c);
+	/* Scores at both ends; a reward with passed; every quarter and half of a year. */
 	evaluation();
-	w.eval.ev.n_scores = 2;
 	w.eval.score[0].score = 0;
 	w.eval.score[1].score = 100;
+	w.eval.ev.result = YRDX__MILESTONE_RESULT__MILESTONE_RESULT_PASSED;
+	w.eval.ev.milestone_reward_wan_yuan = 200;
 	expect_ok(&w.ch.c);
+	{
+		static const char *const periods[] = {"2000",   "2099",   "2025H1",
+		                                      "2025H2", "2024Q1", "2024Q4"};
+		static char ids[6][32];
+		for (int i = 0; i < 6; i++) {
+			evaluation();
+			snprintf(ids[i], sizeof(ids[i]), "%s/%s", w.eval.ev.incubator_id,
+			         periods[i]);
+			w.eval.ev.period = (char *)periods[i];
+			w.eval.ev.id = ids[i];
+			w.ch.c.id = ids[i];
+			expect_ok(&w.ch.c);
+		}
+	}
 	/* Exactly two parties; the repeated-count limit itself; every Industry at once. */
 	joint();
 	w.joint.jp.n_parties = 2;
@@ -735,6 +752,40 @@ static void test_evaluation_rules(void **state)
 	           "EVALUATION_DIMENSION_TALENT repeats evaluation.scores[0]");
 	expect_bad((evaluation(), w.eval.scores[4] = NULL, &w.ch.c), "evaluation.scores[4]",
 	           "missing");
+	/* Each of the five dimensions exactly once: a missing one is named, with its term. */
+	expect_bad((evaluation(), w.eval.ev.n_scores = 4, &w.ch.c), "evaluation.scores",
+	           "EVALUATION_DIMENSION_RESOURCE_INTEGRATION (全要素资源整合赋能) missing");
+	expect_bad((evaluation(), w.eval.ev.scores++, w.eval.ev.n_scores = 4, &w.ch.c),
+	           "evaluation.scores", "EVALUATION_DIMENSION_TALENT (引进集聚一流人才) missing");
+	expect_bad((evaluation(), w.eval.ev.n_scores = 0, &w.ch.c), "evaluation.scores",
+	           "EVALUATION_DIMENSION_TALENT (引进集聚一流人才) missing");
+	/* The period as the plan counts them; the id says incubator and period. */
+	expect_bad((evaluation(), w.eval.ev.period = "2025H3", &w.ch.c), "evaluation.period",
+	           "\"2025H3\": not a period, expected " YX_PERIOD_FORM);
+	expect_bad((evaluation(), w.eval.ev.period = "1999", &w.ch.c), "evaluation.period",
+	           "not a period");
+	/* a letter with nothing after it, at the end of the string (ASan: read past it) */
+	expect_bad((evaluation(), w.eval.ev.period = "2025H", &w.ch.c), "evaluation.period",
+	           "not a period");
+	expect_bad((evaluation(), w.eval.ev.period = "2024-1", &w.ch.c), "evaluation.period",
+	           "not a period");
+	expect_bad((evaluation(), w.eval.ev.id = "SH-INC-0007/2099", &w.ch.c), "evaluation.id",
+	           "expected \"SH-INC-0007/2024\" (<incubator_id>/<period>)");
+	expect_bad((evaluation(), w.eval.ev.incubator_id = "SH-INC-0002", &w.ch.c), "evaluation.id",
+	           "expected \"SH-INC-0002/2024\"");
+	/* A result is required; a reward only after excellent or passed. */
+	expect_bad((evaluation(), w.eval.ev.result = 0, &w.ch.c), "evaluation.result",
+	           "must be set");
+	expect_bad(
+	        (evaluation(),
+	         w.eval.ev.result = YRDX__MILESTONE_RESULT__MILESTONE_RESULT_ELIMINATED,
+	         w.eval.ev.milestone_reward_wan_yuan = 500, &w.ch.c),
+	        "evaluation.milestone_reward_wan_yuan",
+	        "500 万元 with result MILESTONE_RESULT_ELIMINATED (淘汰): 里程碑奖励 only after");
+	expect_bad((evaluation(),
+	            w.eval.ev.result = YRDX__MILESTONE_RESULT__MILESTONE_RESULT_ADJUSTED,
+	            w.eval.ev.milestone_reward_wan_yuan = 1, &w.ch.c),
+	           "evaluation.milestone_reward_wan_yuan", "MILESTONE_RESULT_ADJUSTED (动态调整)");
 	for (int i = 0; i <= YX_MAX_REPEATED; i++)
 		many[i] = &w.eval.score[0];
 	expect_bad((evaluation(), w.eval.ev.scores = many, w.eval.ev.n_scores = YX_MAX_REPEATED + 1,

@@ -725,15 +725,12 @@ static void print_names(const yx_names_t *names, const Yrdx__CharterReply *cr, s
 static void status_text(const yx_names_t *names, const Yrdx__CharterReply *cr,
                         const yx_charter_t *cur)
 {
-	char hex[65], when[40] = "before this node's last start", label[YX_NAME_LABEL_MAX];
+	char hex[65], when[CTL_TIME_MAX] = "before this node's last start",
+	              label[YX_NAME_LABEL_MAX];
 	size_t active = 0;
 	ctl_hex(cur->hash, 32, hex);
-	if (cr->adopted_ms) {
-		time_t t = (time_t)(cr->adopted_ms / 1000);
-		struct tm tm;
-		if (localtime_r(&t, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	}
+	if (cr->adopted_ms)
+		ctl_time(cr->adopted_ms, when);
 	printf("联盟章程 %s: version %u, adopted here %s\n  hash %s\n", cur->federation,
 	       cur->version, when, hex);
 	printf("成员城市 members:");

@@ -24,7 +24,7 @@ typedef struct {
 	uint32_t city;
 	bool have_origin;
 	uint8_t origin[YX_KEY_BYTES];
-	/* --origin self without --kind: the kinds import takes back, nothing else */
+	/* --mine: the kinds import takes back, nothing else */
 	bool registry_only;
 	bool csv;
 	FILE *out;
@@ -90,7 +90,7 @@ static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, co
 }
 
 static const char export_help[] =
-        "usage: yrdxctl -c FILE export [--kind KIND] [--city CODE] [--origin NAME|KEY]\n"
+        "usage: yrdxctl -c FILE export [--kind KIND] [--city CODE] [--origin NAME|KEY|--mine]\n"
         "                              [--format ndjson|csv] [--bom] [--output FILE]\n"
         "Writes the current records this node holds (its own and every origin's it\n"
         "syncs with, unless --origin picks one: a member's name, self, a peer's name or a\n"
@@ -99,11 +99,11 @@ static const char export_help[] =
         "          {\"kind\": K, \"record\": {...}} (the default format)\n"
         "  csv     a header row and one row per record; needs --kind. --bom starts the\n"
         "          file with a UTF-8 byte order mark, for spreadsheet programs\n"
-        "To read the file back with import at this node, export --origin self: this\n"
-        "node's own records, and without --kind only the kinds import takes (incubator,\n"
-        "enterprise, park, evaluation, financials; relay steps, joints and charter votes\n"
-        "are written by the commands that check them). import refuses another city's\n"
-        "records, naming them.\n"
+        "--mine writes what import takes back at this node: its own records of the kinds\n"
+        "import takes (incubator, enterprise, park, evaluation, financials; relay steps,\n"
+        "joints and charter votes are written by the commands that check them). An\n"
+        "export of every origin is for reading: import refuses another city's records,\n"
+        "naming them.\n"
         "--city keeps records of one city (code, name or node, e.g. 310000, 上海 or\n"
         "shanghai); kinds\n"
         "without a city (relay events, joints, evaluations) are left out then.\n"
@@ -114,6 +114,7 @@ static const char export_help[] =
 typedef struct {
 	const char *origin; /* --origin, NULL: every origin */
 	const char *city;   /* --city, NULL: every city */
+	bool mine;          /* --mine: what import takes back here */
 	const char *output; /* --output, NULL: stdout */
 	const char *format; /* "ndjson" or "csv" */
 	bool bom;
@@ -136,10 +137,15 @@ static void city_fields_find(export_t *ex)
 static int export_parse_args(int argc, char **argv, export_t *ex, export_args_t *a)
 {
 	static const struct option opts[] = {
-	        {"kind", required_argument, NULL, 'k'},   {"city", required_argument, NULL, 'c'},
-	        {"origin", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
-	        {"output", required_argument, NULL, 'w'}, {"bom", no_argument, NULL, 'b'},
-	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	        {"kind", required_argument, NULL, 'k'},
+	        {"city", required_argument, NULL, 'c'},
+	        {"origin", required_argument, NULL, 'o'},
+	        {"format", required_argument, NULL, 'f'},
+	        {"output", required_argument, NULL, 'w'},
+	        {"bom", no_argument, NULL, 'b'},
+	        {"mine", no_argument, NULL, 'm'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -151,6 +157,7 @@ static int export_parse_args(int argc, char **argv, export_t *ex, export_args_t 
 			break;
 		case 'c': a->city = optarg; break;
 		case 'o': a->origin = optarg; break;
+		case 'm': a->mine = true; break;
 		case 'f': a->format = optarg; break;
 		case 'w': a->output = optarg; break;
 		case 'b': a->bom = true; break;
@@ -266,6 +273,16 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 		return rc;
 	if ((rc = ctl_need_config(ctl)))
 		return rc;
+	if (a.mine && a.origin)
+		return ctl_fail(EXIT_USAGE,
+		                "export: --mine is this node's own records: no --origin");
+	if (a.mine && ex.kind != YX_KIND_NONE && !ctl_importable(ex.kind))
+		return ctl_fail(EXIT_USAGE,
+		                "export: --mine writes what import takes back: %s records are not "
+		                "imported",
+		                yx_kind_name(ex.kind));
+	if (a.mine)
+		a.origin = "self";
 	if (a.origin && (rc = ctl_origin(ctl, "export: --origin", a.origin, ex.origin)))
 		return rc;
 	if (a.city && (rc = ctl_city(ctl, "export: --city", a.city, &ex.city)))
@@ -273,10 +290,7 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 	ex.have_origin = a.origin != NULL;
 	if ((rc = ctl_open_store(ctl, &store)))
 		return rc;
-	uint8_t self[YX_KEY_BYTES];
-	ex.registry_only = ex.have_origin && ex.kind == YX_KIND_NONE &&
-	                   yx_store_node_key(store, self) == YX_OK &&
-	                   memcmp(self, ex.origin, YX_KEY_BYTES) == 0;
+	ex.registry_only = a.mine;
 	if ((rc = output_open(a.output, &ex, &tmp)) != EXIT_OK)
 		goto out;
 	if ((rc = records_write(store, &ex, a.bom)) != EXIT_OK)

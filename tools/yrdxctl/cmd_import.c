@@ -200,8 +200,8 @@ static int other_origin(import_t *im, yx_kind_t kind, const char *id, rowmsg_t *
 		return YX_OK;
 	return msg_set(diag, YX_EINVAL,
 	               "%s:%lu: %s %.64s is a record of %s's log, synced here, not this "
-	               "node's: import takes this node's own records (`yrdxctl export --origin "
-	               "self` writes only those)",
+	               "node's: import takes this node's own records (`yrdxctl export --mine` "
+	               "writes only those)",
 	               im->src.path, im->src.at, yx_kind_name(kind), id,
 	               ctl_label(im->ctl, h.origin, YX_NAME_SHORT, label));
 }
@@ -253,6 +253,17 @@ static int check_row(import_t *im, keyset_t *keys, yx_kind_t kind, void *record,
 		return msg_set(diag, YX_EINVAL,
 		               "%s:%lu: %s \"%.64s\" is also on line %ld (one row per record)",
 		               s->path, s->at, yx_kind_key(kind), c.id, first);
+	/* Last: a row that passes is noted as stored for the rows after it. */
+	ret = yx_evalrules_check(im->rules, &c, &d);
+	if (ret == YX_EINVAL && s->fmt == FMT_CSV) {
+		yx_csv_diag(s->header, &s->row, ret, &d, &d);
+		return msg_set(diag, ret, "%s", d.msg);
+	}
+	if (ret == YX_EINVAL)
+		return msg_set(diag, ret, "%s:%lu: %s", s->path, s->at, d.msg);
+	if (ret)
+		return msg_set(diag, ret, "%s: the store in %s: %s", s->path,
+		               im->ctl->cfg->data_dir, yx_strerror(ret));
 	return YX_OK;
 }
 
@@ -287,6 +298,8 @@ static void report(import_t *im)
 			json_object_set_new(o, "imported", json_integer((json_int_t)im->imported));
 			json_object_set_new(o, "unchanged",
 			                    json_integer((json_int_t)im->unchanged));
+			json_object_set_new(o, "relocated",
+			                    json_integer((json_int_t)im->relocated));
 		}
 		if (im->rejects)
 			json_object_set_new(o, "rejects", json_string(im->rejects_path));
@@ -305,6 +318,10 @@ static void report(import_t *im)
 	       (unsigned long long)im->unchanged, (unsigned long long)im->bad);
 	if (im->bad && im->rejects)
 		printf(" (written to %s)", im->rejects_path);
+	if (im->relocated)
+		printf("; %llu of the unchanged left this city through relay cases (已迁出): "
+		       "their records follow the cases",
+		       (unsigned long long)im->relocated);
 	putchar('\n');
 }
 
@@ -340,6 +357,8 @@ static int pass_check(import_t *im)
 		int ret = record ? check_row(im, &keys, kind, record, &packed, &diag) : YX_EINVAL;
 		if (ret == -ENOMEM)
 			rc = ctl_fail(EXIT_FAIL, "out of memory");
+		else if (ret && ret != YX_EINVAL)
+			rc = ctl_fail(EXIT_FAIL, "%s", diag.msg);
 		else if (ret)
 			rc = row_refused(im, &diag);
 		else if (!im->dry_run)
@@ -395,31 +414,38 @@ static int import_target(import_t *im, const char *kind_arg)
 	return EXIT_OK;
 }
 
-/* The jurisdiction (管辖范围) the rows must keep to, when a charter is installed: this
- * node's member entry in the current version (from the store, read-only, as the daemon
- * has it), or its own city while the charter does not name it. No store yet, no charter:
- * nothing to keep to. The daemon checks every record again as it writes it. EXIT_OK or
- * an exit code, printed. */
-static int import_jurisdiction(import_t *im)
+/* The store the rows are checked against, read-only, as the daemon has it (none yet:
+ * im->store stays NULL, nothing stored), its own log's origin, and the names of nodes.
+ * EXIT_OK or an exit code, printed. */
+static int import_store(import_t *im)
 {
-	yx_store_t *store = NULL;
-	yx_charter_chain_t *chain = NULL;
 	yx_diag_t diag = {{0}};
-	uint8_t *bytes = NULL, self[32];
-	size_t len = 0;
 	int rc = ctl_need_config(im->ctl);
 	if (rc)
 		return rc;
-	int ret = yx_store_open(im->ctl->cfg->data_dir, YX_STORE_READONLY, 0, &store, &diag);
+	int ret = yx_store_open(im->ctl->cfg->data_dir, YX_STORE_READONLY, 0, &im->store, &diag);
 	if (ret == -ENOENT)
 		return EXIT_OK;
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "%s", diag.msg[0] ? diag.msg : yx_strerror(ret));
-	im->store = store;
-	im->has_origin = yx_store_node_key(store, im->origin) == YX_OK;
-	if ((rc = ctl_names(im->ctl, store)))
-		return rc;
-	ret = yx_store_charter_get(store, &bytes, &len);
+	im->has_origin = yx_store_node_key(im->store, im->origin) == YX_OK;
+	return ctl_names(im->ctl, im->store);
+}
+
+/* The jurisdiction (管辖范围) the rows must keep to, when a charter is installed: this
+ * node's member entry in the current version (from the store), or its own city while the
+ * charter does not name it. No store yet, no charter: nothing to keep to. The daemon
+ * checks every record again as it writes it. EXIT_OK or an exit code, printed. */
+static int import_jurisdiction(import_t *im)
+{
+	yx_charter_chain_t *chain = NULL;
+	yx_diag_t diag = {{0}};
+	uint8_t *bytes = NULL, self[32];
+	size_t len = 0;
+	int rc = EXIT_OK, ret;
+	if (!im->store)
+		return EXIT_OK;
+	ret = yx_store_charter_get(im->store, &bytes, &len);
 	if (ret == YX_ENOTFOUND)
 		return EXIT_OK;
 	if (ret == YX_OK)
@@ -441,6 +467,23 @@ static int import_jurisdiction(import_t *im)
 		im->charter = true;
 	}
 	yx_charter_chain_free(&chain);
+	return rc;
+}
+
+/* The checker of evaluations (evalrules.h), on the store read-only as the daemon has it
+ * (none yet: nothing stored) and this node's own log: the store's origin, or the key
+ * file's while the store has none. The daemon checks every batch again as it writes
+ * it. EXIT_OK or an exit code, printed. */
+static int import_rules(import_t *im)
+{
+	uint8_t self[YX_KEY_BYTES];
+	int rc = EXIT_OK;
+	if (im->has_origin)
+		memcpy(self, im->origin, YX_KEY_BYTES);
+	else
+		rc = ctl_self_key(im->ctl, self);
+	if (rc == EXIT_OK && yx_evalrules_new(im->store, self, &im->rules) != YX_OK)
+		rc = ctl_fail(EXIT_FAIL, "out of memory");
 	return rc;
 }
 
@@ -476,9 +519,12 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	        "one kind whose columns its header names. (Relay events, joints and charter\n"
 	        "votes are written by the commands that check each step.) Rows that are\n"
 	        "another city's records, synced here (an export of every origin), are refused\n"
-	        "by name: `export --origin self` writes what import takes back.\n"
+	        "by name: `export --mine` writes what import takes back.\n"
 	        "Every row is checked first (with a charter installed, an incubator, enterprise\n"
-	        "or park must be of a city in this node's jurisdiction, 管辖范围); if any is\n"
+	        "or park must be of a city in this node's jurisdiction, 管辖范围; an evaluation\n"
+	        "of an incubator of this node's registry, live, with 启动建设经费 once in its\n"
+	        "earliest period and 年度运营补贴 once a year: the store and the rows above\n"
+	        "count, so one file may hold incubators and their evaluations); if any is\n"
 	        "invalid, they are listed (the first 100) and nothing is imported, unless\n"
 	        "--skip-invalid writes them to REJECTS (the header and each bad row as it was)\n"
 	        "and imports the rest. The checked records\n"
@@ -515,8 +561,9 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	if (optind + 1 != argc)
 		return ctl_fail(EXIT_USAGE, "import: expected one FILE (see --help)");
 	im.src.path = argv[optind];
-	if ((rc = import_target(&im, kind_arg)) || (rc = import_jurisdiction(&im)))
-		return rc;
+	if ((rc = import_target(&im, kind_arg)) || (rc = import_store(&im)) ||
+	    (rc = import_jurisdiction(&im)) || (rc = import_rules(&im)))
+		goto out;
 	im.progress = isatty(STDERR_FILENO);
 
 	if (!im.dry_run) {
@@ -549,6 +596,7 @@ out:
 		rc = ctl_fail(EXIT_FAIL, "%s: %s", im.rejects_path, strerror(errno));
 	spool_close(&im.spool);
 	yx_ctl_close(&conn);
+	yx_evalrules_free(&im.rules);
 	yx_store_close(&im.store);
 	return rc;
 }

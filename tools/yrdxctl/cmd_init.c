@@ -18,6 +18,7 @@ typedef struct {
 	const char *host;
 	long peer_port, feed_port;
 	const char *map_size;
+	const char *metrics;             /* HOST:PORT, or NULL: off */
 	const char *charter_path;        /* --charter FILE, or NULL */
 	const yx_charter_chain_t *chain; /* its chain, verified */
 } init_t;
@@ -43,7 +44,7 @@ static int node_create(ctl_t *ctl, const init_t *in)
 		return ctl_fail(EXIT_FAIL, "init: %s already holds a node; refusing to overwrite",
 		                in->dir);
 	if ((ret = yx_config_write_new(cfg_path, in->name, in->city, peer_ep, feed_ep, in->map_size,
-	                               &diag)))
+	                               in->metrics, &diag)))
 		return ctl_fail(ret == YX_ECONFIG ? EXIT_USAGE : EXIT_FAIL, "init: %s", diag.msg);
 	/* The store gets the map the config says (the config has just been validated). */
 	yx_config_t *cfg = NULL;
@@ -75,6 +76,8 @@ static int node_create(ctl_t *ctl, const init_t *in)
 		json_t *j =
 		        json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", in->name, "config", cfg_path,
 		                  "key_file", key_path, "peer", peer_ep, "public_key", pub);
+		json_object_set_new(j, "metrics",
+		                    in->metrics ? json_string(in->metrics) : json_null());
 		if (cur)
 			json_object_set_new(j, "charter",
 			                    json_pack("{s:s, s:i}", "federation", cur->federation,
@@ -82,8 +85,10 @@ static int node_create(ctl_t *ctl, const init_t *in)
 		ctl_print_json(j);
 	} else {
 		printf("node %s (%s) created in %s\n", in->name, yx_city_name(in->city), in->dir);
-		printf("  config      %s\n  peer port   %s\n  public key  %s\n", cfg_path, peer_ep,
-		       pub);
+		printf("  config      %s\n  peer port   %s\n", cfg_path, peer_ep);
+		if (in->metrics)
+			printf("  metrics     http://%s/metrics\n", in->metrics);
+		printf("  public key  %s\n", pub);
 		if (cur) {
 			printf("  charter     联盟章程 \"%s\" version %u\n  ", cur->federation,
 			       cur->version);
@@ -100,15 +105,17 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	static const char help[] =
 	        "usage: yrdxctl init --dir DIR --name NAME --city CODE [--peer-port N]\n"
 	        "                    [--feed-port N] [--host ADDR] [--map-size SIZE]\n"
-	        "                    [--charter FILE]\n"
+	        "                    [--metrics [HOST:]PORT] [--charter FILE]\n"
 	        "Creates DIR with yrdxd.zpl (the config), node.key (mode 0600) and an empty\n"
 	        "store, and prints the node's public key. CODE is the GB/T 2260 city code\n"
 	        "(310000 上海, 330100 杭州, 340100 合肥, 320500 苏州, ...). Ports default to\n"
 	        "7401 (peers) and 7402 (park feeds); ADDR (default 127.0.0.1) is where they\n"
 	        "listen. SIZE (node/map_size, default 16G) is the most the store may hold,\n"
-	        "e.g. 512M or 64G. FILE is the federation's charter (联盟章程), every signature\n"
-	        "verified first, as `yrdxctl charter install` takes it. Then: yrdxd -c "
-	        "DIR/yrdxd.zpl\n";
+	        "e.g. 512M or 64G. --metrics serves Prometheus metrics and a status page\n"
+	        "over plain HTTP at HOST:PORT (listen/metrics; HOST 127.0.0.1 when only a\n"
+	        "port is given: keep it on localhost). FILE is the federation's charter\n"
+	        "(联盟章程), every signature verified first, as `yrdxctl charter install`\n"
+	        "takes it. Then: yrdxd -c DIR/yrdxd.zpl\n";
 	static const struct option opts[] = {
 	        {"dir", required_argument, NULL, 'd'},
 	        {"name", required_argument, NULL, 'n'},
@@ -118,11 +125,13 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	        {"host", required_argument, NULL, 'H'},
 	        {"map-size", required_argument, NULL, 'm'},
 	        {"charter", required_argument, NULL, 'C'},
+	        {"metrics", required_argument, NULL, 'M'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *name = NULL, *host = "127.0.0.1", *map_size = NULL;
-	const char *charter = NULL;
+	const char *charter = NULL, *metrics = NULL;
+	char metrics_addr[YX_CONFIG_ADDR_MAX];
 	long peer_port = 7401, feed_port = 7402;
 	uint32_t city = 0;
 	char *end;
@@ -134,6 +143,12 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 		case 'H': host = optarg; break;
 		case 'm': map_size = optarg; break;
 		case 'C': charter = optarg; break;
+		case 'M':
+			/* a port alone is on localhost: metrics are plain HTTP */
+			snprintf(metrics_addr, sizeof(metrics_addr), "%s%s",
+			         strchr(optarg, ':') ? "" : "127.0.0.1:", optarg);
+			metrics = metrics_addr;
+			break;
 		case 'y':
 			if (yx_city_from_text(optarg, &city) != YX_OK)
 				return ctl_fail(EXIT_USAGE,
@@ -163,7 +178,8 @@ int cmd_init(ctl_t *ctl, int argc, char **argv)
 	yx_charter_chain_t *chain = NULL;
 	int rc = charter ? ctl_charter_load("init", charter, false, &chain, NULL) : EXIT_OK;
 	if (rc == EXIT_OK) {
-		init_t in = {dir, name, city, host, peer_port, feed_port, map_size, charter, chain};
+		init_t in = {dir,       name,     city,    host,    peer_port,
+		             feed_port, map_size, metrics, charter, chain};
 		rc = node_create(ctl, &in);
 	}
 	yx_charter_chain_free(&chain);

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cells.h"
 #include "json.h"
 #include "keys.h"
 #include "table.h"
+#include "terms.h"
+#include "tierset.h"
 #include "validate.h"
 #include "yrdxctl.h"
 
@@ -30,6 +33,7 @@ typedef struct {
 	long limit;
 	long shown;
 	table_t *table;
+	yx_tierset_t *tiers; /* incubators: every evaluation, for their effective tier */
 } list_t;
 
 /* The field of industries for each kind (incubators call theirs focus_industries). */
@@ -77,30 +81,13 @@ static bool filter_matches(const filter_t *flt, const ProtobufCMessage *m)
 	return false;
 }
 
-/* Joins an array of strings (or a string) with ','. */
-static void cell(const json_t *rec, const char *field, char *out, size_t cap)
-{
-	const json_t *v = json_object_get(rec, field);
-	out[0] = '\0';
-	if (json_is_string(v)) {
-		snprintf(out, cap, "%s", json_string_value(v));
-	} else if (json_is_integer(v)) {
-		snprintf(out, cap, "%lld", (long long)json_integer_value(v));
-	} else if (json_is_array(v)) {
-		size_t i, len = 0;
-		json_t *e;
-		json_array_foreach(v, i, e)
-		{
-			if (!json_is_string(e) || len + 2 >= cap)
-				continue;
-			len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "",
-			                        json_string_value(e));
-		}
-	}
-}
+#define COLUMNS_MAX 8
 
-static const char *const columns[YX_KIND_COUNT][6] = {
-        [YX_KIND_INCUBATOR] = {"id", "name", "city", "tier", "operator_type", "focus_industries"},
+/* The columns of each kind's table: record fields, and for incubators what their
+ * evaluations made of them (tiers.h): "effective_tier" and "candidate". */
+static const char *const columns[YX_KIND_COUNT][COLUMNS_MAX] = {
+        [YX_KIND_INCUBATOR] = {"id", "name", "city", "tier", "effective_tier", "candidate",
+                               "operator_type", "focus_industries"},
         [YX_KIND_ENTERPRISE] = {"credit_code", "name", "city", "stage", "qualifications",
                                 "industries"},
         [YX_KIND_PARK] = {"id", "name", "city", "type", "industries", "capacity"},
@@ -110,44 +97,74 @@ static const char *const columns[YX_KIND_COUNT][6] = {
                                 "operating_subsidy_wan_yuan", "milestone_reward_wan_yuan"},
 };
 
+/* A column's header: the field's name, the plan's words for the derived ones. */
+static const char *header(const char *column)
+{
+	if (strcmp(column, "tier") == 0)
+		return "registered tier";
+	if (strcmp(column, "effective_tier") == 0)
+		return "effective tier (动态调整)";
+	if (strcmp(column, "candidate") == 0)
+		return "晋升候选";
+	return column;
+}
+
+static size_t n_columns(yx_kind_t kind)
+{
+	size_t n = 0;
+	while (n < COLUMNS_MAX && columns[kind][n])
+		n++;
+	return n;
+}
+
 static int visit(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const Yrdx__Change *c)
 {
 	list_t *l = arg;
 	(void)seq;
 	const ProtobufCMessage *body = yx_change_body(c);
+	const Yrdx__Incubator *inc =
+	        c->body_case == YRDX__CHANGE__BODY_INCUBATOR ? c->incubator : NULL;
+	yx_tier_t tier;
 	if (!body || (l->origin && memcmp(l->origin, origin, YX_KEY_BYTES) != 0))
 		return 0;
-	for (int f = 0; f < F_COUNT; f++)
-		if (l->filters[f].f && !filter_matches(&l->filters[f], body))
+	if (inc)
+		yx_tierset_derive(l->tiers, origin, inc, &tier, NULL);
+	for (int f = 0; f < F_COUNT; f++) {
+		if (!l->filters[f].f)
+			continue;
+		/* an incubator's tier is the one its evaluations left it in */
+		if (inc && f == F_TIER ? (int64_t)tier.effective != l->filters[f].want
+		                       : !filter_matches(&l->filters[f], body))
 			return 0;
-	json_t *rec = yx_record_to_json(l->kind, body);
-	if (rec) {
-		if (l->ctl->json) {
-			json_t *j = yx_change_to_json(c);
-			yx_names_json_set(l->ctl->names, j, NULL, "origin_name", "origin_city",
-			                  origin);
-			ctl_print_json(j);
-		} else {
-			char v[6][160];
-			for (int i = 0; i < 6; i++) {
-				cell(rec, columns[l->kind][i], v[i], sizeof(v[i]));
-				if (strcmp(columns[l->kind][i], "city") == 0 &&
-				    yx_city_name((uint32_t)atol(v[i])))
-					snprintf(v[i], sizeof(v[i]), "%s",
-					         yx_city_name((uint32_t)atol(v[i])));
-			}
-			char who[YX_NAME_LABEL_MAX];
-			/* rows of several origins mix unless --origin picked one: which city
-			 * wrote each one comes first */
-			if (l->origin)
-				table_row(l->table, v[0], v[1], v[2], v[3], v[4], v[5]);
-			else
-				table_row(l->table, ctl_label(l->ctl, origin, YX_NAME_SHORT, who),
-				          v[0], v[1], v[2], v[3], v[4], v[5]);
-		}
-		l->shown++;
 	}
-	json_decref(rec);
+	if (l->ctl->json) {
+		json_t *j = yx_change_to_json(c);
+		yx_names_json_set(l->ctl->names, j, NULL, "origin_name", "origin_city", origin);
+		if (inc)
+			ctl_tier_json(j, &tier);
+		ctl_print_json(j);
+	} else {
+		char v[COLUMNS_MAX + 1][CELL_MAX], who[YX_NAME_LABEL_MAX];
+		const char *row[COLUMNS_MAX + 1];
+		size_t n = 0, k = n_columns(l->kind);
+		/* rows of several origins mix unless --origin picked one: which city wrote
+		 * each one comes first */
+		if (!l->origin)
+			row[n++] = ctl_label(l->ctl, origin, YX_NAME_SHORT, who);
+		for (size_t i = 0; i < k; i++, n++) {
+			const char *col = columns[l->kind][i];
+			if (inc && strcmp(col, "effective_tier") == 0)
+				yx_term_label(&yrdx__incubator_tier__descriptor, tier.effective,
+				              v[i], CELL_MAX);
+			else if (inc && strcmp(col, "candidate") == 0)
+				snprintf(v[i], CELL_MAX, "%s", tier.candidate ? "晋升候选" : "");
+			else
+				cell_named(body, col, v[i], CELL_MAX);
+			row[n] = v[i];
+		}
+		table_row_v(l->table, row);
+	}
+	l->shown++;
 	return l->limit && l->shown >= l->limit ? 1 : 0;
 }
 
@@ -160,7 +177,13 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	        "Current records of KIND held by this node (its own and every city's it syncs\n"
 	        "with), filtered by field values as put/import spell them, each with the city\n"
 	        "that wrote it; --origin keeps one city's records (a member's name, self, a\n"
-	        "peer's name, or a public key in full), e.g.\n"
+	        "peer's name, or a public key in full). Tables show the plan's terms beside\n"
+	        "the names (高质量孵化器 high_quality); --json keeps the names.\n"
+	        "An incubator's --tier is its effective tier (动态调整): the registered tier as\n"
+	        "its milestone evaluations moved it (adjusted: one tier down; eliminated: out\n"
+	        "of the cultivation list); the table shows both, and 晋升候选 for a promotion\n"
+	        "candidate (excellent twice in a row in cultivation); with --json each line\n"
+	        "has effective_tier, promotion_candidate and eliminated. E.g.\n"
 	        "  yrdxctl -c FILE list enterprise --qualification gazelle --city 310000\n"
 	        "  yrdxctl -c FILE list incubator --tier high_quality\n";
 	static const struct option opts[] = {
@@ -219,12 +242,22 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 		yx_store_close(&store);
 		return rc;
 	}
-	const char *const *h = columns[l.kind];
-	if (!ctl->json && l.origin)
-		l.table = table_new(h[0], h[1], h[2], h[3], h[4], h[5], NULL);
-	else if (!ctl->json)
-		l.table = table_new("origin", h[0], h[1], h[2], h[3], h[4], h[5], NULL);
-	int ret = yx_store_scan(store, l.kind, visit, &l);
+	int ret = l.kind == YX_KIND_INCUBATOR ? yx_tierset_load(store, &l.tiers) : YX_OK;
+	if (ret) {
+		yx_store_close(&store);
+		return ctl_fail(EXIT_FAIL, "list: %s", yx_strerror(ret));
+	}
+	if (!ctl->json) {
+		const char *h[COLUMNS_MAX + 1];
+		size_t n = 0;
+		if (!l.origin)
+			h[n++] = "origin";
+		for (size_t i = 0; i < n_columns(l.kind); i++)
+			h[n++] = header(columns[l.kind][i]);
+		l.table = table_new_v(h, n);
+	}
+	ret = yx_store_scan(store, l.kind, visit, &l);
+	yx_tierset_free(&l.tiers);
 	yx_store_close(&store);
 	if (l.table)
 		table_print(&l.table, stdout);

@@ -1,14 +1,20 @@
 /* profile: an enterprise's digital profile (数字画像) merged across every city's records
- * this node holds: its record in each city, the incubators it went through, where it
- * landed, its relay-incubation cases and joint-incubation agreements. */
+ * this node holds: where it is — its record in each city with its stage and since when
+ * (landed at 合肥, relocated from 上海) — the incubators it went through, its
+ * relay-incubation cases with their steps in case order, and its joint-incubation
+ * agreements. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "case_view.h"
 #include "figures.h"
 #include "json.h"
 #include "keys.h"
+#include "reflect.h"
+#include "table.h"
+#include "terms.h"
 #include "validate.h"
 #include "yrdxctl.h"
 
@@ -16,10 +22,11 @@
 typedef struct {
 	ctl_t *ctl;
 	yx_store_t *store;
-	const char *code; /* its credit code */
-	json_t *records;  /* its record in each city whose registry has one */
-	json_t *cases;    /* relay events naming it */
-	json_t *joints;   /* joint-incubation agreements naming it */
+	const char *code;    /* its credit code */
+	json_t *records;     /* its record in each city whose registry has one */
+	json_t *cases;       /* relay events naming it */
+	json_t *relay_cases; /* its cases, derived, each with its steps in case order */
+	json_t *joints;      /* joint-incubation agreements naming it */
 } profile_t;
 
 /* Every version of one enterprise record in its origin's log: stage and qualifications
@@ -102,6 +109,16 @@ static json_t *city_record(profile_t *p, const uint8_t *origin)
 	history_t h = {p->code, json_array()};
 	yx_store_log_iterate(p->store, origin, 1, on_version, &h);
 	json_object_set_new(j, "history", h.history);
+	/* since when it is at the stage it is at: the first of the latest versions with it */
+	json_t *stage = json_object_get(json_object_get(j, "record"), "stage");
+	json_int_t since = json_integer_value(json_object_get(j, "time_ms"));
+	for (size_t k = json_array_size(h.history); k > 0; k--) {
+		json_t *v = json_array_get(h.history, k - 1);
+		if (!json_equal(json_object_get(v, "stage"), stage))
+			break;
+		since = json_integer_value(json_object_get(v, "time_ms"));
+	}
+	json_object_set_new(j, "stage_since_ms", json_integer(since));
 	yx_change_free(&c);
 	return j;
 }
@@ -120,6 +137,19 @@ static void profile_gather(profile_t *p)
 		yx_vector_free(&vec);
 	}
 	yx_store_find(p->store, YX_INDEX_CREDIT_CODE, p->code, strlen(p->code), on_indexed, p);
+	/* its cases, derived, with their steps in case order */
+	yx_case_events_t ev;
+	case_row_t *rows = NULL;
+	if (yx_case_events_load_enterprise(p->store, p->code, &ev) != YX_OK)
+		return;
+	size_t n = case_view_derive_all(&ev, &rows);
+	for (size_t i = 0; i < n; i++) {
+		json_t *c = case_view_json(p->ctl, rows[i].id, &rows[i].c);
+		json_object_set_new(c, "events", case_view_steps(p->ctl, &ev, rows[i].id));
+		json_array_append_new(p->relay_cases, c);
+	}
+	free(rows);
+	yx_case_events_free(&ev);
 }
 
 /* The local date of obj's "time_ms" as YYYY-MM-DD. */
@@ -129,6 +159,48 @@ static void day_of(json_t *obj, char day[32])
 	strftime(day, 32, "%Y-%m-%d", localtime(&t));
 }
 
+/* "已落地 landed": the term and name of a value of enum d as the record's JSON names it. */
+static const char *enum_label(const ProtobufCEnumDescriptor *d, json_t *value, char *out,
+                              size_t cap)
+{
+	const char *name = json_string_value(value);
+	int v;
+	if (!name)
+		snprintf(out, cap, "-");
+	else if (yx_enum_from_name(d, name, strlen(name), &v) != YX_OK)
+		snprintf(out, cap, "%s", name);
+	else
+		yx_term_label(d, v, out, cap);
+	return out;
+}
+
+static const char *stage_label(json_t *stage, char *out, size_t cap)
+{
+	return enum_label(&yrdx__enterprise_stage__descriptor, stage, out, cap);
+}
+
+/* "科技型中小企业 tech_sme, 硬科技企业 hard_tech": a JSON array of values of enum d, each
+ * with its term ("-" when empty), into out. */
+static const char *enum_list(const ProtobufCEnumDescriptor *d, json_t *values, char *out,
+                             size_t cap)
+{
+	size_t k, len = 0;
+	json_t *v;
+	out[0] = '\0';
+	json_array_foreach(values, k, v)
+	{
+		char one[128];
+		int n = snprintf(out + len, cap - len, "%s%s", k ? ", " : "",
+		                 enum_label(d, v, one, sizeof(one)));
+		if (n < 0 || (size_t)n >= cap - len)
+			break;
+		len += (size_t)n;
+	}
+	if (!len)
+		snprintf(out, cap, "-");
+	return out;
+}
+
 /* One line per version of a city record, oldest first. */
 static void print_history(json_t *history)
 {
@@ -136,29 +208,32 @@ static void print_history(json_t *history)
 	json_t *v;
 	json_array_foreach(history, k, v)
 	{
-		char day[32];
-		char *quals = json_dumps(json_object_get(v, "qualifications"), JSON_COMPACT);
+		char day[32], quals[512];
 		const char *st = json_string_value(json_object_get(v, "stage"));
 		day_of(v, day);
-		printf("    %s %s  seq %-8lld stage %-10s qualifications %s\n",
-		       k ? "          " : "history   ", day,
-		       (long long)json_integer_value(json_object_get(v, "seq")),
-		       st ? st
-		          : (json_is_true(json_object_get(v, "retracted")) ? "retracted" : "-"),
-		       quals ? quals : "[]");
-		free(quals);
+		char label[64];
+		printf("    %s %s  seq %-8lld stage ", k ? "          " : "history   ", day,
+		       (long long)json_integer_value(json_object_get(v, "seq")));
+		text_pad(stdout,
+		         st ? stage_label(json_object_get(v, "stage"), label, sizeof(label))
+		            : (json_is_true(json_object_get(v, "retracted")) ? "retracted" : "-"),
+		         18);
+		printf(" qualifications %s\n",
+		       enum_list(&yrdx__qualification__descriptor,
+		                 json_object_get(v, "qualifications"), quals, sizeof(quals)));
 	}
 }
 
-/* What the names call the origin of a change as yx_change_to_json wrote it. */
-static const char *origin_label(ctl_t *ctl, json_t *change, yx_name_form_t form,
-                                char out[YX_NAME_LABEL_MAX])
+/* What the names call the node whose key obj's field holds in full (a change's
+ * "origin", a case's "from_key"), in form. */
+static const char *key_label(ctl_t *ctl, json_t *obj, const char *field, yx_name_form_t form,
+                             char out[YX_NAME_LABEL_MAX])
 {
-	uint8_t origin[32];
-	const char *text = json_string_value(json_object_get(change, "origin"));
-	if (!text || yx_pubkey_parse(text, origin, NULL) != YX_OK)
+	uint8_t key[32];
+	const char *text = json_string_value(json_object_get(obj, field));
+	if (!text || yx_pubkey_parse(text, key, NULL) != YX_OK)
 		return text ? text : "?";
-	return ctl_label(ctl, origin, form, out);
+	return ctl_label(ctl, key, form, out);
 }
 
 /* One city's record as city_record built it. */
@@ -169,15 +244,20 @@ static void print_city_record(ctl_t *ctl, json_t *r)
 	day_of(r, when);
 	const char *city = yx_city_name((uint32_t)json_integer_value(json_object_get(rec, "city")));
 	printf("\n  in %s's registry (record of %s, updated %s): %s\n",
-	       origin_label(ctl, r, YX_NAME_LONG, who), city ? city : "?", when,
+	       key_label(ctl, r, "origin", YX_NAME_LONG, who), city ? city : "?", when,
 	       json_string_value(json_object_get(rec, "name")));
-	const char *stage = json_string_value(json_object_get(rec, "stage"));
-	printf("    stage           %s\n", stage ? stage : "-");
-	char *q = json_dumps(json_object_get(rec, "qualifications"), JSON_COMPACT);
-	char *ind = json_dumps(json_object_get(rec, "industries"), JSON_COMPACT);
-	printf("    qualifications  %s\n    industries      %s\n", q ? q : "[]", ind ? ind : "[]");
-	free(q);
-	free(ind);
+	char label[64], since[32];
+	time_t t = (time_t)(json_integer_value(json_object_get(r, "stage_since_ms")) / 1000);
+	strftime(since, sizeof(since), "%Y-%m-%d", localtime(&t));
+	printf("    stage           %s since %s\n",
+	       stage_label(json_object_get(rec, "stage"), label, sizeof(label)), since);
+	char list[512];
+	printf("    qualifications  %s\n",
+	       enum_list(&yrdx__qualification__descriptor, json_object_get(rec, "qualifications"),
+	                 list, sizeof(list)));
+	printf("    industries      %s\n",
+	       enum_list(&yrdx__industry__descriptor, json_object_get(rec, "industries"), list,
+	                 sizeof(list)));
 	size_t k;
 	json_t *inc;
 	json_array_foreach(json_object_get(r, "incubators"), k, inc)
@@ -189,36 +269,68 @@ static void print_city_record(ctl_t *ctl, json_t *r)
 	const char *park = json_string_value(json_object_get(rec, "park_id"));
 	if (park)
 		printf("    park            %s\n", park);
+	const char *via = json_string_value(json_object_get(rec, "relay_case_id"));
+	if (via)
+		printf("    relay case      %s\n", via);
 	print_history(json_object_get(r, "history"));
 }
 
-/* The profile as text: each city's record, then the relay cases and joint agreements. */
+/* Where the enterprise is, one line per city record: "已落地 landed at 合肥 hefei since
+ * 2026-12-06 (park HF-PARK-GX, case …)", "已迁出 relocated from 上海 shanghai since …". */
+static void print_moves(const profile_t *p)
+{
+	size_t i;
+	json_t *r;
+	char who[YX_NAME_LABEL_MAX], label[64], since[32], extra[200];
+	json_array_foreach(p->records, i, r)
+	{
+		json_t *rec = json_object_get(r, "record");
+		const char *stage = json_string_value(json_object_get(rec, "stage"));
+		const char *park = json_string_value(json_object_get(rec, "park_id"));
+		const char *via = json_string_value(json_object_get(rec, "relay_case_id"));
+		bool left = stage && strcmp(stage, "relocated") == 0;
+		time_t t =
+		        (time_t)(json_integer_value(json_object_get(r, "stage_since_ms")) / 1000);
+		strftime(since, sizeof(since), "%Y-%m-%d", localtime(&t));
+		snprintf(extra, sizeof(extra), "%s%s%s%s%s", park ? "park " : "", park ? park : "",
+		         park && via ? ", " : "", via ? "case " : "", via ? via : "");
+		printf("  %s %s %s since %s%s%s%s\n",
+		       stage_label(json_object_get(rec, "stage"), label, sizeof(label)),
+		       left ? "from" : "at", key_label(p->ctl, r, "origin", YX_NAME_SHORT, who),
+		       since, extra[0] ? " (" : "", extra, extra[0] ? ")" : "");
+	}
+}
+
+/* The profile as text: where it is, each city's record, then the relay cases with their
+ * steps and the joint agreements. */
 static void profile_print(const profile_t *p)
 {
 	size_t i;
 	json_t *r;
 	char who[YX_NAME_LABEL_MAX];
 	printf("enterprise %s\n", p->code);
+	print_moves(p);
 	json_array_foreach(p->records, i, r) print_city_record(p->ctl, r);
-	if (json_array_size(p->cases)) {
+	if (json_array_size(p->relay_cases)) {
 		printf("\n  relay cases (接力孵化):\n");
-		json_array_foreach(p->cases, i, r)
+		json_array_foreach(p->relay_cases, i, r)
 		{
-			json_t *rec = json_object_get(r, "record");
-			printf("    %-29s %-8s park %-14s by %s\n",
-			       json_string_value(json_object_get(rec, "case_id")),
-			       json_string_value(json_object_get(rec, "type")),
-			       json_string_value(json_object_get(rec, "park_id"))
-			               ? json_string_value(json_object_get(rec, "park_id"))
-			               : "-",
-			       origin_label(p->ctl, r, YX_NAME_SHORT, who));
+			char from[YX_NAME_LABEL_MAX], to[YX_NAME_LABEL_MAX], st[64];
+			printf("    %s: %s, %s → %s park %s\n",
+			       json_string_value(json_object_get(r, "case")),
+			       case_view_state_text(json_string_value(json_object_get(r, "state")),
+			                            st, sizeof(st)),
+			       key_label(p->ctl, r, "from_key", YX_NAME_SHORT, from),
+			       key_label(p->ctl, r, "to_key", YX_NAME_SHORT, to),
+			       json_string_value(json_object_get(r, "park_id")));
+			case_view_print_steps(p->ctl, json_object_get(r, "events"), "      ");
 		}
 	}
 	if (json_array_size(p->joints)) {
 		printf("\n  joint incubation (联合孵化):\n");
 		json_array_foreach(p->joints, i, r)
 		        printf("    %s by %s\n", json_string_value(json_object_get(r, "id")),
-		               origin_label(p->ctl, r, YX_NAME_SHORT, who));
+		               key_label(p->ctl, r, "origin", YX_NAME_SHORT, who));
 	}
 }
 
@@ -226,13 +338,15 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 {
 	static const char help[] =
 	        "usage: yrdxctl -c FILE profile CREDIT_CODE\n"
-	        "Each city record's history too: every version with its stage and\n"
-	        "qualifications over time (read from that city's log).\n"
-	        "The enterprise's profile merged across every city's records held here: its\n"
-	        "record in each city (stage, qualifications, incubators, park), its relay cases\n"
-	        "and its joint-incubation agreements.\n";
+	        "The enterprise's profile (数字画像) merged across every city's records held\n"
+	        "here: first where it is, one line per city with its stage and since when\n"
+	        "(已落地 landed at 合肥 …, 已迁出 relocated from 上海 …); then its record in each\n"
+	        "city (stage, qualifications, incubators, park, the relay case it landed or left\n"
+	        "through) with every version over time (read from that city's log); its relay\n"
+	        "cases (接力孵化), each with its steps in case order, their times, cities and\n"
+	        "notes; and its joint-incubation agreements (联合孵化).\n";
 	yx_diag_t diag = {{0}};
-	profile_t p = {ctl, NULL, NULL, NULL, NULL, NULL};
+	profile_t p = {ctl, NULL, NULL, NULL, NULL, NULL, NULL};
 	int rc;
 
 	if (ctl_wants_help(argc, argv, help))
@@ -244,6 +358,7 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 	p.code = argv[1];
 	p.records = json_array();
 	p.cases = json_array();
+	p.relay_cases = json_array();
 	p.joints = json_array();
 	if ((rc = ctl_open_store(ctl, &p.store)) != EXIT_OK ||
 	    (rc = ctl_names(ctl, p.store)) != EXIT_OK)
@@ -256,8 +371,9 @@ int cmd_profile(ctl_t *ctl, int argc, char **argv)
 		goto out;
 	}
 	if (ctl->json)
-		ctl_print_json(json_pack("{s:s, s:O, s:O, s:O}", "credit_code", p.code, "records",
-		                         p.records, "relay_events", p.cases, "joint_participations",
+		ctl_print_json(json_pack("{s:s, s:O, s:O, s:O, s:O}", "credit_code", p.code,
+		                         "records", p.records, "relay_events", p.cases,
+		                         "relay_cases", p.relay_cases, "joint_participations",
 		                         p.joints));
 	else
 		profile_print(&p);
@@ -265,6 +381,7 @@ out:
 	yx_store_close(&p.store);
 	json_decref(p.records);
 	json_decref(p.cases);
+	json_decref(p.relay_cases);
 	json_decref(p.joints);
 	return rc;
 }

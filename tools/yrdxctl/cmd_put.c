@@ -153,7 +153,13 @@ int cmd_put(ctl_t *ctl, int argc, char **argv)
 	        "usage: yrdxctl -c FILE put [--dry-run] KIND FILE.json\n"
 	        "Writes records of this node: FILE.json holds one JSON object, an array, or\n"
 	        "one object per line. KIND: incubator, enterprise, park, relay-event, joint,\n"
-	        "evaluation. All are validated first; if any is invalid nothing is written.\n";
+	        "evaluation. All are validated first; if any is invalid nothing is written.\n"
+	        "An evaluation is of an incubator of this node's registry (live, or earlier in\n"
+	        "the file), scores each of the five dimensions once, 0..100, and follows the\n"
+	        "funding phases: 启动建设经费 once, in the earliest evaluated period; "
+	        "年度运营补贴\n"
+	        "once a calendar year; 里程碑奖励 only with result excellent or passed.\n"
+	        "--dry-run: the node checks everything and writes nothing.\n";
 	records_t rs = {0};
 	bool dry_run = false;
 	Yrdx__ControlRequest req = YRDX__CONTROL_REQUEST__INIT;

@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "cases.h"
+#include "case_view.h"
 #include "json.h"
 #include "keys.h"
 #include "match.h"
 #include "table.h"
+#include "terms.h"
 #include "validate.h"
 #include "yrdxctl.h"
 
@@ -21,13 +23,26 @@ static const char help[] =
         "       yrdxctl -c FILE relay accept|decline|withdraw|land|close CASE [--note TEXT]\n"
         "       yrdxctl -c FILE relay list [--state STATE]\n"
         "       yrdxctl -c FILE relay show CASE\n"
-        "       yrdxctl -c FILE relay suggest CREDIT_CODE [--limit N]\n"
-        "An enterprise graduating from this city's incubator is proposed to a park, often\n"
-        "in another city; the destination city accepts or declines, registers the\n"
-        "enterprise when it lands, and closes the case. Each step is written by the city\n"
-        "that owns it. The dossier is sealed to the destination node: every city stores\n"
-        "and forwards it, only the destination can open it (relay show prints it there).\n"
-        "suggest ranks every park known here by industry fit (产业匹配度), with its parts.\n";
+        "       yrdxctl -c FILE relay suggest CREDIT_CODE [--limit N] [--explain]\n"
+        "An enterprise graduating from this city's incubator is proposed to a park (推荐), in\n"
+        "this city or another; the destination city accepts (接收) or declines (婉拒), lands\n"
+        "it (落地) and closes the case (结案). Each step is written by the city that owns it\n"
+        "(within one city, all by this node). land registers the enterprise at the\n"
+        "destination in the same step (stage landed, the park, the case), copied from the\n"
+        "source's record; when the source city learns of it, its own record turns\n"
+        "relocated (已迁出). The dossier is sealed to the destination node: every city\n"
+        "stores and forwards it, only the destination can open it (relay show prints it\n"
+        "there). show lists the steps in case order with time, city and note.\n"
+        "\n"
+        "suggest ranks every park known here for the enterprise (产业匹配度), score of 100:\n"
+        "  industry   70  x the share of the enterprise's industries the park is built for\n"
+        "  track      10  x the share of the others whose track of \"2+(3+6)+(4+5)\" it serves\n"
+        "  capacity   10  in proportion to places left: 1 per 20, 10 from 200, 1 while any\n"
+        "  hard-tech  10  a hard-tech or little-giant enterprise at a high-tech zone or\n"
+        "                 demonstration base (the plan steers 硬科技企业 there)\n"
+        "A park built for none of its industries scores at most 30, below any park built\n"
+        "for half (35 or more). A park that declined the enterprise is not suggested for it\n"
+        "again. --explain says why for each part of each park, and which parks declined.\n";
 
 /* Which node's registry holds park_id; exactly one must, unless --to names it. */
 typedef struct {
@@ -147,42 +162,6 @@ static int do_propose(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
-typedef struct {
-	char id[96];
-	yx_case_t c;
-} case_row_t;
-
-/* Derives every case in events; *rows caller-freed. */
-static size_t derive_all(yx_case_events_t *ev, case_row_t **rows)
-{
-	size_t n = 0;
-	*rows = calloc(ev->n ? ev->n : 1, sizeof(case_row_t));
-	for (size_t i = 0; *rows && i < ev->n; i++) {
-		if (ev->events[i].ev->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE)
-			continue;
-		case_row_t *r = &(*rows)[n];
-		snprintf(r->id, sizeof(r->id), "%s", ev->events[i].ev->case_id);
-		bool dup = false;
-		for (size_t k = 0; k < n; k++)
-			dup |= strcmp((*rows)[k].id, r->id) == 0;
-		if (!dup && yx_case_derive(ev->events, ev->n, r->id, &r->c) == YX_OK)
-			n++;
-	}
-	return n;
-}
-
-/* A case's row: its source and destination each as names.h's JSON shape of a node. */
-static json_t *case_json(ctl_t *ctl, const char *id, const yx_case_t *c)
-{
-	json_t *o =
-	        json_pack("{s:s, s:s, s:s, s:s, s:i}", "case", id, "state",
-	                  yx_case_state_name(c->state), "credit_code", c->propose->ev->credit_code,
-	                  "park_id", c->propose->ev->park_id, "steps", (int)c->steps);
-	yx_names_json_set(ctl->names, o, "from_key", "from", "from_city", c->source);
-	yx_names_json_set(ctl->names, o, "to_key", "to", "to_city", c->destination);
-	return o;
-}
-
 static int do_list(ctl_t *ctl, int argc, char **argv)
 {
 	const char *state = NULL;
@@ -202,21 +181,21 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 	if (ret)
 		return ctl_fail(EXIT_FAIL, "relay list: %s", yx_strerror(ret));
 	case_row_t *rows;
-	size_t n = derive_all(&ev, &rows);
+	size_t n = case_view_derive_all(&ev, &rows);
 	table_t *t = ctl->json
 	                     ? NULL
 	                     : table_new("case", "state", "enterprise", "park", "from", "to", NULL);
 	for (size_t i = 0; i < n; i++) {
 		const yx_case_t *c = &rows[i].c;
-		char from[YX_NAME_LABEL_MAX], to[YX_NAME_LABEL_MAX];
+		char from[YX_NAME_LABEL_MAX], to[YX_NAME_LABEL_MAX], st[64];
 		if (state && strcmp(state, yx_case_state_name(c->state)) != 0)
 			continue;
 		ctl_label(ctl, c->source, YX_NAME_SHORT, from);
 		ctl_label(ctl, c->destination, YX_NAME_SHORT, to);
 		if (ctl->json)
-			ctl_print_json(case_json(ctl, rows[i].id, c));
+			ctl_print_json(case_view_json(ctl, rows[i].id, c));
 		else
-			table_row(t, rows[i].id, yx_case_state_name(c->state),
+			table_row(t, rows[i].id, case_view_state_label(c->state, st, sizeof(st)),
 			          c->propose->ev->credit_code, c->propose->ev->park_id, from, to);
 	}
 	if (t)
@@ -224,41 +203,6 @@ static int do_list(ctl_t *ctl, int argc, char **argv)
 	free(rows);
 	yx_case_events_free(&ev);
 	return EXIT_OK;
-}
-
-/* Who wrote an event of relay show's JSON: the label of its signer's key. */
-static const char *signer_label(ctl_t *ctl, json_t *e, char who[YX_NAME_LABEL_MAX])
-{
-	uint8_t key[32];
-	const char *text = json_string_value(json_object_get(e, "signer"));
-	if (!text || yx_pubkey_parse(text, key, NULL) != YX_OK)
-		return text ? text : "?";
-	return ctl_label(ctl, key, YX_NAME_SHORT, who);
-}
-
-/* relay show's events as text, the names in one column. */
-static void print_events(ctl_t *ctl, json_t *events)
-{
-	char who[YX_NAME_LABEL_MAX];
-	int width = 0;
-	size_t k;
-	json_t *e;
-	json_array_foreach(events, k, e)
-	{
-		int w = text_width(signer_label(ctl, e, who));
-		width = w > width ? w : width;
-	}
-	printf("  events:\n");
-	json_array_foreach(events, k, e)
-	{
-		const char *note = json_string_value(json_object_get(e, "note"));
-		printf("    %-9s by ", json_string_value(json_object_get(e, "type")));
-		text_pad(stdout, signer_label(ctl, e, who), width);
-		printf(" seq %-6lld signed %s%s%s\n",
-		       (long long)json_integer_value(json_object_get(e, "seq")),
-		       json_string_value(json_object_get(e, "signer")), note ? "  — " : "",
-		       note ? note : "");
-	}
 }
 
 static int do_show(ctl_t *ctl, int argc, char **argv)
@@ -316,50 +260,25 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 			                       p->sealed_dossier.len);
 		}
 	}
-	/* In the order they were written (time is informative only; seq breaks ties). */
-	size_t order[ev.n ? ev.n : 1];
-	for (size_t i = 0; i < ev.n; i++) {
-		size_t j = i;
-		for (; j > 0; j--) {
-			const Yrdx__Change *a = ev.raw.v[order[j - 1]].change,
-			                   *b = ev.raw.v[i].change;
-			if (a->time_ms < b->time_ms ||
-			    (a->time_ms == b->time_ms && a->seq <= b->seq))
-				break;
-			order[j] = order[j - 1];
-		}
-		order[j] = i;
-	}
-	json_t *events = json_array();
-	for (size_t k = 0; k < ev.n; k++) {
-		const yx_case_event_t *e = &ev.events[order[k]];
-		json_t *rec = yx_record_to_json(YX_KIND_RELAY_EVENT, e->ev);
-		json_t *j = json_pack("{s:s, s:I, s:b}", "type",
-		                      json_string_value(json_object_get(rec, "type")), "seq",
-		                      (json_int_t)e->seq, "applied", e->applied);
-		json_decref(rec);
-		yx_names_json_set(ctl->names, j, "signer", "by", "by_city", e->origin);
-		if (e->note)
-			json_object_set_new(j, "note", json_string(e->note));
-		if (e->ev->note && *e->ev->note)
-			json_object_set_new(j, "text", json_string(e->ev->note));
-		json_array_append_new(events, j);
-	}
+	/* In case order: the path, then what was left off it, each with time and author. */
+	json_t *events = case_view_steps(ctl, &ev, argv[2]);
 	if (ctl->json) {
-		json_t *o = case_json(ctl, argv[2], &c);
+		json_t *o = case_view_json(ctl, argv[2], &c);
 		json_object_set_new(o, "dossier", dossier);
 		json_object_set_new(o, "events", events);
 		ctl_print_json(o);
 	} else {
-		char from[YX_NAME_LABEL_MAX], to[YX_NAME_LABEL_MAX];
+		char from[YX_NAME_LABEL_MAX], to[YX_NAME_LABEL_MAX], st[64];
 		ctl_label(ctl, c.source, YX_NAME_LONG, from);
 		ctl_label(ctl, c.destination, YX_NAME_LONG, to);
-		printf("case %s: %s\n  enterprise %s from %s, incubator %s\n  to park %s in %s\n",
-		       argv[2], yx_case_state_name(c.state), p->credit_code, from,
-		       p->source_incubator_id, p->park_id, to);
+		printf("接力孵化 case %s: %s\n  enterprise %s from %s, incubator %s\n"
+		       "  to park %s in %s\n",
+		       argv[2], case_view_state_label(c.state, st, sizeof(st)), p->credit_code,
+		       from, p->source_incubator_id, p->park_id, to);
 		if (!json_is_null(dossier))
 			printf("  dossier: %s\n", json_string_value(dossier));
-		print_events(ctl, events);
+		printf("  steps:\n");
+		case_view_print_steps(ctl, events, "    ");
 		json_decref(dossier);
 		json_decref(events);
 	}
@@ -368,19 +287,24 @@ static int do_show(ctl_t *ctl, int argc, char **argv)
 }
 
 typedef struct {
+	char id[65], name[201];
+	uint8_t origin[32]; /* whose registry holds it */
+	uint32_t city;
+	uint32_t capacity;
+	yx_match_t m;
+	const yx_case_event_t *declined; /* its DECLINE of this enterprise, if it said no */
+} park_score_t;
+
+typedef struct {
 	const Yrdx__Enterprise *e;
-	struct {
-		char id[65], name[201];
-		uint32_t city;
-		yx_match_t m;
-	} * parks;
+	const yx_case_events_t *cases; /* the enterprise's, every case derived */
+	park_score_t *parks;
 	size_t n, cap;
 } suggest_t;
 
 static int score_park(void *arg, const uint8_t origin[32], uint64_t seq, const Yrdx__Change *c)
 {
 	suggest_t *s = arg;
-	(void)origin;
 	(void)seq;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 32;
@@ -390,27 +314,164 @@ static int score_park(void *arg, const uint8_t origin[32], uint64_t seq, const Y
 		s->parks = grown;
 		s->cap = cap;
 	}
-	snprintf(s->parks[s->n].id, sizeof(s->parks[s->n].id), "%s", c->park->id);
-	snprintf(s->parks[s->n].name, sizeof(s->parks[s->n].name), "%s", c->park->name);
-	s->parks[s->n].city = c->park->city;
-	s->parks[s->n].m = yx_match_park(s->e, c->park);
-	s->n++;
+	park_score_t *p = &s->parks[s->n++];
+	snprintf(p->id, sizeof(p->id), "%s", c->park->id);
+	snprintf(p->name, sizeof(p->name), "%s", c->park->name);
+	memcpy(p->origin, origin, 32);
+	p->city = c->park->city;
+	p->capacity = c->park->capacity;
+	p->m = yx_match_park(s->e, c->park);
+	p->declined = yx_match_declined(s->cases->events, s->cases->n, origin, c->park->id);
 	return 0;
+}
+
+/* Suggested first, by score, then park id for a stable order; the parks that declined
+ * last. */
+static int rank_compare(const void *a, const void *b)
+{
+	const park_score_t *x = a, *y = b;
+	if (!x->declined != !y->declined)
+		return x->declined ? 1 : -1;
+	if (x->m.total != y->m.total)
+		return x->m.total > y->m.total ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* The enterprise's industries whose bit is set in set, as the plan's terms ("集成电路,
+ * 未来健康"), into out. */
+static const char *industries_in(const Yrdx__Enterprise *e, uint64_t set, bool with_track,
+                                 char *out, size_t cap)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (size_t k = 0; k < e->n_industries && k < 64; k++) {
+		if (!(set & ((uint64_t)1 << k)))
+			continue;
+		const char *term = yx_term(&yrdx__industry__descriptor, (int)e->industries[k]);
+		const char *track = yx_track_term(yx_industry_track(e->industries[k]));
+		int n = snprintf(out + len, cap - len, "%s%s%s%s%s", len ? ", " : "",
+		                 term ? term : "?", with_track ? " (" : "",
+		                 with_track && track ? track : "", with_track ? ")" : "");
+		if (n < 0 || (size_t)n >= cap - len)
+			break;
+		len += (size_t)n;
+	}
+	return out;
+}
+
+/* Why each part of park p's score is what it is: four lines (yx_match_t's parts). */
+static void explain_parts(const Yrdx__Enterprise *e, const park_score_t *p, char why[4][512])
+{
+	const yx_match_t *m = &p->m;
+	char list[400];
+	snprintf(why[0], 512, "built for %zu of its %zu industries%s%s", m->exact, m->industries,
+	         m->exact ? ": " : "", industries_in(e, m->exact_set, false, list, sizeof(list)));
+	if (m->same_track)
+		snprintf(why[1], 512, "%zu more on a track it serves: %s", m->same_track,
+		         industries_in(e, m->track_set, true, list, sizeof(list)));
+	else
+		snprintf(why[1], 512, "%s",
+		         m->exact == m->industries ? "every industry served exactly"
+		                                   : "serves none of the other industries' tracks");
+	snprintf(why[2], 512, "%u places left (1 point per %d, at least 1 while any, %d from %d)",
+	         p->capacity, YX_MATCH_CAPACITY_FULL / YX_MATCH_CAPACITY, YX_MATCH_CAPACITY,
+	         YX_MATCH_CAPACITY_FULL);
+	snprintf(why[3], 512, "%s",
+	         m->hard_tech ? "a hard-tech or little-giant enterprise at a high-tech zone or "
+	                        "demonstration base"
+	         : !m->hard_enterprise ? "not a hard-tech or little-giant enterprise"
+	                               : "the park is no high-tech zone or demonstration base");
+}
+
+static json_t *park_json(const Yrdx__Enterprise *e, const park_score_t *p, bool explain)
+{
+	const yx_match_t *m = &p->m;
+	json_t *o = json_pack("{s:s, s:s, s:i}", "park_id", p->id, "name", p->name, "city",
+	                      (int)p->city);
+	if (p->declined) {
+		json_object_set_new(o, "declined",
+		                    json_pack("{s:s, s:I, s:s*}", "case", p->declined->ev->case_id,
+		                              "time_ms", (json_int_t)p->declined->time_ms, "note",
+		                              p->declined->ev->note && *p->declined->ev->note
+		                                      ? p->declined->ev->note
+		                                      : NULL));
+		return o;
+	}
+	json_object_set_new(o, "score", json_integer(m->total));
+	json_object_set_new(o, "parts",
+	                    json_pack("{s:i, s:i, s:i, s:i}", "industry", m->industry, "track",
+	                              m->track, "capacity", m->capacity, "hard_tech",
+	                              m->hard_tech));
+	if (explain) {
+		char why[4][512];
+		explain_parts(e, p, why);
+		json_object_set_new(o, "explain",
+		                    json_pack("{s:s, s:s, s:s, s:s}", "industry", why[0], "track",
+		                              why[1], "capacity", why[2], "hard_tech", why[3]));
+	}
+	return o;
+}
+
+static void print_explained(ctl_t *ctl, const Yrdx__Enterprise *e, const park_score_t *p,
+                            size_t rank)
+{
+	char who[YX_NAME_LABEL_MAX], why[4][512];
+	const yx_match_t *m = &p->m;
+	ctl_label(ctl, p->origin, YX_NAME_SHORT, who);
+	printf("%zu. %s %s (%s): %d/100\n", rank, p->id, p->name, who, m->total);
+	explain_parts(e, p, why);
+	printf("     industry   %2d/%d  %s\n", m->industry, YX_MATCH_INDUSTRY, why[0]);
+	printf("     track      %2d/%d  %s\n", m->track, YX_MATCH_TRACK, why[1]);
+	printf("     capacity   %2d/%d  %s\n", m->capacity, YX_MATCH_CAPACITY, why[2]);
+	printf("     hard-tech  %2d/%d  %s\n", m->hard_tech, YX_MATCH_HARD_TECH, why[3]);
+}
+
+static void print_declined(ctl_t *ctl, const park_score_t *p)
+{
+	char who[YX_NAME_LABEL_MAX], day[32];
+	time_t t = (time_t)(p->declined->time_ms / 1000);
+	strftime(day, sizeof(day), "%Y-%m-%d", localtime(&t));
+	ctl_label(ctl, p->origin, YX_NAME_SHORT, who);
+	const char *note = p->declined->ev->note;
+	printf("   %s %s (%s): declined it %s in case %s%s%s%s\n", p->id, p->name, who, day,
+	       p->declined->ev->case_id, note && *note ? " 「" : "", note && *note ? note : "",
+	       note && *note ? "」" : "");
 }
 
 static int do_suggest(ctl_t *ctl, int argc, char **argv)
 {
 	yx_store_t *store = NULL;
 	yx_vector_t vec;
+	yx_case_events_t cases = {0};
+	case_row_t *rows = NULL;
 	Yrdx__Change *ent = NULL;
 	long limit = 10;
-	if (argc == 5 && strcmp(argv[3], "--limit") == 0)
-		limit = atol(argv[4]);
-	else if (argc != 3)
-		return ctl_fail(EXIT_USAGE, "relay suggest: expected CREDIT_CODE [--limit N]");
-	int rc = ctl_open_store(ctl, &store);
-	if (rc)
+	bool explain = false;
+	int rc;
+	if (argc < 3)
+		return ctl_fail(EXIT_USAGE,
+		                "relay suggest: expected CREDIT_CODE [--limit N] [--explain]");
+	for (int i = 3; i < argc; i++) {
+		char *end = NULL;
+		if (strcmp(argv[i], "--explain") == 0) {
+			explain = true;
+		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+			limit = strtol(argv[++i], &end, 10);
+			if (!*argv[i] || *end || limit < 1)
+				return ctl_fail(
+				        EXIT_USAGE,
+				        "relay suggest: --limit: \"%s\" is not a number of parks "
+				        "(1 or more)",
+				        argv[i]);
+		} else {
+			return ctl_fail(EXIT_USAGE, "relay suggest: unexpected \"%s\" (see --help)",
+			                argv[i]);
+		}
+	}
+	if ((rc = ctl_open_store(ctl, &store)) || (rc = ctl_names(ctl, store))) {
+		yx_store_close(&store);
 		return rc;
+	}
 	/* the enterprise's most recent record in any city */
 	if (yx_store_vector(store, &vec) == YX_OK) {
 		for (size_t i = 0; i < vec.n; i++) {
@@ -431,48 +492,71 @@ static int do_suggest(ctl_t *ctl, int argc, char **argv)
 		yx_store_close(&store);
 		return ctl_fail(EXIT_FAIL, "relay suggest: no enterprise %s known here", argv[2]);
 	}
-	suggest_t s = {ent->enterprise, NULL, 0, 0};
-	yx_store_scan(store, YX_KIND_PARK, score_park, &s);
+	/* its cases, each derived: the parks that declined it are not suggested again */
+	int ret = yx_case_events_load_enterprise(store, argv[2], &cases);
+	if (ret == YX_OK)
+		case_view_derive_all(&cases, &rows);
+	suggest_t s = {ent->enterprise, &cases, NULL, 0, 0};
+	if (ret == YX_OK)
+		ret = yx_store_scan(store, YX_KIND_PARK, score_park, &s);
 	yx_store_close(&store);
-	/* rank: total, then park id for a stable order */
-	for (size_t i = 1; i < s.n; i++)
-		for (size_t j = i; j > 0 && (s.parks[j].m.total > s.parks[j - 1].m.total ||
-		                             (s.parks[j].m.total == s.parks[j - 1].m.total &&
-		                              strcmp(s.parks[j].id, s.parks[j - 1].id) < 0));
-		     j--) {
-			__typeof__(*s.parks) t = s.parks[j];
-			s.parks[j] = s.parks[j - 1];
-			s.parks[j - 1] = t;
-		}
-	table_t *t = ctl->json ? NULL
-	                       : table_new("park", "name", "city", "score", "industry", "track",
-	                                   "capacity", "hard-tech", NULL);
-	for (size_t i = 0; i < s.n && (long)i < limit; i++) {
-		const yx_match_t *m = &s.parks[i].m;
-		const char *city = yx_city_name(s.parks[i].city);
-		if (ctl->json) {
-			ctl_print_json(json_pack("{s:s, s:s, s:i, s:i, s:{s:i, s:i, s:i, s:i}}",
-			                         "park_id", s.parks[i].id, "name", s.parks[i].name,
-			                         "city", (int)s.parks[i].city, "score", m->total,
-			                         "parts", "industry", m->industry, "track",
-			                         m->track, "capacity", m->capacity, "hard_tech",
-			                         m->hard_tech));
+	if (ret) {
+		rc = ctl_fail(EXIT_FAIL, "relay suggest: %s", yx_strerror(ret));
+		goto out;
+	}
+	if (s.n)
+		qsort(s.parks, s.n, sizeof(*s.parks), rank_compare);
+	table_t *t = ctl->json || explain ? NULL
+	                                  : table_new("park", "name", "city", "score", "industry",
+	                                              "track", "capacity", "hard-tech", NULL);
+	size_t shown = 0, declined = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		const park_score_t *p = &s.parks[i];
+		if (p->declined) {
+			declined++;
 			continue;
 		}
-		char v[5][16];
-		snprintf(v[0], 16, "%d", m->total);
-		snprintf(v[1], 16, "%d/60", m->industry);
-		snprintf(v[2], 16, "%d/20", m->track);
-		snprintf(v[3], 16, "%d/10", m->capacity);
-		snprintf(v[4], 16, "%d/10", m->hard_tech);
-		table_row(t, s.parks[i].id, s.parks[i].name, city ? city : "?", v[0], v[1], v[2],
-		          v[3], v[4]);
+		if ((long)shown == limit)
+			continue;
+		shown++;
+		if (ctl->json) {
+			ctl_print_json(park_json(ent->enterprise, p, explain));
+		} else if (explain) {
+			print_explained(ctl, ent->enterprise, p, shown);
+		} else {
+			const char *city = yx_city_name(p->city);
+			char v[5][16];
+			snprintf(v[0], 16, "%d", p->m.total);
+			snprintf(v[1], 16, "%d/%d", p->m.industry, YX_MATCH_INDUSTRY);
+			snprintf(v[2], 16, "%d/%d", p->m.track, YX_MATCH_TRACK);
+			snprintf(v[3], 16, "%d/%d", p->m.capacity, YX_MATCH_CAPACITY);
+			snprintf(v[4], 16, "%d/%d", p->m.hard_tech, YX_MATCH_HARD_TECH);
+			table_row(t, p->id, p->name, city ? city : "?", v[0], v[1], v[2], v[3],
+			          v[4]);
+		}
 	}
 	if (t)
 		table_print(&t, stdout);
+	if (explain && declined) {
+		if (!ctl->json)
+			printf("not suggested: %zu park%s declined this enterprise\n", declined,
+			       declined == 1 ? "" : "s");
+		for (size_t i = 0; i < s.n; i++)
+			if (s.parks[i].declined) {
+				if (ctl->json)
+					ctl_print_json(
+					        park_json(ent->enterprise, &s.parks[i], true));
+				else
+					print_declined(ctl, &s.parks[i]);
+			}
+	}
+	rc = EXIT_OK;
+out:
 	free(s.parks);
+	free(rows);
+	yx_case_events_free(&cases);
 	yx_change_free(&ent);
-	return EXIT_OK;
+	return rc;
 }
 
 /* accept, decline, withdraw, land, close: argv[1] names the step. */

@@ -1,4 +1,5 @@
 /* status, sync: ask the running node. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,20 @@ static int get_status(ctl_t *ctl, Yrdx__ControlReply **reply)
 		yrdx__control_reply__free_unpacked(*reply, NULL);
 	}
 	return rc;
+}
+
+int ctl_status_if_running(ctl_t *ctl, Yrdx__ControlReply **reply)
+{
+	yx_ctl_t *conn = NULL;
+	*reply = NULL;
+	int rc = ctl_need_config(ctl);
+	if (rc)
+		return rc;
+	int ret = yx_ctl_open(ctl->cfg->control_path, &conn);
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
+		return EXIT_OK;
+	yx_ctl_close(&conn);
+	return get_status(ctl, reply);
 }
 
 /* bytes for people: "512 B", "307.2 KiB", "64 MiB", "1.5 GiB", "16 GiB": the largest
@@ -59,10 +74,9 @@ static void print_store(const Yrdx__StatusReply *s, uint64_t changes)
 		printf(" (%.1f%%)", 100.0 * (double)s->store_bytes / (double)s->map_bytes);
 	putchar('\n');
 	if (s->store_full && s->store_full[0]) {
-		char when[32] = "?";
-		time_t t = (time_t)(s->store_full_since_ms / 1000);
+		char when[CTL_TIME_MAX] = "?";
 		if (s->store_full_since_ms)
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+			ctl_time(s->store_full_since_ms, when);
 		printf("store FULL since %s: %s; pulling from peers is paused and retried "
 		       "until there is room\n",
 		       when, s->store_full);
@@ -80,8 +94,7 @@ static uint64_t vector_seq(const Yrdx__VersionVector *v, const ProtobufCBinaryDa
 	return 0;
 }
 
-/* Records we lack that a peer has, summed over origins. */
-static uint64_t behind(const Yrdx__StatusReply *s, const Yrdx__PeerStatus *p)
+uint64_t ctl_peer_behind(const Yrdx__StatusReply *s, const Yrdx__PeerStatus *p)
 {
 	uint64_t n = 0;
 	for (size_t i = 0; p->tips && i < p->tips->n_entries; i++) {
@@ -129,7 +142,7 @@ static json_t *status_json(ctl_t *ctl, const Yrdx__StatusReply *s)
 		        "{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "name",
 		        p->name, "endpoint", p->endpoint, "key", key, "charter", p->charter,
 		        "connected", p->connected, "last_contact_ms",
-		        (json_int_t)p->last_contact_ms, "behind", (json_int_t)behind(s, p),
+		        (json_int_t)p->last_contact_ms, "behind", (json_int_t)ctl_peer_behind(s, p),
 		        "behind_by_origin", by_origin, "bytes_in", (json_int_t)p->bytes_in,
 		        "bytes_out", (json_int_t)p->bytes_out, "segments_in",
 		        (json_int_t)p->segments_in, "rejected", (json_int_t)p->rejected);
@@ -183,12 +196,9 @@ static void print_peers_origins(ctl_t *ctl, const Yrdx__StatusReply *s)
 	char label[YX_NAME_LABEL_MAX], v[5][24];
 	for (size_t i = 0; i < s->n_peers; i++) {
 		const Yrdx__PeerStatus *p = s->peers[i];
-		char when[32] = "never";
-		if (p->last_contact_ms) {
-			time_t t0 = (time_t)(p->last_contact_ms / 1000);
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t0));
-		}
-		snprintf(v[0], sizeof(v[0]), "%llu", (unsigned long long)behind(s, p));
+		char when[CTL_TIME_MAX];
+		ctl_time(p->last_contact_ms, when);
+		snprintf(v[0], sizeof(v[0]), "%llu", (unsigned long long)ctl_peer_behind(s, p));
 		snprintf(v[1], sizeof(v[1]), "%llu", (unsigned long long)p->bytes_in);
 		snprintf(v[2], sizeof(v[2]), "%llu", (unsigned long long)p->bytes_out);
 		snprintf(v[3], sizeof(v[3]), "%llu", (unsigned long long)p->rejected);
@@ -323,7 +333,7 @@ int cmd_sync(ctl_t *ctl, int argc, char **argv)
 			if (!s->peers[i]->connected)
 				continue;
 			connected++;
-			uint64_t b = behind(s, s->peers[i]);
+			uint64_t b = ctl_peer_behind(s, s->peers[i]);
 			if (b > lag)
 				lag = b;
 		}

@@ -184,6 +184,10 @@ const char *ctl_time(int64_t time_ms, char out[CTL_TIME_MAX])
 {
 	struct tm tm;
 	time_t t = (time_t)(time_ms / 1000);
+	if (!time_ms) {
+		snprintf(out, CTL_TIME_MAX, "never");
+		return out;
+	}
 	if (!localtime_r(&t, &tm) || !strftime(out, CTL_TIME_MAX, "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(out, CTL_TIME_MAX, "%lld ms", (long long)time_ms);
 	return out;

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "charter.h"
 #include "csvrec.h"
+#include "evalrules.h"
 #include "text.h"
 #include "yrdxctl.h"
 
@@ -107,14 +108,18 @@ typedef struct {
 	yx_member_t juris;
 	/* The store (read-only, NULL if none yet) and its own log's origin (has_origin:
 	 * it has one): a row that is a record another origin's log holds, and this one's
-	 * does not, is refused by name (an export of every origin read back). */
+	 * does not, is refused by name (an export of every origin read back); evaluations
+	 * are checked against the registry (evalrules.h), the rows checked so far counted
+	 * as stored. */
 	yx_store_t *store;
 	bool has_origin;
 	uint8_t origin[YX_KEY_BYTES];
+	yx_evalrules_t *rules;
 	/* pass 1 */
 	uint64_t rows, bad;
 	/* pass 2 */
 	uint64_t imported, unchanged;
+	uint64_t relocated;         /* of the unchanged: left through relay cases, not written */
 	uint8_t self[YX_KEY_BYTES]; /* the node's key: its own log is where rows go */
 	uint64_t tip;               /* its own log's last seq, as of the last answer */
 	/* progress on a terminal */

@@ -291,6 +291,7 @@ static int batch_answered(import_t *im, const batch_t *b, const Yrdx__ControlRep
 		                (unsigned long long)(im->imported + im->unchanged), reply->message);
 	im->imported += reply->applied;
 	im->unchanged += reply->unchanged;
+	im->relocated += reply->relocated;
 	if (reply->head && reply->head->seq > im->tip)
 		im->tip = reply->head->seq;
 	return EXIT_OK;

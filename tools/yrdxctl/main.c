@@ -22,6 +22,8 @@ static const struct {
         {"get", cmd_get, "print a record as JSON"},
         {"list", cmd_list, "list records of a kind, filtered"},
         {"profile", cmd_profile, "an enterprise's profile across every city"},
+        {"incubator", cmd_incubator,
+         "an incubator's evaluations and the tiers they moved it through: history ID"},
         {"stats", cmd_stats, "the plan's counts per city, beside its 2025 targets"},
         {"backup", cmd_backup, "consistent hot copy of the store, verified"},
         {"restore", cmd_restore, "put a backup back as the store (node stopped), fenced"},

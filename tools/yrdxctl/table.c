@@ -43,32 +43,24 @@ void text_pad(FILE *out, const char *s, int width)
 		fprintf(out, "%*s", width - w, "");
 }
 
-table_t *table_new(const char *first, ...)
+table_t *table_new_v(const char *const *headers, size_t n)
 {
 	table_t *t = calloc(1, sizeof(*t));
-	va_list ap;
 	if (!t)
 		abort();
-	va_start(ap, first);
-	for (const char *h = first; h; h = va_arg(ap, const char *))
-		t->cols++;
-	va_end(ap);
+	t->cols = n;
 	t->cap = t->cols * 16;
 	t->cells = calloc(t->cap, sizeof(char *));
 	if (!t->cells)
 		abort();
-	size_t i = 0;
-	va_start(ap, first);
-	for (const char *h = first; h; h = va_arg(ap, const char *))
-		t->cells[i++] = strdup(h);
-	va_end(ap);
+	for (size_t i = 0; i < n; i++)
+		t->cells[i] = strdup(headers[i]);
 	t->rows = 1;
 	return t;
 }
 
-void table_row(table_t *t, ...)
+void table_row_v(table_t *t, const char *const *cells)
 {
-	va_list ap;
 	if ((t->rows + 1) * t->cols > t->cap) {
 		size_t cap = t->cap * 2;
 		char **grown = realloc(t->cells, cap * sizeof(char *));
@@ -77,13 +69,34 @@ void table_row(table_t *t, ...)
 		t->cells = grown;
 		t->cap = cap;
 	}
-	va_start(ap, t);
-	for (size_t c = 0; c < t->cols; c++) {
-		const char *v = va_arg(ap, const char *);
-		t->cells[t->rows * t->cols + c] = strdup(v ? v : "");
-	}
-	va_end(ap);
+	for (size_t c = 0; c < t->cols; c++)
+		t->cells[t->rows * t->cols + c] = strdup(cells[c] ? cells[c] : "");
 	t->rows++;
+}
+
+#define TABLE_COLS_MAX 16
+
+table_t *table_new(const char *first, ...)
+{
+	const char *h[TABLE_COLS_MAX];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, first);
+	for (const char *x = first; x && n < TABLE_COLS_MAX; x = va_arg(ap, const char *))
+		h[n++] = x;
+	va_end(ap);
+	return table_new_v(h, n);
+}
+
+void table_row(table_t *t, ...)
+{
+	const char *v[TABLE_COLS_MAX];
+	va_list ap;
+	va_start(ap, t);
+	for (size_t c = 0; c < t->cols && c < TABLE_COLS_MAX; c++)
+		v[c] = va_arg(ap, const char *);
+	va_end(ap);
+	table_row_v(t, v);
 }
 
 void table_print(table_t **tp, FILE *out)

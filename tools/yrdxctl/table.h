@@ -7,10 +7,13 @@
 
 typedef struct table table_t;
 
-/* A table with n columns named by the NULL-terminated header list. */
+/* A table with n columns (at most 16) named by the NULL-terminated header list. */
 table_t *table_new(const char *first_header, ...) __attribute__((sentinel));
 /* Adds a row of exactly as many cells as headers (copied). */
 void table_row(table_t *t, ...);
+/* The same with the headers (n of them) and a row's cells (as many) as arrays. */
+table_t *table_new_v(const char *const *headers, size_t n);
+void table_row_v(table_t *t, const char *const *cells);
 /* Prints and frees. */
 void table_print(table_t **t, FILE *out);
 

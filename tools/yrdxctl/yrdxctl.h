@@ -12,6 +12,7 @@
 #include "ctlclient.h"
 #include "names.h"
 #include "store.h"
+#include "tiers.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -39,10 +40,16 @@ int ctl_call(ctl_t *ctl, const Yrdx__ControlRequest *req, int timeout_ms,
 int ctl_connect(ctl_t *ctl, yx_ctl_t **conn);
 int ctl_call_on(ctl_t *ctl, yx_ctl_t *conn, const Yrdx__ControlRequest *req, int timeout_ms,
                 Yrdx__ControlReply **reply);
-/* A change's time (ms since the epoch) as people read it, local time:
- * "2026-12-06 09:41:02". Returns out. */
+/* A time (ms since the epoch) as people read it, in local time: "2026-12-06 17:41:02",
+ * "never" for 0. Returns out. */
 #define CTL_TIME_MAX 32
 const char *ctl_time(int64_t time_ms, char out[CTL_TIME_MAX]);
+/* The running node's status (cmd_status.c): *reply set (free it with
+ * yrdx__control_reply__free_unpacked), or *reply NULL and EXIT_OK when the node is not
+ * running (no control socket: nothing printed); otherwise why, printed. */
+int ctl_status_if_running(ctl_t *ctl, Yrdx__ControlReply **reply);
+/* Records this node lacks that peer p claims, summed over origins (cmd_status.c). */
+uint64_t ctl_peer_behind(const Yrdx__StatusReply *s, const Yrdx__PeerStatus *p);
 /* Lower-case hex of n bytes into out (2n+1). */
 void ctl_hex(const uint8_t *bytes, size_t n, char *out);
 /* Prints a JSON value followed by a newline and releases it. */
@@ -66,6 +73,9 @@ int ctl_kind(const char *what, const char *text, yx_kind_t *kind);
  * node of the federation (hangzhou: its city); or EXIT_USAGE with a message prefixed
  * with what ("list: --city"). */
 int ctl_city(ctl_t *ctl, const char *what, const char *text, uint32_t *city);
+/* cmd_incubator.c: what an incubator's evaluations made of it (tiers.h) added to its
+ * JSON: effective_tier, promotion_candidate and eliminated, enums by name. */
+void ctl_tier_json(json_t *j, const yx_tier_t *tier);
 /* A subcommand of a command family (relay, joint): argv[1] names it. */
 typedef struct {
 	const char *name;
@@ -94,6 +104,7 @@ int cmd_put(ctl_t *ctl, int argc, char **argv);
 int cmd_retract(ctl_t *ctl, int argc, char **argv);
 int cmd_get(ctl_t *ctl, int argc, char **argv);
 int cmd_list(ctl_t *ctl, int argc, char **argv);
+int cmd_incubator(ctl_t *ctl, int argc, char **argv);
 int cmd_profile(ctl_t *ctl, int argc, char **argv);
 int cmd_stats(ctl_t *ctl, int argc, char **argv);
 int cmd_backup(ctl_t *ctl, int argc, char **argv);
