@@ -15,6 +15,8 @@ packages=(
   libmicrohttpd-dev                       # metrics and status page over HTTP
   iproute2 procps python3 strace          # integration tests: namespaces, ps, helpers, connect counts
   man-db groff-base systemd               # test_install: man pages render, systemd-analyze verify
+  chromium fonts-noto-cjk                 # test_console: the console in headless Chromium, its Chinese
+  python3-prometheus-client               # test_console: /metrics read by Prometheus' own parser
 )
 
 missing=()

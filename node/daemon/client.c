@@ -449,6 +449,8 @@ static void refuse_nonmember(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_
 	if (t && t->nonmember)
 		return;
 	d->counters[C_REFUSED_NONMEMBER]++;
+	yxd_refusals_add(&d->refusals, zclock_time(), C_REFUSED_NONMEMBER, c->name, origin,
+	                 "offers an origin no member of the charter has: not pulled");
 	yx_pubkey_format(origin, who);
 	yx_log_warn("peer %s offers origin %s, which is no member of charter version %u: not "
 	            "pulled, nothing of it stored",
@@ -534,22 +536,23 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
                            const yx_diag_t *diag)
 {
 	bool jurisdiction = d->charter.refused_jurisdiction; /* what the admit rule said */
+	bool keyed = b && b->origin.len == YX_KEY_BYTES;
+	yxd_counter_t reason = C_REJECTED_INVALID;
 	d->charter.refused_jurisdiction = false;
 	switch (ret) {
-	case YX_ECHAIN: d->counters[C_REJECTED_CHAIN]++; break;
-	case YX_ESIG: d->counters[C_REJECTED_SIGNATURE]++; break;
-	case YX_EFORK: d->counters[C_REJECTED_FORK]++; break;
+	case YX_ECHAIN: reason = C_REJECTED_CHAIN; break;
+	case YX_ESIG: reason = C_REJECTED_SIGNATURE; break;
+	case YX_EFORK: reason = C_REJECTED_FORK; break;
 	case YX_EINVAL:
 	case YX_EDECODE:
-	case YX_ETOOBIG: d->counters[C_REJECTED_INVALID]++; break;
+	case YX_ETOOBIG: break;
 	case YX_EREFUSED:
 		/* The charter's: the peer's bad data for that origin, like the rest here —
 		 * a record outside its origin's jurisdiction as the admit rule said, else
 		 * the origin is no member or revoked. */
-		d->counters[jurisdiction ? C_REFUSED_JURISDICTION
-		            : b && b->origin.len == YX_KEY_BYTES && b->head
-		                    ? yxd_members_refusal(d, b->origin.data, b->head->seq)
-		                    : C_REJECTED_INVALID]++;
+		reason = jurisdiction       ? C_REFUSED_JURISDICTION
+		         : keyed && b->head ? yxd_members_refusal(d, b->origin.data, b->head->seq)
+		                            : C_REJECTED_INVALID;
 		break;
 	default:
 		/* A storage failure: what this transaction holds cannot be trusted. */
@@ -565,6 +568,10 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 		}
 		return;
 	}
+	d->counters[reason]++;
+	yxd_refusals_add(&d->refusals, zclock_time(), reason, c->name,
+	                 keyed ? b->origin.data : NULL,
+	                 diag->msg[0] ? diag->msg : yx_strerror(ret));
 	c->rejected++;
 	peer_tip_t *t = b && b->origin.len == YX_KEY_BYTES
 	                        ? yxd_tip_add(c, b->origin.data, d->cfg->max_origins)

@@ -355,6 +355,8 @@ static void connection_refused(yxd_t *d, const yx_park_conf_t *park, int64_t now
 {
 	yxd_feed_t *f = d->feed;
 	d->counters[C_REFUSED_FEED_CONNECTIONS]++;
+	yxd_refusals_add(&d->refusals, now, C_REFUSED_FEED_CONNECTIONS, park->name, NULL,
+	                 "a feed connection over sync/feed_connections_max");
 	f->refused_since++;
 	if (f->refused_log_ms && now - f->refused_log_ms < LOG_EVERY_MS)
 		return;
@@ -495,6 +497,25 @@ static int count_visible(void *arg, const yx_arrival_t *a)
 	return 0;
 }
 
+bool yxd_feed_cursor(const yxd_t *d, const char *park, uint64_t *cursor)
+{
+	bool connected = false;
+	*cursor = 0;
+	for (size_t k = 0; d->feed && k < d->feed->n_subs; k++)
+		if (strcmp(d->feed->subs[k].park, park) == 0) {
+			connected = true;
+			*cursor = d->feed->subs[k].cursor;
+		}
+	return connected;
+}
+
+uint64_t yxd_feed_behind(yxd_t *d, const yx_park_conf_t *park, uint64_t cursor)
+{
+	behind_t b = {d, park, 0};
+	yx_store_arrivals(d->store, cursor, count_visible, &b);
+	return b.count;
+}
+
 void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *r)
 {
 	r->feeds = calloc(d->cfg->n_parks ? d->cfg->n_parks : 1, sizeof(*r->feeds));
@@ -508,15 +529,9 @@ void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *r)
 		yrdx__feed_status__init(f);
 		f->park = (char *)park->name;
 		f->park_id = (char *)park->park_id;
-		for (size_t k = 0; d->feed && k < d->feed->n_subs; k++)
-			if (strcmp(d->feed->subs[k].park, park->name) == 0) {
-				f->connected = true;
-				f->cursor = d->feed->subs[k].cursor;
-			}
+		f->connected = yxd_feed_cursor(d, park->name, &f->cursor);
 		f->last_seen_ms = seen_ms(d->feed, park->name);
-		behind_t b = {d, park, 0};
-		yx_store_arrivals(d->store, f->cursor, count_visible, &b);
-		f->behind = b.count;
+		f->behind = yxd_feed_behind(d, park, f->cursor);
 		r->feeds[r->n_feeds++] = f;
 	}
 }

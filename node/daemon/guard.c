@@ -154,18 +154,24 @@ static bool throttle_pass(throttle_t *t, const char *detail)
 	return false;
 }
 
-void yxd_guard_refused(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *detail)
+void yxd_guard_refused(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *address,
+                       const char *detail)
 {
 	char line[400];
 	snprintf(line, sizeof(line), "%s port: refused a connection: %s%s%s", g ? g->port : "?",
 	         reason_text(c), detail && *detail ? "; " : "", detail ? detail : "");
-	yxd_guard_refused_line(d, g, c, line);
+	yxd_guard_refused_line(d, g, c, address, NULL, line);
 }
 
-void yxd_guard_refused_line(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *line)
+void yxd_guard_refused_line(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *address,
+                            const uint8_t *key, const char *line)
 {
+	char who[96];
 	d->counters[C_HANDSHAKES_REFUSED]++;
 	d->counters[c]++;
+	snprintf(who, sizeof(who), "%s port%s%s", g ? g->port : "?", address ? " " : "",
+	         address ? address : "");
+	yxd_refusals_add(&d->refusals, zclock_time(), c, who, key, line);
 	if (!g || throttle_pass(&g->reasons[c - C_REFUSED_KEY], line))
 		yx_log_warn("%s", line);
 }
@@ -317,10 +323,10 @@ static void on_disconnected(yxd_t *d, yxd_guard_t *g, int fd, bool after_failure
 	if (pending) {
 		snprintf(detail, sizeof(detail), "%s%s%s", c ? c->addr : "", c ? ": " : "",
 		         g->pending_detail);
-		yxd_guard_refused(d, g, C_REFUSED_UNFINISHED, detail);
+		yxd_guard_refused(d, g, C_REFUSED_UNFINISHED, c ? c->addr : NULL, detail);
 	} else if (c && !c->zap && !after_failure) {
 		snprintf(detail, sizeof(detail), "%s closed before authentication", c->addr);
-		yxd_guard_refused(d, g, C_REFUSED_UNFINISHED, detail);
+		yxd_guard_refused(d, g, C_REFUSED_UNFINISHED, c->addr, detail);
 	}
 	conn_forget(g, fd);
 }
@@ -346,7 +352,7 @@ static void on_accepted(yxd_t *d, yxd_guard_t *g, int fd)
 		shutdown(fd, SHUT_RDWR);
 		snprintf(detail, sizeof(detail), "%s holds %zu (limit %u)", addr, held,
 		         d->cfg->connections_per_address);
-		yxd_guard_refused(d, g, C_REFUSED_CONNECTIONS, detail);
+		yxd_guard_refused(d, g, C_REFUSED_CONNECTIONS, addr, detail);
 	}
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 64;
@@ -367,12 +373,12 @@ static void on_protocol_error(yxd_t *d, yxd_guard_t *g, int code)
 {
 	char detail[64];
 	if (code == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
-		yxd_guard_refused(d, g, C_REFUSED_MECHANISM, NULL);
+		yxd_guard_refused(d, g, C_REFUSED_MECHANISM, NULL, NULL);
 	} else if (code == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC) {
-		yxd_guard_refused(d, g, C_REFUSED_CRYPTO, NULL);
+		yxd_guard_refused(d, g, C_REFUSED_CRYPTO, NULL, NULL);
 	} else {
 		snprintf(detail, sizeof(detail), "ZMTP protocol error 0x%x", (unsigned)code);
-		yxd_guard_refused(d, g, C_REFUSED_PROTOCOL, detail);
+		yxd_guard_refused(d, g, C_REFUSED_PROTOCOL, NULL, detail);
 	}
 }
 
@@ -416,7 +422,7 @@ void yxd_guard_handle(yxd_t *d, yxd_guard_t *g)
 		if (g->pending && event != ZMQ_EVENT_DISCONNECTED) {
 			/* Its end was not reported (events lost): counted without it. */
 			g->pending = false;
-			yxd_guard_refused(d, g, C_REFUSED_UNFINISHED, g->pending_detail);
+			yxd_guard_refused(d, g, C_REFUSED_UNFINISHED, NULL, g->pending_detail);
 		}
 		switch (event) {
 		case ZMQ_EVENT_ACCEPTED: on_accepted(d, g, value); break;

@@ -173,11 +173,11 @@ static int run(yxd_t *d, int sigfd)
 			items[live++] = (zmq_pollitem_t){zsock_resolve(yxd_feed_socket(d)), 0,
 			                                 ZMQ_POLLIN, 0};
 		}
-		int metrics_fd = yxd_metrics_fd(d);
-		size_t metrics_item = 0;
-		if (metrics_fd >= 0) {
-			metrics_item = live;
-			items[live++] = (zmq_pollitem_t){NULL, metrics_fd, ZMQ_POLLIN, 0};
+		int http_fd = yxd_http_fd(d);
+		size_t http_item = 0;
+		if (http_fd >= 0) {
+			http_item = live;
+			items[live++] = (zmq_pollitem_t){NULL, http_fd, ZMQ_POLLIN, 0};
 		}
 		size_t guard_items[2] = {0, 0};
 		yxd_guard_t *guards[2] = {d->peer_guard, d->feed_guard};
@@ -209,8 +209,8 @@ static int run(yxd_t *d, int sigfd)
 				yxd_guard_handle(d, guards[i]);
 		if (items[0].revents & ZMQ_POLLIN)
 			yxd_zap_handle(d);
-		if (metrics_item && (items[metrics_item].revents & ZMQ_POLLIN))
-			yxd_metrics_run(d);
+		if (http_item && (items[http_item].revents & ZMQ_POLLIN))
+			yxd_http_run(d);
 		/* Every client socket: polled readiness or not, read what is there (until the
 		 * open transaction is due for its commit). */
 		for (size_t k = 0; k < d->n_clients; k++) {
@@ -241,7 +241,7 @@ static int run(yxd_t *d, int sigfd)
 			yxd_clients_tick(d, now);
 			yxd_fence_tick(d, now);
 			yxd_policy_publish(d);
-			yxd_metrics_run(d); /* its connection timeouts */
+			yxd_http_run(d); /* its connection timeouts */
 			yxd_serve_tick(d, now);
 			yxd_feed_tick(d, now);
 			yxd_guard_tick(d, d->peer_guard, now);
@@ -315,16 +315,17 @@ int main(int argc, char **argv)
 	/* The writer's wiring: received segments are committed before a local batch; every
 	 * commit pushes to pullers, then pumps the park feeds, then has the charter's votes
 	 * counted and the landings of our relay cases looked for (both in the loop, after the
-	 * pass). */
+	 * pass), then makes the console's figures due. */
 	yxd_writer_set_flush(&d.writer, yxd_remote_flush);
 	yxd_writer_on_commit(&d.writer, yxd_serve_announce);
 	yxd_writer_on_commit(&d.writer, yxd_feed_moved);
 	yxd_writer_on_commit(&d.writer, yxd_charter_moved);
 	yxd_writer_on_commit(&d.writer, yxd_relocate_moved);
+	yxd_writer_on_commit(&d.writer, yxd_overview_moved);
 	/* An adopted version may rotate our key, then trust and peers follow it. */
 	yxd_charter_hooks(&d, yxd_rotation_follows, charter_changed);
 	if (yxd_zap_start(&d) || yxd_serve_start(&d) || yxd_feed_start(&d) ||
-	    yxd_control_start(&d) || yxd_metrics_start(&d) || follow_trust(&d))
+	    yxd_control_start(&d) || yxd_http_start(&d) || follow_trust(&d))
 		goto out;
 	yxd_fence_start(&d);
 	yxd_relocate_start(&d);
@@ -339,7 +340,7 @@ int main(int argc, char **argv)
 	yx_log_info("stopped");
 out:
 	yxd_clients_stop(&d);
-	yxd_metrics_stop(&d);
+	yxd_http_stop(&d);
 	yxd_control_stop(&d);
 	yxd_feed_stop(&d);
 	yxd_serve_stop(&d);

@@ -1,190 +1,249 @@
-/* metrics: Prometheus text at /metrics and a small read-only status page at /, over
- * plain HTTP (libmicrohttpd) on the configured localhost address. libmicrohttpd runs
- * without threads of its own: its epoll descriptor is polled by the node's one loop, so
- * handlers read the node's state without locks. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <microhttpd.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
+/* metrics: the node's figures as Prometheus text (exposition format 0.0.4) for /metrics
+ * — the counters, the per-origin tips and lag, the peers, relay cases by state and city
+ * pair, the park feeds' cursors, the plan's figures beside Shanghai's 2025 targets, and
+ * the refusals by reason: what the console (console.c) shows, from the same view
+ * (overview.h). Every family has its HELP and TYPE lines; every label value that is not
+ * a number of ours is escaped (a member's name is a member's choice). */
+#include <inttypes.h>
 #include <string.h>
 
-#include "log.h"
-#include "yrdxd.h"
+#include "http.h"
+#include "terms.h"
 
-/* A growable text buffer for one response. */
-typedef struct {
-	char *buf;
-	size_t len, cap;
-} text_t;
-
-static void text_add(text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void text_add(text_t *t, const char *fmt, ...)
+/* The HELP and TYPE lines of a family. */
+static void family(yxd_page_t *p, const char *name, const char *type, const char *help)
 {
-	va_list ap;
-	for (;;) {
-		size_t room = t->cap - t->len;
-		va_start(ap, fmt);
-		int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (t->buf && (size_t)n < room) {
-			t->len += (size_t)n;
-			return;
-		}
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		while (cap < t->len + (size_t)n + 1)
-			cap *= 2;
-		char *grown = realloc(t->buf, cap);
-		if (!grown)
-			return;
-		t->buf = grown;
-		t->cap = cap;
-	}
+	yxd_page_add(p, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void metrics_text(yxd_t *d, text_t *t)
+/* The labels of a node: its key in full, its name and city ("" where not known). */
+static void node_labels(yxd_page_t *p, const char *key_label, const uint8_t key[32],
+                        const yx_names_t *names)
 {
-	Yrdx__StatusReply s = YRDX__STATUS_REPLY__INIT;
-	yx_vector_t v;
+	yx_node_name_t nn;
+	yx_names_lookup(names, key, &nn);
+	yxd_page_add(p, "%s=\"", key_label);
+	yxd_page_key(p, key);
+	yxd_page_add(p, "\",name=\"");
+	yxd_page_label(p, nn.name);
+	yxd_page_add(p, "\",city=\"%" PRIu32 "\"", nn.city);
+}
+
+static void counters(yxd_t *d, yxd_page_t *p)
+{
+	char name[96];
 	for (int i = 0; i < C_COUNT; i++) {
-		const char *name = yxd_counter_name((yxd_counter_t)i);
-		text_add(t, "# TYPE yrdx_%s_total counter\nyrdx_%s_total %llu\n", name, name,
-		         (unsigned long long)d->counters[i]);
+		snprintf(name, sizeof(name), "yrdx_%s_total", yxd_counter_name((yxd_counter_t)i));
+		family(p, name, "counter", yxd_counter_help((yxd_counter_t)i));
+		yxd_page_add(p, "%s %" PRIu64 "\n", name, d->counters[i]);
 	}
-	text_add(t, "# TYPE yrdx_charter_version gauge\nyrdx_charter_version %u\n",
-	         yxd_charter_current(d) ? yxd_charter_current(d)->version : 0);
-	if (yx_store_vector(d->store, &v) == YX_OK) {
-		text_add(t, "# TYPE yrdx_origin_seq gauge\n");
-		for (size_t i = 0; i < v.n; i++) {
-			char key[YX_PUBKEY_TEXT_LEN + 1];
-			yx_pubkey_format(v.tips[i].origin, key);
-			text_add(t, "yrdx_origin_seq{origin=\"%s\"} %llu\n", key,
-			         (unsigned long long)v.tips[i].seq);
+	family(p, "yrdx_refusals_total", "counter",
+	       "Refusals by reason (the counter's name) and kind: bad_data, unknown_origin, "
+	       "handshake, limit.");
+	for (int i = 0; i < C_COUNT; i++) {
+		yxd_refusal_kind_t k = yxd_counter_refusal((yxd_counter_t)i);
+		if (k != YXD_REFUSAL_NONE)
+			yxd_page_add(p,
+			             "yrdx_refusals_total{reason=\"%s\",kind=\"%s\"} %" PRIu64 "\n",
+			             yxd_counter_name((yxd_counter_t)i), yxd_refusal_kind_name(k),
+			             d->counters[i]);
+	}
+}
+
+static void node(yxd_t *d, const yxd_view_t *v, yxd_page_t *p)
+{
+	family(p, "yrdx_node_info", "gauge", "This node: its key, name and city (value 1).");
+	yxd_page_add(p, "yrdx_node_info{");
+	node_labels(p, "key", d->origin, v->names);
+	yxd_page_add(p, "} 1\n");
+	family(p, "yrdx_charter_version", "gauge",
+	       "The charter (联盟章程) version this node follows; 0: none installed.");
+	yxd_page_add(p, "yrdx_charter_version %" PRIu32 "\n", v->charter ? v->charter->version : 0);
+	family(p, "yrdx_store_bytes", "gauge", "Bytes of the store's map in use.");
+	yxd_page_add(p, "yrdx_store_bytes %" PRIu64 "\n", v->store_bytes);
+	family(p, "yrdx_store_map_bytes", "gauge", "Size of the store's map.");
+	yxd_page_add(p, "yrdx_store_map_bytes %" PRIu64 "\n", v->map_bytes);
+}
+
+static void origins(const yxd_view_t *v, yxd_page_t *p)
+{
+	family(p, "yrdx_origin_seq", "gauge",
+	       "Each origin's log tip held here (members held nothing of: 0).");
+	for (size_t i = 0; i < v->n_origins; i++) {
+		yxd_page_add(p, "yrdx_origin_seq{");
+		node_labels(p, "origin", v->origins[i].origin, v->names);
+		yxd_page_add(p, "} %" PRIu64 "\n", v->origins[i].seq);
+	}
+	family(p, "yrdx_origin_lag", "gauge",
+	       "Records of each origin a peer holds and this node does not yet.");
+	for (size_t i = 0; i < v->n_origins; i++) {
+		yxd_page_add(p, "yrdx_origin_lag{");
+		node_labels(p, "origin", v->origins[i].origin, v->names);
+		yxd_page_add(p, "} %" PRIu64 "\n", yxd_origin_lag(&v->origins[i]));
+	}
+}
+
+/* A peer's family: the label is the name this node's config or charter gives it. */
+static void peer_family(const yxd_view_t *v, yxd_page_t *p, const char *name, const char *type,
+                        const char *help, uint64_t (*value)(const yxd_peer_row_t *r))
+{
+	family(p, name, type, help);
+	for (size_t i = 0; i < v->n_peers; i++) {
+		yxd_page_add(p, "%s{peer=\"", name);
+		yxd_page_label(p, v->peers[i].status->name);
+		yxd_page_add(p, "\"} %" PRIu64 "\n", value(&v->peers[i]));
+	}
+}
+
+static uint64_t peer_up(const yxd_peer_row_t *r)
+{
+	return r->status->connected;
+}
+
+static uint64_t peer_behind(const yxd_peer_row_t *r)
+{
+	return r->behind;
+}
+
+static uint64_t peer_bytes_in(const yxd_peer_row_t *r)
+{
+	return r->status->bytes_in;
+}
+
+static uint64_t peer_bytes_out(const yxd_peer_row_t *r)
+{
+	return r->status->bytes_out;
+}
+
+static uint64_t peer_rejected(const yxd_peer_row_t *r)
+{
+	return r->status->rejected;
+}
+
+static void peers(const yxd_view_t *v, yxd_page_t *p)
+{
+	size_t up = 0;
+	for (size_t i = 0; i < v->n_peers; i++)
+		up += v->peers[i].status->connected;
+	family(p, "yrdx_peers", "gauge",
+	       "Pull connections (configured peers and members "
+	       "pulled from in return).");
+	yxd_page_add(p, "yrdx_peers %zu\n", v->n_peers);
+	family(p, "yrdx_peers_up", "gauge", "Pull connections up now.");
+	yxd_page_add(p, "yrdx_peers_up %zu\n", up);
+	peer_family(v, p, "yrdx_peer_connected", "gauge",
+	            "1 while the pull connection to that peer is up.", peer_up);
+	peer_family(v, p, "yrdx_peer_behind", "gauge",
+	            "Records that peer claims and this node does not hold, over every origin.",
+	            peer_behind);
+	peer_family(v, p, "yrdx_peer_bytes_in_total", "counter", "Bytes received from that peer.",
+	            peer_bytes_in);
+	peer_family(v, p, "yrdx_peer_bytes_out_total", "counter", "Bytes sent to that peer.",
+	            peer_bytes_out);
+	peer_family(v, p, "yrdx_peer_rejected_total", "counter", "Segments from that peer refused.",
+	            peer_rejected);
+}
+
+static void relay(const yxd_view_t *v, yxd_page_t *p)
+{
+	const yxd_overview_t *o = v->cached;
+	family(p, "yrdx_relay_cases", "gauge", "Relay-incubation cases (接力孵化) held, by state.");
+	for (int s = 0; s < YX_CASE_STATES; s++)
+		yxd_page_add(p, "yrdx_relay_cases{state=\"%s\"} %" PRIu64 "\n",
+		             yx_case_state_name((yx_case_state_t)s), o->relay.by_state[s]);
+	family(p, "yrdx_relay_pair_cases", "gauge",
+	       "Relay cases by the proposing city, the destination city (GB/T 2260; 0: not "
+	       "known) and state.");
+	for (size_t i = 0; i < o->relay.n; i++)
+		for (int s = 0; s < YX_CASE_STATES; s++)
+			if (o->relay.v[i].by_state[s])
+				yxd_page_add(p,
+				             "yrdx_relay_pair_cases{from_city=\"%" PRIu32
+				             "\",to_city=\"%" PRIu32 "\",state=\"%s\"} %" PRIu64
+				             "\n",
+				             o->relay.v[i].from_city, o->relay.v[i].to_city,
+				             yx_case_state_name((yx_case_state_t)s),
+				             o->relay.v[i].by_state[s]);
+}
+
+/* A feed's labels: the park's name under parks and its registry id. */
+static void feed_labels(yxd_page_t *p, const char *name, const yx_park_conf_t *park)
+{
+	yxd_page_add(p, "%s{park=\"", name);
+	yxd_page_label(p, park->name);
+	yxd_page_add(p, "\",park_id=\"");
+	yxd_page_label(p, park->park_id);
+	yxd_page_add(p, "\"}");
+}
+
+static void feeds(yxd_t *d, const yxd_view_t *v, yxd_page_t *p)
+{
+	family(p, "yrdx_feed_connected", "gauge",
+	       "1 while a yrdx-feed of that park is subscribed.");
+	for (size_t i = 0; i < d->cfg->n_parks; i++) {
+		feed_labels(p, "yrdx_feed_connected", &d->cfg->parks[i]);
+		yxd_page_add(p, " %d\n", v->feed_connected[i] ? 1 : 0);
+	}
+	family(p, "yrdx_feed_cursor", "gauge",
+	       "The park feed's cursor: arrivals up to here were sent to it (0: none connected).");
+	for (size_t i = 0; i < d->cfg->n_parks; i++) {
+		feed_labels(p, "yrdx_feed_cursor", &d->cfg->parks[i]);
+		yxd_page_add(p, " %" PRIu64 "\n", v->feed_cursor[i]);
+	}
+	family(p, "yrdx_feed_behind", "gauge",
+	       "Events for that park past its cursor, as last counted (yrdx_console_age_seconds).");
+	for (size_t i = 0; i < d->cfg->n_parks; i++)
+		if (v->feed_count[i]) {
+			feed_labels(p, "yrdx_feed_behind", &d->cfg->parks[i]);
+			yxd_page_add(p, " %" PRIu64 "\n", v->feed_count[i]->behind);
 		}
-		yx_vector_free(&v);
+}
+
+static void plan(const yxd_view_t *v, yxd_page_t *p)
+{
+	const yx_stats_t *st = &v->cached->stats;
+	family(p, "yrdx_plan_target_2025", "gauge",
+	       "The plan's 2025 targets (《上海市高质量孵化器培育实施方案》, Shanghai's own).");
+	for (size_t f = 0; f < YX_PLAN_FIGURES; f++)
+		yxd_page_add(p, "yrdx_plan_target_2025{figure=\"%s\"} %" PRIu64 "\n",
+		             yx_plan_figures[f].name, *yx_plan_figures[f].target);
+	family(p, "yrdx_plan_figure", "gauge",
+	       "The plan's figures as the store holds them, per city (GB/T 2260) and for the "
+	       "federation (city=\"federation\").");
+	for (size_t f = 0; f < YX_PLAN_FIGURES; f++) {
+		for (size_t c = 0; c < st->n; c++)
+			yxd_page_add(p,
+			             "yrdx_plan_figure{figure=\"%s\",city=\"%" PRIu32 "\"} %" PRIu64
+			             "\n",
+			             yx_plan_figures[f].name, st->cities[c].city,
+			             yx_plan_figures[f].value(&st->cities[c]));
+		yxd_page_add(p, "yrdx_plan_figure{figure=\"%s\",city=\"federation\"} %" PRIu64 "\n",
+		             yx_plan_figures[f].name, yx_plan_figures[f].value(&st->federation));
 	}
-	yxd_clients_status(d, &s);
-	text_add(t, "# TYPE yrdx_peer_connected gauge\n");
-	for (size_t i = 0; i < s.n_peers; i++)
-		text_add(t, "yrdx_peer_connected{peer=\"%s\"} %d\n", s.peers[i]->name,
-		         s.peers[i]->connected ? 1 : 0);
-	text_add(t, "# TYPE yrdx_peer_bytes_in_total counter\n");
-	for (size_t i = 0; i < s.n_peers; i++)
-		text_add(t, "yrdx_peer_bytes_in_total{peer=\"%s\"} %llu\n", s.peers[i]->name,
-		         (unsigned long long)s.peers[i]->bytes_in);
-	text_add(t, "# TYPE yrdx_peer_rejected_total counter\n");
-	for (size_t i = 0; i < s.n_peers; i++)
-		text_add(t, "yrdx_peer_rejected_total{peer=\"%s\"} %llu\n", s.peers[i]->name,
-		         (unsigned long long)s.peers[i]->rejected);
-	yxd_clients_status_free(&s);
 }
 
-static void status_page(yxd_t *d, text_t *t)
+static void console(const yxd_view_t *v, yxd_page_t *p)
 {
-	Yrdx__StatusReply s = YRDX__STATUS_REPLY__INIT;
-	text_add(t,
-	         "<!doctype html><meta charset=utf-8><title>yrdx %s</title>"
-	         "<h1>yrdx node %s</h1><p>city %u · key <code>%s</code></p>"
-	         "<table border=1 cellpadding=4><tr><th>peer<th>endpoint<th>state"
-	         "<th>bytes in<th>rejected</tr>",
-	         d->cfg->name, d->cfg->name, d->cfg->city, d->pubkey_text);
-	yxd_clients_status(d, &s);
-	for (size_t i = 0; i < s.n_peers; i++)
-		text_add(t, "<tr><td>%s<td>%s<td>%s<td>%llu<td>%llu</tr>", s.peers[i]->name,
-		         s.peers[i]->endpoint, s.peers[i]->connected ? "connected" : "down",
-		         (unsigned long long)s.peers[i]->bytes_in,
-		         (unsigned long long)s.peers[i]->rejected);
-	yxd_clients_status_free(&s);
-	text_add(t, "</table><p><a href=/metrics>metrics</a></p>\n");
+	const yxd_overview_t *o = v->cached;
+	family(p, "yrdx_console_age_seconds", "gauge",
+	       "Age of the cached figures (plan, relay cases, feed backlogs).");
+	yxd_page_add(p, "yrdx_console_age_seconds %.3f\n",
+	             o->made_ms ? (double)(v->now_ms - o->made_ms) / 1000 : 0.0);
+	family(p, "yrdx_console_cost_seconds", "gauge",
+	       "What making the cached figures took the last time (the node's loop waits).");
+	yxd_page_add(p, "yrdx_console_cost_seconds %.6f\n", (double)o->cost_us / 1e6);
+	family(p, "yrdx_console_refreshes_total", "counter", "Times the cached figures were made.");
+	yxd_page_add(p, "yrdx_console_refreshes_total %" PRIu64 "\n", o->made);
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version, const char *data,
-                              size_t *data_size, void **state)
+void yxd_metrics_text(yxd_t *d, const yxd_view_t *v, yxd_page_t *p)
 {
-	yxd_t *d = cls;
-	text_t t = {0};
-	unsigned status = MHD_HTTP_OK;
-	const char *type = "text/plain; version=0.0.4; charset=utf-8";
-	(void)version;
-	(void)data;
-	(void)data_size;
-	(void)state;
-	if (strcmp(method, "GET") != 0) {
-		status = MHD_HTTP_METHOD_NOT_ALLOWED;
-		text_add(&t, "read-only: GET only\n");
-	} else if (strcmp(url, "/metrics") == 0) {
-		metrics_text(d, &t);
-	} else if (strcmp(url, "/") == 0) {
-		status_page(d, &t);
-		type = "text/html; charset=utf-8";
-	} else {
-		status = MHD_HTTP_NOT_FOUND;
-		text_add(&t, "not found\n");
-	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(t.len, t.buf ? t.buf : (char *)"",
-	                                                         MHD_RESPMEM_MUST_COPY);
-	free(t.buf);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	enum MHD_Result ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-int yxd_metrics_start(yxd_t *d)
-{
-	struct sockaddr_in addr = {0};
-	char host[128];
-	const char *colon = strrchr(d->cfg->metrics_addr, ':');
-	if (!d->cfg->metrics_addr[0])
-		return YX_OK; /* off */
-	if (!colon || (size_t)(colon - d->cfg->metrics_addr) >= sizeof(host))
-		return YX_ECONFIG;
-	memcpy(host, d->cfg->metrics_addr, (size_t)(colon - d->cfg->metrics_addr));
-	host[colon - d->cfg->metrics_addr] = '\0';
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)atoi(colon + 1));
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-		yx_log_error("metrics: %s: give an IPv4 address and port", d->cfg->metrics_addr);
-		return YX_ECONFIG;
-	}
-	d->metrics = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, ntohs(addr.sin_port), NULL,
-	                              NULL, handle, d, MHD_OPTION_SOCK_ADDR, &addr,
-	                              MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-	                              MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
-	if (!d->metrics) {
-		yx_log_error("metrics: cannot listen on %s", d->cfg->metrics_addr);
-		return -EADDRINUSE;
-	}
-	yx_log_info("metrics on http://%s/metrics", d->cfg->metrics_addr);
-	return YX_OK;
-}
-
-void yxd_metrics_stop(yxd_t *d)
-{
-	if (d->metrics)
-		MHD_stop_daemon(d->metrics);
-	d->metrics = NULL;
-}
-
-int yxd_metrics_fd(yxd_t *d)
-{
-	if (!d->metrics)
-		return -1;
-	const union MHD_DaemonInfo *info =
-	        MHD_get_daemon_info(d->metrics, MHD_DAEMON_INFO_EPOLL_FD);
-	return info ? info->epoll_fd : -1;
-}
-
-void yxd_metrics_run(yxd_t *d)
-{
-	if (d->metrics)
-		MHD_run(d->metrics);
+	counters(d, p);
+	node(d, v, p);
+	origins(v, p);
+	peers(v, p);
+	relay(v, p);
+	feeds(d, v, p);
+	plan(v, p);
+	console(v, p);
 }

@@ -551,6 +551,8 @@ static void hello_refused(yxd_t *d, sub_t *s, const char *peer, int64_t now)
 {
 	yxd_serve_t *sv = d->serve;
 	d->counters[C_REFUSED_HELLO_ORIGINS]++;
+	yxd_refusals_add(&d->refusals, now, C_REFUSED_HELLO_ORIGINS, peer, NULL,
+	                 "a Hello lists more than sync/max_origins origins");
 	refusal_log(&sv->log_origins, now,
 	            "peer %s: Hello lists more than sync/max_origins (%u) origins: refused", peer,
 	            d->cfg->max_origins);
@@ -571,6 +573,8 @@ static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const char *key,
 	if (!s) {
 		if (!session_room(d, key)) {
 			d->counters[C_REFUSED_PULL_SESSIONS]++;
+			yxd_refusals_add(&d->refusals, now, C_REFUSED_PULL_SESSIONS, peer, NULL,
+			                 "a pull connection over sync/pull_sessions_max");
 			refusal_log(
 			        &sv->log_sessions, now,
 			        "peer %s: a new pull connection while it holds %u pull sessions "

@@ -58,6 +58,48 @@ typedef enum {
 } yxd_counter_t;
 
 const char *yxd_counter_name(yxd_counter_t c);
+/* One sentence saying what c counts (the metrics' HELP line). */
+const char *yxd_counter_help(yxd_counter_t c);
+
+/* Which refusals a counter counts: what the console groups them under. */
+typedef enum {
+	YXD_REFUSAL_NONE,           /* not a refusal */
+	YXD_REFUSAL_BAD_DATA,       /* a peer's segment or message that does not verify */
+	YXD_REFUSAL_UNKNOWN_ORIGIN, /* an origin no member has, or a revoked one's */
+	YXD_REFUSAL_HANDSHAKE,      /* a connection refused before authentication */
+	YXD_REFUSAL_LIMIT,          /* an admitted peer or park over one of the sync limits */
+} yxd_refusal_kind_t;
+yxd_refusal_kind_t yxd_counter_refusal(yxd_counter_t c);
+/* The console's words for refusal counter c ("签名无效"); its name for other counters. */
+const char *yxd_counter_term(yxd_counter_t c);
+const char *yxd_refusal_kind_name(yxd_refusal_kind_t k); /* "bad_data": metrics' label */
+const char *yxd_refusal_kind_term(yxd_refusal_kind_t k); /* "坏数据 bad data" */
+
+/* ---- refusals.c: the latest refusals, with time, what and who, for the console ---- */
+#define YXD_REFUSALS 32
+typedef struct {
+	int64_t first_ms, last_ms; /* a repeat of the one before is folded into it */
+	uint64_t count;
+	yxd_counter_t reason; /* the counter it was counted under */
+	bool has_key;
+	uint8_t key[32]; /* the key refused, or the origin whose data was */
+	char who[96];    /* the peer that sent it, or the port and address that tried */
+	char what[320];  /* the log line's words */
+} yxd_refusal_t;
+
+/* A ring of the last YXD_REFUSALS: a flood of refusals costs a copy each, no memory. */
+typedef struct {
+	yxd_refusal_t ring[YXD_REFUSALS];
+	uint64_t total; /* slots written so far; the newest is ring[(total - 1) % YXD_REFUSALS] */
+} yxd_refusals_t;
+
+/* Notes a refusal at now_ms: reason, who (may be NULL), key (32 bytes, may be NULL) and
+ * what (the log's words, may be NULL), each cut to fit. A refusal equal to the newest
+ * in reason, who and key only counts it again. */
+void yxd_refusals_add(yxd_refusals_t *r, int64_t now_ms, yxd_counter_t reason, const char *who,
+                      const uint8_t *key, const char *what);
+/* The i-th newest refusal (0: the newest); NULL past the ones held. */
+const yxd_refusal_t *yxd_refusals_get(const yxd_refusals_t *r, size_t i);
 
 /* Stub seqs one Fill asks for at most (fill.c asks, serve.c answers). */
 #define YXD_FILL_SEQS 64
@@ -72,9 +114,12 @@ typedef struct yxd_control yxd_control_t;
 typedef struct yxd_feed yxd_feed_t;
 /* The peer port's pullers and what each is sent (serve.c). */
 typedef struct yxd_serve yxd_serve_t;
+/* What the console and /metrics show that costs a scan of the store, kept between
+ * requests (overview.c). */
+typedef struct yxd_overview yxd_overview_t;
 
 /* The writer (writer.c): what to do before a local batch, whom to tell after a commit. */
-#define YXD_WRITER_HOOKS 4
+#define YXD_WRITER_HOOKS 5
 typedef int (*yxd_flush_fn)(yxd_t *d);
 typedef void (*yxd_moved_fn)(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 typedef struct {
@@ -241,7 +286,9 @@ struct yxd {
 	yx_arena_t scratch;
 	int64_t remote_opened_ms;
 
-	struct MHD_Daemon *metrics; /* HTTP metrics and status page (metrics.c) */
+	struct MHD_Daemon *http;  /* the console and /metrics (http.c); NULL when off */
+	yxd_overview_t *overview; /* their costly figures, cached; NULL when off */
+	yxd_refusals_t refusals;  /* the latest refusals, for the console */
 
 	uint64_t counters[C_COUNT];
 	bool stopping;
@@ -357,11 +404,15 @@ void *yxd_guard_socket(const yxd_guard_t *g); /* its monitor, to poll; NULL if g
 void yxd_guard_handle(yxd_t *d, yxd_guard_t *g);
 /* Writes the log lines held back by the rate limit (one per reason per second). */
 void yxd_guard_tick(yxd_t *d, yxd_guard_t *g, int64_t now_ms);
-/* A refusal, logged (rate-limited) and counted under reason counter c; detail (may be
- * NULL) says more, e.g. the key and address ZAP refused. */
-void yxd_guard_refused(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *detail);
-/* The same, with the whole log line given. */
-void yxd_guard_refused_line(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *line);
+/* A refusal, logged (rate-limited), counted under reason counter c and noted for the
+ * console (yxd_refusals_add) with the remote address (NULL if not known); detail (may
+ * be NULL) says more. */
+void yxd_guard_refused(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *address,
+                       const char *detail);
+/* The same, with the whole log line given, and the CURVE key refused (32 bytes; NULL if
+ * none was seen). */
+void yxd_guard_refused_line(yxd_t *d, yxd_guard_t *g, yxd_counter_t c, const char *address,
+                            const uint8_t *key, const char *line);
 /* ZAP was asked about a connection from address (zap.c): it reached authentication. */
 void yxd_guard_zap_seen(yxd_guard_t *g, const char *address);
 
@@ -427,6 +478,11 @@ void yxd_feed_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 int yxd_feed_action_into(yxd_t *d, yx_batch_t *b, const yx_park_conf_t *park,
                          const Yrdx__FeedAction *a, char *case_id, size_t cap, yx_diag_t *diag);
 void yxd_feed_tick(yxd_t *d, int64_t now_ms);
+/* Whether a yrdx-feed of park (its name under parks) is subscribed now, and its cursor
+ * (the last one's, 0 if none is). */
+bool yxd_feed_cursor(const yxd_t *d, const char *park, uint64_t *cursor);
+/* The events park may see that arrived after cursor: a scan of the arrivals past it. */
+uint64_t yxd_feed_behind(yxd_t *d, const yx_park_conf_t *park, uint64_t cursor);
 /* Each configured park's feed: connected, cursor, events behind (for status). */
 void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *reply);
 void yxd_feed_status_free(Yrdx__StatusReply *reply);
@@ -519,11 +575,17 @@ int yxd_rotation_check(yxd_t *d, yx_diag_t *diag);
 /* The same words for status ("" when writing). */
 void yxd_rotation_status(yxd_t *d, char *buf, size_t cap);
 
-/* ---- metrics.c ---- */
-int yxd_metrics_start(yxd_t *d);
-void yxd_metrics_stop(yxd_t *d);
-int yxd_metrics_fd(yxd_t *d); /* -1 when off */
-void yxd_metrics_run(yxd_t *d);
+/* ---- http.c: the console (/) and Prometheus /metrics on listen/metrics ---- */
+/* Listens when listen/metrics is set (YX_OK and nothing done when not); YX_ECONFIG for
+ * an address that is not IPv4:PORT, -EADDRINUSE if it cannot listen, -ENOMEM. */
+int yxd_http_start(yxd_t *d);
+void yxd_http_stop(yxd_t *d);
+int yxd_http_fd(yxd_t *d); /* its epoll descriptor, for the loop's poll; -1 when off */
+void yxd_http_run(yxd_t *d);
+
+/* ---- overview.c ---- */
+/* The writer's hook: a commit moved the store, so the cached figures are due again. */
+void yxd_overview_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 
 /* ---- author.c ---- */
 /* A caller's own check of the case a step is about (feed.c: the case is addressed to the

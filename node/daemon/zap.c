@@ -123,8 +123,9 @@ void yxd_zap_handle(yxd_t *d)
 			         mechanism ? mechanism : "?", address ? address : "?",
 			         domain ? domain : "?", text, where);
 			bool feed = domain && strcmp(domain, "feed") == 0;
-			yxd_guard_refused_line(d, feed ? d->feed_guard : d->peer_guard,
-			                       C_REFUSED_KEY, line);
+			yxd_guard_refused_line(
+			        d, feed ? d->feed_guard : d->peer_guard, C_REFUSED_KEY, address,
+			        key && zframe_size(key) == 32 ? zframe_data(key) : NULL, line);
 		}
 		zmsg_t *rep = zmsg_new();
 		zmsg_addstr(rep, "1.0");

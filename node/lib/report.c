@@ -348,6 +348,12 @@ static int pair_compare(const void *pa, const void *pb)
 
 int yx_report_relay(yx_store_t *store, const yx_key_city_t *cities, yx_relay_report_t *out)
 {
+	return yx_report_relay_each(store, cities, NULL, NULL, out);
+}
+
+int yx_report_relay_each(yx_store_t *store, const yx_key_city_t *cities, yx_relay_case_fn each,
+                         void *arg, yx_relay_report_t *out)
+{
 	yx_case_events_t ev;
 	memset(out, 0, sizeof(*out));
 	int ret = yx_case_events_load(store, NULL, &ev);
@@ -386,6 +392,8 @@ int yx_report_relay(yx_store_t *store, const yx_key_city_t *cities, yx_relay_rep
 		p->total++;
 		out->by_state[c.state]++;
 		out->total++;
+		if (each && (ret = each(arg, id, &c)))
+			break;
 	}
 	yx_case_events_free(&ev);
 	if (ret) {

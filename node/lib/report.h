@@ -126,6 +126,12 @@ typedef struct {
  * counted by the cities of its source and destination nodes (cities, required) and its
  * state. Caller frees with yx_relay_report_free; on error *out is left empty. */
 int yx_report_relay(yx_store_t *store, const yx_key_city_t *cities, yx_relay_report_t *out);
+
+/* As yx_report_relay, handing each case to each(arg, case id, case) as it is counted
+ * (what a console lists of the latest ones); a non-zero return stops with that error. */
+typedef int (*yx_relay_case_fn)(void *arg, const char *case_id, const yx_case_t *c);
+int yx_report_relay_each(yx_store_t *store, const yx_key_city_t *cities, yx_relay_case_fn each,
+                         void *arg, yx_relay_report_t *out);
 void yx_relay_report_free(yx_relay_report_t *report);
 
 /* ---- joint agreements ------------------------------------------------------------- */

@@ -768,3 +768,45 @@ void yx_stats_years_free(yx_stats_years_t *years)
 	free(years->v);
 	memset(years, 0, sizeof(*years));
 }
+
+static uint64_t high_quality(const yx_city_stats_t *s)
+{
+	return s->incubators_by_tier[YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY];
+}
+
+static uint64_t transformed(const yx_city_stats_t *s)
+{
+	return s->incubators_transformed;
+}
+
+static uint64_t tech_sme(const yx_city_stats_t *s)
+{
+	return s->enterprises_by_qualification[YRDX__QUALIFICATION__QUALIFICATION_TECH_SME];
+}
+
+static uint64_t high_tech(const yx_city_stats_t *s)
+{
+	return s->enterprises_by_qualification[YRDX__QUALIFICATION__QUALIFICATION_HIGH_TECH];
+}
+
+static uint64_t gazelle(const yx_city_stats_t *s)
+{
+	return s->enterprises_by_qualification[YRDX__QUALIFICATION__QUALIFICATION_GAZELLE];
+}
+
+static uint64_t little_giant(const yx_city_stats_t *s)
+{
+	return s->enterprises_by_qualification[YRDX__QUALIFICATION__QUALIFICATION_LITTLE_GIANT];
+}
+
+#define QUALIFICATION(q) (&yx_plan_targets_2025.by_qualification[YRDX__QUALIFICATION__##q])
+const yx_plan_figure_t yx_plan_figures[YX_PLAN_FIGURES] = {
+        {"高质量孵化器", "high_quality_incubators", &yx_plan_targets_2025.high_quality_incubators,
+         high_quality},
+        {"转型升级孵化器", "transformed_incubators", &yx_plan_targets_2025.transformed_incubators,
+         transformed},
+        {"科技型中小企业", "tech_sme", QUALIFICATION(QUALIFICATION_TECH_SME), tech_sme},
+        {"高新技术企业", "high_tech", QUALIFICATION(QUALIFICATION_HIGH_TECH), high_tech},
+        {"瞪羚企业", "gazelle", QUALIFICATION(QUALIFICATION_GAZELLE), gazelle},
+        {"科技小巨人", "little_giant", QUALIFICATION(QUALIFICATION_LITTLE_GIANT), little_giant},
+};

@@ -1,6 +1,7 @@
 #include "text.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,37 @@ int yx_buf_room(yx_buf_t *b, size_t more)
 	b->p = p;
 	b->cap = cap;
 	return 0;
+}
+
+int yx_buf_vprintf(yx_buf_t *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	/* Most appends fit the room there is: format once, and again only after growing. */
+	va_copy(again, ap);
+	n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+	if (n >= 0 && b->p && (size_t)n < b->cap - b->len) {
+		b->len += (size_t)n;
+	} else if (n < 0 || yx_buf_room(b, (size_t)n) != 0) {
+		if (b->p)
+			b->p[b->len] = '\0'; /* what vsnprintf wrote past len is not b's */
+		n = -1;
+	} else {
+		vsnprintf(b->p + b->len, b->cap - b->len, fmt, again);
+		b->len += (size_t)n;
+	}
+	va_end(again);
+	return n < 0 ? -ENOMEM : 0;
+}
+
+int yx_buf_printf(yx_buf_t *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int ret = yx_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 void yx_buf_free(yx_buf_t *b)

@@ -3,6 +3,7 @@
 #define YRDX_TEXT_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,11 @@ static inline int yx_buf_add(yx_buf_t *b, const char *s, size_t n)
 	b->len += n;
 	return 0;
 }
+
+/* Appends the text fmt makes: 0, or -ENOMEM (b unchanged) — also for a format vsnprintf
+ * cannot render. */
+int yx_buf_printf(yx_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int yx_buf_vprintf(yx_buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 void yx_buf_free(yx_buf_t *b);
 

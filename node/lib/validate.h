@@ -36,6 +36,14 @@ int yx_credit_code_check(const char *code, const char *field, yx_diag_t *diag);
  * 41 cities) by GB/T 2260 code, in Chinese; NULL if code is not one of them. */
 const char *yx_city_name(uint32_t code);
 
+/* A city's approximate position (its centre: longitude east and latitude north, degrees)
+ * into *lon and *lat; false, leaving them unset, if code is not one of the 41. */
+bool yx_city_position(uint32_t code, double *lon, double *lat);
+
+/* The i-th of the 41 cities' codes in GB/T 2260 order (上海, then 江苏, 浙江, 安徽), 0
+ * past the last: how a caller walks them all. */
+uint32_t yx_city_at(size_t i);
+
 /* The city text names: its GB/T 2260 code ("310000") or its Chinese name, with or without
  * 市 ("上海", "苏州市"). YX_OK with *code set, or YX_ENOTFOUND if text names no Yangtze
  * River Delta prefecture-level city. The one parser of cities given as text (command

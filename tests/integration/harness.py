@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 BUILD = os.environ.get("YRDX_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 
@@ -210,6 +211,13 @@ class Node:
         if share is not None:
             args += ["--share", share]
         self.ctl(*args)
+
+    def http(self, path="/"):
+        """GET path on the node's metrics port (fed.node(..., metrics=PORT)): (status,
+        headers, body text)."""
+        url = "http://%s%s" % (self.metrics, path)
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, dict(r.headers), r.read().decode()
 
     # -- process ----------------------------------------------------------------------
     def start(self, wait=True):

@@ -31,7 +31,8 @@ import time
 import unittest
 
 from harness import (BUILD, LIVENESS_S, NEW_RECORDS, Federation, Writer, check_live,
-                     enterprise, run_seed, tune, wait_converged, wait_tip, wait_until)
+                     enterprise, free_port, run_seed, tune, wait_converged, wait_tip,
+                     wait_until)
 
 SEED = run_seed("test_charter_members")
 TOOL = os.path.join(BUILD, "tests/charter_tool")
@@ -81,7 +82,7 @@ class CharterMembers(unittest.TestCase):
     def test_a_nonmember_origin_is_stored_nowhere(self):
         with Federation("charter-nonmember") as fed:
             sh = fed.node("shanghai")
-            hz = fed.node("hangzhou", 330100)
+            hz = fed.node("hangzhou", 330100, metrics=free_port())  # its console, below
             hf = fed.node("hefei", HEFEI)
             nj = fed.node("nanjing", NANJING)
             tune(sh, hz, hf, nj)
@@ -125,6 +126,13 @@ class CharterMembers(unittest.TestCase):
                 wait_until(lambda: n.counters()["refused_nonmember"] >= 1, LIVENESS_S,
                            "%s to refuse nanjing's origin offered by Hefei" % n.name)
                 self.assertIn(line, n.log())
+            # Hangzhou's console names the refusal: unknown origin, from Hefei, nanjing's key.
+            row = '<tr class=refusal data-reason="refused_nonmember" data-kind="unknown_origin">'
+            page = wait_until(lambda: (lambda t: t if row in t else None)(hz.http()[2]),
+                              LIVENESS_S, "Hangzhou's console to show the refusal")
+            refusal = page[page.index(row):].split("</tr>")[0]
+            self.assertIn("<td>hefei<td><code>%s</code>" % nj.pubkey, refusal)
+            self.assertIn("offers an origin no member of the charter has", refusal)
             # nanjing writes on; Hefei no longer pulls from it, nobody else ever did.
             nj.put("enterprise", city_records(200, 100, NANJING, "320102"))
             hf.put("enterprise", city_records(0, 100, HEFEI, "340102"))

@@ -127,7 +127,7 @@ class DaemonTest(unittest.TestCase):
             self.assertIn("yrdx_local_changes_total 101", body)
             self.assertIn('yrdx_peer_connected{peer="hangzhou"} 1', body)
             page = urllib.request.urlopen("http://127.0.0.1:%d/" % metrics_port, timeout=5).read().decode()
-            self.assertIn("yrdx node shanghai", page)
+            self.assertIn('<p id=node data-name="shanghai" data-city="310000">', page)
 
             a.proc.send_signal(signal.SIGTERM)
             self.assertEqual(a.proc.wait(timeout=20), 0)

@@ -320,6 +320,38 @@ static void test_city_table(void **state)
 	assert_int_equal(per_province[3], 16); /* 安徽 */
 }
 
+/* Every one of the 41 cities has a place on the map, inside the delta, each its own. */
+static void test_city_positions(void **state)
+{
+	double lon, lat, lon2, lat2;
+	uint32_t code;
+	size_t n = 0;
+	(void)state;
+	for (size_t i = 0; (code = yx_city_at(i)); i++, n++) {
+		assert_non_null(yx_city_name(code));
+		assert_true(yx_city_position(code, &lon, &lat));
+		if (lon < 115.5 || lon > 122.5 || lat < 27.8 || lat > 34.8)
+			fail_msg("%u %s at %.2f, %.2f: outside the delta", code, yx_city_name(code),
+			         lon, lat);
+		for (size_t k = 0; k < i; k++) {
+			assert_true(yx_city_position(yx_city_at(k), &lon2, &lat2));
+			if (lon == lon2 && lat == lat2)
+				fail_msg("%u and %u share a position", code, yx_city_at(k));
+		}
+		if (i > 0)
+			assert_true(code > yx_city_at(i - 1)); /* GB/T 2260 order */
+	}
+	assert_int_equal(n, 41);
+	assert_int_equal(yx_city_at(41), 0);
+	assert_true(yx_city_position(310000, &lon, &lat));
+	assert_true(lon > 121.4 && lon < 121.5 && lat > 31.2 && lat < 31.3);
+	assert_true(yx_city_position(340100, &lon2, &lat2)); /* 合肥: west of 上海 */
+	assert_true(lon2 < lon);
+	lon = -1;
+	assert_false(yx_city_position(341400, &lon, &lat)); /* 巢湖, dissolved in 2011 */
+	assert_true(lon == -1);
+}
+
 /* ---- valid records ---- */
 
 static void test_valid_fixtures(void **state)
@@ -907,6 +939,7 @@ int main(void)
 	        cmocka_unit_test(test_change_rules),
 	        cmocka_unit_test(test_unknown_enum_after_decode),
 	        cmocka_unit_test(test_city_from_text),
+	        cmocka_unit_test(test_city_positions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
