@@ -33,6 +33,9 @@ static const char *const names[C_COUNT] = {
         [C_SOCKET_FAILURES] = "socket_failures",
         [C_REFUSED_NONMEMBER] = "refused_nonmember",
         [C_REFUSED_REVOKED] = "refused_revoked",
+        [C_SQUASHED_SENT] = "squashed_sent",
+        [C_SQUASHED_RECEIVED] = "squashed_received",
+        [C_REFUSED_SQUASHED] = "refused_squashed",
 };
 
 const char *yxd_counter_name(yxd_counter_t c)

@@ -6,16 +6,14 @@ builds its links (deploy/delta.py). Shanghai holds the records before Hangzhou s
 time is from Hangzhou's start until its store holds the last of them, watched from one
 read-only reader in the benchmark process.
 
-Figures per rate (and per compression setting, sync/compress of both nodes): records/s,
+Figures per rate and per compression setting (off: sync/compress_level 0 at both nodes,
+as between nodes older than compression; zstd: level 1, the default): records/s,
 the bytes that crossed Shanghai's veth (Ethernet frames: what tbf counts) per second
 against the shaped rate — the fraction of the link's capacity the sync used — and the
 payload bytes per record on the wire.
 
   python3 tests/bench/slowlink.py [N] [RATES] [RTT_MS] [COMPRESS]
-        (defaults 1000000, 100,10, 30, as each node's default)
-
-COMPRESS is a comma list of sync/compress settings to compare (e.g. off,zstd); the
-default leaves the configs as yrdxctl init writes them."""
+        (defaults 1000000, 100,10, 30, off,zstd)"""
 import os
 import random
 import subprocess
@@ -34,19 +32,12 @@ def tx_bytes(ns, dev="eth0"):
     return int(sh("ip", "netns", "exec", ns, "cat", "/sys/class/net/%s/statistics/tx_bytes" % dev))
 
 
-def set_compress(node, value):
-    """Sets sync/compress in node's config (the line yrdxctl init writes)."""
-    with open(node.config) as f:
-        text = f.read()
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if line.strip().startswith("compress ="):
-            lines[i] = line[:line.index("compress")] + "compress = " + value
-            break
-    else:
-        raise AssertionError("%s: no sync/compress line in %s" % (node.name, node.config))
-    with open(node.config, "w") as f:
-        f.write("\n".join(lines))
+# The settings COMPRESS names, as sync/compress_level values.
+LEVELS = {"off": 0, "zstd": 1}
+
+
+def set_compress(node, setting):
+    node.set_sync(compress_level=LEVELS[setting])
 
 
 def run(n, records, rate, rtt, compress):
@@ -94,17 +85,21 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
     rates = [int(r) for r in (sys.argv[2] if len(sys.argv) > 2 else "100,10").split(",")]
     rtt = int(sys.argv[3]) if len(sys.argv) > 3 else 30
-    compress = sys.argv[4].split(",") if len(sys.argv) > 4 else [None]
+    compress = (sys.argv[4] if len(sys.argv) > 4 else "off,zstd").split(",")
+    assert all(c in LEVELS for c in compress), "COMPRESS: a comma list of %s" % ", ".join(LEVELS)
     if not namespaces_work():
         raise SystemExit("slowlink: needs root and ip netns (network namespaces)")
     records = [enterprise(i) for i in range(n)]
     print("slowlink_records: %d records" % n)
     print("slowlink_rtt: %d ms (yrdx-delay relays; no sch_netem in this kernel)" % rtt)
     for rate in rates:
+        plain_wire = None  # wire bytes per record of the off run at this rate
         for c in compress:
-            tag = "%dmbit" % rate + ("_" + c if c else "")
+            tag = "%dmbit_%s" % (rate, c)
             r = run(n, records, rate, rtt, c)
             capacity = rate * 1e6 / 8
+            if c == "off":
+                plain_wire = r["wire"] / n
             print("slowlink_%s_load_before: %.2f (1-minute load average)" % (tag, r["load"]))
             print("slowlink_%s_seconds: %.2f s" % (tag, r["elapsed"]))
             print("slowlink_%s_throughput: %.0f records/s" % (tag, n / r["elapsed"]))
@@ -112,6 +107,11 @@ def main():
             print("slowlink_%s_payload_bytes_per_record: %.1f bytes (messages as received)" % (tag, r["payload"] / n))
             print("slowlink_%s_link_used: %.1f %% of %d Mbit/s (target >= 80 %%)"
                   % (tag, 100 * r["wire"] / r["elapsed"] / capacity, rate))
+            if c != "off" and plain_wire:
+                # The records delivered, at the wire size they have plain, against the same
+                # capacity: past 100 %, the link carries more than it could uncompressed.
+                print("slowlink_%s_plain_equivalent: %.1f %% of %d Mbit/s"
+                      % (tag, 100 * plain_wire * n / r["elapsed"] / capacity, rate))
             print("slowlink_%s_records_per_commit: %.0f records" % (tag, n / max(r["counters"].get("commits", 1), 1)))
             sys.stdout.flush()
 

@@ -4,7 +4,9 @@
 # 30 ms round trip (the project's yrdx-delay relay: no sch_netem in this kernel), as
 # deploy/federation.sh builds its links. Records/s and the fraction of the link's capacity
 # used. Needs root and ip netns. Builds what it needs.
-#   tests/bench/slowlink.sh [N] [RATES] [RTT_MS] [COMPRESS]   (1000000 100,10 30; see slowlink.py)
+#   tests/bench/slowlink.sh [N] [RATES] [RTT_MS] [COMPRESS]   (1000000 100,10 30 off,zstd)
+# COMPRESS: off (sync/compress_level 0 at both nodes, as nodes before compression) and/or
+# zstd (level 1, the default); each is measured.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./deploy/install-deps.sh

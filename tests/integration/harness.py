@@ -180,7 +180,8 @@ class Node:
 
     def set_sync(self, **kw):
         """Rewrites keys of the config's sync section (heartbeat_ms, dead_after_ms,
-        reconnect_min_ms, reconnect_max_ms, credit); they take effect at the next start."""
+        reconnect_min_ms, reconnect_max_ms, credit, compress_level); they take effect at the
+        next start."""
         with open(self.config) as f:
             lines = f.read().split("\n")
         section, todo = None, dict(kw)
