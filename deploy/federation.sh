@@ -14,13 +14,14 @@
 # is delayed by the distance between its two cities (a few ms of round trip within a
 # province, 10-20 ms across; this kernel has no sch_netem, so the project's own relay,
 # yrdx-delay, holds the bytes); else loopback ports. It says which mode ran.
-# --stop stops every process it started and removes its namespaces.
+# DIR (default ./delta) holds the nodes, their logs and the run's state; --stop stops
+# every process the run started and removes its namespaces (stores and logs stay).
 # Environment: YRDX_BUILD_DIR (use that build), YRDX_BENCH_SEED (registries; default 2023).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
   exit "${1:-0}"
 }
 cities=41 records=0 mode=auto dir=$PWD/delta stop=0
