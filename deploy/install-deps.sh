@@ -13,6 +13,7 @@ packages=(
   libcmocka-dev                           # unit tests
   libjansson-dev libcsv-dev               # JSON / CSV for yrdxctl
   libmicrohttpd-dev                       # metrics and status page over HTTP
+  libzstd-dev                             # segments compressed between peers that both offer it
   iproute2 procps python3 strace          # integration tests: namespaces, ps, helpers, connect counts
   man-db groff-base systemd               # test_install: man pages render, systemd-analyze verify
   chromium fonts-noto-cjk                 # test_console: the console in headless Chromium, its Chinese

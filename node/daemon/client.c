@@ -61,6 +61,7 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 	if (!c->epoch)
 		c->inflight = h.credit; /* the server takes the first Hello's only */
 	h.session = c->session;
+	h.codecs = d->cfg->compress_level ? YX_SQUASH_ZSTD : 0;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_HELLO;
 	m.hello = &h;
 	ret = yxd_client_send(c, &m);
@@ -98,6 +99,7 @@ static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
 	session_reset(c);
 	yxd_tips_prune(c);
 	c->origins_refused = false;
+	c->squash_logged = false;
 	/* A peer that answered and went silent may be restarting: try again soon, then less
 	 * often. One that never answered in dead_after_ms (its socket re-dialled all along)
 	 * is down: try it at the longest interval. */
@@ -678,12 +680,11 @@ out:
  * counted from the bytes first, and a segment beyond YX_HEAD_INTERVAL entries (an origin
  * signs a head at least that often) or Tips beyond sync/max_origins origins is refused
  * unread. */
-static bool frame_bounded(yxd_t *d, yxd_client_t *c, zframe_t *frame)
+static bool frame_bounded(yxd_t *d, yxd_client_t *c, const uint8_t *data, size_t len)
 {
 	static const uint32_t segment_entries[] = {4, 1, 2}; /* PeerMessage.segment.batch.entries */
 	static const uint32_t tips_origins[] = {2, 1, 1};    /* PeerMessage.tips.vector.entries */
-	const uint8_t *data = zframe_data(frame);
-	size_t len = zframe_size(frame), entries = 0, origins = 0;
+	size_t entries = 0, origins = 0;
 	if (yx_wire_count(data, len, segment_entries, 3, YX_HEAD_INTERVAL, &entries) ||
 	    yx_wire_count(data, len, tips_origins, 3, d->cfg->max_origins, &origins))
 		return false; /* malformed: counted as such by the caller */
@@ -700,6 +701,47 @@ static bool frame_bounded(yxd_t *d, yxd_client_t *c, zframe_t *frame)
 		return false;
 	}
 	return true;
+}
+
+/* A compressed segment (squash.h), decompressed and unpacked into the scratch arena as
+ * the plain segment message it holds; NULL, refused and counted, if its declared size is
+ * past what a plain segment frame may be, if its bytes are not one zstd frame of that
+ * size, or if what they hold is not a segment within the bounds of one. *size gets the
+ * bytes it decompressed to. Nothing is inflated past YX_MAX_WIRE_BYTES, whatever the
+ * peer claims: a zstd bomb costs this node one bounded buffer and a counter. */
+static Yrdx__PeerMessage *unsquash(yxd_t *d, yxd_client_t *c, const Yrdx__Squashed *sq,
+                                   size_t *size)
+{
+	const uint8_t *plain = NULL;
+	Yrdx__PeerMessage *m = NULL;
+	int ret = sq->codec == YRDX__CODEC__CODEC_ZSTD
+	                  ? yx_squash_unpack(d->squash, sq->data.data, sq->data.len, sq->size,
+	                                     YX_MAX_WIRE_BYTES, &plain)
+	                  : YX_EDECODE;
+	*size = 0;
+	if (ret == YX_OK && frame_bounded(d, c, plain, (size_t)sq->size)) {
+		*size = (size_t)sq->size;
+		m = yrdx__peer_message__unpack(yx_arena_allocator(&d->scratch), *size, plain);
+	}
+	if (m && m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT) {
+		d->counters[C_SQUASHED_RECEIVED]++;
+		return m;
+	}
+	d->counters[C_REFUSED_SQUASHED]++;
+	c->rejected++;
+	if (!c->squash_logged) {
+		/* Once per connection: a peer sending many costs a counter each, not a line. */
+		yx_log_warn("peer %s: compressed segment refused unread: %s (codec %d, %zu bytes "
+		            "declaring %llu, limit %u)",
+		            c->name,
+		            ret == YX_ETOOBIG ? "its size is past a segment's limit"
+		            : ret             ? "not one zstd frame of the size it declares"
+		                              : "it holds no segment within a segment's bounds",
+		            (int)sq->codec, sq->data.len, (unsigned long long)sq->size,
+		            YX_MAX_WIRE_BYTES);
+		c->squash_logged = true;
+	}
+	return NULL;
 }
 
 void yxd_client_handle(yxd_t *d, yxd_client_t *c)
@@ -728,7 +770,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			c->connected = true;
 			c->backoff_ms = 0;
 		}
-		Yrdx__PeerMessage *m = frame_bounded(d, c, frame)
+		Yrdx__PeerMessage *m = frame_bounded(d, c, zframe_data(frame), zframe_size(frame))
 		                               ? yx_wire_peer_message(frame, &d->scratch)
 		                               : NULL;
 		if (!m) {
@@ -737,6 +779,12 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			on_tips(d, c, m->tips);
 		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT) {
 			on_segment(d, c, m->segment->batch);
+		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SQUASHED) {
+			size_t plain = 0;
+			Yrdx__PeerMessage *inner = unsquash(d, c, m->squashed, &plain);
+			bytes += plain; /* what it costs to read is what it holds */
+			if (inner)
+				on_segment(d, c, inner->segment->batch);
 		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_REFUSED) {
 			if (!yxd_fill_refused(c, m->refused))
 				yx_log_warn("peer %s refused a pull: %s", c->name,

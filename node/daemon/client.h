@@ -52,6 +52,7 @@ struct yxd_client {
 	size_t tip_slots; /* a power of two, at least twice n_tips; 0: no index yet */
 	uint8_t tip_key[16];
 	bool origins_refused; /* said in the log this session */
+	bool squash_logged;   /* a refused compressed segment was said in the log */
 	uint32_t credit_owed; /* segments received since the last commit */
 	uint32_t inflight;    /* credit granted this session and not yet used */
 	uint64_t bytes_in, bytes_out, segments_in, rejected;

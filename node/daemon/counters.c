@@ -89,6 +89,14 @@ static const struct {
         [C_REFUSED_REVOKED] = {"refused_revoked",
                                "Segments of a revoked member past its revocation.",
                                YXD_REFUSAL_UNKNOWN_ORIGIN, "已撤销成员"},
+        [C_SQUASHED_SENT] = {"squashed_sent", "Segments sent compressed (zstd).", YXD_REFUSAL_NONE,
+                             NULL},
+        [C_SQUASHED_RECEIVED] = {"squashed_received", "Compressed segments received.",
+                                 YXD_REFUSAL_NONE, NULL},
+        [C_REFUSED_SQUASHED] = {"refused_squashed",
+                                "Compressed segments refused: a size past the limit, or a "
+                                "frame that does not match it.",
+                                YXD_REFUSAL_BAD_DATA, "压缩数据无效"},
 };
 
 const char *yxd_counter_name(yxd_counter_t c)

@@ -299,6 +299,10 @@ int main(int argc, char **argv)
 	/* Every connection costs a descriptor: as many as the system lets this process have. */
 	yxd_nofile_raise();
 	yx_arena_init(&d.scratch);
+	if (!(d.squash = yx_squash_new())) {
+		yx_log_error("out of memory");
+		goto out;
+	}
 	if (yx_crypto_init() != YX_OK) {
 		yx_log_error("libsodium failed to initialise");
 		goto out;
@@ -351,6 +355,7 @@ out:
 	free(d.moved.keys);
 	yx_store_close(&d.store);
 	yx_arena_free(&d.scratch);
+	yx_squash_destroy(&d.squash);
 	yx_identity_free(&d.id);
 	sodium_memzero(d.curve_secret, sizeof(d.curve_secret));
 	yx_config_free(&d.cfg);

@@ -38,6 +38,7 @@ typedef struct {
 	uint32_t *slots; /* known's hash index: index + 1, 0 = free; a power of two long */
 	size_t n_slots;
 	uint64_t bytes_out, segments_out;
+	bool squash; /* it offered zstd in its Hello: segments go compressed (squash.h) */
 } sub_t;
 
 /* Messages beyond the credit window a puller's queue may hold: Tips and refusals. */
@@ -57,6 +58,8 @@ struct yxd_serve {
 	 * places in the index must not be. */
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	refusal_log_t log_origins, log_sessions;
+	uint8_t *packed; /* a segment packed before compression, grown to the largest one */
+	size_t packed_cap;
 };
 
 /* What a puller is admitted as now (members.c: the trust store's entry, or with a charter
@@ -236,6 +239,7 @@ void yxd_serve_stop(yxd_t *d)
 		for (size_t i = 0; i < d->serve->n_subs; i++)
 			sub_free(&d->serve->subs[i]);
 		free(d->serve->subs);
+		free(d->serve->packed);
 		free(d->serve);
 		d->serve = NULL;
 	}
@@ -250,6 +254,43 @@ static int send_msg(yxd_t *d, sub_t *s, Yrdx__PeerMessage *m)
 	int ret = yx_wire_send(d->peer_router, s->routing_id, &m->base, &bytes);
 	if (ret == YX_OK)
 		s->bytes_out += bytes;
+	return ret;
+}
+
+/* A segment message m, compressed for a puller that offered zstd while this node's
+ * sync/compress_level is set; plain otherwise, and when compressing would not make it
+ * smaller (or memory for it is lacking). */
+static int send_segment_msg(yxd_t *d, sub_t *s, Yrdx__PeerMessage *m)
+{
+	yxd_serve_t *sv = d->serve;
+	uint32_t level = d->cfg->compress_level;
+	if (!s->squash || !level)
+		return send_msg(d, s, m);
+	size_t len = protobuf_c_message_get_packed_size(&m->base);
+	if (len > sv->packed_cap) {
+		uint8_t *grown = realloc(sv->packed, len);
+		if (!grown)
+			return send_msg(d, s, m);
+		sv->packed = grown;
+		sv->packed_cap = len;
+	}
+	protobuf_c_message_pack(&m->base, sv->packed);
+	const uint8_t *z = NULL;
+	size_t z_len = 0;
+	if (yx_squash_pack(d->squash, (int)level, sv->packed, len, &z, &z_len) != YX_OK ||
+	    z_len >= len)
+		return send_msg(d, s, m);
+	Yrdx__PeerMessage outer = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Squashed sq = YRDX__SQUASHED__INIT;
+	sq.codec = YRDX__CODEC__CODEC_ZSTD;
+	sq.size = len;
+	sq.data.data = (uint8_t *)(uintptr_t)z;
+	sq.data.len = z_len;
+	outer.msg_case = YRDX__PEER_MESSAGE__MSG_SQUASHED;
+	outer.squashed = &sq;
+	int ret = send_msg(d, s, &outer);
+	if (ret == YX_OK)
+		d->counters[C_SQUASHED_SENT]++;
 	return ret;
 }
 
@@ -424,7 +465,7 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 	seg.batch = &batch;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_SEGMENT;
 	m.segment = &seg;
-	if ((ret = send_msg(d, s, &m)))
+	if ((ret = send_segment_msg(d, s, &m)))
 		goto out;
 	s->segments_out++;
 	d->counters[C_SEGMENTS_SENT]++;
@@ -607,6 +648,7 @@ static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const char *key,
 		s->credit = h->credit < d->cfg->credit ? h->credit : d->cfg->credit;
 	}
 	s->last_rx_ms = now;
+	s->squash = (h->codecs & YX_SQUASH_ZSTD) != 0;
 	for (size_t i = 0; i < n; i++) {
 		const Yrdx__VectorEntry *e = h->vector->entries[i];
 		if (e->origin.len != YX_KEY_BYTES)

@@ -13,6 +13,7 @@ struct MHD_Daemon;
 #include "config.h"
 #include "keys.h"
 #include "relay.h"
+#include "squash.h"
 #include "store.h"
 #include "wire.h"
 
@@ -54,6 +55,11 @@ typedef enum {
 	C_REFUSED_NONMEMBER, /* origins no member has, named in a peer's Tips (once per peer,
 	                      * origin and connection), and segments of them */
 	C_REFUSED_REVOKED,   /* segments of a revoked member past its revocation */
+	/* Compressed segments (squash.h): */
+	C_SQUASHED_SENT,     /* segments sent compressed */
+	C_SQUASHED_RECEIVED, /* compressed segments received and decompressed */
+	C_REFUSED_SQUASHED,  /* compressed segments refused unread: a size past a segment's
+	                      * limit, not one zstd frame of the size declared, another codec */
 	C_COUNT
 } yxd_counter_t;
 
@@ -284,6 +290,8 @@ struct yxd {
 	 * control request and the records its step reads (control.c, author.c) — reset once
 	 * that input is done. */
 	yx_arena_t scratch;
+	/* Compresses the segments served, decompresses those received (serve.c, client.c). */
+	yx_squash_t *squash;
 	int64_t remote_opened_ms;
 
 	struct MHD_Daemon *http;  /* the console and /metrics (http.c); NULL when off */

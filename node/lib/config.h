@@ -88,6 +88,7 @@ typedef struct yx_config {
 	uint32_t reconnect_min_ms;
 	uint32_t reconnect_max_ms; /* >= reconnect_min_ms */
 	uint32_t credit;           /* segments in flight towards this node, all peers */
+	uint32_t compress_level;   /* zstd level of segments to pullers that offer it; 0: off */
 	/* What an admitted puller or park may hold here (sync/...; docs/design.md "Bounds"). */
 	uint32_t max_origins;          /* origins one peer's Hello or Tips may name */
 	uint32_t pull_sessions_max;    /* pull connections served per peer key */

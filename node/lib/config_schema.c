@@ -69,6 +69,11 @@ static const item_t sync_items[] = {
          "Log segments (up to 1024 records each) in flight towards this node,\n"
          "shared among its peers (at least 2 each): what it buffers stays bounded.\n"
          "Also the most a puller may have in flight from this node, whatever it asks."},
+        {"compress_level", T_U32, 0, "1", 0, 19, CFG(compress_level),
+         "zstd level of the log segments sent to pullers that offer compression in\n"
+         "their Hello (1 is fast and already shrinks a segment some 3x; more costs CPU\n"
+         "for little). This node offers it to its peers when not 0; 0: never\n"
+         "compress, never offer (as nodes before compression)."},
         {"max_origins", T_U32, 0, "1024", 64, 1000000, CFG(max_origins),
          "Most origins (city logs) one peer may name: in a Hello it sends us, in the\n"
          "Tips it answers (41 cities, with ample room). More are refused, logged and\n"

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Federation convergence (issue: federation). Builds what it needs.
-#   tests/bench/federation.sh [CITIES] [RECORDS] [RUNS]      (defaults 41, 10000, 5)
+#   tests/bench/federation.sh [CITIES] [RECORDS] [RUNS] [MODES]
+#   (defaults 41, 10000, 5, namespaces,loopback)
 # Per run: one real yrdxd per city of config/yrd-cities.tsv (the first CITIES, Shanghai and
-# the three provincial capitals always among them) on loopback, linked as the issue lays
+# the three provincial capitals always among them) in network namespaces with every link
+# delayed by distance (deploy/delta.py, as deploy/federation.sh deploys them; root and ip
+# netns needed, else left out and said so), then on loopback, linked as the issue lays
 # out: Shanghai to Nanjing, Hangzhou and Hefei; the capitals to each other; every other
 # city to its capital and to its provincial neighbour (the next city of its province in
 # code order; the province's last city to the previous one), every link mutual. All links
 # up, every city imports RECORDS enterprises of its own (its city code, credit codes in its
 # districts) at the same moment; then the time from the end of the last import until every
-# node's digest is the same, and each node's RssAnon then.
+# node's digest is the same, and each node's peak RSS and RssAnon then; at the end both
+# modes side by side.
 # Prints one "name: value unit" line per figure. A run not converged by the deadline prints
 # the nodes behind, on which origins, and what their peers claim, and fails; the script
 # exits 1 if any run failed.
@@ -18,6 +22,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./deploy/install-deps.sh
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DYRDX_WERROR=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target yrdxd yrdxctl >/dev/null
+cmake --build build-bench -j"$(nproc)" --target yrdxd yrdxctl yrdx-delay >/dev/null
 
 exec tests/bench/driver.sh federation federation.py "$@"

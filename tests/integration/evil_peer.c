@@ -11,6 +11,10 @@
  *   empty-entries  a Pull gets a segment message of ~8 MB holding ~4 M empty entries
  *   tips-flood     every Tips adds TIPS_FLOOD invented origins (random keys, seeded)
  *   tips-trickle   every Tips adds TIPS_TRICKLE invented origins, fewer than a Tips may name
+ *   zstd-bomb      a Pull gets compressed segments (Squashed) of 1 GiB of zeros, ~40 KB
+ *                  each on the wire, in turn: declaring their true size; declaring 1 MiB
+ *                  while the zstd frame's header says 1 GiB; with a header patched to say
+ *                  1 MiB too (only decoding finds the rest); and a frame without a size
  *
  * Except in lie-tip, it answers every Hello with Tips that echo the puller's session under
  * one epoch, as a live server does: the victim sees a peer that reads it and answers.
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "config.h"
 #include "keys.h"
@@ -38,7 +43,8 @@ typedef enum {
 	M_STUBS,
 	M_EMPTY_ENTRIES,
 	M_TIPS_FLOOD,
-	M_TIPS_TRICKLE
+	M_TIPS_TRICKLE,
+	M_ZSTD_BOMB
 } mode_t_;
 
 static const struct {
@@ -53,6 +59,7 @@ static const struct {
         {"empty-entries", M_EMPTY_ENTRIES},
         {"tips-flood", M_TIPS_FLOOD},
         {"tips-trickle", M_TIPS_TRICKLE},
+        {"zstd-bomb", M_ZSTD_BOMB},
 };
 
 typedef struct {
@@ -155,6 +162,81 @@ static void send_empty_entries(evil_t *e, zframe_t *rid, const uint8_t *origin)
 	fprintf(stderr, "evil_peer: segment of %u empty entries\n", EMPTY_ENTRIES);
 }
 
+#define BOMB_BYTES (1ull << 30)
+#define BOMB_CLAIM (1ull << 20)
+
+/* 1 GiB of zeros as one zstd frame, its content size in its header (with_size) or not. */
+static uint8_t *bomb_frame(bool with_size, size_t *len)
+{
+	static uint8_t zeros[1 << 20];
+	size_t cap = 1 << 20, n = 0;
+	uint8_t *out = malloc(cap);
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, 1);
+	if (with_size)
+		ZSTD_CCtx_setPledgedSrcSize(cc, BOMB_BYTES);
+	for (uint64_t fed = 0; fed < BOMB_BYTES; fed += sizeof(zeros)) {
+		bool last = fed + sizeof(zeros) >= BOMB_BYTES;
+		ZSTD_inBuffer in = {zeros, sizeof(zeros), 0};
+		size_t left;
+		do {
+			ZSTD_outBuffer o = {out, cap, n};
+			left = ZSTD_compressStream2(cc, &o, &in,
+			                            last ? ZSTD_e_end : ZSTD_e_continue);
+			n = o.pos;
+		} while (!ZSTD_isError(left) && (in.pos < in.size || (last && left)));
+	}
+	ZSTD_freeCCtx(cc);
+	*len = n;
+	return out;
+}
+
+/* The compressed segments of zstd-bomb, one of each kind per Pull. */
+static void send_bombs(evil_t *e, zframe_t *rid)
+{
+	static uint8_t *sized, *unsized, *patched;
+	static size_t sized_len, unsized_len;
+	if (!sized) {
+		sized = bomb_frame(true, &sized_len);
+		unsized = bomb_frame(false, &unsized_len);
+		/* The same frame, its header's content size rewritten to 1 MiB: magic (4),
+		 * descriptor (1), window (1: not a single segment), no dictionary, then the
+		 * size in 4 bytes (the descriptor's top bits are 2), little-endian. */
+		patched = malloc(sized_len);
+		memcpy(patched, sized, sized_len);
+		if ((patched[4] >> 6) != 2 || (patched[4] & 0x23) != 0) {
+			fprintf(stderr, "evil_peer: unexpected zstd frame header %02x\n",
+			        patched[4]);
+			exit(1);
+		}
+		for (int i = 0; i < 4; i++)
+			patched[6 + i] = (uint8_t)(BOMB_CLAIM >> (8 * i));
+	}
+	const struct {
+		const uint8_t *data;
+		size_t len;
+		uint64_t claim;
+		const char *what;
+	} bombs[] = {
+	        {sized, sized_len, BOMB_BYTES, "declaring 1 GiB"},
+	        {sized, sized_len, BOMB_CLAIM, "declaring 1 MiB, its header 1 GiB"},
+	        {patched, sized_len, BOMB_CLAIM, "declaring 1 MiB, its header patched to 1 MiB"},
+	        {unsized, unsized_len, BOMB_CLAIM, "declaring 1 MiB, its header no size"},
+	};
+	for (size_t i = 0; i < sizeof(bombs) / sizeof(bombs[0]); i++) {
+		Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+		Yrdx__Squashed sq = YRDX__SQUASHED__INIT;
+		sq.codec = YRDX__CODEC__CODEC_ZSTD;
+		sq.size = bombs[i].claim;
+		sq.data = (ProtobufCBinaryData){bombs[i].len, (uint8_t *)bombs[i].data};
+		m.msg_case = YRDX__PEER_MESSAGE__MSG_SQUASHED;
+		m.squashed = &sq;
+		yx_wire_send(e->router, rid, &m.base, NULL);
+		fprintf(stderr, "evil_peer: squashed bomb of %zu bytes, %s\n", bombs[i].len,
+		        bombs[i].what);
+	}
+}
+
 static void serve_pull(evil_t *e, zframe_t *rid, const uint8_t *origin, uint64_t from)
 {
 	yx_tip_t tip;
@@ -163,6 +245,10 @@ static void serve_pull(evil_t *e, zframe_t *rid, const uint8_t *origin, uint64_t
 		return; /* claims, never delivers */
 	if (e->mode == M_EMPTY_ENTRIES) {
 		send_empty_entries(e, rid, origin);
+		return;
+	}
+	if (e->mode == M_ZSTD_BOMB) {
+		send_bombs(e, rid);
 		return;
 	}
 	if (yx_store_tip(e->store, origin, &tip) != YX_OK)
@@ -263,7 +349,7 @@ int main(int argc, char **argv)
 	    m_i == sizeof(modes) / sizeof(modes[0])) {
 		fprintf(stderr, "usage: evil_peer -c NODE.zpl "
 		                "flip|forge|lie-tip|lie-tip-echo|stubs|empty-entries|tips-flood|"
-		                "tips-trickle "
+		                "tips-trickle|zstd-bomb "
 		                "[SEED]\n");
 		return 2;
 	}

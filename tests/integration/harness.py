@@ -99,24 +99,29 @@ def wait_until(cond, timeout, what, interval=0.02):
 
 
 class Node:
-    def __init__(self, root, name, city=310000, map_size=None, metrics=None):
+    def __init__(self, root, name, city=310000, map_size=None, metrics=None, host=None,
+                 netns=None):
         """Runs `yrdxctl init` in root/name; map_size (e.g. "2M") is passed as --map-size,
-        metrics ("[HOST:]PORT") as --metrics."""
+        metrics ("[HOST:]PORT") as --metrics. With netns, the daemon runs in that network
+        namespace (ip netns exec), listening on host there, on the ports its config names
+        (fixed ones: the namespace has them all)."""
         self.name = name
         self.dir = os.path.join(root, name)
-        self.peer_port = free_port()
-        self.feed_port = free_port()
+        self.netns = netns
+        self.peer_port = 7401 if netns else free_port()
+        self.feed_port = 7402 if netns else free_port()
         self.proc = None
         self.log_path = os.path.join(root, name + ".log")
         extra = ["--map-size", map_size] if map_size else []
         extra += ["--metrics", str(metrics)] if metrics else []
+        host = host or "127.0.0.1"
         out = self.ctl_json("init", "--dir", self.dir, "--name", name, "--city", str(city),
                             "--peer-port", str(self.peer_port), "--feed-port", str(self.feed_port),
-                            *extra, config=False)
+                            "--host", host, *extra, config=False)
         self.pubkey = out["public_key"]
         self.config = out["config"]
         self.metrics = out.get("metrics")
-        self.endpoint = "tcp://127.0.0.1:%d" % self.peer_port
+        self.endpoint = "tcp://%s:%d" % (host, self.peer_port)
 
     # -- yrdxctl ----------------------------------------------------------------------
     def ctl(self, *args, config=True, check=True, timeout=120):
@@ -180,7 +185,8 @@ class Node:
 
     def set_sync(self, **kw):
         """Rewrites keys of the config's sync section (heartbeat_ms, dead_after_ms,
-        reconnect_min_ms, reconnect_max_ms, credit); they take effect at the next start."""
+        reconnect_min_ms, reconnect_max_ms, credit, compress_level); they take effect at the
+        next start."""
         with open(self.config) as f:
             lines = f.read().split("\n")
         section, todo = None, dict(kw)
@@ -220,9 +226,14 @@ class Node:
             return r.status, dict(r.headers), r.read().decode()
 
     # -- process ----------------------------------------------------------------------
-    def start(self, wait=True):
+    def start(self, wait=True, detach=False):
+        """Starts yrdxd (in its namespace, if it has one); detach: in a session of its own,
+        so that it outlives this process (deploy/federation.sh)."""
         log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([YRDXD, "-c", self.config], stdout=log, stderr=log)
+        cmd = [YRDXD, "-c", self.config]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns] + cmd  # execs yrdxd: the same pid
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=detach)
         log.close()
         if wait:
             wait_until(lambda: self.proc.poll() is not None or self.ctl("status", check=False).returncode == 0,
@@ -327,14 +338,15 @@ class Feed:
 class Federation:
     """A scratch directory of nodes, stopped and removed at the end."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, root=None):
+        """A new scratch directory named after tag, or root (created) if given."""
         base = os.environ.get("YRDX_TEST_TMP") or tempfile.gettempdir()
-        os.makedirs(base, exist_ok=True)
-        self.root = tempfile.mkdtemp(prefix=tag + "-", dir=base)
+        os.makedirs(root or base, exist_ok=True)
+        self.root = root or tempfile.mkdtemp(prefix=tag + "-", dir=base)
         self.nodes = []
 
-    def node(self, name, city=310000, map_size=None, metrics=None):
-        n = Node(self.root, name, city, map_size, metrics)
+    def node(self, name, city=310000, map_size=None, metrics=None, host=None, netns=None):
+        n = Node(self.root, name, city, map_size, metrics, host, netns)
         self.nodes.append(n)
         return n
 

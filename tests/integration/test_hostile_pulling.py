@@ -11,6 +11,9 @@ One test per row of the hostile-peer table:
   empty-entries  anhui sends segment messages of ~8 MB holding ~4 M empty entries
   tips-flood     every Tips of anhui adds 5,000 invented origins
   tips-trickle   every Tips of anhui adds 300 (a Tips may name 1024: sync/max_origins)
+  zstd-bomb      anhui answers pulls with compressed segments of 1 GiB of zeros (~40 KB
+                 each), declaring it, hiding it in the declared size, in the zstd header,
+                 and in a frame without a size: each refused, none inflated past the cap
 
 Each test asserts, while anhui still attacks: NEW_RECORDS new records written at shanghai
 reach the victim whole (bodies, by export) within LIVE_S; the victim's digest equals
@@ -266,6 +269,33 @@ class HostilePullingTest(unittest.TestCase):
                    "the victim to refuse them")
         self.assertIn("segment refused unread: over 1024 entries", v.log())
         self.check_victim("with anhui sending empty entries")
+
+    def test_zstd_bomb(self):
+        """anhui sends zstd bombs instead of segments: all four kinds refused and counted
+        (refused_squashed), none decompressed past a segment's 8 MiB (the victim's RSS
+        bound below would show 1 GiB), and the victim goes on syncing from hangzhou."""
+        # hangzhou down first: anhui is the only peer the victim can pull shanghai from.
+        v = self.attack("zstd-bomb", honest_first=False)
+        wait_until(lambda: self.evil_count("squashed bomb") >= 4, 30,
+                   "anhui to send its four bombs")
+        wait_until(lambda: v.counters().get("refused_squashed", 0) >= 4, 30,
+                   "the victim to refuse them")
+        self.assertEqual(v.tip(self.a.pubkey), 0, "the victim took something from anhui")
+        self.b.start()
+        c = v.counters()
+        print("zstd-bomb: anhui sent %d bombs; the victim refused %d (refused_squashed)"
+              % (self.evil_count("squashed bomb"), c["refused_squashed"]), flush=True)
+        log = v.log()
+        self.assertIn("compressed segment refused unread", log)
+        # Once per connection, whatever it sends.
+        self.assertLessEqual(log.count("compressed segment refused unread"),
+                             1 + log.count("anhui: disconnected"))
+        with open(self.evil_log) as f:
+            sent = f.read()
+        for what in ("declaring 1 GiB", "its header 1 GiB", "its header patched to 1 MiB",
+                     "its header no size"):
+            self.assertIn(what, sent)
+        self.check_victim("with anhui sending zstd bombs")
 
     def test_tips_flood(self):
         """Every Tips of anhui adds 5,000 invented origins."""
