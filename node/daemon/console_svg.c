@@ -174,17 +174,21 @@ void yxd_console_map(yxd_t *d, const yxd_view_t *v, yxd_page_t *p)
 
 void yxd_console_bars(const yxd_view_t *v, yxd_page_t *p)
 {
-	int span = BAR_W - BAR_LEFT - BAR_RIGHT;
+	int span = BAR_W - BAR_LEFT - BAR_RIGHT, rows = 0;
+	for (size_t f = 0; f < YX_PLAN_FIGURES; f++)
+		rows += yx_plan_figures[f].target != NULL;
 	yxd_page_add(p,
 	             "<svg id=plan-bars xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
 	             "width=\"%d\" height=\"%d\" role=img aria-label=\"实施方案目标 plan figures "
 	             "against the 2025 targets\">",
-	             BAR_W, BAR_ROW * YX_PLAN_FIGURES + 10, BAR_W, BAR_ROW * YX_PLAN_FIGURES + 10);
-	for (size_t f = 0; f < YX_PLAN_FIGURES; f++) {
+	             BAR_W, BAR_ROW * rows + 10, BAR_W, BAR_ROW * rows + 10);
+	for (size_t f = 0, row = 0; f < YX_PLAN_FIGURES; f++) {
 		const yx_plan_figure_t *fig = &yx_plan_figures[f];
+		if (!fig->target)
+			continue; /* the plan sets no number: no bar */
 		uint64_t value = v->shanghai ? fig->value(v->shanghai) : 0, target = *fig->target;
 		double share = target ? (double)value / (double)target : 0;
-		int y = 6 + (int)f * BAR_ROW;
+		int y = 6 + (int)row++ * BAR_ROW;
 		double w = (share > 1 ? 1 : share) * span;
 		yxd_page_add(
 		        p,

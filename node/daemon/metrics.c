@@ -205,8 +205,9 @@ static void plan(const yxd_view_t *v, yxd_page_t *p)
 	family(p, "yrdx_plan_target_2025", "gauge",
 	       "The plan's 2025 targets (《上海市高质量孵化器培育实施方案》, Shanghai's own).");
 	for (size_t f = 0; f < YX_PLAN_FIGURES; f++)
-		yxd_page_add(p, "yrdx_plan_target_2025{figure=\"%s\"} %" PRIu64 "\n",
-		             yx_plan_figures[f].name, *yx_plan_figures[f].target);
+		if (yx_plan_figures[f].target)
+			yxd_page_add(p, "yrdx_plan_target_2025{figure=\"%s\"} %" PRIu64 "\n",
+			             yx_plan_figures[f].name, *yx_plan_figures[f].target);
 	family(p, "yrdx_plan_figure", "gauge",
 	       "The plan's figures as the store holds them, per city (GB/T 2260) and for the "
 	       "federation (city=\"federation\").");

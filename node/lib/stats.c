@@ -774,39 +774,37 @@ static uint64_t high_quality(const yx_city_stats_t *s)
 	return s->incubators_by_tier[YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY];
 }
 
+static uint64_t cultivation(const yx_city_stats_t *s)
+{
+	return s->incubators_by_tier[YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY_CULTIVATION];
+}
+
 static uint64_t transformed(const yx_city_stats_t *s)
 {
 	return s->incubators_transformed;
 }
 
-static uint64_t tech_sme(const yx_city_stats_t *s)
-{
-	return s->enterprises_by_qualification[YRDX__QUALIFICATION__QUALIFICATION_TECH_SME];
-}
+#define QUALIFIED(fn, q)                                                                        \
+	static uint64_t fn(const yx_city_stats_t *s)                                            \
+	{                                                                                       \
+		return s->enterprises_by_qualification[YRDX__QUALIFICATION__QUALIFICATION_##q]; \
+	}
+QUALIFIED(tech_sme, TECH_SME)
+QUALIFIED(high_tech, HIGH_TECH)
+QUALIFIED(gazelle, GAZELLE)
+QUALIFIED(little_giant, LITTLE_GIANT)
+QUALIFIED(hard_tech, HARD_TECH)
 
-static uint64_t high_tech(const yx_city_stats_t *s)
-{
-	return s->enterprises_by_qualification[YRDX__QUALIFICATION__QUALIFICATION_HIGH_TECH];
-}
-
-static uint64_t gazelle(const yx_city_stats_t *s)
-{
-	return s->enterprises_by_qualification[YRDX__QUALIFICATION__QUALIFICATION_GAZELLE];
-}
-
-static uint64_t little_giant(const yx_city_stats_t *s)
-{
-	return s->enterprises_by_qualification[YRDX__QUALIFICATION__QUALIFICATION_LITTLE_GIANT];
-}
-
-#define QUALIFICATION(q) (&yx_plan_targets_2025.by_qualification[YRDX__QUALIFICATION__##q])
+#define TARGET(q) (&yx_plan_targets_2025.by_qualification[YRDX__QUALIFICATION__QUALIFICATION_##q])
 const yx_plan_figure_t yx_plan_figures[YX_PLAN_FIGURES] = {
-        {"高质量孵化器", "high_quality_incubators", &yx_plan_targets_2025.high_quality_incubators,
-         high_quality},
-        {"转型升级孵化器", "transformed_incubators", &yx_plan_targets_2025.transformed_incubators,
-         transformed},
-        {"科技型中小企业", "tech_sme", QUALIFICATION(QUALIFICATION_TECH_SME), tech_sme},
-        {"高新技术企业", "high_tech", QUALIFICATION(QUALIFICATION_HIGH_TECH), high_tech},
-        {"瞪羚企业", "gazelle", QUALIFICATION(QUALIFICATION_GAZELLE), gazelle},
-        {"科技小巨人", "little_giant", QUALIFICATION(QUALIFICATION_LITTLE_GIANT), little_giant},
+        {"高质量孵化器", "高质量", "high_quality_incubators",
+         &yx_plan_targets_2025.high_quality_incubators, NULL, high_quality},
+        {"高质量培育孵化器", "培育", "cultivation_incubators", NULL, "-", cultivation},
+        {"转型升级孵化器", "转型升级", "transformed_incubators",
+         &yx_plan_targets_2025.transformed_incubators, NULL, transformed},
+        {"科技型中小企业", "科技型中小企业", "tech_sme", TARGET(TECH_SME), NULL, tech_sme},
+        {"高新技术企业", "高新技术", "high_tech", TARGET(HIGH_TECH), NULL, high_tech},
+        {"瞪羚企业", "瞪羚", "gazelle", TARGET(GAZELLE), NULL, gazelle},
+        {"科技小巨人", "小巨人", "little_giant", TARGET(LITTLE_GIANT), NULL, little_giant},
+        {"硬科技企业", "硬科技", "hard_tech", NULL, "一批", hard_tech},
 };

@@ -92,17 +92,21 @@ typedef struct {
 int yx_stats_by_year(yx_store_t *store, uint32_t city, yx_stats_years_t *out);
 void yx_stats_years_free(yx_stats_years_t *years);
 
-/* The six figures the plan sets a number for (工作目标), in the plan's order: what a
- * dashboard puts beside the targets. value(s) reads one from a city's (or the
- * federation's) counts. */
+/* The plan's figures (工作目标) as tables, the console and the metrics show them, in the
+ * plan's order: 高质量, 高质量培育, 转型升级 incubators and the five enterprise
+ * qualifications. Six have a 2025 number (target); for the others the plan names none
+ * (no_target says what it says instead: "一批", a batch). value(s) reads one from a
+ * city's (or the federation's) counts. */
 typedef struct {
 	const char *term;       /* the plan's term: "高质量孵化器" */
-	const char *name;       /* English, and the metrics label: "high_quality_incubators" */
-	const uint64_t *target; /* in yx_plan_targets_2025 */
+	const char *head;       /* a table's column: "高质量" */
+	const char *name;       /* JSON and metrics: "high_quality_incubators" */
+	const uint64_t *target; /* in yx_plan_targets_2025; NULL: the plan sets no number */
+	const char *no_target;  /* shown for a missing target: "一批" or "-" */
 	uint64_t (*value)(const yx_city_stats_t *s);
 } yx_plan_figure_t;
 
-#define YX_PLAN_FIGURES 6
+#define YX_PLAN_FIGURES 8
 extern const yx_plan_figure_t yx_plan_figures[YX_PLAN_FIGURES];
 
 #endif

@@ -14,49 +14,22 @@
 #include "validate.h"
 #include "yrdxctl.h"
 
-static const struct {
-	const char *label; /* the plan's term */
-	const char *key;   /* JSON name */
-	int tier;          /* IncubatorTier, or -1 */
-	int qualification; /* Qualification, or -1 */
-} rows[] = {
-        {"高质量", "high_quality_incubators", YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY,
-         -1},
-        {"培育", "cultivation_incubators",
-         YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY_CULTIVATION, -1},
-        {"转型升级", "transformed_incubators", -2, -1},
-        {"科技型中小企业", "tech_sme", -1, YRDX__QUALIFICATION__QUALIFICATION_TECH_SME},
-        {"高新技术", "high_tech", -1, YRDX__QUALIFICATION__QUALIFICATION_HIGH_TECH},
-        {"瞪羚", "gazelle", -1, YRDX__QUALIFICATION__QUALIFICATION_GAZELLE},
-        {"小巨人", "little_giant", -1, YRDX__QUALIFICATION__QUALIFICATION_LITTLE_GIANT},
-        {"硬科技", "hard_tech", -1, YRDX__QUALIFICATION__QUALIFICATION_HARD_TECH},
-};
-#define N_ROWS (sizeof(rows) / sizeof(rows[0]))
+/* The columns: the plan's figures (stats.h), in its order. */
+#define N_ROWS YX_PLAN_FIGURES
 
 static uint64_t value(const yx_city_stats_t *s, size_t r)
 {
-	if (rows[r].tier == -2)
-		return s->incubators_transformed;
-	if (rows[r].tier >= 0)
-		return s->incubators_by_tier[rows[r].tier];
-	return s->enterprises_by_qualification[rows[r].qualification];
+	return yx_plan_figures[r].value(s);
 }
 
 static uint64_t target(size_t r)
 {
-	if (rows[r].tier == YRDX__INCUBATOR_TIER__INCUBATOR_TIER_HIGH_QUALITY)
-		return yx_plan_targets_2025.high_quality_incubators;
-	if (rows[r].tier == -2)
-		return yx_plan_targets_2025.transformed_incubators;
-	if (rows[r].qualification >= 0)
-		return yx_plan_targets_2025.by_qualification[rows[r].qualification];
-	return 0;
+	return yx_plan_figures[r].target ? *yx_plan_figures[r].target : 0;
 }
 
-/* What the plan says where it names no number: "一批" (a batch of) hard-tech firms. */
 static const char *no_target(size_t r)
 {
-	return rows[r].qualification >= 0 ? "一批" : "-";
+	return yx_plan_figures[r].no_target;
 }
 
 static json_t *u64_json(uint64_t v)
@@ -96,8 +69,8 @@ static void targets_json(json_t *o, const yx_city_stats_t *s)
 	for (size_t r = 0; r < N_ROWS; r++) {
 		if (!target(r))
 			continue;
-		json_object_set_new(targets, rows[r].key, u64_json(target(r)));
-		json_object_set_new(percent, rows[r].key,
+		json_object_set_new(targets, yx_plan_figures[r].name, u64_json(target(r)));
+		json_object_set_new(percent, yx_plan_figures[r].name,
 		                    json_real((double)(value(s, r) * 1000 / target(r)) / 10.0));
 	}
 	json_object_set_new(o, "targets_2025", targets);
@@ -121,7 +94,7 @@ static json_t *city_json(ctl_t *ctl, const yx_city_stats_t *s, bool tracking)
 	json_object_set_new(o, "enterprises", u64_json(s->enterprises));
 	json_object_set_new(o, "parks", u64_json(s->parks));
 	for (size_t r = 0; r < N_ROWS; r++)
-		json_object_set_new(o, rows[r].key, u64_json(value(s, r)));
+		json_object_set_new(o, yx_plan_figures[r].name, u64_json(value(s, r)));
 	if (s->city == YX_PLAN_TARGETS_CITY)
 		targets_json(o, s);
 	if (tracking)
@@ -189,7 +162,7 @@ static table_t *counts_table(bool by_year)
 		head[c++] = "年末 end of";
 	head[c++] = "城市 city";
 	for (size_t r = 0; r < N_ROWS; r++)
-		head[c++] = rows[r].label;
+		head[c++] = yx_plan_figures[r].head;
 	return table_new_v(head, c);
 }
 

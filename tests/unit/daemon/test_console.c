@@ -182,7 +182,7 @@ static uint64_t tech_sme(node_t *n, int64_t now, uint64_t *made)
 {
 	yxd_view_t v;
 	assert_int_equal(yxd_view_make(&n->d, now, &v), YX_OK);
-	uint64_t count = v.shanghai ? yx_plan_figures[2].value(v.shanghai) : 0;
+	uint64_t count = v.shanghai ? yx_plan_figures[3].value(v.shanghai) : 0;
 	*made = v.cached->made;
 	/* and the page and the metrics render from it */
 	yxd_page_t p = {{0}};
@@ -202,7 +202,7 @@ static void test_costly_figures_cached(void **state)
 	node_t n;
 	uint64_t made;
 	node_open(&n);
-	assert_string_equal(yx_plan_figures[2].name, "tech_sme");
+	assert_string_equal(yx_plan_figures[3].name, "tech_sme");
 
 	put_enterprises(&n, 0, 10);
 	int64_t t = 1000000;
@@ -225,7 +225,7 @@ static void test_costly_figures_cached(void **state)
 	assert_int_equal(tech_sme(&n, next + 600000, &made), 15);
 	assert_int_equal(made, 2);
 	/* And the federation's figure beside it. */
-	assert_int_equal(yx_plan_figures[2].value(&n.d.overview->stats.federation), 15);
+	assert_int_equal(yx_plan_figures[3].value(&n.d.overview->stats.federation), 15);
 	node_close(&n);
 }
 
