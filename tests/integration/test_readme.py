@@ -21,7 +21,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 README = os.path.join(ROOT, "README.md")
 # The commands whose README examples this test holds to the program.
 IN_SCOPE = re.compile(r"^yrdxctl -c demo/\w+/yrdxd\.zpl (--json )?"
-                      r"(list|stats|report|export|import|peer list|park list)\b")
+                      r"(list|stats|report|export|import|peer list|park list|retract|get)\b")
 
 
 # A list's rows of several cities come in the order the node first heard of each city,
