@@ -323,6 +323,10 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	ret = yx_store_scan(store, l.kind, visit, &l);
 	yx_tierset_free(&l.tiers);
 	yx_store_close(&store);
+	/* several cities' rows come in the order this node first heard of each city: shown
+	 * city by city, by id within a city */
+	if (l.table && !l.origin)
+		table_sort(l.table, 2);
 	if (l.table)
 		table_print(&l.table, stdout);
 	if (ret != YX_OK && ret != 1)

@@ -12,6 +12,28 @@ struct table {
 	char **cells; /* row-major, row 0 the headers */
 };
 
+/* qsort_r's comparison of two rows (arrays of cols cells) by their first *keys cells. */
+static int row_compare(const void *a, const void *b, void *keys)
+{
+	char *const *x = a, *const *y = b;
+	for (size_t i = 0; i < *(size_t *)keys; i++) {
+		int c = strcmp(x[i], y[i]);
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+void table_sort(table_t *t, size_t keys)
+{
+	if (!t || t->rows < 3)
+		return;
+	if (keys > t->cols)
+		keys = t->cols;
+	/* row 0 is the headers: sorted are the rows after it, each cols cells wide */
+	qsort_r(t->cells + t->cols, t->rows - 1, t->cols * sizeof(char *), row_compare, &keys);
+}
+
 int text_width(const char *s)
 {
 	mbstate_t st;

@@ -14,6 +14,8 @@ void table_row(table_t *t, ...);
 /* The same with the headers (n of them) and a row's cells (as many) as arrays. */
 table_t *table_new_v(const char *const *headers, size_t n);
 void table_row_v(table_t *t, const char *const *cells);
+/* Orders the rows (not the headers) by their first keys cells, text order. */
+void table_sort(table_t *t, size_t keys);
 /* Prints and frees. */
 void table_print(table_t **t, FILE *out);
 /* Prints as CSV (RFC 4180, the headers first, as export writes cells) and frees. */
