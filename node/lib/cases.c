@@ -122,3 +122,29 @@ int yx_case_proposer(yx_store_t *store, const char *case_id, uint8_t origin[YX_K
 	yx_snap_close(&snap);
 	return ret == 1 ? YX_OK : ret ? ret : YX_ENOTFOUND;
 }
+
+static int event_case_compare(const void *pa, const void *pb)
+{
+	const yx_case_event_t *a = pa, *b = pb;
+	return strcmp(a->ev->case_id ? a->ev->case_id : "", b->ev->case_id ? b->ev->case_id : "");
+}
+
+int yx_cases_each(yx_case_events_t *events, yx_case_fn fn, void *arg)
+{
+	yx_case_event_t *ev = events->events;
+	int ret = YX_OK;
+	if (events->n)
+		qsort(ev, events->n, sizeof(*ev), event_case_compare);
+	for (size_t at = 0, end; ret == YX_OK && at < events->n; at = end) {
+		const char *id = ev[at].ev->case_id ? ev[at].ev->case_id : "";
+		yx_case_t c;
+		for (end = at + 1;
+		     end < events->n && !strcmp(ev[end].ev->case_id ? ev[end].ev->case_id : "", id);
+		     end++)
+			;
+		if (yx_case_derive(ev + at, end - at, id, &c) ==
+		    YX_OK) /* else no PROPOSE opens it */
+			ret = fn(arg, id, &c);
+	}
+	return ret;
+}

@@ -32,6 +32,13 @@ int yx_case_events_load_enterprise(yx_store_t *store, const char *credit_code,
                                    yx_case_events_t *out);
 void yx_case_events_free(yx_case_events_t *events);
 
+/* Calls fn(arg, case id, case) for every case whose opening PROPOSE is among events, each
+ * derived once over its own events: the events are reordered, grouped by case id, so the
+ * cost is a sort, not cases × events. The events' applied marks and notes are then those
+ * of their case; c points into events. Returns fn's first non-zero, else YX_OK. */
+typedef int (*yx_case_fn)(void *arg, const char *case_id, const yx_case_t *c);
+int yx_cases_each(yx_case_events_t *events, yx_case_fn fn, void *arg);
+
 /* The origin of the city that opened case_id: the origin whose key the case id names and
  * that holds the case's PROPOSE (one point lookup). YX_OK with origin set; YX_ENOTFOUND
  * if this store holds no such PROPOSE (or the id names no key); a store error. */

@@ -332,12 +332,6 @@ void yx_funding_free(yx_funding_t *funding)
 
 /* ---- relay cases ------------------------------------------------------------------ */
 
-static int event_case_compare(const void *pa, const void *pb)
-{
-	const yx_case_event_t *a = pa, *b = pb;
-	return strcmp(a->ev->case_id, b->ev->case_id);
-}
-
 static int pair_compare(const void *pa, const void *pb)
 {
 	const yx_relay_pair_t *a = pa, *b = pb;
@@ -346,55 +340,57 @@ static int pair_compare(const void *pa, const void *pb)
 	return (a->to_city > b->to_city) - (a->to_city < b->to_city);
 }
 
+typedef struct {
+	const yx_key_city_t *cities;
+	yx_case_fn each;
+	void *arg;
+	yx_relay_report_t *out;
+} relay_count_t;
+
+/* One case counted by its cities and state, then handed to the caller's each. */
+static int relay_count(void *arg, const char *id, const yx_case_t *c)
+{
+	relay_count_t *rc = arg;
+	yx_relay_report_t *out = rc->out;
+	if ((unsigned)c->state >= YX_CASE_STATES)
+		return YX_OK;
+	uint32_t from = key_city(rc->cities, c->source), to = key_city(rc->cities, c->destination);
+	yx_relay_pair_t *p = NULL;
+	for (size_t i = 0; i < out->n && !p; i++)
+		if (out->v[i].from_city == from && out->v[i].to_city == to)
+			p = &out->v[i];
+	if (!p) {
+		yx_relay_pair_t *grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		out->v = grown;
+		p = &out->v[out->n++];
+		memset(p, 0, sizeof(*p));
+		p->from_city = from;
+		p->to_city = to;
+	}
+	p->by_state[c->state]++;
+	p->total++;
+	out->by_state[c->state]++;
+	out->total++;
+	return rc->each ? rc->each(rc->arg, id, c) : YX_OK;
+}
+
 int yx_report_relay(yx_store_t *store, const yx_key_city_t *cities, yx_relay_report_t *out)
 {
 	return yx_report_relay_each(store, cities, NULL, NULL, out);
 }
 
-int yx_report_relay_each(yx_store_t *store, const yx_key_city_t *cities, yx_relay_case_fn each,
-                         void *arg, yx_relay_report_t *out)
+int yx_report_relay_each(yx_store_t *store, const yx_key_city_t *cities, yx_case_fn each, void *arg,
+                         yx_relay_report_t *out)
 {
 	yx_case_events_t ev;
 	memset(out, 0, sizeof(*out));
 	int ret = yx_case_events_load(store, NULL, &ev);
 	if (ret)
 		return ret;
-	/* One case's events side by side, each case derived once over its own events. */
-	if (ev.n)
-		qsort(ev.events, ev.n, sizeof(*ev.events), event_case_compare);
-	for (size_t at = 0, end; at < ev.n; at = end) {
-		const char *id = ev.events[at].ev->case_id;
-		yx_case_t c;
-		for (end = at + 1; end < ev.n && !strcmp(ev.events[end].ev->case_id, id); end++)
-			;
-		if (yx_case_derive(ev.events + at, end - at, id, &c) != YX_OK)
-			continue; /* no PROPOSE opens it: no case */
-		if ((unsigned)c.state >= YX_CASE_STATES)
-			continue;
-		uint32_t from = key_city(cities, c.source), to = key_city(cities, c.destination);
-		yx_relay_pair_t *p = NULL;
-		for (size_t i = 0; i < out->n && !p; i++)
-			if (out->v[i].from_city == from && out->v[i].to_city == to)
-				p = &out->v[i];
-		if (!p) {
-			yx_relay_pair_t *grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
-			if (!grown) {
-				ret = -ENOMEM;
-				break;
-			}
-			out->v = grown;
-			p = &out->v[out->n++];
-			memset(p, 0, sizeof(*p));
-			p->from_city = from;
-			p->to_city = to;
-		}
-		p->by_state[c.state]++;
-		p->total++;
-		out->by_state[c.state]++;
-		out->total++;
-		if (each && (ret = each(arg, id, &c)))
-			break;
-	}
+	relay_count_t rc = {cities, each, arg, out};
+	ret = yx_cases_each(&ev, relay_count, &rc);
 	yx_case_events_free(&ev);
 	if (ret) {
 		yx_relay_report_free(out);

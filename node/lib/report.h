@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "joint.h"
+#include "cases.h"
 #include "relay.h"
 #include "store.h"
 
@@ -129,9 +130,8 @@ int yx_report_relay(yx_store_t *store, const yx_key_city_t *cities, yx_relay_rep
 
 /* As yx_report_relay, handing each case to each(arg, case id, case) as it is counted
  * (what a console lists of the latest ones); a non-zero return stops with that error. */
-typedef int (*yx_relay_case_fn)(void *arg, const char *case_id, const yx_case_t *c);
-int yx_report_relay_each(yx_store_t *store, const yx_key_city_t *cities, yx_relay_case_fn each,
-                         void *arg, yx_relay_report_t *out);
+int yx_report_relay_each(yx_store_t *store, const yx_key_city_t *cities, yx_case_fn each, void *arg,
+                         yx_relay_report_t *out);
 void yx_relay_report_free(yx_relay_report_t *report);
 
 /* ---- joint agreements ------------------------------------------------------------- */

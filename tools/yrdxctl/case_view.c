@@ -10,22 +10,27 @@
 #include "table.h"
 #include "terms.h"
 
+typedef struct {
+	case_row_t *rows;
+	size_t n;
+} rows_t;
+
+static int row_add(void *arg, const char *id, const yx_case_t *c)
+{
+	rows_t *r = arg;
+	snprintf(r->rows[r->n].id, sizeof(r->rows[r->n].id), "%s", id);
+	r->rows[r->n++].c = *c;
+	return YX_OK;
+}
+
 size_t case_view_derive_all(yx_case_events_t *ev, case_row_t **rows)
 {
-	size_t n = 0;
-	*rows = calloc(ev->n ? ev->n : 1, sizeof(case_row_t));
-	for (size_t i = 0; *rows && i < ev->n; i++) {
-		if (ev->events[i].ev->type != YRDX__RELAY_EVENT_TYPE__RELAY_EVENT_TYPE_PROPOSE)
-			continue;
-		case_row_t *r = &(*rows)[n];
-		snprintf(r->id, sizeof(r->id), "%s", ev->events[i].ev->case_id);
-		bool dup = false;
-		for (size_t k = 0; k < n; k++)
-			dup |= strcmp((*rows)[k].id, r->id) == 0;
-		if (!dup && yx_case_derive(ev->events, ev->n, r->id, &r->c) == YX_OK)
-			n++;
-	}
-	return n;
+	/* at most one case per event */
+	rows_t r = {calloc(ev->n ? ev->n : 1, sizeof(case_row_t)), 0};
+	if (r.rows)
+		yx_cases_each(ev, row_add, &r);
+	*rows = r.rows;
+	return r.n;
 }
 
 const char *case_view_state_label(yx_case_state_t state, char *out, size_t cap)

@@ -16,8 +16,9 @@ typedef struct {
 	yx_case_t c;
 } case_row_t;
 
-/* Derives every case whose PROPOSE is among ev (each once), into *rows (caller frees; NULL
- * and 0 when out of memory). The events' applied marks and notes are those of their case. */
+/* Derives every case whose PROPOSE is among ev (each once: yx_cases_each, which groups ev
+ * by case id), into *rows in case id order (caller frees; NULL and 0 when out of memory).
+ * The events' applied marks and notes are those of their case. */
 size_t case_view_derive_all(yx_case_events_t *ev, case_row_t **rows);
 
 /* "已落地 landed": a state's term and name into out (cap bytes). Returns out. */
