@@ -107,12 +107,30 @@ static void reply_store_full(yxd_t *d, Yrdx__ControlReply *r, int err, size_t re
 	note_write_result(d, err, "put", records);
 }
 
-static int put_change(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged, bool *written,
-                      yx_diag_t *diag)
+/* An enterprise that left this city through a relay case (stage relocated, relocate.c):
+ * its record here follows the case, not the registry file it came from. A re-import
+ * (*reimport: skip_unchanged) keeps it as it is; a put is refused, naming the case. The
+ * keep rule of yx_batch_put_kept, which reads the current version once for it. */
+static int left_through_case(void *reimport, const Yrdx__Change *cur, const Yrdx__Change *c,
+                             yx_diag_t *diag)
 {
-	*written = true;
-	return skip_unchanged ? yx_batch_put_if_changed(b, c, written, diag)
-	                      : yx_batch_put(b, c, diag);
+	const Yrdx__EnterpriseStage relocated = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
+	if (!cur->enterprise || cur->enterprise->stage != relocated || !c->enterprise ||
+	    c->enterprise->stage == relocated)
+		return YX_OK;
+	if (*(const bool *)reimport)
+		return 1;
+	return yx_diag_set(diag, YX_EINVAL,
+	                   "enterprise %s left this city through relay case %s (已迁出 relocated): "
+	                   "its record here follows the case, put does not write it",
+	                   c->id, cur->enterprise->relay_case_id);
+}
+
+static int put_change(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged, bool *written,
+                      bool *kept, yx_diag_t *diag)
+{
+	yx_keep_fn keep = c->body_case == YRDX__CHANGE__BODY_ENTERPRISE ? left_through_case : NULL;
+	return yx_batch_put_kept(b, c, skip_unchanged, keep, &skip_unchanged, written, kept, diag);
 }
 
 /* Puts one record. A record of a city outside this node's jurisdiction (管辖范围) is
@@ -121,12 +139,13 @@ static int put_change(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged,
  * figures record of their own (figures.h), which the sharing policy withholds from every
  * city the origin does not name. A figures record given as such gets its salt from us,
  * whatever it came with. *written: whether the record (the enterprise, for a split one)
- * was appended. */
+ * was appended; *kept: whether an enterprise that left through a relay case was left as
+ * it is (left_through_case), its figures too. */
 static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchanged, bool *written,
-                      yx_diag_t *diag)
+                      bool *kept, yx_diag_t *diag)
 {
 	yx_figures_t f;
-	bool fig_written;
+	bool fig_written, fig_kept;
 	int ret;
 
 	if ((ret = yxd_jurisdiction_local(d, c, diag)))
@@ -136,52 +155,22 @@ static int put_record(yxd_t *d, yx_batch_t *b, Yrdx__Change *c, bool skip_unchan
 		f.rec = *given;
 		yx_figures_salt(&f, d->curve_secret);
 		c->enterprise_figures = &f.rec;
-		ret = put_change(b, c, skip_unchanged, written, diag);
+		ret = put_change(b, c, skip_unchanged, written, kept, diag);
 		c->enterprise_figures = given;
 		return ret;
 	}
 	if (c->body_case != YRDX__CHANGE__BODY_ENTERPRISE ||
 	    !yx_figures_split(c->enterprise, d->curve_secret, &f))
-		return put_change(b, c, skip_unchanged, written, diag);
-	ret = put_change(b, c, skip_unchanged, written, diag);
-	if (ret == YX_OK) {
+		return put_change(b, c, skip_unchanged, written, kept, diag);
+	ret = put_change(b, c, skip_unchanged, written, kept, diag);
+	if (ret == YX_OK && !*kept) {
 		Yrdx__Change fc = YRDX__CHANGE__INIT;
 		yx_change_set_body(&fc, YX_KIND_FIGURES, &f.rec);
 		fc.id = f.rec.credit_code;
-		ret = put_change(b, &fc, skip_unchanged, &fig_written, diag);
+		ret = put_change(b, &fc, skip_unchanged, &fig_written, &fig_kept, diag);
 		*written = *written || fig_written;
 	}
 	yx_figures_unsplit(c->enterprise, &f);
-	return ret;
-}
-
-/* An enterprise that left this city through a relay case (stage relocated, relocate.c):
- * its record here follows the case, not the registry file it came from. A re-import
- * (skip_unchanged) leaves it as it is (*skip); a put is refused, naming the case. */
-static int left_through_case(yxd_t *d, const Yrdx__Change *c, bool skip_unchanged, bool *skip,
-                             yx_diag_t *diag)
-{
-	const Yrdx__EnterpriseStage relocated = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
-	Yrdx__Change *cur = NULL;
-	int ret = YX_OK;
-	*skip = false;
-	if (c->body_case != YRDX__CHANGE__BODY_ENTERPRISE || !c->enterprise ||
-	    c->enterprise->stage == relocated ||
-	    yx_store_get(d->store, YX_KIND_ENTERPRISE, d->origin, c->id ? c->id : "", &cur) !=
-	            YX_OK)
-		return YX_OK;
-	if (cur->enterprise && cur->enterprise->stage == relocated) {
-		if (skip_unchanged)
-			*skip = true;
-		else
-			ret = yx_diag_set(
-			        diag, YX_EINVAL,
-			        "enterprise %s left this city through relay case %s (已迁出 "
-			        "relocated): its record here follows the case, put does not "
-			        "write it",
-			        c->id, cur->enterprise->relay_case_id);
-	}
-	yx_change_free(&cur);
 	return ret;
 }
 
@@ -254,9 +243,7 @@ void yxd_control_put(yxd_t *d, Yrdx__PutRequest *req, Yrdx__ControlReply *r, yx_
 			}
 		} else {
 			bool written = false, left = false;
-			ret = left_through_case(d, c, req->skip_unchanged, &left, &diag);
-			if (ret == YX_OK && !left)
-				ret = put_record(d, b, c, req->skip_unchanged, &written, &diag);
+			ret = put_record(d, b, c, req->skip_unchanged, &written, &left, &diag);
 			if (ret == YX_OK && !written)
 				r->unchanged++;
 			if (left)

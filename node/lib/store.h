@@ -113,6 +113,18 @@ int yx_batch_put(yx_batch_t *batch, const Yrdx__Change *change, yx_diag_t *diag)
 int yx_batch_put_if_changed(yx_batch_t *batch, const Yrdx__Change *change, bool *written,
                             yx_diag_t *diag);
 
+/* The caller's rule on this node's current version of a record about to be written:
+ * YX_OK to write; 1 to keep the current version (nothing appended); an error (with diag)
+ * to refuse. current is valid during the call only. */
+typedef int (*yx_keep_fn)(void *arg, const Yrdx__Change *current, const Yrdx__Change *change,
+                          yx_diag_t *diag);
+
+/* yx_batch_put, or with skip_unchanged yx_batch_put_if_changed, the current version read
+ * once and first shown to keep (may be NULL). *written: whether change was appended;
+ * *kept: whether keep kept the current version. */
+int yx_batch_put_kept(yx_batch_t *batch, const Yrdx__Change *change, bool skip_unchanged,
+                      yx_keep_fn keep, void *arg, bool *written, bool *kept, yx_diag_t *diag);
+
 /* Appends a tombstone for this node's record (kind, id). YX_ENOTFOUND if no such live
  * record. */
 int yx_batch_retract(yx_batch_t *batch, yx_kind_t kind, const char *id, const char *reason,

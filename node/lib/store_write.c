@@ -191,28 +191,44 @@ static bool same_record(const ProtobufCMessage *a, const ProtobufCMessage *b)
 	return same;
 }
 
-int yx_batch_put_if_changed(yx_batch_t *b, const Yrdx__Change *c, bool *written, yx_diag_t *diag)
+int yx_batch_put_kept(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged, yx_keep_fn keep,
+                      void *arg, bool *written, bool *kept, yx_diag_t *diag)
 {
 	uint8_t skey[STATE_KEY_MAX];
 	MDB_val v;
-	*written = false;
-	if (c->id && strlen(c->id) <= YX_MAX_ID_LEN &&
+	int ret = YX_OK;
+	*written = *kept = false;
+	if ((skip_unchanged || keep) && c->id && strlen(c->id) <= YX_MAX_ID_LEN &&
 	    c->body_case != YRDX__CHANGE__BODY_TOMBSTONE) {
 		size_t sklen = yxs_state_key(skey, (yx_kind_t)c->kind, b->origin_id, c->id);
 		if (yxs_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v) == YX_OK &&
 		    v.mv_size == 8) {
 			Yrdx__Change *cur = NULL;
-			bool same = yxs_log_read_change(b->store, b->txn, NULL, b->origin_id,
-			                                be64_get(v.mv_data), &cur) == YX_OK &&
-			            same_record(yx_change_body(cur), yx_change_body(c));
+			bool same = false;
+			if (yxs_log_read_change(b->store, b->txn, NULL, b->origin_id,
+			                        be64_get(v.mv_data), &cur) == YX_OK) {
+				ret = keep ? keep(arg, cur, c, diag) : YX_OK;
+				same = ret == YX_OK && skip_unchanged &&
+				       same_record(yx_change_body(cur), yx_change_body(c));
+			}
 			yx_change_free(&cur);
-			if (same)
+			if (ret == 1)
+				*kept = true;
+			if (ret == 1 || same)
 				return YX_OK;
+			if (ret)
+				return ret;
 		}
 	}
-	int ret = yx_batch_put(b, c, diag);
+	ret = yx_batch_put(b, c, diag);
 	*written = ret == YX_OK;
 	return ret;
+}
+
+int yx_batch_put_if_changed(yx_batch_t *b, const Yrdx__Change *c, bool *written, yx_diag_t *diag)
+{
+	bool kept;
+	return yx_batch_put_kept(b, c, true, NULL, NULL, written, &kept, diag);
 }
 
 int yx_batch_retract(yx_batch_t *b, yx_kind_t kind, const char *id, const char *reason,
