@@ -1,6 +1,6 @@
 /* fill: stubs are filled in (docs/design.md, "Stubs are filled in"). A stub is a change
- * its sender withheld by its own policy; another peer may share it. The store keeps a hole
- * per stub; each peer is asked once per session for the bodies of the stubs it holds, a
+ * its sender withheld by its own policy; another peer may share it. The store's log marks
+ * each stub (a hole); each peer is asked once per session for the bodies of the stubs it holds, a
  * Fill of up to YXD_FILL_SEQS seqs at a time and one at a time per connection, and answers
  * with the segment from the first it shares or a refusal naming the last. */
 #include <string.h>
@@ -78,10 +78,16 @@ void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now)
 		uint64_t holes[YXD_FILL_SEQS];
 		if (t->fill_done)
 			continue;
+		uint64_t next;
 		size_t n = yx_store_holes(d->store, t->origin, t->fill_next ? t->fill_next : 1,
-		                          holes, YXD_FILL_SEQS);
+		                          holes, YXD_FILL_SEQS, &next);
 		while (n && holes[n - 1] > t->seq)
 			n--; /* what this peer does not have */
+		if (!n && next <= t->seq) {
+			t->fill_next =
+			        next; /* a long run of bodies: looked through further next time */
+			return;
+		}
 		if (!n) {
 			t->fill_done = true;
 			continue;

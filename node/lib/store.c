@@ -29,6 +29,7 @@ static const char *const db_names[DB_COUNT] = {
  * record of retractions (every log's tombstones are read once to make it). */
 #define SCHEMA_REINDEX      2
 #define SCHEMA_NO_RETRACTED 3
+#define SCHEMA_HOLE_KEYS    4
 
 static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag)
 {
@@ -48,12 +49,15 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag
 		return yx_diag_set(diag, YX_ENEWER,
 		                   "store schema version %u is newer than this build's %u", version,
 		                   YX_SCHEMA_VERSION);
-	if ((version == SCHEMA_REINDEX || version == SCHEMA_NO_RETRACTED) && !s->readonly) {
+	if (version >= SCHEMA_REINDEX && version < YX_SCHEMA_VERSION && !s->readonly) {
 		if (version == SCHEMA_REINDEX && (ret = yxs_reindex(s, txn)))
 			return yx_diag_set(diag, ret, "upgrading the store's indexes: %s",
 			                   yx_strerror(ret));
-		if ((ret = yxs_retracted_rebuild(s, txn)))
+		if (version <= SCHEMA_NO_RETRACTED && (ret = yxs_retracted_rebuild(s, txn)))
 			return yx_diag_set(diag, ret, "upgrading the store's retractions: %s",
+			                   yx_strerror(ret));
+		if ((ret = yxs_holes_drop(s, txn)))
+			return yx_diag_set(diag, ret, "upgrading the store's stub holes: %s",
 			                   yx_strerror(ret));
 		be32_put(buf, YX_SCHEMA_VERSION);
 		return yxs_put(txn, s->dbi[DB_META], "schema", 6, buf, 4, 0);

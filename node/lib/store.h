@@ -35,7 +35,7 @@
  * 2: relay events are no longer entered in the incubator and park indexes.
  * 3: index entries name a record's version by its log key (origin, seq), not its state
  *    key; a store of version 2 has its indexes rebuilt when yrdxd opens it. */
-#define YX_SCHEMA_VERSION 4
+#define YX_SCHEMA_VERSION 5
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. */
 #define YX_HEAD_INTERVAL 1024
@@ -397,9 +397,13 @@ int yx_store_set_rotating(yx_store_t *store, uint32_t version, uint64_t after_se
 int yx_store_rotating(yx_store_t *store, uint32_t *version, uint64_t *after_seq);
 
 /* Up to max seqs >= from of origin held as stubs (holes whose bodies another peer may
- * send), ascending, into seqs; how many. 0 also when the store cannot be read. */
+ * send), ascending, into seqs; how many. 0 also when the store cannot be read. The stubs
+ * are the log's own entries: a call reads at most YX_HOLES_SCAN of them, so a long log
+ * of bodies is looked through in steps. *next gets the seq to go on from when the call
+ * stopped there (then fewer than max, perhaps 0, were found), else UINT64_MAX. */
+#define YX_HOLES_SCAN 65536
 size_t yx_store_holes(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
-                      uint64_t *seqs, size_t max);
+                      uint64_t *seqs, size_t max, uint64_t *next);
 
 /* The fence mark (meta "fenced"): a store that may be older than its node's own log —
  * every copy yrdxctl backup makes carries it. The daemon refuses local writes while it is

@@ -30,7 +30,7 @@
 #define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
 /* term | 0 | the version's log key */
 #define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + LOG_KEY)
-/* meta "hole" | origin id | seq: a stub whose body another peer may send */
+/* meta "hole" | origin id | seq: schema 4's key per stub, dropped by the upgrade */
 #define HOLE_KEY 16
 /* A write set this large is applied before the transaction goes on. */
 #define PENDING_FLUSH_BYTES (64u << 20)
@@ -190,7 +190,8 @@ int yxs_log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t
                         Yrdx__Change **out);
 int yxs_head_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, const yx_head_t *h);
 /* Notes (on) or drops the hole of a stub at (oid, seq). */
-int yxs_hole_set(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool on);
+/* Drops schema 4's hole keys (the upgrade to 5). */
+int yxs_holes_drop(yx_store_t *s, MDB_txn *txn);
 /* The last arrival number handed out, 0 if none. */
 int yxs_arrival_last(yx_store_t *s, MDB_txn *txn, uint64_t *last);
 

@@ -89,25 +89,26 @@ int yxs_log_is_stub(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, boo
 	return ret;
 }
 
-/* ---- holes, heads, arrivals ----------------------------------------------------------- */
+/* ---- heads, arrivals, the holes of schema 4 ------------------------------------------ */
 
-/* Holes: the stubs this store holds, as meta keys "hole" | origin id | seq, so the body
- * of each can be asked for again (yx_store_next_hole) and the key dropped once it came. */
-static void hole_key(uint8_t key[HOLE_KEY], uint32_t oid, uint64_t seq)
+/* Schema 4 kept a meta key "hole" | origin id | seq per stub; a stub is the log entry's own
+ * flag now (yx_store_holes reads the log), so the upgrade drops those keys. */
+int yxs_holes_drop(yx_store_t *s, MDB_txn *txn)
 {
-	memcpy(key, "hole", 4);
-	yxs_log_key(key + 4, oid, seq);
-}
-
-int yxs_hole_set(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool on)
-{
-	uint8_t key[HOLE_KEY];
-	hole_key(key, oid, seq);
-	if (on)
-		return yxs_put(txn, s->dbi[DB_META], key, HOLE_KEY, "", 0, 0);
-	MDB_val k = {HOLE_KEY, key};
-	int rc = mdb_del(txn, s->dbi[DB_META], &k, NULL);
-	return rc == MDB_NOTFOUND ? YX_OK : yxs_write_error(txn, rc, "hole");
+	MDB_cursor *cur;
+	MDB_val k = {4, "hole"}, v;
+	int rc = mdb_cursor_open(txn, s->dbi[DB_META], &cur);
+	if (rc)
+		return yxs_error(rc, "cursor");
+	/* Sought anew after each delete: a one-time upgrade, kept simple. */
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == 0 && k.mv_size == HOLE_KEY &&
+	       memcmp(k.mv_data, "hole", 4) == 0) {
+		if ((rc = mdb_cursor_del(cur, 0)))
+			break;
+		k = (MDB_val){4, "hole"};
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? YX_OK : yxs_write_error(txn, rc, "holes");
 }
 
 /* kind is the change's record kind (tombstones included), 0 for a stub: kept beside the
@@ -187,24 +188,31 @@ int yxs_arrival_last(yx_store_t *s, MDB_txn *txn, uint64_t *last)
 }
 
 size_t yx_store_holes(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
-                      uint64_t *seqs, size_t max)
+                      uint64_t *seqs, size_t max, uint64_t *next)
 {
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
-	uint8_t key[HOLE_KEY];
+	uint8_t key[LOG_KEY];
 	uint32_t oid;
-	size_t n = 0;
+	size_t n = 0, scanned = 0;
+	*next = UINT64_MAX;
 	if (yxs_txn_begin(s, false, &txn))
 		return 0;
-	if (yxs_origin_lookup(s, txn, origin, &oid) || mdb_cursor_open(txn, s->dbi[DB_META], &cur))
+	if (yxs_origin_lookup(s, txn, origin, &oid) || mdb_cursor_open(txn, s->dbi[DB_LOG], &cur))
 		goto out;
-	hole_key(key, oid, from);
-	MDB_val k = {HOLE_KEY, key}, v;
+	yxs_log_key(key, oid, from);
+	MDB_val k = {LOG_KEY, key}, v;
 	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != HOLE_KEY || memcmp(k.mv_data, key, 8) != 0)
-			break; /* past this origin's holes */
-		seqs[n++] = be64_get((const uint8_t *)k.mv_data + 8);
+		if (k.mv_size != LOG_KEY || memcmp(k.mv_data, key, 4) != 0)
+			break; /* past this origin's log */
+		uint64_t seq = be64_get((const uint8_t *)k.mv_data + 4);
+		if (scanned++ == YX_HOLES_SCAN) {
+			*next = seq; /* a long run of bodies: the rest another time */
+			break;
+		}
+		if (v.mv_size >= LOG_HDR && (((const uint8_t *)v.mv_data)[0] & LOG_FLAG_STUB))
+			seqs[n++] = seq;
 	}
 out:
 	if (cur)

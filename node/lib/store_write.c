@@ -374,8 +374,6 @@ static int remote_apply(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], cons
 		if (ret == YX_OK && c)
 			ret = yxs_state_queue(s, r->txn, &r->pending, oid, e[i].seq, c,
 			                      &r->arrival);
-		if (ret == YX_OK && (seg->fill[i] || !e[i].bytes))
-			ret = yxs_hole_set(s, r->txn, oid, e[i].seq, !seg->fill[i]);
 	}
 	if (ret == YX_OK && head->seq > tip &&
 	    (ret = yxs_head_write(s, r->txn, oid, head)) == YX_OK)

@@ -365,6 +365,73 @@ static void test_schema3_retractions_rebuilt(void **state)
 	fx_node_close(&a);
 }
 
+/* A schema-4 store kept a meta key per stub ("hole" | origin id | seq); the log's own stub
+ * flag says it now: opened for writing, the store drops those keys and nothing else. */
+static void test_schema4_hole_keys_dropped(void **state)
+{
+	(void)state;
+	fx_node_t a;
+	yx_diag_t d = {{0}};
+	uint8_t before[32], after[32];
+	fx_node_open(&a, "schema4");
+	put_enterprises(&a, 0, 20);
+	assert_int_equal(yx_store_digest(a.store, before), YX_OK);
+	yx_store_close(&a.store);
+
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	raw_open(a.dir, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	for (uint8_t i = 1; i <= 3; i++) {
+		uint8_t key[16] = {'h', 'o', 'l', 'e', 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, i};
+		MDB_val k = {sizeof(key), key}, v = {0, ""};
+		assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	}
+	raw_schema_close(env, txn, 4);
+
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_ESCHEMA);
+	assert_non_null(strstr(d.msg, "yrdxd upgrades it"));
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	yx_store_close(&a.store);
+	raw_open(a.dir, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	MDB_val k = {4, "hole"}, v;
+	MDB_cursor *cur;
+	assert_int_equal(mdb_cursor_open(txn, meta, &cur), 0);
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	assert_true(rc == MDB_NOTFOUND || memcmp(k.mv_data, "hole", 4) != 0);
+	mdb_cursor_close(cur);
+	MDB_val sk = {6, "schema"};
+	assert_int_equal(mdb_get(txn, meta, &sk, &v), 0);
+	assert_int_equal(((uint8_t *)v.mv_data)[3], YX_SCHEMA_VERSION);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	assert_int_equal(yx_store_digest(a.store, after), YX_OK);
+	assert_memory_equal(before, after, 32);
+	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	fx_node_close(&a);
+}
+
+/* The stubs are looked for in the log itself, at most YX_HOLES_SCAN entries a call: a log
+ * of bodies only is looked through in steps, each saying where the next goes on. */
+static void test_holes_scan_bounded(void **state)
+{
+	(void)state;
+	fx_node_t a;
+	uint64_t holes[8], next = 0;
+	fx_node_open(&a, "holes-scan");
+	put_enterprises(&a, 0, YX_HOLES_SCAN + 100);
+	const uint8_t *origin = yx_identity_public(a.id);
+	assert_int_equal(yx_store_holes(a.store, origin, 1, holes, 8, &next), 0);
+	assert_int_equal(next, YX_HOLES_SCAN + 1);
+	assert_int_equal(yx_store_holes(a.store, origin, next, holes, 8, &next), 0);
+	assert_int_equal(next, UINT64_MAX); /* the rest, to the log's end */
+	fx_node_close(&a);
+}
+
 static void put_record(fx_node_t *n, yx_kind_t kind, void *record, const char *id)
 {
 	yx_batch_t *b = NULL;
@@ -771,12 +838,14 @@ static void test_stubs_filled(void **state)
 	        yx_store_append_verified(c.store, origin, tomb.e, tomb.n, &tomb.head, NULL, &d),
 	        YX_OK);
 	Yrdx__Change *t = NULL;
-	uint64_t holes[2048];
-	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048), YX_HEAD_INTERVAL);
+	uint64_t holes[2048], next = 0;
+	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048, &next), YX_HEAD_INTERVAL);
+	assert_int_equal(next, UINT64_MAX); /* the whole log looked through */
 	assert_int_equal(holes[0], 1);
 	assert_int_equal(holes[YX_HEAD_INTERVAL - 1], YX_HEAD_INTERVAL);
-	assert_int_equal(yx_store_holes(c.store, origin, 1000, holes, 10), 10);
+	assert_int_equal(yx_store_holes(c.store, origin, 1000, holes, 10, &next), 10);
 	assert_int_equal(holes[0], 1000);
+	assert_int_equal(holes[9], 1009);
 	assert_int_equal(enterprise_seq(c.store, origin, 500), 0); /* withheld: unreadable */
 
 	/* The bodies arrive: the same segment, every entry a change. */
@@ -788,7 +857,8 @@ static void test_stubs_filled(void **state)
 	assert_int_equal(yx_remote_filled(r), YX_HEAD_INTERVAL);
 	assert_int_equal(yx_remote_commit(&r), YX_OK);
 
-	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048), 0);
+	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048, &next), 0);
+	assert_int_equal(next, UINT64_MAX);
 	assert_int_equal(enterprise_seq(c.store, origin, 500), 501);
 	for (uint32_t i = 0; i < 10; i++) /* the newer version stays current */
 		assert_int_equal(enterprise_seq(c.store, origin, i), YX_HEAD_INTERVAL + 1 + i);
@@ -1392,6 +1462,8 @@ int main(void)
 	        cmocka_unit_test(test_append_read_iterate),
 	        cmocka_unit_test(test_update_and_retract),
 	        cmocka_unit_test(test_schema3_retractions_rebuilt),
+	        cmocka_unit_test(test_schema4_hole_keys_dropped),
+	        cmocka_unit_test(test_holes_scan_bounded),
 	        cmocka_unit_test(test_indexes_every_kind),
 	        cmocka_unit_test(test_put_if_changed),
 	        cmocka_unit_test(test_reopen),
