@@ -115,6 +115,9 @@ def print_counters(number, mode, nodes):
         for k in total:
             total[k] += c.get(k, 0)
     print("federation_%s_counters_run%d: %s" % (mode, number, " ".join("%s=%d" % kv for kv in total.items())))
+    cpu = [n.cpu_seconds() for n in nodes]
+    print("federation_%s_cpu_run%d: %.1f core-s (all nodes; largest %.1f, median %.1f)" % (
+        mode, number, sum(cpu), max(cpu), statistics.median(cpu)))
     print("federation_%s_segments_per_commit_run%d: %.2f segments" % (
         mode, number, total["segments_received"] / max(total["commits"], 1)))
     print("federation_%s_duplicate_entries_run%d: %.1f %%" % (

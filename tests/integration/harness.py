@@ -275,6 +275,12 @@ class Node:
                     fields[key] = int(value.split()[0])
         return fields
 
+    def cpu_seconds(self):
+        """CPU time the daemon has used so far, user and system, in seconds."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 class Feed:
     """A partner park's yrdx-feed for node's feed port, with a key of its own (park.key in
