@@ -698,14 +698,25 @@ static int peek_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t has
 	return 1;
 }
 
-bool yxd_serve_goes_as_body(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *origin,
-                            uint64_t seq)
+size_t yxd_serve_fill_first(yxd_t *d, const yx_peer_conf_t *peer, const Yrdx__Fill *f)
 {
-	peek_t p = {0};
-	if (yx_store_log_iterate(d->store, origin, seq, peek_entry, &p) != 1)
-		return false;
-	return p.body && (int)p.kind >= 0 && p.kind < YX_KIND_COUNT &&
-	       (serve_mask(d, peer, origin) & YX_KIND_BIT(p.kind));
+	size_t n = f->n_seqs < YXD_FILL_SEQS ? f->n_seqs : YXD_FILL_SEQS, i = 0;
+	yx_snap_t *snap = NULL;
+	if (f->origin.len != YX_KEY_BYTES || yx_snap_open(d->store, &snap) != YX_OK)
+		return n;
+	/* One policy lookup and one read snapshot for the whole Fill: a puller asks each peer
+	 * about every stub it holds, half of each log in a federation of default policies. */
+	uint32_t mask = serve_mask(d, peer, f->origin.data);
+	for (; i < n; i++) {
+		peek_t p = {0};
+		if (f->seqs[i] &&
+		    yx_snap_log_iterate(snap, f->origin.data, f->seqs[i], peek_entry, &p) == 1 &&
+		    p.body && (int)p.kind >= 0 && p.kind < YX_KIND_COUNT &&
+		    (mask & YX_KIND_BIT(p.kind)))
+			break;
+	}
+	yx_snap_close(&snap);
+	return i;
 }
 
 /* A Fill: the segment from the first asked-for seq this puller may have as a body, once;
@@ -716,9 +727,8 @@ static void on_fill(yxd_t *d, sub_t *s, const Yrdx__Fill *f)
 	if (!peer || f->origin.len != YX_KEY_BYTES || f->n_seqs == 0)
 		return;
 	size_t n = f->n_seqs < YXD_FILL_SEQS ? f->n_seqs : YXD_FILL_SEQS;
-	for (size_t i = 0; i < n; i++) {
-		if (!f->seqs[i] || !yxd_serve_goes_as_body(d, peer, f->origin.data, f->seqs[i]))
-			continue;
+	size_t i = yxd_serve_fill_first(d, peer, f);
+	if (i < n) {
 		known_t *k = known_get(d->serve, s, f->origin.data, true);
 		if (k) {
 			k->fill_from = f->seqs[i];

@@ -439,11 +439,11 @@ void yxd_serve_tick(yxd_t *d, int64_t now_ms);
 /* After a reload: ends what pullers removed from the trust store, or whose key changed,
  * had here; nothing more is sent to them. */
 void yxd_serve_trust_changed(yxd_t *d);
-/* Whether origin's entry seq goes to peer as a body (not a stub): it is held as one, and
- * the origin's policy and our own share with peer both let peer have its kind. What a
- * Fill is answered with; the fuzz harness calls it as on_fill does. */
-bool yxd_serve_goes_as_body(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *origin,
-                            uint64_t seq);
+/* The index of a Fill's first seq (of at most YXD_FILL_SEQS) that goes to peer as a body
+ * (not a stub): held as one, and the origin's policy and our own share with peer both
+ * let peer have its kind; as many as it asks (capped) if none does. What a Fill is
+ * answered with; the fuzz harness calls it as on_fill does. */
+size_t yxd_serve_fill_first(yxd_t *d, const yx_peer_conf_t *peer, const Yrdx__Fill *f);
 
 /* ---- client.c: the DEALER side ---- */
 int yxd_clients_sync_config(yxd_t *d); /* create/keep/destroy clients to match cfg */

@@ -34,11 +34,7 @@ static void fill_read(fz_node_t *n, const Yrdx__Fill *f)
 {
 	if (f->origin.len != YX_KEY_BYTES || f->n_seqs == 0)
 		return;
-	size_t k = f->n_seqs < YXD_FILL_SEQS ? f->n_seqs : YXD_FILL_SEQS;
-	for (size_t i = 0; i < k; i++) {
-		if (f->seqs[i])
-			(void)yxd_serve_goes_as_body(&n->d, &n->peer, f->origin.data, f->seqs[i]);
-	}
+	(void)yxd_serve_fill_first(&n->d, &n->peer, f);
 }
 
 /* A Segment through verification and the store's apply, then aborted. */
