@@ -97,6 +97,10 @@ static const struct {
                                 "Compressed segments refused: a size past the limit, or a "
                                 "frame that does not match it.",
                                 YXD_REFUSAL_BAD_DATA, "压缩数据无效"},
+        [C_SEGMENTS_REUSED] = {"segments_reused",
+                               "Segments sent as the very bytes another puller got since the "
+                               "store last changed: gathered, packed and compressed once.",
+                               YXD_REFUSAL_NONE, NULL},
 };
 
 const char *yxd_counter_name(yxd_counter_t c)

@@ -51,6 +51,25 @@ typedef struct {
 	uint64_t since;
 } refusal_log_t;
 
+/* Segments as they went out, for the next puller that gets the same one. At a capital
+ * each segment a commit brings is pushed to the dozen or more cities that pull its origin
+ * there, all getting the same kinds as bodies (the default policy): gathering, packing and
+ * compressing it once instead of once per puller was most of a hub's serving. Kept by
+ * what decides the bytes — the origin, the range, the kinds that go as bodies, compressed
+ * or not — and the store's last transaction, since a stub filled in changes a segment. */
+#define SENT_SLOTS     4
+#define SENT_MAX_BYTES (2u << 20) /* a larger segment is sent, not kept */
+typedef struct {
+	uint8_t origin[YX_KEY_BYTES];
+	uint64_t from, last, txnid;
+	uint32_t mask;
+	bool squash;           /* built for a puller that takes zstd */
+	bool squashed;         /* and compressed (it was smaller so) */
+	size_t entries, stubs; /* what it holds, counted at each send */
+	uint8_t *bytes;        /* the frame; len 0: an empty slot */
+	size_t len, cap;
+} sent_t;
+
 struct yxd_serve {
 	sub_t *subs;
 	size_t n_subs;
@@ -60,6 +79,8 @@ struct yxd_serve {
 	refusal_log_t log_origins, log_sessions;
 	uint8_t *packed; /* a segment packed before compression, grown to the largest one */
 	size_t packed_cap;
+	sent_t sent[SENT_SLOTS];
+	size_t sent_turn; /* the slot the next new segment takes */
 };
 
 /* What a puller is admitted as now (members.c: the trust store's entry, or with a charter
@@ -240,6 +261,8 @@ void yxd_serve_stop(yxd_t *d)
 			sub_free(&d->serve->subs[i]);
 		free(d->serve->subs);
 		free(d->serve->packed);
+		for (size_t i = 0; i < SENT_SLOTS; i++)
+			free(d->serve->sent[i].bytes);
 		free(d->serve);
 		d->serve = NULL;
 	}
@@ -257,41 +280,51 @@ static int send_msg(yxd_t *d, sub_t *s, Yrdx__PeerMessage *m)
 	return ret;
 }
 
-/* A segment message m, compressed for a puller that offered zstd while this node's
- * sync/compress_level is set; plain otherwise, and when compressing would not make it
- * smaller (or memory for it is lacking). */
-static int send_segment_msg(yxd_t *d, sub_t *s, Yrdx__PeerMessage *m)
+/* Packs the segment message m into c's bytes: compressed when squash (a puller that
+ * offered zstd, this node's sync/compress_level set) and compressing makes it smaller;
+ * plain otherwise, and when memory for compressing is lacking. */
+static int frame_segment(yxd_t *d, bool squash, Yrdx__PeerMessage *m, sent_t *c)
 {
 	yxd_serve_t *sv = d->serve;
-	uint32_t level = d->cfg->compress_level;
-	if (!s->squash || !level)
-		return send_msg(d, s, m);
-	size_t len = protobuf_c_message_get_packed_size(&m->base);
-	if (len > sv->packed_cap) {
-		uint8_t *grown = realloc(sv->packed, len);
-		if (!grown)
-			return send_msg(d, s, m);
-		sv->packed = grown;
-		sv->packed_cap = len;
-	}
-	protobuf_c_message_pack(&m->base, sv->packed);
-	const uint8_t *z = NULL;
-	size_t z_len = 0;
-	if (yx_squash_pack(d->squash, (int)level, sv->packed, len, &z, &z_len) != YX_OK ||
-	    z_len >= len)
-		return send_msg(d, s, m);
 	Yrdx__PeerMessage outer = YRDX__PEER_MESSAGE__INIT;
 	Yrdx__Squashed sq = YRDX__SQUASHED__INIT;
-	sq.codec = YRDX__CODEC__CODEC_ZSTD;
-	sq.size = len;
-	sq.data.data = (uint8_t *)(uintptr_t)z;
-	sq.data.len = z_len;
-	outer.msg_case = YRDX__PEER_MESSAGE__MSG_SQUASHED;
-	outer.squashed = &sq;
-	int ret = send_msg(d, s, &outer);
-	if (ret == YX_OK)
-		d->counters[C_SQUASHED_SENT]++;
-	return ret;
+	const ProtobufCMessage *frame = &m->base;
+	size_t len = protobuf_c_message_get_packed_size(&m->base);
+	c->squashed = false;
+	if (squash && len > sv->packed_cap) {
+		uint8_t *grown = realloc(sv->packed, len);
+		if (grown) {
+			sv->packed = grown;
+			sv->packed_cap = len;
+		}
+	}
+	if (squash && len <= sv->packed_cap) {
+		const uint8_t *z = NULL;
+		size_t z_len = 0;
+		protobuf_c_message_pack(&m->base, sv->packed);
+		if (yx_squash_pack(d->squash, (int)d->cfg->compress_level, sv->packed, len, &z,
+		                   &z_len) == YX_OK &&
+		    z_len < len) {
+			sq.codec = YRDX__CODEC__CODEC_ZSTD;
+			sq.size = len;
+			sq.data.data = (uint8_t *)(uintptr_t)z;
+			sq.data.len = z_len;
+			outer.msg_case = YRDX__PEER_MESSAGE__MSG_SQUASHED;
+			outer.squashed = &sq;
+			frame = &outer.base;
+			c->squashed = true;
+		}
+	}
+	size_t frame_len = protobuf_c_message_get_packed_size(frame);
+	if (frame_len > c->cap) {
+		uint8_t *grown = realloc(c->bytes, frame_len);
+		if (!grown)
+			return -ENOMEM;
+		c->bytes = grown;
+		c->cap = frame_len;
+	}
+	c->len = protobuf_c_message_pack(frame, c->bytes);
+	return YX_OK;
 }
 
 static int send_tips(yxd_t *d, sub_t *s, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
@@ -415,22 +448,16 @@ static uint32_t serve_mask(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *
 	return mask;
 }
 
-/* Sends sub the segment of origin that starts at from. Returns YX_OK, YX_ENOTFOUND if we
- * have nothing from there on, or an error. *last gets the segment's last seq. */
-static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
-                        uint64_t *last)
+/* Gathers origin's segment from..head into c's bytes, what share_mask lets go as bodies
+ * as bodies and the rest as stubs. */
+static int build_segment(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
+                         const yx_head_t *head, uint32_t share_mask, bool squash, sent_t *c)
 {
-	yx_head_t head;
 	gather_t g = {0};
-	int ret = yx_store_head_find(d->store, origin, from, &head);
-	if (ret)
-		return ret;
-	const yx_peer_conf_t *peer = trusted_peer(d, s->peer, s->key);
-	if (!peer)
-		return -EHOSTUNREACH; /* no longer trusted: nothing at all, not even stubs */
-	g.share_mask = serve_mask(d, peer, origin);
-	g.last = head.seq;
-	g.cap = (size_t)(head.seq - from + 1);
+	int ret;
+	g.share_mask = share_mask;
+	g.last = head->seq;
+	g.cap = (size_t)(head->seq - from + 1);
 	if (g.cap > YX_HEAD_INTERVAL)
 		return YX_ECORRUPT; /* heads are at most an interval apart */
 	g.entries = calloc(g.cap, sizeof(*g.entries));
@@ -456,7 +483,7 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 	Yrdx__Segment seg = YRDX__SEGMENT__INIT;
 	Yrdx__LogBatch batch = YRDX__LOG_BATCH__INIT;
 	Yrdx__SignedHead h;
-	yx_head_to_proto(&head, &h);
+	yx_head_to_proto(head, &h);
 	batch.origin.data = (uint8_t *)origin;
 	batch.origin.len = YX_KEY_BYTES;
 	batch.entries = g.ptrs;
@@ -465,17 +492,80 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 	seg.batch = &batch;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_SEGMENT;
 	m.segment = &seg;
-	if ((ret = send_segment_msg(d, s, &m)))
+	if ((ret = frame_segment(d, squash, &m, c)))
 		goto out;
-	s->segments_out++;
-	d->counters[C_SEGMENTS_SENT]++;
-	d->counters[C_CHANGES_SENT] += g.n;
-	d->counters[C_STUBS_SENT] += g.stubs;
-	*last = head.seq;
+	c->entries = g.n;
+	c->stubs = g.stubs;
 out:
 	free(g.entries);
 	free(g.ptrs);
 	free(g.buf);
+	return ret;
+}
+
+/* The kept segment with this key, or NULL. */
+static sent_t *sent_find(yxd_serve_t *sv, const sent_t *key)
+{
+	for (size_t i = 0; i < SENT_SLOTS; i++) {
+		sent_t *c = &sv->sent[i];
+		if (c->len && c->from == key->from && c->last == key->last &&
+		    c->txnid == key->txnid && c->mask == key->mask && c->squash == key->squash &&
+		    memcmp(c->origin, key->origin, YX_KEY_BYTES) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Sends sub the segment of origin that starts at from: the bytes it went out in last time
+ * if another puller got the very same one since the store last changed (sent_t), else
+ * built anew. Returns YX_OK, YX_ENOTFOUND if we have nothing from there on, or an error.
+ * *last gets the segment's last seq. */
+static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
+                        uint64_t *last)
+{
+	yxd_serve_t *sv = d->serve;
+	yx_head_t head;
+	int ret = yx_store_head_find(d->store, origin, from, &head);
+	if (ret)
+		return ret;
+	const yx_peer_conf_t *peer = trusted_peer(d, s->peer, s->key);
+	if (!peer)
+		return -EHOSTUNREACH; /* no longer trusted: nothing at all, not even stubs */
+	sent_t key = {.from = from,
+	              .last = head.seq,
+	              .txnid = yx_store_txnid(d->store),
+	              .mask = serve_mask(d, peer, origin),
+	              .squash = s->squash && d->cfg->compress_level};
+	memcpy(key.origin, origin, YX_KEY_BYTES);
+	sent_t *c = key.txnid ? sent_find(sv, &key) : NULL;
+	bool reused = c != NULL;
+	if (!c) {
+		c = &sv->sent[sv->sent_turn++ % SENT_SLOTS];
+		c->len = 0;
+		if ((ret = build_segment(d, origin, from, &head, key.mask, key.squash, c)))
+			return ret;
+		uint8_t *bytes = c->bytes;
+		size_t len = c->len, cap = c->cap, entries = c->entries, stubs = c->stubs;
+		bool squashed = c->squashed;
+		*c = key;
+		c->bytes = bytes, c->len = len, c->cap = cap;
+		c->entries = entries, c->stubs = stubs, c->squashed = squashed;
+	}
+	ret = yx_wire_send_bytes(d->peer_router, s->routing_id, c->bytes, c->len);
+	if (ret == YX_OK) {
+		s->bytes_out += c->len;
+		s->segments_out++;
+		d->counters[C_SEGMENTS_SENT]++;
+		d->counters[C_CHANGES_SENT] += c->entries;
+		d->counters[C_STUBS_SENT] += c->stubs;
+		d->counters[C_SQUASHED_SENT] += c->squashed;
+		d->counters[C_SEGMENTS_REUSED] += reused;
+		*last = head.seq;
+	}
+	if (c->len > SENT_MAX_BYTES || !key.txnid) { /* sent, not kept */
+		free(c->bytes);
+		*c = (sent_t){0};
+	}
 	return ret;
 }
 

@@ -60,6 +60,7 @@ typedef enum {
 	C_SQUASHED_RECEIVED, /* compressed segments received and decompressed */
 	C_REFUSED_SQUASHED,  /* compressed segments refused unread: a size past a segment's
 	                      * limit, not one zstd frame of the size declared, another codec */
+	C_SEGMENTS_REUSED,   /* segments sent as the bytes another puller got (serve.c) */
 	C_COUNT
 } yxd_counter_t;
 

@@ -4,16 +4,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *msg,
-                 size_t *sent_bytes)
+/* Sends frame (and destroys it), after routing_id when not NULL. */
+static int send_frame(zsock_t *sock, zframe_t *routing_id, zframe_t *frame)
 {
-	size_t len = protobuf_c_message_get_packed_size(msg);
-	zframe_t *frame = zframe_new(NULL, len);
-	if (!frame)
-		return -ENOMEM;
-	protobuf_c_message_pack(msg, zframe_data(frame));
-	if (sent_bytes)
-		*sent_bytes = len;
 	if (routing_id) {
 		zframe_t *id = zframe_dup(routing_id);
 		if (zframe_send(&id, sock, ZFRAME_MORE) != 0) {
@@ -28,6 +21,25 @@ int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *ms
 		return -err;
 	}
 	return YX_OK;
+}
+
+int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *msg,
+                 size_t *sent_bytes)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	zframe_t *frame = zframe_new(NULL, len);
+	if (!frame)
+		return -ENOMEM;
+	protobuf_c_message_pack(msg, zframe_data(frame));
+	if (sent_bytes)
+		*sent_bytes = len;
+	return send_frame(sock, routing_id, frame);
+}
+
+int yx_wire_send_bytes(zsock_t *sock, zframe_t *routing_id, const uint8_t *bytes, size_t len)
+{
+	zframe_t *frame = zframe_new(bytes, len);
+	return frame ? send_frame(sock, routing_id, frame) : -ENOMEM;
 }
 
 int yx_wire_recv(zsock_t *sock, zframe_t **routing_id, zframe_t **frame)

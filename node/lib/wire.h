@@ -39,6 +39,8 @@
  * not NULL. Returns YX_OK or -errno; *sent_bytes (may be NULL) gets the frame size. */
 int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *msg,
                  size_t *sent_bytes);
+/* Sends bytes[len], a message packed already (one frame), as yx_wire_send does. */
+int yx_wire_send_bytes(zsock_t *sock, zframe_t *routing_id, const uint8_t *bytes, size_t len);
 
 /* Receives one message from sock. For a ROUTER, *routing_id (caller destroys) gets the
  * sender's id, else pass NULL. *frame (caller destroys with zframe_destroy) holds the
