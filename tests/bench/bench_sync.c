@@ -16,7 +16,14 @@
  *       Waits (up to 10 minutes) until the store, opened read-only beside its running
  *       node, holds ORIGIN's changes up to seq N, checking every millisecond from this
  *       one process (spawning a command per check would take CPU from the nodes being
- *       measured). Prints the CLOCK_MONOTONIC time it saw the tip, in seconds. */
+ *       measured). Prints the CLOCK_MONOTONIC time it saw the tip, in seconds.
+ *   bench_sync wait-tips DEADLINE_S
+ *       The same for a whole federation, from one process: reads from stdin the tips to
+ *       wait for ("ORIGIN_KEY SEQ HASH_HEX" lines), an empty line, then one store
+ *       directory per line; checks every 50 ms which stores hold every one of those tips
+ *       (that seq, that hash) and prints "INDEX TIME" (the line's 0-based index, the
+ *       CLOCK_MONOTONIC time it was seen) as each does; exits 1 if some store has not
+ *       by CLOCK_MONOTONIC DEADLINE_S. */
 #include <czmq.h>
 #include <errno.h>
 #include <lmdb.h>
@@ -303,6 +310,66 @@ static int wait_tip(const char *dir, const char *origin_text, long n)
 	return 1;
 }
 
+#define WAIT_TIPS_MAX 4096
+
+static int wait_tips(double deadline)
+{
+	static yx_tip_t want[WAIT_TIPS_MAX];
+	static yx_store_t *stores[WAIT_TIPS_MAX];
+	static char dirs[WAIT_TIPS_MAX][1024];
+	size_t n_want = 0, n_dirs = 0, done = 0;
+	char line[1200];
+	yx_diag_t diag;
+	while (fgets(line, sizeof(line), stdin) && line[0] != '\n' && n_want < WAIT_TIPS_MAX) {
+		char key[128], hex[2 * YX_HASH_BYTES + 1];
+		unsigned long long seq;
+		if (sscanf(line, "%127s %llu %64s", key, &seq, hex) != 3 ||
+		    yx_pubkey_parse(key, want[n_want].origin, &diag) ||
+		    sodium_hex2bin(want[n_want].hash, YX_HASH_BYTES, hex, strlen(hex), NULL, NULL,
+		                   NULL) != 0) {
+			fprintf(stderr, "bench_sync: bad tip line: %s", line);
+			return 2;
+		}
+		want[n_want++].seq = seq;
+	}
+	while (fgets(line, sizeof(line), stdin) && n_dirs < WAIT_TIPS_MAX) {
+		line[strcspn(line, "\n")] = 0;
+		if (strlen(line) >= sizeof(dirs[0])) {
+			fprintf(stderr, "bench_sync: store path too long: %s\n", line);
+			return 2;
+		}
+		if (line[0])
+			memcpy(dirs[n_dirs++], line, strlen(line) + 1);
+	}
+	while (done < n_dirs && now_s() < deadline) {
+		for (size_t i = 0; i < n_dirs; i++) {
+			if (!dirs[i][0])
+				continue;
+			if (!stores[i] &&
+			    yx_store_open(dirs[i], YX_STORE_READONLY, 0, &stores[i], &diag))
+				continue; /* not there yet, or being upgraded: later */
+			size_t held = 0;
+			for (size_t k = 0; k < n_want; k++) {
+				yx_tip_t tip;
+				held += yx_store_tip(stores[i], want[k].origin, &tip) == YX_OK &&
+				        tip.seq == want[k].seq &&
+				        memcmp(tip.hash, want[k].hash, YX_HASH_BYTES) == 0;
+			}
+			if (held == n_want) {
+				printf("%zu %.6f\n", i, now_s());
+				fflush(stdout);
+				yx_store_close(&stores[i]);
+				dirs[i][0] = 0;
+				done++;
+			}
+		}
+		usleep(50000);
+	}
+	for (size_t i = 0; i < n_dirs; i++)
+		yx_store_close(&stores[i]);
+	return done == n_dirs ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (yx_crypto_init())
@@ -317,6 +384,8 @@ int main(int argc, char **argv)
 		return latency(argv + 2);
 	if (argc == 5 && strcmp(argv[1], "wait-tip") == 0)
 		return wait_tip(argv[2], argv[3], atol(argv[4]));
+	if (argc == 3 && strcmp(argv[1], "wait-tips") == 0)
+		return wait_tips(atof(argv[2]));
 	fprintf(stderr, "usage: see the comment at the top of bench_sync.c\n");
 	return 2;
 }

@@ -22,6 +22,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./deploy/install-deps.sh
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DYRDX_WERROR=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target yrdxd yrdxctl yrdx-delay >/dev/null
+cmake --build build-bench -j"$(nproc)" --target yrdxd yrdxctl yrdx-delay bench_sync >/dev/null
 
 exec tests/bench/driver.sh federation federation.py "$@"
