@@ -63,8 +63,12 @@ typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
 	uint64_t from, last, txnid;
 	uint32_t mask;
-	bool squash;           /* built for a puller that takes zstd */
-	bool squashed;         /* and compressed (it was smaller so) */
+	bool squash; /* built for a puller that takes zstd */
+} sent_key_t;
+
+typedef struct {
+	sent_key_t key;
+	bool squashed;         /* compressed (it was smaller so) */
 	size_t entries, stubs; /* what it holds, counted at each send */
 	uint8_t *bytes;        /* the frame; len 0: an empty slot */
 	size_t len, cap;
@@ -504,14 +508,14 @@ out:
 }
 
 /* The kept segment with this key, or NULL. */
-static sent_t *sent_find(yxd_serve_t *sv, const sent_t *key)
+static sent_t *sent_find(yxd_serve_t *sv, const sent_key_t *key)
 {
 	for (size_t i = 0; i < SENT_SLOTS; i++) {
-		sent_t *c = &sv->sent[i];
-		if (c->len && c->from == key->from && c->last == key->last &&
-		    c->txnid == key->txnid && c->mask == key->mask && c->squash == key->squash &&
-		    memcmp(c->origin, key->origin, YX_KEY_BYTES) == 0)
-			return c;
+		const sent_key_t *k = &sv->sent[i].key;
+		if (sv->sent[i].len && k->from == key->from && k->last == key->last &&
+		    k->txnid == key->txnid && k->mask == key->mask && k->squash == key->squash &&
+		    memcmp(k->origin, key->origin, YX_KEY_BYTES) == 0)
+			return &sv->sent[i];
 	}
 	return NULL;
 }
@@ -531,11 +535,11 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 	const yx_peer_conf_t *peer = trusted_peer(d, s->peer, s->key);
 	if (!peer)
 		return -EHOSTUNREACH; /* no longer trusted: nothing at all, not even stubs */
-	sent_t key = {.from = from,
-	              .last = head.seq,
-	              .txnid = yx_store_txnid(d->store),
-	              .mask = serve_mask(d, peer, origin),
-	              .squash = s->squash && d->cfg->compress_level};
+	sent_key_t key = {.from = from,
+	                  .last = head.seq,
+	                  .txnid = yx_store_txnid(d->store),
+	                  .mask = serve_mask(d, peer, origin),
+	                  .squash = s->squash && d->cfg->compress_level};
 	memcpy(key.origin, origin, YX_KEY_BYTES);
 	sent_t *c = key.txnid ? sent_find(sv, &key) : NULL;
 	bool reused = c != NULL;
@@ -544,12 +548,7 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 		c->len = 0;
 		if ((ret = build_segment(d, origin, from, &head, key.mask, key.squash, c)))
 			return ret;
-		uint8_t *bytes = c->bytes;
-		size_t len = c->len, cap = c->cap, entries = c->entries, stubs = c->stubs;
-		bool squashed = c->squashed;
-		*c = key;
-		c->bytes = bytes, c->len = len, c->cap = cap;
-		c->entries = entries, c->stubs = stubs, c->squashed = squashed;
+		c->key = key;
 	}
 	ret = yx_wire_send_bytes(d->peer_router, s->routing_id, c->bytes, c->len);
 	if (ret == YX_OK) {
