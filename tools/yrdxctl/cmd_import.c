@@ -185,15 +185,11 @@ static int note_holder(void *arg, const yx_stored_t *rec)
 static int other_origin(import_t *im, yx_kind_t kind, const char *id, rowmsg_t *diag)
 {
 	holders_t h = {im->has_origin ? im->origin : NULL, false, false, {0}};
-	yx_snap_t *snap = NULL;
 	char label[YX_NAME_LABEL_MAX];
 	int ret;
-	if (!im->store)
+	if (!im->snap)
 		return YX_OK;
-	if ((ret = yx_snap_open(im->store, &snap)) == YX_OK)
-		ret = yx_snap_get_all(snap, kind, id, NULL, note_holder, &h);
-	yx_snap_close(&snap);
-	if (ret)
+	if ((ret = yx_snap_get_all(im->snap, kind, id, NULL, note_holder, &h)))
 		return msg_set(diag, ret, "%s:%lu: reading the store: %s", im->src.path, im->src.at,
 		               yx_strerror(ret));
 	if (!h.other || h.ours)
@@ -352,6 +348,13 @@ static int pass_check(import_t *im)
 	yx_arena_init(&arena);
 	if ((rc = source_open(s)) || (!im->dry_run && (rc = spool_open(&im->spool))))
 		goto out;
+	/* One read view for the whole check, not one per row; pass 1 reads the file only,
+	 * so it is held seconds, and closed before anything is sent. */
+	int sret = im->store ? yx_snap_open(im->store, &im->snap) : YX_OK;
+	if (sret) {
+		rc = ctl_fail(EXIT_FAIL, "%s: reading the store: %s", s->path, yx_strerror(sret));
+		goto out;
+	}
 	im->t0 = import_now();
 	while (rc == EXIT_OK && (got = source_next(s, &arena, &kind, &record, &diag)) > 0) {
 		int ret = record ? check_row(im, &keys, kind, record, &packed, &diag) : YX_EINVAL;
@@ -377,6 +380,7 @@ static int pass_check(import_t *im)
 	else if (rc == EXIT_OK && s->fmt == FMT_NDJSON && im->rows == 0)
 		rc = ctl_fail(EXIT_USAGE, "%s: empty file", s->path);
 out:
+	yx_snap_close(&im->snap);
 	yx_arena_free(&arena);
 	free(keys.slots);
 	source_close(s);

@@ -112,6 +112,7 @@ typedef struct {
 	 * are checked against the registry (evalrules.h), the rows checked so far counted
 	 * as stored. */
 	yx_store_t *store;
+	yx_snap_t *snap; /* pass 1's one view of the store (other_origin), NULL otherwise */
 	bool has_origin;
 	uint8_t origin[YX_KEY_BYTES];
 	yx_evalrules_t *rules;
