@@ -15,19 +15,6 @@ void yxd_policy_due(yxd_t *d)
 	d->policy_due = true;
 }
 
-/* The policy an origin published last, decoded (caller frees with yx_change_free); *out
- * NULL if it published none. YX_OK or a store error. */
-int yxd_policy_get(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], Yrdx__Change **out)
-{
-	*out = NULL;
-	int ret = yx_store_get(d->store, YX_KIND_POLICY, origin, YX_POLICY_ID, out);
-	if (ret == YX_ENOTFOUND)
-		return YX_OK;
-	if (ret == YX_OK && (*out)->body_case != YRDX__CHANGE__BODY_SHARING_POLICY)
-		yx_change_free(out); /* validated on the way in; never so */
-	return ret;
-}
-
 int yxd_policy_publish(yxd_t *d)
 {
 	yx_policy_build_t *want = NULL;
@@ -46,7 +33,7 @@ int yxd_policy_publish(yxd_t *d)
 		d->policy_due = false; /* until the config changes */
 		goto out;
 	}
-	if ((ret = yxd_policy_get(d, d->origin, &last)))
+	if ((ret = yx_store_policy(d->store, d->origin, &last)))
 		goto out;
 	if (yx_policy_same(last ? last->sharing_policy : NULL, &want->msg)) {
 		d->policy_due = false;

@@ -437,14 +437,15 @@ static void fix_pointers(gather_t *g)
 	}
 }
 
-/* The kinds peer gets of origin's log as bodies: the origin's word (its latest policy as
- * we hold it; none = the default) narrowed by our share with peer. One point lookup per
- * segment, so a policy that commits applies from the next segment on. On a store error,
- * nothing but what goes to everyone. */
+/* The kinds peer gets of origin's log as bodies: the origin's word (the policy its latest
+ * head names; none = the default) narrowed by our share with peer. A few point lookups per
+ * segment, so a policy that commits applies from the next segment on. While we hold that
+ * policy as a stub only (it is being filled), or on a store error: nothing but what goes
+ * to everyone. */
 static uint32_t serve_mask(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *origin)
 {
 	Yrdx__Change *pol = NULL;
-	if (yxd_policy_get(d, origin, &pol) != YX_OK)
+	if (yx_store_policy(d->store, origin, &pol) != YX_OK)
 		return YX_SHARE_ALWAYS;
 	uint32_t mask =
 	        yx_policy_serve_mask(pol ? pol->sharing_policy : NULL, peer->key, peer->share_mask);

@@ -518,9 +518,6 @@ void yxd_policy_due(yxd_t *d); /* the config may state another policy (start, re
 /* Publishes the config's policy if it is due and differs from the last one published.
  * YX_OK (published, or nothing to do), or why not (fenced, full: it stays due). */
 int yxd_policy_publish(yxd_t *d);
-/* origin's latest policy as this node knows it, decoded (yx_change_free); *out NULL if it
- * published none (the default applies). */
-int yxd_policy_get(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], Yrdx__Change **out);
 
 /* ---- fence.c: a store older than the node's own log writes nothing until it has it ---- */
 void yxd_fence_start(yxd_t *d); /* the mark yrdxctl backup leaves raises it */

@@ -27,6 +27,7 @@ const char *yx_strerror(int err)
 	case YX_ESTORE: return "storage engine failure";
 	case YX_ECONFIG: return "invalid configuration";
 	case YX_EMAPFULL: return "the store's map is full (raise node/map_size in the config)";
+	case YX_ESTUB: return "held as a stub only (its body withheld or not yet received)";
 	case YX_EREFUSED:
 		return "refused by the federation charter (not a member, revoked, or outside "
 		       "its jurisdiction)";

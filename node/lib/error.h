@@ -31,6 +31,7 @@ enum {
 	YX_EFENCED = -1020,   /* local writes wait until the node holds its own latest log */
 	YX_EREFUSED = -1021,  /* the charter refuses it: not a member, revoked, outside the
 	                       * origin's jurisdiction (a diag says which) */
+	YX_ESTUB = -1022,     /* held as a stub only: its body was withheld or has not come */
 };
 
 /* Returns a static, human-readable description of err (never NULL). */

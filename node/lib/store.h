@@ -12,7 +12,8 @@
  *            key(32)), "rotating" -> a rotation this node waits for, version(4) seq(8)
  *   origins  u32 id -> origin public key (32)
  *   log      id|seq -> flags(1) kind(1) H(32) D(32) change bytes (none for a stub)
- *   heads    id|seq -> H(32) time(8) signature(64), one per origin write transaction
+ *   heads    id|seq -> H(32) time(8) signature(64) policy seq(8), one per origin write
+ *            transaction (no policy seq: a version 1 head, kept from before)
  *   vector   id -> seq(8) H(32): the tip of each origin's log
  *   state    kind|id|record id -> seq(8): the current version of every live record
  *   idx_*    term|0|state key -> empty (credit code, incubator, park, industry)
@@ -34,8 +35,11 @@
 /* The store's layout version; a store of another version is refused, never guessed at.
  * 2: relay events are no longer entered in the incubator and park indexes.
  * 3: index entries name a record's version by its log key (origin, seq), not its state
- *    key; a store of version 2 has its indexes rebuilt when yrdxd opens it. */
-#define YX_SCHEMA_VERSION 5
+ *    key; a store of version 2 has its indexes rebuilt when yrdxd opens it.
+ * 4: retractions kept in their own database. 5: a stub is its log entry's flag.
+ * 6: heads are kept with the policy seq they sign (version 2 heads); a store of version
+ *    5 keeps its version 1 heads as they are (nothing to rewrite). */
+#define YX_SCHEMA_VERSION 6
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. */
 #define YX_HEAD_INTERVAL 1024
@@ -191,6 +195,13 @@ int yx_store_get(yx_store_t *store, yx_kind_t kind, const uint8_t origin[YX_KEY_
 /* As yx_store_get, decoded into arena: released by its reset, never by yx_change_free. */
 int yx_store_get_in(yx_store_t *store, yx_arena_t *arena, yx_kind_t kind,
                     const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out);
+
+/* The sharing policy origin signed last, as this store holds its log: the change at the
+ * seq the head at its tip names (version 1 heads: the policy record held). *out is the
+ * decoded change (yx_change_free) or NULL if the origin published none or retracted it
+ * (the default applies). YX_ESTUB if that change is held as a stub only: the origin's
+ * word is unknown here until its body comes. Else YX_OK or a store error. */
+int yx_store_policy(yx_store_t *store, const uint8_t origin[YX_KEY_BYTES], Yrdx__Change **out);
 
 /* The retraction of record (kind, id) of origin, if that is its last word: the tombstone
  * change (reason, time_ms), into arena (NULL: the caller frees it with yx_change_free).

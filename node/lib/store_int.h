@@ -23,7 +23,8 @@
 #define LOG_H            2
 #define LOG_D            (2 + YX_HASH_BYTES)
 #define LOG_FLAG_STUB    1
-#define HEAD_VAL         (YX_HASH_BYTES + 8 + YX_SIG_BYTES)
+#define HEAD_VAL_V1      (YX_HASH_BYTES + 8 + YX_SIG_BYTES) /* H, time, signature */
+#define HEAD_VAL         (HEAD_VAL_V1 + 8)                  /* ...policy seq (version 2) */
 #define TIP_VAL          (8 + YX_HASH_BYTES)
 #define LOG_KEY          12 /* origin id(4) | seq(8) */
 /* kind(1) | origin id(4) | record id */
@@ -189,6 +190,12 @@ int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 int yxs_log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
                         Yrdx__Change **out);
 int yxs_head_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, const yx_head_t *h);
+/* A heads value (v) of origin's head at seq, decoded; YX_ECORRUPT if it has neither
+ * length a head is kept in. */
+int yxs_head_decode(const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const MDB_val *v,
+                    yx_head_t *head);
+/* oid's head at exactly seq; YX_ENOTFOUND if no head closes seq. */
+int yxs_head_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, yx_head_t *head);
 /* Notes (on) or drops the hole of a stub at (oid, seq). */
 /* Drops schema 4's hole keys (the upgrade to 5). */
 int yxs_holes_drop(yx_store_t *s, MDB_txn *txn);

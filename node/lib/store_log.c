@@ -141,7 +141,39 @@ int yxs_head_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, const yx_head_t *h
 	memcpy(val, h->hash, YX_HASH_BYTES);
 	be64_put(val + YX_HASH_BYTES, (uint64_t)h->time_ms);
 	memcpy(val + YX_HASH_BYTES + 8, h->signature, YX_SIG_BYTES);
-	return yxs_put(txn, s->dbi[DB_HEADS], key, 12, val, HEAD_VAL, 0);
+	bool v2 = h->version == YX_HEAD_V2;
+	if (v2)
+		be64_put(val + HEAD_VAL_V1, h->policy_seq);
+	return yxs_put(txn, s->dbi[DB_HEADS], key, 12, val, v2 ? HEAD_VAL : HEAD_VAL_V1, 0);
+}
+
+int yxs_head_decode(const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const MDB_val *v,
+                    yx_head_t *head)
+{
+	if (v->mv_size != HEAD_VAL && v->mv_size != HEAD_VAL_V1)
+		return YX_ECORRUPT;
+	const uint8_t *p = v->mv_data;
+	bool v2 = v->mv_size == HEAD_VAL;
+	memcpy(head->origin, origin, YX_KEY_BYTES);
+	head->seq = seq;
+	memcpy(head->hash, p, YX_HASH_BYTES);
+	head->time_ms = (int64_t)be64_get(p + YX_HASH_BYTES);
+	memcpy(head->signature, p + YX_HASH_BYTES + 8, YX_SIG_BYTES);
+	head->version = v2 ? YX_HEAD_V2 : YX_HEAD_V1;
+	head->policy_seq = v2 ? be64_get(p + HEAD_VAL_V1) : 0;
+	return YX_OK;
+}
+
+int yxs_head_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, yx_head_t *head)
+{
+	uint8_t key[LOG_KEY];
+	MDB_val v;
+	const uint8_t *origin = yxs_origin_key(s, txn, oid);
+	if (!origin)
+		return YX_ECORRUPT;
+	yxs_log_key(key, oid, seq);
+	int ret = yxs_get(txn, s->dbi[DB_HEADS], key, LOG_KEY, &v);
+	return ret ? ret : yxs_head_decode(origin, seq, &v, head);
 }
 
 /* The stored bytes of the full change at (oid, seq), valid while txn is. */

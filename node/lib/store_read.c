@@ -86,6 +86,60 @@ int yx_store_get_in(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
 	return store_get(s, DB_STATE, arena, kind, origin, id, out);
 }
 
+int yx_store_policy(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], Yrdx__Change **out)
+{
+	MDB_txn *txn = NULL;
+	const uint8_t *hdr;
+	uint8_t hash[YX_HASH_BYTES];
+	uint64_t tip, at;
+	uint32_t oid;
+	yx_head_t head;
+	int ret;
+	*out = NULL;
+	if ((ret = yxs_txn_begin(s, false, &txn)))
+		return ret;
+	if ((ret = yxs_origin_lookup(s, txn, origin, &oid)) ||
+	    (ret = yxs_tip_read(s, txn, oid, &tip, hash)))
+		goto out;
+	ret = tip ? yxs_head_read(s, txn, oid, tip, &head) : YX_ENOTFOUND;
+	if (ret == YX_OK && head.version == YX_HEAD_V2) {
+		if (!(at = head.policy_seq))
+			goto out; /* none published: the default */
+		if ((ret = yxs_log_header(s, txn, oid, at, &hdr)))
+			goto out;
+		if (hdr[0] & LOG_FLAG_STUB) {
+			ret = YX_ESTUB;
+			goto out;
+		}
+		if ((ret = yxs_log_read_change(s, txn, NULL, oid, at, out)))
+			goto out;
+	} else {
+		/* No head at the tip, or a version 1 head kept from before: the policy record
+		 * the state holds, which is the latest whole one we got. */
+		uint8_t skey[STATE_KEY_MAX];
+		MDB_val v;
+		size_t sklen = yxs_state_key(skey, YX_KIND_POLICY, oid, YX_POLICY_ID);
+		if ((ret = yxs_get(txn, s->dbi[DB_STATE], skey, sklen, &v)))
+			goto out;
+		ret = v.mv_size == 8
+		              ? yxs_log_read_change(s, txn, NULL, oid, be64_get(v.mv_data), out)
+		              : YX_ECORRUPT;
+		if (ret)
+			goto out;
+	}
+	if ((yx_kind_t)(*out)->kind != YX_KIND_POLICY)
+		ret = YX_ECORRUPT; /* a head naming another kind: refused on the way in */
+	else if ((*out)->body_case != YRDX__CHANGE__BODY_SHARING_POLICY)
+		yx_change_free(out); /* retracted: the default again */
+out:
+	if (ret == YX_ENOTFOUND)
+		ret = YX_OK; /* an origin, or a policy, we do not have: the default */
+	if (ret)
+		yx_change_free(out);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
 int yx_store_get_retracted(yx_store_t *s, yx_arena_t *arena, yx_kind_t kind,
                            const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out)
 {
@@ -397,16 +451,7 @@ int yx_snap_head_find(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint6
 		rc = MDB_NOTFOUND;
 	if ((ret = yxs_error(rc, "head")))
 		goto out;
-	if (v.mv_size != HEAD_VAL) {
-		ret = YX_ECORRUPT;
-		goto out;
-	}
-	const uint8_t *p = v.mv_data;
-	memcpy(head->origin, origin, YX_KEY_BYTES);
-	head->seq = be64_get((const uint8_t *)k.mv_data + 4);
-	memcpy(head->hash, p, YX_HASH_BYTES);
-	head->time_ms = (int64_t)be64_get(p + YX_HASH_BYTES);
-	memcpy(head->signature, p + YX_HASH_BYTES + 8, YX_SIG_BYTES);
+	ret = yxs_head_decode(origin, be64_get((const uint8_t *)k.mv_data + 4), &v, head);
 out:
 	mdb_cursor_close(cur);
 	return ret;

@@ -24,6 +24,7 @@ struct yx_batch {
 	uint8_t hash[YX_HASH_BYTES]; /* H(seq) */
 	size_t count;
 	int64_t time_ms;
+	uint64_t policy_seq; /* our latest sharing policy's seq, signed in every head */
 	uint64_t arrival;    /* last arrival number */
 	yx_head_t last_head; /* the most recent head written in this batch */
 	pending_t pending;
@@ -38,6 +39,33 @@ struct yx_remote {
 };
 
 /* ---- local batches ----------------------------------------------------------------- */
+
+/* The seq of our latest sharing policy at the tip, which the next head signs again: from
+ * the head at the tip, or (none, or a version 1 head kept from before) the policy record
+ * the state holds; 0 if we published none. */
+static int batch_policy_seq(yx_batch_t *b)
+{
+	uint8_t skey[STATE_KEY_MAX];
+	yx_head_t h;
+	MDB_val v;
+	b->policy_seq = 0;
+	if (b->seq == 0)
+		return YX_OK;
+	int ret = yxs_head_read(b->store, b->txn, b->origin_id, b->seq, &h);
+	if (ret == YX_OK && h.version == YX_HEAD_V2) {
+		b->policy_seq = h.policy_seq;
+		return YX_OK;
+	}
+	if (ret && ret != YX_ENOTFOUND)
+		return ret;
+	size_t n = yxs_state_key(skey, YX_KIND_POLICY, b->origin_id, YX_POLICY_ID);
+	if ((ret = yxs_get(b->txn, b->store->dbi[DB_STATE], skey, n, &v)))
+		return ret == YX_ENOTFOUND ? YX_OK : ret;
+	if (v.mv_size != 8)
+		return YX_ECORRUPT;
+	b->policy_seq = be64_get(v.mv_data);
+	return YX_OK;
+}
 
 int yx_batch_begin(yx_store_t *s, const yx_identity_t *id, yx_batch_t **out)
 {
@@ -73,6 +101,8 @@ int yx_batch_begin(yx_store_t *s, const yx_identity_t *id, yx_batch_t **out)
 		goto out;
 	}
 	b->until = yxs_signer_until(s, b->seq + 1);
+	if ((ret = batch_policy_seq(b)))
+		goto out;
 	if ((ret = yxs_arrival_last(s, b->txn, &b->arrival)))
 		goto out;
 	b->head_seq = b->seq;
@@ -96,6 +126,7 @@ static int batch_write_head(yx_batch_t *b)
 	h.seq = b->seq;
 	memcpy(h.hash, b->hash, YX_HASH_BYTES);
 	h.time_ms = b->time_ms;
+	h.policy_seq = b->policy_seq;
 	yx_head_sign(&h, b->id);
 	int ret = yxs_head_write(b->store, b->txn, b->origin_id, &h);
 	if (ret == YX_OK) {
@@ -153,6 +184,8 @@ static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *di
 	b->seq++;
 	memcpy(b->hash, hash, YX_HASH_BYTES);
 	b->count++;
+	if ((yx_kind_t)c->kind == YX_KIND_POLICY)
+		b->policy_seq = b->seq; /* a policy, or its retraction: what every node applies */
 	b->head_bytes += len;
 	/* A head now if the next change, however large, could take the segment past its
 	 * byte limit. */

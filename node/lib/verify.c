@@ -167,6 +167,38 @@ static int segment_decode(yx_segment_t *seg, const uint8_t origin[YX_KEY_BYTES],
 	return YX_OK;
 }
 
+/* Step 6: the policy the head signs. A stub hides its change's kind, so a version 2 head
+ * names the seq of its origin's latest sharing policy (or its retraction). A new entry at
+ * that seq must come whole and be one: policies are never withheld, so a stub there is a
+ * relay hiding the origin's word, which would let us pass on what the origin withholds.
+ * An entry held already is left to the serving side (policy.h, yx_store_policy). */
+static int segment_policy(const yx_segment_t *seg, const yx_entry_t *e, const yx_head_t *head,
+                          uint64_t tip, const char *who, yx_diag_t *diag)
+{
+	if (head->version != YX_HEAD_V2 || head->policy_seq < e[0].seq || head->policy_seq <= tip)
+		return YX_OK;
+	size_t i = (size_t)(head->policy_seq - e[0].seq);
+	if (i >= seg->n)
+		return yx_diag_set(diag, YX_ECHAIN,
+		                   "origin %s: head at seq %llu names seq %llu as its sharing "
+		                   "policy, past itself",
+		                   who, (unsigned long long)head->seq,
+		                   (unsigned long long)head->policy_seq);
+	if (!e[i].bytes)
+		return yx_diag_set(
+		        diag, YX_EINVAL,
+		        "origin %s seq %llu: its sharing policy came as a stub (a policy "
+		        "is never withheld)",
+		        who, (unsigned long long)e[i].seq);
+	if (seg->changes[i] && (yx_kind_t)seg->changes[i]->kind != YX_KIND_POLICY)
+		return yx_diag_set(diag, YX_EINVAL,
+		                   "origin %s: head at seq %llu names seq %llu as its sharing "
+		                   "policy, which is a change of kind %s",
+		                   who, (unsigned long long)head->seq, (unsigned long long)e[i].seq,
+		                   yx_kind_name((yx_kind_t)seg->changes[i]->kind));
+	return YX_OK;
+}
+
 int yx_segment_verify(yx_segment_t *seg, const uint8_t origin[YX_KEY_BYTES], const yx_entry_t *e,
                       size_t n, const yx_head_t *head, const yx_held_t *held, yx_arena_t *arena,
                       yx_diag_t *diag)
@@ -198,7 +230,9 @@ int yx_segment_verify(yx_segment_t *seg, const uint8_t origin[YX_KEY_BYTES], con
 		return ret;
 	if (head->seq <= held->tip && !seg->fills)
 		return YX_OK; /* all held already */
-	if ((ret = segment_decode(seg, origin, e, prev, held->tip, held->rules, arena, who, diag)))
+	if ((ret = segment_decode(seg, origin, e, prev, held->tip, held->rules, arena, who,
+	                          diag)) ||
+	    (ret = segment_policy(seg, e, head, held->tip, who, diag)))
 		return ret;
 	seg->apply = true;
 	return YX_OK;

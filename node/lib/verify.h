@@ -10,7 +10,9 @@
  *   3. the head's signature verifies against the origin key (YX_ESIG);
  *   4. entries at or below the local tip have the stored hashes (YX_EFORK);
  *   5. only now, authenticated, each new change is decoded and must carry its own origin,
- *      seq and prev hash, and be a valid record (YX_EINVAL).
+ *      seq and prev hash, and be a valid record (YX_EINVAL);
+ *   6. a new entry at the seq the head names as its origin's sharing policy came whole
+ *      and is one (YX_EINVAL): a stub can hide a policy, a signed head cannot.
  * Nothing unauthenticated is parsed. */
 #ifndef YRDX_VERIFY_H
 #define YRDX_VERIFY_H

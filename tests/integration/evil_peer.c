@@ -8,6 +8,9 @@
  *                  Its Tips never name the puller's session: it answers, but not us
  *   lie-tip-echo   as lie-tip, its Tips under the puller's session
  *   stubs          every change is relayed as its digest (a stub), never as a body
+ *   policy-stub    every change whole but the origin's sharing policy, relayed as a stub:
+ *                  a receiver that believed it would apply the default policy and pass
+ *                  on what the origin withholds from a third city
  *   empty-entries  a Pull gets a segment message of ~8 MB holding ~4 M empty entries
  *   tips-flood     every Tips adds TIPS_FLOOD invented origins (random keys, seeded)
  *   tips-trickle   every Tips adds TIPS_TRICKLE invented origins, fewer than a Tips may name
@@ -41,6 +44,7 @@ typedef enum {
 	M_LIE_TIP,
 	M_LIE_TIP_ECHO,
 	M_STUBS,
+	M_POLICY_STUB,
 	M_EMPTY_ENTRIES,
 	M_TIPS_FLOOD,
 	M_TIPS_TRICKLE,
@@ -56,6 +60,7 @@ static const struct {
         {"lie-tip", M_LIE_TIP},
         {"lie-tip-echo", M_LIE_TIP_ECHO},
         {"stubs", M_STUBS},
+        {"policy-stub", M_POLICY_STUB},
         {"empty-entries", M_EMPTY_ENTRIES},
         {"tips-flood", M_TIPS_FLOOD},
         {"tips-trickle", M_TIPS_TRICKLE},
@@ -77,7 +82,8 @@ typedef struct {
 	uint8_t *bufs[YX_HEAD_INTERVAL];
 	size_t n;
 	uint64_t last;
-	bool stubs; /* every entry as its digest */
+	bool stubs;       /* every entry as its digest */
+	bool policy_stub; /* the origin's sharing policy as its digest */
 } seg_t;
 
 static uint64_t rng_next(evil_t *e)
@@ -92,11 +98,10 @@ static int gather(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[32
                   const uint8_t digest[32], const uint8_t *bytes, size_t len)
 {
 	seg_t *s = arg;
-	(void)kind;
 	(void)hash;
 	if (seq > s->last || s->n == YX_HEAD_INTERVAL)
 		return 1;
-	if (s->stubs)
+	if (s->stubs || (s->policy_stub && kind == YX_KIND_POLICY))
 		bytes = NULL;
 	Yrdx__LogEntry *e = &s->entries[s->n];
 	yrdx__log_entry__init(e);
@@ -261,6 +266,7 @@ static void serve_pull(evil_t *e, zframe_t *rid, const uint8_t *origin, uint64_t
 		memset(&s, 0, sizeof(s));
 		s.last = head.seq;
 		s.stubs = e->mode == M_STUBS;
+		s.policy_stub = e->mode == M_POLICY_STUB;
 		yx_store_log_iterate(e->store, origin, from, gather, &s);
 		if (e->mode == M_FORGE)
 			yx_head_sign(&head, e->id); /* a signature by the wrong key */
@@ -348,7 +354,8 @@ int main(int argc, char **argv)
 	if (argc < 4 || argc > 5 || strcmp(argv[1], "-c") != 0 ||
 	    m_i == sizeof(modes) / sizeof(modes[0])) {
 		fprintf(stderr, "usage: evil_peer -c NODE.zpl "
-		                "flip|forge|lie-tip|lie-tip-echo|stubs|empty-entries|tips-flood|"
+		                "flip|forge|lie-tip|lie-tip-echo|stubs|policy-stub|empty-entries|"
+		                "tips-flood|"
 		                "tips-trickle|zstd-bomb "
 		                "[SEED]\n");
 		return 2;

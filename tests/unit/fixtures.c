@@ -357,3 +357,21 @@ void fx_node_close(fx_node_t *n)
 	fx_rmtree(n->dir);
 	free(n->dir);
 }
+
+void fx_head_sign_v1(yx_head_t *head, const yx_identity_t *id)
+{
+	uint8_t msg[12 + YX_KEY_BYTES + 8 + YX_HASH_BYTES + 8], *p = msg;
+	memcpy(p, "yrdx-head-v1", 12);
+	p += 12;
+	memcpy(p, head->origin, YX_KEY_BYTES);
+	p += YX_KEY_BYTES;
+	for (int i = 0; i < 8; i++)
+		*p++ = (uint8_t)(head->seq >> (56 - 8 * i));
+	memcpy(p, head->hash, YX_HASH_BYTES);
+	p += YX_HASH_BYTES;
+	for (int i = 0; i < 8; i++)
+		*p++ = (uint8_t)((uint64_t)head->time_ms >> (56 - 8 * i));
+	head->version = YX_HEAD_V1;
+	head->policy_seq = 0;
+	yx_identity_sign(id, msg, sizeof(msg), head->signature);
+}

@@ -177,4 +177,8 @@ void fx_log_sign(fx_log_t *log, int64_t time_ms);
 /* Frees the pending entries; the chain goes on from log->seq. */
 void fx_log_clear(fx_log_t *log);
 
+/* Re-signs head as a version 1 head (no policy seq), as a store from before version 2
+ * keeps them: over "yrdx-head-v1" || origin || seq || hash || time, built here. */
+void fx_head_sign_v1(yx_head_t *head, const yx_identity_t *id);
+
 #endif

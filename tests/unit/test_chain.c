@@ -70,14 +70,35 @@ static void test_known_answers(void **state)
 	assert_memory_not_equal(swapped, h2, 32);
 }
 
-/* The head signature covers "yrdx-head-v1" || origin || seq || hash || time (integers
- * big-endian): checked with libsodium on bytes built here, then each field altered. */
+/* Builds the bytes a head signature covers, here and not with chain.c's code: "tag" ||
+ * origin || seq || hash || time, then policy_seq when with_policy (integers big-endian). */
+static size_t head_bytes(const yx_head_t *h, const char *tag, bool with_policy, uint8_t *msg)
+{
+	uint8_t *p = msg;
+	memcpy(p, tag, 12);
+	p += 12;
+	memcpy(p, h->origin, 32);
+	p += 32;
+	for (int i = 0; i < 8; i++)
+		*p++ = (uint8_t)(h->seq >> (56 - 8 * i));
+	memcpy(p, h->hash, 32);
+	p += 32;
+	for (int i = 0; i < 8; i++)
+		*p++ = (uint8_t)((uint64_t)h->time_ms >> (56 - 8 * i));
+	for (int i = 0; with_policy && i < 8; i++)
+		*p++ = (uint8_t)(h->policy_seq >> (56 - 8 * i));
+	return (size_t)(p - msg);
+}
+
+/* A head is signed in version 2: "yrdx-head-v2" || origin || seq || hash || time ||
+ * policy_seq — checked with libsodium on bytes built here, then each field altered. A
+ * version 1 head (kept from before) verifies against the version 1 bytes, and only them. */
 static void test_head_signature(void **state)
 {
 	(void)state;
 	yx_identity_t *id = NULL, *other = NULL;
 	yx_head_t h = {0};
-	uint8_t msg[12 + 32 + 8 + 32 + 8], *p = msg;
+	uint8_t msg[12 + 32 + 8 + 32 + 8 + 8];
 	assert_int_equal(yx_identity_generate(&id), YX_OK);
 	assert_int_equal(yx_identity_generate(&other), YX_OK);
 	memcpy(h.origin, yx_identity_public(id), 32);
@@ -85,21 +106,24 @@ static void test_head_signature(void **state)
 	for (int i = 0; i < 32; i++)
 		h.hash[i] = (uint8_t)(0xa0 + i);
 	h.time_ms = T0;
+	h.policy_seq = 0x0102030405060001ull;
 	yx_head_sign(&h, id);
+	assert_int_equal(h.version, YX_HEAD_V2);
 	assert_int_equal(yx_head_verify(&h), YX_OK);
+	size_t len = head_bytes(&h, "yrdx-head-v2", true, msg);
+	assert_int_equal(len, sizeof(msg));
+	assert_int_equal(crypto_sign_verify_detached(h.signature, msg, len, h.origin), 0);
 
-	memcpy(p, "yrdx-head-v1", 12);
-	p += 12;
-	memcpy(p, h.origin, 32);
-	p += 32;
-	for (int i = 0; i < 8; i++)
-		*p++ = (uint8_t)(h.seq >> (56 - 8 * i));
-	memcpy(p, h.hash, 32);
-	p += 32;
-	for (int i = 0; i < 8; i++)
-		*p++ = (uint8_t)((uint64_t)h.time_ms >> (56 - 8 * i));
-	assert_int_equal(p - msg, (long)sizeof(msg));
-	assert_int_equal(crypto_sign_verify_detached(h.signature, msg, sizeof(msg), h.origin), 0);
+	/* Version 1: signed over the old bytes (as a store from before holds them). */
+	yx_head_t v1 = h;
+	fx_head_sign_v1(&v1, id);
+	len = head_bytes(&v1, "yrdx-head-v1", false, msg);
+	assert_int_equal(len, sizeof(msg) - 8);
+	assert_int_equal(crypto_sign_verify_detached(v1.signature, msg, len, v1.origin), 0);
+	assert_int_equal(yx_head_verify(&v1), YX_OK);
+	yx_head_t as_v2 = v1; /* the same signature read as a version 2 head */
+	as_v2.version = YX_HEAD_V2;
+	assert_int_equal(yx_head_verify(&as_v2), YX_ESIG);
 
 	yx_head_t bad = h;
 	bad.seq++;
@@ -109,6 +133,12 @@ static void test_head_signature(void **state)
 	assert_int_equal(yx_head_verify(&bad), YX_ESIG);
 	bad = h;
 	bad.time_ms++;
+	assert_int_equal(yx_head_verify(&bad), YX_ESIG);
+	bad = h;
+	bad.policy_seq--; /* a relay moving the policy the origin named */
+	assert_int_equal(yx_head_verify(&bad), YX_ESIG);
+	bad = h;
+	bad.version = YX_HEAD_V1; /* nor passing it off as a head that names none */
 	assert_int_equal(yx_head_verify(&bad), YX_ESIG);
 	bad = h;
 	bad.signature[63] ^= 0x10;

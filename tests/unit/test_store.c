@@ -18,6 +18,7 @@
 
 #include "fixtures.h"
 #include "store.h"
+#include "validate.h"
 
 /* Commits enterprises [first, first+count) as one batch. */
 static yx_head_t put_enterprises(fx_node_t *n, uint32_t first, uint32_t count)
@@ -61,7 +62,8 @@ static int copy_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t has
 	copy_ctx_t *ctx = arg;
 	segment_t *s = ctx->seg;
 	(void)hash;
-	assert_int_equal(kind, bytes ? YX_KIND_ENTERPRISE : YX_KIND_NONE);
+	assert_true(bytes ? kind == YX_KIND_ENTERPRISE || kind == YX_KIND_POLICY
+	                  : kind == YX_KIND_NONE);
 	if (seq > ctx->last)
 		return 1;
 	size_t i = s->n++;
@@ -1456,6 +1458,125 @@ static void test_rotation_received(void **state)
 	fx_node_close(&bare);
 }
 
+/* Our sharing policy (共享策略) as a batch writes it: the change at seq 4. */
+static void put_policy(fx_node_t *n)
+{
+	static Yrdx__RecordKind kinds[] = {YRDX__RECORD_KIND__RECORD_KIND_INCUBATOR};
+	Yrdx__SharingPolicy p = YRDX__SHARING_POLICY__INIT;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	yx_batch_t *b = NULL;
+	yx_diag_t d = {{0}};
+	p.id = (char *)YX_POLICY_ID;
+	p.default_kinds = kinds;
+	p.n_default_kinds = 1;
+	yx_change_set_body(&c, YX_KIND_POLICY, &p);
+	c.id = (char *)YX_POLICY_ID;
+	assert_int_equal(yx_batch_begin(n->store, n->id, &b), YX_OK);
+	if (yx_batch_put(b, &c, &d) != YX_OK)
+		fail_msg("policy: %s", d.msg);
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+}
+
+/* The policy a store applies to an origin is the one the origin's latest head names.
+ * Every head signs it (version 2), so a relay that sends the policy as a stub is refused;
+ * a store that holds it as a stub anyway (taken under a version 1 head, from before)
+ * says so (YX_ESTUB: serve withholds everything of that origin) until the body comes. */
+static void test_policy_signed(void **state)
+{
+	(void)state;
+	fx_node_t a, r, l;
+	yx_diag_t d = {{0}};
+	yx_head_t h;
+	size_t appended;
+	Yrdx__Change *pol = NULL;
+	fx_node_open(&a, "policy-src");
+	fx_node_open(&r, "policy-relayed");
+	fx_node_open(&l, "policy-legacy");
+	const uint8_t *origin = yx_identity_public(a.id);
+
+	put_enterprises(&a, 0, 3);
+	assert_int_equal(yx_store_policy(a.store, origin, &pol), YX_OK);
+	assert_null(pol);          /* none published: the default */
+	put_policy(&a);            /* seq 4 */
+	put_enterprises(&a, 3, 3); /* 5..7: their head names 4 again */
+	assert_int_equal(yx_store_head_find(a.store, origin, 7, &h), YX_OK);
+	assert_int_equal(h.version, YX_HEAD_V2);
+	assert_int_equal(h.policy_seq, 4);
+	assert_int_equal(yx_store_policy(a.store, origin, &pol), YX_OK);
+	assert_non_null(pol);
+	assert_int_equal(pol->seq, 4);
+	yx_change_free(&pol);
+
+	segment_t s1 = segment_read(a.store, origin, 1, false); /* 1..3 */
+	segment_t s2 = segment_read(a.store, origin, 4, false); /* 4, the policy */
+	segment_t s3 = segment_read(a.store, origin, 5, false); /* 5..7 */
+	assert_int_equal(s2.head.seq, 4);
+	segment_t stub = segment_read(a.store, origin, 4, true);
+
+	/* A relay sends the policy as a stub: refused, nothing stored. */
+	assert_int_equal(
+	        yx_store_append_verified(r.store, origin, s1.e, s1.n, &s1.head, &appended, &d),
+	        YX_OK);
+	expect_rejected(&r, origin, &stub, YX_EINVAL, "its sharing policy came as a stub");
+	assert_int_equal(
+	        yx_store_append_verified(r.store, origin, s2.e, s2.n, &s2.head, &appended, &d),
+	        YX_OK);
+	assert_int_equal(
+	        yx_store_append_verified(r.store, origin, s3.e, s3.n, &s3.head, &appended, &d),
+	        YX_OK);
+	assert_int_equal(yx_store_policy(r.store, origin, &pol), YX_OK);
+	assert_non_null(pol);
+	assert_int_equal(pol->seq, 4);
+	yx_change_free(&pol);
+
+	/* Under version 1 heads (kept from before) the stub was taken: the store then
+	 * applies the policy it holds, which is none... */
+	segment_t old4 = segment_read(a.store, origin, 4, true);
+	fx_head_sign_v1(&old4.head, a.id);
+	segment_t old7 = s3;
+	fx_head_sign_v1(&old7.head, a.id);
+	assert_int_equal(
+	        yx_store_append_verified(l.store, origin, s1.e, s1.n, &s1.head, &appended, &d),
+	        YX_OK);
+	assert_int_equal(yx_store_append_verified(l.store, origin, old4.e, old4.n, &old4.head,
+	                                          &appended, &d),
+	                 YX_OK);
+	assert_int_equal(yx_store_append_verified(l.store, origin, old7.e, old7.n, &old7.head,
+	                                          &appended, &d),
+	                 YX_OK);
+	assert_int_equal(yx_store_policy(l.store, origin, &pol), YX_OK);
+	assert_null(pol);
+	/* ...until a version 2 head names seq 4: then it knows it does not know. */
+	put_enterprises(&a, 6, 1); /* 8 */
+	segment_t s4 = segment_read(a.store, origin, 8, false);
+	assert_int_equal(s4.head.policy_seq, 4);
+	assert_int_equal(
+	        yx_store_append_verified(l.store, origin, s4.e, s4.n, &s4.head, &appended, &d),
+	        YX_OK);
+	assert_int_equal(yx_store_policy(l.store, origin, &pol), YX_ESTUB);
+	assert_null(pol);
+	/* The body, from any path: filled, and applied. */
+	assert_int_equal(
+	        yx_store_append_verified(l.store, origin, s2.e, s2.n, &s2.head, &appended, &d),
+	        YX_OK);
+	assert_int_equal(yx_store_policy(l.store, origin, &pol), YX_OK);
+	assert_non_null(pol);
+	assert_int_equal(pol->seq, 4);
+	assert_int_equal(pol->sharing_policy->n_default_kinds, 1);
+	yx_change_free(&pol);
+	assert_int_equal(yx_store_verify(l.store, &d), YX_OK);
+
+	segment_free(&s1);
+	segment_free(&s2);
+	segment_free(&s3);
+	segment_free(&s4);
+	segment_free(&stub);
+	segment_free(&old4);
+	fx_node_close(&a);
+	fx_node_close(&r);
+	fx_node_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1478,6 +1599,7 @@ int main(void)
 	        cmocka_unit_test(test_disk_full),
 	        cmocka_unit_test(test_rotation_own_log),
 	        cmocka_unit_test(test_rotation_received),
+	        cmocka_unit_test(test_policy_signed),
 	};
 	if (yx_crypto_init() != YX_OK)
 		return 1;

@@ -16,6 +16,7 @@
 #include "charter.h"
 #include "fixtures.h"
 #include "store.h"
+#include "validate.h"
 #include "verify.h"
 
 #define N 8 /* changes in the test chain, seq 1..N */
@@ -64,16 +65,23 @@ static void chain_free(chain_t *ch)
 	yx_identity_free(&ch->id);
 }
 
-/* The origin's signed head at seq. */
-static yx_head_t head_at(const chain_t *ch, uint64_t seq)
+/* The origin's signed head at seq, naming policy_seq as its latest sharing policy. */
+static yx_head_t head_naming(const chain_t *ch, uint64_t seq, uint64_t policy_seq)
 {
-	yx_head_t h;
+	yx_head_t h = {0};
 	memcpy(h.origin, yx_identity_public(ch->id), YX_KEY_BYTES);
 	h.seq = seq;
 	memcpy(h.hash, ch->hash[seq], YX_HASH_BYTES);
 	h.time_ms = 1700000001000;
+	h.policy_seq = policy_seq;
 	yx_head_sign(&h, ch->id);
 	return h;
+}
+
+/* The origin's signed head at seq (it published no policy). */
+static yx_head_t head_at(const chain_t *ch, uint64_t seq)
+{
+	return head_naming(ch, seq, 0);
 }
 
 /* What a store would say it holds of the origin: the chain's own hashes up to tip, unless
@@ -316,6 +324,73 @@ static void test_authentic_but_wrong(void **state)
 		yx_arena_free(&arena);
 		chain_free(&ch);
 	}
+}
+
+/* Seq 3 is the origin's sharing policy (共享策略), the rest enterprises. */
+#define POLICY_AT 3
+static void policy_at_3(Yrdx__Change *c, uint64_t seq)
+{
+	static Yrdx__SharingPolicy p;
+	static Yrdx__RecordKind kinds[] = {YRDX__RECORD_KIND__RECORD_KIND_INCUBATOR};
+	if (seq != POLICY_AT)
+		return;
+	yrdx__sharing_policy__init(&p);
+	p.id = (char *)YX_POLICY_ID;
+	p.default_kinds = kinds;
+	p.n_default_kinds = 1;
+	yx_change_set_body(c, YX_KIND_POLICY, &p);
+	c->id = (char *)YX_POLICY_ID;
+}
+
+/* Step 6: a stub can hide a change's kind, not the seq the signed head names as the
+ * origin's policy. A relay that sends that policy as a stub (so that we would apply the
+ * default and pass on what the origin withholds) is refused; so is a head naming a change
+ * of another kind. A policy we hold already is not asked for again. */
+static void test_policy_named_by_head(void **state)
+{
+	(void)state;
+	chain_t ch;
+	fake_held_t f = {0};
+	yx_segment_t seg;
+	yx_arena_t arena;
+	yx_diag_t d = {{0}};
+	chain_make(&ch, policy_at_3);
+	f.ch = &ch;
+	yx_arena_init(&arena);
+	const uint8_t *origin = yx_identity_public(ch.id);
+	yx_head_t head = head_naming(&ch, N, POLICY_AT);
+	yx_held_t held = {0, fake_held, &f};
+
+	assert_int_equal(yx_segment_verify(&seg, origin, ch.e, N, &head, &held, &arena, &d), YX_OK);
+	assert_true(seg.apply);
+
+	/* Whole but for the policy, which comes as a stub. */
+	yx_entry_t e[N];
+	memcpy(e, ch.e, sizeof(e));
+	e[POLICY_AT - 1] = (yx_entry_t){POLICY_AT, NULL, 0, ch.digest[POLICY_AT]};
+	assert_int_equal(yx_segment_verify(&seg, origin, e, N, &head, &held, &arena, &d),
+	                 YX_EINVAL);
+	assert_non_null(strstr(d.msg, "seq 3: its sharing policy came as a stub"));
+	/* Without the signed policy seq (a head naming none) the stub would pass. */
+	yx_head_t none = head_at(&ch, N);
+	assert_int_equal(yx_segment_verify(&seg, origin, e, N, &none, &held, &arena, &d), YX_OK);
+
+	/* A head naming an enterprise as the policy: the origin's own error, refused. */
+	yx_head_t wrong = head_naming(&ch, N, POLICY_AT + 1);
+	assert_int_equal(yx_segment_verify(&seg, origin, ch.e, N, &wrong, &held, &arena, &d),
+	                 YX_EINVAL);
+	assert_non_null(strstr(d.msg, "names seq 4 as its sharing policy, which is a change of "
+	                              "kind enterprise"));
+
+	/* Held already (as a stub, from before): left to the serving side, which withholds
+	 * the origin's kinds until the body is filled (test_store test_policy_signed). */
+	yx_held_t held3 = {POLICY_AT, fake_held, &f};
+	f.stub[POLICY_AT] = true;
+	assert_int_equal(yx_segment_verify(&seg, origin, e + POLICY_AT, N - POLICY_AT, &head,
+	                                   &held3, &arena, &d),
+	                 YX_OK);
+	yx_arena_free(&arena);
+	chain_free(&ch);
 }
 
 /* ---- a stored log, re-checked ------------------------------------------------------ */
@@ -631,6 +706,7 @@ int main(void)
 	        cmocka_unit_test(test_rejected_before_parsing),
 	        cmocka_unit_test(test_overlap_fork_and_fill),
 	        cmocka_unit_test(test_authentic_but_wrong),
+	        cmocka_unit_test(test_policy_named_by_head),
 	        cmocka_unit_test(test_store_verify),
 	        cmocka_unit_test(test_store_verify_held_charter),
 	};
