@@ -15,14 +15,15 @@ docs/SECURITY.md used to name). Now:
     export, no planted name in its data.mdb) while anhui still attacks;
   - hangzhou gets an honest path to shanghai: new records written at shanghai then reach
     hangzhou whole and hefei as stubs within LIVENESS_S, one digest everywhere, `verify`
-    passes, and hefei still holds no enterprise of shanghai's.
+    passes, and hefei still holds no enterprise of shanghai's;
+  - hangzhou's anonymous resident memory stays under RSS_BOUND_KIB (normal build only).
 """
 import os
 import subprocess
 import time
 import unittest
 
-from harness import (BUILD, LIVENESS_S, Federation, enterprise, run_seed, tune,
+from harness import (BUILD, LIVENESS_S, SANITIZE, Federation, enterprise, run_seed, tune,
                      wait_converged, wait_until)
 from test_sharing import incubator
 
@@ -31,6 +32,12 @@ ENTERPRISES = 200
 ALL_BUT_ENTERPRISE = "incubator,park,relay-event,joint,evaluation"
 MARKER = "策略存根标记QP4K"  # a name only shanghai's withheld enterprises carry
 REFUSED_S = 20  # hangzhou refuses anhui's first segment within this of starting
+RSS_BOUND_KIB = 32 * 1024  # hangzhou's anonymous memory, attacked (normal build)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
 
 
 def store_bytes(node):
@@ -69,7 +76,7 @@ class HostilePolicyTest(unittest.TestCase):
             with open(evil_log, "w") as log:
                 evil = subprocess.Popen([EVIL, "-c", m.config, "policy-stub"], stderr=log)
             try:
-                wait_until(lambda: "evil_peer: serving" in open(evil_log).read(), 10,
+                wait_until(lambda: "evil_peer: serving" in read(evil_log), 10,
                            "evil_peer to listen")
                 hz.start()
                 t0 = time.monotonic()
@@ -113,6 +120,10 @@ class HostilePolicyTest(unittest.TestCase):
                 self.assertIn(MARKER.encode(), store_bytes(hz))
                 for n in (sh, hz, hf):
                     self.assertTrue(n.verify()["ok"])
+                anon = hz.memory_kib()["RssAnon"]
+                print("hangzhou: RssAnon %d KiB (bound %d KiB)" % (anon, RSS_BOUND_KIB), flush=True)
+                if not SANITIZE:
+                    self.assertLess(anon, RSS_BOUND_KIB, "hangzhou's anonymous memory")
             finally:
                 if evil.poll() is None:
                     evil.terminate()
