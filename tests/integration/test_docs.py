@@ -1,6 +1,8 @@
 """The project's docs stand alone: every relative link in README.md and docs/*.md resolves
 to a file or directory inside the repository, and every source path docs/architecture.md
-names exists (a module renamed or removed shows up here, not in a reader's 404)."""
+names exists (a module renamed or removed shows up here, not in a reader's 404), and every
+test docs/SECURITY.md names for a claim exists (a claim whose test was renamed or removed
+would otherwise name nothing)."""
 import glob
 import os
 import re
@@ -51,6 +53,19 @@ class DocsTest(unittest.TestCase):
         self.assertGreater(len(names), 20)
         sources = {os.path.basename(f) for f in glob.glob(os.path.join(ROOT, "node", "*", "*.[ch]"))}
         self.assertEqual(sorted(names - sources), [], "named in docs/architecture.md, not in node/")
+
+    def test_security_names_only_tests_that_exist(self):
+        with open(os.path.join(ROOT, "docs", "SECURITY.md"), encoding="utf-8") as f:
+            text = f.read()
+        named = set(re.findall(r"`(test_[a-z0-9_]+)`", text))
+        self.assertGreater(len(named), 40)
+        files, functions = set(), set()
+        for path in glob.glob(os.path.join(ROOT, "tests", "**", "test_*.*"), recursive=True):
+            files.add(os.path.splitext(os.path.basename(path))[0])
+            with open(path, encoding="utf-8") as f:
+                functions.update(re.findall(r"(?:def|static void) (test_[a-z0-9_]+)\(", f.read()))
+        self.assertEqual(sorted(named - files - functions), [],
+                         "docs/SECURITY.md names tests that do not exist")
 
 
 if __name__ == "__main__":
