@@ -179,8 +179,9 @@ int yxs_log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
                  uint8_t hash[YX_HASH_BYTES]);
 /* Whether oid's entry seq is held as a stub (its digest only). */
 int yxs_log_is_stub(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool *stub);
-/* Writes one log entry; bytes NULL for a stub, kind YX_KIND_NONE then. */
-int yxs_log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+/* Writes one log entry; bytes NULL for a stub, kind YX_KIND_NONE then. *cur is the
+ * transaction's log cursor, opened here if NULL; close it before the transaction ends. */
+int yxs_log_write(yx_store_t *s, MDB_txn *txn, MDB_cursor **cur, uint32_t oid, uint64_t seq,
                   const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
                   yx_kind_t kind, const uint8_t *bytes, size_t len);
 /* The stored bytes of the full change at (oid, seq); YX_ECORRUPT for a stub or none. */

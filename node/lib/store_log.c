@@ -113,16 +113,20 @@ int yxs_holes_drop(yx_store_t *s, MDB_txn *txn)
 
 /* kind is the change's record kind (tombstones included), 0 for a stub: kept beside the
  * bytes so a sender can apply its sharing policy without decoding every change. */
-int yxs_log_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+int yxs_log_write(yx_store_t *s, MDB_txn *txn, MDB_cursor **cur, uint32_t oid, uint64_t seq,
                   const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
                   yx_kind_t kind, const uint8_t *bytes, size_t len)
 {
 	uint8_t key[LOG_KEY];
 	MDB_val k = {12, key}, v = {LOG_HDR + (bytes ? len : 0), NULL};
+	int rc;
 	yxs_log_key(key, oid, seq);
-	/* Reserve and fill in place: the change bytes are copied once, into the map. */
-	int rc = mdb_put(txn, s->dbi[DB_LOG], &k, &v, MDB_RESERVE);
-	if (rc)
+	if (!*cur && (rc = mdb_cursor_open(txn, s->dbi[DB_LOG], cur)))
+		return yxs_error(rc, "log cursor");
+	/* Reserve and fill in place: the change bytes are copied once, into the map. Through
+	 * one cursor per transaction: the next seq is mostly on the page the last one went
+	 * to, which LMDB then searches alone instead of descending from the root. */
+	if ((rc = mdb_cursor_put(*cur, &k, &v, MDB_RESERVE)))
 		return yxs_write_error(txn, rc, "append log");
 	uint8_t *p = v.mv_data;
 	p[0] = bytes ? 0 : LOG_FLAG_STUB;

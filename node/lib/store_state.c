@@ -273,44 +273,56 @@ static int pending_compare(const void *a, const void *b, void *arg)
 	return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-static int state_replace(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, MDB_val *kp,
-                         MDB_val *vp, uint8_t sval[8]);
+/* The flush's cursors on state and retractions: its ops come in key order, so each next
+ * key is mostly on the page the last one was, which LMDB then searches alone. */
+typedef struct {
+	MDB_cursor *state, *retracted;
+	bool any_retracted; /* DB_RETRACTED held an entry when the flush began */
+} state_cur_t;
+
+static int state_replace(yx_store_t *s, MDB_txn *txn, MDB_cursor *cur, const pending_op_t *op,
+                         const MDB_val *kp, uint8_t sval[8]);
 
 /* Makes one state op current: replaces (or for a tombstone deletes) the state entry and
  * removes the index entries of the version it replaces; a tombstone becomes the record's
  * retraction (DB_RETRACTED), a version ends one. Returns 1, writing nothing, when the
- * store already holds a newer version or retraction (a body filled in for an old stub). */
-static int state_write(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, const uint8_t *key)
+ * store already holds a newer version or retraction (a body filled in for an old stub).
+ * No retraction is looked up in a store that holds none (most of them, most of the time):
+ * one written by this flush is of its own key, which comes once. */
+static int state_write(yx_store_t *s, MDB_txn *txn, state_cur_t *sc, const pending_op_t *op,
+                       const uint8_t *key)
 {
 	uint8_t sval[8];
-	MDB_val k = {op->key_len, (void *)key}, v = {8, sval}, r;
-	int ret, rc;
+	MDB_val k = {op->key_len, (void *)key}, r;
+	int ret, rc = MDB_NOTFOUND;
 	be64_put(sval, op->seq);
-	rc = mdb_get(txn, s->dbi[DB_RETRACTED], &k, &r);
+	if (sc->any_retracted)
+		rc = mdb_cursor_get(sc->retracted, &k, &r, MDB_SET_KEY);
 	if (rc == 0 && (r.mv_size != 8 || be64_get(r.mv_data) > op->seq))
 		return r.mv_size != 8 ? YX_ECORRUPT : 1;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return yxs_write_error(txn, rc, "retracted");
 	bool was_retracted = rc == 0;
-	if ((ret = state_replace(s, txn, op, &k, &v, sval)))
+	if ((ret = state_replace(s, txn, sc->state, op, &k, sval)))
 		return ret;
 	if (op->tombstone)
-		rc = mdb_put(txn, s->dbi[DB_RETRACTED], &k, &(MDB_val){8, sval}, 0);
+		rc = mdb_cursor_put(sc->retracted, &k, &(MDB_val){8, sval}, 0);
 	else
-		rc = was_retracted ? mdb_del(txn, s->dbi[DB_RETRACTED], &k, NULL) : 0;
+		rc = was_retracted ? mdb_cursor_del(sc->retracted, 0) : 0;
 	return yxs_write_error(txn, rc, "retracted");
 }
 
 /* state_write's state entry and the index entries it replaces (1: a newer version is
  * held, nothing written). */
-static int state_replace(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, MDB_val *kp,
-                         MDB_val *vp, uint8_t sval[8])
+static int state_replace(yx_store_t *s, MDB_txn *txn, MDB_cursor *cur, const pending_op_t *op,
+                         const MDB_val *kp, uint8_t sval[8])
 {
-	MDB_val k = *kp, v = *vp;
+	MDB_val k = *kp, v = {8, sval};
 	int ret, rc;
-	rc = op->tombstone ? mdb_get(txn, s->dbi[DB_STATE], &k, &v)
-	                   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, MDB_NOOVERWRITE);
+	rc = op->tombstone ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)
+	                   : mdb_cursor_put(cur, &k, &v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST || (op->tombstone && rc == 0)) {
+		/* The cursor is on the version held; v is its value. */
 		Yrdx__Change *old = NULL;
 		if (v.mv_size != 8)
 			return YX_ECORRUPT;
@@ -327,8 +339,7 @@ static int state_replace(yx_store_t *s, MDB_txn *txn, const pending_op_t *op, MD
 			return ret;
 		v.mv_data = sval;
 		v.mv_size = 8;
-		rc = op->tombstone ? mdb_del(txn, s->dbi[DB_STATE], &k, NULL)
-		                   : mdb_put(txn, s->dbi[DB_STATE], &k, &v, 0);
+		rc = op->tombstone ? mdb_cursor_del(cur, 0) : mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
 	} else if (op->tombstone && rc == MDB_NOTFOUND) {
 		rc = 0; /* retraction of a record never seen here (e.g. withheld) */
 	}
@@ -341,6 +352,7 @@ int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
 {
 	bool *superseded = NULL;
 	MDB_cursor *cur = NULL;
+	state_cur_t sc = {0};
 	int cur_db = -1, ret = YX_OK;
 
 	if (p->n_ops == 0)
@@ -351,6 +363,13 @@ int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
 		goto out;
 	}
 	qsort_r(p->ops, p->n_ops, sizeof(pending_op_t), pending_compare, p->keys);
+	MDB_stat st;
+	if ((ret = yxs_error(mdb_stat(txn, s->dbi[DB_RETRACTED], &st), "retracted")) ||
+	    (ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_STATE], &sc.state), "cursor")) ||
+	    (ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_RETRACTED], &sc.retracted),
+	                     "cursor")))
+		goto out;
+	sc.any_retracted = st.ms_entries > 0;
 	/* DB_STATE sorts before the index databases: state ops come first. */
 	size_t i = 0;
 	for (; i < p->n_ops && p->ops[i].db == DB_STATE; i++) {
@@ -360,7 +379,7 @@ int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
 			superseded[op->slot] = true;
 			continue;
 		}
-		if ((ret = state_write(s, txn, op, p->keys + op->key_off)) == 1) {
+		if ((ret = state_write(s, txn, &sc, op, p->keys + op->key_off)) == 1) {
 			superseded[op->slot] = true; /* its index entries go with it */
 			ret = YX_OK;
 		}
@@ -386,6 +405,10 @@ int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
 out:
 	if (cur)
 		mdb_cursor_close(cur);
+	if (sc.state)
+		mdb_cursor_close(sc.state);
+	if (sc.retracted)
+		mdb_cursor_close(sc.retracted);
 	free(superseded);
 	p->n_ops = 0;
 	p->keys_len = 0;

@@ -28,6 +28,7 @@ struct yx_batch {
 	uint64_t arrival;    /* last arrival number */
 	yx_head_t last_head; /* the most recent head written in this batch */
 	pending_t pending;
+	MDB_cursor *log_cur; /* the log's, for this transaction (yxs_log_write) */
 };
 
 struct yx_remote {
@@ -35,8 +36,24 @@ struct yx_remote {
 	MDB_txn *txn;
 	uint64_t arrival;
 	pending_t pending;
-	size_t filled; /* stubs the last append replaced by their bodies */
+	MDB_cursor *log_cur; /* the log's, for this transaction (yxs_log_write) */
+	size_t filled;       /* stubs the last append replaced by their bodies */
 };
+
+/* Ends txn (commit when commit is set): the log cursor is closed first. NULLs both. */
+static int txn_end(yx_store_t *s, MDB_txn **txn, MDB_cursor **log_cur, bool commit)
+{
+	int ret = YX_OK;
+	if (*log_cur)
+		mdb_cursor_close(*log_cur);
+	*log_cur = NULL;
+	if (*txn && commit)
+		ret = yxs_txn_commit(s->env, *txn);
+	else if (*txn)
+		mdb_txn_abort(*txn);
+	*txn = NULL;
+	return ret;
+}
 
 /* ---- local batches ----------------------------------------------------------------- */
 
@@ -168,7 +185,7 @@ static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *di
 		return ret;
 	yx_chain_digest(bytes, len, digest);
 	yx_chain_link(b->hash, digest, hash);
-	ret = yxs_log_write(b->store, b->txn, b->origin_id, c->seq, hash, digest,
+	ret = yxs_log_write(b->store, b->txn, &b->log_cur, b->origin_id, c->seq, hash, digest,
 	                    (yx_kind_t)c->kind, bytes, len);
 	if (ret == YX_OK)
 		ret = yxs_state_queue(b->store, b->txn, &b->pending, b->origin_id, c->seq, c,
@@ -310,8 +327,7 @@ size_t yx_batch_count(const yx_batch_t *b)
 static void batch_free(yx_batch_t **batch)
 {
 	yx_batch_t *b = *batch;
-	if (b->txn)
-		mdb_txn_abort(b->txn);
+	txn_end(b->store, &b->txn, &b->log_cur, false);
 	b->store->writing = false;
 	yxs_pending_free(&b->pending);
 	free(b);
@@ -332,8 +348,7 @@ int yx_batch_commit(yx_batch_t **batch, yx_head_t *head)
 		goto out;
 	if ((ret = yxs_tip_write(b->store, b->txn, b->origin_id, b->seq, b->hash)))
 		goto out;
-	ret = yxs_txn_commit(b->store->env, b->txn);
-	b->txn = NULL;
+	ret = txn_end(b->store, &b->txn, &b->log_cur, true);
 	if (ret == YX_OK && head)
 		*head = b->last_head;
 out:
@@ -402,7 +417,8 @@ static int remote_apply(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], cons
 		const Yrdx__Change *c = seg->changes[i];
 		if (e[i].seq <= tip && !seg->fill[i])
 			continue;
-		ret = yxs_log_write(s, r->txn, oid, e[i].seq, seg->hashes[i], seg->digests[i],
+		ret = yxs_log_write(s, r->txn, &r->log_cur, oid, e[i].seq, seg->hashes[i],
+		                    seg->digests[i],
 		                    c ? (yx_kind_t)c->kind : YX_KIND_NONE, e[i].bytes, e[i].len);
 		if (ret == YX_OK && c)
 			ret = yxs_state_queue(s, r->txn, &r->pending, oid, e[i].seq, c,
@@ -453,8 +469,7 @@ out:
 static void remote_free(yx_remote_t **txn)
 {
 	yx_remote_t *r = *txn;
-	if (r->txn)
-		mdb_txn_abort(r->txn);
+	txn_end(r->store, &r->txn, &r->log_cur, false);
 	r->store->writing = false;
 	yxs_pending_free(&r->pending);
 	free(r);
@@ -465,10 +480,8 @@ int yx_remote_commit(yx_remote_t **txn)
 {
 	yx_remote_t *r = *txn;
 	int ret = yxs_pending_flush(r->store, r->txn, &r->pending);
-	if (ret == YX_OK) {
-		ret = yxs_txn_commit(r->store->env, r->txn);
-		r->txn = NULL;
-	}
+	if (ret == YX_OK)
+		ret = txn_end(r->store, &r->txn, &r->log_cur, true);
 	remote_free(txn);
 	return ret;
 }
