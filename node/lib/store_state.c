@@ -339,7 +339,8 @@ static int state_replace(yx_store_t *s, MDB_txn *txn, MDB_cursor *cur, const pen
 			return ret;
 		v.mv_data = sval;
 		v.mv_size = 8;
-		rc = op->tombstone ? mdb_cursor_del(cur, 0) : mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
+		rc = op->tombstone ? mdb_cursor_del(cur, 0)
+		                   : mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
 	} else if (op->tombstone && rc == MDB_NOTFOUND) {
 		rc = 0; /* retraction of a record never seen here (e.g. withheld) */
 	}
@@ -366,8 +367,7 @@ int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
 	MDB_stat st;
 	if ((ret = yxs_error(mdb_stat(txn, s->dbi[DB_RETRACTED], &st), "retracted")) ||
 	    (ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_STATE], &sc.state), "cursor")) ||
-	    (ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_RETRACTED], &sc.retracted),
-	                     "cursor")))
+	    (ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_RETRACTED], &sc.retracted), "cursor")))
 		goto out;
 	sc.any_retracted = st.ms_entries > 0;
 	/* DB_STATE sorts before the index databases: state ops come first. */

@@ -418,8 +418,8 @@ static int remote_apply(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], cons
 		if (e[i].seq <= tip && !seg->fill[i])
 			continue;
 		ret = yxs_log_write(s, r->txn, &r->log_cur, oid, e[i].seq, seg->hashes[i],
-		                    seg->digests[i],
-		                    c ? (yx_kind_t)c->kind : YX_KIND_NONE, e[i].bytes, e[i].len);
+		                    seg->digests[i], c ? (yx_kind_t)c->kind : YX_KIND_NONE,
+		                    e[i].bytes, e[i].len);
 		if (ret == YX_OK && c)
 			ret = yxs_state_queue(s, r->txn, &r->pending, oid, e[i].seq, c,
 			                      &r->arrival);
