@@ -168,6 +168,7 @@ static void test_head_proto(void **state)
 	h.seq = 4096;
 	memset(h.hash, 0x5c, 32);
 	h.time_ms = T0 + 1;
+	h.policy_seq = 4000;
 	yx_head_sign(&h, id);
 
 	yx_head_to_proto(&h, &m);
@@ -192,6 +193,23 @@ static void test_head_proto(void **state)
 	u->signature.len = 0;
 	assert_int_equal(yx_head_from_proto(u, &back, &d), YX_EDECODE);
 	assert_string_equal(d.msg, "head.signature: 0 bytes, expected 64");
+	u->signature.len = 64;
+	/* The policy seq: never past the head, never in a version 1 head; no version 3. */
+	u->policy_seq = 4097;
+	assert_int_equal(yx_head_from_proto(u, &back, &d), YX_EDECODE);
+	assert_string_equal(d.msg, "head.policy_seq: 4097, past the head's own seq 4096");
+	u->policy_seq = 4000;
+	u->version = 1;
+	assert_int_equal(yx_head_from_proto(u, &back, &d), YX_EDECODE);
+	assert_string_equal(d.msg, "head.policy_seq: set in a version 1 head");
+	u->version = 3;
+	assert_int_equal(yx_head_from_proto(u, &back, &d), YX_EDECODE);
+	assert_string_equal(d.msg, "head.version: 3, this build knows 1 and 2");
+	u->version = 0; /* absent: a head from before */
+	u->policy_seq = 0;
+	assert_int_equal(yx_head_from_proto(u, &back, &d), YX_OK);
+	assert_int_equal(back.version, YX_HEAD_V1);
+	assert_int_equal(yx_head_verify(&back), YX_ESIG); /* signed as version 2 */
 	yrdx__signed_head__free_unpacked(u, NULL);
 	free(buf);
 	yx_identity_free(&id);

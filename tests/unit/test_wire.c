@@ -216,7 +216,14 @@ static void test_segment_round_trip(void **state)
 	}
 	yx_head_t head;
 	assert_int_equal(yx_head_from_proto(got->head, &head, &d), YX_OK);
-	assert_memory_equal(&head, &log.head, sizeof(head));
+	/* Field by field: the struct has padding, which nothing sets. */
+	assert_memory_equal(head.origin, log.head.origin, YX_KEY_BYTES);
+	assert_int_equal(head.seq, log.head.seq);
+	assert_memory_equal(head.hash, log.head.hash, YX_HASH_BYTES);
+	assert_int_equal(head.time_ms, log.head.time_ms);
+	assert_memory_equal(head.signature, log.head.signature, YX_SIG_BYTES);
+	assert_int_equal(head.version, YX_HEAD_V2);
+	assert_int_equal(head.policy_seq, log.head.policy_seq);
 	assert_int_equal(yx_head_verify(&head), YX_OK);
 	yrdx__peer_message__free_unpacked(u, NULL);
 	zframe_destroy(&frame);
