@@ -1458,6 +1458,68 @@ static void test_rotation_received(void **state)
 	fx_node_close(&bare);
 }
 
+/* The write set is applied in key order whatever order its changes came in (the flush
+ * sorts it): a batch of enterprises in a seeded random order, every seventh written twice
+ * with another incubator. Each record then reads as its last version, and the incubator
+ * index holds exactly the last versions: the first ones' entries were never written. */
+#define SHUFFLED 3000
+static void test_write_set_in_any_order(void **state)
+{
+	(void)state;
+	fx_node_t a;
+	yx_batch_t *b = NULL;
+	yx_diag_t d = {{0}};
+	uint32_t order[SHUFFLED];
+	uint64_t rng = fx_seed("test_store: write set in any order");
+	fx_node_open(&a, "store-any-order");
+	for (uint32_t i = 0; i < SHUFFLED; i++)
+		order[i] = i;
+	for (uint32_t i = SHUFFLED - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(fx_rand(&rng) % (i + 1)), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	for (uint32_t k = 0; k < SHUFFLED; k++) {
+		fx_enterprise_t f;
+		Yrdx__Change c = YRDX__CHANGE__INIT;
+		fx_enterprise_init(&f, order[k]);
+		snprintf(f.incubator, sizeof(f.incubator), "SH-INC-FIRST");
+		yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+		c.id = f.code;
+		if (yx_batch_put(b, &c, &d) != YX_OK)
+			fail_msg("put %u: %s", order[k], d.msg);
+		if (order[k] % 7 == 0) {
+			snprintf(f.incubator, sizeof(f.incubator), "SH-INC-AGAIN");
+			if (yx_batch_put(b, &c, &d) != YX_OK)
+				fail_msg("put %u again: %s", order[k], d.msg);
+		}
+	}
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	size_t twice = (SHUFFLED + 6) / 7, first = 0, again = 0;
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-FIRST", 12,
+	                               count_record, &first),
+	                 YX_OK);
+	assert_int_equal(yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-AGAIN", 12,
+	                               count_record, &again),
+	                 YX_OK);
+	assert_int_equal(again, twice);
+	assert_int_equal(first, SHUFFLED - twice);
+	for (uint32_t i = 0; i < SHUFFLED; i += 13) {
+		fx_enterprise_t f;
+		Yrdx__Change *got = NULL;
+		fx_enterprise_init(&f, i);
+		assert_int_equal(yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id),
+		                              f.code, &got),
+		                 YX_OK);
+		assert_string_equal(got->enterprise->incubator_ids[0],
+		                    i % 7 == 0 ? "SH-INC-AGAIN" : "SH-INC-FIRST");
+		yx_change_free(&got);
+	}
+	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	fx_node_close(&a);
+}
+
 /* Our sharing policy (共享策略) as a batch writes it: the change at seq 4. */
 static void put_policy(fx_node_t *n)
 {
@@ -1600,6 +1662,7 @@ int main(void)
 	        cmocka_unit_test(test_rotation_own_log),
 	        cmocka_unit_test(test_rotation_received),
 	        cmocka_unit_test(test_policy_signed),
+	        cmocka_unit_test(test_write_set_in_any_order),
 	};
 	if (yx_crypto_init() != YX_OK)
 		return 1;
