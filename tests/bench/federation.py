@@ -74,6 +74,7 @@ def run(number, mode, cities, links, paths, records, deadline_s, pids_file):
         failed = False
         print_log_events(number, mode, nodes)
         print_counters(number, mode, nodes)
+        print_relays(number, mode, getattr(net, "relays", []))
         return max(converged_at.values()) - import_end, mem, import_end - started
     finally:
         keep_env = os.environ.get("YRDX_BENCH_KEEP")
@@ -123,6 +124,20 @@ def print_counters(number, mode, nodes):
     print("federation_%s_duplicate_entries_run%d: %.1f %%" % (
         mode, number, 100.0 * (total["changes_received"] - total["changes_applied"])
         / max(total["changes_received"], 1)))
+
+
+def print_relays(number, mode, relays):
+    """The CPU the delaying relays (yrdx-delay, one per city's namespace) used: they share
+    the two cores with the nodes, so the namespaces mode also measures them."""
+    if not relays:
+        return
+    total = 0.0
+    for proc in relays:
+        with open("/proc/%d/stat" % proc.pid) as f:
+            fields = f.read().rpartition(")")[2].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    print("federation_%s_relay_cpu_run%d: %.1f core-s (%d yrdx-delay relays)" % (
+        mode, number, total, len(relays)))
 
 
 def main():
