@@ -51,25 +51,14 @@ static int store_get(yx_store_t *s, int db, yx_arena_t *arena, yx_kind_t kind,
                      const uint8_t origin[YX_KEY_BYTES], const char *id, Yrdx__Change **out)
 {
 	MDB_txn *txn = NULL;
-	MDB_val v;
-	uint8_t skey[STATE_KEY_MAX];
+	uint64_t seq;
 	uint32_t oid;
 	int ret;
-	if (strlen(id) > YX_MAX_ID_LEN)
-		return YX_ENOTFOUND;
 	if ((ret = yxs_txn_begin(s, false, &txn)))
 		return ret;
-	if ((ret = yxs_origin_lookup(s, txn, origin, &oid)))
-		goto out;
-	size_t sklen = yxs_state_key(skey, kind, oid, id);
-	if ((ret = yxs_get(txn, s->dbi[db], skey, sklen, &v)))
-		goto out;
-	if (v.mv_size != 8) {
-		ret = YX_ECORRUPT;
-		goto out;
-	}
-	ret = yxs_log_read_change(s, txn, arena, oid, be64_get(v.mv_data), out);
-out:
+	if ((ret = yxs_origin_lookup(s, txn, origin, &oid)) == YX_OK &&
+	    (ret = yxs_state_seq(s, txn, db, kind, oid, id, &seq)) == YX_OK)
+		ret = yxs_log_read_change(s, txn, arena, oid, seq, out);
 	mdb_txn_abort(txn);
 	return ret;
 }
@@ -91,49 +80,31 @@ int yx_store_policy(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], Yrdx__Cha
 	MDB_txn *txn = NULL;
 	const uint8_t *hdr;
 	uint8_t hash[YX_HASH_BYTES];
-	uint64_t tip, at;
+	uint64_t tip, at = 0;
 	uint32_t oid;
-	yx_head_t head;
 	int ret;
 	*out = NULL;
 	if ((ret = yxs_txn_begin(s, false, &txn)))
 		return ret;
 	if ((ret = yxs_origin_lookup(s, txn, origin, &oid)) ||
-	    (ret = yxs_tip_read(s, txn, oid, &tip, hash)))
+	    (ret = yxs_tip_read(s, txn, oid, &tip, hash)) ||
+	    (ret = yxs_policy_seq(s, txn, oid, tip, &at)) || !at)
+		goto out; /* an origin we do not have, or no policy: the default */
+	if ((ret = yxs_log_header(s, txn, oid, at, &hdr)))
 		goto out;
-	ret = tip ? yxs_head_read(s, txn, oid, tip, &head) : YX_ENOTFOUND;
-	if (ret == YX_OK && head.version == YX_HEAD_V2) {
-		if (!(at = head.policy_seq))
-			goto out; /* none published: the default */
-		if ((ret = yxs_log_header(s, txn, oid, at, &hdr)))
-			goto out;
-		if (hdr[0] & LOG_FLAG_STUB) {
-			ret = YX_ESTUB;
-			goto out;
-		}
-		if ((ret = yxs_log_read_change(s, txn, NULL, oid, at, out)))
-			goto out;
-	} else {
-		/* No head at the tip, or a version 1 head kept from before: the policy record
-		 * the state holds, which is the latest whole one we got. */
-		uint8_t skey[STATE_KEY_MAX];
-		MDB_val v;
-		size_t sklen = yxs_state_key(skey, YX_KIND_POLICY, oid, YX_POLICY_ID);
-		if ((ret = yxs_get(txn, s->dbi[DB_STATE], skey, sklen, &v)))
-			goto out;
-		ret = v.mv_size == 8
-		              ? yxs_log_read_change(s, txn, NULL, oid, be64_get(v.mv_data), out)
-		              : YX_ECORRUPT;
-		if (ret)
-			goto out;
+	if (hdr[0] & LOG_FLAG_STUB) {
+		ret = YX_ESTUB;
+		goto out;
 	}
+	if ((ret = yxs_log_read_change(s, txn, NULL, oid, at, out)))
+		goto out;
 	if ((yx_kind_t)(*out)->kind != YX_KIND_POLICY)
 		ret = YX_ECORRUPT; /* a head naming another kind: refused on the way in */
 	else if ((*out)->body_case != YRDX__CHANGE__BODY_SHARING_POLICY)
 		yx_change_free(out); /* retracted: the default again */
 out:
 	if (ret == YX_ENOTFOUND)
-		ret = YX_OK; /* an origin, or a policy, we do not have: the default */
+		ret = YX_OK;
 	if (ret)
 		yx_change_free(out);
 	mdb_txn_abort(txn);

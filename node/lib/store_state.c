@@ -18,6 +18,22 @@ size_t yxs_state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *id)
 	return 5 + idlen;
 }
 
+int yxs_state_seq(yx_store_t *s, MDB_txn *txn, int db, yx_kind_t kind, uint32_t oid, const char *id,
+                  uint64_t *seq)
+{
+	uint8_t skey[STATE_KEY_MAX];
+	MDB_val v;
+	if (strlen(id) > YX_MAX_ID_LEN)
+		return YX_ENOTFOUND;
+	int ret = yxs_get(txn, s->dbi[db], skey, yxs_state_key(skey, kind, oid, id), &v);
+	if (ret)
+		return ret;
+	if (v.mv_size != 8)
+		return YX_ECORRUPT;
+	*seq = be64_get(v.mv_data);
+	return YX_OK;
+}
+
 typedef enum { INDEX_PUT, INDEX_DEL, INDEX_COLLECT } index_mode_t;
 
 /* One record version's index entries: each is term | (oid, seq), the version's log key,

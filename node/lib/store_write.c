@@ -57,33 +57,6 @@ static int txn_end(yx_store_t *s, MDB_txn **txn, MDB_cursor **log_cur, bool comm
 
 /* ---- local batches ----------------------------------------------------------------- */
 
-/* The seq of our latest sharing policy at the tip, which the next head signs again: from
- * the head at the tip, or (none, or a version 1 head kept from before) the policy record
- * the state holds; 0 if we published none. */
-static int batch_policy_seq(yx_batch_t *b)
-{
-	uint8_t skey[STATE_KEY_MAX];
-	yx_head_t h;
-	MDB_val v;
-	b->policy_seq = 0;
-	if (b->seq == 0)
-		return YX_OK;
-	int ret = yxs_head_read(b->store, b->txn, b->origin_id, b->seq, &h);
-	if (ret == YX_OK && h.version == YX_HEAD_V2) {
-		b->policy_seq = h.policy_seq;
-		return YX_OK;
-	}
-	if (ret && ret != YX_ENOTFOUND)
-		return ret;
-	size_t n = yxs_state_key(skey, YX_KIND_POLICY, b->origin_id, YX_POLICY_ID);
-	if ((ret = yxs_get(b->txn, b->store->dbi[DB_STATE], skey, n, &v)))
-		return ret == YX_ENOTFOUND ? YX_OK : ret;
-	if (v.mv_size != 8)
-		return YX_ECORRUPT;
-	b->policy_seq = be64_get(v.mv_data);
-	return YX_OK;
-}
-
 int yx_batch_begin(yx_store_t *s, const yx_identity_t *id, yx_batch_t **out)
 {
 	int ret;
@@ -118,7 +91,8 @@ int yx_batch_begin(yx_store_t *s, const yx_identity_t *id, yx_batch_t **out)
 		goto out;
 	}
 	b->until = yxs_signer_until(s, b->seq + 1);
-	if ((ret = batch_policy_seq(b)))
+	/* The seq of our latest policy, which every head signs again. */
+	if ((ret = yxs_policy_seq(s, b->txn, b->origin_id, b->seq, &b->policy_seq)))
 		goto out;
 	if ((ret = yxs_arrival_last(s, b->txn, &b->arrival)))
 		goto out;
@@ -244,19 +218,16 @@ static bool same_record(const ProtobufCMessage *a, const ProtobufCMessage *b)
 int yx_batch_put_kept(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged, yx_keep_fn keep,
                       void *arg, bool *written, bool *kept, yx_diag_t *diag)
 {
-	uint8_t skey[STATE_KEY_MAX];
-	MDB_val v;
+	uint64_t seq;
 	int ret = YX_OK;
 	*written = *kept = false;
-	if ((skip_unchanged || keep) && c->id && strlen(c->id) <= YX_MAX_ID_LEN &&
-	    c->body_case != YRDX__CHANGE__BODY_TOMBSTONE) {
-		size_t sklen = yxs_state_key(skey, (yx_kind_t)c->kind, b->origin_id, c->id);
-		if (yxs_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v) == YX_OK &&
-		    v.mv_size == 8) {
+	if ((skip_unchanged || keep) && c->id && c->body_case != YRDX__CHANGE__BODY_TOMBSTONE) {
+		if (yxs_state_seq(b->store, b->txn, DB_STATE, (yx_kind_t)c->kind, b->origin_id,
+		                  c->id, &seq) == YX_OK) {
 			Yrdx__Change *cur = NULL;
 			bool same = false;
-			if (yxs_log_read_change(b->store, b->txn, NULL, b->origin_id,
-			                        be64_get(v.mv_data), &cur) == YX_OK) {
+			if (yxs_log_read_change(b->store, b->txn, NULL, b->origin_id, seq, &cur) ==
+			    YX_OK) {
 				ret = keep ? keep(arg, cur, c, diag) : YX_OK;
 				same = ret == YX_OK && skip_unchanged &&
 				       same_record(yx_change_body(cur), yx_change_body(c));
