@@ -117,17 +117,31 @@ static int verify_range(const chain_t *ch, fake_held_t *f, uint64_t tip, uint64_
 	                         (size_t)(last - first + 1), &head, &held, arena, d);
 }
 
+/* Each segment test's fixture: the origin's chain (tweaked), a store that holds nothing
+ * of it yet, and the verifier's arena. */
+static void fixture_open(chain_t *ch, fake_held_t *f, yx_arena_t *arena, tweak_fn tweak)
+{
+	chain_make(ch, tweak);
+	memset(f, 0, sizeof(*f));
+	f->ch = ch;
+	yx_arena_init(arena);
+}
+
+static void fixture_close(chain_t *ch, yx_arena_t *arena)
+{
+	yx_arena_free(arena);
+	chain_free(ch);
+}
+
 static void test_new_segment(void **state)
 {
 	(void)state;
 	chain_t ch;
-	fake_held_t f = {0};
+	fake_held_t f;
 	yx_segment_t seg;
 	yx_arena_t arena;
 	yx_diag_t d = {{0}};
-	chain_make(&ch, NULL);
-	f.ch = &ch;
-	yx_arena_init(&arena);
+	fixture_open(&ch, &f, &arena, NULL);
 
 	assert_int_equal(verify_range(&ch, &f, 0, 1, N, &seg, &arena, &d), YX_OK);
 	assert_true(seg.apply);
@@ -155,22 +169,19 @@ static void test_new_segment(void **state)
 	assert_null(seg.changes[1]);
 	assert_non_null(seg.changes[2]);
 
-	yx_arena_free(&arena);
-	chain_free(&ch);
+	fixture_close(&ch, &arena);
 }
 
 static void test_rejected_before_parsing(void **state)
 {
 	(void)state;
 	chain_t ch;
-	fake_held_t f = {0};
+	fake_held_t f;
 	yx_segment_t seg;
 	yx_arena_t arena;
 	yx_diag_t d = {{0}};
 	yx_held_t held = {0, fake_held, &f};
-	chain_make(&ch, NULL);
-	f.ch = &ch;
-	yx_arena_init(&arena);
+	fixture_open(&ch, &f, &arena, NULL);
 	const uint8_t *origin = yx_identity_public(ch.id);
 	yx_head_t head = head_at(&ch, N);
 
@@ -225,21 +236,18 @@ static void test_rejected_before_parsing(void **state)
 	assert_int_equal(verify_range(&ch, &f, 2, 5, N, &seg, &arena, &d), YX_EGAP);
 	assert_int_equal(verify_range(&ch, &f, 0, 2, N, &seg, &arena, &d), YX_EGAP);
 
-	yx_arena_free(&arena);
-	chain_free(&ch);
+	fixture_close(&ch, &arena);
 }
 
 static void test_overlap_fork_and_fill(void **state)
 {
 	(void)state;
 	chain_t ch;
-	fake_held_t f = {0};
+	fake_held_t f;
 	yx_segment_t seg;
 	yx_arena_t arena;
 	yx_diag_t d = {{0}};
-	chain_make(&ch, NULL);
-	f.ch = &ch;
-	yx_arena_init(&arena);
+	fixture_open(&ch, &f, &arena, NULL);
 
 	/* Half held: only the new half is decoded. */
 	assert_int_equal(verify_range(&ch, &f, 4, 1, N, &seg, &arena, &d), YX_OK);
@@ -272,8 +280,7 @@ static void test_overlap_fork_and_fill(void **state)
 	f.fail = YX_ECORRUPT;
 	assert_int_equal(verify_range(&ch, &f, 4, 1, N, &seg, &arena, &d), YX_ECORRUPT);
 
-	yx_arena_free(&arena);
-	chain_free(&ch);
+	fixture_close(&ch, &arena);
 }
 
 static void wrong_seq(Yrdx__Change *c, uint64_t seq)
@@ -309,20 +316,17 @@ static void test_authentic_but_wrong(void **state)
 	};
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		chain_t ch;
-		fake_held_t f = {0};
+		fake_held_t f;
 		yx_segment_t seg;
 		yx_arena_t arena;
 		yx_diag_t d = {{0}};
-		chain_make(&ch, cases[k].tweak);
-		f.ch = &ch;
-		yx_arena_init(&arena);
+		fixture_open(&ch, &f, &arena, cases[k].tweak);
 		assert_int_equal(verify_range(&ch, &f, 0, 1, N, &seg, &arena, &d), cases[k].err);
 		if (!strstr(d.msg, cases[k].says))
 			fail_msg("case %zu: \"%s\" does not say \"%s\"", k, d.msg, cases[k].says);
 		/* Held already, the same change is not looked at again. */
 		assert_int_equal(verify_range(&ch, &f, N, 1, N, &seg, &arena, &d), YX_OK);
-		yx_arena_free(&arena);
-		chain_free(&ch);
+		fixture_close(&ch, &arena);
 	}
 }
 
@@ -350,13 +354,11 @@ static void test_policy_named_by_head(void **state)
 {
 	(void)state;
 	chain_t ch;
-	fake_held_t f = {0};
+	fake_held_t f;
 	yx_segment_t seg;
 	yx_arena_t arena;
 	yx_diag_t d = {{0}};
-	chain_make(&ch, policy_at_3);
-	f.ch = &ch;
-	yx_arena_init(&arena);
+	fixture_open(&ch, &f, &arena, policy_at_3);
 	const uint8_t *origin = yx_identity_public(ch.id);
 	yx_head_t head = head_naming(&ch, N, POLICY_AT);
 	yx_held_t held = {0, fake_held, &f};
@@ -389,8 +391,7 @@ static void test_policy_named_by_head(void **state)
 	assert_int_equal(yx_segment_verify(&seg, origin, e + POLICY_AT, N - POLICY_AT, &head,
 	                                   &held3, &arena, &d),
 	                 YX_OK);
-	yx_arena_free(&arena);
-	chain_free(&ch);
+	fixture_close(&ch, &arena);
 }
 
 /* ---- a stored log, re-checked ------------------------------------------------------ */
