@@ -808,6 +808,11 @@ static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 {
 	int64_t limit = (int64_t)d->cfg->dead_after_ms;
 	bool idle = now - c->last_segment_ms > limit;
+	/* Segments of other origins that may come before an origin's turn: what is in flight,
+	 * and a turn of each origin pulled here (wire.h, YX_SERVE_RUN). */
+	uint64_t round = 2 * (uint64_t)d->cfg->credit;
+	for (size_t k = 0; k < c->n_tips; k++)
+		round += c->tips[k].subscribed ? YX_SERVE_RUN : 0;
 	for (size_t k = 0; k < c->n_tips && c->sock; k++) {
 		peer_tip_t *t = &c->tips[k];
 		yx_tip_t mine;
@@ -815,7 +820,7 @@ static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 			continue;
 		if (c->answers - t->progress_answers < 2)
 			continue; /* the peer is not reading us either: busy, or dead (see tick) */
-		if (!idle && c->segments_in - t->progress_mark <= 2 * (uint64_t)d->cfg->credit)
+		if (!idle && c->segments_in - t->progress_mark <= round)
 			continue; /* its turn has not come round yet */
 		if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
 			mine.seq = 0;

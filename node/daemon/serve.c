@@ -31,7 +31,8 @@ typedef struct {
 	uint64_t session;                 /* the puller's, from its Hello */
 	uint64_t epoch;                   /* drawn when this state was made (Tips.epoch) */
 	uint32_t credit;
-	size_t next; /* the pump's round robin over known */
+	size_t next;  /* the pump's round robin over known: whose turn it is */
+	uint32_t run; /* segments sent in a row in this turn */
 	int64_t last_rx_ms;
 	known_t *known; /* only origins we hold: we cannot serve the others */
 	size_t n_known, cap_known;
@@ -110,6 +111,7 @@ static void sub_forget(sub_t *s)
 	s->n_known = s->cap_known = s->n_slots = 0;
 	s->credit = 0;
 	s->next = 0;
+	s->run = 0;
 }
 
 static void sub_free(sub_t *s)
@@ -569,49 +571,59 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 	return ret;
 }
 
+/* The pump's turn moves to the next origin s knows. */
+static void turn_next(sub_t *s)
+{
+	s->next++;
+	s->run = 0;
+}
+
 /* Streams to s while it has credit: origins it pulls, and origins it is caught up on
- * (push). Stops at each origin's tip. Round robin from where the last pump stopped, so
- * with a small window every pulled origin still gets its turn. */
+ * (push). Stops at each origin's tip. Round robin from where the last pump stopped, up
+ * to YX_SERVE_RUN segments of an origin a turn (wire.h), so with a small window every
+ * pulled origin still gets its turn. */
 static void pump(yxd_t *d, sub_t *s)
 {
 	size_t idle = 0; /* origins in a row with nothing to send */
 	while (s->credit > 0 && s->n_known && idle < s->n_known) {
-		known_t *k = &s->known[s->next++ % s->n_known];
-		yx_tip_t tip;
-		idle++;
+		known_t *k = &s->known[s->next % s->n_known];
+		uint64_t last = 0;
+		int ret;
 		if (k->fill_from) {
-			uint64_t last = 0;
-			int ret = send_segment(d, s, k->origin, k->fill_from, &last);
-			if (ret == -EHOSTUNREACH || ret == -EAGAIN) {
-				s->next--;
-				return;
-			}
+			ret = send_segment(d, s, k->origin, k->fill_from, &last);
+			if (ret == -EHOSTUNREACH || ret == -EAGAIN)
+				return;   /* gone, or its queue is full: its turn again next time */
 			k->fill_from = 0; /* sent, or nothing to send from there */
 			if (ret == YX_OK) {
 				s->credit--;
 				idle = 0;
 			}
+			continue; /* the same origin's stream, if it pulls, next */
+		}
+		yx_tip_t tip;
+		if (!k->pulling || yx_store_tip(d->store, k->origin, &tip) != YX_OK ||
+		    tip.seq <= k->seq) {
+			/* caught up: the subscription stays, later commits are pushed */
+			turn_next(s);
+			idle++;
 			continue;
 		}
-		if (!k->pulling)
-			continue;
-		if (yx_store_tip(d->store, k->origin, &tip) != YX_OK || tip.seq <= k->seq)
-			continue; /* caught up: the subscription stays, later commits are pushed */
-		uint64_t last = 0;
-		int ret = send_segment(d, s, k->origin, k->seq + 1, &last);
-		if (ret == -EHOSTUNREACH || ret == -EAGAIN) {
-			s->next--; /* its turn again next time */
-			return;    /* gone, or its queue is full: try at the next tick */
-		}
+		ret = send_segment(d, s, k->origin, k->seq + 1, &last);
+		if (ret == -EHOSTUNREACH || ret == -EAGAIN)
+			return;
 		if (ret) {
 			yx_log_warn("peer %s: cannot serve origin from seq %llu: %s", s->peer,
 			            (unsigned long long)(k->seq + 1), yx_strerror(ret));
 			k->pulling = false;
+			turn_next(s);
+			idle++;
 			continue;
 		}
 		k->seq = last;
 		s->credit--;
 		idle = 0;
+		if (++s->run >= YX_SERVE_RUN || k->seq >= tip.seq)
+			turn_next(s);
 	}
 }
 

@@ -35,6 +35,14 @@
 #define YX_MAX_CONTROL_BYTES (8u << 20)
 #define YX_MAX_CONTROL_FRAME (64u << 20)
 
+/* A server streams the origins a puller pulls round robin, up to YX_SERVE_RUN segments of
+ * one origin a turn. A puller commits what arrived a few segments at a time, and one
+ * origin's entries share pages in its store (its log and its records' state sit
+ * together): segments of one origin in a row write those pages once per commit, where
+ * segments of as many origins would write each origin's again at every segment. The puller's stall
+ * watchdog allows for an origin waiting that long for its turn (docs/design.md, "Liveness"). */
+#define YX_SERVE_RUN 16
+
 /* Packs msg into one frame and sends it on sock, after routing_id (a ROUTER's peer) when
  * not NULL. Returns YX_OK or -errno; *sent_bytes (may be NULL) gets the frame size. */
 int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *msg,

@@ -11,6 +11,11 @@
  *   feed subscribe-flood N one park connection sending N SUBSCRIBE(after=0) each second
  *   feed subscribe-conns N N park connections, each subscribing from 0 with credit 2^32-1,
  *                          that never read (an ACK of no credit each second keeps them)
+ *   peer pull-order N      no attack: one puller that pulls every origin from seq 1,
+ *                          then gives credit N (and each second what it read), and
+ *                          prints each segment it gets, in order, as "segment ORIGIN
+ *                          FROM LAST" (the origin's public key): the order in which the
+ *                          server streams
  *
  *   evil_client (-c NODE.zpl | -k KEYFILE) peer|feed ENDPOINT SERVER_PUBKEY MODE N [SEED]
  *
@@ -133,12 +138,12 @@ static int hello_origins(evil_t *e, unsigned round)
 
 /* ---- peer credit-max N ---- */
 
-static int send_hello_max(zsock_t *s, uint64_t session)
+static int send_hello(zsock_t *s, uint64_t session, uint32_t credit)
 {
 	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
 	Yrdx__Hello h = YRDX__HELLO__INIT;
 	h.name = "evil";
-	h.credit = UINT32_MAX;
+	h.credit = credit;
 	h.session = session;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_HELLO;
 	m.hello = &h;
@@ -184,7 +189,7 @@ static int credit_max(evil_t *e, unsigned round)
 		for (size_t i = 0; i < e->n; i++) {
 			if (!(e->socks[e->n_socks++] = evil_connect(e, 1)))
 				return -1;
-			send_hello_max(e->socks[i], 0xc0ffee00u + i);
+			send_hello(e->socks[i], 0xc0ffee00u + i, UINT32_MAX);
 		}
 		/* Three seconds for the victim's answers; each connection reads one. */
 		for (int64_t end = zclock_mono() + 3000;
@@ -206,8 +211,72 @@ static int credit_max(evil_t *e, unsigned round)
 	}
 	/* Heartbeats keep the sessions alive; nothing is ever read. */
 	for (size_t i = 0; i < e->n_socks; i++)
-		send_hello_max(e->socks[i], 0xc0ffee00u + i);
+		send_hello(e->socks[i], 0xc0ffee00u + i, UINT32_MAX);
 	printf("round %u: heartbeats on %zu connections\n", round, e->n_socks);
+	return 0;
+}
+
+/* ---- peer pull-order N ---- */
+
+/* Prints the segment in frame f, if it is one. */
+static size_t print_segment(zframe_t *f)
+{
+	size_t printed = 0;
+	Yrdx__PeerMessage *m = yx_wire_peer_message(f, NULL);
+	if (m && m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT && m->segment->batch &&
+	    m->segment->batch->n_entries && m->segment->batch->origin.len == 32) {
+		const Yrdx__LogBatch *b = m->segment->batch;
+		char who[YX_PUBKEY_TEXT_LEN + 1];
+		yx_pubkey_format(b->origin.data, who);
+		printf("segment %s %llu %llu\n", who, (unsigned long long)b->entries[0]->seq,
+		       (unsigned long long)b->entries[b->n_entries - 1]->seq);
+		printed = 1;
+	}
+	if (m)
+		yrdx__peer_message__free_unpacked(m, NULL);
+	return printed;
+}
+
+static int pull_order(evil_t *e, unsigned round)
+{
+	static const uint64_t session = 0x0bde7000u;
+	if (round == 0) {
+		/* No credit until every origin is pulled: the server then chooses among them. */
+		if (!(e->socks[e->n_socks++] = evil_connect(e, 0)) ||
+		    send_hello(e->socks[0], session, 0) != YX_OK)
+			return -1;
+		int pulled = -1;
+		for (int64_t end = zclock_mono() + 3000;
+		     zclock_mono() < end && !zsys_interrupted && pulled < 0;)
+			if ((pulled = pull_everything(e->socks[0])) < 0)
+				zclock_sleep(20);
+		Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+		Yrdx__Credit cr = YRDX__CREDIT__INIT;
+		cr.credit = (uint32_t)e->n;
+		m.msg_case = YRDX__PEER_MESSAGE__MSG_CREDIT;
+		m.credit = &cr;
+		if (pulled < 0 || send_peer(e->socks[0], &m) != YX_OK)
+			return -1;
+		printf("round 0: %d origins pulled, then credit %llu\n", pulled,
+		       (unsigned long long)e->n);
+		return 0;
+	}
+	zsock_t *s = e->socks[0];
+	zframe_t *f;
+	size_t segments = 0;
+	while ((zsock_events(s) & ZMQ_POLLIN) && yx_wire_recv(s, NULL, &f) == YX_OK) {
+		segments += print_segment(f);
+		zframe_destroy(&f);
+	}
+	/* What was read is given back, as a puller does after its commit; and a heartbeat. */
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Credit cr = YRDX__CREDIT__INIT;
+	cr.credit = (uint32_t)segments;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_CREDIT;
+	m.credit = &cr;
+	if ((segments && send_peer(s, &m) != YX_OK) || send_hello(s, session, 0) != YX_OK)
+		return -1;
+	printf("round %u: %zu segments\n", round, segments);
 	return 0;
 }
 
@@ -272,9 +341,8 @@ static const struct {
 	const char *side, *name;
 	mode_fn fn;
 } modes[] = {
-        {"peer", "hello-origins", hello_origins},
-        {"peer", "credit-max", credit_max},
-        {"feed", "subscribe-flood", subscribe_flood},
+        {"peer", "hello-origins", hello_origins},     {"peer", "credit-max", credit_max},
+        {"peer", "pull-order", pull_order},           {"feed", "subscribe-flood", subscribe_flood},
         {"feed", "subscribe-conns", subscribe_conns},
 };
 
@@ -282,8 +350,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: evil_client (-c NODE.zpl | -k KEYFILE) peer|feed ENDPOINT "
 	                "SERVER_PUBKEY MODE N [SEED]\n"
-	                "modes: peer hello-origins N, peer credit-max N, feed subscribe-flood N, "
-	                "feed subscribe-conns N\n");
+	                "modes: peer hello-origins N, peer credit-max N, peer pull-order N, "
+	                "feed subscribe-flood N, feed subscribe-conns N\n");
 	return 2;
 }
 
