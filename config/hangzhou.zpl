@@ -56,7 +56,7 @@ sync
     dead_after_ms = 5000
     reconnect_min_ms = 100
     reconnect_max_ms = 5000
-    # Log segments (up to 1024 records each) in flight towards this node, shared
+    # Log segments (up to 4096 records each) in flight towards this node, shared
     # among its peers (at least 2 each): flow control, and a bound on memory.
     credit = 32
 

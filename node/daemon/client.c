@@ -16,7 +16,10 @@
 #include "client.h"
 #include "log.h"
 
-#define FLUSH_SEGMENTS 16   /* commit after this many segments at the latest */
+/* Commit after this many received entries at the latest. In entries, not segments: LMDB
+ * holds the pages a transaction dirtied in memory until it commits, and keeps those
+ * buffers for reuse after, so the largest commit sets the node's anonymous memory. */
+#define FLUSH_ENTRIES  (16u * 1024)
 #define SLOW_COMMIT_MS 1000 /* a commit this slow is worth a line in the log */
 /* Room the store must have before pulling resumes after it was full. */
 #define STORE_ROOM_BYTES (16u << 20)
@@ -341,6 +344,7 @@ static int remote_open(yxd_t *d)
 	int ret = yx_remote_begin(d->store, &d->remote);
 	if (ret == YX_OK) {
 		d->remote_segments = 0;
+		d->remote_entries = 0;
 		d->remote_opened_ms = zclock_time();
 	}
 	return ret;
@@ -366,7 +370,7 @@ static void note_moved(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
 
 bool yxd_remote_due(const yxd_t *d)
 {
-	return d->remote && d->remote_segments >= FLUSH_SEGMENTS;
+	return d->remote && d->remote_entries >= FLUSH_ENTRIES;
 }
 
 int yxd_remote_flush(yxd_t *d)
@@ -641,6 +645,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 		}
 		size_t filled = yx_remote_filled(d->remote);
 		d->remote_segments++;
+		d->remote_entries += b->n_entries;
 		d->staged.segments++;
 		d->staged.applied += appended;
 		d->staged.filled += filled;

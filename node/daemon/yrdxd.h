@@ -279,6 +279,7 @@ struct yxd {
 	 * drains or grows large, then credit is returned (client.c). */
 	yx_remote_t *remote;
 	size_t remote_segments;
+	size_t remote_entries;
 	yxd_staged_t staged;
 	yxd_origins_t moved;
 	yxd_full_t full;

@@ -66,7 +66,7 @@ static const item_t sync_items[] = {
          "each failed attempt..."},
         {"reconnect_max_ms", T_U32, 0, "5000", 1, 3600000, CFG(reconnect_max_ms), "...up to this."},
         {"credit", T_U32, 0, "32", 1, 1024, CFG(credit),
-         "Log segments (up to 1024 records each) in flight towards this node,\n"
+         "Log segments (up to 4096 records each) in flight towards this node,\n"
          "shared among its peers (at least 2 each): what it buffers stays bounded.\n"
          "Also the most a puller may have in flight from this node, whatever it asks."},
         {"compress_level", T_U32, 0, "1", 0, 19, CFG(compress_level),

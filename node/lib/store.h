@@ -41,11 +41,15 @@
  *    5 keeps its version 1 heads as they are (nothing to rewrite). */
 #define YX_SCHEMA_VERSION 6
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
- * segment never needs more than this many entries in memory. */
-#define YX_HEAD_INTERVAL 1024
+ * segment never needs more than this many entries in memory. A segment is what travels,
+ * is verified and is committed as one, and each has its own costs (a message, a head
+ * verified, a commit's pages written again), so fewer, larger ones cost less: measured
+ * in docs/design.md, "Signed heads". Builds before this one refuse segments of more than
+ * 1024 entries: upgrade every member together. */
+#define YX_HEAD_INTERVAL 4096
 /* ...and before the change bytes since the last head would pass this, so a segment fits
- * one wire message (wire.h, YX_MAX_WIRE_BYTES) whatever its records: 1024 changes of the
- * largest size validation lets through (codec.h, YX_MAX_CHANGE_BYTES) would be 64 MiB. */
+ * one wire message (wire.h, YX_MAX_WIRE_BYTES) whatever its records: 4096 changes of the
+ * largest size validation lets through (codec.h, YX_MAX_CHANGE_BYTES) would be 256 MiB. */
 #define YX_MAX_SEGMENT_BYTES (6u << 20)
 
 typedef struct yx_store yx_store_t;

@@ -22,7 +22,7 @@
  * YX_HEAD_INTERVAL entries, and since the writer also signs a head before the change
  * bytes since the last one pass YX_MAX_SEGMENT_BYTES (store.h: 6 MiB), at most that many
  * change bytes plus per-entry framing (seq, digest, tags: under 64 bytes) and the head. */
-#define YX_MAX_WIRE_BYTES (8u << 20) /* a segment: 6 MiB + 1024 x 64 B framing + head */
+#define YX_MAX_WIRE_BYTES (8u << 20) /* a segment: 6 MiB + 4096 x 64 B framing + head */
 /* (A FeedBatch, the largest message yrdx-feed receives, is cut to fit it too: feed.c.) */
 /* What a puller sends the peer port (Hello with its version vector, Pull, Credit, Fill):
  * a vector entry is under 80 bytes, so 1 MiB is room for over 13,000 origins. */

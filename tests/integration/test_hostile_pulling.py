@@ -267,7 +267,7 @@ class HostilePullingTest(unittest.TestCase):
         # connection with some still queued, so not every one is counted.
         wait_until(lambda: v.counters().get("rejected_invalid", 0) >= 2, 30,
                    "the victim to refuse them")
-        self.assertIn("segment refused unread: over 1024 entries", v.log())
+        self.assertIn("segment refused unread: over 4096 entries", v.log())
         self.check_victim("with anhui sending empty entries")
 
     def test_zstd_bomb(self):

@@ -18,8 +18,9 @@ RECORDS = 20000
 # How long the store stays full while the cost to the peer is measured.
 FULL_WINDOW_S = 8
 # While full, the serving peer may send at most what was already in flight when the store
-# filled: one credit window of segments (32 x 1024 changes). Before: millions.
-MAX_SENT_WHILE_FULL = 32 * 1024
+# filled: one credit window of segments (sync/credit, 32, x store.h's YX_HEAD_INTERVAL,
+# 4096 changes). Before: millions.
+MAX_SENT_WHILE_FULL = 32 * 4096
 # CPU the full receiver may spend over the window (it was 39-79 % of a core).
 MAX_CPU_WHILE_FULL_S = 0.5
 # After room returns: everything, and a new batch written then, arrives within this.

@@ -812,9 +812,9 @@ static void test_stubs_filled(void **state)
 	uint8_t da[32], dc[32];
 	fx_node_open(&a, "fill-a");
 	fx_node_open(&c, "fill-c");
-	put_enterprises(&a, 0, YX_HEAD_INTERVAL); /* seqs 1..1024: one segment */
-	put_enterprises(&a, 0, 10);               /* newer versions of 0..9: 1025..1034 */
-	/* 20 retracted at 1035: a body filled in later for its old stub must not bring it
+	put_enterprises(&a, 0, YX_HEAD_INTERVAL); /* seqs 1..4096: one segment */
+	put_enterprises(&a, 0, 10);               /* newer versions of 0..9: 4097..4106 */
+	/* 20 retracted at 4107: a body filled in later for its old stub must not bring it
 	 * back */
 	char code20[19];
 	yx_batch_t *b = NULL;
@@ -840,8 +840,9 @@ static void test_stubs_filled(void **state)
 	        yx_store_append_verified(c.store, origin, tomb.e, tomb.n, &tomb.head, NULL, &d),
 	        YX_OK);
 	Yrdx__Change *t = NULL;
-	uint64_t holes[2048], next = 0;
-	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048, &next), YX_HEAD_INTERVAL);
+	uint64_t holes[2 * YX_HEAD_INTERVAL], next = 0;
+	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2 * YX_HEAD_INTERVAL, &next),
+	                 YX_HEAD_INTERVAL);
 	assert_int_equal(next, UINT64_MAX); /* the whole log looked through */
 	assert_int_equal(holes[0], 1);
 	assert_int_equal(holes[YX_HEAD_INTERVAL - 1], YX_HEAD_INTERVAL);
@@ -859,7 +860,7 @@ static void test_stubs_filled(void **state)
 	assert_int_equal(yx_remote_filled(r), YX_HEAD_INTERVAL);
 	assert_int_equal(yx_remote_commit(&r), YX_OK);
 
-	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2048, &next), 0);
+	assert_int_equal(yx_store_holes(c.store, origin, 1, holes, 2 * YX_HEAD_INTERVAL, &next), 0);
 	assert_int_equal(next, UINT64_MAX);
 	assert_int_equal(enterprise_seq(c.store, origin, 500), 501);
 	for (uint32_t i = 0; i < 10; i++) /* the newer version stays current */
