@@ -71,8 +71,7 @@ typedef struct {
 	sent_key_t key;
 	bool squashed;         /* compressed (it was smaller so) */
 	size_t entries, stubs; /* what it holds, counted at each send */
-	uint8_t *bytes;        /* the frame; len 0: an empty slot */
-	size_t len, cap;
+	yx_wire_blob_t *blob;  /* the frame, shared with the sends still queued; NULL: empty */
 } sent_t;
 
 struct yxd_serve {
@@ -268,7 +267,7 @@ void yxd_serve_stop(yxd_t *d)
 		free(d->serve->subs);
 		free(d->serve->packed);
 		for (size_t i = 0; i < SENT_SLOTS; i++)
-			free(d->serve->sent[i].bytes);
+			yx_wire_blob_unref(&d->serve->sent[i].blob);
 		free(d->serve);
 		d->serve = NULL;
 	}
@@ -321,15 +320,11 @@ static int frame_segment(yxd_t *d, bool squash, Yrdx__PeerMessage *m, sent_t *c)
 			c->squashed = true;
 		}
 	}
-	size_t frame_len = protobuf_c_message_get_packed_size(frame);
-	if (frame_len > c->cap) {
-		uint8_t *grown = realloc(c->bytes, frame_len);
-		if (!grown)
-			return -ENOMEM;
-		c->bytes = grown;
-		c->cap = frame_len;
-	}
-	c->len = protobuf_c_message_pack(frame, c->bytes);
+	/* A new blob each time: the last one's bytes may still be queued for a puller. */
+	yx_wire_blob_unref(&c->blob);
+	if (!(c->blob = yx_wire_blob_new(protobuf_c_message_get_packed_size(frame))))
+		return -ENOMEM;
+	protobuf_c_message_pack(frame, yx_wire_blob_data(c->blob));
 	return YX_OK;
 }
 
@@ -515,7 +510,7 @@ static sent_t *sent_find(yxd_serve_t *sv, const sent_key_t *key)
 {
 	for (size_t i = 0; i < SENT_SLOTS; i++) {
 		const sent_key_t *k = &sv->sent[i].key;
-		if (sv->sent[i].len && k->from == key->from && k->last == key->last &&
+		if (sv->sent[i].blob && k->from == key->from && k->last == key->last &&
 		    k->txnid == key->txnid && k->mask == key->mask && k->squash == key->squash &&
 		    memcmp(k->origin, key->origin, YX_KEY_BYTES) == 0)
 			return &sv->sent[i];
@@ -548,14 +543,15 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 	bool reused = c != NULL;
 	if (!c) {
 		c = &sv->sent[sv->sent_turn++ % SENT_SLOTS];
-		c->len = 0;
+		yx_wire_blob_unref(&c->blob);
 		if ((ret = build_segment(d, origin, from, &head, key.mask, key.squash, c)))
 			return ret;
 		c->key = key;
 	}
-	ret = yx_wire_send_bytes(d->peer_router, s->routing_id, c->bytes, c->len);
+	size_t len = yx_wire_blob_len(c->blob);
+	ret = yx_wire_send_blob(d->peer_router, s->routing_id, c->blob);
 	if (ret == YX_OK) {
-		s->bytes_out += c->len;
+		s->bytes_out += len;
 		s->segments_out++;
 		d->counters[C_SEGMENTS_SENT]++;
 		d->counters[C_CHANGES_SENT] += c->entries;
@@ -564,8 +560,8 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 		d->counters[C_SEGMENTS_REUSED] += reused;
 		*last = head.seq;
 	}
-	if (c->len > SENT_MAX_BYTES || !key.txnid) { /* sent, not kept */
-		free(c->bytes);
+	if (len > SENT_MAX_BYTES || !key.txnid) { /* sent, not kept */
+		yx_wire_blob_unref(&c->blob);
 		*c = (sent_t){0};
 	}
 	return ret;

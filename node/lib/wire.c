@@ -1,8 +1,15 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+
+struct yx_wire_blob {
+	atomic_uint refs;
+	size_t len;
+	uint8_t data[];
+};
 
 /* Sends frame (and destroys it), after routing_id when not NULL. */
 static int send_frame(zsock_t *sock, zframe_t *routing_id, zframe_t *frame)
@@ -36,10 +43,69 @@ int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *ms
 	return send_frame(sock, routing_id, frame);
 }
 
-int yx_wire_send_bytes(zsock_t *sock, zframe_t *routing_id, const uint8_t *bytes, size_t len)
+yx_wire_blob_t *yx_wire_blob_new(size_t len)
 {
-	zframe_t *frame = zframe_new(bytes, len);
-	return frame ? send_frame(sock, routing_id, frame) : -ENOMEM;
+	yx_wire_blob_t *b = malloc(sizeof(*b) + len);
+	if (b) {
+		atomic_init(&b->refs, 1);
+		b->len = len;
+	}
+	return b;
+}
+
+uint8_t *yx_wire_blob_data(yx_wire_blob_t *blob)
+{
+	return blob->data;
+}
+
+size_t yx_wire_blob_len(const yx_wire_blob_t *blob)
+{
+	return blob->len;
+}
+
+static void blob_release(yx_wire_blob_t *b)
+{
+	if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1)
+		free(b);
+}
+
+void yx_wire_blob_unref(yx_wire_blob_t **blob)
+{
+	if (blob && *blob) {
+		blob_release(*blob);
+		*blob = NULL;
+	}
+}
+
+/* libzmq let go of a message made from a blob (sent, or dropped with its connection). */
+static void blob_sent(void *data, void *hint)
+{
+	(void)data;
+	blob_release(hint);
+}
+
+int yx_wire_send_blob(zsock_t *sock, zframe_t *routing_id, yx_wire_blob_t *blob)
+{
+	zmq_msg_t msg;
+	if (routing_id) {
+		zframe_t *id = zframe_dup(routing_id);
+		if (zframe_send(&id, sock, ZFRAME_MORE) != 0) {
+			zframe_destroy(&id);
+			return -errno;
+		}
+	}
+	atomic_fetch_add_explicit(&blob->refs, 1, memory_order_relaxed);
+	if (zmq_msg_init_data(&msg, blob->data, blob->len, blob_sent, blob) != 0) {
+		int err = errno;
+		blob_release(blob);
+		return -err;
+	}
+	if (zmq_msg_send(&msg, zsock_resolve(sock), 0) < 0) {
+		int err = errno;
+		zmq_msg_close(&msg); /* which releases the blob */
+		return -err;
+	}
+	return YX_OK;
 }
 
 int yx_wire_recv(zsock_t *sock, zframe_t **routing_id, zframe_t **frame)

@@ -47,8 +47,22 @@
  * not NULL. Returns YX_OK or -errno; *sent_bytes (may be NULL) gets the frame size. */
 int yx_wire_send(zsock_t *sock, zframe_t *routing_id, const ProtobufCMessage *msg,
                  size_t *sent_bytes);
-/* Sends bytes[len], a message packed already (one frame), as yx_wire_send does. */
-int yx_wire_send_bytes(zsock_t *sock, zframe_t *routing_id, const uint8_t *bytes, size_t len);
+/* A packed message whose bytes every send shares instead of copying them: a capital pushes
+ * each new segment to the dozen or more cities that pull its origin there, and libzmq
+ * queues each send until that puller's connection takes it — one copy per puller before.
+ * Counted references: the creator's, and one per send libzmq still holds; the last to let
+ * go frees it (libzmq's may be on its I/O thread). */
+typedef struct yx_wire_blob yx_wire_blob_t;
+
+/* A blob of len bytes to fill, holding the caller's reference; NULL without memory. */
+yx_wire_blob_t *yx_wire_blob_new(size_t len);
+uint8_t *yx_wire_blob_data(yx_wire_blob_t *blob);
+size_t yx_wire_blob_len(const yx_wire_blob_t *blob);
+/* Lets go of the caller's reference and sets *blob to NULL (NULL or *blob NULL: nothing). */
+void yx_wire_blob_unref(yx_wire_blob_t **blob);
+/* Sends the blob's bytes, a message packed already (one frame), as yx_wire_send does,
+ * without copying them. */
+int yx_wire_send_blob(zsock_t *sock, zframe_t *routing_id, yx_wire_blob_t *blob);
 
 /* Receives one message from sock. For a ROUTER, *routing_id (caller destroys) gets the
  * sender's id, else pass NULL. *frame (caller destroys with zframe_destroy) holds the
