@@ -197,10 +197,6 @@ int yxs_head_decode(const uint8_t origin[YX_KEY_BYTES], uint64_t seq, const MDB_
                     yx_head_t *head);
 /* oid's head at exactly seq; YX_ENOTFOUND if no head closes seq. */
 int yxs_head_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, yx_head_t *head);
-/* The seq of oid's latest sharing policy (or its retraction) as of tip, its last seq
- * held: what the head at tip signs, or — no head there, or a version 1 head kept from
- * before — the policy record the state holds; 0 if none. */
-int yxs_policy_seq(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t tip, uint64_t *seq);
 /* Notes (on) or drops the hole of a stub at (oid, seq). */
 /* Drops schema 4's hole keys (the upgrade to 5). */
 int yxs_holes_drop(yx_store_t *s, MDB_txn *txn);
@@ -225,6 +221,10 @@ size_t yxs_state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *id)
  * record (kind, id) of oid; YX_ENOTFOUND if none (or id is too long to be one). */
 int yxs_state_seq(yx_store_t *s, MDB_txn *txn, int db, yx_kind_t kind, uint32_t oid, const char *id,
                   uint64_t *seq);
+/* The seq of oid's latest sharing policy (or its retraction) as of tip, its last seq
+ * held: what the head at tip signs, or — no head there, or a version 1 head kept from
+ * before — the policy record the state holds; 0 if none. */
+int yxs_policy_seq(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t tip, uint64_t *seq);
 /* Queues change (oid, seq) to become the current version of its record; relay events and
  * joint participations also get their arrival number (++*arrival) now. */
 int yxs_state_queue(yx_store_t *s, MDB_txn *txn, pending_t *p, uint32_t oid, uint64_t seq,

@@ -180,23 +180,6 @@ int yxs_head_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, yx_he
 	return ret ? ret : yxs_head_decode(origin, seq, &v, head);
 }
 
-int yxs_policy_seq(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t tip, uint64_t *seq)
-{
-	yx_head_t h;
-	*seq = 0;
-	if (tip == 0)
-		return YX_OK;
-	int ret = yxs_head_read(s, txn, oid, tip, &h);
-	if (ret == YX_OK && h.version == YX_HEAD_V2) {
-		*seq = h.policy_seq;
-		return YX_OK;
-	}
-	if (ret && ret != YX_ENOTFOUND)
-		return ret;
-	ret = yxs_state_seq(s, txn, DB_STATE, YX_KIND_POLICY, oid, YX_POLICY_ID, seq);
-	return ret == YX_ENOTFOUND ? YX_OK : ret;
-}
-
 /* The stored bytes of the full change at (oid, seq), valid while txn is. */
 int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
                        const uint8_t **bytes, size_t *len)

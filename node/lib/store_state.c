@@ -1,7 +1,8 @@
 /* store_state: the current version of every live record (state: kind | origin | id ->
  * seq) and its index entries, written through a sorted write set: a transaction's state
  * and index changes are queued and applied in key order at flush, a record changed twice
- * in one set keeping only its last version's entries. */
+ * in one set keeping only its last version's entries. Also where an origin's latest
+ * sharing policy is: its head's word, else the state's. */
 #include <errno.h>
 #include <lmdb.h>
 #include <stdlib.h>
@@ -32,6 +33,23 @@ int yxs_state_seq(yx_store_t *s, MDB_txn *txn, int db, yx_kind_t kind, uint32_t 
 		return YX_ECORRUPT;
 	*seq = be64_get(v.mv_data);
 	return YX_OK;
+}
+
+int yxs_policy_seq(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t tip, uint64_t *seq)
+{
+	yx_head_t h;
+	*seq = 0;
+	if (tip == 0)
+		return YX_OK;
+	int ret = yxs_head_read(s, txn, oid, tip, &h);
+	if (ret == YX_OK && h.version == YX_HEAD_V2) {
+		*seq = h.policy_seq;
+		return YX_OK;
+	}
+	if (ret && ret != YX_ENOTFOUND)
+		return ret;
+	ret = yxs_state_seq(s, txn, DB_STATE, YX_KIND_POLICY, oid, YX_POLICY_ID, seq);
+	return ret == YX_ENOTFOUND ? YX_OK : ret;
 }
 
 typedef enum { INDEX_PUT, INDEX_DEL, INDEX_COLLECT } index_mode_t;
