@@ -218,6 +218,16 @@ static int credit_max(evil_t *e, unsigned round)
 
 /* ---- peer pull-order N ---- */
 
+static int send_credit(zsock_t *s, uint32_t credit)
+{
+	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
+	Yrdx__Credit cr = YRDX__CREDIT__INIT;
+	cr.credit = credit;
+	m.msg_case = YRDX__PEER_MESSAGE__MSG_CREDIT;
+	m.credit = &cr;
+	return send_peer(s, &m);
+}
+
 /* Prints the segment in frame f, if it is one. */
 static size_t print_segment(zframe_t *f)
 {
@@ -250,12 +260,7 @@ static int pull_order(evil_t *e, unsigned round)
 		     zclock_mono() < end && !zsys_interrupted && pulled < 0;)
 			if ((pulled = pull_everything(e->socks[0])) < 0)
 				zclock_sleep(20);
-		Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
-		Yrdx__Credit cr = YRDX__CREDIT__INIT;
-		cr.credit = (uint32_t)e->n;
-		m.msg_case = YRDX__PEER_MESSAGE__MSG_CREDIT;
-		m.credit = &cr;
-		if (pulled < 0 || send_peer(e->socks[0], &m) != YX_OK)
+		if (pulled < 0 || send_credit(e->socks[0], (uint32_t)e->n) != YX_OK)
 			return -1;
 		printf("round 0: %d origins pulled, then credit %llu\n", pulled,
 		       (unsigned long long)e->n);
@@ -269,12 +274,8 @@ static int pull_order(evil_t *e, unsigned round)
 		zframe_destroy(&f);
 	}
 	/* What was read is given back, as a puller does after its commit; and a heartbeat. */
-	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
-	Yrdx__Credit cr = YRDX__CREDIT__INIT;
-	cr.credit = (uint32_t)segments;
-	m.msg_case = YRDX__PEER_MESSAGE__MSG_CREDIT;
-	m.credit = &cr;
-	if ((segments && send_peer(s, &m) != YX_OK) || send_hello(s, session, 0) != YX_OK)
+	if ((segments && send_credit(s, (uint32_t)segments) != YX_OK) ||
+	    send_hello(s, session, 0) != YX_OK)
 		return -1;
 	printf("round %u: %zu segments\n", round, segments);
 	return 0;

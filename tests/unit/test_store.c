@@ -20,6 +20,15 @@
 #include "store.h"
 #include "validate.h"
 
+/* Origin's current version of enterprise i in store (yx_change_free it), or NULL if none
+ * is readable. */
+static Yrdx__Change *enterprise_get(yx_store_t *store, const uint8_t *origin, uint32_t i)
+{
+	fx_enterprise_t f;
+	Yrdx__Change *c = NULL;
+	fx_enterprise_init(&f, i);
+	return yx_store_get(store, YX_KIND_ENTERPRISE, origin, f.code, &c) == YX_OK ? c : NULL;
+}
 /* Commits enterprises [first, first+count) as one batch. */
 static yx_head_t put_enterprises(fx_node_t *n, uint32_t first, uint32_t count)
 {
@@ -146,11 +155,9 @@ static void test_append_read_iterate(void **state)
 	/* read by key */
 	for (uint32_t i = 0; i < 150; i += 7) {
 		fx_enterprise_t f;
-		Yrdx__Change *c = NULL;
 		fx_enterprise_init(&f, i);
-		assert_int_equal(yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id),
-		                              f.code, &c),
-		                 YX_OK);
+		Yrdx__Change *c = enterprise_get(a.store, yx_identity_public(a.id), i);
+		assert_non_null(c);
 		assert_string_equal(c->enterprise->name, f.name);
 		assert_int_equal(c->seq, i + 1);
 		yx_change_free(&c);
@@ -792,10 +799,8 @@ static void test_digest_equal_with_stubs(void **state)
 /* Seq of origin's current version of enterprise i in store; 0 if none is readable. */
 static uint64_t enterprise_seq(yx_store_t *store, const uint8_t *origin, uint32_t i)
 {
-	fx_enterprise_t f;
-	Yrdx__Change *c = NULL;
-	fx_enterprise_init(&f, i);
-	if (yx_store_get(store, YX_KIND_ENTERPRISE, origin, f.code, &c) != YX_OK)
+	Yrdx__Change *c = enterprise_get(store, origin, i);
+	if (!c)
 		return 0;
 	uint64_t seq = c->seq;
 	yx_change_free(&c);
@@ -1507,12 +1512,8 @@ static void test_write_set_in_any_order(void **state)
 	assert_int_equal(again, twice);
 	assert_int_equal(first, SHUFFLED - twice);
 	for (uint32_t i = 0; i < SHUFFLED; i += 13) {
-		fx_enterprise_t f;
-		Yrdx__Change *got = NULL;
-		fx_enterprise_init(&f, i);
-		assert_int_equal(yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(a.id),
-		                              f.code, &got),
-		                 YX_OK);
+		Yrdx__Change *got = enterprise_get(a.store, yx_identity_public(a.id), i);
+		assert_non_null(got);
 		assert_string_equal(got->enterprise->incubator_ids[0],
 		                    i % 7 == 0 ? "SH-INC-AGAIN" : "SH-INC-FIRST");
 		yx_change_free(&got);
