@@ -56,7 +56,12 @@ enum {
  * key order at flush. Credit codes arrive in no particular order; LMDB inserts sorted
  * keys about twice as fast as random ones, because consecutive puts land on the page
  * just made dirty. */
+#define PENDING_PRE 3
 typedef struct {
+	/* The key's first 24 bytes, big-endian and zero-padded (a state key of a credit code
+	 * is 23): the flush's sort compares these integers, and bytes only past them (a qsort
+	 * of memcmp calls was a tenth of a receiving node's CPU). */
+	uint64_t pre[PENDING_PRE];
 	uint32_t key_off;
 	uint16_t key_len;
 	uint8_t db;        /* DB_STATE or an index database */

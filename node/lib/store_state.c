@@ -91,8 +91,16 @@ static int pending_push(pending_t *p, int db, const uint8_t *key, size_t klen, u
 		p->keys_cap = cap;
 	}
 	memcpy(p->keys + p->keys_len, key, klen);
-	p->ops[p->n_ops++] = (pending_op_t){
-	        (uint32_t)p->keys_len, (uint16_t)klen, (uint8_t)db, tombstone, slot, oid, seq};
+	uint8_t pre[8 * PENDING_PRE] = {0};
+	memcpy(pre, key, klen < sizeof(pre) ? klen : sizeof(pre));
+	p->ops[p->n_ops++] = (pending_op_t){{be64_get(pre), be64_get(pre + 8), be64_get(pre + 16)},
+	                                    (uint32_t)p->keys_len,
+	                                    (uint16_t)klen,
+	                                    (uint8_t)db,
+	                                    tombstone,
+	                                    slot,
+	                                    oid,
+	                                    seq};
 	p->keys_len += klen;
 	return YX_OK;
 }
@@ -296,8 +304,14 @@ static int pending_compare(const void *a, const void *b, void *arg)
 	const uint8_t *keys = arg;
 	if (x->db != y->db)
 		return x->db < y->db ? -1 : 1;
+	/* Key order as LMDB's (bytes, then the shorter first): zero padding sorts a key
+	 * before any longer one it begins, as the length would. */
+	for (int i = 0; i < PENDING_PRE; i++)
+		if (x->pre[i] != y->pre[i])
+			return x->pre[i] < y->pre[i] ? -1 : 1;
+	const size_t pre = 8 * PENDING_PRE;
 	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-	int c = memcmp(keys + x->key_off, keys + y->key_off, n);
+	int c = n > pre ? memcmp(keys + x->key_off + pre, keys + y->key_off + pre, n - pre) : 0;
 	if (c || x->key_len != y->key_len)
 		return c ? c : (x->key_len < y->key_len ? -1 : 1);
 	/* Later versions last: by seq, as a body filled in for an old stub may come after a

@@ -548,6 +548,49 @@ static void test_indexes_every_kind(void **state)
 	        yx_store_find(a.store, YX_INDEX_INDUSTRY, &park_industry, 1, count_record, &found),
 	        YX_OK);
 	assert_int_equal(found, 0); /* the park's first version is no longer indexed */
+	/* two incubators whose state keys share their first 24 bytes (ids of 26 bytes), each
+	 * changed three times in one batch, interleaved: each ends at its last version with
+	 * only that version indexed (the flush sorts on those bytes as integers, then the
+	 * rest) */
+	static const Yrdx__Industry versions[2][3] = {
+	        {YRDX__INDUSTRY__INDUSTRY_DIGITAL_TRANSFORMATION,
+	         YRDX__INDUSTRY__INDUSTRY_GREEN_TRANSFORMATION,
+	         YRDX__INDUSTRY__INDUSTRY_ELECTRONIC_INFORMATION},
+	        {YRDX__INDUSTRY__INDUSTRY_LIFE_HEALTH, YRDX__INDUSTRY__INDUSTRY_AUTOMOTIVE,
+	         YRDX__INDUSTRY__INDUSTRY_ADVANCED_MATERIALS}};
+	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
+	for (int v = 0; v < 3; v++)
+		for (int i = 0; i < 2; i++) {
+			fx_incubator_t f;
+			fx_incubator_init(&f, 40 + (uint32_t)i);
+			snprintf(f.id, sizeof(f.id), "SH-INC-LONG-SHARED-PREFIX-%d", i);
+			snprintf(f.name, sizeof(f.name), "孵化器%d第%d版", i, v);
+			f.industries[0] = versions[i][v];
+			f.inc.n_focus_industries = 1;
+			yx_change_set_body(&c, YX_KIND_INCUBATOR, &f.inc);
+			c.id = f.id;
+			assert_int_equal(yx_batch_put(b, &c, &d), YX_OK);
+		}
+	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
+	for (int i = 0; i < 2; i++) {
+		char id[32], want[64];
+		Yrdx__Change *got = NULL;
+		snprintf(id, sizeof(id), "SH-INC-LONG-SHARED-PREFIX-%d", i);
+		assert_int_equal(yx_store_get(a.store, YX_KIND_INCUBATOR, yx_identity_public(a.id),
+		                              id, &got),
+		                 YX_OK);
+		snprintf(want, sizeof(want), "孵化器%d第2版", i);
+		assert_string_equal(got->incubator->name, want);
+		yx_change_free(&got);
+		for (int v = 0; v < 3; v++) {
+			uint8_t term = (uint8_t)versions[i][v];
+			found = 0;
+			assert_int_equal(yx_store_find(a.store, YX_INDEX_INDUSTRY, &term, 1,
+			                               count_record, &found),
+			                 YX_OK);
+			assert_int_equal(found, v == 2);
+		}
+	}
 	fx_node_close(&a);
 }
 
