@@ -642,6 +642,10 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 			mark_progress(c, t, c->last_segment_ms);
 			t->stalls = 0;
 			t->refusals = 0;
+			/* It holds what it signed a head for, whatever its last Tips said: the
+			 * holes asked of it (fill.c) are the ones up to its tip. */
+			if (head.seq > t->seq)
+				t->seq = head.seq;
 		}
 		size_t filled = yx_remote_filled(d->remote);
 		d->remote_segments++;

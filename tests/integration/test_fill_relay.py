@@ -1,0 +1,76 @@
+"""The origin widens its policy for a relay: the relay fills its stubs, and its pullers
+get the bodies — through their own fills and in fresh pulls — never the stubs it sent
+before (client.c, fill.c; serve.c, sent_t).
+
+Shanghai withholds enterprises from Hangzhou (`--share incubator,park`); Hangzhou holds
+them as stubs and passes stubs on to Hefei, linked to Hangzhou alone. Then Shanghai widens
+its policy:
+  - Hangzhou, linked to Shanghai itself, must ask it for the bodies. Measured before the
+    fix: it never did — it compared its holes with Shanghai's tip as Shanghai's Tips had
+    said it before the segments came (seq 6), found none below it and was done for the
+    session; a segment's signed head now raises what the client takes the peer to hold.
+  - Hefei asks Hangzhou again from its first hole, and Nanjing, started only now and
+    linked to Hangzhou alone, pulls Shanghai's log from its start: the same segments,
+    ranges and kinds as the ones Hangzhou sent Hefei before and keeps for reuse, whose
+    bytes have changed. They are kept by the store's count of commits that filled stubs
+    (yx_store_fill_gen): without that count going up, Hefei got the stubs again (tried).
+Asserted: Hangzhou and Hefei hold every enterprise within FILL_S; Hangzhou sends Nanjing no
+stub (stubs_sent stays) and Nanjing fills nothing (changes_filled 0) yet holds every
+enterprise once it holds Hangzhou's digest (within SYNC_S); one digest everywhere; verify
+on every node."""
+import unittest
+
+from harness import Federation, enterprise, same_digest, wait_converged, wait_until
+from test_hostile_share import set_share
+from test_sharing import incubator
+
+ENTERPRISES = 2000
+FILL_S = 30  # after the widening, every stub at Hangzhou and Hefei is filled within this
+SYNC_S = 30  # Nanjing, started then, holds Shanghai's whole log within this
+
+
+def enterprises_held(node, origin):
+    return len(node.export(origin=origin.pubkey, kind="enterprise"))
+
+
+class FillRelayTest(unittest.TestCase):
+    def test_relay_fills_and_passes_bodies_on(self):
+        with Federation("fill-relay") as fed:
+            sh = fed.node("shanghai")
+            hz = fed.node("hangzhou", 330100)
+            hf = fed.node("hefei", 340100)
+            nj = fed.node("nanjing", 320100)
+            fed.link(sh, hz, share_ab="incubator,park")  # shanghai withholds enterprises
+            fed.link(hz, hf)
+            fed.link(hz, nj)
+            for n in (sh, hz, hf):
+                n.start()
+            sh.put("incubator", [incubator(i) for i in range(5)])
+            sh.put("enterprise", [enterprise(i) for i in range(ENTERPRISES)])
+            wait_converged([sh, hz, hf], 30, "hangzhou and hefei to hold shanghai's log (stubs)")
+            self.assertEqual(enterprises_held(hz, sh), 0)
+            self.assertEqual(enterprises_held(hf, sh), 0)
+            self.assertGreaterEqual(hz.counters().get("stubs_sent", 0), ENTERPRISES)
+
+            set_share(sh, hz, None)  # shanghai widens its policy: hangzhou may have them
+            wait_until(lambda: enterprises_held(hz, sh) == ENTERPRISES, FILL_S,
+                       "hangzhou's stubs to be filled from shanghai")
+            wait_until(lambda: enterprises_held(hf, sh) == ENTERPRISES, FILL_S,
+                       "hefei's stubs to be filled through hangzhou")
+
+            stubs_before = hz.counters().get("stubs_sent", 0)
+            nj.start()
+            wait_until(lambda: same_digest(hz, nj), SYNC_S, "nanjing to hold hangzhou's logs")
+            self.assertEqual(enterprises_held(nj, sh), ENTERPRISES,
+                             "nanjing lacks enterprises hangzhou holds and may pass on")
+            self.assertEqual(hz.counters().get("stubs_sent", 0) - stubs_before, 0,
+                             "hangzhou sent stubs of records it holds")
+            self.assertEqual(nj.counters().get("changes_filled", 0), 0,
+                             "nanjing got stubs and had to ask for the bodies")
+            wait_converged([sh, hz, hf, nj], 30, "one digest everywhere")
+            for n in (sh, hz, hf, nj):
+                self.assertTrue(n.verify()["ok"])
+
+
+if __name__ == "__main__":
+    unittest.main()
