@@ -57,12 +57,16 @@ typedef struct {
  * there, all getting the same kinds as bodies (the default policy): gathering, packing and
  * compressing it once instead of once per puller was most of a hub's serving. Kept by
  * what decides the bytes — the origin, the range, the kinds that go as bodies, compressed
- * or not — and the store's last transaction, since a stub filled in changes a segment. */
-#define SENT_SLOTS     4
-#define SENT_MAX_BYTES (2u << 20) /* a larger segment is sent, not kept */
+ * or not — and the store's count of fills, since a stub filled in changes a segment and
+ * nothing else does (keyed by the last transaction instead, half the sends of a 41-city
+ * run were built anew: a hub commits between one puller's ask and the next's). As many as
+ * SENT_SLOTS, and SENT_KEEP_BYTES in all, the oldest going first. */
+#define SENT_SLOTS      32
+#define SENT_MAX_BYTES  (2u << 20) /* a larger segment is sent, not kept */
+#define SENT_KEEP_BYTES (4u << 20)
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
-	uint64_t from, last, txnid;
+	uint64_t from, last, fill_gen;
 	uint32_t mask;
 	bool squash; /* built for a puller that takes zstd */
 } sent_key_t;
@@ -84,8 +88,18 @@ struct yxd_serve {
 	uint8_t *packed; /* a segment packed before compression, grown to the largest one */
 	size_t packed_cap;
 	sent_t sent[SENT_SLOTS];
-	size_t sent_turn; /* the slot the next new segment takes */
+	size_t sent_turn;  /* the slot the next new segment takes: the oldest kept */
+	size_t sent_bytes; /* what the kept segments hold */
 };
+
+/* Forgets the segment kept in c (the sends still queued keep their reference). */
+static void sent_drop(yxd_serve_t *sv, sent_t *c)
+{
+	if (c->blob)
+		sv->sent_bytes -= yx_wire_blob_len(c->blob);
+	yx_wire_blob_unref(&c->blob);
+	*c = (sent_t){0};
+}
 
 /* What a puller is admitted as now (members.c: the trust store's entry, or with a charter
  * the member's): NULL once it was removed, revoked or its key replaced, whatever the
@@ -267,7 +281,7 @@ void yxd_serve_stop(yxd_t *d)
 		free(d->serve->subs);
 		free(d->serve->packed);
 		for (size_t i = 0; i < SENT_SLOTS; i++)
-			yx_wire_blob_unref(&d->serve->sent[i].blob);
+			sent_drop(d->serve, &d->serve->sent[i]);
 		free(d->serve);
 		d->serve = NULL;
 	}
@@ -320,7 +334,7 @@ static int frame_segment(yxd_t *d, bool squash, Yrdx__PeerMessage *m, sent_t *c)
 			c->squashed = true;
 		}
 	}
-	/* A new blob each time: the last one's bytes may still be queued for a puller. */
+	/* c is empty: send_segment dropped what it kept (queued sends hold their own reference) */
 	yx_wire_blob_unref(&c->blob);
 	if (!(c->blob = yx_wire_blob_new(protobuf_c_message_get_packed_size(frame))))
 		return -ENOMEM;
@@ -511,11 +525,27 @@ static sent_t *sent_find(yxd_serve_t *sv, const sent_key_t *key)
 	for (size_t i = 0; i < SENT_SLOTS; i++) {
 		const sent_key_t *k = &sv->sent[i].key;
 		if (sv->sent[i].blob && k->from == key->from && k->last == key->last &&
-		    k->txnid == key->txnid && k->mask == key->mask && k->squash == key->squash &&
-		    memcmp(k->origin, key->origin, YX_KEY_BYTES) == 0)
+		    k->fill_gen == key->fill_gen && k->mask == key->mask &&
+		    k->squash == key->squash && memcmp(k->origin, key->origin, YX_KEY_BYTES) == 0)
 			return &sv->sent[i];
 	}
 	return NULL;
+}
+
+/* Keeps the segment just built in c for the next puller that gets the same one, making
+ * room by dropping the oldest kept; one over SENT_MAX_BYTES is dropped instead. */
+static void sent_keep(yxd_serve_t *sv, sent_t *c)
+{
+	sv->sent_bytes += yx_wire_blob_len(c->blob);
+	if (yx_wire_blob_len(c->blob) > SENT_MAX_BYTES) {
+		sent_drop(sv, c);
+		return;
+	}
+	for (size_t i = 0; sv->sent_bytes > SENT_KEEP_BYTES && i < SENT_SLOTS; i++) {
+		sent_t *old = &sv->sent[(sv->sent_turn + i) % SENT_SLOTS];
+		if (old != c)
+			sent_drop(sv, old);
+	}
 }
 
 /* Sends sub the segment of origin that starts at from: the bytes it went out in last time
@@ -535,17 +565,17 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 		return -EHOSTUNREACH; /* no longer trusted: nothing at all, not even stubs */
 	sent_key_t key = {.from = from,
 	                  .last = head.seq,
-	                  .txnid = yx_store_txnid(d->store),
+	                  .fill_gen = yx_store_fill_gen(d->store),
 	                  .mask = serve_mask(d, peer, origin),
 	                  .squash = s->squash && d->cfg->compress_level};
 	memcpy(key.origin, origin, YX_KEY_BYTES);
-	sent_t *c = key.txnid ? sent_find(sv, &key) : NULL;
+	sent_t *c = sent_find(sv, &key);
 	bool reused = c != NULL;
 	if (!c) {
 		c = &sv->sent[sv->sent_turn++ % SENT_SLOTS];
-		yx_wire_blob_unref(&c->blob);
+		sent_drop(sv, c);
 		if ((ret = build_segment(d, origin, from, &head, key.mask, key.squash, c)))
-			return ret;
+			return ret; /* c holds no bytes */
 		c->key = key;
 	}
 	size_t len = yx_wire_blob_len(c->blob);
@@ -560,10 +590,8 @@ static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], 
 		d->counters[C_SEGMENTS_REUSED] += reused;
 		*last = head.seq;
 	}
-	if (len > SENT_MAX_BYTES || !key.txnid) { /* sent, not kept */
-		yx_wire_blob_unref(&c->blob);
-		*c = (sent_t){0};
-	}
+	if (!reused)
+		sent_keep(sv, c);
 	return ret;
 }
 

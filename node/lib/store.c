@@ -326,10 +326,9 @@ int yx_store_room(yx_store_t *s, uint64_t need)
 	return YX_OK;
 }
 
-uint64_t yx_store_txnid(yx_store_t *s)
+uint64_t yx_store_fill_gen(const yx_store_t *s)
 {
-	MDB_envinfo info;
-	return mdb_env_info(s->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
+	return s->fill_gen;
 }
 
 int yx_store_usage(yx_store_t *s, uint64_t *used, uint64_t *map)

@@ -445,9 +445,9 @@ int yx_store_room(yx_store_t *store, uint64_t need);
 /* Bytes of the data file in use (last page) and the map size, for status. */
 int yx_store_usage(yx_store_t *store, uint64_t *used, uint64_t *map);
 
-/* The id of the store's last committed write transaction: it changes with every commit,
- * by this process or another, so what was read at one id holds while it stays. 0 if it
- * cannot be read. */
-uint64_t yx_store_txnid(yx_store_t *store);
+/* How many commits through this handle replaced stubs by their bodies (fills): a log
+ * entry once written changes only so, so what was read of a log range holds while this
+ * stays. Counted after each such commit; only the daemon's handle fills. */
+uint64_t yx_store_fill_gen(const yx_store_t *store);
 
 #endif

@@ -38,6 +38,7 @@ struct yx_remote {
 	pending_t pending;
 	MDB_cursor *log_cur; /* the log's, for this transaction (yxs_log_write) */
 	size_t filled;       /* stubs the last append replaced by their bodies */
+	bool filled_any;     /* some append of this transaction filled stubs */
 };
 
 /* Ends txn (commit when commit is set): the log cursor is closed first. NULLs both. */
@@ -428,6 +429,7 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 	if ((ret = remote_apply(r, origin, e, &seg, head, held.tip)))
 		goto out;
 	r->filled = seg.fills;
+	r->filled_any |= seg.fills > 0;
 	if (appended)
 		*appended = head->seq > held.tip ? (size_t)(head->seq - held.tip) : 0;
 	if (r->pending.keys_len > PENDING_FLUSH_BYTES)
@@ -453,6 +455,11 @@ int yx_remote_commit(yx_remote_t **txn)
 	int ret = yxs_pending_flush(r->store, r->txn, &r->pending);
 	if (ret == YX_OK)
 		ret = txn_end(r->store, &r->txn, &r->log_cur, true);
+	/* After the commit, not before: a segment read before it and kept under the new
+	 * count would go out with the stubs it no longer has. Even when the commit failed:
+	 * a count too many only costs a rebuild. */
+	if (r->filled_any)
+		r->store->fill_gen++;
 	remote_free(txn);
 	return ret;
 }

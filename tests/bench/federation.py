@@ -110,7 +110,7 @@ def print_log_events(number, mode, nodes):
 # Where the nodes' work went: received entries that were new, duplicates, commits.
 def print_counters(number, mode, nodes):
     total = dict.fromkeys(("changes_received", "changes_applied", "segments_received",
-                           "segments_sent", "commits", "gaps"), 0)
+                           "segments_sent", "segments_reused", "commits", "gaps"), 0)
     for n in nodes:
         c = n.counters()
         for k in total:
