@@ -24,6 +24,7 @@ typedef struct {
 	/* Stubs we hold of this origin, asked of this peer once per session, a segment at a
 	 * time: from where to look for the next, the seq asked for and when, all asked. */
 	uint64_t fill_next, fill_from, fill_last;
+	uint64_t fills; /* the peer's count of commits that filled stubs of the origin (Tips) */
 	int64_t fill_sent_ms;
 	bool fill_pending, fill_done;
 	uint64_t pass;  /* the schedule_pulls pass that last considered this origin */

@@ -33,6 +33,7 @@ int yxd_vector_msg(yxd_t *d, Yrdx__VersionVector *msg)
 		entries[i].seq = tips[i].seq;
 		entries[i].hash.data = tips[i].hash;
 		entries[i].hash.len = YX_HASH_BYTES;
+		entries[i].fills = tips[i].fills;
 		ptrs[i] = &entries[i];
 	}
 	msg->entries = ptrs;

@@ -205,6 +205,7 @@ void yx_store_close(yx_store_t **store)
 	if (s->env)
 		mdb_env_close(s->env);
 	free(s->origins);
+	free(s->fills);
 	yx_arena_free(&s->segment_arena);
 	free(s);
 	*store = NULL;

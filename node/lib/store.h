@@ -272,6 +272,8 @@ typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
 	uint64_t seq;
 	uint8_t hash[YX_HASH_BYTES];
+	uint64_t fills; /* yx_store_vector: commits through this handle that filled stubs of
+	                 * the origin (counted since it was opened; 0 elsewhere) */
 } yx_tip_t;
 
 typedef struct {

@@ -91,7 +91,9 @@ struct yx_store {
 	bool origins_unsure;      /* origins were added in a write txn not known committed */
 	yx_arena_t segment_arena; /* the decoded changes of the segment being appended */
 	uint64_t fill_gen;        /* commits that filled stubs (yx_store_fill_gen) */
-	yx_rules_t rules;         /* the charter's checks (verify.h); zero: none */
+	uint64_t *fills;          /* by origin id: commits that filled its stubs */
+	uint32_t n_fills;
+	yx_rules_t rules; /* the charter's checks (verify.h); zero: none */
 	/* The keys of this store's own log (meta "node" and "signers"), as last read; and
 	 * the rule that believes them where the charter's are not set (store_signer.c). */
 	yx_signer_t signers[YX_MAX_SIGNERS];

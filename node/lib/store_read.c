@@ -436,6 +436,7 @@ int yx_snap_tip(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], yx_tip_t *t
 		ret = yxs_tip_read(snap->s, snap->txn, oid, &tip->seq, tip->hash);
 	if (ret == YX_OK) {
 		memcpy(tip->origin, origin, YX_KEY_BYTES);
+		tip->fills = 0;
 		if (tip->seq == 0)
 			ret = YX_ENOTFOUND;
 	}
@@ -579,6 +580,7 @@ int yx_store_vector(yx_store_t *s, yx_vector_t *vec)
 		memcpy(t->origin, s->origins[oid], YX_KEY_BYTES);
 		t->seq = be64_get(v.mv_data);
 		memcpy(t->hash, (uint8_t *)v.mv_data + 8, YX_HASH_BYTES);
+		t->fills = oid < s->n_fills ? s->fills[oid] : 0;
 	}
 	if (rc != MDB_NOTFOUND)
 		ret = yxs_error(rc, "vector");

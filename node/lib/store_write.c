@@ -36,10 +36,51 @@ struct yx_remote {
 	MDB_txn *txn;
 	uint64_t arrival;
 	pending_t pending;
-	MDB_cursor *log_cur; /* the log's, for this transaction (yxs_log_write) */
-	size_t filled;       /* stubs the last append replaced by their bodies */
-	bool filled_any;     /* some append of this transaction filled stubs */
+	MDB_cursor *log_cur;   /* the log's, for this transaction (yxs_log_write) */
+	size_t filled;         /* stubs the last append replaced by their bodies */
+	uint32_t *filled_oids; /* the origins whose stubs this transaction filled */
+	size_t n_filled_oids, cap_filled_oids;
 };
+
+/* Notes that r filled stubs of origin oid (once each). */
+static int note_filled(yx_remote_t *r, uint32_t oid)
+{
+	for (size_t i = 0; i < r->n_filled_oids; i++)
+		if (r->filled_oids[i] == oid)
+			return YX_OK;
+	if (r->n_filled_oids == r->cap_filled_oids) {
+		size_t cap = r->cap_filled_oids ? r->cap_filled_oids * 2 : 8;
+		uint32_t *grown = realloc(r->filled_oids, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		r->filled_oids = grown;
+		r->cap_filled_oids = cap;
+	}
+	r->filled_oids[r->n_filled_oids++] = oid;
+	return YX_OK;
+}
+
+/* Counts r's fills in its store once committed, by origin and in all (fill_gen). */
+static void count_fills(yx_remote_t *r)
+{
+	yx_store_t *s = r->store;
+	if (r->n_filled_oids == 0)
+		return;
+	s->fill_gen++;
+	for (size_t i = 0; i < r->n_filled_oids; i++) {
+		uint32_t oid = r->filled_oids[i];
+		if (oid >= s->n_fills) {
+			uint64_t *grown = realloc(s->fills, ((size_t)oid + 1) * sizeof(*grown));
+			if (!grown)
+				continue; /* uncounted: its pullers ask again at their next session
+				           */
+			memset(grown + s->n_fills, 0, (oid + 1 - s->n_fills) * sizeof(*grown));
+			s->fills = grown;
+			s->n_fills = oid + 1;
+		}
+		s->fills[oid]++;
+	}
+}
 
 /* Ends txn (commit when commit is set): the log cursor is closed first. NULLs both. */
 static int txn_end(yx_store_t *s, MDB_txn **txn, MDB_cursor **log_cur, bool commit)
@@ -429,7 +470,8 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 	if ((ret = remote_apply(r, origin, e, &seg, head, held.tip)))
 		goto out;
 	r->filled = seg.fills;
-	r->filled_any |= seg.fills > 0;
+	if (seg.fills && (ret = note_filled(r, h.oid)))
+		goto out;
 	if (appended)
 		*appended = head->seq > held.tip ? (size_t)(head->seq - held.tip) : 0;
 	if (r->pending.keys_len > PENDING_FLUSH_BYTES)
@@ -445,6 +487,7 @@ static void remote_free(yx_remote_t **txn)
 	txn_end(r->store, &r->txn, &r->log_cur, false);
 	r->store->writing = false;
 	yxs_pending_free(&r->pending);
+	free(r->filled_oids);
 	free(r);
 	*txn = NULL;
 }
@@ -457,9 +500,8 @@ int yx_remote_commit(yx_remote_t **txn)
 		ret = txn_end(r->store, &r->txn, &r->log_cur, true);
 	/* After the commit, not before: a segment read before it and kept under the new
 	 * count would go out with the stubs it no longer has. Even when the commit failed:
-	 * a count too many only costs a rebuild. */
-	if (r->filled_any)
-		r->store->fill_gen++;
+	 * a count too many only costs a rebuild, or a puller asking again. */
+	count_fills(r);
 	remote_free(txn);
 	return ret;
 }

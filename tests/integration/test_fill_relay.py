@@ -18,6 +18,7 @@ Asserted: Hangzhou and Hefei hold every enterprise within FILL_S; Hangzhou sends
 stub (stubs_sent stays) and Nanjing fills nothing (changes_filled 0) yet holds every
 enterprise once it holds Hangzhou's digest (within SYNC_S); one digest everywhere; verify
 on every node."""
+import time
 import unittest
 
 from harness import Federation, enterprise, same_digest, wait_converged, wait_until
@@ -52,11 +53,15 @@ class FillRelayTest(unittest.TestCase):
             self.assertEqual(enterprises_held(hf, sh), 0)
             self.assertGreaterEqual(hz.counters().get("stubs_sent", 0), ENTERPRISES)
 
+            t0 = time.monotonic()
             set_share(sh, hz, None)  # shanghai widens its policy: hangzhou may have them
             wait_until(lambda: enterprises_held(hz, sh) == ENTERPRISES, FILL_S,
                        "hangzhou's stubs to be filled from shanghai")
+            t_hz = time.monotonic() - t0
             wait_until(lambda: enterprises_held(hf, sh) == ENTERPRISES, FILL_S,
                        "hefei's stubs to be filled through hangzhou")
+            print("filled after the widening: hangzhou %.2f s, hefei %.2f s (bound %d s)"
+                  % (t_hz, time.monotonic() - t0, FILL_S), flush=True)
 
             stubs_before = hz.counters().get("stubs_sent", 0)
             nj.start()
@@ -69,6 +74,45 @@ class FillRelayTest(unittest.TestCase):
                              "nanjing got stubs and had to ask for the bodies")
             wait_converged([sh, hz, hf, nj], 30, "one digest everywhere")
             for n in (sh, hz, hf, nj):
+                self.assertTrue(n.verify()["ok"])
+
+    def test_puller_refused_by_a_relay_asks_again_once_it_filled(self):
+        """Shanghai withholds enterprises from Nanjing; Hangzhou, not Shanghai's peer, takes
+        Shanghai's log from Nanjing (stubs: it may have the bodies, but Nanjing has none to
+        give), Hefei from Hangzhou (stubs, its asks refused). Then Hangzhou is linked to
+        Shanghai and fills its stubs there. Hefei must ask Hangzhou again: Hangzhou's Tips
+        count the commits that filled each origin's stubs (VectorEntry.fills), and a
+        change makes the peer worth asking again. Before: Hefei had been refused once this
+        session and kept the stubs (timed out)."""
+        with Federation("fill-relay-later") as fed:
+            sh = fed.node("shanghai")
+            nj = fed.node("nanjing", 320100)
+            hz = fed.node("hangzhou", 330100)
+            hf = fed.node("hefei", 340100)
+            fed.link(sh, nj, share_ab="incubator,park")  # shanghai withholds enterprises
+            fed.link(nj, hz)
+            fed.link(hz, hf)
+            for n in (sh, nj, hz, hf):
+                n.start()
+            sh.put("incubator", [incubator(i) for i in range(5)])
+            sh.put("enterprise", [enterprise(i) for i in range(ENTERPRISES)])
+            wait_converged([sh, nj, hz, hf], 30, "shanghai's log everywhere (stubs)")
+            for n in (nj, hz, hf):
+                self.assertEqual(enterprises_held(n, sh), 0, n.name)
+
+            t0 = time.monotonic()
+            fed.link(sh, hz)  # hangzhou may have them, and now has a peer that gives them
+            wait_until(lambda: enterprises_held(hz, sh) == ENTERPRISES, FILL_S,
+                       "hangzhou's stubs to be filled from shanghai")
+            t_hz = time.monotonic() - t0
+            wait_until(lambda: enterprises_held(hf, sh) == ENTERPRISES, FILL_S,
+                       "hefei to ask hangzhou again and get the bodies")
+            print("filled after the link: hangzhou %.2f s, hefei %.2f s (bound %d s)"
+                  % (t_hz, time.monotonic() - t0, FILL_S), flush=True)
+            self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
+            sh.put("incubator", [incubator(i) for i in range(5, 10)])
+            wait_converged([sh, nj, hz, hf], 30, "one digest after new writes")
+            for n in (sh, nj, hz, hf):
                 self.assertTrue(n.verify()["ok"])
 
 
