@@ -34,13 +34,30 @@ def enterprises_held(node, origin):
     return len(node.export(origin=origin.pubkey, kind="enterprise"))
 
 
+def four_cities(fed):
+    """Shanghai, Hangzhou, Hefei and Nanjing, not linked yet."""
+    return (fed.node("shanghai"), fed.node("hangzhou", 330100), fed.node("hefei", 340100),
+            fed.node("nanjing", 320100))
+
+
+def fill_after(what, link, sh, relay, puller):
+    """Runs link() (a change that lets relay have Shanghai's enterprises), then waits until
+    relay and then puller hold every one; prints how long each took."""
+    t0 = time.monotonic()
+    link()
+    wait_until(lambda: enterprises_held(relay, sh) == ENTERPRISES, FILL_S,
+               "%s's stubs to be filled" % relay.name)
+    t_relay = time.monotonic() - t0
+    wait_until(lambda: enterprises_held(puller, sh) == ENTERPRISES, FILL_S,
+               "%s's stubs to be filled through %s" % (puller.name, relay.name))
+    print("filled after the %s: %s %.2f s, %s %.2f s (bound %d s)"
+          % (what, relay.name, t_relay, puller.name, time.monotonic() - t0, FILL_S), flush=True)
+
+
 class FillRelayTest(unittest.TestCase):
     def test_relay_fills_and_passes_bodies_on(self):
         with Federation("fill-relay") as fed:
-            sh = fed.node("shanghai")
-            hz = fed.node("hangzhou", 330100)
-            hf = fed.node("hefei", 340100)
-            nj = fed.node("nanjing", 320100)
+            sh, hz, hf, nj = four_cities(fed)
             fed.link(sh, hz, share_ab="incubator,park")  # shanghai withholds enterprises
             fed.link(hz, hf)
             fed.link(hz, nj)
@@ -53,15 +70,8 @@ class FillRelayTest(unittest.TestCase):
             self.assertEqual(enterprises_held(hf, sh), 0)
             self.assertGreaterEqual(hz.counters().get("stubs_sent", 0), ENTERPRISES)
 
-            t0 = time.monotonic()
-            set_share(sh, hz, None)  # shanghai widens its policy: hangzhou may have them
-            wait_until(lambda: enterprises_held(hz, sh) == ENTERPRISES, FILL_S,
-                       "hangzhou's stubs to be filled from shanghai")
-            t_hz = time.monotonic() - t0
-            wait_until(lambda: enterprises_held(hf, sh) == ENTERPRISES, FILL_S,
-                       "hefei's stubs to be filled through hangzhou")
-            print("filled after the widening: hangzhou %.2f s, hefei %.2f s (bound %d s)"
-                  % (t_hz, time.monotonic() - t0, FILL_S), flush=True)
+            # shanghai widens its policy: hangzhou may have them
+            fill_after("widening", lambda: set_share(sh, hz, None), sh, hz, hf)
 
             stubs_before = hz.counters().get("stubs_sent", 0)
             nj.start()
@@ -85,10 +95,7 @@ class FillRelayTest(unittest.TestCase):
         change makes the peer worth asking again. Before: Hefei had been refused once this
         session and kept the stubs (timed out)."""
         with Federation("fill-relay-later") as fed:
-            sh = fed.node("shanghai")
-            nj = fed.node("nanjing", 320100)
-            hz = fed.node("hangzhou", 330100)
-            hf = fed.node("hefei", 340100)
+            sh, hz, hf, nj = four_cities(fed)
             fed.link(sh, nj, share_ab="incubator,park")  # shanghai withholds enterprises
             fed.link(nj, hz)
             fed.link(hz, hf)
@@ -100,15 +107,8 @@ class FillRelayTest(unittest.TestCase):
             for n in (nj, hz, hf):
                 self.assertEqual(enterprises_held(n, sh), 0, n.name)
 
-            t0 = time.monotonic()
-            fed.link(sh, hz)  # hangzhou may have them, and now has a peer that gives them
-            wait_until(lambda: enterprises_held(hz, sh) == ENTERPRISES, FILL_S,
-                       "hangzhou's stubs to be filled from shanghai")
-            t_hz = time.monotonic() - t0
-            wait_until(lambda: enterprises_held(hf, sh) == ENTERPRISES, FILL_S,
-                       "hefei to ask hangzhou again and get the bodies")
-            print("filled after the link: hangzhou %.2f s, hefei %.2f s (bound %d s)"
-                  % (t_hz, time.monotonic() - t0, FILL_S), flush=True)
+            # hangzhou may have them, and now has a peer that gives them
+            fill_after("link", lambda: fed.link(sh, hz), sh, hz, hf)
             self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
             sh.put("incubator", [incubator(i) for i in range(5, 10)])
             wait_converged([sh, nj, hz, hf], 30, "one digest after new writes")
