@@ -52,32 +52,6 @@ typedef struct {
 	uint64_t since;
 } refusal_log_t;
 
-/* Segments as they went out, for the next puller that gets the same one. At a capital
- * each segment a commit brings is pushed to the dozen or more cities that pull its origin
- * there, all getting the same kinds as bodies (the default policy): gathering, packing and
- * compressing it once instead of once per puller was most of a hub's serving. Kept by
- * what decides the bytes — the origin, the range, the kinds that go as bodies, compressed
- * or not — and the store's count of fills, since a stub filled in changes a segment and
- * nothing else does (keyed by the last transaction instead, half the sends of a 41-city
- * run were built anew: a hub commits between one puller's ask and the next's). As many as
- * SENT_SLOTS, and SENT_KEEP_BYTES in all, the oldest going first. */
-#define SENT_SLOTS      32
-#define SENT_MAX_BYTES  (2u << 20) /* a larger segment is sent, not kept */
-#define SENT_KEEP_BYTES (4u << 20)
-typedef struct {
-	uint8_t origin[YX_KEY_BYTES];
-	uint64_t from, last, fill_gen;
-	uint32_t mask;
-	bool squash; /* built for a puller that takes zstd */
-} sent_key_t;
-
-typedef struct {
-	sent_key_t key;
-	bool squashed;         /* compressed (it was smaller so) */
-	size_t entries, stubs; /* what it holds, counted at each send */
-	yx_wire_blob_t *blob;  /* the frame, shared with the sends still queued; NULL: empty */
-} sent_t;
-
 struct yxd_serve {
 	sub_t *subs;
 	size_t n_subs;
@@ -85,21 +59,8 @@ struct yxd_serve {
 	 * places in the index must not be. */
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	refusal_log_t log_origins, log_sessions;
-	uint8_t *packed; /* a segment packed before compression, grown to the largest one */
-	size_t packed_cap;
-	sent_t sent[SENT_SLOTS];
-	size_t sent_turn;  /* the slot the next new segment takes: the oldest kept */
-	size_t sent_bytes; /* what the kept segments hold */
+	yxd_segments_t *segments; /* built once for all the pullers that get the same one */
 };
-
-/* Forgets the segment kept in c (the sends still queued keep their reference). */
-static void sent_drop(yxd_serve_t *sv, sent_t *c)
-{
-	if (c->blob)
-		sv->sent_bytes -= yx_wire_blob_len(c->blob);
-	yx_wire_blob_unref(&c->blob);
-	*c = (sent_t){0};
-}
 
 /* What a puller is admitted as now (members.c: the trust store's entry, or with a charter
  * the member's): NULL once it was removed, revoked or its key replaced, whatever the
@@ -243,7 +204,7 @@ static void refusal_log(refusal_log_t *l, int64_t now, const char *fmt, ...)
 int yxd_serve_start(yxd_t *d)
 {
 	d->serve = calloc(1, sizeof(*d->serve));
-	if (!d->serve)
+	if (!d->serve || !(d->serve->segments = yxd_segments_new()))
 		return -ENOMEM;
 	crypto_shorthash_keygen(d->serve->hash_key);
 	d->peer_router = zsock_new(ZMQ_ROUTER);
@@ -279,9 +240,7 @@ void yxd_serve_stop(yxd_t *d)
 		for (size_t i = 0; i < d->serve->n_subs; i++)
 			sub_free(&d->serve->subs[i]);
 		free(d->serve->subs);
-		free(d->serve->packed);
-		for (size_t i = 0; i < SENT_SLOTS; i++)
-			sent_drop(d->serve, &d->serve->sent[i]);
+		yxd_segments_free(&d->serve->segments);
 		free(d->serve);
 		d->serve = NULL;
 	}
@@ -297,49 +256,6 @@ static int send_msg(yxd_t *d, sub_t *s, Yrdx__PeerMessage *m)
 	if (ret == YX_OK)
 		s->bytes_out += bytes;
 	return ret;
-}
-
-/* Packs the segment message m into c's bytes: compressed when squash (a puller that
- * offered zstd, this node's sync/compress_level set) and compressing makes it smaller;
- * plain otherwise, and when memory for compressing is lacking. */
-static int frame_segment(yxd_t *d, bool squash, Yrdx__PeerMessage *m, sent_t *c)
-{
-	yxd_serve_t *sv = d->serve;
-	Yrdx__PeerMessage outer = YRDX__PEER_MESSAGE__INIT;
-	Yrdx__Squashed sq = YRDX__SQUASHED__INIT;
-	const ProtobufCMessage *frame = &m->base;
-	size_t len = protobuf_c_message_get_packed_size(&m->base);
-	c->squashed = false;
-	if (squash && len > sv->packed_cap) {
-		uint8_t *grown = realloc(sv->packed, len);
-		if (grown) {
-			sv->packed = grown;
-			sv->packed_cap = len;
-		}
-	}
-	if (squash && len <= sv->packed_cap) {
-		const uint8_t *z = NULL;
-		size_t z_len = 0;
-		protobuf_c_message_pack(&m->base, sv->packed);
-		if (yx_squash_pack(d->squash, (int)d->cfg->compress_level, sv->packed, len, &z,
-		                   &z_len) == YX_OK &&
-		    z_len < len) {
-			sq.codec = YRDX__CODEC__CODEC_ZSTD;
-			sq.size = len;
-			sq.data.data = (uint8_t *)(uintptr_t)z;
-			sq.data.len = z_len;
-			outer.msg_case = YRDX__PEER_MESSAGE__MSG_SQUASHED;
-			outer.squashed = &sq;
-			frame = &outer.base;
-			c->squashed = true;
-		}
-	}
-	/* c is empty: send_segment dropped what it kept (queued sends hold their own reference) */
-	yx_wire_blob_unref(&c->blob);
-	if (!(c->blob = yx_wire_blob_new(protobuf_c_message_get_packed_size(frame))))
-		return -ENOMEM;
-	protobuf_c_message_pack(frame, yx_wire_blob_data(c->blob));
-	return YX_OK;
 }
 
 static int send_tips(yxd_t *d, sub_t *s, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
@@ -382,72 +298,6 @@ static int send_tips(yxd_t *d, sub_t *s, const uint8_t (*origins)[YX_KEY_BYTES],
 	return ret;
 }
 
-/* One segment being gathered from the log. */
-typedef struct {
-	Yrdx__LogEntry *entries;
-	Yrdx__LogEntry **ptrs;
-	size_t n, cap;
-	uint64_t last;
-	uint32_t share_mask;
-	size_t stubs;
-	uint8_t *buf;
-	size_t buf_len, buf_cap;
-	int err;
-} gather_t;
-
-/* Copies what an entry needs into one growing buffer; data pointers hold offsets until
- * the buffer stops moving, then fix_pointers makes them real. */
-static int gather_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
-                        const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
-{
-	gather_t *g = arg;
-	(void)hash;
-	if (seq > g->last || g->n == g->cap)
-		return 1;
-	bool stub = !bytes || (int)kind < 0 || kind >= YX_KIND_COUNT ||
-	            !(g->share_mask & YX_KIND_BIT(kind));
-	const uint8_t *src = stub ? digest : bytes;
-	size_t n = stub ? YX_HASH_BYTES : len;
-	if (g->buf_len + n > g->buf_cap) {
-		size_t cap = g->buf_cap ? g->buf_cap * 2 : 64 * 1024;
-		while (cap < g->buf_len + n)
-			cap *= 2;
-		uint8_t *buf = realloc(g->buf, cap);
-		if (!buf) {
-			g->err = -ENOMEM;
-			return 1;
-		}
-		g->buf = buf;
-		g->buf_cap = cap;
-	}
-	Yrdx__LogEntry *e = &g->entries[g->n++];
-	yrdx__log_entry__init(e);
-	e->seq = seq;
-	memcpy(g->buf + g->buf_len, src, n);
-	ProtobufCBinaryData b = {n, (uint8_t *)(uintptr_t)g->buf_len};
-	if (stub) {
-		e->entry_case = YRDX__LOG_ENTRY__ENTRY_DIGEST;
-		e->digest = b;
-		g->stubs++;
-	} else {
-		e->entry_case = YRDX__LOG_ENTRY__ENTRY_CHANGE;
-		e->change = b;
-	}
-	g->buf_len += n;
-	return 0;
-}
-
-static void fix_pointers(gather_t *g)
-{
-	for (size_t i = 0; i < g->n; i++) {
-		Yrdx__LogEntry *e = &g->entries[i];
-		ProtobufCBinaryData *b =
-		        e->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST ? &e->digest : &e->change;
-		b->data = g->buf + (uintptr_t)b->data;
-		g->ptrs[i] = e;
-	}
-}
-
 /* The kinds peer gets of origin's log as bodies: the origin's word (the policy its latest
  * head names; none = the default) narrowed by our share with peer. A few point lookups per
  * segment, so a policy that commits applies from the next segment on. While we hold that
@@ -464,134 +314,37 @@ static uint32_t serve_mask(yxd_t *d, const yx_peer_conf_t *peer, const uint8_t *
 	return mask;
 }
 
-/* Gathers origin's segment from..head into c's bytes, what share_mask lets go as bodies
- * as bodies and the rest as stubs. */
-static int build_segment(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
-                         const yx_head_t *head, uint32_t share_mask, bool squash, sent_t *c)
-{
-	gather_t g = {0};
-	int ret;
-	g.share_mask = share_mask;
-	g.last = head->seq;
-	g.cap = (size_t)(head->seq - from + 1);
-	if (g.cap > YX_HEAD_INTERVAL)
-		return YX_ECORRUPT; /* heads are at most an interval apart */
-	g.entries = calloc(g.cap, sizeof(*g.entries));
-	g.ptrs = calloc(g.cap, sizeof(*g.ptrs));
-	if (!g.entries || !g.ptrs) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = yx_store_log_iterate(d->store, origin, from, gather_entry, &g);
-	if (ret == 1)
-		ret = YX_OK;
-	if (ret == YX_OK)
-		ret = g.err;
-	if (ret)
-		goto out;
-	if (g.n != g.cap || g.entries[0].seq != from) {
-		ret = YX_ECORRUPT;
-		goto out;
-	}
-	fix_pointers(&g);
-
-	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
-	Yrdx__Segment seg = YRDX__SEGMENT__INIT;
-	Yrdx__LogBatch batch = YRDX__LOG_BATCH__INIT;
-	Yrdx__SignedHead h;
-	yx_head_to_proto(head, &h);
-	batch.origin.data = (uint8_t *)origin;
-	batch.origin.len = YX_KEY_BYTES;
-	batch.entries = g.ptrs;
-	batch.n_entries = g.n;
-	batch.head = &h;
-	seg.batch = &batch;
-	m.msg_case = YRDX__PEER_MESSAGE__MSG_SEGMENT;
-	m.segment = &seg;
-	if ((ret = frame_segment(d, squash, &m, c)))
-		goto out;
-	c->entries = g.n;
-	c->stubs = g.stubs;
-out:
-	free(g.entries);
-	free(g.ptrs);
-	free(g.buf);
-	return ret;
-}
-
-/* The kept segment with this key, or NULL. */
-static sent_t *sent_find(yxd_serve_t *sv, const sent_key_t *key)
-{
-	for (size_t i = 0; i < SENT_SLOTS; i++) {
-		const sent_key_t *k = &sv->sent[i].key;
-		if (sv->sent[i].blob && k->from == key->from && k->last == key->last &&
-		    k->fill_gen == key->fill_gen && k->mask == key->mask &&
-		    k->squash == key->squash && memcmp(k->origin, key->origin, YX_KEY_BYTES) == 0)
-			return &sv->sent[i];
-	}
-	return NULL;
-}
-
-/* Keeps the segment just built in c for the next puller that gets the same one, making
- * room by dropping the oldest kept; one over SENT_MAX_BYTES is dropped instead. */
-static void sent_keep(yxd_serve_t *sv, sent_t *c)
-{
-	sv->sent_bytes += yx_wire_blob_len(c->blob);
-	if (yx_wire_blob_len(c->blob) > SENT_MAX_BYTES) {
-		sent_drop(sv, c);
-		return;
-	}
-	for (size_t i = 0; sv->sent_bytes > SENT_KEEP_BYTES && i < SENT_SLOTS; i++) {
-		sent_t *old = &sv->sent[(sv->sent_turn + i) % SENT_SLOTS];
-		if (old != c)
-			sent_drop(sv, old);
-	}
-}
-
-/* Sends sub the segment of origin that starts at from: the bytes it went out in last time
- * if another puller got the very same one since the store last changed (sent_t), else
- * built anew. Returns YX_OK, YX_ENOTFOUND if we have nothing from there on, or an error.
- * *last gets the segment's last seq. */
+/* Sends sub the segment of origin that starts at from (segments.c: built once for all
+ * the pullers that get the same one). Returns YX_OK, YX_ENOTFOUND if we have nothing from
+ * there on, or an error. *last gets the segment's last seq. */
 static int send_segment(yxd_t *d, sub_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_t from,
                         uint64_t *last)
 {
-	yxd_serve_t *sv = d->serve;
 	yx_head_t head;
+	yxd_segment_t seg;
 	int ret = yx_store_head_find(d->store, origin, from, &head);
 	if (ret)
 		return ret;
 	const yx_peer_conf_t *peer = trusted_peer(d, s->peer, s->key);
 	if (!peer)
 		return -EHOSTUNREACH; /* no longer trusted: nothing at all, not even stubs */
-	sent_key_t key = {.from = from,
-	                  .last = head.seq,
-	                  .fill_gen = yx_store_fill_gen(d->store),
-	                  .mask = serve_mask(d, peer, origin),
-	                  .squash = s->squash && d->cfg->compress_level};
-	memcpy(key.origin, origin, YX_KEY_BYTES);
-	sent_t *c = sent_find(sv, &key);
-	bool reused = c != NULL;
-	if (!c) {
-		c = &sv->sent[sv->sent_turn++ % SENT_SLOTS];
-		sent_drop(sv, c);
-		if ((ret = build_segment(d, origin, from, &head, key.mask, key.squash, c)))
-			return ret; /* c holds no bytes */
-		c->key = key;
-	}
-	size_t len = yx_wire_blob_len(c->blob);
-	ret = yx_wire_send_blob(d->peer_router, s->routing_id, c->blob);
+	if ((ret = yxd_segment_get(d, d->serve->segments, origin, from, &head,
+	                           serve_mask(d, peer, origin), s->squash && d->cfg->compress_level,
+	                           &seg)))
+		return ret;
+	size_t len = yx_wire_blob_len(seg.blob);
+	ret = yx_wire_send_blob(d->peer_router, s->routing_id, seg.blob);
 	if (ret == YX_OK) {
 		s->bytes_out += len;
 		s->segments_out++;
 		d->counters[C_SEGMENTS_SENT]++;
-		d->counters[C_CHANGES_SENT] += c->entries;
-		d->counters[C_STUBS_SENT] += c->stubs;
-		d->counters[C_SQUASHED_SENT] += c->squashed;
-		d->counters[C_SEGMENTS_REUSED] += reused;
+		d->counters[C_CHANGES_SENT] += seg.entries;
+		d->counters[C_STUBS_SENT] += seg.stubs;
+		d->counters[C_SQUASHED_SENT] += seg.squashed;
+		d->counters[C_SEGMENTS_REUSED] += seg.reused;
 		*last = head.seq;
 	}
-	if (!reused)
-		sent_keep(sv, c);
+	yx_wire_blob_unref(&seg.blob);
 	return ret;
 }
 

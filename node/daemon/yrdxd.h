@@ -431,6 +431,25 @@ int yxd_zap_start(yxd_t *d);
 void yxd_zap_stop(yxd_t *d);
 void yxd_zap_handle(yxd_t *d);
 
+/* ---- segments.c: the segments the peer port sends ---- */
+/* Built once for all the pullers that get the same one, and kept (up to 32, 4 MiB). */
+typedef struct yxd_segments yxd_segments_t;
+typedef struct {
+	yx_wire_blob_t *blob;  /* the frame: the caller's reference (yx_wire_blob_unref) */
+	size_t entries, stubs; /* what it holds */
+	bool squashed;         /* compressed (it was smaller so) */
+	bool reused;           /* the bytes another puller got */
+} yxd_segment_t;
+yxd_segments_t *yxd_segments_new(void);
+void yxd_segments_free(yxd_segments_t **segments);
+/* Origin's segment from..head with the kinds in mask as bodies and the rest as stubs,
+ * compressed if squash and smaller so: the bytes kept from a puller that got the very same
+ * one (no stub in it filled since: yx_store_fill_gen), else gathered from the log, packed
+ * and kept. YX_OK, or an error (YX_ECORRUPT: the log lacks part of it). */
+int yxd_segment_get(yxd_t *d, yxd_segments_t *segments, const uint8_t origin[YX_KEY_BYTES],
+                    uint64_t from, const yx_head_t *head, uint32_t mask, bool squash,
+                    yxd_segment_t *out);
+
 /* ---- serve.c: the ROUTER side ---- */
 int yxd_serve_start(yxd_t *d);
 void yxd_serve_stop(yxd_t *d);

@@ -63,6 +63,12 @@ size_t yx_wire_blob_len(const yx_wire_blob_t *blob)
 	return blob->len;
 }
 
+yx_wire_blob_t *yx_wire_blob_ref(yx_wire_blob_t *blob)
+{
+	atomic_fetch_add_explicit(&blob->refs, 1, memory_order_relaxed);
+	return blob;
+}
+
 static void blob_release(yx_wire_blob_t *b)
 {
 	if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1)
@@ -94,7 +100,7 @@ int yx_wire_send_blob(zsock_t *sock, zframe_t *routing_id, yx_wire_blob_t *blob)
 			return -errno;
 		}
 	}
-	atomic_fetch_add_explicit(&blob->refs, 1, memory_order_relaxed);
+	yx_wire_blob_ref(blob); /* libzmq's, let go in blob_sent */
 	if (zmq_msg_init_data(&msg, blob->data, blob->len, blob_sent, blob) != 0) {
 		int err = errno;
 		blob_release(blob);

@@ -58,6 +58,8 @@ typedef struct yx_wire_blob yx_wire_blob_t;
 yx_wire_blob_t *yx_wire_blob_new(size_t len);
 uint8_t *yx_wire_blob_data(yx_wire_blob_t *blob);
 size_t yx_wire_blob_len(const yx_wire_blob_t *blob);
+/* Takes another reference to blob, for a holder of its own; returns blob. */
+yx_wire_blob_t *yx_wire_blob_ref(yx_wire_blob_t *blob);
 /* Lets go of the caller's reference and sets *blob to NULL (NULL or *blob NULL: nothing). */
 void yx_wire_blob_unref(yx_wire_blob_t **blob);
 /* Sends the blob's bytes, a message packed already (one frame), as yx_wire_send does,

@@ -1,6 +1,6 @@
 """The origin widens its policy for a relay: the relay fills its stubs, and its pullers
 get the bodies — through their own fills and in fresh pulls — never the stubs it sent
-before (client.c, fill.c; serve.c, sent_t).
+before (client.c, fill.c; segments.c, sent_t).
 
 Shanghai withholds enterprises from Hangzhou (`--share incubator,park`); Hangzhou holds
 them as stubs and passes stubs on to Hefei, linked to Hangzhou alone. Then Shanghai widens

@@ -1,4 +1,4 @@
-"""A segment is built once for every puller that gets the same one (serve.c, sent_t).
+"""A segment is built once for every puller that gets the same one (segments.c, sent_t).
 
 Shanghai serves three cities: Hangzhou and Hefei with the default share, Nanjing with
 enterprises withheld (share = incubator,park). Once all three are caught up, each batch
