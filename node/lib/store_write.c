@@ -71,9 +71,9 @@ static void count_fills(yx_remote_t *r)
 		uint32_t oid = r->filled_oids[i];
 		if (oid >= s->n_fills) {
 			uint64_t *grown = realloc(s->fills, ((size_t)oid + 1) * sizeof(*grown));
+			/* Without memory it goes uncounted: its pullers ask again next session. */
 			if (!grown)
-				continue; /* uncounted: its pullers ask again at their next session
-				           */
+				continue;
 			memset(grown + s->n_fills, 0, (oid + 1 - s->n_fills) * sizeof(*grown));
 			s->fills = grown;
 			s->n_fills = oid + 1;

@@ -16,8 +16,8 @@ its policy:
     (yx_store_fill_gen): without that count going up, Hefei got the stubs again (tried).
 Asserted: Hangzhou and Hefei hold every enterprise within FILL_S; Hangzhou sends Nanjing no
 stub (stubs_sent stays) and Nanjing fills nothing (changes_filled 0) yet holds every
-enterprise once it holds Hangzhou's digest (within SYNC_S); one digest everywhere; verify
-on every node."""
+enterprise once it holds Hangzhou's digest (within SYNC_S); new incubators written then
+reach every city (one digest, ten incubators each, within 30 s); verify on every node."""
 import time
 import unittest
 
@@ -82,7 +82,10 @@ class FillRelayTest(unittest.TestCase):
                              "hangzhou sent stubs of records it holds")
             self.assertEqual(nj.counters().get("changes_filled", 0), 0,
                              "nanjing got stubs and had to ask for the bodies")
-            wait_converged([sh, hz, hf, nj], 30, "one digest everywhere")
+            sh.put("incubator", [incubator(i) for i in range(5, 10)])
+            wait_converged([sh, hz, hf, nj], 30, "one digest everywhere after new writes")
+            for n in (hz, hf, nj):
+                self.assertEqual(len(n.export(origin=sh.pubkey, kind="incubator")), 10, n.name)
             for n in (sh, hz, hf, nj):
                 self.assertTrue(n.verify()["ok"])
 
@@ -112,6 +115,8 @@ class FillRelayTest(unittest.TestCase):
             self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
             sh.put("incubator", [incubator(i) for i in range(5, 10)])
             wait_converged([sh, nj, hz, hf], 30, "one digest after new writes")
+            for n in (nj, hz, hf):
+                self.assertEqual(len(n.export(origin=sh.pubkey, kind="incubator")), 10, n.name)
             for n in (sh, nj, hz, hf):
                 self.assertTrue(n.verify()["ok"])
 
