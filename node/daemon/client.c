@@ -82,7 +82,7 @@ static void session_reset(yxd_client_t *c)
 	for (size_t i = 0; i < c->n_tips; i++) {
 		peer_tip_t *t = &c->tips[i];
 		t->subscribed = false;
-		t->fill_next = t->fill_from = 0;
+		t->fill_next = t->fill_from = t->fill_wait = 0;
 		t->fill_pending = t->fill_done = false;
 	}
 	c->credit_owed = 0;
@@ -516,6 +516,7 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 				mark_progress(c, t, zclock_time());
 		}
 		t->seq = seq;
+		yxd_fill_tip_rose(c, t);
 		if (e->fills != t->fills) {
 			/* It filled stubs of this origin since: what it refused us may be there
 			 * now (a relay whose origin widened its policy for it). */
@@ -653,8 +654,10 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
 			t->refusals = 0;
 			/* It holds what it signed a head for, whatever its last Tips said: the
 			 * holes asked of it (fill.c) are the ones up to its tip. */
-			if (head.seq > t->seq)
+			if (head.seq > t->seq) {
 				t->seq = head.seq;
+				yxd_fill_tip_rose(c, t);
+			}
 		}
 		size_t filled = yx_remote_filled(d->remote);
 		d->remote_segments++;

@@ -24,6 +24,9 @@ typedef struct {
 	/* Stubs we hold of this origin, asked of this peer once per session, a segment at a
 	 * time: from where to look for the next, the seq asked for and when, all asked. */
 	uint64_t fill_next, fill_from, fill_last;
+	/* All asked, but with stubs beyond the peer's tip then, the first of which is this
+	 * (0: none): once its tip passes it, it may have them too. */
+	uint64_t fill_wait;
 	uint64_t fills; /* the peer's count of commits that filled stubs of the origin (Tips) */
 	int64_t fill_sent_ms;
 	bool fill_pending, fill_done;
@@ -120,5 +123,8 @@ void yxd_fill_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_K
 void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now);
 /* A PullRefused that answers our Fill (c withholds them all): true if it was one. */
 bool yxd_fill_refused(yxd_client_t *c, const Yrdx__PullRefused *r);
+/* c's tip of t's origin rose to t->seq (Tips, or a head it sent): stubs we hold that lay
+ * beyond it when c was all asked may be its now. */
+void yxd_fill_tip_rose(yxd_client_t *c, peer_tip_t *t);
 
 #endif

@@ -79,8 +79,9 @@ void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now)
 		if (t->fill_done)
 			continue;
 		uint64_t next;
-		size_t n = yx_store_holes(d->store, t->origin, t->fill_next ? t->fill_next : 1,
-		                          holes, YXD_FILL_SEQS, &next);
+		size_t found = yx_store_holes(d->store, t->origin, t->fill_next ? t->fill_next : 1,
+		                              holes, YXD_FILL_SEQS, &next),
+		       n = found;
 		while (n && holes[n - 1] > t->seq)
 			n--; /* what this peer does not have */
 		if (!n && next <= t->seq) {
@@ -89,7 +90,9 @@ void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now)
 			return;
 		}
 		if (!n) {
+			/* All asked; those past its tip once it has them (yxd_fill_tip_rose). */
 			t->fill_done = true;
+			t->fill_wait = found ? holes[0] : 0;
 			continue;
 		}
 		if (send_fill(c, t->origin, holes, n) == YX_OK) {
@@ -114,4 +117,17 @@ bool yxd_fill_refused(yxd_client_t *c, const Yrdx__PullRefused *r)
 	t->fill_next = r->fill_last + 1;
 	c->fill_scan = true;
 	return true;
+}
+
+void yxd_fill_tip_rose(yxd_client_t *c, peer_tip_t *t)
+{
+	if (!t->fill_done || !t->fill_wait || t->seq < t->fill_wait)
+		return;
+	/* It holds some of what it did not when it was all asked: those are worth asking,
+	 * from the first. Measured before: a city whose stubs lay past such a peer's tip kept
+	 * them after the peer got the bodies, until new stubs or a new session came. */
+	t->fill_done = false;
+	t->fill_next = t->fill_wait;
+	t->fill_wait = 0;
+	c->fill_scan = true;
 }

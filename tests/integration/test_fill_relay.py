@@ -17,7 +17,10 @@ its policy:
 Asserted: Hangzhou and Hefei hold every enterprise within FILL_S; Hangzhou sends Nanjing no
 stub (stubs_sent stays) and Nanjing fills nothing (changes_filled 0) yet holds every
 enterprise once it holds Hangzhou's digest (within SYNC_S); new incubators written then
-reach every city (one digest, ten incubators each, within 30 s); verify on every node."""
+reach every city (one digest, ten incubators each, within 30 s); verify on every node.
+The other two tests: a puller refused by a relay that fills later, and stubs that lay past
+a peer's tip when that peer was asked."""
+import signal
 import time
 import unittest
 
@@ -112,6 +115,56 @@ class FillRelayTest(unittest.TestCase):
 
             # hangzhou may have them, and now has a peer that gives them
             fill_after("link", lambda: fed.link(sh, hz), sh, hz, hf)
+            self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
+            sh.put("incubator", [incubator(i) for i in range(5, 10)])
+            wait_converged([sh, nj, hz, hf], 30, "one digest after new writes")
+            for n in (nj, hz, hf):
+                self.assertEqual(len(n.export(origin=sh.pubkey, kind="incubator")), 10, n.name)
+            for n in (sh, nj, hz, hf):
+                self.assertTrue(n.verify()["ok"])
+
+    def test_stubs_past_a_peers_tip_are_asked_once_it_has_them(self):
+        """Shanghai withholds enterprises from Nanjing; Hefei takes Shanghai's log from
+        Nanjing (stubs) and the bodies of a first batch from Hangzhou, Shanghai's peer.
+        Hangzhou is stopped (SIGSTOP, well within dead_after_ms: every connection stays)
+        while Shanghai writes a second batch: Hefei gets its stubs from Nanjing and, asking
+        Hangzhou, finds them past Hangzhou's tip. Hangzhou resumes and takes the batch
+        from Shanghai: Hefei must ask it again. Before: Hefei was done with Hangzhou for
+        the session and kept those stubs until new stubs or a new session came (timed
+        out; the previous session's note had it as unreproduced)."""
+        half = ENTERPRISES // 2
+        with Federation("fill-past-tip") as fed:
+            sh, hz, hf, nj = four_cities(fed)
+            for n in (sh, hz, hf, nj):
+                n.set_sync(dead_after_ms=120000)  # the stop below ends no connection
+            fed.link(sh, nj, share_ab="incubator,park")  # shanghai withholds enterprises
+            fed.link(nj, hf)
+            fed.link(sh, hz)
+            fed.link(hz, hf)
+            for n in (sh, nj, hz, hf):
+                n.start()
+            sh.put("incubator", [incubator(i) for i in range(5)])
+            sh.put("enterprise", [enterprise(i) for i in range(half)])
+            wait_converged([sh, nj, hz, hf], 30, "shanghai's first batch everywhere")
+            wait_until(lambda: enterprises_held(hf, sh) == half, FILL_S,
+                       "hefei to hold the first batch's bodies")
+            self.assertEqual(enterprises_held(nj, sh), 0)
+
+            hz.proc.send_signal(signal.SIGSTOP)
+            try:
+                sh.put("enterprise", [enterprise(i) for i in range(half, ENTERPRISES)])
+                wait_until(lambda: same_digest(sh, hf), 30,
+                           "hefei to hold the second batch (stubs, from nanjing)")
+                self.assertEqual(enterprises_held(hf, sh), half)
+            finally:
+                hz.proc.send_signal(signal.SIGCONT)
+            t0 = time.monotonic()
+            wait_until(lambda: enterprises_held(hz, sh) == ENTERPRISES, FILL_S,
+                       "hangzhou to take the second batch from shanghai")
+            wait_until(lambda: enterprises_held(hf, sh) == ENTERPRISES, FILL_S,
+                       "hefei to fill the second batch from hangzhou")
+            print("hefei filled the stubs past hangzhou's old tip %.2f s after it resumed "
+                  "(bound %d s)" % (time.monotonic() - t0, FILL_S), flush=True)
             self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
             sh.put("incubator", [incubator(i) for i in range(5, 10)])
             wait_converged([sh, nj, hz, hf], 30, "one digest after new writes")
