@@ -43,6 +43,25 @@ def four_cities(fed):
             fed.node("nanjing", 320100))
 
 
+def start_writing(sh, nodes, enterprises):
+    """Starts nodes; Shanghai writes five incubators and enterprises 0..enterprises-1."""
+    for n in nodes:
+        n.start()
+    sh.put("incubator", [incubator(i) for i in range(5)])
+    sh.put("enterprise", [enterprise(i) for i in range(enterprises)])
+
+
+def new_writes_reach_all(test, sh, others):
+    """Five new incubators at Shanghai reach every city: one digest, ten incubators each,
+    verify on every node."""
+    sh.put("incubator", [incubator(i) for i in range(5, 10)])
+    wait_converged([sh] + others, 30, "one digest everywhere after new writes")
+    for n in others:
+        test.assertEqual(len(n.export(origin=sh.pubkey, kind="incubator")), 10, n.name)
+    for n in [sh] + others:
+        test.assertTrue(n.verify()["ok"])
+
+
 def fill_after(what, link, sh, relay, puller):
     """Runs link() (a change that lets relay have Shanghai's enterprises), then waits until
     relay and then puller hold every one; prints how long each took."""
@@ -64,10 +83,7 @@ class FillRelayTest(unittest.TestCase):
             fed.link(sh, hz, share_ab="incubator,park")  # shanghai withholds enterprises
             fed.link(hz, hf)
             fed.link(hz, nj)
-            for n in (sh, hz, hf):
-                n.start()
-            sh.put("incubator", [incubator(i) for i in range(5)])
-            sh.put("enterprise", [enterprise(i) for i in range(ENTERPRISES)])
+            start_writing(sh, (sh, hz, hf), ENTERPRISES)
             wait_converged([sh, hz, hf], 30, "hangzhou and hefei to hold shanghai's log (stubs)")
             self.assertEqual(enterprises_held(hz, sh), 0)
             self.assertEqual(enterprises_held(hf, sh), 0)
@@ -85,12 +101,7 @@ class FillRelayTest(unittest.TestCase):
                              "hangzhou sent stubs of records it holds")
             self.assertEqual(nj.counters().get("changes_filled", 0), 0,
                              "nanjing got stubs and had to ask for the bodies")
-            sh.put("incubator", [incubator(i) for i in range(5, 10)])
-            wait_converged([sh, hz, hf, nj], 30, "one digest everywhere after new writes")
-            for n in (hz, hf, nj):
-                self.assertEqual(len(n.export(origin=sh.pubkey, kind="incubator")), 10, n.name)
-            for n in (sh, hz, hf, nj):
-                self.assertTrue(n.verify()["ok"])
+            new_writes_reach_all(self, sh, [hz, hf, nj])
 
     def test_puller_refused_by_a_relay_asks_again_once_it_filled(self):
         """Shanghai withholds enterprises from Nanjing; Hangzhou, not Shanghai's peer, takes
@@ -105,10 +116,7 @@ class FillRelayTest(unittest.TestCase):
             fed.link(sh, nj, share_ab="incubator,park")  # shanghai withholds enterprises
             fed.link(nj, hz)
             fed.link(hz, hf)
-            for n in (sh, nj, hz, hf):
-                n.start()
-            sh.put("incubator", [incubator(i) for i in range(5)])
-            sh.put("enterprise", [enterprise(i) for i in range(ENTERPRISES)])
+            start_writing(sh, (sh, nj, hz, hf), ENTERPRISES)
             wait_converged([sh, nj, hz, hf], 30, "shanghai's log everywhere (stubs)")
             for n in (nj, hz, hf):
                 self.assertEqual(enterprises_held(n, sh), 0, n.name)
@@ -116,12 +124,7 @@ class FillRelayTest(unittest.TestCase):
             # hangzhou may have them, and now has a peer that gives them
             fill_after("link", lambda: fed.link(sh, hz), sh, hz, hf)
             self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
-            sh.put("incubator", [incubator(i) for i in range(5, 10)])
-            wait_converged([sh, nj, hz, hf], 30, "one digest after new writes")
-            for n in (nj, hz, hf):
-                self.assertEqual(len(n.export(origin=sh.pubkey, kind="incubator")), 10, n.name)
-            for n in (sh, nj, hz, hf):
-                self.assertTrue(n.verify()["ok"])
+            new_writes_reach_all(self, sh, [nj, hz, hf])
 
     def test_stubs_past_a_peers_tip_are_asked_once_it_has_them(self):
         """Shanghai withholds enterprises from Nanjing; Hefei takes Shanghai's log from
@@ -141,10 +144,7 @@ class FillRelayTest(unittest.TestCase):
             fed.link(nj, hf)
             fed.link(sh, hz)
             fed.link(hz, hf)
-            for n in (sh, nj, hz, hf):
-                n.start()
-            sh.put("incubator", [incubator(i) for i in range(5)])
-            sh.put("enterprise", [enterprise(i) for i in range(half)])
+            start_writing(sh, (sh, nj, hz, hf), half)
             wait_converged([sh, nj, hz, hf], 30, "shanghai's first batch everywhere")
             wait_until(lambda: enterprises_held(hf, sh) == half, FILL_S,
                        "hefei to hold the first batch's bodies")
@@ -166,12 +166,7 @@ class FillRelayTest(unittest.TestCase):
             print("hefei filled the stubs past hangzhou's old tip %.2f s after it resumed "
                   "(bound %d s)" % (time.monotonic() - t0, FILL_S), flush=True)
             self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
-            sh.put("incubator", [incubator(i) for i in range(5, 10)])
-            wait_converged([sh, nj, hz, hf], 30, "one digest after new writes")
-            for n in (nj, hz, hf):
-                self.assertEqual(len(n.export(origin=sh.pubkey, kind="incubator")), 10, n.name)
-            for n in (sh, nj, hz, hf):
-                self.assertTrue(n.verify()["ok"])
+            new_writes_reach_all(self, sh, [nj, hz, hf])
 
 
 if __name__ == "__main__":
