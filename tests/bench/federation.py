@@ -24,9 +24,17 @@ code order; the topology rule is applied to the cities taken.
 A run that has not converged DEADLINE_S seconds after its imports fails: the nodes still
 behind, on which origins, and what their peers claim, are printed. Exits 1 if any run failed.
 
+Before the runs, what new page cache costs on this machine is measured (memtouch.py): on a
+virtual machine that hands its freed memory back to the host, each run pays for the first
+touch of the pages its stores take, and each run prints the bytes its nodes wrote.
+
 Environment: YRDX_BENCH_SEED (record contents; default 2023), YRDX_BENCH_DEADLINE_S (300),
 YRDX_BENCH_PIDS (a file that gets every daemon's pid, for the calling script's clean-up),
-YRDX_BENCH_KEEP=1 (keep a failed run's node directories and logs; =always, every run's)."""
+YRDX_BENCH_KEEP=1 (keep a failed run's node directories and logs; =always, every run's),
+YRDX_BENCH_WARM=1 (before each run, fill the page cache with a clean file, so that the
+run's pages are ones the machine holds: the runs then measure yrdx without the host's
+charge for memory it took back)."""
+import contextlib
 import os
 import random
 import signal
@@ -34,6 +42,8 @@ import statistics
 import sys
 import tempfile
 import time
+
+import memtouch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../deploy"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../integration"))
@@ -119,11 +129,21 @@ def print_counters(number, mode, nodes):
     cpu = [n.cpu_seconds() for n in nodes]
     print("federation_%s_cpu_run%d: %.1f core-s (all nodes; largest %.1f, median %.1f)" % (
         mode, number, sum(cpu), max(cpu), statistics.median(cpu)))
+    print("federation_%s_written_gb_run%d: %.2f GB (what all nodes wrote to files: their stores)" % (
+        mode, number, sum(written_bytes(n) for n in nodes) / 1e9))
     print("federation_%s_segments_per_commit_run%d: %.2f segments" % (
         mode, number, total["segments_received"] / max(total["commits"], 1)))
     print("federation_%s_duplicate_entries_run%d: %.1f %%" % (
         mode, number, 100.0 * (total["changes_received"] - total["changes_applied"])
         / max(total["changes_received"], 1)))
+
+
+def written_bytes(node):
+    with open("/proc/%d/io" % node.proc.pid) as f:
+        for line in f:
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    return 0
 
 
 def print_relays(number, mode, relays):
@@ -169,6 +189,15 @@ def main():
 
     base = os.environ.get("YRDX_TEST_TMP") or tempfile.gettempdir()
     os.makedirs(base, exist_ok=True)
+    warm = os.environ.get("YRDX_BENCH_WARM") == "1"
+    new, again = memtouch.probe(base)
+    print("federation_memory_first_touch: %s s/GiB (kernel CPU per GiB written into new page "
+          "cache, GiB by GiB; over the same pages again: %s; free page reporting order %s)" % (
+              " ".join("%.2f" % c for c in new), " ".join("%.2f" % c for c in again),
+              memtouch.page_reporting()))
+    print("federation_memory_warm: %s (YRDX_BENCH_WARM)" % ("yes: a clean file fills the page cache "
+                                                          "before each run" if warm else "no"))
+    sys.stdout.flush()
     data = tempfile.mkdtemp(prefix="bench-federation-data-", dir=base)
     results = {m: [] for m in modes}
     failed = 0
@@ -177,8 +206,12 @@ def main():
         # The modes alternate run by run, so that both see the machine's load alike.
         for r in range(1, runs + 1):
             for mode in modes:
-                load = os.getloadavg()[0]
-                res = run(r, mode, cities, links, paths, records, deadline_s, pids_file)
+                with memtouch.Ballast(base) if warm else contextlib.nullcontext() as ballast:
+                    if ballast:
+                        print("federation_%s_ballast_run%d: %.1f GB in %.1f s" % (
+                            mode, r, ballast.bytes / 1e9, ballast.seconds))
+                    load = os.getloadavg()[0]
+                    res = run(r, mode, cities, links, paths, records, deadline_s, pids_file)
                 if res is None:
                     failed += 1
                     print("federation_%s_converge_s_run%d: failed (deadline %g s)" % (mode, r, deadline_s))

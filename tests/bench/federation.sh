@@ -16,8 +16,13 @@
 # Prints one "name: value unit" line per figure. A run not converged by the deadline prints
 # the nodes behind, on which origins, and what their peers claim, and fails; the script
 # exits 1 if any run failed.
+# First, what new page cache costs here (memtouch.py: a virtual machine that hands freed
+# memory back to its host charges ~4 s of kernel CPU per GiB touched anew); each run prints
+# the bytes its nodes wrote.
 # Environment: YRDX_BENCH_SEED (default 2023), YRDX_BENCH_DEADLINE_S (default 300),
-# YRDX_BENCH_KEEP=1 (keep failed runs' node directories and logs; =always, every run's).
+# YRDX_BENCH_KEEP=1 (keep failed runs' node directories and logs; =always, every run's),
+# YRDX_BENCH_WARM=1 (a clean file fills the page cache before each run, so the run's pages
+# are the machine's own: yrdx without the host's charge).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./deploy/install-deps.sh

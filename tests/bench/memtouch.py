@@ -64,18 +64,23 @@ def mem_free():
 
 
 class Ballast:
-    """A clean file in the page cache as large as the free memory less keep bytes, for the
-    duration of a with block. seconds: what writing it took."""
+    """A clean file in the page cache as large as the free memory less keep bytes, and
+    never leaving less than leave bytes free on its filesystem (the run's stores go there
+    too), for the duration of a with block. seconds: what writing it took."""
 
-    def __init__(self, directory, keep=1 << 30):
+    def __init__(self, directory, keep=1 << 30, leave=20 << 30):
         self.path = os.path.join(directory, "memtouch-ballast")
+        self.directory = directory
         self.keep = keep
+        self.leave = leave
         self.seconds = 0.0
         self.bytes = 0
 
     def __enter__(self):
         t0 = time.monotonic()
-        self.bytes = max(mem_free() - self.keep, 0) // CHUNK * CHUNK
+        st = os.statvfs(self.directory)
+        disk = st.f_bavail * st.f_frsize - self.leave
+        self.bytes = max(min(mem_free() - self.keep, disk), 0) // CHUNK * CHUNK
         _write(self.path, self.bytes)
         self.seconds = time.monotonic() - t0
         return self
