@@ -1,6 +1,7 @@
 #include "table.h"
 
 #include "csvrec.h"
+#include "yrdxctl.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -11,6 +12,22 @@ struct table {
 	size_t cols, rows, cap;
 	char **cells; /* row-major, row 0 the headers */
 };
+
+/* Memory ran out while a table was built. yrdxctl prints a table as the last thing a
+ * read-only command does, and holds nothing that needs undoing: it says so and ends with
+ * EXIT_FAIL, printing nothing of the table. */
+static _Noreturn void table_oom(void)
+{
+	fputs("yrdxctl: out of memory while building a table; nothing of it was printed\n", stderr);
+	exit(EXIT_FAIL);
+}
+
+static void *table_alloc(void *p)
+{
+	if (!p)
+		table_oom();
+	return p;
+}
 
 /* qsort_r's comparison of two rows (arrays of cols cells) by their first *keys cells. */
 static int row_compare(const void *a, const void *b, void *keys)
@@ -69,16 +86,12 @@ void text_pad(FILE *out, const char *s, int width)
 
 table_t *table_new_v(const char *const *headers, size_t n)
 {
-	table_t *t = calloc(1, sizeof(*t));
-	if (!t)
-		abort();
+	table_t *t = table_alloc(calloc(1, sizeof(*t)));
 	t->cols = n;
 	t->cap = t->cols * 16;
-	t->cells = calloc(t->cap, sizeof(char *));
-	if (!t->cells)
-		abort();
+	t->cells = table_alloc(calloc(t->cap ? t->cap : 1, sizeof(char *)));
 	for (size_t i = 0; i < n; i++)
-		t->cells[i] = strdup(headers[i]);
+		t->cells[i] = table_alloc(strdup(headers[i]));
 	t->rows = 1;
 	return t;
 }
@@ -87,14 +100,11 @@ void table_row_v(table_t *t, const char *const *cells)
 {
 	if ((t->rows + 1) * t->cols > t->cap) {
 		size_t cap = t->cap * 2;
-		char **grown = realloc(t->cells, cap * sizeof(char *));
-		if (!grown)
-			abort();
-		t->cells = grown;
+		t->cells = table_alloc(realloc(t->cells, cap * sizeof(char *)));
 		t->cap = cap;
 	}
 	for (size_t c = 0; c < t->cols; c++)
-		t->cells[t->rows * t->cols + c] = strdup(cells[c] ? cells[c] : "");
+		t->cells[t->rows * t->cols + c] = table_alloc(strdup(cells[c] ? cells[c] : ""));
 	t->rows++;
 }
 
@@ -143,9 +153,7 @@ void table_print_csv(table_t **tp, FILE *out)
 void table_print(table_t **tp, FILE *out)
 {
 	table_t *t = *tp;
-	int *width = calloc(t->cols, sizeof(int));
-	if (!width)
-		abort();
+	int *width = table_alloc(calloc(t->cols ? t->cols : 1, sizeof(int)));
 	for (size_t r = 0; r < t->rows; r++)
 		for (size_t c = 0; c < t->cols; c++) {
 			int w = text_width(t->cells[r * t->cols + c]);
