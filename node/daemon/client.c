@@ -612,6 +612,7 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 		t->bad_until_ms = zclock_time() + avoid;
 		t->fill_pending = false;
 		t->fill_done = true; /* not from this peer, this session */
+		t->fill_wait = 0;
 		if (t->subscribed) {
 			t->subscribed = false;
 			yxd_send_pull(c, b->origin.data, 0);

@@ -70,6 +70,7 @@ void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now)
 			return; /* one at a time */
 		t->fill_pending = false;
 		t->fill_done = true;
+		t->fill_wait = 0; /* not again, however far its tip goes */
 	}
 	if (!c->fill_scan)
 		return;
