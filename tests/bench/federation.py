@@ -5,7 +5,8 @@ the next city of its province in code order, or for the province's last city the
 one). Every city imports RECORDS enterprises of its own at the same moment; the figure is the time from
 the end of the last import until every node holds the same digest, and each node's peak
 resident memory (VmHWM: the store's mapped pages it touched included) and anonymous
-resident memory (RssAnon: heap, stacks, buffers) then, in MB of 2^20 bytes. Repeated RUNS
+resident memory (RssAnon: heap, stacks, buffers) then and the largest read every 0.25 s
+from the first import on, in MB of 2^20 bytes. Repeated RUNS
 times, each with fresh nodes, in each of MODES (default namespaces,loopback), the modes
 alternating run by run and printed side by side at the end:
 
@@ -41,6 +42,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 
 import memtouch
@@ -54,9 +56,38 @@ from delta import (Loopback, Namespaces, choose, figures, import_everywhere, nam
 from harness import Federation  # noqa: E402
 
 
+class AnonSampler(threading.Thread):
+    """Each node's RssAnon, read from /proc every PERIOD_S while a run goes on: the largest
+    seen per node, in MiB (the kernel keeps a high-water mark only of all resident pages,
+    the store's mapped ones included)."""
+    PERIOD_S = 0.25
+
+    def __init__(self, nodes):
+        super().__init__(daemon=True)
+        self.nodes = nodes
+        self.peak = {n.name: 0.0 for n in nodes}
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.is_set():
+            for n in self.nodes:
+                try:
+                    anon = n.memory_kib()["RssAnon"] / 1024
+                except (OSError, KeyError):
+                    continue
+                self.peak[n.name] = max(self.peak[n.name], anon)
+            self.stopping.wait(self.PERIOD_S)
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+        return self.peak
+
+
 def run(number, mode, cities, links, paths, records, deadline_s, pids_file):
     """One run with fresh nodes over mode's network: (convergence s, {node: (peak RSS MiB,
-    RssAnon MiB, store bytes, changes)}, import s), or None."""
+    RssAnon MiB, store bytes, changes)}, import s, {node: largest RssAnon sampled MiB}), or
+    None."""
     fed = Federation("bench-federation")
     net = Namespaces("b%03x" % random.randrange(1 << 12), cities, links, fed.root) \
         if mode == "namespaces" else Loopback()
@@ -67,8 +98,13 @@ def run(number, mode, cities, links, paths, records, deadline_s, pids_file):
         if nodes is None:
             return None
         started = time.monotonic()
-        import_end, targets = import_everywhere(nodes, paths, records)
-        converged_at = wait_converged(nodes, targets, import_end + deadline_s)
+        sampler = AnonSampler(nodes)
+        sampler.start()
+        try:
+            import_end, targets = import_everywhere(nodes, paths, records)
+            converged_at = wait_converged(nodes, targets, import_end + deadline_s)
+        finally:
+            anon_peak = sampler.stop()
         if len(converged_at) < len(nodes):
             late = [n for n in nodes if n.name not in converged_at]
             print("run %d (%s): deadline missed: %d of %d nodes not converged %g s after the "
@@ -85,7 +121,7 @@ def run(number, mode, cities, links, paths, records, deadline_s, pids_file):
         print_log_events(number, mode, nodes)
         print_counters(number, mode, nodes)
         print_relays(number, mode, getattr(net, "relays", []))
-        return max(converged_at.values()) - import_end, mem, import_end - started
+        return max(converged_at.values()) - import_end, mem, import_end - started, anon_peak
     finally:
         keep_env = os.environ.get("YRDX_BENCH_KEEP")
         keep = (failed and keep_env == "1") or keep_env == "always"
@@ -216,13 +252,17 @@ def main():
                     failed += 1
                     print("federation_%s_converge_s_run%d: failed (deadline %g s)" % (mode, r, deadline_s))
                     continue
-                converge, mem, imported = res
+                converge, mem, imported, anon_peak = res
                 results[mode].append(res)
                 print("federation_%s_load_before_run%d: %.2f (1-minute load average)" % (mode, r, load))
                 print("federation_%s_import_s_run%d: %.2f s" % (mode, r, imported))
                 print("federation_%s_converge_s_run%d: %.2f s" % (mode, r, converge))
                 print("federation_%s_peak_rss_mb_max_run%d: %.1f MB" % (mode, r, max(v[0] for v in mem.values())))
                 print("federation_%s_rss_anon_mb_max_run%d: %.1f MB" % (mode, r, max(v[1] for v in mem.values())))
+                print("federation_%s_rss_anon_sampled_mb_max_run%d: %.1f MB (%s; every %g s from the "
+                      "first import to convergence)" % (mode, r, max(anon_peak.values()),
+                                                        max(anon_peak, key=anon_peak.get),
+                                                        AnonSampler.PERIOD_S))
                 print("federation_%s_store_mb_max_run%d: %.1f MB" % (mode, r, max(v[2] for v in mem.values()) / 2 ** 20))
                 print("federation_%s_rss_mb_run%d: %s (peak/anon MB)" % (mode, r, " ".join(
                     "%s=%.1f/%.1f" % (k, v[0], v[1]) for k, v in mem.items())))
@@ -242,6 +282,7 @@ def main():
     row("converged, slowest", lambda rs: "%.2f s" % max(r[0] for r in rs))
     row("peak RSS, largest node", lambda rs: "%.1f MB" % max(v[0] for r in rs for v in r[1].values()))
     row("RssAnon, largest node", lambda rs: "%.1f MB" % max(v[1] for r in rs for v in r[1].values()))
+    row("RssAnon sampled, largest", lambda rs: "%.1f MB" % max(v for r in rs for v in r[3].values()))
     row("store, largest node", lambda rs: "%.1f MB" % (max(v[2] for r in rs for v in r[1].values()) / 2 ** 20))
     row("runs converged", lambda rs: "%d/%d" % (len(rs), runs))
     for mode in modes:
@@ -251,6 +292,7 @@ def main():
             print("federation_%s_converge_s_max: %.2f s" % (mode, max(r[0] for r in rs)))
             print("federation_%s_peak_rss_mb_max: %.1f MB" % (mode, max(v[0] for r in rs for v in r[1].values())))
             print("federation_%s_rss_anon_mb_max: %.1f MB" % (mode, max(v[1] for r in rs for v in r[1].values())))
+            print("federation_%s_rss_anon_sampled_mb_max: %.1f MB" % (mode, max(v for r in rs for v in r[3].values())))
         print("federation_%s_runs_converged: %d/%d runs" % (mode, len(rs), runs))
     sys.exit(1 if failed else 0)
 
