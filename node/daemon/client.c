@@ -516,16 +516,7 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 				mark_progress(c, t, zclock_time());
 		}
 		t->seq = seq;
-		yxd_fill_tip_rose(c, t);
-		if (e->fills != t->fills) {
-			/* It filled stubs of this origin since: what it refused us may be there
-			 * now (a relay whose origin widened its policy for it). */
-			t->fills = e->fills;
-			t->fill_done = false;
-			if (!t->fill_pending)
-				t->fill_next = 0;
-			c->fill_scan = true;
-		}
+		yxd_fill_tips(c, t, e->fills);
 		if (memcmp(t->origin, d->origin, YX_KEY_BYTES) == 0 &&
 		    t->bad_until_ms <= zclock_time())
 			yxd_fence_own_claim(d, c->name, t->seq);

@@ -126,5 +126,9 @@ bool yxd_fill_refused(yxd_client_t *c, const Yrdx__PullRefused *r);
 /* c's tip of t's origin rose to t->seq (Tips, or a head it sent): stubs we hold that lay
  * beyond it when c was all asked may be its now. */
 void yxd_fill_tip_rose(yxd_client_t *c, peer_tip_t *t);
+/* A Tips entry of t's origin from c, its tip set in t->seq: fills is c's count of commits
+ * that filled stubs of the origin (VectorEntry.fills). A new count, or a tip past stubs c
+ * lacked when it was all asked, makes c worth asking again. */
+void yxd_fill_tips(yxd_client_t *c, peer_tip_t *t, uint64_t fills);
 
 #endif

@@ -20,6 +20,19 @@ static int send_fill(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64
 	return yxd_client_send(c, &m);
 }
 
+/* t's origin is worth asking c about again: from the first hole if restart (unless a
+ * Fill is out: its answer says where to go on), else from where the asking stopped. The
+ * one way every reason to ask again (new stubs elsewhere, a new policy, a peer's fills or
+ * its tip) reopens it. */
+static void ask_again(yxd_client_t *c, peer_tip_t *t, bool restart)
+{
+	t->fill_done = false;
+	t->fill_wait = 0;
+	if (restart && !t->fill_pending)
+		t->fill_next = 0;
+	c->fill_scan = true;
+}
+
 /* Bookkeeping of stub filling after a segment of origin was staged: the fill asked of c
  * is answered (ask for the next), and new stubs from c are worth asking the other peers
  * for. */
@@ -46,12 +59,8 @@ void yxd_fill_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_K
 	for (size_t i = 0; i < d->n_clients; i++) {
 		bool ask = new_policy || d->clients[i] != c;
 		peer_tip_t *o = ask ? yxd_tip_get(d->clients[i], origin, false) : NULL;
-		if (o) {
-			o->fill_done = false;
-			if (new_policy && !o->fill_pending)
-				o->fill_next = 0;
-			d->clients[i]->fill_scan = true;
-		}
+		if (o)
+			ask_again(d->clients[i], o, new_policy);
 	}
 }
 
@@ -127,8 +136,18 @@ void yxd_fill_tip_rose(yxd_client_t *c, peer_tip_t *t)
 	/* It holds some of what it did not when it was all asked: those are worth asking,
 	 * from the first. Measured before: a city whose stubs lay past such a peer's tip kept
 	 * them after the peer got the bodies, until new stubs or a new session came. */
-	t->fill_done = false;
 	t->fill_next = t->fill_wait;
-	t->fill_wait = 0;
-	c->fill_scan = true;
+	ask_again(c, t, false);
+}
+
+void yxd_fill_tips(yxd_client_t *c, peer_tip_t *t, uint64_t fills)
+{
+	if (fills == t->fills) {
+		yxd_fill_tip_rose(c, t);
+		return;
+	}
+	/* It filled stubs of this origin since: what it refused us may be there now (a relay
+	 * whose origin widened its policy for it). */
+	t->fills = fills;
+	ask_again(c, t, true);
 }
