@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "yrdxd.h"
+#include "grow.h"
 
 /* The key that signs origin's head at seq: the member's key for that seq of its log, or
  * NULL when the origin is no member or the seq lies past its revocation. */
@@ -108,14 +109,8 @@ static int gather_one(void *arg, const yx_stored_t *rec)
 	if (strcmp(id, c->charter_vote->id) != 0)
 		return 0; /* a vote that says it is for another proposal or round than it is */
 	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		yx_vote_t *votes = realloc(v->votes, cap * sizeof(*votes));
-		if (votes)
-			v->votes = votes;
-		char(*ids)[YX_CHARTER_VOTE_ID_MAX] = realloc(v->ids, cap * sizeof(*ids));
-		if (ids)
-			v->ids = ids;
-		if (!votes || !ids)
+		size_t cap = yx_grow_cap(v->cap, v->n + 1, 16);
+		if (!cap || yx_resize(v->votes, cap) || yx_resize(v->ids, cap))
 			return g->ret = -ENOMEM;
 		v->cap = cap;
 	}

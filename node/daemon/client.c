@@ -15,6 +15,7 @@
 
 #include "client.h"
 #include "log.h"
+#include "grow.h"
 
 /* Commit after this many received entries at the latest. In entries, not segments: LMDB
  * holds the pages a transaction dirtied in memory until it commits, and keeps those
@@ -357,14 +358,8 @@ static void note_moved(yxd_t *d, const uint8_t origin[YX_KEY_BYTES])
 	for (size_t i = 0; i < m->n; i++)
 		if (memcmp(m->keys[i], origin, YX_KEY_BYTES) == 0)
 			return;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		void *grown = realloc(m->keys, cap * YX_KEY_BYTES);
-		if (!grown)
-			return;
-		m->keys = grown;
-		m->cap = cap;
-	}
+	if (yx_grow(m->keys, m->cap, m->n + 1, 16))
+		return;
 	memcpy(m->keys[m->n++], origin, YX_KEY_BYTES);
 }
 

@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "log.h"
+#include "grow.h"
 
 void *yxd_client_socket(const yxd_client_t *c)
 {
@@ -67,14 +68,8 @@ peer_tip_t *yxd_tip_add(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], siz
 		return t;
 	if (c->n_tips >= max || c->n_tips >= UINT32_MAX / 4)
 		return NULL;
-	if (c->n_tips == c->tips_cap) {
-		size_t cap = c->tips_cap ? c->tips_cap * 2 : 16;
-		t = realloc(c->tips, cap * sizeof(*t));
-		if (!t)
-			return NULL;
-		c->tips = t;
-		c->tips_cap = cap;
-	}
+	if (yx_grow(c->tips, c->tips_cap, c->n_tips + 1, 16))
+		return NULL;
 	if (2 * (c->n_tips + 1) > c->tip_slots &&
 	    tips_reindex(c, c->tip_slots ? c->tip_slots * 2 : 32) != YX_OK)
 		return NULL;

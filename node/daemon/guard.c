@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "yrdxd.h"
+#include "grow.h"
 
 #define LOG_EVERY_MS 1000
 #define MONITOR_HWM  100000 /* events queued for the loop: ~50 bytes each */
@@ -354,14 +355,8 @@ static void on_accepted(yxd_t *d, yxd_guard_t *g, int fd)
 		         d->cfg->connections_per_address);
 		yxd_guard_refused(d, g, C_REFUSED_CONNECTIONS, addr, detail);
 	}
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? 2 * g->cap : 64;
-		conn_t *grown = realloc(g->conns, cap * sizeof(*grown));
-		if (!grown)
-			return; /* not counted: the limit is looser until memory returns */
-		g->conns = grown;
-		g->cap = cap;
-	}
+	if (yx_grow(g->conns, g->cap, g->n + 1, 64))
+		return; /* not counted: the limit is looser until memory returns */
 	g->conns[g->n].fd = fd;
 	g->conns[g->n].zap = false;
 	g->conns[g->n].refused = refuse;

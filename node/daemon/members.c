@@ -14,6 +14,7 @@
 #include "log.h"
 #include "policy.h"
 #include "yrdxd.h"
+#include "grow.h"
 
 /* The lists being made: freed unless they replace the node's. */
 typedef struct {
@@ -240,17 +241,9 @@ bool yxd_members_pulled_by(yxd_t *d, const char *name)
 		return false;
 	}
 	if (ms->n_pulled == ms->cap_pulled) {
-		size_t cap = ms->cap_pulled ? ms->cap_pulled * 2 : 4;
-		yx_peer_conf_t *p = realloc(ms->pulled, cap * sizeof(*p));
-		if (p)
-			ms->pulled = p;
-		bool *r = realloc(ms->reciprocal, cap * sizeof(*r));
-		if (r)
-			ms->reciprocal = r;
-		uint8_t(*alt)[32] = realloc(ms->alt, cap * sizeof(*alt));
-		if (alt)
-			ms->alt = alt;
-		if (!p || !r || !alt)
+		size_t cap = yx_grow_cap(ms->cap_pulled, ms->n_pulled + 1, 4);
+		if (!cap || yx_resize(ms->pulled, cap) || yx_resize(ms->reciprocal, cap) ||
+		    yx_resize(ms->alt, cap))
 			return false; /* it asks again at its next connection */
 		ms->cap_pulled = cap;
 	}

@@ -8,6 +8,7 @@
 #include "cases.h"
 #include "log.h"
 #include "overview.h"
+#include "grow.h"
 
 int yxd_overview_start(yxd_t *d)
 {
@@ -218,14 +219,8 @@ static yxd_origin_row_t *origin_row(yxd_view_t *v, const uint8_t origin[YX_KEY_B
 
 static int origin_add(yxd_view_t *v, size_t *cap, const uint8_t origin[YX_KEY_BYTES], uint64_t seq)
 {
-	if (v->n_origins == *cap) {
-		size_t n = *cap ? *cap * 2 : 64;
-		yxd_origin_row_t *grown = realloc(v->origins, n * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		v->origins = grown;
-		*cap = n;
-	}
+	if (yx_grow(v->origins, *cap, v->n_origins + 1, 64))
+		return -ENOMEM;
 	yxd_origin_row_t *o = &v->origins[v->n_origins++];
 	yx_node_name_t nn;
 	memset(o, 0, sizeof(*o));

@@ -8,6 +8,7 @@
 
 #include "policy.h"
 #include "yrdxd.h"
+#include "grow.h"
 
 /* Kept: segments as they went out, for the next puller that gets the same one. At a capital
  * each segment a commit brings is pushed to the dozen or more cities that pull its origin
@@ -83,17 +84,9 @@ static int gather_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t h
 	            !(g->share_mask & YX_KIND_BIT(kind));
 	const uint8_t *src = stub ? digest : bytes;
 	size_t n = stub ? YX_HASH_BYTES : len;
-	if (g->buf_len + n > g->buf_cap) {
-		size_t cap = g->buf_cap ? g->buf_cap * 2 : 64 * 1024;
-		while (cap < g->buf_len + n)
-			cap *= 2;
-		uint8_t *buf = realloc(g->buf, cap);
-		if (!buf) {
-			g->err = -ENOMEM;
-			return 1;
-		}
-		g->buf = buf;
-		g->buf_cap = cap;
+	if (yx_grow(g->buf, g->buf_cap, g->buf_len + n, 64 * 1024)) {
+		g->err = -ENOMEM;
+		return 1;
 	}
 	Yrdx__LogEntry *e = &g->entries[g->n++];
 	yrdx__log_entry__init(e);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "policy.h"
 #include "yrdxd.h"
+#include "grow.h"
 
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];
@@ -152,14 +153,8 @@ static known_t *known_get(const yxd_serve_t *sv, sub_t *s, const uint8_t origin[
 	}
 	if (!create)
 		return NULL;
-	if (s->n_known == s->cap_known) {
-		size_t cap = s->cap_known ? s->cap_known * 2 : 16;
-		known_t *k = realloc(s->known, cap * sizeof(*k));
-		if (!k)
-			return NULL;
-		s->known = k;
-		s->cap_known = cap;
-	}
+	if (yx_grow(s->known, s->cap_known, s->n_known + 1, 16))
+		return NULL;
 	if ((s->n_known + 1) * 2 > s->n_slots && known_rehash(sv, s) != YX_OK)
 		return NULL;
 	known_t *k = &s->known[s->n_known++];

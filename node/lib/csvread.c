@@ -9,6 +9,7 @@
 #include <csv.h>
 
 #include "text.h"
+#include "grow.h"
 
 #define CHUNK            (64 * 1024)
 #define HEADER_CELLS_MAX 256 /* cells a header row may have before it is bound */
@@ -116,23 +117,6 @@ static int no_space(unsigned char c)
 	return 0;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return YX_OK;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * elem);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return YX_OK;
-}
-
 static const char *reader_column(const yx_csv_reader_t *r, size_t index, char *buf, size_t size)
 {
 	if (index < r->n_names)
@@ -167,18 +151,9 @@ static void oversized(yx_csv_reader_t *r, size_t index)
 /* Room for twice as many cells in the three per-cell arrays. */
 static int grow_cells(yx_csv_reader_t *r)
 {
-	size_t cap = r->cap ? r->cap * 2 : 32;
-	size_t *offs = realloc(r->offs, cap * sizeof(size_t));
-	size_t *lens = offs ? realloc(r->lens, cap * sizeof(size_t)) : NULL;
-	const char **cells = lens ? realloc(r->cells, cap * sizeof(char *)) : NULL;
-
-	if (offs)
-		r->offs = offs;
-	if (lens)
-		r->lens = lens;
-	if (!cells)
+	size_t cap = yx_grow_cap(r->cap, r->n + 1, 32);
+	if (!cap || yx_resize(r->offs, cap) || yx_resize(r->lens, cap) || yx_resize(r->cells, cap))
 		return -ENOMEM;
-	r->cells = cells;
 	r->cap = cap;
 	return YX_OK;
 }
@@ -197,7 +172,7 @@ static void on_field(void *data, size_t len, void *arg)
 		r->n_extra++;
 		return;
 	}
-	if (grow((void **)&r->cellbuf, &r->cell_cap, r->cell_len + len + 1, 1) != YX_OK ||
+	if (yx_grow(r->cellbuf, r->cell_cap, r->cell_len + len + 1, 64) != YX_OK ||
 	    (r->n == r->cap && grow_cells(r) != YX_OK)) {
 		set_fatal(r, -ENOMEM, "%s: out of memory", r->name);
 		return;
@@ -361,7 +336,7 @@ static void feed_segment(yx_csv_reader_t *r)
 		            : "%s:%lu:%lu: NUL byte (0x%02X)",
 		          r->name, r->line, r->col + utf8_chars(s, bad) + 1, b);
 	}
-	if (grow((void **)&r->raw, &r->raw_cap, r->raw_len + n + 2, 1) != YX_OK) {
+	if (yx_grow(r->raw, r->raw_cap, r->raw_len + n + 2, 64) != YX_OK) {
 		set_fatal(r, -ENOMEM, "%s: out of memory", r->name);
 		return;
 	}

@@ -10,6 +10,7 @@
 #include "text.h"
 #include "tiers.h"
 #include "validate.h"
+#include "grow.h"
 
 /* One evaluation of an incubator, as the funding rules read it. */
 typedef struct {
@@ -134,14 +135,8 @@ static int eval_put(inc_t *inc, const eval_t *e)
 			inc->evals[i] = *e;
 			return YX_OK;
 		}
-	if (inc->n == inc->cap) {
-		size_t cap = inc->cap ? inc->cap * 2 : 8;
-		eval_t *v = realloc(inc->evals, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		inc->evals = v;
-		inc->cap = cap;
-	}
+	if (yx_grow(inc->evals, inc->cap, inc->n + 1, 8))
+		return -ENOMEM;
 	inc->evals[inc->n++] = *e;
 	return YX_OK;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "validate.h" /* YX_MAX_ID_LEN */
+#include "grow.h"
 
 /* Credit codes one group may be found under: one, unless its anchors disagree (two
  * nodes wrote a PROPOSE under one case id, read where every origin's is); each is read
@@ -26,14 +27,8 @@ static int collect(void *arg, const yx_stored_t *rec)
 	yx_events_t *o = l->out;
 	if (!l->kind->keep(rec->change, l->group))
 		return 0;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 16;
-		yx_event_t *v = realloc(o->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		o->v = v;
-		o->cap = cap;
-	}
+	if (yx_grow(o->v, o->cap, o->n + 1, 16))
+		return -ENOMEM;
 	yx_event_t *e = &o->v[o->n++];
 	memcpy(e->origin, rec->origin, YX_KEY_BYTES);
 	e->seq = rec->seq;

@@ -7,6 +7,7 @@
 #include "cases.h"
 #include "tiers.h"
 #include "tierset.h"
+#include "grow.h"
 
 static const struct {
 	const char *term, *name;
@@ -70,14 +71,8 @@ static int visit_evaluation(void *arg, const uint8_t origin[YX_KEY_BYTES], uint6
 	(void)seq;
 	if (ch->body_case != YRDX__CHANGE__BODY_EVALUATION || !e)
 		return 0;
-	if (cards->n == cx->cap) {
-		size_t cap = cx->cap ? cx->cap * 2 : 256;
-		yx_scorecard_t *grown = realloc(cards->v, cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		cards->v = grown;
-		cx->cap = cap;
-	}
+	if (yx_grow(cards->v, cx->cap, cards->n + 1, 256))
+		return -ENOMEM;
 	yx_scorecard_t *c = &cards->v[cards->n];
 	memset(c, 0, sizeof(*c));
 	memcpy(c->origin, origin, YX_KEY_BYTES);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "grow.h"
 
 const yx_plan_targets_t yx_plan_targets_2025 = {
         .high_quality_incubators = 20,
@@ -150,24 +151,9 @@ static int sort_by_key(void *v, size_t n, size_t size, size_t key,
 	return YX_OK;
 }
 
-/* Room for one more of an array of size-byte elements: grows *v (n used of *cap). */
-static int grow(void *vp, size_t *cap, size_t n, size_t size)
-{
-	void **v = vp;
-	if (n < *cap)
-		return YX_OK;
-	size_t c = *cap ? *cap * 2 : 1024;
-	void *grown = realloc(*v, c * size);
-	if (!grown)
-		return -ENOMEM;
-	*v = grown;
-	*cap = c;
-	return YX_OK;
-}
-
 static int ents_push(ents_t *ents, const ent_t *x)
 {
-	int ret = grow(&ents->v, &ents->cap, ents->n, sizeof(*ents->v));
+	int ret = yx_grow(ents->v, ents->cap, ents->n + 1, 1024);
 	if (ret == YX_OK)
 		ents->v[ents->n++] = *x;
 	return ret;
@@ -208,7 +194,7 @@ static int keep_record(history_t *h, const Yrdx__Change *c, size_t *at)
 {
 	int ret = YX_OK;
 	if (c->body_case == YRDX__CHANGE__BODY_INCUBATOR) {
-		if ((ret = grow(&h->incs, &h->cap_incs, h->n_incs, sizeof(*h->incs))))
+		if ((ret = yx_grow(h->incs, h->cap_incs, h->n_incs + 1, 1024)))
 			return ret;
 		Yrdx__Incubator *inc = &h->incs[h->n_incs];
 		yrdx__incubator__init(inc);
@@ -224,7 +210,7 @@ static int keep_record(history_t *h, const Yrdx__Change *c, size_t *at)
 		}
 		*at = h->n_incs++;
 	} else if (c->body_case == YRDX__CHANGE__BODY_EVALUATION) {
-		if ((ret = grow(&h->evals, &h->cap_evals, h->n_evals, sizeof(*h->evals))))
+		if ((ret = yx_grow(h->evals, h->cap_evals, h->n_evals + 1, 1024)))
 			return ret;
 		Yrdx__Evaluation *e = &h->evals[h->n_evals];
 		yrdx__evaluation__init(e);
@@ -238,7 +224,7 @@ static int keep_record(history_t *h, const Yrdx__Change *c, size_t *at)
 		}
 		*at = h->n_evals++;
 	} else if (c->body_case == YRDX__CHANGE__BODY_PARK) {
-		if ((ret = grow(&h->parks, &h->cap_parks, h->n_parks, sizeof(*h->parks))))
+		if ((ret = yx_grow(h->parks, h->cap_parks, h->n_parks + 1, 1024)))
 			return ret;
 		h->parks[h->n_parks] = c->park->city;
 		*at = h->n_parks++;
@@ -288,7 +274,7 @@ static int add_year(history_t *h, int64_t time_ms)
 	for (size_t i = h->n_years; i > 0; i--)
 		if (h->years[i - 1] == year)
 			return YX_OK;
-	int ret = grow(&h->years, &h->cap_years, h->n_years, sizeof(int));
+	int ret = yx_grow(h->years, h->cap_years, h->n_years + 1, 1024);
 	if (ret == YX_OK)
 		h->years[h->n_years++] = year;
 	return ret;
@@ -307,7 +293,7 @@ static int visit_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t ha
 	if (!bytes || (kind != YX_KIND_INCUBATOR && kind != YX_KIND_ENTERPRISE &&
 	               kind != YX_KIND_PARK && kind != YX_KIND_EVALUATION))
 		return 0;
-	int ret = grow(&h->v, &h->cap, h->n, sizeof(*h->v));
+	int ret = yx_grow(h->v, h->cap, h->n + 1, 1024);
 	if (ret)
 		return ret;
 	version_t *v = &h->v[h->n];
@@ -431,14 +417,12 @@ static int history_runs(history_t *h)
 		if (i && same_record(&h->v[i - 1], &h->v[i]))
 			continue;
 		if (h->v[i].kind == YX_KIND_EVALUATION &&
-		    (ret = grow(&h->eval_runs, &cap_evals, h->n_eval_runs, sizeof(size_t))) ==
-		            YX_OK)
+		    (ret = yx_grow(h->eval_runs, cap_evals, h->n_eval_runs + 1, 1024)) == YX_OK)
 			h->eval_runs[h->n_eval_runs++] = h->n_runs;
-		if (ret == YX_OK &&
-		    (ret = grow(&h->runs, &cap, h->n_runs + 1, sizeof(size_t))) == YX_OK)
+		if (ret == YX_OK && (ret = yx_grow(h->runs, cap, h->n_runs + 2, 1024)) == YX_OK)
 			h->runs[h->n_runs++] = i;
 	}
-	if (ret == YX_OK && (ret = grow(&h->runs, &cap, h->n_runs + 1, sizeof(size_t))) == YX_OK)
+	if (ret == YX_OK && (ret = yx_grow(h->runs, cap, h->n_runs + 2, 1024)) == YX_OK)
 		h->runs[h->n_runs] = h->n;
 	return ret;
 }

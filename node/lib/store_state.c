@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "grow.h"
 
 size_t yxs_state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *id)
 {
@@ -72,24 +73,10 @@ typedef struct {
 static int pending_push(pending_t *p, int db, const uint8_t *key, size_t klen, uint32_t slot,
                         uint32_t oid, uint64_t seq, bool tombstone)
 {
-	if (p->n_ops == p->cap_ops) {
-		size_t cap = p->cap_ops ? p->cap_ops * 2 : 4096;
-		pending_op_t *ops = realloc(p->ops, cap * sizeof(*ops));
-		if (!ops)
-			return -ENOMEM;
-		p->ops = ops;
-		p->cap_ops = cap;
-	}
-	if (p->keys_len + klen > p->keys_cap) {
-		size_t cap = p->keys_cap ? p->keys_cap * 2 : (size_t)1 << 18;
-		while (cap < p->keys_len + klen)
-			cap *= 2;
-		uint8_t *keys = realloc(p->keys, cap);
-		if (!keys)
-			return -ENOMEM;
-		p->keys = keys;
-		p->keys_cap = cap;
-	}
+	int ret;
+	if ((ret = yx_grow(p->ops, p->cap_ops, p->n_ops + 1, 4096)) ||
+	    (ret = yx_grow(p->keys, p->keys_cap, p->keys_len + klen, (size_t)1 << 18)))
+		return ret;
 	memcpy(p->keys + p->keys_len, key, klen);
 	uint8_t pre[8 * PENDING_PRE] = {0};
 	memcpy(pre, key, klen < sizeof(pre) ? klen : sizeof(pre));

@@ -10,6 +10,7 @@
 #include "store_int.h"
 #include "validate.h"
 #include "verify.h"
+#include "grow.h"
 
 struct yx_batch {
 	yx_store_t *store;
@@ -48,14 +49,8 @@ static int note_filled(yx_remote_t *r, uint32_t oid)
 	for (size_t i = 0; i < r->n_filled_oids; i++)
 		if (r->filled_oids[i] == oid)
 			return YX_OK;
-	if (r->n_filled_oids == r->cap_filled_oids) {
-		size_t cap = r->cap_filled_oids ? r->cap_filled_oids * 2 : 8;
-		uint32_t *grown = realloc(r->filled_oids, cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		r->filled_oids = grown;
-		r->cap_filled_oids = cap;
-	}
+	if (yx_grow(r->filled_oids, r->cap_filled_oids, r->n_filled_oids + 1, 8))
+		return -ENOMEM;
 	r->filled_oids[r->n_filled_oids++] = oid;
 	return YX_OK;
 }

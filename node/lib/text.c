@@ -1,4 +1,5 @@
 #include "text.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -115,20 +116,8 @@ const char *yx_quote(char buf[YX_QUOTE_BUF], const char *s, size_t len)
 
 int yx_buf_room(yx_buf_t *b, size_t more)
 {
-	size_t need = b->len + more + 1, cap = b->cap ? b->cap : 64;
-	char *p;
-
-	if (need < more)
-		return -ENOMEM;
-	if (need <= b->cap)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	if (!(p = realloc(b->p, cap)))
-		return -ENOMEM;
-	b->p = p;
-	b->cap = cap;
-	return 0;
+	size_t need = b->len + more + 1;
+	return need < more ? -ENOMEM : yx_grow(b->p, b->cap, need, 64);
 }
 
 int yx_buf_vprintf(yx_buf_t *b, const char *fmt, va_list ap)

@@ -1,5 +1,6 @@
 #include "tierset.h"
 #include "validate.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,14 +33,8 @@ int yx_tierset_add(yx_tierset_t *set, const uint8_t origin[YX_KEY_BYTES], const 
 	/* the id names the incubator (validate.c holds it to incubator_id) */
 	if (!yx_evaluation_incubator(e->id, incubator, sizeof(incubator)))
 		return YX_OK;
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 256;
-		entry_t *grown = realloc(set->v, cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		set->v = grown;
-		set->cap = cap;
-	}
+	if (yx_grow(set->v, set->cap, set->n + 1, 256))
+		return -ENOMEM;
 	entry_t *x = &set->v[set->n];
 	memcpy(x->origin, origin, YX_KEY_BYTES);
 	x->incubator = strdup(incubator);

@@ -10,6 +10,7 @@
 #include "validate.h"
 #include "wire.h"
 #include "yrdxctl.h"
+#include "grow.h"
 
 #define PUT_TIMEOUT_MS 30000
 
@@ -48,15 +49,9 @@ static int add_record(records_t *rs, const json_t *obj, const char *where)
 	yx_diag_t diag = {{0}};
 	if (yx_json_to_record(rs->kind, obj, &record, &diag) != YX_OK)
 		return ctl_fail(EXIT_USAGE, "%s: %s", where, diag.msg);
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 16;
-		Yrdx__Change **c = realloc(rs->changes, cap * sizeof(*c));
-		if (!c) {
-			yx_record_free(rs->kind, &record);
-			return ctl_fail(EXIT_FAIL, "out of memory");
-		}
-		rs->changes = c;
-		rs->cap = cap;
+	if (yx_grow(rs->changes, rs->cap, rs->n + 1, 16)) {
+		yx_record_free(rs->kind, &record);
+		return ctl_fail(EXIT_FAIL, "out of memory");
 	}
 	Yrdx__Change *c = calloc(1, sizeof(*c));
 	if (!c) {

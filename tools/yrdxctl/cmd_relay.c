@@ -14,6 +14,7 @@
 #include "terms.h"
 #include "validate.h"
 #include "yrdxctl.h"
+#include "grow.h"
 
 #define RELAY_TIMEOUT_MS 10000
 
@@ -331,14 +332,8 @@ static int score_park(void *arg, const uint8_t origin[32], uint64_t seq, const Y
 {
 	suggest_t *s = arg;
 	(void)seq;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 32;
-		void *grown = realloc(s->parks, cap * sizeof(*s->parks));
-		if (!grown)
-			return -ENOMEM;
-		s->parks = grown;
-		s->cap = cap;
-	}
+	if (yx_grow(s->parks, s->cap, s->n + 1, 32))
+		return -ENOMEM;
 	park_score_t *p = &s->parks[s->n++];
 	snprintf(p->id, sizeof(p->id), "%s", c->park->id);
 	snprintf(p->name, sizeof(p->name), "%s", c->park->name);

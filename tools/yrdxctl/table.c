@@ -2,6 +2,7 @@
 
 #include "csvrec.h"
 #include "yrdxctl.h"
+#include "grow.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -98,11 +99,8 @@ table_t *table_new_v(const char *const *headers, size_t n)
 
 void table_row_v(table_t *t, const char *const *cells)
 {
-	if ((t->rows + 1) * t->cols > t->cap) {
-		size_t cap = t->cap * 2;
-		t->cells = table_alloc(realloc(t->cells, cap * sizeof(char *)));
-		t->cap = cap;
-	}
+	if (yx_grow(t->cells, t->cap, (t->rows + 1) * t->cols, 16))
+		table_oom();
 	for (size_t c = 0; c < t->cols; c++)
 		t->cells[t->rows * t->cols + c] = table_alloc(strdup(cells[c] ? cells[c] : ""));
 	t->rows++;
