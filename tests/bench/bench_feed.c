@@ -69,7 +69,9 @@ static zsock_t *curve_dealer(const char *endpoint, const char *server_key_text, 
 }
 
 /* The park's side of the yrdx run, in a thread of its own as on the JetStream side: reads
- * only each event's envelope, the id "<origin>/<seq>", and notes when it came. */
+ * only each event's envelope, the id "<origin>/<seq>", notes when it came, and gives each
+ * batch's credit back as yrdx-feed does (the node holds a park to feed/credit_max events
+ * in flight, whatever credit it asks for). */
 typedef struct {
 	zsock_t *feed;
 	long n;
@@ -108,6 +110,14 @@ static void *follow(void *arg)
 			if (m)
 				yrdx__feed_message__free_unpacked(m, NULL);
 			zframe_destroy(&frame);
+			if (k) {
+				Yrdx__FeedMessage ack = YRDX__FEED_MESSAGE__INIT;
+				Yrdx__FeedAck a = YRDX__FEED_ACK__INIT;
+				a.credit = (uint32_t)k;
+				ack.msg_case = YRDX__FEED_MESSAGE__MSG_ACK;
+				ack.ack = &a;
+				yx_wire_send(p->feed, NULL, &ack.base, NULL);
+			}
 		}
 	}
 	zpoller_destroy(&poller);
