@@ -111,19 +111,27 @@ static void reply_store_full(yxd_t *d, Yrdx__ControlReply *r, int err, size_t re
  * its record here follows the case, not the registry file it came from. A re-import
  * (*reimport: skip_unchanged) keeps it as it is; a put is refused, naming the case. The
  * keep rule of yx_batch_put_kept, which reads the current version once for it. */
-static int left_through_case(void *reimport, const Yrdx__Change *cur, const Yrdx__Change *c,
-                             yx_diag_t *diag)
+static int left_through_case(void *reimport, const uint8_t *current, size_t len,
+                             const Yrdx__Change *c, yx_diag_t *diag)
 {
 	const Yrdx__EnterpriseStage relocated = YRDX__ENTERPRISE_STAGE__ENTERPRISE_STAGE_RELOCATED;
-	if (!cur->enterprise || cur->enterprise->stage != relocated || !c->enterprise ||
-	    c->enterprise->stage == relocated)
+	yx_enterprise_peek_t cur;
+	if (!c->enterprise || c->enterprise->stage == relocated ||
+	    !yx_enterprise_peek(current, len, &cur) || cur.stage != (int)relocated)
 		return YX_OK;
 	if (*(const bool *)reimport)
 		return 1;
-	return yx_diag_set(diag, YX_EINVAL,
-	                   "enterprise %s left this city through relay case %s (已迁出 relocated): "
-	                   "its record here follows the case, put does not write it",
-	                   c->id, cur->enterprise->relay_case_id);
+	/* Refused: the case it left through, for the message. */
+	Yrdx__Change *was = NULL;
+	const char *case_id = yx_change_decode(current, len, &was) == YX_OK && was->enterprise
+	                              ? was->enterprise->relay_case_id
+	                              : "?";
+	int ret = yx_diag_set(diag, YX_EINVAL,
+	                      "enterprise %s left this city through relay case %s (已迁出 "
+	                      "relocated): its record here follows the case, put does not write it",
+	                      c->id, case_id);
+	yx_change_free(&was);
+	return ret;
 }
 
 static int put_change(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged, bool *written,

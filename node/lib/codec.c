@@ -138,6 +138,28 @@ yx_kind_t yx_change_peek_kind(const uint8_t *bytes, size_t len)
 	return YX_KIND_NONE;
 }
 
+bool yx_change_peek_body(const uint8_t *bytes, size_t len, unsigned *body_case,
+                         const uint8_t **body, size_t *body_len)
+{
+	const uint8_t *p = bytes, *end = bytes + len, *data = NULL;
+	uint32_t field;
+	unsigned wire;
+	uint64_t v = 0;
+	*body_case = 0;
+	while (p < end) {
+		if (!field_next(&p, end, &field, &wire, &v, &data))
+			return false;
+		if (field >= CHANGE_FIELD_BODY_FIRST && field <= CHANGE_FIELD_BODY_LAST) {
+			if (wire != 2)
+				return false;
+			*body_case = field;
+			*body = data;
+			*body_len = (size_t)v;
+		}
+	}
+	return *body_case != 0;
+}
+
 /* Enterprise fields the peek reads (proto/records.proto). */
 enum {
 	ENT_CREDIT_CODE = 1,

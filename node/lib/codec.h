@@ -49,6 +49,13 @@ yx_kind_t yx_kind_from_word(const char *text, size_t len);
  * already verified: it only says which kind, it checks nothing. */
 yx_kind_t yx_change_peek_kind(const uint8_t *bytes, size_t len);
 
+/* The body of a change from its encoded bytes without decoding them: the oneof's field
+ * number (the value Yrdx__Change's body_case takes for it) and that message's bytes, the
+ * last body given as protobuf reads it. false if there is none or the bytes are not a
+ * change. For bytes already verified (a store's): it checks nothing. */
+bool yx_change_peek_body(const uint8_t *bytes, size_t len, unsigned *body_case,
+                         const uint8_t **body, size_t *body_len);
+
 /* What the counts (stats.h) read of an enterprise, from a change's encoded bytes without
  * decoding the rest: protobuf-c's unpack of a million enterprises was half the time of
  * `stats`. Fields as protobuf reads them (the last value of a scalar, a repeated enum

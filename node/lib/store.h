@@ -121,10 +121,11 @@ int yx_batch_put(yx_batch_t *batch, const Yrdx__Change *change, yx_diag_t *diag)
 int yx_batch_put_if_changed(yx_batch_t *batch, const Yrdx__Change *change, bool *written,
                             yx_diag_t *diag);
 
-/* The caller's rule on this node's current version of a record about to be written:
- * YX_OK to write; 1 to keep the current version (nothing appended); an error (with diag)
- * to refuse. current is valid during the call only. */
-typedef int (*yx_keep_fn)(void *arg, const Yrdx__Change *current, const Yrdx__Change *change,
+/* The caller's rule on this node's current version of a record about to be written,
+ * given as its encoded change (len bytes, valid during the call only: peek at it, or
+ * decode it when the rule needs more): YX_OK to write; 1 to keep the current version
+ * (nothing appended); an error (with diag) to refuse. */
+typedef int (*yx_keep_fn)(void *arg, const uint8_t *current, size_t len, const Yrdx__Change *change,
                           yx_diag_t *diag);
 
 /* yx_batch_put, or with skip_unchanged yx_batch_put_if_changed, the current version read
@@ -352,6 +353,13 @@ int yx_snap_scan_ids(yx_snap_t *snap, yx_kind_t kind, const char *id_prefix, yx_
  * origin the store knows. */
 int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t *arena,
                     yx_stored_fn fn, void *arg);
+
+/* Who holds a current record (kind, id), from the state alone (nothing read from the log,
+ * nothing decoded): *ours if the origin self (NULL: none) does — asked first, and then no
+ * other is; else *other and the first other origin holding one, in the store's order. A
+ * check per row for an import, where most rows are the node's own. */
+int yx_snap_holder(yx_snap_t *snap, yx_kind_t kind, const char *id, const uint8_t *self, bool *ours,
+                   bool *other, uint8_t origin[YX_KEY_BYTES]);
 
 /* As yx_snap_get_all, at the origins whose key begins with the prefix_len bytes of
  * prefix only: a point lookup at the one origin an id names by its key (relay.h). */

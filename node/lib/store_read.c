@@ -252,6 +252,46 @@ int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t 
 	return yx_snap_get_prefixed(snap, kind, NULL, 0, id, arena, fn, arg);
 }
 
+/* Whether origin oid holds a current record (kind, id). */
+static int holds(yx_snap_t *snap, yx_kind_t kind, uint32_t oid, const char *id, bool *held)
+{
+	uint8_t skey[STATE_KEY_MAX];
+	MDB_val v;
+	size_t sklen = yxs_state_key(skey, kind, oid, id);
+	int ret = yxs_get(snap->txn, snap->s->dbi[DB_STATE], skey, sklen, &v);
+	*held = ret == YX_OK;
+	return ret == YX_ENOTFOUND ? YX_OK : ret;
+}
+
+int yx_snap_holder(yx_snap_t *snap, yx_kind_t kind, const char *id, const uint8_t *self, bool *ours,
+                   bool *other, uint8_t origin[YX_KEY_BYTES])
+{
+	yx_store_t *s = snap->s;
+	uint32_t self_id = UINT32_MAX;
+	int ret;
+	*ours = *other = false;
+	if (strlen(id) > YX_MAX_ID_LEN)
+		return YX_OK;
+	if ((ret = yxs_origins_load(s, snap->txn)))
+		return ret;
+	if (self && (ret = yxs_origin_lookup(s, snap->txn, self, &self_id)) == YX_OK &&
+	    ((ret = holds(snap, kind, self_id, id, ours)) || *ours))
+		return ret;
+	if (ret && ret != YX_ENOTFOUND)
+		return ret;
+	for (uint32_t oid = 0; oid < s->n_origins; oid++) {
+		if (oid == self_id)
+			continue;
+		if ((ret = holds(snap, kind, oid, id, other)))
+			return ret;
+		if (*other) {
+			memcpy(origin, s->origins[oid], YX_KEY_BYTES);
+			return YX_OK;
+		}
+	}
+	return YX_OK;
+}
+
 int yx_snap_get_prefixed(yx_snap_t *snap, yx_kind_t kind, const uint8_t *prefix, size_t prefix_len,
                          const char *id, yx_arena_t *arena, yx_stored_fn fn, void *arg)
 {

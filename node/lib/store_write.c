@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "store_int.h"
 #include "validate.h"
 #include "verify.h"
-#include "grow.h"
 
 struct yx_batch {
 	yx_store_t *store;
@@ -30,6 +30,8 @@ struct yx_batch {
 	yx_head_t last_head; /* the most recent head written in this batch */
 	pending_t pending;
 	MDB_cursor *log_cur; /* the log's, for this transaction (yxs_log_write) */
+	uint8_t *packed;     /* a record packed to compare with its stored version */
+	size_t packed_cap;
 };
 
 struct yx_remote {
@@ -230,53 +232,49 @@ int yx_batch_put(yx_batch_t *b, const Yrdx__Change *c, yx_diag_t *diag)
 	return batch_append(b, c, diag);
 }
 
-/* Whether two record messages pack to the same bytes. Packing is deterministic for one
- * build, which is all a comparison needs (stored bytes are never re-packed for hashing). */
-static bool same_record(const ProtobufCMessage *a, const ProtobufCMessage *b)
+/* Whether the stored change (len bytes) has change's body, byte for byte as this build
+ * packs it: the stored bytes are what a batch packed (batch_append), so an unchanged
+ * record needs no decoding to be known (a re-import's every row). */
+static int same_body(yx_batch_t *b, const uint8_t *stored, size_t len, const Yrdx__Change *c,
+                     bool *same)
 {
-	if (!a || !b || a->descriptor != b->descriptor)
-		return false;
-	size_t la = protobuf_c_message_get_packed_size(a),
-	       lb = protobuf_c_message_get_packed_size(b);
-	if (la != lb)
-		return false;
-	uint8_t *pa = malloc(la ? la : 1), *pb = malloc(lb ? lb : 1);
-	bool same = pa && pb;
-	if (same) {
-		protobuf_c_message_pack(a, pa);
-		protobuf_c_message_pack(b, pb);
-		same = memcmp(pa, pb, la) == 0;
-	}
-	free(pa);
-	free(pb);
-	return same;
+	const ProtobufCMessage *m = yx_change_body(c);
+	const uint8_t *body;
+	size_t body_len;
+	unsigned body_case;
+	*same = false;
+	if (!m || !yx_change_peek_body(stored, len, &body_case, &body, &body_len) ||
+	    body_case != (unsigned)c->body_case ||
+	    protobuf_c_message_get_packed_size(m) != body_len)
+		return YX_OK;
+	if (yx_grow(b->packed, b->packed_cap, body_len, 4096))
+		return -ENOMEM;
+	protobuf_c_message_pack(m, b->packed);
+	*same = memcmp(b->packed, body, body_len) == 0;
+	return YX_OK;
 }
 
 int yx_batch_put_kept(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged, yx_keep_fn keep,
                       void *arg, bool *written, bool *kept, yx_diag_t *diag)
 {
+	const uint8_t *cur;
+	size_t len;
 	uint64_t seq;
 	int ret = YX_OK;
 	*written = *kept = false;
-	if ((skip_unchanged || keep) && c->id && c->body_case != YRDX__CHANGE__BODY_TOMBSTONE) {
-		if (yxs_state_seq(b->store, b->txn, DB_STATE, (yx_kind_t)c->kind, b->origin_id,
-		                  c->id, &seq) == YX_OK) {
-			Yrdx__Change *cur = NULL;
-			bool same = false;
-			if (yxs_log_read_change(b->store, b->txn, NULL, b->origin_id, seq, &cur) ==
-			    YX_OK) {
-				ret = keep ? keep(arg, cur, c, diag) : YX_OK;
-				same = ret == YX_OK && skip_unchanged &&
-				       same_record(yx_change_body(cur), yx_change_body(c));
-			}
-			yx_change_free(&cur);
-			if (ret == 1)
-				*kept = true;
-			if (ret == 1 || same)
-				return YX_OK;
-			if (ret)
-				return ret;
-		}
+	if ((skip_unchanged || keep) && c->id && c->body_case != YRDX__CHANGE__BODY_TOMBSTONE &&
+	    yxs_state_seq(b->store, b->txn, DB_STATE, (yx_kind_t)c->kind, b->origin_id, c->id,
+	                  &seq) == YX_OK &&
+	    yxs_log_read_bytes(b->store, b->txn, b->origin_id, seq, &cur, &len) == YX_OK) {
+		bool same = false;
+		if (keep && (ret = keep(arg, cur, len, c, diag)) == 1)
+			*kept = true;
+		else if (ret == YX_OK && skip_unchanged)
+			ret = same_body(b, cur, len, c, &same);
+		if (ret == 1 || same)
+			return YX_OK;
+		if (ret)
+			return ret;
 	}
 	ret = yx_batch_put(b, c, diag);
 	*written = ret == YX_OK;
@@ -338,6 +336,7 @@ static void batch_free(yx_batch_t **batch)
 	txn_end(b->store, &b->txn, &b->log_cur, false);
 	b->store->writing = false;
 	yxs_pending_free(&b->pending);
+	free(b->packed);
 	free(b);
 	*batch = NULL;
 }

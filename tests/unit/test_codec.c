@@ -248,6 +248,43 @@ static void expect_peek_as_decoded(const uint8_t *bytes, size_t len)
 	yx_change_free(&c);
 }
 
+/* What yx_change_peek_body must agree on with protobuf-c's decode of the same bytes: the
+ * oneof's case, and body bytes that decode to the body the whole change decodes to. */
+static void expect_body_as_decoded(const uint8_t *bytes, size_t len)
+{
+	Yrdx__Change *c = NULL;
+	unsigned body_case = 0;
+	const uint8_t *body = NULL;
+	size_t body_len = 0;
+	bool peeked = yx_change_peek_body(bytes, len, &body_case, &body, &body_len);
+	if (peeked) /* whatever the bytes, never a body past their end */
+		assert_true(body >= bytes && body_len <= (size_t)(bytes + len - body));
+	if (yx_change_decode(bytes, len, &c) != YX_OK)
+		return;
+	assert_int_equal(peeked, c->body_case != YRDX__CHANGE__BODY__NOT_SET);
+	if (!peeked) {
+		yx_change_free(&c);
+		return;
+	}
+	assert_int_equal(body_case, c->body_case);
+	const ProtobufCFieldDescriptor *fd =
+	        protobuf_c_message_descriptor_get_field(&yrdx__change__descriptor, body_case);
+	assert_non_null(fd);
+	const ProtobufCMessage *whole = *(ProtobufCMessage *const *)((const char *)c + fd->offset);
+	ProtobufCMessage *alone = protobuf_c_message_unpack(fd->descriptor, NULL, body_len, body);
+	assert_non_null(alone);
+	size_t a_len = protobuf_c_message_get_packed_size(whole);
+	assert_int_equal(a_len, protobuf_c_message_get_packed_size(alone));
+	uint8_t *pa = malloc(a_len + 1), *pb = malloc(a_len + 1);
+	protobuf_c_message_pack(whole, pa);
+	protobuf_c_message_pack(alone, pb);
+	assert_memory_equal(pa, pb, a_len);
+	free(pa);
+	free(pb);
+	protobuf_c_message_free_unpacked(alone, NULL);
+	yx_change_free(&c);
+}
+
 /* Bytes then one more field (tag, then the message bytes) appended. */
 static uint8_t *with_field(const uint8_t *bytes, size_t len, uint8_t tag, const uint8_t *msg,
                            size_t msg_len, size_t *out_len)
@@ -264,7 +301,7 @@ static uint8_t *with_field(const uint8_t *bytes, size_t len, uint8_t tag, const 
 	return out;
 }
 
-/* The peek reads what the decoder reads: seeded random enterprises, a second enterprise
+/* The peeks read what the decoder reads: seeded random enterprises, a second enterprise
  * message (protobuf-c keeps the last, unmerged: no credit code then), a retraction as the
  * last body, cut bytes. */
 static void test_enterprise_peek(void **state)
@@ -287,20 +324,31 @@ static void test_enterprise_peek(void **state)
 		ch.c.time_ms = (int64_t)(fx_rand(&rng) % 4102444800000);
 		assert_int_equal(yx_change_encode(&ch.c, &bytes, &len), YX_OK);
 		expect_peek_as_decoded(bytes, len);
+		expect_body_as_decoded(bytes, len);
+		/* as encoded, the body's bytes are its packing (what a re-import compares) */
+		unsigned body_case;
+		const uint8_t *body;
+		size_t body_len;
+		assert_true(yx_change_peek_body(bytes, len, &body_case, &body, &body_len));
+		assert_int_equal(body_case, YRDX__CHANGE__BODY_ENTERPRISE);
+		assert_int_equal(body_len, protobuf_c_message_get_packed_size(&f.e.base));
 		/* field 11 again: city 310000 (varint 0x90 0xf5 0x12), little giant unpacked */
 		static const uint8_t merged[] = {0x18, 0xb0, 0xf5, 0x12, 0x38, 0x04};
 		more = with_field(bytes, len, (11 << 3) | 2, merged, sizeof(merged), &more_len);
 		expect_peek_as_decoded(more, more_len);
+		expect_body_as_decoded(more, more_len);
 		free(more);
 		/* a tombstone after the enterprise: the oneof's last body */
 		more = with_field(bytes, len, (16 << 3) | 2, NULL, 0, &more_len);
 		expect_peek_as_decoded(more, more_len);
+		expect_body_as_decoded(more, more_len);
 		free(more);
 		/* cut anywhere: refused, never read past the end */
 		size_t cut = (size_t)(fx_rand(&rng) % len);
 		uint8_t *part = malloc(cut ? cut : 1);
 		memcpy(part, bytes, cut);
 		expect_peek_as_decoded(part, cut);
+		expect_body_as_decoded(part, cut);
 		free(part);
 		free(bytes);
 	}

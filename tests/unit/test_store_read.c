@@ -337,6 +337,32 @@ static void test_get_all_origins(void **state)
 	                                      accept4, NULL, count, &n),
 	                 YX_OK);
 	assert_int_equal(n, 0);
+	/* Who holds a record, from the state alone: the node's own first; else the first
+	 * other origin in the store's order. */
+	const uint8_t *sh_pub = yx_identity_public(sh.id), *sz_pub = yx_identity_public(sz.id);
+	uint8_t who[YX_KEY_BYTES];
+	bool ours, other;
+	assert_int_equal(
+	        yx_snap_holder(snap, YX_KIND_JOINT, "JOINT-SH-1", sz_pub, &ours, &other, who),
+	        YX_OK);
+	assert_true(ours);
+	assert_false(other);
+	assert_int_equal(
+	        yx_snap_holder(snap, YX_KIND_JOINT, "JOINT-SH-1", NULL, &ours, &other, who), YX_OK);
+	assert_false(ours);
+	assert_true(other);
+	assert_memory_equal(who, sh_pub, YX_KEY_BYTES);
+	assert_int_equal(
+	        yx_snap_holder(snap, YX_KIND_RELAY_EVENT, accept4, sh_pub, &ours, &other, who),
+	        YX_OK);
+	assert_false(ours);
+	assert_true(other);
+	assert_memory_equal(who, sz_pub, YX_KEY_BYTES);
+	assert_int_equal(
+	        yx_snap_holder(snap, YX_KIND_JOINT, "JOINT-NONE", sz_pub, &ours, &other, who),
+	        YX_OK);
+	assert_false(ours);
+	assert_false(other);
 	yx_snap_close(&snap);
 	fx_node_close(&sh);
 	fx_node_close(&sz);

@@ -161,45 +161,28 @@ static const char *not_importable(yx_kind_t kind)
 	}
 }
 
-typedef struct {
-	const uint8_t *self; /* NULL: this node has no log yet */
-	bool ours;
-	bool other;
-	uint8_t origin[YX_KEY_BYTES]; /* the first other origin holding it */
-} holders_t;
-
-static int note_holder(void *arg, const yx_stored_t *rec)
-{
-	holders_t *h = arg;
-	if (h->self && memcmp(rec->origin, h->self, YX_KEY_BYTES) == 0) {
-		h->ours = true;
-	} else if (!h->other) {
-		h->other = true;
-		memcpy(h->origin, rec->origin, YX_KEY_BYTES);
-	}
-	return 0;
-}
-
 /* A row that is another city's record, as `export` of every origin writes them: held in
  * another origin's log and not in this node's. YX_OK if not (or no store to ask). */
 static int other_origin(import_t *im, yx_kind_t kind, const char *id, rowmsg_t *diag)
 {
-	holders_t h = {im->has_origin ? im->origin : NULL, false, false, {0}};
+	uint8_t origin[YX_KEY_BYTES];
 	char label[YX_NAME_LABEL_MAX];
+	bool ours, other;
 	int ret;
 	if (!im->snap)
 		return YX_OK;
-	if ((ret = yx_snap_get_all(im->snap, kind, id, NULL, note_holder, &h)))
+	if ((ret = yx_snap_holder(im->snap, kind, id, im->has_origin ? im->origin : NULL, &ours,
+	                          &other, origin)))
 		return msg_set(diag, ret, "%s:%lu: reading the store: %s", im->src.path, im->src.at,
 		               yx_strerror(ret));
-	if (!h.other || h.ours)
+	if (!other || ours)
 		return YX_OK;
 	return msg_set(diag, YX_EINVAL,
 	               "%s:%lu: %s %.64s is a record of %s's log, synced here, not this "
 	               "node's: import takes this node's own records (`yrdxctl export --mine` "
 	               "writes only those)",
 	               im->src.path, im->src.at, yx_kind_name(kind), id,
-	               ctl_label(im->ctl, h.origin, YX_NAME_SHORT, label));
+	               ctl_label(im->ctl, origin, YX_NAME_SHORT, label));
 }
 
 /* Checks one converted row: valid, small enough, its key not seen before. *packed is its
