@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "log.h"
 #include "yrdxd.h"
-#include "grow.h"
 
 /* The key that signs origin's head at seq: the member's key for that seq of its log, or
  * NULL when the origin is no member or the seq lies past its revocation. */

@@ -14,8 +14,8 @@
 #include <sodium.h>
 
 #include "client.h"
-#include "log.h"
 #include "grow.h"
+#include "log.h"
 
 /* Commit after this many received entries at the latest. In entries, not segments: LMDB
  * holds the pages a transaction dirtied in memory until it commits, and keeps those

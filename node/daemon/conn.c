@@ -10,8 +10,8 @@
 #include <sodium.h>
 
 #include "client.h"
-#include "log.h"
 #include "grow.h"
+#include "log.h"
 
 void *yxd_client_socket(const yxd_client_t *c)
 {

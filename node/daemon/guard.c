@@ -24,9 +24,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "grow.h"
 #include "log.h"
 #include "yrdxd.h"
-#include "grow.h"
 
 #define LOG_EVERY_MS 1000
 #define MONITOR_HWM  100000 /* events queued for the loop: ~50 bytes each */

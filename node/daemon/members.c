@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "log.h"
 #include "policy.h"
 #include "yrdxd.h"
-#include "grow.h"
 
 /* The lists being made: freed unless they replace the node's. */
 typedef struct {

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "cases.h"
+#include "grow.h"
 #include "log.h"
 #include "overview.h"
-#include "grow.h"
 
 int yxd_overview_start(yxd_t *d)
 {

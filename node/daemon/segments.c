@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "policy.h"
 #include "yrdxd.h"
-#include "grow.h"
 
 /* Kept: segments as they went out, for the next puller that gets the same one. At a capital
  * each segment a commit brings is pushed to the dozen or more cities that pull its origin

@@ -13,10 +13,10 @@
 
 #include <sodium.h>
 
+#include "grow.h"
 #include "log.h"
 #include "policy.h"
 #include "yrdxd.h"
-#include "grow.h"
 
 typedef struct {
 	uint8_t origin[YX_KEY_BYTES];

@@ -8,8 +8,8 @@
 
 #include <csv.h>
 
-#include "text.h"
 #include "grow.h"
+#include "text.h"
 
 #define CHUNK            (64 * 1024)
 #define HEADER_CELLS_MAX 256 /* cells a header row may have before it is bound */

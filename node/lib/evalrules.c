@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "reflect.h"
 #include "text.h"
 #include "tiers.h"
 #include "validate.h"
-#include "grow.h"
 
 /* One evaluation of an incubator, as the funding rules read it. */
 typedef struct {

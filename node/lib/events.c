@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate.h" /* YX_MAX_ID_LEN */
 #include "grow.h"
+#include "validate.h" /* YX_MAX_ID_LEN */
 
 /* Credit codes one group may be found under: one, unless its anchors disagree (two
  * nodes wrote a PROPOSE under one case id, read where every origin's is); each is read

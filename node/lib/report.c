@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "cases.h"
+#include "grow.h"
 #include "tiers.h"
 #include "tierset.h"
-#include "grow.h"
 
 static const struct {
 	const char *term, *name;

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
 #include "grow.h"
+#include "store_int.h"
 
 size_t yxs_state_key(uint8_t *key, yx_kind_t kind, uint32_t oid, const char *id)
 {

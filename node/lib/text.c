@@ -1,5 +1,5 @@
-#include "text.h"
 #include "grow.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>

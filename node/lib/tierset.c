@@ -1,6 +1,6 @@
+#include "grow.h"
 #include "tierset.h"
 #include "validate.h"
-#include "grow.h"
 
 #include <errno.h>
 #include <stdlib.h>

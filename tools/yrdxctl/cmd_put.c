@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "json.h"
 #include "keys.h"
 #include "validate.h"
 #include "wire.h"
 #include "yrdxctl.h"
-#include "grow.h"
 
 #define PUT_TIMEOUT_MS 30000
 

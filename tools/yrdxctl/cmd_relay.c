@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "case_view.h"
+#include "grow.h"
 #include "json.h"
 #include "keys.h"
 #include "match.h"
@@ -14,7 +15,6 @@
 #include "terms.h"
 #include "validate.h"
 #include "yrdxctl.h"
-#include "grow.h"
 
 #define RELAY_TIMEOUT_MS 10000
 

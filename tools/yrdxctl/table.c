@@ -1,8 +1,8 @@
 #include "table.h"
 
 #include "csvrec.h"
-#include "yrdxctl.h"
 #include "grow.h"
+#include "yrdxctl.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
