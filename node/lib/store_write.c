@@ -247,7 +247,7 @@ static int same_body(yx_batch_t *b, const uint8_t *stored, size_t len, const Yrd
 	    body_case != (unsigned)c->body_case ||
 	    protobuf_c_message_get_packed_size(m) != body_len)
 		return YX_OK;
-	if (yx_grow(b->packed, b->packed_cap, body_len, 4096))
+	if (yx_grow(b->packed, b->packed_cap, body_len ? body_len : 1, 4096))
 		return -ENOMEM;
 	protobuf_c_message_pack(m, b->packed);
 	*same = memcmp(b->packed, body, body_len) == 0;
