@@ -442,7 +442,8 @@ void yxd_control_handle(yxd_t *d)
 		if (ret)
 			continue;
 		d->counters[C_CONTROL_REQUESTS]++;
-		Yrdx__ControlRequest *req = yx_wire_control_request(frame);
+		/* In the scratch arena, reset once the request is answered. */
+		Yrdx__ControlRequest *req = yx_wire_control_request(frame, &d->scratch);
 		Yrdx__ControlReply r = YRDX__CONTROL_REPLY__INIT;
 		Yrdx__StatusReply status;
 		Yrdx__VersionVector vec = YRDX__VERSION_VECTOR__INIT;
@@ -524,8 +525,6 @@ void yxd_control_handle(yxd_t *d)
 			free(r.agreement_id); /* set by yxd_author_joint */
 		if (r.head != &h)
 			free(r.head); /* yxd_control_put's */
-		if (req)
-			yrdx__control_request__free_unpacked(req, NULL);
 		zframe_destroy(&rid);
 		zframe_destroy(&frame);
 		yx_arena_reset(&d->scratch); /* what the step read */

@@ -234,9 +234,10 @@ Yrdx__PeerMessage *yx_wire_peer_message(zframe_t *frame, yx_arena_t *arena)
 	                                  zframe_size(frame), zframe_data(frame));
 }
 
-Yrdx__ControlRequest *yx_wire_control_request(zframe_t *frame)
+Yrdx__ControlRequest *yx_wire_control_request(zframe_t *frame, yx_arena_t *arena)
 {
-	return yrdx__control_request__unpack(NULL, zframe_size(frame), zframe_data(frame));
+	return yrdx__control_request__unpack(arena ? yx_arena_allocator(arena) : NULL,
+	                                     zframe_size(frame), zframe_data(frame));
 }
 
 Yrdx__ControlReply *yx_wire_control_reply(zframe_t *frame)

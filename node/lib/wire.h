@@ -90,10 +90,11 @@ int yx_wire_count(const uint8_t *data, size_t len, const uint32_t *path, size_t 
                   size_t *count);
 
 /* Unpacks a PeerMessage / ControlRequest / ControlReply from a received frame; caller
- * frees with protobuf_c_message_free_unpacked. NULL if malformed. A PeerMessage may
- * instead be unpacked into arena (not NULL), which then holds it until its reset. */
+ * frees with protobuf_c_message_free_unpacked. NULL if malformed. A PeerMessage or a
+ * ControlRequest may instead be unpacked into arena (not NULL), which then holds it
+ * until its reset: a put of 5,000 records is some 100,000 allocations otherwise. */
 Yrdx__PeerMessage *yx_wire_peer_message(zframe_t *frame, yx_arena_t *arena);
-Yrdx__ControlRequest *yx_wire_control_request(zframe_t *frame);
+Yrdx__ControlRequest *yx_wire_control_request(zframe_t *frame, yx_arena_t *arena);
 Yrdx__ControlReply *yx_wire_control_reply(zframe_t *frame);
 
 /* A received Segment's batch as what yx_remote_append verifies: *head from its signed

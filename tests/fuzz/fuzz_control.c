@@ -144,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *self = yx_identity_public(n->d.id);
 	if (yx_store_tip(n->d.store, self, &before) != YX_OK)
 		abort();
-	Yrdx__ControlRequest *req = yx_wire_control_request(frame);
+	Yrdx__ControlRequest *req = yx_wire_control_request(frame, NULL);
 	if (req && req->req_case == YRDX__CONTROL_REQUEST__REQ_PUT)
 		put_check(n, req->put);
 	else if (req && (req->req_case == YRDX__CONTROL_REQUEST__REQ_RELAY ||

@@ -367,7 +367,7 @@ static void test_control_round_trip(void **state)
 	req.sync = &sync;
 	assert_int_equal(yx_wire_send(p.a, NULL, &req.base, NULL), YX_OK);
 	zframe_t *frame = recv_ok(p.b);
-	Yrdx__ControlRequest *ur = yx_wire_control_request(frame);
+	Yrdx__ControlRequest *ur = yx_wire_control_request(frame, NULL);
 	assert_non_null(ur);
 	assert_int_equal(ur->req_case, YRDX__CONTROL_REQUEST__REQ_SYNC);
 	assert_string_equal(ur->sync->peer, "hefei");
@@ -427,7 +427,7 @@ static void test_malformed_refused(void **state)
 		send_raw(p.a, bad[i].data, bad[i].len, false);
 		zframe_t *frame = recv_ok(p.b);
 		if (yx_wire_peer_message(frame, NULL) || yx_wire_peer_message(frame, &arena) ||
-		    yx_wire_control_request(frame) || yx_wire_control_reply(frame))
+		    yx_wire_control_request(frame, NULL) || yx_wire_control_reply(frame))
 			fail_msg("malformed input %zu was unpacked", i);
 		zframe_destroy(&frame);
 	}
