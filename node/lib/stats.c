@@ -419,11 +419,11 @@ static int history_runs(history_t *h)
 		if (h->v[i].kind == YX_KIND_EVALUATION &&
 		    (ret = yx_grow(h->eval_runs, cap_evals, h->n_eval_runs + 1, 1024)) == YX_OK)
 			h->eval_runs[h->n_eval_runs++] = h->n_runs;
-		if (ret == YX_OK && (ret = yx_grow(h->runs, cap, h->n_runs + 2, 1024)) == YX_OK)
+		if (ret == YX_OK && (ret = yx_grow(h->runs, cap, h->n_runs + 1, 1024)) == YX_OK)
 			h->runs[h->n_runs++] = i;
 	}
-	if (ret == YX_OK && (ret = yx_grow(h->runs, cap, h->n_runs + 2, 1024)) == YX_OK)
-		h->runs[h->n_runs] = h->n;
+	if (ret == YX_OK && (ret = yx_grow(h->runs, cap, h->n_runs + 1, 1024)) == YX_OK)
+		h->runs[h->n_runs] = h->n; /* where the last run ends */
 	return ret;
 }
 

@@ -255,10 +255,8 @@ int yx_snap_get_all(yx_snap_t *snap, yx_kind_t kind, const char *id, yx_arena_t 
 /* Whether origin oid holds a current record (kind, id). */
 static int holds(yx_snap_t *snap, yx_kind_t kind, uint32_t oid, const char *id, bool *held)
 {
-	uint8_t skey[STATE_KEY_MAX];
-	MDB_val v;
-	size_t sklen = yxs_state_key(skey, kind, oid, id);
-	int ret = yxs_get(snap->txn, snap->s->dbi[DB_STATE], skey, sklen, &v);
+	uint64_t seq;
+	int ret = yxs_state_seq(snap->s, snap->txn, DB_STATE, kind, oid, id, &seq);
 	*held = ret == YX_OK;
 	return ret == YX_ENOTFOUND ? YX_OK : ret;
 }
@@ -267,18 +265,20 @@ int yx_snap_holder(yx_snap_t *snap, yx_kind_t kind, const char *id, const uint8_
                    bool *other, uint8_t origin[YX_KEY_BYTES])
 {
 	yx_store_t *s = snap->s;
-	uint32_t self_id = UINT32_MAX;
+	uint32_t self_id = UINT32_MAX; /* none: a store without this node's log */
 	int ret;
 	*ours = *other = false;
-	if (strlen(id) > YX_MAX_ID_LEN)
-		return YX_OK;
 	if ((ret = yxs_origins_load(s, snap->txn)))
 		return ret;
-	if (self && (ret = yxs_origin_lookup(s, snap->txn, self, &self_id)) == YX_OK &&
-	    ((ret = holds(snap, kind, self_id, id, ours)) || *ours))
-		return ret;
-	if (ret && ret != YX_ENOTFOUND)
-		return ret;
+	if (self) {
+		ret = yxs_origin_lookup(s, snap->txn, self, &self_id);
+		if (ret == YX_OK)
+			ret = holds(snap, kind, self_id, id, ours);
+		if (ret == YX_ENOTFOUND)
+			ret = YX_OK;
+		if (ret || *ours)
+			return ret;
+	}
 	for (uint32_t oid = 0; oid < s->n_origins; oid++) {
 		if (oid == self_id)
 			continue;
@@ -286,7 +286,7 @@ int yx_snap_holder(yx_snap_t *snap, yx_kind_t kind, const char *id, const uint8_
 			return ret;
 		if (*other) {
 			memcpy(origin, s->origins[oid], YX_KEY_BYTES);
-			return YX_OK;
+			break;
 		}
 	}
 	return YX_OK;
