@@ -24,8 +24,9 @@ typedef struct {
 	/* Stubs we hold of this origin, asked of this peer once per session, a segment at a
 	 * time: from where to look for the next, the seq asked for and when, all asked. */
 	uint64_t fill_next, fill_from, fill_last;
-	/* All asked, but with stubs beyond the peer's tip then, the first of which is this
-	 * (0: none): once its tip passes it, it may have them too. */
+	/* All asked, but with stubs beyond the peer's tip then, the first of which is this,
+	 * or where a look through a long run of bodies beyond it stopped (0: none): once its
+	 * tip passes it, it may have them too. */
 	uint64_t fill_wait;
 	uint64_t fills; /* the peer's count of commits that filled stubs of the origin (Tips) */
 	int64_t fill_sent_ms;

@@ -100,9 +100,11 @@ void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now)
 			return;
 		}
 		if (!n) {
-			/* All asked; those past its tip once it has them (yxd_fill_tip_rose). */
+			/* All asked up to its tip; from the first stub past it, or from where the
+			 * look stopped in a long run of bodies past it, once it has those
+			 * (yxd_fill_tip_rose). */
 			t->fill_done = true;
-			t->fill_wait = found ? holes[0] : 0;
+			t->fill_wait = found ? holes[0] : next != UINT64_MAX ? next : 0;
 			continue;
 		}
 		if (send_fill(c, t->origin, holes, n) == YX_OK) {

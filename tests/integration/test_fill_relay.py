@@ -18,8 +18,9 @@ Asserted: Hangzhou and Hefei hold every enterprise within FILL_S; Hangzhou sends
 stub (stubs_sent stays) and Nanjing fills nothing (changes_filled 0) yet holds every
 enterprise once it holds Hangzhou's digest (within SYNC_S); new incubators written then
 reach every city (one digest, ten incubators each, within 30 s); verify on every node.
-The other two tests: a puller refused by a relay that fills later, and stubs that lay past
-a peer's tip when that peer was asked."""
+The other three tests: a puller refused by a relay that fills later, and stubs that lay
+past a peer's tip when that peer was asked, right after what it had or past a run of
+bodies longer than one look through the log reads."""
 import signal
 import time
 import unittest
@@ -31,6 +32,7 @@ from test_sharing import incubator
 ENTERPRISES = 2000
 FILL_S = 30  # after the widening, every stub at Hangzhou and Hefei is filled within this
 SYNC_S = 30  # Nanjing, started then, holds Shanghai's whole log within this
+HOLES_SCAN = 65536  # YX_HOLES_SCAN (node/lib/store.h): log entries one look for stubs reads
 
 
 def enterprises_held(node, origin):
@@ -51,13 +53,14 @@ def start_writing(sh, nodes, enterprises):
     sh.put("enterprise", [enterprise(i) for i in range(enterprises)])
 
 
-def new_writes_reach_all(test, sh, others):
-    """Five new incubators at Shanghai reach every city: one digest, ten incubators each,
-    verify on every node."""
+def new_writes_reach_all(test, sh, others, incubators=5):
+    """Five new incubators at Shanghai reach every city: one digest, incubators + 5 of
+    them each, verify on every node."""
     sh.put("incubator", [incubator(i) for i in range(5, 10)])
     wait_converged([sh] + others, 30, "one digest everywhere after new writes")
     for n in others:
-        test.assertEqual(len(n.export(origin=sh.pubkey, kind="incubator")), 10, n.name)
+        test.assertEqual(len(n.export(origin=sh.pubkey, kind="incubator")), incubators + 5,
+                         n.name)
     for n in [sh] + others:
         test.assertTrue(n.verify()["ok"])
 
@@ -167,6 +170,48 @@ class FillRelayTest(unittest.TestCase):
                   "(bound %d s)" % (time.monotonic() - t0, FILL_S), flush=True)
             self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
             new_writes_reach_all(self, sh, [nj, hz, hf])
+
+    def test_stubs_past_a_long_run_of_bodies_are_asked_once_the_peer_has_them(self):
+        """The same as the last test, but Hefei's stubs lie past a run of more bodies than
+        one look through the log reads (YX_HOLES_SCAN): Shanghai, while Hangzhou is
+        stopped, writes that many incubators (shared with Nanjing, so bodies at Hefei),
+        then enterprises (stubs at Hefei). Asking Hangzhou, Hefei's look ends in the run of
+        bodies, past Hangzhou's tip, having found no stub: it must still ask Hangzhou
+        again once its tip passes there. Before: Hefei was done with Hangzhou for the
+        session and kept the stubs (timed out)."""
+        first, later = 50, 500
+        run = HOLES_SCAN + 1000
+        with Federation("fill-past-run") as fed:
+            sh, hz, hf, nj = four_cities(fed)
+            for n in (sh, hz, hf, nj):
+                n.set_sync(dead_after_ms=120000)  # the stop below ends no connection
+            fed.link(sh, nj, share_ab="incubator,park")  # shanghai withholds enterprises
+            fed.link(nj, hf)
+            fed.link(sh, hz)
+            fed.link(hz, hf)
+            start_writing(sh, (sh, nj, hz, hf), first)
+            wait_converged([sh, nj, hz, hf], 30, "shanghai's first batch everywhere")
+            wait_until(lambda: enterprises_held(hf, sh) == first, FILL_S,
+                       "hefei to hold the first batch's bodies")
+
+            hz.proc.send_signal(signal.SIGSTOP)
+            try:
+                sh.put("incubator", [incubator(100000 + i) for i in range(run)])
+                sh.put("enterprise", [enterprise(i) for i in range(first, first + later)])
+                wait_until(lambda: same_digest(sh, hf), 120,
+                           "hefei to hold the run and the stubs, from nanjing")
+                self.assertEqual(enterprises_held(hf, sh), first)
+            finally:
+                hz.proc.send_signal(signal.SIGCONT)
+            t0 = time.monotonic()
+            wait_until(lambda: enterprises_held(hz, sh) == first + later, 120,
+                       "hangzhou to take the run and the enterprises from shanghai")
+            wait_until(lambda: enterprises_held(hf, sh) == first + later, FILL_S,
+                       "hefei to fill the stubs past the run from hangzhou")
+            print("hefei filled the stubs past %d bodies %.2f s after hangzhou resumed "
+                  "(bound %d s)" % (run, time.monotonic() - t0, FILL_S), flush=True)
+            self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
+            new_writes_reach_all(self, sh, [nj, hz, hf], incubators=5 + run)
 
 
 if __name__ == "__main__":
