@@ -1,11 +1,15 @@
 """(b) A node killed with SIGKILL in the middle of a 200,000-record sync restarts and
 finishes without re-fetching what it had committed: after the restart it receives
-exactly the records it lacked (counter changes_received), nothing twice."""
+exactly the records it lacked (counter changes_received), nothing twice; and records
+written after that reach it within NEW_S."""
+import time
 import unittest
 
 from harness import Federation, enterprise, same_digest, wait_until
 
 TOTAL = 200000
+NEW = 1000
+NEW_S = 30  # new records written at shanghai after the restart's sync reach hangzhou within
 
 
 class RestartTest(unittest.TestCase):
@@ -31,6 +35,16 @@ class RestartTest(unittest.TestCase):
             self.assertEqual(c["changes_received"], TOTAL - committed,
                              "re-fetched what it had committed")
             self.assertEqual(c["changes_applied"], TOTAL - committed)
+            b.ctl("verify")
+            # Liveness after the fault: new writes still arrive.
+            t0 = time.monotonic()
+            a.put("enterprise", [enterprise(i) for i in range(TOTAL, TOTAL + NEW)])
+            wait_until(lambda: same_digest(a, b), NEW_S, "hangzhou to take the new records")
+            print("%d new records reached hangzhou %.2f s after they were written (bound %d s)"
+                  % (NEW, time.monotonic() - t0, NEW_S), flush=True)
+            self.assertEqual(b.tip(a.pubkey), TOTAL + NEW)
+            self.assertEqual(b.counters()["changes_applied"], TOTAL - committed + NEW)
+            self.assertEqual(len(b.export(origin=a.pubkey, kind="enterprise")), TOTAL + NEW)
             b.ctl("verify")
 
 
