@@ -14,8 +14,21 @@
 struct yx_snap {
 	yx_store_t *s;
 	MDB_txn *txn;
-	yx_arena_t arena; /* records handed out for the length of a callback only */
+	yx_arena_t arena;   /* records handed out for the length of a callback only */
+	uint32_t n_origins; /* origins this snapshot sees (snap_origins); 0: not read yet */
 };
+
+/* How many origins the snapshot sees, s->origins[0..*n) their keys: the table is read once
+ * per snapshot, not per call (an import asks once per row). Ids the snapshot's table
+ * holds are committed, and a committed id never names another key. */
+static int snap_origins(yx_snap_t *snap, uint32_t *n)
+{
+	int ret = YX_OK;
+	if (!snap->n_origins && (ret = yxs_origins_load(snap->s, snap->txn)) == YX_OK)
+		snap->n_origins = snap->s->n_origins;
+	*n = snap->n_origins;
+	return ret;
+}
 
 int yx_snap_open(yx_store_t *s, yx_snap_t **out)
 {
@@ -265,21 +278,17 @@ int yx_snap_holder(yx_snap_t *snap, yx_kind_t kind, const char *id, const uint8_
                    bool *other, uint8_t origin[YX_KEY_BYTES])
 {
 	yx_store_t *s = snap->s;
-	uint32_t self_id = UINT32_MAX; /* none: a store without this node's log */
+	uint32_t n, self_id = UINT32_MAX; /* none: a store without this node's log */
 	int ret;
 	*ours = *other = false;
-	if ((ret = yxs_origins_load(s, snap->txn)))
+	if ((ret = snap_origins(snap, &n)))
 		return ret;
-	if (self) {
-		ret = yxs_origin_lookup(s, snap->txn, self, &self_id);
-		if (ret == YX_OK)
-			ret = holds(snap, kind, self_id, id, ours);
-		if (ret == YX_ENOTFOUND)
-			ret = YX_OK;
-		if (ret || *ours)
-			return ret;
-	}
-	for (uint32_t oid = 0; oid < s->n_origins; oid++) {
+	for (uint32_t oid = 0; self && oid < n && self_id == UINT32_MAX; oid++)
+		if (memcmp(s->origins[oid], self, YX_KEY_BYTES) == 0)
+			self_id = oid;
+	if (self_id != UINT32_MAX && ((ret = holds(snap, kind, self_id, id, ours)) || *ours))
+		return ret;
+	for (uint32_t oid = 0; oid < n; oid++) {
 		if (oid == self_id)
 			continue;
 		if ((ret = holds(snap, kind, oid, id, other)))
@@ -303,9 +312,10 @@ int yx_snap_get_prefixed(yx_snap_t *snap, yx_kind_t kind, const uint8_t *prefix,
 		return YX_OK;
 	/* A point lookup per origin: a federation has tens of cities, a store millions of
 	 * records. Origins a writer adds after the table was read are not in the snapshot. */
-	if ((ret = yxs_origins_load(s, snap->txn)))
+	uint32_t n;
+	if ((ret = snap_origins(snap, &n)))
 		return ret;
-	for (uint32_t oid = 0; oid < s->n_origins && ret == YX_OK; oid++) {
+	for (uint32_t oid = 0; oid < n && ret == YX_OK; oid++) {
 		if (prefix_len && memcmp(s->origins[oid], prefix, prefix_len) != 0)
 			continue;
 		size_t sklen = yxs_state_key(skey, kind, oid, id);
@@ -332,11 +342,12 @@ int yx_snap_scan_ids(yx_snap_t *snap, yx_kind_t kind, const char *id_prefix, yx_
 	int ret, rc = 0;
 	if (strlen(id_prefix) > YX_MAX_ID_LEN)
 		return YX_OK;
-	if ((ret = yxs_origins_load(s, snap->txn)) ||
+	uint32_t n;
+	if ((ret = snap_origins(snap, &n)) ||
 	    (ret = yxs_error(mdb_cursor_open(snap->txn, s->dbi[DB_STATE], &cur), "cursor")))
 		return ret;
 	/* One seek per origin the store knows, then the ids that share the prefix. */
-	for (uint32_t oid = 0; oid < s->n_origins && ret == YX_OK; oid++) {
+	for (uint32_t oid = 0; oid < n && ret == YX_OK; oid++) {
 		size_t plen = yxs_state_key(skey, kind, oid, id_prefix);
 		k = (MDB_val){plen, skey};
 		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && ret == YX_OK;
@@ -391,10 +402,10 @@ int yx_store_scan(yx_store_t *s, yx_kind_t kind, yx_record_fn fn, void *arg)
 
 int yx_snap_origins(yx_snap_t *snap, yx_origin_fn fn, void *arg)
 {
-	yx_store_t *s = snap->s;
-	int ret = yxs_origins_load(s, snap->txn);
-	for (uint32_t oid = 0; ret == YX_OK && oid < s->n_origins; oid++)
-		ret = fn(arg, s->origins[oid]);
+	uint32_t n;
+	int ret = snap_origins(snap, &n);
+	for (uint32_t oid = 0; ret == YX_OK && oid < n; oid++)
+		ret = fn(arg, snap->s->origins[oid]);
 	return ret;
 }
 
