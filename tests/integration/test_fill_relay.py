@@ -129,59 +129,16 @@ class FillRelayTest(unittest.TestCase):
             self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
             new_writes_reach_all(self, sh, [nj, hz, hf])
 
-    def test_stubs_past_a_peers_tip_are_asked_once_it_has_them(self):
+    def stubs_past_a_stopped_peer(self, name, first, write, total, what, sync_s, incubators=5):
         """Shanghai withholds enterprises from Nanjing; Hefei takes Shanghai's log from
-        Nanjing (stubs) and the bodies of a first batch from Hangzhou, Shanghai's peer.
-        Hangzhou is stopped (SIGSTOP, well within dead_after_ms: every connection stays)
-        while Shanghai writes a second batch: Hefei gets its stubs from Nanjing and, asking
-        Hangzhou, finds them past Hangzhou's tip. Hangzhou resumes and takes the batch
-        from Shanghai: Hefei must ask it again. Before: Hefei was done with Hangzhou for
-        the session and kept those stubs until new stubs or a new session came (timed
-        out; the previous session's note had it as unreproduced)."""
-        half = ENTERPRISES // 2
-        with Federation("fill-past-tip") as fed:
-            sh, hz, hf, nj = four_cities(fed)
-            for n in (sh, hz, hf, nj):
-                n.set_sync(dead_after_ms=120000)  # the stop below ends no connection
-            fed.link(sh, nj, share_ab="incubator,park")  # shanghai withholds enterprises
-            fed.link(nj, hf)
-            fed.link(sh, hz)
-            fed.link(hz, hf)
-            start_writing(sh, (sh, nj, hz, hf), half)
-            wait_converged([sh, nj, hz, hf], 30, "shanghai's first batch everywhere")
-            wait_until(lambda: enterprises_held(hf, sh) == half, FILL_S,
-                       "hefei to hold the first batch's bodies")
-            self.assertEqual(enterprises_held(nj, sh), 0)
-
-            hz.proc.send_signal(signal.SIGSTOP)
-            try:
-                sh.put("enterprise", [enterprise(i) for i in range(half, ENTERPRISES)])
-                wait_until(lambda: same_digest(sh, hf), 30,
-                           "hefei to hold the second batch (stubs, from nanjing)")
-                self.assertEqual(enterprises_held(hf, sh), half)
-            finally:
-                hz.proc.send_signal(signal.SIGCONT)
-            t0 = time.monotonic()
-            wait_until(lambda: enterprises_held(hz, sh) == ENTERPRISES, FILL_S,
-                       "hangzhou to take the second batch from shanghai")
-            wait_until(lambda: enterprises_held(hf, sh) == ENTERPRISES, FILL_S,
-                       "hefei to fill the second batch from hangzhou")
-            print("hefei filled the stubs past hangzhou's old tip %.2f s after it resumed "
-                  "(bound %d s)" % (time.monotonic() - t0, FILL_S), flush=True)
-            self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
-            new_writes_reach_all(self, sh, [nj, hz, hf])
-
-    def test_stubs_past_a_long_run_of_bodies_are_asked_once_the_peer_has_them(self):
-        """The same as the last test, but Hefei's stubs lie past a run of more bodies than
-        one look through the log reads (YX_HOLES_SCAN): Shanghai, while Hangzhou is
-        stopped, writes that many incubators (shared with Nanjing, so bodies at Hefei),
-        then enterprises (stubs at Hefei). Asking Hangzhou, Hefei's look ends in the run of
-        bodies, past Hangzhou's tip, having found no stub: it must still ask Hangzhou
-        again once its tip passes there. Before: Hefei was done with Hangzhou for the
-        session and kept the stubs (timed out)."""
-        first, later = 50, 500
-        run = HOLES_SCAN + 1000
-        with Federation("fill-past-run") as fed:
+        Nanjing (stubs) and the bodies of a first batch of first enterprises from
+        Hangzhou, Shanghai's peer. Hangzhou is stopped (SIGSTOP, well within
+        dead_after_ms: every connection stays) while write(sh) writes at Shanghai: Hefei
+        gets stubs from Nanjing, past Hangzhou's tip. Hangzhou resumes and takes them from
+        Shanghai: Hefei must ask it again and hold all total enterprises within FILL_S; then
+        new writes reach every city (incubators held before them). sync_s: the deadline of
+        the syncs the test waits for before that."""
+        with Federation(name) as fed:
             sh, hz, hf, nj = four_cities(fed)
             for n in (sh, hz, hf, nj):
                 n.set_sync(dead_after_ms=120000)  # the stop below ends no connection
@@ -193,26 +150,54 @@ class FillRelayTest(unittest.TestCase):
             wait_converged([sh, nj, hz, hf], 30, "shanghai's first batch everywhere")
             wait_until(lambda: enterprises_held(hf, sh) == first, FILL_S,
                        "hefei to hold the first batch's bodies")
+            self.assertEqual(enterprises_held(nj, sh), 0)
 
             hz.proc.send_signal(signal.SIGSTOP)
             try:
-                sh.put("incubator", [incubator(100000 + i) for i in range(run)])
-                sh.put("enterprise", [enterprise(i) for i in range(first, first + later)])
-                wait_until(lambda: same_digest(sh, hf), 120,
-                           "hefei to hold the run and the stubs, from nanjing")
+                write(sh)
+                wait_until(lambda: same_digest(sh, hf), sync_s,
+                           "hefei to hold what shanghai wrote (stubs, from nanjing)")
                 self.assertEqual(enterprises_held(hf, sh), first)
             finally:
                 hz.proc.send_signal(signal.SIGCONT)
             t0 = time.monotonic()
-            wait_until(lambda: enterprises_held(hz, sh) == first + later, 120,
-                       "hangzhou to take the run and the enterprises from shanghai")
-            wait_until(lambda: enterprises_held(hf, sh) == first + later, FILL_S,
-                       "hefei to fill the stubs past the run from hangzhou")
-            print("hefei filled the stubs past %d bodies %.2f s after hangzhou resumed "
-                  "(bound %d s)" % (run, time.monotonic() - t0, FILL_S), flush=True)
+            wait_until(lambda: enterprises_held(hz, sh) == total, sync_s,
+                       "hangzhou to take what shanghai wrote")
+            wait_until(lambda: enterprises_held(hf, sh) == total, FILL_S,
+                       "hefei to fill the stubs from hangzhou")
+            print("hefei filled the stubs past %s %.2f s after hangzhou resumed (bound %d s)"
+                  % (what, time.monotonic() - t0, FILL_S), flush=True)
             self.assertEqual(enterprises_held(nj, sh), 0, "nanjing got what shanghai withholds")
-            new_writes_reach_all(self, sh, [nj, hz, hf], incubators=5 + run)
+            new_writes_reach_all(self, sh, [nj, hz, hf], incubators)
 
+    def test_stubs_past_a_peers_tip_are_asked_once_it_has_them(self):
+        """Shanghai writes a second batch of enterprises while Hangzhou is stopped: asking
+        Hangzhou, Hefei finds its stubs past Hangzhou's tip. Before: Hefei was done with
+        Hangzhou for the session and kept those stubs until new stubs or a new session
+        came (timed out; the previous session's note had it as unreproduced)."""
+        half = ENTERPRISES // 2
+        self.stubs_past_a_stopped_peer(
+                "fill-past-tip", half,
+                lambda sh: sh.put("enterprise", [enterprise(i) for i in range(half, ENTERPRISES)]),
+                ENTERPRISES, "hangzhou's old tip", FILL_S)
+
+    def test_stubs_past_a_long_run_of_bodies_are_asked_once_the_peer_has_them(self):
+        """Hefei's stubs lie past a run of more bodies than one look through the log reads
+        (YX_HOLES_SCAN): Shanghai, while Hangzhou is stopped, writes that many incubators
+        (shared with Nanjing, so bodies at Hefei), then enterprises (stubs at Hefei).
+        Asking Hangzhou, Hefei's look ends in the run of bodies, past Hangzhou's tip,
+        having found no stub: it must still ask Hangzhou again once its tip passes there.
+        Before: Hefei was done with Hangzhou for the session and kept the stubs (timed
+        out)."""
+        first, later = 50, 500
+        run = HOLES_SCAN + 1000
+
+        def write(sh):
+            sh.put("incubator", [incubator(100000 + i) for i in range(run)])
+            sh.put("enterprise", [enterprise(i) for i in range(first, first + later)])
+
+        self.stubs_past_a_stopped_peer("fill-past-run", first, write, first + later,
+                                       "%d bodies" % run, 120, incubators=5 + run)
 
 if __name__ == "__main__":
     unittest.main()
