@@ -16,6 +16,7 @@
 #include "client.h"
 #include "grow.h"
 #include "log.h"
+#include "wire_segment.h"
 
 /* Commit after this many received entries at the latest. In entries, not segments: LMDB
  * holds the pages a transaction dirtied in memory until it commits, and keeps those
@@ -534,11 +535,10 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
  * origin and would be refused again: the peer is avoided for it twice as long each time
  * in a row, up to BAD_PEER_MAX_MS, so a member stuck at a refused segment costs a pull
  * of it now and then, not a loop. */
-static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, int ret,
+static void segment_failed(yxd_t *d, yxd_client_t *c, const yx_wire_segment_t *s, int ret,
                            const yx_diag_t *diag)
 {
 	bool jurisdiction = d->charter.refused_jurisdiction; /* what the admit rule said */
-	bool keyed = b && b->origin.len == YX_KEY_BYTES;
 	yxd_counter_t reason = C_REJECTED_INVALID;
 	d->charter.refused_jurisdiction = false;
 	switch (ret) {
@@ -552,9 +552,9 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 		/* The charter's: the peer's bad data for that origin, like the rest here —
 		 * a record outside its origin's jurisdiction as the admit rule said, else
 		 * the origin is no member or revoked. */
-		reason = jurisdiction       ? C_REFUSED_JURISDICTION
-		         : keyed && b->head ? yxd_members_refusal(d, b->origin.data, b->head->seq)
-		                            : C_REJECTED_INVALID;
+		reason = jurisdiction ? C_REFUSED_JURISDICTION
+		         : s->origin  ? yxd_members_refusal(d, s->origin, s->head.seq)
+		                      : C_REJECTED_INVALID;
 		break;
 	default:
 		/* A storage failure: what this transaction holds cannot be trusted. */
@@ -571,19 +571,16 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 		return;
 	}
 	d->counters[reason]++;
-	yxd_refusals_add(&d->refusals, zclock_time(), reason, c->name,
-	                 keyed ? b->origin.data : NULL,
+	yxd_refusals_add(&d->refusals, zclock_time(), reason, c->name, s->origin,
 	                 diag->msg[0] ? diag->msg : yx_strerror(ret));
 	c->rejected++;
-	peer_tip_t *t = b && b->origin.len == YX_KEY_BYTES
-	                        ? yxd_tip_add(c, b->origin.data, d->cfg->max_origins)
-	                        : NULL;
+	peer_tip_t *t = s->origin ? yxd_tip_add(c, s->origin, d->cfg->max_origins) : NULL;
 	int64_t avoid = t && ret == YX_EREFUSED ? yxd_avoid_ms(++t->refusals + 1) : BAD_PEER_MS;
 	if (ret == YX_EFORK) {
 		yx_log_error("peer %s: FORK refused, never merged: %s", c->name, diag->msg);
 	} else if (ret == YX_EREFUSED && t) {
 		char who[YX_PUBKEY_TEXT_LEN + 1];
-		yx_pubkey_format(b->origin.data, who);
+		yx_pubkey_format(s->origin, who);
 		yx_log_warn(
 		        "peer %s: segment of origin %s refused by the charter, pulled elsewhere "
 		        "for %lld s: %s",
@@ -601,86 +598,83 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b, i
 		t->fill_wait = 0;
 		if (t->subscribed) {
 			t->subscribed = false;
-			yxd_send_pull(c, b->origin.data, 0);
+			yxd_send_pull(c, s->origin, 0);
 		}
 	}
 }
 
-/* Verifies and stages one segment. Bad data is counted, the origin is avoided at this
- * peer for a while and re-pulled elsewhere; it never reaches the store. */
-static void on_segment(yxd_t *d, yxd_client_t *c, const Yrdx__LogBatch *b)
+/* Verifies and stages one segment, read with ret (yx_wire_segment_read). Bad data is
+ * counted, the origin is avoided at this peer for a while and re-pulled elsewhere; it
+ * never reaches the store. */
+static void on_segment(yxd_t *d, yxd_client_t *c, const yx_wire_segment_t *s, int ret,
+                       yx_diag_t *diag)
 {
-	yx_entry_t *entries = NULL;
-	yx_head_t head;
-	yx_diag_t diag = {{0}};
+	const yx_head_t *head = &s->head;
 	size_t appended = 0;
-	int ret;
 
 	c->segments_in++;
 	c->credit_owed++;
 	if (c->inflight)
 		c->inflight--;
 	c->last_segment_ms = zclock_time();
-	if ((ret = yx_wire_segment_entries(b, &head, &entries, &diag)) == -ENOMEM)
+	if (ret == -ENOMEM)
 		return;
 	if (ret)
 		goto rejected;
 	if (d->full.since_ms)
-		goto out; /* in flight when the store filled: dropped, pulled again later */
+		return; /* in flight when the store filled: dropped, pulled again later */
 	if ((ret = remote_open(d))) {
 		yx_log_error("cannot open a store transaction: %s", yx_strerror(ret));
-		goto out;
+		return;
 	}
-	ret = yx_remote_append(d->remote, b->origin.data, entries, b->n_entries, &head, &appended,
-	                       &diag);
+	ret = yx_remote_append(d->remote, s->origin, s->entries, s->n_entries, head, &appended,
+	                       diag);
 	if (ret == YX_OK) {
-		peer_tip_t *t = yxd_tip_get(c, b->origin.data, false);
+		peer_tip_t *t = yxd_tip_get(c, s->origin, false);
 		if (t) {
 			mark_progress(c, t, c->last_segment_ms);
 			t->stalls = 0;
 			t->refusals = 0;
 			/* It holds what it signed a head for, whatever its last Tips said: the
 			 * holes asked of it (fill.c) are the ones up to its tip. */
-			if (head.seq > t->seq) {
-				t->seq = head.seq;
+			if (head->seq > t->seq) {
+				t->seq = head->seq;
 				yxd_fill_tip_rose(c, t);
 			}
 		}
 		size_t filled = yx_remote_filled(d->remote);
 		d->remote_segments++;
-		d->remote_entries += b->n_entries;
+		d->remote_entries += s->n_entries;
 		d->staged.segments++;
 		d->staged.applied += appended;
 		d->staged.filled += filled;
-		d->counters[C_CHANGES_RECEIVED] += b->n_entries;
+		d->counters[C_CHANGES_RECEIVED] += s->n_entries;
 		if (appended || filled)
-			note_moved(d, b->origin.data);
-		yxd_fill_after_segment(d, c, b->origin.data, entries, b->n_entries, head.seq,
+			note_moved(d, s->origin);
+		yxd_fill_after_segment(d, c, s->origin, s->entries, s->n_entries, head->seq,
 		                       appended);
-		goto out;
+		return;
 	}
 	if (ret == YX_EGAP) {
 		/* Not the peer's fault: it streamed from a point past our tip (its idea of
 		 * what we hold was off, say after we switched peers). Ask again from our
 		 * tip, once what is staged is committed, or the stream never resumes. */
 		d->counters[C_GAPS]++;
-		peer_tip_t *t = yxd_tip_get(c, b->origin.data, false);
+		peer_tip_t *t = yxd_tip_get(c, s->origin, false);
 		if (t && t->subscribed) {
 			yx_tip_t mine;
 			yxd_remote_flush(d);
-			if (yx_store_tip(d->store, b->origin.data, &mine) != YX_OK)
+			if (yx_store_tip(d->store, s->origin, &mine) != YX_OK)
 				mine.seq = 0;
 			if (t->subscribed && c->sock)
-				yxd_send_pull(c, b->origin.data, mine.seq + 1);
+				yxd_send_pull(c, s->origin, mine.seq + 1);
 		}
-		goto out;
+		return;
 	}
-	if (ret == YX_ESIG && yxd_rotation_ahead(d, c, b->origin.data, &head))
-		goto out; /* signed by the key its origin proposed: not the peer's fault */
+	if (ret == YX_ESIG && yxd_rotation_ahead(d, c, s->origin, head))
+		return; /* signed by the key its origin proposed: not the peer's fault */
 rejected:
-	segment_failed(d, c, b, ret, &diag);
-out:
-	free(entries);
+	segment_failed(d, c, s, ret, diag);
 }
 
 /* protobuf-c allocates every element of a repeated field: a message of 8 MB can hold 4 M
@@ -711,29 +705,43 @@ static bool frame_bounded(yxd_t *d, yxd_client_t *c, const uint8_t *data, size_t
 	return true;
 }
 
-/* A compressed segment (squash.h), decompressed and unpacked into the scratch arena as
- * the plain segment message it holds; NULL, refused and counted, if its declared size is
- * past what a plain segment frame may be, if its bytes are not one zstd frame of that
- * size, or if what they hold is not a segment within the bounds of one. *size gets the
- * bytes it decompressed to. Nothing is inflated past YX_MAX_WIRE_BYTES, whatever the
- * peer claims: a zstd bomb costs this node one bounded buffer and a counter. */
-static Yrdx__PeerMessage *unsquash(yxd_t *d, yxd_client_t *c, const Yrdx__Squashed *sq,
-                                   size_t *size)
+/* A segment message's bytes read as a segment: in place (wire_segment.h), or unpacked by
+ * protobuf-c when in a form left to it. YX_ENOTFOUND: they hold another message, or none. */
+static int segment_read(yxd_t *d, const uint8_t *data, size_t len, yx_wire_segment_t *seg,
+                        yx_diag_t *diag)
+{
+	int ret = yx_wire_segment_read(data, len, &d->scratch, seg, diag);
+	if (ret != YX_ENOTFOUND)
+		return ret;
+	Yrdx__PeerMessage *m =
+	        yrdx__peer_message__unpack(yx_arena_allocator(&d->scratch), len, data);
+	if (!m || m->msg_case != YRDX__PEER_MESSAGE__MSG_SEGMENT)
+		return YX_ENOTFOUND;
+	return yx_wire_segment_from_batch(m->segment->batch, &d->scratch, seg, diag);
+}
+
+/* A compressed segment (squash.h), decompressed and read as the plain segment message it
+ * holds: true, with *seg and *ret as segment_read gives them; false, refused and
+ * counted, if its declared size is past what a plain segment frame may be, if its bytes
+ * are not one zstd frame of that size, or if what they hold is not a segment within the
+ * bounds of one. *size gets the bytes it decompressed to. Nothing is inflated past
+ * YX_MAX_WIRE_BYTES, whatever the peer claims: a zstd bomb costs this node one bounded
+ * buffer and a counter. */
+static bool unsquash(yxd_t *d, yxd_client_t *c, const Yrdx__Squashed *sq, size_t *size,
+                     yx_wire_segment_t *seg, int *ret, yx_diag_t *diag)
 {
 	const uint8_t *plain = NULL;
-	Yrdx__PeerMessage *m = NULL;
-	int ret = sq->codec == YRDX__CODEC__CODEC_ZSTD
+	int got = sq->codec == YRDX__CODEC__CODEC_ZSTD
 	                  ? yx_squash_unpack(d->squash, sq->data.data, sq->data.len, sq->size,
 	                                     YX_MAX_WIRE_BYTES, &plain)
 	                  : YX_EDECODE;
 	*size = 0;
-	if (ret == YX_OK && frame_bounded(d, c, plain, (size_t)sq->size)) {
+	if (got == YX_OK && frame_bounded(d, c, plain, (size_t)sq->size)) {
 		*size = (size_t)sq->size;
-		m = yrdx__peer_message__unpack(yx_arena_allocator(&d->scratch), *size, plain);
-	}
-	if (m && m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT) {
-		d->counters[C_SQUASHED_RECEIVED]++;
-		return m;
+		if ((*ret = segment_read(d, plain, *size, seg, diag)) != YX_ENOTFOUND) {
+			d->counters[C_SQUASHED_RECEIVED]++;
+			return true;
+		}
 	}
 	d->counters[C_REFUSED_SQUASHED]++;
 	c->rejected++;
@@ -742,14 +750,47 @@ static Yrdx__PeerMessage *unsquash(yxd_t *d, yxd_client_t *c, const Yrdx__Squash
 		yx_log_warn("peer %s: compressed segment refused unread: %s (codec %d, %zu bytes "
 		            "declaring %llu, limit %u)",
 		            c->name,
-		            ret == YX_ETOOBIG ? "its size is past a segment's limit"
-		            : ret             ? "not one zstd frame of the size it declares"
+		            got == YX_ETOOBIG ? "its size is past a segment's limit"
+		            : got             ? "not one zstd frame of the size it declares"
 		                              : "it holds no segment within a segment's bounds",
 		            (int)sq->codec, sq->data.len, (unsigned long long)sq->size,
 		            YX_MAX_WIRE_BYTES);
 		c->squash_logged = true;
 	}
-	return NULL;
+	return false;
+}
+
+/* One message from the peer. A segment is read in place; the rest unpacked. */
+static void on_message(yxd_t *d, yxd_client_t *c, const uint8_t *data, size_t len, size_t *bytes)
+{
+	yx_wire_segment_t seg;
+	yx_diag_t diag = {{0}};
+	int ret = yx_wire_segment_read(data, len, &d->scratch, &seg, &diag);
+	if (ret != YX_ENOTFOUND) {
+		on_segment(d, c, &seg, ret, &diag);
+		return;
+	}
+	Yrdx__PeerMessage *m =
+	        yrdx__peer_message__unpack(yx_arena_allocator(&d->scratch), len, data);
+	if (!m) {
+		d->counters[C_REJECTED_INVALID]++;
+	} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_TIPS) {
+		on_tips(d, c, m->tips);
+	} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT) {
+		ret = yx_wire_segment_from_batch(m->segment->batch, &d->scratch, &seg, &diag);
+		on_segment(d, c, &seg, ret, &diag);
+	} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SQUASHED) {
+		size_t plain = 0;
+		if (unsquash(d, c, m->squashed, &plain, &seg, &ret, &diag))
+			on_segment(d, c, &seg, ret, &diag);
+		*bytes += plain; /* what it costs to read is what it holds */
+	} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_REFUSED) {
+		if (!yxd_fill_refused(c, m->refused))
+			yx_log_warn("peer %s refused a pull: %s", c->name,
+			            m->refused->reason ? m->refused->reason : "");
+	} else {
+		d->counters[C_REJECTED_INVALID]++;
+	}
 }
 
 void yxd_client_handle(yxd_t *d, yxd_client_t *c)
@@ -778,28 +819,10 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			c->connected = true;
 			c->backoff_ms = 0;
 		}
-		Yrdx__PeerMessage *m = frame_bounded(d, c, zframe_data(frame), zframe_size(frame))
-		                               ? yx_wire_peer_message(frame, &d->scratch)
-		                               : NULL;
-		if (!m) {
+		if (frame_bounded(d, c, zframe_data(frame), zframe_size(frame)))
+			on_message(d, c, zframe_data(frame), zframe_size(frame), &bytes);
+		else
 			d->counters[C_REJECTED_INVALID]++;
-		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_TIPS) {
-			on_tips(d, c, m->tips);
-		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT) {
-			on_segment(d, c, m->segment->batch);
-		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SQUASHED) {
-			size_t plain = 0;
-			Yrdx__PeerMessage *inner = unsquash(d, c, m->squashed, &plain);
-			bytes += plain; /* what it costs to read is what it holds */
-			if (inner)
-				on_segment(d, c, inner->segment->batch);
-		} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_REFUSED) {
-			if (!yxd_fill_refused(c, m->refused))
-				yx_log_warn("peer %s refused a pull: %s", c->name,
-				            m->refused->reason ? m->refused->reason : "");
-		} else {
-			d->counters[C_REJECTED_INVALID]++;
-		}
 		yx_arena_reset(&d->scratch);
 		zframe_destroy(&frame);
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "pbwalk.h"
 
 /* Change's field numbers (proto/change.proto). */
 #define CHANGE_FIELD_TIME       4
@@ -77,84 +78,31 @@ yx_kind_t yx_kind_from_word(const char *text, size_t len)
 	return YX_KIND_NONE;
 }
 
-/* A varint at *p (before end): its value, *p moved past it; false if cut or too long. */
-static inline bool varint_read(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	/* one byte, most tags and small numbers: no loop */
-	if (*p < end && !(**p & 0x80)) {
-		*v = *(*p)++;
-		return true;
-	}
-	*v = 0;
-	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
-		uint8_t b = *(*p)++;
-		*v |= (uint64_t)(b & 0x7F) << shift;
-		if (!(b & 0x80))
-			return true;
-	}
-	return false;
-}
-
-/* The next field at *p (before end): its number and wire type; a varint's value in *v,
- * a length-delimited field's bytes at *data (*v of them); fixed-size fields skipped.
- * false at the end, or if what follows is not a field. */
-static inline bool field_next(const uint8_t **p, const uint8_t *end, uint32_t *field,
-                              unsigned *wire, uint64_t *v, const uint8_t **data)
-{
-	uint64_t tag;
-	if (*p >= end || !varint_read(p, end, &tag) || tag >> 3 == 0 || tag >> 3 > UINT32_MAX)
-		return false;
-	*field = (uint32_t)(tag >> 3);
-	*wire = (unsigned)(tag & 7);
-	switch (*wire) {
-	case 0: return varint_read(p, end, v);
-	case 1:
-	case 5: {
-		size_t n = *wire == 1 ? 8 : 4;
-		if ((size_t)(end - *p) < n)
-			return false;
-		*p += n;
-		return true;
-	}
-	case 2:
-		if (!varint_read(p, end, v) || *v > (uint64_t)(end - *p))
-			return false;
-		*data = *p;
-		*p += *v;
-		return true;
-	default: return false;
-	}
-}
-
 yx_kind_t yx_change_peek_kind(const uint8_t *bytes, size_t len)
 {
-	const uint8_t *p = bytes, *end = bytes + len, *data;
-	uint32_t field;
-	unsigned wire;
-	uint64_t v = 0;
-	while (field_next(&p, end, &field, &wire, &v, &data))
-		if (field == CHANGE_FIELD_KIND && wire == 0)
-			return v < YX_KIND_COUNT ? (yx_kind_t)v : YX_KIND_NONE;
+	const uint8_t *p = bytes, *end = bytes + len;
+	yx_pb_field_t f;
+	while (yx_pb_field(&p, end, &f))
+		if (f.num == CHANGE_FIELD_KIND && f.wire == 0)
+			return f.v < YX_KIND_COUNT ? (yx_kind_t)f.v : YX_KIND_NONE;
 	return YX_KIND_NONE;
 }
 
 bool yx_change_peek_body(const uint8_t *bytes, size_t len, unsigned *body_case,
                          const uint8_t **body, size_t *body_len)
 {
-	const uint8_t *p = bytes, *end = bytes + len, *data = NULL;
-	uint32_t field;
-	unsigned wire;
-	uint64_t v = 0;
+	const uint8_t *p = bytes, *end = bytes + len;
+	yx_pb_field_t f;
 	*body_case = 0;
 	while (p < end) {
-		if (!field_next(&p, end, &field, &wire, &v, &data))
+		if (!yx_pb_field(&p, end, &f))
 			return false;
-		if (field >= CHANGE_FIELD_BODY_FIRST && field <= CHANGE_FIELD_BODY_LAST) {
-			if (wire != 2)
+		if (f.num >= CHANGE_FIELD_BODY_FIRST && f.num <= CHANGE_FIELD_BODY_LAST) {
+			if (f.wire != 2)
 				return false;
-			*body_case = field;
-			*body = data;
-			*body_len = (size_t)v;
+			*body_case = f.num;
+			*body = f.data;
+			*body_len = f.len;
 		}
 	}
 	return *body_case != 0;
@@ -171,25 +119,24 @@ enum {
 /* The enterprise's fields from its message bytes into out. */
 static bool enterprise_fields(const uint8_t *p, const uint8_t *end, yx_enterprise_peek_t *out)
 {
-	const uint8_t *data;
-	uint32_t field;
-	unsigned wire;
-	uint64_t v = 0;
+	yx_pb_field_t f;
 	while (p < end) {
-		if (!field_next(&p, end, &field, &wire, &v, &data))
+		if (!yx_pb_field(&p, end, &f))
 			return false;
-		if (field == ENT_CREDIT_CODE && wire == 2) {
-			out->credit_code = (const char *)data;
-			out->credit_code_len = (size_t)v;
-		} else if (field == ENT_CITY && wire == 0) {
-			out->city = (uint32_t)v;
-		} else if (field == ENT_STAGE && wire == 0) {
-			out->stage = (int)(int32_t)v;
-		} else if (field == ENT_QUALIFICATIONS && (wire == 0 || wire == 2)) {
+		if (f.num == ENT_CREDIT_CODE && f.wire == 2) {
+			out->credit_code = (const char *)f.data;
+			out->credit_code_len = f.len;
+		} else if (f.num == ENT_CITY && f.wire == 0) {
+			out->city = (uint32_t)f.v;
+		} else if (f.num == ENT_STAGE && f.wire == 0) {
+			out->stage = (int)(int32_t)f.v;
+		} else if (f.num == ENT_QUALIFICATIONS && (f.wire == 0 || f.wire == 2)) {
 			/* unpacked: one value; packed: a run of varints */
-			const uint8_t *q = wire == 2 ? data : NULL, *qend = q ? data + v : NULL;
+			const uint8_t *q = f.wire == 2 ? f.data : NULL,
+			              *qend = q ? f.data + f.len : NULL;
+			uint64_t v = f.v;
 			do {
-				if (q && !varint_read(&q, qend, &v))
+				if (q && !yx_pb_varint(&q, qend, &v))
 					return false;
 				if (v < 32)
 					out->qualifications |= 1u << v;
@@ -201,24 +148,23 @@ static bool enterprise_fields(const uint8_t *p, const uint8_t *end, yx_enterpris
 
 bool yx_enterprise_peek(const uint8_t *bytes, size_t len, yx_enterprise_peek_t *out)
 {
-	const uint8_t *p = bytes, *end = bytes + len, *data;
-	uint32_t field, body = 0;
-	unsigned wire;
-	uint64_t v = 0;
+	const uint8_t *p = bytes, *end = bytes + len;
+	uint32_t body = 0;
+	yx_pb_field_t f;
 	memset(out, 0, sizeof(*out));
 	while (p < end) {
-		if (!field_next(&p, end, &field, &wire, &v, &data))
+		if (!yx_pb_field(&p, end, &f))
 			return false;
-		if (field == CHANGE_FIELD_TIME && wire == 0) {
-			out->time_ms = (int64_t)v;
-		} else if (field >= CHANGE_FIELD_BODY_FIRST && field <= CHANGE_FIELD_BODY_LAST) {
+		if (f.num == CHANGE_FIELD_TIME && f.wire == 0) {
+			out->time_ms = (int64_t)f.v;
+		} else if (f.num >= CHANGE_FIELD_BODY_FIRST && f.num <= CHANGE_FIELD_BODY_LAST) {
 			/* a oneof: the last body given is the body, and protobuf-c takes a
 			 * message given twice as the last one, not merged */
 			memset(&out->credit_code, 0,
 			       sizeof(*out) - offsetof(yx_enterprise_peek_t, credit_code));
-			body = field;
-			if (field == CHANGE_FIELD_ENTERPRISE && wire == 2 &&
-			    !enterprise_fields(data, data + v, out))
+			body = f.num;
+			if (f.num == CHANGE_FIELD_ENTERPRISE && f.wire == 2 &&
+			    !enterprise_fields(f.data, f.data + f.len, out))
 				return false;
 		}
 	}

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "pbwalk.h"
+
 struct yx_wire_blob {
 	atomic_uint refs;
 	size_t len;
@@ -172,58 +174,23 @@ out:
 	return ret;
 }
 
-/* One varint at data[*at] (protobuf wire format); false when cut short or over-long. */
-static bool varint_read(const uint8_t *data, size_t len, size_t *at, uint64_t *v)
-{
-	*v = 0;
-	for (unsigned shift = 0; shift < 64 && *at < len; shift += 7) {
-		uint8_t b = data[(*at)++];
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return true;
-	}
-	return false;
-}
-
 int yx_wire_count(const uint8_t *data, size_t len, const uint32_t *path, size_t depth, size_t limit,
                   size_t *count)
 {
-	size_t at = 0;
-	uint64_t key, v;
+	const uint8_t *p = data, *end = data + len;
+	yx_pb_field_t f;
 	if (!depth)
 		return YX_EDECODE;
-	while (at < len && *count <= limit) {
-		if (!varint_read(data, len, &at, &key))
+	while (p < end && *count <= limit) {
+		if (!yx_pb_field(&p, end, &f))
 			return YX_EDECODE;
-		switch (key & 7) {
-		case 0: /* varint */
-			if (!varint_read(data, len, &at, &v))
-				return YX_EDECODE;
-			break;
-		case 1: /* 64-bit */
-			if (len - at < 8)
-				return YX_EDECODE;
-			at += 8;
-			break;
-		case 5: /* 32-bit */
-			if (len - at < 4)
-				return YX_EDECODE;
-			at += 4;
-			break;
-		case 2: /* length-delimited: the one kind that can be on the path */
-			if (!varint_read(data, len, &at, &v) || v > len - at)
-				return YX_EDECODE;
-			if ((key >> 3) == path[0]) {
-				if (depth == 1)
-					(*count)++;
-				else if (yx_wire_count(data + at, (size_t)v, path + 1, depth - 1,
-				                       limit, count))
-					return YX_EDECODE;
-			}
-			at += (size_t)v;
-			break;
-		default: /* groups, which proto3 never writes, or garbage */ return YX_EDECODE;
-		}
+		/* length-delimited: the one kind that can be on the path */
+		if (f.wire != 2 || f.num != path[0])
+			continue;
+		if (depth == 1)
+			(*count)++;
+		else if (yx_wire_count(f.data, f.len, path + 1, depth - 1, limit, count))
+			return YX_EDECODE;
 	}
 	return YX_OK;
 }
@@ -243,35 +210,4 @@ Yrdx__ControlRequest *yx_wire_control_request(zframe_t *frame, yx_arena_t *arena
 Yrdx__ControlReply *yx_wire_control_reply(zframe_t *frame)
 {
 	return yrdx__control_reply__unpack(NULL, zframe_size(frame), zframe_data(frame));
-}
-
-int yx_wire_segment_entries(const Yrdx__LogBatch *b, yx_head_t *head, yx_entry_t **entries,
-                            yx_diag_t *diag)
-{
-	yx_entry_t *e = NULL;
-	int ret;
-	*entries = NULL;
-	if (!b || b->origin.len != YX_KEY_BYTES || !b->head)
-		return yx_diag_set(diag, YX_EDECODE, "segment without origin or head");
-	if ((ret = yx_head_from_proto(b->head, head, diag)))
-		return ret;
-	if (!(e = calloc(b->n_entries ? b->n_entries : 1, sizeof(*e))))
-		return -ENOMEM;
-	for (size_t i = 0; i < b->n_entries; i++) {
-		const Yrdx__LogEntry *le = b->entries[i];
-		e[i].seq = le->seq;
-		if (le->entry_case == YRDX__LOG_ENTRY__ENTRY_CHANGE) {
-			e[i].bytes = le->change.data;
-			e[i].len = le->change.len;
-		} else if (le->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST &&
-		           le->digest.len == YX_HASH_BYTES) {
-			e[i].digest = le->digest.data;
-		} else {
-			free(e);
-			return yx_diag_set(diag, YX_EDECODE, "entry %zu is neither change nor stub",
-			                   i);
-		}
-	}
-	*entries = e;
-	return YX_OK;
 }

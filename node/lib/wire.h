@@ -97,12 +97,4 @@ Yrdx__PeerMessage *yx_wire_peer_message(zframe_t *frame, yx_arena_t *arena);
 Yrdx__ControlRequest *yx_wire_control_request(zframe_t *frame, yx_arena_t *arena);
 Yrdx__ControlReply *yx_wire_control_reply(zframe_t *frame);
 
-/* A received Segment's batch as what yx_remote_append verifies: *head from its signed
- * head, *entries (caller frees with free(); never NULL on YX_OK) pointing into b, one per
- * entry, b->n_entries of them. YX_EDECODE with diag for a batch without origin or head or
- * with an entry that is neither a change nor a stub of YX_HASH_BYTES; what
- * yx_head_from_proto says of a malformed head; -ENOMEM. Nothing is verified here. */
-int yx_wire_segment_entries(const Yrdx__LogBatch *b, yx_head_t *head, yx_entry_t **entries,
-                            yx_diag_t *diag);
-
 #endif

@@ -2,9 +2,10 @@
  * (client.c) decode it — unpacked on the heap and into an arena — then what each kind's
  * handling does that needs no socket: Hello and Tips vectors read entry by entry, Pull
  * and Fill fields checked and a Fill's seqs looked up in the store, and a Segment turned
- * into entries (yx_wire_segment_entries) and verified and applied by yx_remote_append
- * against a real store holding the sender's origin (fuzz_node.h), then aborted: whatever
- * the bytes, the store must be left as it was.
+ * into entries — read in place as the puller reads it (yx_wire_segment_read), which must
+ * agree with protobuf-c's unpack, and from protobuf-c's batch — and verified and applied
+ * by yx_remote_append against a real store holding the sender's origin (fuzz_node.h),
+ * then aborted: whatever the bytes, the store must be left as it was.
  *
  * With YRDX_FUZZ_SEEDS=DIR set, writes a seed corpus of real messages to DIR first. */
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "fuzz_node.h"
+#include "wire_segment.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,29 +40,25 @@ static void fill_read(fz_node_t *n, const Yrdx__Fill *f)
 }
 
 /* A Segment through verification and the store's apply, then aborted. */
-static void segment_apply(fz_node_t *n, const Yrdx__LogBatch *b)
+static void segment_apply(fz_node_t *n, const yx_wire_segment_t *s)
 {
-	yx_entry_t *entries = NULL;
 	yx_remote_t *txn = NULL;
-	yx_head_t head;
 	yx_diag_t diag = {{0}};
 	yx_tip_t before, after;
 	size_t appended = 0;
 	const uint8_t *other = yx_identity_public(n->other);
 
-	if (yx_wire_segment_entries(b, &head, &entries, &diag) != YX_OK)
-		return;
 	if (yx_store_tip(n->d.store, other, &before) != YX_OK || yx_remote_begin(n->d.store, &txn))
 		abort();
-	int ret = yx_remote_append(txn, b->origin.data, entries, b->n_entries, &head, &appended,
+	int ret = yx_remote_append(txn, s->origin, s->entries, s->n_entries, &s->head, &appended,
 	                           &diag);
 	fz_note("segment", ret, &diag);
 	/* Only a segment the origin signed gets in: the peer's own next one, or part of it. */
 	if (ret == YX_OK && appended &&
-	    (memcmp(b->origin.data, other, YX_KEY_BYTES) != 0 ||
-	     head.seq > FZ_OTHER_SEQS + FZ_NEXT_SEQS)) {
+	    (memcmp(s->origin, other, YX_KEY_BYTES) != 0 ||
+	     s->head.seq > FZ_OTHER_SEQS + FZ_NEXT_SEQS)) {
 		fprintf(stderr, "a segment nobody signed was applied: %zu entries to seq %llu\n",
-		        appended, (unsigned long long)head.seq);
+		        appended, (unsigned long long)s->head.seq);
 		abort();
 	}
 	yx_remote_abort(&txn);
@@ -69,7 +67,55 @@ static void segment_apply(fz_node_t *n, const Yrdx__LogBatch *b)
 		fprintf(stderr, "an aborted segment changed the store\n");
 		abort();
 	}
-	free(entries);
+}
+
+static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	return (a == NULL) == (b == NULL) && (!a || memcmp(a, b, len) == 0);
+}
+
+/* The puller's way: a segment read in place (wire_segment.h) must be what protobuf-c
+ * unpacks — the same result and diagnosis, origin, head and entries. */
+static void segment_in_place(fz_node_t *n, const uint8_t *data, size_t size)
+{
+	yx_wire_segment_t a, b;
+	yx_diag_t da = {{0}}, db = {{0}};
+	int ra = yx_wire_segment_read(data, size, &n->d.scratch, &a, &da);
+	if (ra == YX_ENOTFOUND)
+		return; /* left to protobuf-c: handle() has it */
+	Yrdx__PeerMessage *m = yrdx__peer_message__unpack(NULL, size, data);
+	bool same = m && m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT &&
+	            yx_wire_segment_from_batch(m->segment->batch, &n->d.scratch, &b, &db) == ra &&
+	            strcmp(da.msg, db.msg) == 0 && same_bytes(a.origin, b.origin, YX_KEY_BYTES);
+	if (same && ra == YX_OK) {
+		same = a.n_entries == b.n_entries && a.head.seq == b.head.seq &&
+		       memcmp(a.head.hash, b.head.hash, YX_HASH_BYTES) == 0 &&
+		       memcmp(a.head.signature, b.head.signature, YX_SIG_BYTES) == 0 &&
+		       a.head.time_ms == b.head.time_ms && a.head.version == b.head.version &&
+		       a.head.policy_seq == b.head.policy_seq;
+		for (size_t i = 0; same && i < a.n_entries; i++)
+			same = a.entries[i].seq == b.entries[i].seq &&
+			       a.entries[i].len == b.entries[i].len &&
+			       same_bytes(a.entries[i].bytes, b.entries[i].bytes,
+			                  a.entries[i].len) &&
+			       same_bytes(a.entries[i].digest, b.entries[i].digest, YX_HASH_BYTES);
+	}
+	if (!same) {
+		fprintf(stderr, "a segment read in place differs from protobuf-c's (%d)\n", ra);
+		abort();
+	}
+	if (ra == YX_OK)
+		segment_apply(n, &a);
+	yrdx__peer_message__free_unpacked(m, NULL);
+}
+
+/* The server's and the fallback's way: a segment protobuf-c unpacked. */
+static void segment_from_batch(fz_node_t *n, const Yrdx__LogBatch *b)
+{
+	yx_wire_segment_t s;
+	yx_diag_t diag = {{0}};
+	if (yx_wire_segment_from_batch(b, &n->d.scratch, &s, &diag) == YX_OK)
+		segment_apply(n, &s);
 }
 
 static void handle(fz_node_t *n, const Yrdx__PeerMessage *m)
@@ -78,7 +124,7 @@ static void handle(fz_node_t *n, const Yrdx__PeerMessage *m)
 	case YRDX__PEER_MESSAGE__MSG_HELLO: vector_read(m->hello->vector); break;
 	case YRDX__PEER_MESSAGE__MSG_TIPS: vector_read(m->tips->vector); break;
 	case YRDX__PEER_MESSAGE__MSG_FILL: fill_read(n, m->fill); break;
-	case YRDX__PEER_MESSAGE__MSG_SEGMENT: segment_apply(n, m->segment->batch); break;
+	case YRDX__PEER_MESSAGE__MSG_SEGMENT: segment_from_batch(n, m->segment->batch); break;
 	default: break; /* Pull, Credit, PullRefused: numbers and a key length, no more */
 	}
 }
@@ -194,7 +240,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		handle(n, m);
 		yrdx__peer_message__free_unpacked(m, NULL);
 	}
-	/* The puller's way: into the scratch arena, reset after each message. */
+	/* The puller's way: a segment read in place, the rest into the scratch arena, reset
+	 * after each message. */
+	segment_in_place(n, data, size);
+	yx_arena_reset(&n->d.scratch);
 	if ((m = yx_wire_peer_message(frame, &n->d.scratch)))
 		handle(n, m);
 	yx_arena_reset(&n->d.scratch);
