@@ -17,7 +17,39 @@ size_t yx_edit_distance(const char *a, const char *b);
  * overlong forms, surrogates and code points past U+10FFFF are not UTF-8, so a peer
  * cannot smuggle two spellings of one name past a comparison. Never reads past a
  * terminating NUL, which is not a continuation byte. */
-size_t yx_utf8_seq_len(const unsigned char *s, size_t n);
+/* (Inline: the validation of every received record runs it on each character.) */
+static inline size_t yx_utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
 
 #define YX_INT_TEXT 24 /* room for any 64-bit integer in decimal, sign included */
 

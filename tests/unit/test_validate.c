@@ -192,6 +192,55 @@ static void test_credit_code_fixtures(void **state)
 	}
 }
 
+/* The rule written out plainly, to check the validator's one-pass acceptance against. */
+static bool credit_code_by_rule(const char *code)
+{
+	static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	if (strlen(code) != 18)
+		return false;
+	for (size_t i = 0; i < 18; i++) {
+		if (!strchr(alphabet, code[i]) ||
+		    (i >= 2 && i < 8 && !(code[i] >= '0' && code[i] <= '9')))
+			return false;
+	}
+	return yx_credit_code_check_char(code) == code[17];
+}
+
+/* Seeded codes, valid ones with 0-2 characters changed, cut or lengthened: accepted exactly
+ * when the rule accepts them, and a refusal always says why. */
+static void test_credit_code_against_rule(void **state)
+{
+	(void)state;
+	static const char chars[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdz -\x7f";
+	unsigned seed =
+	        getenv("YRDX_TEST_SEED") ? (unsigned)atoi(getenv("YRDX_TEST_SEED")) : 20231207u;
+	printf("test_credit_code_against_rule: seed %u (YRDX_TEST_SEED)\n", seed);
+	srand(seed);
+	size_t accepted = 0;
+	for (uint32_t round = 0; round < 200000; round++) {
+		char code[24] = {0};
+		yx_diag_t d = {{0}};
+		fx_credit_code(round % 5000, code);
+		for (int k = rand() % 3; k > 0; k--) {
+			size_t at = (size_t)rand() % 18;
+			switch (rand() % 8) {
+			case 0: code[at] = '\0'; break;                      /* cut */
+			case 1: code[18] = code[19] ? code[19] : 'A'; break; /* longer */
+			default: code[at] = chars[(size_t)rand() % (sizeof(chars) - 1)];
+			}
+		}
+		bool ok = yx_credit_code_check(code, "credit_code", &d) == YX_OK;
+		if (ok != credit_code_by_rule(code))
+			fail_msg("%s: validator %s, rule %s", code, ok ? "accepts" : "refuses",
+			         ok ? "refuses" : "accepts");
+		if (!ok && strlen(d.msg) < strlen("credit_code: "))
+			fail_msg("%s: refused without a reason", code);
+		accepted += ok;
+	}
+	printf("test_credit_code_against_rule: 200000 codes, %zu valid\n", accepted);
+	assert_true(accepted > 1000 && accepted < 199000);
+}
+
 static void test_credit_code_invalid(void **state)
 {
 	static const struct {
@@ -920,6 +969,7 @@ int main(void)
 	        cmocka_unit_test(test_credit_code_real),
 	        cmocka_unit_test(test_credit_code_hand_computed),
 	        cmocka_unit_test(test_credit_code_fixtures),
+	        cmocka_unit_test(test_credit_code_against_rule),
 	        cmocka_unit_test(test_credit_code_invalid),
 	        cmocka_unit_test(test_credit_code_alphabet),
 	        cmocka_unit_test(test_credit_code_messages),
