@@ -212,21 +212,18 @@ static void test_credit_code_against_rule(void **state)
 {
 	(void)state;
 	static const char chars[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdz -\x7f";
-	unsigned seed =
-	        getenv("YRDX_TEST_SEED") ? (unsigned)atoi(getenv("YRDX_TEST_SEED")) : 20231207u;
-	printf("test_credit_code_against_rule: seed %u (YRDX_TEST_SEED)\n", seed);
-	srand(seed);
+	uint64_t rng = fx_seed("test_credit_code_against_rule");
 	size_t accepted = 0;
 	for (uint32_t round = 0; round < 200000; round++) {
 		char code[24] = {0};
 		yx_diag_t d = {{0}};
 		fx_credit_code(round % 5000, code);
-		for (int k = rand() % 3; k > 0; k--) {
-			size_t at = (size_t)rand() % 18;
-			switch (rand() % 8) {
+		for (int k = (int)(fx_rand(&rng) % 3); k > 0; k--) {
+			size_t at = (size_t)fx_rand(&rng) % 18;
+			switch (fx_rand(&rng) % 8) {
 			case 0: code[at] = '\0'; break;                      /* cut */
 			case 1: code[18] = code[19] ? code[19] : 'A'; break; /* longer */
-			default: code[at] = chars[(size_t)rand() % (sizeof(chars) - 1)];
+			default: code[at] = chars[(size_t)fx_rand(&rng) % (sizeof(chars) - 1)];
 			}
 		}
 		bool ok = yx_credit_code_check(code, "credit_code", &d) == YX_OK;

@@ -285,10 +285,7 @@ static void test_mutations_agree(void **state)
 {
 	(void)state;
 	seg_fx_t f;
-	unsigned seed =
-	        getenv("YRDX_TEST_SEED") ? (unsigned)atoi(getenv("YRDX_TEST_SEED")) : 20231207u;
-	printf("test_wire_segment: seed %u (YRDX_TEST_SEED)\n", seed);
-	srand(seed);
+	uint64_t rng = fx_seed("test_wire_segment");
 	seg_fx_open(&f);
 	uint8_t *buf = malloc(f.len + 64);
 	assert_non_null(buf);
@@ -296,11 +293,11 @@ static void test_mutations_agree(void **state)
 	for (int round = 0; round < 20000; round++) {
 		size_t n = f.len;
 		memcpy(buf, f.packed, n);
-		for (int k = 1 + rand() % 4; k > 0; k--) {
-			size_t at = (size_t)rand() % n;
-			switch (rand() % 4) {
-			case 0: buf[at] = (uint8_t)rand(); break;
-			case 1: buf[at] ^= (uint8_t)(1u << (rand() % 8)); break;
+		for (int k = 1 + (int)(fx_rand(&rng) % 4); k > 0; k--) {
+			size_t at = (size_t)fx_rand(&rng) % n;
+			switch (fx_rand(&rng) % 4) {
+			case 0: buf[at] = (uint8_t)fx_rand(&rng); break;
+			case 1: buf[at] ^= (uint8_t)(1u << (fx_rand(&rng) % 8)); break;
 			case 2: n = at + 1; break; /* cut */
 			default:                   /* a run of bytes repeated */
 				if (n + 16 <= f.len + 64) {
