@@ -8,6 +8,7 @@
 
 #include "grow.h"
 #include "policy.h"
+#include "wire_segment.h"
 #include "yrdxd.h"
 
 /* Kept: segments as they went out, for the next puller that gets the same one. At a capital
@@ -38,10 +39,9 @@ typedef struct {
 
 struct yxd_segments {
 	sent_t slot[SENT_SLOTS];
-	size_t turn;     /* the slot the next new segment takes: the oldest kept */
-	size_t bytes;    /* what the kept segments hold */
-	uint8_t *packed; /* a segment packed before compression, grown to the largest one */
-	size_t packed_cap;
+	size_t turn;                /* the slot the next new segment takes: the oldest kept */
+	size_t bytes;               /* what the kept segments hold */
+	yx_segment_writer_t writer; /* the segment being built, grown to the largest one */
 };
 
 yxd_segments_t *yxd_segments_new(void)
@@ -58,101 +58,56 @@ static void sent_drop(yxd_segments_t *sg, sent_t *c)
 	*c = (sent_t){0};
 }
 
-/* One segment being gathered from the log. */
+/* One segment being gathered from the log, written as it is read. */
 typedef struct {
-	Yrdx__LogEntry *entries;
-	Yrdx__LogEntry **ptrs;
-	size_t n, cap;
+	yx_segment_writer_t *w;
 	uint64_t last;
 	uint32_t share_mask;
-	size_t stubs;
-	uint8_t *buf;
-	size_t buf_len, buf_cap;
 	int err;
 } gather_t;
 
-/* Copies what an entry needs into one growing buffer; data pointers hold offsets until
- * the buffer stops moving, then fix_pointers makes them real. */
 static int gather_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
                         const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
 {
 	gather_t *g = arg;
 	(void)hash;
-	if (seq > g->last || g->n == g->cap)
+	if (seq > g->last)
 		return 1;
 	bool stub = !bytes || (int)kind < 0 || kind >= YX_KIND_COUNT ||
 	            !(g->share_mask & YX_KIND_BIT(kind));
-	const uint8_t *src = stub ? digest : bytes;
-	size_t n = stub ? YX_HASH_BYTES : len;
-	if (yx_grow(g->buf, g->buf_cap, g->buf_len + n, 64 * 1024)) {
-		g->err = -ENOMEM;
+	if ((g->err = yx_segment_writer_add(g->w, seq, stub ? digest : bytes, len, stub)))
 		return 1;
-	}
-	Yrdx__LogEntry *e = &g->entries[g->n++];
-	yrdx__log_entry__init(e);
-	e->seq = seq;
-	memcpy(g->buf + g->buf_len, src, n);
-	ProtobufCBinaryData b = {n, (uint8_t *)(uintptr_t)g->buf_len};
-	if (stub) {
-		e->entry_case = YRDX__LOG_ENTRY__ENTRY_DIGEST;
-		e->digest = b;
-		g->stubs++;
-	} else {
-		e->entry_case = YRDX__LOG_ENTRY__ENTRY_CHANGE;
-		e->change = b;
-	}
-	g->buf_len += n;
 	return 0;
 }
 
-static void fix_pointers(gather_t *g)
+/* Puts the packed segment frame[len] into c's bytes: compressed when squash (a puller
+ * that offered zstd, this node's sync/compress_level set) and compressing makes it
+ * smaller; plain otherwise, and when memory for compressing is lacking. */
+static int frame_segment(yxd_t *d, bool squash, const uint8_t *frame, size_t len, sent_t *c)
 {
-	for (size_t i = 0; i < g->n; i++) {
-		Yrdx__LogEntry *e = &g->entries[i];
-		ProtobufCBinaryData *b =
-		        e->entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST ? &e->digest : &e->change;
-		b->data = g->buf + (uintptr_t)b->data;
-		g->ptrs[i] = e;
+	const uint8_t *z = NULL;
+	size_t z_len = 0;
+	c->squashed = squash &&
+	              yx_squash_pack(d->squash, (int)d->cfg->compress_level, frame, len, &z,
+	                             &z_len) == YX_OK &&
+	              z_len < len;
+	if (!c->squashed) {
+		if (!(c->blob = yx_wire_blob_new(len)))
+			return -ENOMEM;
+		memcpy(yx_wire_blob_data(c->blob), frame, len);
+		return YX_OK;
 	}
-}
-
-/* Packs the segment message m into c's bytes: compressed when squash (a puller that
- * offered zstd, this node's sync/compress_level set) and compressing makes it smaller;
- * plain otherwise, and when memory for compressing is lacking. */
-static int frame_segment(yxd_t *d, yxd_segments_t *sg, bool squash, Yrdx__PeerMessage *m, sent_t *c)
-{
 	Yrdx__PeerMessage outer = YRDX__PEER_MESSAGE__INIT;
 	Yrdx__Squashed sq = YRDX__SQUASHED__INIT;
-	const ProtobufCMessage *frame = &m->base;
-	size_t len = protobuf_c_message_get_packed_size(&m->base);
-	c->squashed = false;
-	if (squash && len > sg->packed_cap) {
-		uint8_t *grown = realloc(sg->packed, len);
-		if (grown) {
-			sg->packed = grown;
-			sg->packed_cap = len;
-		}
-	}
-	if (squash && len <= sg->packed_cap) {
-		const uint8_t *z = NULL;
-		size_t z_len = 0;
-		protobuf_c_message_pack(&m->base, sg->packed);
-		if (yx_squash_pack(d->squash, (int)d->cfg->compress_level, sg->packed, len, &z,
-		                   &z_len) == YX_OK &&
-		    z_len < len) {
-			sq.codec = YRDX__CODEC__CODEC_ZSTD;
-			sq.size = len;
-			sq.data.data = (uint8_t *)(uintptr_t)z;
-			sq.data.len = z_len;
-			outer.msg_case = YRDX__PEER_MESSAGE__MSG_SQUASHED;
-			outer.squashed = &sq;
-			frame = &outer.base;
-			c->squashed = true;
-		}
-	}
-	if (!(c->blob = yx_wire_blob_new(protobuf_c_message_get_packed_size(frame))))
+	sq.codec = YRDX__CODEC__CODEC_ZSTD;
+	sq.size = len;
+	sq.data.data = (uint8_t *)(uintptr_t)z;
+	sq.data.len = z_len;
+	outer.msg_case = YRDX__PEER_MESSAGE__MSG_SQUASHED;
+	outer.squashed = &sq;
+	if (!(c->blob = yx_wire_blob_new(protobuf_c_message_get_packed_size(&outer.base))))
 		return -ENOMEM;
-	protobuf_c_message_pack(frame, yx_wire_blob_data(c->blob));
+	protobuf_c_message_pack(&outer.base, yx_wire_blob_data(c->blob));
 	return YX_OK;
 }
 
@@ -162,54 +117,28 @@ static int build_segment(yxd_t *d, yxd_segments_t *sg, const uint8_t origin[YX_K
                          uint64_t from, const yx_head_t *head, uint32_t share_mask, bool squash,
                          sent_t *c)
 {
-	gather_t g = {0};
+	gather_t g = {&sg->writer, head->seq, share_mask, YX_OK};
+	const uint8_t *frame;
+	size_t len, want = (size_t)(head->seq - from + 1);
 	int ret;
-	g.share_mask = share_mask;
-	g.last = head->seq;
-	g.cap = (size_t)(head->seq - from + 1);
-	if (g.cap > YX_HEAD_INTERVAL)
+	if (head->seq < from || want > YX_HEAD_INTERVAL)
 		return YX_ECORRUPT; /* heads are at most an interval apart */
-	g.entries = calloc(g.cap, sizeof(*g.entries));
-	g.ptrs = calloc(g.cap, sizeof(*g.ptrs));
-	if (!g.entries || !g.ptrs) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	yx_segment_writer_reset(&sg->writer);
 	ret = yx_store_log_iterate(d->store, origin, from, gather_entry, &g);
 	if (ret == 1)
 		ret = YX_OK;
 	if (ret == YX_OK)
 		ret = g.err;
 	if (ret)
-		goto out;
-	if (g.n != g.cap || g.entries[0].seq != from) {
-		ret = YX_ECORRUPT;
-		goto out;
-	}
-	fix_pointers(&g);
-
-	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
-	Yrdx__Segment seg = YRDX__SEGMENT__INIT;
-	Yrdx__LogBatch batch = YRDX__LOG_BATCH__INIT;
-	Yrdx__SignedHead h;
-	yx_head_to_proto(head, &h);
-	batch.origin.data = (uint8_t *)origin;
-	batch.origin.len = YX_KEY_BYTES;
-	batch.entries = g.ptrs;
-	batch.n_entries = g.n;
-	batch.head = &h;
-	seg.batch = &batch;
-	m.msg_case = YRDX__PEER_MESSAGE__MSG_SEGMENT;
-	m.segment = &seg;
-	if ((ret = frame_segment(d, sg, squash, &m, c)))
-		goto out;
-	c->entries = g.n;
-	c->stubs = g.stubs;
-out:
-	free(g.entries);
-	free(g.ptrs);
-	free(g.buf);
-	return ret;
+		return ret;
+	if (sg->writer.entries != want)
+		return YX_ECORRUPT;
+	if ((ret = yx_segment_writer_finish(&sg->writer, origin, head, &frame, &len)) ||
+	    (ret = frame_segment(d, squash, frame, len, c)))
+		return ret;
+	c->entries = sg->writer.entries;
+	c->stubs = sg->writer.stubs;
+	return YX_OK;
 }
 
 /* The kept segment with this key, or NULL. */
@@ -248,7 +177,7 @@ void yxd_segments_free(yxd_segments_t **segments)
 		return;
 	for (size_t i = 0; i < SENT_SLOTS; i++)
 		sent_drop(sg, &sg->slot[i]);
-	free(sg->packed);
+	yx_segment_writer_free(&sg->writer);
 	free(sg);
 	*segments = NULL;
 }

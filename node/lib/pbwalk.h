@@ -1,7 +1,8 @@
 /* pbwalk: protobuf's wire format read field by field, in place, for the few readers that
  * look at packed bytes without protobuf-c's unpack: a change's kind and body peeked from
  * the store (codec.c), a message's element count taken before unpacking it (wire.c), a
- * received segment read where it lies (wire_segment.c).
+ * received segment read where it lies (wire_segment.c); and the varints of the one
+ * message written without protobuf-c's pack, a segment served (wire_segment.c).
  *
  * Header-only: these run once per field of every received entry. */
 #ifndef YRDX_PBWALK_H
@@ -73,6 +74,25 @@ static inline bool yx_pb_field(const uint8_t **p, const uint8_t *end, yx_pb_fiel
 		return true;
 	default: return false;
 	}
+}
+
+/* How many bytes v takes as a varint (1 to 10). */
+static inline size_t yx_pb_varint_size(uint64_t v)
+{
+	size_t n = 1;
+	for (; v >= 0x80; v >>= 7)
+		n++;
+	return n;
+}
+
+/* v as a varint at out; the bytes written (yx_pb_varint_size of them). */
+static inline size_t yx_pb_varint_put(uint8_t *out, uint64_t v)
+{
+	size_t n = 0;
+	for (; v >= 0x80; v >>= 7)
+		out[n++] = (uint8_t)(v | 0x80);
+	out[n++] = (uint8_t)v;
+	return n;
 }
 
 #endif

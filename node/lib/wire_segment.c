@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "change.pb-c.h"
+#include "grow.h"
 #include "pbwalk.h"
 
 /* Field numbers (proto/wire.proto, proto/change.proto). */
@@ -226,4 +228,94 @@ int yx_wire_segment_from_batch(const Yrdx__LogBatch *b, yx_arena_t *arena, yx_wi
 		}
 	}
 	return finish(seg, b->origin.data, b->origin.len, b->head, bad, diag);
+}
+
+/* ---- a served segment, written ------------------------------------------------------ */
+
+/* Tags: (field number << 3) | 2, every field written here being length-delimited. */
+#define TAG(num)    ((uint8_t)((num) << 3 | 2))
+#define TAG_SEQ     ((uint8_t)(ENTRY_SEQ << 3)) /* a varint */
+#define ORIGIN_SIZE (2 + YX_KEY_BYTES)          /* LogBatch.origin: tag, length, key */
+/* Room before the entries for what goes ahead of them: the PeerMessage's segment field
+ * and the Segment's batch field (a tag and a length of up to 5 bytes each), then the
+ * batch's origin. */
+#define PREFIX (2 * (1 + 5) + ORIGIN_SIZE)
+
+void yx_segment_writer_reset(yx_segment_writer_t *w)
+{
+	w->len = PREFIX;
+	w->entries = 0;
+	w->stubs = 0;
+}
+
+/* Room for n more bytes. */
+static int writer_room(yx_segment_writer_t *w, size_t n)
+{
+	if (w->cap < PREFIX && yx_grow(w->buf, w->cap, PREFIX, 64 * 1024))
+		return -ENOMEM;
+	if (w->len < PREFIX)
+		w->len = PREFIX;
+	return yx_grow(w->buf, w->cap, w->len + n, 64 * 1024) ? -ENOMEM : YX_OK;
+}
+
+int yx_segment_writer_add(yx_segment_writer_t *w, uint64_t seq, const uint8_t *bytes, size_t len,
+                          bool stub)
+{
+	if (stub)
+		len = YX_HASH_BYTES;
+	/* LogEntry: seq (field 1; never 0, which proto3 would leave out), then the change
+	 * (field 2) or the digest (field 3). */
+	size_t body = 1 + yx_pb_varint_size(seq) + 1 + yx_pb_varint_size(len) + len;
+	if (writer_room(w, 1 + yx_pb_varint_size(body) + body))
+		return -ENOMEM;
+	uint8_t *p = w->buf + w->len;
+	*p++ = TAG(BATCH_ENTRIES);
+	p += yx_pb_varint_put(p, body);
+	*p++ = TAG_SEQ;
+	p += yx_pb_varint_put(p, seq);
+	*p++ = TAG(stub ? ENTRY_DIGEST : ENTRY_CHANGE);
+	p += yx_pb_varint_put(p, len);
+	memcpy(p, bytes, len);
+	w->len = (size_t)(p + len - w->buf);
+	w->entries++;
+	w->stubs += stub;
+	return YX_OK;
+}
+
+int yx_segment_writer_finish(yx_segment_writer_t *w, const uint8_t origin[YX_KEY_BYTES],
+                             const yx_head_t *head, const uint8_t **frame, size_t *frame_len)
+{
+	Yrdx__SignedHead h;
+	yx_head_to_proto(head, &h);
+	size_t head_len = protobuf_c_message_get_packed_size(&h.base);
+	if (writer_room(w, 1 + yx_pb_varint_size(head_len) + head_len))
+		return -ENOMEM;
+	uint8_t *p = w->buf + w->len;
+	*p++ = TAG(BATCH_HEAD);
+	p += yx_pb_varint_put(p, head_len);
+	p += protobuf_c_message_pack(&h.base, p);
+	w->len = (size_t)(p - w->buf);
+
+	/* Now the lengths are known: the fields ahead of the entries, ending where they begin. */
+	size_t batch = ORIGIN_SIZE + (w->len - PREFIX);
+	size_t seg = 1 + yx_pb_varint_size(batch) + batch;
+	size_t start = PREFIX - ORIGIN_SIZE - (1 + yx_pb_varint_size(batch)) -
+	               (1 + yx_pb_varint_size(seg));
+	p = w->buf + start;
+	*p++ = TAG(PEER_SEGMENT);
+	p += yx_pb_varint_put(p, seg);
+	*p++ = TAG(SEGMENT_BATCH);
+	p += yx_pb_varint_put(p, batch);
+	*p++ = TAG(BATCH_ORIGIN);
+	*p++ = YX_KEY_BYTES;
+	memcpy(p, origin, YX_KEY_BYTES);
+	*frame = w->buf + start;
+	*frame_len = w->len - start;
+	return YX_OK;
+}
+
+void yx_segment_writer_free(yx_segment_writer_t *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof(*w));
 }

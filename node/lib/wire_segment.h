@@ -1,4 +1,5 @@
-/* wire_segment: a received Segment read into what yx_remote_append verifies.
+/* wire_segment: a Segment read as received, into what yx_remote_append verifies, and
+ * written as served, entry by entry.
  *
  * A city taking in the whole delta receives some 800,000 entries. Unpacked by protobuf-c,
  * every LogEntry is a message of its own and every change's bytes are copied: 7 % of
@@ -11,6 +12,7 @@
 #ifndef YRDX_WIRE_SEGMENT_H
 #define YRDX_WIRE_SEGMENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +42,30 @@ int yx_wire_segment_read(const uint8_t *data, size_t len, yx_arena_t *arena, yx_
  * entries point into b. */
 int yx_wire_segment_from_batch(const Yrdx__LogBatch *b, yx_arena_t *arena, yx_wire_segment_t *seg,
                                yx_diag_t *diag);
+
+/* A segment written as the PeerMessage a server sends, entry by entry as the log is read,
+ * in the bytes protobuf-c's pack would give (fields in number order: the same bytes,
+ * test_wire_segment compares them) without building a message of each entry first: at a
+ * capital, packing the segments it serves was a quarter of its serving. */
+typedef struct {
+	uint8_t *buf; /* room for the message's head, then the entries as written */
+	size_t len, cap;
+	size_t entries, stubs;
+} yx_segment_writer_t;
+
+/* Empties w for a new segment, keeping its buffer. */
+void yx_segment_writer_reset(yx_segment_writer_t *w);
+
+/* Appends entry seq: its change bytes[len], or for a stub its digest (YX_HASH_BYTES at
+ * bytes, len ignored). -ENOMEM. */
+int yx_segment_writer_add(yx_segment_writer_t *w, uint64_t seq, const uint8_t *bytes, size_t len,
+                          bool stub);
+
+/* Closes the segment with origin and head: *frame (inside w's buffer, valid until w
+ * changes) gets the whole packed PeerMessage, *frame_len its size. -ENOMEM. */
+int yx_segment_writer_finish(yx_segment_writer_t *w, const uint8_t origin[YX_KEY_BYTES],
+                             const yx_head_t *head, const uint8_t **frame, size_t *frame_len);
+
+void yx_segment_writer_free(yx_segment_writer_t *w);
 
 #endif

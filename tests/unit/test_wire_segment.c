@@ -1,6 +1,6 @@
 /* wire_segment: a segment read in place is the segment protobuf-c unpacks, entry for entry
  * — for real segments, for the forms left to protobuf-c, and for seeded random mutations
- * of a real one (the seed is printed). */
+ * of a real one (the seed is printed); a segment written is what protobuf-c packs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -320,12 +320,83 @@ static void test_mutations_agree(void **state)
 	seg_fx_close(&f);
 }
 
+/* The writer gives the bytes protobuf-c's pack gives: for the real segment, and for one
+ * of 600 entries at seqs past 2^40, whose lengths take three-byte varints. */
+static void test_writer_packs_alike(void **state)
+{
+	(void)state;
+	seg_fx_t f;
+	yx_segment_writer_t w = {0};
+	const uint8_t *frame;
+	size_t len;
+	seg_fx_open(&f);
+	for (int round = 0; round < 2; round++) { /* the second reuses w's buffer */
+		yx_segment_writer_reset(&w);
+		for (size_t i = 0; i < N_ENTRIES; i++)
+			assert_int_equal(
+			        yx_segment_writer_add(&w, f.le[i].seq,
+			                              i == 1 ? f.log.digest[i] : f.log.bytes[i],
+			                              f.log.e[i].len, i == 1),
+			        YX_OK);
+		assert_int_equal(yx_segment_writer_finish(&w, yx_identity_public(f.id), &f.log.head,
+		                                          &frame, &len),
+		                 YX_OK);
+		assert_int_equal(len, f.len);
+		assert_memory_equal(frame, f.packed, len);
+		assert_int_equal(w.entries, N_ENTRIES);
+		assert_int_equal(w.stubs, 1);
+	}
+
+	enum { MANY = 600 };
+	Yrdx__LogEntry *le = calloc(MANY, sizeof(*le)), **lep = calloc(MANY, sizeof(*lep));
+	assert_non_null(le);
+	assert_non_null(lep);
+	yx_segment_writer_reset(&w);
+	for (size_t i = 0; i < MANY; i++) {
+		size_t k = i % N_ENTRIES;
+		yrdx__log_entry__init(&le[i]);
+		le[i].seq = ((uint64_t)1 << 40) + i;
+		le[i].entry_case = f.le[k].entry_case;
+		le[i].change = f.le[k].change;
+		le[i].digest = f.le[k].digest;
+		lep[i] = &le[i];
+		bool stub = f.le[k].entry_case == YRDX__LOG_ENTRY__ENTRY_DIGEST;
+		assert_int_equal(
+		        yx_segment_writer_add(&w, le[i].seq,
+		                              stub ? f.le[k].digest.data : f.le[k].change.data,
+		                              f.le[k].change.len, stub),
+		        YX_OK);
+	}
+	f.lb.entries = lep;
+	f.lb.n_entries = MANY;
+	size_t want = protobuf_c_message_get_packed_size(&f.m.base);
+	uint8_t *packed = malloc(want);
+	assert_non_null(packed);
+	protobuf_c_message_pack(&f.m.base, packed);
+	assert_true(want > 16384);
+	assert_int_equal(
+	        yx_segment_writer_finish(&w, yx_identity_public(f.id), &f.log.head, &frame, &len),
+	        YX_OK);
+	assert_int_equal(len, want);
+	assert_memory_equal(frame, packed, len);
+	/* And read back in place, entry for entry. */
+	assert_int_equal(read_both(frame, len), YX_OK);
+	free(packed);
+	free(le);
+	free(lep);
+	f.lb.entries = f.lep;
+	f.lb.n_entries = N_ENTRIES;
+	yx_segment_writer_free(&w);
+	seg_fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_read_in_place),
 	        cmocka_unit_test(test_other_forms),
 	        cmocka_unit_test(test_mutations_agree),
+	        cmocka_unit_test(test_writer_packs_alike),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
