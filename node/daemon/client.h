@@ -31,6 +31,9 @@ typedef struct {
 	uint64_t fills; /* the peer's count of commits that filled stubs of the origin (Tips) */
 	int64_t fill_sent_ms;
 	bool fill_pending, fill_done;
+	/* A reason to ask again from the first stub came while a Fill was out: its answer,
+	 * which may tell what the peer held before, is followed from the first stub. */
+	bool fill_restart;
 	uint64_t pass;  /* the schedule_pulls pass that last considered this origin */
 	bool nonmember; /* no member's: refused (counted and logged once this connection) */
 } peer_tip_t;

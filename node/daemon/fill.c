@@ -20,16 +20,29 @@ static int send_fill(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64
 	return yxd_client_send(c, &m);
 }
 
-/* t's origin is worth asking c about again: from the first hole if restart (unless a
- * Fill is out: its answer says where to go on), else from where the asking stopped. The
- * one way every reason to ask again (new stubs elsewhere, a new policy, a peer's fills or
- * its tip) reopens it. */
+/* t's origin is worth asking c about again: from the first hole if restart (once the
+ * Fill out, if one is, is answered: an answer made before the reason came may refuse
+ * what the peer holds now), else from where the asking stopped. The one way every
+ * reason to ask again (new stubs elsewhere, a new policy, a peer's fills or its tip)
+ * reopens it. */
 static void ask_again(yxd_client_t *c, peer_tip_t *t, bool restart)
 {
 	t->fill_done = false;
 	t->fill_wait = 0;
-	if (restart && !t->fill_pending)
+	if (restart && t->fill_pending)
+		t->fill_restart = true;
+	else if (restart)
 		t->fill_next = 0;
+	c->fill_scan = true;
+}
+
+/* The Fill out is answered: the asking goes on from next, or from the first hole if a
+ * reason to start again came while it was out. */
+static void answered(yxd_client_t *c, peer_tip_t *t, uint64_t next)
+{
+	t->fill_pending = false;
+	t->fill_next = t->fill_restart ? 0 : next;
+	t->fill_restart = false;
 	c->fill_scan = true;
 }
 
@@ -42,9 +55,7 @@ void yxd_fill_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_K
 	peer_tip_t *t = yxd_tip_get(c, origin, false);
 	if (t && t->fill_pending && n && t->fill_from <= e[0].seq && e[0].seq <= t->fill_last) {
 		/* The answer: from the first hole it shares, to that segment's head. */
-		t->fill_pending = false;
-		t->fill_next = head_seq + 1;
-		c->fill_scan = true;
+		answered(c, t, head_seq + 1);
 	}
 	bool new_stubs = false, new_policy = false;
 	for (size_t i = n > appended ? n - appended : 0; i < n; i++) {
@@ -78,8 +89,10 @@ void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now)
 		if (now - t->fill_sent_ms <= (int64_t)d->cfg->dead_after_ms)
 			return; /* one at a time */
 		t->fill_pending = false;
-		t->fill_done = true;
-		t->fill_wait = 0; /* not again, however far its tip goes */
+		t->fill_done = !t->fill_restart; /* a reason that came meanwhile still holds */
+		t->fill_next = 0;
+		t->fill_restart = false;
+		t->fill_wait = 0; /* else not again, however far its tip goes */
 	}
 	if (!c->fill_scan)
 		return;
@@ -125,9 +138,7 @@ bool yxd_fill_refused(yxd_client_t *c, const Yrdx__PullRefused *r)
 	if (!r->fill_last || !t || !t->fill_pending || r->fill_last != t->fill_last)
 		return false;
 	/* It withholds every one of those: ask it for the ones after. */
-	t->fill_pending = false;
-	t->fill_next = r->fill_last + 1;
-	c->fill_scan = true;
+	answered(c, t, r->fill_last + 1);
 	return true;
 }
 
