@@ -3,11 +3,11 @@
  * to ask again (the peer filled stubs since: its Tips' count moved) does while a Fill is
  * out.
  *
- * Found in a sanitizer run of test_fill_relay (a relay's puller kept stubs for good after
- * the relay had every body): the relay answered a Fill with a refusal made before its last
- * filling commit, the Tips of that commit came while the Fill was out, and the puller went
- * on from past the refused seqs — never asking for them again, since the relay's count
- * did not move after. */
+ * Found reading fill.c after a sanitizer run of test_fill_relay failed once (a relay's
+ * puller kept stubs after the relay had every body): a relay may answer a Fill with a
+ * refusal made before its last filling commit while the Tips of that commit arrive with
+ * the Fill still out; the puller went on from past the refused seqs, never to ask for
+ * them again, since the relay's count does not move after its last commit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
