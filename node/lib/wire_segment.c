@@ -248,11 +248,9 @@ void yx_segment_writer_reset(yx_segment_writer_t *w)
 	w->stubs = 0;
 }
 
-/* Room for n more bytes. */
+/* Room for n more bytes (after the prefix, in a writer never reset). */
 static int writer_room(yx_segment_writer_t *w, size_t n)
 {
-	if (w->cap < PREFIX && yx_grow(w->buf, w->cap, PREFIX, 64 * 1024))
-		return -ENOMEM;
 	if (w->len < PREFIX)
 		w->len = PREFIX;
 	return yx_grow(w->buf, w->cap, w->len + n, 64 * 1024) ? -ENOMEM : YX_OK;
