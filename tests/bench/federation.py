@@ -118,6 +118,7 @@ def run(number, mode, cities, links, paths, records, deadline_s, pids_file):
             print("run %d (%s): every origin's tip everywhere, yet %d digests" % (number, mode, len(digests)))
             return None
         failed = False
+        print_spread(number, mode, converged_at, import_end)
         print_log_events(number, mode, nodes)
         print_counters(number, mode, nodes)
         print_relays(number, mode, getattr(net, "relays", []))
@@ -131,6 +132,16 @@ def run(number, mode, cities, links, paths, records, deadline_s, pids_file):
             net.down()
         if keep:
             print("run %d: node directories and logs kept in %s" % (number, fed.root))
+
+
+def print_spread(number, mode, converged_at, import_end):
+    """When the nodes converged, after the last import: a figure set by one late node
+    (a stall) reads differently from one where all arrive together (work)."""
+    after = sorted((t - import_end, name) for name, t in converged_at.items())
+    secs = [s for s, _ in after]
+    print("federation_%s_node_converge_s_run%d: first %.2f, median %.2f, 90th %.2f, last %.2f (%s)" % (
+        mode, number, secs[0], statistics.median(secs), secs[int(0.9 * (len(secs) - 1))],
+        secs[-1], after[-1][1]))
 
 
 # What the nodes' logs say happened to their connections during a run.
@@ -163,8 +174,11 @@ def print_counters(number, mode, nodes):
             total[k] += c.get(k, 0)
     print("federation_%s_counters_run%d: %s" % (mode, number, " ".join("%s=%d" % kv for kv in total.items())))
     cpu = [n.cpu_seconds() for n in nodes]
-    print("federation_%s_cpu_run%d: %.1f core-s (all nodes; largest %.1f, median %.1f)" % (
-        mode, number, sum(cpu), max(cpu), statistics.median(cpu)))
+    user_sys = [user_system_seconds(n) for n in nodes]
+    print("federation_%s_cpu_run%d: %.1f core-s (all nodes; largest %.1f, median %.1f; "
+          "user %.1f, system %.1f)" % (
+              mode, number, sum(cpu), max(cpu), statistics.median(cpu),
+              sum(u for u, _ in user_sys), sum(s for _, s in user_sys)))
     print("federation_%s_written_gb_run%d: %.2f GB (what all nodes wrote to files: their stores)" % (
         mode, number, sum(written_bytes(n) for n in nodes) / 1e9))
     print("federation_%s_segments_per_commit_run%d: %.2f segments" % (
@@ -172,6 +186,15 @@ def print_counters(number, mode, nodes):
     print("federation_%s_duplicate_entries_run%d: %.1f %%" % (
         mode, number, 100.0 * (total["changes_received"] - total["changes_applied"])
         / max(total["changes_received"], 1)))
+
+
+def user_system_seconds(node):
+    """The daemon's CPU so far apart: user (yrdx and its libraries), system (the kernel's
+    work for it: page cache, sockets, fsync)."""
+    with open("/proc/%d/stat" % node.proc.pid) as f:
+        fields = f.read().rpartition(")")[2].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def written_bytes(node):
