@@ -77,6 +77,8 @@ typedef struct {
 	uint8_t *keys;
 	size_t keys_len, keys_cap;
 	uint32_t slots;
+	uint32_t *order; /* the flush's sort: ops' indices in key order, and its scratch */
+	size_t order_cap;
 } pending_t;
 
 struct yx_store {
@@ -90,8 +92,11 @@ struct yx_store {
 	uint32_t n_origins;
 	bool origins_unsure;      /* origins were added in a write txn not known committed */
 	yx_arena_t segment_arena; /* the decoded changes of the segment being appended */
-	uint64_t fill_gen;        /* commits that filled stubs (yx_store_fill_gen) */
-	uint64_t *fills;          /* by origin id: commits that filled its stubs */
+	/* The write set of remote transactions, handed from one to the next emptied: its
+	 * arrays (a few MB for a large commit) are grown once, not again for every commit. */
+	pending_t remote_set;
+	uint64_t fill_gen; /* commits that filled stubs (yx_store_fill_gen) */
+	uint64_t *fills;   /* by origin id: commits that filled its stubs */
 	uint32_t n_fills;
 	yx_rules_t rules; /* the charter's checks (verify.h); zero: none */
 	/* The keys of this store's own log (meta "node" and "signers"), as last read; and
@@ -243,6 +248,13 @@ int yxs_reindex(yx_store_t *s, MDB_txn *txn);
 int yxs_retracted_rebuild(yx_store_t *s, MDB_txn *txn);
 /* Applies the write set in key order and empties it. */
 int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p);
+/* Queues one op: key (klen bytes) to be written to db for change slot. */
+int yxs_pending_push(pending_t *p, int db, const uint8_t *key, size_t klen, uint32_t slot,
+                     uint32_t oid, uint64_t seq, bool tombstone);
 void yxs_pending_free(pending_t *p);
+/* ord[0..n) (scratch tmp[0..n)) becomes ops' indices in the flush's order: by database,
+ * key bytes as LMDB orders them, then seq, then queueing. */
+void yxs_pending_sort(const pending_op_t *ops, const uint8_t *keys, uint32_t *ord, uint32_t *tmp,
+                      size_t n);
 
 #endif
