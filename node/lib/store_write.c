@@ -381,10 +381,13 @@ int yx_remote_begin(yx_store_t *s, yx_remote_t **out)
 	if (!r)
 		return -ENOMEM;
 	r->store = s;
+	r->pending = s->remote_set;
+	memset(&s->remote_set, 0, sizeof(s->remote_set));
 	if ((ret = yxs_txn_begin(s, true, &r->txn)) ||
 	    (ret = yxs_arrival_last(s, r->txn, &r->arrival))) {
 		if (r->txn)
 			mdb_txn_abort(r->txn);
+		s->remote_set = r->pending;
 		free(r);
 		return ret;
 	}
@@ -480,7 +483,10 @@ static void remote_free(yx_remote_t **txn)
 	yx_remote_t *r = *txn;
 	txn_end(r->store, &r->txn, &r->log_cur, false);
 	r->store->writing = false;
-	yxs_pending_free(&r->pending);
+	r->pending.n_ops = 0;
+	r->pending.keys_len = 0;
+	r->pending.slots = 0;
+	r->store->remote_set = r->pending;
 	free(r->filled_oids);
 	free(r);
 	*txn = NULL;
