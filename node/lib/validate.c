@@ -197,6 +197,26 @@ static const struct {
         [STR_TEXT] = {YX_MAX_TEXT_LEN, false, true},
 };
 
+/* How many of s's first len bytes are printable ASCII (0x20-0x7E), which every class
+ * accepts, taken eight at a time: ids, codes and the Latin part of any text. A count short
+ * of a word's end is fine: check_str's loop judges what follows, from a character's start
+ * (an ASCII byte is a character). */
+static size_t printable_ascii_run(const unsigned char *s, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, del;
+		memcpy(&w, s + i, 8);
+		del = w ^ (0x7F * ones);
+		/* a byte past 0x7F; one under 0x20 (its subtraction borrows into the high
+		 * bit); one equal to 0x7F (a zero byte of del) */
+		if ((w & highs) | ((w - 0x20 * ones) & ~w & highs) | ((del - ones) & ~del & highs))
+			break;
+	}
+	return i;
+}
+
 static int check_str(const char *s, str_class_t cls, const at_t *at, yx_diag_t *diag)
 {
 	int ret = YX_EINVAL;
@@ -216,7 +236,8 @@ static int check_str(const char *s, str_class_t cls, const at_t *at, yx_diag_t *
 		fail(diag, at, "%s: %zu bytes, at most %zu", quote(q, s), len, str_rules[cls].max);
 		goto out;
 	}
-	for (p = (const unsigned char *)s; *p;) {
+	for (p = (const unsigned char *)s + printable_ascii_run((const unsigned char *)s, len);
+	     *p;) {
 		size_t n = *p < 0x80 ? 1 : yx_utf8_seq_len(p, SIZE_MAX);
 		if (n == 0) {
 			fail(diag, at, "%s: invalid UTF-8 at byte %zu", quote(q, s),

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
+#include "text.h"
 #include "tiers.h"
 #include "validate.h"
 
@@ -568,6 +569,76 @@ static void test_strings(void **state)
 	           "invalid UTF-8");
 }
 
+/* A string's verdict by the rule written out plainly: every character well-formed
+ * UTF-8 (yx_utf8_seq_len, tested on its own in test_text), no control character but
+ * the line breaks and tabs free text may hold; 0 if accepted, else the 1-based byte the
+ * refusal names. */
+static size_t string_fault_by_rule(const char *s, bool multiline)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; p[i];) {
+		size_t n = yx_utf8_seq_len(p + i, strlen(s + i));
+		if (n == 0)
+			return i + 1;
+		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7F) &&
+		    !(multiline && (p[i] == '\n' || p[i] == '\r' || p[i] == '\t')))
+			return i + 1;
+		i += n;
+	}
+	return 0;
+}
+
+/* Seeded strings of printable ASCII with, here and there, a control character, DEL, a
+ * Chinese character, a cut or stray UTF-8 byte: the validator (which takes printable
+ * ASCII eight bytes at a time) accepts exactly what the rule accepts and names the byte
+ * the rule names, in a name (one line) and in a note (free text). */
+static void test_strings_against_rule(void **state)
+{
+	static const char *const odd[] = {"\x01",     "\x1f", "\x7f", "\n",       "\t", "\r", "孵",
+	                                  "\xe5\xad", "\x80", "\xff", "\xc0\xaf", "~",  " "};
+	uint64_t rng = fx_seed("test_strings_against_rule");
+	size_t accepted = 0;
+	(void)state;
+	for (uint32_t round = 0; round < 100000; round++) {
+		char s[160];
+		size_t len = 0, target = 1 + fx_rand(&rng) % 60;
+		while (len < target) {
+			if (fx_rand(&rng) % 12 == 0) {
+				const char *o = odd[fx_rand(&rng) % (sizeof(odd) / sizeof(odd[0]))];
+				memcpy(s + len, o, strlen(o));
+				len += strlen(o);
+			} else {
+				s[len++] = (char)(0x20 + fx_rand(&rng) % 95);
+			}
+		}
+		s[len] = '\0';
+		for (int multiline = 0; multiline < 2; multiline++) {
+			yx_diag_t d = {{0}};
+			size_t fault = string_fault_by_rule(s, multiline);
+			int ret;
+			char where[32];
+			if (multiline)
+				ret = yx_validate_record((relay(), w.relay.ev.note = s, &w.ch.c),
+				                         &d);
+			else
+				ret = yx_validate_record((incubator(), w.inc.inc.name = s, &w.ch.c),
+				                         &d);
+			if ((ret == YX_OK) != (fault == 0))
+				fail_msg("round %u (%s): validator %s, rule %s: %s", round,
+				         multiline ? "note" : "name",
+				         ret == YX_OK ? "accepts" : "refuses",
+				         fault ? "refuses" : "accepts", d.msg);
+			snprintf(where, sizeof(where), "at byte %zu", fault);
+			if (fault && !strstr(d.msg, where))
+				fail_msg("round %u: the rule's fault is %s; the validator says: %s",
+				         round, where, d.msg);
+			accepted += ret == YX_OK;
+		}
+	}
+	printf("test_strings_against_rule: 200000 strings, %zu valid\n", accepted);
+	assert_true(accepted > 10000 && accepted < 190000);
+}
+
 /* Values in messages are escaped and cut, so a peer cannot forge log lines. */
 static void test_message_quoting(void **state)
 {
@@ -974,6 +1045,7 @@ int main(void)
 	        cmocka_unit_test(test_valid_fixtures),
 	        cmocka_unit_test(test_valid_edges),
 	        cmocka_unit_test(test_strings),
+	        cmocka_unit_test(test_strings_against_rule),
 	        cmocka_unit_test(test_message_quoting),
 	        cmocka_unit_test(test_cities),
 	        cmocka_unit_test(test_enums),
