@@ -308,8 +308,7 @@ static inline int pending_compare(const pending_op_t *x, const pending_op_t *y, 
 	return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-#define SORT_SMALL     16                    /* ranges sorted by insertion */
-#define SORT_KEY_BYTES (1 + 8 * PENDING_PRE) /* db, then the key's first bytes */
+#define SORT_SMALL 16 /* ranges sorted by insertion */
 
 static void insertion_sort(const pending_op_t *ops, const uint8_t *keys, uint32_t *ord, size_t n)
 {
@@ -377,8 +376,8 @@ static inline uint64_t sort_word(const pending_op_t *op, unsigned word)
  * the OR of every word's difference from the first's: the shared bytes of a state key —
  * kind, origin, a city's region code — are skipped eight at a time), one counts that
  * byte's values and one moves the indices to their buckets. Ranges of SORT_SMALL or fewer
- * go to insertion sort; ops whose SORT_KEY_BYTES all agree (index entries of one term
- * from one origin) to merge_sort, which compares the rest of their keys. */
+ * go to insertion sort; ops whose databases and prefixes all agree (index entries of one
+ * term from one origin) to merge_sort, which compares the rest of their keys. */
 static void radix_sort(const pending_op_t *ops, const uint8_t *keys, uint32_t *ord, uint32_t *tmp,
                        size_t n, unsigned depth)
 {
