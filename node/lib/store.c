@@ -207,7 +207,7 @@ void yx_store_close(yx_store_t **store)
 	free(s->origins);
 	free(s->fills);
 	yx_arena_free(&s->segment_arena);
-	yxs_pending_free(&s->remote_set);
+	yxs_pending_free(&s->write_set);
 	free(s);
 	*store = NULL;
 }

@@ -35,6 +35,9 @@
 #define HOLE_KEY 16
 /* A write set this large is applied before the transaction goes on. */
 #define PENDING_FLUSH_BYTES (64u << 20)
+/* An emptied write set whose arrays hold more than this gives them back instead of
+ * keeping them for the next transaction: a rare huge one does not stay in memory. */
+#define PENDING_KEEP_BYTES (16u << 20)
 
 enum {
 	DB_META,
@@ -92,9 +95,10 @@ struct yx_store {
 	uint32_t n_origins;
 	bool origins_unsure;      /* origins were added in a write txn not known committed */
 	yx_arena_t segment_arena; /* the decoded changes of the segment being appended */
-	/* The write set of remote transactions, handed from one to the next emptied: its
-	 * arrays (a few MB for a large commit) are grown once, not again for every commit. */
-	pending_t remote_set;
+	/* The write set of the one write transaction open (a batch or a remote one: writing),
+	 * emptied when it ends: its arrays (a few MB in a large commit) are grown once, not
+	 * again for every transaction. */
+	pending_t write_set;
 	uint64_t fill_gen; /* commits that filled stubs (yx_store_fill_gen) */
 	uint64_t *fills;   /* by origin id: commits that filled its stubs */
 	uint32_t n_fills;
@@ -251,6 +255,9 @@ int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p);
 /* Queues one op: key (klen bytes) to be written to db for change slot. */
 int yxs_pending_push(pending_t *p, int db, const uint8_t *key, size_t klen, uint32_t slot,
                      uint32_t oid, uint64_t seq, bool tombstone);
+/* Empties p, keeping its arrays for the next write set unless they are past
+ * PENDING_KEEP_BYTES. */
+void yxs_pending_clear(pending_t *p);
 void yxs_pending_free(pending_t *p);
 /* ord[0..n) (scratch tmp[0..n)) becomes ops' indices in the flush's order: by database,
  * key bytes as LMDB orders them, then seq, then queueing. */

@@ -92,6 +92,18 @@ int yxs_pending_push(pending_t *p, int db, const uint8_t *key, size_t klen, uint
 	return YX_OK;
 }
 
+void yxs_pending_clear(pending_t *p)
+{
+	if (p->cap_ops * sizeof(*p->ops) + p->keys_cap + p->order_cap * sizeof(*p->order) >
+	    PENDING_KEEP_BYTES) {
+		yxs_pending_free(p);
+		return;
+	}
+	p->n_ops = 0;
+	p->keys_len = 0;
+	p->slots = 0;
+}
+
 void yxs_pending_free(pending_t *p)
 {
 	free(p->ops);
@@ -570,8 +582,6 @@ out:
 	if (sc.retracted)
 		mdb_cursor_close(sc.retracted);
 	free(superseded);
-	p->n_ops = 0;
-	p->keys_len = 0;
-	p->slots = 0;
+	yxs_pending_clear(p);
 	return ret;
 }

@@ -28,7 +28,7 @@ struct yx_batch {
 	uint64_t policy_seq; /* our latest sharing policy's seq, signed in every head */
 	uint64_t arrival;    /* last arrival number */
 	yx_head_t last_head; /* the most recent head written in this batch */
-	pending_t pending;
+	pending_t *pending;  /* the store's write set */
 	MDB_cursor *log_cur; /* the log's, for this transaction (yxs_log_write) */
 	uint8_t *packed;     /* a record packed to compare with its stored version */
 	size_t packed_cap;
@@ -38,7 +38,7 @@ struct yx_remote {
 	yx_store_t *store;
 	MDB_txn *txn;
 	uint64_t arrival;
-	pending_t pending;
+	pending_t *pending;    /* the store's write set */
 	MDB_cursor *log_cur;   /* the log's, for this transaction (yxs_log_write) */
 	size_t filled;         /* stubs the last append replaced by their bodies */
 	uint32_t *filled_oids; /* the origins whose stubs this transaction filled */
@@ -111,6 +111,7 @@ int yx_batch_begin(yx_store_t *s, const yx_identity_t *id, yx_batch_t **out)
 		return -ENOMEM;
 	b->store = s;
 	b->id = id;
+	b->pending = &s->write_set;
 	if ((ret = yxs_txn_begin(s, true, &b->txn)))
 		goto out;
 	/* The first batch names the log after its key; later ones must be signed by the key
@@ -201,10 +202,10 @@ static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *di
 	ret = yxs_log_write(b->store, b->txn, &b->log_cur, b->origin_id, c->seq, hash, digest,
 	                    (yx_kind_t)c->kind, bytes, len);
 	if (ret == YX_OK)
-		ret = yxs_state_queue(b->store, b->txn, &b->pending, b->origin_id, c->seq, c,
+		ret = yxs_state_queue(b->store, b->txn, b->pending, b->origin_id, c->seq, c,
 		                      &b->arrival);
-	if (ret == YX_OK && b->pending.keys_len > PENDING_FLUSH_BYTES)
-		ret = yxs_pending_flush(b->store, b->txn, &b->pending);
+	if (ret == YX_OK && b->pending->keys_len > PENDING_FLUSH_BYTES)
+		ret = yxs_pending_flush(b->store, b->txn, b->pending);
 	free(bytes);
 	if (ret) {
 		/* The txn may hold part of this change: nothing of the batch can be trusted. */
@@ -299,7 +300,7 @@ int yx_batch_retract(yx_batch_t *b, yx_kind_t kind, const char *id, const char *
 		return yx_diag_set(diag, YX_EINVAL, "retract: invalid kind or id \"%.80s\"", id);
 	size_t sklen = yxs_state_key(skey, kind, b->origin_id, id);
 	/* Existence is asked of state, so what this batch put so far must be there. */
-	int ret = yxs_pending_flush(b->store, b->txn, &b->pending);
+	int ret = yxs_pending_flush(b->store, b->txn, b->pending);
 	if (ret == YX_OK)
 		ret = yxs_get(b->txn, b->store->dbi[DB_STATE], skey, sklen, &v);
 	if (ret == YX_ENOTFOUND)
@@ -335,7 +336,7 @@ static void batch_free(yx_batch_t **batch)
 	yx_batch_t *b = *batch;
 	txn_end(b->store, &b->txn, &b->log_cur, false);
 	b->store->writing = false;
-	yxs_pending_free(&b->pending);
+	yxs_pending_clear(b->pending);
 	free(b->packed);
 	free(b);
 	*batch = NULL;
@@ -349,7 +350,7 @@ int yx_batch_commit(yx_batch_t **batch, yx_head_t *head)
 		memset(head, 0, sizeof(*head));
 	if (b->count == 0)
 		goto out; /* nothing to sign; the txn is aborted below */
-	if ((ret = yxs_pending_flush(b->store, b->txn, &b->pending)))
+	if ((ret = yxs_pending_flush(b->store, b->txn, b->pending)))
 		goto out;
 	if (b->head_seq != b->seq && (ret = batch_write_head(b)))
 		goto out;
@@ -381,13 +382,11 @@ int yx_remote_begin(yx_store_t *s, yx_remote_t **out)
 	if (!r)
 		return -ENOMEM;
 	r->store = s;
-	r->pending = s->remote_set;
-	memset(&s->remote_set, 0, sizeof(s->remote_set));
+	r->pending = &s->write_set;
 	if ((ret = yxs_txn_begin(s, true, &r->txn)) ||
 	    (ret = yxs_arrival_last(s, r->txn, &r->arrival))) {
 		if (r->txn)
 			mdb_txn_abort(r->txn);
-		s->remote_set = r->pending;
 		free(r);
 		return ret;
 	}
@@ -431,8 +430,7 @@ static int remote_apply(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], cons
 		                    seg->digests[i], c ? (yx_kind_t)c->kind : YX_KIND_NONE,
 		                    e[i].bytes, e[i].len);
 		if (ret == YX_OK && c)
-			ret = yxs_state_queue(s, r->txn, &r->pending, oid, e[i].seq, c,
-			                      &r->arrival);
+			ret = yxs_state_queue(s, r->txn, r->pending, oid, e[i].seq, c, &r->arrival);
 	}
 	if (ret == YX_OK && head->seq > tip &&
 	    (ret = yxs_head_write(s, r->txn, oid, head)) == YX_OK)
@@ -471,8 +469,8 @@ int yx_remote_append(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], const y
 		goto out;
 	if (appended)
 		*appended = head->seq > held.tip ? (size_t)(head->seq - held.tip) : 0;
-	if (r->pending.keys_len > PENDING_FLUSH_BYTES)
-		ret = yxs_pending_flush(s, r->txn, &r->pending);
+	if (r->pending->keys_len > PENDING_FLUSH_BYTES)
+		ret = yxs_pending_flush(s, r->txn, r->pending);
 out:
 	yx_arena_reset(&s->segment_arena);
 	return ret;
@@ -483,10 +481,7 @@ static void remote_free(yx_remote_t **txn)
 	yx_remote_t *r = *txn;
 	txn_end(r->store, &r->txn, &r->log_cur, false);
 	r->store->writing = false;
-	r->pending.n_ops = 0;
-	r->pending.keys_len = 0;
-	r->pending.slots = 0;
-	r->store->remote_set = r->pending;
+	yxs_pending_clear(r->pending);
 	free(r->filled_oids);
 	free(r);
 	*txn = NULL;
@@ -495,7 +490,7 @@ static void remote_free(yx_remote_t **txn)
 int yx_remote_commit(yx_remote_t **txn)
 {
 	yx_remote_t *r = *txn;
-	int ret = yxs_pending_flush(r->store, r->txn, &r->pending);
+	int ret = yxs_pending_flush(r->store, r->txn, r->pending);
 	if (ret == YX_OK)
 		ret = txn_end(r->store, &r->txn, &r->log_cur, true);
 	/* After the commit, not before: a segment read before it and kept under the new
