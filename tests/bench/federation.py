@@ -174,7 +174,7 @@ def print_counters(number, mode, nodes):
             total[k] += c.get(k, 0)
     print("federation_%s_counters_run%d: %s" % (mode, number, " ".join("%s=%d" % kv for kv in total.items())))
     cpu = [n.cpu_seconds() for n in nodes]
-    user_sys = [user_system_seconds(n) for n in nodes]
+    user_sys = [n.cpu_times() for n in nodes]
     print("federation_%s_cpu_run%d: %.1f core-s (all nodes; largest %.1f, median %.1f; "
           "user %.1f, system %.1f)" % (
               mode, number, sum(cpu), max(cpu), statistics.median(cpu),
@@ -186,15 +186,6 @@ def print_counters(number, mode, nodes):
     print("federation_%s_duplicate_entries_run%d: %.1f %%" % (
         mode, number, 100.0 * (total["changes_received"] - total["changes_applied"])
         / max(total["changes_received"], 1)))
-
-
-def user_system_seconds(node):
-    """The daemon's CPU so far apart: user (yrdx and its libraries), system (the kernel's
-    work for it: page cache, sockets, fsync)."""
-    with open("/proc/%d/stat" % node.proc.pid) as f:
-        fields = f.read().rpartition(")")[2].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def written_bytes(node):
