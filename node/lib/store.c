@@ -21,12 +21,13 @@
 #include "store_int.h"
 
 static const char *const db_names[DB_COUNT] = {
-        "meta",       "origins",       "log",      "heads",        "vector",  "state",
-        "idx_credit", "idx_incubator", "idx_park", "idx_industry", "arrival", "retracted",
+        "meta",          "origins",  "heads",        "vector",  "state",     "idx_credit",
+        "idx_incubator", "idx_park", "idx_industry", "arrival", "retracted",
 };
 
 /* The schemas this build upgrades in place: 2 keyed index entries by state key; 3 had no
- * record of retractions (every log's tombstones are read once to make it). */
+ * record of retractions (every log's tombstones are read once to make it); up to 6 kept
+ * every origin's log in one database (split first: the other steps read the logs). */
 #define SCHEMA_REINDEX      2
 #define SCHEMA_NO_RETRACTED 3
 #define SCHEMA_HOLE_KEYS    4
@@ -50,6 +51,9 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag
 		                   "store schema version %u is newer than this build's %u", version,
 		                   YX_SCHEMA_VERSION);
 	if (version >= SCHEMA_REINDEX && version < YX_SCHEMA_VERSION && !s->readonly) {
+		if ((ret = yxs_logs_split(s, txn)))
+			return yx_diag_set(diag, ret, "upgrading the store's logs: %s",
+			                   yx_strerror(ret));
 		if (version == SCHEMA_REINDEX && (ret = yxs_reindex(s, txn)))
 			return yx_diag_set(diag, ret, "upgrading the store's indexes: %s",
 			                   yx_strerror(ret));
@@ -134,7 +138,8 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 	}
 	if ((ret = yxs_error(mdb_env_create(&s->env), "create environment")))
 		goto out;
-	mdb_env_set_maxdbs(s->env, DB_COUNT);
+	/* and the shared log of schema 6 and before, while it is split */
+	mdb_env_set_maxdbs(s->env, DB_COUNT + MAX_ORIGINS + 1);
 	mdb_env_set_maxreaders(s->env, 254);
 	if (map_size || fresh)
 		mdb_env_set_mapsize(s->env, map_round(map_size ? map_size : DEFAULT_MAP_SIZE));
@@ -166,8 +171,17 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 		if ((ret = yxs_error(rc, "open database")))
 			goto out;
 	}
+	int logs = yxs_logs_open(s, txn); /* made here unless read-only */
+	if (logs != YX_OK && logs != YX_ENOTFOUND) {
+		ret = logs;
+		goto out;
+	}
 	if ((ret = check_schema(s, txn, fresh, diag)))
 		goto out;
+	if (logs == YX_ENOTFOUND) {
+		ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"log.0\" database", dir);
+		goto out;
+	}
 	if (missing) {
 		ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"%s\" database", dir,
 		                  db_names[DB_RETRACTED]);

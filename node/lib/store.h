@@ -11,13 +11,16 @@
  *            "signers" -> the keys that sign that log after a rotation, n x (after_seq(8)
  *            key(32)), "rotating" -> a rotation this node waits for, version(4) seq(8)
  *   origins  u32 id -> origin public key (32)
- *   log      id|seq -> flags(1) kind(1) H(32) D(32) change bytes (none for a stub)
+ *   log.N    seq -> flags(1) kind(1) H(32) D(32) change bytes (none for a stub): the log
+ *            of origin id N, one database per id (0-1023), all made with the store
  *   heads    id|seq -> H(32) time(8) signature(64) policy seq(8), one per origin write
  *            transaction (no policy seq: a version 1 head, kept from before)
  *   vector   id -> seq(8) H(32): the tip of each origin's log
  *   state    kind|id|record id -> seq(8): the current version of every live record
- *   idx_*    term|0|state key -> empty (credit code, incubator, park, industry)
+ *   idx_*    term|0|id|seq -> empty: the version's log key (credit code, incubator,
+ *            park, industry)
  *   arrival  n -> id|seq: local arrival order of relay events and joint participations
+ *   retracted state key -> seq(8): the tombstone that is a retracted record's last word
  * All integers big-endian so keys sort numerically. */
 #ifndef YRDX_STORE_H
 #define YRDX_STORE_H
@@ -38,8 +41,10 @@
  *    key; a store of version 2 has its indexes rebuilt when yrdxd opens it.
  * 4: retractions kept in their own database. 5: a stub is its log entry's flag.
  * 6: heads are kept with the policy seq they sign (version 2 heads); a store of version
- *    5 keeps its version 1 heads as they are (nothing to rewrite). */
-#define YX_SCHEMA_VERSION 6
+ *    5 keeps its version 1 heads as they are (nothing to rewrite).
+ * 7: each origin's log is a database of its own ("log.N"), appended page by page; the one
+ *    log of a store of version 6 or before is split when yrdxd opens it. */
+#define YX_SCHEMA_VERSION 7
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. A segment is what travels,
  * is verified and is committed as one, and each has its own costs (a message, a head

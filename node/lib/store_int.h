@@ -18,15 +18,25 @@
 #include "validate.h" /* YX_MAX_ID_LEN */
 
 #define DEFAULT_MAP_SIZE ((size_t)YX_STORE_DEFAULT_MAP_SIZE)
-#define MAX_ORIGINS      4096
-#define LOG_HDR          (2 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, kind, H, D */
-#define LOG_H            2
-#define LOG_D            (2 + YX_HASH_BYTES)
-#define LOG_FLAG_STUB    1
-#define HEAD_VAL_V1      (YX_HASH_BYTES + 8 + YX_SIG_BYTES) /* H, time, signature */
-#define HEAD_VAL         (HEAD_VAL_V1 + 8)                  /* ...policy seq (version 2) */
-#define TIP_VAL          (8 + YX_HASH_BYTES)
-#define LOG_KEY          12 /* origin id(4) | seq(8) */
+/* Each origin's log is a database of its own, "log.N" for local id N, all of them made
+ * when the store is: LMDB fills a page to the brim only when a put lands at the end of
+ * its database, and in one log shared by every origin an origin's next entry mostly lands
+ * before another origin's first ones, so its pages split in half (a city's log was 67 %
+ * full, 235 MB where 158 MB of entries stood). Made up front, every handle is valid in
+ * every transaction of every process, whichever transaction first holds an origin. Each
+ * transaction LMDB begins carries a slot per database, so the pool is not larger than
+ * a federation could use: a charter has at most 256 members. */
+#define MAX_ORIGINS   1024
+#define LOG_DB_NAME   "log.%u"
+#define LOG_HDR       (2 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, kind, H, D */
+#define LOG_H         2
+#define LOG_D         (2 + YX_HASH_BYTES)
+#define LOG_FLAG_STUB 1
+#define HEAD_VAL_V1   (YX_HASH_BYTES + 8 + YX_SIG_BYTES) /* H, time, signature */
+#define HEAD_VAL      (HEAD_VAL_V1 + 8)                  /* ...policy seq (version 2) */
+#define TIP_VAL       (8 + YX_HASH_BYTES)
+#define LOG_KEY       12 /* origin id(4) | seq(8): a log entry's name outside its log */
+#define SEQ_KEY       8  /* seq(8): its key in its origin's log */
 /* kind(1) | origin id(4) | record id */
 #define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
 /* term | 0 | the version's log key */
@@ -42,7 +52,6 @@
 enum {
 	DB_META,
 	DB_ORIGINS,
-	DB_LOG,
 	DB_HEADS,
 	DB_VECTOR,
 	DB_STATE,
@@ -87,6 +96,7 @@ typedef struct {
 struct yx_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
+	MDB_dbi logs[MAX_ORIGINS]; /* each origin's log, by local id */
 	bool readonly;
 	bool writing; /* a batch or remote txn is open */
 	/* Origin public keys by local id, mirrored from "origins"; may lag behind the
@@ -145,6 +155,23 @@ static inline void yxs_log_key(uint8_t key[LOG_KEY], uint32_t oid, uint64_t seq)
 	be64_put(key + 4, seq);
 }
 
+/* The log database of local id oid; YX_ECORRUPT for an id no store gives (it came from
+ * a damaged value). */
+static inline int yxs_log_dbi(const yx_store_t *s, uint32_t oid, MDB_dbi *dbi)
+{
+	if (oid >= MAX_ORIGINS)
+		return YX_ECORRUPT;
+	*dbi = s->logs[oid];
+	return YX_OK;
+}
+
+/* The key of entry seq in its origin's log. */
+static inline MDB_val yxs_seq_key(uint8_t key[SEQ_KEY], uint64_t seq)
+{
+	be64_put(key, seq);
+	return (MDB_val){SEQ_KEY, key};
+}
+
 /* ---- store_db.c: LMDB's errors, transactions, the origins table --------------------- */
 
 /* Free bytes of the filesystem holding env's files, for this process; UINT64_MAX if
@@ -188,6 +215,9 @@ int yxs_tip_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t *seq,
                  uint8_t hash[YX_HASH_BYTES]);
 int yxs_tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
                   const uint8_t hash[YX_HASH_BYTES]);
+/* oid's log entry seq, header and bytes; YX_ECORRUPT if there is none or it is short
+ * (state, indexes and heads only name entries that are there). */
+int yxs_log_entry(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, MDB_val *v);
 /* The header of oid's log entry seq (flags, kind, H, D: LOG_HDR bytes); YX_ECORRUPT if
  * there is none. */
 int yxs_log_header(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, const uint8_t **hdr);
@@ -196,11 +226,20 @@ int yxs_log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
                  uint8_t hash[YX_HASH_BYTES]);
 /* Whether oid's entry seq is held as a stub (its digest only). */
 int yxs_log_is_stub(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool *stub);
-/* Writes one log entry; bytes NULL for a stub, kind YX_KIND_NONE then. *cur is the
- * transaction's log cursor, opened here if NULL; close it before the transaction ends. */
+/* Writes one log entry; bytes NULL for a stub, kind YX_KIND_NONE then. append: seq is
+ * past every entry of the log (a new one, not a stub's body). *cur is the transaction's
+ * cursor on the log last written, opened here if NULL or on another log; close it before
+ * the transaction ends. */
 int yxs_log_write(yx_store_t *s, MDB_txn *txn, MDB_cursor **cur, uint32_t oid, uint64_t seq,
-                  const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
-                  yx_kind_t kind, const uint8_t *bytes, size_t len);
+                  bool append, const uint8_t hash[YX_HASH_BYTES],
+                  const uint8_t digest[YX_HASH_BYTES], yx_kind_t kind, const uint8_t *bytes,
+                  size_t len);
+/* Opens (or, store not read-only, makes) the log databases of every local id: ENOTFOUND
+ * if the store has none (a store of schema 6 or before, or one without them). */
+int yxs_logs_open(yx_store_t *s, MDB_txn *txn);
+/* Schema 6 and before kept every log in one database, "log", keyed origin id | seq: its
+ * entries go to their origins' logs and it is dropped. Nothing to do if there is none. */
+int yxs_logs_split(yx_store_t *s, MDB_txn *txn);
 /* The stored bytes of the full change at (oid, seq); YX_ECORRUPT for a stub or none. */
 int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
                        const uint8_t **bytes, size_t *len);

@@ -3,7 +3,10 @@
  * fed records. Read and written inside the caller's transaction. */
 #include <errno.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "log.h"
 
 #include "store_int.h"
 
@@ -44,11 +47,15 @@ int yxs_tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 
 /* Origin's log entry seq, header and all; a missing or short entry is corruption (state
  * and heads only name entries that are there). */
-static int log_entry(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, MDB_val *v)
+int yxs_log_entry(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, MDB_val *v)
 {
-	uint8_t key[LOG_KEY];
-	yxs_log_key(key, oid, seq);
-	int ret = yxs_get(txn, s->dbi[DB_LOG], key, 12, v);
+	uint8_t key[SEQ_KEY];
+	MDB_dbi dbi;
+	int ret = yxs_log_dbi(s, oid, &dbi);
+	if (ret == YX_OK) {
+		be64_put(key, seq);
+		ret = yxs_get(txn, dbi, key, SEQ_KEY, v);
+	}
 	if (ret)
 		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
 	return v->mv_size < LOG_HDR ? YX_ECORRUPT : YX_OK;
@@ -58,7 +65,7 @@ static int log_entry(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, MD
 int yxs_log_header(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, const uint8_t **hdr)
 {
 	MDB_val v;
-	int ret = log_entry(s, txn, oid, seq, &v);
+	int ret = yxs_log_entry(s, txn, oid, seq, &v);
 	if (ret == YX_OK)
 		*hdr = v.mv_data;
 	return ret;
@@ -114,19 +121,27 @@ int yxs_holes_drop(yx_store_t *s, MDB_txn *txn)
 /* kind is the change's record kind (tombstones included), 0 for a stub: kept beside the
  * bytes so a sender can apply its sharing policy without decoding every change. */
 int yxs_log_write(yx_store_t *s, MDB_txn *txn, MDB_cursor **cur, uint32_t oid, uint64_t seq,
-                  const uint8_t hash[YX_HASH_BYTES], const uint8_t digest[YX_HASH_BYTES],
-                  yx_kind_t kind, const uint8_t *bytes, size_t len)
+                  bool append, const uint8_t hash[YX_HASH_BYTES],
+                  const uint8_t digest[YX_HASH_BYTES], yx_kind_t kind, const uint8_t *bytes,
+                  size_t len)
 {
-	uint8_t key[LOG_KEY];
-	MDB_val k = {12, key}, v = {LOG_HDR + (bytes ? len : 0), NULL};
-	int rc;
-	yxs_log_key(key, oid, seq);
-	if (!*cur && (rc = mdb_cursor_open(txn, s->dbi[DB_LOG], cur)))
+	uint8_t key[SEQ_KEY];
+	MDB_val k = yxs_seq_key(key, seq), v = {LOG_HDR + (bytes ? len : 0), NULL};
+	MDB_dbi dbi;
+	int rc, ret = yxs_log_dbi(s, oid, &dbi);
+	if (ret)
+		return ret;
+	if (*cur && mdb_cursor_dbi(*cur) != dbi) {
+		mdb_cursor_close(*cur);
+		*cur = NULL;
+	}
+	if (!*cur && (rc = mdb_cursor_open(txn, dbi, cur)))
 		return yxs_error(rc, "log cursor");
 	/* Reserve and fill in place: the change bytes are copied once, into the map. Through
-	 * one cursor per transaction: the next seq is mostly on the page the last one went
-	 * to, which LMDB then searches alone instead of descending from the root. */
-	if ((rc = mdb_cursor_put(*cur, &k, &v, MDB_RESERVE)))
+	 * one cursor per log and transaction, and a new entry appended: LMDB then writes on
+	 * the log's last page without descending from the root, and starts the next page
+	 * only when that one is full. */
+	if ((rc = mdb_cursor_put(*cur, &k, &v, MDB_RESERVE | (append ? MDB_APPEND : 0))))
 		return yxs_write_error(txn, rc, "append log");
 	uint8_t *p = v.mv_data;
 	p[0] = bytes ? 0 : LOG_FLAG_STUB;
@@ -136,6 +151,60 @@ int yxs_log_write(yx_store_t *s, MDB_txn *txn, MDB_cursor **cur, uint32_t oid, u
 	if (bytes)
 		memcpy(p + LOG_HDR, bytes, len);
 	return YX_OK;
+}
+
+/* Each local id's log: opened, and made where missing unless the store is read-only. */
+int yxs_logs_open(yx_store_t *s, MDB_txn *txn)
+{
+	char name[32];
+	for (unsigned oid = 0; oid < MAX_ORIGINS; oid++) {
+		snprintf(name, sizeof(name), LOG_DB_NAME, oid);
+		int rc = mdb_dbi_open(txn, name, s->readonly ? 0 : MDB_CREATE, &s->logs[oid]);
+		if (rc)
+			return rc == MDB_NOTFOUND ? YX_ENOTFOUND
+			                          : yxs_write_error(txn, rc, "open log");
+	}
+	return YX_OK;
+}
+
+int yxs_logs_split(yx_store_t *s, MDB_txn *txn)
+{
+	MDB_dbi shared;
+	MDB_cursor *from = NULL, *to = NULL;
+	MDB_val k, v;
+	int rc = mdb_dbi_open(txn, "log", 0, &shared);
+	if (rc == MDB_NOTFOUND)
+		return YX_OK;
+	if (rc || (rc = mdb_cursor_open(txn, shared, &from)))
+		return yxs_error(rc, "open the shared log");
+	int ret = YX_OK;
+	for (rc = mdb_cursor_get(from, &k, &v, MDB_FIRST); rc == 0 && ret == YX_OK;
+	     rc = mdb_cursor_get(from, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != LOG_KEY || v.mv_size < LOG_HDR) {
+			ret = YX_ECORRUPT;
+			break;
+		}
+		const uint8_t *p = v.mv_data;
+		uint32_t oid = be32_get(k.mv_data);
+		uint64_t seq = be64_get((const uint8_t *)k.mv_data + 4);
+		bool stub = p[0] & LOG_FLAG_STUB;
+		/* in key order: each origin's entries come in seq order, each one appended */
+		ret = yxs_log_write(s, txn, &to, oid, seq, true, p + LOG_H, p + LOG_D,
+		                    (yx_kind_t)p[1], stub ? NULL : p + LOG_HDR,
+		                    stub ? 0 : v.mv_size - LOG_HDR);
+		if (ret == YX_ECORRUPT && oid >= MAX_ORIGINS)
+			yx_log_error(
+			        "store: origin id %u: a store holds the logs of at most %d origins",
+			        oid, MAX_ORIGINS);
+	}
+	if (ret == YX_OK && rc != MDB_NOTFOUND)
+		ret = yxs_error(rc, "read the shared log");
+	if (to)
+		mdb_cursor_close(to);
+	mdb_cursor_close(from);
+	if (ret == YX_OK)
+		ret = yxs_write_error(txn, mdb_drop(txn, shared, 1), "drop the shared log");
+	return ret;
 }
 
 int yxs_head_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, const yx_head_t *h)
@@ -185,7 +254,7 @@ int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
                        const uint8_t **bytes, size_t *len)
 {
 	MDB_val v;
-	int ret = log_entry(s, txn, oid, seq, &v);
+	int ret = yxs_log_entry(s, txn, oid, seq, &v);
 	if (ret)
 		return ret;
 	const uint8_t *p = v.mv_data;
@@ -228,21 +297,22 @@ size_t yx_store_holes(yx_store_t *s, const uint8_t origin[YX_KEY_BYTES], uint64_
 {
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
-	uint8_t key[LOG_KEY];
+	MDB_dbi dbi;
+	uint8_t key[SEQ_KEY];
 	uint32_t oid;
 	size_t n = 0, scanned = 0;
 	*next = UINT64_MAX;
 	if (yxs_txn_begin(s, false, &txn))
 		return 0;
-	if (yxs_origin_lookup(s, txn, origin, &oid) || mdb_cursor_open(txn, s->dbi[DB_LOG], &cur))
+	if (yxs_origin_lookup(s, txn, origin, &oid) || yxs_log_dbi(s, oid, &dbi) ||
+	    mdb_cursor_open(txn, dbi, &cur))
 		goto out;
-	yxs_log_key(key, oid, from);
-	MDB_val k = {LOG_KEY, key}, v;
+	MDB_val k = yxs_seq_key(key, from), v;
 	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != LOG_KEY || memcmp(k.mv_data, key, 4) != 0)
-			break; /* past this origin's log */
-		uint64_t seq = be64_get((const uint8_t *)k.mv_data + 4);
+		if (k.mv_size != SEQ_KEY)
+			break;
+		uint64_t seq = be64_get(k.mv_data);
 		if (scanned++ == YX_HOLES_SCAN) {
 			*next = seq; /* a long run of bodies: the rest another time */
 			break;

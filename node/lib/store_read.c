@@ -140,16 +140,14 @@ static int visit(yx_snap_t *snap, yx_arena_t *arena, uint32_t oid, uint64_t seq,
 	yx_store_t *s = snap->s;
 	yx_stored_t rec = {0};
 	Yrdx__Change *c = NULL;
-	uint8_t key[LOG_KEY];
 	MDB_val v;
 	int ret;
 	if (!(rec.origin = yxs_origin_key(s, snap->txn, oid)))
 		return YX_ECORRUPT;
-	yxs_log_key(key, oid, seq);
-	if ((ret = yxs_get(snap->txn, s->dbi[DB_LOG], key, LOG_KEY, &v)))
-		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
+	if ((ret = yxs_log_entry(s, snap->txn, oid, seq, &v)))
+		return ret;
 	const uint8_t *p = v.mv_data;
-	if (v.mv_size < LOG_HDR || (p[0] & LOG_FLAG_STUB))
+	if (p[0] & LOG_FLAG_STUB)
 		return YX_ECORRUPT;
 	if (kind != YX_KIND_NONE && p[1] != (uint8_t)kind)
 		return YX_OK; /* another kind under the same term */
@@ -409,46 +407,29 @@ int yx_snap_origins(yx_snap_t *snap, yx_origin_fn fn, void *arg)
 	return ret;
 }
 
-/* A cursor on db positioned at the first key >= (origin, seq), in the snapshot. On
- * success the caller closes it; k and v hold the entry (*rc says whether there was one:
- * 0 or MDB_NOTFOUND). */
-static int origin_cursor(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], int db, uint64_t seq,
-                         MDB_cursor **cur, uint32_t *oid, MDB_val *k, MDB_val *v,
-                         uint8_t key[LOG_KEY], int *rc)
-{
-	int ret;
-	*cur = NULL;
-	if ((ret = yxs_origin_lookup(snap->s, snap->txn, origin, oid)) ||
-	    (ret = yxs_error(mdb_cursor_open(snap->txn, snap->s->dbi[db], cur), "cursor")))
-		return ret;
-	yxs_log_key(key, *oid, seq);
-	k->mv_size = LOG_KEY;
-	k->mv_data = key;
-	*rc = mdb_cursor_get(*cur, k, v, MDB_SET_RANGE);
-	return YX_OK;
-}
-
 int yx_snap_log_iterate(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint64_t from_seq,
                         yx_log_fn fn, void *arg)
 {
 	MDB_cursor *cur;
-	MDB_val k, v;
-	uint8_t key[LOG_KEY];
+	MDB_dbi dbi;
+	uint8_t key[SEQ_KEY];
+	MDB_val k = yxs_seq_key(key, from_seq), v;
 	uint32_t oid;
-	int rc, ret = origin_cursor(snap, origin, DB_LOG, from_seq, &cur, &oid, &k, &v, key, &rc);
-	if (ret)
+	int rc, ret;
+	if ((ret = yxs_origin_lookup(snap->s, snap->txn, origin, &oid)) ||
+	    (ret = yxs_log_dbi(snap->s, oid, &dbi)) ||
+	    (ret = yxs_error(mdb_cursor_open(snap->txn, dbi, &cur), "cursor")))
 		return ret;
-	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *p = v.mv_data;
-		if (k.mv_size != LOG_KEY || be32_get(k.mv_data) != oid)
-			break;
-		if (v.mv_size < LOG_HDR) {
+		if (k.mv_size != SEQ_KEY || v.mv_size < LOG_HDR) {
 			ret = YX_ECORRUPT;
 			goto out;
 		}
 		bool stub = p[0] & LOG_FLAG_STUB;
-		ret = fn(arg, be64_get((const uint8_t *)k.mv_data + 4), (yx_kind_t)p[1], p + LOG_H,
-		         p + LOG_D, stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
+		ret = fn(arg, be64_get(k.mv_data), (yx_kind_t)p[1], p + LOG_H, p + LOG_D,
+		         stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
 		if (ret)
 			goto out;
 	}
@@ -463,12 +444,15 @@ int yx_snap_head_find(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint6
                       yx_head_t *head)
 {
 	MDB_cursor *cur;
-	MDB_val k, v;
 	uint8_t key[LOG_KEY];
+	MDB_val k = {LOG_KEY, key}, v;
 	uint32_t oid;
-	int rc, ret = origin_cursor(snap, origin, DB_HEADS, min_seq, &cur, &oid, &k, &v, key, &rc);
-	if (ret)
+	int rc, ret;
+	if ((ret = yxs_origin_lookup(snap->s, snap->txn, origin, &oid)) ||
+	    (ret = yxs_error(mdb_cursor_open(snap->txn, snap->s->dbi[DB_HEADS], &cur), "cursor")))
 		return ret;
+	yxs_log_key(key, oid, min_seq);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 && (k.mv_size != LOG_KEY || be32_get(k.mv_data) != oid))
 		rc = MDB_NOTFOUND;
 	if ((ret = yxs_error(rc, "head")))

@@ -223,37 +223,32 @@ int yxs_reindex(yx_store_t *s, MDB_txn *txn)
 	return ret;
 }
 
-int yxs_retracted_rebuild(yx_store_t *s, MDB_txn *txn)
+/* The last word of each record of oid's log that a tombstone retracts, into retracted. */
+static int retracted_of(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_arena_t *arena)
 {
 	MDB_cursor *cur = NULL;
 	MDB_val k, v, st;
-	yx_arena_t arena;
 	uint8_t skey[STATE_KEY_MAX], sval[8];
-	int ret, rc = 0;
-	yx_arena_init(&arena);
-	ret = yxs_write_error(txn, mdb_drop(txn, s->dbi[DB_RETRACTED], 0), "retracted");
-	if (ret == YX_OK)
-		ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_LOG], &cur), "cursor");
-	/* Each log in seq order: a record's last tombstone is written last. */
+	int rc, ret = yxs_error(mdb_cursor_open(txn, s->logs[oid], &cur), "cursor");
+	/* In seq order: a record's last tombstone is written last. */
 	for (rc = ret ? 0 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); ret == YX_OK && rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *p = v.mv_data;
 		Yrdx__Change *c = NULL;
-		if (k.mv_size != LOG_KEY || v.mv_size < LOG_HDR) {
+		if (k.mv_size != SEQ_KEY || v.mv_size < LOG_HDR) {
 			ret = YX_ECORRUPT;
 			break;
 		}
 		if (p[0] & LOG_FLAG_STUB)
 			continue;
-		yx_arena_reset(&arena);
-		if (yx_change_decode_in(&arena, p + LOG_HDR, v.mv_size - LOG_HDR, &c) != YX_OK) {
+		yx_arena_reset(arena);
+		if (yx_change_decode_in(arena, p + LOG_HDR, v.mv_size - LOG_HDR, &c) != YX_OK) {
 			ret = YX_ECORRUPT;
 			break;
 		}
 		if (c->body_case != YRDX__CHANGE__BODY_TOMBSTONE || !c->id)
 			continue;
-		uint32_t oid = be32_get(k.mv_data);
-		uint64_t seq = be64_get((const uint8_t *)k.mv_data + 4);
+		uint64_t seq = be64_get(k.mv_data);
 		size_t sklen = yxs_state_key(skey, (yx_kind_t)c->kind, oid, c->id);
 		/* a version after the tombstone: the record stands again */
 		int got = yxs_get(txn, s->dbi[DB_STATE], skey, sklen, &st);
@@ -266,6 +261,16 @@ int yxs_retracted_rebuild(yx_store_t *s, MDB_txn *txn)
 		ret = yxs_error(rc, "retracted");
 	if (cur)
 		mdb_cursor_close(cur);
+	return ret;
+}
+
+int yxs_retracted_rebuild(yx_store_t *s, MDB_txn *txn)
+{
+	yx_arena_t arena;
+	yx_arena_init(&arena);
+	int ret = yxs_write_error(txn, mdb_drop(txn, s->dbi[DB_RETRACTED], 0), "retracted");
+	for (uint32_t oid = 0; ret == YX_OK && oid < MAX_ORIGINS; oid++)
+		ret = retracted_of(s, txn, oid, &arena);
 	yx_arena_free(&arena);
 	return ret;
 }

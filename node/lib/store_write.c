@@ -29,7 +29,7 @@ struct yx_batch {
 	uint64_t arrival;    /* last arrival number */
 	yx_head_t last_head; /* the most recent head written in this batch */
 	pending_t *pending;  /* the store's write set */
-	MDB_cursor *log_cur; /* the log's, for this transaction (yxs_log_write) */
+	MDB_cursor *log_cur; /* on the log last written in this transaction (yxs_log_write) */
 	uint8_t *packed;     /* a record packed to compare with its stored version */
 	size_t packed_cap;
 };
@@ -39,7 +39,7 @@ struct yx_remote {
 	MDB_txn *txn;
 	uint64_t arrival;
 	pending_t *pending;    /* the store's write set */
-	MDB_cursor *log_cur;   /* the log's, for this transaction (yxs_log_write) */
+	MDB_cursor *log_cur;   /* on the log last written in this transaction (yxs_log_write) */
 	size_t filled;         /* stubs the last append replaced by their bodies */
 	uint32_t *filled_oids; /* the origins whose stubs this transaction filled */
 	size_t n_filled_oids, cap_filled_oids;
@@ -199,7 +199,7 @@ static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *di
 		return ret;
 	yx_chain_digest(bytes, len, digest);
 	yx_chain_link(b->hash, digest, hash);
-	ret = yxs_log_write(b->store, b->txn, &b->log_cur, b->origin_id, c->seq, hash, digest,
+	ret = yxs_log_write(b->store, b->txn, &b->log_cur, b->origin_id, c->seq, true, hash, digest,
 	                    (yx_kind_t)c->kind, bytes, len);
 	if (ret == YX_OK)
 		ret = yxs_state_queue(b->store, b->txn, b->pending, b->origin_id, c->seq, c,
@@ -426,9 +426,9 @@ static int remote_apply(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], cons
 		const Yrdx__Change *c = seg->changes[i];
 		if (e[i].seq <= tip && !seg->fill[i])
 			continue;
-		ret = yxs_log_write(s, r->txn, &r->log_cur, oid, e[i].seq, seg->hashes[i],
-		                    seg->digests[i], c ? (yx_kind_t)c->kind : YX_KIND_NONE,
-		                    e[i].bytes, e[i].len);
+		ret = yxs_log_write(s, r->txn, &r->log_cur, oid, e[i].seq, e[i].seq > tip,
+		                    seg->hashes[i], seg->digests[i],
+		                    c ? (yx_kind_t)c->kind : YX_KIND_NONE, e[i].bytes, e[i].len);
 		if (ret == YX_OK && c)
 			ret = yxs_state_queue(s, r->txn, r->pending, oid, e[i].seq, c, &r->arrival);
 	}

@@ -472,7 +472,7 @@ static void poke(const char *dir, const char *db, const uint8_t *key, size_t key
 	MDB_dbi dbi;
 	MDB_val k = {key_len, (void *)key}, v;
 	assert_int_equal(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_maxdbs(env, 2048);
 	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
@@ -498,7 +498,7 @@ static void entry_key(const char *dir, const uint8_t *origin, uint64_t seq, uint
 	MDB_val k, v;
 	bool found = false;
 	assert_int_equal(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_maxdbs(env, 2048);
 	assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
 	assert_int_equal(mdb_dbi_open(txn, "origins", 0, &dbi), 0);
@@ -541,15 +541,19 @@ static void test_verify_finds_broken_link_at_rest(void **state)
 	yx_store_close(&a.store);
 	expect_verify(&a, YX_OK, NULL);
 
+	/* the origin's log is "log.N" for its local id N, keyed by seq */
+	char log[32];
 	entry_key(a.dir, yx_identity_public(a.id), 4, key);
-	poke(a.dir, "log", key, 12, 2 + 7, 0x01); /* a byte of H(4) */
+	snprintf(log, sizeof(log), "log.%u",
+	         (unsigned)key[0] << 24 | (unsigned)key[1] << 16 | key[2] << 8 | key[3]);
+	poke(a.dir, log, key + 4, 8, 2 + 7, 0x01); /* a byte of H(4) */
 	expect_verify(&a, YX_ECHAIN, "seq 4: stored hash does not follow from seq 3");
-	poke(a.dir, "log", key, 12, 2 + 7, 0x01);
+	poke(a.dir, log, key + 4, 8, 2 + 7, 0x01);
 	expect_verify(&a, YX_OK, NULL);
 
-	poke(a.dir, "log", key, 12, 2 + 32 + 32 + 40, 0x02); /* a byte of change 4 */
+	poke(a.dir, log, key + 4, 8, 2 + 32 + 32 + 40, 0x02); /* a byte of change 4 */
 	expect_verify(&a, YX_ECORRUPT, "seq 4: change bytes do not match their stored digest");
-	poke(a.dir, "log", key, 12, 2 + 32 + 32 + 40, 0x02);
+	poke(a.dir, log, key + 4, 8, 2 + 32 + 32 + 40, 0x02);
 
 	entry_key(a.dir, yx_identity_public(a.id), 5, key);
 	poke(a.dir, "heads", key, 12, 32 + 8 + 3, 0x04); /* the head's signature at seq 5 */

@@ -200,7 +200,7 @@ static void test_append_read_iterate(void **state)
 static void raw_open(const char *dir, MDB_env **env, MDB_txn **txn)
 {
 	assert_int_equal(mdb_env_create(env), 0);
-	mdb_env_set_maxdbs(*env, 16);
+	mdb_env_set_maxdbs(*env, 2048);
 	assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
 	assert_int_equal(mdb_txn_begin(*env, NULL, 0, txn), 0);
 }
@@ -372,6 +372,151 @@ static void test_schema3_retractions_rebuilt(void **state)
 	assert_string_equal(got->tombstone->reason, "merged");
 	yx_change_free(&got);
 	fx_node_close(&a);
+}
+
+/* The entries of every log database of the closed store at dir with any: how many, and
+ * how full their leaf pages are (the bytes LMDB keeps per entry over the pages' room). */
+typedef struct {
+	unsigned logs;
+	size_t entries;
+	double fill_min;
+} logs_stat_t;
+
+static logs_stat_t logs_stat(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	logs_stat_t out = {0, 0, 1.0};
+	raw_open(dir, &env, &txn);
+	for (unsigned oid = 0; oid < 1024; oid++) {
+		char name[16];
+		MDB_dbi dbi;
+		MDB_stat st;
+		MDB_cursor *cur;
+		MDB_val k, v;
+		size_t bytes = 0;
+		snprintf(name, sizeof(name), "log.%u", oid);
+		assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
+		assert_int_equal(mdb_stat(txn, dbi, &st), 0);
+		if (!st.ms_entries)
+			continue;
+		assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+			assert_int_equal(k.mv_size, 8);
+			bytes += 8 + 2 + k.mv_size + v.mv_size +
+			         2; /* node header, key, data, slot */
+		}
+		mdb_cursor_close(cur);
+		double fill = (double)bytes / ((double)st.ms_leaf_pages * (st.ms_psize - 16));
+		printf("log.%u: %zu entries on %zu leaf pages, %.1f %% full\n", oid,
+		       (size_t)st.ms_entries, (size_t)st.ms_leaf_pages, 100 * fill);
+		out.logs++;
+		out.entries += st.ms_entries;
+		if (fill < out.fill_min)
+			out.fill_min = fill;
+	}
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return out;
+}
+
+/* The store at dir made as schema 6 kept it: every log in one database, "log", keyed
+ * origin id | seq, and no "log.N". */
+static void logs_join(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi shared;
+	raw_open(dir, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "log", MDB_CREATE, &shared), 0);
+	for (unsigned oid = 0; oid < 1024; oid++) {
+		char name[16];
+		MDB_dbi dbi;
+		MDB_cursor *cur;
+		MDB_val k, v;
+		snprintf(name, sizeof(name), "log.%u", oid);
+		assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
+		assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+			uint8_t key[12] = {(uint8_t)(oid >> 24), (uint8_t)(oid >> 16),
+			                   (uint8_t)(oid >> 8), (uint8_t)oid};
+			memcpy(key + 4, k.mv_data, 8);
+			MDB_val sk = {12, key};
+			assert_int_equal(mdb_put(txn, shared, &sk, &v, 0), 0);
+		}
+		mdb_cursor_close(cur);
+		assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	}
+	raw_schema_close(env, txn, 6);
+}
+
+/* Each origin's log is a database of its own, appended page by page: a store taking in
+ * two origins' segments in turn keeps both logs' pages full (in one database shared by
+ * every origin, each origin's next entry mostly landed before another's first and split
+ * its page in half: 67 % full in a federation's city). And a store of schema 6 (that one
+ * shared log) is split when opened for writing: the same records, digest and entries. */
+static void test_logs_apart(void **state)
+{
+	(void)state;
+	fx_node_t a, b, c;
+	yx_diag_t d = {{0}};
+	uint8_t before[32], after[32];
+	fx_node_open(&a, "logs-a");
+	fx_node_open(&b, "logs-b");
+	fx_node_open(&c, "logs-c");
+	enum { BATCH = 100, BATCHES = 20 };
+	for (uint32_t i = 0; i < BATCHES; i++) {
+		put_enterprises(&a, i * BATCH, BATCH);
+		put_enterprises(&b, i * BATCH, BATCH);
+	}
+	fx_node_t *from[2] = {&a, &b};
+	for (uint64_t first = 1; first <= BATCH * BATCHES; first += BATCH)
+		for (int o = 0; o < 2; o++) {
+			const uint8_t *origin = yx_identity_public(from[o]->id);
+			segment_t seg = segment_read(from[o]->store, origin, first, false);
+			assert_int_equal(seg.n, BATCH);
+			assert_int_equal(yx_store_append_verified(c.store, origin, seg.e, seg.n,
+			                                          &seg.head, NULL, &d),
+			                 YX_OK);
+			segment_free(&seg);
+		}
+	size_t found = 0;
+	assert_int_equal(yx_store_scan(c.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
+	assert_int_equal(found, 2 * BATCH * BATCHES);
+	assert_int_equal(yx_store_verify(c.store, &d), YX_OK);
+	assert_int_equal(yx_store_digest(c.store, before), YX_OK);
+	yx_store_close(&c.store);
+
+	logs_stat_t st = logs_stat(c.dir);
+	assert_int_equal(st.logs, 2);
+	assert_int_equal(st.entries, 2 * BATCH * BATCHES);
+	assert_true(st.fill_min > 0.95);
+
+	logs_join(c.dir);
+	assert_int_equal(yx_store_open(c.dir, YX_STORE_READONLY, 0, &c.store, &d), YX_ESCHEMA);
+	assert_non_null(strstr(d.msg, "yrdxd upgrades it"));
+	assert_int_equal(yx_store_open(c.dir, 0, 0, &c.store, &d), YX_OK);
+	assert_int_equal(yx_store_verify(c.store, &d), YX_OK);
+	assert_int_equal(yx_store_digest(c.store, after), YX_OK);
+	assert_memory_equal(before, after, 32);
+	found = 0;
+	assert_int_equal(yx_store_scan(c.store, YX_KIND_ENTERPRISE, count_record, &found), YX_OK);
+	assert_int_equal(found, 2 * BATCH * BATCHES);
+	yx_store_close(&c.store);
+	st = logs_stat(c.dir);
+	assert_int_equal(st.logs, 2);
+	assert_int_equal(st.entries, 2 * BATCH * BATCHES);
+	assert_true(st.fill_min > 0.95);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi shared;
+	raw_open(c.dir, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "log", 0, &shared), MDB_NOTFOUND);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	fx_node_close(&a);
+	fx_node_close(&b);
+	fx_node_close(&c);
 }
 
 /* A schema-4 store kept a meta key per stub ("hole" | origin id | seq); the log's own stub
@@ -668,7 +813,7 @@ static void set_schema(const char *dir, uint32_t version)
 	                (uint8_t)version};
 	MDB_val k = {6, "schema"}, val = {4, v};
 	assert_int_equal(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_maxdbs(env, 2048);
 	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
@@ -1708,6 +1853,7 @@ int main(void)
 	        cmocka_unit_test(test_rotation_received),
 	        cmocka_unit_test(test_policy_signed),
 	        cmocka_unit_test(test_write_set_in_any_order),
+	        cmocka_unit_test(test_logs_apart),
 	};
 	if (yx_crypto_init() != YX_OK)
 		return 1;
