@@ -64,7 +64,11 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag
 			return yx_diag_set(diag, ret, "upgrading the store's stub holes: %s",
 			                   yx_strerror(ret));
 		be32_put(buf, YX_SCHEMA_VERSION);
-		return yxs_put(txn, s->dbi[DB_META], "schema", 6, buf, 4, 0);
+		if ((ret = yxs_put(txn, s->dbi[DB_META], "schema", 6, buf, 4, 0)))
+			return ret;
+		yx_log_info("store: upgraded from schema version %u to %u", version,
+		            YX_SCHEMA_VERSION);
+		return YX_OK;
 	}
 	if (version < YX_SCHEMA_VERSION)
 		return yx_diag_set(
