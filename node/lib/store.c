@@ -32,7 +32,9 @@ static const char *const db_names[DB_COUNT] = {
 #define SCHEMA_NO_RETRACTED 3
 #define SCHEMA_HOLE_KEYS    4
 
-static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag)
+/* Checks the store's schema version, upgrading an older one it knows in txn (*upgraded
+ * then says so). */
+static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, bool *upgraded, yx_diag_t *diag)
 {
 	MDB_val v;
 	uint8_t buf[4];
@@ -68,6 +70,7 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, yx_diag_t *diag
 			return ret;
 		yx_log_info("store: upgraded from schema version %u to %u", version,
 		            YX_SCHEMA_VERSION);
+		*upgraded = true;
 		return YX_OK;
 	}
 	if (version < YX_SCHEMA_VERSION)
@@ -180,7 +183,8 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 		ret = logs;
 		goto out;
 	}
-	if ((ret = check_schema(s, txn, fresh, diag)))
+	bool upgraded = false;
+	if ((ret = check_schema(s, txn, fresh, &upgraded, diag)))
 		goto out;
 	if (logs == YX_ENOTFOUND) {
 		ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"log.0\" database", dir);
@@ -198,6 +202,13 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 	txn = NULL;
 	if (ret)
 		goto out;
+	if (upgraded) {
+		/* LMDB keeps the pages an upgrade's one large transaction made dirty (the whole
+		 * log, when it was split) for later transactions, as long as the environment is
+		 * open: opened anew, the daemon does not carry them for its lifetime. */
+		yx_store_close(&s);
+		return yx_store_open(dir, flags, map_size, out, diag);
+	}
 	*out = s;
 	s = NULL;
 out:
