@@ -27,10 +27,12 @@ static const char *const db_names[DB_COUNT] = {
 
 /* The schemas this build upgrades in place: 2 keyed index entries by state key; 3 had no
  * record of retractions (every log's tombstones are read once to make it); up to 6 kept
- * every origin's log in one database (split first: the other steps read the logs). */
+ * every origin's log in one database (split first: the other steps read the logs); up
+ * to 7 kept each index entry as a key of its own (the indexes are made anew). */
 #define SCHEMA_REINDEX      2
 #define SCHEMA_NO_RETRACTED 3
 #define SCHEMA_HOLE_KEYS    4
+#define SCHEMA_INDEX_KEYS   7 /* and before: an index entry was a key of its own */
 
 /* Checks the store's schema version, upgrading an older one it knows in txn (*upgraded
  * then says so). */
@@ -56,7 +58,7 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, bool *upgraded,
 		if ((ret = yxs_logs_split(s, txn)))
 			return yx_diag_set(diag, ret, "upgrading the store's logs: %s",
 			                   yx_strerror(ret));
-		if (version == SCHEMA_REINDEX && (ret = yxs_reindex(s, txn)))
+		if (version <= SCHEMA_INDEX_KEYS && (ret = yxs_reindex(s, txn)))
 			return yx_diag_set(diag, ret, "upgrading the store's indexes: %s",
 			                   yx_strerror(ret));
 		if (version <= SCHEMA_NO_RETRACTED && (ret = yxs_retracted_rebuild(s, txn)))
@@ -79,6 +81,19 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, bool *upgraded,
 		        version, YX_SCHEMA_VERSION,
 		        version >= SCHEMA_REINDEX ? " (yrdxd upgrades it when it starts)" : "");
 	return YX_OK;
+}
+
+int yxs_db_open(yx_store_t *s, MDB_txn *txn, int db)
+{
+	/* An index entry is a duplicate of its term: LMDB packs a term's log keys 12 bytes
+	 * each, where a key per entry cost a node header and the term again (an incubator's
+	 * index was 29 MB for 410,000 enterprises, 8.8 MB so). The flags count only when
+	 * the database is made. */
+	bool index = db == DB_IDX_CREDIT || db == DB_IDX_INCUBATOR || db == DB_IDX_PARK ||
+	             db == DB_IDX_INDUSTRY;
+	unsigned flags = (s->readonly ? 0 : MDB_CREATE) | (index ? MDB_DUPSORT | MDB_DUPFIXED : 0);
+	int rc = mdb_dbi_open(txn, db_names[db], flags, &s->dbi[db]);
+	return rc == MDB_NOTFOUND ? YX_ENOTFOUND : yxs_error(rc, "open database");
 }
 
 /* size rounded up to whole OS pages, as LMDB wants a map. */
@@ -165,17 +180,17 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 		goto out;
 	bool missing = false; /* a database a newer schema added: check_schema says so */
 	for (int i = 0; i < DB_COUNT; i++) {
-		int rc = mdb_dbi_open(txn, db_names[i], readonly ? 0 : MDB_CREATE, &s->dbi[i]);
-		if (rc == MDB_NOTFOUND && i == DB_RETRACTED) {
+		ret = yxs_db_open(s, txn, i);
+		if (ret == YX_ENOTFOUND && i == DB_RETRACTED) {
 			missing = true;
 			continue;
 		}
-		if (rc == MDB_NOTFOUND) {
+		if (ret == YX_ENOTFOUND) {
 			ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"%s\" database", dir,
 			                  db_names[i]);
 			goto out;
 		}
-		if ((ret = yxs_error(rc, "open database")))
+		if (ret)
 			goto out;
 	}
 	int logs = yxs_logs_open(s, txn); /* made here unless read-only */

@@ -17,8 +17,8 @@
  *            transaction (no policy seq: a version 1 head, kept from before)
  *   vector   id -> seq(8) H(32): the tip of each origin's log
  *   state    kind|id|record id -> seq(8): the current version of every live record
- *   idx_*    term|0|id|seq -> empty: the version's log key (credit code, incubator,
- *            park, industry)
+ *   idx_*    term -> id|seq, duplicates: the log keys of the current versions under
+ *            the term (credit code, incubator, park, industry)
  *   arrival  n -> id|seq: local arrival order of relay events and joint participations
  *   retracted state key -> seq(8): the tombstone that is a retracted record's last word
  * All integers big-endian so keys sort numerically. */
@@ -43,8 +43,10 @@
  * 6: heads are kept with the policy seq they sign (version 2 heads); a store of version
  *    5 keeps its version 1 heads as they are (nothing to rewrite).
  * 7: each origin's log is a database of its own ("log.N"), appended page by page; the one
- *    log of a store of version 6 or before is split when yrdxd opens it. */
-#define YX_SCHEMA_VERSION 7
+ *    log of a store of version 6 or before is split when yrdxd opens it.
+ * 8: an index entry is a duplicate of its term (MDB_DUPSORT | MDB_DUPFIXED); a store of
+ *    version 7 or before has its indexes made anew when yrdxd opens it. */
+#define YX_SCHEMA_VERSION 8
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. A segment is what travels,
  * is verified and is committed as one, and each has its own costs (a message, a head

@@ -39,8 +39,8 @@
 #define SEQ_KEY       8  /* seq(8): its key in its origin's log */
 /* kind(1) | origin id(4) | record id */
 #define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
-/* term | 0 | the version's log key */
-#define INDEX_KEY_MAX (YX_MAX_ID_LEN + 1 + LOG_KEY)
+/* term | the version's log key: an index entry in the write set */
+#define INDEX_KEY_MAX (YX_MAX_ID_LEN + LOG_KEY)
 /* meta "hole" | origin id | seq: schema 4's key per stub, dropped by the upgrade */
 #define HOLE_KEY 16
 /* A write set this large is applied before the transaction goes on. */
@@ -191,6 +191,10 @@ int yxs_txn_commit(MDB_env *env, MDB_txn *txn);
 int yxs_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val);
 int yxs_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val, size_t vlen,
             unsigned flags);
+/* Opens database db of the enum into s->dbi[db] (made where missing unless the store is
+ * read-only; the index databases with MDB_DUPSORT | MDB_DUPFIXED); ENOTFOUND if it is
+ * missing from a read-only store. */
+int yxs_db_open(yx_store_t *s, MDB_txn *txn, int db);
 /* Re-reads the origins table into s->origins. */
 int yxs_origins_load(yx_store_t *s, MDB_txn *txn);
 /* A meta value of its own, in a txn of its own: get copies it (malloc'd, YX_ENOTFOUND if

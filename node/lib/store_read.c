@@ -182,29 +182,20 @@ int yx_snap_find(yx_snap_t *snap, yx_index_t index, const void *term, size_t ter
                  yx_kind_t kind, yx_arena_t *arena, yx_stored_fn fn, void *arg)
 {
 	yx_store_t *s = snap->s;
-	uint8_t prefix[YX_MAX_ID_LEN + 1];
 	MDB_cursor *cur = NULL;
-	MDB_val k, v;
+	MDB_val k = {term_len, (void *)term}, v;
 	int ret = YX_OK, rc;
 
 	assert(index < YX_INDEX_COUNT);
 	if (term_len == 0 || term_len > YX_MAX_ID_LEN)
 		return YX_OK;
-	memcpy(prefix, term, term_len);
-	size_t plen = term_len;
-	if (index != YX_INDEX_INDUSTRY)
-		prefix[plen++] = 0; /* a text term ends at the 0 before the state key */
 	if ((ret = yxs_error(mdb_cursor_open(snap->txn, s->dbi[index_dbs[index]], &cur), "cursor")))
 		goto out;
-	k.mv_size = plen;
-	k.mv_data = prefix;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
-			break;
-		/* Entries exist only for current versions: the log key is all it takes. */
-		const uint8_t *lkey = (const uint8_t *)k.mv_data + plen;
-		if (k.mv_size != plen + LOG_KEY) {
+	/* The term's duplicates: the log keys of the current versions under it. */
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		const uint8_t *lkey = v.mv_data;
+		if (v.mv_size != LOG_KEY) {
 			ret = YX_ECORRUPT;
 			goto out;
 		}

@@ -112,26 +112,25 @@ void yxs_pending_free(pending_t *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, bool text)
+/* One index entry: the term is the key, the version's log key one of its duplicates
+ * (MDB_DUPSORT | MDB_DUPFIXED: packed 12 bytes each under their term). In the write set,
+ * term | log key, split at the flush. */
+static void index_apply(index_op_t *op, int db, const void *term, size_t tlen)
 {
-	uint8_t key[INDEX_KEY_MAX + 1];
+	uint8_t key[INDEX_KEY_MAX];
 	if (op->ret || tlen == 0 || tlen > YX_MAX_ID_LEN)
 		return;
 	memcpy(key, term, tlen);
-	size_t klen = tlen;
-	if (text)
-		key[klen++] =
-		        0; /* ids hold no control characters (validate.c): the term ends here */
-	yxs_log_key(key + klen, op->oid, op->seq);
-	klen += LOG_KEY;
+	yxs_log_key(key + tlen, op->oid, op->seq);
 	if (op->mode == INDEX_COLLECT) {
-		op->ret = yxs_pending_push(op->pending, db, key, klen, op->slot, 0, 0, false);
+		op->ret = yxs_pending_push(op->pending, db, key, tlen + LOG_KEY, op->slot, 0, 0,
+		                           false);
 		return;
 	}
-	MDB_val k = {klen, key}, v = {0, ""};
-	int rc = op->mode == INDEX_DEL ? mdb_del(op->txn, op->s->dbi[db], &k, NULL)
-	                               : mdb_put(op->txn, op->s->dbi[db], &k, &v, 0);
-	if (rc == MDB_NOTFOUND && op->mode == INDEX_DEL)
+	MDB_val k = {tlen, key}, v = {LOG_KEY, key + tlen};
+	int rc = op->mode == INDEX_DEL ? mdb_del(op->txn, op->s->dbi[db], &k, &v)
+	                               : mdb_put(op->txn, op->s->dbi[db], &k, &v, MDB_NODUPDATA);
+	if ((rc == MDB_NOTFOUND && op->mode == INDEX_DEL) || rc == MDB_KEYEXIST)
 		rc = 0;
 	op->ret = yxs_write_error(op->txn, rc, "index");
 }
@@ -139,14 +138,14 @@ static void index_apply(index_op_t *op, int db, const void *term, size_t tlen, b
 static void index_text(index_op_t *op, int db, const char *term)
 {
 	if (term)
-		index_apply(op, db, term, strlen(term), true);
+		index_apply(op, db, term, strlen(term));
 }
 
 static void index_industries(index_op_t *op, const Yrdx__Industry *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t term = (uint8_t)v[i];
-		index_apply(op, DB_IDX_INDUSTRY, &term, 1, false);
+		index_apply(op, DB_IDX_INDUSTRY, &term, 1);
 	}
 }
 
@@ -197,8 +196,12 @@ int yxs_reindex(yx_store_t *s, MDB_txn *txn)
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	int ret = YX_OK, rc = 0;
+	/* Deleted and made anew, not only emptied: the flags a database is made with stay
+	 * (schema 7 and before kept index entries as plain keys, term | 0 | log key). */
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]) && ret == YX_OK; i++)
-		ret = yxs_write_error(txn, mdb_drop(txn, s->dbi[dbs[i]], 0), "reindex");
+		if ((ret = yxs_write_error(txn, mdb_drop(txn, s->dbi[dbs[i]], 1), "reindex")) ==
+		    YX_OK)
+			ret = yxs_db_open(s, txn, dbs[i]);
 	if (ret == YX_OK)
 		ret = yxs_error(mdb_cursor_open(txn, s->dbi[DB_STATE], &cur), "cursor");
 	for (rc = ret ? 0 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); ret == YX_OK && rc == 0;
@@ -575,8 +578,12 @@ int yxs_pending_flush(yx_store_t *s, MDB_txn *txn, pending_t *p)
 				goto out;
 			cur_db = op->db;
 		}
-		MDB_val k = {op->key_len, p->keys + op->key_off}, v = {0, ""};
-		if ((ret = yxs_write_error(txn, mdb_cursor_put(cur, &k, &v, 0), "index")))
+		/* term | log key: the term is the key, the log key its duplicate */
+		const uint8_t *key = p->keys + op->key_off;
+		MDB_val k = {op->key_len - LOG_KEY, (void *)key},
+		        v = {LOG_KEY, (void *)(key + op->key_len - LOG_KEY)};
+		int rc = mdb_cursor_put(cur, &k, &v, MDB_NODUPDATA);
+		if ((ret = yxs_write_error(txn, rc == MDB_KEYEXIST ? 0 : rc, "index")))
 			goto out;
 	}
 out:

@@ -1248,7 +1248,8 @@ static void test_schema2_reindexed(void **state)
 	MDB_dbi idx;
 	raw_open(a.dir, &env, &txn);
 	assert_int_equal(mdb_dbi_open(txn, "idx_incubator", 0, &idx), 0);
-	assert_int_equal(mdb_drop(txn, idx, 0), 0);
+	assert_int_equal(mdb_drop(txn, idx, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "idx_incubator", MDB_CREATE, &idx), 0);
 	uint8_t old_key[64] = "SH-INC-0007";
 	size_t klen = 12; /* the term and its NUL */
 	old_key[klen++] = YX_KIND_ENTERPRISE;
@@ -1277,6 +1278,102 @@ static void test_schema2_reindexed(void **state)
 	        yx_store_find(a.store, YX_INDEX_INCUBATOR, "SH-INC-0499", 11, count_record, &found),
 	        YX_OK);
 	assert_int_equal(found, 2); /* 499 and 999 */
+	fx_node_close(&a);
+}
+
+/* The flags of index database name in the closed store at dir. */
+static unsigned index_flags(const char *dir, const char *name)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	unsigned flags = 0;
+	raw_open(dir, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
+	assert_int_equal(mdb_dbi_flags(txn, dbi, &flags), 0);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return flags;
+}
+
+static size_t found_under(yx_store_t *store, yx_index_t index, const char *term)
+{
+	size_t found = 0;
+	assert_int_equal(yx_store_find(store, index, term, strlen(term), count_record, &found),
+	                 YX_OK);
+	return found;
+}
+
+/* An index entry is a duplicate of its term (schema 8), packed 12 bytes each; a store of
+ * schema 7 kept each as a key of its own (term | 0 | log key, no value), and has its
+ * indexes made anew when opened for writing: the same finds, the same digest. */
+static void test_schema7_index_keys_made_duplicates(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"idx_credit", "idx_incubator", "idx_park",
+	                                    "idx_industry"};
+	fx_node_t a;
+	yx_diag_t d = {{0}};
+	uint8_t before[32], after[32];
+	fx_node_open(&a, "schema7");
+	put_enterprises(&a, 0, 1000);
+	size_t inc = found_under(a.store, YX_INDEX_INCUBATOR, "SH-INC-0007");
+	assert_int_equal(inc, 2); /* 7 and 507 */
+	assert_int_equal(yx_store_digest(a.store, before), YX_OK);
+	yx_store_close(&a.store);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(index_flags(a.dir, names[i]), MDB_DUPSORT | MDB_DUPFIXED);
+
+	/* Back to schema 7's layout. */
+	MDB_env *env;
+	MDB_txn *txn;
+	size_t moved = 0;
+	raw_open(a.dir, &env, &txn);
+	for (size_t i = 0; i < 4; i++) {
+		MDB_dbi dups, plain;
+		MDB_cursor *cur;
+		MDB_val k, v;
+		uint8_t(*keys)[64] = calloc(4096, 64);
+		size_t lens[4096], n = 0;
+		assert_int_equal(mdb_dbi_open(txn, names[i], 0, &dups), 0);
+		assert_int_equal(mdb_cursor_open(txn, dups, &cur), 0);
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+			assert_true(n < 4096 && k.mv_size + 1 + v.mv_size <= 64);
+			bool text = strcmp(names[i], "idx_industry") != 0;
+			memcpy(keys[n], k.mv_data, k.mv_size);
+			lens[n] = k.mv_size;
+			if (text)
+				keys[n][lens[n]++] = 0;
+			memcpy(keys[n] + lens[n], v.mv_data, v.mv_size);
+			lens[n++] += v.mv_size;
+		}
+		mdb_cursor_close(cur);
+		assert_int_equal(mdb_drop(txn, dups, 1), 0);
+		assert_int_equal(mdb_dbi_open(txn, names[i], MDB_CREATE, &plain), 0);
+		for (size_t j = 0; j < n; j++) {
+			MDB_val pk = {lens[j], keys[j]}, pv = {0, ""};
+			assert_int_equal(mdb_put(txn, plain, &pk, &pv, 0), 0);
+		}
+		moved += n;
+		free(keys);
+	}
+	raw_schema_close(env, txn, 7);
+	printf("schema 7 index entries: %zu\n", moved);
+	assert_true(moved >= 1000); /* every enterprise under its incubator */
+	assert_int_equal(index_flags(a.dir, "idx_incubator"), 0);
+
+	assert_int_equal(yx_store_open(a.dir, YX_STORE_READONLY, 0, &a.store, &d), YX_ESCHEMA);
+	assert_non_null(strstr(d.msg, "yrdxd upgrades it"));
+	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
+	assert_int_equal(found_under(a.store, YX_INDEX_INCUBATOR, "SH-INC-0007"), inc);
+	assert_int_equal(found_under(a.store, YX_INDEX_INCUBATOR, "SH-INC-0007X"), 0);
+	assert_int_equal(found_under(a.store, YX_INDEX_INCUBATOR, "SH-INC-000"), 0);
+	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	assert_int_equal(yx_store_digest(a.store, after), YX_OK);
+	assert_memory_equal(before, after, 32);
+	yx_store_close(&a.store);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(index_flags(a.dir, names[i]), MDB_DUPSORT | MDB_DUPFIXED);
 	fx_node_close(&a);
 }
 
@@ -1847,6 +1944,7 @@ int main(void)
 	        cmocka_unit_test(test_stubs_filled),
 	        cmocka_unit_test(test_sigkill_mid_batch),
 	        cmocka_unit_test(test_schema2_reindexed),
+	        cmocka_unit_test(test_schema7_index_keys_made_duplicates),
 	        cmocka_unit_test(test_map_full),
 	        cmocka_unit_test(test_disk_full),
 	        cmocka_unit_test(test_rotation_own_log),
