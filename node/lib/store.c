@@ -1,9 +1,9 @@
 /* store: the store's environment — opening, schema and its upgrade — and its meta: node
  * key, fence mark, backup, map size and room. The other jobs live beside it: store_db.c
- * (LMDB's errors, transactions, get/put, the origins table, under all the others),
- * store_log.c (log entries, heads, tips, holes), store_state.c
- * (current versions and indexes), store_write.c (batches and received segments),
- * store_read.c (reads); verification policy lives in verify.c. */
+ * (LMDB's errors, transactions, get/put, the databases, the origins table, under all
+ * the others), store_log.c (log entries, heads, tips, holes), store_state.c (current
+ * versions and indexes), store_write.c (batches and received segments), store_read.c
+ * (reads); verification policy lives in verify.c. */
 #include "store.h"
 
 #include <assert.h>
@@ -19,11 +19,6 @@
 
 #include "log.h"
 #include "store_int.h"
-
-static const char *const db_names[DB_COUNT] = {
-        "meta",          "origins",  "heads",        "vector",  "state",     "idx_credit",
-        "idx_incubator", "idx_park", "idx_industry", "arrival", "retracted",
-};
 
 /* The schemas this build upgrades in place: 2 keyed index entries by state key; 3 had no
  * record of retractions (every log's tombstones are read once to make it); up to 6 kept
@@ -81,19 +76,6 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, bool *upgraded,
 		        version, YX_SCHEMA_VERSION,
 		        version >= SCHEMA_REINDEX ? " (yrdxd upgrades it when it starts)" : "");
 	return YX_OK;
-}
-
-int yxs_db_open(yx_store_t *s, MDB_txn *txn, int db)
-{
-	/* An index entry is a duplicate of its term: LMDB packs a term's log keys 12 bytes
-	 * each, where a key per entry cost a node header and the term again (an incubator's
-	 * index was 29 MB for 410,000 enterprises, 8.8 MB so). The flags count only when
-	 * the database is made. */
-	bool index = db == DB_IDX_CREDIT || db == DB_IDX_INCUBATOR || db == DB_IDX_PARK ||
-	             db == DB_IDX_INDUSTRY;
-	unsigned flags = (s->readonly ? 0 : MDB_CREATE) | (index ? MDB_DUPSORT | MDB_DUPFIXED : 0);
-	int rc = mdb_dbi_open(txn, db_names[db], flags, &s->dbi[db]);
-	return rc == MDB_NOTFOUND ? YX_ENOTFOUND : yxs_error(rc, "open database");
 }
 
 /* size rounded up to whole OS pages, as LMDB wants a map. */
@@ -187,7 +169,7 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 		}
 		if (ret == YX_ENOTFOUND) {
 			ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"%s\" database", dir,
-			                  db_names[i]);
+			                  yxs_db_name(i));
 			goto out;
 		}
 		if (ret)
@@ -207,7 +189,7 @@ int yx_store_open(const char *dir, unsigned flags, size_t map_size, yx_store_t *
 	}
 	if (missing) {
 		ret = yx_diag_set(diag, YX_ESCHEMA, "%s: store has no \"%s\" database", dir,
-		                  db_names[DB_RETRACTED]);
+		                  yxs_db_name(DB_RETRACTED));
 		goto out;
 	}
 	if ((ret = yxs_origins_load(s, txn)) || (ret = yxs_signers_load(s, txn)))

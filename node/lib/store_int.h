@@ -191,6 +191,8 @@ int yxs_txn_commit(MDB_env *env, MDB_txn *txn);
 int yxs_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val);
 int yxs_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val, size_t vlen,
             unsigned flags);
+/* The name of database db of the enum. */
+const char *yxs_db_name(int db);
 /* Opens database db of the enum into s->dbi[db] (made where missing unless the store is
  * read-only; the index databases with MDB_DUPSORT | MDB_DUPFIXED); ENOTFOUND if it is
  * missing from a read-only store. */
