@@ -50,12 +50,11 @@ int yxs_tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 int yxs_log_entry(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, MDB_val *v)
 {
 	uint8_t key[SEQ_KEY];
+	MDB_val k = yxs_seq_key(key, seq);
 	MDB_dbi dbi;
 	int ret = yxs_log_dbi(s, oid, &dbi);
-	if (ret == YX_OK) {
-		be64_put(key, seq);
-		ret = yxs_get(txn, dbi, key, SEQ_KEY, v);
-	}
+	if (ret == YX_OK)
+		ret = yxs_get(txn, dbi, k.mv_data, k.mv_size, v);
 	if (ret)
 		return ret == YX_ENOTFOUND ? YX_ECORRUPT : ret;
 	return v->mv_size < LOG_HDR ? YX_ECORRUPT : YX_OK;
