@@ -70,11 +70,16 @@ static int gather_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t h
                         const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
 {
 	gather_t *g = arg;
+	uint8_t d[YX_HASH_BYTES];
 	(void)hash;
 	if (seq > g->last)
 		return 1;
 	bool stub = !bytes || (int)kind < 0 || kind >= YX_KIND_COUNT ||
 	            !(g->share_mask & YX_KIND_BIT(kind));
+	if (stub && bytes) {
+		yx_chain_digest(bytes, len, d); /* withheld: the digest of what we hold */
+		digest = d;
+	}
 	if ((g->err = yx_segment_writer_add(g->w, seq, stub ? digest : bytes, len, stub)))
 		return 1;
 	return 0;

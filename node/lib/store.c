@@ -27,7 +27,9 @@
 #define SCHEMA_REINDEX      2
 #define SCHEMA_NO_RETRACTED 3
 #define SCHEMA_HOLE_KEYS    4
+#define SCHEMA_LOG_SHARED   6 /* and before: every origin's log in one database */
 #define SCHEMA_INDEX_KEYS   7 /* and before: an index entry was a key of its own */
+#define SCHEMA_WHOLE_LOGS   8 /* and before: log entries kept whole, with their D */
 
 /* Checks the store's schema version, upgrading an older one it knows in txn (*upgraded
  * then says so). */
@@ -50,7 +52,9 @@ static int check_schema(yx_store_t *s, MDB_txn *txn, bool fresh, bool *upgraded,
 		                   "store schema version %u is newer than this build's %u", version,
 		                   YX_SCHEMA_VERSION);
 	if (version >= SCHEMA_REINDEX && version < YX_SCHEMA_VERSION && !s->readonly) {
-		if ((ret = yxs_logs_split(s, txn)))
+		if ((version > SCHEMA_LOG_SHARED && version <= SCHEMA_WHOLE_LOGS &&
+		     (ret = yxs_logs_gather(s, txn))) ||
+		    (ret = yxs_logs_split(s, txn)))
 			return yx_diag_set(diag, ret, "upgrading the store's logs: %s",
 			                   yx_strerror(ret));
 		if (version <= SCHEMA_INDEX_KEYS && (ret = yxs_reindex(s, txn)))

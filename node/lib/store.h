@@ -11,8 +11,9 @@
  *            "signers" -> the keys that sign that log after a rotation, n x (after_seq(8)
  *            key(32)), "rotating" -> a rotation this node waits for, version(4) seq(8)
  *   origins  u32 id -> origin public key (32)
- *   log.N    seq -> flags(1) kind(1) H(32) D(32) change bytes (none for a stub): the log
- *            of origin id N, one database per id (0-1023), all made with the store
+ *   log.N    seq -> flags(1) kind(1) H(32), then D(32) for a stub, or the change bytes
+ *            (their first fields trimmed, store_int.h): the log of origin id N, one
+ *            database per id (0-1023), all made with the store
  *   heads    id|seq -> H(32) time(8) signature(64) policy seq(8), one per origin write
  *            transaction (no policy seq: a version 1 head, kept from before)
  *   vector   id -> seq(8) H(32): the tip of each origin's log
@@ -45,8 +46,11 @@
  * 7: each origin's log is a database of its own ("log.N"), appended page by page; the one
  *    log of a store of version 6 or before is split when yrdxd opens it.
  * 8: an index entry is a duplicate of its term (MDB_DUPSORT | MDB_DUPFIXED); a store of
- *    version 7 or before has its indexes made anew when yrdxd opens it. */
-#define YX_SCHEMA_VERSION 8
+ *    version 7 or before has its indexes made anew when yrdxd opens it.
+ * 9: a full log entry keeps no D, and its change bytes without the origin, seq and
+ *    prev_hash they start with where those are as protobuf-c packs them; a store of
+ *    version 8 or before has its logs written anew when yrdxd opens it. */
+#define YX_SCHEMA_VERSION 9
 /* An origin signs a head at least every YX_HEAD_INTERVAL changes, so a verified
  * segment never needs more than this many entries in memory. A segment is what travels,
  * is verified and is committed as one, and each has its own costs (a message, a head
@@ -259,8 +263,9 @@ typedef int (*yx_arrival_fn)(void *arg, const yx_arrival_t *arrival);
  * arrival number after + 1 on: the feed's cursor. */
 int yx_store_arrivals(yx_store_t *store, uint64_t after, yx_arrival_fn fn, void *arg);
 
-/* Called with each log entry: bytes is NULL for a stub, kind is YX_KIND_NONE for a stub.
- * Return non-zero to stop. */
+/* Called with each log entry: bytes is NULL for a stub, kind is YX_KIND_NONE for a stub;
+ * digest is a stub's D, NULL for a full entry (yx_chain_digest of its bytes). bytes are
+ * the exact bytes hashed, valid during the callback only. Return non-zero to stop. */
 typedef int (*yx_log_fn)(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
                          const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len);
 

@@ -26,17 +26,27 @@
  * every transaction of every process, whichever transaction first holds an origin. Each
  * transaction LMDB begins carries a slot per database, so the pool is not larger than
  * a federation could use: a charter has at most 256 members. */
-#define MAX_ORIGINS   1024
-#define LOG_DB_NAME   "log.%u"
-#define LOG_HDR       (2 + YX_HASH_BYTES + YX_HASH_BYTES) /* flags, kind, H, D */
-#define LOG_H         2
-#define LOG_D         (2 + YX_HASH_BYTES)
-#define LOG_FLAG_STUB 1
-#define HEAD_VAL_V1   (YX_HASH_BYTES + 8 + YX_SIG_BYTES) /* H, time, signature */
-#define HEAD_VAL      (HEAD_VAL_V1 + 8)                  /* ...policy seq (version 2) */
-#define TIP_VAL       (8 + YX_HASH_BYTES)
-#define LOG_KEY       12 /* origin id(4) | seq(8): a log entry's name outside its log */
-#define SEQ_KEY       8  /* seq(8): its key in its origin's log */
+#define MAX_ORIGINS 1024
+#define LOG_DB_NAME "log.%u"
+/* A log entry: flags(1) kind(1) H(32), then a stub's D(32), or a full entry's change
+ * bytes. D of a full entry is not kept: it is the hash of its bytes (yx_chain_digest).
+ * Nor, mostly, are the bytes' first three fields: as protobuf-c packs a change, it starts
+ * with its origin, seq and prev_hash (79 bytes at most) — the log's own key, the entry's
+ * key and H of the entry before — and where they are exactly that, the entry keeps only
+ * what follows them (LOG_FLAG_TRIM) and a reader puts them back (yxs_log_whole), so
+ * what is read is the exact bytes hashed: 70 of an enterprise change's ~200 bytes, and
+ * D's 32, not stored. */
+#define LOG_HDR        (2 + YX_HASH_BYTES) /* flags, kind, H */
+#define LOG_H          2
+#define LOG_STUB       (LOG_HDR + YX_HASH_BYTES) /* a stub: the header and D */
+#define LOG_FLAG_STUB  1
+#define LOG_FLAG_TRIM  2
+#define LOG_PREFIX_MAX (2 + YX_KEY_BYTES + 1 + 10 + 2 + YX_HASH_BYTES)
+#define HEAD_VAL_V1    (YX_HASH_BYTES + 8 + YX_SIG_BYTES) /* H, time, signature */
+#define HEAD_VAL       (HEAD_VAL_V1 + 8)                  /* ...policy seq (version 2) */
+#define TIP_VAL        (8 + YX_HASH_BYTES)
+#define LOG_KEY        12 /* origin id(4) | seq(8): a log entry's name outside its log */
+#define SEQ_KEY        8  /* seq(8): its key in its origin's log */
 /* kind(1) | origin id(4) | record id */
 #define STATE_KEY_MAX (1 + 4 + YX_MAX_ID_LEN)
 /* term | the version's log key: an index entry in the write set */
@@ -224,7 +234,7 @@ int yxs_tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 /* oid's log entry seq, header and bytes; YX_ECORRUPT if there is none or it is short
  * (state, indexes and heads only name entries that are there). */
 int yxs_log_entry(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, MDB_val *v);
-/* The header of oid's log entry seq (flags, kind, H, D: LOG_HDR bytes); YX_ECORRUPT if
+/* The header of oid's log entry seq (flags, kind, H: LOG_HDR bytes); YX_ECORRUPT if
  * there is none. */
 int yxs_log_header(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, const uint8_t **hdr);
 /* H(seq) of oid from its log; zeros for seq 0. */
@@ -232,22 +242,69 @@ int yxs_log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
                  uint8_t hash[YX_HASH_BYTES]);
 /* Whether oid's entry seq is held as a stub (its digest only). */
 int yxs_log_is_stub(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, bool *stub);
-/* Writes one log entry; bytes NULL for a stub, kind YX_KIND_NONE then. append: seq is
- * past every entry of the log (a new one, not a stub's body). *cur is the transaction's
- * cursor on the log last written, opened here if NULL or on another log; close it before
- * the transaction ends. */
+/* Writes one log entry; bytes NULL for a stub (digest its D), kind YX_KIND_NONE then;
+ * prev: H(seq-1), what a full change's prev_hash says (NULL: unknown, kept whole).
+ * append: seq is past every entry of the log (a new one, not a stub's body). *cur is the
+ * transaction's cursor on the log last written, opened here if NULL or on another log;
+ * close it before the transaction ends. */
 int yxs_log_write(yx_store_t *s, MDB_txn *txn, MDB_cursor **cur, uint32_t oid, uint64_t seq,
-                  bool append, const uint8_t hash[YX_HASH_BYTES],
+                  bool append, const uint8_t *prev, const uint8_t hash[YX_HASH_BYTES],
                   const uint8_t digest[YX_HASH_BYTES], yx_kind_t kind, const uint8_t *bytes,
                   size_t len);
+/* A log entry taken apart (yxs_entry_split): digest is a stub's D (NULL for a full
+ * entry); bytes (NULL for a stub) and len what is stored, the change bytes whole once
+ * yxs_log_whole or a walk has put back what trimming took off. */
+typedef struct {
+	uint8_t flags;
+	yx_kind_t kind;
+	const uint8_t *hash;
+	const uint8_t *digest;
+	const uint8_t *bytes;
+	size_t len;
+} yxs_entry_t;
+
+/* Takes log value v apart into e; YX_ECORRUPT if it is too short for its flags. */
+int yxs_entry_split(const MDB_val *v, yxs_entry_t *e);
+/* A full entry e of oid's seq made whole (in arena) if trimmed. */
+int yxs_log_whole(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
+                  yxs_entry_t *e);
+/* oid's entry seq, taken apart, a full entry's bytes whole (put back in arena if trimmed);
+ * YX_ECORRUPT if there is none. */
+int yxs_log_get(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
+                yxs_entry_t *e);
+
+/* A walk over one origin's log in seq order, each full entry's bytes whole. */
+typedef struct {
+	yx_store_t *s;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	uint32_t oid;
+	bool started;                /* an entry was read */
+	uint64_t seq;                /* the entry last read; before the first, where to start */
+	uint8_t prev[YX_HASH_BYTES]; /* its H */
+	uint8_t *whole;              /* where trimmed bytes are made whole, once needed */
+} yxs_walk_t;
+
+/* Opens w on oid's log at seq from (the first entry at or past it). */
+int yxs_walk_open(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t from, yxs_walk_t *w);
+/* The next entry (its seq in w->seq): YX_OK, YX_ENOTFOUND past the last, or an error.
+ * Its bytes are valid until the next call. */
+int yxs_walk_next(yxs_walk_t *w, yxs_entry_t *e);
+void yxs_walk_close(yxs_walk_t *w);
+
 /* Opens (or, store not read-only, makes) the log databases of every local id: ENOTFOUND
  * if the store has none (a store of schema 6 or before, or one without them). */
 int yxs_logs_open(yx_store_t *s, MDB_txn *txn);
-/* Schema 6 and before kept every log in one database, "log", keyed origin id | seq: its
- * entries go to their origins' logs and it is dropped. Nothing to do if there is none. */
+/* Schema 6 and before kept every log in one database, "log", keyed origin id | seq, and
+ * schema 8 and before kept each entry whole with its D: yxs_logs_gather moves the
+ * entries of the logs of a store of schema 7 or 8 into such a "log", and yxs_logs_split
+ * writes them to their origins' logs as this schema keeps them and drops it. Nothing to
+ * do if there is none. */
+int yxs_logs_gather(yx_store_t *s, MDB_txn *txn);
 int yxs_logs_split(yx_store_t *s, MDB_txn *txn);
-/* The stored bytes of the full change at (oid, seq); YX_ECORRUPT for a stub or none. */
-int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+/* The change bytes of the full change at (oid, seq), whole (in arena if trimmed);
+ * YX_ECORRUPT for a stub or none. */
+int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
                        const uint8_t **bytes, size_t *len);
 /* The decoded change at (oid, seq): in arena if not NULL, else the caller frees it. */
 int yxs_log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,

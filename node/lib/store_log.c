@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -45,6 +46,67 @@ int yxs_tip_write(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 
 /* ---- log entries ----------------------------------------------------------------------- */
 
+/* Schema 8 and before: flags, kind, H, D, then a full entry's bytes whole. */
+#define OLD_HDR (LOG_HDR + YX_HASH_BYTES)
+
+/* The fields a change of origin's seq starts with as protobuf-c packs it (fields 1, 2 and
+ * 3 of proto/change.proto, in field order), prev being H(seq-1): written into out
+ * (LOG_PREFIX_MAX bytes); their length. */
+static size_t change_prefix(uint8_t *out, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+                            const uint8_t prev[YX_HASH_BYTES])
+{
+	size_t n = 0;
+	out[n++] = 0x0a; /* origin: field 1, length-delimited */
+	out[n++] = YX_KEY_BYTES;
+	memcpy(out + n, origin, YX_KEY_BYTES);
+	n += YX_KEY_BYTES;
+	out[n++] = 0x10; /* seq: field 2, varint */
+	do {
+		out[n++] = (uint8_t)((seq & 0x7f) | (seq > 0x7f ? 0x80 : 0));
+		seq >>= 7;
+	} while (seq);
+	out[n++] = 0x1a; /* prev_hash: field 3, length-delimited */
+	out[n++] = YX_HASH_BYTES;
+	memcpy(out + n, prev, YX_HASH_BYTES);
+	return n + YX_HASH_BYTES;
+}
+
+int yxs_entry_split(const MDB_val *v, yxs_entry_t *e)
+{
+	const uint8_t *p = v->mv_data;
+	if (v->mv_size < LOG_HDR)
+		return YX_ECORRUPT;
+	e->flags = p[0];
+	e->kind = (yx_kind_t)p[1];
+	e->hash = p + LOG_H;
+	if (p[0] & LOG_FLAG_STUB) {
+		e->digest = p + LOG_HDR;
+		e->bytes = NULL;
+		e->len = 0;
+		return v->mv_size == LOG_STUB ? YX_OK : YX_ECORRUPT;
+	}
+	e->digest = NULL;
+	e->bytes = p + LOG_HDR;
+	e->len = v->mv_size - LOG_HDR;
+	/* nothing larger is written (codec.h): whole, it fits what readers make it whole in */
+	return e->len <= YX_MAX_CHANGE_BYTES ? YX_OK : YX_ECORRUPT;
+}
+
+/* The change bytes of a full entry e of origin's seq, prev being H(seq-1): where trimmed,
+ * made whole in out (LOG_PREFIX_MAX + e->len bytes) and e pointed at them; else as
+ * stored. */
+static void entry_whole(yxs_entry_t *e, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
+                        const uint8_t prev[YX_HASH_BYTES], uint8_t *out)
+{
+	if (!e->bytes || !(e->flags & LOG_FLAG_TRIM))
+		return;
+	size_t n = change_prefix(out, origin, seq, prev);
+	memcpy(out + n, e->bytes, e->len);
+	e->bytes = out;
+	e->len += n;
+	e->flags &= (uint8_t)~LOG_FLAG_TRIM;
+}
+
 /* Origin's log entry seq, header and all; a missing or short entry is corruption (state
  * and heads only name entries that are there). */
 int yxs_log_entry(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, MDB_val *v)
@@ -60,7 +122,7 @@ int yxs_log_entry(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, MDB_v
 	return v->mv_size < LOG_HDR ? YX_ECORRUPT : YX_OK;
 }
 
-/* The header of origin's log entry seq (flags, kind, H, D: LOG_HDR bytes). */
+/* The header of origin's log entry seq (flags, kind, H: LOG_HDR bytes). */
 int yxs_log_header(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, const uint8_t **hdr)
 {
 	MDB_val v;
@@ -83,6 +145,89 @@ int yxs_log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 	if (ret == YX_OK)
 		memcpy(hash, hdr + LOG_H, YX_HASH_BYTES);
 	return ret;
+}
+
+int yxs_log_whole(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
+                  yxs_entry_t *e)
+{
+	uint8_t prev[YX_HASH_BYTES];
+	if (!(e->flags & LOG_FLAG_TRIM))
+		return YX_OK;
+	const uint8_t *origin = yxs_origin_key(s, txn, oid);
+	if (!origin)
+		return YX_ECORRUPT;
+	int ret = yxs_log_hash(s, txn, oid, seq - 1, prev);
+	if (ret)
+		return ret;
+	uint8_t *out = yx_arena_alloc(arena, LOG_PREFIX_MAX + e->len);
+	if (!out)
+		return -ENOMEM;
+	entry_whole(e, origin, seq, prev, out);
+	return YX_OK;
+}
+
+int yxs_log_get(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
+                yxs_entry_t *e)
+{
+	MDB_val v;
+	int ret = yxs_log_entry(s, txn, oid, seq, &v);
+	if (ret == YX_OK)
+		ret = yxs_entry_split(&v, e);
+	return ret ? ret : yxs_log_whole(s, txn, arena, oid, seq, e);
+}
+
+int yxs_walk_open(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t from, yxs_walk_t *w)
+{
+	MDB_dbi dbi;
+	memset(w, 0, sizeof(*w));
+	w->s = s;
+	w->txn = txn;
+	w->oid = oid;
+	w->seq = from; /* until the first entry is read: where to start */
+	int ret = yxs_log_dbi(s, oid, &dbi);
+	return ret ? ret : yxs_error(mdb_cursor_open(txn, dbi, &w->cur), "log cursor");
+}
+
+int yxs_walk_next(yxs_walk_t *w, yxs_entry_t *e)
+{
+	uint8_t key[SEQ_KEY];
+	MDB_val k = yxs_seq_key(key, w->seq), v;
+	bool first = !w->started;
+	int rc = mdb_cursor_get(w->cur, &k, &v, first ? MDB_SET_RANGE : MDB_NEXT);
+	if (rc)
+		return rc == MDB_NOTFOUND ? YX_ENOTFOUND : yxs_error(rc, "log scan");
+	if (k.mv_size != SEQ_KEY)
+		return YX_ECORRUPT;
+	uint64_t seq = be64_get(k.mv_data);
+	int ret = yxs_entry_split(&v, e);
+	if (ret == YX_OK && (e->flags & LOG_FLAG_TRIM)) {
+		const uint8_t *origin = yxs_origin_key(w->s, w->txn, w->oid);
+		/* H(seq-1) is the last entry's, unless this is the first one read */
+		if (first || seq != w->seq + 1)
+			ret = yxs_log_hash(w->s, w->txn, w->oid, seq - 1, w->prev);
+		if (ret == YX_OK && !origin)
+			ret = YX_ECORRUPT;
+		if (ret == YX_OK && !w->whole &&
+		    !(w->whole = malloc(LOG_PREFIX_MAX + YX_MAX_CHANGE_BYTES)))
+			ret = -ENOMEM;
+		if (ret == YX_OK)
+			entry_whole(e, origin, seq, w->prev, w->whole);
+	}
+	if (ret)
+		return ret;
+	w->started = true;
+	w->seq = seq;
+	memcpy(w->prev, e->hash, YX_HASH_BYTES);
+	return YX_OK;
+}
+
+void yxs_walk_close(yxs_walk_t *w)
+{
+	if (w->cur)
+		mdb_cursor_close(w->cur);
+	free(w->whole);
+	w->cur = NULL;
+	w->whole = NULL;
 }
 
 /* Whether origin's entry seq is held as a stub (its digest only). */
@@ -120,12 +265,19 @@ int yxs_holes_drop(yx_store_t *s, MDB_txn *txn)
 /* kind is the change's record kind (tombstones included), 0 for a stub: kept beside the
  * bytes so a sender can apply its sharing policy without decoding every change. */
 int yxs_log_write(yx_store_t *s, MDB_txn *txn, MDB_cursor **cur, uint32_t oid, uint64_t seq,
-                  bool append, const uint8_t hash[YX_HASH_BYTES],
+                  bool append, const uint8_t *prev, const uint8_t hash[YX_HASH_BYTES],
                   const uint8_t digest[YX_HASH_BYTES], yx_kind_t kind, const uint8_t *bytes,
                   size_t len)
 {
-	uint8_t key[SEQ_KEY];
-	MDB_val k = yxs_seq_key(key, seq), v = {LOG_HDR + (bytes ? len : 0), NULL};
+	uint8_t key[SEQ_KEY], prefix[LOG_PREFIX_MAX];
+	size_t cut = 0;
+	if (bytes && prev) {
+		const uint8_t *origin = yxs_origin_key(s, txn, oid);
+		size_t n = origin ? change_prefix(prefix, origin, seq, prev) : 0;
+		if (n && len >= n && memcmp(bytes, prefix, n) == 0)
+			cut = n; /* packed as protobuf-c packs it: what a reader puts back */
+	}
+	MDB_val k = yxs_seq_key(key, seq), v = {bytes ? LOG_HDR + len - cut : LOG_STUB, NULL};
 	MDB_dbi dbi;
 	int rc, ret = yxs_log_dbi(s, oid, &dbi);
 	if (ret)
@@ -143,12 +295,13 @@ int yxs_log_write(yx_store_t *s, MDB_txn *txn, MDB_cursor **cur, uint32_t oid, u
 	if ((rc = mdb_cursor_put(*cur, &k, &v, MDB_RESERVE | (append ? MDB_APPEND : 0))))
 		return yxs_write_error(txn, rc, "append log");
 	uint8_t *p = v.mv_data;
-	p[0] = bytes ? 0 : LOG_FLAG_STUB;
+	p[0] = bytes ? (cut ? LOG_FLAG_TRIM : 0) : LOG_FLAG_STUB;
 	p[1] = (uint8_t)kind;
 	memcpy(p + LOG_H, hash, YX_HASH_BYTES);
-	memcpy(p + LOG_D, digest, YX_HASH_BYTES);
 	if (bytes)
-		memcpy(p + LOG_HDR, bytes, len);
+		memcpy(p + LOG_HDR, bytes + cut, len - cut);
+	else
+		memcpy(p + LOG_HDR, digest, YX_HASH_BYTES);
 	return YX_OK;
 }
 
@@ -166,11 +319,50 @@ int yxs_logs_open(yx_store_t *s, MDB_txn *txn)
 	return YX_OK;
 }
 
+int yxs_logs_gather(yx_store_t *s, MDB_txn *txn)
+{
+	MDB_dbi shared;
+	MDB_cursor *from = NULL, *to = NULL;
+	MDB_val k, v;
+	uint8_t key[LOG_KEY];
+	int rc = mdb_dbi_open(txn, "log", MDB_CREATE, &shared);
+	int ret = rc ? yxs_write_error(txn, rc, "make the shared log") : yxs_origins_load(s, txn);
+	if (ret == YX_OK)
+		ret = yxs_error(mdb_cursor_open(txn, shared, &to), "cursor");
+	for (uint32_t oid = 0; ret == YX_OK && oid < s->n_origins; oid++) {
+		if ((ret = yxs_error(mdb_cursor_open(txn, s->logs[oid], &from), "cursor")))
+			break;
+		/* origin id | seq: in the order appended */
+		for (rc = mdb_cursor_get(from, &k, &v, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(from, &k, &v, MDB_NEXT)) {
+			if (k.mv_size != SEQ_KEY) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			yxs_log_key(key, oid, be64_get(k.mv_data));
+			MDB_val kk = {LOG_KEY, key};
+			if ((rc = mdb_cursor_put(to, &kk, &v, MDB_APPEND)))
+				break;
+		}
+		mdb_cursor_close(from);
+		if (rc != MDB_NOTFOUND)
+			ret = yxs_write_error(txn, rc, "gather the logs");
+		else
+			ret = yxs_write_error(txn, mdb_drop(txn, s->logs[oid], 0), "empty a log");
+	}
+	if (to)
+		mdb_cursor_close(to);
+	return ret;
+}
+
 int yxs_logs_split(yx_store_t *s, MDB_txn *txn)
 {
 	MDB_dbi shared;
 	MDB_cursor *from = NULL, *to = NULL;
 	MDB_val k, v;
+	uint8_t prev[YX_HASH_BYTES];
+	uint32_t last_oid = UINT32_MAX;
+	uint64_t last_seq = 0;
 	int rc = mdb_dbi_open(txn, "log", 0, &shared);
 	if (rc == MDB_NOTFOUND)
 		return YX_OK;
@@ -179,22 +371,29 @@ int yxs_logs_split(yx_store_t *s, MDB_txn *txn)
 	int ret = YX_OK;
 	for (rc = mdb_cursor_get(from, &k, &v, MDB_FIRST); rc == 0 && ret == YX_OK;
 	     rc = mdb_cursor_get(from, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != LOG_KEY || v.mv_size < LOG_HDR) {
+		const uint8_t *p = v.mv_data;
+		if (k.mv_size != LOG_KEY || v.mv_size < OLD_HDR) {
 			ret = YX_ECORRUPT;
 			break;
 		}
-		const uint8_t *p = v.mv_data;
 		uint32_t oid = be32_get(k.mv_data);
 		uint64_t seq = be64_get((const uint8_t *)k.mv_data + 4);
 		bool stub = p[0] & LOG_FLAG_STUB;
+		/* H(seq-1): the last entry's, zeros before the first */
+		bool known = seq == 1 || (oid == last_oid && seq == last_seq + 1);
+		if (seq == 1)
+			memset(prev, 0, YX_HASH_BYTES);
 		/* in key order: each origin's entries come in seq order, each one appended */
-		ret = yxs_log_write(s, txn, &to, oid, seq, true, p + LOG_H, p + LOG_D,
-		                    (yx_kind_t)p[1], stub ? NULL : p + LOG_HDR,
-		                    stub ? 0 : v.mv_size - LOG_HDR);
+		ret = yxs_log_write(s, txn, &to, oid, seq, true, known ? prev : NULL, p + LOG_H,
+		                    p + LOG_HDR, (yx_kind_t)p[1], stub ? NULL : p + OLD_HDR,
+		                    stub ? 0 : v.mv_size - OLD_HDR);
 		if (ret == YX_ECORRUPT && oid >= MAX_ORIGINS)
 			yx_log_error(
 			        "store: origin id %u: a store holds the logs of at most %d origins",
 			        oid, MAX_ORIGINS);
+		last_oid = oid;
+		last_seq = seq;
+		memcpy(prev, p + LOG_H, YX_HASH_BYTES);
 	}
 	if (ret == YX_OK && rc != MDB_NOTFOUND)
 		ret = yxs_error(rc, "read the shared log");
@@ -248,19 +447,17 @@ int yxs_head_read(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, yx_he
 	return ret ? ret : yxs_head_decode(origin, seq, &v, head);
 }
 
-/* The stored bytes of the full change at (oid, seq), valid while txn is. */
-int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
+int yxs_log_read_bytes(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
                        const uint8_t **bytes, size_t *len)
 {
-	MDB_val v;
-	int ret = yxs_log_entry(s, txn, oid, seq, &v);
+	yxs_entry_t e;
+	int ret = yxs_log_get(s, txn, arena, oid, seq, &e);
 	if (ret)
 		return ret;
-	const uint8_t *p = v.mv_data;
-	if (p[0] & LOG_FLAG_STUB)
+	if (!e.bytes)
 		return YX_ECORRUPT; /* state never points at a stub */
-	*bytes = p + LOG_HDR;
-	*len = v.mv_size - LOG_HDR;
+	*bytes = e.bytes;
+	*len = e.len;
 	return YX_OK;
 }
 
@@ -270,12 +467,14 @@ int yxs_log_read_change(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t
 {
 	const uint8_t *bytes;
 	size_t len;
-	int ret = yxs_log_read_bytes(s, txn, oid, seq, &bytes, &len);
-	if (ret)
-		return ret;
-	ret = arena ? yx_change_decode_in(arena, bytes, len, out)
-	            : yx_change_decode(bytes, len, out);
-	return ret == YX_OK ? YX_OK : YX_ECORRUPT;
+	yx_arena_t whole;
+	yx_arena_init(&whole); /* where trimmed bytes are made whole, without an arena */
+	int ret = yxs_log_read_bytes(s, txn, arena ? arena : &whole, oid, seq, &bytes, &len);
+	if (ret == YX_OK && (arena ? yx_change_decode_in(arena, bytes, len, out)
+	                           : yx_change_decode(bytes, len, out)) != YX_OK)
+		ret = YX_ECORRUPT;
+	yx_arena_free(&whole);
+	return ret;
 }
 
 int yxs_arrival_last(yx_store_t *s, MDB_txn *txn, uint64_t *last)

@@ -139,28 +139,32 @@ static int visit(yx_snap_t *snap, yx_arena_t *arena, uint32_t oid, uint64_t seq,
 {
 	yx_store_t *s = snap->s;
 	yx_stored_t rec = {0};
+	yxs_entry_t e;
 	Yrdx__Change *c = NULL;
 	MDB_val v;
 	int ret;
+	if (!arena)
+		arena = &snap->arena;
 	if (!(rec.origin = yxs_origin_key(s, snap->txn, oid)))
 		return YX_ECORRUPT;
-	if ((ret = yxs_log_entry(s, snap->txn, oid, seq, &v)))
+	if ((ret = yxs_log_entry(s, snap->txn, oid, seq, &v)) || (ret = yxs_entry_split(&v, &e)))
 		return ret;
-	const uint8_t *p = v.mv_data;
-	if (p[0] & LOG_FLAG_STUB)
+	if (!e.bytes)
 		return YX_ECORRUPT;
-	if (kind != YX_KIND_NONE && p[1] != (uint8_t)kind)
+	if (kind != YX_KIND_NONE && e.kind != kind)
 		return YX_OK; /* another kind under the same term */
+	if ((ret = yxs_log_whole(s, snap->txn, arena, oid, seq, &e)))
+		return ret;
 	rec.seq = seq;
-	rec.hash = p + LOG_H;
-	rec.bytes = p + LOG_HDR;
-	rec.len = v.mv_size - LOG_HDR;
-	if (yx_change_decode_in(arena ? arena : &snap->arena, rec.bytes, rec.len, &c) != YX_OK)
+	rec.hash = e.hash;
+	rec.bytes = e.bytes;
+	rec.len = e.len;
+	if (yx_change_decode_in(arena, rec.bytes, rec.len, &c) != YX_OK)
 		ret = YX_ECORRUPT;
 	rec.change = c;
 	if (ret == YX_OK)
 		ret = fn(arg, &rec);
-	if (!arena)
+	if (arena == &snap->arena)
 		yx_arena_reset(&snap->arena);
 	return ret;
 }
@@ -401,34 +405,23 @@ int yx_snap_origins(yx_snap_t *snap, yx_origin_fn fn, void *arg)
 int yx_snap_log_iterate(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint64_t from_seq,
                         yx_log_fn fn, void *arg)
 {
-	MDB_cursor *cur;
-	MDB_dbi dbi;
-	uint8_t key[SEQ_KEY];
-	MDB_val k = yxs_seq_key(key, from_seq), v;
+	yxs_walk_t w;
+	yxs_entry_t e;
 	uint32_t oid;
-	int rc, ret;
+	int ret;
 	if ((ret = yxs_origin_lookup(snap->s, snap->txn, origin, &oid)) ||
-	    (ret = yxs_log_dbi(snap->s, oid, &dbi)) ||
-	    (ret = yxs_error(mdb_cursor_open(snap->txn, dbi, &cur), "cursor")))
+	    (ret = yxs_walk_open(snap->s, snap->txn, oid, from_seq, &w)))
 		return ret;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const uint8_t *p = v.mv_data;
-		if (k.mv_size != SEQ_KEY || v.mv_size < LOG_HDR) {
-			ret = YX_ECORRUPT;
-			goto out;
+	while ((ret = yxs_walk_next(&w, &e)) == YX_OK) {
+		int stop = fn(arg, w.seq, e.bytes ? e.kind : YX_KIND_NONE, e.hash, e.digest,
+		              e.bytes, e.len);
+		if (stop) {
+			yxs_walk_close(&w);
+			return stop;
 		}
-		bool stub = p[0] & LOG_FLAG_STUB;
-		ret = fn(arg, be64_get(k.mv_data), (yx_kind_t)p[1], p + LOG_H, p + LOG_D,
-		         stub ? NULL : p + LOG_HDR, stub ? 0 : v.mv_size - LOG_HDR);
-		if (ret)
-			goto out;
 	}
-	if (rc != MDB_NOTFOUND && rc != 0)
-		ret = yxs_error(rc, "log scan");
-out:
-	mdb_cursor_close(cur);
-	return ret;
+	yxs_walk_close(&w);
+	return ret == YX_ENOTFOUND ? YX_OK : ret;
 }
 
 int yx_snap_head_find(yx_snap_t *snap, const uint8_t origin[YX_KEY_BYTES], uint64_t min_seq,
@@ -534,7 +527,7 @@ int yx_store_arrivals(yx_store_t *s, uint64_t after, yx_arrival_fn fn, void *arg
 			ret = YX_ECORRUPT;
 			goto out;
 		}
-		if ((ret = yxs_log_read_bytes(s, txn, oid, a.seq, &a.bytes, &a.len)))
+		if ((ret = yxs_log_read_bytes(s, txn, &arena, oid, a.seq, &a.bytes, &a.len)))
 			goto out;
 		if (yx_change_decode_in(&arena, a.bytes, a.len, &c) != YX_OK) {
 			ret = YX_ECORRUPT;

@@ -229,42 +229,33 @@ int yxs_reindex(yx_store_t *s, MDB_txn *txn)
 /* The last word of each record of oid's log that a tombstone retracts, into retracted. */
 static int retracted_of(yx_store_t *s, MDB_txn *txn, uint32_t oid, yx_arena_t *arena)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v, st;
+	yxs_walk_t w;
+	yxs_entry_t e;
+	MDB_val st;
 	uint8_t skey[STATE_KEY_MAX], sval[8];
-	int rc, ret = yxs_error(mdb_cursor_open(txn, s->logs[oid], &cur), "cursor");
+	int ret = yxs_walk_open(s, txn, oid, 1, &w);
 	/* In seq order: a record's last tombstone is written last. */
-	for (rc = ret ? 0 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); ret == YX_OK && rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const uint8_t *p = v.mv_data;
+	while (ret == YX_OK && (ret = yxs_walk_next(&w, &e)) == YX_OK) {
 		Yrdx__Change *c = NULL;
-		if (k.mv_size != SEQ_KEY || v.mv_size < LOG_HDR) {
-			ret = YX_ECORRUPT;
-			break;
-		}
-		if (p[0] & LOG_FLAG_STUB)
+		if (!e.bytes)
 			continue;
 		yx_arena_reset(arena);
-		if (yx_change_decode_in(arena, p + LOG_HDR, v.mv_size - LOG_HDR, &c) != YX_OK) {
+		if (yx_change_decode_in(arena, e.bytes, e.len, &c) != YX_OK) {
 			ret = YX_ECORRUPT;
 			break;
 		}
 		if (c->body_case != YRDX__CHANGE__BODY_TOMBSTONE || !c->id)
 			continue;
-		uint64_t seq = be64_get(k.mv_data);
 		size_t sklen = yxs_state_key(skey, (yx_kind_t)c->kind, oid, c->id);
 		/* a version after the tombstone: the record stands again */
 		int got = yxs_get(txn, s->dbi[DB_STATE], skey, sklen, &st);
-		if (got == YX_OK && st.mv_size == 8 && be64_get(st.mv_data) > seq)
+		if (got == YX_OK && st.mv_size == 8 && be64_get(st.mv_data) > w.seq)
 			continue;
-		be64_put(sval, seq);
+		be64_put(sval, w.seq);
 		ret = yxs_put(txn, s->dbi[DB_RETRACTED], skey, sklen, sval, 8, 0);
 	}
-	if (ret == YX_OK && rc != MDB_NOTFOUND && rc != 0)
-		ret = yxs_error(rc, "retracted");
-	if (cur)
-		mdb_cursor_close(cur);
-	return ret;
+	yxs_walk_close(&w);
+	return ret == YX_ENOTFOUND ? YX_OK : ret;
 }
 
 int yxs_retracted_rebuild(yx_store_t *s, MDB_txn *txn)

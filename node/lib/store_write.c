@@ -32,6 +32,7 @@ struct yx_batch {
 	MDB_cursor *log_cur; /* on the log last written in this transaction (yxs_log_write) */
 	uint8_t *packed;     /* a record packed to compare with its stored version */
 	size_t packed_cap;
+	yx_arena_t stored; /* that stored version's bytes, when made whole */
 };
 
 struct yx_remote {
@@ -112,6 +113,7 @@ int yx_batch_begin(yx_store_t *s, const yx_identity_t *id, yx_batch_t **out)
 	b->store = s;
 	b->id = id;
 	b->pending = &s->write_set;
+	yx_arena_init(&b->stored);
 	if ((ret = yxs_txn_begin(s, true, &b->txn)))
 		goto out;
 	/* The first batch names the log after its key; later ones must be signed by the key
@@ -199,8 +201,8 @@ static int batch_append(yx_batch_t *b, const Yrdx__Change *record, yx_diag_t *di
 		return ret;
 	yx_chain_digest(bytes, len, digest);
 	yx_chain_link(b->hash, digest, hash);
-	ret = yxs_log_write(b->store, b->txn, &b->log_cur, b->origin_id, c->seq, true, hash, digest,
-	                    (yx_kind_t)c->kind, bytes, len);
+	ret = yxs_log_write(b->store, b->txn, &b->log_cur, b->origin_id, c->seq, true, b->hash,
+	                    hash, digest, (yx_kind_t)c->kind, bytes, len);
 	if (ret == YX_OK)
 		ret = yxs_state_queue(b->store, b->txn, b->pending, b->origin_id, c->seq, c,
 		                      &b->arrival);
@@ -263,10 +265,12 @@ int yx_batch_put_kept(yx_batch_t *b, const Yrdx__Change *c, bool skip_unchanged,
 	uint64_t seq;
 	int ret = YX_OK;
 	*written = *kept = false;
+	yx_arena_reset(&b->stored);
 	if ((skip_unchanged || keep) && c->id && c->body_case != YRDX__CHANGE__BODY_TOMBSTONE &&
 	    yxs_state_seq(b->store, b->txn, DB_STATE, (yx_kind_t)c->kind, b->origin_id, c->id,
 	                  &seq) == YX_OK &&
-	    yxs_log_read_bytes(b->store, b->txn, b->origin_id, seq, &cur, &len) == YX_OK) {
+	    yxs_log_read_bytes(b->store, b->txn, &b->stored, b->origin_id, seq, &cur, &len) ==
+	            YX_OK) {
 		bool same = false;
 		if (keep && (ret = keep(arg, cur, len, c, diag)) == 1)
 			*kept = true;
@@ -338,6 +342,7 @@ static void batch_free(yx_batch_t **batch)
 	b->store->writing = false;
 	yxs_pending_clear(b->pending);
 	free(b->packed);
+	yx_arena_free(&b->stored);
 	free(b);
 	*batch = NULL;
 }
@@ -426,8 +431,9 @@ static int remote_apply(yx_remote_t *r, const uint8_t origin[YX_KEY_BYTES], cons
 		const Yrdx__Change *c = seg->changes[i];
 		if (e[i].seq <= tip && !seg->fill[i])
 			continue;
+		/* a full change's prev_hash was verified to be H(seq-1) */
 		ret = yxs_log_write(s, r->txn, &r->log_cur, oid, e[i].seq, e[i].seq > tip,
-		                    seg->hashes[i], seg->digests[i],
+		                    c ? c->prev_hash.data : NULL, seg->hashes[i], seg->digests[i],
 		                    c ? (yx_kind_t)c->kind : YX_KIND_NONE, e[i].bytes, e[i].len);
 		if (ret == YX_OK && c)
 			ret = yxs_state_queue(s, r->txn, r->pending, oid, e[i].seq, c, &r->arrival);

@@ -311,14 +311,20 @@ static int walk_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t has
 	if (seq != w->expect)
 		return walk_fault(w, YX_ECHAIN, ": log entry %llu missing",
 		                  (unsigned long long)w->expect);
+	/* The link first: an altered byte is named as such, before it is read as a record. */
+	if (bytes)
+		yx_chain_digest(bytes, len, d);
+	else
+		memcpy(d, digest, YX_HASH_BYTES); /* a stub: its digest is all there is */
+	yx_chain_link(w->prev, d, h);
+	if (memcmp(h, hash, YX_HASH_BYTES) != 0)
+		return walk_fault(w, YX_ECHAIN,
+		                  " seq %llu: stored hash does not follow from seq %llu and the "
+		                  "entry's %s (one of them altered)",
+		                  (unsigned long long)seq, (unsigned long long)(seq - 1),
+		                  bytes ? "change bytes" : "digest");
 	if (bytes) {
 		Yrdx__Change *c = NULL;
-		yx_chain_digest(bytes, len, d);
-		if (memcmp(d, digest, YX_HASH_BYTES) != 0)
-			return walk_fault(
-			        w, YX_ECORRUPT,
-			        " seq %llu: change bytes do not match their stored digest",
-			        (unsigned long long)seq);
 		ret = yx_change_decode_in(&w->arena, bytes, len, &c);
 		if (ret)
 			walk_fault(w, ret, " seq %llu: undecodable change",
@@ -328,14 +334,7 @@ static int walk_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t has
 		yx_arena_reset(&w->arena);
 		if (ret)
 			return ret;
-	} else {
-		memcpy(d, digest, YX_HASH_BYTES); /* a stub: its digest is all there is */
 	}
-	yx_chain_link(w->prev, d, h);
-	if (memcmp(h, hash, YX_HASH_BYTES) != 0)
-		return walk_fault(w, YX_ECHAIN,
-		                  " seq %llu: stored hash does not follow from seq %llu",
-		                  (unsigned long long)seq, (unsigned long long)(seq - 1));
 	memcpy(w->prev, h, YX_HASH_BYTES);
 	w->expect++;
 	return walk_heads(w, seq, h);

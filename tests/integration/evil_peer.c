@@ -98,11 +98,15 @@ static int gather(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[32
                   const uint8_t digest[32], const uint8_t *bytes, size_t len)
 {
 	seg_t *s = arg;
+	uint8_t d[32];
 	(void)hash;
 	if (seq > s->last || s->n == YX_HEAD_INTERVAL)
 		return 1;
-	if (s->stubs || (s->policy_stub && kind == YX_KIND_POLICY))
+	if (bytes && (s->stubs || (s->policy_stub && kind == YX_KIND_POLICY))) {
+		yx_chain_digest(bytes, len, d); /* a full entry's digest is not stored */
+		digest = d;
 		bytes = NULL;
+	}
 	Yrdx__LogEntry *e = &s->entries[s->n];
 	yrdx__log_entry__init(e);
 	e->seq = seq;

@@ -77,7 +77,10 @@ static int copy_entry(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t has
 		return 1;
 	size_t i = s->n++;
 	s->e[i].seq = seq;
-	memcpy(s->digests[i], digest, YX_HASH_BYTES);
+	if (bytes) /* a full entry's D is the digest of its bytes */
+		yx_chain_digest(bytes, len, s->digests[i]);
+	else
+		memcpy(s->digests[i], digest, YX_HASH_BYTES);
 	if (ctx->stubs || !bytes) {
 		s->e[i].bytes = NULL;
 		s->e[i].digest = s->digests[i];
@@ -379,6 +382,9 @@ static void test_schema3_retractions_rebuilt(void **state)
 typedef struct {
 	unsigned logs;
 	size_t entries;
+	size_t full;    /* entries with change bytes (not stubs) */
+	size_t trimmed; /* those kept without their first fields (flag 2, store_int.h) */
+	size_t bytes;   /* the entries' values */
 	double fill_min;
 } logs_stat_t;
 
@@ -386,7 +392,7 @@ static logs_stat_t logs_stat(const char *dir)
 {
 	MDB_env *env;
 	MDB_txn *txn;
-	logs_stat_t out = {0, 0, 1.0};
+	logs_stat_t out = {0, 0, 0, 0, 0, 1.0};
 	raw_open(dir, &env, &txn);
 	for (unsigned oid = 0; oid < 1024; oid++) {
 		char name[16];
@@ -402,9 +408,13 @@ static logs_stat_t logs_stat(const char *dir)
 			continue;
 		assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
 		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+			uint8_t flags = ((const uint8_t *)v.mv_data)[0];
 			assert_int_equal(k.mv_size, 8);
 			bytes += 8 + 2 + k.mv_size + v.mv_size +
 			         2; /* node header, key, data, slot */
+			out.bytes += v.mv_size;
+			out.full += !(flags & 1);
+			out.trimmed += (flags & 2) != 0;
 		}
 		mdb_cursor_close(cur);
 		double fill = (double)bytes / ((double)st.ms_leaf_pages * (st.ms_psize - 16));
@@ -420,14 +430,92 @@ static logs_stat_t logs_stat(const char *dir)
 	return out;
 }
 
+/* The fields a change of origin's seq starts with, prev being H(seq - 1), as protobuf-c
+ * packs them: a change with nothing else, packed. */
+static size_t change_start(uint8_t *out, const uint8_t *origin, uint64_t seq, const uint8_t *prev)
+{
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	c.origin = (ProtobufCBinaryData){YX_KEY_BYTES, (uint8_t *)origin};
+	c.seq = seq;
+	c.prev_hash = (ProtobufCBinaryData){YX_HASH_BYTES, (uint8_t *)prev};
+	return yrdx__change__pack(&c, out);
+}
+
+/* Back to the log entries of schema 8 and before, in txn: flags, kind, H, D, then the
+ * change bytes whole — a trimmed entry (flag 2) gets its first fields back. How many
+ * entries were trimmed. */
+static size_t raw_logs_whole(MDB_txn *txn)
+{
+	MDB_dbi origins;
+	size_t trimmed = 0;
+	assert_int_equal(mdb_dbi_open(txn, "origins", 0, &origins), 0);
+	for (unsigned oid = 0; oid < 1024; oid++) {
+		char name[16];
+		uint8_t okey[4] = {(uint8_t)(oid >> 24), (uint8_t)(oid >> 16), (uint8_t)(oid >> 8),
+		                   (uint8_t)oid},
+		        prev[YX_HASH_BYTES] = {0};
+		MDB_val ok = {4, okey}, ov, k, v;
+		MDB_dbi dbi;
+		MDB_cursor *cur;
+		snprintf(name, sizeof(name), "log.%u", oid);
+		assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
+		if (mdb_get(txn, origins, &ok, &ov) != 0)
+			continue;
+		size_t n = 0, cap = 64;
+		uint8_t(*keys)[8] = malloc(cap * 8);
+		MDB_val *vals = malloc(cap * sizeof(*vals));
+		assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+			const uint8_t *p = v.mv_data;
+			uint64_t seq = 0;
+			for (int i = 0; i < 8; i++)
+				seq = seq << 8 | ((const uint8_t *)k.mv_data)[i];
+			if (n == cap) {
+				cap *= 2;
+				keys = realloc(keys, cap * 8);
+				vals = realloc(vals, cap * sizeof(*vals));
+			}
+			memcpy(keys[n], k.mv_data, 8);
+			uint8_t *old = malloc(66 + 128 + v.mv_size);
+			size_t len = 0;
+			if (!(p[0] & 1)) { /* the change bytes, whole */
+				if (p[0] & 2) {
+					len = change_start(old + 66, ov.mv_data, seq, prev);
+					trimmed++;
+				}
+				memcpy(old + 66 + len, p + 34, v.mv_size - 34);
+				len += v.mv_size - 34;
+				crypto_generichash(old + 34, 32, old + 66, len, NULL, 0);
+			} else {
+				memcpy(old + 34, p + 34, 32); /* a stub's D */
+			}
+			old[0] = p[0] & 1;
+			old[1] = p[1];
+			memcpy(old + 2, p + 2, 32);
+			memcpy(prev, p + 2, 32);
+			vals[n++] = (MDB_val){66 + len, old};
+		}
+		mdb_cursor_close(cur);
+		for (size_t i = 0; i < n; i++) {
+			MDB_val kk = {8, keys[i]};
+			assert_int_equal(mdb_put(txn, dbi, &kk, &vals[i], 0), 0);
+			free(vals[i].mv_data);
+		}
+		free(keys);
+		free(vals);
+	}
+	return trimmed;
+}
+
 /* The store at dir made as schema 6 kept it: every log in one database, "log", keyed
- * origin id | seq, and no "log.N". */
+ * origin id | seq, its entries whole, and no "log.N". */
 static void logs_join(const char *dir)
 {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi shared;
 	raw_open(dir, &env, &txn);
+	assert_true(raw_logs_whole(txn) > 0);
 	assert_int_equal(mdb_dbi_open(txn, "log", MDB_CREATE, &shared), 0);
 	for (unsigned oid = 0; oid < 1024; oid++) {
 		char name[16];
@@ -490,6 +578,7 @@ static void test_logs_apart(void **state)
 	logs_stat_t st = logs_stat(c.dir);
 	assert_int_equal(st.logs, 2);
 	assert_int_equal(st.entries, 2 * BATCH * BATCHES);
+	assert_int_equal(st.trimmed, st.full); /* every change as protobuf-c packs it */
 	assert_true(st.fill_min > 0.95);
 
 	logs_join(c.dir);
@@ -506,6 +595,7 @@ static void test_logs_apart(void **state)
 	st = logs_stat(c.dir);
 	assert_int_equal(st.logs, 2);
 	assert_int_equal(st.entries, 2 * BATCH * BATCHES);
+	assert_int_equal(st.trimmed, st.full);
 	assert_true(st.fill_min > 0.95);
 	MDB_env *env;
 	MDB_txn *txn;
@@ -1357,6 +1447,7 @@ static void test_schema7_index_keys_made_duplicates(void **state)
 		moved += n;
 		free(keys);
 	}
+	assert_int_equal(raw_logs_whole(txn), 1000);
 	raw_schema_close(env, txn, 7);
 	printf("schema 7 index entries: %zu\n", moved);
 	assert_true(moved >= 1000); /* every enterprise under its incubator */
@@ -1374,6 +1465,116 @@ static void test_schema7_index_keys_made_duplicates(void **state)
 	yx_store_close(&a.store);
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(index_flags(a.dir, names[i]), MDB_DUPSORT | MDB_DUPFIXED);
+	logs_stat_t st = logs_stat(a.dir); /* the logs written anew too (schema 9) */
+	assert_int_equal(st.entries, 1000);
+	assert_int_equal(st.trimmed, 1000);
+	fx_node_close(&a);
+}
+
+typedef struct {
+	uint64_t seq;
+	const uint8_t *want;
+	size_t want_len;
+	bool seen;
+} exact_t;
+
+static int check_exact(void *arg, uint64_t seq, yx_kind_t kind, const uint8_t hash[YX_HASH_BYTES],
+                       const uint8_t digest[YX_HASH_BYTES], const uint8_t *bytes, size_t len)
+{
+	exact_t *x = arg;
+	(void)kind, (void)hash, (void)digest;
+	if (seq == x->seq) {
+		assert_int_equal(len, x->want_len);
+		assert_memory_equal(bytes, x->want, len);
+		x->seen = true;
+	}
+	return 0;
+}
+
+/* A change is kept without its first fields (origin, seq, prev_hash: 70 of a small
+ * change's bytes) only where they are exactly as protobuf-c packs them; one an origin
+ * packed otherwise — the same fields, last — is kept whole, and every entry reads back as
+ * the bytes that were hashed and signed. */
+static void test_entries_trimmed_only_as_packed(void **state)
+{
+	(void)state;
+	fx_node_t a;
+	fx_log_t log;
+	yx_identity_t *id = NULL;
+	yx_diag_t d = {{0}};
+	uint8_t *canon = NULL, *odd = malloc(1024);
+	size_t len = 0;
+	fx_node_open(&a, "trimmed");
+	assert_int_equal(yx_identity_generate(&id), YX_OK);
+	fx_log_init(&log, id);
+	for (uint32_t i = 0; i < 3; i++) {
+		fx_enterprise_t f;
+		fx_enterprise_init(&f, i);
+		fx_log_append(&log, YX_KIND_ENTERPRISE, &f.e, 1700000000000 + i);
+	}
+	/* seq 4: its envelope packed after its body */
+	fx_enterprise_t f;
+	Yrdx__Change c = YRDX__CHANGE__INIT;
+	fx_enterprise_init(&f, 3);
+	c.origin = (ProtobufCBinaryData){YX_KEY_BYTES, (uint8_t *)yx_identity_public(id)};
+	c.seq = 4;
+	c.prev_hash = (ProtobufCBinaryData){YX_HASH_BYTES, log.hash};
+	c.time_ms = 1700000000003;
+	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+	c.id = f.code;
+	assert_int_equal(yx_change_encode(&c, &canon, &len), YX_OK);
+	uint8_t start[128];
+	size_t n = change_start(start, yx_identity_public(id), 4, log.hash);
+	assert_int_equal(n, 70);
+	assert_memory_equal(canon, start, n);
+	memcpy(odd, canon + n, len - n);
+	memcpy(odd + len - n, canon, n);
+	free(canon);
+	fx_log_append_bytes(&log, odd, len); /* the log owns odd now */
+	fx_enterprise_init(&f, 4);
+	fx_log_append(&log, YX_KIND_ENTERPRISE, &f.e, 1700000000004);
+	fx_log_sign(&log, 1700000000005);
+	assert_int_equal(yx_store_append_verified(a.store, yx_identity_public(id), log.e, log.n,
+	                                          &log.head, NULL, &d),
+	                 YX_OK);
+	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
+	for (size_t i = 0; i < log.n; i++) {
+		exact_t x = {log.e[i].seq, log.e[i].bytes, log.e[i].len, false};
+		assert_int_equal(
+		        yx_store_log_iterate(a.store, yx_identity_public(id), 1, check_exact, &x),
+		        YX_OK);
+		assert_true(x.seen);
+		/* and from where the walk starts: H(seq - 1) read from the log */
+		x.seen = false;
+		assert_int_equal(yx_store_log_iterate(a.store, yx_identity_public(id), x.seq,
+		                                      check_exact, &x),
+		                 YX_OK);
+		assert_true(x.seen);
+	}
+	Yrdx__Change *got = NULL;
+	fx_enterprise_init(&f, 3);
+	assert_int_equal(
+	        yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(id), f.code, &got),
+	        YX_OK);
+	assert_int_equal(got->seq, 4);
+	yx_change_free(&got);
+	fx_enterprise_init(&f, 4);
+	assert_int_equal(
+	        yx_store_get(a.store, YX_KIND_ENTERPRISE, yx_identity_public(id), f.code, &got),
+	        YX_OK);
+	assert_int_equal(got->seq, 5);
+	assert_memory_equal(got->prev_hash.data, log.chain[3], YX_HASH_BYTES);
+	yx_change_free(&got);
+	yx_store_close(&a.store);
+	logs_stat_t st = logs_stat(a.dir);
+	assert_int_equal(st.full, 5);
+	assert_int_equal(st.trimmed, 4); /* all but seq 4 */
+	size_t whole = 0;
+	for (size_t i = 0; i < log.n; i++)
+		whole += 34 + log.e[i].len;
+	assert_int_equal(st.bytes, whole - 4 * 70);
+	fx_log_clear(&log);
+	yx_identity_free(&id);
 	fx_node_close(&a);
 }
 
@@ -1952,6 +2153,7 @@ int main(void)
 	        cmocka_unit_test(test_policy_signed),
 	        cmocka_unit_test(test_write_set_in_any_order),
 	        cmocka_unit_test(test_logs_apart),
+	        cmocka_unit_test(test_entries_trimmed_only_as_packed),
 	};
 	if (yx_crypto_init() != YX_OK)
 		return 1;
