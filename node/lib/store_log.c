@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "pbwalk.h"
 
 #include "store_int.h"
 
@@ -56,16 +57,13 @@ static size_t change_prefix(uint8_t *out, const uint8_t origin[YX_KEY_BYTES], ui
                             const uint8_t prev[YX_HASH_BYTES])
 {
 	size_t n = 0;
-	out[n++] = 0x0a; /* origin: field 1, length-delimited */
+	out[n++] = 1 << 3 | 2; /* origin: field 1, length-delimited */
 	out[n++] = YX_KEY_BYTES;
 	memcpy(out + n, origin, YX_KEY_BYTES);
 	n += YX_KEY_BYTES;
-	out[n++] = 0x10; /* seq: field 2, varint */
-	do {
-		out[n++] = (uint8_t)((seq & 0x7f) | (seq > 0x7f ? 0x80 : 0));
-		seq >>= 7;
-	} while (seq);
-	out[n++] = 0x1a; /* prev_hash: field 3, length-delimited */
+	out[n++] = 2 << 3; /* seq: field 2, a varint */
+	n += yx_pb_varint_put(out + n, seq);
+	out[n++] = 3 << 3 | 2; /* prev_hash: field 3, length-delimited */
 	out[n++] = YX_HASH_BYTES;
 	memcpy(out + n, prev, YX_HASH_BYTES);
 	return n + YX_HASH_BYTES;
@@ -92,19 +90,26 @@ int yxs_entry_split(const MDB_val *v, yxs_entry_t *e)
 	return e->len <= YX_MAX_CHANGE_BYTES ? YX_OK : YX_ECORRUPT;
 }
 
-/* The change bytes of a full entry e of origin's seq, prev being H(seq-1): where trimmed,
- * made whole in out (LOG_PREFIX_MAX + e->len bytes) and e pointed at them; else as
- * stored. */
-static void entry_whole(yxs_entry_t *e, const uint8_t origin[YX_KEY_BYTES], uint64_t seq,
-                        const uint8_t prev[YX_HASH_BYTES], uint8_t *out)
+/* A trimmed full entry e of oid's seq made whole in out (LOG_PREFIX_MAX + e->len bytes),
+ * e pointed at it; prev is H(seq-1), read from the log if NULL (into prev_out). */
+static int entry_whole(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq, const uint8_t *prev,
+                       uint8_t prev_out[YX_HASH_BYTES], uint8_t *out, yxs_entry_t *e)
 {
-	if (!e->bytes || !(e->flags & LOG_FLAG_TRIM))
-		return;
+	const uint8_t *origin = yxs_origin_key(s, txn, oid);
+	if (!origin)
+		return YX_ECORRUPT;
+	if (!prev) {
+		int ret = yxs_log_hash(s, txn, oid, seq - 1, prev_out);
+		if (ret)
+			return ret;
+		prev = prev_out;
+	}
 	size_t n = change_prefix(out, origin, seq, prev);
 	memcpy(out + n, e->bytes, e->len);
 	e->bytes = out;
 	e->len += n;
 	e->flags &= (uint8_t)~LOG_FLAG_TRIM;
+	return YX_OK;
 }
 
 /* Origin's log entry seq, header and all; a missing or short entry is corruption (state
@@ -150,20 +155,12 @@ int yxs_log_hash(yx_store_t *s, MDB_txn *txn, uint32_t oid, uint64_t seq,
 int yxs_log_whole(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
                   yxs_entry_t *e)
 {
-	uint8_t prev[YX_HASH_BYTES];
-	if (!(e->flags & LOG_FLAG_TRIM))
+	uint8_t prev[YX_HASH_BYTES], *out;
+	if (!e->bytes || !(e->flags & LOG_FLAG_TRIM))
 		return YX_OK;
-	const uint8_t *origin = yxs_origin_key(s, txn, oid);
-	if (!origin)
-		return YX_ECORRUPT;
-	int ret = yxs_log_hash(s, txn, oid, seq - 1, prev);
-	if (ret)
-		return ret;
-	uint8_t *out = yx_arena_alloc(arena, LOG_PREFIX_MAX + e->len);
-	if (!out)
+	if (!(out = yx_arena_alloc(arena, LOG_PREFIX_MAX + e->len)))
 		return -ENOMEM;
-	entry_whole(e, origin, seq, prev, out);
-	return YX_OK;
+	return entry_whole(s, txn, oid, seq, NULL, prev, out, e);
 }
 
 int yxs_log_get(yx_store_t *s, MDB_txn *txn, yx_arena_t *arena, uint32_t oid, uint64_t seq,
@@ -200,18 +197,14 @@ int yxs_walk_next(yxs_walk_t *w, yxs_entry_t *e)
 		return YX_ECORRUPT;
 	uint64_t seq = be64_get(k.mv_data);
 	int ret = yxs_entry_split(&v, e);
-	if (ret == YX_OK && (e->flags & LOG_FLAG_TRIM)) {
-		const uint8_t *origin = yxs_origin_key(w->s, w->txn, w->oid);
+	if (ret == YX_OK && e->bytes && (e->flags & LOG_FLAG_TRIM)) {
 		/* H(seq-1) is the last entry's, unless this is the first one read */
-		if (first || seq != w->seq + 1)
-			ret = yxs_log_hash(w->s, w->txn, w->oid, seq - 1, w->prev);
-		if (ret == YX_OK && !origin)
-			ret = YX_ECORRUPT;
-		if (ret == YX_OK && !w->whole &&
-		    !(w->whole = malloc(LOG_PREFIX_MAX + YX_MAX_CHANGE_BYTES)))
+		bool follows = !first && seq == w->seq + 1;
+		if (!w->whole && !(w->whole = malloc(LOG_PREFIX_MAX + YX_MAX_CHANGE_BYTES)))
 			ret = -ENOMEM;
-		if (ret == YX_OK)
-			entry_whole(e, origin, seq, w->prev, w->whole);
+		else
+			ret = entry_whole(w->s, w->txn, w->oid, seq, follows ? w->prev : NULL,
+			                  w->prev, w->whole, e);
 	}
 	if (ret)
 		return ret;
