@@ -55,6 +55,12 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
 	Yrdx__Hello h = YRDX__HELLO__INIT;
 	Yrdx__VersionVector vec = YRDX__VERSION_VECTOR__INIT;
+	/* From here the peer owes us an answer, whether this one leaves now or not. */
+	int64_t now = zclock_time();
+	if (!c->asked_ms)
+		c->asked_ms = now;
+	if (!c->asked_answer_ms)
+		c->asked_answer_ms = now;
 	if (!(zsock_events(c->sock) & ZMQ_POLLOUT))
 		return -EAGAIN; /* no connection up (ZMQ_IMMEDIATE): nothing to build it for */
 	int ret = yxd_vector_msg(d, &vec);
@@ -71,7 +77,7 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 	m.hello = &h;
 	ret = yxd_client_send(c, &m);
 	if (ret == YX_OK)
-		c->last_hello_ms = zclock_time(); /* else retried at the next tick */
+		c->last_hello_ms = now; /* else retried at the next tick */
 	yxd_vector_msg_free(&vec);
 	return ret;
 }
@@ -166,7 +172,8 @@ static int client_connect(yxd_t *d, yxd_client_t *c)
 	}
 	session_reset(c);
 	c->heard = false;
-	c->last_rx_ms = c->last_answer_ms = zclock_time();
+	c->last_rx_ms = c->last_answer_ms = c->drained_ms = zclock_time();
+	c->asked_ms = c->asked_answer_ms = 0;
 	c->last_hello_ms = 0;
 	send_hello(d, c); /* -EAGAIN until the connection is up: the tick retries */
 	return YX_OK;
@@ -472,6 +479,7 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 	if (tips->session == c->session) {
 		c->answers++;
 		c->last_answer_ms = zclock_time();
+		c->asked_answer_ms = 0;
 		if (!c->epoch) {
 			c->epoch = tips->epoch;
 		} else if (tips->epoch != c->epoch) {
@@ -617,6 +625,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const yx_wire_segment_t *s, in
 	if (c->inflight)
 		c->inflight--;
 	c->last_segment_ms = zclock_time();
+	c->asked_answer_ms = 0;
 	if (ret == -ENOMEM)
 		return;
 	if (ret)
@@ -804,8 +813,10 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 	     budget++) {
 		zframe_t *frame = NULL;
 		int ret = yx_wire_recv(c->sock, NULL, &frame);
-		if (ret == -EAGAIN)
+		if (ret == -EAGAIN) {
+			c->drained_ms = zclock_time(); /* all it sent until now is read */
 			return;
+		}
 		if (ret) {
 			d->counters[C_REJECTED_INVALID]++;
 			continue;
@@ -813,6 +824,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		c->bytes_in += zframe_size(frame);
 		bytes += zframe_size(frame); /* big messages: the other inputs get their turn */
 		c->last_rx_ms = zclock_time();
+		c->asked_ms = 0;
 		c->heard = true;
 		if (!c->connected) {
 			yx_log_info("peer %s: connected to %s", c->name, c->endpoint);
@@ -882,19 +894,51 @@ static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 	}
 }
 
+/* Up to when we know what the peer sent: now, or — while messages of it wait in our
+ * socket unread — the last time a read found the socket empty. The loop reads its peers
+ * in turn and stops at each full transaction to commit it (yxd_client_handle), so on a
+ * busy node with many peers one may wait seconds for its turn: its last message read is
+ * then old because we are behind, not because it went quiet, and silence is judged only
+ * over the time we have read. A peer that keeps the socket full for 4 x dead_after_ms
+ * (never letting a read find it empty) is judged on the clock again. */
+static int64_t read_until(const yxd_t *d, const yxd_client_t *c, int64_t now)
+{
+	int events = 0;
+	size_t len = sizeof(events);
+	if (now - c->drained_ms > 4 * (int64_t)d->cfg->dead_after_ms ||
+	    zmq_getsockopt(c->sock, ZMQ_EVENTS, &events, &len) != 0 || !(events & ZMQ_POLLIN))
+		return now;
+	return c->drained_ms;
+}
+
 void yxd_clients_tick(yxd_t *d, int64_t now)
 {
+	/* Time this node was not listening — a pass held by a long commit, the process
+	 * stopped — is not its peers' silence: what they sent meanwhile may not have been
+	 * read, or not even have reached ZeroMQ from the kernel. Their debts of an answer
+	 * are moved on by it. */
+	int64_t away = d->clients_tick_ms ? now - d->clients_tick_ms - 2 * YXD_TICK_MS : 0;
+	d->clients_tick_ms = now;
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *c = d->clients[i];
+		if (away > 0 && c->asked_ms)
+			c->asked_ms += away;
+		if (away > 0 && c->asked_answer_ms)
+			c->asked_answer_ms += away;
 		if (!c->sock) {
 			if (now >= c->next_connect_ms && client_connect(d, c) != YX_OK)
 				client_disconnect(d, c, "connect failed");
 			continue;
 		}
-		/* Silent for dead_after_ms (or never answered, say a refused handshake, after
-		 * which ZeroMQ stops re-dialling): made anew after the back-off, with a new
-		 * session. */
-		if (now - c->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
+		/* Silent: it answered nothing for dead_after_ms after we asked (a Hello), or
+		 * never answered since the connect (say a refused handshake, after which
+		 * ZeroMQ stops re-dialling). Made anew after the back-off, with a new session.
+		 * Counted from our asking, not from its last message: a node too busy to say
+		 * Hello does not hold its peers' quiet against them; and over what has been
+		 * read (read_until). */
+		int64_t seen = read_until(d, c, now);
+		int64_t asked = c->heard ? c->asked_ms : c->last_rx_ms;
+		if (asked && seen - asked > (int64_t)d->cfg->dead_after_ms) {
 			client_disconnect(d, c, c->heard ? "no answer" : "never answered");
 			continue;
 		}
@@ -902,8 +946,8 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		 * it answers, but not us — the stall watchdog, which waits for two answers,
 		 * would wait for ever. Made anew, and the origins it held back are pulled
 		 * elsewhere. */
-		if (c->heard && now - c->last_answer_ms > (int64_t)d->cfg->dead_after_ms &&
-		    now - c->last_segment_ms > (int64_t)d->cfg->dead_after_ms) {
+		if (c->heard && c->asked_answer_ms &&
+		    seen - c->asked_answer_ms > (int64_t)d->cfg->dead_after_ms) {
 			yxd_avoid_withheld(d, c, now);
 			client_disconnect(d, c, "it answers, but never our session");
 			continue;

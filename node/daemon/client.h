@@ -49,6 +49,11 @@ struct yxd_client {
 	bool heard;       /* heard from on this socket at all */
 	int64_t last_rx_ms, last_hello_ms, last_segment_ms, next_connect_ms;
 	int64_t last_answer_ms; /* the last Tips of our session (or the connect) */
+	int64_t drained_ms;     /* when a read last found the socket empty */
+	/* The first Hello tried since the peer's last message (asked_ms) and since its last
+	 * Tips of our session or segment (asked_answer_ms): 0, none. Silence counts from
+	 * there (yxd_clients_tick). */
+	int64_t asked_ms, asked_answer_ms;
 	uint32_t backoff_ms;
 	/* What the peer told us, an entry per origin (at most sync/max_origins), found
 	 * through an open-addressing index of tip positions + 1 (0: free) keyed by a

@@ -16,8 +16,6 @@
 #include "log.h"
 #include "yrdxd.h"
 
-#define TICK_MS 100
-
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: yrdxd -c FILE            run the node\n"
@@ -248,7 +246,7 @@ static int run(yxd_t *d, int sigfd)
 			yxd_guard_tick(d, d->feed_guard, now);
 			if (file_stamp(d->cfg->path) != d->config_stamp)
 				d->reload_requested = true;
-			next_tick = now + TICK_MS;
+			next_tick = now + YXD_TICK_MS;
 		}
 		if (d->reload_requested) {
 			d->reload_requested = false;

@@ -732,6 +732,9 @@ void yxd_serve_announce(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t
 void yxd_serve_tick(yxd_t *d, int64_t now_ms)
 {
 	yxd_serve_t *sv = d->serve;
+	/* What came while this pass was busy elsewhere (a commit, an import batch) is read
+	 * before anyone is judged silent: a Hello waiting unread here is not silence. */
+	yxd_serve_handle(d);
 	for (size_t i = 0; i < sv->n_subs;) {
 		sub_t *s = &sv->subs[i];
 		if (s->epoch && now_ms - s->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {

@@ -82,6 +82,9 @@ const char *yxd_counter_term(yxd_counter_t c);
 const char *yxd_refusal_kind_name(yxd_refusal_kind_t k); /* "bad_data": metrics' label */
 const char *yxd_refusal_kind_term(yxd_refusal_kind_t k); /* "坏数据 bad data" */
 
+/* The loop's timers (heartbeats, silence, back-offs) are looked at this often (ms). */
+#define YXD_TICK_MS 100
+
 /* ---- refusals.c: the latest refusals, with time, what and who, for the console ---- */
 #define YXD_REFUSALS 32
 typedef struct {
@@ -270,8 +273,9 @@ struct yxd {
 
 	yxd_client_t **clients; /* one per configured peer */
 	size_t n_clients;
-	size_t client_turn;   /* which peer's input is read first in the next pass */
-	uint64_t pull_passes; /* schedule_pulls passes so far (client.c) */
+	int64_t clients_tick_ms; /* the last yxd_clients_tick: time not listening is seen */
+	size_t client_turn;      /* which peer's input is read first in the next pass */
+	uint64_t pull_passes;    /* schedule_pulls passes so far (client.c) */
 	yxd_serve_t *serve;
 	yxd_writer_t writer;
 

@@ -7,6 +7,9 @@
     re-makes it silently, and the puller must notice that the server's state is gone.
 (c) A relay node is restarted over and over while the origin writes: the third city, which
     only hears of the origin through the relay, must end equal to the origin.
+(d) A puller busy taking in several peers' backlogs reads each peer only in its turn: what a
+    peer sent waiting unread is not that peer's silence, and it must not be dropped for it
+    (its loop held by SIGSTOP beyond dead_after_ms, mid-transfer).
 
 Every case ends with the liveness property: after the fault, NEW writes at the origin
 reach every node within LIVENESS_S, the digests are identical, each node holds exactly the
@@ -254,6 +257,57 @@ class RelayRestartsTest(unittest.TestCase):
             wait_tip([r, c], a, LIVENESS_S, "R and C to catch up with A after R's last restart")
             check_live(self, a, [r, c], w, "after R's %d restarts" % restarts)
 
+
+class BusyPullerTest(unittest.TestCase):
+    """(d) Hefei takes in four peers' backlogs. Its loop reads its peers in turn and commits
+    each full transaction (16,384 entries) before it reads on, so on a busy node a peer
+    may wait longer than dead_after_ms for its turn while its messages wait unread in
+    Hefei's socket. Here Hefei's loop is held for certain (SIGSTOP, 1.5 s against
+    dead_after_ms 500) in the middle of the transfer; on waking, its first pass reads one
+    peer and commits. Judging silence on the clock, it then dropped the other three ("no
+    answer"), whose segments it had not read yet. Silence counts from a Hello the peer
+    has not answered, over what has been read."""
+
+    PEERS = (("shanghai", 310000), ("nanjing", 320100), ("hangzhou", 330100),
+             ("wuhu", 340200))
+    BACKLOG = 40000  # records per peer
+    DEAD_AFTER_MS = 500
+    HELD_S = 1.5
+
+    def test_backlog_is_not_silence(self):
+        with Federation("busy-puller") as fed:
+            hefei = fed.node("hefei", 340100)
+            peers = [fed.node(name, city) for name, city in self.PEERS]
+            tune(hefei, *peers)
+            hefei.set_sync(heartbeat_ms=50, dead_after_ms=self.DEAD_AFTER_MS)
+            for p in peers:
+                fed.link(hefei, p)
+                p.start()
+            writers = []
+            for i, p in enumerate(peers):
+                w = Writer(start=i * 10 ** 6)
+                p.put("enterprise", w.batch(self.BACKLOG))
+                writers.append(w)
+            hefei.start()
+            # Held once every peer streams to it, well before it holds their backlogs.
+            wait_until(lambda: all(hefei.tip(p.pubkey) > 0 for p in peers), 30,
+                       "Hefei to receive from every peer")
+            held_at = {p.name: hefei.tip(p.pubkey) for p in peers}
+            hefei.proc.send_signal(signal.SIGSTOP)
+            time.sleep(self.HELD_S)
+            hefei.proc.send_signal(signal.SIGCONT)
+            for p in peers:
+                wait_tip([hefei], p, LIVENESS_S, "Hefei to take in %s's backlog" % p.name)
+            dropped = [line for line in hefei.log().splitlines()
+                       if "disconnected (" in line or "pulling it elsewhere" in line]
+            print("%s: Hefei held %.1f s (dead_after_ms %d) holding %s of %d each; peers "
+                  "dropped after: %d" % (self.id(), self.HELD_S, self.DEAD_AFTER_MS, held_at,
+                                         self.BACKLOG, len(dropped)), flush=True)
+            self.assertTrue(any(t < self.BACKLOG for t in held_at.values()),
+                            "Hefei held every backlog before it was stopped: nothing tested")
+            self.assertEqual(dropped, [], "Hefei dropped peers whose messages it had not read")
+            for p, w in zip(peers, writers):
+                check_live(self, p, [hefei], w, "after Hefei's loop was held")
 
 if __name__ == "__main__":
     unittest.main()
