@@ -913,18 +913,14 @@ static int64_t read_until(const yxd_t *d, const yxd_client_t *c, int64_t now)
 
 void yxd_clients_tick(yxd_t *d, int64_t now)
 {
-	/* Time this node was not listening — a pass held by a long commit, the process
-	 * stopped — is not its peers' silence: what they sent meanwhile may not have been
-	 * read, or not even have reached ZeroMQ from the kernel. Their debts of an answer
-	 * are moved on by it. */
-	int64_t away = d->clients_tick_ms ? now - d->clients_tick_ms - 2 * YXD_TICK_MS : 0;
-	d->clients_tick_ms = now;
+	/* Time this node was not listening moves each peer's debt of an answer on. */
+	int64_t late = yxd_tick_late(&d->clients_tick_ms, now);
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *c = d->clients[i];
-		if (away > 0 && c->asked_ms)
-			c->asked_ms += away;
-		if (away > 0 && c->asked_answer_ms)
-			c->asked_answer_ms += away;
+		if (c->asked_ms)
+			c->asked_ms += late;
+		if (c->asked_answer_ms)
+			c->asked_answer_ms += late;
 		if (!c->sock) {
 			if (now >= c->next_connect_ms && client_connect(d, c) != YX_OK)
 				client_disconnect(d, c, "connect failed");

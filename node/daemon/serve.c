@@ -34,7 +34,7 @@ typedef struct {
 	uint32_t credit;
 	size_t next;  /* the pump's round robin over known: whose turn it is */
 	uint32_t run; /* segments sent in a row in this turn */
-	int64_t last_rx_ms;
+	int64_t last_rx_ms; /* moved on by time this node was not listening (yxd_tick_late) */
 	known_t *known; /* only origins we hold: we cannot serve the others */
 	size_t n_known, cap_known;
 	uint32_t *slots; /* known's hash index: index + 1, 0 = free; a power of two long */
@@ -61,6 +61,7 @@ struct yxd_serve {
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	refusal_log_t log_origins, log_sessions;
 	yxd_segments_t *segments; /* built once for all the pullers that get the same one */
+	int64_t tick_ms;          /* the last yxd_serve_tick (yxd_tick_late) */
 };
 
 /* What a puller is admitted as now (members.c: the trust store's entry, or with a charter
@@ -733,10 +734,13 @@ void yxd_serve_tick(yxd_t *d, int64_t now_ms)
 {
 	yxd_serve_t *sv = d->serve;
 	/* What came while this pass was busy elsewhere (a commit, an import batch) is read
-	 * before anyone is judged silent: a Hello waiting unread here is not silence. */
+	 * before anyone is judged silent: a Hello waiting unread here is not silence; nor
+	 * is time this node was not listening. */
 	yxd_serve_handle(d);
+	int64_t late = yxd_tick_late(&sv->tick_ms, now_ms);
 	for (size_t i = 0; i < sv->n_subs;) {
 		sub_t *s = &sv->subs[i];
+		s->last_rx_ms += late;
 		if (s->epoch && now_ms - s->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
 			/* Should it come back, its next Hello makes a new epoch. Its state goes;
 			 * while its connection is open, it keeps its place among its key's

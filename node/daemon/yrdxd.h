@@ -85,6 +85,17 @@ const char *yxd_refusal_kind_term(yxd_refusal_kind_t k); /* "坏数据 bad data"
 /* The loop's timers (heartbeats, silence, back-offs) are looked at this often (ms). */
 #define YXD_TICK_MS 100
 
+/* How late this tick is — beyond two tick intervals since *last, which it then becomes:
+ * time the node was not listening (a pass held by a long commit, the process stopped).
+ * Peers are not judged silent over it: what they sent meanwhile may not have been read,
+ * or not even have reached ZeroMQ from the kernel. */
+static inline int64_t yxd_tick_late(int64_t *last, int64_t now)
+{
+	int64_t late = *last ? now - *last - 2 * YXD_TICK_MS : 0;
+	*last = now;
+	return late > 0 ? late : 0;
+}
+
 /* ---- refusals.c: the latest refusals, with time, what and who, for the console ---- */
 #define YXD_REFUSALS 32
 typedef struct {
@@ -273,7 +284,7 @@ struct yxd {
 
 	yxd_client_t **clients; /* one per configured peer */
 	size_t n_clients;
-	int64_t clients_tick_ms; /* the last yxd_clients_tick: time not listening is seen */
+	int64_t clients_tick_ms; /* the last yxd_clients_tick (yxd_tick_late) */
 	size_t client_turn;      /* which peer's input is read first in the next pass */
 	uint64_t pull_passes;    /* schedule_pulls passes so far (client.c) */
 	yxd_serve_t *serve;
