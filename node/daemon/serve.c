@@ -32,10 +32,10 @@ typedef struct {
 	uint64_t session;                 /* the puller's, from its Hello */
 	uint64_t epoch;                   /* drawn when this state was made (Tips.epoch) */
 	uint32_t credit;
-	size_t next;  /* the pump's round robin over known: whose turn it is */
-	uint32_t run; /* segments sent in a row in this turn */
+	size_t next;        /* the pump's round robin over known: whose turn it is */
+	uint32_t run;       /* segments sent in a row in this turn */
 	int64_t last_rx_ms; /* moved on by time this node was not listening (yxd_tick_late) */
-	known_t *known; /* only origins we hold: we cannot serve the others */
+	known_t *known;     /* only origins we hold: we cannot serve the others */
 	size_t n_known, cap_known;
 	uint32_t *slots; /* known's hash index: index + 1, 0 = free; a power of two long */
 	size_t n_slots;
