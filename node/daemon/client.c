@@ -26,14 +26,6 @@
 /* Room the store must have before pulling resumes after it was full. */
 #define STORE_ROOM_BYTES (16u << 20)
 
-/* The origin moved at this peer (or the stall clock starts): now is its last progress. */
-static void mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now)
-{
-	t->progress_ms = now;
-	t->progress_mark = c->segments_in;
-	t->progress_answers = c->answers;
-}
-
 /* The credit window: sync/credit is the node's, shared among the peers that use it (at
  * least MIN_WINDOW each), so what can be in flight towards this node — and held in its
  * memory — is about credit segments however many peers it has. A session starts with an
@@ -172,7 +164,7 @@ static int client_connect(yxd_t *d, yxd_client_t *c)
 	}
 	session_reset(c);
 	c->heard = false;
-	c->last_rx_ms = c->last_answer_ms = c->drained_ms = zclock_time();
+	c->last_rx_ms = c->drained_ms = zclock_time();
 	c->asked_ms = c->asked_answer_ms = 0;
 	c->last_hello_ms = 0;
 	send_hello(d, c); /* -EAGAIN until the connection is up: the tick retries */
@@ -339,7 +331,7 @@ static void schedule_pulls(yxd_t *d)
 			if (yxd_send_pull(best, origin, mine + 1) == YX_OK) {
 				peer_tip_t *bt = yxd_tip_get(best, origin, false);
 				bt->subscribed = true;
-				mark_progress(best, bt, now);
+				yxd_mark_progress(best, bt, now);
 			}
 		}
 	}
@@ -478,7 +470,6 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 {
 	if (tips->session == c->session) {
 		c->answers++;
-		c->last_answer_ms = zclock_time();
 		c->asked_answer_ms = 0;
 		if (!c->epoch) {
 			c->epoch = tips->epoch;
@@ -517,7 +508,7 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 			if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
 				mine.seq = 0;
 			if (t->seq <= mine.seq)
-				mark_progress(c, t, zclock_time());
+				yxd_mark_progress(c, t, zclock_time());
 		}
 		t->seq = seq;
 		yxd_fill_tips(c, t, e->fills);
@@ -641,7 +632,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const yx_wire_segment_t *s, in
 	if (ret == YX_OK) {
 		peer_tip_t *t = yxd_tip_get(c, s->origin, false);
 		if (t) {
-			mark_progress(c, t, c->last_segment_ms);
+			yxd_mark_progress(c, t, c->last_segment_ms);
 			t->stalls = 0;
 			t->refusals = 0;
 			/* It holds what it signed a head for, whatever its last Tips said: the
@@ -840,77 +831,6 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 	}
 }
 
-/* A subscription stalls when the peer claims more of the origin than we hold and sends
- * none of it for dead_after_ms, while the connection is idle or busy with other origins,
- * and while the peer answers our heartbeats (twice at least: it reads what we send, so
- * it is not merely overloaded, and it would have streamed had it our state). The first
- * stall makes the connection anew (new session, fresh credit); the next ones
- * avoid the peer for that origin, for twice as long each time, so another peer serves
- * it. */
-static void check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
-{
-	int64_t limit = (int64_t)d->cfg->dead_after_ms;
-	bool idle = now - c->last_segment_ms > limit;
-	/* Segments of other origins that may come before an origin's turn: what is in flight,
-	 * and a turn of each origin pulled here (wire.h, YX_SERVE_RUN). */
-	uint64_t round = 2 * (uint64_t)d->cfg->credit;
-	for (size_t k = 0; k < c->n_tips; k++)
-		round += c->tips[k].subscribed ? YX_SERVE_RUN : 0;
-	for (size_t k = 0; k < c->n_tips && c->sock; k++) {
-		peer_tip_t *t = &c->tips[k];
-		yx_tip_t mine;
-		if (!t->subscribed || now - t->progress_ms <= limit)
-			continue;
-		if (c->answers - t->progress_answers < 2)
-			continue; /* the peer is not reading us either: busy, or dead (see tick) */
-		if (!idle && c->segments_in - t->progress_mark <= round)
-			continue; /* its turn has not come round yet */
-		if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
-			mine.seq = 0;
-		if (t->seq <= mine.seq)
-			continue; /* nothing more to come: an idle subscription */
-		char who[YX_PUBKEY_TEXT_LEN + 1];
-		yx_pubkey_format(t->origin, who);
-		t->stalls++;
-		mark_progress(c, t, now);
-		if (t->stalls == 1) {
-			yx_log_warn("peer %s: claims %s up to %llu, we hold %llu, and sent none of "
-			            "it for %lld ms: connecting anew",
-			            c->name, who, (unsigned long long)t->seq,
-			            (unsigned long long)mine.seq, (long long)limit);
-			client_disconnect(d, c, "stalled");
-			c->backoff_ms = 0;
-			c->next_connect_ms = now;
-			return;
-		}
-		int64_t avoid = yxd_avoid_ms(t->stalls);
-		yx_log_warn("peer %s: still sends none of %s (claims %llu, we hold %llu): pulling "
-		            "it elsewhere for %lld s",
-		            c->name, who, (unsigned long long)t->seq, (unsigned long long)mine.seq,
-		            (long long)(avoid / 1000));
-		t->bad_until_ms = now + avoid;
-		t->subscribed = false;
-		yxd_send_pull(c, t->origin, 0);
-	}
-}
-
-/* Up to when we know what the peer sent: now, or — while messages of it wait in our
- * socket unread — the last time a read found the socket empty. The loop reads its peers
- * in turn and stops at each full transaction to commit it (yxd_client_handle), so on a
- * busy node with many peers one may wait seconds for its turn: its last message read is
- * then old because we are behind, not because it went quiet, and silence is judged only
- * over the time we have read. A peer that keeps the socket full for 4 x dead_after_ms
- * (never letting a read find it empty) is judged on the clock again. */
-static int64_t read_until(const yxd_t *d, const yxd_client_t *c, int64_t now)
-{
-	int events = 0;
-	size_t len = sizeof(events);
-	if (now - c->drained_ms > 4 * (int64_t)d->cfg->dead_after_ms ||
-	    zmq_getsockopt(c->sock, ZMQ_EVENTS, &events, &len) != 0 || !(events & ZMQ_POLLIN))
-		return now;
-	return c->drained_ms;
-}
-
 void yxd_clients_tick(yxd_t *d, int64_t now)
 {
 	/* Time this node was not listening moves each peer's debt of an answer on. */
@@ -931,8 +851,8 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		 * ZeroMQ stops re-dialling). Made anew after the back-off, with a new session.
 		 * Counted from our asking, not from its last message: a node too busy to say
 		 * Hello does not hold its peers' quiet against them; and over what has been
-		 * read (read_until). */
-		int64_t seen = read_until(d, c, now);
+		 * read (yxd_read_until). */
+		int64_t seen = yxd_read_until(d, c, now);
 		int64_t asked = c->heard ? c->asked_ms : c->last_rx_ms;
 		if (asked && seen - asked > (int64_t)d->cfg->dead_after_ms) {
 			client_disconnect(d, c, c->heard ? "no answer" : "never answered");
@@ -953,7 +873,11 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		if (now - c->last_hello_ms >= (int64_t)d->cfg->heartbeat_ms ||
 		    (!c->heard && !c->last_hello_ms))
 			send_hello(d, c);
-		check_stalls(d, c, now);
+		if (yxd_check_stalls(d, c, now)) {
+			client_disconnect(d, c, "stalled");
+			c->backoff_ms = 0;
+			c->next_connect_ms = now;
+		}
 		yxd_fill_request(d, c, now);
 	}
 	uint64_t claim = 0;

@@ -48,8 +48,7 @@ struct yxd_client {
 	bool connected;   /* heard from within dead_after_ms */
 	bool heard;       /* heard from on this socket at all */
 	int64_t last_rx_ms, last_hello_ms, last_segment_ms, next_connect_ms;
-	int64_t last_answer_ms; /* the last Tips of our session (or the connect) */
-	int64_t drained_ms;     /* when a read last found the socket empty */
+	int64_t drained_ms; /* when a read last found the socket empty */
 	/* The first Hello tried since the peer's last message (asked_ms) and since its last
 	 * Tips of our session or segment (asked_answer_ms): 0, none. Silence counts from
 	 * there (yxd_clients_tick). */
@@ -101,6 +100,15 @@ int64_t yxd_avoid_ms(uint32_t stalls);
 /* c holds subscriptions and never answers our session: each origin it claims more of
  * than we hold counts a stall and is avoided there as after a second one. */
 void yxd_avoid_withheld(yxd_t *d, yxd_client_t *c, int64_t now);
+
+/* liveness.c: the stall watchdog (rules 4 and 5 of docs/design.md, "Liveness"). */
+/* The origin moved at this peer (or the stall clock starts): now is its last progress. */
+void yxd_mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now);
+/* Moves an origin elsewhere where a subscription stalls again; true at a first stall:
+ * then c's connection is to be made anew. */
+bool yxd_check_stalls(yxd_t *d, yxd_client_t *c, int64_t now);
+/* Up to when we know what c's peer sent: silence is judged up to there. */
+int64_t yxd_read_until(const yxd_t *d, const yxd_client_t *c, int64_t now);
 /* The pull connections whose Tips answered our current session; *max_claim gets the
  * highest seq of origin one of them claims and is believed in. */
 size_t yxd_clients_answered(yxd_t *d, const uint8_t origin[YX_KEY_BYTES], int64_t now,
