@@ -873,7 +873,7 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 		if (now - c->last_hello_ms >= (int64_t)d->cfg->heartbeat_ms ||
 		    (!c->heard && !c->last_hello_ms))
 			send_hello(d, c);
-		if (yxd_check_stalls(d, c, now)) {
+		if (yxd_check_stalls(d, c, seen, now)) {
 			client_disconnect(d, c, "stalled");
 			c->backoff_ms = 0;
 			c->next_connect_ms = now;

@@ -21,13 +21,15 @@ void yxd_mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now)
 /* A subscription stalls when the peer claims more of the origin than we hold and sends
  * none of it for dead_after_ms, while the connection is idle or busy with other origins,
  * and while the peer answers our heartbeats (twice at least: it reads what we send, so
- * it is not merely overloaded, and it would have streamed had it our state). The first
- * stall makes the connection anew (new session, fresh credit: true, the caller's to do); the next
- * ones avoid the peer for that origin, for twice as long each time, so another peer serves it. */
-bool yxd_check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
+ * it is not merely overloaded, and it would have streamed had it our state). The time is
+ * judged up to seen (yxd_read_until): a segment waiting unread in our own socket is not
+ * one the peer held back. The first stall makes the connection anew (new session, fresh
+ * credit: true, the caller's to do); the next ones avoid the peer for that origin, for
+ * twice as long each time, so another peer serves it. */
+bool yxd_check_stalls(yxd_t *d, yxd_client_t *c, int64_t seen, int64_t now)
 {
 	int64_t limit = (int64_t)d->cfg->dead_after_ms;
-	bool idle = now - c->last_segment_ms > limit;
+	bool idle = seen - c->last_segment_ms > limit;
 	/* Segments of other origins that may come before an origin's turn: what is in flight,
 	 * and a turn of each origin pulled here (wire.h, YX_SERVE_RUN). */
 	uint64_t round = 2 * (uint64_t)d->cfg->credit;
@@ -36,7 +38,7 @@ bool yxd_check_stalls(yxd_t *d, yxd_client_t *c, int64_t now)
 	for (size_t k = 0; k < c->n_tips && c->sock; k++) {
 		peer_tip_t *t = &c->tips[k];
 		yx_tip_t mine;
-		if (!t->subscribed || now - t->progress_ms <= limit)
+		if (!t->subscribed || seen - t->progress_ms <= limit)
 			continue;
 		if (c->answers - t->progress_answers < 2)
 			continue; /* the peer is not reading us either: busy, or dead (see tick) */

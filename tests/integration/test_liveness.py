@@ -10,6 +10,9 @@
 (d) A puller busy taking in several peers' backlogs reads each peer only in its turn: what a
     peer sent waiting unread is not that peer's silence, and it must not be dropped for it
     (its loop held by SIGSTOP beyond dead_after_ms, mid-transfer).
+(e) A hub taking in many peers' backlogs at once commits a full transaction after reading
+    a few of them: each peer must still be read within a round of commits, and a segment
+    waiting unread in the hub's own socket must not count as one the peer held back.
 
 Every case ends with the liveness property: after the fault, NEW writes at the origin
 reach every node within LIVENESS_S, the digests are identical, each node holds exactly the
@@ -25,7 +28,7 @@ import threading
 import time
 import unittest
 
-from harness import (DEAD_AFTER_MS, LIVENESS_S, YRDXCTL, Federation, Writer, check_live,
+from harness import (DEAD_AFTER_MS, LIVENESS_S, NEW_RECORDS, YRDXCTL, Federation, Writer, check_live,
                      free_port, linked_pair, run_seed, tune, wait_tip, wait_until)
 
 # The sync timings (tune()), LIVENESS_S and check_live() are harness.py's.
@@ -312,6 +315,69 @@ class BusyPullerTest(unittest.TestCase):
             self.assertEqual(dropped, [], "Hefei dropped peers whose messages it had not read")
             for p, w in zip(peers, writers):
                 check_live(self, p, [hefei], w, "after Hefei's loop was held")
+
+
+class ManyPeersHubTest(unittest.TestCase):
+    """(e) Hefei takes in eight Anhui peers' backlogs at once. Its window of credit shared
+    among them, each peer's share is about one full transaction (16,384 entries), so a pass
+    of Hefei's loop reads one or two peers and commits. The round robin moved on by one peer
+    a pass: a peer read at the end of a pass waited some eight commits for its next turn,
+    its segments unread in Hefei's socket, and Hefei's stall watchdog, judging on the clock
+    over that wait, took it for a peer holding an origin back and made the connection anew
+    ("claims ... and sent none of it ... connecting anew"): new session, segments sent
+    again, the peer's origins idle meanwhile. The next pass now starts after the peer whose
+    input filled the transaction, and a stall is judged only over what has been read."""
+
+    PEERS = (("wuhu", 340200), ("bengbu", 340300), ("huainan", 340400),
+             ("maanshan", 340500), ("huaibei", 340600), ("tongling", 340700),
+             ("anqing", 340800), ("huangshan", 341000))
+    BACKLOG = 40000  # records per peer
+    DEAD_AFTER_MS = 1000
+
+    def test_every_peer_read_in_a_round(self):
+        with Federation("many-peers") as fed:
+            hefei = fed.node("hefei", 340100)
+            peers = [fed.node(name, city) for name, city in self.PEERS]
+            tune(hefei, *peers)
+            hefei.set_sync(heartbeat_ms=50, dead_after_ms=self.DEAD_AFTER_MS)
+            writers = []
+            for i, p in enumerate(peers):
+                p.set_sync(dead_after_ms=30000)
+                fed.link(hefei, p)
+                p.start()
+                w = Writer(start=i * 10 ** 6)
+                p.put("enterprise", w.batch(self.BACKLOG))
+                writers.append(w)
+            started = time.monotonic()
+            hefei.start()
+            for p in peers:
+                wait_tip([hefei], p, LIVENESS_S, "Hefei to take in %s's backlog" % p.name)
+            took = time.monotonic() - started
+            remade = [line for line in hefei.log().splitlines()
+                      if "connecting anew" in line or "disconnected (" in line
+                      or "pulling it elsewhere" in line]
+            print("%s: Hefei took in %d peers x %d records in %.1f s (dead_after_ms %d); "
+                  "connections made anew: %d" % (self.id(), len(peers), self.BACKLOG, took,
+                                                 self.DEAD_AFTER_MS, len(remade)), flush=True)
+            for line in remade[:5]:
+                print("  " + line, flush=True)
+            self.assertEqual(remade, [], "Hefei made anew connections whose segments it had "
+                             "not read yet")
+            # Liveness: new writes at every peer reach Hefei; one peer checked in full
+            # (digests, verify, every body), the others' origins held as they hold them.
+            for p, w in zip(peers[1:], writers[1:]):
+                p.put("enterprise", w.batch(NEW_RECORDS))
+            check_live(self, peers[0], [hefei], writers[0], "after Hefei took in every backlog")
+            for p in peers[1:]:
+                wait_tip([hefei], p, LIVENESS_S, "%d new records at %s to reach Hefei"
+                         % (NEW_RECORDS, p.name))
+            def log_of(node, origin):  # seq and hash of origin's log as node holds it
+                return [{k: v for k, v in o.items() if k not in ("name", "city", "city_name")}
+                        for o in node.digest()["origins"] if o["origin"] == origin]
+            for p in peers:
+                self.assertEqual(log_of(hefei, p.pubkey), log_of(p, p.pubkey),
+                                 "Hefei's digest of %s's log against %s's own" % (p.name, p.name))
+
 
 if __name__ == "__main__":
     unittest.main()
