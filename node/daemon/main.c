@@ -209,15 +209,19 @@ static int run(yxd_t *d, int sigfd)
 			yxd_zap_handle(d);
 		if (http_item && (items[http_item].revents & ZMQ_POLLIN))
 			yxd_http_run(d);
-		/* Every client socket: polled readiness or not, read what is there (until the
-		 * open transaction is due for its commit). */
-		for (size_t k = 0; k < d->n_clients; k++) {
-			/* Round robin: each pass starts at the next peer, so none starves. */
-			yxd_client_t *c = d->clients[(d->client_turn + k) % d->n_clients];
-			if (yxd_client_socket(c))
-				yxd_client_handle(d, c);
+		/* Every client socket: polled readiness or not, read what is there until the
+		 * open transaction is due for its commit. Round robin: the next pass starts
+		 * after the peer whose input filled it, so every peer is read once in a round
+		 * of commits, however many peers come before it. */
+		size_t turn = d->client_turn + 1;
+		for (size_t k = 0; k < d->n_clients && !yxd_remote_due(d); k++) {
+			size_t i = (d->client_turn + k) % d->n_clients;
+			if (yxd_client_socket(d->clients[i]))
+				yxd_client_handle(d, d->clients[i]);
+			if (yxd_remote_due(d))
+				turn = i + 1;
 		}
-		d->client_turn++;
+		d->client_turn = turn;
 		if (yxd_remote_due(d))
 			yxd_remote_flush(d);
 		if (items[1].revents & ZMQ_POLLIN)
