@@ -261,6 +261,26 @@ class RelayRestartsTest(unittest.TestCase):
             check_live(self, a, [r, c], w, "after R's %d restarts" % restarts)
 
 
+def hub_with_backlogs(fed, cities, backlog, dead_after_ms):
+    """Hefei (heartbeat 50 ms, the dead_after_ms given) linked to a peer per (name, city)
+    of cities, each running and holding `backlog` records of its own; the peers' own
+    dead_after_ms is long, they are not what is tested. Hefei is not started. Returns
+    (hefei, peers, their writers)."""
+    hefei = fed.node("hefei", 340100)
+    peers = [fed.node(name, city) for name, city in cities]
+    tune(hefei, *peers)
+    hefei.set_sync(heartbeat_ms=50, dead_after_ms=dead_after_ms)
+    writers = []
+    for i, p in enumerate(peers):
+        p.set_sync(dead_after_ms=30000)
+        fed.link(hefei, p)
+        p.start()
+        w = Writer(start=i * 10 ** 6)
+        p.put("enterprise", w.batch(backlog))
+        writers.append(w)
+    return hefei, peers, writers
+
+
 class BusyPullerTest(unittest.TestCase):
     """(d) Hefei takes in four peers' backlogs. Its loop reads its peers in turn and commits
     each full transaction (16,384 entries) before it reads on, so on a busy node a peer
@@ -280,19 +300,8 @@ class BusyPullerTest(unittest.TestCase):
 
     def test_backlog_is_not_silence(self):
         with Federation("busy-puller") as fed:
-            hefei = fed.node("hefei", 340100)
-            peers = [fed.node(name, city) for name, city in self.PEERS]
-            tune(hefei, *peers)
-            hefei.set_sync(heartbeat_ms=50, dead_after_ms=self.DEAD_AFTER_MS)
-            for p in peers:
-                p.set_sync(dead_after_ms=30000)
-                fed.link(hefei, p)
-                p.start()
-            writers = []
-            for i, p in enumerate(peers):
-                w = Writer(start=i * 10 ** 6)
-                p.put("enterprise", w.batch(self.BACKLOG))
-                writers.append(w)
+            hefei, peers, writers = hub_with_backlogs(fed, self.PEERS, self.BACKLOG,
+                                                      self.DEAD_AFTER_MS)
             hefei.start()
             # Held as soon as it has committed some of the backlogs (one look at its
             # store per try: the transfer takes about a second).
@@ -336,18 +345,8 @@ class ManyPeersHubTest(unittest.TestCase):
 
     def test_every_peer_read_in_a_round(self):
         with Federation("many-peers") as fed:
-            hefei = fed.node("hefei", 340100)
-            peers = [fed.node(name, city) for name, city in self.PEERS]
-            tune(hefei, *peers)
-            hefei.set_sync(heartbeat_ms=50, dead_after_ms=self.DEAD_AFTER_MS)
-            writers = []
-            for i, p in enumerate(peers):
-                p.set_sync(dead_after_ms=30000)
-                fed.link(hefei, p)
-                p.start()
-                w = Writer(start=i * 10 ** 6)
-                p.put("enterprise", w.batch(self.BACKLOG))
-                writers.append(w)
+            hefei, peers, writers = hub_with_backlogs(fed, self.PEERS, self.BACKLOG,
+                                                      self.DEAD_AFTER_MS)
             started = time.monotonic()
             hefei.start()
             for p in peers:

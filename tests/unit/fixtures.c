@@ -358,6 +358,49 @@ void fx_node_close(fx_node_t *n)
 	free(n->dir);
 }
 
+int fx_try_put_enterprises(yx_store_t *store, const yx_identity_t *id, uint32_t first,
+                           uint32_t count, yx_head_t *head, yx_diag_t *d)
+{
+	yx_batch_t *b = NULL;
+	yx_diag_t none = {{0}};
+	int ret = yx_batch_begin(store, id, &b);
+	if (!d)
+		d = &none;
+	for (uint32_t i = first; ret == YX_OK && i < first + count; i++) {
+		fx_enterprise_t f;
+		Yrdx__Change c = YRDX__CHANGE__INIT;
+		fx_enterprise_init(&f, i);
+		yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
+		c.id = f.code;
+		ret = yx_batch_put(b, &c, d);
+	}
+	if (ret == YX_OK)
+		return yx_batch_commit(&b, head);
+	yx_batch_abort(&b);
+	return ret;
+}
+
+yx_head_t fx_put_enterprises(fx_node_t *n, uint32_t first, uint32_t count)
+{
+	yx_head_t head;
+	yx_diag_t d = {{0}};
+	int ret = fx_try_put_enterprises(n->store, n->id, first, count, &head, &d);
+	if (ret != YX_OK) {
+		fprintf(stderr, "fx_put_enterprises %u..%u: %s\n", first, first + count,
+		        d.msg[0] ? d.msg : yx_strerror(ret));
+		abort();
+	}
+	return head;
+}
+
+const uint8_t *fx_rotated_signer(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq)
+{
+	const fx_rotated_t *r = arg;
+	if (memcmp(origin, r->origin, YX_KEY_BYTES) != 0 || seq <= r->after)
+		return origin;
+	return r->next;
+}
+
 void fx_head_sign_v1(yx_head_t *head, const yx_identity_t *id)
 {
 	uint8_t msg[12 + YX_KEY_BYTES + 8 + YX_HASH_BYTES + 8], *p = msg;

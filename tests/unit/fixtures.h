@@ -27,6 +27,13 @@ typedef struct {
 void fx_node_open(fx_node_t *n, const char *tag);
 /* Closes the store, frees the identity, removes the directory. */
 void fx_node_close(fx_node_t *n);
+/* Puts enterprises [first, first+count) (fx_enterprise_init) in one batch of store's own
+ * log, signed by id, and commits it (*head gets its head; may be NULL): the first error of
+ * a put (said in *d, if d) or of the commit. The batch is gone either way. */
+int fx_try_put_enterprises(yx_store_t *store, const yx_identity_t *id, uint32_t first,
+                           uint32_t count, yx_head_t *head, yx_diag_t *d);
+/* The same on n, aborting with what the store said if it refuses; the batch's head. */
+yx_head_t fx_put_enterprises(fx_node_t *n, uint32_t first, uint32_t count);
 
 /* The seed of a test's random choices: $YRDX_SEED if set (the variable the integration
  * tests read too), else drawn from the clock. Printed on stderr with the way to repeat
@@ -180,5 +187,15 @@ void fx_log_clear(fx_log_t *log);
 /* Re-signs head as a version 1 head (no policy seq), as a store from before version 2
  * keeps them: over "yrdx-head-v1" || origin || seq || hash || time, built here. */
 void fx_head_sign_v1(yx_head_t *head, const yx_identity_t *id);
+
+/* A signer rule (yx_rules_t.signer, arg an fx_rotated_t) for one rotated origin: its first
+ * key signs heads up to seq after, the next key those past it (what the charter's rule
+ * says of it); every other origin signs with its own key. */
+typedef struct {
+	uint8_t origin[YX_KEY_BYTES];
+	uint64_t after;
+	uint8_t next[YX_KEY_BYTES];
+} fx_rotated_t;
+const uint8_t *fx_rotated_signer(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq);
 
 #endif

@@ -10,26 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-yx_head_t sfx_put_enterprises(fx_node_t *n, uint32_t first, uint32_t count)
-{
-	yx_batch_t *b = NULL;
-	yx_head_t head;
-	yx_diag_t d = {{0}};
-	assert_int_equal(yx_batch_begin(n->store, n->id, &b), YX_OK);
-	for (uint32_t i = first; i < first + count; i++) {
-		fx_enterprise_t f;
-		Yrdx__Change c = YRDX__CHANGE__INIT;
-		fx_enterprise_init(&f, i);
-		yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
-		c.id = f.code;
-		if (yx_batch_put(b, &c, &d) != YX_OK)
-			fail_msg("put %u: %s", i, d.msg);
-	}
-	assert_int_equal(yx_batch_commit(&b, &head), YX_OK);
-	assert_null(b);
-	return head;
-}
-
 typedef struct {
 	sfx_segment_t *seg;
 	uint64_t last;

@@ -12,9 +12,6 @@
 #include "fixtures.h"
 #include "store.h"
 
-/* Commits enterprises [first, first+count) as one batch. */
-yx_head_t sfx_put_enterprises(fx_node_t *n, uint32_t first, uint32_t count);
-
 /* A segment of a store's log copied out, as a peer would send it. */
 typedef struct {
 	size_t n;

@@ -27,23 +27,6 @@ static void hex_decode(const char *hex, uint8_t out[32])
 	assert_int_equal(got, 32);
 }
 
-static void put_enterprises(fx_node_t *n, uint32_t first, uint32_t count)
-{
-	yx_batch_t *b = NULL;
-	yx_diag_t d = {{0}};
-	assert_int_equal(yx_batch_begin(n->store, n->id, &b), YX_OK);
-	for (uint32_t i = first; i < first + count; i++) {
-		fx_enterprise_t f;
-		Yrdx__Change c = YRDX__CHANGE__INIT;
-		fx_enterprise_init(&f, i);
-		yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
-		c.id = f.code;
-		if (yx_batch_put(b, &c, &d) != YX_OK)
-			fail_msg("put %u: %s", i, d.msg);
-	}
-	assert_int_equal(yx_batch_commit(&b, NULL), YX_OK);
-}
-
 /* D and H computed elsewhere (Python's hashlib.blake2b, digest_size=32): the chain's
  * format is fixed, every node of the federation must compute the same. */
 static void test_known_answers(void **state)
@@ -257,9 +240,9 @@ static void test_store_writes_the_chain(void **state)
 	yx_head_t head;
 	uint8_t h[YX_HASH_BYTES];
 	fx_node_open(&a, "chain-store");
-	put_enterprises(&a, 0, 5);
-	put_enterprises(&a, 5, 3);
-	put_enterprises(&a, 8, 4);
+	fx_put_enterprises(&a, 0, 5);
+	fx_put_enterprises(&a, 5, 3);
+	fx_put_enterprises(&a, 8, 4);
 	const uint8_t *origin = yx_identity_public(a.id);
 	walk_t w = {.next = 1, .origin = origin};
 	assert_int_equal(yx_store_log_iterate(a.store, origin, 1, check_link, &w), YX_OK);
@@ -537,8 +520,8 @@ static void test_verify_finds_broken_link_at_rest(void **state)
 	fx_node_t a;
 	uint8_t key[12];
 	fx_node_open(&a, "chain-rest");
-	put_enterprises(&a, 0, 5);
-	put_enterprises(&a, 5, 5);
+	fx_put_enterprises(&a, 0, 5);
+	fx_put_enterprises(&a, 5, 5);
 	yx_store_close(&a.store);
 	expect_verify(&a, YX_OK, NULL);
 

@@ -48,7 +48,7 @@ static void test_schema3_retractions_rebuilt(void **state)
 	yx_batch_t *b = NULL;
 	char code[19];
 	fx_node_open(&a, "schema3");
-	sfx_put_enterprises(&a, 0, 20);
+	fx_put_enterprises(&a, 0, 20);
 	fx_credit_code(4, code);
 	assert_int_equal(yx_batch_begin(a.store, a.id, &b), YX_OK);
 	assert_int_equal(yx_batch_retract(b, YX_KIND_ENTERPRISE, code, "merged", &d), YX_OK);
@@ -254,8 +254,8 @@ static void test_logs_apart(void **state)
 	fx_node_open(&c, "logs-c");
 	enum { BATCH = 100, BATCHES = 20 };
 	for (uint32_t i = 0; i < BATCHES; i++) {
-		sfx_put_enterprises(&a, i * BATCH, BATCH);
-		sfx_put_enterprises(&b, i * BATCH, BATCH);
+		fx_put_enterprises(&a, i * BATCH, BATCH);
+		fx_put_enterprises(&b, i * BATCH, BATCH);
 	}
 	fx_node_t *from[2] = {&a, &b};
 	for (uint64_t first = 1; first <= BATCH * BATCHES; first += BATCH)
@@ -320,7 +320,7 @@ static void test_schema4_hole_keys_dropped(void **state)
 	yx_diag_t d = {{0}};
 	uint8_t before[32], after[32];
 	fx_node_open(&a, "schema4");
-	sfx_put_enterprises(&a, 0, 20);
+	fx_put_enterprises(&a, 0, 20);
 	assert_int_equal(yx_store_digest(a.store, before), YX_OK);
 	yx_store_close(&a.store);
 
@@ -368,7 +368,7 @@ static void test_reopen(void **state)
 	uint8_t before[32], after[32];
 	yx_diag_t d = {{0}};
 	fx_node_open(&a, "store-reopen");
-	sfx_put_enterprises(&a, 0, 5000); /* crosses the head interval */
+	fx_put_enterprises(&a, 0, 5000); /* crosses the head interval */
 	yx_head_t mid;
 	assert_int_equal(yx_store_head_find(a.store, yx_identity_public(a.id), 1, &mid), YX_OK);
 	assert_int_equal(mid.seq, YX_HEAD_INTERVAL);
@@ -395,7 +395,7 @@ static void test_reopen(void **state)
 	assert_int_equal(yx_identity_generate(&other), YX_OK);
 	assert_int_equal(yx_batch_begin(a.store, other, &b), YX_EKEY);
 	yx_identity_free(&other);
-	sfx_put_enterprises(&a, 5000, 10);
+	fx_put_enterprises(&a, 5000, 10);
 	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
 	fx_node_close(&a);
 }
@@ -446,7 +446,7 @@ static void test_schema2_reindexed(void **state)
 	(void)state;
 	fx_node_t a;
 	fx_node_open(&a, "schema2");
-	sfx_put_enterprises(&a, 0, 1000); /* SH-INC-0007 holds 7, 507 */
+	fx_put_enterprises(&a, 0, 1000); /* SH-INC-0007 holds 7, 507 */
 	yx_store_close(&a.store);
 
 	/* Turn it into a schema-2 store: old-layout entries, one of them for a record that is
@@ -524,7 +524,7 @@ static void test_schema7_index_keys_made_duplicates(void **state)
 	yx_diag_t d = {{0}};
 	uint8_t before[32], after[32];
 	fx_node_open(&a, "schema7");
-	sfx_put_enterprises(&a, 0, 1000);
+	fx_put_enterprises(&a, 0, 1000);
 	size_t inc = found_under(a.store, YX_INDEX_INCUBATOR, "SH-INC-0007");
 	assert_int_equal(inc, 2); /* 7 and 507 */
 	assert_int_equal(yx_store_digest(a.store, before), YX_OK);

@@ -113,28 +113,6 @@ static void test_sigkill_mid_batch(void **state)
 	fx_node_close(&a);
 }
 
-/* Puts enterprises [first, first+count) in one batch and commits: the first error of a
- * put or of the commit (the batch is gone either way). */
-static int try_put_enterprises(yx_store_t *store, const yx_identity_t *id, uint32_t first,
-                               uint32_t count)
-{
-	yx_batch_t *b = NULL;
-	yx_diag_t d = {{0}};
-	int ret = yx_batch_begin(store, id, &b);
-	for (uint32_t i = first; ret == YX_OK && i < first + count; i++) {
-		fx_enterprise_t f;
-		Yrdx__Change c = YRDX__CHANGE__INIT;
-		fx_enterprise_init(&f, i);
-		yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
-		c.id = f.code;
-		ret = yx_batch_put(b, &c, &d);
-	}
-	if (ret == YX_OK)
-		return yx_batch_commit(&b, NULL);
-	yx_batch_abort(&b);
-	return ret;
-}
-
 #define FULL_BATCH 500
 
 /* Fills the store in batches of FULL_BATCH until a write fails; returns that error and
@@ -143,7 +121,8 @@ static int fill_until_error(yx_store_t *store, const yx_identity_t *id, uint32_t
 {
 	int ret;
 	*committed = 0;
-	while ((ret = try_put_enterprises(store, id, *committed, FULL_BATCH)) == YX_OK) {
+	while ((ret = fx_try_put_enterprises(store, id, *committed, FULL_BATCH, NULL, NULL)) ==
+	       YX_OK) {
 		*committed += FULL_BATCH;
 		assert_true(*committed < 2000000); /* the test's store never fills: a bug */
 	}
@@ -187,9 +166,11 @@ static void test_map_full(void **state)
 	assert_true(committed > 0);
 	assert_holds(a.store, a.id, committed);
 	/* Still full, still nothing half-written; then a larger map takes the same batch. */
-	assert_int_equal(try_put_enterprises(a.store, a.id, committed, FULL_BATCH), YX_EMAPFULL);
+	assert_int_equal(fx_try_put_enterprises(a.store, a.id, committed, FULL_BATCH, NULL, NULL),
+	                 YX_EMAPFULL);
 	assert_int_equal(yx_store_set_map_size(a.store, 4u << 20), YX_OK);
-	assert_int_equal(try_put_enterprises(a.store, a.id, committed, FULL_BATCH), YX_OK);
+	assert_int_equal(fx_try_put_enterprises(a.store, a.id, committed, FULL_BATCH, NULL, NULL),
+	                 YX_OK);
 	assert_holds(a.store, a.id, committed + FULL_BATCH);
 	yx_store_close(&a.store);
 	/* 0 keeps the size the store was written with; a reader maps at least the default. */
@@ -229,10 +210,12 @@ static void test_disk_full(void **state)
 	assert_true(yx_err_is_store_full(ret));
 	assert_true(committed > 0);
 	assert_holds(a.store, a.id, committed);
-	assert_int_equal(try_put_enterprises(a.store, a.id, committed, FULL_BATCH), YX_ENOSPC);
+	assert_int_equal(fx_try_put_enterprises(a.store, a.id, committed, FULL_BATCH, NULL, NULL),
+	                 YX_ENOSPC);
 	assert_holds(a.store, a.id, committed);
 	assert_int_equal(mount(NULL, a.dir, NULL, MS_REMOUNT, "size=8m,mode=0700"), 0);
-	assert_int_equal(try_put_enterprises(a.store, a.id, committed, FULL_BATCH), YX_OK);
+	assert_int_equal(fx_try_put_enterprises(a.store, a.id, committed, FULL_BATCH, NULL, NULL),
+	                 YX_OK);
 	assert_holds(a.store, a.id, committed + FULL_BATCH);
 	yx_store_close(&a.store);
 	assert_int_equal(yx_store_open(a.dir, 0, 0, &a.store, &d), YX_OK);
@@ -266,8 +249,8 @@ static void test_aborted_new_origin(void **state)
 	assert_int_equal(yx_batch_begin(a.store, a.id, &batch), YX_OK);
 	assert_int_equal(yx_batch_put(batch, &c, &d), YX_OK);
 	yx_batch_abort(&batch);
-	sfx_put_enterprises(&a, 0, 20);
-	sfx_put_enterprises(&a, 20, 20);
+	fx_put_enterprises(&a, 0, 20);
+	fx_put_enterprises(&a, 20, 20);
 	assert_int_equal(yx_store_digest(a.store, digest), YX_OK);
 	assert_int_equal(yx_store_verify(a.store, &d), YX_OK);
 
@@ -285,7 +268,7 @@ static void test_aborted_new_origin(void **state)
 	        yx_store_append_verified(b.store, origin, s2.e, s2.n, &s2.head, &appended, &d),
 	        YX_OK);
 	assert_int_equal(appended, 20);
-	sfx_put_enterprises(&b, 100, 5); /* b's own origin comes after a's */
+	fx_put_enterprises(&b, 100, 5); /* b's own origin comes after a's */
 
 	/* both stores hold what they say, also when opened afresh */
 	for (fx_node_t *n = &a; n; n = n == &a ? &b : NULL) {

@@ -14,22 +14,6 @@
 #include "store.h"
 #include "store_fx.h"
 
-/* The charter's signer rule for one rotated origin: its first key signs heads up to seq
- * after, the next key those past it; every other origin signs with its own key. */
-typedef struct {
-	uint8_t origin[YX_KEY_BYTES];
-	uint64_t after;
-	uint8_t next[YX_KEY_BYTES];
-} rotated_t;
-
-static const uint8_t *rotated_signer(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq)
-{
-	const rotated_t *r = arg;
-	if (memcmp(origin, r->origin, YX_KEY_BYTES) != 0 || seq <= r->after)
-		return origin;
-	return r->next;
-}
-
 static void expect_verify(yx_store_t *store, int err, const char *msg_part)
 {
 	yx_diag_t d = {{0}};
@@ -64,8 +48,8 @@ static void test_rotation_own_log(void **state)
 	/* Nothing to rotate before the store has a log of its own. */
 	assert_int_equal(yx_store_set_signer(a.store, 0, yx_identity_public(key_b), &d),
 	                 YX_ENOTFOUND);
-	sfx_put_enterprises(&a, 0, 20);
-	sfx_put_enterprises(&a, 20, 10); /* A's log ends at seq 30 */
+	fx_put_enterprises(&a, 0, 20);
+	fx_put_enterprises(&a, 20, 10); /* A's log ends at seq 30 */
 	assert_int_equal(yx_store_signers(a.store, signers, YX_MAX_SIGNERS, &n), YX_OK);
 	assert_int_equal(n, 1);
 	assert_memory_equal(signers[0].key, origin, YX_KEY_BYTES);
@@ -93,7 +77,7 @@ static void test_rotation_own_log(void **state)
 	assert_int_equal(yx_batch_begin(a.store, key_c, &b), YX_EKEY);
 	assert_null(b);
 	a.id = key_b;
-	yx_head_t h = sfx_put_enterprises(&a, 30, 15);
+	yx_head_t h = fx_put_enterprises(&a, 30, 15);
 	assert_int_equal(h.seq, 45);
 	assert_memory_equal(h.origin, origin, YX_KEY_BYTES);
 	assert_int_equal(yx_head_verify_by(&h, yx_identity_public(key_b)), YX_OK);
@@ -124,10 +108,10 @@ static void test_rotation_own_log(void **state)
 
 	/* The charter's rule: the same answer; a rule that knows no rotation: B's heads
 	 * are bad. */
-	rotated_t r = {.after = 30};
+	fx_rotated_t r = {.after = 30};
 	memcpy(r.origin, origin, YX_KEY_BYTES);
 	memcpy(r.next, yx_identity_public(key_b), YX_KEY_BYTES);
-	yx_rules_t rules = {.signer = rotated_signer, .arg = &r};
+	yx_rules_t rules = {.signer = fx_rotated_signer, .arg = &r};
 	yx_store_set_rules(a.store, &rules);
 	expect_verify(a.store, YX_OK, NULL);
 	r.after = 45; /* A up to 45 */
@@ -136,11 +120,11 @@ static void test_rotation_own_log(void **state)
 	expect_verify(a.store, YX_OK, NULL);
 
 	/* The rotation goes on: B writes again, C after a second rotation. */
-	sfx_put_enterprises(&a, 45, 5);
+	fx_put_enterprises(&a, 45, 5);
 	assert_int_equal(yx_store_set_signer(a.store, 50, yx_identity_public(key_c), &d), YX_OK);
 	assert_int_equal(yx_batch_begin(a.store, key_b, &b), YX_EKEY);
 	a.id = key_c;
-	sfx_put_enterprises(&a, 50, 5);
+	fx_put_enterprises(&a, 50, 5);
 	expect_verify(a.store, YX_OK, NULL);
 	assert_int_equal(yx_store_tip(a.store, origin, &tip), YX_OK);
 	assert_int_equal(tip.seq, 55);
@@ -169,24 +153,24 @@ static void test_rotation_received(void **state)
 	fx_node_open(&bare, "store-rot-bare");
 	memcpy(origin, yx_identity_public(a.id), YX_KEY_BYTES);
 	assert_int_equal(yx_identity_generate(&key_b), YX_OK);
-	sfx_put_enterprises(&a, 0, 30);
+	fx_put_enterprises(&a, 0, 30);
 
 	/* A copy made before the rotation: the old key writes on there. */
 	old.dir = fx_tmpdir("store-rot-old");
 	assert_int_equal(yx_store_backup(a.store, old.dir, &d), YX_OK);
 	assert_int_equal(yx_store_open(old.dir, 0, 0, &old.store, &d), YX_OK);
 	old.id = a.id;
-	sfx_put_enterprises(&old, 1000, 10);
+	fx_put_enterprises(&old, 1000, 10);
 
 	assert_int_equal(yx_store_set_signer(a.store, 30, yx_identity_public(key_b), &d), YX_OK);
 	yx_identity_t *key_a = a.id;
 	a.id = key_b;
-	sfx_put_enterprises(&a, 30, 10);
+	fx_put_enterprises(&a, 30, 10);
 
-	rotated_t rule = {.after = 30};
+	fx_rotated_t rule = {.after = 30};
 	memcpy(rule.origin, origin, YX_KEY_BYTES);
 	memcpy(rule.next, yx_identity_public(key_b), YX_KEY_BYTES);
-	yx_rules_t rules = {.signer = rotated_signer, .arg = &rule};
+	yx_rules_t rules = {.signer = fx_rotated_signer, .arg = &rule};
 	yx_store_set_rules(r.store, &rules);
 
 	sfx_segment_t s1 = sfx_segment_read(a.store, origin, 1, false);    /* 1..30, A */

@@ -32,10 +32,10 @@ static void test_append_read_iterate(void **state)
 	(void)state;
 	fx_node_t a;
 	fx_node_open(&a, "store-basic");
-	yx_head_t h1 = sfx_put_enterprises(&a, 0, 100);
+	yx_head_t h1 = fx_put_enterprises(&a, 0, 100);
 	assert_int_equal(h1.seq, 100);
 	assert_int_equal(yx_head_verify(&h1), YX_OK);
-	yx_head_t h2 = sfx_put_enterprises(&a, 100, 50);
+	yx_head_t h2 = fx_put_enterprises(&a, 100, 50);
 	assert_int_equal(h2.seq, 150);
 
 	/* read by key */
@@ -89,7 +89,7 @@ static void test_update_and_retract(void **state)
 	fx_node_t a;
 	yx_diag_t d = {{0}};
 	fx_node_open(&a, "store-update");
-	sfx_put_enterprises(&a, 0, 10);
+	fx_put_enterprises(&a, 0, 10);
 
 	/* a new version of enterprise 3 moves it to another incubator */
 	fx_enterprise_t f;
@@ -192,7 +192,7 @@ static void test_holes_scan_bounded(void **state)
 	fx_node_t a;
 	uint64_t holes[8], next = 0;
 	fx_node_open(&a, "holes-scan");
-	sfx_put_enterprises(&a, 0, YX_HOLES_SCAN + 100);
+	fx_put_enterprises(&a, 0, YX_HOLES_SCAN + 100);
 	const uint8_t *origin = yx_identity_public(a.id);
 	assert_int_equal(yx_store_holes(a.store, origin, 1, holes, 8, &next), 0);
 	assert_int_equal(next, YX_HOLES_SCAN + 1);
@@ -366,7 +366,7 @@ static void test_put_if_changed(void **state)
 	fx_enterprise_t f;
 	Yrdx__Change c = YRDX__CHANGE__INIT;
 	fx_node_open(&a, "store-ifchanged");
-	sfx_put_enterprises(&a, 0, 10);
+	fx_put_enterprises(&a, 0, 10);
 	fx_enterprise_init(&f, 4);
 	yx_change_set_body(&c, YX_KIND_ENTERPRISE, &f.e);
 	c.id = f.code;
@@ -389,9 +389,9 @@ static void test_remote_rejections(void **state)
 	size_t appended = 0;
 	fx_node_open(&a, "store-src");
 	fx_node_open(&b, "store-dst");
-	sfx_put_enterprises(&a, 0, 20);
-	sfx_put_enterprises(&a, 20, 20);
-	sfx_put_enterprises(&a, 40, 20);
+	fx_put_enterprises(&a, 0, 20);
+	fx_put_enterprises(&a, 20, 20);
+	fx_put_enterprises(&a, 40, 20);
 	const uint8_t *origin = yx_identity_public(a.id);
 
 	sfx_segment_t s1 = sfx_segment_read(a.store, origin, 1, false);
@@ -435,7 +435,7 @@ static void test_remote_rejections(void **state)
 	a2.dir = fx_tmpdir("store-fork");
 	assert_int_equal(yx_store_open(a2.dir, YX_STORE_CREATE, 0, &a2.store, &d), YX_OK);
 	a2.id = a.id;
-	sfx_put_enterprises(&a2, 1000, 20);
+	fx_put_enterprises(&a2, 1000, 20);
 	sfx_segment_t f1 = sfx_segment_read(a2.store, origin, 1, false);
 	sfx_expect_rejected(&b, origin, &f1, YX_EFORK, "fork");
 
@@ -464,8 +464,8 @@ static void test_digest_equal_with_stubs(void **state)
 	fx_node_open(&a, "digest-a");
 	fx_node_open(&b, "digest-b");
 	fx_node_open(&c, "digest-c");
-	sfx_put_enterprises(&a, 0, 5000);
-	sfx_put_enterprises(&a, 5000, 30);
+	fx_put_enterprises(&a, 0, 5000);
+	fx_put_enterprises(&a, 5000, 30);
 	const uint8_t *origin = yx_identity_public(a.id);
 	/* b gets full changes; c gets the first segment as stubs only */
 	for (uint64_t next = 1; next <= 5030;) {
@@ -497,7 +497,7 @@ static void test_digest_equal_with_stubs(void **state)
 	assert_int_equal(yx_store_verify(b.store, &d), YX_OK);
 	assert_int_equal(yx_store_verify(c.store, &d), YX_OK);
 	/* a different history gives a different digest */
-	sfx_put_enterprises(&b, 0, 1);
+	fx_put_enterprises(&b, 0, 1);
 	assert_int_equal(yx_store_digest(b.store, db), YX_OK);
 	assert_memory_not_equal(da, db, 32);
 	fx_node_close(&a);
@@ -526,8 +526,8 @@ static void test_stubs_filled(void **state)
 	uint8_t da[32], dc[32];
 	fx_node_open(&a, "fill-a");
 	fx_node_open(&c, "fill-c");
-	sfx_put_enterprises(&a, 0, YX_HEAD_INTERVAL); /* seqs 1..4096: one segment */
-	sfx_put_enterprises(&a, 0, 10);               /* newer versions of 0..9: 4097..4106 */
+	fx_put_enterprises(&a, 0, YX_HEAD_INTERVAL); /* seqs 1..4096: one segment */
+	fx_put_enterprises(&a, 0, 10);               /* newer versions of 0..9: 4097..4106 */
 	/* 20 retracted at 4107: a body filled in later for its old stub must not bring it
 	 * back */
 	char code20[19];
@@ -702,11 +702,11 @@ static void test_policy_signed(void **state)
 	fx_node_open(&l, "policy-legacy");
 	const uint8_t *origin = yx_identity_public(a.id);
 
-	sfx_put_enterprises(&a, 0, 3);
+	fx_put_enterprises(&a, 0, 3);
 	assert_int_equal(yx_store_policy(a.store, origin, &pol), YX_OK);
-	assert_null(pol);              /* none published: the default */
-	put_policy(&a);                /* seq 4 */
-	sfx_put_enterprises(&a, 3, 3); /* 5..7: their head names 4 again */
+	assert_null(pol);             /* none published: the default */
+	put_policy(&a);               /* seq 4 */
+	fx_put_enterprises(&a, 3, 3); /* 5..7: their head names 4 again */
 	assert_int_equal(yx_store_head_find(a.store, origin, 7, &h), YX_OK);
 	assert_int_equal(h.version, YX_HEAD_V2);
 	assert_int_equal(h.policy_seq, 4);
@@ -755,7 +755,7 @@ static void test_policy_signed(void **state)
 	assert_int_equal(yx_store_policy(l.store, origin, &pol), YX_OK);
 	assert_null(pol);
 	/* ...until a version 2 head names seq 4: then it knows it does not know. */
-	sfx_put_enterprises(&a, 6, 1); /* 8 */
+	fx_put_enterprises(&a, 6, 1); /* 8 */
 	sfx_segment_t s4 = sfx_segment_read(a.store, origin, 8, false);
 	assert_int_equal(s4.head.policy_seq, 4);
 	assert_int_equal(

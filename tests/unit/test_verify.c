@@ -576,22 +576,6 @@ static void test_store_verify(void **state)
 	free(bdir);
 }
 
-/* A signer rule for one rotated origin: its first key signs heads up to seq after, the
- * next key those past it (what the charter's rule says of it). */
-typedef struct {
-	uint8_t origin[YX_KEY_BYTES];
-	uint64_t after;
-	uint8_t next[YX_KEY_BYTES];
-} rotated_t;
-
-static const uint8_t *rotated_signer(void *arg, const uint8_t origin[YX_KEY_BYTES], uint64_t seq)
-{
-	const rotated_t *r = arg;
-	if (memcmp(origin, r->origin, YX_KEY_BYTES) != 0 || seq <= r->after)
-		return origin;
-	return r->next;
-}
-
 /* Version v of a one-member federation (member a, key A), with a's keys as given, signed
  * by signer; appended to chain. */
 static void charter_add(yx_charter_chain_t *chain, const yx_identity_t *a, const yx_identity_t *b,
@@ -669,10 +653,10 @@ static void test_store_verify_held_charter(void **state)
 	assert_int_equal(yx_store_append_verified(r.store, origin, ch.e + 4, 4, &h8, NULL, &d),
 	                 YX_ESIG); /* no rule for it: B is no key of A's */
 	/* received as a daemon's rules (the charter's) let it in */
-	rotated_t rot = {.after = 4};
+	fx_rotated_t rot = {.after = 4};
 	memcpy(rot.origin, origin, 32);
 	memcpy(rot.next, yx_identity_public(b), 32);
-	yx_rules_t rules = {.signer = rotated_signer, .arg = &rot};
+	yx_rules_t rules = {.signer = fx_rotated_signer, .arg = &rot};
 	yx_store_set_rules(r.store, &rules);
 	assert_int_equal(yx_store_append_verified(r.store, origin, ch.e + 4, 4, &h8, NULL, &d),
 	                 YX_OK);
