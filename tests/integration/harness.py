@@ -1,6 +1,7 @@
 """Integration-test harness: real yrdxd processes on loopback, driven through yrdxctl.
 
 Every wait has a deadline and names what it waited for; nothing sleeps and hopes."""
+import atexit
 import json
 import os
 import re
@@ -67,9 +68,55 @@ def write_csv(path, n, name_prefix):
 
 # Ports come from below the ephemeral range (32768 and up), where the kernel never hands
 # out a connection's local port: each process walks its own stretch of 10000-31999,
-# starting at an offset drawn from its pid, and skips ports that are taken.
+# starting at an offset drawn from its pid, and skips ports that are taken. A port is
+# also claimed for this process's life (a file named after it in _PORT_DIR, holding our
+# pid, made with O_EXCL): tests run side by side, and a node stopped to be restarted
+# leaves its port unbound for a moment, which another test's walk must not take. The
+# claim of a process that is gone is taken over.
 _PORT_LOW, _PORT_HIGH = 10000, 32000
+_PORT_DIR = os.path.join(tempfile.gettempdir(), "yrdx-test-ports")
 _next_port = [None]
+_claimed = []
+
+
+def _release_ports():
+    for path in _claimed:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _claim_port(port):
+    """True if port is now this process's: unclaimed, or claimed by a process gone."""
+    os.makedirs(_PORT_DIR, mode=0o1777, exist_ok=True)
+    path = os.path.join(_PORT_DIR, str(port))
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                with open(path) as f:
+                    owner = int(f.read())
+                os.kill(owner, 0)
+                return False  # its owner lives
+            except ValueError:
+                return False  # being written by its owner
+            except ProcessLookupError:
+                try:
+                    os.unlink(path)  # a dead process's: O_EXCL decides who takes it
+                except FileNotFoundError:
+                    pass
+                continue
+            except OSError:
+                return False  # alive, another user's, or unreadable: leave it
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        if not _claimed:
+            atexit.register(_release_ports)
+        _claimed.append(path)
+        return True
+    return False
 
 
 def free_port():
@@ -83,6 +130,7 @@ def free_port():
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+        if _claim_port(port):
             return port
     raise AssertionError("no free port in %d-%d" % (_PORT_LOW, _PORT_HIGH - 1))
 
