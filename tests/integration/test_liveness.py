@@ -28,7 +28,7 @@ import threading
 import time
 import unittest
 
-from harness import (DEAD_AFTER_MS, LIVENESS_S, NEW_RECORDS, YRDXCTL, Federation, Writer, check_live,
+from harness import (DEAD_AFTER_MS, LIVENESS_S, NEW_RECORDS, SANITIZE, YRDXCTL, Federation, Writer, check_live,
                      free_port, linked_pair, run_seed, tune, wait_tip, wait_until)
 
 # The sync timings (tune()), LIVENESS_S and check_live() are harness.py's.
@@ -352,16 +352,23 @@ class ManyPeersHubTest(unittest.TestCase):
             for p in peers:
                 wait_tip([hefei], p, LIVENESS_S, "Hefei to take in %s's backlog" % p.name)
             took = time.monotonic() - started
-            remade = [line for line in hefei.log().splitlines()
-                      if "connecting anew" in line or "disconnected (" in line
-                      or "pulling it elsewhere" in line]
+            log = hefei.log().splitlines()
+            stalled = [line for line in log if "connecting anew" in line
+                       or "disconnected (stalled)" in line or "pulling it elsewhere" in line]
+            dropped = [line for line in log if "disconnected (" in line]
             print("%s: Hefei took in %d peers x %d records in %.1f s (dead_after_ms %d); "
-                  "connections made anew: %d" % (self.id(), len(peers), self.BACKLOG, took,
-                                                 self.DEAD_AFTER_MS, len(remade)), flush=True)
-            for line in remade[:5]:
+                  "stalls: %d, disconnects: %d" % (self.id(), len(peers), self.BACKLOG, took,
+                                                   self.DEAD_AFTER_MS, len(stalled),
+                                                   len(dropped)), flush=True)
+            for line in (stalled + dropped)[:5]:
                 print("  " + line, flush=True)
-            self.assertEqual(remade, [], "Hefei made anew connections whose segments it had "
-                             "not read yet")
+            self.assertEqual(stalled, [], "Hefei took segments waiting unread in its own "
+                             "socket for peers' stalls")
+            if not SANITIZE:
+                # Under the sanitizers a peer serving eight segments of 4,096 entries may
+                # truly take longer than 1 s to answer a Hello (rule 5 then drops it, as
+                # it should); the stall watchdog above is what this test is about.
+                self.assertEqual(dropped, [], "Hefei dropped peers")
             # Liveness: new writes at every peer reach Hefei; one peer checked in full
             # (digests, verify, every body), the others' origins held as they hold them.
             for p, w in zip(peers[1:], writers[1:]):
