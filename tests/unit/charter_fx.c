@@ -114,14 +114,28 @@ uint8_t *cfx_raw_pack(const cfx_raw_t *r, size_t *len)
 	return bytes;
 }
 
-yx_charter_t *cfx_raw_decode(const cfx_raw_t *r)
+void cfx_raw_founders(cfx_raw_t *r)
+{
+	cfx_raw_init(r, 1, NULL, 3, cfx_five, 5);
+	r->jur[2][0] = 340100;
+	r->jur[2][1] = 341000;
+	r->m[2].n_jurisdiction = 2;
+}
+
+int cfx_raw_try_decode(const cfx_raw_t *r, yx_charter_t **c, yx_diag_t *diag)
 {
 	size_t len;
 	uint8_t *bytes = cfx_raw_pack(r, &len);
+	int ret = yx_charter_decode(bytes, len, c, diag);
+	free(bytes);
+	return ret;
+}
+
+yx_charter_t *cfx_raw_decode(const cfx_raw_t *r)
+{
 	yx_charter_t *c = NULL;
 	yx_diag_t diag = {{0}};
-	int ret = yx_charter_decode(bytes, len, &c, &diag);
-	free(bytes);
+	int ret = cfx_raw_try_decode(r, &c, &diag);
 	if (ret != YX_OK)
 		print_error("refused: %s\n", diag.msg);
 	assert_int_equal(ret, YX_OK);

@@ -63,6 +63,11 @@ void cfx_raw_init(cfx_raw_t *r, uint32_t version, const uint8_t *prev, uint32_t 
 void cfx_raw_rotate(cfx_raw_t *r, size_t i, uint64_t after_seq, const uint8_t *key);
 /* r packed into *len bytes; the caller frees them. */
 uint8_t *cfx_raw_pack(const cfx_raw_t *r, size_t *len);
+/* The five founders' version 1 (cfx_five, threshold 3), Hefei (member 2) answering for
+ * Huangshan (341000) besides its own city. */
+void cfx_raw_founders(cfx_raw_t *r);
+/* r packed and decoded: the decoder's result, *c (yx_charter_free it) and *diag. */
+int cfx_raw_try_decode(const cfx_raw_t *r, yx_charter_t **c, yx_diag_t *diag);
 /* r decoded (yx_charter_free it); fails the test, printing why, if the decoder refuses. */
 yx_charter_t *cfx_raw_decode(const cfx_raw_t *r);
 

@@ -19,12 +19,9 @@
 #define raw_refused(r, err, ...) raw_refused_(r, err, __VA_ARGS__, NULL)
 static void raw_refused_(const cfx_raw_t *r, int err, ...)
 {
-	size_t len;
-	uint8_t *bytes = cfx_raw_pack(r, &len);
 	yx_charter_t *c = NULL;
 	yx_diag_t diag = {{0}};
-	int ret = yx_charter_decode(bytes, len, &c, &diag);
-	free(bytes);
+	int ret = cfx_raw_try_decode(r, &c, &diag);
 	if (ret != err)
 		print_error("expected %s, got %s: %s\n", yx_strerror(err), yx_strerror(ret),
 		            diag.msg);
@@ -67,10 +64,7 @@ static void test_decode_fields(void **state)
 {
 	(void)state;
 	cfx_raw_t r;
-	cfx_raw_init(&r, 1, NULL, 3, cfx_five, 5);
-	r.jur[2][0] = 340100;
-	r.jur[2][1] = 341000;
-	r.m[2].n_jurisdiction = 2;
+	cfx_raw_founders(&r);
 	yx_charter_t *c = cfx_raw_decode(&r);
 	assert_int_equal(c->version, 1);
 	assert_int_equal(c->threshold, 3);

@@ -18,10 +18,7 @@ static void test_print(void **state)
 {
 	(void)state;
 	cfx_raw_t r;
-	cfx_raw_init(&r, 1, NULL, 3, cfx_five, 5);
-	r.jur[2][0] = 340100;
-	r.jur[2][1] = 341000;
-	r.m[2].n_jurisdiction = 2;
+	cfx_raw_founders(&r);
 	yx_charter_t *v1 = cfx_raw_decode(&r);
 	cfx_sigs_t s;
 	cfx_sigs_of(&s, v1, cfx_five, 2);
