@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from harness import (SANITIZE, BUILD, LIVENESS_S, Federation, Writer, enterprise, linked_pair, run_seed,
+from harness import (SANITIZE, BUILD, CPU_SCALE, LIVENESS_S, Federation, Writer, enterprise, linked_pair, run_seed,
                      same_digest, tune, wait_tip, wait_until)
 
 EVIL = os.path.join(BUILD, "tests/evil_client")
@@ -22,7 +22,6 @@ FEED = os.path.join(BUILD, "tools/yrdx-feed")
 BENCH_RELAY = os.path.join(BUILD, "tests/bench/bench_relay")
 
 
-CPU_SCALE = 4 if SANITIZE else 1
 ATTACK_S = 8      # how long each attack runs
 STATUS_S = 3.0 * (2 if SANITIZE else 1)  # `yrdxctl status` answers within this, each time
 
