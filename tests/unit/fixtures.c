@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,60 @@ void fx_rmtree(const char *dir)
 {
 	if (dir)
 		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *fx_path(const char *dir, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, name) < 0) {
+		perror("fx_path");
+		abort();
+	}
+	return p;
+}
+
+char *fx_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (cap - n < 4096) {
+			char *bigger = realloc(buf, cap = cap * 2 + 4096);
+			if (!bigger) {
+				perror("fx_read_file");
+				abort();
+			}
+			buf = bigger;
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+void fx_write_file(const char *path, const char *text, mode_t mode)
+{
+	unlink(path);
+	FILE *f = fopen(path, "wb");
+	size_t n = strlen(text);
+	if (!f || fwrite(text, 1, n, f) != n || fclose(f) != 0 || chmod(path, mode) != 0) {
+		fprintf(stderr, "fx_write_file: %s: %s\n", path, strerror(errno));
+		abort();
+	}
 }
 
 uint64_t fx_seed(const char *test)

@@ -4,7 +4,9 @@
 #ifndef YRDX_FIXTURES_H
 #define YRDX_FIXTURES_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "codec.h"
 #include "store.h"
@@ -15,6 +17,15 @@ char *fx_tmpdir(const char *tag);
 
 /* Removes dir and everything in it; accepts NULL. */
 void fx_rmtree(const char *dir);
+
+/* "dir/name"; caller frees. */
+char *fx_path(const char *dir, const char *name);
+/* The whole file, NUL-terminated, its length in *len (may be NULL); NULL if it cannot be
+ * read. Caller frees. */
+char *fx_read_file(const char *path, size_t *len);
+/* Writes text to path (replacing it, a new inode) and gives it mode; aborts the run if it
+ * cannot. */
+void fx_write_file(const char *path, const char *text, mode_t mode);
 
 /* A node's parts for a test: a store in a fresh scratch directory and a new identity. */
 typedef struct {

@@ -43,28 +43,6 @@ static void scratch_close(scratch_t *s)
 	free(s->dir);
 }
 
-/* Writes text to path with mode, replacing what was there. */
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-	unlink(path);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	static char buf[8192];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void hex_decode(const char *hex, uint8_t *out, size_t len)
 {
 	size_t got = 0;
@@ -108,7 +86,8 @@ static void test_save_load_round_trip(void **state)
 	/* Text: a secret line and the public key in its one text form. */
 	yx_pubkey_format(yx_identity_public(id), pub);
 	snprintf(line, sizeof(line), "\npublic: %s\n", pub);
-	const char *text = read_file(s.path);
+	char *text = fx_read_file(s.path, NULL);
+	assert_non_null(text);
 	assert_non_null(strstr(text, "\nsecret: "));
 	assert_non_null(strstr(text, line));
 
@@ -122,11 +101,13 @@ static void test_save_load_round_trip(void **state)
 
 	/* Never overwritten: the second save fails and the file is unchanged. */
 	yx_identity_t *other = NULL;
-	char before[8192];
-	snprintf(before, sizeof(before), "%s", read_file(s.path));
 	assert_int_equal(yx_identity_generate(&other), YX_OK);
 	assert_int_equal(yx_identity_save(other, s.path), -EEXIST);
-	assert_string_equal(read_file(s.path), before);
+	char *after = fx_read_file(s.path, NULL);
+	assert_non_null(after);
+	assert_string_equal(after, text);
+	free(after);
+	free(text);
 
 	yx_identity_free(&id);
 	yx_identity_free(&back);
@@ -153,7 +134,7 @@ static void test_known_seed(void **state)
 
 	/* The public line is optional; without it the key is derived. */
 	snprintf(text, sizeof(text), "secret: %s\n", rfc_seed_b64);
-	write_file(s.path, text, 0600);
+	fx_write_file(s.path, text, 0600);
 	assert_int_equal(yx_identity_load(s.path, &id, &d), YX_OK);
 	assert_memory_equal(yx_identity_public(id), pub, 32);
 	yx_identity_sign(id, (const uint8_t *)"", 0, sig);
@@ -164,7 +145,7 @@ static void test_known_seed(void **state)
 	yx_pubkey_format(pub, pub_text);
 	snprintf(text, sizeof(text), "# node key\r\nsecret: %s\r\npublic: %s\r\n", rfc_seed_b64,
 	         pub_text);
-	write_file(s.path, text, 0400);
+	fx_write_file(s.path, text, 0400);
 	assert_int_equal(yx_identity_load(s.path, &id, &d), YX_OK);
 	assert_memory_equal(yx_identity_public(id), pub, 32);
 	yx_identity_free(&id);
@@ -212,36 +193,36 @@ static void test_load_refuses_bad_files(void **state)
 
 	expect_load_error(s.path, -ENOENT, "No such file");
 
-	write_file(s.path, "", 0600);
+	fx_write_file(s.path, "", 0600);
 	expect_load_error(s.path, YX_EKEY, "no valid \"secret:\" line");
-	write_file(s.path, "public: AAAA\n", 0600);
+	fx_write_file(s.path, "public: AAAA\n", 0600);
 	expect_load_error(s.path, YX_EKEY, "no valid \"secret:\" line");
 	/* Not base64; 31 and 33 bytes; the name without its colon. */
-	write_file(s.path, "secret: this is not base64 at all, not even close!!!\n", 0600);
+	fx_write_file(s.path, "secret: this is not base64 at all, not even close!!!\n", 0600);
 	expect_load_error(s.path, YX_EKEY, "no valid \"secret:\" line");
-	write_file(s.path, "secret: nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyufw==\n", 0600);
+	fx_write_file(s.path, "secret: nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyufw==\n", 0600);
 	expect_load_error(s.path, YX_EKEY, "no valid \"secret:\" line");
-	write_file(s.path, "secret: nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2AA\n", 0600);
+	fx_write_file(s.path, "secret: nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2AA\n", 0600);
 	expect_load_error(s.path, YX_EKEY, "no valid \"secret:\" line");
 	snprintf(text, sizeof(text), "secret %s\n", rfc_seed_b64);
-	write_file(s.path, text, 0600);
+	fx_write_file(s.path, text, 0600);
 	expect_load_error(s.path, YX_EKEY, "no valid \"secret:\" line");
 
 	/* A public line that is another key's, or not a key at all. */
 	assert_int_equal(yx_identity_generate(&other), YX_OK);
 	yx_pubkey_format(yx_identity_public(other), other_pub);
 	snprintf(text, sizeof(text), "secret: %s\npublic: %s\n", rfc_seed_b64, other_pub);
-	write_file(s.path, text, 0600);
+	fx_write_file(s.path, text, 0600);
 	expect_load_error(s.path, YX_EKEY, "\"public:\" line does not match the secret key");
 	snprintf(text, sizeof(text), "secret: %s\npublic: nonsense\n", rfc_seed_b64);
-	write_file(s.path, text, 0600);
+	fx_write_file(s.path, text, 0600);
 	expect_load_error(s.path, YX_EKEY, "\"public:\" line does not match the secret key");
 
 	/* Too large to be a key file, even with a valid key in it. */
 	int n = snprintf(text, sizeof(text), "secret: %s\n", rfc_seed_b64);
 	memset(text + n, '#', 4200 - (size_t)n);
 	text[4200] = '\0';
-	write_file(s.path, text, 0600);
+	fx_write_file(s.path, text, 0600);
 	expect_load_error(s.path, YX_EKEY, "4200 bytes is too large for a key file");
 
 	yx_identity_free(&other);
