@@ -28,7 +28,7 @@
 
 /* The credit window: sync/credit is the node's, shared among the peers that use it (at
  * least MIN_WINDOW each), so what can be in flight towards this node — and held in its
- * memory — is about credit segments however many peers it has. A session starts with an
+ * memory — is max(credit, MIN_WINDOW x peers) segments. A session starts with an
  * even share among all peers; after each commit, the peers that streamed in it are
  * topped up towards an even share among them, out of what the window has left: one peer
  * streaming gets the whole window. */
@@ -833,14 +833,11 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 
 void yxd_clients_tick(yxd_t *d, int64_t now)
 {
-	/* Time this node was not listening moves each peer's debt of an answer on. */
+	/* Time this node was not listening moves each peer's liveness clocks on. */
 	int64_t late = yxd_tick_late(&d->clients_tick_ms, now);
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *c = d->clients[i];
-		if (c->asked_ms)
-			c->asked_ms += late;
-		if (c->asked_answer_ms)
-			c->asked_answer_ms += late;
+		yxd_not_listening(c, late);
 		if (!c->sock) {
 			if (now >= c->next_connect_ms && client_connect(d, c) != YX_OK)
 				client_disconnect(d, c, "connect failed");

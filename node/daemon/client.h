@@ -107,7 +107,9 @@ void yxd_mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now);
 /* Moves an origin elsewhere where a subscription stalls again; true at a first stall:
  * then c's connection is to be made anew. */
 bool yxd_check_stalls(yxd_t *d, yxd_client_t *c, int64_t seen, int64_t now);
-/* Up to when we know what c's peer sent: silence is judged up to there. */
+/* The node was not listening for late ms: c's liveness clocks move on by it. */
+void yxd_not_listening(yxd_client_t *c, int64_t late);
+/* Up to when we know what c's peer sent: silence and stalls are judged up to there. */
 int64_t yxd_read_until(const yxd_t *d, const yxd_client_t *c, int64_t now);
 /* The pull connections whose Tips answered our current session; *max_claim gets the
  * highest seq of origin one of them claims and is believed in. */

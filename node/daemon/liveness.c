@@ -2,6 +2,7 @@
  * origin, and up to when a peer's silence can be judged at all (docs/design.md,
  * "Liveness", rules 4 and 5). The tick that acts on it is client.c's. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <czmq.h>
@@ -16,6 +17,25 @@ void yxd_mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now)
 	t->progress_ms = now;
 	t->progress_mark = c->segments_in;
 	t->progress_answers = c->answers;
+}
+
+/* The node was not listening for late ms (yxd_tick_late): every clock a judgement of c
+ * counts from moves on by it — the debts of an answer (rule 5), the last read that found
+ * the socket empty (yxd_read_until, whose 4 x dead_after_ms horizon it would otherwise
+ * pass at once), the last segment and each origin's last progress (rule 4). What the peer
+ * sent meanwhile waits unread, or has not even reached ZeroMQ from the kernel. */
+void yxd_not_listening(yxd_client_t *c, int64_t late)
+{
+	if (late <= 0)
+		return;
+	if (c->asked_ms)
+		c->asked_ms += late;
+	if (c->asked_answer_ms)
+		c->asked_answer_ms += late;
+	c->drained_ms += late;
+	c->last_segment_ms += late;
+	for (size_t k = 0; k < c->n_tips; k++)
+		c->tips[k].progress_ms += late;
 }
 
 /* A subscription stalls when the peer claims more of the origin than we hold and sends
@@ -54,7 +74,7 @@ bool yxd_check_stalls(yxd_t *d, yxd_client_t *c, int64_t seen, int64_t now)
 		yxd_mark_progress(c, t, now);
 		if (t->stalls == 1) {
 			yx_log_warn("peer %s: claims %s up to %llu, we hold %llu, and sent none of "
-			            "it for %lld ms: connecting anew",
+			            "it for over %lld ms: connecting anew",
 			            c->name, who, (unsigned long long)t->seq,
 			            (unsigned long long)mine.seq, (long long)limit);
 			return true; /* the caller makes it anew, at once */

@@ -286,7 +286,7 @@ class BusyPullerTest(unittest.TestCase):
     each full transaction (16,384 entries) before it reads on, so on a busy node a peer
     may wait longer than dead_after_ms for its turn while its messages wait unread in
     Hefei's socket. Here Hefei's loop is held for certain (SIGSTOP, 4 s against
-    dead_after_ms 2000) in the middle of the transfer; on waking, its first pass reads
+    dead_after_ms 2000, and 6 s against 1000) in the middle of the transfer; on waking, its first pass reads
     one peer and commits. Judging silence on the clock, it then dropped the others ("no
     answer"), whose segments it had not read yet. Silence counts from a Hello the peer
     has not answered, over what has been read and the time Hefei was listening. (The
@@ -295,13 +295,25 @@ class BusyPullerTest(unittest.TestCase):
     PEERS = (("shanghai", 310000), ("nanjing", 320100), ("hangzhou", 330100),
              ("wuhu", 340200))
     BACKLOG = 60000  # records per peer
-    DEAD_AFTER_MS = 2000
-    HELD_S = 4.0
 
     def test_backlog_is_not_silence(self):
+        self.held(dead_after_ms=2000, held_s=4.0)
+
+    def test_held_past_the_read_horizon(self):
+        """Held longer than 4 x dead_after_ms, past which a peer whose socket is never
+        found empty is judged on the clock again (yxd_read_until): the time Hefei was not
+        listening must not count there either, nor towards a stall (yxd_not_listening).
+        The code before, which moved on only the debts of an answer, passed this too in
+        six runs: a stall needs two Tips read since the origin's last segment at the
+        moment of the hold, which a review found and no run has shown."""
+        # Under the sanitizers a peer may truly answer later than 1 s (rule 5 drops it,
+        # as it should): the drops are printed there, not asserted.
+        self.held(dead_after_ms=1000, held_s=6.0, strict=not SANITIZE)
+
+    def held(self, dead_after_ms, held_s, strict=True):
         with Federation("busy-puller") as fed:
             hefei, peers, writers = hub_with_backlogs(fed, self.PEERS, self.BACKLOG,
-                                                      self.DEAD_AFTER_MS)
+                                                      dead_after_ms)
             hefei.start()
             # Held as soon as it has committed some of the backlogs (one look at its
             # store per try: the transfer takes about a second).
@@ -310,18 +322,23 @@ class BusyPullerTest(unittest.TestCase):
                        "Hefei to receive from its peers")
             hefei.proc.send_signal(signal.SIGSTOP)
             held_at = {p.name: hefei.tip(p.pubkey) for p in peers}
-            time.sleep(self.HELD_S)
+            time.sleep(held_s)  # the fault itself: Hefei stopped this long
             hefei.proc.send_signal(signal.SIGCONT)
             for p in peers:
                 wait_tip([hefei], p, LIVENESS_S, "Hefei to take in %s's backlog" % p.name)
             dropped = [line for line in hefei.log().splitlines()
-                       if "disconnected (" in line or "pulling it elsewhere" in line]
+                       if "disconnected (" in line or "pulling it elsewhere" in line
+                       or "connecting anew" in line]
             print("%s: Hefei held %.1f s (dead_after_ms %d) holding %s of %d each; peers "
-                  "dropped after: %d" % (self.id(), self.HELD_S, self.DEAD_AFTER_MS, held_at,
+                  "dropped after: %d" % (self.id(), held_s, dead_after_ms, held_at,
                                          self.BACKLOG, len(dropped)), flush=True)
+            for line in dropped[:5]:
+                print("  " + line, flush=True)
             self.assertTrue(any(t < self.BACKLOG for t in held_at.values()),
                             "Hefei held every backlog before it was stopped: nothing tested")
-            self.assertEqual(dropped, [], "Hefei dropped peers whose messages it had not read")
+            if strict:
+                self.assertEqual(dropped, [], "Hefei dropped peers whose messages it had "
+                                 "not read")
             for p, w in zip(peers, writers):
                 check_live(self, p, [hefei], w, "after Hefei's loop was held")
 
