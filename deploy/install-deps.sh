@@ -18,6 +18,7 @@ packages=(
   man-db groff-base systemd               # test_install: man pages render, systemd-analyze verify
   chromium fonts-noto-cjk                 # test_console: the console in headless Chromium, its Chinese
   python3-prometheus-client               # test_console: /metrics read by Prometheus' own parser
+  libfaketime                             # test_clock: a node's wall clock stepped while it syncs
 )
 
 missing=()

@@ -545,7 +545,7 @@ static int do_status(yxd_t *d, Yrdx__CharterReply *cr, yx_diag_t *diag)
 		return ret;
 	/* Pointers into the current version (it outlives the reply) and into the tally. */
 	cr->current = (ProtobufCBinaryData){s.cur->len, s.cur->bytes};
-	cr->adopted_ms = d->charter.adopted_ms;
+	cr->adopted_ms = yxd_wall_ms(d->charter.adopted_ms);
 	cr->ignored = (uint32_t)s.tally.ignored;
 	cr->round = s.round;
 	cr->pending = calloc(s.n_known ? s.n_known : 1, sizeof(*cr->pending));

@@ -48,7 +48,7 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 	Yrdx__Hello h = YRDX__HELLO__INIT;
 	Yrdx__VersionVector vec = YRDX__VERSION_VECTOR__INIT;
 	/* From here the peer owes us an answer, whether this one leaves now or not. */
-	int64_t now = zclock_time();
+	int64_t now = zclock_mono();
 	if (!c->asked_ms)
 		c->asked_ms = now;
 	if (!c->asked_answer_ms)
@@ -116,7 +116,7 @@ static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
 		c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : d->cfg->reconnect_min_ms;
 	if (c->backoff_ms > d->cfg->reconnect_max_ms)
 		c->backoff_ms = d->cfg->reconnect_max_ms;
-	c->next_connect_ms = zclock_time() + c->backoff_ms;
+	c->next_connect_ms = zclock_mono() + c->backoff_ms;
 }
 
 static int client_connect(yxd_t *d, yxd_client_t *c)
@@ -164,7 +164,7 @@ static int client_connect(yxd_t *d, yxd_client_t *c)
 	}
 	session_reset(c);
 	c->heard = false;
-	c->last_rx_ms = c->drained_ms = zclock_time();
+	c->last_rx_ms = c->drained_ms = zclock_mono();
 	c->asked_ms = c->asked_answer_ms = 0;
 	c->last_hello_ms = 0;
 	send_hello(d, c); /* -EAGAIN until the connection is up: the tick retries */
@@ -288,7 +288,7 @@ static uint64_t vector_seq(const yx_vector_t *v, const uint8_t origin[YX_KEY_BYT
  * uncommitted segments, so our tips are exact; each origin is weighed once per pass. */
 static void schedule_pulls(yxd_t *d)
 {
-	int64_t now = zclock_time();
+	int64_t now = zclock_mono();
 	yx_vector_t vec;
 	if (d->remote || (d->full.since_ms && now < d->full.retry_ms))
 		return;
@@ -346,7 +346,6 @@ static int remote_open(yxd_t *d)
 	if (ret == YX_OK) {
 		d->remote_segments = 0;
 		d->remote_entries = 0;
-		d->remote_opened_ms = zclock_time();
 	}
 	return ret;
 }
@@ -372,14 +371,14 @@ int yxd_remote_flush(yxd_t *d)
 {
 	int ret = YX_OK;
 	if (d->remote) {
-		int64_t t0 = zclock_time();
+		int64_t t0 = zclock_mono();
 		size_t segments = d->remote_segments;
 		ret = yx_remote_commit(&d->remote);
-		if (zclock_time() - t0 > SLOW_COMMIT_MS)
+		if (zclock_mono() - t0 > SLOW_COMMIT_MS)
 			yx_log_warn(
 			        "committing %zu received segments took %lld ms (the disk is slow "
 			        "or the machine overloaded)",
-			        segments, (long long)(zclock_time() - t0));
+			        segments, (long long)(zclock_mono() - t0));
 		if (ret) {
 			d->moved.n = 0;
 			d->staged = (yxd_staged_t){0};
@@ -508,12 +507,12 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 			if (yx_store_tip(d->store, t->origin, &mine) != YX_OK)
 				mine.seq = 0;
 			if (t->seq <= mine.seq)
-				yxd_mark_progress(c, t, zclock_time());
+				yxd_mark_progress(c, t, zclock_mono());
 		}
 		t->seq = seq;
 		yxd_fill_tips(c, t, e->fills);
 		if (memcmp(t->origin, d->origin, YX_KEY_BYTES) == 0 &&
-		    t->bad_until_ms <= zclock_time())
+		    t->bad_until_ms <= zclock_mono())
 			yxd_fence_own_claim(d, c->name, t->seq);
 	}
 	if (refused) {
@@ -591,7 +590,7 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const yx_wire_segment_t *s
 		        c->name, yx_strerror(ret), (long long)(avoid / 1000), diag->msg);
 	}
 	if (t) {
-		t->bad_until_ms = zclock_time() + avoid;
+		t->bad_until_ms = zclock_mono() + avoid;
 		t->fill_pending = false;
 		t->fill_done = true; /* not from this peer, this session */
 		t->fill_wait = 0;
@@ -615,7 +614,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const yx_wire_segment_t *s, in
 	c->credit_owed++;
 	if (c->inflight)
 		c->inflight--;
-	c->last_segment_ms = zclock_time();
+	c->last_segment_ms = zclock_mono();
 	c->asked_answer_ms = 0;
 	if (ret == -ENOMEM)
 		return;
@@ -805,7 +804,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		zframe_t *frame = NULL;
 		int ret = yx_wire_recv(c->sock, NULL, &frame);
 		if (ret == -EAGAIN) {
-			c->drained_ms = zclock_time(); /* all it sent until now is read */
+			c->drained_ms = zclock_mono(); /* all it sent until now is read */
 			return;
 		}
 		if (ret) {
@@ -814,7 +813,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 		}
 		c->bytes_in += zframe_size(frame);
 		bytes += zframe_size(frame); /* big messages: the other inputs get their turn */
-		c->last_rx_ms = zclock_time();
+		c->last_rx_ms = zclock_mono();
 		c->asked_ms = 0;
 		c->heard = true;
 		if (!c->connected) {

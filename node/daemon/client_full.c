@@ -22,7 +22,7 @@ void yxd_unsubscribe_all(yxd_t *d)
  * the last one ended continues its back-off, silently. */
 void yxd_store_full(yxd_t *d, int err)
 {
-	int64_t now = zclock_time();
+	int64_t now = zclock_mono();
 	uint32_t start = d->cfg->reconnect_min_ms * 10, max = d->cfg->reconnect_max_ms * 12;
 	if (!d->full.since_ms) {
 		bool recent = d->full.ended_ms &&
@@ -46,7 +46,7 @@ void yxd_store_full(yxd_t *d, int err)
 /* The probe found room: pull again. */
 void yxd_store_room_again(yxd_t *d)
 {
-	int64_t now = zclock_time();
+	int64_t now = zclock_mono();
 	if (d->full.logged) {
 		yx_log_info("the store has room again (full for %lld s): pulling resumed",
 		            (long long)((now - d->full.since_ms) / 1000));

@@ -9,7 +9,7 @@
 void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *r)
 {
 	if (d->full.since_ms) {
-		r->store_full_since_ms = d->full.since_ms;
+		r->store_full_since_ms = yxd_wall_ms(d->full.since_ms);
 		r->store_full = (char *)yx_strerror(d->full.err);
 	}
 	yxd_fence_status(d, d->fence.status, sizeof(d->fence.status));
@@ -33,7 +33,7 @@ void yxd_clients_status(yxd_t *d, Yrdx__StatusReply *r)
 		p->key.len = YX_KEY_BYTES;
 		p->endpoint = c->endpoint;
 		p->connected = c->connected;
-		p->last_contact_ms = c->connected ? c->last_rx_ms : 0;
+		p->last_contact_ms = c->connected ? yxd_wall_ms(c->last_rx_ms) : 0;
 		p->bytes_in = c->bytes_in;
 		p->bytes_out = c->bytes_out;
 		p->segments_in = c->segments_in;

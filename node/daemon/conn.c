@@ -85,7 +85,7 @@ peer_tip_t *yxd_tip_add(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], siz
 
 void yxd_tips_prune(yxd_client_t *c)
 {
-	int64_t now = zclock_time();
+	int64_t now = zclock_mono();
 	size_t kept = 0;
 	for (size_t i = 0; i < c->n_tips; i++) {
 		peer_tip_t *t = &c->tips[i];
@@ -198,7 +198,7 @@ bool yxd_rotation_ahead(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_B
 	if (!next || yx_head_verify_by(head, next) != YX_OK ||
 	    !(t = yxd_tip_add(c, origin, d->cfg->max_origins)))
 		return false;
-	int64_t now = zclock_time();
+	int64_t now = zclock_mono();
 	if (t->bad_until_ms <= now) {
 		char who[YX_PUBKEY_TEXT_LEN + 1];
 		const yx_member_t *m = yx_charter_member_by_origin(yxd_charter_current(d), origin);

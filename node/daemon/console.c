@@ -87,7 +87,7 @@ static void header(yxd_t *d, const yxd_view_t *v, yxd_page_t *p)
 		yxd_page_add(p, "<span class=warn>未安装联盟章程 no charter installed</span>");
 	yxd_page_add(p, " · 存储 store %.1f MiB of %.0f MiB</p><p class=note>生成于 generated ",
 	             (double)v->store_bytes / 1048576, (double)v->map_bytes / 1048576);
-	when(p, v->now_ms);
+	when(p, yxd_wall_ms(v->now_ms));
 	yxd_page_add(p,
 	             " (UTC+8). 统计、接力案例与推送积压每次提交后至多每 %d 秒重算一次 — the plan "
 	             "figures, relay cases and feed backlogs are cached and made again after a "

@@ -355,7 +355,7 @@ static void connection_refused(yxd_t *d, const yx_park_conf_t *park, int64_t now
 {
 	yxd_feed_t *f = d->feed;
 	d->counters[C_REFUSED_FEED_CONNECTIONS]++;
-	yxd_refusals_add(&d->refusals, now, C_REFUSED_FEED_CONNECTIONS, park->name, NULL,
+	yxd_refusals_add(&d->refusals, zclock_time(), C_REFUSED_FEED_CONNECTIONS, park->name, NULL,
 	                 "a feed connection over sync/feed_connections_max");
 	f->refused_since++;
 	if (f->refused_log_ms && now - f->refused_log_ms < LOG_EVERY_MS)
@@ -434,7 +434,7 @@ void yxd_feed_handle(yxd_t *d)
 		Yrdx__FeedMessage *m =
 		        yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
 		feed_sub_t *s = sub_find(d, rid);
-		int64_t now = zclock_time();
+		int64_t now = zclock_mono();
 		if (!park || !m) /* removed from the trust store since, or garbage */
 			goto next;
 		note_seen(d->feed, park->name, now);
@@ -530,7 +530,7 @@ void yxd_feed_status(yxd_t *d, Yrdx__StatusReply *r)
 		f->park = (char *)park->name;
 		f->park_id = (char *)park->park_id;
 		f->connected = yxd_feed_cursor(d, park->name, &f->cursor);
-		f->last_seen_ms = seen_ms(d->feed, park->name);
+		f->last_seen_ms = yxd_wall_ms(seen_ms(d->feed, park->name));
 		f->behind = yxd_feed_behind(d, park, f->cursor);
 		r->feeds[r->n_feeds++] = f;
 	}

@@ -33,7 +33,7 @@ static void raise_fence(yxd_t *d, const char *why)
 {
 	if (!d->fence.on) {
 		d->fence.on = true;
-		d->fence.since_ms = zclock_time();
+		d->fence.since_ms = zclock_mono();
 		yx_log_warn("local writes refused until this node holds its own latest log: %s",
 		            why);
 	}
@@ -128,7 +128,7 @@ int yxd_fence_check(yxd_t *d, yx_diag_t *diag)
 	int ret = yxd_rotation_check(d, diag); /* a key rotation this node waits for */
 	if (ret || !d->fence.on)
 		return ret;
-	fence_reason(d, zclock_time(), why, sizeof(why));
+	fence_reason(d, zclock_mono(), why, sizeof(why));
 	if (!why[0])
 		snprintf(why, sizeof(why), "catching up with its own log; try again in a moment");
 	return yx_diag_set(diag, YX_EFENCED, "this node %s", why);
@@ -143,7 +143,7 @@ void yxd_fence_status(yxd_t *d, char *buf, size_t cap)
 {
 	buf[0] = '\0';
 	if (d->fence.on)
-		fence_reason(d, zclock_time(), buf, cap);
+		fence_reason(d, zclock_mono(), buf, cap);
 	if (d->fence.on && !buf[0])
 		snprintf(buf, cap, "own log confirmed: writing again at the next tick");
 	if (!buf[0])

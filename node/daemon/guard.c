@@ -109,10 +109,10 @@ void yxd_socket_close(void **sock)
 
 int yxd_socket_bind(zsock_t *sock, const char *endpoint)
 {
-	int64_t deadline = zclock_time() + 1000;
+	int64_t deadline = zclock_mono() + 1000;
 	int rc;
 	while ((rc = zsock_bind(sock, "%s", endpoint)) < 0 && zmq_errno() == EADDRINUSE &&
-	       zclock_time() < deadline)
+	       zclock_mono() < deadline)
 		zclock_sleep(10);
 	return rc;
 }
@@ -145,7 +145,7 @@ static const char *reason_text(yxd_counter_t c)
 /* Whether a line may be written now; if not, the occurrence is held with its detail. */
 static bool throttle_pass(throttle_t *t, const char *detail)
 {
-	int64_t now = zclock_time();
+	int64_t now = zclock_mono();
 	if (!t->held && now - t->last_ms >= LOG_EVERY_MS) {
 		t->last_ms = now;
 		return true;

@@ -55,7 +55,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		                          "/metrics\n";
 		return reply(conn, MHD_HTTP_NOT_FOUND, text, msg, sizeof(msg) - 1);
 	}
-	int ret = yxd_view_make(d, zclock_time(), &v);
+	int ret = yxd_view_make(d, zclock_mono(), &v);
 	if (ret == YX_OK) {
 		if (metrics)
 			yxd_metrics_text(d, &v, &p);

@@ -192,7 +192,7 @@ static int run(yxd_t *d, int sigfd)
 				items[live++] =
 				        (zmq_pollitem_t){zsock_resolve(s), 0, ZMQ_POLLIN, 0};
 		}
-		int64_t now = zclock_time();
+		int64_t now = zclock_mono();
 		long timeout = next_tick > now ? (long)(next_tick - now) : 0;
 		if (d->remote)
 			timeout = 0; /* commit what arrived as soon as the input drains */
@@ -232,7 +232,7 @@ static int run(yxd_t *d, int sigfd)
 			yxd_feed_handle(d);
 		if (rc == 0 && d->remote)
 			yxd_remote_flush(d);
-		now = zclock_time();
+		now = zclock_mono();
 		/* Votes that came in a commit of this pass: the next version, if they make it. */
 		yxd_charter_adopt_due(d, now);
 		/* Cases of ours that landed elsewhere: our records say the enterprise left. */

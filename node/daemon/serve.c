@@ -467,7 +467,7 @@ static void hello_refused(yxd_t *d, sub_t *s, const char *peer, int64_t now)
 {
 	yxd_serve_t *sv = d->serve;
 	d->counters[C_REFUSED_HELLO_ORIGINS]++;
-	yxd_refusals_add(&d->refusals, now, C_REFUSED_HELLO_ORIGINS, peer, NULL,
+	yxd_refusals_add(&d->refusals, zclock_time(), C_REFUSED_HELLO_ORIGINS, peer, NULL,
 	                 "a Hello lists more than sync/max_origins origins");
 	refusal_log(&sv->log_origins, now,
 	            "peer %s: Hello lists more than sync/max_origins (%u) origins: refused", peer,
@@ -489,8 +489,8 @@ static void on_hello(yxd_t *d, zframe_t *rid, const char *peer, const char *key,
 	if (!s) {
 		if (!session_room(d, key)) {
 			d->counters[C_REFUSED_PULL_SESSIONS]++;
-			yxd_refusals_add(&d->refusals, now, C_REFUSED_PULL_SESSIONS, peer, NULL,
-			                 "a pull connection over sync/pull_sessions_max");
+			yxd_refusals_add(&d->refusals, zclock_time(), C_REFUSED_PULL_SESSIONS, peer,
+			                 NULL, "a pull connection over sync/pull_sessions_max");
 			refusal_log(
 			        &sv->log_sessions, now,
 			        "peer %s: a new pull connection while it holds %u pull sessions "
@@ -664,7 +664,7 @@ void yxd_serve_handle(yxd_t *d)
 		const char *peer = zframe_meta(frame, "User-Id");
 		const char *key = zframe_meta(frame, "X-Key");
 		Yrdx__PeerMessage *m = NULL;
-		int64_t now = zclock_time();
+		int64_t now = zclock_mono();
 		sub_t *s = sub_find(sv, rid);
 		/* The trust store may have changed since the handshake: re-check every
 		 * message against it as it is now. */

@@ -82,6 +82,16 @@ const char *yxd_counter_term(yxd_counter_t c);
 const char *yxd_refusal_kind_name(yxd_refusal_kind_t k); /* "bad_data": metrics' label */
 const char *yxd_refusal_kind_term(yxd_refusal_kind_t k); /* "坏数据 bad data" */
 
+/* Time: every interval, timer, back-off and liveness clock of the daemon is a moment of
+ * the monotonic clock (zclock_mono), which NTP, an operator's `date -s` or a resumed
+ * virtual machine never step; the wall clock (zclock_time) is read only for what is shown
+ * or stored as a date — record times, refusals — and a monotonic moment is shown as a
+ * date through yxd_wall_ms. */
+static inline int64_t yxd_wall_ms(int64_t mono_ms)
+{
+	return mono_ms ? zclock_time() - (zclock_mono() - mono_ms) : 0;
+}
+
 /* The loop's timers (heartbeats, silence, back-offs) are looked at this often (ms). */
 #define YXD_TICK_MS 100
 
@@ -309,7 +319,6 @@ struct yxd {
 	yx_arena_t scratch;
 	/* Compresses the segments served, decompresses those received (serve.c, client.c). */
 	yx_squash_t *squash;
-	int64_t remote_opened_ms;
 
 	struct MHD_Daemon *http;  /* the console and /metrics (http.c); NULL when off */
 	yxd_overview_t *overview; /* their costly figures, cached; NULL when off */

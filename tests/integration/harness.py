@@ -162,6 +162,7 @@ class Node:
         self.peer_port = 7401 if netns else free_port()
         self.feed_port = 7402 if netns else free_port()
         self.proc = None
+        self.env = None  # variables added to yrdxd's environment (test_clock: libfaketime)
         self.log_path = os.path.join(root, name + ".log")
         extra = ["--map-size", map_size] if map_size else []
         extra += ["--metrics", str(metrics)] if metrics else []
@@ -277,7 +278,9 @@ class Node:
         cmd = [YRDXD, "-c", self.config]
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd  # execs yrdxd: the same pid
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=detach)
+        env = dict(os.environ, **self.env) if self.env else None
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=detach,
+                                     env=env)
         log.close()
         if wait:
             wait_until(lambda: self.proc.poll() is not None or self.ctl("status", check=False).returncode == 0,

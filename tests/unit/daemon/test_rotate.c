@@ -353,8 +353,8 @@ static int handshake_with(node_t *n, bool feed, const uint8_t key[YX_KEY_BYTES])
 	assert_non_null(m);
 	assert_int_equal(zsock_connect(s, "%s", feed ? n->cfg.feed_endpoint : n->cfg.peer_endpoint),
 	                 0);
-	int64_t deadline = zclock_time() + 5000;
-	while (!outcome && zclock_time() < deadline) {
+	int64_t deadline = zclock_mono() + 5000;
+	while (!outcome && zclock_mono() < deadline) {
 		/* The port and its guard are read as in the daemon's loop. */
 		zmq_pollitem_t items[3] = {{zsock_resolve(m), 0, ZMQ_POLLIN, 0},
 		                           {yxd_guard_socket(guard), 0, ZMQ_POLLIN, 0},

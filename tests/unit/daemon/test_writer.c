@@ -184,7 +184,7 @@ static void test_fence_refuses_until_confirmed(void **state)
 
 	/* Both answered, one holds our log to seq 5: still refused, and says so. */
 	yxd_fence_peers(&n.d, 2, 5);
-	yxd_fence_tick(&n.d, zclock_time());
+	yxd_fence_tick(&n.d, zclock_mono());
 	memset(&diag, 0, sizeof(diag));
 	assert_int_equal(write_one(&n, 2, &diag), YX_EFENCED);
 	assert_non_null(strstr(diag.msg, "2 of 2 peers answered; own log at 1, they hold it to 5"));
@@ -194,7 +194,7 @@ static void test_fence_refuses_until_confirmed(void **state)
 
 	/* They confirm seq 1: the tick lifts the fence, in memory and in the store. */
 	yxd_fence_peers(&n.d, 2, 1);
-	yxd_fence_tick(&n.d, zclock_time());
+	yxd_fence_tick(&n.d, zclock_mono());
 	assert_int_equal(yx_store_fenced(n.d.store, &marked), YX_OK);
 	assert_false(marked);
 	memset(&diag, 0, sizeof(diag));
