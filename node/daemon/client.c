@@ -61,6 +61,8 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 	h.name = d->cfg->name;
 	h.vector = &vec;
 	h.credit = c->epoch ? 0 : window(d, d->n_clients);
+	if (c->window && h.credit > c->window)
+		h.credit = c->window; /* the server's, as its last Tips said */
 	if (!c->epoch)
 		c->inflight = h.credit; /* the server takes the first Hello's only */
 	h.session = c->session;
@@ -410,13 +412,17 @@ int yxd_remote_flush(yxd_t *d)
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *c = d->clients[i];
 		uint32_t give = 0;
-		if (c->credit_owed && c->sock && c->inflight < fair) {
+		/* Within the server's window too: past it, credit is dropped there. */
+		uint32_t share = c->window && c->window < fair ? c->window : fair;
+		if (c->credit_owed && c->sock && c->inflight < share) {
 			uint64_t left = total < d->cfg->credit ? d->cfg->credit - total : 0;
-			give = fair - c->inflight;
+			give = share - c->inflight;
 			if (give > left)
 				give = (uint32_t)left;
 			if (c->inflight + give < MIN_WINDOW)
 				give = MIN_WINDOW - c->inflight;
+			if (c->window && c->inflight + give > c->window)
+				give = c->window - c->inflight;
 		}
 		if (give) {
 			Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
@@ -470,6 +476,11 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 	if (tips->session == c->session) {
 		c->answers++;
 		c->asked_answer_ms = 0;
+		/* The server holds at most its window of our credit and dropped the rest: what
+		 * we count in flight past it will never come. */
+		c->window = tips->window;
+		if (c->window && c->inflight > c->window)
+			c->inflight = c->window;
 		if (!c->epoch) {
 			c->epoch = tips->epoch;
 		} else if (tips->epoch != c->epoch) {
@@ -836,7 +847,7 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 	int64_t late = yxd_tick_late(&d->clients_tick_ms, now);
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *c = d->clients[i];
-		yxd_not_listening(c, late);
+		yxd_not_listening(c, late, now);
 		if (!c->sock) {
 			if (now >= c->next_connect_ms && client_connect(d, c) != YX_OK)
 				client_disconnect(d, c, "connect failed");

@@ -67,6 +67,7 @@ struct yxd_client {
 	bool squash_logged;   /* a refused compressed segment was said in the log */
 	uint32_t credit_owed; /* segments received since the last commit */
 	uint32_t inflight;    /* credit granted this session and not yet used */
+	uint32_t window;      /* the server's credit window, from its Tips (0: not said) */
 	uint64_t bytes_in, bytes_out, segments_in, rejected;
 	uint64_t answers; /* Tips of our session: the server is alive and reading us */
 	bool fill_scan;   /* some origin's stubs may be worth asking this peer for */
@@ -108,7 +109,7 @@ void yxd_mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now);
  * then c's connection is to be made anew. */
 bool yxd_check_stalls(yxd_t *d, yxd_client_t *c, int64_t seen, int64_t now);
 /* The node was not listening for late ms: c's liveness clocks move on by it. */
-void yxd_not_listening(yxd_client_t *c, int64_t late);
+void yxd_not_listening(yxd_client_t *c, int64_t late, int64_t now);
 /* Up to when we know what c's peer sent: silence and stalls are judged up to there. */
 int64_t yxd_read_until(const yxd_t *d, const yxd_client_t *c, int64_t now);
 /* The pull connections whose Tips answered our current session; *max_claim gets the

@@ -264,6 +264,7 @@ static int send_tips(yxd_t *d, sub_t *s, const uint8_t (*origins)[YX_KEY_BYTES],
 		return ret;
 	tips.session = s->session;
 	tips.epoch = s->epoch;
+	tips.window = d->cfg->credit;
 	if (origins) {
 		/* Only the origins that moved. */
 		size_t keep = 0;
@@ -420,6 +421,7 @@ static bool sub_reachable(yxd_t *d, sub_t *s)
 	Yrdx__VersionVector none = YRDX__VERSION_VECTOR__INIT;
 	tips.session = s->session;
 	tips.epoch = s->epoch;
+	tips.window = d->cfg->credit;
 	tips.vector = &none;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_TIPS;
 	m.tips = &tips;
@@ -740,7 +742,7 @@ void yxd_serve_tick(yxd_t *d, int64_t now_ms)
 	int64_t late = yxd_tick_late(&sv->tick_ms, now_ms);
 	for (size_t i = 0; i < sv->n_subs;) {
 		sub_t *s = &sv->subs[i];
-		s->last_rx_ms += late;
+		yxd_move_on(&s->last_rx_ms, late, now_ms);
 		if (s->epoch && now_ms - s->last_rx_ms > (int64_t)d->cfg->dead_after_ms) {
 			/* Should it come back, its next Hello makes a new epoch. Its state goes;
 			 * while its connection is open, it keeps its place among its key's

@@ -106,6 +106,14 @@ static inline int64_t yxd_tick_late(int64_t *last, int64_t now)
 	return late > 0 ? late : 0;
 }
 
+/* Moves a liveness clock (a moment, 0: none) on by late, never past now: one set in this
+ * pass after the node was listening again (a read before the tick) stays where it is. */
+static inline void yxd_move_on(int64_t *clock, int64_t late, int64_t now)
+{
+	if (*clock && late > 0 && *clock < now)
+		*clock = *clock + late < now ? *clock + late : now;
+}
+
 /* ---- refusals.c: the latest refusals, with time, what and who, for the console ---- */
 #define YXD_REFUSALS 32
 typedef struct {
