@@ -210,9 +210,10 @@ int yxd_serve_start(yxd_t *d)
 	zsock_set_curve_server(d->peer_router, 1);
 	zsock_set_curve_secretkey_bin(d->peer_router, d->curve_secret);
 	/* Credit bounds what is queued for a puller (a session's credit is capped at our
-	 * window); the send high-water mark is that, plus room for Tips, so a puller that
-	 * never reads holds at most that many messages here whatever it announced. Set
-	 * before the bind: a reload that changes the credit takes effect at restart. */
+	 * window, which every Tips says); the send high-water mark is that, plus room for
+	 * Tips, so a puller that never reads holds at most that many messages here whatever
+	 * it announced. A reload that changes sync/credit moves the cap at once; the mark,
+	 * set before the bind, at the next start. */
 	zsock_set_sndhwm(d->peer_router, (int)(d->cfg->credit + HWM_SLACK));
 	zsock_set_rcvhwm(d->peer_router, 100000);
 	zsock_set_router_mandatory(d->peer_router, 1);
