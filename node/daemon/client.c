@@ -39,6 +39,13 @@ static uint32_t window(const yxd_t *d, size_t sharing)
 	return w < MIN_WINDOW ? MIN_WINDOW : w;
 }
 
+/* n segments of credit, or fewer: at most the server's window, as its Tips said (credit
+ * past it is dropped there, and would be counted in flight here for nothing). */
+static uint32_t within_server(const yxd_client_t *c, uint32_t n)
+{
+	return c->window && c->window < n ? c->window : n;
+}
+
 /* Every Hello carries the whole window until Tips show the server holds state for this
  * session (a Hello lost on a connection that was not up yet must not leave the server
  * with none); after that, credit comes back in Credit messages. */
@@ -60,9 +67,7 @@ static int send_hello(yxd_t *d, yxd_client_t *c)
 		return ret;
 	h.name = d->cfg->name;
 	h.vector = &vec;
-	h.credit = c->epoch ? 0 : window(d, d->n_clients);
-	if (c->window && h.credit > c->window)
-		h.credit = c->window; /* the server's, as its last Tips said */
+	h.credit = c->epoch ? 0 : within_server(c, window(d, d->n_clients));
 	if (!c->epoch)
 		c->inflight = h.credit; /* the server takes the first Hello's only */
 	h.session = c->session;
@@ -412,17 +417,14 @@ int yxd_remote_flush(yxd_t *d)
 	for (size_t i = 0; i < d->n_clients; i++) {
 		yxd_client_t *c = d->clients[i];
 		uint32_t give = 0;
-		/* Within the server's window too: past it, credit is dropped there. */
-		uint32_t share = c->window && c->window < fair ? c->window : fair;
+		uint32_t share = within_server(c, fair), least = within_server(c, MIN_WINDOW);
 		if (c->credit_owed && c->sock && c->inflight < share) {
 			uint64_t left = total < d->cfg->credit ? d->cfg->credit - total : 0;
 			give = share - c->inflight;
 			if (give > left)
 				give = (uint32_t)left;
-			if (c->inflight + give < MIN_WINDOW)
-				give = MIN_WINDOW - c->inflight;
-			if (c->window && c->inflight + give > c->window)
-				give = c->window - c->inflight;
+			if (c->inflight + give < least)
+				give = least - c->inflight;
 		}
 		if (give) {
 			Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
@@ -479,8 +481,7 @@ static void on_tips(yxd_t *d, yxd_client_t *c, const Yrdx__Tips *tips)
 		/* The server holds at most its window of our credit and dropped the rest: what
 		 * we count in flight past it will never come. */
 		c->window = tips->window;
-		if (c->window && c->inflight > c->window)
-			c->inflight = c->window;
+		c->inflight = within_server(c, c->inflight);
 		if (!c->epoch) {
 			c->epoch = tips->epoch;
 		} else if (tips->epoch != c->epoch) {

@@ -20,10 +20,11 @@ void yxd_mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now)
 }
 
 /* The node was not listening for late ms (yxd_tick_late): every clock a judgement of c
- * counts from moves on by it, never past now (yxd_move_on) — the debts of an answer (rule 5), the
- * last read that found the socket empty (yxd_read_until, whose 4 x dead_after_ms horizon it would
- * otherwise pass at once), the last segment and each origin's last progress (rule 4). What the peer
- * sent meanwhile waits unread, or has not even reached ZeroMQ from the kernel. */
+ * counts from moves on by it, never past now (yxd_move_on) — the debts of an answer
+ * (rule 5), the last read that found the socket empty (yxd_read_until, whose 4 x
+ * dead_after_ms horizon it would otherwise pass at once), the last segment and each
+ * origin's last progress (rule 4). What the peer sent meanwhile waits unread, or has not
+ * even reached ZeroMQ from the kernel. */
 void yxd_not_listening(yxd_client_t *c, int64_t late, int64_t now)
 {
 	if (late <= 0)

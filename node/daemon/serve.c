@@ -255,17 +255,25 @@ static int send_msg(yxd_t *d, sub_t *s, Yrdx__PeerMessage *m)
 	return ret;
 }
 
+/* What every Tips to s says besides the vector: its session and our state's epoch for
+ * it, and our credit window (past which its credit is dropped here). */
+static void tips_init(const yxd_t *d, const sub_t *s, Yrdx__Tips *tips)
+{
+	yrdx__tips__init(tips);
+	tips->session = s->session;
+	tips->epoch = s->epoch;
+	tips->window = d->cfg->credit;
+}
+
 static int send_tips(yxd_t *d, sub_t *s, const uint8_t (*origins)[YX_KEY_BYTES], size_t n)
 {
 	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
-	Yrdx__Tips tips = YRDX__TIPS__INIT;
+	Yrdx__Tips tips;
 	Yrdx__VersionVector vec = YRDX__VERSION_VECTOR__INIT;
 	int ret = yxd_vector_msg(d, &vec);
 	if (ret)
 		return ret;
-	tips.session = s->session;
-	tips.epoch = s->epoch;
-	tips.window = d->cfg->credit;
+	tips_init(d, s, &tips);
 	if (origins) {
 		/* Only the origins that moved. */
 		size_t keep = 0;
@@ -418,11 +426,9 @@ static uint64_t new_epoch(void)
 static bool sub_reachable(yxd_t *d, sub_t *s)
 {
 	Yrdx__PeerMessage m = YRDX__PEER_MESSAGE__INIT;
-	Yrdx__Tips tips = YRDX__TIPS__INIT;
+	Yrdx__Tips tips;
 	Yrdx__VersionVector none = YRDX__VERSION_VECTOR__INIT;
-	tips.session = s->session;
-	tips.epoch = s->epoch;
-	tips.window = d->cfg->credit;
+	tips_init(d, s, &tips);
 	tips.vector = &none;
 	m.msg_case = YRDX__PEER_MESSAGE__MSG_TIPS;
 	m.tips = &tips;
