@@ -592,11 +592,13 @@ class Writer:
         return recs
 
 
-def linked_pair(fed, writer, first):
+def linked_pair(fed, writer, first, b_env=None):
     """Shanghai (A) and hangzhou (B), tuned, linked and running, B holding A's first
-    `first` records from writer; returns (a, b)."""
+    `first` records from writer; returns (a, b). b_env: variables added to B's yrdxd
+    environment (Node.env)."""
     a = fed.node("shanghai")
     b = fed.node("hangzhou", 330100)
+    b.env = b_env
     tune(a, b)
     fed.link(a, b)
     a.start()

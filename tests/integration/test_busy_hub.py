@@ -22,24 +22,30 @@ from harness import (CPU_SCALE, DEAD_AFTER_MS, LIVENESS_S, NEW_RECORDS, SANITIZE
 # Nothing here is random: the records are numbered (Writer); the faults are fixed.
 
 
-def hub_with_backlogs(fed, cities, backlog, dead_after_ms):
+def peer_with_backlog(fed, hub, name, city, backlog, first, **sync):
+    """A city linked to hub, running and holding `backlog` records of its own (numbered
+    from first); its own dead_after_ms is long (it is not what is tested), its other sync
+    keys as given. Returns (peer, its writer)."""
+    p = fed.node(name, city)
+    tune(p)
+    p.set_sync(dead_after_ms=30000, **sync)
+    fed.link(hub, p)
+    p.start()
+    w = Writer(start=first)
+    p.put("enterprise", w.batch(backlog))
+    return p, w
+
+
+def hub_with_backlogs(fed, cities, backlog, dead_after_ms, **peer_sync):
     """Hefei (heartbeat 50 ms, the dead_after_ms given) linked to a peer per (name, city)
-    of cities, each running and holding `backlog` records of its own; the peers' own
-    dead_after_ms is long, they are not what is tested. Hefei is not started. Returns
-    (hefei, peers, their writers)."""
+    of cities (peer_with_backlog, with peer_sync). Hefei is not started. Returns (hefei,
+    peers, their writers)."""
     hefei = fed.node("hefei", 340100)
-    peers = [fed.node(name, city) for name, city in cities]
-    tune(hefei, *peers)
+    tune(hefei)
     hefei.set_sync(heartbeat_ms=50, dead_after_ms=dead_after_ms)
-    writers = []
-    for i, p in enumerate(peers):
-        p.set_sync(dead_after_ms=30000)
-        fed.link(hefei, p)
-        p.start()
-        w = Writer(start=i * 10 ** 6)
-        p.put("enterprise", w.batch(backlog))
-        writers.append(w)
-    return hefei, peers, writers
+    made = [peer_with_backlog(fed, hefei, name, city, backlog, i * 10 ** 6, **peer_sync)
+            for i, (name, city) in enumerate(cities)]
+    return hefei, [p for p, _ in made], [w for _, w in made]
 
 
 class BusyPullerTest(unittest.TestCase):

@@ -19,8 +19,8 @@ import re
 import time
 import unittest
 
-from harness import (DEAD_AFTER_MS, LIVENESS_S, SANITIZE, Federation, Writer, check_live, tune,
-                     wait_tip, wait_until)
+from harness import (DEAD_AFTER_MS, LIVENESS_S, SANITIZE, Federation, Writer, check_live,
+                     linked_pair, wait_until)
 
 # Nothing here is random: the records are numbered (Writer), the steps fixed.
 FAKETIME = (glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1") +
@@ -78,16 +78,8 @@ class ClockStepTest(unittest.TestCase):
     def pair(self, fed):
         """A and B linked, B on a clock of its own; both hold A's first records."""
         w = Writer()
-        a = fed.node("shanghai")
-        b = fed.node("hangzhou", 330100)
         clock = Clock(fed.root)
-        b.env = clock.env()
-        tune(a, b)
-        fed.link(a, b)
-        a.start()
-        b.start()
-        a.put("enterprise", w.batch(1000))
-        wait_tip([b], a, LIVENESS_S, "B's first sync")
+        a, b = linked_pair(fed, w, 1000, b_env=clock.env())
         return a, b, w, Writer(start=10 ** 6), clock
 
     def stepped(self, b, wb, clock, seconds):

@@ -5,9 +5,8 @@ import os
 import time
 import unittest
 
-from harness import (CPU_SCALE, LIVENESS_S, Federation, Writer, check_live, tune, wait_tip,
-                     wait_until)
-from test_busy_hub import hub_with_backlogs
+from harness import CPU_SCALE, LIVENESS_S, Federation, check_live, wait_tip, wait_until
+from test_busy_hub import hub_with_backlogs, peer_with_backlog
 
 # Nothing here is random: the records are numbered (Writer), the steps fixed.
 
@@ -32,24 +31,16 @@ class CreditMismatchTest(unittest.TestCase):
     def test_puller_grants_within_the_servers_window(self):
         with Federation("credit-mismatch") as fed:
             hefei, peers, writers = hub_with_backlogs(fed, self.PEERS[:1], self.FIRST,
-                                                      self.DEAD_AFTER_MS)
+                                                      self.DEAD_AFTER_MS, credit=4)
             hefei.set_sync(credit=64)
             wuhu = peers[0]
-            wuhu.set_sync(credit=4)
-            wuhu.stop()
-            wuhu.start()
             # The seven others run with their backlogs and trust Hefei; Hefei's config
             # naming them is made now and put in place while Wuhu streams (one rename and
             # a reload: the edits themselves take seconds under the sanitizers).
             alone = open(hefei.config).read()
-            for name, city in self.PEERS[1:]:
-                p = fed.node(name, city)
-                tune(p)
-                p.set_sync(dead_after_ms=30000, credit=4)
-                fed.link(hefei, p)
-                p.start()
-                w = Writer(start=(len(peers) + 1) * 10 ** 6)
-                p.put("enterprise", w.batch(self.BACKLOG))
+            for i, (name, city) in enumerate(self.PEERS[1:], 1):
+                p, w = peer_with_backlog(fed, hefei, name, city, self.BACKLOG, i * 10 ** 6,
+                                         credit=4)
                 peers.append(p)
                 writers.append(w)
             linked = hefei.config + ".linked"
