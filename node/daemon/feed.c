@@ -18,9 +18,10 @@
 typedef struct {
 	zframe_t *routing_id;
 	char park[33];
-	uint64_t cursor; /* arrivals up to here have been considered */
-	uint32_t credit; /* at most feed_credit_max */
-	bool due;        /* a pump is owed: at the end of this input, or the next tick */
+	char key[YX_PUBKEY_TEXT_LEN + 1]; /* the key it was admitted with (ZAP's X-Key) */
+	uint64_t cursor;                  /* arrivals up to here have been considered */
+	uint32_t credit;                  /* at most feed_credit_max */
+	bool due; /* a pump is owed: at the end of this input, or the next tick */
 	int64_t last_rx_ms;
 } feed_sub_t;
 
@@ -98,6 +99,14 @@ static feed_sub_t *sub_find(yxd_t *d, zframe_t *rid)
 		if (zframe_eq(d->feed->subs[i].routing_id, rid))
 			return &d->feed->subs[i];
 	return NULL;
+}
+
+/* The park name's entry in the trust store as it is now, if key (a connection's X-Key) is
+ * still its key: a park whose key was replaced keeps its name. */
+static const yx_park_conf_t *trusted_park(yxd_t *d, const char *name, const char *key)
+{
+	const yx_park_conf_t *park = name ? yx_config_park_by_name(d->cfg, name) : NULL;
+	return park && yxd_zap_key_is(key, park->key) ? park : NULL;
 }
 
 static int send_feed(yxd_t *d, zframe_t *rid, Yrdx__FeedMessage *m)
@@ -206,7 +215,7 @@ static int gather(void *arg, const yx_arrival_t *a)
  * queued, and past events it may not see as well. */
 static void pump(yxd_t *d, feed_sub_t *s)
 {
-	const yx_park_conf_t *park = yx_config_park_by_name(d->cfg, s->park);
+	const yx_park_conf_t *park = trusted_park(d, s->park, s->key);
 	size_t budget = d->cfg->feed_scan_max;
 	yx_arena_t arena;
 	s->due = false;
@@ -331,6 +340,30 @@ static void sub_remove(yxd_feed_t *f, size_t i)
 	f->subs[i] = f->subs[--f->n_subs];
 }
 
+/* Ends the subscription of a park connection whose key the trust store no longer holds.
+ * The connection stays open underneath (a ROUTER cannot close one), but nothing more is
+ * sent on it and what it sends is dropped; yrdx-feed, idle, connects anew and its
+ * handshake is refused. */
+static void untrust(yxd_t *d, size_t i, const char *why)
+{
+	feed_sub_t *s = &d->feed->subs[i];
+	yx_log_warn("park %s: %s; its feed connection is no longer served", s->park, why);
+	sub_remove(d->feed, i);
+}
+
+void yxd_feed_trust_changed(yxd_t *d)
+{
+	for (size_t i = 0; d->feed && i < d->feed->n_subs;) {
+		feed_sub_t *s = &d->feed->subs[i];
+		if (!yx_config_park_by_name(d->cfg, s->park))
+			untrust(d, i, "removed from the trust store");
+		else if (!trusted_park(d, s->park, s->key))
+			untrust(d, i, "its key changed in the trust store");
+		else
+			i++;
+	}
+}
+
 /* Room for one more connection of park: at most feed_connections_max per park key, so
  * many connections of one park cost what those do. Subscriptions whose connection is
  * gone (yrdx-feed connects anew when idle) are dropped first. */
@@ -372,7 +405,7 @@ static void connection_refused(yxd_t *d, const yx_park_conf_t *park, int64_t now
  * from the store here; the pump at the end of this input does it once, however many
  * SUBSCRIBEs came. */
 static void on_subscribe(yxd_t *d, zframe_t *rid, feed_sub_t *s, const yx_park_conf_t *park,
-                         const Yrdx__FeedSubscribe *sub, int64_t now)
+                         const char *key, const Yrdx__FeedSubscribe *sub, int64_t now)
 {
 	yxd_feed_t *f = d->feed;
 	if (!s) {
@@ -391,6 +424,7 @@ static void on_subscribe(yxd_t *d, zframe_t *rid, feed_sub_t *s, const yx_park_c
 		            (unsigned long long)sub->after);
 	}
 	snprintf(s->park, sizeof(s->park), "%s", park->name);
+	snprintf(s->key, sizeof(s->key), "%s", key);
 	s->cursor = sub->after;
 	s->credit = sub->credit < d->cfg->feed_credit_max ? sub->credit : d->cfg->feed_credit_max;
 	s->last_rx_ms = now;
@@ -430,18 +464,23 @@ void yxd_feed_handle(yxd_t *d)
 			continue;
 		}
 		const char *name = zframe_meta(frame, "User-Id");
-		const yx_park_conf_t *park = name ? yx_config_park_by_name(d->cfg, name) : NULL;
-		Yrdx__FeedMessage *m =
-		        yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame));
+		const char *key = zframe_meta(frame, "X-Key");
+		const yx_park_conf_t *park = trusted_park(d, name, key);
+		Yrdx__FeedMessage *m = NULL;
 		feed_sub_t *s = sub_find(d, rid);
 		int64_t now = zclock_mono();
-		if (!park || !m) /* removed from the trust store since, or garbage */
+		if (!park) { /* removed from the trust store, or its key replaced, since */
+			if (s)
+				untrust(d, (size_t)(s - d->feed->subs), "no longer trusted");
+			goto next;
+		}
+		if (!(m = yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame))))
 			goto next;
 		note_seen(d->feed, park->name, now);
 		if (s)
 			s->last_rx_ms = now;
 		if (m->msg_case == YRDX__FEED_MESSAGE__MSG_SUBSCRIBE) {
-			on_subscribe(d, rid, s, park, m->subscribe, now);
+			on_subscribe(d, rid, s, park, key, m->subscribe, now);
 		} else if (m->msg_case == YRDX__FEED_MESSAGE__MSG_ACK && s) {
 			/* At most feed_credit_max in flight, whatever it returns. */
 			uint64_t credit = (uint64_t)s->credit + m->ack->credit;

@@ -38,9 +38,10 @@ static uint64_t file_stamp(const char *path)
 }
 
 /* Whom this node trusts and pulls from follows its config and charter: the members'
- * lists made anew, then the pull connections (healthy ones kept) and the peer port
- * (pullers no longer admitted no longer served). At start, on reload, and as the
- * charter's on_changed hook after an adoption. */
+ * lists made anew, then the pull connections (healthy ones kept), the peer port
+ * (pullers no longer admitted no longer served) and the feed port (parks removed or whose
+ * key changed no longer served). At start, on reload, and as the charter's on_changed
+ * hook after an adoption. */
 static int follow_trust(yxd_t *d)
 {
 	int ret = yxd_members_changed(d);
@@ -50,6 +51,7 @@ static int follow_trust(yxd_t *d)
 		yx_log_error("cannot set up the pull connections: %s", yx_strerror(ret));
 	if (d->serve)
 		yxd_serve_trust_changed(d);
+	yxd_feed_trust_changed(d);
 	return ret;
 }
 

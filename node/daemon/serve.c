@@ -69,12 +69,8 @@ struct yxd_serve {
  * connection was admitted with. */
 static const yx_peer_conf_t *trusted_peer(yxd_t *d, const char *name, const char *key)
 {
-	const yx_peer_conf_t *p = name && key ? yxd_members_admitted(d, name) : NULL;
-	char text[YX_PUBKEY_TEXT_LEN + 1];
-	if (!p)
-		return NULL;
-	yx_pubkey_format(p->key, text);
-	return strcmp(text, key) == 0 ? p : NULL;
+	const yx_peer_conf_t *p = name ? yxd_members_admitted(d, name) : NULL;
+	return p && yxd_zap_key_is(key, p->key) ? p : NULL;
 }
 
 /* Forgets what s held for its session (the connection keeps its place). */

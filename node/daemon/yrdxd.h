@@ -462,6 +462,8 @@ void yxd_guard_zap_seen(yxd_guard_t *g, const char *address);
 int yxd_zap_start(yxd_t *d);
 void yxd_zap_stop(yxd_t *d);
 void yxd_zap_handle(yxd_t *d);
+/* Whether x_key, a message's X-Key (the key its connection was admitted with), is key. */
+bool yxd_zap_key_is(const char *x_key, const uint8_t key[32]);
 
 /* ---- segments.c: the segments the peer port sends ---- */
 /* Built once for all the pullers that get the same one, and kept (up to 32, 4 MiB). */
@@ -539,6 +541,8 @@ void yxd_feed_moved(yxd_t *d, const uint8_t (*origins)[YX_KEY_BYTES], size_t n);
 int yxd_feed_action_into(yxd_t *d, yx_batch_t *b, const yx_park_conf_t *park,
                          const Yrdx__FeedAction *a, char *case_id, size_t cap, yx_diag_t *diag);
 void yxd_feed_tick(yxd_t *d, int64_t now_ms);
+/* Ends the subscriptions of parks removed from the trust store or whose key changed. */
+void yxd_feed_trust_changed(yxd_t *d);
 /* Whether a yrdx-feed of park (its name under parks) is subscribed now, and its cursor
  * (the last one's, 0 if none is). */
 bool yxd_feed_cursor(const yxd_t *d, const char *park, uint64_t *cursor);

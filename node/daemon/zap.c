@@ -61,6 +61,15 @@ static bool admit(yxd_t *d, const char *domain, const uint8_t curve_key[32], cha
 	return false;
 }
 
+bool yxd_zap_key_is(const char *x_key, const uint8_t key[32])
+{
+	char text[YX_PUBKEY_TEXT_LEN + 1];
+	if (!x_key)
+		return false;
+	yx_pubkey_format(key, text);
+	return strcmp(text, x_key) == 0;
+}
+
 /* The reply's metadata frame: property X-Key, the admitted client's Ed25519 key in its
  * text form, so every message can be re-checked against the trust store as it is now
  * (a peer whose key was replaced keeps its name). Empty for a refusal. */

@@ -7,6 +7,10 @@
 (e) A peer's key replaced in the trust store while the peer is connected with the old key:
     that connection must get nothing more (not a single record written after the change),
     and the node says in its log that it dropped it.
+(f) The same for a park: its key replaced while its yrdx-feed is connected with the old
+    one. The old connection gets no event of a case proposed after the change, the node
+    logs that it no longer serves it, the old yrdx-feed (connecting anew when idle) is
+    refused and exits saying so; a feed with the new key gets every case.
 
 Each case ends with the liveness property: with the trust store right again, NEW writes at
 the origin reach the peer within LIVENESS_S, with identical digests, equal record counts,
@@ -16,8 +20,8 @@ import re
 import time
 import unittest
 
-from harness import (LIVENESS_S, Federation, Writer, check_live, linked_pair, run_seed, wait_tip,
-                     wait_until)
+from harness import (LIVENESS_S, Feed, Federation, Writer, check_live, enterprise, linked_pair,
+                     run_seed, same_digest, wait_tip, wait_until)
 
 # The sync timings (tune()), LIVENESS_S and check_live() are harness.py's.
 
@@ -33,7 +37,19 @@ HOLD_S = 5
 # peer is no longer in its trust store with the key the connection was admitted with.
 DROP_LOG = re.compile(r"hangzhou\b[^\n]*(no longer served|dropped|dropping|drop\b)", re.I)
 
+# The line by which a node says it stopped serving a park's feed connection.
+PARK_DROP_LOG = re.compile(r"park sip: (its key changed in|removed from) the trust store; its "
+                           r"feed connection is no longer served")
+
+# How long yrdx-feed, idle, waits before it connects anew (tools/yrdx-feed: RESUBSCRIBE_MS),
+# plus its handshake's refusal and a loaded machine.
+FEED_REFUSED_S = 20
+
 SEED = run_seed("test_trust_live")
+
+
+def case_events(feed, case):
+    return [e for e in feed.events() if e["record"]["case_id"] == case]
 
 
 def pulling_pair(fed, rng):
@@ -137,6 +153,78 @@ class TrustLiveTest(unittest.TestCase):
                        "A to run with hangzhou's own key again")
             wait_tip([b], a, LIVENESS_S, "B to catch up with A once its key is trusted again")
             check_live(self, a, [b], w, "after B's key is trusted again")
+
+    def test_park_key_replaced_while_feed_connected(self):
+        """(f)"""
+        rng = random.Random("%d %s" % (SEED, self.id()))
+        with Federation("trust-park") as fed:
+            sh = fed.node("shanghai", 310000)
+            sz = fed.node("suzhou", 320500)
+            fed.link(sh, sz)
+            old, new = Feed(fed, sz, "sip-old"), Feed(fed, sz, "sip-new")
+            try:
+                sh.start()
+                sz.start()
+                sz.put("park", [{"id": "SZ-PARK-SIP", "name": "苏州工业园区", "city": 320500,
+                                 "type": "characteristic_park", "capacity": 50,
+                                 "industries": ["integrated_circuits"]}])
+                ents = [enterprise(rng.randrange(10 ** 6) * 4 + i) for i in range(4)]
+                sh.put("enterprise", ents)
+                wait_until(lambda: same_digest(sh, sz), 20, "the registries at both nodes")
+                sz.ctl("park", "add", "sip", "SZ-PARK-SIP", old.pubkey)
+                old.start()
+
+                def propose(i):
+                    return sh.ctl_json("relay", "propose", ents[i]["credit_code"], "--to-park",
+                                       "SZ-PARK-SIP")["case"]
+                first = propose(0)
+                wait_until(lambda: case_events(old, first), 15, "the first case at the old feed")
+
+                log_from = len(sz.log())
+                reloads = sz.counters()["reloads"]
+                # Replaced as an operator does it (park add refuses a name it has): remove, add.
+                sz.ctl("park", "remove", "sip")
+                sz.ctl("park", "add", "sip", "SZ-PARK-SIP", new.pubkey)
+                wait_reload(sz, reloads)
+                second = propose(1)
+                new.start()
+                wait_until(lambda: case_events(new, first) and case_events(new, second), 15,
+                           "both cases at the feed of the new key")
+                # The old connection is still open; watch it for HOLD_S: nothing of the
+                # second case may reach it.
+                end = time.monotonic() + HOLD_S
+                while time.monotonic() < end and not case_events(old, second):
+                    time.sleep(0.05)
+                self.assertEqual(case_events(old, second), [],
+                                 "the feed of the replaced key received a case proposed after "
+                                 "the change")
+                self.assertTrue(PARK_DROP_LOG.search(sz.log()[log_from:]),
+                                "suzhou's log has no line matching %r after the key change:\n%s"
+                                % (PARK_DROP_LOG.pattern, sz.log()[log_from:][-2000:]))
+                # Idle, the old feed connects anew: refused, it exits saying so.
+                wait_until(lambda: old.proc.poll() is not None, FEED_REFUSED_S,
+                           "the old feed to exit once its new handshake is refused")
+                self.assertEqual(old.proc.returncode, 1, old.stderr())
+                self.assertIn("refused this park's key %s" % old.pubkey, old.stderr())
+                old.proc = None
+
+                # Liveness: a new case reaches the new key's feed, and its accept lands.
+                third = propose(2)
+                wait_until(lambda: case_events(new, third), 15, "a new case at the new feed")
+                r = new.act("accept", third)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                wait_until(lambda: len(case_events(new, third)) >= 2, 15,
+                           "the accept of the new key's park at its feed")
+                self.assertEqual(case_events(new, third)[1]["record"]["type"], "accept")
+                r = old.act("accept", second)
+                self.assertEqual(r.returncode, 1, "the replaced key may not act on a case: %s"
+                                 % r.stderr)
+                wait_until(lambda: same_digest(sh, sz), 20, "both nodes to agree at the end")
+                for n in (sh, sz):
+                    self.assertTrue(n.verify()["ok"], n.name)
+            finally:
+                old.stop()
+                new.stop()
 
 
 if __name__ == "__main__":
