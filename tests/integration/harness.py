@@ -2,6 +2,7 @@
 
 Every wait has a deadline and names what it waited for; nothing sleeps and hopes."""
 import atexit
+import errno
 import json
 import os
 import re
@@ -147,6 +148,52 @@ def wait_until(cond, timeout, what, interval=0.02):
             return last
         time.sleep(interval)
     raise AssertionError("timed out after %.1f s waiting for %s (last: %r)" % (timeout, what, last))
+
+
+def case_state(node, case):
+    """A relay case's state at node (yrdxctl relay list), or None if it holds no such case."""
+    for line in node.ctl("--json", "relay", "list").stdout.splitlines():
+        row = json.loads(line)
+        if row["case"] == case:
+            return row["state"]
+    return None
+
+
+def ss_kill(port):
+    """Resets (SOCK_DESTROY, via `ss -K`) every established TCP connection to or from port on
+    this machine; returns how many sockets it destroyed. Ports come from free_port(), so only
+    the calling test's connections match."""
+    r = subprocess.run(["ss", "-K", "-t", "-n", "state", "established",
+                        "( sport = :%d or dport = :%d )" % (port, port)],
+                       capture_output=True, text=True, timeout=10)
+    if r.returncode != 0:
+        raise AssertionError("ss -K failed (%d): %s%s" % (r.returncode, r.stdout, r.stderr))
+    return sum(1 for line in r.stdout.splitlines()[1:] if line.strip())
+
+
+def ss_kill_unavailable():
+    """Why `ss -K` cannot reset a TCP connection here (None if it can): it needs
+    CONFIG_INET_DIAG_DESTROY and CAP_NET_ADMIN."""
+    port = free_port()
+    with socket.socket() as lsn:
+        lsn.bind(("127.0.0.1", port))
+        lsn.listen()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            s, _ = lsn.accept()
+            with s:
+                try:
+                    killed = ss_kill(port)
+                except (OSError, AssertionError, subprocess.SubprocessError) as e:
+                    return "ss -K: %s" % e
+                c.settimeout(2)
+                try:
+                    c.send(b"x")
+                    got = c.recv(1)
+                except OSError as e:
+                    if e.errno in (errno.ECONNABORTED, errno.ECONNRESET, errno.EPIPE):
+                        return None
+                    return "after ss -K, the connection failed with %s" % e
+                return "ss -K destroyed %d sockets but the connection lives (read %r)" % (killed, got)
 
 
 class Node:
@@ -382,6 +429,10 @@ class Feed:
                 return [json.loads(l) for l in f if l.endswith(b"\n") and l.strip()]
         except FileNotFoundError:
             return []
+
+    def case_events(self, case):
+        """The events of one relay case the feed printed so far."""
+        return [e for e in self.events() if e["record"]["case_id"] == case]
 
     def stderr(self):
         try:

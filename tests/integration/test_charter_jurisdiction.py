@@ -31,7 +31,7 @@ import subprocess
 import time
 import unittest
 
-from harness import (BUILD, LIVENESS_S, Federation, credit_code, enterprise, run_seed,
+from harness import (BUILD, LIVENESS_S, Federation, case_state, enterprise, run_seed,
                      wait_converged, wait_tip, wait_until)
 
 EVIL_AUTHOR = os.path.join(BUILD, "tests/evil_author")
@@ -61,14 +61,6 @@ def kinds(node, origin=None):
     for row in node.export(origin=origin):
         counts[row["kind"]] = counts.get(row["kind"], 0) + 1
     return counts
-
-
-def case_state(node, case):
-    for line in node.ctl("--json", "relay", "list").stdout.splitlines():
-        row = json.loads(line)
-        if row["case"] == case:
-            return row["state"]
-    return None
 
 
 class CharterJurisdictionTest(unittest.TestCase):

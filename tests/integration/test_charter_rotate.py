@@ -40,8 +40,8 @@ import subprocess
 import time
 import unittest
 
-from harness import (BUILD, LIVENESS_S, Feed, Federation, enterprise, run_seed, tune, wait_converged,
-                     wait_tip, wait_until)
+from harness import (BUILD, LIVENESS_S, Federation, Feed, case_state, enterprise, run_seed, tune,
+                     wait_converged, wait_tip, wait_until)
 
 EVIL_AUTHOR = os.path.join(BUILD, "tests/evil_author")
 
@@ -84,14 +84,6 @@ def pending(node, vote_id):
     for p in charter_status(node)["pending"]:
         if p["id"] == vote_id:
             return p
-    return None
-
-
-def case_state(node, case):
-    for line in node.ctl("--json", "relay", "list").stdout.splitlines():
-        row = json.loads(line)
-        if row["case"] == case:
-            return row["state"]
     return None
 
 

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import unittest
 
-from harness import FEED, Feed, Federation, enterprise, same_digest, wait_until
+from harness import FEED, Federation, Feed, case_state, enterprise, same_digest, wait_until
 
 
 
@@ -36,14 +36,6 @@ def curve_key_b64(ed25519_b64):
     y = int.from_bytes(base64.b64decode(ed25519_b64), "little") & ((1 << 255) - 1)
     u = (1 + y) * pow(1 - y, p - 2, p) % p
     return base64.b64encode(u.to_bytes(32, "little")).decode()
-
-
-def case_state(node, case):
-    for line in node.ctl("--json", "relay", "list").stdout.splitlines():
-        row = json.loads(line)
-        if row["case"] == case:
-            return row["state"]
-    return None
 
 
 class FeedTest(unittest.TestCase):

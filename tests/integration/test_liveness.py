@@ -12,19 +12,18 @@
 Every case ends with the liveness property: after the fault, NEW writes at the origin
 reach every node within LIVENESS_S, the digests are identical, each node holds exactly the
 origin's count of changes, and verify passes everywhere."""
-import errno
 import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import threading
 import time
 import unittest
 
-from harness import (DEAD_AFTER_MS, LIVENESS_S, YRDXCTL, Federation, Writer, check_live, free_port,
-                     linked_pair, run_seed, tune, wait_tip, wait_until)
+from harness import (DEAD_AFTER_MS, LIVENESS_S, YRDXCTL, Federation, Writer, check_live,
+                     linked_pair, run_seed, ss_kill, ss_kill_unavailable, tune, wait_tip,
+                     wait_until)
 
 # The sync timings (tune()), LIVENESS_S and check_live() are harness.py's.
 SEED = run_seed("test_liveness")
@@ -104,43 +103,6 @@ class ServerRestartTest(unittest.TestCase):
 
     def test_sigterm_beyond_dead_after(self):
         self.restart_server(signal.SIGTERM, beyond=True, importing=False)
-
-
-def ss_kill(port):
-    """Resets (SOCK_DESTROY, via `ss -K`) every established TCP connection to or from port on
-    this machine; returns how many sockets it destroyed. Ports come from free_port(), so only
-    this test's connections match."""
-    r = subprocess.run(["ss", "-K", "-t", "-n", "state", "established",
-                        "( sport = :%d or dport = :%d )" % (port, port)],
-                       capture_output=True, text=True, timeout=10)
-    if r.returncode != 0:
-        raise AssertionError("ss -K failed (%d): %s%s" % (r.returncode, r.stdout, r.stderr))
-    return sum(1 for line in r.stdout.splitlines()[1:] if line.strip())
-
-
-def ss_kill_unavailable():
-    """Why `ss -K` cannot reset a TCP connection here (None if it can): it needs
-    CONFIG_INET_DIAG_DESTROY and CAP_NET_ADMIN."""
-    port = free_port()
-    with socket.socket() as lsn:
-        lsn.bind(("127.0.0.1", port))
-        lsn.listen()
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-            s, _ = lsn.accept()
-            with s:
-                try:
-                    killed = ss_kill(port)
-                except (OSError, AssertionError, subprocess.SubprocessError) as e:
-                    return "ss -K: %s" % e
-                c.settimeout(2)
-                try:
-                    c.send(b"x")
-                    got = c.recv(1)
-                except OSError as e:
-                    if e.errno in (errno.ECONNABORTED, errno.ECONNRESET, errno.EPIPE):
-                        return None
-                    return "after ss -K, the connection failed with %s" % e
-                return "ss -K destroyed %d sockets but the connection lives (read %r)" % (killed, got)
 
 
 class ConnectionResetTest(unittest.TestCase):

@@ -14,7 +14,6 @@
 - yrdx-feed with a wrong --node-key, or a park key the node does not authorise, exits
   non-zero within 10 s naming the key problem; the node logs the refused key in base64,
   never in hex."""
-import json
 import os
 import re
 import subprocess
@@ -39,10 +38,6 @@ def incubator(iid, name, city):
 def read_bytes(path):
     with open(path, "rb") as f:
         return f.read()
-
-
-def case_events(feed, case):
-    return [e for e in feed.events() if e["record"]["case_id"] == case]
 
 
 class ParkTest(unittest.TestCase):
@@ -214,11 +209,11 @@ class ParkTest(unittest.TestCase):
                 case = sh.ctl_json("relay", "propose", ents[1]["credit_code"], "--to-park",
                                    "SZ-PARK-SIP", "--dossier", dossier)["case"]
                 for f in feeds:
-                    wait_until(lambda f=f: case_events(f, case), 15,
+                    wait_until(lambda f=f: f.case_events(case), 15,
                                "the proposal at %s's feed" % os.path.basename(f.dir))
 
                 # The addressed park: the summary and the dossier, opened.
-                ev = case_events(sip, case)[0]
+                ev = sip.case_events(case)[0]
                 self.assertEqual(ev["why"], "addressed")
                 e = ents[1]
                 self.assertEqual(ev["summary"], {
@@ -240,7 +235,7 @@ class ParkTest(unittest.TestCase):
                 # An open opportunity at Suzhou, and Hangzhou's park (Hangzhou relays the case):
                 # the summary, no dossier, and the dossier's bytes nowhere of theirs.
                 for f, why in ((ic, "open-case"), (hzp, "open-case")):
-                    ev2 = case_events(f, case)[0]
+                    ev2 = f.case_events(case)[0]
                     self.assertEqual(ev2["why"], why)
                     self.assertEqual(ev2["summary"], ev["summary"])
                     self.assertNotIn("dossier", ev2)
@@ -255,8 +250,8 @@ class ParkTest(unittest.TestCase):
                 self.assertEqual(ic.act("accept", case).returncode, 2)
                 r = sip.act("accept", case)
                 self.assertEqual(r.returncode, 0, r.stderr)
-                wait_until(lambda: len(case_events(sip, case)) >= 2, 10, "the accept at the feed")
-                acc = case_events(sip, case)[1]
+                wait_until(lambda: len(sip.case_events(case)) >= 2, 10, "the accept at the feed")
+                acc = sip.case_events(case)[1]
                 self.assertEqual(acc["record"]["type"], "accept")
                 self.assertEqual(acc["summary"]["enterprise"]["name"], e["name"],
                                  "every event of the case carries the summary")
@@ -273,8 +268,8 @@ class ParkTest(unittest.TestCase):
                 sh.put("enterprise", [withheld])
                 case2 = sh.ctl_json("relay", "propose", withheld["credit_code"], "--to-park",
                                     "SZ-PARK-SIP")["case"]
-                wait_until(lambda: case_events(sip, case2), 15, "the second proposal at the feed")
-                s2 = case_events(sip, case2)[0]["summary"]
+                wait_until(lambda: sip.case_events(case2), 15, "the second proposal at the feed")
+                s2 = sip.case_events(case2)[0]["summary"]
                 self.assertIsNone(s2["enterprise"], "a stub at suzhou: no enterprise to show")
                 self.assertEqual(s2["proposer"]["name"], "shanghai")
                 code = withheld["credit_code"]

@@ -6,20 +6,12 @@ import json
 import os
 import unittest
 
-from harness import Federation, enterprise, same_digest, wait_until
+from harness import Federation, case_state, enterprise, same_digest, wait_until
 
 
 def park(pid, name, city, industries, capacity=20, kind="characteristic_park"):
     return {"id": pid, "name": name, "city": city, "type": kind, "industries": industries,
             "capacity": capacity}
-
-
-def case_state(node, case):
-    for c in node.ctl("--json", "relay", "list").stdout.splitlines():
-        row = json.loads(c)
-        if row["case"] == case:
-            return row["state"]
-    return None
 
 
 class RelayTest(unittest.TestCase):

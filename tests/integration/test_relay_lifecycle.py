@@ -20,21 +20,13 @@ import os
 import random
 import unittest
 
-from harness import (LIVENESS_S, Federation, enterprise, run_seed, wait_converged,
+from harness import (LIVENESS_S, Federation, case_state, enterprise, run_seed, wait_converged,
                      wait_tip, wait_until)
 
 
 def park(pid, city, industries, capacity=50, kind="high_tech_zone"):
     return {"id": pid, "name": "园区" + pid, "city": city, "type": kind,
             "industries": industries, "capacity": capacity}
-
-
-def case_state(node, case):
-    for line in node.ctl("--json", "relay", "list").stdout.splitlines():
-        row = json.loads(line)
-        if row["case"] == case:
-            return row["state"]
-    return None
 
 
 def own_record(node, origin, code):

@@ -48,10 +48,6 @@ FEED_REFUSED_S = 20
 SEED = run_seed("test_trust_live")
 
 
-def case_events(feed, case):
-    return [e for e in feed.events() if e["record"]["case_id"] == case]
-
-
 def pulling_pair(fed, rng):
     """linked_pair() with a seeded writer (the records differ from run to run), once B pulls
     from A; returns (a, b, writer)."""
@@ -178,7 +174,7 @@ class TrustLiveTest(unittest.TestCase):
                     return sh.ctl_json("relay", "propose", ents[i]["credit_code"], "--to-park",
                                        "SZ-PARK-SIP")["case"]
                 first = propose(0)
-                wait_until(lambda: case_events(old, first), 15, "the first case at the old feed")
+                wait_until(lambda: old.case_events(first), 15, "the first case at the old feed")
 
                 log_from = len(sz.log())
                 reloads = sz.counters()["reloads"]
@@ -188,14 +184,14 @@ class TrustLiveTest(unittest.TestCase):
                 wait_reload(sz, reloads)
                 second = propose(1)
                 new.start()
-                wait_until(lambda: case_events(new, first) and case_events(new, second), 15,
+                wait_until(lambda: new.case_events(first) and new.case_events(second), 15,
                            "both cases at the feed of the new key")
                 # The old connection is still open; watch it for HOLD_S: nothing of the
                 # second case may reach it.
                 end = time.monotonic() + HOLD_S
-                while time.monotonic() < end and not case_events(old, second):
+                while time.monotonic() < end and not old.case_events(second):
                     time.sleep(0.05)
-                self.assertEqual(case_events(old, second), [],
+                self.assertEqual(old.case_events(second), [],
                                  "the feed of the replaced key received a case proposed after "
                                  "the change")
                 self.assertTrue(PARK_DROP_LOG.search(sz.log()[log_from:]),
@@ -210,12 +206,12 @@ class TrustLiveTest(unittest.TestCase):
 
                 # Liveness: a new case reaches the new key's feed, and its accept lands.
                 third = propose(2)
-                wait_until(lambda: case_events(new, third), 15, "a new case at the new feed")
+                wait_until(lambda: new.case_events(third), 15, "a new case at the new feed")
                 r = new.act("accept", third)
                 self.assertEqual(r.returncode, 0, r.stderr)
-                wait_until(lambda: len(case_events(new, third)) >= 2, 15,
+                wait_until(lambda: len(new.case_events(third)) >= 2, 15,
                            "the accept of the new key's park at its feed")
-                self.assertEqual(case_events(new, third)[1]["record"]["type"], "accept")
+                self.assertEqual(new.case_events(third)[1]["record"]["type"], "accept")
                 r = old.act("accept", second)
                 self.assertEqual(r.returncode, 1, "the replaced key may not act on a case: %s"
                                  % r.stderr)
