@@ -21,7 +21,8 @@ typedef struct {
 	char key[YX_PUBKEY_TEXT_LEN + 1]; /* the key it was admitted with (ZAP's X-Key) */
 	uint64_t cursor;                  /* arrivals up to here have been considered */
 	uint32_t credit;                  /* at most feed_credit_max */
-	bool due; /* a pump is owed: at the end of this input, or the next tick */
+	bool due;    /* a pump is owed: at the end of this input, or the next tick */
+	bool silent; /* unheard 2 x dead_after_ms, its connection open: sent nothing until heard */
 	int64_t last_rx_ms;
 } feed_sub_t;
 
@@ -219,7 +220,7 @@ static void pump(yxd_t *d, feed_sub_t *s)
 	size_t budget = d->cfg->feed_scan_max;
 	yx_arena_t arena;
 	s->due = false;
-	if (!park)
+	if (!park || s->silent)
 		return;
 	yx_arena_init(&arena);
 	while (s->credit > 0) {
@@ -477,8 +478,11 @@ void yxd_feed_handle(yxd_t *d)
 		if (!(m = yrdx__feed_message__unpack(NULL, zframe_size(frame), zframe_data(frame))))
 			goto next;
 		note_seen(d->feed, park->name, now);
-		if (s)
+		if (s) { /* it reads (it answered a probe, at least): what it is owed goes on */
 			s->last_rx_ms = now;
+			s->silent = false;
+			s->due = true;
+		}
 		if (m->msg_case == YRDX__FEED_MESSAGE__MSG_SUBSCRIBE) {
 			on_subscribe(d, rid, s, park, key, m->subscribe, now);
 		} else if (m->msg_case == YRDX__FEED_MESSAGE__MSG_ACK && s) {
@@ -512,9 +516,10 @@ void yxd_feed_tick(yxd_t *d, int64_t now)
 				continue;
 			}
 			/* Silent, but its connection is open: it keeps its place among its
-			 * park's connections (what its queue holds stays until it closes), and
-			 * gets nothing more until it subscribes again. */
-			s->credit = 0;
+			 * park's connections (what its queue holds stays until it closes) and
+			 * its credit, and is sent nothing until it is heard from again — an
+			 * answer to this probe will do, and it answers once it reads. */
+			s->silent = true;
 			s->last_rx_ms = now;
 		}
 		pump(d, s);

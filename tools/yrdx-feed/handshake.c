@@ -13,6 +13,8 @@ struct hs_watch {
 	int64_t refused_ms; /* first refusal since the last success; 0: none */
 	int refusals;       /* since then */
 	bool auth;          /* the node's ZAP refused us since the last success */
+	bool dropped;       /* a connection closed since the last handshake succeeded */
+	bool renewed;       /* a handshake succeeded after a drop: state on the node is gone */
 };
 
 hs_watch_t *hs_watch_new(void)
@@ -56,6 +58,7 @@ bool hs_watch_attach(hs_watch_t *w, zsock_t *s)
 	}
 	w->watched = s;
 	w->failed_here = false;
+	w->dropped = w->renewed = false;
 	return true;
 }
 
@@ -89,6 +92,8 @@ hs_state_t hs_watch_read(hs_watch_t *w, int64_t now)
 			break;
 		switch (event) {
 		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+			w->renewed |= w->dropped;
+			w->dropped = false;
 			w->succeeded = true;
 			w->refused_ms = 0;
 			w->refusals = 0;
@@ -103,6 +108,7 @@ hs_state_t hs_watch_read(hs_watch_t *w, int64_t now)
 			if (!w->succeeded)
 				refused(w, false, now);
 			w->failed_here = false; /* libzmq dials again: a new connection */
+			w->dropped = true;
 			break;
 		default: break;
 		}
@@ -110,6 +116,14 @@ hs_state_t hs_watch_read(hs_watch_t *w, int64_t now)
 	if (w->refusals >= 2 && now - w->refused_ms >= HS_GIVE_UP_MS)
 		return w->auth ? HS_REFUSED_KEY : HS_CLOSED;
 	return w->succeeded ? HS_OK : HS_WAITING;
+}
+
+bool hs_watch_take_renewed(hs_watch_t *w)
+{
+	bool r = w && w->renewed;
+	if (w)
+		w->renewed = false;
+	return r;
 }
 
 bool hs_watch_refused(const hs_watch_t *w)

@@ -49,4 +49,8 @@ hs_state_t hs_watch_read(hs_watch_t *w, int64_t now);
  * connection anew (after HS_RETRY_MS). */
 bool hs_watch_refused(const hs_watch_t *w);
 
+/* Whether libzmq re-made the connection (a handshake succeeded after a drop) since the
+ * last call: the node's side of it, the subscription, is gone. */
+bool hs_watch_take_renewed(hs_watch_t *w);
+
 #endif

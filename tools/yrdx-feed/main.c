@@ -330,6 +330,10 @@ static int cmd_run(const opts_t *o)
 			break;
 		if (!which && zpoller_terminated(poller))
 			break;
+		if (hs_watch_take_renewed(watch)) { /* a restarted node, a reset connection */
+			subscribe(s, cursor, CREDIT);
+			last_rx = zclock_mono();
+		}
 		if (retry || (!which && zclock_mono() - last_rx > RESUBSCRIBE_MS)) {
 			if ((rc = reconnect(o, &s, watch, &poller)) != EXIT_OK)
 				break;
