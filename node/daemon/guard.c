@@ -117,10 +117,21 @@ int yxd_socket_bind(zsock_t *sock, const char *endpoint)
 	return rc;
 }
 
+/* A connection that answers no ZMTP PING for this many dead_after_ms is closed. */
+#define ZMTP_DEAD_FACTOR 12
+
 void yxd_socket_limit(yxd_t *d, void *sock, size_t max)
 {
 	zsock_set_maxmsgsize(sock, (int)max);
 	zsock_set_handshake_ivl(sock, (int)d->cfg->handshake_ms);
+	/* ZMTP heartbeats: libzmq PINGs each connection every dead_after_ms and closes one
+	 * that answers nothing for ZMTP_DEAD_FACTOR x dead_after_ms, freeing its queue: a
+	 * half-open connection (a link gone dark, a host gone) is otherwise held until TCP
+	 * gives up, if ever. PONGs come from the peer's I/O thread, so a busy peer answers;
+	 * the factor leaves far more than the liveness rules' horizon (4 x dead_after_ms)
+	 * to a peer held whole (a stopped process, a paused machine). */
+	zsock_set_heartbeat_ivl(sock, (int)d->cfg->dead_after_ms);
+	zsock_set_heartbeat_timeout(sock, (int)(ZMTP_DEAD_FACTOR * d->cfg->dead_after_ms));
 }
 
 static const char *reason_text(yxd_counter_t c)

@@ -433,11 +433,17 @@ static bool sub_reachable(yxd_t *d, sub_t *s)
 
 /* Room for one more pull session of key: at most pull_sessions_max per key, so N
  * connections of one key cost what pull_sessions_max do. Sessions whose connection
- * is gone (a puller that made its connection anew) are dropped first. */
+ * is gone (a puller that made its connection anew) are dropped first. Then, at the
+ * limit, the one silent longest of those already dropped as silent gives its place:
+ * a link gone dark closes no connection (no FIN, no RST: its TCP connection stays
+ * established here until a retransmission after the link is back meets the other end,
+ * which at TCP's back-off can be minutes), and the puller's new connection is the one
+ * it uses now. What the old one still queues is freed when libzmq's heartbeat closes
+ * it (yxd_socket_limit). */
 static bool session_room(yxd_t *d, const char *key)
 {
 	yxd_serve_t *sv = d->serve;
-	size_t held = 0;
+	size_t held = 0, stale = SIZE_MAX;
 	for (size_t i = 0; i < sv->n_subs;) {
 		sub_t *s = &sv->subs[i];
 		if (strcmp(s->key, key) != 0) {
@@ -448,10 +454,19 @@ static bool session_room(yxd_t *d, const char *key)
 			sub_remove(sv, i);
 			continue;
 		}
+		if (!s->epoch && (stale == SIZE_MAX || s->last_rx_ms < sv->subs[stale].last_rx_ms))
+			stale = i;
 		held++;
 		i++;
 	}
-	return held < d->cfg->pull_sessions_max;
+	if (held < d->cfg->pull_sessions_max)
+		return true;
+	if (stale == SIZE_MAX)
+		return false;
+	yx_log_info("peer %s: a new pull connection takes the place of one silent for %lld ms",
+	            sv->subs[stale].peer, (long long)(zclock_mono() - sv->subs[stale].last_rx_ms));
+	sub_remove(sv, stale);
+	return true;
 }
 
 /* How many vector entries the Hello in a packed PeerMessage lists, counted from its bytes

@@ -431,7 +431,8 @@ void yxd_socket_close(void **sock);
  * the port is re-made with a new key, yxd_rotate_to) is tried again for up to a second. */
 int yxd_socket_bind(zsock_t *sock, const char *endpoint);
 /* The limits every listening CURVE socket gets before it binds: ZMQ_MAXMSGSIZE max,
- * ZMQ_HANDSHAKE_IVL from the config. */
+ * ZMQ_HANDSHAKE_IVL from the config, and ZMTP heartbeats that close a connection silent
+ * for 12 x dead_after_ms (guard.c). */
 void yxd_socket_limit(yxd_t *d, void *sock, size_t max);
 /* Watches sock (bound as port, "peer" or "feed"): counts its connections per remote
  * address, refuses those over the limit, logs and counts refused handshakes. */
