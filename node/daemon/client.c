@@ -400,6 +400,7 @@ int yxd_remote_flush(yxd_t *d)
 			/* Counted only once durable. */
 			d->counters[C_COMMITS]++;
 			d->counters[C_SEGMENTS_RECEIVED] += d->staged.segments;
+			d->counters[C_CHANGES_RECEIVED] += d->staged.received;
 			d->counters[C_CHANGES_APPLIED] += d->staged.applied;
 			d->counters[C_CHANGES_FILLED] += d->staged.filled;
 			d->staged = (yxd_staged_t){0};
@@ -613,6 +614,15 @@ static void segment_failed(yxd_t *d, yxd_client_t *c, const yx_wire_segment_t *s
 	}
 }
 
+/* A segment of c's arrived, good or bad: the credit the server spent on it is ours to
+ * give again. */
+static void segment_spent(yxd_client_t *c)
+{
+	c->credit_owed++;
+	if (c->inflight)
+		c->inflight--;
+}
+
 /* Verifies and stages one segment, read with ret (yx_wire_segment_read). Bad data is
  * counted, the origin is avoided at this peer for a while and re-pulled elsewhere; it
  * never reaches the store. */
@@ -623,9 +633,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const yx_wire_segment_t *s, in
 	size_t appended = 0;
 
 	c->segments_in++;
-	c->credit_owed++;
-	if (c->inflight)
-		c->inflight--;
+	segment_spent(c);
 	c->last_segment_ms = zclock_mono();
 	c->asked_answer_ms = 0;
 	if (ret == -ENOMEM)
@@ -659,7 +667,7 @@ static void on_segment(yxd_t *d, yxd_client_t *c, const yx_wire_segment_t *s, in
 		d->staged.segments++;
 		d->staged.applied += appended;
 		d->staged.filled += filled;
-		d->counters[C_CHANGES_RECEIVED] += s->n_entries;
+		d->staged.received += s->n_entries;
 		if (appended || filled)
 			note_moved(d, s->origin);
 		yxd_fill_after_segment(d, c, s->origin, s->entries, s->n_entries, head->seq,
@@ -746,16 +754,15 @@ static bool unsquash(yxd_t *d, yxd_client_t *c, const Yrdx__Squashed *sq, size_t
 	                  ? yx_squash_unpack(d->squash, sq->data.data, sq->data.len, sq->size,
 	                                     YX_MAX_WIRE_BYTES, &plain)
 	                  : YX_EDECODE;
-	*size = 0;
-	if (got == YX_OK && frame_bounded(d, c, plain, (size_t)sq->size)) {
-		*size = (size_t)sq->size;
-		if ((*ret = segment_read(d, plain, *size, seg, diag)) != YX_ENOTFOUND) {
-			d->counters[C_SQUASHED_RECEIVED]++;
-			return true;
-		}
+	*size = got == YX_OK ? (size_t)sq->size : 0; /* inflated: its cost, refused or not */
+	if (got == YX_OK && frame_bounded(d, c, plain, (size_t)sq->size) &&
+	    (*ret = segment_read(d, plain, *size, seg, diag)) != YX_ENOTFOUND) {
+		d->counters[C_SQUASHED_RECEIVED]++;
+		return true;
 	}
 	d->counters[C_REFUSED_SQUASHED]++;
 	c->rejected++;
+	segment_spent(c); /* the server spent credit on it: refused, it is still ours */
 	if (!c->squash_logged) {
 		/* Once per connection: a peer sending many costs a counter each, not a line. */
 		yx_log_warn("peer %s: compressed segment refused unread: %s (codec %d, %zu bytes "
@@ -886,7 +893,7 @@ void yxd_clients_tick(yxd_t *d, int64_t now)
 			c->backoff_ms = 0;
 			c->next_connect_ms = now;
 		}
-		yxd_fill_request(d, c, now);
+		yxd_fill_request(d, c, seen, now);
 	}
 	uint64_t claim = 0;
 	size_t n = yxd_clients_answered(d, d->origin, now, &claim);

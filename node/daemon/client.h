@@ -127,7 +127,7 @@ bool yxd_rotation_ahead(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_B
 
 /* ---- client_full.c ---- */
 /* Drops every subscription (the servers stop streaming): what is pulled again later
- * starts from the committed tip. */
+ * starts from the committed tip, and the filling of stubs from the first hole. */
 void yxd_unsubscribe_all(yxd_t *d);
 /* The store refused to grow (err): pulling stops until a probe finds room. */
 void yxd_store_full(yxd_t *d, int err);
@@ -139,8 +139,12 @@ void yxd_store_room_again(yxd_t *d);
  * stubs in it make the other peers worth asking. */
 void yxd_fill_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES],
                             const yx_entry_t *e, size_t n, uint64_t head_seq, size_t appended);
-/* Each tick: asks c for the bodies of the next stubs it may have. */
-void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now);
+/* Each tick: asks c for the bodies of the next stubs it may have; seen is
+ * yxd_read_until's. */
+void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t seen, int64_t now);
+/* What was staged was dropped (a failed commit, a full store): fills answered into it
+ * are lost, so every origin is worth asking c about again, from its first hole. */
+void yxd_fill_again(yxd_client_t *c);
 /* A PullRefused that answers our Fill (c withholds them all): true if it was one. */
 bool yxd_fill_refused(yxd_client_t *c, const Yrdx__PullRefused *r);
 /* c's tip of t's origin rose to t->seq (Tips, or a head it sent): stubs we hold that lay

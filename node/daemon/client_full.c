@@ -5,15 +5,18 @@
 #include "log.h"
 
 /* Drops every subscription (the server stops streaming), so that what is re-pulled later
- * starts from the committed tip. */
+ * starts from the committed tip; and the filling of stubs starts again from the first
+ * hole, as fills answered into what was dropped are lost with it. */
 void yxd_unsubscribe_all(yxd_t *d)
 {
-	for (size_t i = 0; i < d->n_clients; i++)
+	for (size_t i = 0; i < d->n_clients; i++) {
 		for (size_t k = 0; k < d->clients[i]->n_tips; k++)
 			if (d->clients[i]->tips[k].subscribed) {
 				d->clients[i]->tips[k].subscribed = false;
 				yxd_send_pull(d->clients[i], d->clients[i]->tips[k].origin, 0);
 			}
+		yxd_fill_again(d->clients[i]);
+	}
 }
 
 /* The store refused to grow (map or disk full): stop pulling, drop what is in flight, and

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "log.h"
 
 static int send_fill(yxd_client_t *c, const uint8_t origin[YX_KEY_BYTES], uint64_t *seqs, size_t n)
 {
@@ -75,10 +76,17 @@ void yxd_fill_after_segment(yxd_t *d, yxd_client_t *c, const uint8_t origin[YX_K
 	}
 }
 
+void yxd_fill_again(yxd_client_t *c)
+{
+	for (size_t k = 0; k < c->n_tips; k++)
+		ask_again(c, &c->tips[k], true);
+}
+
 /* Asks c for the bodies of the stubs it may have, YXD_FILL_SEQS seqs a request and one request
  * at a time per connection (docs/design.md, "Stubs are filled in"). An answer that does not
- * come within dead_after_ms ends the asking of that origin there for this session. */
-void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now)
+ * come within dead_after_ms, counted up to seen (yxd_read_until: an answer waiting unread
+ * here is not late), ends the asking of that origin there for this session. */
+void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t seen, int64_t now)
 {
 	if (!c->sock || !c->epoch || d->full.since_ms)
 		return;
@@ -86,8 +94,15 @@ void yxd_fill_request(yxd_t *d, yxd_client_t *c, int64_t now)
 		peer_tip_t *t = &c->tips[k];
 		if (!t->fill_pending)
 			continue;
-		if (now - t->fill_sent_ms <= (int64_t)d->cfg->dead_after_ms)
+		if (seen - t->fill_sent_ms <= (int64_t)d->cfg->dead_after_ms)
 			return; /* one at a time */
+		char who[YX_PUBKEY_TEXT_LEN + 1];
+		yx_pubkey_format(t->origin, who);
+		yx_log_info("peer %s: no answer to our Fill of %s %llu..%llu within %u ms: not "
+		            "asked again this session%s",
+		            c->name, who, (unsigned long long)t->fill_from,
+		            (unsigned long long)t->fill_last, d->cfg->dead_after_ms,
+		            t->fill_restart ? " until a reason comes again" : "");
 		t->fill_pending = false;
 		t->fill_done = !t->fill_restart; /* a reason that came meanwhile still holds */
 		t->fill_next = 0;

@@ -22,9 +22,9 @@ void yxd_mark_progress(yxd_client_t *c, peer_tip_t *t, int64_t now)
 /* The node was not listening for late ms (yxd_tick_late): every clock a judgement of c
  * counts from moves on by it, never past now (yxd_move_on) — the debts of an answer
  * (rule 5), the last read that found the socket empty (yxd_read_until, whose 4 x
- * dead_after_ms horizon it would otherwise pass at once), the last segment and each
- * origin's last progress (rule 4). What the peer sent meanwhile waits unread, or has not
- * even reached ZeroMQ from the kernel. */
+ * dead_after_ms horizon it would otherwise pass at once), the last segment, each
+ * origin's last progress (rule 4) and the Fill out to it. What the peer sent meanwhile waits
+ * unread, or has not even reached ZeroMQ from the kernel. */
 void yxd_not_listening(yxd_client_t *c, int64_t late, int64_t now)
 {
 	if (late <= 0)
@@ -33,8 +33,10 @@ void yxd_not_listening(yxd_client_t *c, int64_t late, int64_t now)
 	yxd_move_on(&c->asked_answer_ms, late, now);
 	yxd_move_on(&c->drained_ms, late, now);
 	yxd_move_on(&c->last_segment_ms, late, now);
-	for (size_t k = 0; k < c->n_tips; k++)
+	for (size_t k = 0; k < c->n_tips; k++) {
 		yxd_move_on(&c->tips[k].progress_ms, late, now);
+		yxd_move_on(&c->tips[k].fill_sent_ms, late, now);
+	}
 }
 
 /* A subscription stalls when the peer claims more of the origin than we hold and sends

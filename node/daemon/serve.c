@@ -357,28 +357,42 @@ static void turn_next(sub_t *s)
 	s->run = 0;
 }
 
+/* Answers the Fill s has out, if it has one (at most one per connection): before any
+ * stream, as the puller waits on it. False if the send could not be made now. */
+static bool pump_fill(yxd_t *d, sub_t *s)
+{
+	for (size_t i = 0; i < s->n_known && s->credit > 0; i++) {
+		known_t *k = &s->known[i];
+		uint64_t last = 0;
+		if (!k->fill_from)
+			continue;
+		int ret = send_segment(d, s, k->origin, k->fill_from, &last);
+		if (ret == -EHOSTUNREACH || ret == -EAGAIN)
+			return false; /* gone, or its queue is full: again next time */
+		if (ret == YX_OK)
+			s->credit--;
+		else if (ret != YX_ENOTFOUND)
+			yx_log_warn("peer %s: cannot answer its Fill from seq %llu: %s", s->peer,
+			            (unsigned long long)k->fill_from, yx_strerror(ret));
+		k->fill_from = 0; /* sent, or nothing to send from there */
+		return true;
+	}
+	return true;
+}
+
 /* Streams to s while it has credit: origins it pulls, and origins it is caught up on
  * (push). Stops at each origin's tip. Round robin from where the last pump stopped, up
  * to YX_SERVE_RUN segments of an origin a turn (wire.h), so with a small window every
- * pulled origin still gets its turn. */
+ * pulled origin still gets its turn. A Fill's answer goes first. */
 static void pump(yxd_t *d, sub_t *s)
 {
 	size_t idle = 0; /* origins in a row with nothing to send */
+	if (!pump_fill(d, s))
+		return;
 	while (s->credit > 0 && s->n_known && idle < s->n_known) {
 		known_t *k = &s->known[s->next % s->n_known];
 		uint64_t last = 0;
 		int ret;
-		if (k->fill_from) {
-			ret = send_segment(d, s, k->origin, k->fill_from, &last);
-			if (ret == -EHOSTUNREACH || ret == -EAGAIN)
-				return;   /* gone, or its queue is full: its turn again next time */
-			k->fill_from = 0; /* sent, or nothing to send from there */
-			if (ret == YX_OK) {
-				s->credit--;
-				idle = 0;
-			}
-			continue; /* the same origin's stream, if it pulls, next */
-		}
 		yx_tip_t tip;
 		if (!k->pulling || yx_store_tip(d->store, k->origin, &tip) != YX_OK ||
 		    tip.seq <= k->seq) {
@@ -597,16 +611,23 @@ size_t yxd_serve_fill_first(yxd_t *d, const yx_peer_conf_t *peer, const Yrdx__Fi
 {
 	size_t n = f->n_seqs < YXD_FILL_SEQS ? f->n_seqs : YXD_FILL_SEQS, i = 0;
 	yx_snap_t *snap = NULL;
-	if (f->origin.len != YX_KEY_BYTES || yx_snap_open(d->store, &snap) != YX_OK)
+	if (f->origin.len != YX_KEY_BYTES)
 		return n;
+	if (yx_snap_open(d->store, &snap) != YX_OK)
+		return SIZE_MAX;
 	/* One policy lookup and one read snapshot for the whole Fill: a puller asks each peer
 	 * about every stub it holds, half of each log in a federation of default policies. */
 	uint32_t mask = serve_mask(d, peer, f->origin.data);
 	for (; i < n; i++) {
 		peek_t p = {0};
-		if (f->seqs[i] &&
-		    yx_snap_log_iterate(snap, f->origin.data, f->seqs[i], peek_entry, &p) == 1 &&
-		    p.body && (int)p.kind >= 0 && p.kind < YX_KIND_COUNT &&
+		int ret = f->seqs[i] ? yx_snap_log_iterate(snap, f->origin.data, f->seqs[i],
+		                                           peek_entry, &p)
+		                     : 0;
+		if (ret < 0 && ret != YX_ENOTFOUND) {
+			i = SIZE_MAX; /* a read that failed is no "withheld" */
+			break;
+		}
+		if (ret == 1 && p.body && (int)p.kind >= 0 && p.kind < YX_KIND_COUNT &&
 		    (mask & YX_KIND_BIT(p.kind)))
 			break;
 	}
@@ -623,6 +644,12 @@ static void on_fill(yxd_t *d, sub_t *s, const Yrdx__Fill *f)
 		return;
 	size_t n = f->n_seqs < YXD_FILL_SEQS ? f->n_seqs : YXD_FILL_SEQS;
 	size_t i = yxd_serve_fill_first(d, peer, f);
+	if (i == SIZE_MAX) {
+		/* Not a refusal, which would have it skip those seqs for the session. */
+		yx_log_warn("peer %s: cannot read the log to answer its Fill: left unanswered",
+		            s->peer);
+		return;
+	}
 	if (i < n) {
 		known_t *k = known_get(d->serve, s, f->origin.data, true);
 		if (k) {

@@ -175,7 +175,7 @@ typedef struct {
 
 /* What the open transaction of received segments holds, counted once it commits. */
 typedef struct {
-	uint64_t segments, applied, filled;
+	uint64_t segments, received, applied, filled;
 } yxd_staged_t;
 
 /* Local writes wait until the node holds its own latest log (fence.c). */
@@ -497,8 +497,9 @@ void yxd_serve_tick(yxd_t *d, int64_t now_ms);
 void yxd_serve_trust_changed(yxd_t *d);
 /* The index of a Fill's first seq (of at most YXD_FILL_SEQS) that goes to peer as a body
  * (not a stub): held as one, and the origin's policy and our own share with peer both
- * let peer have its kind; as many as it asks (capped) if none does. What a Fill is
- * answered with; the fuzz harness calls it as on_fill does. */
+ * let peer have its kind; as many as it asks (capped) if none does; SIZE_MAX if the log
+ * cannot be read. What a Fill is answered with; the fuzz harness calls it as on_fill
+ * does. */
 size_t yxd_serve_fill_first(yxd_t *d, const yx_peer_conf_t *peer, const Yrdx__Fill *f);
 
 /* ---- client.c: the DEALER side ---- */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,11 +112,67 @@ static void test_fills_while_out_restart_after_the_answer(void **state)
 	fx_close(&f);
 }
 
+/* What was staged is dropped (a failed commit, a full store): the answer staged into it
+ * is lost, so the asking starts again from the first stub — at once when the answer had
+ * come, once the Fill out is answered or given up on when it had not. Before, the asking
+ * went on past the lost bodies, and those stubs stayed for the session. */
+static void test_dropped_transaction_asks_again(void **state)
+{
+	(void)state;
+	fill_fx_t f;
+	fx_open(&f);
+	answered(&f);
+	assert_int_equal(f.t->fill_next, 201);
+	f.c->fill_scan = false;
+	yxd_fill_again(f.c);
+	assert_int_equal(f.t->fill_next, 0);
+	assert_false(f.t->fill_done);
+	assert_true(f.c->fill_scan);
+	fx_close(&f);
+
+	fx_open(&f); /* the answer not yet come when the store filled */
+	yxd_fill_again(f.c);
+	assert_true(f.t->fill_pending);
+	assert_true(f.t->fill_restart);
+	answered(&f);
+	assert_int_equal(f.t->fill_next, 0);
+	fx_close(&f);
+}
+
+/* A Fill's answer is late only over what has been read (yxd_read_until's seen): an answer
+ * waiting unread behind a busy hub's commits is not a peer's silence; nor is time the
+ * node was not listening (yxd_not_listening moves the Fill's clock on). */
+static void test_fill_timeout_judged_on_what_was_read(void **state)
+{
+	(void)state;
+	fill_fx_t f;
+	yx_config_t cfg = {.dead_after_ms = 2000};
+	fx_open(&f);
+	f.d.cfg = &cfg;
+	f.c->sock = (zsock_t *)&cfg; /* only looked at for NULL here: nothing is sent */
+	f.c->epoch = 1;
+	snprintf(f.c->name, sizeof(f.c->name), "hub");
+	f.t->fill_sent_ms = 1000;
+	yxd_fill_request(&f.d, f.c, 2500, 60000); /* a minute on the clock, 1.5 s read */
+	assert_true(f.t->fill_pending);
+	yxd_not_listening(f.c, 5000, 60000); /* held 5 s: the Fill's clock moves on */
+	assert_int_equal(f.t->fill_sent_ms, 6000);
+	yxd_fill_request(&f.d, f.c, 7500, 60000);
+	assert_true(f.t->fill_pending);
+	yxd_fill_request(&f.d, f.c, 8001, 60000); /* 2,001 ms of reading: given up */
+	assert_false(f.t->fill_pending);
+	assert_true(f.t->fill_done);
+	f.c->sock = NULL;
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_answer_goes_on),
 	        cmocka_unit_test(test_fills_while_out_restart_after_the_answer),
+	        cmocka_unit_test(test_dropped_transaction_asks_again),
+	        cmocka_unit_test(test_fill_timeout_judged_on_what_was_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
