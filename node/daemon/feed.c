@@ -24,6 +24,7 @@ typedef struct {
 	bool due;    /* a pump is owed: at the end of this input, or the next tick */
 	bool silent; /* unheard 2 x dead_after_ms, its connection open: sent nothing until heard */
 	int64_t last_rx_ms;
+	int64_t warned_ms; /* when a failed scan of the store was last said */
 } feed_sub_t;
 
 /* Refused connections are logged at most once per this long, with how many there were. */
@@ -226,8 +227,20 @@ static void pump(yxd_t *d, feed_sub_t *s)
 	while (s->credit > 0) {
 		gather_t g = {d, park, s->credit, s->cursor, budget, &arena, {0}, 0, 0};
 		int ret = yx_store_arrivals(d->store, s->cursor, gather, &g);
-		if ((ret != YX_OK && ret != 1) || g.err)
-			break; /* 1: gather stopped the scan (batch full, credit or budget spent) */
+		if ((ret != YX_OK && ret != 1) || g.err) {
+			/* 1: gather stopped the scan (batch full, credit or budget spent). Else
+			 * the next tick tries again from the same cursor; said once a while. */
+			int64_t now = zclock_mono();
+			if (!s->warned_ms || now - s->warned_ms >= LOG_EVERY_MS) {
+				yx_log_warn(
+				        "park %s: cannot read the arrivals after cursor %llu for "
+				        "its feed: %s (tried again each tick)",
+				        s->park, (unsigned long long)s->cursor,
+				        yx_strerror(g.err ? g.err : ret));
+				s->warned_ms = now;
+			}
+			break;
+		}
 		if (g.n) {
 			Yrdx__FeedMessage m = YRDX__FEED_MESSAGE__INIT;
 			Yrdx__FeedBatch b = YRDX__FEED_BATCH__INIT;

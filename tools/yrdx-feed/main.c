@@ -252,15 +252,21 @@ static int dossier_write(const opts_t *o, const Yrdx__Change *c, const Yrdx__Fee
 }
 
 /* The event as one JSON line: the change as yrdxctl prints it, plus feed fields: the
- * summary, and where a dossier came for this park, its size and the file it went to. */
+ * summary, and where a dossier came for this park, its size and the file it went to. An
+ * event that cannot be made into its line is not skipped: the feed stops before it (said),
+ * its cursor kept, so that nothing is lost for good. */
 static int event_text(const opts_t *o, const Yrdx__FeedEvent *e, char **text)
 {
 	Yrdx__Change *c = NULL;
 	char path[4200];
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, ret;
 	*text = NULL;
-	if (yx_change_decode(e->change.data, e->change.len, &c) != YX_OK)
-		return EXIT_OK; /* not a change: nothing to hand on */
+	if ((ret = yx_change_decode(e->change.data, e->change.len, &c)) != YX_OK)
+		return fail(EXIT_FAIL,
+		            "event %s (cursor %llu): its change (%zu bytes) cannot be "
+		            "read: %s; stopped before it",
+		            e->event_id, (unsigned long long)e->cursor, e->change.len,
+		            yx_strerror(ret));
 	json_t *j = yx_feed_event_to_json(e, c);
 	if (j && e->dossier.len && c->body_case == YRDX__CHANGE__BODY_RELAY_EVENT) {
 		bool wrote = o->dossier_dir &&
@@ -271,8 +277,8 @@ static int event_text(const opts_t *o, const Yrdx__FeedEvent *e, char **text)
 		                              wrote ? json_string(path) : json_null()));
 	}
 	yx_change_free(&c);
-	if (rc == EXIT_OK)
-		*text = json_dumps(j, JSON_COMPACT);
+	if (rc == EXIT_OK && !(j && (*text = json_dumps(j, JSON_COMPACT))))
+		rc = fail(EXIT_FAIL, "event %s: out of memory; stopped before it", e->event_id);
 	json_decref(j);
 	return rc;
 }
@@ -364,7 +370,7 @@ static int cmd_run(const opts_t *o)
 			if (e->cursor <= cursor)
 				continue; /* already handed on before a resubscribe */
 			if ((rc = event_text(o, e, &text)) != EXIT_OK) {
-				stop = true; /* the dossier could not be written: not handed on */
+				stop = true; /* said; not handed on, the cursor before it */
 			} else if (text && o->exec) {
 				int ex;
 				while ((ex = run_exec(o->exec, text)) != 0 && !zsys_interrupted) {
