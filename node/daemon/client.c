@@ -110,6 +110,7 @@ static void client_disconnect(yxd_t *d, yxd_client_t *c, const char *why)
 	yxd_tips_prune(c);
 	c->origins_refused = false;
 	c->squash_logged = false;
+	c->refused_logged = false;
 	/* A peer that answered and went silent may be restarting: try again soon, then less
 	 * often. One that never answered in dead_after_ms (its socket re-dialled all along)
 	 * is down: try it at the longest interval. */
@@ -700,28 +701,44 @@ rejected:
  * empty segment entries or vector entries, some 400 MB once unpacked. So the elements are
  * counted from the bytes first, and a segment beyond YX_HEAD_INTERVAL entries (an origin
  * signs a head at least that often) or Tips beyond sync/max_origins origins is refused
- * unread. */
-static bool frame_bounded(yxd_t *d, yxd_client_t *c, const uint8_t *data, size_t len)
+ * unread. false if data is within bounds; else true, why saying what is wrong and
+ * *counter the counter it goes to. */
+static bool frame_fault(yxd_t *d, const uint8_t *data, size_t len, yxd_counter_t *counter,
+                        char why[96])
 {
 	static const uint32_t segment_entries[] = {4, 1, 2}; /* PeerMessage.segment.batch.entries */
 	static const uint32_t tips_origins[] = {2, 1, 1};    /* PeerMessage.tips.vector.entries */
 	size_t entries = 0, origins = 0;
+	*counter = C_REJECTED_INVALID;
 	if (yx_wire_count(data, len, segment_entries, 3, YX_HEAD_INTERVAL, &entries) ||
-	    yx_wire_count(data, len, tips_origins, 3, d->cfg->max_origins, &origins))
-		return false; /* malformed: counted as such by the caller */
-	if (entries > YX_HEAD_INTERVAL) {
-		c->rejected++;
-		yx_log_warn("peer %s: segment refused unread: over %d entries in %zu bytes",
-		            c->name, YX_HEAD_INTERVAL, len);
-		return false;
-	}
-	if (origins > d->cfg->max_origins) {
-		d->counters[C_REFUSED_TIPS_ORIGINS]++;
-		yx_log_warn("peer %s: Tips refused unread: over %u origins (sync/max_origins)",
-		            c->name, d->cfg->max_origins);
+	    yx_wire_count(data, len, tips_origins, 3, d->cfg->max_origins, &origins)) {
+		snprintf(why, 96, "a malformed message (%zu bytes)", len);
+	} else if (entries > YX_HEAD_INTERVAL) {
+		snprintf(why, 96, "segment refused unread: over %d entries in %zu bytes",
+		         YX_HEAD_INTERVAL, len);
+	} else if (origins > d->cfg->max_origins) {
+		*counter = C_REFUSED_TIPS_ORIGINS;
+		snprintf(why, 96, "Tips refused unread: over %u origins (sync/max_origins)",
+		         d->cfg->max_origins);
+	} else {
 		return false;
 	}
 	return true;
+}
+
+/* A message from c refused before any of it was used: counted under counter, kept among
+ * the recent refusals with c's name (status, the console), said in the log once per
+ * connection — a peer sending many costs a counter each, not a line. */
+static void refused_from(yxd_t *d, yxd_client_t *c, yxd_counter_t counter, const char *what)
+{
+	d->counters[counter]++;
+	c->rejected++;
+	yxd_refusals_add(&d->refusals, zclock_time(), counter, c->name, NULL, what);
+	if (!c->refused_logged) {
+		yx_log_warn("peer %s: %s: dropped (said once per connection; every one is counted)",
+		            c->name, what);
+		c->refused_logged = true;
+	}
 }
 
 /* A segment message's bytes read as a segment: in place (wire_segment.h), or unpacked by
@@ -750,12 +767,14 @@ static bool unsquash(yxd_t *d, yxd_client_t *c, const Yrdx__Squashed *sq, size_t
                      yx_wire_segment_t *seg, int *ret, yx_diag_t *diag)
 {
 	const uint8_t *plain = NULL;
+	yxd_counter_t unused;
+	char why[96];
 	int got = sq->codec == YRDX__CODEC__CODEC_ZSTD
 	                  ? yx_squash_unpack(d->squash, sq->data.data, sq->data.len, sq->size,
 	                                     YX_MAX_WIRE_BYTES, &plain)
 	                  : YX_EDECODE;
 	*size = got == YX_OK ? (size_t)sq->size : 0; /* inflated: its cost, refused or not */
-	if (got == YX_OK && frame_bounded(d, c, plain, (size_t)sq->size) &&
+	if (got == YX_OK && !frame_fault(d, plain, (size_t)sq->size, &unused, why) &&
 	    (*ret = segment_read(d, plain, *size, seg, diag)) != YX_ENOTFOUND) {
 		d->counters[C_SQUASHED_RECEIVED]++;
 		return true;
@@ -791,7 +810,7 @@ static void on_message(yxd_t *d, yxd_client_t *c, const uint8_t *data, size_t le
 	Yrdx__PeerMessage *m =
 	        yrdx__peer_message__unpack(yx_arena_allocator(&d->scratch), len, data);
 	if (!m) {
-		d->counters[C_REJECTED_INVALID]++;
+		refused_from(d, c, C_REJECTED_INVALID, "a message that is no peer message");
 	} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_TIPS) {
 		on_tips(d, c, m->tips);
 	} else if (m->msg_case == YRDX__PEER_MESSAGE__MSG_SEGMENT) {
@@ -807,7 +826,7 @@ static void on_message(yxd_t *d, yxd_client_t *c, const uint8_t *data, size_t le
 			yx_log_warn("peer %s refused a pull: %s", c->name,
 			            m->refused->reason ? m->refused->reason : "");
 	} else {
-		d->counters[C_REJECTED_INVALID]++;
+		refused_from(d, c, C_REJECTED_INVALID, "a kind of message no server sends");
 	}
 }
 
@@ -827,7 +846,7 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			return;
 		}
 		if (ret) {
-			d->counters[C_REJECTED_INVALID]++;
+			refused_from(d, c, C_REJECTED_INVALID, "a multipart or unreadable message");
 			continue;
 		}
 		c->bytes_in += zframe_size(frame);
@@ -840,10 +859,12 @@ void yxd_client_handle(yxd_t *d, yxd_client_t *c)
 			c->connected = true;
 			c->backoff_ms = 0;
 		}
-		if (frame_bounded(d, c, zframe_data(frame), zframe_size(frame)))
-			on_message(d, c, zframe_data(frame), zframe_size(frame), &bytes);
+		yxd_counter_t counter;
+		char why[96];
+		if (frame_fault(d, zframe_data(frame), zframe_size(frame), &counter, why))
+			refused_from(d, c, counter, why);
 		else
-			d->counters[C_REJECTED_INVALID]++;
+			on_message(d, c, zframe_data(frame), zframe_size(frame), &bytes);
 		yx_arena_reset(&d->scratch);
 		zframe_destroy(&frame);
 	}

@@ -65,6 +65,7 @@ struct yxd_client {
 	uint8_t tip_key[16];
 	bool origins_refused; /* said in the log this session */
 	bool squash_logged;   /* a refused compressed segment was said in the log */
+	bool refused_logged;  /* a message refused unread was said in the log */
 	uint32_t credit_owed; /* segments received since the last commit */
 	uint32_t inflight;    /* credit granted this session and not yet used */
 	uint32_t window;      /* the server's credit window, from its Tips (0: not said) */

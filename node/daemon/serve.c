@@ -59,7 +59,7 @@ struct yxd_serve {
 	/* SipHash key of the known indexes: origins are chosen by the pullers, so their
 	 * places in the index must not be. */
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
-	refusal_log_t log_origins, log_sessions;
+	refusal_log_t log_origins, log_sessions, log_invalid;
 	yxd_segments_t *segments; /* built once for all the pullers that get the same one */
 	int64_t tick_ms;          /* the last yxd_serve_tick (yxd_tick_late) */
 };
@@ -191,6 +191,16 @@ static void refusal_log(refusal_log_t *l, int64_t now, const char *fmt, ...)
 		yx_log_warn("%s", msg);
 	l->last_ms = now;
 	l->since = 0;
+}
+
+/* A message from peer (NULL: not known) refused before any of it was used: counted,
+ * kept among the recent refusals with its name, said in the log once a while. */
+static void invalid(yxd_t *d, const char *peer, int64_t now, const char *what)
+{
+	d->counters[C_REJECTED_INVALID]++;
+	yxd_refusals_add(&d->refusals, zclock_time(), C_REJECTED_INVALID, peer, NULL, what);
+	refusal_log(&d->serve->log_invalid, now, "peer %s on the peer port: %s: dropped",
+	            peer ? peer : "?", what);
 }
 
 int yxd_serve_start(yxd_t *d)
@@ -705,7 +715,7 @@ void yxd_serve_handle(yxd_t *d)
 		if (ret == -EAGAIN)
 			return;
 		if (ret) {
-			d->counters[C_REJECTED_INVALID]++;
+			invalid(d, NULL, zclock_mono(), "a multipart or unreadable message");
 			continue;
 		}
 		const char *peer = zframe_meta(frame, "User-Id");
@@ -726,7 +736,7 @@ void yxd_serve_handle(yxd_t *d)
 			goto next;
 		}
 		if (!(m = yx_wire_peer_message(frame, NULL))) {
-			d->counters[C_REJECTED_INVALID]++;
+			invalid(d, peer, now, "a message that is no peer message");
 			goto next;
 		}
 		if (s)
@@ -748,7 +758,7 @@ void yxd_serve_handle(yxd_t *d)
 			pump(d, s);
 			break;
 		}
-		default: d->counters[C_REJECTED_INVALID]++; break;
+		default: invalid(d, peer, now, "a kind of message no puller sends"); break;
 		}
 	next:
 		if (m)
