@@ -16,8 +16,8 @@ import signal
 import time
 import unittest
 
-from harness import (CPU_SCALE, DEAD_AFTER_MS, LIVENESS_S, NEW_RECORDS, SANITIZE, Federation, Writer,
-                     check_live, tune, wait_tip, wait_until)
+from harness import (CPU_SCALE, LIVENESS_S, NEW_RECORDS, SANITIZE, Federation, Writer, check_live,
+                     tune, wait_tip, wait_until)
 
 # Nothing here is random: the records are numbered (Writer); the faults are fixed.
 

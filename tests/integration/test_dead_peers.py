@@ -21,7 +21,7 @@ import subprocess
 import time
 import unittest
 
-from harness import Federation, enterprise, free_port, wait_converged, wait_tip, wait_until
+from harness import Federation, enterprise, free_port, wait_converged, wait_tip
 
 DEAD_PEERS = 48
 

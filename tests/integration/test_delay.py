@@ -11,7 +11,7 @@ import threading
 import time
 import unittest
 
-from harness import BUILD, SANITIZE, free_port, run_seed, wait_until
+from harness import BUILD, SANITIZE, free_port, run_seed
 
 DELAY = os.path.join(BUILD, "tools/yrdx-delay")
 

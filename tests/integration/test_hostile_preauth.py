@@ -17,7 +17,6 @@ import threading
 import time
 import unittest
 
-import harness
 from harness import (SANITIZE, BUILD, LIVENESS_S, YRDXD, Federation, Writer, check_live, enterprise,
                      run_seed, tune, wait_tip, wait_until)
 

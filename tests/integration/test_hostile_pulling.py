@@ -203,7 +203,7 @@ class HostilePullingTest(unittest.TestCase):
         believed once the peer is avoided for that origin: shanghai writes again within
         OWN_S, and its new records reach the victim and hangzhou."""
         a, b = self.a, self.b
-        v = self.attack("lie-tip-echo")
+        self.attack("lie-tip-echo")
         a.peer_add(self.m)
 
         def drop_anhui():

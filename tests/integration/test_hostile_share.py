@@ -25,7 +25,7 @@ import random
 import time
 import unittest
 
-from harness import (SANITIZE, BUILD, LIVENESS_S, Federation, enterprise, run_seed, tune,
+from harness import (SANITIZE, LIVENESS_S, Federation, enterprise, run_seed, tune,
                      wait_converged, wait_until)
 from test_sharing import incubator
 
