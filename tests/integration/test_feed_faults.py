@@ -33,6 +33,10 @@ PARK_ID = "SZ-PARK-SIP"
 # 2 x dead_after_ms (node/daemon/feed.c, yxd_feed_tick).
 STOP_HEARTBEAT_MS = 250
 STOP_DEAD_AFTER_MS = 1000
+STOP_SYNC = dict(heartbeat_ms=STOP_HEARTBEAT_MS, dead_after_ms=STOP_DEAD_AFTER_MS)
+# How long a feed connection goes unheard before suzhou probes it and, open, judges it
+# silent.
+SILENT_S = 2 * STOP_DEAD_AFTER_MS / 1000
 # Enterprises Shanghai registers: one relay case each.
 ENTERPRISES = 24
 
@@ -220,11 +224,10 @@ class FeedFaultTest(unittest.TestCase):
     def test_feed_sigstop(self):
         with Federation("feed-stop") as fed:
             try:
-                sh, sz, feed = self.start(fed, dict(heartbeat_ms=STOP_HEARTBEAT_MS,
-                                                    dead_after_ms=STOP_DEAD_AFTER_MS))
+                sh, sz, feed = self.start(fed, STOP_SYNC)
                 cases = self.propose(2)
                 self.wait_cases(cases, time.monotonic(), "before the fault")
-                silent_s = 2 * STOP_DEAD_AFTER_MS / 1000
+                silent_s = SILENT_S
                 stop_s = silent_s + 1 + self.rng.uniform(0, 0.5)
                 feed.proc.send_signal(signal.SIGSTOP)
                 stopped_at = time.monotonic()
@@ -267,11 +270,10 @@ class FeedFaultTest(unittest.TestCase):
         the park for longer than 2 x dead_after_ms, then a case."""
         with Federation("feed-idle") as fed:
             try:
-                sh, sz, feed = self.start(fed, dict(heartbeat_ms=STOP_HEARTBEAT_MS,
-                                                    dead_after_ms=STOP_DEAD_AFTER_MS))
+                sh, sz, feed = self.start(fed, STOP_SYNC)
                 cases = self.propose(1)
                 self.wait_cases(cases, time.monotonic(), "the first case")
-                idle_s = 2 * STOP_DEAD_AFTER_MS / 1000 + 1 + self.rng.uniform(0, 0.5)
+                idle_s = SILENT_S + 1 + self.rng.uniform(0, 0.5)
                 idle_from = time.monotonic()
                 wait_until(lambda: time.monotonic() - idle_from > idle_s, idle_s + 1,
                            "the feed idle for %.2f s" % idle_s)
